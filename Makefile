@@ -1,0 +1,30 @@
+# Two entry points (README): `make report` (the full verification report) and `make test`.
+# Both create .venv and install the project on first use; torch comes from
+# `pip install torch==2.13.0`, which picks the local CPU build (never the CUDA build).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv report test lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(PY) -m derivations verify --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml
+
+test: $(STAMP)
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n 2 tests
+	$(PY) -m ruff check .
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf $(VENV) reports/*.json reports/*.md reports/*.xml

@@ -1,0 +1,40 @@
+"""Helpers for registering claims with symbolic evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from derivations.identities import Decision
+from derivations.registry import Claim, evidence, register
+from derivations.steps import Derivation
+from derivations.verdicts import Evidence, Verdict
+
+
+def symbolic_claim(claim: Claim, decide: Callable[[], Decision]) -> Claim:
+    """Register ``claim`` with ``decide()`` as its symbolic evidence."""
+    register(claim)
+
+    @evidence(claim.id, "symbolic")
+    def _run() -> Evidence:
+        return decide().evidence("symbolic")
+
+    return claim
+
+
+def chain_claim(claim: Claim, build: Callable[[], Derivation]) -> Claim:
+    """Register ``claim`` whose symbolic evidence is the step checker run on ``build()``."""
+    register(claim)
+
+    @evidence(claim.id, "symbolic")
+    def _run() -> Evidence:
+        return build().check().to_evidence("symbolic")
+
+    return claim
+
+
+def seed_audit(claim_id: str, statement: str, latex: str, source: str, expected: Verdict,
+               build: Callable[[], Derivation]) -> Claim:
+    """A seed audit: the step checker on a seed's own derivation, with the expected finding."""
+    return chain_claim(
+        Claim(claim_id, statement, latex, source, kind="seed_audit", expected=expected), build
+    )

@@ -1,0 +1,96 @@
+"""Claim registry, report runner and CLI."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from derivations import all_claims, get_claim
+from derivations.registry import Claim
+from derivations.report import ClaimResult, run_claims, verify
+from derivations.verdicts import Evidence, Verdict
+
+
+def test_unknown_claim_id_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"unknown claim 'gaussian_kl\.nope'"):
+        get_claim("gaussian_kl.nope")
+
+
+def test_claim_validation():
+    with pytest.raises(ValueError, match="id"):
+        Claim("has space", "s", "l", "src")
+    with pytest.raises(ValueError, match="expected"):
+        Claim("x.y", "s", "l", "src", kind="seed_audit")
+
+
+def test_evidence_validation():
+    with pytest.raises(ValueError, match="error/tolerance"):
+        Evidence("numeric", Verdict.NUMERIC, "no error stated")
+    with pytest.raises(ValueError, match="counterexample"):
+        Evidence("symbolic", Verdict.REFUTED, "no counterexample")
+
+
+def test_every_claim_has_evidence_and_a_source():
+    claims = all_claims()
+    assert len(claims) >= 19
+    for c in claims:
+        assert c.evidence_fns, c.id
+        assert c.source and c.statement and c.latex
+
+
+@pytest.mark.parametrize("claim", [c for c in all_claims() if c.kind == "toolkit"], ids=lambda c: c.id)
+def test_toolkit_claim_proved(claim):
+    (result,) = run_claims([claim.id])
+    assert result.ok, result.evidence
+    assert all(e.verdict is Verdict.PROVED for e in result.evidence if e.method == "symbolic")
+
+
+def test_seed001_finding_shown():
+    (res,) = run_claims(["seed001.steps_16_19"])
+    (ev,) = res.evidence
+    assert ev.verdict is Verdict.REFUTED and res.ok
+    assert ev.counterexample["step"] == "(19)"
+    steps = {s["label"]: s["verdict"] for s in ev.extra["steps"]}
+    assert steps == {"(16)": "proved", "(17)": "proved", "(18)": "proved", "(19)": "refuted"}
+
+
+def test_runner_fails_on_refuted_toolkit_claim_or_changed_finding():
+    toolkit = Claim("t.x", "s", "l", "src")
+    bad = ClaimResult(toolkit, [Evidence("symbolic", Verdict.REFUTED, "d", counterexample={"x": "1"})])
+    assert not bad.ok
+    undecided = ClaimResult(toolkit, [Evidence("symbolic", Verdict.UNDECIDED, "timeout")])
+    assert not undecided.ok
+    audit = Claim("a.x", "s", "l", "src", kind="seed_audit", expected=Verdict.REFUTED)
+    assert not ClaimResult(audit, [Evidence("symbolic", Verdict.PROVED, "d")]).ok
+
+
+def test_verify_writes_the_three_reports(tmp_path):
+    rc = verify(["gaussian_kl.equal_variance", "seed001.steps_16_19"], ("symbolic",),
+                json_path=tmp_path / "c.json", markdown_path=tmp_path / "c.md",
+                junit_path=tmp_path / "j.xml", quiet=True)
+    assert rc == 0
+    data = json.loads((tmp_path / "c.json").read_text())
+    first = data["claims"][0]
+    assert {"id", "statement", "source", "evidence"} <= set(first)
+    assert {"method", "verdict", "detail", "seconds"} <= set(first["evidence"][0])
+    md = (tmp_path / "c.md").read_text()
+    assert "Findings about the seeds" in md and "seed001.steps_16_19" in md
+    assert "<testsuite" in (tmp_path / "j.xml").read_text()
+
+
+def test_cli_list_and_unknown_id():
+    out = subprocess.run([sys.executable, "-m", "derivations"], capture_output=True, text=True, check=True)
+    assert "gaussian_kl.full_covariance" in out.stdout
+    bad = subprocess.run([sys.executable, "-m", "derivations", "verify", "no.such"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown claim" in bad.stderr
+
+
+def test_import_is_fast_and_torch_free():
+    code = ("import time, sys; t = time.perf_counter(); import derivations; "
+            "print(time.perf_counter() - t, 'torch' in sys.modules, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    seconds, torch_loaded, _ = out.stdout.split()
+    assert float(seconds) < 1.0
+    assert torch_loaded == "False"
