@@ -155,8 +155,9 @@ def apply_simplex(expr: sp.Expr, domain: Domain) -> sp.Expr:
     return expr.replace(is_normalisation, lambda e: sp.Integer(1))
 
 
-def normalize(expr: sp.Expr, domain: Domain) -> sp.Expr:
-    """The canonical form used for symbolic decisions (see module docstring)."""
+def normalize(expr: sp.Expr, domain: Domain, *, full: bool = True) -> sp.Expr:
+    """The canonical form used for symbolic decisions (see module docstring). ``full=False``
+    stops before ``simplify`` (cheap: sums linearised, simplex applied, logs expanded)."""
     e = sp.sympify(expr)
     for name, value in domain.definitions.items():
         e = e.xreplace({name: value})
@@ -166,8 +167,8 @@ def normalize(expr: sp.Expr, domain: Domain) -> sp.Expr:
     e = sp.expand(_expand_log_positive(e))
     e = linearize_sums(e)
     e = apply_simplex(e, domain)
-    if e == 0:
-        return sp.Integer(0)
+    if e == 0 or not full:
+        return sp.Integer(0) if e == 0 else e
     reps = _positive_sums(e)
     simplified = sp.simplify(e.xreplace(reps))
     if simplified != 0:
@@ -197,6 +198,19 @@ def _dirichlet(n: int, rng: random.Random) -> list[sp.Float]:
     return vals
 
 
+def expand_finite_sums(expr: sp.Expr) -> sp.Expr:
+    """Write out every ``Sum`` whose limits are integers (inner sums first), without SymPy's
+    symbolic summation algorithms (``doit`` can take tens of seconds on nested sums)."""
+    if not isinstance(expr, sp.Basic) or expr.is_Atom:
+        return expr
+    args = [expand_finite_sums(a) for a in expr.args]
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        index, lo, hi = expr.limits[0]
+        if lo.is_Integer and hi.is_Integer:
+            return sp.Add(*(args[0].xreplace({index: k}) for k in range(int(lo), int(hi) + 1)))
+    return expr.func(*args) if args else expr
+
+
 def sample_points(expr: sp.Expr, domain: Domain) -> Iterable[tuple[sp.Expr, dict[str, str]]]:
     """Yield (instantiated expression, description of the point) for admissible points."""
     rng = random.Random(domain.seed)
@@ -209,7 +223,7 @@ def sample_points(expr: sp.Expr, domain: Domain) -> Iterable[tuple[sp.Expr, dict
     )
     for n in range(domain.points):
         k = size_values[n % len(size_values)]
-        e = base_expr.subs(size, k).doit() if k is not None else base_expr.doit()
+        e = expand_finite_sums(base_expr.xreplace({size: k}) if k is not None else base_expr)
         k_eff = k if k is not None else (size if isinstance(size, int) else None)
         values: dict[sp.Basic, sp.Expr] = {}
         for s in domain.simplex:
@@ -306,18 +320,29 @@ def decide_equal(
     lhs: sp.Expr, rhs: sp.Expr, domain: Domain | None = None, *, time_limit: float = 20.0
 ) -> Decision:
     """Decide ``lhs == rhs`` on ``domain``: proved, refuted (with counterexample), numerically
-    consistent or undecided."""
+    consistent or undecided.
+
+    Order: cheap normalisation (0 → proved); the counterexample search (a failure → refuted,
+    without spending time on ``simplify``); full simplification under ``time_limit``
+    (0 → proved); otherwise the agreement found by the search (numerically consistent)."""
     domain = domain or Domain()
     lhs, rhs = _as_expr(lhs, "lhs"), _as_expr(rhs, "rhs")
-    diff, timed_out = _symbolic(lambda: normalize(lhs - rhs, domain), time_limit)
-    if diff is not None and diff == 0:
+    quick, timed_out = _symbolic(lambda: normalize(lhs - rhs, domain, full=False), time_limit)
+    if quick is not None and quick == 0:
         return Decision(Verdict.PROVED, "exact symbolic identity: the normalised difference is 0")
-    why = (
-        f"symbolic simplification hit its {time_limit:g} s bound"
-        if timed_out
-        else "symbolic simplification left a non-zero difference"
-    )
-    return _numeric_equal(lhs, rhs, domain, why)
+    numeric = _numeric_equal(lhs, rhs, domain, "symbolic simplification left a non-zero difference")
+    if numeric.verdict is Verdict.REFUTED:
+        return numeric
+    if not timed_out:
+        diff, timed_out = _symbolic(lambda: normalize(lhs - rhs, domain), time_limit)
+        if diff is not None and diff == 0:
+            return Decision(Verdict.PROVED, "exact symbolic identity: the normalised difference is 0")
+    if timed_out:
+        numeric.detail = numeric.detail.replace(
+            "symbolic simplification left a non-zero difference",
+            f"symbolic simplification hit its {time_limit:g} s bound",
+        )
+    return numeric
 
 
 def decide_nonnegative(

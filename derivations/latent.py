@@ -72,7 +72,9 @@ class DiscreteModel(LatentModel):
     """z ∈ {1…K}: prior π_i, likelihood ℓ_i = p(x|z=i), variational q_i (positive symbols;
     π and q are probability vectors). ``K`` is a positive integer symbol (general K) or an int."""
 
-    def __init__(self, K: sp.Symbol | int | None = None) -> None:
+    def __init__(
+        self, K: sp.Symbol | int | None = None, *, prior: str = "pi", lik: str = "ell", q: str = "q"
+    ) -> None:
         if K is None:
             K = sp.Symbol("K", integer=True, positive=True)
         if isinstance(K, int) and K < 1:
@@ -80,9 +82,9 @@ class DiscreteModel(LatentModel):
         self.K = K
         self.i = sp.Symbol("i", integer=True, positive=True)
         self.j = sp.Symbol("j", integer=True, positive=True)
-        self.q = sp.IndexedBase("q", positive=True)
-        self.prior = sp.IndexedBase("pi", positive=True)
-        self.lik = sp.IndexedBase("ell", positive=True)
+        self.q = sp.IndexedBase(q, positive=True)
+        self.prior = sp.IndexedBase(prior, positive=True)
+        self.lik = sp.IndexedBase(lik, positive=True)
         self.posterior: Fn = lambda i: self.prior[i] * self.lik[i] / self.evidence()
 
     @staticmethod

@@ -44,6 +44,7 @@ class Step:
     justification: str
     label: str
     certificate: NonNegativeSum | None = None
+    premise: bool = False
 
 
 @dataclass
@@ -74,8 +75,14 @@ class ChainResult:
         return None
 
     @property
+    def premises(self) -> list[StepResult]:
+        return [s for s in self.steps if s.verdict is Verdict.PREMISE]
+
+    @property
     def verdict(self) -> Verdict:
-        verdicts = [s.verdict for s in self.steps]
+        """Premise steps are not counted: a chain is *proved* from its premises, which
+        :meth:`summary` names."""
+        verdicts = [s.verdict for s in self.steps if s.verdict is not Verdict.PREMISE]
         for v in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.NUMERIC):
             if v in verdicts:
                 return v
@@ -84,11 +91,16 @@ class ChainResult:
     def summary(self) -> str:
         parts = [f"{s.label} {s.verdict.value}" for s in self.steps]
         fail = self.first_failure
+        checked = len(self.steps) - len(self.premises)
         head = (
             f"first failing step {fail.label} ({fail.justification}): {fail.detail}"
             if fail
-            else f"all {len(self.steps)} steps: {self.verdict.value}"
+            else f"all {checked} checked steps: {self.verdict.value}"
         )
+        if self.premises:
+            head += " from the premises " + ", ".join(
+                f"{p.label} [{p.justification}]" for p in self.premises
+            )
         return f"{self.title}: {head} [{'; '.join(parts)}]"
 
     def to_evidence(self, method: str = "symbolic") -> Evidence:
@@ -148,8 +160,12 @@ class Derivation:
         *,
         label: str | None = None,
         certificate: NonNegativeSum | None = None,
+        premise: bool = False,
     ) -> Derivation:
-        """Append ``relation expr``; returns ``self`` so that steps chain."""
+        """Append ``relation expr``; returns ``self`` so that steps chain.
+
+        ``premise=True`` marks a step that is assumed rather than checked (e.g. "θᵗ⁺¹ maximises
+        F(·, qᵗ)"); it is reported with the verdict *premise* and named in the summary."""
         if relation not in _RELATIONS:
             raise ValueError(
                 f"relation: expected one of '=', '<=', '>=' (or ≤, ≥), got {relation!r}"
@@ -169,7 +185,7 @@ class Derivation:
             )
         self.steps.append(
             Step(rel, _as_expr(expr, "expr"), justification, label or f"({len(self.steps) + 1})",
-                 certificate)
+                 certificate, premise)
         )
         return self
 
@@ -208,7 +224,11 @@ class Derivation:
         prev = self.start
         for step in self.steps:
             t0 = time.perf_counter()
-            d = self._decide(prev, step)
+            d = (
+                Decision(Verdict.PREMISE, "assumed (premise), not checked")
+                if step.premise
+                else self._decide(prev, step)
+            )
             result.steps.append(
                 StepResult(step.label, step.relation, step.justification, d.verdict, d.detail,
                            time.perf_counter() - t0, d.error, d.tolerance, d.counterexample)

@@ -31,11 +31,14 @@ def _first_branch(expr: sp.Expr, j: sp.Symbol, K: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: pick(*e.args))
 
 
-def solve_variational_optimum(m: DiscreteModel) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
-    """(q_j*, λ*, ∂²L/∂q_j²) from the Lagrangian
-    L(q, λ) = Σ q log p(x|z) − KL(q ‖ p(z)) + λ(Σ q − 1)."""
+def solve_variational_optimum(
+    m: DiscreteModel, objective: sp.Expr | None = None
+) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """(q_j*, λ*, ∂²L/∂q_j²) from the Lagrangian L(q, λ) = objective + λ(Σ q − 1); the default
+    objective is Σ q log p(x|z) − KL(q ‖ p(z)) (CS 446 HW8 1(e))."""
     j = m.j
-    objective = m.expect(m.q, m.log_lik) - m.kl(m.q, m.prior)
+    if objective is None:
+        objective = m.expect(m.q, m.log_lik) - m.kl(m.q, m.prior)
     lagrangian = objective + LAMBDA * (m.sum(lambda i: m.q[i]) - 1)
     grad = sp.expand(_first_branch(sp.diff(lagrangian, m.q[j]).doit(), j, m.K))
     q_of_lambda = sp.solve(sp.Eq(grad, 0), m.q[j])

@@ -25,6 +25,7 @@ class Verdict(str, enum.Enum):
     UNDECIDED = "undecided"
     REFUTED = "refuted"
     NOT_RUN = "not run"
+    PREMISE = "premise"  # a step assumed, not checked (the step checker's premises only)
 
     def __str__(self) -> str:
         return self.value
