@@ -125,8 +125,26 @@ def _positive_sums(expr: sp.Expr) -> dict[sp.Sum, sp.Dummy]:
 def _expand_log_positive(expr: sp.Expr) -> sp.Expr:
     """``expand_log`` that also knows that a sum of positive terms is positive."""
     reps = _positive_sums(expr)
-    expanded = sp.expand_log(expr.xreplace(reps), force=False)
+    combined = expr.xreplace(reps).replace(
+        lambda e: isinstance(e, sp.log) and e.args[0].is_Add,
+        lambda e: sp.log(sp.factor_terms(sp.together(e.args[0]))),
+    )
+    expanded = sp.expand_log(combined, force=False)
+    expanded = expanded.replace(
+        lambda e: isinstance(e, sp.log) and e.args[0].is_Rational and e.args[0].is_positive,
+        _log_of_rational,
+    )
     return expanded.xreplace({v: k for k, v in reps.items()})
+
+
+def _log_of_rational(e: sp.log) -> sp.Expr:
+    """log(p/q) as Σ k·log(prime) (log 4 → 2 log 2), so that equal constants compare equal."""
+    r = sp.Rational(e.args[0])
+    out = sp.Integer(0)
+    for n, sign in ((r.p, 1), (r.q, -1)):
+        for prime, k in sp.factorint(n).items():
+            out += sign * k * sp.log(prime)
+    return out
 
 
 def apply_simplex(expr: sp.Expr, domain: Domain) -> sp.Expr:

@@ -1,3 +1,3 @@
 """Importing this package registers every symbolic claim and seed audit."""
 
-from derivations.claims import elbo, gaussian_kl, kl, seed_audits  # noqa: F401
+from derivations.claims import elbo, em_gan, gaussian_kl, kl, seed_audits  # noqa: F401
