@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import random
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -429,10 +428,3 @@ def _as_expr(value: object, name: str) -> sp.Expr:
     if isinstance(value, sp.Basic):
         raise ValueError(f"{name}: expected a scalar SymPy expression, got {type(value).__name__}")
     raise ValueError(f"{name}: expected a SymPy expression, got {type(value).__name__} {value!r}")
-
-
-def timed(fn):  # type: ignore[no-untyped-def]
-    """Run ``fn`` and return (result, seconds)."""
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
