@@ -153,10 +153,9 @@ def verify_gmm_m_step(
         for name, sym, extra in (("μ", g.mu[k], 0), ("v", g.var[k], 0), ("π", g.weight[k], lam)):
             grad = sp.diff(Q, sym) + extra
             parts[f"∂/∂{name}{k + 1}"] = decide_equal(grad.xreplace(values), sp.Integer(0), dom)
-    total = (values[g.weight[0]] + values[g.weight[1]]).xreplace(
-        {g.r[1]: sp.IndexedBase("one_minus_r1")}
+    total = (values[g.weight[0]] + values[g.weight[1]]).replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == g.r[1],
+        lambda e: 1 - g.r[0][e.indices[0]],
     )
-    total = total.replace(lambda e: isinstance(e, sp.Indexed) and e.base.label == sp.Symbol("one_minus_r1"),
-                          lambda e: 1 - g.r[0][e.indices[0]])
     parts["Σ π = 1"] = decide_equal(total, sp.Integer(1), dom)
     return combine(parts)
