@@ -85,3 +85,64 @@ def verify_jsd_minimum(claimed_min: sp.Expr) -> Decision:
         "D* at p_G = p_data": decide_equal(p[i] / (p[i] + p[i]), sp.Rational(1, 2)),
     }
     return combine(parts)
+
+
+# --------------------------------------------------------------------------- PS5 4(c), 4(d), 4(f)
+
+_X = sp.Symbol("x", real=True)
+_Zs = sp.Symbol("z", real=True)
+
+
+def verify_euler_lagrange_discriminator(claimed: sp.Expr) -> Decision:
+    """D*(x) from the Euler–Lagrange equation of L(x, D, Ḋ) = p_data log D + p_G log(1 − D)
+    (ECE 544 PS5 4(d)): L has no Ḋ, so the equation is ∂L/∂D = 0; solved for D and compared with
+    ``claimed`` (an expression in the symbols a = p_data(x), b = p_G(x))."""
+    from sympy.calculus.euler import euler_equations
+
+    p, g, d = sp.Function("p_data")(_X), sp.Function("p_G")(_X), sp.Function("D")(_X)
+    lagr = p * sp.log(d) + g * sp.log(1 - d)
+    (equation,) = euler_equations(lagr, d, _X)
+    roots = sp.solve(equation, d)
+    if len(roots) != 1:
+        return Decision(Verdict.UNDECIDED, f"Euler–Lagrange gave {roots}")
+    derived = roots[0].xreplace({p: A, g: B})
+    match = decide_equal(derived, claimed)
+    match.detail = f"Euler–Lagrange: {sp.sstr(equation)}; D* = {sp.sstr(derived)}; {match.detail}"
+    return match
+
+
+def verify_optimal_discriminator_at_equilibrium(claimed: sp.Expr) -> Decision:
+    """D* at p_G = p_data (ECE 544 PS5 4(f)): the Euler–Lagrange solution with b = a."""
+    from sympy.calculus.euler import euler_equations
+
+    p, d = sp.Function("p_data")(_X), sp.Function("D")(_X)
+    (equation,) = euler_equations(p * sp.log(d) + p * sp.log(1 - d), d, _X)
+    roots = sp.solve(equation, d)
+    if len(roots) != 1:
+        return Decision(Verdict.UNDECIDED, f"Euler–Lagrange gave {roots}")
+    return decide_equal(roots[0], claimed)
+
+
+#: The generator G(z) = ALPHA·z + BETA of the PS5 4(c) check.
+ALPHA, BETA = sp.Symbol("alpha", positive=True), sp.Symbol("beta", real=True)
+_KAPPA = sp.Symbol("kappa", real=True)
+
+
+def pushforward_density(x: sp.Expr) -> sp.Expr:
+    """p_G(x) = p_z((x − β)/α)/α for G(z) = αz + β, z ∼ N(0, 1) (change of variables)."""
+    from derivations.gaussian import normal_density
+
+    return normal_density((x - BETA) / ALPHA, 0, 1) / ALPHA
+
+
+def verify_generator_pushforward(claimed_density: Callable[[sp.Expr], sp.Expr]) -> Decision:
+    """E_{z∼N(0,1)}[f(G(z))] = ∫ f(x) p_G(x) dx with p_G = ``claimed_density`` (in ALPHA, BETA) and
+    f(x) = x³ + κx (ECE 544 PS5 4(c): the generator term E_z[log(1 − D(G(z)))] rewritten as
+    E_{p_G}[log(1 − D(x))]). Both sides are integrated."""
+    from derivations.gaussian import normal_density
+
+    f = lambda t: t**3 + _KAPPA * t
+    lhs = sp.integrate(sp.expand(f(ALPHA * _Zs + BETA)) * normal_density(_Zs, 0, 1),
+                       (_Zs, -sp.oo, sp.oo), conds="none")
+    rhs = sp.integrate(sp.expand(f(_X) * claimed_density(_X)), (_X, -sp.oo, sp.oo), conds="none")
+    return decide_equal(sp.simplify(lhs), sp.simplify(rhs))

@@ -373,11 +373,8 @@ def decide_nonnegative(
     trusted: its side conditions are checked and its identity with ``expr`` must be proved."""
     domain = domain or Domain()
     expr = _as_expr(expr, "expr")
-    reduced, timed_out = _symbolic(lambda: normalize(expr, domain), time_limit)
-    if reduced is not None and (reduced == 0 or reduced.is_nonnegative):
-        return Decision(Verdict.PROVED, "manifestly non-negative after normalisation")
     notes = []
-    if certificate is not None:
+    if certificate is not None:  # checked first: cheaper than simplifying the expression
         from derivations.lemmas import NonNegativeSum
 
         if not isinstance(certificate, NonNegativeSum):
@@ -394,6 +391,9 @@ def decide_nonnegative(
                     "each term is non-negative",
                 )
             notes.append(f"certificate does not match ({match.verdict.value})")
+    reduced, timed_out = _symbolic(lambda: normalize(expr, domain), time_limit)
+    if reduced is not None and (reduced == 0 or reduced.is_nonnegative):
+        return Decision(Verdict.PROVED, "manifestly non-negative after normalisation")
     why = "; ".join(
         [f"symbolic bound of {time_limit:g} s hit" if timed_out else "not manifestly non-negative", *notes]
     )

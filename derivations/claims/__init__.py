@@ -1,3 +1,12 @@
 """Importing this package registers every symbolic claim and seed audit."""
 
-from derivations.claims import elbo, em_gan, gaussian_kl, kl, seed_audits  # noqa: F401
+from derivations.claims import (  # noqa: F401
+    elbo,
+    em_gan,
+    gan_dual,
+    gaussian_kl,
+    kl,
+    likelihoods_estimators,
+    seed_audits,
+    seed_findings,
+)

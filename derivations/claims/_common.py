@@ -10,13 +10,14 @@ from derivations.steps import Derivation
 from derivations.verdicts import Evidence, Verdict
 
 
-def symbolic_claim(claim: Claim, decide: Callable[[], Decision]) -> Claim:
-    """Register ``claim`` with ``decide()`` as its symbolic evidence."""
+def symbolic_claim(claim: Claim, decide: Callable[[], Decision], method: str = "symbolic") -> Claim:
+    """Register ``claim`` with ``decide()`` as its evidence for ``method`` (symbolic by default;
+    ``numeric`` for a high-precision quadrature inside ``derivations``)."""
     register(claim)
 
-    @evidence(claim.id, "symbolic")
+    @evidence(claim.id, method)
     def _run() -> Evidence:
-        return decide().evidence("symbolic")
+        return decide().evidence(method)
 
     return claim
 
@@ -37,4 +38,12 @@ def seed_audit(claim_id: str, statement: str, latex: str, source: str, expected:
     """A seed audit: the step checker on a seed's own derivation, with the expected finding."""
     return chain_claim(
         Claim(claim_id, statement, latex, source, kind="seed_audit", expected=expected), build
+    )
+
+
+def seed_finding(claim_id: str, statement: str, latex: str, source: str, expected: Verdict,
+                 decide: Callable[[], Decision], method: str = "symbolic") -> Claim:
+    """A seed audit decided by a verifier (not a step chain), with the expected finding pinned."""
+    return symbolic_claim(
+        Claim(claim_id, statement, latex, source, kind="seed_audit", expected=expected), decide, method
     )

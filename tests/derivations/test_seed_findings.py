@@ -1,0 +1,44 @@
+"""Seed 003 T/F and ECE 544 PS5 4(c)–(f) findings, and their wrong variants."""
+
+import sympy as sp
+
+from derivations import beta_vae, gan, mode_seeking
+from derivations.gaussian import normal_density
+from derivations.verdicts import Verdict
+
+
+def test_reverse_kl_counterexample_values():
+    d = mode_seeking.verify_reverse_kl_covers_modes()
+    assert d.verdict is Verdict.REFUTED
+    single, _ = mode_seeking.reverse_kl(3, 1)
+    _, cover = mode_seeking.best_symmetric_cover()
+    assert cover - single > 0.1
+
+
+def test_reverse_kl_quadrature_against_closed_form_for_a_gaussian_target():
+    # with p replaced by N(3,1) itself, KL(N(3,1) ‖ p) would be 0; here p is the mixture, and
+    # KL(N(3,1) ‖ p) ≤ log 2 (p ≥ ½N(3,1) pointwise) — a bound that a wrong quadrature breaks
+    single, _ = mode_seeking.reverse_kl(3, 1)
+    assert 0 < single < sp.log(2)
+
+
+def test_beta_vae_total_correlation_penalty():
+    d = beta_vae.verify_large_beta_correlates()
+    assert d.verdict is Verdict.REFUTED
+    assert "ρ = 0" in d.detail
+
+
+def test_euler_lagrange_discriminator_and_swapped():
+    assert gan.verify_euler_lagrange_discriminator(gan.A / (gan.A + gan.B)).verdict is Verdict.PROVED
+    assert gan.verify_euler_lagrange_discriminator(gan.B / (gan.A + gan.B)).verdict is Verdict.REFUTED
+
+
+def test_equilibrium_discriminator_half_not_one():
+    assert gan.verify_optimal_discriminator_at_equilibrium(sp.Rational(1, 2)).verdict is Verdict.PROVED
+    assert gan.verify_optimal_discriminator_at_equilibrium(sp.Integer(1)).verdict is Verdict.REFUTED
+
+
+def test_pushforward_density_and_variance_for_std():
+    assert gan.verify_generator_pushforward(gan.pushforward_density).verdict is Verdict.PROVED
+    wrong = lambda x: normal_density(x, gan.BETA, gan.ALPHA)  # variance α instead of α²
+    assert gan.verify_generator_pushforward(wrong).verdict is Verdict.REFUTED
