@@ -9,4 +9,5 @@ from derivations.claims import (  # noqa: F401
     likelihoods_estimators,
     seed_audits,
     seed_findings,
+    stable_forms,
 )

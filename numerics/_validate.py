@@ -1,0 +1,89 @@
+"""Argument validation: every problem raises ``ValueError`` naming the argument (DESIGN.md, Errors)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: |Σp − 1| allowed for a probability vector without ``normalize=True``. Vectors that pass are
+#: still treated as the distribution p/Σp exactly (see :mod:`numerics.divergences`).
+SUM_TOLERANCE = 1e-6
+
+
+def as_float_array(x: ArrayLike, name: str) -> NDArray[np.floating]:
+    """``x`` as a float32/float64 array (integers and others become float64); NaN/inf rejected."""
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # pragma: no cover - numpy's own conversion errors
+        raise ValueError(f"{name}: cannot be converted to an array ({exc})") from exc
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{name}: complex values are not allowed")
+    if arr.dtype not in (np.float32, np.float64):
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}") from exc
+    if np.isnan(arr).any():
+        raise ValueError(f"{name}: contains NaN")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name}: contains inf")
+    return arr
+
+
+def result_dtype(*arrays: NDArray[np.floating]) -> np.dtype:
+    """float32 only if every input is float32; otherwise float64."""
+    return np.dtype(np.float32) if all(a.dtype == np.float32 for a in arrays) else np.dtype(np.float64)
+
+
+def probability_vectors(p: ArrayLike, name: str, *, normalize: bool = False,
+                        tolerance: float = SUM_TOLERANCE) -> tuple[NDArray[np.float64], np.dtype]:
+    """Validate probabilities along the last axis: non-negative, finite, summing to 1 within
+    ``tolerance`` (any positive sum if ``normalize``). Returns (float64 array, input dtype)."""
+    arr = as_float_array(p, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name}: expected a vector of probabilities (last axis), got a scalar")
+    if arr.shape[-1] == 0:
+        raise ValueError(f"{name}: empty probability vector")
+    if (arr < 0).any():
+        raise ValueError(f"{name}: negative probability {arr[arr < 0].min()!r}")
+    sums = arr.astype(np.float64).sum(axis=-1)
+    if normalize:
+        if (sums <= 0).any():
+            raise ValueError(f"{name}: cannot normalise a vector with zero total mass")
+    elif (np.abs(sums - 1) > tolerance).any():
+        worst = sums.flat[np.argmax(np.abs(sums - 1))]
+        raise ValueError(
+            f"{name}: probabilities sum to {worst!r}, not 1 (tolerance {tolerance:g}); "
+            "pass normalize=True to normalise"
+        )
+    return arr.astype(np.float64), arr.dtype
+
+
+def positive(x: ArrayLike, name: str) -> NDArray[np.floating]:
+    arr = as_float_array(x, name)
+    if (arr <= 0).any():
+        raise ValueError(f"{name}: must be positive, got {arr[arr <= 0].min()!r}")
+    return arr
+
+
+def broadcast(name_a: str, a: NDArray, name_b: str, b: NDArray, *, core: int = 0) -> tuple[NDArray, NDArray]:
+    """Broadcast batch dimensions; the last ``core`` axes must match exactly."""
+    if core and a.shape[-core:] != b.shape[-core:]:
+        raise ValueError(f"{name_a}, {name_b}: shape mismatch {a.shape} vs {b.shape} in the last "
+                         f"{core} axis/axes")
+    try:
+        return np.broadcast_arrays(a, b)  # type: ignore[return-value]
+    except ValueError as exc:
+        raise ValueError(f"{name_a}, {name_b}: shapes {a.shape} and {b.shape} do not broadcast") from exc
+
+
+def covariance(cov: ArrayLike, name: str, *, symmetry_tolerance: float = 1e-12) -> NDArray[np.float64]:
+    """A batch of symmetric positive-definite matrices (…, d, d)."""
+    arr = as_float_array(cov, name).astype(np.float64)
+    if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
+        raise ValueError(f"{name}: expected square matrices (…, d, d), got shape {arr.shape}")
+    asym = np.abs(arr - np.swapaxes(arr, -1, -2)).max(initial=0.0)
+    scale = np.abs(arr).max(initial=0.0)
+    if asym > symmetry_tolerance * max(scale, 1e-300):
+        raise ValueError(f"{name}: not symmetric (max |Σ − Σᵀ| = {asym:.3g})")
+    return arr

@@ -1,0 +1,227 @@
+"""Divergences that do not lose digits: KL, cross-entropy, entropy and Jensen–Shannon for
+categorical, Bernoulli (probabilities or logits), univariate, diagonal and full-covariance Normal.
+
+Conventions (DESIGN.md):
+* Batch dimensions broadcast; a categorical / diagonal / MVN event is the last axis (axes).
+* float32 inputs give float32 results; the arithmetic is float64 throughout and rounded once.
+* KL is computed as a sum of non-negative terms, each free of cancellation
+  (:mod:`numerics._kernels`), so KL ≥ 0 always and KL(p ‖ p) = 0 exactly.
+* Zero probabilities follow 0·log 0 = 0; p > 0 where q = 0 gives ``inf`` (support mismatch).
+* A probability vector must sum to 1 within :data:`numerics._validate.SUM_TOLERANCE` unless
+  ``normalize=True``; either way the result is the divergence of the normalised distributions
+  p/Σp and q/Σq, computed without forming them (normalising in floating point would cost the
+  digits this module exists to keep).
+* Bad input raises ``ValueError`` naming the argument.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from numerics import _validate as v
+from numerics._kernels import expm1mx, kl_term, xmlog1p
+
+Array = NDArray[np.floating]
+
+
+def _out(x: NDArray[np.float64], dtype: np.dtype) -> Array:
+    return np.asarray(x, dtype=dtype)[()] if np.ndim(x) == 0 else np.asarray(x, dtype=dtype)
+
+
+# --------------------------------------------------------------------------- categorical
+
+
+def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
+    """KL(p ‖ q) = Σ p log(p/q) over the last axis.
+
+    = (1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − φ₁(Q/P) with P = Σp, Q = Σq and
+    φ₁(s) = s − 1 − log s: the KL of the normalised vectors (both terms are 0 when P = Q = 1)."""
+    pa, dp = v.probability_vectors(p, "p", normalize=normalize)
+    qa, dq = v.probability_vectors(q, "q", normalize=normalize)
+    pa, qa = v.broadcast("p", pa, "q", qa, core=1)
+    terms = kl_term(pa, qa, pa - qa)
+    big_p = pa.sum(axis=-1)
+    q_minus_p = (qa - pa).sum(axis=-1)
+    with np.errstate(invalid="ignore"):
+        value = terms.sum(axis=-1) / big_p - xmlog1p(q_minus_p / big_p)
+    value = np.where(np.isinf(value), np.inf, np.maximum(value, 0.0))
+    return _out(value, np.result_type(dp, dq) if dp == dq else np.float64)
+
+
+def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
+    """KL(softmax(a) ‖ softmax(b)) over the last axis, from logits.
+
+    log p_i − log q_i = e_i − log Σ_j q_j e^{e_j} with e = a − b, written as
+    (e_i − ē) − log1p(Σ_j q_j expm1(e_j − ē)) about the q-mean ē; p − q = q·expm1(log p − log q)."""
+    aa, da = v.as_float_array(a, "a"), None
+    ba = v.as_float_array(b, "b")
+    dtype = v.result_dtype(aa, ba)
+    aa, ba = v.broadcast("a", aa.astype(np.float64), "b", ba.astype(np.float64), core=1)
+    del da
+    log_q = ba - np.logaddexp.reduce(ba, axis=-1, keepdims=True)
+    q = np.exp(log_q)
+    e = aa - ba
+    e_bar = (q * e).sum(axis=-1, keepdims=True)
+    c = e - e_bar
+    delta = c - np.log1p((q * np.expm1(c)).sum(axis=-1, keepdims=True))
+    p = q * np.exp(delta)
+    terms = kl_term(p, q, q * np.expm1(delta))
+    return _out(np.maximum(terms.sum(axis=-1), 0.0), dtype)
+
+
+def entropy_categorical(p: ArrayLike, *, normalize: bool = False) -> Array:
+    """H(p) = −Σ p log p (0 log 0 = 0), of the normalised p."""
+    pa, dp = v.probability_vectors(p, "p", normalize=normalize)
+    big_p = pa.sum(axis=-1, keepdims=True)
+    pn = pa / big_p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.where(pn > 0, pn * np.log(pn), 0.0).sum(axis=-1)
+    return _out(np.maximum(h, 0.0), dp)
+
+
+def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
+    """H(p, q) = −Σ p log q = H(p) + KL(p ‖ q) (inf on support mismatch)."""
+    return _out(np.asarray(entropy_categorical(p, normalize=normalize), np.float64)
+                + np.asarray(kl_categorical(p, q, normalize=normalize), np.float64),
+                np.result_type(np.asarray(p).dtype if np.asarray(p).dtype == np.float32 else np.float64))
+
+
+def jsd_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
+    """JSD(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, in nats; ∈ [0, log 2].
+
+    p − m = (p − q)/2 is exact, so each KL is a sum of cancellation-free terms."""
+    pa, dp = v.probability_vectors(p, "p", normalize=normalize)
+    qa, dq = v.probability_vectors(q, "q", normalize=normalize)
+    pa, qa = v.broadcast("p", pa, "q", qa, core=1)
+    if normalize or not (np.all(pa.sum(-1) == 1) and np.all(qa.sum(-1) == 1)):
+        pa = pa / pa.sum(axis=-1, keepdims=True)
+        qa = qa / qa.sum(axis=-1, keepdims=True)
+    m = (pa + qa) / 2
+    half = (pa - qa) / 2
+    value = (kl_term(pa, m, half).sum(-1) + kl_term(qa, m, -half).sum(-1)) / 2
+    return _out(np.clip(value, 0.0, np.log(2.0)), np.float32 if dp == dq == np.float32 else np.float64)
+
+
+# --------------------------------------------------------------------------- Bernoulli
+
+
+def _bernoulli_probs(p: ArrayLike, name: str) -> NDArray[np.float64]:
+    arr = v.as_float_array(p, name)
+    if ((arr < 0) | (arr > 1)).any():
+        raise ValueError(f"{name}: Bernoulli probabilities must lie in [0, 1]")
+    return arr
+
+
+def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
+    """KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1−p) log((1−p)/(1−q)), as two non-negative terms."""
+    pa, qa = _bernoulli_probs(p, "p"), _bernoulli_probs(q, "q")
+    dtype = v.result_dtype(pa, qa)
+    pa, qa = v.broadcast("p", pa.astype(np.float64), "q", qa.astype(np.float64))
+    d = pa - qa
+    value = kl_term(pa, qa, d) + kl_term(1 - pa, 1 - qa, -d)
+    return _out(value, dtype)
+
+
+def _expit(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
+    """KL(Bern(σ(a)) ‖ Bern(σ(b))) from logits; σ(a) − σ(b) = σ(a)σ(−b)(1 − e^{−(a−b)}) exactly."""
+    aa, ba = v.as_float_array(a, "a"), v.as_float_array(b, "b")
+    dtype = v.result_dtype(aa, ba)
+    aa, ba = v.broadcast("a", aa.astype(np.float64), "b", ba.astype(np.float64))
+    p, q, p0, q0 = _expit(aa), _expit(ba), _expit(-aa), _expit(-ba)
+    d = -p * q0 * np.expm1(ba - aa)
+    return _out(kl_term(p, q, d) + kl_term(p0, q0, -d), dtype)
+
+
+def entropy_bernoulli(p: ArrayLike) -> Array:
+    pa = _bernoulli_probs(p, "p")
+    x = pa.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = -np.where(x > 0, x * np.log(x), 0.0) - np.where(x < 1, (1 - x) * np.log1p(-x), 0.0)
+    return _out(h, pa.dtype if pa.dtype == np.float32 else np.float64)
+
+
+def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
+    pa, qa = _bernoulli_probs(p, "p"), _bernoulli_probs(q, "q")
+    return jsd_categorical(np.stack([pa, 1 - pa], -1), np.stack([qa, 1 - qa], -1))
+
+
+# --------------------------------------------------------------------------- Normal
+
+
+def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
+    """KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) = ½(r − 1 − log r) + (μ₁ − μ₂)²/(2σ₂²), r = σ₁²/σ₂².
+
+    r − 1 − log r = e^u − 1 − u with u = 2 log1p((σ₁ − σ₂)/σ₂) (σ₁ − σ₂ exact when close)."""
+    m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
+    s1, s2 = v.positive(sigma1, "sigma1"), v.positive(sigma2, "sigma2")
+    dtype = v.result_dtype(m1, s1, m2, s2)
+    m1, s1, m2, s2 = np.broadcast_arrays(*(x.astype(np.float64) for x in (m1, s1, m2, s2)))
+    u = 2 * np.log1p((s1 - s2) / s2)
+    z = (m1 - m2) / s2
+    return _out(expm1mx(u) / 2 + z * z / 2, dtype)
+
+
+def kl_normal_diag(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
+    """KL between diagonal Normals (event = last axis): the sum of per-coordinate KLs."""
+    value = np.asarray(kl_normal(mu1, sigma1, mu2, sigma2))
+    if value.ndim == 0:
+        raise ValueError("mu1: diagonal Normals need an event axis (…, d)")
+    return _out(value.astype(np.float64).sum(axis=-1), value.dtype)
+
+
+def entropy_normal(sigma: ArrayLike) -> Array:
+    """H(N(μ, σ²)) = ½ log(2πe σ²)."""
+    s = v.positive(sigma, "sigma")
+    return _out(0.5 * np.log(2 * np.pi * np.e) + np.log(s.astype(np.float64)), s.dtype)
+
+
+def _cholesky(cov: NDArray[np.float64], name: str) -> NDArray[np.float64]:
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"{name}: not positive definite (Cholesky failed)") from exc
+
+
+def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> Array:
+    """KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) = ½[tr(Σ₂⁻¹Σ₁) − d − log det(Σ₂⁻¹Σ₁) + ‖L₂⁻¹(μ₂ − μ₁)‖²].
+
+    With B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ (Σ₂ = L₂L₂ᵀ; Σ₁ − Σ₂ exact when close; no inverse formed), the
+    trace/log-det part is Σ_i (β_i − log(1 + β_i)) over the eigenvalues β_i of B."""
+    m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
+    c1, c2 = v.covariance(cov1, "cov1"), v.covariance(cov2, "cov2")
+    dtype = v.result_dtype(m1, m2, v.as_float_array(cov1, "cov1"), v.as_float_array(cov2, "cov2"))
+    if m1.ndim == 0 or m2.ndim == 0:
+        raise ValueError("mu1: expected mean vectors (…, d)")
+    d = c1.shape[-1]
+    if c2.shape[-1] != d or m1.shape[-1] != d or m2.shape[-1] != d:
+        raise ValueError(f"mu1, cov1, mu2, cov2: dimension mismatch ({m1.shape}, {c1.shape}, {m2.shape}, "
+                         f"{c2.shape})")
+    _cholesky(c1, "cov1")
+    l2 = _cholesky(c2, "cov2")
+    batch = np.broadcast_shapes(m1.shape[:-1], m2.shape[:-1], c1.shape[:-2], c2.shape[:-2])
+    c1b = np.broadcast_to(c1, (*batch, d, d))
+    l2b = np.broadcast_to(l2, (*batch, d, d))
+    diff = c1b - np.broadcast_to(c2, (*batch, d, d))
+    x = np.linalg.solve(l2b, diff)  # L₂⁻¹ D
+    b = np.linalg.solve(l2b, np.swapaxes(x, -1, -2))  # L₂⁻¹ (L₂⁻¹ D)ᵀ = L₂⁻¹ D L₂⁻ᵀ (D symmetric)
+    b = (b + np.swapaxes(b, -1, -2)) / 2
+    beta = np.maximum(np.linalg.eigvalsh(b), -1 + np.finfo(np.float64).eps)
+    dm = np.broadcast_to(m2.astype(np.float64) - m1.astype(np.float64), (*batch, d))
+    y = np.linalg.solve(l2b, dm[..., None])[..., 0]
+    value = (xmlog1p(beta).sum(-1) + (y * y).sum(-1)) / 2
+    return _out(value, dtype)
+
+
+def entropy_mvn(cov: ArrayLike) -> Array:
+    """H(N(μ, Σ)) = ½ log det(2πe Σ), log det from the Cholesky diagonal."""
+    c = v.covariance(cov, "cov")
+    chol = _cholesky(c, "cov")
+    d = c.shape[-1]
+    logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(-1)
+    return _out(0.5 * (d * np.log(2 * np.pi * np.e) + logdet), np.asarray(cov).dtype
+                if np.asarray(cov).dtype == np.float32 else np.float64)
