@@ -23,6 +23,7 @@ from derivations.gan import (
     verify_optimal_discriminator,
     verify_virtual_criterion,
 )
+from derivations.kl_fit import verify_forward_fit
 from derivations.registry import Claim
 from derivations.variational import seed_optimum
 
@@ -58,3 +59,8 @@ symbolic_claim(Claim("gan.global_minimum",
                      "JSD ≥ 0 and JSD(p ‖ p) = 0, so min C(G) = −log 4 at p_G = p_data, where D* = ½",
                      r"\min_G C(G) = -\log 4,\ D^\star = \tfrac12", f"{GAN}, Thm. 1; PS5 4(e)–(f)"),
                lambda: verify_jsd_minimum(-sp.log(4)))
+symbolic_claim(Claim("kl_fit.forward_moment_matching",
+                     "argmin_{μ,σ²} KL(p ‖ N(μ, σ²)) for p = ⅓N(−1,1) + ⅔N(1,1) is μ = 1/3, σ² = 17/9 "
+                     "(moment matching; stationary point of −E_p log q, Hessian positive definite)",
+                     r"\arg\min \mathrm{KL}(p\|q) = (\tfrac13, \tfrac{17}{9})", "seed 003, Problem 6.3"),
+               lambda: verify_forward_fit(sp.Rational(1, 3), sp.Rational(17, 9)))
