@@ -35,8 +35,9 @@ def result_dtype(*arrays: NDArray[np.floating]) -> np.dtype:
     return np.dtype(np.float32) if all(a.dtype == np.float32 for a in arrays) else np.dtype(np.float64)
 
 
-def probability_vectors(p: ArrayLike, name: str, *, normalize: bool = False,
-                        tolerance: float = SUM_TOLERANCE) -> tuple[NDArray[np.float64], np.dtype]:
+def probability_vectors(
+    p: ArrayLike, name: str, *, normalize: bool = False, tolerance: float = SUM_TOLERANCE
+) -> tuple[NDArray[np.float64], np.dtype]:
     """Validate probabilities along the last axis: non-negative, finite, summing to 1 within
     ``tolerance`` (any positive sum if ``normalize``). Returns (float64 array, input dtype)."""
     arr = as_float_array(p, name)
@@ -69,8 +70,9 @@ def positive(x: ArrayLike, name: str) -> NDArray[np.floating]:
 def broadcast(name_a: str, a: NDArray, name_b: str, b: NDArray, *, core: int = 0) -> tuple[NDArray, NDArray]:
     """Broadcast batch dimensions; the last ``core`` axes must match exactly."""
     if core and a.shape[-core:] != b.shape[-core:]:
-        raise ValueError(f"{name_a}, {name_b}: shape mismatch {a.shape} vs {b.shape} in the last "
-                         f"{core} axis/axes")
+        raise ValueError(
+            f"{name_a}, {name_b}: shape mismatch {a.shape} vs {b.shape} in the last {core} axis/axes"
+        )
     try:
         return np.broadcast_arrays(a, b)  # type: ignore[return-value]
     except ValueError as exc:

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from numerics import divergences as dv
 
 DIGITS = 60
-DELTAS = tuple(10.0 ** -k for k in range(0, 13))  # 1 … 1e-12
+DELTAS = tuple(10.0**-k for k in range(0, 13))  # 1 … 1e-12
 Array = NDArray[np.float64]
 
 
@@ -28,7 +28,9 @@ def ref_kl_categorical(p: Array, q: Array) -> mp.mpf:
     with mp.workdps(DIGITS):
         pp, qq = [_m(x) for x in p], [_m(x) for x in q]
         big_p, big_q = mp.fsum(pp), mp.fsum(qq)
-        return mp.fsum((a / big_p) * mp.log((a / big_p) / (b / big_q)) for a, b in zip(pp, qq, strict=True) if a > 0)
+        return mp.fsum(
+            (a / big_p) * mp.log((a / big_p) / (b / big_q)) for a, b in zip(pp, qq, strict=True) if a > 0
+        )
 
 
 def ref_kl_bernoulli(p: float, q: float) -> mp.mpf:
@@ -117,8 +119,14 @@ CASES: dict[str, Callable[[np.random.Generator, float, type], tuple[float, mp.mp
 }
 
 
-def sweep(distribution: str, *, dtype: type = np.float64, samples: int = 20, seed: int = 0,
-          deltas: tuple[float, ...] = DELTAS) -> SweepResult:
+def sweep(
+    distribution: str,
+    *,
+    dtype: type = np.float64,
+    samples: int = 20,
+    seed: int = 0,
+    deltas: tuple[float, ...] = DELTAS,
+) -> SweepResult:
     """Worst ulp error of this project's KL per δ, over ``samples`` random pairs at each δ."""
     case = CASES[distribution]
     rng = np.random.default_rng(seed)
@@ -132,8 +140,9 @@ def sweep(distribution: str, *, dtype: type = np.float64, samples: int = 20, see
     return SweepResult(distribution, np.dtype(dtype).name, worst)
 
 
-def mvn_case(rng: np.random.Generator, d: int, delta: float, max_condition: float = 100.0
-             ) -> tuple[Array, Array, Array, Array, float]:
+def mvn_case(
+    rng: np.random.Generator, d: int, delta: float, max_condition: float = 100.0
+) -> tuple[Array, Array, Array, Array, float]:
     """(μ₁, Σ₁, μ₂, Σ₂, cond Σ₁) with Σ₂ = Σ₁ + δ·(symmetric perturbation), μ₂ = μ₁ + δ·noise."""
     q, _ = np.linalg.qr(rng.normal(size=(d, d)))
     lam = max_condition ** rng.uniform(0, 1, d)
@@ -147,8 +156,9 @@ def mvn_case(rng: np.random.Generator, d: int, delta: float, max_condition: floa
     return m1, c1, m2, c2, float(np.linalg.cond(c1))
 
 
-def sweep_mvn(dims: tuple[int, ...] = (3, 8, 16), *, samples: int = 4, seed: int = 0,
-              deltas: tuple[float, ...] = DELTAS) -> dict[int, dict[float, float]]:
+def sweep_mvn(
+    dims: tuple[int, ...] = (3, 8, 16), *, samples: int = 4, seed: int = 0, deltas: tuple[float, ...] = DELTAS
+) -> dict[int, dict[float, float]]:
     """Worst error in units of ulp × cond(Σ₁), per dimension and δ."""
     rng = np.random.default_rng(seed)
     out: dict[int, dict[float, float]] = {}

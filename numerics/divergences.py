@@ -82,9 +82,11 @@ def entropy_categorical(p: ArrayLike, *, normalize: bool = False) -> Array:
 
 def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
     """H(p, q) = −Σ p log q = H(p) + KL(p ‖ q) (inf on support mismatch)."""
-    return _out(np.asarray(entropy_categorical(p, normalize=normalize), np.float64)
-                + np.asarray(kl_categorical(p, q, normalize=normalize), np.float64),
-                np.result_type(np.asarray(p).dtype if np.asarray(p).dtype == np.float32 else np.float64))
+    return _out(
+        np.asarray(entropy_categorical(p, normalize=normalize), np.float64)
+        + np.asarray(kl_categorical(p, q, normalize=normalize), np.float64),
+        np.result_type(np.asarray(p).dtype if np.asarray(p).dtype == np.float32 else np.float64),
+    )
 
 
 def jsd_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
@@ -199,8 +201,9 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
         raise ValueError("mu1: expected mean vectors (…, d)")
     d = c1.shape[-1]
     if c2.shape[-1] != d or m1.shape[-1] != d or m2.shape[-1] != d:
-        raise ValueError(f"mu1, cov1, mu2, cov2: dimension mismatch ({m1.shape}, {c1.shape}, {m2.shape}, "
-                         f"{c2.shape})")
+        raise ValueError(
+            f"mu1, cov1, mu2, cov2: dimension mismatch ({m1.shape}, {c1.shape}, {m2.shape}, {c2.shape})"
+        )
     _cholesky(c1, "cov1")
     l2 = _cholesky(c2, "cov2")
     batch = np.broadcast_shapes(m1.shape[:-1], m2.shape[:-1], c1.shape[:-2], c2.shape[:-2])
@@ -223,5 +226,7 @@ def entropy_mvn(cov: ArrayLike) -> Array:
     chol = _cholesky(c, "cov")
     d = c.shape[-1]
     logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(-1)
-    return _out(0.5 * (d * np.log(2 * np.pi * np.e) + logdet), np.asarray(cov).dtype
-                if np.asarray(cov).dtype == np.float32 else np.float64)
+    return _out(
+        0.5 * (d * np.log(2 * np.pi * np.e) + logdet),
+        np.asarray(cov).dtype if np.asarray(cov).dtype == np.float32 else np.float64,
+    )

@@ -134,7 +134,9 @@ def initial_gmm(x: ArrayLike, k: int, *, seed: int = 0) -> Gmm:
     return Gmm(np.full(k, 1.0 / k), xa[idx].copy(), np.repeat(cov[None], k, axis=0))
 
 
-def run(x: ArrayLike, theta0: Gmm, iterations: int, *, numeric_e_step: bool = False) -> tuple[list[Gmm], list[float]]:
+def run(
+    x: ArrayLike, theta0: Gmm, iterations: int, *, numeric_e_step: bool = False
+) -> tuple[list[Gmm], list[float]]:
     """θ⁰, θ¹, … and log p_θᵗ(x): EM (closed-form E-step) or coordinate ascent on F (numeric E-step)."""
     if not isinstance(iterations, int) or iterations < 0:
         raise ValueError(f"iterations: expected a non-negative int, got {iterations!r}")

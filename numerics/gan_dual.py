@@ -116,11 +116,18 @@ def strong_duality(prob: Problem) -> DualityReport:
     w, lam = solve_primal(prob), solve_dual(prob)
     pv, dv = primal_objective(prob, w), dual_objective(prob, lam)
     b = prob.points.T @ (lam + prob.shift)
-    return DualityReport(pv, dv, pv - dv, float(np.abs(w - b / prob.c).max()),
-                         float(np.abs(lam + expit(prob.points @ w)).max()))
+    return DualityReport(
+        pv,
+        dv,
+        pv - dv,
+        float(np.abs(w - b / prob.c).max()),
+        float(np.abs(lam + expit(prob.points @ w)).max()),
+    )
 
 
 def example_problem(n_data: int = 40, n_generated: int = 40, *, c: float = 1.0, seed: int = 0) -> Problem:
     """Data from N((1, 1), I) and generated points from N((−1, 0), I) in ℝ²."""
     rng = np.random.default_rng(seed)
-    return Problem.create(rng.normal([1.0, 1.0], 1.0, (n_data, 2)), rng.normal([-1.0, 0.0], 1.0, (n_generated, 2)), c)
+    return Problem.create(
+        rng.normal([1.0, 1.0], 1.0, (n_data, 2)), rng.normal([-1.0, 0.0], 1.0, (n_generated, 2)), c
+    )

@@ -29,6 +29,21 @@ def _sizes(size: int | None, min_size: int, max_size: int) -> st.SearchStrategy[
     return st.just(size) if size is not None else st.integers(min_size, max_size)
 
 
+_GRID = 2.0**52
+
+
+def exactly_normalised(w: Array) -> Array:
+    """w/Σw rounded to multiples of 2⁻⁵² whose sum is exactly 1 in real arithmetic (every partial
+    sum is representable, so the floating-point sum is exactly 1.0 too). Positive entries stay
+    positive. Properties such as Pinsker's are statements about distributions; vectors that sum
+    to 1 only up to rounding would make them fail by rounding alone."""
+    p = np.asarray(w, dtype=np.float64) / np.sum(w)
+    k = np.round(p * _GRID)
+    k = np.where((p > 0) & (k < 1), 1.0, k)
+    k[np.argmax(k)] += _GRID - k.sum()
+    return k / _GRID
+
+
 def _weights(n: int) -> st.SearchStrategy[Array]:
     # log-uniform weights over 8 decades: covers nearly-uniform and very skewed vectors
     return st.lists(st.floats(-8.0, 0.0), min_size=n, max_size=n).map(lambda e: 10.0 ** np.array(e))
@@ -46,22 +61,33 @@ def _probability_vector(draw: st.DrawFn, n: int, allow_zeros: bool, min_mass: fl
     if min_mass > 0:
         support = p > 0
         p = np.where(support, min_mass + (1 - min_mass * support.sum()) * p, 0.0)
-        p = p / p.sum()
-    return p
+    return exactly_normalised(p)
 
 
-def probability_vectors(*, size: int | None = None, min_size: int = 2, max_size: int = 8,
-                        allow_zeros: bool = False, min_mass: float = 0.0) -> st.SearchStrategy[Array]:
-    """Probability vectors (float64, summing to 1 up to rounding). ``allow_zeros`` puts exact zeros
-    in (never all of them); ``min_mass`` is a lower bound on every non-zero entry."""
+def probability_vectors(
+    *,
+    size: int | None = None,
+    min_size: int = 2,
+    max_size: int = 8,
+    allow_zeros: bool = False,
+    min_mass: float = 0.0,
+) -> st.SearchStrategy[Array]:
+    """Probability vectors (float64, summing to exactly 1: see :func:`exactly_normalised`).
+    ``allow_zeros`` puts exact zeros in (never all of them); ``min_mass`` is a lower bound on every non-zero entry."""
     _check_size(size, min_size, max_size)
     if not 0 <= min_mass < 1 / (size or max_size):
         raise ValueError(f"min_mass: need 0 ≤ min_mass < 1/size, got {min_mass}")
     return _sizes(size, min_size, max_size).flatmap(lambda n: _probability_vector(n, allow_zeros, min_mass))
 
 
-def distribution_pairs(*, size: int | None = None, min_size: int = 2, max_size: int = 8,
-                       allow_zeros: bool = False, min_mass: float = 0.0) -> st.SearchStrategy[tuple[Array, Array]]:
+def distribution_pairs(
+    *,
+    size: int | None = None,
+    min_size: int = 2,
+    max_size: int = 8,
+    allow_zeros: bool = False,
+    min_mass: float = 0.0,
+) -> st.SearchStrategy[tuple[Array, Array]]:
     """Pairs (p, q) on a common support: same length, and with ``allow_zeros`` the same zero
     pattern (so KL(p ‖ q) and KL(q ‖ p) are finite)."""
     _check_size(size, min_size, max_size)
@@ -72,38 +98,47 @@ def distribution_pairs(*, size: int | None = None, min_size: int = 2, max_size: 
     def pair(draw: st.DrawFn, n: int) -> tuple[Array, Array]:
         p = draw(_probability_vector(n, allow_zeros, min_mass))
         q = draw(_probability_vector(n, False, min_mass))
-        q = np.where(p > 0, q, 0.0)
-        return p, q / q.sum()
+        return p, exactly_normalised(np.where(p > 0, q, 0.0))
 
     return _sizes(size, min_size, max_size).flatmap(pair)
 
 
-def near_equal_pairs(*, size: int | None = None, min_size: int = 2, max_size: int = 8,
-                     min_delta: float = 1e-12, max_delta: float = 1e-2) -> st.SearchStrategy[tuple[Array, Array]]:
+def near_equal_pairs(
+    *,
+    size: int | None = None,
+    min_size: int = 2,
+    max_size: int = 8,
+    min_delta: float = 1e-12,
+    max_delta: float = 1e-2,
+) -> st.SearchStrategy[tuple[Array, Array]]:
     """(p, q) with q = p·exp(δ·ε)/Σ, |ε| ≤ 1, δ log-uniform in [min_delta, max_delta]: the regime of
     collapsed latent units where textbook formulas lose their digits. q ≠ p unless ε = 0."""
     _check_size(size, min_size, max_size)
     if not 0 < min_delta <= max_delta <= 1:
-        raise ValueError(f"min_delta, max_delta: need 0 < min_delta ≤ max_delta ≤ 1, got {min_delta}, {max_delta}")
+        raise ValueError(
+            f"min_delta, max_delta: need 0 < min_delta ≤ max_delta ≤ 1, got {min_delta}, {max_delta}"
+        )
 
     @st.composite
     def pair(draw: st.DrawFn, n: int) -> tuple[Array, Array]:
         p = draw(_probability_vector(n, False, 0.0))
         delta = 10.0 ** draw(st.floats(np.log10(min_delta), np.log10(max_delta)))
         eps = np.array(draw(st.lists(st.floats(-1, 1), min_size=n, max_size=n)))
-        q = p * np.exp(delta * eps)
-        return p, q / q.sum()
+        return p, exactly_normalised(p * np.exp(delta * eps))
 
     return _sizes(size, min_size, max_size).flatmap(pair)
 
 
-def gaussian_parameters(*, dim: int | None = None, mean_bound: float = 10.0,
-                        min_scale: float = 1e-3, max_scale: float = 1e3) -> st.SearchStrategy[tuple[Array, Array]]:
+def gaussian_parameters(
+    *, dim: int | None = None, mean_bound: float = 10.0, min_scale: float = 1e-3, max_scale: float = 1e3
+) -> st.SearchStrategy[tuple[Array, Array]]:
     """(μ, σ): a scalar pair if ``dim`` is None, else vectors of length ``dim`` (diagonal Normal)."""
     if dim is not None and (not isinstance(dim, int) or dim < 1):
         raise ValueError(f"dim: expected a positive int or None, got {dim!r}")
     if not 0 < min_scale <= max_scale:
-        raise ValueError(f"min_scale, max_scale: need 0 < min_scale ≤ max_scale, got {min_scale}, {max_scale}")
+        raise ValueError(
+            f"min_scale, max_scale: need 0 < min_scale ≤ max_scale, got {min_scale}, {max_scale}"
+        )
     if not mean_bound > 0:
         raise ValueError(f"mean_bound: must be positive, got {mean_bound}")
     n = dim or 1
@@ -129,7 +164,9 @@ def spd_matrices(*, dim: int, max_condition: float = 1e3, scale: float = 1.0) ->
 
     @st.composite
     def spd(draw: st.DrawFn) -> Array:
-        g = np.array(draw(st.lists(st.floats(-1, 1), min_size=dim * dim, max_size=dim * dim))).reshape(dim, dim)
+        g = np.array(draw(st.lists(st.floats(-1, 1), min_size=dim * dim, max_size=dim * dim))).reshape(
+            dim, dim
+        )
         q, r = np.linalg.qr(g + 3 * np.eye(dim))  # +3I keeps the QR well defined
         q = q * np.sign(np.diag(r))
         lam = scale * max_condition ** np.array(draw(st.lists(st.floats(0, 1), min_size=dim, max_size=dim)))
@@ -147,8 +184,9 @@ def markov_kernels(*, n_in: int, n_out: int) -> st.SearchStrategy[Array]:
     return rows.map(np.array)
 
 
-def latent_models(*, n_latent: int | None = None, n_observed: int | None = None,
-                  max_states: int = 6) -> st.SearchStrategy[Array]:
+def latent_models(
+    *, n_latent: int | None = None, n_observed: int | None = None, max_states: int = 6
+) -> st.SearchStrategy[Array]:
     """A joint table p(x, z) of shape (n_observed, n_latent), positive and summing to 1."""
     for name, val in (("n_latent", n_latent), ("n_observed", n_observed)):
         if val is not None and (not isinstance(val, int) or val < 1):
