@@ -73,7 +73,8 @@ def probability_vectors(
     min_mass: float = 0.0,
 ) -> st.SearchStrategy[Array]:
     """Probability vectors (float64, summing to exactly 1: see :func:`exactly_normalised`).
-    ``allow_zeros`` puts exact zeros in (never all of them); ``min_mass`` is a lower bound on every non-zero entry."""
+    ``allow_zeros`` puts exact zeros in (never all of them); ``min_mass`` is a lower bound on every
+    non-zero entry."""
     _check_size(size, min_size, max_size)
     if not 0 <= min_mass < 1 / (size or max_size):
         raise ValueError(f"min_mass: need 0 ≤ min_mass < 1/size, got {min_mass}")
