@@ -36,8 +36,9 @@ KlTerm = Callable[[sp.Expr, sp.Expr], sp.Expr]
 
 
 def stable_kl_term(a: sp.Expr, b: sp.Expr) -> sp.Expr:
-    """The kernel's closed form: (a + b)·[(1 + y)·atanh(y) − y], y = (a − b)/(a + b)
-    (= d·y·S(y) with d = a − b, S the series above)."""
+    """The kernel's closed form: (a + b)·[(1 + y)·atanh(y) − y], y = (a − b)/(a + b). The code
+    evaluates it as d·y·S(y) (d = a − b, S the series above; |y| ≤ ¼) and as
+    d·atanh(y) + s·(atanh(y) − y) (s = a + b; ¼ < |y| ≤ ½), both this expression regrouped."""
     y = (a - b) / (a + b)
     return (a + b) * ((1 + y) * sp.atanh(y) - y)
 

@@ -23,10 +23,8 @@ def as_float_array(x: ArrayLike, name: str) -> NDArray[np.floating]:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}") from exc
-    if np.isnan(arr).any():
-        raise ValueError(f"{name}: contains NaN")
-    if np.isinf(arr).any():
-        raise ValueError(f"{name}: contains inf")
+    if not np.isfinite(arr).all():  # one pass; say which problem only on failure
+        raise ValueError(f"{name}: contains NaN" if np.isnan(arr).any() else f"{name}: contains inf")
     return arr
 
 
