@@ -162,7 +162,7 @@ def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLi
     m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
     s1, s2 = v.positive(sigma1, "sigma1"), v.positive(sigma2, "sigma2")
     dtype = v.result_dtype(m1, s1, m2, s2)
-    m1, s1, m2, s2 = np.broadcast_arrays(*(x.astype(np.float64) for x in (m1, s1, m2, s2)))
+    m1, s1, m2, s2 = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)))
     u = 2 * np.log1p((s1 - s2) / s2)
     z = (m1 - m2) / s2
     return _out(expm1mx(u) / 2 + z * z / 2, dtype)

@@ -1,0 +1,1 @@
+"""Accuracy and speed benchmarks; results go to benchmarks/results/*.json (quoted by README)."""

@@ -1,0 +1,137 @@
+"""Accuracy sweep: this project vs scipy vs torch.distributions (float64 and float32), relative
+error in ulp of the working precision against mpmath at 60 digits on the exact inputs, for
+δ = 1 … 1e-12 (issue 4, §1). Run: ``python -m benchmarks.divergence_accuracy``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import mpmath as mp
+import numpy as np
+from scipy import stats
+
+from numerics import accuracy as A
+from numerics import divergences as D
+
+OUT = Path(__file__).parent / "results" / "divergence_accuracy.json"
+
+
+def _torch():
+    try:
+        import torch
+        from torch.distributions import Bernoulli, Categorical, MultivariateNormal, Normal, kl_divergence
+    except ImportError:
+        return None
+    return torch, Bernoulli, Categorical, MultivariateNormal, Normal, kl_divergence
+
+
+def _ulp(got: float, ref: mp.mpf, dtype: type) -> float:
+    e = A.ulp_error(got, ref, dtype)
+    return float(min(e, 1e30)) if np.isfinite(got) else float("inf")
+
+
+def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
+    t = _torch()
+    rows: dict = {}
+    for dtype in (np.float64, np.float32):
+        tdt = None if t is None else (t[0].float64 if dtype == np.float64 else t[0].float32)
+        for name in ("normal", "categorical", "bernoulli"):
+            per: dict[str, dict[str, float]] = {"this project": {}, "scipy": {}, "torch.distributions": {}}
+            rng = np.random.default_rng(0)
+            for delta in deltas:
+                worst = {k: 0.0 for k in per}
+                for _ in range(samples):
+                    if name == "normal":
+                        m1, s1 = rng.normal(), np.exp(rng.normal())
+                        m2, s2 = m1 + delta * rng.normal(), s1 * np.exp(delta * rng.normal())
+                        a = [dtype(v) for v in (m1, s1, m2, s2)]
+                        ref = A.ref_kl_normal(*(float(v) for v in a))
+                        ours = float(D.kl_normal(*a))
+                        r = (float(a[1]) / float(a[3])) ** 2  # scipy has no Normal KL: textbook in NumPy
+                        sc = dtype(0.5) * (dtype(r) - 1 - np.log(dtype(r))) + (a[0] - a[2]) ** 2 / (2 * a[3] ** 2)
+                        tv = None
+                        if t:
+                            T = lambda v: t[0].tensor(float(v), dtype=tdt)
+                            tv = float(t[5](t[4](T(a[0]), T(a[1])), t[4](T(a[2]), T(a[3]))))
+                    elif name == "categorical":
+                        k = int(rng.integers(2, 16))
+                        p = rng.dirichlet(np.ones(k))
+                        q = p * np.exp(delta * rng.uniform(-1, 1, k))
+                        pc, qc = p.astype(dtype), (q / q.sum()).astype(dtype)
+                        ref = A.ref_kl_categorical(pc, qc)
+                        ours = float(D.kl_categorical(pc, qc, normalize=True))
+                        sc = float(stats.entropy(pc, qc))
+                        tv = None
+                        if t:
+                            tp, tq = t[0].tensor(pc, dtype=tdt), t[0].tensor(qc, dtype=tdt)
+                            tv = float(t[5](t[2](probs=tp), t[2](probs=tq)))
+                    else:
+                        p = float(rng.uniform(0.01, 0.99))
+                        q = min(p * np.exp(delta * rng.uniform(-1, 1)), 0.999)
+                        pc, qc = dtype(p), dtype(q)
+                        ref = A.ref_kl_bernoulli(float(pc), float(qc))
+                        ours = float(D.kl_bernoulli(pc, qc))
+                        sc = float(stats.entropy(np.array([pc, 1 - pc]), np.array([qc, 1 - qc])))
+                        tv = None
+                        if t:
+                            tv = float(t[5](t[1](probs=t[0].tensor(float(pc), dtype=tdt)),
+                                            t[1](probs=t[0].tensor(float(qc), dtype=tdt))))
+                    worst["this project"] = max(worst["this project"], _ulp(ours, ref, dtype))
+                    worst["scipy"] = max(worst["scipy"], _ulp(float(sc), ref, dtype))
+                    if tv is not None:
+                        worst["torch.distributions"] = max(worst["torch.distributions"], _ulp(tv, ref, dtype))
+                for k in per:
+                    per[k][f"{delta:.0e}"] = worst[k]
+            if not t:
+                per.pop("torch.distributions")
+            rows[f"{name} {np.dtype(dtype).name}"] = per
+    return rows
+
+
+def sweep_mvn(dims: tuple[int, ...], deltas: tuple[float, ...], samples: int = 1) -> dict:
+    """Error in ulp × cond(Σ₁), this project vs torch.distributions.MultivariateNormal (float64)."""
+    t = _torch()
+    out: dict = {}
+    rng = np.random.default_rng(0)
+    for d in dims:
+        per: dict[str, dict[str, float]] = {"this project": {}, "torch.distributions": {}}
+        for delta in deltas:
+            w = {"this project": 0.0, "torch.distributions": 0.0}
+            for _ in range(samples):
+                m1, c1, m2, c2, cond = A.mvn_case(rng, d, delta)
+                ref = A.ref_kl_mvn(m1, c1, m2, c2)
+                w["this project"] = max(w["this project"], _ulp(float(D.kl_mvn(m1, c1, m2, c2)), ref, np.float64) / cond)
+                if t:
+                    tt = lambda x: t[0].tensor(x, dtype=t[0].float64)
+                    tv = float(t[5](t[3](tt(m1), tt(c1)), t[3](tt(m2), tt(c2))))
+                    w["torch.distributions"] = max(w["torch.distributions"], _ulp(tv, ref, np.float64) / cond)
+            for k in per:
+                per[k][f"{delta:.0e}"] = w[k]
+        out[f"d={d}"] = per
+    return out
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    start = time.perf_counter()
+    result = {
+        "description": "worst relative error over random pairs at each δ, in ulp of the working precision "
+        "(MVN: ulp × cond(Σ₁)); reference mpmath at 60 digits on the exact inputs",
+        "one_dimensional": sweep_1d(samples=5 if quick else 20),
+        "mvn_float64": sweep_mvn((3, 16) if quick else (3, 16, 64),
+                                 (1.0, 1e-4, 1e-8, 1e-12) if quick else (1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12)),
+    }
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=1))
+    for name, per in {**result["one_dimensional"], **result["mvn_float64"]}.items():
+        print(name, {k: f"{max(v.values()):.3g}" for k, v in per.items()})
+    print(f"wrote {OUT} in {result['seconds']} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
