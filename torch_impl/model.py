@@ -1,0 +1,153 @@
+"""A VAE whose loss terms are the verified closed forms (issue 5; CS 446 HW8 / ECE 544 PS5 1–2;
+Kingma & Welling 2014; Higgins et al. 2017 for β; seed 003 Problem 7 for the GM-VAE prior).
+
+Loss per data point (negative ELBO, nats):
+  reconstruction  −log p_θ(x|z), z = μ + σ·ε (one or M samples):
+      Bernoulli: BCE with logits, summed over pixels (= −Σ log Bern, ``likelihood.bernoulli_bce``);
+      Gaussian:  ‖x − x̂‖²/(2σ²) + (D/2) log(2πσ²)   (``likelihood.gaussian_mse``);
+  β · KL(q(z|x) ‖ p(z)): the stable closed form (:mod:`torch_impl.kl`) for the N(0, I) prior; for
+      the GM-VAE prior the three-term ELBO of seed 003 7.1 (``gm_vae.elbo_three_terms``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from torch_impl.kl import kl_standard_normal
+
+
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, samples: int | None = None) -> torch.Tensor:
+    """z = μ + σ·ε, ε ∼ N(0, I), σ = exp(ℓ/2) (CS 446 HW8 1(g)); ``samples`` adds a leading axis."""
+    std = torch.exp(0.5 * logvar)
+    shape = (samples, *mu.shape) if samples else mu.shape
+    eps = torch.randn(shape, dtype=mu.dtype, device=mu.device)
+    return mu + std * eps
+
+
+@dataclass(frozen=True)
+class VaeConfig:
+    data_dim: int = 64
+    latent_dim: int = 8
+    hidden: int = 256
+    likelihood: str = "bernoulli"  # or "gaussian"
+    gaussian_var: float = 0.05  # decoder variance σ² for the Gaussian likelihood
+    beta: float = 1.0
+    prior: str = "normal"  # or "gmm"
+    components: int = 10
+
+    def __post_init__(self) -> None:
+        if self.likelihood not in ("bernoulli", "gaussian"):
+            raise ValueError(f"likelihood: expected 'bernoulli' or 'gaussian', got {self.likelihood!r}")
+        if self.prior not in ("normal", "gmm"):
+            raise ValueError(f"prior: expected 'normal' or 'gmm', got {self.prior!r}")
+        for name in ("data_dim", "latent_dim", "hidden", "components"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: must be ≥ 1, got {getattr(self, name)}")
+        if not self.gaussian_var > 0:
+            raise ValueError(f"gaussian_var: must be positive, got {self.gaussian_var}")
+        if not self.beta >= 0:
+            raise ValueError(f"beta: must be ≥ 0, got {self.beta}")
+
+
+class Vae(nn.Module):
+    def __init__(self, config: VaeConfig) -> None:
+        super().__init__()
+        c = self.config = config
+        self.encoder = nn.Sequential(nn.Linear(c.data_dim, c.hidden), nn.ReLU(), nn.Linear(c.hidden, c.hidden),
+                                     nn.ReLU(), nn.Linear(c.hidden, 2 * c.latent_dim))
+        self.decoder = nn.Sequential(nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), nn.Linear(c.hidden, c.hidden),
+                                     nn.ReLU(), nn.Linear(c.hidden, c.data_dim))
+        if c.prior == "gmm":
+            # GM-VAE prior: π uniform (seed 003, 7), learnable means and log-variances
+            self.prior_means = nn.Parameter(torch.randn(c.components, c.latent_dim))
+            self.prior_logvars = nn.Parameter(torch.zeros(c.components, c.latent_dim))
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Bernoulli logits or Gaussian means."""
+        return self.decoder(z)
+
+    # ------------------------------------------------------------------ log-likelihood terms
+
+    def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """log p_θ(x|z) summed over pixels (broadcast over leading sample axes)."""
+        if self.config.likelihood == "bernoulli":
+            xb = x.expand_as(out)
+            return -F.binary_cross_entropy_with_logits(out, xb, reduction="none").sum(-1)
+        var = self.config.gaussian_var
+        d = x.shape[-1]
+        return -((x - out) ** 2).sum(-1) / (2 * var) - d / 2 * math.log(2 * math.pi * var)
+
+    def log_prior(self, z: torch.Tensor) -> torch.Tensor:
+        if self.config.prior == "normal":
+            return (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(-1)
+        return torch.logsumexp(self.log_prior_components(z), dim=-1) - math.log(self.config.components)
+
+    def log_prior_components(self, w: torch.Tensor) -> torch.Tensor:
+        """log N(w; μ_k, diag σ_k²) for every component k: shape (..., K)."""
+        m, lv = self.prior_means, self.prior_logvars
+        diff = w.unsqueeze(-2) - m
+        return (-0.5 * (diff * diff * torch.exp(-lv) + lv + math.log(2 * math.pi))).sum(-1)
+
+    # ------------------------------------------------------------------ ELBO
+
+    def elbo_terms(self, x: torch.Tensor, samples: int = 1) -> dict[str, torch.Tensor]:
+        """Per-data-point terms: reconstruction E_q[log p(x|z)] (M-sample average) and the KL /
+        prior terms, with their sum ``elbo`` (β applied in :meth:`loss`, not here)."""
+        mu, logvar = self.encode(x)
+        z = reparameterize(mu, logvar, samples)
+        rec = self.log_likelihood(x, self.decode(z)).mean(0)
+        if self.config.prior == "normal":
+            kl = kl_standard_normal(mu, logvar).sum(-1)
+            return {"reconstruction": rec, "kl": kl, "elbo": rec - kl}
+        # GM-VAE, seed 003 7.1 with q(z|w, x) = p(z|w) (the optimal categorical posterior given w)
+        lpc = self.log_prior_components(z)  # (M, B, K)
+        log_pi = -math.log(self.config.components)
+        log_r = torch.log_softmax(lpc, dim=-1)
+        r = log_r.exp()
+        kl_z = (r * (log_r - log_pi)).sum(-1).mean(0)
+        log_q_w = (-0.5 * ((z - mu) ** 2 * torch.exp(-logvar) + logvar + math.log(2 * math.pi))).sum(-1)
+        conditional = ((r * lpc).sum(-1) - log_q_w).mean(0)
+        return {"reconstruction": rec, "kl_categorical": kl_z, "conditional": conditional,
+                "kl": kl_z - conditional, "elbo": rec - kl_z + conditional}
+
+    def loss(self, x: torch.Tensor, samples: int = 1) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Mean over the batch of −(reconstruction − β·KL)."""
+        t = self.elbo_terms(x, samples)
+        loss = -(t["reconstruction"] - self.config.beta * t["kl"]).mean()
+        return loss, t
+
+    @torch.no_grad()
+    def iwae(self, x: torch.Tensor, k: int, chunk: int = 500) -> torch.Tensor:
+        """IWAE_k = log (1/k) Σ_i p(x, z_i)/q(z_i|x), z_i ∼ q (Burda et al. 2016), per data point."""
+        mu, logvar = self.encode(x)
+        logws = []
+        done = 0
+        while done < k:
+            m = min(chunk, k - done)
+            z = reparameterize(mu, logvar, m)
+            log_q = (-0.5 * ((z - mu) ** 2 * torch.exp(-logvar) + logvar + math.log(2 * math.pi))).sum(-1)
+            logws.append(self.log_likelihood(x, self.decode(z)) + self.log_prior(z) - log_q)
+            done += m
+        logw = torch.cat(logws, 0)
+        return torch.logsumexp(logw, 0) - math.log(k)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        p = next(self.parameters())
+        if self.config.prior == "normal":
+            z = torch.randn(n, self.config.latent_dim, dtype=p.dtype, device=p.device, generator=generator)
+        else:
+            k = torch.randint(self.config.components, (n,), device=p.device, generator=generator)
+            eps = torch.randn(n, self.config.latent_dim, dtype=p.dtype, device=p.device, generator=generator)
+            z = self.prior_means[k] + torch.exp(0.5 * self.prior_logvars[k]) * eps
+        out = self.decode(z)
+        return torch.sigmoid(out) if self.config.likelihood == "bernoulli" else out
