@@ -51,7 +51,9 @@ def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
                         ref = A.ref_kl_normal(*(float(v) for v in a))
                         ours = float(D.kl_normal(*a))
                         r = (float(a[1]) / float(a[3])) ** 2  # scipy has no Normal KL: textbook in NumPy
-                        sc = dtype(0.5) * (dtype(r) - 1 - np.log(dtype(r))) + (a[0] - a[2]) ** 2 / (2 * a[3] ** 2)
+                        sc = dtype(0.5) * (dtype(r) - 1 - np.log(dtype(r))) + (a[0] - a[2]) ** 2 / (
+                            2 * a[3] ** 2
+                        )
                         tv = None
                         if t:
                             T = lambda v: t[0].tensor(float(v), dtype=tdt)
@@ -77,8 +79,12 @@ def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
                         sc = float(stats.entropy(np.array([pc, 1 - pc]), np.array([qc, 1 - qc])))
                         tv = None
                         if t:
-                            tv = float(t[5](t[1](probs=t[0].tensor(float(pc), dtype=tdt)),
-                                            t[1](probs=t[0].tensor(float(qc), dtype=tdt))))
+                            tv = float(
+                                t[5](
+                                    t[1](probs=t[0].tensor(float(pc), dtype=tdt)),
+                                    t[1](probs=t[0].tensor(float(qc), dtype=tdt)),
+                                )
+                            )
                     worst["this project"] = max(worst["this project"], _ulp(ours, ref, dtype))
                     worst["scipy"] = max(worst["scipy"], _ulp(float(sc), ref, dtype))
                     if tv is not None:
@@ -103,7 +109,9 @@ def sweep_mvn(dims: tuple[int, ...], deltas: tuple[float, ...], samples: int = 1
             for _ in range(samples):
                 m1, c1, m2, c2, cond = A.mvn_case(rng, d, delta)
                 ref = A.ref_kl_mvn(m1, c1, m2, c2)
-                w["this project"] = max(w["this project"], _ulp(float(D.kl_mvn(m1, c1, m2, c2)), ref, np.float64) / cond)
+                w["this project"] = max(
+                    w["this project"], _ulp(float(D.kl_mvn(m1, c1, m2, c2)), ref, np.float64) / cond
+                )
                 if t:
                     tt = lambda x: t[0].tensor(x, dtype=t[0].float64)
                     tv = float(t[5](t[3](tt(m1), tt(c1)), t[3](tt(m2), tt(c2))))
@@ -121,8 +129,10 @@ def main() -> int:
         "description": "worst relative error over random pairs at each δ, in ulp of the working precision "
         "(MVN: ulp × cond(Σ₁)); reference mpmath at 60 digits on the exact inputs",
         "one_dimensional": sweep_1d(samples=5 if quick else 20),
-        "mvn_float64": sweep_mvn((3, 16) if quick else (3, 16, 64),
-                                 (1.0, 1e-4, 1e-8, 1e-12) if quick else (1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12)),
+        "mvn_float64": sweep_mvn(
+            (3, 16) if quick else (3, 16, 64),
+            (1.0, 1e-4, 1e-8, 1e-12) if quick else (1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12),
+        ),
     }
     result["seconds"] = round(time.perf_counter() - start, 1)
     OUT.parent.mkdir(parents=True, exist_ok=True)

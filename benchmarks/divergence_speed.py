@@ -35,24 +35,42 @@ def main() -> int:
     rows = []
 
     def row(case: str, ours: float, ref_name: str, ref: float) -> None:
-        rows.append({"case": case, "this project (ms)": round(ours * 1e3, 3), "reference": ref_name,
-                     "reference (ms)": round(ref * 1e3, 3), "speed ratio (ref / ours)": round(ref / ours, 2)})
+        rows.append(
+            {
+                "case": case,
+                "this project (ms)": round(ours * 1e3, 3),
+                "reference": ref_name,
+                "reference (ms)": round(ref * 1e3, 3),
+                "speed ratio (ref / ours)": round(ref / ours, 2),
+            }
+        )
 
     p = rng.dirichlet(np.ones(10), size=100_000)
     q = rng.dirichlet(np.ones(10), size=100_000)
-    row("categorical KL, 10⁵ × 10 random pairs", timeit(lambda: D.kl_categorical(p, q)),
-        "scipy.stats.entropy(p, q, axis=-1)", timeit(lambda: stats.entropy(p, q, axis=-1)))
+    row(
+        "categorical KL, 10⁵ × 10 random pairs",
+        timeit(lambda: D.kl_categorical(p, q)),
+        "scipy.stats.entropy(p, q, axis=-1)",
+        timeit(lambda: stats.entropy(p, q, axis=-1)),
+    )
     qn = p * np.exp(1e-6 * rng.uniform(-1, 1, p.shape))
     qn /= qn.sum(-1, keepdims=True)
-    row("categorical KL, 10⁵ × 10 near-equal pairs (δ = 1e-6)", timeit(lambda: D.kl_categorical(p, qn)),
-        "scipy.stats.entropy(p, q, axis=-1)", timeit(lambda: stats.entropy(p, qn, axis=-1)))
+    row(
+        "categorical KL, 10⁵ × 10 near-equal pairs (δ = 1e-6)",
+        timeit(lambda: D.kl_categorical(p, qn)),
+        "scipy.stats.entropy(p, q, axis=-1)",
+        timeit(lambda: stats.entropy(p, qn, axis=-1)),
+    )
     for n, label in ((10**6, "10⁶"), (128 * 32, "128 × 32 (a VAE batch)")):
         m1, m2 = rng.normal(size=n), rng.normal(size=n)
         s1, s2 = np.exp(rng.normal(size=n)), np.exp(rng.normal(size=n))
         tm = [torch.from_numpy(x) for x in (m1, s1, m2, s2)]
-        row(f"Normal KL float64, {label}", timeit(lambda m1=m1, s1=s1, m2=m2, s2=s2: D.kl_normal(m1, s1, m2, s2)),
+        row(
+            f"Normal KL float64, {label}",
+            timeit(lambda m1=m1, s1=s1, m2=m2, s2=s2: D.kl_normal(m1, s1, m2, s2)),
             "torch.distributions kl_divergence(Normal, Normal)",
-            timeit(lambda tm=tm: kl_divergence(Normal(tm[0], tm[1]), Normal(tm[2], tm[3]))))
+            timeit(lambda tm=tm: kl_divergence(Normal(tm[0], tm[1]), Normal(tm[2], tm[3]))),
+        )
     b, d = 2000, 8
     a = rng.normal(size=(b, d, d))
     c1 = a @ np.swapaxes(a, -1, -2) + d * np.eye(d)
@@ -61,11 +79,16 @@ def main() -> int:
     mu1, mu2 = rng.normal(size=(b, d)), rng.normal(size=(b, d))
     t1, t2 = torch.from_numpy(c1), torch.from_numpy(c2)
     tm1, tm2 = torch.from_numpy(mu1), torch.from_numpy(mu2)
-    row(f"MVN KL float64, batch {b}, d = {d}", timeit(lambda: D.kl_mvn(mu1, c1, mu2, c2), repeat=5),
+    row(
+        f"MVN KL float64, batch {b}, d = {d}",
+        timeit(lambda: D.kl_mvn(mu1, c1, mu2, c2), repeat=5),
         "torch.distributions kl_divergence(MultivariateNormal, …)",
-        timeit(lambda: kl_divergence(MultivariateNormal(tm1, t1), MultivariateNormal(tm2, t2)), repeat=5))
-    result = {"machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}",
-              "rows": rows}
+        timeit(lambda: kl_divergence(MultivariateNormal(tm1, t1), MultivariateNormal(tm2, t2)), repeat=5),
+    )
+    result = {
+        "machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}",
+        "rows": rows,
+    }
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=1))
     for r in rows:

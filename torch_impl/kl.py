@@ -35,8 +35,9 @@ def kl_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (expm1mx(logvar) + mu * mu)
 
 
-def kl_diagonal_normals(mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor,
-                        logvar2: torch.Tensor) -> torch.Tensor:
+def kl_diagonal_normals(
+    mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor, logvar2: torch.Tensor
+) -> torch.Tensor:
     """KL(N(μ₁, e^{ℓ₁}) ‖ N(μ₂, e^{ℓ₂})) per coordinate: ½[e^u − 1 − u + (μ₁−μ₂)² e^{−ℓ₂}], u = ℓ₁ − ℓ₂."""
     return 0.5 * (expm1mx(logvar1 - logvar2) + (mu1 - mu2) ** 2 * torch.exp(-logvar2))
 

@@ -32,8 +32,14 @@ class LinearVae:
     def random(cls, data_dim: int, latent_dim: int, *, generator: torch.Generator | None = None) -> LinearVae:
         g = generator
         r = lambda *s: torch.randn(*s, dtype=torch.float64, generator=g)
-        return cls(r(data_dim, latent_dim), r(data_dim), r(()) * 0.3, r(latent_dim, data_dim) * 0.5,
-                   r(latent_dim) * 0.1, r(latent_dim) * 0.3)
+        return cls(
+            r(data_dim, latent_dim),
+            r(data_dim),
+            r(()) * 0.3,
+            r(latent_dim, data_dim) * 0.5,
+            r(latent_dim) * 0.1,
+            r(latent_dim) * 0.3,
+        )
 
     def parameters(self) -> list[torch.Tensor]:
         return [self.w, self.b, self.log_sigma2, self.a, self.c, self.logvar]
@@ -93,7 +99,9 @@ class LinearVae:
         log_px_z = -0.5 * d_x * torch.log(2 * math.pi * s2) - (resid**2).sum(-1) / (2 * s2)
         log_pz = (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(-1)
         mu = self.encoder_mean(x)
-        log_q = (-0.5 * ((z - mu) ** 2 * torch.exp(-self.logvar) + self.logvar + math.log(2 * math.pi))).sum(-1)
+        log_q = (-0.5 * ((z - mu) ** 2 * torch.exp(-self.logvar) + self.logvar + math.log(2 * math.pi))).sum(
+            -1
+        )
         return log_px_z + log_pz - log_q
 
     def iwae(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -131,8 +139,15 @@ def fit_linear_vae(x: torch.Tensor, latent_dim: int, *, seed: int = 0, max_iter:
     params = vae.parameters()
     for p in params:
         p.requires_grad_(True)
-    opt = torch.optim.LBFGS(params, lr=1.0, max_iter=max_iter, tolerance_grad=1e-12, tolerance_change=1e-15,
-                            history_size=50, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        params,
+        lr=1.0,
+        max_iter=max_iter,
+        tolerance_grad=1e-12,
+        tolerance_change=1e-15,
+        history_size=50,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure() -> torch.Tensor:
         opt.zero_grad()

@@ -58,10 +58,20 @@ class Vae(nn.Module):
     def __init__(self, config: VaeConfig) -> None:
         super().__init__()
         c = self.config = config
-        self.encoder = nn.Sequential(nn.Linear(c.data_dim, c.hidden), nn.ReLU(), nn.Linear(c.hidden, c.hidden),
-                                     nn.ReLU(), nn.Linear(c.hidden, 2 * c.latent_dim))
-        self.decoder = nn.Sequential(nn.Linear(c.latent_dim, c.hidden), nn.ReLU(), nn.Linear(c.hidden, c.hidden),
-                                     nn.ReLU(), nn.Linear(c.hidden, c.data_dim))
+        self.encoder = nn.Sequential(
+            nn.Linear(c.data_dim, c.hidden),
+            nn.ReLU(),
+            nn.Linear(c.hidden, c.hidden),
+            nn.ReLU(),
+            nn.Linear(c.hidden, 2 * c.latent_dim),
+        )
+        self.decoder = nn.Sequential(
+            nn.Linear(c.latent_dim, c.hidden),
+            nn.ReLU(),
+            nn.Linear(c.hidden, c.hidden),
+            nn.ReLU(),
+            nn.Linear(c.hidden, c.data_dim),
+        )
         if c.prior == "gmm":
             # GM-VAE prior: π uniform (seed 003, 7), learnable means and log-variances
             self.prior_means = nn.Parameter(torch.randn(c.components, c.latent_dim))
@@ -116,8 +126,13 @@ class Vae(nn.Module):
         kl_z = (r * (log_r - log_pi)).sum(-1).mean(0)
         log_q_w = (-0.5 * ((z - mu) ** 2 * torch.exp(-logvar) + logvar + math.log(2 * math.pi))).sum(-1)
         conditional = ((r * lpc).sum(-1) - log_q_w).mean(0)
-        return {"reconstruction": rec, "kl_categorical": kl_z, "conditional": conditional,
-                "kl": kl_z - conditional, "elbo": rec - kl_z + conditional}
+        return {
+            "reconstruction": rec,
+            "kl_categorical": kl_z,
+            "conditional": conditional,
+            "kl": kl_z - conditional,
+            "elbo": rec - kl_z + conditional,
+        }
 
     def loss(self, x: torch.Tensor, samples: int = 1) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
         """Mean over the batch of −(reconstruction − β·KL)."""

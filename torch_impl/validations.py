@@ -78,8 +78,12 @@ def kl_term_accuracy(dtype: torch.dtype, *, samples: int = 200, seed: int = 0) -
     worst = {"this project": 0.0, "symbolic closed form": 0.0, "torch.distributions": 0.0, "textbook": 0.0}
     for i in range(samples):
         ref = _ref_kl(float(mu[i]), float(lv[i]))
-        for name, t in (("this project", ours), ("symbolic closed form", symbolic),
-                        ("torch.distributions", dist), ("textbook", textbook)):
+        for name, t in (
+            ("this project", ours),
+            ("symbolic closed form", symbolic),
+            ("torch.distributions", dist),
+            ("textbook", textbook),
+        ):
             err = float(abs((mp.mpf(float(t[i])) - ref) / ref)) / eps
             worst[name] = max(worst[name], err)
     return worst
@@ -90,14 +94,23 @@ def kl_term_matches_where_accurate() -> Check:
     form and torch.distributions, relative difference in ulp."""
     g = _gen(1)
     mu = torch.randn(1000, dtype=torch.float64, generator=g) * 2
-    lv = torch.sign(torch.randn(1000, dtype=torch.float64, generator=g)) * (1 + torch.rand(1000, dtype=torch.float64, generator=g))
+    lv = torch.sign(torch.randn(1000, dtype=torch.float64, generator=g)) * (
+        1 + torch.rand(1000, dtype=torch.float64, generator=g)
+    )
     ours = kl_standard_normal(mu, lv)
     sym = symbolic_kl_as_torch()(mu, lv)
     dist = kl_divergence(Normal(mu, torch.exp(0.5 * lv)), Normal(0.0, 1.0))
     eps = torch.finfo(torch.float64).eps
-    err = max(float(((ours - sym).abs() / sym.abs()).max() / eps), float(((ours - dist).abs() / dist.abs()).max() / eps))
-    return Check("KL term = symbolic closed form = torch.distributions (|ℓ| ≥ 1)", err, 16.0,
-                 "≤ 16 ulp where all three forms are accurate")
+    err = max(
+        float(((ours - sym).abs() / sym.abs()).max() / eps),
+        float(((ours - dist).abs() / dist.abs()).max() / eps),
+    )
+    return Check(
+        "KL term = symbolic closed form = torch.distributions (|ℓ| ≥ 1)",
+        err,
+        16.0,
+        "≤ 16 ulp where all three forms are accurate",
+    )
 
 
 def kl_term_monte_carlo(n: int = 200_000) -> Check:
@@ -112,8 +125,12 @@ def kl_term_monte_carlo(n: int = 200_000) -> Check:
     se = float(d.std() / math.sqrt(n))
     exact = float(kl_standard_normal(mu, lv).sum())
     err = abs(float(d.mean()) - exact)
-    return Check("KL term = Monte-Carlo E_q[log q − log p]", err, MC_SIGMAS * se,
-                 f"n = {n}, standard error {se:.2e}, tolerance 5 SE")
+    return Check(
+        "KL term = Monte-Carlo E_q[log q − log p]",
+        err,
+        MC_SIGMAS * se,
+        f"n = {n}, standard error {se:.2e}, tolerance 5 SE",
+    )
 
 
 # --------------------------------------------------------------------------- reconstruction
@@ -137,7 +154,10 @@ def gaussian_reconstruction() -> Check:
     g = _gen(4)
     cfg = VaeConfig(likelihood="gaussian", gaussian_var=0.3)
     model = Vae(cfg).double()
-    x, xh = torch.randn(32, 64, dtype=torch.float64, generator=g), torch.randn(32, 64, dtype=torch.float64, generator=g)
+    x, xh = (
+        torch.randn(32, 64, dtype=torch.float64, generator=g),
+        torch.randn(32, 64, dtype=torch.float64, generator=g),
+    )
     ours = -model.log_likelihood(x, xh)
     nll = -Normal(xh, math.sqrt(cfg.gaussian_var)).log_prob(x).sum(-1)
     mse = ((x - xh) ** 2).sum(-1) / (2 * cfg.gaussian_var) + 64 / 2 * math.log(2 * math.pi * cfg.gaussian_var)
@@ -151,8 +171,10 @@ def mc_reconstruction_unbiased(repeats: int = 20000) -> Check:
     x = torch.randn(1, 5, dtype=torch.float64, generator=_gen(6))
     s2 = torch.exp(vae.log_sigma2)
     mu = vae.encoder_mean(x)
-    exact = float(-0.5 * 5 * torch.log(2 * math.pi * s2)
-                  - (((x - vae.b - mu @ vae.w.T) ** 2).sum() + (vae.w**2 * torch.exp(vae.logvar)).sum()) / (2 * s2))
+    exact = float(
+        -0.5 * 5 * torch.log(2 * math.pi * s2)
+        - (((x - vae.b - mu @ vae.w.T) ** 2).sum() + (vae.w**2 * torch.exp(vae.logvar)).sum()) / (2 * s2)
+    )
     worst, detail = 0.0, []
     g = _gen(7)
     for m in (1, 5):
@@ -165,8 +187,12 @@ def mc_reconstruction_unbiased(repeats: int = 20000) -> Check:
         err = abs(float(est.mean()) - exact)
         worst = max(worst, err / (MC_SIGMAS * se))
         detail.append(f"M={m}: |mean − exact| = {err:.2e}, 5 SE = {MC_SIGMAS * se:.2e}")
-    return Check("M-sample reconstruction estimator is unbiased", worst, 1.0,
-                 "; ".join(detail) + " (error in units of 5 SE)")
+    return Check(
+        "M-sample reconstruction estimator is unbiased",
+        worst,
+        1.0,
+        "; ".join(detail) + " (error in units of 5 SE)",
+    )
 
 
 # --------------------------------------------------------------------------- reparameterisation
@@ -183,9 +209,13 @@ def reparameterisation_law(n: int = 100_000) -> Check:
     var_z = abs(float(z.var()) - sd**2) / (sd**2 * math.sqrt(2 / n))
     worst = max(mean_z, var_z) / MC_SIGMAS
     ok_ks = ks.pvalue > 1e-3
-    return Check("reparameterised samples ∼ N(μ, σ²)", worst if ok_ks else float("inf"), 1.0,
-                 f"KS p = {ks.pvalue:.3f} (> 1e-3 required), mean and variance within "
-                 f"{max(mean_z, var_z):.2f} SE (5 allowed)")
+    return Check(
+        "reparameterised samples ∼ N(μ, σ²)",
+        worst if ok_ks else float("inf"),
+        1.0,
+        f"KS p = {ks.pvalue:.3f} (> 1e-3 required), mean and variance within "
+        f"{max(mean_z, var_z):.2f} SE (5 allowed)",
+    )
 
 
 def pathwise_vs_score(n: int = 200_000) -> tuple[Check, dict[str, float]]:
@@ -208,13 +238,22 @@ def pathwise_vs_score(n: int = 200_000) -> tuple[Check, dict[str, float]]:
     for est in (pw, sf):
         se = est.std(0) / math.sqrt(n)
         worst = max(worst, float(((est.mean(0) - exact).abs() / (MC_SIGMAS * se)).max()))
-    variances = {"pathwise var ∂μ": float(pw[:, 0].var()), "pathwise var ∂σ": float(pw[:, 1].var()),
-                 "score-function var ∂μ": float(sf[:, 0].var()), "score-function var ∂σ": float(sf[:, 1].var())}
-    lower = variances["pathwise var ∂μ"] < variances["score-function var ∂μ"] and \
-        variances["pathwise var ∂σ"] < variances["score-function var ∂σ"]
-    return Check("pathwise and score-function gradients unbiased; pathwise variance lower",
-                 worst if lower else float("inf"), 1.0,
-                 ", ".join(f"{k} = {v:.3g}" for k, v in variances.items())), variances
+    variances = {
+        "pathwise var ∂μ": float(pw[:, 0].var()),
+        "pathwise var ∂σ": float(pw[:, 1].var()),
+        "score-function var ∂μ": float(sf[:, 0].var()),
+        "score-function var ∂σ": float(sf[:, 1].var()),
+    }
+    lower = (
+        variances["pathwise var ∂μ"] < variances["score-function var ∂μ"]
+        and variances["pathwise var ∂σ"] < variances["score-function var ∂σ"]
+    )
+    return Check(
+        "pathwise and score-function gradients unbiased; pathwise variance lower",
+        worst if lower else float("inf"),
+        1.0,
+        ", ".join(f"{k} = {v:.3g}" for k, v in variances.items()),
+    ), variances
 
 
 def gradients_reach_encoder() -> Check:
@@ -232,10 +271,16 @@ def gradients_reach_encoder() -> Check:
     z = Normal(mu, torch.exp(0.5 * lv)).sample()
     rec2 = model.log_likelihood(x, model.decode(z)).sum()
     rec2.backward()
-    without = sum(float(p.grad.abs().sum()) if p.grad is not None else 0.0 for p in model.encoder.parameters())
+    without = sum(
+        float(p.grad.abs().sum()) if p.grad is not None else 0.0 for p in model.encoder.parameters()
+    )
     ok = with_reparam > 0 and without == 0
-    return Check("gradients reach the encoder only through reparameterisation", 0.0 if ok else 1.0, 0.5,
-                 f"Σ|∂rec/∂encoder| = {with_reparam:.3g} with z = μ + σε, {without:.3g} with .sample()")
+    return Check(
+        "gradients reach the encoder only through reparameterisation",
+        0.0 if ok else 1.0,
+        0.5,
+        f"Σ|∂rec/∂encoder| = {with_reparam:.3g} with z = μ + σε, {without:.3g} with .sample()",
+    )
 
 
 # --------------------------------------------------------------------------- linear VAE / pPCA
@@ -250,7 +295,9 @@ def linear_gap_is_kl(trials: int = 20) -> Check:
         x = torch.randn(50, 6, dtype=torch.float64, generator=g) * 2
         gap = vae.log_evidence(x) - vae.elbo(x)
         worst = max(worst, float((gap - vae.kl_to_posterior(x)).abs().max()))
-    return Check("linear VAE: log p(x) − ELBO = KL(q ‖ p(z|x))", worst, 1e-10, "float64, 20 random models × 50 points")
+    return Check(
+        "linear VAE: log p(x) − ELBO = KL(q ‖ p(z|x))", worst, 1e-10, "float64, 20 random models × 50 points"
+    )
 
 
 def linear_vae_reaches_ppca() -> tuple[Check, dict[str, float]]:
@@ -263,13 +310,23 @@ def linear_vae_reaches_ppca() -> tuple[Check, dict[str, float]]:
     enc_mean_err = float((pm - vae.encoder_mean(x)).abs().max())
     enc_var_err = float((torch.diagonal(pc) - torch.exp(vae.logvar)).abs().max() / torch.diagonal(pc).min())
     off = float((pc - torch.diag(torch.diagonal(pc))).abs().max())
-    info = {"ppca_ml_per_point": ml, "elbo_per_point": elbo, "sigma2_ml": sigma2,
-            "sigma2_fit": float(torch.exp(vae.log_sigma2)), "encoder_mean_err": enc_mean_err,
-            "encoder_var_rel_err": enc_var_err, "posterior_offdiag": off}
+    info = {
+        "ppca_ml_per_point": ml,
+        "elbo_per_point": elbo,
+        "sigma2_ml": sigma2,
+        "sigma2_fit": float(torch.exp(vae.log_sigma2)),
+        "encoder_mean_err": enc_mean_err,
+        "encoder_var_rel_err": enc_var_err,
+        "posterior_offdiag": off,
+    }
     err = max(abs(ml - elbo) / 1e-3, enc_mean_err / 1e-4, enc_var_err / 1e-4)
-    return Check("linear VAE ELBO → pPCA max log-likelihood; encoder → exact posterior", err, 1.0,
-                 f"ML {ml:.8f}, ELBO {elbo:.8f} nats/point (tol 1e-3); encoder mean err {enc_mean_err:.1e}, "
-                 f"variance rel. err {enc_var_err:.1e} (tol 1e-4)"), info
+    return Check(
+        "linear VAE ELBO → pPCA max log-likelihood; encoder → exact posterior",
+        err,
+        1.0,
+        f"ML {ml:.8f}, ELBO {elbo:.8f} nats/point (tol 1e-3); encoder mean err {enc_mean_err:.1e}, "
+        f"variance rel. err {enc_var_err:.1e} (tol 1e-4)",
+    ), info
 
 
 def iwae_bounds_linear(repeats: int = 400, ks: tuple[int, ...] = (1, 2, 8, 64)) -> Check:
@@ -290,10 +347,14 @@ def iwae_bounds_linear(repeats: int = 400, ks: tuple[int, ...] = (1, 2, 8, 64)) 
     for a, b, sa, sb in zip(chain[:-1], chain[1:], chain_se[:-1], chain_se[1:], strict=True):
         tol = MC_SIGMAS * torch.sqrt(sa**2 + sb**2) + 1e-12
         viol = max(viol, float(((a - b) / tol).max()))
-    return Check("ELBO ≤ IWAE_1 ≤ IWAE_2 ≤ IWAE_8 ≤ IWAE_64 ≤ log p(x) (linear model)", max(viol, 0.0), 1.0,
-                 f"largest step violation in units of 5 SE: {viol:.2f} (≤ 1 required); "
-                 f"mean gap log p − ELBO = {float((logp - elbo).mean()):.3f}, log p − IWAE_64 = "
-                 f"{float((logp - means[-1]).mean()):.4f}")
+    return Check(
+        "ELBO ≤ IWAE_1 ≤ IWAE_2 ≤ IWAE_8 ≤ IWAE_64 ≤ log p(x) (linear model)",
+        max(viol, 0.0),
+        1.0,
+        f"largest step violation in units of 5 SE: {viol:.2f} (≤ 1 required); "
+        f"mean gap log p − ELBO = {float((logp - elbo).mean()):.3f}, log p − IWAE_64 = "
+        f"{float((logp - means[-1]).mean()):.4f}",
+    )
 
 
 def iwae_monotone_mlp(repeats: int = 100, ks: tuple[int, ...] = (1, 4, 16, 64)) -> Check:
@@ -305,10 +366,16 @@ def iwae_monotone_mlp(repeats: int = 100, ks: tuple[int, ...] = (1, 4, 16, 64)) 
         est = torch.stack([model.iwae(x, k) for _ in range(repeats)])
         means.append(est.mean(0))
         ses.append(est.std(0) / math.sqrt(repeats))
-    viol = max(float(((a - b) / (MC_SIGMAS * torch.sqrt(sa**2 + sb**2) + 1e-12)).max())
-               for a, b, sa, sb in zip(means[:-1], means[1:], ses[:-1], ses[1:], strict=True))
-    return Check("IWAE_k non-decreasing in k (MLP VAE)", max(viol, 0.0), 1.0,
-                 f"k = {ks}; largest decrease in units of 5 SE: {viol:.2f}")
+    viol = max(
+        float(((a - b) / (MC_SIGMAS * torch.sqrt(sa**2 + sb**2) + 1e-12)).max())
+        for a, b, sa, sb in zip(means[:-1], means[1:], ses[:-1], ses[1:], strict=True)
+    )
+    return Check(
+        "IWAE_k non-decreasing in k (MLP VAE)",
+        max(viol, 0.0),
+        1.0,
+        f"k = {ks}; largest decrease in units of 5 SE: {viol:.2f}",
+    )
 
 
 def gm_vae_three_terms() -> Check:
@@ -327,6 +394,8 @@ def gm_vae_three_terms() -> Check:
     log_pi = -math.log(5)
     log_px = model.log_likelihood(x, model.decode(w))
     log_qw = Normal(mu, torch.exp(0.5 * lv)).log_prob(w).sum(-1)
-    generic = (log_r.exp() * (log_pi + lpc + log_px.unsqueeze(-1) - log_qw.unsqueeze(-1) - log_r)).sum(-1).mean(0)
+    generic = (
+        (log_r.exp() * (log_pi + lpc + log_px.unsqueeze(-1) - log_qw.unsqueeze(-1) - log_r)).sum(-1).mean(0)
+    )
     err = float(((terms["elbo"] - generic).abs() / generic.abs()).max().detach())
     return Check("GM-VAE three-term ELBO = generic ELBO (same samples)", err, 1e-12, "float64 rounding")
