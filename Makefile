@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv report test lint clean
+.PHONY: venv report test lint bench train clean
 
 venv: $(STAMP)
 
@@ -18,6 +18,15 @@ $(STAMP): pyproject.toml
 
 report: $(STAMP)
 	$(PY) -m derivations verify --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml
+	$(PY) -m numerics.kl_fit reports/kl_fits.png
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.divergence_accuracy
+	$(PY) -m benchmarks.divergence_speed
+	$(PY) -m benchmarks.vae_throughput
+
+train: $(STAMP)
+	$(PY) -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --seed 0 --out runs/digits
 
 test: $(STAMP)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n 2 tests

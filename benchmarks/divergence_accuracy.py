@@ -56,7 +56,7 @@ def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
                         )
                         tv = None
                         if t:
-                            T = lambda v: t[0].tensor(float(v), dtype=tdt)
+                            T = lambda v, tdt=tdt: t[0].tensor(float(v), dtype=tdt)
                             tv = float(t[5](t[4](T(a[0]), T(a[1])), t[4](T(a[2]), T(a[3]))))
                     elif name == "categorical":
                         k = int(rng.integers(2, 16))

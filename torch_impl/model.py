@@ -90,7 +90,7 @@ class Vae(nn.Module):
     def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """log p_θ(x|z) summed over pixels (broadcast over leading sample axes)."""
         if self.config.likelihood == "bernoulli":
-            xb = x.expand_as(out)
+            xb = x if x.shape == out.shape else x.expand_as(out)
             return -F.binary_cross_entropy_with_logits(out, xb, reduction="none").sum(-1)
         var = self.config.gaussian_var
         d = x.shape[-1]
@@ -113,8 +113,9 @@ class Vae(nn.Module):
         """Per-data-point terms: reconstruction E_q[log p(x|z)] (M-sample average) and the KL /
         prior terms, with their sum ``elbo`` (β applied in :meth:`loss`, not here)."""
         mu, logvar = self.encode(x)
-        z = reparameterize(mu, logvar, samples)
-        rec = self.log_likelihood(x, self.decode(z)).mean(0)
+        z = reparameterize(mu, logvar, samples if samples > 1 or self.config.prior == "gmm" else None)
+        rec = self.log_likelihood(x, self.decode(z))
+        rec = rec.mean(0) if z.dim() > mu.dim() else rec
         if self.config.prior == "normal":
             kl = kl_standard_normal(mu, logvar).sum(-1)
             return {"reconstruction": rec, "kl": kl, "elbo": rec - kl}

@@ -39,7 +39,7 @@ def load_digits_split(
     if likelihood == "bernoulli":
         x = (x >= 0.5).astype(np.float64)
     perm = np.random.default_rng(seed).permutation(len(x))
-    n_test = int(round(test_fraction * len(x)))
+    n_test = round(test_fraction * len(x))
     return torch.tensor(x[perm[n_test:]]), torch.tensor(x[perm[:n_test]])
 
 
@@ -217,7 +217,8 @@ def train(argv: list[str] | None = None) -> dict:
     metrics_path.write_text(json.dumps(metrics, indent=1))
     write_figure(model, x_test, a.out / "figure.png", a.seed)
     print(
-        f"test ELBO {metrics['final_test_elbo']:.3f} nats, test IWAE-{a.iwae_samples} {iwae:.3f} ± {iwae_se:.3f}; "
+        f"test ELBO {metrics['final_test_elbo']:.3f} nats, "
+        f"test IWAE-{a.iwae_samples} {iwae:.3f} ± {iwae_se:.3f}; "
         f"wrote {metrics_path} and {a.out / 'figure.png'}",
         file=sys.stderr,
     )
