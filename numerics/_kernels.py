@@ -35,30 +35,29 @@ def _horner(coeffs: list[float], x: Array) -> Array:
     return out
 
 
-def expm1mx(u: Array) -> Array:
-    """e^u − 1 − u, accurate to a few ulp for all u: the textbook form everywhere, then the series
-    on the (gathered) entries with |u| ≤ ½, where the textbook form cancels."""
-    u = np.asarray(u, dtype=np.float64)
-    flat_u = np.ascontiguousarray(u).reshape(-1)
-    out = np.expm1(flat_u)
-    out -= flat_u
-    idx = np.flatnonzero(np.abs(flat_u) <= 0.5)
+def _series_near_zero(x: Array, textbook: Array, coeffs: list[float], radius: float) -> Array:
+    """``textbook`` (computed from x everywhere), with x²·Σ c_k x^k substituted on the gathered
+    entries where |x| ≤ radius, i.e. where the textbook form cancels."""
+    x = np.asarray(x, dtype=np.float64)
+    flat_x = np.ascontiguousarray(x).reshape(-1)
+    out = np.ascontiguousarray(textbook, dtype=np.float64).reshape(-1).copy()
+    idx = np.flatnonzero(np.abs(flat_x) <= radius)
     if idx.size:
-        us = flat_u[idx]
-        out[idx] = us * us * _horner(_EXPM1MX, us)
-    return out.reshape(u.shape)
+        xs = flat_x[idx]
+        out[idx] = xs * xs * _horner(coeffs, xs)
+    return out.reshape(x.shape)
+
+
+def expm1mx(u: Array) -> Array:
+    """e^u − 1 − u, accurate to a few ulp for all u (series where |u| ≤ ½)."""
+    u = np.asarray(u, dtype=np.float64)
+    return _series_near_zero(u, np.expm1(u) - u, _EXPM1MX, 0.5)
 
 
 def xmlog1p(x: Array) -> Array:
     """x − log(1 + x) for x > −1, accurate to a few ulp for all x (series where |x| ≤ ¼)."""
     x = np.asarray(x, dtype=np.float64)
-    flat_x = np.ascontiguousarray(x).reshape(-1)
-    out = flat_x - np.log1p(flat_x)
-    idx = np.flatnonzero(np.abs(flat_x) <= 0.25)
-    if idx.size:
-        xs = flat_x[idx]
-        out[idx] = xs * xs * _horner(_XMLOG1P, xs)
-    return out.reshape(x.shape)
+    return _series_near_zero(x, x - np.log1p(x), _XMLOG1P, 0.25)
 
 
 def _terms_needed(top: float) -> int:

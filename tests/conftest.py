@@ -7,7 +7,10 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile("default", max_examples=50, deadline=None)
 settings.register_profile(
-    "ci", max_examples=400, deadline=None, derandomize=True,
+    "ci",
+    max_examples=400,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

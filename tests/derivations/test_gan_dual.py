@@ -36,8 +36,12 @@ def test_cost_convex_and_negative_c_refuted():
     assert g.verify_cost_convex().verdict is Verdict.PROVED
     ds, w = g.DataSet.symbolic(), g.vector("w")
     c = sp.Symbol("C", real=True)  # C < 0 allowed: the certificate's weight C is not ≥ 0
-    bad = g.verify_convex(g.seed_cost_3e(w, ds, -sp.Symbol("c", positive=True) * 10), w,
-                          g.cost_certificate(w, ds, c), time_limit=2)
+    bad = g.verify_convex(
+        g.seed_cost_3e(w, ds, -sp.Symbol("c", positive=True) * 10),
+        w,
+        g.cost_certificate(w, ds, c),
+        time_limit=2,
+    )
     assert bad.verdict is Verdict.REFUTED
 
 
@@ -124,16 +128,21 @@ def test_softplus_of_dot_convex(a1, a2, b, t):
     assert _convexity_gap(f, a1, a2, t) >= 0
 
 
-@given(st.lists(st.lists(finite, min_size=2, max_size=2), min_size=4, max_size=4),
-       st.lists(finite, min_size=2, max_size=2), st.lists(finite, min_size=2, max_size=2),
-       lam01, st.floats(0, 5))
+@given(
+    st.lists(st.lists(finite, min_size=2, max_size=2), min_size=4, max_size=4),
+    st.lists(finite, min_size=2, max_size=2),
+    st.lists(finite, min_size=2, max_size=2),
+    lam01,
+    st.floats(0, 5),
+)
 def test_3e_cost_convex(points, w1, w2, t, c):
     pts = np.array(points)
     data, gen = pts[:2], pts[2:]
 
     def f(w):
-        return (np.logaddexp(0, data @ w).sum() + np.logaddexp(0, gen @ w).sum() - (gen @ w).sum()
-                + c / 2 * w @ w)
+        return (
+            np.logaddexp(0, data @ w).sum() + np.logaddexp(0, gen @ w).sum() - (gen @ w).sum() + c / 2 * w @ w
+        )
 
     assert _convexity_gap(f, np.array(w1), np.array(w2), t) >= 0
 
@@ -143,7 +152,11 @@ def test_conjugate_closed_form_matches_numeric_minimum(lam):
     from scipy.optimize import minimize_scalar
 
     h = sp.lambdify(g.LAM, g.seed_conjugate(g.LAM))
-    res = minimize_scalar(lambda xi: lam * xi + np.logaddexp(0, xi), bounds=(-60, 60), method="bounded",
-                          options={"xatol": 1e-10})
+    res = minimize_scalar(
+        lambda xi: lam * xi + np.logaddexp(0, xi),
+        bounds=(-60, 60),
+        method="bounded",
+        options={"xatol": 1e-10},
+    )
     # bounded Brent: value error is O(xatol² · f'') ≪ 1e-9
     assert math.isclose(res.fun, h(lam), rel_tol=0, abs_tol=1e-8)

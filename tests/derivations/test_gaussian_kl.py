@@ -61,8 +61,9 @@ def test_full_covariance_wrong_variants_refuted():
     def swapped_trace(mu0, c0, mu1, c1):
         r = mu1 - mu0
         inv1 = c1.inv()
-        return ((c0.inv() * c1).trace() + (r.T * inv1 * r)[0, 0] - c0.shape[0]
-                + sp.log(c1.det() / c0.det())) / 2
+        return (
+            (c0.inv() * c1).trace() + (r.T * inv1 * r)[0, 0] - c0.shape[0] + sp.log(c1.det() / c0.det())
+        ) / 2
 
     def dropped_d(mu0, c0, mu1, c1):
         return seed_mvn_closed_form(mu0, c0, mu1, c1) + sp.Rational(c0.shape[0], 2)

@@ -53,6 +53,9 @@ def test_gm_vae_three_terms_and_wrong_variants():
     assert G.verify_gm_vae_elbo(G.seed_three_terms).verdict is Verdict.PROVED
     no_entropy = lambda p: (p.log_px, -p.kl_z(), p.sum(lambda k: p.r[k] * p.log_pw[k]))
     assert G.verify_gm_vae_elbo(no_entropy).verdict is Verdict.REFUTED
-    reversed_kl = lambda p: (p.log_px, -p.sum(lambda k: p.pi[k] * sp.log(p.pi[k] / p.r[k])),
-                             p.sum(lambda k: p.r[k] * p.log_pw[k]) - p.log_qw)
+    reversed_kl = lambda p: (
+        p.log_px,
+        -p.sum(lambda k: p.pi[k] * sp.log(p.pi[k] / p.r[k])),
+        p.sum(lambda k: p.r[k] * p.log_pw[k]) - p.log_qw,
+    )
     assert G.verify_gm_vae_elbo(reversed_kl).verdict is Verdict.REFUTED

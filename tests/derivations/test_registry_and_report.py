@@ -66,9 +66,14 @@ def test_runner_fails_on_refuted_toolkit_claim_or_changed_finding():
 
 
 def test_verify_writes_the_three_reports(tmp_path):
-    rc = verify(["gaussian_kl.equal_variance", "seed001.steps_16_19"], ("symbolic",),
-                json_path=tmp_path / "c.json", markdown_path=tmp_path / "c.md",
-                junit_path=tmp_path / "j.xml", quiet=True)
+    rc = verify(
+        ["gaussian_kl.equal_variance", "seed001.steps_16_19"],
+        ("symbolic",),
+        json_path=tmp_path / "c.json",
+        markdown_path=tmp_path / "c.md",
+        junit_path=tmp_path / "j.xml",
+        quiet=True,
+    )
     assert rc == 0
     data = json.loads((tmp_path / "c.json").read_text())
     first = data["claims"][0]
@@ -82,14 +87,17 @@ def test_verify_writes_the_three_reports(tmp_path):
 def test_cli_list_and_unknown_id():
     out = subprocess.run([sys.executable, "-m", "derivations"], capture_output=True, text=True, check=True)
     assert "gaussian_kl.full_covariance" in out.stdout
-    bad = subprocess.run([sys.executable, "-m", "derivations", "verify", "no.such"],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "derivations", "verify", "no.such"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "unknown claim" in bad.stderr
 
 
 def test_import_is_fast_and_torch_free():
-    code = ("import time, sys; t = time.perf_counter(); import derivations; "
-            "print(time.perf_counter() - t, 'torch' in sys.modules, 'numpy' in sys.modules)")
+    code = (
+        "import time, sys; t = time.perf_counter(); import derivations; "
+        "print(time.perf_counter() - t, 'torch' in sys.modules, 'numpy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     seconds, torch_loaded, _ = out.stdout.split()
     assert float(seconds) < 1.0
