@@ -25,13 +25,15 @@ def logistic_decoder_evidence() -> sp.Expr:
     return normal_density(_z, 0, 1) / (1 + sp.exp(-(_z + 1)))
 
 
-def verify_posterior_easy(seconds: float = 12.0) -> Decision:
-    """Try to integrate the evidence of a logistic decoder; an unevaluated integral (or the time
-    bound) leaves the statement undecided, a closed form would be reported as such."""
+def verify_posterior_easy(
+    seconds: float = 12.0, *, integrand: sp.Expr | None = None, variable: sp.Symbol = _z
+) -> Decision:
+    """Try to integrate the evidence p(x) = ∫ integrand dz (default: the logistic decoder); an
+    unevaluated integral (or the time bound) leaves the statement undecided, a closed form is
+    reported as proved."""
+    f = logistic_decoder_evidence() if integrand is None else integrand
     try:
-        value = time_bound(
-            lambda: sp.integrate(logistic_decoder_evidence(), (_z, -sp.oo, sp.oo)), seconds
-        )
+        value = time_bound(lambda: sp.integrate(f, (variable, -sp.oo, sp.oo)), seconds)
     except TimeBoundExceeded:
         return Decision(Verdict.UNDECIDED, f"the evidence integral did not finish in {seconds:g} s")
     if value.has(sp.Integral):

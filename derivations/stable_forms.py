@@ -64,32 +64,59 @@ def verify_normal_kl_stable(stable: Callable[[sp.Expr, sp.Expr, sp.Expr, sp.Expr
     return decide_equal(sp.expand_log(stable(m1, s1, m2, s2), force=True), derived)
 
 
-def verify_normalised_categorical(k_values: tuple[int, ...] = (2, 3, 4)) -> Decision:
-    """(1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − φ₁(Q/P) = KL(p/P ‖ q/Q), P = Σp, Q = Σq,
-    φ₁(s) = s − 1 − log s, for unnormalised positive p, q (K = 2, 3, 4)."""
+def phi1(s: sp.Expr) -> sp.Expr:
+    """φ₁(s) = s − 1 − log s: the normalisation correction of ``numerics.kl_categorical``."""
+    return s - 1 - sp.log(s)
+
+
+def verify_normalised_categorical(
+    correction: Callable[[sp.Expr], sp.Expr] = phi1, k_values: tuple[int, ...] = (2, 3, 4)
+) -> Decision:
+    """(1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − correction(Q/P) = KL(p/P ‖ q/Q), P = Σp, Q = Σq,
+    for unnormalised positive p, q (K = 2, 3, 4); the code's correction is φ₁."""
     parts: dict[str, Decision] = {}
     for k in k_values:
         p = [sp.Symbol(f"p{i}", positive=True) for i in range(k)]
         q = [sp.Symbol(f"q{i}", positive=True) for i in range(k)]
         big_p, big_q = sp.Add(*p), sp.Add(*q)
         s = big_q / big_p
-        stable = sp.Add(*(a * sp.log(a / b) - a + b for a, b in zip(p, q, strict=True))) / big_p - (
-            s - 1 - sp.log(s))
-        textbook = sp.Add(*((a / big_p) * sp.log((a / big_p) / (b / big_q))
-                            for a, b in zip(p, q, strict=True)))
+        stable = sp.Add(*(a * sp.log(a / b) - a + b for a, b in zip(p, q, strict=True))) / big_p - correction(
+            s
+        )
+        textbook = sp.Add(
+            *((a / big_p) * sp.log((a / big_p) / (b / big_q)) for a, b in zip(p, q, strict=True))
+        )
         parts[f"K={k}"] = decide_equal(sp.expand_log(stable, force=True), sp.expand_log(textbook, force=True))
     return combine(parts)
 
 
-def verify_bernoulli_logit_difference() -> Decision:
-    """σ(a) − σ(b) = σ(a)·σ(−b)·(1 − e^{b−a}) (``numerics.kl_bernoulli_logits``)."""
+def _sigmoid(t: sp.Expr) -> sp.Expr:
+    return 1 / (1 + sp.exp(-t))
+
+
+def logit_difference(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """The code's form of σ(a) − σ(b): σ(a)·σ(−b)·(1 − e^{b−a})."""
+    return _sigmoid(a) * _sigmoid(-b) * (1 - sp.exp(b - a))
+
+
+def verify_bernoulli_logit_difference(
+    form: Callable[[sp.Expr, sp.Expr], sp.Expr] = logit_difference,
+) -> Decision:
+    """form(a, b) = σ(a) − σ(b) (``numerics.kl_bernoulli_logits``)."""
     a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
-    sig = lambda t: 1 / (1 + sp.exp(-t))
-    residual = sig(a) * sig(-b) * (1 - sp.exp(b - a)) - (sig(a) - sig(b))
+    residual = form(a, b) - (_sigmoid(a) - _sigmoid(b))
     return decide_equal(sp.simplify(residual), sp.Integer(0))
 
 
-def verify_mvn_trace_logdet(d: int = 2) -> Decision:
+def whitened_difference(c1: sp.Matrix, c2: sp.Matrix, l2: sp.Matrix) -> sp.Matrix:
+    """The code's B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ."""
+    l2inv = l2.inv()
+    return l2inv * (c1 - c2) * l2inv.T
+
+
+def verify_mvn_trace_logdet(
+    form: Callable[[sp.Matrix, sp.Matrix, sp.Matrix], sp.Matrix] = whitened_difference, d: int = 2
+) -> Decision:
     """With B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ: tr B = tr(Σ₂⁻¹Σ₁) − d and det(I + B) = det(Σ₂⁻¹Σ₁), so
     tr(Σ₂⁻¹Σ₁) − d − log det(Σ₂⁻¹Σ₁) = Σ_i (β_i − log(1 + β_i)) over B's eigenvalues
     (``numerics.kl_mvn``); Σ₁ = L₁L₁ᵀ, Σ₂ = L₂L₂ᵀ fully symbolic."""
@@ -97,10 +124,11 @@ def verify_mvn_trace_logdet(d: int = 2) -> Decision:
 
     l1, l2 = lower_triangular("L", d), lower_triangular("M", d)
     c1, c2 = l1 * l1.T, l2 * l2.T
-    l2inv = l2.inv()
-    b = l2inv * (c1 - c2) * l2inv.T
+    b = form(c1, c2, l2)
     ratio = c2.inv() * c1
-    return combine({
-        "trace": decide_equal(sp.simplify(b.trace() - (ratio.trace() - d)), sp.Integer(0), Domain()),
-        "determinant": decide_equal(sp.simplify((sp.eye(d) + b).det() - ratio.det()), sp.Integer(0)),
-    })
+    return combine(
+        {
+            "trace": decide_equal(sp.simplify(b.trace() - (ratio.trace() - d)), sp.Integer(0), Domain()),
+            "determinant": decide_equal(sp.simplify((sp.eye(d) + b).det() - ratio.det()), sp.Integer(0)),
+        }
+    )

@@ -42,3 +42,25 @@ def test_pushforward_density_and_variance_for_std():
     assert gan.verify_generator_pushforward(gan.pushforward_density).verdict is Verdict.PROVED
     wrong = lambda x: normal_density(x, gan.BETA, gan.ALPHA)  # variance α instead of α²
     assert gan.verify_generator_pushforward(wrong).verdict is Verdict.REFUTED
+
+
+def test_forward_fit_and_wrong_variance():
+    from derivations.kl_fit import verify_forward_fit
+
+    assert verify_forward_fit(sp.Rational(1, 3), sp.Rational(17, 9)).verdict is Verdict.PROVED
+    assert verify_forward_fit(sp.Rational(1, 3), 2).verdict is Verdict.REFUTED  # E x² instead of Var x
+    assert verify_forward_fit(sp.Rational(2, 3), sp.Rational(17, 9)).verdict is Verdict.REFUTED
+
+
+def test_mode_seeking_cannot_refute_for_a_single_gaussian_target():
+    # with both components at 3 the target is N(3, 1): the covering fit is then the best one
+    d = mode_seeking.verify_reverse_kl_covers_modes(modes=(3.0, 3.0))
+    assert d.verdict is Verdict.UNDECIDED
+
+
+def test_posterior_verifier_reports_a_closed_form_when_there_is_one():
+    from derivations import posterior
+
+    z = sp.Symbol("z", real=True)
+    gaussian = normal_density(z, 0, 1) * normal_density(sp.Integer(1), z, 1)  # linear-Gaussian decoder
+    assert posterior.verify_posterior_easy(integrand=gaussian, variable=z).verdict is Verdict.PROVED

@@ -28,10 +28,21 @@ def test_normal_stable_and_dropped_factor_two():
     assert S.verify_normal_kl_stable(wrong).verdict is Verdict.REFUTED
 
 
-def test_other_stable_forms_proved():
+def test_normalisation_correction_and_missing_correction():
     assert S.verify_normalised_categorical().verdict is Verdict.PROVED
+    assert S.verify_normalised_categorical(lambda s: 0, k_values=(2,)).verdict is Verdict.REFUTED
+
+
+def test_logit_difference_and_flipped_exponent():
     assert S.verify_bernoulli_logit_difference().verdict is Verdict.PROVED
+    flipped = lambda a, b: S._sigmoid(a) * S._sigmoid(-b) * (1 - sp.exp(a - b))
+    assert S.verify_bernoulli_logit_difference(flipped).verdict is Verdict.REFUTED
+
+
+def test_mvn_whitening_and_missing_transpose():
     assert S.verify_mvn_trace_logdet().verdict is Verdict.PROVED
+    one_sided = lambda c1, c2, l2: l2.inv() * (c1 - c2)  # L₂⁻¹D without the right factor
+    assert S.verify_mvn_trace_logdet(one_sided).verdict is Verdict.REFUTED
 
 
 def test_series_tables_match_taylor_coefficients():
