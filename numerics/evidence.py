@@ -231,6 +231,22 @@ def _asymmetry() -> Evidence:
 ULP_GOAL = 16.0
 
 
+def _within(
+    detail: str, error: float, tolerance: float, counterexample: dict[str, str], *, ok: bool | None = None
+) -> Evidence:
+    """Numeric evidence: *numerically consistent* when ``error ≤ tolerance`` (and ``ok``, when
+    given), else *refuted* with ``counterexample``."""
+    passed = error <= tolerance if ok is None else ok
+    return Evidence(
+        "numeric",
+        Verdict.NUMERIC if passed else Verdict.REFUTED,
+        detail,
+        error=error,
+        tolerance=tolerance,
+        counterexample=None if passed else counterexample,
+    )
+
+
 def _accuracy(distributions: tuple[str, ...]) -> Evidence:
     worst: dict[str, float] = {}
     for name in distributions:
@@ -238,14 +254,11 @@ def _accuracy(distributions: tuple[str, ...]) -> Evidence:
             worst[f"{name} {np.dtype(dtype).name}"] = accuracy.sweep(name, dtype=dtype, samples=6).worst
     top = max(worst.values())
     detail = ", ".join(f"{k}: {v:.2f} ulp" for k, v in worst.items())
-    verdict = Verdict.NUMERIC if top <= ULP_GOAL else Verdict.REFUTED
-    return Evidence(
-        "numeric",
-        verdict,
+    return _within(
         f"worst relative error vs mpmath (60 digits) over δ = 1 … 1e-12: {detail}",
-        error=top,
-        tolerance=ULP_GOAL,
-        counterexample=None if verdict is Verdict.NUMERIC else {"worst ulp": f"{top:.3g}"},
+        top,
+        ULP_GOAL,
+        {"worst ulp": f"{top:.3g}"},
     )
 
 
@@ -258,14 +271,11 @@ evidence("stable.kl_term", "numeric")(lambda: _accuracy(("bernoulli",)))
 def _mvn_accuracy() -> Evidence:
     res = accuracy.sweep_mvn((3, 8), samples=1, deltas=(1.0, 1e-4, 1e-8, 1e-12))
     top = max(max(v.values()) for v in res.values())
-    verdict = Verdict.NUMERIC if top <= ULP_GOAL else Verdict.REFUTED
-    return Evidence(
-        "numeric",
-        verdict,
+    return _within(
         f"kl_mvn vs mpmath, d = 3, 8, δ = 1 … 1e-12: worst {top:.3g} ulp × cond(Σ₁)",
-        error=top,
-        tolerance=ULP_GOAL,
-        counterexample=None if verdict is Verdict.NUMERIC else {"worst": f"{top:.3g}"},
+        top,
+        ULP_GOAL,
+        {"worst": f"{top:.3g}"},
     )
 
 
@@ -305,13 +315,11 @@ def _em_equivalence() -> Evidence:
         b, _ = em.run(x, theta0, 30, numeric_e_step=True)
         diffs[name] = em.max_sequence_difference(a, b)
     top = max(diffs.values())
-    return Evidence(
-        "numeric",
-        Verdict.NUMERIC if top <= EM_TOL else Verdict.REFUTED,
+    return _within(
         "max |θ_EM − θ_F| over 30 iterations: " + ", ".join(f"{k}: {v:.2e}" for k, v in diffs.items()),
-        error=top,
-        tolerance=EM_TOL,
-        counterexample=None if top <= EM_TOL else {k: f"{v:.3g}" for k, v in diffs.items()},
+        top,
+        EM_TOL,
+        {k: f"{v:.3g}" for k, v in diffs.items()},
     )
 
 
@@ -324,14 +332,12 @@ def _em_monotone() -> Evidence:
             drops = [lls[t] - lls[t + 1] for t in range(len(lls) - 1)]
             worst = max(worst, max(d / max(1.0, abs(lls[t])) for t, d in enumerate(drops)))
     tol = 64 * float(np.finfo(float).eps)
-    return Evidence(
-        "numeric",
-        Verdict.NUMERIC if worst <= tol else Verdict.REFUTED,
+    return _within(
         f"largest relative decrease of log p_θᵗ(x) over 40 EM iterations, 6 runs: {max(worst, 0):.2e} "
         "(≤ 0 means it never decreased)",
-        error=max(worst, 0.0),
-        tolerance=tol,
-        counterexample=None if worst <= tol else {"relative decrease": f"{worst:.3g}"},
+        max(worst, 0.0),
+        tol,
+        {"relative decrease": f"{worst:.3g}"},
     )
 
 
@@ -342,13 +348,12 @@ FIT_TOL = 1e-7  # BFGS stops at gradient ~ quadrature rounding (1e-16): argmin e
 def _forward_fit() -> Evidence:
     f = kl_fit.fit_forward()
     err = max(abs(f.mu - 1 / 3), abs(f.sigma**2 - 17 / 9))
-    return Evidence(
-        "numeric",
-        Verdict.NUMERIC if err <= FIT_TOL and f.converged else Verdict.REFUTED,
+    return _within(
         f"minimising KL(p ‖ q) by quadrature + BFGS: μ = {f.mu:.10f}, σ² = {f.sigma**2:.10f}",
-        error=err,
-        tolerance=FIT_TOL,
-        counterexample=None if err <= FIT_TOL else {"mu": str(f.mu), "var": str(f.sigma**2)},
+        err,
+        FIT_TOL,
+        {"mu": str(f.mu), "var": str(f.sigma**2), "converged": str(f.converged)},
+        ok=err <= FIT_TOL and f.converged,
     )
 
 
@@ -404,14 +409,8 @@ def _strong_duality() -> Evidence:
     }
     err = max(max(abs(r.gap), r.kkt_w, r.kkt_lambda) for r in reports.values())
     tol = 1e-8
-    return Evidence(
-        "numeric",
-        Verdict.NUMERIC if err <= tol else Verdict.REFUTED,
-        "; ".join(
-            f"{k}: primal {r.primal:.12f}, gap {r.gap:.1e}, KKT {max(r.kkt_w, r.kkt_lambda):.1e}"
-            for k, r in reports.items()
-        ),
-        error=err,
-        tolerance=tol,
-        counterexample=None if err <= tol else {"worst": f"{err:.3g}"},
+    detail = "; ".join(
+        f"{k}: primal {r.primal:.12f}, gap {r.gap:.1e}, KKT {max(r.kkt_w, r.kkt_lambda):.1e}"
+        for k, r in reports.items()
     )
+    return _within(detail, err, tol, {"worst": f"{err:.3g}"})

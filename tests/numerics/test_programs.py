@@ -89,3 +89,13 @@ def test_gan_dual_validation():
         gan_dual.Problem.create(np.zeros((2, 2)), np.zeros((2, 3)), 1.0)
     with pytest.raises(ValueError, match="lam:"):
         gan_dual.conjugate(np.array([0.5]))
+
+
+def test_numeric_evidence_refutes_with_its_counterexample():
+    from derivations.verdicts import Verdict
+    from numerics.evidence import _within
+
+    assert _within("d", 1e-9, 1e-8, {"w": "1"}).verdict is Verdict.NUMERIC
+    bad = _within("d", 1e-9, 1e-8, {"converged": "False"}, ok=False)  # within tolerance, not converged
+    assert bad.verdict is Verdict.REFUTED and bad.counterexample == {"converged": "False"}
+    assert _within("d", 1e-7, 1e-8, {"w": "1"}).verdict is Verdict.REFUTED
