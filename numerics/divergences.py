@@ -54,11 +54,9 @@ def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
 
     log p_i − log q_i = e_i − log Σ_j q_j e^{e_j} with e = a − b, written as
     (e_i − ē) − log1p(Σ_j q_j expm1(e_j − ē)) about the q-mean ē; p − q = q·expm1(log p − log q)."""
-    aa, da = v.as_float_array(a, "a"), None
-    ba = v.as_float_array(b, "b")
+    aa, ba = v.as_float_array(a, "a"), v.as_float_array(b, "b")
     dtype = v.result_dtype(aa, ba)
     aa, ba = v.broadcast("a", aa.astype(np.float64), "b", ba.astype(np.float64), core=1)
-    del da
     log_q = ba - np.logaddexp.reduce(ba, axis=-1, keepdims=True)
     q = np.exp(log_q)
     e = aa - ba
@@ -85,7 +83,7 @@ def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = F
     return _out(
         np.asarray(entropy_categorical(p, normalize=normalize), np.float64)
         + np.asarray(kl_categorical(p, q, normalize=normalize), np.float64),
-        np.result_type(np.asarray(p).dtype if np.asarray(p).dtype == np.float32 else np.float64),
+        np.float32 if np.asarray(p).dtype == np.float32 else np.float64,
     )
 
 

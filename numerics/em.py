@@ -86,12 +86,12 @@ def e_step_maximise_f(x: ArrayLike, theta: Gmm, *, tol: float = 1e-15, max_iter:
         gbar = (q * g).sum(1, keepdims=True)
         return q, g - gbar, (q * g).sum(1)
 
+    eye = np.eye(k)[None]
     for _ in range(max_iter):
         q, gc, f = state(z)
         grad = q * gc  # ∂F/∂z_j = q_j (g_j − ḡ)
         if np.abs(grad).max() <= tol:
             break
-        eye = np.eye(k)[None]
         outer = eye - q[:, None, :]  # δ_jl − q_l
         hess = (q[:, :, None] * outer) * (gc[:, :, None] - 1) - q[:, :, None] * grad[:, None, :]
         h = hess[:, : k - 1, : k - 1]
