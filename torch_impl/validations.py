@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import mpmath as mp
 import numpy as np
@@ -42,6 +43,7 @@ def _gen(seed: int) -> torch.Generator:
 # --------------------------------------------------------------------------- KL term
 
 
+@cache
 def symbolic_kl_as_torch():  # type: ignore[no-untyped-def]
     """The per-coordinate closed form of ``gaussian_kl.diagonal_vs_standard`` (Kingma & Welling,
     App. B), taken from ``derivations`` and turned into a torch function by ``sympy.lambdify``."""
