@@ -5,6 +5,7 @@ torch.distributions (issue 5). Run: ``python -m benchmarks.vae_throughput``."""
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from torch import nn
 from torch.distributions import Normal, kl_divergence
 from torch.nn import functional as F
 
-from torch_impl.kl import kl_standard_normal
+from torch_impl.kl import kl_standard_normal, kl_standard_normal_total
 from torch_impl.model import Vae, VaeConfig
 from torch_impl.train import load_digits_split
 
@@ -46,6 +47,20 @@ def _throughput(step, n_samples: int, repeats: int = 5) -> float:  # type: ignor
     return n_samples / best
 
 
+def _paired_epochs(run_a, run_b, rounds: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+    """Seconds per epoch of a and b, alternating a/b and b/a in successive rounds so that slow
+    drifts of a shared machine hit both alike; the ratio is taken per round (paired)."""
+    run_a()
+    run_b()
+    ta, tb = [], []
+    for r in range(rounds):
+        for first in ((run_a, ta), (run_b, tb)) if r % 2 == 0 else ((run_b, tb), (run_a, ta)):
+            s = time.perf_counter()
+            first[0]()
+            first[1].append(time.perf_counter() - s)
+    return ta, tb
+
+
 def main() -> int:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     x, _ = load_digits_split("bernoulli")
@@ -70,28 +85,44 @@ def main() -> int:
             loss.backward()
             opt.step()
 
-    # interleave the two to share machine state; report the best of 5 epochs each, 3 rounds
-    tp_ours, tp_plain = [], []
-    for _ in range(3):
-        tp_ours.append(_throughput(lambda: epoch(lambda b: ours.loss(b)[0], opts["ours"]), len(x)))
-        tp_plain.append(_throughput(lambda: epoch(plain.loss, opts["plain"]), len(x)))
+    rounds = 60
+    t_ours, t_plain = _paired_epochs(
+        lambda: epoch(lambda b: ours.loss(b)[0], opts["ours"]),
+        lambda: epoch(plain.loss, opts["plain"]),
+        rounds,
+    )
+    ratios = sorted(tp / to for to, tp in zip(t_ours, t_plain, strict=True))
     rows["training samples/s (digits, batch 128, Adam)"] = {
-        "this project": max(tp_ours),
-        "plain loop": max(tp_plain),
-        "ratio": max(tp_ours) / max(tp_plain),
+        "this project": len(x) / statistics.median(t_ours),
+        "plain loop": len(x) / statistics.median(t_plain),
+        "ratio": statistics.median(ratios),
+        "ratio quartiles": [ratios[rounds // 4], ratios[(3 * rounds) // 4]],
+        "rounds": rounds,
     }
     mu = torch.randn(128, 32)
     lv = torch.randn(128, 32) * 0.5
     n = mu.numel()
     std = torch.exp(0.5 * lv)
-    rows["KL term elements/s (128 × 32, float32)"] = {
+    label = "KL term elements/s (128 × 32, float32)"
+    rows[label] = {
         "this project": _throughput(lambda: kl_standard_normal(mu, lv).sum(), n, 200),
         "torch.distributions": _throughput(
             lambda: kl_divergence(Normal(mu, std), Normal(0.0, 1.0)).sum(), n, 200
         ),
     }
-    k = rows["KL term elements/s (128 × 32, float32)"]
-    k["ratio"] = k["this project"] / k["torch.distributions"]
+    rows[label]["ratio"] = rows[label]["this project"] / rows[label]["torch.distributions"]
+    # the training form: batch total, forward + backward to (μ, ℓ)
+    mu_g, lv_g = mu.clone().requires_grad_(), lv.clone().requires_grad_()
+
+    def torch_distributions_total() -> None:
+        kl_divergence(Normal(mu_g, torch.exp(0.5 * lv_g)), Normal(0.0, 1.0)).sum().backward()
+
+    label = "KL term forward + backward elements/s (128 × 32, float32, batch total)"
+    rows[label] = {
+        "this project": _throughput(lambda: kl_standard_normal_total(mu_g, lv_g).backward(), n, 200),
+        "torch.distributions": _throughput(torch_distributions_total, n, 200),
+    }
+    rows[label]["ratio"] = rows[label]["this project"] / rows[label]["torch.distributions"]
     result = {"torch_threads": torch.get_num_threads(), "rows": rows}
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=1))

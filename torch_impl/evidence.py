@@ -58,7 +58,11 @@ def _kl_accuracy() -> V.Check:
 
 
 _attach(
-    "gaussian_kl.diagonal_vs_standard", V.kl_term_matches_where_accurate, _kl_accuracy, V.kl_term_monte_carlo
+    "gaussian_kl.diagonal_vs_standard",
+    V.kl_term_matches_where_accurate,
+    _kl_accuracy,
+    V.kl_term_monte_carlo,
+    V.training_loss_matches_elbo_terms,
 )
 _attach("likelihood.bernoulli_bce", V.bernoulli_reconstruction)
 _attach("likelihood.gaussian_mse", V.gaussian_reconstruction)

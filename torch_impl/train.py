@@ -159,16 +159,16 @@ def train(argv: list[str] | None = None) -> dict:
             _progress(steps, len(steps), f"epoch {epoch + 1}/{a.epochs}", a.no_progress)
         ):
             xb = x_train[perm[i : i + a.batch_size]]
-            loss, terms = model.loss(xb)
+            loss, totals = model.loss(xb)
             if not torch.isfinite(loss):
                 raise NonFiniteLoss(
-                    f"non-finite loss {float(loss)} at epoch {epoch + 1}, step {step + 1}; "
+                    f"non-finite loss {float(loss.detach())} at epoch {epoch + 1}, step {step + 1}; "
                     f"the last good checkpoint ({ckpt_path}, epoch {epoch}) is kept"
                 )
             opt.zero_grad()
             loss.backward()
             opt.step()
-            total += float(terms["elbo"].detach().sum())
+            total += totals.elbo
         model.eval()
         history.append(
             {
