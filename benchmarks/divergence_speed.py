@@ -1,6 +1,7 @@
 """Speed: this project vs scipy.stats.entropy (categorical, 10⁶ elements) and vs
 torch.distributions (Normal KL on 10⁶ elements and on a VAE-sized batch; batched MVN), in the
-same run; median of repeated timings. Run: ``python -m benchmarks.divergence_speed``."""
+same run; rounds alternate between this project and the reference, and the ratio reported is
+the median of the per-round ratios. Run: ``python -m benchmarks.divergence_speed``."""
 
 from __future__ import annotations
 
@@ -17,14 +18,19 @@ from numerics import divergences as D
 OUT = Path(__file__).parent / "results" / "divergence_speed.json"
 
 
-def timeit(fn, repeat: int = 7) -> float:  # type: ignore[no-untyped-def]
-    fn()
-    times = []
-    for _ in range(repeat):
-        s = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - s)
-    return float(np.median(times))
+def paired(ours, ref, rounds: int = 21) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
+    """Median seconds of ``ours`` and ``ref`` and the median of the per-round ratios ref/ours,
+    alternating which runs first, so that a shared machine's slow drifts hit both alike."""
+    ours()
+    ref()
+    t_ours, t_ref = [], []
+    for r in range(rounds):
+        for fn, acc in ((ours, t_ours), (ref, t_ref)) if r % 2 == 0 else ((ref, t_ref), (ours, t_ours)):
+            s = time.perf_counter()
+            fn()
+            acc.append(time.perf_counter() - s)
+    ratios = [b / a for a, b in zip(t_ours, t_ref, strict=True)]
+    return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios))
 
 
 def main() -> int:
@@ -34,14 +40,15 @@ def main() -> int:
     rng = np.random.default_rng(0)
     rows = []
 
-    def row(case: str, ours: float, ref_name: str, ref: float) -> None:
+    def row(case: str, ours, ref_name: str, ref) -> None:  # type: ignore[no-untyped-def]
+        t_ours, t_ref, ratio = paired(ours, ref)
         rows.append(
             {
                 "case": case,
-                "this project (ms)": round(ours * 1e3, 3),
+                "this project (ms)": round(t_ours * 1e3, 3),
                 "reference": ref_name,
-                "reference (ms)": round(ref * 1e3, 3),
-                "speed ratio (ref / ours)": round(ref / ours, 2),
+                "reference (ms)": round(t_ref * 1e3, 3),
+                "speed ratio (ref / ours)": round(ratio, 2),
             }
         )
 
@@ -49,17 +56,17 @@ def main() -> int:
     q = rng.dirichlet(np.ones(10), size=100_000)
     row(
         "categorical KL, 10⁵ × 10 random pairs",
-        timeit(lambda: D.kl_categorical(p, q)),
+        lambda: D.kl_categorical(p, q),
         "scipy.stats.entropy(p, q, axis=-1)",
-        timeit(lambda: stats.entropy(p, q, axis=-1)),
+        lambda: stats.entropy(p, q, axis=-1),
     )
     qn = p * np.exp(1e-6 * rng.uniform(-1, 1, p.shape))
     qn /= qn.sum(-1, keepdims=True)
     row(
         "categorical KL, 10⁵ × 10 near-equal pairs (δ = 1e-6)",
-        timeit(lambda: D.kl_categorical(p, qn)),
+        lambda: D.kl_categorical(p, qn),
         "scipy.stats.entropy(p, q, axis=-1)",
-        timeit(lambda: stats.entropy(p, qn, axis=-1)),
+        lambda: stats.entropy(p, qn, axis=-1),
     )
     for n, label in ((10**6, "10⁶"), (128 * 32, "128 × 32 (a VAE batch)")):
         m1, m2 = rng.normal(size=n), rng.normal(size=n)
@@ -67,9 +74,9 @@ def main() -> int:
         tm = [torch.from_numpy(x) for x in (m1, s1, m2, s2)]
         row(
             f"Normal KL float64, {label}",
-            timeit(lambda m1=m1, s1=s1, m2=m2, s2=s2: D.kl_normal(m1, s1, m2, s2)),
+            lambda m1=m1, s1=s1, m2=m2, s2=s2: D.kl_normal(m1, s1, m2, s2),
             "torch.distributions kl_divergence(Normal, Normal)",
-            timeit(lambda tm=tm: kl_divergence(Normal(tm[0], tm[1]), Normal(tm[2], tm[3]))),
+            lambda tm=tm: kl_divergence(Normal(tm[0], tm[1]), Normal(tm[2], tm[3])),
         )
     b, d = 2000, 8
     a = rng.normal(size=(b, d, d))
@@ -81,9 +88,9 @@ def main() -> int:
     tm1, tm2 = torch.from_numpy(mu1), torch.from_numpy(mu2)
     row(
         f"MVN KL float64, batch {b}, d = {d}",
-        timeit(lambda: D.kl_mvn(mu1, c1, mu2, c2), repeat=5),
+        lambda: D.kl_mvn(mu1, c1, mu2, c2),
         "torch.distributions kl_divergence(MultivariateNormal, …)",
-        timeit(lambda: kl_divergence(MultivariateNormal(tm1, t1), MultivariateNormal(tm2, t2)), repeat=5),
+        lambda: kl_divergence(MultivariateNormal(tm1, t1), MultivariateNormal(tm2, t2)),
     )
     result = {
         "machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}",

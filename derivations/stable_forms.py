@@ -23,6 +23,9 @@ def series_coefficients(kind: str, n: int) -> list[sp.Rational]:
     """Taylor coefficients c_j (j = 0…n−1) of the series the kernels evaluate:
     ``"kl"``: S(y) = ((1 + y)·atanh(y) − y)/y²; ``"expm1mx"``: (e^u − 1 − u)/u²;
     ``"xmlog1p"``: (x − log(1 + x))/x²."""
+    if kind == "kl_v":  # V(w) = Σ_k c_k w^k: the even series (atanh(y)/y − 1)/y² in w = y²
+        poly = sp.series(kl_series_v(_y), _y, 0, 2 * n).removeO()
+        return [sp.Rational(poly.coeff(_y, 2 * j)) for j in range(n)]
     f = {
         "kl": ((1 + _y) * sp.atanh(_y) - _y) / _y**2,
         "expm1mx": (sp.exp(_y) - 1 - _y) / _y**2,
@@ -30,6 +33,31 @@ def series_coefficients(kind: str, n: int) -> list[sp.Rational]:
     }[kind]
     poly = sp.series(f, _y, 0, n).removeO()
     return [sp.Rational(poly.coeff(_y, j)) for j in range(n)]
+
+
+def kl_series_v(y: sp.Expr) -> sp.Expr:
+    """V(y²) = (atanh(y)/y − 1)/y² = Σ_k y^{2k}/(2k + 3), in closed form."""
+    return (sp.atanh(y) / y - 1) / y**2
+
+
+def kl_series_split(y: sp.Expr) -> sp.Expr:
+    """The kernel's evaluation of S(y): 1 + y(1 + y)·V(y²), with V's Taylor coefficients (14 of
+    them, ``numerics._kernels._V``) in place of the closed form."""
+    return 1 + y * (1 + y) * kl_series_v(y)
+
+
+def verify_kl_series_split(form: Callable[[sp.Expr], sp.Expr] = kl_series_split) -> Decision:
+    """y²·form(y) = (1 + y)·atanh(y) − y, i.e. form = S, for 0 < |y| < 1."""
+    y = sp.Symbol("y", positive=True)
+    domain = Domain(bounds={y: (0.01, 0.99)})
+    return decide_equal(y**2 * form(y), (1 + y) * sp.atanh(y) - y, domain)
+
+
+def far_kl_term(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """The kernel's form for |y| > ¼: d·t + s·(t − y), t = ½ log(a/b) = atanh(y)."""
+    d, s_ = a - b, a + b
+    t = sp.log(a / b) / 2
+    return d * t + s_ * (t - d / s_)
 
 
 KlTerm = Callable[[sp.Expr, sp.Expr], sp.Expr]
@@ -132,3 +160,40 @@ def verify_mvn_trace_logdet(
             "determinant": decide_equal(sp.simplify((sp.eye(d) + b).det() - ratio.det()), sp.Integer(0)),
         }
     )
+
+
+def shifted_cholesky_symbolic(b: sp.Matrix) -> tuple[list[sp.Expr], sp.Matrix]:
+    """The recurrence of ``numerics._triangular.shifted_cholesky`` on a symbolic symmetric B:
+    x_j = B_jj − Σ_{k<j} R_jk², R_jj = √(1 + x_j), R_ij = (B_ij − Σ_{k<j} R_ik R_jk)/R_jj."""
+    d = b.shape[0]
+    r = sp.zeros(d, d)
+    xs: list[sp.Expr] = []
+    for j in range(d):
+        x = b[j, j] - sum((r[j, k] ** 2 for k in range(j)), sp.Integer(0))
+        xs.append(x)
+        r[j, j] = sp.sqrt(1 + x)
+        for i in range(j + 1, d):
+            r[i, j] = (b[i, j] - sum((r[i, k] * r[j, k] for k in range(j)), sp.Integer(0))) / r[j, j]
+    return xs, r
+
+
+def verify_shifted_cholesky(
+    factor: Callable[[sp.Matrix], tuple[list[sp.Expr], sp.Matrix]] = shifted_cholesky_symbolic, d: int = 3
+) -> Decision:
+    """(i) The recurrence's R satisfies RRᵀ = I + B for a fully symbolic symmetric B (d = 3);
+    (ii) for any lower-triangular R with R_jj = √(1 + x_j), tr(RRᵀ) − d − log det(RRᵀ) =
+    Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij² (``numerics.kl_mvn``'s trace/log-det part)."""
+    b = sp.Matrix(d, d, lambda i, j: sp.Symbol(f"b{min(i, j)}{max(i, j)}", real=True))
+    _, r = factor(b)
+    residual = (r * r.T - sp.eye(d) - b).applyfunc(sp.simplify)
+    parts = {"RRᵀ = I + B": decide_equal(sp.Add(*(e**2 for e in residual)), sp.Integer(0))}
+    ones_plus_x = [sp.Symbol(f"p{j}", positive=True) for j in range(d)]  # 1 + x_j > 0
+    rg = sp.Matrix(d, d, lambda i, j: sp.sqrt(ones_plus_x[i]) if i == j else
+                   (sp.Symbol(f"r{i}{j}", real=True) if i > j else 0))
+    m = rg * rg.T
+    lhs = sp.expand_log(m.trace() - d - sp.log(sp.factor(m.det())), force=True)
+    rhs = sum(((pj - 1) - sp.log(pj) for pj in ones_plus_x), sp.Integer(0)) + sum(
+        (rg[i, j] ** 2 for i in range(d) for j in range(i)), sp.Integer(0)
+    )
+    parts["tr − d − log det"] = decide_equal(lhs, rhs)
+    return combine(parts)

@@ -5,17 +5,20 @@
   textbook form loses all digits, and the textbook form (expm1, log1p) elsewhere.
 * :func:`kl_term` a·log(a/b) − a + b ≥ 0 (one summand of KL written as a sum of non-negative
   terms b·φ(a/b), φ(t) = t log t − t + 1), from a, b and their exactly computed difference
-  d = a − b: (d²/(a + b))·S(d/(a + b)) with the series S(y) = 1 + y/3 + y²/3 + y³/5 + y⁴/5 + …
-  for |y| ≤ ¼, an atanh form for ¼ < |y| ≤ ½, the textbook form beyond.
+  d = a − b: with s = a + b and y = d/s it is s·[(1 + y)·atanh(y) − y] = d·y·S(y),
+  S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) (14 terms) for |y| ≤ ¼, and
+  d·t + s·(t − y) with t = atanh(y) = ½ log(a/b) beyond.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
+import threading
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import kl_div
 
 Array = NDArray[np.float64]
 
@@ -23,81 +26,183 @@ Array = NDArray[np.float64]
 _EXPM1MX = [1.0 / math.factorial(k) for k in range(2, 22)]
 # x − log(1 + x) = Σ_{k≥2} (−1)^k x^k / k: |x| ≤ 0.25 needs k up to 30
 _XMLOG1P = [(-1.0) ** k / k for k in range(2, 34)]
-# (1 + y)·atanh(y) − y = y²·S(y), S(y) = Σ_j c_j y^j with c = 1, 1/3, 1/3, 1/5, 1/5, …: |y| ≤ ½
-_S = [1.0 / (2 * (j // 2) + 1) if j % 2 == 0 else 1.0 / (2 * ((j + 1) // 2) + 1) for j in range(60)]
-_S_NEAR = _S[:27]  # |y| ≤ ¼: the tail Σ_{j≥27} |y|^j/(j+1) < 1e-17
+# (1 + y)·atanh(y) − y = y²·S(y), S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3):
+# |y| ≤ ¼ needs 14 terms (tail ≤ ¼·(5/4)·Σ_{k≥14} 16⁻ᵏ/(2k+3) < 1e-18)
+_V = [1.0 / (2 * k + 3) for k in range(14)]
 
 
-def _horner(coeffs: list[float], x: Array) -> Array:
-    out = np.full_like(x, coeffs[-1])
+def _horner(coeffs: list[float], x: Array, out: Array | None = None) -> Array:
+    """Σ_k coeffs[k]·x^k by Horner's rule in place, in ``out`` (which must not alias x)."""
+    if out is None:
+        out = np.full_like(x, coeffs[-1])
+    else:
+        out.fill(coeffs[-1])
     for c in reversed(coeffs[:-1]):
-        out = out * x + c
+        out *= x
+        out += c
     return out
 
 
-def _series_near_zero(x: Array, textbook: Array, coeffs: list[float], radius: float) -> Array:
-    """``textbook`` (computed from x everywhere), with x²·Σ c_k x^k substituted on the gathered
-    entries where |x| ≤ radius, i.e. where the textbook form cancels."""
-    x = np.asarray(x, dtype=np.float64)
-    flat_x = np.ascontiguousarray(x).reshape(-1)
-    out = np.ascontiguousarray(textbook, dtype=np.float64).reshape(-1).copy()
-    idx = np.flatnonzero(np.abs(flat_x) <= radius)
+# ---------------------------------------------------------------------------- scratch buffers
+# At 10⁶ elements these kernels are bound by memory traffic, and a freshly allocated 8 MB array
+# costs more in page faults than the arithmetic done in it. Temporaries therefore come from a
+# small per-thread pool, reused across calls; results handed to the caller are always fresh.
+
+_POOL = threading.local()
+_POOL_MAX_ELEMENTS = 1 << 24  # larger temporaries (> 128 MB each) are allocated per call
+
+
+def scratch(slot: str, shape: tuple[int, ...]) -> Array:
+    """A float64 temporary of ``shape`` from this thread's pool (contents undefined). Two live
+    temporaries must use different ``slot`` names; never return one to a caller."""
+    n = math.prod(shape)
+    if n > _POOL_MAX_ELEMENTS:
+        return np.empty(shape)
+    bufs: dict[str, Array] = _POOL.__dict__.setdefault("bufs", {})
+    buf = bufs.get(slot)
+    if buf is None or buf.size < n:
+        buf = bufs[slot] = np.empty(n)
+    return buf[:n].reshape(shape)
+
+
+def scratch_bool(slot: str, shape: tuple[int, ...]) -> NDArray[np.bool_]:
+    """A boolean temporary of ``shape`` from this thread's pool (see :func:`scratch`)."""
+    n = math.prod(shape)
+    if n > _POOL_MAX_ELEMENTS:
+        return np.empty(shape, dtype=bool)
+    bufs: dict[str, NDArray[np.bool_]] = _POOL.__dict__.setdefault("bool_bufs", {})
+    buf = bufs.get(slot)
+    if buf is None or buf.size < n:
+        buf = bufs[slot] = np.empty(n, dtype=bool)
+    return buf[:n].reshape(shape)
+
+
+def _abs_max(x: Array) -> float:
+    """max |x| without a temporary (NaN if x has a NaN)."""
+    return max(float(x.max()), -float(x.min())) if x.size else 0.0
+
+
+@functools.cache
+def _series_bounds(coeffs: tuple[float, ...], ratio: float) -> tuple[float, ...]:
+    """bounds[n−1]: the largest |x| for which the first n coefficients suffice (see below)."""
+    return tuple((1e-17 * ratio * abs(coeffs[0]) / abs(coeffs[n])) ** (1 / n) for n in range(1, len(coeffs)))
+
+
+def _series_terms(coeffs: list[float], top: float, ratio: float) -> int:
+    """Number of leading coefficients whose truncation costs < 1e-17 relative at |x| ≤ top, for
+    series whose terms are ≤ |c_k|·top^k and whose value is ≥ ``ratio``·c₀: the first n with
+    |c_n|·top^n below that (all of them if none is)."""
+    bounds = _series_bounds(tuple(coeffs), ratio)
+    return min(bisect.bisect_left(bounds, top) + 1, len(coeffs)) if top > 0 else 1
+
+
+def _series_near_zero(
+    x: Array, textbook: Array, coeffs: list[float], radius: float, slot: str
+) -> Array:
+    """``textbook`` (computed from x everywhere; overwritten and returned), with x²·Σ c_k x^k
+    substituted where |x| ≤ radius, i.e. where the textbook form cancels."""
+    top = _abs_max(x)
+    if top <= radius:  # all near zero: the series everywhere, in place
+        poly = _horner(coeffs[: _series_terms(coeffs, top, 0.5)], x, out=textbook)
+        poly *= x
+        poly *= x
+        return poly
+    ax = np.abs(x, out=scratch(slot, x.shape))
+    idx = np.flatnonzero(np.less_equal(ax, radius, out=scratch_bool(slot, x.shape)))
     if idx.size:
-        xs = flat_x[idx]
-        out[idx] = xs * xs * _horner(coeffs, xs)
-    return out.reshape(x.shape)
+        xs = np.take(x, idx, out=scratch(slot + "_x", idx.shape), mode="clip")
+        vals = _horner(coeffs[: _series_terms(coeffs, radius, 0.5)], xs, out=scratch(slot + "_v", idx.shape))
+        vals *= xs
+        vals *= xs
+        np.put(textbook, idx, vals, mode="clip")  # C-order flat indices, whatever the layout
+    return textbook
 
 
-def expm1mx(u: Array) -> Array:
+def expm1mx(u: Array, *, out: Array | None = None) -> Array:
     """e^u − 1 − u, accurate to a few ulp for all u (series where |u| ≤ ½)."""
     u = np.asarray(u, dtype=np.float64)
-    return _series_near_zero(u, np.expm1(u) - u, _EXPM1MX, 0.5)
+    # explicit out: a 0-d input still gives an array
+    out = np.expm1(u, out=np.empty(u.shape) if out is None else out)
+    out -= u
+    return _series_near_zero(u, out, _EXPM1MX, 0.5, "expm1mx")
 
 
 def xmlog1p(x: Array) -> Array:
     """x − log(1 + x) for x > −1, accurate to a few ulp for all x (series where |x| ≤ ¼)."""
     x = np.asarray(x, dtype=np.float64)
-    return _series_near_zero(x, x - np.log1p(x), _XMLOG1P, 0.25)
+    out = np.log1p(x, out=np.empty(x.shape))
+    np.subtract(x, out, out=out)
+    return _series_near_zero(x, out, _XMLOG1P, 0.25, "xmlog1p")
 
 
 def _terms_needed(top: float) -> int:
-    """Terms of S needed for |y| ≤ top: the tail beyond n terms is ≤ topⁿ relative to S ≥ 0.9,
-    so n = ⌈log(1e-17)/log(top)⌉ (all 27 for top > 0.2)."""
-    if top > 0.2:
-        return len(_S_NEAR)
-    return max(1, min(len(_S_NEAR), int(np.ceil(-39.2 / np.log(max(top, 1e-300))))))
+    """Terms of V needed for |y| ≤ top: the tail beyond n terms is < top^{2n+1}·(1 + top) relative
+    to S ≥ 0.9, so n = ⌈(log(1e-17) − log top)/(2 log top)⌉, at most all 14."""
+    if top >= 0.2:
+        return len(_V)
+    t = max(top, 1e-300)
+    return max(1, min(len(_V), math.ceil((-39.2 - math.log(t)) / (2 * math.log(t)))))
 
 
-def kl_term(a: Array, b: Array, d: Array) -> Array:
+def _near(d: Array, y: Array, top: float, work: Array | None = None, out: Array | None = None) -> Array:
+    """d·y·S(y) for |y| ≤ top ≤ ¼; ``work`` (same shape as y) is overwritten."""
+    w = np.multiply(y, y, out=work)
+    poly = _horner(_V[: _terms_needed(top)], w, out=out)
+    one_plus_y = np.add(y, 1.0, out=w)
+    poly *= one_plus_y
+    poly *= y
+    poly += 1.0
+    poly *= y
+    poly *= d
+    return poly
+
+
+def kl_term(a: Array, b: Array, d: Array, *, out: Array | None = None) -> Array:
     """a·log(a/b) − a + b for a, b ≥ 0 with d = a − b computed exactly by the caller.
 
-    With s = a + b and y = d/s ∈ [−1, 1]:
-    * |y| ≤ ¼: d·y·S(y), S by Horner (27 terms reach 1e-17);
-    * ¼ < |y| ≤ ½: d·atanh(y) + s·(atanh(y) − y) (the same quantity; the cancellation inside
-      atanh(y) − y costs at most ~4 ulp of the result because that part weighs ≤ y/3);
-    * |y| > ½: the textbook form (``scipy.special.kl_div``), whose cancellation is then bounded
-      by a factor 3.6.
-    0·log 0 = 0 (a = 0 gives b); a > 0 = b gives +inf (support mismatch)."""
+    With s = a + b and y = d/s ∈ [−1, 1], t = atanh(y) = ½ log(a/b):
+    * |y| ≤ ¼: d·y·S(y) (series, see the module docstring);
+    * |y| > ¼: d·t + s·(t − y): two terms of the sign of y, so nothing cancels between them, and
+      the cancellation inside t − y costs at most ~4 ulp of the result (that part weighs ≤ y/3);
+      t from log(a/b), whose relative accuracy holds up to a/b → 0 or ∞ (atanh of the rounded y
+      would not).
+    0·log 0 = 0 (a = 0 gives b); a > 0 = b gives +inf (support mismatch).
+
+    ``out``: where to write the result (a fresh array if None; see :func:`scratch`)."""
     a, b, d = (np.asarray(v, dtype=np.float64) for v in (a, b, d))
-    a, b, d = np.broadcast_arrays(a, b, d)
-    s = a + b
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y = d / s
-    ay = np.abs(y)
-    shape = a.shape
-    a, b, d, s, y, ay = (np.ascontiguousarray(v).reshape(-1) for v in (a, b, d, s, y, ay))
-    yf, df, sf, ayf = y, d, s, ay
-    near_mask = ayf <= 0.25  # NaN (a = b = 0) is in neither set: kl_div gives 0 there
-    if near_mask.all():  # near-equal inputs (the common case for trained VAEs): no gather needed
-        return (d * y * _horner(_S_NEAR[: _terms_needed(float(ayf.max()))], y)).reshape(shape)
-    flat = kl_div(a, b)  # textbook form everywhere; rewritten below where it would cancel
-    near = np.flatnonzero(near_mask)
-    if near.size:
-        yn = yf[near]
-        flat[near] = df[near] * yn * _horner(_S_NEAR[: _terms_needed(float(np.abs(yn).max()))], yn)
-    mid = np.flatnonzero((ayf > 0.25) & (ayf <= 0.5))
-    if mid.size:
-        ym = yf[mid]
-        at = np.arctanh(ym)
-        flat[mid] = df[mid] * at + sf[mid] * (at - ym)
-    return flat.reshape(shape)
+    if not (a.shape == b.shape == d.shape):
+        a, b, d = np.broadcast_arrays(a, b, d)
+    if out is None:
+        out = np.empty(a.shape)  # explicit: ufuncs would turn 0-d results into scalars
+    if a.size == 0:
+        return out
+    s = np.add(a, b, out=scratch("kl_s", a.shape))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        y = np.divide(d, s, out=scratch("kl_y", a.shape))
+        top = _abs_max(y)  # NaN (a = b = 0) makes top NaN
+        if top <= 0.25:  # all near-equal (the common case for trained VAEs): the series only
+            return _near(d, y, top, work=s, out=out)
+        t = np.abs(y, out=scratch("kl_t", a.shape))
+        near = np.less_equal(t, 0.25, out=scratch_bool("kl_near", a.shape))  # NaN: not near
+        idx = np.flatnonzero(near)
+        count = idx.size
+        if count:  # gather into scratch; mode="clip" (indices are valid) avoids take's buffering
+            yn = np.take(y, idx, out=scratch("kl_yn", (count,)), mode="clip")
+            dn = np.take(d, idx, out=scratch("kl_dn", (count,)), mode="clip")
+        np.divide(a, b, out=t)
+        np.log(t, out=t)
+        if not (np.isfinite(t.min()) and np.isfinite(t.max())):
+            # a/b over- or underflowed (or a or b is 0): log a − log b where both are positive
+            both = (a > 0) & (b > 0) & ~np.isfinite(t)
+            t[both] = np.log(a[both]) - np.log(b[both])
+        t *= 0.5
+        out = np.subtract(t, y, out=out)
+        out *= s
+        t *= d
+        out += t
+        if a.min() == 0:  # 0·log 0 = 0: the term is b
+            np.copyto(out, b, where=a == 0)
+    if count:
+        vals = _near(dn, yn, 0.25, work=scratch("kl_w", (count,)), out=scratch("kl_poly", (count,)))
+        np.put(out, idx, vals, mode="clip")  # C-order flat indices, whatever out's layout
+    return out

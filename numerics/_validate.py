@@ -23,9 +23,21 @@ def as_float_array(x: ArrayLike, name: str) -> NDArray[np.floating]:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}") from exc
-    if not np.isfinite(arr).all():  # one pass; say which problem only on failure
-        raise ValueError(f"{name}: contains NaN" if np.isnan(arr).any() else f"{name}: contains inf")
+    # one reduction: the sum is NaN/inf whenever an entry is (and, harmlessly, when finite entries
+    # overflow it); only then look at the entries to say which problem it is
+    if arr.size and not np.isfinite(np.add.reduce(arr, axis=None)):
+        if np.isnan(arr).any():
+            raise ValueError(f"{name}: contains NaN")
+        if np.isinf(arr).any():
+            raise ValueError(f"{name}: contains inf")
     return arr
+
+
+def row_sum(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Σ over the last axis. For short rows a product with a ones vector (BLAS) is ~10× faster
+    than ``sum(axis=-1)`` and, at ≤ 64 terms, as accurate for the non-negative sums used here."""
+    k = x.shape[-1]
+    return x @ np.ones(k) if 0 < k <= 64 else x.sum(axis=-1)
 
 
 def result_dtype(*arrays: NDArray[np.floating]) -> np.dtype:
@@ -39,13 +51,15 @@ def probability_vectors(
     """Validate probabilities along the last axis: non-negative, finite, summing to 1 within
     ``tolerance`` (any positive sum if ``normalize``). Returns (float64 array, input dtype)."""
     arr = as_float_array(p, name)
+    dtype = arr.dtype
     if arr.ndim == 0:
         raise ValueError(f"{name}: expected a vector of probabilities (last axis), got a scalar")
     if arr.shape[-1] == 0:
         raise ValueError(f"{name}: empty probability vector")
-    if (arr < 0).any():
-        raise ValueError(f"{name}: negative probability {arr[arr < 0].min()!r}")
-    sums = arr.astype(np.float64).sum(axis=-1)
+    arr = arr.astype(np.float64, copy=False)
+    if arr.min() < 0:
+        raise ValueError(f"{name}: negative probability {arr.min()!r}")
+    sums = row_sum(arr)
     if normalize:
         if (sums <= 0).any():
             raise ValueError(f"{name}: cannot normalise a vector with zero total mass")
@@ -55,13 +69,13 @@ def probability_vectors(
             f"{name}: probabilities sum to {worst!r}, not 1 (tolerance {tolerance:g}); "
             "pass normalize=True to normalise"
         )
-    return arr.astype(np.float64), arr.dtype
+    return arr, dtype
 
 
 def positive(x: ArrayLike, name: str) -> NDArray[np.floating]:
     arr = as_float_array(x, name)
-    if (arr <= 0).any():
-        raise ValueError(f"{name}: must be positive, got {arr[arr <= 0].min()!r}")
+    if arr.size and arr.min() <= 0:
+        raise ValueError(f"{name}: must be positive, got {arr.min()!r}")
     return arr
 
 
@@ -78,12 +92,13 @@ def broadcast(name_a: str, a: NDArray, name_b: str, b: NDArray, *, core: int = 0
 
 
 def covariance(cov: ArrayLike, name: str, *, symmetry_tolerance: float = 1e-12) -> NDArray[np.float64]:
-    """A batch of symmetric positive-definite matrices (…, d, d)."""
-    arr = as_float_array(cov, name).astype(np.float64)
+    """A batch of symmetric matrices (…, d, d) as float64 (positive definiteness is checked where
+    the factorisation happens)."""
+    arr = as_float_array(cov, name).astype(np.float64, copy=False)
     if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
         raise ValueError(f"{name}: expected square matrices (…, d, d), got shape {arr.shape}")
     asym = np.abs(arr - np.swapaxes(arr, -1, -2)).max(initial=0.0)
-    scale = np.abs(arr).max(initial=0.0)
+    scale = max(arr.max(initial=0.0), -arr.min(initial=0.0))
     if asym > symmetry_tolerance * max(scale, 1e-300):
         raise ValueError(f"{name}: not symmetric (max |Σ − Σᵀ| = {asym:.3g})")
     return arr

@@ -19,8 +19,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from numerics import _parallel as P
+from numerics import _triangular as T
 from numerics import _validate as v
-from numerics._kernels import expm1mx, kl_term, xmlog1p
+from numerics._kernels import expm1mx, kl_term, scratch, xmlog1p
 
 Array = NDArray[np.floating]
 
@@ -40,13 +42,22 @@ def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Ar
     pa, dp = v.probability_vectors(p, "p", normalize=normalize)
     qa, dq = v.probability_vectors(q, "q", normalize=normalize)
     pa, qa = v.broadcast("p", pa, "q", qa, core=1)
-    terms = kl_term(pa, qa, pa - qa)
-    big_p = pa.sum(axis=-1)
-    q_minus_p = (qa - pa).sum(axis=-1)
-    with np.errstate(invalid="ignore"):
-        value = terms.sum(axis=-1) / big_p - xmlog1p(q_minus_p / big_p)
-    value = np.where(np.isinf(value), np.inf, np.maximum(value, 0.0))
+    # one thread: the row sums go through BLAS, whose own threads would compete with ours
+    value = np.empty(pa.shape[:-1])
+    _kl_categorical_into(pa, qa, out=value)
     return _out(value, np.result_type(dp, dq) if dp == dq else np.float64)
+
+
+def _kl_categorical_into(
+    pa: NDArray[np.float64], qa: NDArray[np.float64], *, out: NDArray[np.float64]
+) -> None:
+    d = np.subtract(pa, qa, out=scratch("categorical_d", pa.shape))
+    terms = kl_term(pa, qa, d, out=scratch("categorical_terms", pa.shape))
+    big_p = v.row_sum(pa)
+    q_minus_p = -v.row_sum(d)
+    with np.errstate(invalid="ignore"):
+        value = v.row_sum(terms) / big_p - xmlog1p(q_minus_p / big_p)
+    out[...] = np.where(np.isinf(value), np.inf, np.maximum(value, 0.0))
 
 
 def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
@@ -118,9 +129,20 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
     pa, qa = _bernoulli_probs(p, "p"), _bernoulli_probs(q, "q")
     dtype = v.result_dtype(pa, qa)
     pa, qa = v.broadcast("p", pa.astype(np.float64), "q", qa.astype(np.float64))
-    d = pa - qa
-    value = kl_term(pa, qa, d) + kl_term(1 - pa, 1 - qa, -d)
+    value = np.empty(pa.shape)
+    _blockwise(_kl_bernoulli_into, [pa, qa], value)
     return _out(value, dtype)
+
+
+def _kl_bernoulli_into(
+    pa: NDArray[np.float64], qa: NDArray[np.float64], *, out: NDArray[np.float64]
+) -> None:
+    shape = pa.shape
+    d = np.subtract(pa, qa, out=scratch("bernoulli_d", shape))
+    kl_term(pa, qa, d, out=out)
+    p0 = np.subtract(1.0, pa, out=scratch("bernoulli_p0", shape))
+    q0 = np.subtract(1.0, qa, out=scratch("bernoulli_q0", shape))
+    out += kl_term(p0, q0, np.negative(d, out=d), out=scratch("bernoulli_term", shape))
 
 
 def _expit(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -160,10 +182,45 @@ def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLi
     m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
     s1, s2 = v.positive(sigma1, "sigma1"), v.positive(sigma2, "sigma2")
     dtype = v.result_dtype(m1, s1, m2, s2)
-    m1, s1, m2, s2 = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)))
-    u = 2 * np.log1p((s1 - s2) / s2)
-    z = (m1 - m2) / s2
-    return _out(expm1mx(u) / 2 + z * z / 2, dtype)
+    args = [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
+    shape = args[0].shape
+    if any(a.shape != shape for a in args):
+        shape = np.broadcast_shapes(*(a.shape for a in args))
+    value = np.empty(shape)
+    _blockwise(_kl_normal_into, args, value)
+    return _out(value, dtype)
+
+
+def _blockwise(kernel, args: list[NDArray[np.float64]], out: NDArray[np.float64]) -> None:  # type: ignore[no-untyped-def]
+    """kernel(*args, out=out) elementwise, in row blocks on threads for large inputs
+    (:mod:`numerics._parallel`); args broadcast to out's shape."""
+    blocks = P.row_blocks(out.shape[0], out.size) if out.ndim else [slice(None)]
+    if len(blocks) == 1:
+        kernel(*args, out=out)
+        return
+    full = [a if a.shape == out.shape else np.broadcast_to(a, out.shape) for a in args]
+    P.run_blocks(lambda sl: kernel(*(a[sl] for a in full), out=out[sl]), blocks)
+
+
+def _kl_normal_into(
+    m1: NDArray[np.float64],
+    s1: NDArray[np.float64],
+    m2: NDArray[np.float64],
+    s2: NDArray[np.float64],
+    *,
+    out: NDArray[np.float64],
+) -> None:
+    shape = out.shape
+    u = np.subtract(s1, s2, out=scratch("normal_u", shape))
+    u /= s2
+    np.log1p(u, out=u)
+    u *= 2
+    expm1mx(u, out=out)
+    z = np.subtract(m1, m2, out=u)  # u is not needed any more
+    z /= s2
+    z *= z
+    out += z
+    out *= 0.5
 
 
 def kl_normal_diag(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
@@ -190,11 +247,15 @@ def _cholesky(cov: NDArray[np.float64], name: str) -> NDArray[np.float64]:
 def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> Array:
     """KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) = ½[tr(Σ₂⁻¹Σ₁) − d − log det(Σ₂⁻¹Σ₁) + ‖L₂⁻¹(μ₂ − μ₁)‖²].
 
-    With B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ (Σ₂ = L₂L₂ᵀ; Σ₁ − Σ₂ exact when close; no inverse formed), the
-    trace/log-det part is Σ_i (β_i − log(1 + β_i)) over the eigenvalues β_i of B."""
+    Σ₂ = L₂L₂ᵀ (Cholesky) and B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ by forward substitution (no inverse formed;
+    Σ₁ − Σ₂ is exact when the two are close), so Σ₂⁻¹Σ₁ is similar to I + B. With I + B = RRᵀ
+    factored as its offset from I (:func:`numerics._triangular.shifted_cholesky`), the
+    trace/log-det part is Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij²: non-negative terms, exact 0
+    for Σ₁ = Σ₂. Σ₁ is positive definite iff every pivot 1 + x_j is positive."""
     m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
-    c1, c2 = v.covariance(cov1, "cov1"), v.covariance(cov2, "cov2")
-    dtype = v.result_dtype(m1, m2, v.as_float_array(cov1, "cov1"), v.as_float_array(cov2, "cov2"))
+    c1f, c2f = v.as_float_array(cov1, "cov1"), v.as_float_array(cov2, "cov2")
+    dtype = v.result_dtype(m1, m2, c1f, c2f)
+    c1, c2 = v.covariance(c1f, "cov1"), v.covariance(c2f, "cov2")
     if m1.ndim == 0 or m2.ndim == 0:
         raise ValueError("mu1: expected mean vectors (…, d)")
     d = c1.shape[-1]
@@ -202,20 +263,27 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
         raise ValueError(
             f"mu1, cov1, mu2, cov2: dimension mismatch ({m1.shape}, {c1.shape}, {m2.shape}, {c2.shape})"
         )
-    _cholesky(c1, "cov1")
     l2 = _cholesky(c2, "cov2")
     batch = np.broadcast_shapes(m1.shape[:-1], m2.shape[:-1], c1.shape[:-2], c2.shape[:-2])
-    c1b = np.broadcast_to(c1, (*batch, d, d))
-    l2b = np.broadcast_to(l2, (*batch, d, d))
-    diff = c1b - np.broadcast_to(c2, (*batch, d, d))
-    x = np.linalg.solve(l2b, diff)  # L₂⁻¹ D
-    b = np.linalg.solve(l2b, np.swapaxes(x, -1, -2))  # L₂⁻¹ (L₂⁻¹ D)ᵀ = L₂⁻¹ D L₂⁻ᵀ (D symmetric)
-    b = (b + np.swapaxes(b, -1, -2)) / 2
-    beta = np.maximum(np.linalg.eigvalsh(b), -1 + np.finfo(np.float64).eps)
-    dm = np.broadcast_to(m2.astype(np.float64) - m1.astype(np.float64), (*batch, d))
-    y = np.linalg.solve(l2b, dm[..., None])[..., 0]
-    value = (xmlog1p(beta).sum(-1) + (y * y).sum(-1)) / 2
+    rhs = np.empty((*batch, d, d + 1))  # [Σ₁ − Σ₂ | μ₂ − μ₁]: one substitution for both
+    np.subtract(c1, c2, out=rhs[..., :d])
+    np.subtract(m2.astype(np.float64, copy=False), m1.astype(np.float64, copy=False), out=rhs[..., d])
+    value = np.empty(batch)  # one thread: the substitutions are many small GIL-bound steps
+    _kl_mvn_into(l2, rhs, out=value)
     return _out(value, dtype)
+
+
+def _kl_mvn_into(l2: NDArray[np.float64], rhs: NDArray[np.float64], *, out: NDArray[np.float64]) -> None:
+    d = l2.shape[-1]
+    x = T.solve_lower(l2, rhs)
+    y = x[..., d]
+    b = T.solve_lower(l2, np.swapaxes(x[..., :d], -1, -2))  # L₂⁻¹ (L₂⁻¹ D)ᵀ = L₂⁻¹ D L₂⁻ᵀ
+    b = (b + np.swapaxes(b, -1, -2)) / 2
+    try:
+        pivots, off_diagonal = T.shifted_cholesky(b)
+    except T.NotPositiveDefinite as exc:
+        raise ValueError(f"cov1: not positive definite ({exc})") from exc
+    out[...] = (xmlog1p(pivots).sum(-1) + off_diagonal + (y * y).sum(-1)) / 2
 
 
 def entropy_mvn(cov: ArrayLike) -> Array:

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from derivations.claims._common import symbolic_claim
+from derivations.elbo import combine
 from derivations.registry import Claim
 from derivations.stable_forms import (
+    far_kl_term,
     stable_kl_term,
     stable_normal_kl,
     verify_bernoulli_logit_difference,
+    verify_kl_series_split,
     verify_kl_term,
     verify_mvn_trace_logdet,
     verify_normal_kl_stable,
     verify_normalised_categorical,
+    verify_shifted_cholesky,
 )
 
 SRC = "issue 4 §1; Kullback & Leibler 1951"
 
 symbolic_claim(Claim("stable.kl_term",
                      "(a + b)[(1 + y) atanh y − y] = a log(a/b) − a + b, y = (a − b)/(a + b): "
-                     "the series form of one non-negative KL summand",
+                     "the series form of one non-negative KL summand; its far form "
+                     "d·t + s·(t − y), t = ½ log(a/b), likewise; and the series evaluated as "
+                     "S(y) = 1 + y(1 + y)V(y²), V(w) = Σ w^k/(2k+3)",
                      r"(a+b)\big[(1+y)\,\mathrm{atanh}\,y - y\big] = a\log\tfrac ab - a + b", SRC),
-               lambda: verify_kl_term(stable_kl_term))
+               lambda: combine({"series form": verify_kl_term(stable_kl_term),
+                                "far form": verify_kl_term(far_kl_term),
+                                "S = 1 + y(1+y)V(y²)": verify_kl_series_split()}))
 symbolic_claim(Claim("stable.normal_kl",
                      "½(e^u − 1 − u) + z²/2, u = 2 log1p((σ₁−σ₂)/σ₂), z = (μ₁−μ₂)/σ₂, equals "
                      "KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration",
@@ -41,3 +49,10 @@ symbolic_claim(Claim("stable.mvn_trace_logdet",
                      r"\mathrm{tr}B = \mathrm{tr}(\Sigma_2^{-1}\Sigma_1)-d,\ "
                      r"\det(I+B)=\det(\Sigma_2^{-1}\Sigma_1)",
                      SRC), verify_mvn_trace_logdet)
+symbolic_claim(Claim("stable.mvn_shifted_cholesky",
+                     "The Cholesky factor of I + B kept as its offset from I: the recurrence "
+                     "x_j = B_jj − Σ R_jk², R_ij = (B_ij − Σ R_ik R_jk)/√(1 + x_j) gives RRᵀ = I + B "
+                     "(d = 3, symbolic B), and tr − d − log det = Σ(x_j − log(1 + x_j)) + Σ_{i>j} R_ij²",
+                     r"RR^\top = I + B,\ \mathrm{tr} - d - \log\det = "
+                     r"\sum_j (x_j - \log(1+x_j)) + \sum_{i>j} R_{ij}^2",
+                     SRC), verify_shifted_cholesky)

@@ -46,13 +46,41 @@ def test_mvn_whitening_and_missing_transpose():
 
 
 def test_series_tables_match_taylor_coefficients():
-    for kind, table in (("kl", K._S), ("expm1mx", K._EXPM1MX), ("xmlog1p", K._XMLOG1P)):
+    for kind, table in (("kl_v", K._V), ("expm1mx", K._EXPM1MX), ("xmlog1p", K._XMLOG1P)):
         exact = S.series_coefficients(kind, len(table))
         assert [float(c) for c in exact] == table, kind
 
 
 def test_series_truncation_error_below_double_rounding():
     # tail bound of each series at the kernels' switch-over points, relative to the leading term
-    assert sum(1 / (j + 1) * 0.5**j for j in range(len(K._S), 400)) < 1e-18
+    # S(y) = 1 + y(1+y)V(y²), |y| ≤ ¼: the omitted y(1+y)·Σ_{k≥13} y^{2k}/(2k+3)
+    assert 0.25 * 1.25 * sum(0.0625**k / (2 * k + 3) for k in range(len(K._V), 200)) < 1e-18
     assert sum(0.5**k / sp.factorial(k + 2) for k in range(len(K._EXPM1MX), 60)) < 1e-18
     assert sum(0.25**k / (k + 2) for k in range(len(K._XMLOG1P), 200)) < 1e-18
+
+
+def test_kl_series_split_far_form_and_wrong_variants():
+    assert S.verify_kl_series_split().verdict is Verdict.PROVED
+    assert S.verify_kl_series_split(lambda y: 1 + y * S.kl_series_v(y)).verdict is Verdict.REFUTED
+    assert S.verify_kl_term(S.far_kl_term).verdict is Verdict.PROVED
+
+    def far_without_half(a, b):  # t = log(a/b) instead of ½ log(a/b)
+        d, s = a - b, a + b
+        return d * sp.log(a / b) + s * (sp.log(a / b) - d / s)
+
+    assert S.verify_kl_term(far_without_half).verdict is Verdict.REFUTED
+
+
+def test_shifted_cholesky_and_a_recurrence_missing_its_update():
+    assert S.verify_shifted_cholesky().verdict is Verdict.PROVED
+
+    def no_update(b):  # x_j = B_jj, forgetting − Σ_k R_jk²
+        d = b.shape[0]
+        r = sp.zeros(d, d)
+        for j in range(d):
+            r[j, j] = sp.sqrt(1 + b[j, j])
+            for i in range(j + 1, d):
+                r[i, j] = (b[i, j] - sum((r[i, k] * r[j, k] for k in range(j)), sp.Integer(0))) / r[j, j]
+        return [b[j, j] for j in range(d)], r
+
+    assert S.verify_shifted_cholesky(no_update).verdict is Verdict.REFUTED

@@ -1,0 +1,82 @@
+"""Row-block threading for the divergences on large inputs.
+
+NumPy's ufuncs release the GIL, so independent blocks of rows (the leading axis) can run in
+threads, each with its own scratch buffers (:func:`numerics._kernels.scratch` is per thread).
+Used only for ≥ :data:`MIN_ELEMENTS` elements, where the work dwarfs the hand-off. Every element
+(row) is computed by the same code whatever the block, so a result differs from the one-thread
+result at most where a data-dependent series length changes with the block (truncation below
+1e-17 relative, i.e. in the last bit at most).
+
+The thread count is ``NUMERICS_THREADS`` if set (1 turns threading off), else the number of
+CPUs this process may use, at most 4.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+MIN_ELEMENTS = 1 << 18
+_MAX_DEFAULT = 4
+
+try:
+    _AVAILABLE = len(os.sched_getaffinity(0))
+except AttributeError:  # pragma: no cover - not Linux
+    _AVAILABLE = os.cpu_count() or 1
+
+_state = threading.local()
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def thread_count() -> int:
+    env = os.environ.get("NUMERICS_THREADS", "").strip()
+    if env:
+        if not env.isdigit() or int(env) < 1:
+            raise ValueError(f"NUMERICS_THREADS: expected a positive integer, got {env!r}")
+        return int(env)
+    return max(1, min(_AVAILABLE, _MAX_DEFAULT))
+
+
+def row_blocks(rows: int, elements: int) -> list[slice]:
+    """Contiguous blocks of the leading axis: one per thread, each ≥ MIN_ELEMENTS/2 elements."""
+    if elements < MIN_ELEMENTS or getattr(_state, "inside", False):
+        return [slice(None)]
+    k = min(thread_count(), rows, max(1, (2 * elements) // MIN_ELEMENTS))
+    if k <= 1:
+        return [slice(None)]
+    bounds = [rows * i // k for i in range(k + 1)]
+    return [slice(a, b) for a, b in itertools.pairwise(bounds)]
+
+
+def _get_executor(workers: int) -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None or _executor._max_workers < workers:
+            _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="numerics")
+        return _executor
+
+
+def _guarded(fn: Callable[[slice], None], block: slice) -> None:
+    _state.inside = True  # a kernel that calls another threaded kernel runs it serially
+    try:
+        fn(block)
+    finally:
+        _state.inside = False
+
+
+def run_blocks(fn: Callable[[slice], None], blocks: list[slice]) -> None:
+    """fn(block) for every block: the first in this thread, the others in the pool."""
+    if len(blocks) == 1:
+        fn(blocks[0])
+        return
+    pool = _get_executor(len(blocks) - 1)
+    futures = [pool.submit(_guarded, fn, b) for b in blocks[1:]]
+    try:
+        _guarded(fn, blocks[0])
+    finally:
+        for f in futures:
+            f.result()
