@@ -66,7 +66,7 @@ KlTerm = Callable[[sp.Expr, sp.Expr], sp.Expr]
 def stable_kl_term(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     """The kernel's closed form: (a + b)·[(1 + y)·atanh(y) − y], y = (a − b)/(a + b). The code
     evaluates it as d·y·S(y) (d = a − b, S the series above; |y| ≤ ¼) and as
-    d·atanh(y) + s·(atanh(y) − y) (s = a + b; ¼ < |y| ≤ ½), both this expression regrouped."""
+    d·t + s·(t − y) (:func:`far_kl_term`; |y| > ¼), both this expression regrouped."""
     y = (a - b) / (a + b)
     return (a + b) * ((1 + y) * sp.atanh(y) - y)
 
@@ -77,11 +77,33 @@ def verify_kl_term(stable: KlTerm) -> Decision:
     return decide_equal(lhs, _a * sp.log(_a / _b) - _a + _b)
 
 
-def stable_normal_kl(m1: sp.Expr, s1: sp.Expr, m2: sp.Expr, s2: sp.Expr) -> sp.Expr:
-    """``numerics.kl_normal``: ½(e^u − 1 − u) + z²/2, u = 2 log(1 + (σ₁ − σ₂)/σ₂), z = (μ₁ − μ₂)/σ₂."""
-    u = 2 * sp.log(1 + (s1 - s2) / s2)
+def stable_normal_kl(
+    m1: sp.Expr, s1: sp.Expr, m2: sp.Expr, s2: sp.Expr, *, sigma1_smaller: bool = False
+) -> sp.Expr:
+    """``numerics.kl_normal``: ½(e^u − 1 − u) + z²/2, z = (μ₁ − μ₂)/σ₂, with u = 2 log(σ₁/σ₂)
+    computed as ±2 log1p(|σ₁ − σ₂|/min(σ₁, σ₂)): u = 2 log(1 + (σ₁ − σ₂)/σ₂) where σ₁ ≥ σ₂ and
+    u = −2 log(1 + (σ₂ − σ₁)/σ₁) where σ₁ < σ₂ (``sigma1_smaller``)."""
+    if sigma1_smaller:
+        u = -2 * sp.log(1 + (s2 - s1) / s1)
+    else:
+        u = 2 * sp.log(1 + (s1 - s2) / s2)
     z = (m1 - m2) / s2
     return (sp.exp(u) - 1 - u) / 2 + z**2 / 2
+
+
+def verify_normal_kl_both_branches(
+    stable: Callable[..., sp.Expr] = stable_normal_kl,
+) -> Decision:
+    """Both branches of the code's u equal KL by integration (each holds for all σ > 0; the
+    code picks the one whose log1p argument is non-negative)."""
+    return combine(
+        {
+            "σ₁ ≥ σ₂ branch": verify_normal_kl_stable(stable),
+            "σ₁ < σ₂ branch": verify_normal_kl_stable(
+                lambda m1, s1, m2, s2: stable(m1, s1, m2, s2, sigma1_smaller=True)
+            ),
+        }
+    )
 
 
 def verify_normal_kl_stable(stable: Callable[[sp.Expr, sp.Expr, sp.Expr, sp.Expr], sp.Expr]) -> Decision:
@@ -196,4 +218,17 @@ def verify_shifted_cholesky(
         (rg[i, j] ** 2 for i in range(d) for j in range(i)), sp.Integer(0)
     )
     parts["tr − d − log det"] = decide_equal(lhs, rhs)
+    # the pivots the code takes from the Cholesky diagonals: R = L₂⁻¹L₁ (lower triangular,
+    # positive diagonal, RRᵀ = I + B for B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ: the Cholesky factor, unique), so
+    # R_jj = L₁,jj/L₂,jj
+    from derivations.gaussian import lower_triangular
+
+    l1, l2 = lower_triangular("L", d), lower_triangular("M", d)
+    rr = l2.inv() * l1
+    bb = whitened_difference(l1 * l1.T, l2 * l2.T, l2)
+    parts["R = L₂⁻¹L₁"] = decide_equal(
+        sp.Add(*(e**2 for e in (rr * rr.T - sp.eye(d) - bb).applyfunc(sp.simplify)))
+        + sp.Add(*((rr[j, j] - l1[j, j] / l2[j, j]) ** 2 for j in range(d))),
+        sp.Integer(0),
+    )
     return combine(parts)

@@ -10,8 +10,10 @@ from numpy.typing import ArrayLike, NDArray
 SUM_TOLERANCE = 1e-6
 
 
-def as_float_array(x: ArrayLike, name: str) -> NDArray[np.floating]:
-    """``x`` as a float32/float64 array (integers and others become float64); NaN/inf rejected."""
+def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
+    """``x`` as a float32/float64 array (integers and others become float64); NaN/inf rejected
+    (unless ``check_finite=False``: for callers that check their result instead, see
+    :func:`numerics.divergences.kl_normal`)."""
     try:
         arr = np.asarray(x)
     except Exception as exc:  # pragma: no cover - numpy's own conversion errors
@@ -25,7 +27,7 @@ def as_float_array(x: ArrayLike, name: str) -> NDArray[np.floating]:
             raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}") from exc
     # one reduction: the sum is NaN/inf whenever an entry is (and, harmlessly, when finite entries
     # overflow it); only then look at the entries to say which problem it is
-    if arr.size and not np.isfinite(np.add.reduce(arr, axis=None)):
+    if check_finite and arr.size and not np.isfinite(np.add.reduce(arr, axis=None)):
         if np.isnan(arr).any():
             raise ValueError(f"{name}: contains NaN")
         if np.isinf(arr).any():
@@ -72,9 +74,12 @@ def probability_vectors(
     return arr, dtype
 
 
-def positive(x: ArrayLike, name: str) -> NDArray[np.floating]:
-    arr = as_float_array(x, name)
-    if arr.size and arr.min() <= 0:
+def positive(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
+    """Positive entries; with ``check_finite=False`` NaN is still rejected (one pass: min) and
+    +inf is left to the caller's check of its result."""
+    arr = as_float_array(x, name, check_finite=check_finite)
+    if arr.size and not arr.min() > 0:  # NaN fails the comparison too
+        as_float_array(arr, name)  # NaN → "contains NaN"
         raise ValueError(f"{name}: must be positive, got {arr.min()!r}")
     return arr
 

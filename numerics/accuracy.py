@@ -171,3 +171,75 @@ def sweep_mvn(
                 errs.append(ulp_error(float(dv.kl_mvn(m1, c1, m2, c2)), ref_kl_mvn(m1, c1, m2, c2)) / cond)
             out[d][delta] = max(errs)
     return out
+
+
+# ---------------------------------------------------------------------------- far apart
+#: ratios between the two distributions' scales for the far-apart sweep (σ₂/σ₁, q/p, Σ₂/Σ₁)
+FAR_SCALES = (1e-12, 1e-6, 1e-3, 1e3, 1e6, 1e12)
+
+
+def _far_normal(rng: np.random.Generator, scale: float, dtype: type) -> tuple[float, mp.mpf]:
+    m1, s1 = rng.normal(), np.exp(rng.normal())
+    s2 = s1 * scale * np.exp(0.5 * rng.normal())
+    m2 = m1 + 3 * max(s1, s2) * rng.normal()
+    args = [_cast(v, dtype) for v in (m1, s1, m2, s2)]
+    return float(dv.kl_normal(*args)), ref_kl_normal(*(float(a) for a in args))
+
+
+def _far_categorical(rng: np.random.Generator, scale: float, dtype: type) -> tuple[float, mp.mpf]:
+    k = int(rng.integers(2, 16))
+    p = rng.dirichlet(np.ones(k))
+    q = p * scale ** rng.uniform(-1, 1, k)
+    q = q / q.sum()
+    pc, qc = _cast(p, dtype), _cast(q, dtype)
+    return float(dv.kl_categorical(pc, qc, normalize=True)), ref_kl_categorical(pc, qc)
+
+
+def _far_bernoulli(rng: np.random.Generator, scale: float, dtype: type) -> tuple[float, mp.mpf]:
+    p = float(rng.uniform(0.01, 0.99))
+    logit_q = np.log(p / (1 - p)) + np.log(scale) * rng.uniform(0.5, 1)
+    pc, qc = _cast(p, dtype), _cast(1 / (1 + np.exp(-logit_q)), dtype)
+    if not 0 < float(qc) < 1:  # rounded to 0 or 1 in this dtype: the KL is +inf, not a test
+        top = np.nextafter(dtype(1), dtype(0))
+        qc = _cast(top if float(qc) >= 1 else np.finfo(dtype).tiny, dtype)
+    return float(dv.kl_bernoulli(pc, qc)), ref_kl_bernoulli(float(pc), float(qc))
+
+
+FAR_CASES: dict[str, Callable[[np.random.Generator, float, type], tuple[float, mp.mpf]]] = {
+    "normal": _far_normal,
+    "categorical": _far_categorical,
+    "bernoulli": _far_bernoulli,
+}
+
+
+def sweep_far(
+    distribution: str, *, dtype: type = np.float64, samples: int = 10, seed: int = 0,
+    scales: tuple[float, ...] = FAR_SCALES,
+) -> SweepResult:
+    """Worst ulp error per scale ratio for distributions far apart (no cancellation to avoid,
+    but ratios that overflow or round to ±1 in naive forms); keyed by the scale."""
+    case = FAR_CASES[distribution]
+    rng = np.random.default_rng(seed)
+    worst: dict[float, float] = {}
+    for scale in scales:
+        worst[scale] = max(ulp_error(*case(rng, scale, dtype), dtype) for _ in range(samples))
+    return SweepResult(distribution, np.dtype(dtype).name, worst)
+
+
+def sweep_mvn_far(
+    dims: tuple[int, ...] = (3, 8), *, samples: int = 3, seed: int = 0, scales: tuple[float, ...] = FAR_SCALES
+) -> dict[int, dict[float, float]]:
+    """Worst error in ulp × cond(Σ₁) with Σ₂ = scale·(Σ₁ + perturbation), per dimension and scale."""
+    rng = np.random.default_rng(seed)
+    out: dict[int, dict[float, float]] = {}
+    for d in dims:
+        out[d] = {}
+        for scale in scales:
+            errs = []
+            for _ in range(samples):
+                m1, c1, m2, c2, cond = mvn_case(rng, d, 0.5)
+                c2 = c2 * scale
+                m2 = m1 + np.sqrt(scale) * (m2 - m1)
+                errs.append(ulp_error(float(dv.kl_mvn(m1, c1, m2, c2)), ref_kl_mvn(m1, c1, m2, c2)) / cond)
+            out[d][scale] = max(errs)
+    return out

@@ -178,16 +178,26 @@ def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
 def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
     """KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) = ½(r − 1 − log r) + (μ₁ − μ₂)²/(2σ₂²), r = σ₁²/σ₂².
 
-    r − 1 − log r = e^u − 1 − u with u = 2 log1p((σ₁ − σ₂)/σ₂) (σ₁ − σ₂ exact when close)."""
-    m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
-    s1, s2 = v.positive(sigma1, "sigma1"), v.positive(sigma2, "sigma2")
+    r − 1 − log r = e^u − 1 − u with u = 2 log(σ₁/σ₂) = ±2 log1p(|σ₁ − σ₂|/min(σ₁, σ₂)) (sign of
+    σ₁ − σ₂): σ₁ − σ₂ is exact when close, and log1p of a non-negative argument keeps its
+    relative accuracy at every ratio (log1p((σ₁ − σ₂)/σ₂) would not for σ₁ ≪ σ₂)."""
+    # NaN/inf are looked for in the result (one pass instead of four): any in the inputs makes
+    # it non-finite, and then the inputs are checked to name the culprit
+    m1 = v.as_float_array(mu1, "mu1", check_finite=False)
+    m2 = v.as_float_array(mu2, "mu2", check_finite=False)
+    s1 = v.positive(sigma1, "sigma1", check_finite=False)
+    s2 = v.positive(sigma2, "sigma2", check_finite=False)
     dtype = v.result_dtype(m1, s1, m2, s2)
     args = [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
     shape = args[0].shape
     if any(a.shape != shape for a in args):
         shape = np.broadcast_shapes(*(a.shape for a in args))
     value = np.empty(shape)
-    _blockwise(_kl_normal_into, args, value)
+    with np.errstate(all="ignore"):
+        _blockwise(_kl_normal_into, args, value)
+    if value.size and not np.isfinite(np.add.reduce(value, axis=None)):
+        for x, name in zip((m1, s1, m2, s2), ("mu1", "sigma1", "mu2", "sigma2"), strict=True):
+            v.as_float_array(x, name)  # raises on NaN/inf; if none, the KL overflowed: inf is right
     return _out(value, dtype)
 
 
@@ -211,12 +221,22 @@ def _kl_normal_into(
     out: NDArray[np.float64],
 ) -> None:
     shape = out.shape
-    u = np.subtract(s1, s2, out=scratch("normal_u", shape))
-    u /= s2
-    np.log1p(u, out=u)
+    diff = np.subtract(s1, s2, out=scratch("normal_diff", shape))
+    u = np.abs(diff, out=scratch("normal_u", shape))
+    u /= np.minimum(s1, s2, out=scratch("normal_min", shape))
+    np.log1p(u, out=u)  # log1p of a non-negative argument: accurate for every ratio
     u *= 2
+    np.copysign(u, diff, out=u)  # u = 2 log(σ₁/σ₂)
     expm1mx(u, out=out)
-    z = np.subtract(m1, m2, out=u)  # u is not needed any more
+    if u.size and u.max() > 2:
+        # e^u from u carries u's absolute error |u|·ε into every digit; where σ₁/σ₂ > e, take
+        # e^u = (σ₁/σ₂)² from the quotient instead (r − 1 − u no longer cancels there)
+        idx = np.flatnonzero(u > 2)
+        s1b, s2b = np.broadcast_to(s1, out.shape), np.broadcast_to(s2, out.shape)
+        ratio = np.take(s1b, idx, mode="clip") / np.take(s2b, idx, mode="clip")
+        ui = np.take(u, idx, mode="clip")
+        np.put(out, idx, ratio * ratio - 1 - ui, mode="clip")
+    z = np.subtract(m1, m2, out=diff)
     z /= s2
     z *= z
     out += z
@@ -247,11 +267,13 @@ def _cholesky(cov: NDArray[np.float64], name: str) -> NDArray[np.float64]:
 def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> Array:
     """KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) = ½[tr(Σ₂⁻¹Σ₁) − d − log det(Σ₂⁻¹Σ₁) + ‖L₂⁻¹(μ₂ − μ₁)‖²].
 
-    Σ₂ = L₂L₂ᵀ (Cholesky) and B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ by forward substitution (no inverse formed;
-    Σ₁ − Σ₂ is exact when the two are close), so Σ₂⁻¹Σ₁ is similar to I + B. With I + B = RRᵀ
-    factored as its offset from I (:func:`numerics._triangular.shifted_cholesky`), the
-    trace/log-det part is Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij²: non-negative terms, exact 0
-    for Σ₁ = Σ₂. Σ₁ is positive definite iff every pivot 1 + x_j is positive."""
+    Σᵢ = LᵢLᵢᵀ (Cholesky) and B = L₂⁻¹(Σ₁ − Σ₂)L₂⁻ᵀ by forward substitution (no inverse formed;
+    Σ₁ − Σ₂ is exact when the two are close), so Σ₂⁻¹Σ₁ is similar to I + B = RRᵀ with
+    R = L₂⁻¹L₁. R is computed as its offset from I (:func:`numerics._triangular.shifted_cholesky`),
+    and the trace/log-det part is Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij², non-negative terms,
+    exactly 0 for Σ₁ = Σ₂. 1 + x_j = R_jj² = (L₁,jj/L₂,jj)²: where |x_j| > ½ its logarithm is
+    taken from the two Cholesky diagonals, which keeps it accurate when Σ₁ and Σ₂ differ by
+    orders of magnitude."""
     m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
     c1f, c2f = v.as_float_array(cov1, "cov1"), v.as_float_array(cov2, "cov2")
     dtype = v.result_dtype(m1, m2, c1f, c2f)
@@ -263,27 +285,24 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
         raise ValueError(
             f"mu1, cov1, mu2, cov2: dimension mismatch ({m1.shape}, {c1.shape}, {m2.shape}, {c2.shape})"
         )
+    l1 = _cholesky(c1, "cov1")
     l2 = _cholesky(c2, "cov2")
     batch = np.broadcast_shapes(m1.shape[:-1], m2.shape[:-1], c1.shape[:-2], c2.shape[:-2])
     rhs = np.empty((*batch, d, d + 1))  # [Σ₁ − Σ₂ | μ₂ − μ₁]: one substitution for both
     np.subtract(c1, c2, out=rhs[..., :d])
     np.subtract(m2.astype(np.float64, copy=False), m1.astype(np.float64, copy=False), out=rhs[..., d])
-    value = np.empty(batch)  # one thread: the substitutions are many small GIL-bound steps
-    _kl_mvn_into(l2, rhs, out=value)
-    return _out(value, dtype)
-
-
-def _kl_mvn_into(l2: NDArray[np.float64], rhs: NDArray[np.float64], *, out: NDArray[np.float64]) -> None:
-    d = l2.shape[-1]
+    diag1, diag2 = np.diagonal(l1, axis1=-2, axis2=-1), np.diagonal(l2, axis1=-2, axis2=-1)
+    pivot_sqrt = np.broadcast_to(diag1 / diag2, (*batch, d))  # R_jj
+    log_pivot = np.broadcast_to(2 * (np.log(diag1) - np.log(diag2)), (*batch, d))  # log R_jj²
+    # one thread: the substitutions are many small GIL-bound steps
     x = T.solve_lower(l2, rhs)
     y = x[..., d]
     b = T.solve_lower(l2, np.swapaxes(x[..., :d], -1, -2))  # L₂⁻¹ (L₂⁻¹ D)ᵀ = L₂⁻¹ D L₂⁻ᵀ
     b = (b + np.swapaxes(b, -1, -2)) / 2
-    try:
-        pivots, off_diagonal = T.shifted_cholesky(b)
-    except T.NotPositiveDefinite as exc:
-        raise ValueError(f"cov1: not positive definite ({exc})") from exc
-    out[...] = (xmlog1p(pivots).sum(-1) + off_diagonal + (y * y).sum(-1)) / 2
+    pivots, off_diagonal = T.shifted_cholesky(b, pivot_sqrt)
+    near = np.abs(pivots) <= 0.5
+    terms = np.where(near, xmlog1p(np.where(near, pivots, 0.0)), pivots - log_pivot)
+    return _out((terms.sum(-1) + off_diagonal + (y * y).sum(-1)) / 2, dtype)
 
 
 def entropy_mvn(cov: ArrayLike) -> Array:

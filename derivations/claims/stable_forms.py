@@ -13,7 +13,7 @@ from derivations.stable_forms import (
     verify_kl_series_split,
     verify_kl_term,
     verify_mvn_trace_logdet,
-    verify_normal_kl_stable,
+    verify_normal_kl_both_branches,
     verify_normalised_categorical,
     verify_shifted_cholesky,
 )
@@ -30,10 +30,10 @@ symbolic_claim(Claim("stable.kl_term",
                                 "far form": verify_kl_term(far_kl_term),
                                 "S = 1 + y(1+y)V(y²)": verify_kl_series_split()}))
 symbolic_claim(Claim("stable.normal_kl",
-                     "½(e^u − 1 − u) + z²/2, u = 2 log1p((σ₁−σ₂)/σ₂), z = (μ₁−μ₂)/σ₂, equals "
-                     "KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration",
+                     "½(e^u − 1 − u) + z²/2, u = ±2 log1p(|σ₁−σ₂|/min(σ₁,σ₂)), z = (μ₁−μ₂)/σ₂, "
+                     "equals KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration (both branches of u)",
                      r"\tfrac12(e^u-1-u)+\tfrac12 z^2 = \mathrm{KL}(\mathcal N_1\|\mathcal N_2)", SRC),
-               lambda: verify_normal_kl_stable(stable_normal_kl))
+               lambda: verify_normal_kl_both_branches(stable_normal_kl))
 symbolic_claim(Claim("stable.normalised_categorical",
                      "(1/P)Σ[p log(p/q) − p + q] − φ₁(Q/P) = KL(p/P ‖ q/Q) "
                      "(K = 2, 3, 4): the KL of the normalised vectors without normalising",
@@ -52,7 +52,8 @@ symbolic_claim(Claim("stable.mvn_trace_logdet",
 symbolic_claim(Claim("stable.mvn_shifted_cholesky",
                      "The Cholesky factor of I + B kept as its offset from I: the recurrence "
                      "x_j = B_jj − Σ R_jk², R_ij = (B_ij − Σ R_ik R_jk)/√(1 + x_j) gives RRᵀ = I + B "
-                     "(d = 3, symbolic B), and tr − d − log det = Σ(x_j − log(1 + x_j)) + Σ_{i>j} R_ij²",
+                     "(d = 3, symbolic B), tr − d − log det = Σ(x_j − log(1 + x_j)) + Σ_{i>j} R_ij², "
+                     "and R = L₂⁻¹L₁, so R_jj = L₁,jj/L₂,jj (the pivots used far from I)",
                      r"RR^\top = I + B,\ \mathrm{tr} - d - \log\det = "
                      r"\sum_j (x_j - \log(1+x_j)) + \sum_{i>j} R_{ij}^2",
                      SRC), verify_shifted_cholesky)

@@ -26,6 +26,15 @@ def test_normal_stable_and_dropped_factor_two():
         return (sp.exp(u) - 1 - u) / 2 + ((m1 - m2) / s2) ** 2 / 2
 
     assert S.verify_normal_kl_stable(wrong).verdict is Verdict.REFUTED
+    assert S.verify_normal_kl_both_branches().verdict is Verdict.PROVED
+
+    def wrong_small_branch(m1, s1, m2, s2, *, sigma1_smaller=False):  # the σ₁ < σ₂ sign flipped
+        if not sigma1_smaller:
+            return S.stable_normal_kl(m1, s1, m2, s2)
+        u = 2 * sp.log(1 + (s2 - s1) / s1)
+        return (sp.exp(u) - 1 - u) / 2 + ((m1 - m2) / s2) ** 2 / 2
+
+    assert S.verify_normal_kl_both_branches(wrong_small_branch).verdict is Verdict.REFUTED
 
 
 def test_normalisation_correction_and_missing_correction():

@@ -22,6 +22,43 @@ def test_mvn_accuracy_within_16_ulp_times_condition():
     assert max(max(v.values()) for v in res.values()) <= ULP_GOAL, res
 
 
+@pytest.mark.parametrize("name", list(A.FAR_CASES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_far_apart_distributions_within_16_ulp(name, dtype):
+    """Scale ratios 1e-12 … 1e12: naive forms overflow, or lose u's error through e^u, or round
+    (σ₁ − σ₂)/σ₂ to −1; the divergences stay within a few ulp."""
+    res = A.sweep_far(name, dtype=dtype, samples=6, seed=3)
+    assert res.worst <= ULP_GOAL, res.worst_ulp
+
+
+def test_mvn_far_apart_within_16_ulp_times_condition():
+    res = A.sweep_mvn_far((3, 8), samples=1, seed=4)
+    assert max(max(v.values()) for v in res.values()) <= ULP_GOAL, res
+
+
+def test_one_branch_log1p_form_fails_far_apart_where_ours_does_not():
+    # u = 2 log1p((σ₁ − σ₂)/σ₂) rounds 1 + (σ₁ − σ₂)/σ₂ for σ₁ ≪ σ₂: millions of ulp at 1e-10
+    from numerics._kernels import expm1mx
+
+    s1, s2 = 1e-10, 1.0
+    u = 2 * np.log1p((s1 - s2) / s2)
+    one_branch = float(expm1mx(np.array(u))) / 2
+    ref = A.ref_kl_normal(0.0, s1, 0.0, s2)
+    assert A.ulp_error(one_branch, ref) > 1e6
+    assert A.ulp_error(float(D.kl_normal(0.0, s1, 0.0, s2)), ref) <= ULP_GOAL
+
+
+def test_normal_broadcasting_on_the_far_path():
+    m1 = np.linspace(-1, 1, 4)[:, None]
+    s1 = np.array([[1e-9, 0.5, 30.0]])  # σ₁/σ₂ both below and far above e
+    got = D.kl_normal(m1, s1, 0.0, 1.0)
+    assert got.shape == (4, 3)
+    for i in range(4):
+        for j in range(3):
+            ref = A.ref_kl_normal(float(m1[i, 0]), float(s1[0, j]), 0.0, 1.0)
+            assert A.ulp_error(float(got[i, j]), ref) <= ULP_GOAL
+
+
 def test_textbook_formula_fails_where_the_stable_one_does_not():
     # the naive ½(r − 1 − log r) loses every digit at δ = 1e-9; ours stays within a few ulp
     m, s1, s2 = 0.0, 1.3, 1.3 * (1 + 1e-9)

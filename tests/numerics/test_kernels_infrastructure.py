@@ -69,16 +69,13 @@ def test_solve_lower_and_shifted_cholesky_agree_with_lapack(batch, d):
     lower = np.linalg.cholesky(spd)
     rhs = rng.normal(size=(*batch, d, 3))
     assert np.allclose(T.solve_lower(lower, rhs), np.linalg.solve(lower, rhs), rtol=1e-12, atol=1e-13)
-    b = spd / (4 * d) - np.eye(d) / 2  # I + B positive definite, B of either sign
-    x, off = T.shifted_cholesky(b)
-    r = np.linalg.cholesky(np.eye(d) + b)
-    assert np.allclose(np.sqrt(1 + x), np.diagonal(r, axis1=-2, axis2=-1), rtol=1e-12)
-    assert np.allclose(off, (np.tril(r, -1) ** 2).sum((-2, -1)), rtol=1e-12)
-
-
-def test_shifted_cholesky_rejects_an_indefinite_matrix():
-    with pytest.raises(T.NotPositiveDefinite, match="pivot 1"):
-        T.shifted_cholesky(np.array([[0.0, 2.0], [2.0, 0.0]]))
+    for scale in (1 / (4 * d), 1e-6, 30.0):  # pivots near 1, near 0 and large
+        b = spd * scale - np.eye(d) / 2 if scale > 1e-3 else spd * scale - np.eye(d) * (1 - 1e-5)
+        r = np.linalg.cholesky(np.eye(d) + b)
+        diag = np.diagonal(r, axis1=-2, axis2=-1)
+        x, off = T.shifted_cholesky(b, diag)
+        assert np.allclose(1 + x, diag**2, rtol=1e-9, atol=1e-12)
+        assert np.allclose(off, (np.tril(r, -1) ** 2).sum((-2, -1)), rtol=1e-9)
 
 
 def test_kl_term_edge_paths():
