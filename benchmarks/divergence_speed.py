@@ -1,11 +1,14 @@
 """Speed: this project vs scipy.stats.entropy (categorical, 10⁶ elements) and vs
 torch.distributions (Normal KL on 10⁶ elements and on a VAE-sized batch; batched MVN), in the
 same run; rounds alternate between this project and the reference, and the ratio reported is
-the median of the per-round ratios. Run: ``python -m benchmarks.divergence_speed``."""
+the median of the per-round ratios. Every case runs with one thread on both sides and with the
+machine's default (torch's intra-op threads; this project's NUMERICS_THREADS).
+Run: ``python -m benchmarks.divergence_speed``."""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -33,12 +36,16 @@ def paired(ours, ref, rounds: int = 21) -> tuple[float, float, float]:  # type: 
     return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios))
 
 
-def main() -> int:
+def rows_at(threads: int) -> list[dict[str, object]]:
+    """Every case with ``threads`` threads for both sides (torch's intra-op threads and
+    ``NUMERICS_THREADS``); the inputs are the same at every setting (seeded)."""
     import torch
     from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
+    torch.set_num_threads(threads)
+    os.environ["NUMERICS_THREADS"] = str(threads)
     rng = np.random.default_rng(0)
-    rows = []
+    rows: list[dict[str, object]] = []
 
     def row(case: str, ours, ref_name: str, ref) -> None:  # type: ignore[no-untyped-def]
         t_ours, t_ref, ratio = paired(ours, ref)
@@ -92,14 +99,24 @@ def main() -> int:
         "torch.distributions kl_divergence(MultivariateNormal, …)",
         lambda: kl_divergence(MultivariateNormal(tm1, t1), MultivariateNormal(tm2, t2)),
     )
+    return rows
+
+
+def main() -> int:
+    import torch
+
+    default = torch.get_num_threads()
+    settings = sorted({1, default})
     result = {
-        "machine": f"{platform.processor() or platform.machine()}, torch threads {torch.get_num_threads()}",
-        "rows": rows,
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "settings": [{"threads": t, "rows": rows_at(t)} for t in settings],
     }
+    torch.set_num_threads(default)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=1))
-    for r in rows:
-        print(r)
+    for setting in result["settings"]:
+        for r in setting["rows"]:
+            print(setting["threads"], r)
     print(f"wrote {OUT}")
     return 0
 

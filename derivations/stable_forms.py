@@ -23,6 +23,9 @@ def series_coefficients(kind: str, n: int) -> list[sp.Rational]:
     """Taylor coefficients c_j (j = 0…n−1) of the series the kernels evaluate:
     ``"kl"``: S(y) = ((1 + y)·atanh(y) − y)/y²; ``"expm1mx"``: (e^u − 1 − u)/u²;
     ``"xmlog1p"``: (x − log(1 + x))/x²."""
+    if kind == "sinhmx":  # (sinh(y) − y)/y³ = Σ_k c_k y^{2k}
+        poly = sp.series((sp.sinh(_y) - _y) / _y**3, _y, 0, 2 * n).removeO()
+        return [sp.Rational(poly.coeff(_y, 2 * j)) for j in range(n)]
     if kind == "kl_v":  # V(w) = Σ_k c_k w^k: the even series (atanh(y)/y − 1)/y² in w = y²
         poly = sp.series(kl_series_v(_y), _y, 0, 2 * n).removeO()
         return [sp.Rational(poly.coeff(_y, 2 * j)) for j in range(n)]
@@ -89,6 +92,18 @@ def stable_normal_kl(
         u = 2 * sp.log(1 + (s1 - s2) / s2)
     z = (m1 - m2) / s2
     return (sp.exp(u) - 1 - u) / 2 + z**2 / 2
+
+
+def expm1mx_sinh_split(u: sp.Expr) -> sp.Expr:
+    """``numerics._kernels.expm1mx_series``: 2 sinh²(u/2) + (sinh u − u), the second part by the
+    series whose coefficients :func:`series_coefficients` ("sinhmx") gives."""
+    return 2 * sp.sinh(u / 2) ** 2 + (sp.sinh(u) - u)
+
+
+def verify_expm1mx_sinh_split(form: Callable[[sp.Expr], sp.Expr] = expm1mx_sinh_split) -> Decision:
+    """form(u) = e^u − 1 − u for real u."""
+    u = sp.Symbol("u", real=True)
+    return decide_equal(sp.simplify(form(u).rewrite(sp.exp)), sp.exp(u) - 1 - u)
 
 
 def verify_normal_kl_both_branches(

@@ -24,6 +24,8 @@ Array = NDArray[np.float64]
 
 # e^u − 1 − u = Σ_{k≥2} u^k / k!: |u| ≤ 0.5 needs terms up to k = 20 for 1e-17 relative
 _EXPM1MX = [1.0 / math.factorial(k) for k in range(2, 22)]
+# sinh(u) − u = u³·Σ_{k≥0} u^{2k}/(2k + 3)!: |u| ≤ ½ needs 7 terms (tail < 1e-19 relative)
+_SINHMX = [1.0 / math.factorial(2 * k + 3) for k in range(8)]
 # x − log(1 + x) = Σ_{k≥2} (−1)^k x^k / k: |x| ≤ 0.25 needs k up to 30
 _XMLOG1P = [(-1.0) ** k / k for k in range(2, 34)]
 # (1 + y)·atanh(y) − y = y²·S(y), S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3):
@@ -52,29 +54,30 @@ _POOL = threading.local()
 _POOL_MAX_ELEMENTS = 1 << 24  # larger temporaries (> 128 MB each) are allocated per call
 
 
+def _pooled(kind: str, slot: str, shape: tuple[int, ...], dtype: type) -> NDArray:
+    views: dict[str, NDArray] = _POOL.__dict__.setdefault(kind, {})
+    view = views.get(slot)
+    if view is not None and view.shape == shape:  # the same temporary as last time
+        return view
+    n = math.prod(shape)
+    if n > _POOL_MAX_ELEMENTS:
+        return np.empty(shape, dtype=dtype)
+    base = view.base if view is not None and view.base is not None else view
+    if base is None or base.size < n:
+        base = np.empty(n, dtype=dtype)
+    views[slot] = view = base[:n].reshape(shape)
+    return view
+
+
 def scratch(slot: str, shape: tuple[int, ...]) -> Array:
     """A float64 temporary of ``shape`` from this thread's pool (contents undefined). Two live
     temporaries must use different ``slot`` names; never return one to a caller."""
-    n = math.prod(shape)
-    if n > _POOL_MAX_ELEMENTS:
-        return np.empty(shape)
-    bufs: dict[str, Array] = _POOL.__dict__.setdefault("bufs", {})
-    buf = bufs.get(slot)
-    if buf is None or buf.size < n:
-        buf = bufs[slot] = np.empty(n)
-    return buf[:n].reshape(shape)
+    return _pooled("float64", slot, shape, np.float64)
 
 
 def scratch_bool(slot: str, shape: tuple[int, ...]) -> NDArray[np.bool_]:
     """A boolean temporary of ``shape`` from this thread's pool (see :func:`scratch`)."""
-    n = math.prod(shape)
-    if n > _POOL_MAX_ELEMENTS:
-        return np.empty(shape, dtype=bool)
-    bufs: dict[str, NDArray[np.bool_]] = _POOL.__dict__.setdefault("bool_bufs", {})
-    buf = bufs.get(slot)
-    if buf is None or buf.size < n:
-        buf = bufs[slot] = np.empty(n, dtype=bool)
-    return buf[:n].reshape(shape)
+    return _pooled("bool", slot, shape, np.bool_)
 
 
 def _abs_max(x: Array) -> float:
@@ -125,6 +128,26 @@ def expm1mx(u: Array, *, out: Array | None = None) -> Array:
     out = np.expm1(u, out=np.empty(u.shape) if out is None else out)
     out -= u
     return _series_near_zero(u, out, _EXPM1MX, 0.5, "expm1mx")
+
+
+def expm1mx_series(u: Array, top: float | None = None) -> Array:
+    """e^u − 1 − u for |u| ≤ ½ as 2 sinh²(u/2) + (sinh u − u), the odd part by its series
+    u³·Σ_k u^{2k}/(2k + 3)! (7 terms at |u| ≤ ½, fewer when max |u| is smaller): half the Horner
+    steps of the series of e^u − 1 − u itself. The parts are ≥ 0 and ≥ −|u|/3 of the whole.
+    ``top``: a bound on |u| if the caller knows one (else max |u| is measured)."""
+    top = min(_abs_max(u) if top is None else top, 0.5)
+    w = u * u
+    # truncating Σ costs |u|³·tail; e^u − 1 − u ≥ 0.426·u² on |u| ≤ ½, so the tail may be
+    # 1e-17 · 0.426/|u| ≈ 1e-17 · (2.5/top)·c₀ with c₀ = 1/6
+    vals = _horner(_SINHMX[: _series_terms(_SINHMX, top * top, 2.5 / top if top else 1.0)], w)
+    vals *= w
+    vals *= u
+    half = np.multiply(u, 0.5)
+    np.sinh(half, out=half)
+    half *= half
+    half *= 2
+    vals += half
+    return vals
 
 
 def xmlog1p(x: Array) -> Array:

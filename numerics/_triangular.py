@@ -23,10 +23,12 @@ def solve_lower(l: Array, x: Array) -> Array:  # noqa: E741 (L of the docstring)
         return sla.solve_triangular(l, x, lower=True, check_finite=False)
     y = np.empty((*batch, d, x.shape[-1]))
     for i in range(d):
-        row = x[..., i, :]
+        yi = y[..., i, :]
         if i:
-            row = row - (l[..., i : i + 1, :i] @ y[..., :i, :])[..., 0, :]
-        y[..., i, :] = row / l[..., i, i, None]
+            np.subtract(x[..., i, :], (l[..., i : i + 1, :i] @ y[..., :i, :])[..., 0, :], out=yi)
+        else:
+            yi[...] = x[..., 0, :]
+        np.divide(yi, l[..., i, i, None], out=yi)
     return y
 
 

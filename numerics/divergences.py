@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 from numerics import _parallel as P
 from numerics import _triangular as T
 from numerics import _validate as v
-from numerics._kernels import expm1mx, kl_term, scratch, xmlog1p
+from numerics._kernels import expm1mx_series, kl_term, scratch, scratch_bool, xmlog1p
 
 Array = NDArray[np.floating]
 
@@ -212,6 +212,9 @@ def _blockwise(kernel, args: list[NDArray[np.float64]], out: NDArray[np.float64]
     P.run_blocks(lambda sl: kernel(*(a[sl] for a in full), out=out[sl]), blocks)
 
 
+_SMALL = 1 << 14  # below this many elements a NumPy call costs more than its arithmetic
+
+
 def _kl_normal_into(
     m1: NDArray[np.float64],
     s1: NDArray[np.float64],
@@ -220,22 +223,40 @@ def _kl_normal_into(
     *,
     out: NDArray[np.float64],
 ) -> None:
+    """2·KL = f + z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂):
+    * |u| ≤ ½: the series of f (the textbook form cancels);
+    * otherwise expm1(u) − u, except
+    * u > 2 (σ₁/σ₂ > e): f = a(a + 2) − u, as e^u − 1 = (1 + a)² − 1; expm1(u) would carry u's
+      absolute error |u|·ε into every digit of e^u."""
     shape = out.shape
     diff = np.subtract(s1, s2, out=scratch("normal_diff", shape))
-    u = np.abs(diff, out=scratch("normal_u", shape))
-    u /= np.minimum(s1, s2, out=scratch("normal_min", shape))
-    np.log1p(u, out=u)  # log1p of a non-negative argument: accurate for every ratio
-    u *= 2
+    a = np.abs(diff, out=scratch("normal_a", shape))
+    a /= np.minimum(s1, s2, out=scratch("normal_min", shape))
+    u = np.log1p(a, out=scratch("normal_u", shape))  # log1p(a ≥ 0): accurate for every ratio
+    u *= 2  # |u|
+    near = np.less_equal(u, 0.5, out=scratch_bool("normal_near", shape)).reshape(-1).nonzero()[0]
+    far_mask = np.greater(u, 2.0, out=scratch_bool("normal_far", shape))
+    far_mask &= np.greater(diff, 0.0, out=scratch_bool("normal_positive", shape))
+    top = float(u.max()) if near.size == u.size else 0.5  # all near: as few terms as needed
     np.copysign(u, diff, out=u)  # u = 2 log(σ₁/σ₂)
-    expm1mx(u, out=out)
-    if u.size and u.max() > 2:
-        # e^u from u carries u's absolute error |u|·ε into every digit; where σ₁/σ₂ > e, take
-        # e^u = (σ₁/σ₂)² from the quotient instead (r − 1 − u no longer cancels there)
-        idx = np.flatnonzero(u > 2)
-        s1b, s2b = np.broadcast_to(s1, out.shape), np.broadcast_to(s2, out.shape)
-        ratio = np.take(s1b, idx, mode="clip") / np.take(s2b, idx, mode="clip")
-        ui = np.take(u, idx, mode="clip")
-        np.put(out, idx, ratio * ratio - 1 - ui, mode="clip")
+    np.expm1(u, out=out)
+    out -= u
+    if near.size:
+        un = np.take(u, near, mode="clip")
+        np.put(out, near, expm1mx_series(un, top), mode="clip")
+    if out.size <= _SMALL:  # few elements: whole-array ops beat gathering
+        far_vals = np.add(a, 2.0, out=scratch("normal_far_vals", shape))
+        far_vals *= a
+        far_vals -= u
+        np.copyto(out, far_vals, where=far_mask)
+    else:
+        far = far_mask.reshape(-1).nonzero()[0]
+        if far.size:
+            af = np.take(a, far, mode="clip")
+            vals = af + 2
+            vals *= af
+            vals -= np.take(u, far, mode="clip")
+            np.put(out, far, vals, mode="clip")
     z = np.subtract(m1, m2, out=diff)
     z /= s2
     z *= z

@@ -10,6 +10,7 @@ from derivations.stable_forms import (
     stable_kl_term,
     stable_normal_kl,
     verify_bernoulli_logit_difference,
+    verify_expm1mx_sinh_split,
     verify_kl_series_split,
     verify_kl_term,
     verify_mvn_trace_logdet,
@@ -31,9 +32,11 @@ symbolic_claim(Claim("stable.kl_term",
                                 "S = 1 + y(1+y)V(y²)": verify_kl_series_split()}))
 symbolic_claim(Claim("stable.normal_kl",
                      "½(e^u − 1 − u) + z²/2, u = ±2 log1p(|σ₁−σ₂|/min(σ₁,σ₂)), z = (μ₁−μ₂)/σ₂, "
-                     "equals KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration (both branches of u)",
+                     "equals KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration (both branches of u); "
+                     "near u = 0, e^u − 1 − u = 2 sinh²(u/2) + (sinh u − u)",
                      r"\tfrac12(e^u-1-u)+\tfrac12 z^2 = \mathrm{KL}(\mathcal N_1\|\mathcal N_2)", SRC),
-               lambda: verify_normal_kl_both_branches(stable_normal_kl))
+               lambda: combine({"KL": verify_normal_kl_both_branches(stable_normal_kl),
+                                "series split": verify_expm1mx_sinh_split()}))
 symbolic_claim(Claim("stable.normalised_categorical",
                      "(1/P)Σ[p log(p/q) − p + q] − φ₁(Q/P) = KL(p/P ‖ q/Q) "
                      "(K = 2, 3, 4): the KL of the normalised vectors without normalising",

@@ -55,7 +55,12 @@ def test_mvn_whitening_and_missing_transpose():
 
 
 def test_series_tables_match_taylor_coefficients():
-    for kind, table in (("kl_v", K._V), ("expm1mx", K._EXPM1MX), ("xmlog1p", K._XMLOG1P)):
+    for kind, table in (
+        ("kl_v", K._V),
+        ("expm1mx", K._EXPM1MX),
+        ("sinhmx", K._SINHMX),
+        ("xmlog1p", K._XMLOG1P),
+    ):
         exact = S.series_coefficients(kind, len(table))
         assert [float(c) for c in exact] == table, kind
 
@@ -66,6 +71,8 @@ def test_series_truncation_error_below_double_rounding():
     assert 0.25 * 1.25 * sum(0.0625**k / (2 * k + 3) for k in range(len(K._V), 200)) < 1e-18
     assert sum(0.5**k / sp.factorial(k + 2) for k in range(len(K._EXPM1MX), 60)) < 1e-18
     assert sum(0.25**k / (k + 2) for k in range(len(K._XMLOG1P), 200)) < 1e-18
+    # (sinh u − u)/u³ at |u| ≤ ½, relative to e^u − 1 − u ≥ 0.426 u²: |u|·tail/0.426
+    assert 0.5 * sum(0.25**k / sp.factorial(2 * k + 3) for k in range(7, 60)) / 0.426 < 1e-18
 
 
 def test_kl_series_split_far_form_and_wrong_variants():
@@ -93,3 +100,9 @@ def test_shifted_cholesky_and_a_recurrence_missing_its_update():
         return [b[j, j] for j in range(d)], r
 
     assert S.verify_shifted_cholesky(no_update).verdict is Verdict.REFUTED
+
+
+def test_expm1mx_sinh_split_and_a_missing_factor_two():
+    assert S.verify_expm1mx_sinh_split().verdict is Verdict.PROVED
+    wrong = lambda u: sp.sinh(u / 2) ** 2 + (sp.sinh(u) - u)
+    assert S.verify_expm1mx_sinh_split(wrong).verdict is Verdict.REFUTED
