@@ -7,6 +7,7 @@ Numeric evidence states its measured error and its tolerance.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -251,11 +252,15 @@ def _accuracy(distributions: tuple[str, ...]) -> Evidence:
     worst: dict[str, float] = {}
     for name in distributions:
         for dtype in (np.float64, np.float32):
-            worst[f"{name} {np.dtype(dtype).name}"] = accuracy.sweep(name, dtype=dtype, samples=6).worst
+            key = f"{name} {np.dtype(dtype).name}"
+            worst[key] = accuracy.sweep(name, dtype=dtype, samples=6).worst
+            if name in accuracy.FAR_CASES:
+                worst[key + " far apart"] = accuracy.sweep_far(name, dtype=dtype, samples=4).worst
     top = max(worst.values())
     detail = ", ".join(f"{k}: {v:.2f} ulp" for k, v in worst.items())
     return _within(
-        f"worst relative error vs mpmath (60 digits) over δ = 1 … 1e-12: {detail}",
+        "worst relative error vs mpmath (60 digits) over δ = 1 … 1e-12 and, far apart, scale "
+        f"ratios 1e-12 … 1e12: {detail}",
         top,
         ULP_GOAL,
         {"worst ulp": f"{top:.3g}"},
@@ -268,11 +273,15 @@ evidence("stable.kl_term", "numeric")(lambda: _accuracy(("bernoulli",)))
 
 
 @evidence("stable.mvn_trace_logdet", "numeric")
+@evidence("stable.mvn_shifted_cholesky", "numeric")
+@functools.cache  # one sweep serves both claims
 def _mvn_accuracy() -> Evidence:
-    res = accuracy.sweep_mvn((3, 8), samples=1, deltas=(1.0, 1e-4, 1e-8, 1e-12))
-    top = max(max(v.values()) for v in res.values())
+    near = accuracy.sweep_mvn((3, 8), samples=1, deltas=(1.0, 1e-4, 1e-8, 1e-12))
+    far = accuracy.sweep_mvn_far((3, 8), samples=1, scales=(1e-12, 1e-4, 1e4, 1e12))
+    top = max(max(v.values()) for res in (near, far) for v in res.values())
     return _within(
-        f"kl_mvn vs mpmath, d = 3, 8, δ = 1 … 1e-12: worst {top:.3g} ulp × cond(Σ₁)",
+        "kl_mvn vs mpmath, d = 3, 8, δ = 1 … 1e-12 and Σ₂/Σ₁ = 1e-12 … 1e12: worst "
+        f"{top:.3g} ulp × cond(Σ₁)",
         top,
         ULP_GOAL,
         {"worst": f"{top:.3g}"},
