@@ -21,19 +21,23 @@ from numerics import divergences as D
 OUT = Path(__file__).parent / "results" / "divergence_speed.json"
 
 
-def paired(ours, ref, rounds: int = 21) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
-    """Median seconds of ``ours`` and ``ref`` and the median of the per-round ratios ref/ours,
-    alternating which runs first, so that a shared machine's slow drifts hit both alike."""
+def paired(ours, ref, rounds: int = 31):  # type: ignore[no-untyped-def]
+    """Median seconds of ``ours`` and ``ref``, and the median and quartiles of the per-round
+    ratios ref/ours, alternating which runs first, so that a shared machine's slow drifts hit
+    both alike; each timed call directly follows an untimed call of the same side."""
     ours()
     ref()
     t_ours, t_ref = [], []
     for r in range(rounds):
         for fn, acc in ((ours, t_ours), (ref, t_ref)) if r % 2 == 0 else ((ref, t_ref), (ours, t_ours)):
+            fn()  # untimed: the timed call then follows its own side's call, never the other's
+            # (torch's OpenMP workers spin on after a parallel region and would slow ours)
             s = time.perf_counter()
             fn()
             acc.append(time.perf_counter() - s)
     ratios = [b / a for a, b in zip(t_ours, t_ref, strict=True)]
-    return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios))
+    q1, q3 = np.percentile(ratios, [25, 75])
+    return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios)), (float(q1), float(q3))
 
 
 def rows_at(threads: int) -> list[dict[str, object]]:
@@ -48,7 +52,7 @@ def rows_at(threads: int) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
 
     def row(case: str, ours, ref_name: str, ref) -> None:  # type: ignore[no-untyped-def]
-        t_ours, t_ref, ratio = paired(ours, ref)
+        t_ours, t_ref, ratio, (q1, q3) = paired(ours, ref)
         rows.append(
             {
                 "case": case,
@@ -56,6 +60,7 @@ def rows_at(threads: int) -> list[dict[str, object]]:
                 "reference": ref_name,
                 "reference (ms)": round(t_ref * 1e3, 3),
                 "speed ratio (ref / ours)": round(ratio, 2),
+                "ratio quartiles": [round(q1, 2), round(q3, 2)],
             }
         )
 
