@@ -2,12 +2,14 @@
 ``derivations.stable_forms`` that it equals the textbook expression.
 
 * :func:`expm1mx` e^u − 1 − u; :func:`xmlog1p` x − log(1 + x): Taylor series near 0, where the
-  textbook form loses all digits, and the textbook form (expm1, log1p) elsewhere.
+  textbook form loses all digits, and the textbook form (expm1, log1p) elsewhere;
+  :func:`expm1mx_series` e^u − 1 − u near 0 as 2 sinh²(u/2) + (sinh u − u), half the terms.
 * :func:`kl_term` a·log(a/b) − a + b ≥ 0 (one summand of KL written as a sum of non-negative
   terms b·φ(a/b), φ(t) = t log t − t + 1), from a, b and their exactly computed difference
   d = a − b: with s = a + b and y = d/s it is s·[(1 + y)·atanh(y) − y] = d·y·S(y),
   S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) (14 terms) for |y| ≤ ¼, and
   d·t + s·(t − y) with t = atanh(y) = ½ log(a/b) beyond.
+* :func:`scratch` / :func:`scratch_bool`: the per-thread pool the kernels take temporaries from.
 """
 
 from __future__ import annotations
