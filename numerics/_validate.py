@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike, NDArray
 #: |Σp − 1| allowed for a probability vector without ``normalize=True``. Vectors that pass are
 #: still treated as the distribution p/Σp exactly (see :mod:`numerics.divergences`).
 SUM_TOLERANCE = 1e-6
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 
 
 def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
@@ -18,9 +19,9 @@ def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDA
         arr = np.asarray(x)
     except Exception as exc:  # pragma: no cover - numpy's own conversion errors
         raise ValueError(f"{name}: cannot be converted to an array ({exc})") from exc
-    if arr.dtype.kind == "c":
-        raise ValueError(f"{name}: complex values are not allowed")
-    if arr.dtype not in (np.float32, np.float64):
+    if arr.dtype.char not in "fd":  # float32 / float64 pass as they are
+        if arr.dtype.kind == "c":
+            raise ValueError(f"{name}: complex values are not allowed")
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
@@ -44,7 +45,7 @@ def row_sum(x: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def result_dtype(*arrays: NDArray[np.floating]) -> np.dtype:
     """float32 only if every input is float32; otherwise float64."""
-    return np.dtype(np.float32) if all(a.dtype == np.float32 for a in arrays) else np.dtype(np.float64)
+    return _F32 if all(a.dtype.char == "f" for a in arrays) else _F64
 
 
 def probability_vectors(
