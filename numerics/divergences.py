@@ -247,10 +247,9 @@ def _kl_normal_into(
     u = np.log1p(a, out=scratch("normal_u", shape))  # log1p(a ≥ 0): accurate for every ratio
     u *= 2  # |u|
     near = np.less_equal(u, 0.5, out=scratch_bool("normal_near", shape)).reshape(-1).nonzero()[0]
-    far_mask = np.greater(u, 2.0, out=scratch_bool("normal_far", shape))
-    far_mask &= np.greater(diff, 0.0, out=scratch_bool("normal_positive", shape))
     top = float(u.max()) if near.size == u.size else 0.5  # all near: as few terms as needed
     np.copysign(u, diff, out=u)  # u = 2 log(σ₁/σ₂)
+    far_mask = np.greater(u, 2.0, out=scratch_bool("normal_far", shape))
     np.expm1(u, out=out)
     out -= u
     if near.size:
