@@ -156,21 +156,33 @@ def mvn_case(
     return m1, c1, m2, c2, float(np.linalg.cond(c1))
 
 
-def sweep_mvn(
-    dims: tuple[int, ...] = (3, 8, 16), *, samples: int = 4, seed: int = 0, deltas: tuple[float, ...] = DELTAS
+MvnCase = tuple[Array, Array, Array, Array, float]
+
+
+def _mvn_worst(
+    dims: tuple[int, ...], keys: tuple[float, ...], samples: int, seed: int,
+    case: Callable[[np.random.Generator, int, float], MvnCase],
 ) -> dict[int, dict[float, float]]:
-    """Worst error in units of ulp × cond(Σ₁), per dimension and δ."""
+    """Worst ulp × cond(Σ₁) of kl_mvn against mpmath, per dimension and key (δ or scale)."""
     rng = np.random.default_rng(seed)
     out: dict[int, dict[float, float]] = {}
     for d in dims:
         out[d] = {}
-        for delta in deltas:
+        for key in keys:
             errs = []
             for _ in range(samples):
-                m1, c1, m2, c2, cond = mvn_case(rng, d, delta)
+                m1, c1, m2, c2, cond = case(rng, d, key)
                 errs.append(ulp_error(float(dv.kl_mvn(m1, c1, m2, c2)), ref_kl_mvn(m1, c1, m2, c2)) / cond)
-            out[d][delta] = max(errs)
+            out[d][key] = max(errs)
     return out
+
+
+def sweep_mvn(
+    dims: tuple[int, ...] = (3, 8, 16), *, samples: int = 4, seed: int = 0, deltas: tuple[float, ...] = DELTAS
+) -> dict[int, dict[float, float]]:
+    """Worst error in units of ulp × cond(Σ₁), per dimension and δ."""
+    return _mvn_worst(dims, deltas, samples, seed, mvn_case)
+
 
 
 # ---------------------------------------------------------------------------- far apart
@@ -226,20 +238,13 @@ def sweep_far(
     return SweepResult(distribution, np.dtype(dtype).name, worst)
 
 
+def _mvn_far_case(rng: np.random.Generator, d: int, scale: float) -> MvnCase:
+    m1, c1, m2, c2, cond = mvn_case(rng, d, 0.5)
+    return m1, c1, m1 + np.sqrt(scale) * (m2 - m1), c2 * scale, cond
+
+
 def sweep_mvn_far(
     dims: tuple[int, ...] = (3, 8), *, samples: int = 3, seed: int = 0, scales: tuple[float, ...] = FAR_SCALES
 ) -> dict[int, dict[float, float]]:
     """Worst error in ulp × cond(Σ₁) with Σ₂ = scale·(Σ₁ + perturbation), per dimension and scale."""
-    rng = np.random.default_rng(seed)
-    out: dict[int, dict[float, float]] = {}
-    for d in dims:
-        out[d] = {}
-        for scale in scales:
-            errs = []
-            for _ in range(samples):
-                m1, c1, m2, c2, cond = mvn_case(rng, d, 0.5)
-                c2 = c2 * scale
-                m2 = m1 + np.sqrt(scale) * (m2 - m1)
-                errs.append(ulp_error(float(dv.kl_mvn(m1, c1, m2, c2)), ref_kl_mvn(m1, c1, m2, c2)) / cond)
-            out[d][scale] = max(errs)
-    return out
+    return _mvn_worst(dims, scales, samples, seed, _mvn_far_case)
