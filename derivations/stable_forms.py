@@ -21,8 +21,8 @@ _y, _u, _x = sp.Symbol("y", real=True), sp.Symbol("u", real=True), sp.Symbol("x"
 
 def series_coefficients(kind: str, n: int) -> list[sp.Rational]:
     """Taylor coefficients c_j (j = 0…n−1) of the series the kernels evaluate:
-    ``"kl"``: S(y) = ((1 + y)·atanh(y) − y)/y²; ``"expm1mx"``: (e^u − 1 − u)/u²;
-    ``"xmlog1p"``: (x − log(1 + x))/x²."""
+    ``"kl"``: S(y) = ((1 + y)·atanh(y) − y)/y²; ``"xmlog1p"``: (x − log(1 + x))/x²;
+    ``"sinhmx"``: (sinh y − y)/y³ in powers of y²; ``"kl_v"``: V in S(y) = 1 + y(1 + y)V(y²)."""
     if kind == "sinhmx":  # (sinh(y) − y)/y³ = Σ_k c_k y^{2k}
         poly = sp.series((sp.sinh(_y) - _y) / _y**3, _y, 0, 2 * n).removeO()
         return [sp.Rational(poly.coeff(_y, 2 * j)) for j in range(n)]
@@ -31,7 +31,6 @@ def series_coefficients(kind: str, n: int) -> list[sp.Rational]:
         return [sp.Rational(poly.coeff(_y, 2 * j)) for j in range(n)]
     f = {
         "kl": ((1 + _y) * sp.atanh(_y) - _y) / _y**2,
-        "expm1mx": (sp.exp(_y) - 1 - _y) / _y**2,
         "xmlog1p": (_y - sp.log(1 + _y)) / _y**2,
     }[kind]
     poly = sp.series(f, _y, 0, n).removeO()

@@ -1,9 +1,10 @@
 """Cancellation-free scalar kernels (vectorised). Each has a symbolic proof in
 ``derivations.stable_forms`` that it equals the textbook expression.
 
-* :func:`expm1mx` e^u − 1 − u; :func:`xmlog1p` x − log(1 + x): Taylor series near 0, where the
-  textbook form loses all digits, and the textbook form (expm1, log1p) elsewhere;
-  :func:`expm1mx_series` e^u − 1 − u near 0 as 2 sinh²(u/2) + (sinh u − u), half the terms.
+* :func:`xmlog1p` x − log(1 + x): Taylor series near 0, where the textbook form loses all
+  digits, and the textbook form (log1p) elsewhere.
+* :func:`expm1mx_series` e^u − 1 − u near 0 as 2 sinh²(u/2) + (sinh u − u), the odd part by its
+  series (``numerics.divergences.kl_normal`` uses expm1(u) − u away from 0).
 * :func:`kl_term` a·log(a/b) − a + b ≥ 0 (one summand of KL written as a sum of non-negative
   terms b·φ(a/b), φ(t) = t log t − t + 1), from a, b and their exactly computed difference
   d = a − b: with s = a + b and y = d/s it is s·[(1 + y)·atanh(y) − y] = d·y·S(y),
@@ -24,8 +25,6 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
-# e^u − 1 − u = Σ_{k≥2} u^k / k!: |u| ≤ 0.5 needs terms up to k = 20 for 1e-17 relative
-_EXPM1MX = [1.0 / math.factorial(k) for k in range(2, 22)]
 # sinh(u) − u = u³·Σ_{k≥0} u^{2k}/(2k + 3)!: |u| ≤ ½ needs 7 terms (tail < 1e-19 relative)
 _SINHMX = [1.0 / math.factorial(2 * k + 3) for k in range(8)]
 # x − log(1 + x) = Σ_{k≥2} (−1)^k x^k / k: |x| ≤ 0.25 needs k up to 30
@@ -121,15 +120,6 @@ def _series_near_zero(
         vals *= xs
         np.put(textbook, idx, vals, mode="clip")  # C-order flat indices, whatever the layout
     return textbook
-
-
-def expm1mx(u: Array, *, out: Array | None = None) -> Array:
-    """e^u − 1 − u, accurate to a few ulp for all u (series where |u| ≤ ½)."""
-    u = np.asarray(u, dtype=np.float64)
-    # explicit out: a 0-d input still gives an array
-    out = np.expm1(u, out=np.empty(u.shape) if out is None else out)
-    out -= u
-    return _series_near_zero(u, out, _EXPM1MX, 0.5, "expm1mx")
 
 
 def expm1mx_series(u: Array, top: float | None = None) -> Array:

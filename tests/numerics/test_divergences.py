@@ -38,11 +38,9 @@ def test_mvn_far_apart_within_16_ulp_times_condition():
 
 def test_one_branch_log1p_form_fails_far_apart_where_ours_does_not():
     # u = 2 log1p((σ₁ − σ₂)/σ₂) rounds 1 + (σ₁ − σ₂)/σ₂ for σ₁ ≪ σ₂: millions of ulp at 1e-10
-    from numerics._kernels import expm1mx
-
     s1, s2 = 1e-10, 1.0
-    u = 2 * np.log1p((s1 - s2) / s2)
-    one_branch = float(expm1mx(np.array(u))) / 2
+    u = 2 * np.log1p((s1 - s2) / s2)  # ≈ −46: expm1(u) − u does not cancel here
+    one_branch = (np.expm1(u) - u) / 2
     ref = A.ref_kl_normal(0.0, s1, 0.0, s2)
     assert A.ulp_error(one_branch, ref) > 1e6
     assert A.ulp_error(float(D.kl_normal(0.0, s1, 0.0, s2)), ref) <= ULP_GOAL
