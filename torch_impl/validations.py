@@ -139,36 +139,41 @@ def kl_term_monte_carlo(n: int = 200_000) -> Check:
 def training_loss_matches_elbo_terms(
     kl_total: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None, beta: float = 2.0
 ) -> Check:
-    """The training hot path (:meth:`Vae.loss`: one BCE reduction and the fused KL node
-    :func:`kl_standard_normal_total`) against the per-point verified terms on the same ε (float64):
-    −mean(log p(x|z) − β Σ_j KL_j) from :meth:`Vae.log_likelihood` and :func:`kl_standard_normal`,
-    and every parameter gradient against autograd through those terms. ``kl_total`` swaps in
-    another fused KL (a wrong variant must be refuted)."""
-    torch.manual_seed(11)
-    model = Vae(VaeConfig(beta=beta)).double()
-    x = (torch.rand(32, 64, dtype=torch.float64) < 0.4).double()
-    state = torch.random.get_rng_state()
-    if kl_total is None:
-        fast, _ = model.loss(x)
-    else:  # the same hot path with the substitute KL node
+    """The training hot path (:meth:`Vae.loss`: one BCE/MSE reduction and the fused KL node
+    :func:`kl_standard_normal_total`) against the per-point verified terms on the same ε (float64,
+    Bernoulli and Gaussian decoders): −mean(log p(x|z) − β Σ_j KL_j) from
+    :meth:`Vae.log_likelihood` and :func:`kl_standard_normal`, and every parameter gradient
+    against autograd through those terms. ``kl_total`` swaps in another fused KL (a wrong variant
+    must be refuted)."""
+    err, n_grads = 0.0, 0
+    for likelihood in ("bernoulli", "gaussian"):
+        torch.manual_seed(11)
+        model = Vae(VaeConfig(beta=beta, likelihood=likelihood)).double()
+        x = torch.rand(32, 64, dtype=torch.float64)
+        x = (x < 0.4).double() if likelihood == "bernoulli" else x
+        state = torch.random.get_rng_state()
+        if kl_total is None:
+            fast, _ = model.loss(x)
+        else:  # the same hot path with the substitute KL node
+            mu, lv = model.encode(x)
+            nll = model.negative_log_likelihood_total(x, model.decode(reparameterize(mu, lv)))
+            fast = (nll + beta * kl_total(mu, lv)) / len(x)
+        g_fast = torch.autograd.grad(fast, list(model.parameters()))
+        torch.random.set_rng_state(state)
         mu, lv = model.encode(x)
-        nll = model.negative_log_likelihood_total(x, model.decode(reparameterize(mu, lv)))
-        fast = (nll + beta * kl_total(mu, lv)) / len(x)
-    g_fast = torch.autograd.grad(fast, list(model.parameters()))
-    torch.random.set_rng_state(state)
-    mu, lv = model.encode(x)
-    rec = model.log_likelihood(x, model.decode(reparameterize(mu, lv)))
-    ref = -(rec - beta * kl_standard_normal(mu, lv).sum(-1)).mean()
-    g_ref = torch.autograd.grad(ref, list(model.parameters()))
-    err = abs(float((fast - ref).detach())) / abs(float(ref.detach()))
-    for a, b in zip(g_fast, g_ref, strict=True):
-        err = max(err, float((a - b).abs().max() / b.abs().max().clamp_min(1e-300)))
+        rec = model.log_likelihood(x, model.decode(reparameterize(mu, lv)))
+        ref = -(rec - beta * kl_standard_normal(mu, lv).sum(-1)).mean()
+        g_ref = torch.autograd.grad(ref, list(model.parameters()))
+        err = max(err, abs(float((fast - ref).detach())) / abs(float(ref.detach())))
+        for a, b in zip(g_fast, g_ref, strict=True):
+            err = max(err, float((a - b).abs().max() / b.abs().max().clamp_min(1e-300)))
+        n_grads += len(g_ref)
     return Check(
-        "training loss (fused KL node, one BCE reduction) = −ELBO from the verified per-point terms",
+        "training loss (fused KL node, one BCE/MSE reduction) = −ELBO from the verified per-point terms",
         err,
         1e-12,
-        f"float64, β = {beta}, batch 32: loss and all {len(g_ref)} parameter gradients, worst "
-        "relative difference (summation order only)",
+        f"float64, β = {beta}, batch 32, Bernoulli and Gaussian decoders: loss and all {n_grads} "
+        "parameter gradients, worst relative difference (summation order only)",
     )
 
 
