@@ -52,6 +52,18 @@ def row_blocks(rows: int, elements: int) -> list[slice]:
     return [slice(a, b) for a, b in itertools.pairwise(bounds)]
 
 
+def _forget_pool_after_fork() -> None:
+    """A forked child inherits the pool object but not its threads: work submitted to it would
+    never run. The child starts a pool of its own when it needs one."""
+    global _executor, _lock
+    _executor = None
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def _get_executor(workers: int) -> ThreadPoolExecutor:
     global _executor
     with _lock:

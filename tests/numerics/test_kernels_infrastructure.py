@@ -3,6 +3,8 @@ row blocks give the one-thread result, the batched triangular solves and the shi
 agree with LAPACK, and the kernels' edge paths (overflowing ratios, zeros) are exact."""
 
 import math
+import os
+import time
 
 import numpy as np
 import pytest
@@ -50,6 +52,33 @@ def test_threaded_blocks_give_the_one_thread_result(fn, monkeypatch):
     many = f(*args)
     # same code per element; only a data-dependent series length may differ by block
     assert np.all(np.abs(many - one) <= 2 * np.spacing(np.abs(one)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_thread_pool(monkeypatch):
+    # the parent's pool exists; a child forked now must not submit work to its dead threads
+    monkeypatch.setenv("NUMERICS_THREADS", "2")
+    rng = np.random.default_rng(2)
+    n = 2 * P.MIN_ELEMENTS
+    args = (rng.normal(size=n), np.exp(rng.normal(size=n)), 0.0, 1.0)
+    expected = D.kl_normal(*args)
+    pid = os.fork()
+    if pid == 0:  # child: exit 0 iff the threaded call finishes with the parent's result
+        ok = False
+        try:
+            ok = bool(np.array_equal(D.kl_normal(*args), expected))
+        finally:
+            os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            assert os.waitstatus_to_exitcode(status) == 0
+            return
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    pytest.fail("the forked child hung on the inherited thread pool")
 
 
 def test_thread_count_setting_is_validated(monkeypatch):
