@@ -42,22 +42,15 @@ def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Ar
     pa, dp = v.probability_vectors(p, "p", normalize=normalize)
     qa, dq = v.probability_vectors(q, "q", normalize=normalize)
     pa, qa = v.broadcast("p", pa, "q", qa, core=1)
-    # one thread: the row sums go through BLAS, whose own threads would compete with ours
-    value = np.empty(pa.shape[:-1])
-    _kl_categorical_into(pa, qa, out=value)
-    return _out(value, np.result_type(dp, dq) if dp == dq else np.float64)
-
-
-def _kl_categorical_into(
-    pa: NDArray[np.float64], qa: NDArray[np.float64], *, out: NDArray[np.float64]
-) -> None:
+    # one thread (no row blocks): the row sums go through BLAS, whose own threads would compete
     d = np.subtract(pa, qa, out=scratch("categorical_d", pa.shape))
     terms = kl_term(pa, qa, d, out=scratch("categorical_terms", pa.shape))
     big_p = v.row_sum(pa)
     q_minus_p = -v.row_sum(d)
     with np.errstate(invalid="ignore"):
         value = v.row_sum(terms) / big_p - xmlog1p(q_minus_p / big_p)
-    out[...] = np.where(np.isinf(value), np.inf, np.maximum(value, 0.0))
+    value = np.where(np.isinf(value), np.inf, np.maximum(value, 0.0))
+    return _out(value, np.result_type(dp, dq) if dp == dq else np.float64)
 
 
 def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
