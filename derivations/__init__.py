@@ -2,17 +2,48 @@
 
 Public API:
 
-* :class:`~derivations.steps.Derivation`: the step checker for chains of =, ≤, ≥;
-* :func:`~derivations.identities.decide_equal`, :func:`~derivations.identities.decide_nonnegative`
-  and :class:`~derivations.identities.Domain`;
+* the step checker (:mod:`derivations.checker`): :class:`Derivation`, :class:`Domain`,
+  :func:`decide_equal`, :func:`decide_nonnegative`, the certificate constructors
+  (:class:`NonNegativeSum`, :func:`single`, :func:`summed`, :data:`LOG_RATIO`, :data:`SQUARE`);
 * the verifiers in :mod:`derivations.elbo`, :mod:`derivations.gaussian_kl`,
-  :mod:`derivations.variational`;
+  :mod:`derivations.variational`, …;
 * the claim registry (:func:`all_claims`, :func:`get_claim`) and ``python -m derivations``.
 
 Importing this package is cheap: SymPy is loaded, claims are registered lazily.
 """
 
+from derivations.checker import (
+    LOG_RATIO,
+    SQUARE,
+    ChainResult,
+    Decision,
+    Derivation,
+    Domain,
+    Evidence,
+    NonNegativeSum,
+    Verdict,
+    decide_equal,
+    decide_nonnegative,
+    single,
+    summed,
+)
 from derivations.registry import Claim, all_claims, get_claim
-from derivations.verdicts import Evidence, Verdict
 
-__all__ = ["Claim", "Evidence", "Verdict", "all_claims", "get_claim"]
+__all__ = [
+    "LOG_RATIO",
+    "SQUARE",
+    "ChainResult",
+    "Claim",
+    "Decision",
+    "Derivation",
+    "Domain",
+    "Evidence",
+    "NonNegativeSum",
+    "Verdict",
+    "all_claims",
+    "decide_equal",
+    "decide_nonnegative",
+    "get_claim",
+    "single",
+    "summed",
+]

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, decide_equal, decide_nonnegative
+from derivations.checker.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term
+from derivations.checker.verdicts import Verdict
 from derivations.gaussian import lower_triangular
 from derivations.gaussian_kl import kl_mvn_from_densities
-from derivations.identities import Decision, decide_equal, decide_nonnegative
-from derivations.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term
-from derivations.verdicts import Verdict
 
 
 def correlation_penalty() -> tuple[sp.Expr, sp.Matrix]:

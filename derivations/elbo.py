@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from derivations.identities import Decision, decide_equal, decide_nonnegative
+from derivations.checker.identities import Decision, decide_equal, decide_nonnegative
+from derivations.checker.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term, summed
+from derivations.checker.verdicts import Verdict
 from derivations.latent import DiscreteModel, LatentModel, LinearGaussianModel
-from derivations.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term, summed
-from derivations.verdicts import Verdict
 
 ModelExpr = Callable[[LatentModel], sp.Expr]
 

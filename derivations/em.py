@@ -10,13 +10,13 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, Domain, decide_equal, decide_nonnegative
+from derivations.checker.lemmas import LOG_RATIO, summed
+from derivations.checker.steps import Derivation
+from derivations.checker.verdicts import Verdict
 from derivations.elbo import combine, jensen_certificate
-from derivations.identities import Decision, Domain, decide_equal, decide_nonnegative
 from derivations.latent import DiscreteModel
-from derivations.lemmas import LOG_RATIO, summed
-from derivations.steps import Derivation
 from derivations.variational import solve_variational_optimum
-from derivations.verdicts import Verdict
 
 
 def free_energy(m: DiscreteModel, q: object) -> sp.Expr:

@@ -18,9 +18,9 @@ from functools import cache
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, decide_equal
 from derivations.elbo import combine
 from derivations.gaussian import expect_polynomial, normal_density, normal_log_density
-from derivations.identities import Decision, decide_equal
 
 Z, EPS = sp.Symbol("z", real=True), sp.Symbol("epsilon", real=True)
 MU, S = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)

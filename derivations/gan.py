@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, Domain, decide_equal, decide_nonnegative
+from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, Term
+from derivations.checker.verdicts import Verdict
 from derivations.elbo import combine
-from derivations.identities import Decision, Domain, decide_equal, decide_nonnegative
 from derivations.latent import DiscreteModel
-from derivations.lemmas import LOG_RATIO, NonNegativeSum, Term
-from derivations.verdicts import Verdict
 
 A, B = sp.symbols("a b", positive=True)
 _D = sp.Symbol("D", positive=True)

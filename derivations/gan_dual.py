@@ -27,10 +27,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, Domain, decide_equal, decide_nonnegative
+from derivations.checker.lemmas import SQUARE, NonNegativeSum, Term
+from derivations.checker.verdicts import Verdict
 from derivations.elbo import combine
-from derivations.identities import Decision, Domain, decide_equal, decide_nonnegative
-from derivations.lemmas import SQUARE, NonNegativeSum, Term
-from derivations.verdicts import Verdict
 
 #: The regularisation weight: C ≥ 0 in the seed; C > 0 wherever 1/C appears.
 C = sp.Symbol("C", positive=True)

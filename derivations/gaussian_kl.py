@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, Domain, decide_equal
+from derivations.checker.verdicts import Verdict
 from derivations.elbo import combine
 from derivations.gaussian import (
     affine_density_identity,
@@ -27,8 +29,6 @@ from derivations.gaussian import (
     mvn_log_density,
     normal_log_density,
 )
-from derivations.identities import Decision, Domain, decide_equal
-from derivations.verdicts import Verdict
 
 _zz = sp.Symbol("z", real=True)
 

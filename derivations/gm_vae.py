@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from derivations.identities import Decision, Domain, decide_equal
+from derivations.checker.identities import Decision, Domain, decide_equal
 
 K = sp.Symbol("K", integer=True, positive=True)
 _k = sp.Symbol("k", integer=True, positive=True)

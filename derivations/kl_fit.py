@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, decide_equal
+from derivations.checker.verdicts import Verdict
 from derivations.elbo import combine
 from derivations.gaussian import normal_moment
-from derivations.identities import Decision, decide_equal
-from derivations.verdicts import Verdict
 
 MIXTURE = ((sp.Rational(1, 3), -1, 1), (sp.Rational(2, 3), 1, 1))  # (weight, mean, variance)
 _mu, _v = sp.Symbol("mu", real=True), sp.Symbol("v", positive=True)

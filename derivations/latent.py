@@ -17,8 +17,8 @@ from functools import cached_property
 
 import sympy as sp
 
+from derivations.checker.identities import Domain
 from derivations.gaussian import expect_polynomial, normal_density, normal_log_density
-from derivations.identities import Domain
 
 Fn = Callable[[sp.Expr], sp.Expr]
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, Domain, decide_equal
+from derivations.checker.verdicts import Verdict
 from derivations.elbo import combine
 from derivations.gaussian import normal_density
-from derivations.identities import Decision, Domain, decide_equal
-from derivations.verdicts import Verdict
 
 SIGMA2 = sp.Symbol("sigma2", positive=True)
 DIM = sp.Symbol("D", integer=True, positive=True)

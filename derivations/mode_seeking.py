@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import mpmath as mp
 
-from derivations.identities import Decision
-from derivations.verdicts import Verdict
+from derivations.checker.identities import Decision
+from derivations.checker.verdicts import Verdict
 
 DIGITS = 20
 MODES = (-3, 3)

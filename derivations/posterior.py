@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.checker.identities import Decision
+from derivations.checker.timebound import TimeBoundExceeded, time_bound
+from derivations.checker.verdicts import Verdict
 from derivations.gaussian import normal_density
-from derivations.identities import Decision
-from derivations.timebound import TimeBoundExceeded, time_bound
-from derivations.verdicts import Verdict
 
 _z = sp.Symbol("z", real=True)
 

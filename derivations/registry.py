@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from derivations.timebound import TimeBoundExceeded, time_bound
-from derivations.verdicts import Evidence, Verdict
+from derivations.checker.timebound import TimeBoundExceeded, time_bound
+from derivations.checker.verdicts import Evidence, Verdict
 
 METHODS = ("symbolic", "numeric", "property", "torch")
 ClaimKind = Literal["toolkit", "seed_audit"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import METHODS, Claim, all_claims, get_claim, run_evidence
-from derivations.verdicts import Evidence, Verdict
 
 
 @dataclass

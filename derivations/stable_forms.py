@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from derivations.checker.identities import Decision, Domain, decide_equal
 from derivations.elbo import combine
 from derivations.gaussian_kl import kl_normal_1d_from_densities
-from derivations.identities import Decision, Domain, decide_equal
 
 _a, _b = sp.Symbol("a", positive=True), sp.Symbol("b", positive=True)
 _y, _u, _x = sp.Symbol("y", real=True), sp.Symbol("u", real=True), sp.Symbol("x", real=True)

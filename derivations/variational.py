@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from derivations.identities import Decision, Domain, decide_equal, decide_nonnegative, linearize_sums
+from derivations.checker.identities import Decision, Domain, decide_equal, decide_nonnegative, linearize_sums
+from derivations.checker.lemmas import LOG_RATIO, summed
+from derivations.checker.verdicts import Verdict
 from derivations.latent import DiscreteModel
-from derivations.lemmas import LOG_RATIO, summed
-from derivations.verdicts import Verdict
 
 LAMBDA = sp.Symbol("lambda", real=True)
 

@@ -15,8 +15,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import Claim, evidence, register
-from derivations.verdicts import Evidence, Verdict
 from numerics import accuracy, em, gan_dual, kl_fit
 from numerics import properties as props
 from numerics import strategies as S

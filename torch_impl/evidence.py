@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import torch
 
+from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import Claim, evidence, register
-from derivations.verdicts import Evidence, Verdict
 from torch_impl import validations as V
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from derivations.identities import Decision
+from derivations.checker.identities import Decision
+from derivations.checker.steps import Derivation
+from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import Claim, evidence, register
-from derivations.steps import Derivation
-from derivations.verdicts import Evidence, Verdict
 
 
 def symbolic_claim(claim: Claim, decide: Callable[[], Decision], method: str = "symbolic") -> Claim:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.checker.identities import Domain
+from derivations.checker.lemmas import LOG_RATIO, summed
+from derivations.checker.steps import Derivation
+from derivations.checker.verdicts import Verdict
 from derivations.claims._common import seed_audit
 from derivations.elbo import jensen_certificate
-from derivations.identities import Domain
 from derivations.latent import DiscreteModel
-from derivations.lemmas import LOG_RATIO, summed
-from derivations.steps import Derivation
-from derivations.verdicts import Verdict
 
 SEED001 = "seed 001 (Deep Learning HW4, E. He)"
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.beta_vae import verify_large_beta_correlates
+from derivations.checker.identities import Decision
+from derivations.checker.verdicts import Verdict
 from derivations.claims._common import seed_finding
 from derivations.elbo import combine
 from derivations.estimators import (
@@ -35,10 +37,8 @@ from derivations.gan import (
     verify_virtual_criterion,
 )
 from derivations.gaussian import normal_log_density
-from derivations.identities import Decision
 from derivations.mode_seeking import verify_reverse_kl_covers_modes
 from derivations.posterior import verify_posterior_easy
-from derivations.verdicts import Verdict
 
 SEED003 = "seed 003 (Deep Learning 2024 Spring, HW4)"
 PS5 = "ECE 544 PS5 (seed 004)"

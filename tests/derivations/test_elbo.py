@@ -2,8 +2,8 @@
 
 import pytest
 
+from derivations.checker.verdicts import Verdict
 from derivations.elbo import verify_elbo_equals, verify_jensen_bound, verify_log_evidence_decomposition
-from derivations.verdicts import Verdict
 
 
 def test_evidence_decomposition_proved():
@@ -27,7 +27,7 @@ def test_evidence_decomposition_wrong_variants_refuted(wrong):
 
 def test_evidence_decomposition_swapped_kl_refuted_discrete():
     # KL(p(z|x) ‖ q) instead of KL(q ‖ p(z|x)) (swapped arguments), discrete model only
-    from derivations.identities import decide_equal
+    from derivations.checker.identities import decide_equal
     from derivations.latent import DiscreteModel
 
     m = DiscreteModel()

@@ -2,6 +2,8 @@
 
 import sympy as sp
 
+from derivations.checker.steps import Derivation
+from derivations.checker.verdicts import Verdict
 from derivations.em import (
     N_POINTS,
     DiscreteModel,
@@ -21,8 +23,6 @@ from derivations.gan import (
     verify_optimal_discriminator,
     verify_virtual_criterion,
 )
-from derivations.steps import Derivation
-from derivations.verdicts import Verdict
 
 
 def test_free_energy_decomposition_and_flipped_sign():

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from derivations import gan_dual as g
-from derivations.verdicts import Verdict
+from derivations.checker.verdicts import Verdict
 
 
 def test_cost_matches_3e_and_missing_linear_term_refuted():

@@ -2,6 +2,7 @@
 
 import sympy as sp
 
+from derivations.checker.verdicts import Verdict
 from derivations.gaussian_kl import (
     MU_P,
     MU_Q,
@@ -16,7 +17,6 @@ from derivations.gaussian_kl import (
     verify_kl_self,
     verify_kl_univariate,
 )
-from derivations.verdicts import Verdict
 
 UNIVARIATE = sp.log(SIGMA_P / SIGMA_Q) + (SIGMA_Q**2 + (MU_Q - MU_P) ** 2) / (2 * SIGMA_P**2) - sp.S.Half
 

@@ -5,7 +5,7 @@ import sympy as sp
 from derivations import estimators as E
 from derivations import gm_vae as G
 from derivations import likelihoods as L
-from derivations.verdicts import Verdict
+from derivations.checker.verdicts import Verdict
 
 
 def test_bernoulli_bce_and_swapped_roles():

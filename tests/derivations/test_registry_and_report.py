@@ -7,9 +7,9 @@ import sys
 import pytest
 
 from derivations import all_claims, get_claim
+from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import Claim
 from derivations.report import ClaimResult, run_claims, verify
-from derivations.verdicts import Evidence, Verdict
 
 
 def test_unknown_claim_id_is_a_clear_error():

@@ -3,8 +3,8 @@
 import sympy as sp
 
 from derivations import beta_vae, gan, mode_seeking
+from derivations.checker.verdicts import Verdict
 from derivations.gaussian import normal_density
-from derivations.verdicts import Verdict
 
 
 def test_reverse_kl_counterexample_values():

@@ -4,7 +4,7 @@ the kernels' series tables equal the Taylor coefficients."""
 import sympy as sp
 
 from derivations import stable_forms as S
-from derivations.verdicts import Verdict
+from derivations.checker.verdicts import Verdict
 from numerics import _kernels as K
 
 

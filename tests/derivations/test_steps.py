@@ -5,12 +5,12 @@ import time
 import pytest
 import sympy as sp
 
-from derivations.identities import Domain, decide_equal
+from derivations.checker.identities import Domain, decide_equal
+from derivations.checker.lemmas import LOG_RATIO, SQUARE, single
+from derivations.checker.steps import Derivation
+from derivations.checker.timebound import TimeBoundExceeded, time_bound
+from derivations.checker.verdicts import Verdict
 from derivations.latent import DiscreteModel
-from derivations.lemmas import LOG_RATIO, SQUARE, single
-from derivations.steps import Derivation
-from derivations.timebound import TimeBoundExceeded, time_bound
-from derivations.verdicts import Verdict
 
 x, y = sp.symbols("x y", positive=True)
 a = sp.Symbol("a", real=True)

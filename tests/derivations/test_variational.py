@@ -3,6 +3,7 @@
 import pytest
 import sympy as sp
 
+from derivations.checker.verdicts import Verdict
 from derivations.variational import (
     seed_optimum,
     verify_kl_nonnegative,
@@ -10,7 +11,6 @@ from derivations.variational import (
     verify_optimum_is_posterior,
     verify_variational_optimum,
 )
-from derivations.verdicts import Verdict
 
 
 def test_optimum_general_k_proved_with_multiplier_eliminated():

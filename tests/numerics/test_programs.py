@@ -92,7 +92,7 @@ def test_gan_dual_validation():
 
 
 def test_numeric_evidence_refutes_with_its_counterexample():
-    from derivations.verdicts import Verdict
+    from derivations.checker.verdicts import Verdict
     from numerics.evidence import _within
 
     assert _within("d", 1e-9, 1e-8, {"w": "1"}).verdict is Verdict.NUMERIC

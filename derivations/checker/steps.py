@@ -8,14 +8,14 @@ returns per-step verdicts, naming the first step that fails.
 Example::
 
     >>> import sympy as sp
-    >>> from derivations.steps import Derivation
+    >>> from derivations.checker.steps import Derivation
     >>> x = sp.Symbol("x", positive=True)
     >>> d = Derivation(sp.log(x**2), title="log of a square")
     >>> _ = d.eq(2 * sp.log(x), "log of a power").eq(sp.log(x) + sp.log(x), "collect")
     >>> d.check().verdict.value
     'proved'
 
-Inequality steps may carry a :class:`~derivations.lemmas.NonNegativeSum` certificate for
+Inequality steps may carry a :class:`~derivations.checker.lemmas.NonNegativeSum` certificate for
 ``lhs − rhs`` (for ``≥``) or ``rhs − lhs`` (for ``≤``); it is verified, never trusted.
 """
 
@@ -27,9 +27,9 @@ from typing import Literal
 
 import sympy as sp
 
-from derivations.identities import Decision, Domain, _as_expr, decide_equal, decide_nonnegative
-from derivations.lemmas import NonNegativeSum
-from derivations.verdicts import Evidence, Verdict
+from derivations.checker.identities import Decision, Domain, _as_expr, decide_equal, decide_nonnegative
+from derivations.checker.lemmas import NonNegativeSum
+from derivations.checker.verdicts import Evidence, Verdict
 
 Relation = Literal["=", "<=", ">="]
 _RELATIONS: dict[str, Relation] = {"=": "=", "==": "=", "<=": "<=", "≤": "<=", ">=": ">=", "≥": ">="}

@@ -6,7 +6,7 @@ symbolic verifier and the step checker (DESIGN.md, "The step checker"):
 1. symbolic: the difference is normalised (sums over a latent index linearised, probability
    vectors' normalisation Σ q_i = 1 applied, logarithms of positive quantities expanded,
    then ``simplify``) under a time bound; an exact 0 (or a manifestly non-negative form,
-   or a verified :class:`~derivations.lemmas.NonNegativeSum` certificate) is *proved*;
+   or a verified :class:`~derivations.checker.lemmas.NonNegativeSum` certificate) is *proved*;
 2. numeric: otherwise admissible random points are searched, evaluated with 40 significant
    digits; a point where the identity fails by more than the evaluation's own error is a
    counterexample (*refuted*); if none is found the verdict is *numerically consistent*,
@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from derivations.timebound import TimeBoundExceeded, time_bound
-from derivations.verdicts import Evidence, Verdict
+from derivations.checker.lemmas import NonNegativeSum
+from derivations.checker.positivity import positive_sums
+from derivations.checker.timebound import TimeBoundExceeded, time_bound
+from derivations.checker.verdicts import Evidence, Verdict
 
 #: Significant digits used when evaluating at random points.
 EVAL_DIGITS = 40
@@ -110,20 +112,9 @@ def _sum_level(s: sp.Sum) -> int:
     return 1 + max((_sum_level(t) for t in s.function.atoms(sp.Sum)), default=0)
 
 
-def _positive_sums(expr: sp.Expr) -> dict[sp.Sum, sp.Dummy]:
-    """Sums of positive terms over a non-empty range, replaceable by positive dummies."""
-    out: dict[sp.Sum, sp.Dummy] = {}
-    for s in expr.atoms(sp.Sum):
-        if len(s.limits) == 1 and s.function.is_positive:
-            _, lo, hi = s.limits[0]
-            if (hi - lo).is_nonnegative or (lo == 1 and getattr(hi, "is_positive", False)):
-                out[s] = sp.Dummy("S", positive=True)
-    return out
-
-
 def _expand_log_positive(expr: sp.Expr) -> sp.Expr:
     """``expand_log`` that also knows that a sum of positive terms is positive."""
-    reps = _positive_sums(expr)
+    reps = positive_sums(expr)
     combined = expr.xreplace(reps).replace(
         lambda e: isinstance(e, sp.log) and e.args[0].is_Add,
         lambda e: sp.log(sp.factor_terms(sp.together(e.args[0]))),
@@ -186,7 +177,7 @@ def normalize(expr: sp.Expr, domain: Domain, *, full: bool = True) -> sp.Expr:
     e = apply_simplex(e, domain)
     if e == 0 or not full:
         return sp.Integer(0) if e == 0 else e
-    reps = _positive_sums(e)
+    reps = positive_sums(e)
     simplified = sp.simplify(e.xreplace(reps))
     if simplified != 0:
         simplified = sp.simplify(sp.expand(sp.expand_log(simplified)))
@@ -375,8 +366,6 @@ def decide_nonnegative(
     expr = _as_expr(expr, "expr")
     notes = []
     if certificate is not None:  # checked first: cheaper than simplifying the expression
-        from derivations.lemmas import NonNegativeSum
-
         if not isinstance(certificate, NonNegativeSum):
             raise ValueError(f"certificate: expected a NonNegativeSum, got {type(certificate)}")
         problems = certificate.side_condition_problems(domain)

@@ -19,7 +19,8 @@ from functools import cache
 
 import sympy as sp
 
-from derivations.verdicts import Verdict
+from derivations.checker.positivity import positive_sums
+from derivations.checker.verdicts import Verdict
 
 
 @dataclass(frozen=True)
@@ -115,17 +116,15 @@ class NonNegativeSum:
         return f"Σ w·φ(t) [{parts}]" + (f" over {self.index[0]}" if self.index else "")
 
     def side_condition_problems(self, domain: object = None) -> list[str]:
-        from derivations.identities import _positive_sums
-
         problems = []
         for term in self.terms:
             if not lemma_is_proved(term.lemma):
                 problems.append(f"lemma {term.lemma.name} is not proved")
             w = term.weight
-            w_pos = w.xreplace(_positive_sums(w))
+            w_pos = w.xreplace(positive_sums(w))
             if not (w_pos.is_nonnegative or w_pos == 0):
                 problems.append(f"weight {w} is not known to be ≥ 0")
-            a = term.argument.xreplace(_positive_sums(term.argument))
+            a = term.argument.xreplace(positive_sums(term.argument))
             if term.lemma.hypothesis(a) is not True:
                 problems.append(
                     f"argument {term.argument} not known to satisfy {term.lemma.hypothesis_text}"
