@@ -315,3 +315,75 @@ def parse_expression(latex: str) -> Node:
     if chain.first is None or chain.steps:
         raise LatexParseError("expected an expression without a relation", latex, 0)
     return chain.first
+
+
+def to_latex(node: Node | None) -> str:
+    """LaTeX of what was understood, with every grouping explicit (the reading echoed back)."""
+    if node is None:
+        return ""
+    k, a = node.kind, node.args
+
+    def t(x: object) -> str:
+        return to_latex(x) if isinstance(x, Node) else str(x)
+
+    def atom(x: object) -> str:
+        s = t(x)
+        if isinstance(x, Node) and x.kind in ("add", "sub", "neg", "mul", "div", "log", "sum", "int"):
+            return f"\\left({s}\\right)"
+        return s
+
+    if k == "number":
+        return str(a[0])
+    if k == "name":
+        return str(a[0])
+    if k == "add":
+        return f"{t(a[0])} + {t(a[1])}"
+    if k == "sub":
+        right = a[1]
+        r = t(right)
+        if isinstance(right, Node) and right.kind in ("add", "sub"):
+            r = f"\\left({r}\\right)"
+        return f"{t(a[0])} - {r}"
+    if k == "neg":
+        return f"-{atom(a[0])}" if isinstance(a[0], Node) and a[0].kind in ("add", "sub") else f"-{t(a[0])}"
+    if k == "mul":
+        left, right = a
+        ls = atom(left) if isinstance(left, Node) and left.kind in ("add", "sub", "neg", "log", "sum", "int") else t(left)
+        rs = atom(right) if isinstance(right, Node) and right.kind in ("add", "sub", "neg") else t(right)
+        return f"{ls} \\cdot {rs}"
+    if k == "div":
+        return f"\\frac{{{t(a[0])}}}{{{t(a[1])}}}"
+    if k == "pow":
+        return f"{{{atom(a[0]) if isinstance(a[0], Node) and a[0].kind not in ('name', 'number', 'call') else t(a[0])}}}^{{{t(a[1])}}}"
+    if k == "log":
+        return f"\\log\\left({t(a[0])}\\right)"
+    if k == "exp":
+        return f"\\exp\\left({t(a[0])}\\right)"
+    if k == "call":
+        left = ", ".join(t(x) for x in a[1].args)  # type: ignore[union-attr]
+        right = ", ".join(t(x) for x in a[2].args)  # type: ignore[union-attr]
+        return f"{a[0]}({left}{' | ' + right if right else ''})"
+    if k in ("sum", "int"):
+        binder = a[0]
+        assert isinstance(binder, Node)
+        var = str(binder.args[0])
+        lim = f"{{{var}={t(binder.args[1])}}}^{{{t(a[1])}}}" if len(binder.args) == 2 else f"{{{var}}}"
+        op = "\\sum" if k == "sum" else "\\int"
+        return f"{op}_{lim} \\left[{t(a[-1])}\\right]"
+    if k == "expect":
+        spec, body = a
+        assert isinstance(spec, Node)
+        var, dist = spec.args
+        sub = f"{var} \\sim {t(dist)}" if var else t(dist)
+        return f"\\mathbb{{E}}_{{{sub}}}\\left[{t(body)}\\right]"
+    if k == "kl":
+        return f"\\mathrm{{KL}}\\left({t(a[0])} \\,\\|\\, {t(a[1])}\\right)"
+    if k == "entropy":
+        return f"H\\left[{t(a[0])}\\right]"
+    if k == "elbo":
+        return "\\mathrm{ELBO}"
+    if k == "normal":
+        return "\\mathcal{N}(" + "; ".join(t(x) for x in a) + ")"
+    if k == "nabla":
+        return f"\\nabla{'_' + str(a[0]) if a[0] else ''} {atom(a[1])}"
+    return k

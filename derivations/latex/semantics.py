@@ -1,0 +1,545 @@
+"""Map parsed LaTeX onto the checker's models (issue 14, "Semantics").
+
+Discrete reading (the default, DESIGN.md "Conventions"): the latent variable takes K states
+(K a positive integer symbol: general K through ``Sum``), ``\\int_z`` and ``\\sum_z`` are both
+Σ_{i=1}^{K} (the reading ``derivations/claims/seed_audits.py`` argues for seed 001), and the
+densities are those of :class:`derivations.latent.DiscreteModel`:
+
+====================  =====================================  ==========================
+LaTeX                 meaning at latent state i              model symbol
+====================  =====================================  ==========================
+``q(z|x)``, ``q``     variational distribution               q[i] (probability vector)
+``p(z)``, ``p``       prior                                  pi[i] (probability vector)
+``p(x|z)``            likelihood of the observed x           ell[i] (positive)
+``p(x,z)``            joint (definition p(z) p(x|z))         pi[i]·ell[i]
+``p(x)``              marginal Σ_z p(x,z)                    Σ_j pi[j] ell[j]
+``p(z|x)``            posterior (Bayes' rule)                pi[i] ell[i] / Σ_j pi[j] ell[j]
+====================  =====================================  ==========================
+
+A variable is *observed* when its name is ``x`` (with any subscript, superscript or
+``\\mathbf``) and no sum, integral or expectation binds it; a bound variable is a latent index;
+a free latent variable (``z`` outside any sum, e.g. in Bayes' rule written for one z) is a
+fixed state, state 1 (the states are exchangeable, so this loses no generality).
+Subscripts on ``p`` and ``q`` name parameters (``p_\\theta``, ``q_\\phi``) and do not change the
+distribution.
+
+Gaussian reading: a density given in the document by an explicit formula in its variable
+(``q(z|x) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}} \\exp(…)``) or ``\\mathcal{N}(\\mu, \\sigma^2)`` is used in
+every display that has no ``\\sum`` over its variable; there expectations, integrals and KL are
+computed exactly, from the density's mean and variance read off its quadratic log-density
+(the normalisation is checked, never assumed) and the Gaussian moments obtained by integration
+(:mod:`derivations.gaussian`).
+
+Definitions stated by the document (``H[q] = \\int q \\log q``, ``F(\\theta, q) = …``,
+``C_d = …``) are honoured; for KL, H and ELBO, which have standard definitions, a
+:class:`Semantics` evaluates either the standard or the document's definition
+(``use_document``), so that a step can be checked under both.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from derivations.checker.identities import Domain
+from derivations.gaussian import expect_polynomial, normal_density
+from derivations.latex.parser import Node
+
+STANDARD_FUNCTIONALS = ("KL", "H", "ELBO")
+
+
+class SemanticError(ValueError):
+    """The LaTeX parsed, but its meaning is not one this front end supports (named)."""
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``lhs = rhs`` stated by the document. ``key``: 'KL'/'H'/'ELBO', a function or constant
+    name, or 'density:p'/'density:q' for an explicit (continuous) density."""
+
+    key: str
+    lhs: Node
+    rhs: Node
+    latex: str
+    params: tuple[Node, ...] = ()
+    variable: str | None = None  # for a density definition: its variable (z)
+
+
+@dataclass(frozen=True)
+class Gaussian:
+    mean: sp.Expr
+    var: sp.Expr
+
+
+Dist = Callable[[sp.Expr], sp.Expr]
+
+_POSITIVE_NAMES = {r"\sigma", r"\tau", "s", "v", r"\sigma_q", r"\sigma_p", "C"}
+
+
+def canonical(name: str) -> str:
+    """``p_{\\theta}`` → ``p_\\theta``; ``\\mathbf{x}`` → ``x``; whitespace removed."""
+    s = re.sub(r"\s+", "", name)
+    s = re.sub(r"\\(mathbf|boldsymbol|bm|vec)\{([^{}]*)\}", r"\2", s)
+    s = re.sub(r"\\(mathbf|boldsymbol|bm|vec)(\\[a-zA-Z]+|[a-zA-Z])", r"\2", s)
+    s = re.sub(r"_\{(\\[a-zA-Z]+|[a-zA-Z0-9])\}", r"_\1", s)
+    return s
+
+
+def base_of(name: str) -> str:
+    """The name without its subscript and superscript: ``p_\\theta`` → ``p``."""
+    n = canonical(name)
+    n = re.sub(r"\^\{\([^{}()]*\)\}$", "", n)
+    m = re.match(r"(\\(hat|tilde|bar)\{[^{}]*\}|\\(hat|tilde|bar)\\?[a-zA-Z]+|\\[a-zA-Z]+(\{[A-Z]\})?|[a-zA-Z])", n)
+    return m.group(0) if m else n
+
+
+def subscript_of(name: str) -> str | None:
+    n = canonical(name)
+    b = base_of(n)
+    rest = n[len(b):]
+    if rest.startswith("_"):
+        sub = rest[1:]
+        sub = re.sub(r"\^\{\([^{}()]*\)\}$", "", sub)
+        return sub[1:-1] if sub.startswith("{") and sub.endswith("}") else sub
+    return None
+
+
+def is_observed_name(name: str) -> bool:
+    return base_of(name) in ("x", r"\hat{x}") and not base_of(name).startswith(r"\hat")
+
+
+def _symbol(name: str) -> sp.Symbol:
+    n = canonical(name)
+    positive = base_of(n) in _POSITIVE_NAMES or n in _POSITIVE_NAMES
+    return sp.Symbol(n, positive=True) if positive else sp.Symbol(n, real=True)
+
+
+@dataclass
+class Env:
+    """Bindings while evaluating: latent index variables and range indices by name."""
+
+    latent: dict[str, sp.Expr] = field(default_factory=dict)
+    ranged: dict[str, sp.Symbol] = field(default_factory=dict)
+    real: dict[str, sp.Symbol] = field(default_factory=dict)  # continuous latent variables
+
+    def bind_latent(self, name: str, value: sp.Expr) -> Env:
+        return Env({**self.latent, canonical(name): value}, dict(self.ranged), dict(self.real))
+
+    def bind_real(self, name: str, value: sp.Symbol) -> Env:
+        return Env(dict(self.latent), dict(self.ranged), {**self.real, canonical(name): value})
+
+    def bind_range(self, name: str, value: sp.Symbol) -> Env:
+        return Env(dict(self.latent), {**self.ranged, canonical(name): value}, dict(self.real))
+
+
+class Semantics:
+    """Evaluate parsed LaTeX (:class:`Node`) to SymPy under the discrete (or Gaussian) reading."""
+
+    def __init__(self, definitions: dict[str, Definition] | None = None, *,
+                 use_document: bool = True, continuous: bool = False) -> None:
+        self.definitions = dict(definitions or {})
+        self.use_document = use_document
+        self.continuous = continuous
+        self.K = sp.Symbol("K", integer=True, positive=True)
+        self.q = sp.IndexedBase("q", positive=True)
+        self.pi = sp.IndexedBase("pi", positive=True)
+        self.ell = sp.IndexedBase("ell", positive=True)
+        self._counter = 0
+        self._free_states: dict[str, int] = {}
+        self.notes: set[str] = set()
+
+    # ------------------------------------------------------------------ model pieces
+    def domain(self, points: int = 24) -> Domain:
+        return Domain(simplex=(self.q, self.pi), size=self.K, points=points)
+
+    def fresh_index(self) -> sp.Symbol:
+        self._counter += 1
+        return sp.Symbol(f"i{self._counter}", integer=True, positive=True)
+
+    def evidence(self) -> sp.Expr:
+        j = self.fresh_index()
+        return sp.Sum(self.pi[j] * self.ell[j], (j, 1, self.K))
+
+    def latent_sum(self, f: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+        i = self.fresh_index()
+        return sp.Sum(f(i), (i, 1, self.K))
+
+    # ------------------------------------------------------------------ entry point
+    def evaluate(self, node: Node, env: Env | None = None) -> sp.Expr:
+        return self._ev(node, env or Env())
+
+    def _ev(self, n: Node, env: Env) -> sp.Expr:  # noqa: C901 - one case per construct
+        k = n.kind
+        a = n.args
+        if k == "number":
+            return sp.Rational(str(a[0]))
+        if k == "add":
+            return self._ev(a[0], env) + self._ev(a[1], env)  # type: ignore[arg-type]
+        if k == "sub":
+            return self._ev(a[0], env) - self._ev(a[1], env)  # type: ignore[arg-type]
+        if k == "neg":
+            return -self._ev(a[0], env)  # type: ignore[arg-type]
+        if k == "mul":
+            return self._ev(a[0], env) * self._ev(a[1], env)  # type: ignore[arg-type]
+        if k == "div":
+            return self._ev(a[0], env) / self._ev(a[1], env)  # type: ignore[arg-type]
+        if k == "pow":
+            base, expo = a[0], a[1]
+            if isinstance(base, Node) and base.kind == "call" and self._call_is_product(base):
+                # E_d(x − y)^2: the constant times the power of the group
+                left = base.args[1].args  # type: ignore[union-attr]
+                return self._ev(Node("name", (base.args[0],)), env) * self._ev(left[0], env) ** self._ev(expo, env)  # type: ignore[arg-type]
+            return self._ev(base, env) ** self._ev(expo, env)  # type: ignore[arg-type]
+        if k == "log":
+            return sp.log(self._ev(a[0], env))  # type: ignore[arg-type]
+        if k == "exp":
+            return sp.exp(self._ev(a[0], env))  # type: ignore[arg-type]
+        if k == "name":
+            return self._name(str(a[0]), env)
+        if k == "call":
+            return self._call(n, env)
+        if k in ("sum", "int"):
+            return self._sum(n, env)
+        if k == "expect":
+            return self._expect(n, env)
+        if k == "kl":
+            return self._kl(n, env)
+        if k == "entropy":
+            return self._entropy(n, env)
+        if k == "elbo":
+            return self._elbo(n, env)
+        if k == "normal":
+            if len(a) != 3:
+                raise SemanticError("\\mathcal{N}(μ, σ²) without a variable is a distribution, "
+                                    "not a value; write \\mathcal{N}(z; μ, σ²)")
+            z, m, v = (self._ev(x, env) for x in a)  # type: ignore[arg-type]
+            return normal_density(z, m, v)
+        if k == "nabla":
+            raise SemanticError("\\nabla: gradients are not checked by this front end (the "
+                                "variable of differentiation and the parameterisation of q are not stated)")
+        raise SemanticError(f"construct `{k}` has no meaning here")
+
+    # ------------------------------------------------------------------ names and calls
+    def _name(self, name: str, env: Env) -> sp.Expr:
+        c = canonical(name)
+        if c in env.real:
+            return env.real[c]
+        if c in env.ranged:
+            return env.ranged[c]
+        if c in env.latent:
+            raise SemanticError(f"the latent variable `{name}` appears outside a density")
+        sub = subscript_of(c)
+        if sub is not None and canonical(sub) in env.ranged:
+            return sp.IndexedBase(base_of(c), real=True)[env.ranged[canonical(sub)]]
+        if self.use_document or c not in STANDARD_FUNCTIONALS:
+            d = self.definitions.get(c)
+            if d is not None and not d.params:
+                return self._ev(d.rhs, env)
+        if c == r"\pi":
+            return sp.pi
+        if c == "e":
+            return sp.E
+        if base_of(c) in ("p", "q") and not env.real:
+            return self._density(base_of(c), [], [], env, bare=True)
+        if base_of(c) in ("p", "q") and env.real:
+            return self._continuous_density(base_of(c), None, env)
+        return _symbol(c)
+
+    def _call_is_product(self, n: Node) -> bool:
+        name = canonical(str(n.args[0]))
+        fam = base_of(name)
+        if fam in ("p", "q"):
+            return False
+        d = self.definitions.get(name)
+        right = n.args[2].args  # type: ignore[union-attr]
+        left = n.args[1].args  # type: ignore[union-attr]
+        constant = (d is not None and not d.params) or (d is None and name.startswith("\\")
+                                                         and name not in (r"\mathcal{L}",))
+        return constant and not right and len(left) == 1
+
+    def _call(self, n: Node, env: Env) -> sp.Expr:
+        name = canonical(str(n.args[0]))
+        left = list(n.args[1].args)  # type: ignore[union-attr]
+        right = list(n.args[2].args)  # type: ignore[union-attr]
+        fam = base_of(name)
+        if fam in ("p", "q"):
+            if env.real:
+                return self._continuous_density(fam, left[0] if left else None, env)
+            return self._density(fam, left, right, env)  # type: ignore[arg-type]
+        d = self.definitions.get(name)
+        if d is not None and d.params:
+            if right or len(left) != len(d.params):
+                raise SemanticError(f"`{name}` is defined with {len(d.params)} argument(s)")
+            return self._instantiate(d, left, env)  # type: ignore[arg-type]
+        if self._call_is_product(n):
+            return self._ev(Node("name", (name,)), env) * self._ev(left[0], env)  # type: ignore[arg-type]
+        raise SemanticError(f"unknown function `{n.args[0]}`: only the densities p and q, "
+                            "KL, H, ELBO, \\mathcal{N} and functions defined in the document are known")
+
+    def _instantiate(self, d: Definition, actual: list[Node], env: Env) -> sp.Expr:
+        mapping: dict[str, Node] = {}
+        for p, a in zip(d.params, actual, strict=True):
+            if p.kind != "name":
+                if p != a:
+                    raise SemanticError(f"cannot instantiate the document's definition of "
+                                        f"`{d.key}` at a different argument")
+                continue
+            mapping[canonical(str(p.args[0]))] = a
+        return self._ev(_substitute(d.rhs, mapping), env)
+
+    def _role(self, arg: Node, env: Env) -> tuple[str, sp.Expr | None]:
+        """('O', None) for the observed x, ('L', index) for a latent value."""
+        if arg.kind != "name":
+            raise SemanticError("a density's arguments must be variables (x, z, \\hat{z}, …)")
+        c = canonical(str(arg.args[0]))
+        if c in env.latent:
+            return "L", env.latent[c]
+        if is_observed_name(c):
+            return "O", None
+        if c not in self._free_states:
+            self._free_states[c] = len(self._free_states) + 1
+            self.notes.add(f"the free latent variable {c} is read as one fixed state (state "
+                           f"{self._free_states[c]}; the states are exchangeable)")
+        return "L", sp.Integer(self._free_states[c])
+
+    def _default_latent(self, env: Env) -> sp.Expr:
+        if not env.latent:
+            raise SemanticError("a bare density (p or q without arguments) needs an enclosing "
+                                "sum, integral or expectation over the latent variable")
+        return list(env.latent.values())[-1]
+
+    def _density(self, fam: str, left: list[Node], right: list[Node], env: Env,
+                 bare: bool = False) -> sp.Expr:
+        if bare:
+            i = self._default_latent(env)
+            return self.q[i] if fam == "q" else self.pi[i]
+        lr = [self._role(x, env) for x in left]
+        rr = [self._role(x, env) for x in right]
+        roles = ("".join(r for r, _ in lr), "".join(r for r, _ in rr))
+        lat = [v for _, v in lr + rr if v is not None]
+        if fam == "q":
+            if roles in (("L", "O"), ("L", ""), ("L", "OO")):
+                return self.q[lat[0]]
+            raise SemanticError("q must be written q(z|x) or q(z) (a distribution over the latent z)")
+        table = {
+            ("L", ""): lambda: self.pi[lat[0]],
+            ("O", ""): self.evidence,
+            ("O", "L"): lambda: self.ell[lat[0]],
+            ("L", "O"): lambda: self.pi[lat[0]] * self.ell[lat[0]] / self.evidence(),
+            ("OL", ""): lambda: self.pi[lat[0]] * self.ell[lat[0]],
+            ("LO", ""): lambda: self.pi[lat[0]] * self.ell[lat[0]],
+        }
+        if roles not in table:
+            raise SemanticError(
+                "p(…) with these arguments is not a density of the model p(z) p(x|z) "
+                "(supported: p(z), p(x), p(x|z), p(z|x), p(x,z))")
+        return table[roles]()
+
+    # ------------------------------------------------------------------ continuous densities
+    def density_formula(self, fam: str) -> Definition | None:
+        d = self.definitions.get(f"density:{fam}")
+        return d if (d is not None and self.continuous) else None
+
+    def _continuous_density(self, fam: str, arg: Node | None, env: Env) -> sp.Expr:
+        d = self.definitions.get(f"density:{fam}")
+        if d is None:
+            raise SemanticError(f"the density {fam} has no explicit formula in the document, so it "
+                                "cannot be integrated over a continuous variable")
+        value = self._ev(arg, env) if arg is not None else list(env.real.values())[-1]
+        var = sp.Symbol(canonical(d.variable or "z"), real=True)
+        return self._ev(d.rhs, env.bind_real(d.variable or "z", var)).xreplace({var: value})
+
+    def gaussian_of(self, density: sp.Expr, var: sp.Symbol) -> Gaussian:
+        """(mean, variance) of a normalised Gaussian density in ``var``; raises otherwise."""
+        logd = sp.expand(sp.expand_log(sp.log(density), force=True))
+        try:
+            poly = sp.Poly(logd, var)
+        except sp.PolynomialError:
+            raise SemanticError(f"{sp.sstr(density)} is not a Gaussian density in {var}") from None
+        if poly.degree() != 2:
+            raise SemanticError(f"{sp.sstr(density)} is not a Gaussian density in {var}")
+        a2, a1, a0 = (poly.coeff_monomial(var**2), poly.coeff_monomial(var), poly.coeff_monomial(1))
+        var_ = sp.simplify(-1 / (2 * a2))
+        mean = sp.simplify(a1 * var_)
+        norm = sp.simplify(sp.expand_log(a0 + sp.log(2 * sp.pi * var_) / 2 + mean**2 / (2 * var_), force=True))
+        if norm != 0:
+            raise SemanticError(f"{sp.sstr(density)} does not integrate to 1 over the reals "
+                                f"(log-normaliser off by {sp.sstr(norm)})")
+        if not (var_.is_positive or var_.xreplace({s: sp.Symbol(s.name, positive=True) for s in var_.free_symbols}).is_positive):
+            raise SemanticError(f"the variance {sp.sstr(var_)} is not known to be positive")
+        return Gaussian(mean, var_)
+
+    def _gauss_expect(self, dens: Callable[[sp.Expr], sp.Expr], f: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+        z = sp.Symbol("zeta", real=True)
+        g = self.gaussian_of(dens(z), z)
+        body = sp.expand(sp.expand_log(f(z), force=True))
+        try:
+            return expect_polynomial(body, {z: (g.mean, g.var)})
+        except sp.PolynomialError:
+            raise SemanticError("an expectation under a Gaussian is computed exactly only for "
+                                "polynomials in the variable") from None
+
+    # ------------------------------------------------------------------ binders
+    def _sum(self, n: Node, env: Env) -> sp.Expr:
+        binder, body = n.args[0], n.args[-1]
+        assert isinstance(binder, Node) and isinstance(body, Node)
+        var = str(binder.args[0])
+        if len(binder.args) == 2:  # \sum_{d=1}^{D}
+            if n.kind != "sum" or n.args[1] is None:
+                raise SemanticError("a ranged sum needs its upper limit (\\sum_{d=1}^{D})")
+            d = sp.Symbol(canonical(var), integer=True)
+            lo = self._ev(binder.args[1], env)  # type: ignore[arg-type]
+            hi = self._ev(n.args[1], env)  # type: ignore[arg-type]
+            return sp.Sum(self._ev(body, env.bind_range(var, d)), (d, lo, hi))
+        if n.kind == "sum" and n.args[1] is not None:
+            raise SemanticError("\\sum_z^{…}: an upper limit needs a range (\\sum_{d=1}^{D})")
+        if self.continuous and n.kind == "int":
+            z = sp.Symbol(canonical(var), real=True)
+            integrand = self._ev(body, env.bind_real(var, z))
+            return self._integrate(integrand, z)
+        i = self.fresh_index()
+        return sp.Sum(self._ev(body, env.bind_latent(var, i)), (i, 1, self.K))
+
+    def _integrate(self, integrand: sp.Expr, z: sp.Symbol) -> sp.Expr:
+        """∫ integrand dz over ℝ for integrand = Gaussian density × polynomial (exact)."""
+        for fam in ("q", "p"):
+            d = self.definitions.get(f"density:{fam}")
+            if d is None:
+                continue
+            dens = self._continuous_density(fam, Node("name", ("zeta__",)), Env(real={"zeta__": z}))
+            ratio = sp.simplify(integrand / dens)
+            try:
+                g = self.gaussian_of(dens, z)
+                return expect_polynomial(sp.expand(sp.expand_log(ratio, force=True)), {z: (g.mean, g.var)})
+            except (SemanticError, sp.PolynomialError):
+                continue
+        raise SemanticError("this integral over a continuous variable is not a Gaussian "
+                            "expectation of a polynomial")
+
+    def _dist(self, node: Node, env: Env) -> tuple[str, object]:
+        """A distribution argument (of E, KL, H): ('discrete', i ↦ value) or ('gauss', Gaussian)."""
+        if node.kind == "normal":
+            if len(node.args) != 2:
+                raise SemanticError("a distribution \\mathcal{N}(μ, σ²) takes the mean and the variance")
+            m, v = (self._ev(x, env) for x in node.args)  # type: ignore[arg-type]
+            return "gauss", Gaussian(m, v)
+        if node.kind == "name" and base_of(str(node.args[0])) in ("p", "q"):
+            fam = base_of(str(node.args[0]))
+            if self.density_formula(fam) is not None:
+                return "gauss", self._gauss_from_def(fam, env)
+            return "discrete", (lambda i, fam=fam: self.q[i] if fam == "q" else self.pi[i])
+        if node.kind == "call" and base_of(str(node.args[0])) in ("p", "q"):
+            fam = base_of(str(node.args[0]))
+            left = node.args[1].args  # type: ignore[union-attr]
+            if not left or not isinstance(left[0], Node) or left[0].kind != "name":
+                raise SemanticError("a distribution must be written p(z), q(z|x), p(z|x), …")
+            var = str(left[0].args[0])
+            if self.density_formula(fam) is not None:
+                return "gauss", self._gauss_from_def(fam, env)
+            if is_observed_name(var) and canonical(var) not in env.latent:
+                # p(x) as a distribution over x (generic, e.g. CPSC 440 KL(p || q) with E_{x∼p})
+                return "discrete", (lambda i, fam=fam: self.q[i] if fam == "q" else self.pi[i])
+            return "discrete", (lambda i, node=node, var=var: self._ev(node, env.bind_latent(var, i)))
+        raise SemanticError("expected a distribution (p, q, p(z), q(z|x), \\mathcal{N}(μ, σ²))")
+
+    def _gauss_from_def(self, fam: str, env: Env) -> Gaussian:
+        z = sp.Symbol("zeta", real=True)
+        dens = self._continuous_density(fam, Node("name", ("zeta__",)), env.bind_real("zeta__", z))
+        return self.gaussian_of(dens, z)
+
+    def _expect(self, n: Node, env: Env) -> sp.Expr:
+        spec, body = n.args
+        assert isinstance(spec, Node) and isinstance(body, Node)
+        var_name, dist_node = spec.args
+        assert isinstance(dist_node, Node)
+        if var_name is None:
+            if dist_node.kind == "call":
+                first = dist_node.args[1].args[0]  # type: ignore[union-attr]
+                var_name = str(first.args[0])  # type: ignore[union-attr]
+            else:
+                var_name = "z"
+        kind, d = self._dist(dist_node, env)
+        if kind == "gauss":
+            g = d
+            assert isinstance(g, Gaussian)
+            z = sp.Symbol("zeta", real=True)
+            f = self._ev(body, env.bind_real(str(var_name), z))
+            return expect_polynomial(sp.expand(sp.expand_log(f, force=True)), {z: (g.mean, g.var)})
+        i = self.fresh_index()
+        return sp.Sum(d(i) * self._ev(body, env.bind_latent(str(var_name), i)), (i, 1, self.K))  # type: ignore[operator]
+
+    def _functional_def(self, key: str) -> Definition | None:
+        return self.definitions.get(key) if self.use_document else None
+
+    def _kl(self, n: Node, env: Env) -> sp.Expr:
+        a, b = n.args
+        assert isinstance(a, Node) and isinstance(b, Node)
+        d = self._functional_def("KL")
+        if d is not None:
+            return self._instantiate(d, [a, b], env)
+        ka, da = self._dist(a, env)
+        kb, db = self._dist(b, env)
+        if ka == kb == "gauss":
+            return self._kl_gauss(da, db)  # type: ignore[arg-type]
+        if ka != kb:
+            raise SemanticError("KL between a Gaussian and a discrete distribution")
+        return self.latent_sum(lambda i: da(i) * sp.log(da(i) / db(i)))  # type: ignore[operator]
+
+    def _kl_gauss(self, a: Gaussian, b: Gaussian) -> sp.Expr:
+        """E_a[log a − log b], from the two densities (exact Gaussian moments)."""
+        z = sp.Symbol("zeta", real=True)
+        f = sp.log(normal_density(z, a.mean, a.var)) - sp.log(normal_density(z, b.mean, b.var))
+        return expect_polynomial(sp.expand(sp.expand_log(f, force=True)), {z: (a.mean, a.var)})
+
+    def _entropy(self, n: Node, env: Env) -> sp.Expr:
+        (a,) = n.args
+        assert isinstance(a, Node)
+        d = self._functional_def("H")
+        if d is not None:
+            return self._instantiate(d, [a], env)
+        kind, da = self._dist(a, env)
+        if kind == "gauss":
+            g = da
+            assert isinstance(g, Gaussian)
+            z = sp.Symbol("zeta", real=True)
+            f = -sp.log(normal_density(z, g.mean, g.var))
+            return expect_polynomial(sp.expand(sp.expand_log(f, force=True)), {z: (g.mean, g.var)})
+        return -self.latent_sum(lambda i: da(i) * sp.log(da(i)))  # type: ignore[operator]
+
+    def _elbo(self, n: Node, env: Env) -> sp.Expr:
+        d = self._functional_def("ELBO")
+        if d is not None:
+            return self._ev(d.rhs, env)
+        return self.latent_sum(lambda i: self.q[i] * sp.log(self.pi[i] * self.ell[i] / self.q[i]))
+
+    # ------------------------------------------------------------------ standard definitions
+    def standard(self, key: str, lhs: Node) -> sp.Expr:
+        """The standard meaning of the functional written ``lhs`` (KL, H or ELBO)."""
+        saved = self.use_document
+        self.use_document = False
+        try:
+            return self.evaluate(lhs)
+        finally:
+            self.use_document = saved
+
+
+def _substitute(node: Node, mapping: dict[str, Node]) -> Node:
+    """Replace names (and bare-density calls' family names) according to ``mapping``."""
+    if node.kind == "name" and canonical(str(node.args[0])) in mapping:
+        return mapping[canonical(str(node.args[0]))]
+    if node.kind == "call" and canonical(str(node.args[0])) in mapping:
+        repl = mapping[canonical(str(node.args[0]))]
+        if repl.kind == "name":
+            return Node("call", (repl.args[0], *node.args[1:]))
+    return Node(node.kind, tuple(_substitute(x, mapping) if isinstance(x, Node) else x for x in node.args))
+
+
+def uses(node: Node, kinds: set[str]) -> bool:
+    return any(n.kind in kinds for n in node.walk())
+
+
+def functional_key(node: Node) -> str | None:
+    return {"kl": "KL", "entropy": "H", "elbo": "ELBO"}.get(node.kind)
