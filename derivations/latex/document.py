@@ -85,16 +85,28 @@ def _has_lambda(node: Node) -> bool:
     return any(n.kind in ("name", "call") and canonical(str(n.args[0])) == r"\lambda" for n in node.walk())
 
 
+def _node_key(node: Node) -> str:
+    """A density call written canonically, to compare with a definition's left side."""
+    if node.kind == "name":
+        return canonical(str(node.args[0]))
+    left = ",".join(_node_key(x) for x in node.args[1].args if isinstance(x, Node))  # type: ignore[union-attr]
+    right = ",".join(_node_key(x) for x in node.args[2].args if isinstance(x, Node))  # type: ignore[union-attr]
+    return f"{canonical(str(node.args[0]))}({left}|{right})"
+
+
 def _mentions_continuous(nodes: list[Node], defs: dict[str, Definition]) -> bool:
-    """A chain uses the Gaussian reading when it mentions a density with an explicit formula
-    (or \\mathcal{N}) and has no \\sum over a latent variable anywhere."""
+    """A chain uses the Gaussian reading when it has no \\sum over a latent variable and either
+    uses \\mathcal{N}, or every density it writes is one the document gave a formula for, written
+    exactly as in that definition (``q(z|x)`` defined ⇒ ``q(z|x)``, not ``q_\\phi(z|x_i)``)."""
     walked = [n for node in nodes for n in node.walk()]
     if any(n.kind == "sum" and len(n.args[0].args) == 1 for n in walked):  # type: ignore[union-attr]
         return False
     if any(n.kind == "normal" for n in walked):
         return True
-    fams = {f.split(":")[1] for f in defs if f.startswith("density:")}
-    return any(n.kind in ("call", "name") and base_of(str(n.args[0])) in fams for n in walked)
+    formulas = {_node_key(d.lhs) for k, d in defs.items() if k.startswith("density:")}
+    dens = [n for n in walked if n.kind in ("call", "name") and base_of(str(n.args[0])) in ("p", "q")
+            and (n.kind == "call" or n.args[0] in ("p", "q"))]
+    return bool(dens) and bool(formulas) and all(_node_key(n) in formulas for n in dens)
 
 
 def _alias_lagrangian_free_L(node: Node) -> Node:
@@ -114,7 +126,7 @@ def jensen_certificates(diff: sp.Expr, simplex: tuple[sp.IndexedBase, ...]) -> l
         if len(s.limits) != 1:
             continue
         i, lo, hi = s.limits[0]
-        for term in sp.Add.make_args(sp.expand(s.function)):
+        for term in sp.Add.make_args(sp.expand(s.function, log=False)):
             w = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Indexed) and f.base in simplex
                  and f.indices == (i,)]
             logs = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
