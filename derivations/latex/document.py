@@ -106,7 +106,12 @@ def _mentions_continuous(nodes: list[Node], defs: dict[str, Definition]) -> bool
     formulas = {_node_key(d.lhs) for k, d in defs.items() if k.startswith("density:")}
     dens = [n for n in walked if n.kind in ("call", "name") and base_of(str(n.args[0])) in ("p", "q")
             and (n.kind == "call" or n.args[0] in ("p", "q"))]
-    return bool(dens) and bool(formulas) and all(_node_key(n) in formulas for n in dens)
+    fams = {base_of(str(d.lhs.args[0])) for k, d in defs.items() if k.startswith("density:")}
+
+    def defined(n: Node) -> bool:
+        return _node_key(n) in formulas or (n.kind == "name" and str(n.args[0]) in fams)
+
+    return bool(dens) and bool(formulas) and all(defined(n) for n in dens)
 
 
 def _alias_lagrangian_free_L(node: Node) -> Node:
@@ -219,17 +224,22 @@ class DocumentChecker:
         def_context_display = -1
         def_flags: dict[int, bool] = {}
         for idx, (frag, chain) in enumerate(parsed):
-            ctx = is_definition_context(frag.prose_before) if frag.prose_before.strip() or frag.row else None
-            if ctx is None:  # no prose since the previous display: inherit its status
-                ctx = def_context_display == frag.display - 1 and idx > 0
+            if frag.row:
+                ctx: bool | None = False
+            elif frag.prose_before.strip():
+                ctx = is_definition_context(frag.prose_before)
+            else:  # no prose since the previous display: an unlabelled display inherits its status
+                ctx = def_context_display == frag.display - 1 and idx > 0 and frag.label is None
             if ctx:
                 def_context_display = frag.display
-            def_flags[idx] = bool(ctx)
-            if isinstance(chain, Chain) and ctx and chain.first is not None and chain.steps \
+            nxt = parsed[idx + 1][1] if idx + 1 < len(parsed) else None
+            continued = isinstance(nxt, Chain) and nxt.first is None
+            def_flags[idx] = bool(ctx) and not continued  # a display continued below starts a chain
+            if isinstance(chain, Chain) and def_flags[idx] and chain.first is not None and chain.steps \
                     and chain.steps[0][0] == "=" and _lhs_is_definable(chain.first) \
                     and not _has_lambda(chain.steps[0][1]):
                 d = _definition_from(chain.first, chain.steps[0][1], frag.latex)
-                self.definitions[d.key] = d
+                self.definitions.setdefault(d.key, d)
         items = self._classify(parsed, def_flags)
         for item in items:
             item()
