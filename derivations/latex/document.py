@@ -342,8 +342,9 @@ class DocumentChecker:
 
             rep = check_stationary_point(lagr, point, definitions=self.definitions,
                                          time_limit=self.time_limit, points=self.points)
-            rep.line = pfrag.line
-            rep.label = pfrag.label or frag.label or f"line {pfrag.line}"
+            rep.line = frag.line  # the Lagrangian's display; the point follows on pfrag.line
+            rep.label = pfrag.label or frag.label or f"line {frag.line}"
+            rep.detail += f" (Lagrangian on line {frag.line}, stated point on line {pfrag.line})"
             rep.latex = f"{frag.latex.strip()}  ;  {pfrag.latex.strip()}"
             rep.justification = "stated stationary point of the stated Lagrangian"
             self.result.steps.append(rep)

@@ -290,8 +290,15 @@ def parse_chain(latex: str) -> Chain:
         col = exc.token.start_pos if exc.token.start_pos is not None else len(text)
         if exc.token.type == "$END":
             raise LatexParseError("the expression ends too early", latex, len(text.rstrip())) from None
-        raise LatexParseError(f"unexpected `{exc.token}`" if str(exc.token) else _explain(text, col),
-                              latex, col) from None
+        tok = str(exc.token)
+        if tok.startswith("\\"):
+            msg = _explain(text, col)
+        elif exc.token.type == "REL":
+            msg = (f"unexpected relation `{tok}` where an expression is expected (events such as "
+                   "p(y = 1|x) and relations inside arguments are not supported)")
+        else:
+            msg = f"unexpected `{tok}`"
+        raise LatexParseError(msg, latex, col) from None
     except UnexpectedEOF:
         raise LatexParseError("the expression ends too early", latex, len(text.rstrip())) from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark input errors

@@ -46,7 +46,7 @@ import sympy as sp
 
 from derivations.checker.identities import Domain
 from derivations.gaussian import expect_polynomial, normal_density
-from derivations.latex.parser import Node
+from derivations.latex.parser import Node, to_latex
 
 STANDARD_FUNCTIONALS = ("KL", "H", "ELBO")
 
@@ -443,7 +443,8 @@ class Semantics:
                 # p(x) as a distribution over x (generic, e.g. CPSC 440 KL(p || q) with E_{x∼p})
                 return "discrete", (lambda i, fam=fam: self.q[i] if fam == "q" else self.pi[i])
             return "discrete", (lambda i, node=node, var=var: self._ev(node, env.bind_latent(var, i)))
-        raise SemanticError("expected a distribution (p, q, p(z), q(z|x), \\mathcal{N}(μ, σ²))")
+        raise SemanticError(f"`{to_latex(node)}` is not a distribution this front end reads (p, q, "
+                            "p(z), q(z|x), \\mathcal{N}(μ, σ²)); mixtures are not supported")
 
     def _gauss_from_def(self, fam: str, env: Env) -> Gaussian:
         z = sp.Symbol("zeta", real=True)
