@@ -30,7 +30,7 @@ def _default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _bar(total: int, progress: bool | None, desc: str):  # type: ignore[no-untyped-def]
+def _bar(total: int, progress: bool | None, desc: str):
     show = progress if progress is not None else total > 3
     if not show:
         return None
@@ -81,11 +81,13 @@ def run_tasks(
             bar.close()
 
 
-def _run_dask(fn: Callable[[T], R], items: list[T], scheduler: str, bar) -> list[R]:  # type: ignore[no-untyped-def]
+def _run_dask(fn: Callable[[T], R], items: list[T], scheduler: str, bar) -> list[R]:
     try:
         from dask.distributed import Client
     except ImportError as exc:  # pragma: no cover - depends on the optional extra
-        raise ValueError("scheduler: dask.distributed is not installed (pip install 'dask[distributed]')") from exc
+        raise ValueError(
+            "scheduler: dask.distributed is not installed (pip install 'dask[distributed]')"
+        ) from exc
     with Client(scheduler) as client:
         futures = client.map(fn, items, pure=False)
         results = []

@@ -10,5 +10,12 @@ from derivations.latex.parser import LatexParseError, parse_chain, to_latex
 from derivations.latex.report import DocumentResult, StepReport
 from derivations.latex.semantics import SemanticError
 
-__all__ = ["DocumentResult", "LatexParseError", "SemanticError", "StepReport", "check_text",
-           "parse_chain", "to_latex"]
+__all__ = [
+    "DocumentResult",
+    "LatexParseError",
+    "SemanticError",
+    "StepReport",
+    "check_text",
+    "parse_chain",
+    "to_latex",
+]

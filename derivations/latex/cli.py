@@ -1,4 +1,5 @@
-"""``python -m derivations check FILE… [--json F] [--markdown F] [--junit F] [--jobs N] [--scheduler ADDRESS]``.
+"""``python -m derivations check FILE… [--json F] [--markdown F] [--junit F] [--jobs N]
+[--scheduler ADDRESS]``.
 
 Checks every derivation chain of each Markdown/LaTeX file (issue 14). Documents run in
 parallel worker processes (``--jobs``, default: the CPUs available) or on a Dask distributed
@@ -33,8 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--junit", type=Path, help="write a JUnit XML report here")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: the CPUs available)")
     p.add_argument("--scheduler", default=None, help="Dask distributed scheduler address (tcp://host:port)")
-    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT,
-                   help=f"seconds per step for the checker (default {DEFAULT_TIME_LIMIT:g})")
+    p.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT,
+        help=f"seconds per step for the checker (default {DEFAULT_TIME_LIMIT:g})",
+    )
     p.add_argument("--points", type=int, default=24, help="random admissible points per step (default 24)")
     p.add_argument("--quiet", action="store_true", help="print only the per-document summaries")
     return p
@@ -74,13 +79,13 @@ def main(argv: list[str] | None = None) -> int:
     tasks = [(str(f), float(args.time_limit), int(args.points)) for f in args.files]
     start = time.perf_counter()
     try:
-        results = run_tasks(check_file, tasks, jobs=args.jobs, scheduler=args.scheduler,
-                            desc="checking documents")
+        results = run_tasks(
+            check_file, tasks, jobs=args.jobs, scheduler=args.scheduler, desc="checking documents"
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     seconds = time.perf_counter() - start
-    write_reports(results, seconds, json_path=args.json, markdown_path=args.markdown,
-                  junit_path=args.junit)
+    write_reports(results, seconds, json_path=args.json, markdown_path=args.markdown, junit_path=args.junit)
     print_results(results, seconds, quiet=args.quiet)
     return 0 if all(r.ok for r in results) else 1

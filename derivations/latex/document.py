@@ -29,10 +29,20 @@ from derivations.checker.verdicts import Verdict
 from derivations.latex.extract import Extracted, Fragment, extract, is_definition_context
 from derivations.latex.parser import Chain, LatexParseError, Node, parse_chain, parse_expression, to_latex
 from derivations.latex.report import (
-    DEFINITION, PARSE_ERROR, STATEMENT, UNSUPPORTED, DocumentResult, StepReport,
+    DEFINITION,
+    PARSE_ERROR,
+    STATEMENT,
+    UNSUPPORTED,
+    DocumentResult,
+    StepReport,
 )
 from derivations.latex.semantics import (
-    Definition, SemanticError, Semantics, base_of, canonical, functional_key, uses,
+    Definition,
+    SemanticError,
+    Semantics,
+    base_of,
+    canonical,
+    functional_key,
 )
 
 _REL = {"=": "=", r"\ge": ">=", r"\geq": ">=", ">": ">=", r"\le": "<=", r"\leq": "<=", "<": "<="}
@@ -72,12 +82,12 @@ def _definition_from(lhs: Node, rhs: Node, latex: str) -> Definition:
             return Definition("ELBO", Node("elbo", ()), rhs, latex)
         return Definition(name, lhs, rhs, latex)
     name = canonical(str(lhs.args[0]))
-    left = [x for x in lhs.args[1].args if isinstance(x, Node)]  # type: ignore[union-attr]
+    left = [x for x in lhs.args[1].args if isinstance(x, Node)]
     if base_of(name) in ("p", "q") and left and left[0].kind == "name":
         return Definition(f"density:{base_of(name)}", lhs, rhs, latex, (), str(left[0].args[0]))
     if name == r"\mathcal{L}":
         return Definition("ELBO", Node("elbo", ()), rhs, latex)
-    right = [x for x in lhs.args[2].args if isinstance(x, Node)]  # type: ignore[union-attr]
+    right = [x for x in lhs.args[2].args if isinstance(x, Node)]
     return Definition(name, lhs, rhs, latex, tuple(left + right))
 
 
@@ -89,8 +99,8 @@ def _node_key(node: Node) -> str:
     """A density call written canonically, to compare with a definition's left side."""
     if node.kind == "name":
         return canonical(str(node.args[0]))
-    left = ",".join(_node_key(x) for x in node.args[1].args if isinstance(x, Node))  # type: ignore[union-attr]
-    right = ",".join(_node_key(x) for x in node.args[2].args if isinstance(x, Node))  # type: ignore[union-attr]
+    left = ",".join(_node_key(x) for x in node.args[1].args if isinstance(x, Node))
+    right = ",".join(_node_key(x) for x in node.args[2].args if isinstance(x, Node))
     return f"{canonical(str(node.args[0]))}({left}|{right})"
 
 
@@ -99,13 +109,18 @@ def _mentions_continuous(nodes: list[Node], defs: dict[str, Definition]) -> bool
     uses \\mathcal{N}, or every density it writes is one the document gave a formula for, written
     exactly as in that definition (``q(z|x)`` defined ⇒ ``q(z|x)``, not ``q_\\phi(z|x_i)``)."""
     walked = [n for node in nodes for n in node.walk()]
-    if any(n.kind == "sum" and len(n.args[0].args) == 1 for n in walked):  # type: ignore[union-attr]
+    if any(n.kind == "sum" and len(n.args[0].args) == 1 for n in walked):
         return False
     if any(n.kind == "normal" for n in walked):
         return True
     formulas = {_node_key(d.lhs) for k, d in defs.items() if k.startswith("density:")}
-    dens = [n for n in walked if n.kind in ("call", "name") and base_of(str(n.args[0])) in ("p", "q")
-            and (n.kind == "call" or n.args[0] in ("p", "q"))]
+    dens = [
+        n
+        for n in walked
+        if n.kind in ("call", "name")
+        and base_of(str(n.args[0])) in ("p", "q")
+        and (n.kind == "call" or n.args[0] in ("p", "q"))
+    ]
     fams = {base_of(str(d.lhs.args[0])) for k, d in defs.items() if k.startswith("density:")}
 
     def defined(n: Node) -> bool:
@@ -118,7 +133,9 @@ def _alias_lagrangian_free_L(node: Node) -> Node:
     """``\\mathcal{L}(θ, φ, x)`` without a multiplier is the ELBO (issue 14 notation list)."""
     if node.kind in ("call", "name") and canonical(str(node.args[0])) == r"\mathcal{L}":
         return Node("elbo", ())
-    return Node(node.kind, tuple(_alias_lagrangian_free_L(x) if isinstance(x, Node) else x for x in node.args))
+    return Node(
+        node.kind, tuple(_alias_lagrangian_free_L(x) if isinstance(x, Node) else x for x in node.args)
+    )
 
 
 def jensen_certificates(diff: sp.Expr, simplex: tuple[sp.IndexedBase, ...]) -> list[NonNegativeSum]:
@@ -132,8 +149,11 @@ def jensen_certificates(diff: sp.Expr, simplex: tuple[sp.IndexedBase, ...]) -> l
             continue
         i, lo, hi = s.limits[0]
         for term in sp.Add.make_args(sp.expand(s.function, log=False)):
-            w = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.Indexed) and f.base in simplex
-                 and f.indices == (i,)]
+            w = [
+                f
+                for f in sp.Mul.make_args(term)
+                if isinstance(f, sp.Indexed) and f.base in simplex and f.indices == (i,)
+            ]
             logs = [f for f in sp.Mul.make_args(term) if isinstance(f, sp.log)]
             if len(w) == 1 and len(logs) == 1:
                 x = logs[0].args[0]
@@ -146,8 +166,9 @@ def jensen_certificates(diff: sp.Expr, simplex: tuple[sp.IndexedBase, ...]) -> l
 class DocumentChecker:
     """Check one document; see the module docstring."""
 
-    def __init__(self, text: str, path: str = "<text>", *, time_limit: float = DEFAULT_TIME_LIMIT,
-                 points: int = 24) -> None:
+    def __init__(
+        self, text: str, path: str = "<text>", *, time_limit: float = DEFAULT_TIME_LIMIT, points: int = 24
+    ) -> None:
         if not isinstance(text, str):
             raise ValueError(f"text: expected a string, got {type(text).__name__}")
         if not time_limit > 0:
@@ -173,13 +194,23 @@ class DocumentChecker:
             if chain.first is None or len(chain.steps) != 1 or chain.steps[0][0] != "=":
                 continue
             if not _lhs_is_definable(chain.first) or (
-                    chain.first.kind == "name" and base_of(str(chain.first.args[0])) in ("p", "q")):
+                chain.first.kind == "name" and base_of(str(chain.first.args[0])) in ("p", "q")
+            ):
                 continue  # "where $q = p$": a statement about densities, not a definition
             d = _definition_from(chain.first, chain.steps[0][1], m.latex)
             self.definitions.setdefault(d.key, d)
-            self.result.steps.append(StepReport(
-                d.key, m.line, m.latex, f"{to_latex(chain.first)} := {to_latex(chain.steps[0][1])}",
-                ":=", DEFINITION, "inline definition, honoured in the steps that use it", kind="definition"))
+            self.result.steps.append(
+                StepReport(
+                    d.key,
+                    m.line,
+                    m.latex,
+                    f"{to_latex(chain.first)} := {to_latex(chain.steps[0][1])}",
+                    ":=",
+                    DEFINITION,
+                    "inline definition, honoured in the steps that use it",
+                    kind="definition",
+                )
+            )
 
     def _compare_with_standard(self, d: Definition, report: StepReport) -> None:
         if d.key not in ("KL", "H", "ELBO"):
@@ -200,8 +231,11 @@ class DocumentChecker:
             report.detail = f"agrees with the standard definition of {d.key} (proved)"
             return
         neg = decide_equal(-std, doc, dom, time_limit=self.time_limit)
-        what = {"H": "entropy H(q) = -E_q[log q]", "KL": "KL(a||b) = E_a[log a - log b]",
-                "ELBO": "ELBO = E_q[log p(x,z) - log q(z|x)]"}[d.key]
+        what = {
+            "H": "entropy H(q) = -E_q[log q]",
+            "KL": "KL(a||b) = E_a[log a - log b]",
+            "ELBO": "ELBO = E_q[log p(x,z) - log q(z|x)]",
+        }[d.key]
         if neg.verdict is Verdict.PROVED:
             how = f"the document's {d.key} is the NEGATIVE of the standard {what}"
         else:
@@ -235,9 +269,15 @@ class DocumentChecker:
             nxt = parsed[idx + 1][1] if idx + 1 < len(parsed) else None
             continued = isinstance(nxt, Chain) and nxt.first is None
             def_flags[idx] = bool(ctx) and not continued  # a display continued below starts a chain
-            if isinstance(chain, Chain) and def_flags[idx] and chain.first is not None and chain.steps \
-                    and chain.steps[0][0] == "=" and _lhs_is_definable(chain.first) \
-                    and not _has_lambda(chain.steps[0][1]):
+            if (
+                isinstance(chain, Chain)
+                and def_flags[idx]
+                and chain.first is not None
+                and chain.steps
+                and chain.steps[0][0] == "="
+                and _lhs_is_definable(chain.first)
+                and not _has_lambda(chain.steps[0][1])
+            ):
                 d = _definition_from(chain.first, chain.steps[0][1], frag.latex)
                 self.definitions.setdefault(d.key, d)
         items = self._classify(parsed, def_flags)
@@ -249,8 +289,9 @@ class DocumentChecker:
 
     _notes: set[str]
 
-    def _classify(self, parsed: list[tuple[Fragment, Chain | LatexParseError]],
-                  def_flags: dict[int, bool]) -> list:  # type: ignore[type-arg]
+    def _classify(
+        self, parsed: list[tuple[Fragment, Chain | LatexParseError]], def_flags: dict[int, bool]
+    ) -> list:
         self._notes = set()
         actions = []
         current: _ChainItem | None = None
@@ -268,8 +309,11 @@ class DocumentChecker:
                 continue
             if chain.first is None:  # a continuation
                 if current is None:
-                    why = ("continues a display that could not be parsed" if broken
-                           else "a display starting with a relation, but there is no chain before it")
+                    why = (
+                        "continues a display that could not be parsed"
+                        if broken
+                        else "a display starting with a relation, but there is no chain before it"
+                    )
                     actions.append(self._error_action(frag, UNSUPPORTED if broken else PARSE_ERROR, why))
                 else:
                     current.steps.extend((r, e, frag) for r, e in chain.steps)
@@ -284,13 +328,23 @@ class DocumentChecker:
             lagr = None
             if not chain.steps and _has_lambda(first):
                 lagr = first
-            elif len(chain.steps) == 1 and chain.steps[0][0] == "=" and _has_lambda(chain.steps[0][1]) \
-                    and first.kind in ("name", "call") and canonical(str(first.args[0])) == r"\mathcal{L}":
+            elif (
+                len(chain.steps) == 1
+                and chain.steps[0][0] == "="
+                and _has_lambda(chain.steps[0][1])
+                and first.kind in ("name", "call")
+                and canonical(str(first.args[0])) == r"\mathcal{L}"
+            ):
                 lagr = chain.steps[0][1]
             if lagr is not None and k + 1 < len(parsed):
                 nfrag, nchain = parsed[k + 1]
-                if isinstance(nchain, Chain) and nchain.first is not None and len(nchain.steps) == 1 \
-                        and nchain.first.kind == "call" and base_of(str(nchain.first.args[0])) == "q":
+                if (
+                    isinstance(nchain, Chain)
+                    and nchain.first is not None
+                    and len(nchain.steps) == 1
+                    and nchain.first.kind == "call"
+                    and base_of(str(nchain.first.args[0])) == "q"
+                ):
                     actions.append(self._stationary_action(frag, lagr, nfrag, nchain))
                     k += 2
                     continue
@@ -302,8 +356,7 @@ class DocumentChecker:
                 d = _definition_from(first, chain.steps[0][1], frag.latex)
                 actions.append(self._definition_action(frag, d))
                 if len(chain.steps) > 1:
-                    current = _ChainItem(chain.steps[0][1], frag,
-                                         [(r, e, frag) for r, e in chain.steps[1:]])
+                    current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
                 continue
             current = _ChainItem(first, frag, [(r, e, frag) for r, e in chain.steps])
@@ -313,46 +366,77 @@ class DocumentChecker:
         return actions
 
     # -------------------------------------------------------------- actions
-    def _error_action(self, frag: Fragment, verdict: str, message: str):  # type: ignore[no-untyped-def]
+    def _error_action(self, frag: Fragment, verdict: str, message: str):
         def run() -> None:
-            self.result.steps.append(StepReport(frag.label or f"line {frag.line}", frag.line, frag.latex.strip(),
-                                                "", "", verdict, message, kind=verdict))
+            self.result.steps.append(
+                StepReport(
+                    frag.label or f"line {frag.line}",
+                    frag.line,
+                    frag.latex.strip(),
+                    "",
+                    "",
+                    verdict,
+                    message,
+                    kind=verdict,
+                )
+            )
+
         return run
 
-    def _statement_action(self, frag: Fragment, node: Node):  # type: ignore[no-untyped-def]
+    def _statement_action(self, frag: Fragment, node: Node):
         def run() -> None:
-            self.result.steps.append(StepReport(frag.label or f"line {frag.line}", frag.line, frag.latex.strip(),
-                                                to_latex(node), "", STATEMENT,
-                                                "an expression without a relation: nothing to check",
-                                                kind="statement"))
+            self.result.steps.append(
+                StepReport(
+                    frag.label or f"line {frag.line}",
+                    frag.line,
+                    frag.latex.strip(),
+                    to_latex(node),
+                    "",
+                    STATEMENT,
+                    "an expression without a relation: nothing to check",
+                    kind="statement",
+                )
+            )
+
         return run
 
-    def _definition_action(self, frag: Fragment, d: Definition):  # type: ignore[no-untyped-def]
+    def _definition_action(self, frag: Fragment, d: Definition):
         def run() -> None:
-            rep = StepReport(frag.label or d.key, frag.line, frag.latex.strip(),
-                             f"{to_latex(d.lhs)} := {to_latex(d.rhs)}", ":=", DEFINITION, "",
-                             kind="definition")
+            rep = StepReport(
+                frag.label or d.key,
+                frag.line,
+                frag.latex.strip(),
+                f"{to_latex(d.lhs)} := {to_latex(d.rhs)}",
+                ":=",
+                DEFINITION,
+                "",
+                kind="definition",
+            )
             self._compare_with_standard(d, rep)
             self.result.steps.append(rep)
+
         return run
 
-    def _stationary_action(self, frag: Fragment, lagr: Node, pfrag: Fragment, point: Chain):  # type: ignore[no-untyped-def]
+    def _stationary_action(self, frag: Fragment, lagr: Node, pfrag: Fragment, point: Chain):
         def run() -> None:
             from derivations.latex.stationary import check_stationary_point
 
-            rep = check_stationary_point(lagr, point, definitions=self.definitions,
-                                         time_limit=self.time_limit, points=self.points)
+            rep = check_stationary_point(
+                lagr, point, definitions=self.definitions, time_limit=self.time_limit, points=self.points
+            )
             rep.line = frag.line  # the Lagrangian's display; the point follows on pfrag.line
             rep.label = pfrag.label or frag.label or f"line {frag.line}"
             rep.detail += f" (Lagrangian on line {frag.line}, stated point on line {pfrag.line})"
             rep.latex = f"{frag.latex.strip()}  ;  {pfrag.latex.strip()}"
             rep.justification = "stated stationary point of the stated Lagrangian"
             self.result.steps.append(rep)
+
         return run
 
-    def _chain_action(self, item: _ChainItem):  # type: ignore[no-untyped-def]
+    def _chain_action(self, item: _ChainItem):
         def run() -> None:
             self._check_chain(item)
+
         return run
 
     # -------------------------------------------------------------- chains
@@ -375,20 +459,29 @@ class DocumentChecker:
         return Semantics(defs, use_document=use_document, continuous=continuous)
 
     def _check_chain(self, item: _ChainItem) -> None:
-        nodes = [_alias_lagrangian_free_L(item.first)] + [_alias_lagrangian_free_L(e) for _, e, _ in item.steps]
+        nodes = [_alias_lagrangian_free_L(item.first)] + [
+            _alias_lagrangian_free_L(e) for _, e, _ in item.steps
+        ]
         rels = []
         for r, _, frag in item.steps:
             rel = _REL.get(r)
             if rel is None:
-                self.result.steps.append(StepReport(frag.label or f"line {frag.line}", frag.line, frag.latex.strip(),
-                                                    "", r, UNSUPPORTED, f"relation `{r}` is not checked",
-                                                    kind=UNSUPPORTED))
+                self.result.steps.append(
+                    StepReport(
+                        frag.label or f"line {frag.line}",
+                        frag.line,
+                        frag.latex.strip(),
+                        "",
+                        r,
+                        UNSUPPORTED,
+                        f"relation `{r}` is not checked",
+                        kind=UNSUPPORTED,
+                    )
+                )
                 return
             rels.append(rel)
         continuous = _mentions_continuous(nodes, self.definitions)
-        uses_differing = any(
-            functional_key(sub) in self.differs for n in nodes for sub in n.walk()
-        )
+        uses_differing = any(functional_key(sub) in self.differs for n in nodes for sub in n.walk())
         readings = [("standard", False)]
         if uses_differing:
             readings.append(("document", True))
@@ -413,32 +506,51 @@ class DocumentChecker:
             results[name] = self._decide_steps(ev, rels, item, domain, simplex)  # type: ignore[arg-type]
         std = evaluated["standard"]
         if isinstance(std, SemanticError):
-            for _, _, frag in item.steps[:1]:
-                pass
             frag = item.steps[0][2]
-            self.result.steps.append(StepReport(
-                frag.label or f"line {frag.line}", item.first_fragment.line, item.first_fragment.latex.strip(),
-                to_latex(item.first), "", UNSUPPORTED, str(std), kind=UNSUPPORTED))
+            self.result.steps.append(
+                StepReport(
+                    frag.label or f"line {frag.line}",
+                    item.first_fragment.line,
+                    item.first_fragment.latex.strip(),
+                    to_latex(item.first),
+                    "",
+                    UNSUPPORTED,
+                    str(std),
+                    kind=UNSUPPORTED,
+                )
+            )
             return
         for k, rep in enumerate(results["standard"]):
-            if "document" in results and results["document"]:
+            if results.get("document"):
                 alt = results["document"][k]
                 if alt.verdict != rep.verdict or alt.detail != rep.detail:
-                    rep.alternative = {"reading": "the document's own definitions: " + "; ".join(self.differs.values()),
-                                       "verdict": alt.verdict, "detail": alt.detail,
-                                       "counterexample": alt.counterexample}
+                    rep.alternative = {
+                        "reading": "the document's own definitions: " + "; ".join(self.differs.values()),
+                        "verdict": alt.verdict,
+                        "detail": alt.detail,
+                        "counterexample": alt.counterexample,
+                    }
             self.result.steps.append(rep)
 
-    def _decide_steps(self, exprs: list[sp.Expr], rels: list[str], item: _ChainItem,
-                      domain: Domain, simplex: tuple[sp.IndexedBase, ...]) -> list[StepReport]:
+    def _decide_steps(
+        self,
+        exprs: list[sp.Expr],
+        rels: list[str],
+        item: _ChainItem,
+        domain: Domain,
+        simplex: tuple[sp.IndexedBase, ...],
+    ) -> list[StepReport]:
         out = []
         nodes = [item.first] + [e for _, e, _ in item.steps]
         for k, rel in enumerate(rels):
             _, _, frag = item.steps[k]
             same = [j for j in range(len(rels)) if item.steps[j][2] is frag]
             last_in_fragment = k == same[-1]
-            label = frag.label if last_in_fragment and frag.label else (
-                f"{frag.label or 'line ' + str(frag.line)}·{same.index(k) + 1}")
+            label = (
+                frag.label
+                if last_in_fragment and frag.label
+                else (f"{frag.label or 'line ' + str(frag.line)}·{same.index(k) + 1}")
+            )
             just = self._justification(frag, frag.label)
             prev, cur = exprs[k], exprs[k + 1]
             d = Derivation(prev, domain=domain, title=self.path, time_limit=self.time_limit)
@@ -458,13 +570,28 @@ class DocumentChecker:
             except ValueError as exc:
                 verdict, detail, ce, err, tol = "error", f"{type(exc).__name__}: {exc}", None, None, None
             parsed = f"{to_latex(nodes[k])} {_REL_TEX[rel]} {to_latex(nodes[k + 1])}"
-            out.append(StepReport(label, frag.line, frag.latex.strip(), parsed, rel, verdict, detail,
-                                  time.perf_counter() - t0, just, ce, err, tol))
+            out.append(
+                StepReport(
+                    label,
+                    frag.line,
+                    frag.latex.strip(),
+                    parsed,
+                    rel,
+                    verdict,
+                    detail,
+                    time.perf_counter() - t0,
+                    just,
+                    ce,
+                    err,
+                    tol,
+                )
+            )
         return out
 
 
-def check_text(text: str, path: str = "<text>", *, time_limit: float = DEFAULT_TIME_LIMIT,
-               points: int = 24) -> DocumentResult:
+def check_text(
+    text: str, path: str = "<text>", *, time_limit: float = DEFAULT_TIME_LIMIT, points: int = 24
+) -> DocumentResult:
     """Check every derivation in a Markdown/LaTeX ``text``; one :class:`DocumentResult`."""
     return DocumentChecker(text, path, time_limit=time_limit, points=points).run()
 

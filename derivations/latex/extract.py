@@ -78,7 +78,7 @@ def _split_rows(body: str) -> list[tuple[str, int]]:
     rows = []
     start = 0
     for m in re.finditer(r"\\\\(\[[^\]]*\])?", body):
-        rows.append((body[start:m.start()], start))
+        rows.append((body[start : m.start()], start))
         start = m.end()
     rows.append((body[start:], start))
     return [(r, o) for r, o in rows if r.strip()]
@@ -90,12 +90,12 @@ def _label(latex: str) -> tuple[str, str | None]:
     m = _TAG.search(latex)
     if m:
         label = f"({m.group(1).strip()})"
-        latex = latex[:m.start()] + " " * (m.end() - m.start()) + latex[m.end():]
+        latex = latex[: m.start()] + " " * (m.end() - m.start()) + latex[m.end() :]
     else:
         m = _TRAILING.search(latex)
         if m:
             label = f"({m.group(1)})"
-            latex = latex[:m.start()] + " " * (m.end() - m.start()) + latex[m.end():]
+            latex = latex[: m.start()] + " " * (m.end() - m.start()) + latex[m.end() :]
     latex = _JUNK.sub(lambda x: " " * len(x.group(0)), latex)
     return latex, label
 
@@ -108,12 +108,14 @@ def extract(text: str) -> Extracted:
     prose_parts: list[str] = []
     last = 0
     for k, m in enumerate(_DISPLAY.finditer(text)):
-        before = text[last:m.start()]
+        before = text[last : m.start()]
         prose_parts.append(before)
         last = m.end()
         if m.group("dollar") is not None:
             body, boff = m.group("dollar"), m.start("dollar")
-            inner = re.search(r"\\begin\{(aligned|align\*?|gathered|split)\}(.+?)\\end\{\1\}", body, re.DOTALL)
+            inner = re.search(
+                r"\\begin\{(aligned|align\*?|gathered|split)\}(.+?)\\end\{\1\}", body, re.DOTALL
+            )
             is_align = inner is not None
             if inner:
                 body, boff = inner.group(2), boff + inner.start(2)
@@ -128,20 +130,23 @@ def extract(text: str) -> Extracted:
         rows = _split_rows(body) if is_align else [(body, 0)]
         for r, (row, roff) in enumerate(rows):
             latex, label = _label(row)
-            fragments.append(Fragment(latex, boff + roff, _line(text, boff + roff), label,
-                                      before if r == 0 else "", k, r))
+            fragments.append(
+                Fragment(latex, boff + roff, _line(text, boff + roff), label, before if r == 0 else "", k, r)
+            )
     prose_parts.append(text[last:])
     prose = "\n".join(prose_parts)
     inline: list[InlineMath] = []
     for p_start, part in _prose_spans(text):
         prev_end, prev_def = -1, False
         for m in _INLINE.finditer(part):
-            pre = part[max(0, m.start() - 30): m.start()]
-            between = part[prev_end: m.start()] if prev_end >= 0 else ""
+            pre = part[max(0, m.start() - 30) : m.start()]
+            between = part[prev_end : m.start()] if prev_end >= 0 else ""
             is_def = "=" in m.group("m") and (
-                bool(_INLINE_DEF_WORDS.search(pre)) or (prev_def and bool(_AND.match(between.rstrip("$")))))
-            inline.append(InlineMath(m.group("m"), p_start + m.start("m"), _line(text, p_start + m.start("m")),
-                                     is_def))
+                bool(_INLINE_DEF_WORDS.search(pre)) or (prev_def and bool(_AND.match(between.rstrip("$"))))
+            )
+            inline.append(
+                InlineMath(m.group("m"), p_start + m.start("m"), _line(text, p_start + m.start("m")), is_def)
+            )
             prev_end, prev_def = m.end(), is_def
     return Extracted(fragments, inline, prose)
 
@@ -150,7 +155,7 @@ def _prose_spans(text: str) -> list[tuple[int, str]]:
     spans = []
     last = 0
     for m in _DISPLAY.finditer(text):
-        spans.append((last, text[last:m.start()]))
+        spans.append((last, text[last : m.start()]))
         last = m.end()
     spans.append((last, text[last:]))
     return spans

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -27,7 +28,7 @@ class LatexParseError(ValueError):
     def __init__(self, message: str, latex: str, column: int) -> None:
         self.latex = latex
         self.column = column
-        near = latex[max(0, column - 25): column + 25].replace("\n", " ")
+        near = latex[max(0, column - 25) : column + 25].replace("\n", " ")
         super().__init__(f"{message} at column {column + 1} of `{latex.strip()}` (near `{near}`)")
         self.reason = message
 
@@ -38,12 +39,12 @@ class Node:
     nodes or strings (names, numbers, relations)."""
 
     kind: str
-    args: tuple[object, ...] = ()
+    args: tuple[Any, ...] = ()
 
     def children(self) -> list[Node]:
         return [a for a in self.args if isinstance(a, Node)]
 
-    def walk(self):  # type: ignore[no-untyped-def]
+    def walk(self):
         yield self
         for c in self.children():
             yield from c.walk()
@@ -122,96 +123,96 @@ def _name(tok: str) -> str:
     return re.sub(r"\s+", "", str(tok))
 
 
-class _ToAst(Transformer):  # type: ignore[type-arg]
-    def chain(self, items: list[object]) -> Chain:
+class _ToAst(Transformer):
+    def chain(self, items: list[Any]) -> Chain:
         first = items[0]
         rest = items[1:]
-        return Chain(first, tuple((str(rest[k]), rest[k + 1]) for k in range(0, len(rest), 2)))  # type: ignore[arg-type]
+        return Chain(first, tuple((str(rest[k]), rest[k + 1]) for k in range(0, len(rest), 2)))
 
-    def continuation(self, items: list[object]) -> Chain:
-        return Chain(None, tuple((str(items[k]), items[k + 1]) for k in range(0, len(items), 2)))  # type: ignore[arg-type]
+    def continuation(self, items: list[Any]) -> Chain:
+        return Chain(None, tuple((str(items[k]), items[k + 1]) for k in range(0, len(items), 2)))
 
-    def start(self, items: list[object]) -> object:
+    def start(self, items: list[Any]) -> object:
         return items[0]
 
-    def add(self, it: list[object]) -> Node:
+    def add(self, it: list[Any]) -> Node:
         return Node("add", (it[0], it[2]))
 
-    def sub(self, it: list[object]) -> Node:
+    def sub(self, it: list[Any]) -> Node:
         return Node("sub", (it[0], it[2]))
 
-    def mul(self, it: list[object]) -> Node:
+    def mul(self, it: list[Any]) -> Node:
         a, b = it[0], it[-1]
         return Node("mul", (a, b))
 
-    def div(self, it: list[object]) -> Node:
+    def div(self, it: list[Any]) -> Node:
         return Node("div", (it[0], it[1]))
 
-    def neg(self, it: list[object]) -> Node:
+    def neg(self, it: list[Any]) -> Node:
         return Node("neg", (it[1],))
 
-    def pos(self, it: list[object]) -> object:
+    def pos(self, it: list[Any]) -> object:
         return it[1]
 
-    def log(self, it: list[object]) -> Node:
+    def log(self, it: list[Any]) -> Node:
         return Node("log", (it[1],))
 
-    def exp(self, it: list[object]) -> Node:
+    def exp(self, it: list[Any]) -> Node:
         return Node("exp", (it[-1],))
 
-    def pow(self, it: list[object]) -> Node:
+    def pow(self, it: list[Any]) -> Node:
         return Node("pow", (it[0], it[1]))
 
-    def sup(self, it: list[object]) -> Node:
+    def sup(self, it: list[Any]) -> Node:
         x = it[0]
         if isinstance(x, Token):
             if x.type == "DIGIT":
                 return Node("number", (str(x),))
             return Node("name", (_name(x),))
-        return x  # type: ignore[return-value]
+        return x
 
-    def number(self, it: list[Token]) -> Node:
+    def number(self, it: list[Any]) -> Node:
         return Node("number", (str(it[0]),))
 
-    def name(self, it: list[Token]) -> Node:
+    def name(self, it: list[Any]) -> Node:
         return Node("name", (_name(it[0]),))
 
-    def name_arg(self, it: list[Token]) -> str:
+    def name_arg(self, it: list[Any]) -> str:
         return _name(it[0])
 
-    def call(self, it: list[object]) -> Node:
-        left, right = it[1]  # type: ignore[misc]
-        return Node("call", (_name(it[0]), Node("args", tuple(left)), Node("args", tuple(right))))  # type: ignore[arg-type]
+    def call(self, it: list[Any]) -> Node:
+        left, right = it[1]
+        return Node("call", (_name(it[0]), Node("args", tuple(left)), Node("args", tuple(right))))
 
-    def args(self, it: list[object]) -> tuple[list[Node], list[Node]]:
+    def args(self, it: list[Any]) -> tuple[list[Node], list[Node]]:
         left = it[0]
         right = it[2] if len(it) > 2 else []
-        return left, right  # type: ignore[return-value]
+        return left, right
 
-    def arglist(self, it: list[object]) -> list[Node]:
+    def arglist(self, it: list[Any]) -> list[Node]:
         return [x for x in it if isinstance(x, Node)]
 
-    def frac(self, it: list[object]) -> Node:
+    def frac(self, it: list[Any]) -> Node:
         return Node("div", (it[1], it[2]))
 
-    def sqrt(self, it: list[object]) -> Node:
+    def sqrt(self, it: list[Any]) -> Node:
         return Node("pow", (it[1], Node("div", (Node("number", ("1",)), Node("number", ("2",))))))
 
-    def root(self, it: list[object]) -> Node:
+    def root(self, it: list[Any]) -> Node:
         return Node("pow", (it[2], Node("div", (Node("number", ("1",)), it[1]))))
 
-    def sub_var(self, it: list[Token]) -> Node:
+    def sub_var(self, it: list[Any]) -> Node:
         return Node("binder", (_name(it[0]),))
 
-    def sub_range(self, it: list[object]) -> Node:
-        return Node("binder", (_name(it[0]), it[1]))  # type: ignore[arg-type]
+    def sub_range(self, it: list[Any]) -> Node:
+        return Node("binder", (_name(it[0]), it[1]))
 
-    def sum(self, it: list[object]) -> Node:
+    def sum(self, it: list[Any]) -> Node:
         binder = it[1]
         upper = it[2] if len(it) == 4 else None
         return Node("sum", (binder, upper, it[-1]))
 
-    def integral(self, it: list[object]) -> Node:
+    def integral(self, it: list[Any]) -> Node:
         rest = [x for x in it[1:]]
         diff = rest.pop() if isinstance(rest[-1], Token) and rest[-1].type == "DIFF" else None
         binder = rest[0] if isinstance(rest[0], Node) and rest[0].kind == "binder" else None
@@ -221,37 +222,37 @@ class _ToAst(Transformer):  # type: ignore[type-arg]
             raise LatexParseError("an integral needs its variable (\\int_z … or … dz)", "", 0)
         return Node("int", (binder, rest[-1]))
 
-    def nabla(self, it: list[object]) -> Node:
+    def nabla(self, it: list[Any]) -> Node:
         var = it[1] if len(it) == 3 else None
         return Node("nabla", (var, it[-1]))
 
-    def kl(self, it: list[object]) -> Node:
+    def kl(self, it: list[Any]) -> Node:
         dists = [x for x in it if isinstance(x, Node)]
         return Node("kl", tuple(dists))
 
-    def dist(self, it: list[object]) -> object:
+    def dist(self, it: list[Any]) -> object:
         return it[0]
 
-    def entropy(self, it: list[object]) -> Node:
+    def entropy(self, it: list[Any]) -> Node:
         return Node("entropy", (it[1],))
 
-    def elbo(self, it: list[object]) -> Node:
+    def elbo(self, it: list[Any]) -> Node:
         return Node("elbo", ())
 
-    def espec_sim(self, it: list[object]) -> Node:
-        return Node("espec", (_name(it[0]), it[2]))  # type: ignore[arg-type]
+    def espec_sim(self, it: list[Any]) -> Node:
+        return Node("espec", (_name(it[0]), it[2]))
 
-    def espec_dist(self, it: list[object]) -> Node:
+    def espec_dist(self, it: list[Any]) -> Node:
         return Node("espec", (None, it[0]))
 
-    def expect(self, it: list[object]) -> Node:
+    def expect(self, it: list[Any]) -> Node:
         spec = it[1]
         if isinstance(spec, Token):  # E_q[...]
             spec = Node("espec", (None, Node("name", (_name(spec),))))
         return Node("expect", (spec, it[2]))
 
-    def normal(self, it: list[object]) -> Node:
-        left, right = it[1]  # type: ignore[misc]
+    def normal(self, it: list[Any]) -> Node:
+        left, right = it[1]
         return Node("normal", tuple(left) + tuple(right))
 
 
@@ -266,7 +267,7 @@ def _explain(latex: str, column: int) -> str:
             if cmd.startswith(key):
                 return f"unsupported notation `{cmd}`: {why} is not supported"
         return f"unsupported notation `{cmd}`"
-    ch = latex[column: column + 1]
+    ch = latex[column : column + 1]
     return f"unexpected `{ch}`" if ch else "unexpected end of the expression"
 
 
@@ -280,12 +281,14 @@ def parse_chain(latex: str) -> Chain:
     if not text.strip():
         raise LatexParseError("empty expression", latex, 0)
     for m in re.finditer(r"\^\s*(\\top|T(?![a-zA-Z])|\\intercal)", text):
-        raise LatexParseError("unsupported notation: transposes (vectors and matrices) are not supported",
-                              latex, m.start())
+        raise LatexParseError(
+            "unsupported notation: transposes (vectors and matrices) are not supported", latex, m.start()
+        )
     try:
         tree = _lark().parse(text)
     except UnexpectedCharacters as exc:
-        raise LatexParseError(_explain(text, exc.pos_in_stream), latex, exc.pos_in_stream) from None
+        pos = exc.pos_in_stream or 0
+        raise LatexParseError(_explain(text, pos), latex, pos) from None
     except UnexpectedToken as exc:
         col = exc.token.start_pos if exc.token.start_pos is not None else len(text)
         if exc.token.type == "$END":
@@ -294,15 +297,19 @@ def parse_chain(latex: str) -> Chain:
         if tok.startswith("\\"):
             msg = _explain(text, col)
         elif exc.token.type == "REL":
-            msg = (f"unexpected relation `{tok}` where an expression is expected (events such as "
-                   "p(y = 1|x) and relations inside arguments are not supported)")
+            msg = (
+                f"unexpected relation `{tok}` where an expression is expected (events such as "
+                "p(y = 1|x) and relations inside arguments are not supported)"
+            )
         else:
             msg = f"unexpected `{tok}`"
         raise LatexParseError(msg, latex, col) from None
     except UnexpectedEOF:
         raise LatexParseError("the expression ends too early", latex, len(text.rstrip())) from None
     except UnexpectedInput as exc:  # pragma: no cover - other lark input errors
-        raise LatexParseError(str(exc).splitlines()[0], latex, getattr(exc, "pos_in_stream", 0) or 0) from None
+        raise LatexParseError(
+            str(exc).splitlines()[0], latex, getattr(exc, "pos_in_stream", 0) or 0
+        ) from None
     try:
         result = _ToAst().transform(tree)
     except Exception as exc:  # lark wraps transformer errors in VisitError
@@ -355,20 +362,26 @@ def to_latex(node: Node | None) -> str:
         return f"-{atom(a[0])}" if isinstance(a[0], Node) and a[0].kind in ("add", "sub") else f"-{t(a[0])}"
     if k == "mul":
         left, right = a
-        ls = atom(left) if isinstance(left, Node) and left.kind in ("add", "sub", "neg", "log", "sum", "int") else t(left)
+        ls = (
+            atom(left)
+            if isinstance(left, Node) and left.kind in ("add", "sub", "neg", "log", "sum", "int")
+            else t(left)
+        )
         rs = atom(right) if isinstance(right, Node) and right.kind in ("add", "sub", "neg") else t(right)
         return f"{ls} \\cdot {rs}"
     if k == "div":
         return f"\\frac{{{t(a[0])}}}{{{t(a[1])}}}"
     if k == "pow":
-        return f"{{{atom(a[0]) if isinstance(a[0], Node) and a[0].kind not in ('name', 'number', 'call') else t(a[0])}}}^{{{t(a[1])}}}"
+        simple = isinstance(a[0], Node) and a[0].kind in ("name", "number", "call")
+        base = t(a[0]) if simple else atom(a[0])
+        return f"{{{base}}}^{{{t(a[1])}}}"
     if k == "log":
         return f"\\log\\left({t(a[0])}\\right)"
     if k == "exp":
         return f"\\exp\\left({t(a[0])}\\right)"
     if k == "call":
-        left = ", ".join(t(x) for x in a[1].args)  # type: ignore[union-attr]
-        right = ", ".join(t(x) for x in a[2].args)  # type: ignore[union-attr]
+        left = ", ".join(t(x) for x in a[1].args)
+        right = ", ".join(t(x) for x in a[2].args)
         return f"{a[0]}({left}{' | ' + right if right else ''})"
     if k in ("sum", "int"):
         binder = a[0]

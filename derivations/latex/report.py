@@ -45,9 +45,15 @@ class StepReport:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "label": self.label, "line": self.line, "kind": self.kind, "latex": self.latex,
-            "parsed": self.parsed, "relation": self.relation, "verdict": self.verdict,
-            "detail": self.detail, "seconds": round(self.seconds, 4),
+            "label": self.label,
+            "line": self.line,
+            "kind": self.kind,
+            "latex": self.latex,
+            "parsed": self.parsed,
+            "relation": self.relation,
+            "verdict": self.verdict,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 4),
             "justification": self.justification,
         }
         for key in ("counterexample", "error", "tolerance", "alternative"):
@@ -97,18 +103,25 @@ class DocumentResult:
     def to_json(self) -> dict[str, Any]:
         fail = self.first_failure
         return {
-            "path": self.path, "ok": self.ok, "seconds": round(self.seconds, 3),
-            "counts": self.counts(), "notes": self.notes,
-            "first_failure": None if fail is None else {"label": fail.label, "line": fail.line,
-                                                        "verdict": fail.verdict},
+            "path": self.path,
+            "ok": self.ok,
+            "seconds": round(self.seconds, 3),
+            "counts": self.counts(),
+            "notes": self.notes,
+            "first_failure": None
+            if fail is None
+            else {"label": fail.label, "line": fail.line, "verdict": fail.verdict},
             "steps": [s.to_json() for s in self.steps],
         }
 
     def summary(self) -> str:
         fail = self.first_failure
         counts = ", ".join(f"{v}: {n}" for v, n in sorted(self.counts().items()))
-        head = (f"first failing step {fail.label} (line {fail.line}, {fail.verdict})" if fail
-                else "no failing step")
+        head = (
+            f"first failing step {fail.label} (line {fail.line}, {fail.verdict})"
+            if fail
+            else "no failing step"
+        )
         return f"{self.path}: {head} [{counts}] {self.seconds:.1f} s"
 
 
@@ -117,14 +130,19 @@ def _esc(s: str) -> str:
 
 
 def to_markdown(results: list[DocumentResult], seconds: float) -> str:
-    lines = ["# LaTeX derivation check", "",
-             f"{len(results)} documents, {sum(r.ok for r in results)} without a failing step; "
-             f"{seconds:.1f} s in all.", "",
-             "Verdicts: **proved** = exact symbolic identity or verified certificate; **numerically "
-             "consistent** = agreement at random admissible points (stated error and tolerance); "
-             "**undecided** = time bound hit; **refuted** = counterexample; **parse error** / "
-             "**unsupported** = the notation named is not read; **definition** = stated by the "
-             "document (compared with the standard definition); **statement, not a chain**.", ""]
+    lines = [
+        "# LaTeX derivation check",
+        "",
+        f"{len(results)} documents, {sum(r.ok for r in results)} without a failing step; "
+        f"{seconds:.1f} s in all.",
+        "",
+        "Verdicts: **proved** = exact symbolic identity or verified certificate; **numerically "
+        "consistent** = agreement at random admissible points (stated error and tolerance); "
+        "**undecided** = time bound hit; **refuted** = counterexample; **parse error** / "
+        "**unsupported** = the notation named is not read; **definition** = stated by the "
+        "document (compared with the standard definition); **statement, not a chain**.",
+        "",
+    ]
     for r in results:
         lines += [f"## {r.path}", "", r.summary(), ""]
         for note in r.notes:
@@ -136,20 +154,24 @@ def to_markdown(results: list[DocumentResult], seconds: float) -> str:
                 detail += f" — under the document's definitions: {s.alternative.get('verdict')}"
             if s.counterexample:
                 detail += f" — counterexample: {json.dumps(s.counterexample, ensure_ascii=False)}"
-            lines.append(f"| {s.label} | {s.line} | {s.verdict} | `{_esc(s.parsed)[:300]}` | "
-                         f"{_esc(detail)[:600]} | {s.seconds:.2f} |")
+            lines.append(
+                f"| {s.label} | {s.line} | {s.verdict} | `{_esc(s.parsed)[:300]}` | "
+                f"{_esc(detail)[:600]} | {s.seconds:.2f} |"
+            )
         lines.append("")
     return "\n".join(lines) + "\n"
 
 
 def to_junit(results: list[DocumentResult], seconds: float) -> str:
-    suite = ET.Element("testsuite", name="latex-check",
-                       tests=str(sum(len(r.steps) for r in results)), time=f"{seconds:.3f}")
+    suite = ET.Element(
+        "testsuite", name="latex-check", tests=str(sum(len(r.steps) for r in results)), time=f"{seconds:.3f}"
+    )
     failures = 0
     for r in results:
         for s in r.steps:
-            case = ET.SubElement(suite, "testcase", classname=r.path, name=f"{s.label} line {s.line}",
-                                 time=f"{s.seconds:.3f}")
+            case = ET.SubElement(
+                suite, "testcase", classname=r.path, name=f"{s.label} line {s.line}", time=f"{s.seconds:.3f}"
+            )
             if s.verdict in FAILING:
                 failures += 1
                 ET.SubElement(case, "failure", message=s.verdict).text = s.detail
@@ -173,12 +195,24 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_reports(results: list[DocumentResult], seconds: float, *, json_path: Path | None = None,
-                  markdown_path: Path | None = None, junit_path: Path | None = None) -> None:
+def write_reports(
+    results: list[DocumentResult],
+    seconds: float,
+    *,
+    json_path: Path | None = None,
+    markdown_path: Path | None = None,
+    junit_path: Path | None = None,
+) -> None:
     if json_path:
-        write_atomic(json_path, json.dumps({"seconds": round(seconds, 3),
-                                            "documents": [r.to_json() for r in results]},
-                                           indent=2, ensure_ascii=False, allow_nan=False))
+        write_atomic(
+            json_path,
+            json.dumps(
+                {"seconds": round(seconds, 3), "documents": [r.to_json() for r in results]},
+                indent=2,
+                ensure_ascii=False,
+                allow_nan=False,
+            ),
+        )
     if markdown_path:
         write_atomic(markdown_path, to_markdown(results, seconds))
     if junit_path:

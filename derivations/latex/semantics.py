@@ -92,14 +92,16 @@ def base_of(name: str) -> str:
     """The name without its subscript and superscript: ``p_\\theta`` → ``p``."""
     n = canonical(name)
     n = re.sub(r"\^\{\([^{}()]*\)\}$", "", n)
-    m = re.match(r"(\\(hat|tilde|bar)\{[^{}]*\}|\\(hat|tilde|bar)\\?[a-zA-Z]+|\\[a-zA-Z]+(\{[A-Z]\})?|[a-zA-Z])", n)
+    m = re.match(
+        r"(\\(hat|tilde|bar)\{[^{}]*\}|\\(hat|tilde|bar)\\?[a-zA-Z]+|\\[a-zA-Z]+(\{[A-Z]\})?|[a-zA-Z])", n
+    )
     return m.group(0) if m else n
 
 
 def subscript_of(name: str) -> str | None:
     n = canonical(name)
     b = base_of(n)
-    rest = n[len(b):]
+    rest = n[len(b) :]
     if rest.startswith("_"):
         sub = rest[1:]
         sub = re.sub(r"\^\{\([^{}()]*\)\}$", "", sub)
@@ -138,8 +140,13 @@ class Env:
 class Semantics:
     """Evaluate parsed LaTeX (:class:`Node`) to SymPy under the discrete (or Gaussian) reading."""
 
-    def __init__(self, definitions: dict[str, Definition] | None = None, *,
-                 use_document: bool = True, continuous: bool = False) -> None:
+    def __init__(
+        self,
+        definitions: dict[str, Definition] | None = None,
+        *,
+        use_document: bool = True,
+        continuous: bool = False,
+    ) -> None:
         self.definitions = dict(definitions or {})
         self.use_document = use_document
         self.continuous = continuous
@@ -171,32 +178,34 @@ class Semantics:
     def evaluate(self, node: Node, env: Env | None = None) -> sp.Expr:
         return self._ev(node, env or Env())
 
-    def _ev(self, n: Node, env: Env) -> sp.Expr:  # noqa: C901 - one case per construct
+    def _ev(self, n: Node, env: Env) -> sp.Expr:
         k = n.kind
         a = n.args
         if k == "number":
             return sp.Rational(str(a[0]))
         if k == "add":
-            return self._ev(a[0], env) + self._ev(a[1], env)  # type: ignore[arg-type]
+            return self._ev(a[0], env) + self._ev(a[1], env)
         if k == "sub":
-            return self._ev(a[0], env) - self._ev(a[1], env)  # type: ignore[arg-type]
+            return self._ev(a[0], env) - self._ev(a[1], env)
         if k == "neg":
-            return -self._ev(a[0], env)  # type: ignore[arg-type]
+            return -self._ev(a[0], env)
         if k == "mul":
-            return self._ev(a[0], env) * self._ev(a[1], env)  # type: ignore[arg-type]
+            return self._ev(a[0], env) * self._ev(a[1], env)
         if k == "div":
-            return self._ev(a[0], env) / self._ev(a[1], env)  # type: ignore[arg-type]
+            return self._ev(a[0], env) / self._ev(a[1], env)
         if k == "pow":
             base, expo = a[0], a[1]
             if isinstance(base, Node) and base.kind == "call" and self._call_is_product(base):
                 # E_d(x − y)^2: the constant times the power of the group
-                left = base.args[1].args  # type: ignore[union-attr]
-                return self._ev(Node("name", (base.args[0],)), env) * self._ev(left[0], env) ** self._ev(expo, env)  # type: ignore[arg-type]
-            return self._ev(base, env) ** self._ev(expo, env)  # type: ignore[arg-type]
+                left = base.args[1].args
+                return self._ev(Node("name", (base.args[0],)), env) * self._ev(left[0], env) ** self._ev(
+                    expo, env
+                )
+            return self._ev(base, env) ** self._ev(expo, env)
         if k == "log":
-            return sp.log(self._ev(a[0], env))  # type: ignore[arg-type]
+            return sp.log(self._ev(a[0], env))
         if k == "exp":
-            return sp.exp(self._ev(a[0], env))  # type: ignore[arg-type]
+            return sp.exp(self._ev(a[0], env))
         if k == "name":
             return self._name(str(a[0]), env)
         if k == "call":
@@ -213,13 +222,17 @@ class Semantics:
             return self._elbo(n, env)
         if k == "normal":
             if len(a) != 3:
-                raise SemanticError("\\mathcal{N}(μ, σ²) without a variable is a distribution, "
-                                    "not a value; write \\mathcal{N}(z; μ, σ²)")
-            z, m, v = (self._ev(x, env) for x in a)  # type: ignore[arg-type]
+                raise SemanticError(
+                    "\\mathcal{N}(μ, σ²) without a variable is a distribution, "
+                    "not a value; write \\mathcal{N}(z; μ, σ²)"
+                )
+            z, m, v = (self._ev(x, env) for x in a)
             return normal_density(z, m, v)
         if k == "nabla":
-            raise SemanticError("\\nabla: gradients are not checked by this front end (the "
-                                "variable of differentiation and the parameterisation of q are not stated)")
+            raise SemanticError(
+                "\\nabla: gradients are not checked by this front end (the "
+                "variable of differentiation and the parameterisation of q are not stated)"
+            )
         raise SemanticError(f"construct `{k}` has no meaning here")
 
     # ------------------------------------------------------------------ names and calls
@@ -254,38 +267,42 @@ class Semantics:
         if fam in ("p", "q"):
             return False
         d = self.definitions.get(name)
-        right = n.args[2].args  # type: ignore[union-attr]
-        left = n.args[1].args  # type: ignore[union-attr]
-        constant = (d is not None and not d.params) or (d is None and name.startswith("\\")
-                                                         and name not in (r"\mathcal{L}",))
+        right = n.args[2].args
+        left = n.args[1].args
+        constant = (d is not None and not d.params) or (
+            d is None and name.startswith("\\") and name not in (r"\mathcal{L}",)
+        )
         return constant and not right and len(left) == 1
 
     def _call(self, n: Node, env: Env) -> sp.Expr:
         name = canonical(str(n.args[0]))
-        left = list(n.args[1].args)  # type: ignore[union-attr]
-        right = list(n.args[2].args)  # type: ignore[union-attr]
+        left = list(n.args[1].args)
+        right = list(n.args[2].args)
         fam = base_of(name)
         if fam in ("p", "q"):
             if env.real:
                 return self._continuous_density(fam, left[0] if left else None, env)
-            return self._density(fam, left, right, env)  # type: ignore[arg-type]
+            return self._density(fam, left, right, env)
         d = self.definitions.get(name)
         if d is not None and d.params:
             if right or len(left) != len(d.params):
                 raise SemanticError(f"`{name}` is defined with {len(d.params)} argument(s)")
-            return self._instantiate(d, left, env)  # type: ignore[arg-type]
+            return self._instantiate(d, left, env)
         if self._call_is_product(n):
-            return self._ev(Node("name", (name,)), env) * self._ev(left[0], env)  # type: ignore[arg-type]
-        raise SemanticError(f"unknown function `{n.args[0]}`: only the densities p and q, "
-                            "KL, H, ELBO, \\mathcal{N} and functions defined in the document are known")
+            return self._ev(Node("name", (name,)), env) * self._ev(left[0], env)
+        raise SemanticError(
+            f"unknown function `{n.args[0]}`: only the densities p and q, "
+            "KL, H, ELBO, \\mathcal{N} and functions defined in the document are known"
+        )
 
     def _instantiate(self, d: Definition, actual: list[Node], env: Env) -> sp.Expr:
         mapping: dict[str, Node] = {}
         for p, a in zip(d.params, actual, strict=True):
             if p.kind != "name":
                 if p != a:
-                    raise SemanticError(f"cannot instantiate the document's definition of "
-                                        f"`{d.key}` at a different argument")
+                    raise SemanticError(
+                        f"cannot instantiate the document's definition of `{d.key}` at a different argument"
+                    )
                 continue
             mapping[canonical(str(p.args[0]))] = a
         return self._ev(_substitute(d.rhs, mapping), env)
@@ -301,18 +318,23 @@ class Semantics:
             return "O", None
         if c not in self._free_states:
             self._free_states[c] = len(self._free_states) + 1
-            self.notes.add(f"the free latent variable {c} is read as one fixed state (state "
-                           f"{self._free_states[c]}; the states are exchangeable)")
+            self.notes.add(
+                f"the free latent variable {c} is read as one fixed state (state "
+                f"{self._free_states[c]}; the states are exchangeable)"
+            )
         return "L", sp.Integer(self._free_states[c])
 
     def _default_latent(self, env: Env) -> sp.Expr:
         if not env.latent:
-            raise SemanticError("a bare density (p or q without arguments) needs an enclosing "
-                                "sum, integral or expectation over the latent variable")
+            raise SemanticError(
+                "a bare density (p or q without arguments) needs an enclosing "
+                "sum, integral or expectation over the latent variable"
+            )
         return list(env.latent.values())[-1]
 
-    def _density(self, fam: str, left: list[Node], right: list[Node], env: Env,
-                 bare: bool = False) -> sp.Expr:
+    def _density(
+        self, fam: str, left: list[Node], right: list[Node], env: Env, bare: bool = False
+    ) -> sp.Expr:
         if bare:
             i = self._default_latent(env)
             return self.q[i] if fam == "q" else self.pi[i]
@@ -335,7 +357,8 @@ class Semantics:
         if roles not in table:
             raise SemanticError(
                 "p(…) with these arguments is not a density of the model p(z) p(x|z) "
-                "(supported: p(z), p(x), p(x|z), p(z|x), p(x,z))")
+                "(supported: p(z), p(x), p(x|z), p(z|x), p(x,z))"
+            )
         return table[roles]()
 
     # ------------------------------------------------------------------ continuous densities
@@ -346,8 +369,10 @@ class Semantics:
     def _continuous_density(self, fam: str, arg: Node | None, env: Env) -> sp.Expr:
         d = self.definitions.get(f"density:{fam}")
         if d is None:
-            raise SemanticError(f"the density {fam} has no explicit formula in the document, so it "
-                                "cannot be integrated over a continuous variable")
+            raise SemanticError(
+                f"the density {fam} has no explicit formula in the document, so it "
+                "cannot be integrated over a continuous variable"
+            )
         value = self._ev(arg, env) if arg is not None else list(env.real.values())[-1]
         var = sp.Symbol(canonical(d.variable or "z"), real=True)
         return self._ev(d.rhs, env.bind_real(d.variable or "z", var)).xreplace({var: value})
@@ -364,11 +389,18 @@ class Semantics:
         a2, a1, a0 = (poly.coeff_monomial(var**2), poly.coeff_monomial(var), poly.coeff_monomial(1))
         var_ = sp.simplify(-1 / (2 * a2))
         mean = sp.simplify(a1 * var_)
-        norm = sp.simplify(sp.expand_log(a0 + sp.log(2 * sp.pi * var_) / 2 + mean**2 / (2 * var_), force=True))
+        norm = sp.simplify(
+            sp.expand_log(a0 + sp.log(2 * sp.pi * var_) / 2 + mean**2 / (2 * var_), force=True)
+        )
         if norm != 0:
-            raise SemanticError(f"{sp.sstr(density)} does not integrate to 1 over the reals "
-                                f"(log-normaliser off by {sp.sstr(norm)})")
-        if not (var_.is_positive or var_.xreplace({s: sp.Symbol(s.name, positive=True) for s in var_.free_symbols}).is_positive):
+            raise SemanticError(
+                f"{sp.sstr(density)} does not integrate to 1 over the reals "
+                f"(log-normaliser off by {sp.sstr(norm)})"
+            )
+        if not (
+            var_.is_positive
+            or var_.xreplace({s: sp.Symbol(s.name, positive=True) for s in var_.free_symbols}).is_positive
+        ):
             raise SemanticError(f"the variance {sp.sstr(var_)} is not known to be positive")
         return Gaussian(mean, var_)
 
@@ -379,8 +411,9 @@ class Semantics:
         try:
             return expect_polynomial(body, {z: (g.mean, g.var)})
         except sp.PolynomialError:
-            raise SemanticError("an expectation under a Gaussian is computed exactly only for "
-                                "polynomials in the variable") from None
+            raise SemanticError(
+                "an expectation under a Gaussian is computed exactly only for polynomials in the variable"
+            ) from None
 
     # ------------------------------------------------------------------ binders
     def _sum(self, n: Node, env: Env) -> sp.Expr:
@@ -391,8 +424,8 @@ class Semantics:
             if n.kind != "sum" or n.args[1] is None:
                 raise SemanticError("a ranged sum needs its upper limit (\\sum_{d=1}^{D})")
             d = sp.Symbol(canonical(var), integer=True)
-            lo = self._ev(binder.args[1], env)  # type: ignore[arg-type]
-            hi = self._ev(n.args[1], env)  # type: ignore[arg-type]
+            lo = self._ev(binder.args[1], env)
+            hi = self._ev(n.args[1], env)
             return sp.Sum(self._ev(body, env.bind_range(var, d)), (d, lo, hi))
         if n.kind == "sum" and n.args[1] is not None:
             raise SemanticError("\\sum_z^{…}: an upper limit needs a range (\\sum_{d=1}^{D})")
@@ -416,15 +449,16 @@ class Semantics:
                 return expect_polynomial(sp.expand(sp.expand_log(ratio, force=True)), {z: (g.mean, g.var)})
             except (SemanticError, sp.PolynomialError):
                 continue
-        raise SemanticError("this integral over a continuous variable is not a Gaussian "
-                            "expectation of a polynomial")
+        raise SemanticError(
+            "this integral over a continuous variable is not a Gaussian expectation of a polynomial"
+        )
 
     def _dist(self, node: Node, env: Env) -> tuple[str, object]:
         """A distribution argument (of E, KL, H): ('discrete', i ↦ value) or ('gauss', Gaussian)."""
         if node.kind == "normal":
             if len(node.args) != 2:
                 raise SemanticError("a distribution \\mathcal{N}(μ, σ²) takes the mean and the variance")
-            m, v = (self._ev(x, env) for x in node.args)  # type: ignore[arg-type]
+            m, v = (self._ev(x, env) for x in node.args)
             return "gauss", Gaussian(m, v)
         if node.kind == "name" and base_of(str(node.args[0])) in ("p", "q"):
             fam = base_of(str(node.args[0]))
@@ -433,7 +467,7 @@ class Semantics:
             return "discrete", (lambda i, fam=fam: self.q[i] if fam == "q" else self.pi[i])
         if node.kind == "call" and base_of(str(node.args[0])) in ("p", "q"):
             fam = base_of(str(node.args[0]))
-            left = node.args[1].args  # type: ignore[union-attr]
+            left = node.args[1].args
             if not left or not isinstance(left[0], Node) or left[0].kind != "name":
                 raise SemanticError("a distribution must be written p(z), q(z|x), p(z|x), …")
             var = str(left[0].args[0])
@@ -443,8 +477,10 @@ class Semantics:
                 # p(x) as a distribution over x (generic, e.g. CPSC 440 KL(p || q) with E_{x∼p})
                 return "discrete", (lambda i, fam=fam: self.q[i] if fam == "q" else self.pi[i])
             return "discrete", (lambda i, node=node, var=var: self._ev(node, env.bind_latent(var, i)))
-        raise SemanticError(f"`{to_latex(node)}` is not a distribution this front end reads (p, q, "
-                            "p(z), q(z|x), \\mathcal{N}(μ, σ²)); mixtures are not supported")
+        raise SemanticError(
+            f"`{to_latex(node)}` is not a distribution this front end reads (p, q, "
+            "p(z), q(z|x), \\mathcal{N}(μ, σ²)); mixtures are not supported"
+        )
 
     def _gauss_from_def(self, fam: str, env: Env) -> Gaussian:
         z = sp.Symbol("zeta", real=True)
@@ -458,8 +494,8 @@ class Semantics:
         assert isinstance(dist_node, Node)
         if var_name is None:
             if dist_node.kind == "call":
-                first = dist_node.args[1].args[0]  # type: ignore[union-attr]
-                var_name = str(first.args[0])  # type: ignore[union-attr]
+                first = dist_node.args[1].args[0]
+                var_name = str(first.args[0])
             else:
                 var_name = "z"
         kind, d = self._dist(dist_node, env)

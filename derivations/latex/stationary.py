@@ -1,7 +1,8 @@
 """A Lagrangian and its stated stationary point (CS 446 HW8 / ECE 544 PS5 1(e); issue 14).
 
 The document states a Lagrangian, e.g.
-``\\sum_z q(z|x)\\log p_\\theta(x|z) - \\sum_z q(z|x)\\log\\frac{q(z|x)}{p(z)} + \\lambda(\\sum_z q(z|x) - 1)``,
+``\\sum_z q(z|x)\\log p_\\theta(x|z) - \\sum_z q(z|x)\\log\\frac{q(z|x)}{p(z)}
++ \\lambda(\\sum_z q(z|x) - 1)``,
 and then a point ``q(z|x) = …``. With the discrete reading (q = (q_1, …, q_K)) the point is
 checked as the solution key claims it:
 
@@ -37,7 +38,7 @@ def _gradient(L: sp.Expr, q: sp.IndexedBase, s: sp.Expr) -> sp.Expr:
         raise SemanticError("the Lagrangian uses q outside a sum over the latent variable")
     out = sp.Integer(0)
     for S, dS in dummies.items():
-        (i, lo, hi) = S.limits[0]
+        i = S.limits[0][0]
         body = S.function
         others = [a for a in body.atoms(sp.Indexed) if a.base == q and a.indices != (i,)]
         if others or any(t.has(q) for t in body.atoms(sp.Sum)):
@@ -46,20 +47,24 @@ def _gradient(L: sp.Expr, q: sp.IndexedBase, s: sp.Expr) -> sp.Expr:
     return out
 
 
-def check_stationary_point(lagrangian: Node, point: Chain, *, definitions: dict[str, Definition],
-                           time_limit: float, points: int = 24) -> StepReport:
+def check_stationary_point(
+    lagrangian: Node, point: Chain, *, definitions: dict[str, Definition], time_limit: float, points: int = 24
+) -> StepReport:
     """Decide that ``point`` (``q(z|x) = …``) is a stationary point of ``lagrangian`` under the
     constraint Σ_z q(z|x) = 1, with the multiplier eliminated. See the module docstring."""
     t0 = time.perf_counter()
-    parsed = f"{to_latex(lagrangian)} ;\\; stationary at {to_latex(point.first)} = {to_latex(point.steps[0][1])}"
+    parsed = (
+        f"{to_latex(lagrangian)} ;\\; stationary at {to_latex(point.first)} = {to_latex(point.steps[0][1])}"
+    )
     rep = StepReport("", 0, "", parsed, "stationary", UNSUPPORTED, "", kind="stationary")
-    defs = {k: v for k, v in definitions.items()
-            if k not in ("KL", "H", "ELBO") and not k.startswith("density:")}
+    defs = {
+        k: v for k, v in definitions.items() if k not in ("KL", "H", "ELBO") and not k.startswith("density:")
+    }
     sem = Semantics(defs, use_document=False)
     try:
         assert point.first is not None
-        var_node = point.first.args[1].args[0]  # type: ignore[union-attr]
-        var = str(var_node.args[0])  # type: ignore[union-attr]
+        var_node = point.first.args[1].args[0]
+        var = str(var_node.args[0])
         L = sem.evaluate(lagrangian)
         lam = sp.Symbol(canonical(r"\lambda"), real=True)
         if not L.has(lam):
@@ -69,8 +74,9 @@ def check_stationary_point(lagrangian: Node, point: Chain, *, definitions: dict[
             return sem.evaluate(point.steps[0][1], Env().bind_latent(var, idx))
 
         def at_point(e: sp.Expr) -> sp.Expr:
-            return e.replace(lambda a: isinstance(a, sp.Indexed) and a.base == sem.q,
-                             lambda a: qstar(a.indices[0]))
+            return e.replace(
+                lambda a: isinstance(a, sp.Indexed) and a.base == sem.q, lambda a: qstar(a.indices[0])
+            )
 
         g1 = at_point(_gradient(L, sem.q, sp.Integer(1)))
         g2 = at_point(_gradient(L, sem.q, sp.Integer(2)))
@@ -89,15 +95,20 @@ def check_stationary_point(lagrangian: Node, point: Chain, *, definitions: dict[
     verdicts = [stat.verdict, cons.verdict]
     if Verdict.REFUTED in verdicts:
         bad = stat if stat.verdict is Verdict.REFUTED else cons
-        which = ("not stationary: with λ eliminated from ∂L/∂q(1) = 0, ∂L/∂q(2) ≠ 0"
-                 if bad is stat else "the stated point violates the constraint Σ_z q(z|x) = 1")
+        which = (
+            "not stationary: with λ eliminated from ∂L/∂q(1) = 0, ∂L/∂q(2) ≠ 0"
+            if bad is stat
+            else "the stated point violates the constraint Σ_z q(z|x) = 1"
+        )
         rep.verdict, rep.detail, rep.counterexample = "refuted", f"{which}; {bad.detail}", bad.counterexample
     else:
         order = [Verdict.UNDECIDED, Verdict.NUMERIC, Verdict.PROVED]
         worst = min(verdicts, key=order.index)
         rep.verdict = worst.value
-        rep.detail = (f"∂L/∂q(z) = 0 for every state z with the multiplier eliminated, λ = "
-                      f"{sp.sstr(lam_star)} ({stat.verdict.value}); Σ_z q*(z) = 1 ({cons.verdict.value})")
+        rep.detail = (
+            f"∂L/∂q(z) = 0 for every state z with the multiplier eliminated, λ = "
+            f"{sp.sstr(lam_star)} ({stat.verdict.value}); Σ_z q*(z) = 1 ({cons.verdict.value})"
+        )
         if worst is Verdict.NUMERIC:
             rep.error = max(stat.error or 0.0, cons.error or 0.0)
             rep.tolerance = max(stat.tolerance or 0.0, cons.tolerance or 0.0)

@@ -15,8 +15,9 @@ from derivations.latex.cli import check_file, main
 from derivations.latex.semantics import SemanticError, Semantics
 
 CORPUS = Path(__file__).with_name("latex_corpus")
-MANIFEST = {k: v for k, v in json.loads((CORPUS / "manifest.json").read_text()).items()
-            if not k.startswith("_")}
+MANIFEST = {
+    k: v for k, v in json.loads((CORPUS / "manifest.json").read_text()).items() if not k.startswith("_")
+}
 FAST = {"time_limit": 2.0, "points": 12}
 
 
@@ -51,13 +52,16 @@ def test_greek_coefficient_before_parentheses_is_a_product():
     assert _value(r"\lambda \left( a - 1 \right)") == lam * (a - 1)
 
 
-@pytest.mark.parametrize("latex, notation", [
-    (r"\hat{\theta} = \arg\max_\theta \log p_\theta(x)", r"\arg"),
-    (r"\log \prod_{d=1}^D p(x_d)", r"\prod"),
-    (r"\text{tr}(\Sigma) = 1", r"\text{tr}"),
-    (r"w^\top x = 1", "transposes"),
-    (r"\log p(x) = \foo", r"\foo"),
-])
+@pytest.mark.parametrize(
+    "latex, notation",
+    [
+        (r"\hat{\theta} = \arg\max_\theta \log p_\theta(x)", r"\arg"),
+        (r"\log \prod_{d=1}^D p(x_d)", r"\prod"),
+        (r"\text{tr}(\Sigma) = 1", r"\text{tr}"),
+        (r"w^\top x = 1", "transposes"),
+        (r"\log p(x) = \foo", r"\foo"),
+    ],
+)
 def test_unknown_notation_is_an_error_that_quotes_it_and_its_column(latex, notation):
     with pytest.raises(LatexParseError) as info:
         parse_chain(latex)
@@ -85,16 +89,20 @@ def test_density_table_and_bayes():
 
 
 def test_gaussian_normalisation_is_checked_not_assumed():
-    doc = ("Let\n\n$$q(z) = \\exp\\left(-\\frac{(z - m)^2}{2 s^2}\\right)$$\n\n"
-           "$$\\mathbb{E}_{z \\sim q}[z] = m$$\n")
+    doc = (
+        "Let\n\n$$q(z) = \\exp\\left(-\\frac{(z - m)^2}{2 s^2}\\right)$$\n\n"
+        "$$\\mathbb{E}_{z \\sim q}[z] = m$$\n"
+    )
     r = check_text(doc, **FAST)
     (step,) = [s for s in r.steps if s.kind != "definition"]
     assert step.verdict == "unsupported" and "does not integrate to 1" in step.detail
 
 
 def test_document_definition_differing_from_the_standard_is_checked_both_ways():
-    doc = ("Note that the entropy is given by\n\n$$H[q(z|x)] = \\sum_z q(z|x) \\log q(z|x)$$\n\n"
-           "Hence\n\n$$\\text{ELBO} = \\sum_z q(z|x) \\log p(x,z) - H[q(z|x)] \\tag{1}$$\n")
+    doc = (
+        "Note that the entropy is given by\n\n$$H[q(z|x)] = \\sum_z q(z|x) \\log q(z|x)$$\n\n"
+        "Hence\n\n$$\\text{ELBO} = \\sum_z q(z|x) \\log p(x,z) - H[q(z|x)] \\tag{1}$$\n"
+    )
     r = check_text(doc, **FAST)
     (h,) = [s for s in r.steps if s.kind == "definition"]
     assert "NEGATIVE" in h.detail
@@ -138,8 +146,15 @@ def test_corpus_is_large_enough_and_half_planted():
 
 
 # ---------------------------------------------------------------- CLI, reports, batch grading
-CHEAP = [CORPUS / n for n in ("07_bayes_rule.md", "08_bayes_rule_marginal.md",
-                             "15_gaussian_log_density.md", "16_gaussian_log_density_half.md")]
+CHEAP = [
+    CORPUS / n
+    for n in (
+        "07_bayes_rule.md",
+        "08_bayes_rule_marginal.md",
+        "15_gaussian_log_density.md",
+        "16_gaussian_log_density_half.md",
+    )
+]
 
 
 def _strip_times(doc: dict) -> dict:  # type: ignore[type-arg]
@@ -154,8 +169,23 @@ def _strip_times(doc: dict) -> dict:  # type: ignore[type-arg]
 
 def test_cli_writes_strict_json_markdown_junit_and_exit_codes(tmp_path, capsys):
     out = tmp_path / "r"
-    rc = main(["check", str(CHEAP[0]), str(CHEAP[1]), "--jobs", "1", "--time-limit", "2",
-               "--json", str(out / "r.json"), "--markdown", str(out / "r.md"), "--junit", str(out / "r.xml")])
+    rc = main(
+        [
+            "check",
+            str(CHEAP[0]),
+            str(CHEAP[1]),
+            "--jobs",
+            "1",
+            "--time-limit",
+            "2",
+            "--json",
+            str(out / "r.json"),
+            "--markdown",
+            str(out / "r.md"),
+            "--junit",
+            str(out / "r.xml"),
+        ]
+    )
     assert rc == 1  # 08 has a refuted step
     doc = json.loads((out / "r.json").read_text(encoding="utf-8"), parse_constant=lambda c: 1 / 0)
     assert [d["ok"] for d in doc["documents"]] == [True, False]
@@ -182,10 +212,21 @@ def test_dask_scheduler_gives_the_same_results_as_serial(tmp_path):
     files = [str(p) for p in CHEAP[:2]]
     serial, remote = tmp_path / "s.json", tmp_path / "d.json"
     assert main([*files, "--jobs", "1", "--time-limit", "2", "--json", str(serial), "--quiet"]) == 1
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
-        rc = main([*files, "--scheduler", cluster.scheduler_address, "--time-limit", "2",
-                   "--json", str(remote), "--quiet"])
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        rc = main(
+            [
+                *files,
+                "--scheduler",
+                cluster.scheduler_address,
+                "--time-limit",
+                "2",
+                "--json",
+                str(remote),
+                "--quiet",
+            ]
+        )
     assert rc == 1
     assert _strip_times(json.loads(serial.read_text())) == _strip_times(json.loads(remote.read_text()))
 

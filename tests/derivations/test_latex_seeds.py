@@ -18,7 +18,8 @@ if os.environ.get("SEEDS_DIR"):
 SEEDS = next((p for p in CANDIDATES if p.is_dir()), None)
 
 pytestmark = pytest.mark.skipif(
-    SEEDS is None, reason="seed files not found beside the clone (../shared/seeds); set SEEDS_DIR")
+    SEEDS is None, reason="seed files not found beside the clone (../shared/seeds); set SEEDS_DIR"
+)
 
 CHECKED = ("proved", "numerically consistent")
 
@@ -94,8 +95,13 @@ def test_seeds_002_003_every_display_is_accounted_for(results):
     for key in ("002", "003"):
         r = results[key]
         for s in r.steps:
-            assert s.verdict in ("proved", "definition", "statement, not a chain", "parse error",
-                                 "unsupported"), (key, s.label, s.verdict, s.detail)
+            assert s.verdict in (
+                "proved",
+                "definition",
+                "statement, not a chain",
+                "parse error",
+                "unsupported",
+            ), (key, s.label, s.verdict, s.detail)
             if s.verdict == "parse error":
                 assert "unsupported notation" in s.detail or "unexpected" in s.detail, s.detail
                 assert "column" in s.detail
@@ -109,8 +115,10 @@ def test_every_display_of_the_seeds_is_reported(results):
 
     for key, r in results.items():
         text = _seed(key).read_text(encoding="utf-8")
-        display_lines = {text.count("\n", 0, m.start(1)) + 1
-                         for m in re.finditer(r"\$\$(.+?)\$\$", text, re.DOTALL)}
+        display_lines = {
+            text.count("\n", 0, m.start(1)) + 1 for m in re.finditer(r"\$\$(.+?)\$\$", text, re.DOTALL)
+        }
         reported = {s.line for s in r.steps} | {
-            int(n) for s in r.steps if s.kind == "stationary" for n in re.findall(r"line (\d+)", s.detail)}
+            int(n) for s in r.steps if s.kind == "stationary" for n in re.findall(r"line (\d+)", s.detail)
+        }
         assert display_lines <= reported, (key, sorted(display_lines - reported))
