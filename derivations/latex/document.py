@@ -283,6 +283,7 @@ class DocumentChecker:
         items = self._classify(parsed, def_flags)
         for item in items:
             item()
+        self.result.steps.sort(key=lambda st: st.line)  # document order (stable within a display)
         self.result.seconds = time.perf_counter() - t_start
         self.result.notes = sorted(self._notes)
         return self.result
