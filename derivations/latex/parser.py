@@ -61,7 +61,7 @@ class Chain:
 # Blanked in place (replaced by spaces of the same length).
 _BLANK = re.compile(
     r"\\left(?![a-zA-Z])\.?|\\right(?![a-zA-Z])\.?|\\[bB]igg?[lr]?(?![a-zA-Z])|\\displaystyle|"
-    r"\\[,;:!](?![a-zA-Z])|\\q?quad(?![a-zA-Z])|~|\\mathop|\\limits|\\nolimits|&"
+    r"\\[,;:! ]|\\q?quad(?![a-zA-Z])|~|\\mathop|\\limits|\\nolimits|&"
 )
 _SAME_LEN = [
     (re.compile(r"\\mid\s*\\mid"), "||"),
@@ -120,7 +120,13 @@ def _lark() -> Lark:
 
 
 def _name(tok: str) -> str:
-    return re.sub(r"\s+", "", str(tok))
+    """Canonical spelling of a name token: ``\\hat x`` → ``\\hat{x}``, ``\\mathcal L`` → ``\\mathcal{L}``."""
+    s = re.sub(
+        r"\\(hat|tilde|bar|mathbf|boldsymbol|vec|bm|mathcal|mathbb|mathrm)\s*([a-zA-Z]|\\[a-zA-Z]+)(?![a-zA-Z])",
+        r"\\\1{\2}",
+        str(tok),
+    )
+    return re.sub(r"\s+", "", s)
 
 
 class _ToAst(Transformer):
