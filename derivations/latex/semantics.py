@@ -76,6 +76,25 @@ class Gaussian:
 
 Dist = Callable[[sp.Expr], sp.Expr]
 
+#: Greek letters read as coefficients before parentheses (λ(Σ q − 1)); σ, φ, ψ are not in the
+#: list: σ(a) is often the logistic function, and an unknown function is an error, not a guess.
+_COEFFICIENTS = {
+    r"\lambda",
+    r"\alpha",
+    r"\beta",
+    r"\gamma",
+    r"\eta",
+    r"\mu",
+    r"\rho",
+    r"\tau",
+    r"\kappa",
+    r"\nu",
+    r"\epsilon",
+    r"\varepsilon",
+    r"\delta",
+    r"\pi",
+}
+
 _POSITIVE_NAMES = {r"\sigma", r"\tau", "s", "v", r"\sigma_q", r"\sigma_p", "C"}
 
 
@@ -156,6 +175,7 @@ class Semantics:
         self.ell = sp.IndexedBase("ell", positive=True)
         self._counter = 0
         self._free_states: dict[str, int] = {}
+        self._params: dict[str, set[str]] = {}
         self.notes: set[str] = set()
 
     # ------------------------------------------------------------------ model pieces
@@ -269,9 +289,7 @@ class Semantics:
         d = self.definitions.get(name)
         right = n.args[2].args
         left = n.args[1].args
-        constant = (d is not None and not d.params) or (
-            d is None and name.startswith("\\") and name not in (r"\mathcal{L}",)
-        )
+        constant = (d is not None and not d.params) or (d is None and name in _COEFFICIENTS)
         return constant and not right and len(left) == 1
 
     def _call(self, n: Node, env: Env) -> sp.Expr:
@@ -280,6 +298,7 @@ class Semantics:
         right = list(n.args[2].args)
         fam = base_of(name)
         if fam in ("p", "q"):
+            self._note_parameter(fam, name)
             if env.real:
                 return self._continuous_density(fam, left[0] if left else None, env)
             return self._density(fam, left, right, env)
@@ -294,6 +313,20 @@ class Semantics:
             f"unknown function `{n.args[0]}`: only the densities p and q, "
             "KL, H, ELBO, \\mathcal{N} and functions defined in the document are known"
         )
+
+    def _note_parameter(self, fam: str, name: str) -> None:
+        """p and p_\\theta are the same model; p_{\\theta^{(t)}} and p_{\\theta^{(t+1)}} in one
+        statement are two parameter values, which this front end does not represent."""
+        sub = subscript_of(name)
+        if not sub:
+            return
+        seen = self._params.setdefault(fam, set())
+        seen.add(canonical(sub))
+        if len(seen) > 1:
+            raise SemanticError(
+                f"{fam} appears with different parameters ({', '.join(sorted(seen))}) in one statement; "
+                "only one parameter value per density is represented"
+            )
 
     def _instantiate(self, d: Definition, actual: list[Node], env: Env) -> sp.Expr:
         mapping: dict[str, Node] = {}

@@ -78,6 +78,13 @@ def test_parse_chain_rejects_a_non_string():
 def test_unknown_function_is_not_guessed():
     with pytest.raises(SemanticError, match="unknown function"):
         _value(r"f(z, x)")
+    with pytest.raises(SemanticError, match="unknown function"):
+        _value(r"\sigma(a)")  # often the logistic function: never read as σ·a
+
+
+def test_two_parameter_values_of_one_density_are_refused():
+    with pytest.raises(SemanticError, match="different parameters"):
+        Semantics().evaluate(parse_chain(r"\log p_{\theta^{(t+1)}}(x) - \log p_{\theta^{(t)}}(x)").first)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- semantics
