@@ -19,6 +19,7 @@ stated stationary point) → :class:`~derivations.latex.semantics.Semantics` →
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -281,8 +282,22 @@ class DocumentChecker:
                 d = _definition_from(chain.first, chain.steps[0][1], frag.latex)
                 self.definitions.setdefault(d.key, d)
         items = self._classify(parsed, def_flags)
-        for item in items:
-            item()
+        for item, line in items:
+            try:
+                item()
+            except Exception as exc:  # one item's failure is reported; the others still run
+                self.result.steps.append(
+                    StepReport(
+                        f"line {line}",
+                        line,
+                        "",
+                        "",
+                        "",
+                        "error",
+                        f"{type(exc).__name__}: {exc}",
+                        kind="error",
+                    )
+                )
         self.result.steps.sort(key=lambda st: st.line)  # document order (stable within a display)
         self.result.seconds = time.perf_counter() - t_start
         self.result.notes = sorted(self._notes)
@@ -292,9 +307,9 @@ class DocumentChecker:
 
     def _classify(
         self, parsed: list[tuple[Fragment, Chain | LatexParseError]], def_flags: dict[int, bool]
-    ) -> list:
+    ) -> list[tuple[Callable[[], None], int]]:
         self._notes = set()
-        actions = []
+        actions: list[tuple[Callable[[], None], int]] = []
         current: _ChainItem | None = None
         broken = False  # the chain being continued could not be parsed
         k = 0
@@ -302,10 +317,10 @@ class DocumentChecker:
             frag, chain = parsed[k]
             if isinstance(chain, LatexParseError):
                 if current is not None:
-                    actions.append(self._chain_action(current))
+                    actions.append((self._chain_action(current), current.first_fragment.line))
                 current = None
                 broken = True
-                actions.append(self._error_action(frag, PARSE_ERROR, chain.args[0]))
+                actions.append((self._error_action(frag, PARSE_ERROR, chain.args[0]), frag.line))
                 k += 1
                 continue
             if chain.first is None:  # a continuation
@@ -315,13 +330,15 @@ class DocumentChecker:
                         if broken
                         else "a display starting with a relation, but there is no chain before it"
                     )
-                    actions.append(self._error_action(frag, UNSUPPORTED if broken else PARSE_ERROR, why))
+                    actions.append(
+                        (self._error_action(frag, UNSUPPORTED if broken else PARSE_ERROR, why), frag.line)
+                    )
                 else:
                     current.steps.extend((r, e, frag) for r, e in chain.steps)
                 k += 1
                 continue
             if current is not None:
-                actions.append(self._chain_action(current))
+                actions.append((self._chain_action(current), current.first_fragment.line))
                 current = None
             broken = False
             first = chain.first
@@ -346,16 +363,16 @@ class DocumentChecker:
                     and nchain.first.kind == "call"
                     and base_of(str(nchain.first.args[0])) == "q"
                 ):
-                    actions.append(self._stationary_action(frag, lagr, nfrag, nchain))
+                    actions.append((self._stationary_action(frag, lagr, nfrag, nchain), frag.line))
                     k += 2
                     continue
             if not chain.steps:
-                actions.append(self._statement_action(frag, first))
+                actions.append((self._statement_action(frag, first), frag.line))
                 k += 1
                 continue
             if def_flags.get(k) and chain.steps[0][0] == "=" and _lhs_is_definable(first):
                 d = _definition_from(first, chain.steps[0][1], frag.latex)
-                actions.append(self._definition_action(frag, d))
+                actions.append((self._definition_action(frag, d), frag.line))
                 if len(chain.steps) > 1:
                     current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
@@ -363,7 +380,7 @@ class DocumentChecker:
             current = _ChainItem(first, frag, [(r, e, frag) for r, e in chain.steps])
             k += 1
         if current is not None:
-            actions.append(self._chain_action(current))
+            actions.append((self._chain_action(current), current.first_fragment.line))
         return actions
 
     # -------------------------------------------------------------- actions

@@ -244,3 +244,15 @@ def test_check_file_worker_is_picklable_and_matches_check_text():
     r = check_file((str(CHEAP[1]), 2.0, 12))
     assert pickle.loads(pickle.dumps(r)).to_json() == r.to_json()
     assert r.first_failure is not None and r.first_failure.label == "(2)"
+
+
+def test_an_internal_failure_is_an_error_item_and_the_other_items_still_run(monkeypatch):
+    import derivations.latex.document as document
+
+    def boom(self, node, env=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(document.Semantics, "evaluate", boom)
+    r = check_text("$$a = a$$\n\n$$b$$\n", **FAST)
+    assert [s.verdict for s in r.steps] == ["error", "statement, not a chain"]
+    assert "RuntimeError: boom" in r.steps[0].detail and not r.ok
