@@ -176,6 +176,7 @@ class Semantics:
         self._counter = 0
         self._free_states: dict[str, int] = {}
         self._params: dict[str, set[str]] = {}
+        self._observed: set[str] = set()
         self.notes: set[str] = set()
 
     # ------------------------------------------------------------------ model pieces
@@ -348,6 +349,12 @@ class Semantics:
         if c in env.latent:
             return "L", env.latent[c]
         if is_observed_name(c):
+            self._observed.add(c)
+            if len(self._observed) > 1:
+                raise SemanticError(
+                    f"two observations ({', '.join(sorted(self._observed))}) in one statement; "
+                    "one observed x per statement is represented"
+                )
             return "O", None
         if c not in self._free_states:
             self._free_states[c] = len(self._free_states) + 1

@@ -82,6 +82,11 @@ def test_unknown_function_is_not_guessed():
         _value(r"\sigma(a)")  # often the logistic function: never read as σ·a
 
 
+def test_two_observations_in_one_statement_are_refused():
+    with pytest.raises(SemanticError, match="two observations"):
+        Semantics().evaluate(parse_chain(r"p(x_1|z) - p(x_2|z)").first)  # type: ignore[arg-type]
+
+
 def test_two_parameter_values_of_one_density_are_refused():
     with pytest.raises(SemanticError, match="different parameters"):
         Semantics().evaluate(parse_chain(r"\log p_{\theta^{(t+1)}}(x) - \log p_{\theta^{(t)}}(x)").first)  # type: ignore[arg-type]
@@ -220,8 +225,9 @@ def test_dask_scheduler_gives_the_same_results_as_serial(tmp_path):
     serial, remote = tmp_path / "s.json", tmp_path / "d.json"
     assert main([*files, "--jobs", "1", "--time-limit", "2", "--json", str(serial), "--quiet"]) == 1
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
     ) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
         rc = main(
             [
                 *files,
