@@ -62,7 +62,7 @@ class Extracted:
         """The sentence of the document that starts with ``label``, e.g. "(14) is Bayes theorem"."""
         if not label:
             return None
-        pat = re.compile(r"(?:^|\n)\s*" + re.escape(label) + r"\s+([^\n]*?)(?:(?<=[a-z)\]])\.\s|\n|$)")
+        pat = re.compile(r"(?:^|\n)\s*" + re.escape(label) + r"\s+([^\n]*?)(?:\.(?=\s)|\n|$)")
         m = pat.search(self.prose)
         if m:
             return f"{label} {m.group(1).strip()}"

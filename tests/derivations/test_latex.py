@@ -262,3 +262,45 @@ def test_an_internal_failure_is_an_error_item_and_the_other_items_still_run(monk
     r = check_text("$$a = a$$\n\n$$b$$\n", **FAST)
     assert [s.verdict for s in r.steps] == ["error", "statement, not a chain"]
     assert "RuntimeError: boom" in r.steps[0].detail and not r.ok
+
+
+# ---------------------------------------------------------------- extraction
+def test_extraction_of_displays_labels_rows_inline_definitions_and_justifications():
+    from derivations.latex.extract import extract
+
+    doc = (
+        "Let $a = 1$ and $b = 2$, with $c$ free; by setting $d = 3$ nothing is defined.\n"
+        "\\begin{align*}\nA &= B \\tag{1} \\\\\n &= C \\tag{2}\n\\end{align*}\n"
+        "\\[ D = E \\quad (3) \\]\n"
+        "\\begin{equation}\\label{eq:x} F = G \\end{equation}\n"
+        "(2) follows from the definition of C. More prose.\n"
+    )
+    ex = extract(doc)
+    assert [f.label for f in ex.fragments] == ["(1)", "(2)", "(3)", None]
+    assert [" ".join(f.latex.replace("&", " ").split()) for f in ex.fragments] == [
+        "A = B",
+        "= C",
+        "D = E",
+        "F = G",
+    ]
+    assert ex.fragments[1].row == 1 and ex.fragments[0].display == ex.fragments[1].display
+    assert [(m.latex, m.definition) for m in ex.inline] == [
+        ("a = 1", True),
+        ("b = 2", True),
+        ("c", False),
+        ("d = 3", False),
+    ]
+    assert ex.justification("(2)") == "(2) follows from the definition of C"
+    assert ex.justification("(9)") is None
+    with pytest.raises(ValueError, match="text"):
+        extract(b"bytes")  # type: ignore[arg-type]
+
+
+def test_a_chain_continues_across_displays_and_columns_point_into_the_display():
+    doc = (
+        "$$\\log p(x|z) p(z) = \\log p(x|z) + \\log p(z) \\tag{1}$$\n\n$$= \\log p(x, z) + \\foo \\tag{2}$$\n"
+    )
+    r = check_text(doc, **FAST)
+    assert r.step("(1)").verdict == "proved"
+    (err,) = [s for s in r.steps if s.verdict == "parse error"]
+    assert err.label == "(2)" and r"\foo" in err.detail and "column 18" in err.detail
