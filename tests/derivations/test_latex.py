@@ -304,3 +304,32 @@ def test_a_chain_continues_across_displays_and_columns_point_into_the_display():
     assert r.step("(1)").verdict == "proved"
     (err,) = [s for s in r.steps if s.verdict == "parse error"]
     assert err.label == "(2)" and r"\foo" in err.detail and "column 18" in err.detail
+
+
+_KL_NN = r"\mathrm{KL}(\mathcal{N}(\mu_1, \sigma^2) \| \mathcal{N}(\mu_2, \sigma^2)) = "
+
+
+@pytest.mark.parametrize(
+    "right, wrong",
+    [
+        (
+            _KL_NN + r"\frac{(\mu_1-\mu_2)^2}{2\sigma^2}",
+            _KL_NN + r"\frac{(\mu_1-\mu_2)^2}{\sigma^2}",
+        ),
+        (
+            r"H(\mathcal{N}(\mu, \sigma^2)) = \frac{1}{2}\ln(2\pi e \sigma^2)",
+            r"H(\mathcal{N}(\mu, \sigma^2)) = \frac{1}{2}\ln(2\pi \sigma^2)",
+        ),
+        (
+            r"D_{KL}(q\|p) = E_{z \sim q}[\ln q(z) - \ln p(z)]",
+            r"D_{KL}(q\|p) = E_{z \sim p}[\ln p(z) - \ln q(z)]",
+        ),
+        (
+            r"\mathcal{KL}(q \mid\mid p) \cdot 2 = \text{KL}(q, p) + \mathrm{KL}[q\|p]",
+            r"\mathcal{KL}(q \mid\mid p) \cdot 2 = \text{KL}(q, p) + \mathrm{KL}[p\|q]",
+        ),
+    ],
+)
+def test_issue_notation_is_read_and_a_wrong_variant_is_refuted(right, wrong):
+    assert [s.verdict for s in check_text(f"$${right}$$", **FAST).steps] == ["proved"]
+    assert [s.verdict for s in check_text(f"$${wrong}$$", **FAST).steps] == ["refuted"]
