@@ -224,7 +224,10 @@ def audit_elbo_loss(
         w, b = float(fit.coef[0]), float(fit.coef[1])
         a_vals.append(2 * model.sigma2 * w if model.gaussian_fixed and model.sigma2 else w)
         b_vals.append(b)
-        c_vals.append(fit.intercept)
+        # the fixed-σ² Gaussian fit is on ‖x − x̂‖²: move its constant B·(D/2)·log(2πσ²) into c
+        gauss_const = (cfg.batch * cfg.data_dim / 2 * math.log(2 * math.pi * model.sigma2)
+                       if model.gaussian_fixed and model.sigma2 else 0.0)
+        c_vals.append(fit.intercept - a_vals[-1] * gauss_const)
     audit.worst_residual = worst
     variables = [c.variables() for c in configs]
     extra = {"log(2πσ²)": math.log(2 * math.pi * model.sigma2)} if model.gaussian_fixed and model.sigma2 else {}

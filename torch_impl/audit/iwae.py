@@ -139,6 +139,7 @@ def audit_iwae_loss(
     value_rows: list[tuple[np.ndarray, np.ndarray]] = []
     grad_res: list[float] = []
     grad_scale: list[float] = []
+    grad_scale_cfg: list[float] = []
     weights_v: list[np.ndarray] = []
     weights_lw: list[np.ndarray] = []
     projection_res = 0.0
@@ -211,6 +212,8 @@ def audit_iwae_loss(
                                      [float(w) for w in torch.softmax(lw.detach()[:, i], 0)[[best[i], worst[i]]]]}
                         break
         value_rows.append((np.array(vs), np.array(ys)))
+        if grad_scale:
+            grad_scale_cfg.append(grad_scale[-1])
     tol, reason = tolerance_for(dtype)
     grad_tol = 1e-8 if dtype == torch.float64 else 1e-3
     audit.tolerance = tol
@@ -261,11 +264,13 @@ def audit_iwae_loss(
         else:
             audit.verdict = IwaeVerdict.SURROGATE
             audit.diagnosis.append("the value is not −IWAE_K (do not report it as a bound); its gradient is "
-                                   f"a·∇(−IWAE_K) with a = {monomial(grad_scale[:1] * 1, variables[:1]).text} "
+                                   f"a·∇(−IWAE_K) with a = {monomial(grad_scale_cfg, variables).text} "
                                    f"to {audit.gradient_residual:.1e}")
         return audit
     if has_grad:
-        if probe is not None or audit.tempering is not None and audit.tempering != 1.0:
+        identified_wrong = audit.tempering is not None and not (
+            audit.weights is not None and audit.weights.startswith("softmax(log w)"))
+        if probe is not None or identified_wrong:
             audit.verdict = IwaeVerdict.WRONG_WEIGHTS
             audit.diagnosis.append(f"the gradient is not a·∇(−IWAE_K) (relative distance "
                                    f"{audit.gradient_residual:.2g}); implied weights: {audit.weights}")

@@ -205,7 +205,7 @@ class Normalisation:
                 "masses": {k: (v if math.isfinite(v) else str(v)) for k, v in self.masses}}
 
 
-def _mass(fn: Any, domain: str) -> float:
+def _mass(fn: Any, domain: str, centre: float = 0.0, width: float = 1.0) -> float:
     from scipy import integrate
 
     if domain == "binary":
@@ -213,7 +213,8 @@ def _mass(fn: Any, domain: str) -> float:
     if domain == "unit":
         return float(integrate.quad(fn, 0.0, 1.0, epsabs=1e-14, epsrel=1e-12, limit=200)[0])
     total = 0.0
-    for lo, hi in ((-math.inf, -1e3), (-1e3, 1e3), (1e3, math.inf)):
+    lo_c, hi_c = centre - 60 * width, centre + 60 * width
+    for lo, hi in ((-math.inf, lo_c), (lo_c, centre), (centre, hi_c), (hi_c, math.inf)):
         total += float(integrate.quad(fn, lo, hi, epsabs=1e-14, epsrel=1e-12, limit=200)[0])
     return total
 
@@ -245,7 +246,7 @@ def normalisation(likelihood: str, domain: str, sigma2: float | None = 1.0) -> N
 
         if domain in _CONTAINS[support]:
             # the domain lies in the support: the mass over the support must be 1
-            mass = _mass(density, support)
+            mass = _mass(density, support, theta, math.sqrt(sigma2 or 1.0))
         elif support == "binary" and domain == "real":
             mass = math.inf  # ∫_ℝ p^x (1 − p)^{1−x} dx diverges
         else:

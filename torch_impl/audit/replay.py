@@ -134,9 +134,16 @@ def call_loss(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tens
     rec: dict[str, list[torch.Tensor]] = {"enc": [], "z": [], "out": []}
     handles = []
     if spec.hooks is not None:
-        handles.append(spec.hooks.encoder.register_forward_hook(lambda m, i, o: rec["enc"].append(o)))
-        handles.append(spec.hooks.decoder.register_forward_hook(
-            lambda m, i, o: (rec["z"].append(i[0]), rec["out"].append(o))))
+
+        def on_encoder(module: Any, inputs: Any, output: torch.Tensor) -> None:
+            rec["enc"].append(output)
+
+        def on_decoder(module: Any, inputs: Any, output: torch.Tensor) -> None:
+            rec["z"].append(inputs[0])
+            rec["out"].append(output)
+
+        handles.append(spec.hooks.encoder.register_forward_hook(on_encoder))
+        handles.append(spec.hooks.decoder.register_forward_hook(on_decoder))
     value: torch.Tensor | None = None
     error = None
     try:
