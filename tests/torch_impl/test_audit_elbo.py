@@ -246,3 +246,22 @@ def test_noise_patch_is_undone_after_a_crash():
     audit(L.flat_784)
     assert (torch.randn, torch.randn_like) == before
     assert math.isfinite(float(torch.randn(1)))
+
+
+def test_nan_from_a_loss_is_a_counterexample_not_skipped():
+    def log_of_logits(recon, x, mu, logvar):  # treats logits as probabilities: log of negatives
+        return -(x * torch.log(recon) + (1 - x) * torch.log(1 - recon)).sum() + L.kl_logvar(mu, logvar)
+
+    spec = ModelSpec("bernoulli_logits", arguments=("recon", "x", "mu", "logvar"))
+    r = audit(log_of_logits, spec)
+    assert r.verdict is LossVerdict.NOT_AFFINE, r.to_text()
+    assert math.isnan(r.counterexample["loss"])
+    json.loads(r.to_json())
+
+
+def test_float32_loss_passes_with_the_float32_tolerance():
+    r = audit(L.batch_mean, dtype=torch.float32)
+    assert r.verdict is LossVerdict.EQUALS and r.tolerance == 1e-4, r.to_text()
+    assert r.a.text == "1/B"
+    r = audit(L.clipped, dtype=torch.float32)  # the clip still shows on float32 saturated inputs
+    assert r.verdict is LossVerdict.NOT_AFFINE and "16.1 nats" in r.diagnosis[0], r.to_text()

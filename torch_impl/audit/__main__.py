@@ -27,7 +27,8 @@ def load_function(target: str) -> Callable[..., Any]:
     try:
         obj: Any = importlib.import_module(module_name)
     except Exception as exc:
-        raise ValueError(f"target: cannot import module {module_name!r}: {type(exc).__name__}: {exc}") from None
+        raise ValueError(
+            f"target: cannot import module {module_name!r}: {type(exc).__name__}: {exc}") from None
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise ValueError(f"target: module {module_name!r} has no attribute {attr!r}")
@@ -55,11 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", help="MODULE:FUNCTION of the loss")
     p.add_argument("--likelihood", required=True, choices=LIKELIHOODS)
     p.add_argument("--param", default="logvar",
-                   help="encoder parameterisation as the sampler draws it: logvar, logstd, softplus, std, var, "
+                   help="encoder parameterisation as the sampler draws it: logvar, logstd, softplus, "
+                        "std, var, "
                         "optionally scaled, e.g. 0.01*logstd (default logvar)")
     p.add_argument("--data", choices=DOMAINS, help="data domain (default: the likelihood's own)")
     p.add_argument("--args", default="recon,x,mu,s",
-                   help="the loss's positional arguments, comma-separated roles or aliases (default recon,x,mu,s)")
+                   help="the loss's positional arguments, comma-separated roles or aliases "
+                        "(default recon,x,mu,s)")
     p.add_argument("--sigma2", default="1", help="Gaussian decoder variance, or 'free' (default 1)")
     p.add_argument("--beta", default="1", help="expected KL weight: a number or a hyper-parameter name")
     p.add_argument("--hyper", action="append", default=[], metavar="NAME=V1,V2",

@@ -39,7 +39,14 @@ from torch_impl.audit.search import reconstruction_column, search
 DEFAULT_BATCH_SIZES = (3, 10, 96)
 DEFAULT_DATA_SHAPES: tuple[tuple[int, ...], ...] = ((4,), (9,), (20,))
 DEFAULT_LATENT_DIMS = (2, 5)
-RATIO_REL = 1e-6  # β_eff, a, k compared across configurations / with the expected β
+#: fitted coefficients (a, β_eff, the noise scale k) are compared across configurations and with the
+#: expected β to max(1e-6, 10·tolerance): least-squares coefficients carry the rounding noise of the
+#: loss amplified by the conditioning of the draws (≤ 10 here for float32: measured worst 2e-6)
+RATIO_REL = 1e-6
+
+
+def coefficient_tolerance(tol: float) -> float:
+    return max(RATIO_REL, 10 * tol)
 
 
 def tolerance_for(dtype: torch.dtype) -> tuple[float, str]:
@@ -109,6 +116,16 @@ def _summary(r: Replay, spec: ModelSpec) -> str:
     return ", ".join(parts)
 
 
+def _rounded(tensors: dict[str, torch.Tensor], model: ModelSpec,
+             dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """The draw in ``dtype``; probabilities clamped to [tiny, 1 − 4ε] first (representable 1 − p)."""
+    out = dict(tensors)
+    if model.likelihood in ("bernoulli", "continuous_bernoulli"):
+        eps = torch.finfo(dtype).eps
+        out["recon"] = out["recon"].clamp(1e-30, 1 - 4 * eps)
+    return {k: v.to(dtype) for k, v in out.items()}
+
+
 def audit_elbo_loss(
     loss_fn: Callable[..., Any],
     model: ModelSpec,
@@ -120,14 +137,21 @@ def audit_elbo_loss(
     draws: int = 10,
     extreme_draws: int = 3,
     seed: int = 0,
+    dtype: torch.dtype = torch.float64,
 ) -> LossAudit:
     """Audit ``loss_fn`` against the negative ELBO of ``model`` (a :class:`ModelSpec`) with the
     expected KL weight ``beta`` (a number, or the name of a hyper-parameter that carries it).
 
     ``draws`` ordinary and ``extreme_draws`` saturated input sets per configuration, all seeded
     from ``seed``. Returns a :class:`LossAudit`; see the module docstring for the fit and the
-    tolerance. A loss that raises is a ``crash`` verdict, not an exception here."""
+    tolerance. A loss that raises is a ``crash`` verdict, not an exception here.
+
+    ``dtype`` (float64 or float32) is the dtype of the tensors given to the loss: inputs are drawn
+    in float64 and rounded to it (probabilities kept ≤ 1 − 4ε so that 1 − p stays representable);
+    the reference is computed from the rounded values the loss actually received."""
     _validate(loss_fn, model, beta, draws, extreme_draws)
+    if dtype not in (torch.float64, torch.float32):
+        raise ValueError(f"dtype: expected torch.float64 or torch.float32, got {dtype!r}")
     batch_sizes = _check_sizes("batch_sizes", batch_sizes)
     if model.hooks is not None:
         data_shapes, latent_dims = _hooks_sizes(model, data_shapes)
@@ -144,7 +168,7 @@ def audit_elbo_loss(
     audit.normalisation = normalisation(model.likelihood, model.data or "real", model.sigma2)
     replays: list[list[Replay]] = []
     values: list[np.ndarray] = []
-    dtype = torch.float64
+    out_dtype = torch.float64
     samplers: set[str] = set()
     for ci, cfg in enumerate(configs):
         rs: list[Replay] = []
@@ -155,6 +179,8 @@ def audit_elbo_loss(
             tensors = draw_tensors(model, Config(cfg.batch, cfg.shape, latent, cfg.hyper), extreme, g)
             if model.hooks is not None:
                 tensors["x"] = tensors["x"].to(model_dtype)
+            elif dtype != torch.float64:
+                tensors = _rounded(tensors, model, dtype)
             r = call_loss(loss_fn, model, cfg, tensors, g, extreme=extreme)
             if r.error is not None:
                 audit.verdict = LossVerdict.CRASH
@@ -167,15 +193,17 @@ def audit_elbo_loss(
                     n for n, v in (("the decoder output", r.recon), ("μ", r.mu), ("s", r.s)) if v is None)
                 return audit
             assert r.value is not None
-            dtype = r.value.dtype
+            out_dtype = r.value.dtype
             audit.notes += [n for n in r.notes if n not in audit.notes]
             if r.sampler is not None:
                 samplers.add(r.sampler.text())
             rs.append(r)
         replays.append(rs)
         values.append(np.array([float(r.value.detach()) for r in rs if r.value is not None]))
-    tol, reason = tolerance_for(dtype)
-    audit.tolerance, audit.tolerance_reason = tol, reason
+    tol, reason = tolerance_for(out_dtype)
+    coef_rel = coefficient_tolerance(tol)
+    audit.tolerance = tol
+    audit.tolerance_reason = reason + f"; coefficients compared to {coef_rel:g}"
     declared = model.param
     sampler = declared
     if len(samplers) == 1:
@@ -197,7 +225,22 @@ def audit_elbo_loss(
                        for r in rs if r.mu is not None and r.s is not None])
         cols = np.column_stack([rc, kc])
         finite = np.isfinite(y)
-        fit = affine_fit(cols[:draws][finite[:draws]], y[:draws][finite[:draws]])
+        if not finite.all():
+            j = int(np.argmin(finite))
+            worst = math.inf
+            if failure is None:
+                exp_beta = _expected_beta(beta, cfg)
+                failure = {"configuration": cfg.text(), "draw": j, "extreme": j >= draws,
+                           "inputs": _summary(rs[j], model), "loss": float(y[j]),
+                           "−ELBO (verified terms, before constants)": float(rc[j] + exp_beta * kc[j]),
+                           "problem": "the loss is not finite at finite inputs"}
+                audit.counterexample_inputs = {"x": rs[j].x, "recon": rs[j].recon, "mu": rs[j].mu,
+                                               "s": rs[j].s, "z": rs[j].z}
+            a_vals.append(math.nan)
+            b_vals.append(math.nan)
+            c_vals.append(math.nan)
+            continue
+        fit = affine_fit(cols[:draws], y[:draws])
         pred = fit.predict(cols)
         size = np.maximum(np.abs(y) + np.abs(cols * fit.coef).sum(axis=1) + abs(fit.intercept), fit.scale)
         rel = np.where(finite, np.abs(y - pred) / size, np.inf)
@@ -208,7 +251,8 @@ def audit_elbo_loss(
             a = 2 * model.sigma2 * w if model.gaussian_fixed and model.sigma2 else w
             exp_beta = _expected_beta(beta, cfg)
             sig2 = model.sigma2 or 1.0
-            const = (0.5 * math.log(2 * math.pi * sig2) * cfg.data_dim * cfg.batch) if model.gaussian_fixed else 0.0
+            const = (0.5 * math.log(2 * math.pi * sig2) * cfg.data_dim * cfg.batch
+                     if model.gaussian_fixed else 0.0)
             recon_term = rc[j] / (2 * sig2) + const if model.gaussian_fixed else rc[j]
             failure = {
                 "configuration": cfg.text(), "draw": j, "extreme": j >= draws,
@@ -230,36 +274,40 @@ def audit_elbo_loss(
         c_vals.append(fit.intercept - a_vals[-1] * gauss_const)
     audit.worst_residual = worst
     variables = [c.variables() for c in configs]
-    extra = {"log(2πσ²)": math.log(2 * math.pi * model.sigma2)} if model.gaussian_fixed and model.sigma2 else {}
+    extra = ({"log(2πσ²)": math.log(2 * math.pi * model.sigma2)}
+             if model.gaussian_fixed and model.sigma2 else {})
     if failure is not None:
         audit.verdict = LossVerdict.NOT_AFFINE
         audit.counterexample = failure
-        _diagnose(audit, model, replays, values, tol, sampler, variables)
+        _diagnose(audit, model, replays, values, tol, sampler, variables, coef_rel)
         return audit
     audit.kl_convention = sampler.text()  # the fit with the sampler's KL is exact
-    a_f = monomial(a_vals, variables)
+    a_f = monomial(a_vals, variables, rel=coef_rel)
     beta_vals = [b / a for a, b in zip(a_vals, b_vals, strict=True)]
     if model.gaussian_fixed and model.sigma2 is None:
         # free σ²: β is the expected one; σ² = a/(2w) with a = b/β
         exp = [_expected_beta(beta, c) for c in configs]
         w_vals = a_vals
         a_vals = [b / e if e else math.nan for b, e in zip(b_vals, exp, strict=True)]
-        a_f = monomial(a_vals, variables)
+        a_f = monomial(a_vals, variables, rel=coef_rel)
         beta_vals = exp
-        audit.implied_sigma2 = monomial([a / (2 * w) for a, w in zip(a_vals, w_vals, strict=True)], variables)
+        audit.implied_sigma2 = monomial([a / (2 * w) for a, w in zip(a_vals, w_vals, strict=True)], variables,
+                                        rel=coef_rel)
     elif model.gaussian_fixed:
         w_vals = [a / (2 * (model.sigma2 or 1.0)) for a in a_vals]
-        audit.implied_sigma2 = monomial([b / (2 * w) for b, w in zip(b_vals, w_vals, strict=True)], variables)
+        audit.implied_sigma2 = monomial([b / (2 * w) for b, w in zip(b_vals, w_vals, strict=True)], variables,
+                                        rel=coef_rel)
     audit.a = a_f
-    audit.beta_eff = monomial(beta_vals, variables)
+    audit.beta_eff = monomial(beta_vals, variables, rel=coef_rel)
     c_over_a = [c / a for c, a in zip(c_vals, a_vals, strict=True)]
     c_abs = max(tol * max(1.0, max(abs(v) for v in values[i])) / abs(a_vals[i]) for i in range(len(values)))
     c_add = additive(c_over_a, variables, abs_tol=c_abs, extra_constants=extra)
     if c_add is not None and c_add.text == "0":
         audit.c = Formula("0", True, tuple(c_vals))
     else:
-        c_mono = monomial(c_vals, variables, extra_constants=extra)
-        audit.c = c_mono if c_mono.exact or c_add is None else Formula(f"a·({c_add.text})", True, tuple(c_vals))
+        c_mono = monomial(c_vals, variables, extra_constants=extra, rel=coef_rel)
+        audit.c = (c_mono if c_mono.exact or c_add is None
+                   else Formula(f"a·({c_add.text})", True, tuple(c_vals)))
     if any(a <= 0 for a in a_vals):
         audit.verdict = LossVerdict.WRONG_SIGN
         audit.diagnosis.append(f"a = {a_f.text} ≤ 0: the loss is a negative multiple of −ELBO (a sign flip)")
@@ -269,13 +317,14 @@ def audit_elbo_loss(
         assert audit.implied_sigma2 is not None
         if "B" in audit.implied_sigma2.text or not audit.implied_sigma2.exact:
             audit.verdict = LossVerdict.BETA_MISMATCH
-            audit.diagnosis.append(f"the implied decoder variance σ² = {audit.implied_sigma2.text} changes with "
+            audit.diagnosis.append(f"the implied decoder variance σ² = {audit.implied_sigma2.text} changes "
+                                   "with "
                                    "the batch size: no fixed σ² makes this loss an ELBO")
             audit.counterexample = {"configurations": [c.text() for c in configs[:2]],
                                     "σ²": list(audit.implied_sigma2.values[:2])}
             return audit
     mismatch = [(c, bv, _expected_beta(beta, c)) for c, bv in zip(configs, beta_vals, strict=True)
-                if abs(bv - _expected_beta(beta, c)) > RATIO_REL * max(1.0, abs(_expected_beta(beta, c)))]
+                if abs(bv - _expected_beta(beta, c)) > coef_rel * max(1.0, abs(_expected_beta(beta, c)))]
     if mismatch:
         cfg, got, want = max(mismatch, key=lambda m: (m[0].batch, abs(m[1] - m[2])))
         audit.verdict = LossVerdict.BETA_MISMATCH
@@ -292,10 +341,10 @@ def audit_elbo_loss(
 
 
 def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray],
-              tol: float, sampler: Convention, variables: list[dict[str, float]]) -> None:
+              tol: float, sampler: Convention, variables: list[dict[str, float]], coef_rel: float) -> None:
     """Name the convention / likelihood deviation that makes the loss exact, if any."""
     sigma2 = (model.sigma2 or 1.0) if model.gaussian_fixed else None
-    found = search(model, replays, values, tol, sigma2)
+    found = search(model, replays, values, tol, sigma2, coef_rel)
     if not found:
         audit.diagnosis.append(
             "no standard KL convention (logvar, logstd, softplus, std, var, each with any noise scale) "
@@ -308,7 +357,7 @@ def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], v
         parts.append(f"the KL assumes {best.kl.text()}; the sampler uses {sampler.text()}")
     if best.variant.clip is not None or best.variant.drop_normaliser:
         parts.append(best.variant.describe())
-    beta_f = monomial(list(best.beta_eff), variables)
-    a_f = monomial(list(best.a), variables)
+    beta_f = monomial(list(best.beta_eff), variables, rel=coef_rel)
+    a_f = monomial(list(best.a), variables, rel=coef_rel)
     audit.diagnosis.append("; ".join(parts) + f" (with that reading the loss is exact: a = {a_f.text}, "
                            f"β_eff = {beta_f.text})")

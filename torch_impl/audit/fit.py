@@ -71,12 +71,15 @@ _NAMED = [("", 1.0), ("log(2π)", math.log(2 * math.pi)), ("log 2", math.log(2))
 
 
 def constant_text(k: float, extra: dict[str, float] | None = None, rel: float = 1e-7) -> str:
-    """κ as ``1/128``, ``−½``-style fractions ``-1/2``, ``3·log(2π)/2``, or a decimal."""
+    """κ as a fraction (``1/128``, ``-1/2``), a multiple of a named constant (``-log(2π)/2``,
+    ``-log K``), or a decimal. Small denominators (≤ 12) are accepted to ``rel``; larger ones
+    (≤ 1000) only to 1e-10, so that a decimal is never passed off as a fraction."""
     named = list(_NAMED) + list((extra or {}).items())
-    for name, val in named:
+    stages = [(name, val, 12, rel) for name, val in named] + [("", 1.0, 1000, min(rel, 1e-10))]
+    for name, val, max_den, r in stages:
         q = k / val
-        f = Fraction(q).limit_denominator(1000 if not name else 12)
-        if f != 0 and abs(float(f) - q) <= rel * abs(q) and abs(f.numerator) <= (10000 if not name else 24):
+        f = Fraction(q).limit_denominator(max_den)
+        if f != 0 and abs(float(f) - q) <= r * abs(q) and abs(f.numerator) <= (10000 if not name else 24):
             num, den = f.numerator, f.denominator
             if not name:
                 return f"{num}" if den == 1 else f"{num}/{den}"
@@ -93,7 +96,7 @@ def monomial(values: list[float], variables: list[dict[str, float]], *, rel: flo
     if not np.all(np.isfinite(vals)):
         return Formula("not finite", False, tup)
     if np.all(np.abs(vals - vals[0]) <= rel * max(abs(vals[0]), 1e-300)):
-        return Formula(constant_text(float(vals.mean()), extra_constants), True, tup)
+        return Formula(constant_text(float(vals.mean()), extra_constants, rel=max(rel, 1e-7)), True, tup)
     if np.any(vals == 0) or not (np.all(vals > 0) or np.all(vals < 0)):
         return Formula(_listing(vals, variables), False, tup)
     names = [n for n in variables[0] if len({round(v[n], 12) for v in variables}) > 1]
@@ -101,7 +104,7 @@ def monomial(values: list[float], variables: list[dict[str, float]], *, rel: flo
         return Formula(_listing(vals, variables), False, tup)
     logs = np.array([[math.log(v[n]) for n in names] + [1.0] for v in variables])
     sol, *_ = np.linalg.lstsq(logs, np.log(np.abs(vals)), rcond=None)
-    exps = [int(round(e)) for e in sol[:-1]]
+    exps = [round(float(e)) for e in sol[:-1]]
     if any(abs(e) > 2 for e in exps):
         return Formula(_listing(vals, variables), False, tup)
     mono = np.array([math.prod(v[n] ** e for n, e in zip(names, exps, strict=True)) for v in variables])
@@ -111,24 +114,27 @@ def monomial(values: list[float], variables: list[dict[str, float]], *, rel: flo
     k = float(kappa.mean())
     num = [(n, e) for n, e in zip(names, exps, strict=True) if e > 0]
     den = [(n, -e) for n, e in zip(names, exps, strict=True) if e < 0]
-    return Formula(monomial_text(k, num, den, extra_constants), True, tup)
+    return Formula(monomial_text(k, num, den, extra_constants, rel=max(rel, 1e-7)), True, tup)
 
 
 def monomial_text(k: float, num: list[tuple[str, int]], den: list[tuple[str, int]],
-                  extra_constants: dict[str, float] | None = None) -> str:
+                  extra_constants: dict[str, float] | None = None, rel: float = 1e-7) -> str:
     """κ·Π num / Π den as text: ``B/128``, ``kld_weight·D/2``, ``2/(B·D)``, ``-0.918939·D``."""
-    f = Fraction(k).limit_denominator(1000)
+    f = Fraction(k).limit_denominator(12)
+    if not (f != 0 and abs(float(f) - k) <= rel * abs(k)):
+        f = Fraction(k).limit_denominator(1000)
+        rel = min(rel, 1e-10)
     top: list[str] = []
     bottom: list[str] = []
     sign = ""
-    if f != 0 and abs(float(f) - k) <= 1e-7 * abs(k) and abs(f.numerator) <= 10000:
+    if f != 0 and abs(float(f) - k) <= rel * abs(k) and abs(f.numerator) <= 10000:
         sign = "-" if f < 0 else ""
         if abs(f.numerator) != 1:
             top.append(str(abs(f.numerator)))
         if f.denominator != 1:
             bottom.append(str(f.denominator))
     else:
-        kt = constant_text(k, extra_constants)
+        kt = constant_text(k, extra_constants, rel=rel)
         if kt.startswith("-"):
             sign, kt = "-", kt[1:]
         top.append(kt)

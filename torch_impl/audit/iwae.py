@@ -206,10 +206,12 @@ def audit_iwae_loss(
                     vb, vw = vn[best[i], i], vn[worst[i], i]
                     if best[i] != worst[i] and not (vb > vw and vb > 0):
                         probe = {"configuration": cfg.text(), "draw": j, "data point": i,
-                                 "log w (better, worse sample)": [float(lwn[best[i], i]), float(lwn[worst[i], i])],
+                                 "log w (better, worse sample)":
+                                     [float(lwn[best[i], i]), float(lwn[worst[i], i])],
                                  "implied weights (better, worse)": [float(vb), float(vw)],
                                  "IWAE weights softmax(log w) (better, worse)":
-                                     [float(w) for w in torch.softmax(lw.detach()[:, i], 0)[[best[i], worst[i]]]]}
+                                     [float(w) for w in
+                                      torch.softmax(lw.detach()[:, i], 0)[[best[i], worst[i]]]]}
                         break
         value_rows.append((np.array(vs), np.array(ys)))
         if grad_scale:
@@ -257,7 +259,9 @@ def audit_iwae_loss(
             audit.verdict = IwaeVerdict.EQUALS
         elif c_kind == "logK":
             audit.verdict = IwaeVerdict.MISSING_LOG_K
-            audit.diagnosis.append(f"the value misses −log K: loss = a·Σ_i −IWAE_K + c with c = {audit.c.text} "
+            assert audit.c is not None
+            audit.diagnosis.append(f"the value misses −log K: loss = a·Σ_i −IWAE_K + c with c = "
+                                   f"{audit.c.text} "
                                    "= −a·B·log K (the gradient is right; the value is not the bound)")
             audit.counterexample = {"configuration": configs[0].text(), "c": c_vals[0],
                                     "−a·B·log K": -a_vals[0] * configs[0].batch * math.log(K)}

@@ -233,7 +233,6 @@ def normalisation(likelihood: str, domain: str, sigma2: float | None = 1.0) -> N
         params = [("p 0.5", 0.5), ("p 0.1", 0.1), ("p 0.97", 0.97)]
     else:
         params = [("mean 0", 0.0), ("mean 0.7", 0.7)]
-    integrate_over = domain if domain in _CONTAINS[support] else domain
     masses = []
     for label, theta in params:
         out = torch.tensor(theta, dtype=torch.float64)
@@ -250,7 +249,7 @@ def normalisation(likelihood: str, domain: str, sigma2: float | None = 1.0) -> N
         elif support == "binary" and domain == "real":
             mass = math.inf  # ∫_ℝ p^x (1 − p)^{1−x} dx diverges
         else:
-            mass = _mass(density, integrate_over)
+            mass = _mass(density, domain)
         masses.append((label, mass))
     worst = max(abs(m - 1) if math.isfinite(m) else math.inf for _, m in masses)
     ok = worst <= NORMALISATION_TOL

@@ -128,7 +128,7 @@ def call_loss(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tens
     values = {"x": x, "recon": tensors["recon"], "mu": mu, "s": s, "z": z_given, "eps": eps,
               "recon_logvar": tensors["recon_logvar"], "decoder": decoder, "k": samples}
     args = []
-    for name, role in zip(spec.arguments, spec.roles, strict=True):
+    for role in spec.roles:
         args.append(hyper[role] if role in hyper else values[role])
     kwargs = {k: v for k, v in hyper.items() if k not in spec.roles}
     rec: dict[str, list[torch.Tensor]] = {"enc": [], "z": [], "out": []}

@@ -70,7 +70,7 @@ def _kl_columns(family: str, r: Replay) -> tuple[float, float, float]:
 
 
 def search(spec: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray], tol: float,
-           sigma2_for_beta: float | None) -> list[Candidate]:
+           sigma2_for_beta: float | None, coef_rel: float = 1e-6) -> list[Candidate]:
     """Every (likelihood variant, KL convention) that makes the loss exact in all configurations."""
     positive = all(bool((r.s > 0).all()) for rs in replays for r in rs if r.s is not None)
     found: list[Candidate] = []
@@ -87,7 +87,7 @@ def search(spec: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray
                     break
                 fit = affine_fit(cols, y)
                 w, alpha, gamma, eta = (float(v) for v in fit.coef)
-                if fit.relative_residual > tol or eta == 0 or abs(gamma + eta) > 1e-6 * abs(eta) \
+                if fit.relative_residual > tol or eta == 0 or abs(gamma + eta) > coef_rel * abs(eta) \
                         or alpha / eta <= 0 or w == 0:
                     ok = False
                     break
@@ -95,9 +95,9 @@ def search(spec: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray
                 a = w * 2 * sigma2_for_beta if sigma2_for_beta else w
                 betas.append(2 * eta / a)
                 scales.append(a)
-            if not ok or not ks or max(ks) - min(ks) > 1e-6 * max(ks):
+            if not ok or not ks or max(ks) - min(ks) > coef_rel * max(ks):
                 continue
-            k = nice_number(float(np.mean(ks)), 1e-6)
+            k = nice_number(float(np.mean(ks)), coef_rel)
             found.append(Candidate(variant, Convention(family, k), tuple(betas), tuple(scales)))
     found.sort(key=lambda c: (c.variant.clip is not None or c.variant.drop_normaliser, c.kl.scale != 1.0))
     return found
