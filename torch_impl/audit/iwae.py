@@ -254,6 +254,10 @@ def audit_iwae_loss(
         else:
             audit.weights = (f"not identifiable: ∂loss/∂recon is not along ∇log p(x|recon) (relative "
                              f"residual {projection_res:.2g})")
+    if has_grad and grad_ok and c_kind != "none" and any(
+            abs(ag - a) > 1e-6 * abs(a) for ag, a in zip(grad_scale_cfg, a_vals, strict=True)):
+        c_kind = "other"  # value and gradient scale disagree: the value is not a·(−IWAE_K) + c
+        audit.notes.append("the value's scale a and the gradient's scale differ")
     if has_grad and grad_ok:
         if c_kind == "zero":
             audit.verdict = IwaeVerdict.EQUALS
