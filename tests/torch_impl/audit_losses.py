@@ -187,3 +187,9 @@ def iwae_crashes(recon, x, mu, logvar, z):
 def gaussian_kl_not_averaged(recon, x, mu, logvar):
     """Squared error averaged over the batch, KL summed over it: the implied σ² = B/2 moves with B."""
     return (recon - x).pow(2).sum() / x.shape[0] + kl_logvar(mu, logvar)
+
+
+def iwae_sampling_itself(x, mu, logvar, decoder, k):
+    """Draws its K samples with torch.randn and decodes them (logits)."""
+    z = mu + torch.exp(0.5 * logvar) * torch.randn((k, *mu.shape), dtype=mu.dtype)
+    return iwae_correct(decoder(z), x, mu, logvar, z)

@@ -87,3 +87,9 @@ def test_assert_iwae():
 def test_bad_arguments(k, draws, name):
     with pytest.raises(ValueError, match=name):
         audit_iwae_loss(L.iwae_correct, SPEC, k, draws=draws)
+
+
+def test_iwae_that_samples_itself_is_replayed_with_the_auditors_noise():
+    spec = ModelSpec("bernoulli_logits", arguments=("x", "mu", "logvar", "decoder", "k"))
+    r = audit_iwae_loss(L.iwae_sampling_itself, spec, 4, **FAST)
+    assert r.verdict is IwaeVerdict.EQUALS and r.gradient_checked, r.to_text()
