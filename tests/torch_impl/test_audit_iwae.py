@@ -23,7 +23,7 @@ def test_correct_iwae():
 
 
 def test_missing_log_k():
-    r = audit(L.iwae_missing_log_k, k=5)
+    r = audit(L.iwae_missing_log_k, k=4)  # log 4 is reported as log K, not 2·log 2
     assert r.verdict is IwaeVerdict.MISSING_LOG_K and r.refuted, r.to_text()
     assert r.c.text == "-log K"
 

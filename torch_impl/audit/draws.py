@@ -39,7 +39,8 @@ class Config:
 
     def text(self) -> str:
         h = "".join(f", {k} = {v:g}" for k, v in self.hyper)
-        return f"B = {self.batch}, D = {self.data_dim} (shape {self.shape}), d = {self.latent}{h}"
+        d = self.latent if self.latent else "the model's"
+        return f"B = {self.batch}, D = {self.data_dim} (shape {self.shape}), d = {d}{h}"
 
 
 def configurations(spec: ModelSpec, batch_sizes: tuple[int, ...], data_shapes: tuple[tuple[int, ...], ...],

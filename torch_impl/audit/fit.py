@@ -74,7 +74,7 @@ def constant_text(k: float, extra: dict[str, float] | None = None, rel: float = 
     """κ as a fraction (``1/128``, ``-1/2``), a multiple of a named constant (``-log(2π)/2``,
     ``-log K``), or a decimal. Small denominators (≤ 12) are accepted to ``rel``; larger ones
     (≤ 1000) only to 1e-10, so that a decimal is never passed off as a fraction."""
-    named = list(_NAMED) + list((extra or {}).items())
+    named = [_NAMED[0], *(extra or {}).items(), *_NAMED[1:]]  # the caller's constants first
     stages = [(name, val, 12, rel) for name, val in named] + [("", 1.0, 1000, min(rel, 1e-10))]
     for name, val, max_den, r in stages:
         q = k / val
