@@ -275,7 +275,7 @@ def audit_elbo_loss(
     audit.worst_residual = worst
     variables = [c.variables() for c in configs]
     extra = ({"log(2πσ²)": math.log(2 * math.pi * model.sigma2)}
-             if model.gaussian_fixed and model.sigma2 else {})
+             if model.gaussian_fixed and model.sigma2 and model.sigma2 != 1 else {})
     if failure is not None:
         audit.verdict = LossVerdict.NOT_AFFINE
         audit.counterexample = failure
