@@ -28,7 +28,8 @@ def _kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
 
 
-def correct_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+def correct_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor,
+                 logvar: torch.Tensor) -> torch.Tensor:
     return (F.binary_cross_entropy(recon, x, reduction="sum") + _kl(mu, logvar)) / x.shape[0]
 
 
@@ -41,7 +42,8 @@ def iwae_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: to
               z: torch.Tensor) -> torch.Tensor:
     c = 0.5 * math.log(2 * math.pi)
     lw = (-F.binary_cross_entropy_with_logits(recon, x.expand_as(recon), reduction="none").sum(-1)
-          + (-0.5 * z.pow(2) - c).sum(-1) - (-0.5 * (z - mu).pow(2) / logvar.exp() - 0.5 * logvar - c).sum(-1))
+          + (-0.5 * z.pow(2) - c).sum(-1)
+          - (-0.5 * (z - mu).pow(2) / logvar.exp() - 0.5 * logvar - c).sum(-1))
     return -(torch.logsumexp(lw, 0) - math.log(lw.shape[0])).mean()
 
 
@@ -64,10 +66,12 @@ def main(repeats: int = 3) -> dict[str, Any]:
     first = audit_elbo_loss(correct_loss, bern)
     first_s = time.perf_counter() - s
     results = {
-        "correct loss (18 configurations × 13 draws)": _time(lambda: audit_elbo_loss(correct_loss, bern), repeats),
-        "defective loss (fit + convention search)": _time(lambda: audit_elbo_loss(mismatched_loss, small_noise),
-                                                          repeats),
-        "IWAE loss, K = 5 (value, gradient, weights)": _time(lambda: audit_iwae_loss(iwae_loss, iwae, 5), repeats),
+        "correct loss (18 configurations × 13 draws)":
+            _time(lambda: audit_elbo_loss(correct_loss, bern), repeats),
+        "defective loss (fit + convention search)":
+            _time(lambda: audit_elbo_loss(mismatched_loss, small_noise), repeats),
+        "IWAE loss, K = 5 (value, gradient, weights)":
+            _time(lambda: audit_iwae_loss(iwae_loss, iwae, 5), repeats),
     }
     out = {
         "benchmark": "audit_speed",
