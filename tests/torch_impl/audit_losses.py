@@ -193,3 +193,18 @@ def iwae_sampling_itself(x, mu, logvar, decoder, k):
     """Draws its K samples with torch.randn and decodes them (logits)."""
     z = mu + torch.exp(0.5 * logvar) * torch.randn((k, *mu.shape), dtype=mu.dtype)
     return iwae_correct(decoder(z), x, mu, logvar, z)
+
+
+def monte_carlo_kl(x, mu, logvar, decoder):
+    """One-sample ELBO with the KL also estimated at z: log q(z|x) − log p(z) (a valid estimator)."""
+    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    log_q = (-0.5 * (z - mu).pow(2) / logvar.exp() - 0.5 * logvar - 0.5 * LOG_2PI).sum()
+    log_p = (-0.5 * z.pow(2) - 0.5 * LOG_2PI).sum()
+    return (bce_sum(decoder(z), x) + log_q - log_p) / x.shape[0]
+
+
+def monte_carlo_kl_wrong_sign(x, mu, logvar, decoder):
+    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    log_q = (-0.5 * (z - mu).pow(2) / logvar.exp() - 0.5 * logvar - 0.5 * LOG_2PI).sum()
+    log_p = (-0.5 * z.pow(2) - 0.5 * LOG_2PI).sum()
+    return (bce_sum(decoder(z), x) + log_q + log_p) / x.shape[0]

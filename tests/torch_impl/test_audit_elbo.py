@@ -265,3 +265,12 @@ def test_float32_loss_passes_with_the_float32_tolerance():
     assert r.a.text == "1/B"
     r = audit(L.clipped, dtype=torch.float32)  # the clip still shows on float32 saturated inputs
     assert r.verdict is LossVerdict.NOT_AFFINE and "16.1 nats" in r.diagnosis[0], r.to_text()
+
+
+def test_single_sample_kl_estimate_is_a_valid_elbo_and_is_said_so():
+    spec = ModelSpec("bernoulli", arguments=("x", "mu", "logvar", "decoder"))
+    r = audit(L.monte_carlo_kl, spec)
+    assert r.verdict is LossVerdict.EQUALS and r.a.text == "1/B", r.to_text()
+    assert any("single-sample estimate" in n for n in r.notes)
+    wrong = audit(L.monte_carlo_kl_wrong_sign, spec)
+    assert wrong.verdict is LossVerdict.NOT_AFFINE, wrong.to_text()

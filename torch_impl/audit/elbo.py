@@ -31,7 +31,13 @@ from torch_impl.audit.conventions import Convention, format_number
 from torch_impl.audit.draws import Config, configurations, draw_tensors
 from torch_impl.audit.fit import Formula, additive, affine_fit, monomial
 from torch_impl.audit.model_spec import ModelSpec
-from torch_impl.audit.reference import LikelihoodVariant, kl_per_example, normalisation
+from torch_impl.audit.reference import (
+    LikelihoodVariant,
+    kl_per_example,
+    log_normal_diag,
+    log_standard_normal,
+    normalisation,
+)
 from torch_impl.audit.replay import Replay, call_loss
 from torch_impl.audit.report import LossAudit, LossVerdict
 from torch_impl.audit.search import reconstruction_column, search
@@ -126,6 +132,21 @@ def _rounded(tensors: dict[str, torch.Tensor], model: ModelSpec,
     return {k: v.to(dtype) for k, v in out.items()}
 
 
+def _kl_column(r: Replay, sampler: Convention, form: str) -> float:
+    """Σ_i KL_i in closed form, or Σ_i [log q(z_i|x_i) − log p(z_i)] at the loss's z (``sample``,
+    averaged over leading sample axes)."""
+    assert r.mu is not None and r.s is not None
+    mu, s = r.mu.detach().double(), r.s.detach().double()
+    if form == "closed":
+        return float(kl_per_example(mu, s, sampler).sum())
+    assert r.z is not None
+    z = r.z.detach().double()
+    per = log_normal_diag(z, mu, sampler.log_var(s)) - log_standard_normal(z)
+    while per.dim() > 1:
+        per = per.mean(0)
+    return float(per.sum())
+
+
 def audit_elbo_loss(
     loss_fn: Callable[..., Any],
     model: ModelSpec,
@@ -217,61 +238,83 @@ def audit_elbo_loss(
         audit.notes.append(f"the sampler's convention changes between draws: {sorted(samplers)}")
     audit.sampler_convention = sampler.text()
     variant = LikelihoodVariant(model.likelihood)
-    a_vals, b_vals, c_vals, worst = [], [], [], 0.0
-    failure: dict[str, Any] | None = None
-    for cfg, rs, y in zip(configs, replays, values, strict=True):
-        rc = np.array([reconstruction_column(model, variant, r) for r in rs])
-        kc = np.array([float(kl_per_example(r.mu.detach().double(), r.s.detach().double(), sampler).sum())
-                       for r in rs if r.mu is not None and r.s is not None])
-        cols = np.column_stack([rc, kc])
-        finite = np.isfinite(y)
-        if not finite.all():
-            j = int(np.argmin(finite))
-            worst = math.inf
-            if failure is None:
+    FitResult = tuple[list[float], list[float], list[float], float, dict[str, Any] | None]
+
+    def fit_configs(form: str) -> FitResult:
+        """Fit every configuration with the KL column in ``form``; the first failure, if any."""
+        a_vals: list[float] = []
+        b_vals: list[float] = []
+        c_vals: list[float] = []
+        worst = 0.0
+        failure: dict[str, Any] | None = None
+        for cfg, rs, y in zip(configs, replays, values, strict=True):
+            rc = np.array([reconstruction_column(model, variant, r) for r in rs])
+            kc = np.array([_kl_column(r, sampler, form) for r in rs])
+            cols = np.column_stack([rc, kc])
+            finite = np.isfinite(y)
+            if not finite.all():
+                j = int(np.argmin(finite))
+                worst = math.inf
+                if failure is None:
+                    exp_beta = _expected_beta(beta, cfg)
+                    failure = {"configuration": cfg.text(), "draw": j, "extreme": j >= draws,
+                               "inputs": _summary(rs[j], model), "loss": float(y[j]),
+                               "−ELBO (verified terms, before constants)": float(rc[j] + exp_beta * kc[j]),
+                               "problem": "the loss is not finite at finite inputs"}
+                    inputs_out["inputs"] = {"x": rs[j].x, "recon": rs[j].recon, "mu": rs[j].mu,
+                                            "s": rs[j].s, "z": rs[j].z}
+                a_vals.append(math.nan)
+                b_vals.append(math.nan)
+                c_vals.append(math.nan)
+                continue
+            fit = affine_fit(cols[:draws], y[:draws])
+            pred = fit.predict(cols)
+            size = np.maximum(np.abs(y) + np.abs(cols * fit.coef).sum(axis=1) + abs(fit.intercept), fit.scale)
+            rel = np.where(finite, np.abs(y - pred) / size, np.inf)
+            worst = max(worst, float(np.max(rel)))
+            if float(np.max(rel)) > tol and failure is None:
+                j = int(np.argmax(rel))
+                w, b = float(fit.coef[0]), float(fit.coef[1])
+                a = 2 * model.sigma2 * w if model.gaussian_fixed and model.sigma2 else w
                 exp_beta = _expected_beta(beta, cfg)
-                failure = {"configuration": cfg.text(), "draw": j, "extreme": j >= draws,
-                           "inputs": _summary(rs[j], model), "loss": float(y[j]),
-                           "−ELBO (verified terms, before constants)": float(rc[j] + exp_beta * kc[j]),
-                           "problem": "the loss is not finite at finite inputs"}
-                audit.counterexample_inputs = {"x": rs[j].x, "recon": rs[j].recon, "mu": rs[j].mu,
-                                               "s": rs[j].s, "z": rs[j].z}
-            a_vals.append(math.nan)
-            b_vals.append(math.nan)
-            c_vals.append(math.nan)
-            continue
-        fit = affine_fit(cols[:draws], y[:draws])
-        pred = fit.predict(cols)
-        size = np.maximum(np.abs(y) + np.abs(cols * fit.coef).sum(axis=1) + abs(fit.intercept), fit.scale)
-        rel = np.where(finite, np.abs(y - pred) / size, np.inf)
-        worst = max(worst, float(np.max(rel)))
-        if float(np.max(rel)) > tol and failure is None:
-            j = int(np.argmax(rel))
+                sig2 = model.sigma2 or 1.0
+                const = (0.5 * math.log(2 * math.pi * sig2) * cfg.data_dim * cfg.batch
+                         if model.gaussian_fixed else 0.0)
+                recon_term = rc[j] / (2 * sig2) + const if model.gaussian_fixed else rc[j]
+                failure = {
+                    "configuration": cfg.text(), "draw": j, "extreme": j >= draws,
+                    "inputs": _summary(rs[j], model),
+                    "loss": float(y[j]),
+                    "a·(−ELBO)+c (fit on the ordinary draws)": float(pred[j]),
+                    f"−ELBO (β = {exp_beta:g}, verified terms)": float(recon_term + exp_beta * kc[j]),
+                    "relative deviation": float(rel[j]),
+                    "fit": f"a = {a:.6g}, β = {b / a if a else math.nan:.6g}, c = {fit.intercept:.6g}",
+                }
+                inputs_out["inputs"] = {"x": rs[j].x, "recon": rs[j].recon, "mu": rs[j].mu,
+                                        "s": rs[j].s, "z": rs[j].z}
             w, b = float(fit.coef[0]), float(fit.coef[1])
-            a = 2 * model.sigma2 * w if model.gaussian_fixed and model.sigma2 else w
-            exp_beta = _expected_beta(beta, cfg)
-            sig2 = model.sigma2 or 1.0
-            const = (0.5 * math.log(2 * math.pi * sig2) * cfg.data_dim * cfg.batch
-                     if model.gaussian_fixed else 0.0)
-            recon_term = rc[j] / (2 * sig2) + const if model.gaussian_fixed else rc[j]
-            failure = {
-                "configuration": cfg.text(), "draw": j, "extreme": j >= draws,
-                "inputs": _summary(rs[j], model),
-                "loss": float(y[j]),
-                "a·(−ELBO)+c (fit on the ordinary draws)": float(pred[j]),
-                f"−ELBO (β = {exp_beta:g}, verified terms)": float(recon_term + exp_beta * kc[j]),
-                "relative deviation": float(rel[j]),
-                "fit": f"a = {a:.6g}, β = {b / a if a else math.nan:.6g}, c = {fit.intercept:.6g}",
-            }
-            audit.counterexample_inputs = {"x": rs[j].x, "recon": rs[j].recon, "mu": rs[j].mu, "s": rs[j].s,
-                                           "z": rs[j].z}
-        w, b = float(fit.coef[0]), float(fit.coef[1])
-        a_vals.append(2 * model.sigma2 * w if model.gaussian_fixed and model.sigma2 else w)
-        b_vals.append(b)
-        # the fixed-σ² Gaussian fit is on ‖x − x̂‖²: move its constant B·(D/2)·log(2πσ²) into c
-        gauss_const = (cfg.batch * cfg.data_dim / 2 * math.log(2 * math.pi * model.sigma2)
-                       if model.gaussian_fixed and model.sigma2 else 0.0)
-        c_vals.append(fit.intercept - a_vals[-1] * gauss_const)
+            a_vals.append(2 * model.sigma2 * w if model.gaussian_fixed and model.sigma2 else w)
+            b_vals.append(b)
+            # the fixed-σ² Gaussian fit is on ‖x − x̂‖²: move its constant B·(D/2)·log(2πσ²) into c
+            gauss_const = (cfg.batch * cfg.data_dim / 2 * math.log(2 * math.pi * model.sigma2)
+                           if model.gaussian_fixed and model.sigma2 else 0.0)
+            c_vals.append(fit.intercept - a_vals[-1] * gauss_const)
+        return a_vals, b_vals, c_vals, worst, failure
+
+    inputs_out: dict[str, Any] = {}
+    a_vals, b_vals, c_vals, worst, failure = fit_configs("closed")
+    observed_z = all(r.z is not None for rs in replays for r in rs) and (
+        model.mode != "tensors" or "z" in model.roles)
+    if failure is not None and observed_z:
+        first_inputs = inputs_out.get("inputs")
+        alt = fit_configs("sample")
+        if alt[4] is None:
+            a_vals, b_vals, c_vals, worst, failure = alt
+            audit.notes.append("the KL term is the single-sample estimate log q(z|x) − log p(z) at the "
+                               "loss's z: an unbiased estimate of the KL (lower variance in closed form)")
+        else:
+            inputs_out["inputs"] = first_inputs
+    audit.counterexample_inputs = inputs_out.get("inputs")
     audit.worst_residual = worst
     variables = [c.variables() for c in configs]
     extra = ({"log(2πσ²)": math.log(2 * math.pi * model.sigma2)}
