@@ -208,3 +208,15 @@ def monte_carlo_kl_wrong_sign(x, mu, logvar, decoder):
     log_q = (-0.5 * (z - mu).pow(2) / logvar.exp() - 0.5 * logvar - 0.5 * LOG_2PI).sum()
     log_p = (-0.5 * z.pow(2) - 0.5 * LOG_2PI).sum()
     return (bce_sum(decoder(z), x) + log_q + log_p) / x.shape[0]
+
+
+def gaussian_learned_variance(recon, x, mu, logvar, recon_logvar):
+    """−log N(x; x̂, e^v) per pixel with the decoder's log-variance v, summed; mean over the batch."""
+    nll = 0.5 * ((x - recon).pow(2) / recon_logvar.exp() + recon_logvar + LOG_2PI).sum()
+    return (nll + kl_logvar(mu, logvar)) / x.shape[0]
+
+
+def gaussian_learned_variance_without_log_term(recon, x, mu, logvar, recon_logvar):
+    """Drops ½·v: the decoder can then inflate its variance for free."""
+    nll = 0.5 * ((x - recon).pow(2) / recon_logvar.exp()).sum()
+    return (nll + kl_logvar(mu, logvar)) / x.shape[0]

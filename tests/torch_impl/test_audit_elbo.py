@@ -274,3 +274,10 @@ def test_single_sample_kl_estimate_is_a_valid_elbo_and_is_said_so():
     assert any("single-sample estimate" in n for n in r.notes)
     wrong = audit(L.monte_carlo_kl_wrong_sign, spec)
     assert wrong.verdict is LossVerdict.NOT_AFFINE, wrong.to_text()
+
+
+def test_gaussian_with_a_learned_decoder_variance():
+    spec = ModelSpec("gaussian_learned", arguments=("recon", "x", "mu", "logvar", "recon_logvar"))
+    r = audit(L.gaussian_learned_variance, spec)
+    assert r.verdict is LossVerdict.EQUALS and (r.a.text, r.c.text) == ("1/B", "0"), r.to_text()
+    assert audit(L.gaussian_learned_variance_without_log_term, spec).verdict is LossVerdict.NOT_AFFINE
