@@ -102,3 +102,4 @@ register(
     )
 )
 _attach("vae.iwae_bounds", V.iwae_bounds_linear, V.iwae_monotone_mlp)
+import torch_impl.evidence_audit  # noqa: E402,F401  (issue 11: the VAE through the public auditor)
