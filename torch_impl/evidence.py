@@ -102,3 +102,5 @@ register(
     )
 )
 _attach("vae.iwae_bounds", V.iwae_bounds_linear, V.iwae_monotone_mlp)
+
+from torch_impl import evidence_seed_problems as _evidence_seed_problems  # noqa: E402,F401  (issue 12 §2)
