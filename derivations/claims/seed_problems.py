@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from derivations.claims._common import symbolic_claim
 from derivations.forward_kl import verify_forward_kl_objective, verify_self_normalised_form
+from derivations.gm_vae_training import verify_gap_is_posterior_kl
 from derivations.registry import Claim
 from derivations.reinforce import verify_baseline_unbiased, verify_score_function_unbiased
 
@@ -53,4 +54,17 @@ symbolic_claim(
         "seed 001 §4.4; Mnih & Gregor 2014",
     ),
     verify_baseline_unbiased,
+)
+
+symbolic_claim(
+    Claim(
+        "gm_vae.learned_posterior",
+        "GM-VAE training (seed 003, 7.2): with a learned q_φ(z|w,x), the three-term ELBO falls short "
+        "of its value at the exact posterior p(z|w) by exactly E_w KL(q_φ(z|w,x) ‖ p(z|w)), so "
+        "training drives q_φ to p(z|w)",
+        r"\mathcal{L}(q_\phi) = \mathcal{L}(p(z\mid w)) - "
+        r"\mathbb{E}_{q_\psi(w\mid x)}\mathrm{KL}(q_\phi(z\mid w,x)\,\|\,p(z\mid w))",
+        "seed 003, Problem 7.2",
+    ),
+    verify_gap_is_posterior_kl,
 )

@@ -44,3 +44,11 @@ def test_baseline_unbiased_proved_and_z_dependent_baseline_refuted() -> None:
         lambda fam: fam.at_phi(fam.expect(lambda z: fam.f[z] * fam.d(sp.log(fam.q(z)))))
     )
     assert wrong.verdict is Verdict.REFUTED
+
+
+def test_gm_vae_gap_is_posterior_kl_and_wrong_objective_refuted() -> None:
+    from derivations.gm_vae_training import verify_gap_is_posterior_kl
+
+    assert verify_gap_is_posterior_kl().verdict is Verdict.PROVED
+    no_entropy = verify_gap_is_posterior_kl(lambda m, r: m.expect(r, lambda z: m.log_joint(z)))
+    assert no_entropy.verdict is Verdict.REFUTED

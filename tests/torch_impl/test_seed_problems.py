@@ -32,3 +32,13 @@ def test_reinforce_with_grad_q_instead_of_grad_log_q_refuted() -> None:
         baseline=False, score=lambda logits, onehot: onehot * torch.softmax(logits, -1)
     )
     assert not wrong.ok
+
+
+def test_gm_vae_gap_identity_and_wrong_variant() -> None:
+    assert E.gm_vae_gap_is_posterior_kl().ok
+    assert not E.gm_vae_gap_is_posterior_kl(categorical_entropy=False).ok
+
+
+def test_gm_vae_training_shrinks_posterior_kl() -> None:
+    c = E.gm_vae_training_shrinks_posterior_kl()
+    assert c.ok, c.detail
