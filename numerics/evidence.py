@@ -423,3 +423,5 @@ def _strong_duality() -> Evidence:
         for k, r in reports.items()
     )
     return _within(detail, err, tol, {"worst": f"{err:.3g}"})
+
+from numerics import evidence_seed_problems as _evidence_seed_problems  # noqa: E402,F401  (issue 12 §2)

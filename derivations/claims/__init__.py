@@ -9,5 +9,6 @@ from derivations.claims import (  # noqa: F401
     likelihoods_estimators,
     seed_audits,
     seed_findings,
+    seed_problems,
     stable_forms,
 )
