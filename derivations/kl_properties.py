@@ -64,6 +64,9 @@ LOG2 = sp.log(2)
 
 #: Bound for the general-size attempt, which only runs after the concrete sizes agree.
 GENERAL_TIME_S = 15.0
+#: Bound on SymPy's full simplification once a certificate has failed to match: the
+#: counterexample search that follows decides wrong variants; a proof never needs this stage.
+FALLBACK_TIME_S = 3.0
 
 
 def _vec(name: str) -> sp.IndexedBase:
@@ -126,7 +129,7 @@ def decide_by_certificates(
         cert.describe() + "".join(f" over {lim[0]}" for lim in outer) for cert, outer in certificates
     )
     if problems:
-        d = decide_nonnegative(expr, domain)
+        d = decide_nonnegative(expr, domain, time_limit=FALLBACK_TIME_S)
         d.detail = "certificate rejected: " + "; ".join(problems) + "; " + d.detail
         return d
     match = decide_equal(expr, total, domain)
@@ -136,7 +139,7 @@ def decide_by_certificates(
             f"equals the certificate {described} (exact identity); each term is non-negative",
         )
     if match.verdict is Verdict.REFUTED:
-        d = decide_nonnegative(expr, domain)
+        d = decide_nonnegative(expr, domain, time_limit=FALLBACK_TIME_S)
         d.detail = f"certificate does not match ({match.detail}); " + d.detail
         return d
     return Decision(
@@ -164,7 +167,7 @@ def verify_log_sum_inequality(rhs: LogSumRhs = log_sum_rhs) -> Decision:
     total_a, total_b = sp.Sum(a[IX], (IX, 1, N)), sp.Sum(b[IX], (IX, 1, N))
     gap = kl_sum(a[IX], b[IX]) - rhs(total_a, total_b)
     cert = summed(a[IX], LOG_RATIO, b[IX] * total_a / (a[IX] * total_b), (IX, 1, N))
-    return decide_nonnegative(gap, Domain(size=N), certificate=cert)
+    return decide_nonnegative(gap, Domain(size=N), certificate=cert, time_limit=FALLBACK_TIME_S)
 
 
 # --------------------------------------------------------------------------- joint convexity
@@ -206,7 +209,8 @@ def verify_joint_convexity(left: MixtureKl = mixture_kl) -> Decision:
     summed_gap = sp.Sum(component_gap(p1[IX], p2[IX], q1[IX], q2[IX]), (IX, 1, N))
     split = decide_equal(gap, summed_gap, domain)
     if split.verdict is Verdict.REFUTED:
-        return decide_nonnegative(gap, domain)  # the counterexample search on the claim itself
+        # the counterexample search on the claim itself
+        return decide_nonnegative(gap, domain, time_limit=FALLBACK_TIME_S)
     return combine({"one component (log-sum, two terms)": component,
                     "n-vector gap = Σ_i component gap": split})
 
@@ -275,7 +279,7 @@ def verify_binary_pinsker(constant: sp.Expr = PINSKER_CONSTANT) -> Decision:
 
     ftc = decide_equal(gap, antiderivative(P_, P_C) - antiderivative(Q_, Q_C), domain)
     if ftc.verdict is not Verdict.PROVED:
-        d = decide_nonnegative(gap, domain)
+        d = decide_nonnegative(gap, domain, time_limit=FALLBACK_TIME_S)
         d.detail = f"kl − {constant}(P − Q)² is not G(P) − G(Q) ({ftc.verdict.value}); " + d.detail
         return d
     s_free = sp.Symbol("s", real=True)
@@ -365,7 +369,7 @@ def verify_jsd_bounds(upper: sp.Expr = LOG2) -> Decision:
                  "is non-negative (positive weights, log of a number > 1: SymPy's assumptions)")
         if identity.verdict is Verdict.PROVED and summand.is_nonnegative is True
         else identity if identity.verdict is Verdict.REFUTED
-        else decide_nonnegative(upper - jsd, domain)
+        else decide_nonnegative(upper - jsd, domain, time_limit=FALLBACK_TIME_S)
     )
     return combine(
         {

@@ -6,8 +6,8 @@ from __future__ import annotations
 from derivations.claims._common import symbolic_claim
 from derivations.kl_properties import (
     verify_chain_rule,
-    verify_jsd_bounds,
     verify_joint_convexity,
+    verify_jsd_bounds,
     verify_kl_asymmetric,
     verify_kl_zero_iff_equal,
     verify_log_sum_inequality,
@@ -54,7 +54,9 @@ symbolic_claim(
     verify_chain_rule,
 )
 symbolic_claim(
-    Claim("kl.pinsker", "TV(p, q) ≤ √(KL(p ‖ q)/2) (Pinsker)", r"\mathrm{TV} \le \sqrt{\mathrm{KL}/2}", PROPS),
+    Claim(
+        "kl.pinsker", "TV(p, q) ≤ √(KL(p ‖ q)/2) (Pinsker)", r"\mathrm{TV} \le \sqrt{\mathrm{KL}/2}", PROPS
+    ),
     verify_pinsker,
 )
 symbolic_claim(
