@@ -389,3 +389,6 @@ def _strong_duality() -> Evidence:
         for k, r in reports.items()
     )
     return _within(detail, err, tol, {"worst": f"{err:.3g}"})
+
+
+import numerics.evidence_second  # noqa: E402,F401  (issue 12: second kind of evidence)
