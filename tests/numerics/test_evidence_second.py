@@ -109,3 +109,13 @@ def test_claim_supported_and_wrong_variants_refuted(name):
 def test_quadrature_reference_matches_a_known_value():
     # KL(N(0,1) ‖ N(1,1)) = ½ exactly.
     assert abs(E.kl_normal_quadrature(0.0, 1.0, 1.0, 1.0) - 0.5) < 1e-15
+
+
+def test_linear_vae_reaches_ppca_and_wrong_maximum_refuted():
+    assert E.check_linear_vae_ppca().verdict is OK
+    assert E.check_linear_vae_ppca(lambda x, latent: E.ppca_max_loglik(x, 0)).verdict is REFUTED
+
+
+def test_iwae_chain_and_reversed_chain_refuted():
+    assert E.check_iwae_chain().verdict is OK
+    assert E.check_iwae_chain(-1.0).verdict is REFUTED

@@ -67,3 +67,15 @@ def test_strong_duality_and_flipped_quadratic_refuted():
         return (b @ b) / (2 * c) - ((-lam) * torch.log(-lam) + (1 + lam) * torch.log1p(lam)).sum()
 
     _refuted(T.check_strong_duality(flipped))
+
+
+def test_f_ascent_equals_em_and_prior_e_step_refuted():
+    _ok(T.check_f_ascent_equals_em())
+    _refuted(T.check_f_ascent_equals_em(lambda x, th: torch.softmax(th[:2], 0).expand(len(x), 2).clone()))
+
+
+def test_numeric_linear_vae_and_iwae_registered_here():
+    from derivations.registry import get_claim
+
+    assert "numeric" in get_claim("vae.linear_reaches_ppca").evidence_fns
+    assert "numeric" in get_claim("vae.iwae_bounds").evidence_fns
