@@ -32,7 +32,7 @@ the latter makes the verdict *proved* for general sizes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import sympy as sp
 
@@ -111,7 +111,7 @@ def decide_for_sizes(
 
 def decide_by_certificates(
     expr: sp.Expr,
-    certificates: list[tuple[NonNegativeSum, tuple[tuple[sp.Symbol, sp.Expr, sp.Expr], ...]]],
+    certificates: Sequence[tuple[NonNegativeSum, tuple[tuple[sp.Symbol, sp.Expr, sp.Expr], ...]]],
     domain: Domain,
 ) -> Decision:
     """``expr ≥ 0`` from several certificates, each optionally wrapped in further outer sums

@@ -661,7 +661,7 @@ HESS_TOL = 1e-6  # finite-difference Hessian error (see _min_hessian_eig) with a
 
 
 def _convexity_evidence(
-    name: str, fns: list[tuple[str, Callable[[Array], float], int]], expect_convex: Sequence[bool]
+    name: str, fns: Sequence[tuple[str, Callable[..., float], int]], expect_convex: Sequence[bool]
 ) -> Evidence:
     """Each f is convex iff its finite-difference Hessian is PSD at 6 random points; compare with
     what the claim says (``expect_convex``)."""
@@ -744,7 +744,7 @@ def check_lagrangian(candidate: Callable[..., float] = lagrangian_formula) -> Ev
 
 
 def check_quadratic_minimum(
-    candidate: Callable[[Array, float], float] = lambda b, c: -b @ b / (2 * c),
+    candidate: Callable[[Array, float], float] = lambda b, c: -float(b @ b) / (2 * c),
 ) -> Evidence:
     rng = np.random.default_rng(SEED)
     rows = []

@@ -292,7 +292,7 @@ def _em_update(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
 
 
 def check_f_ascent_equals_em(
-    e_step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = _e_step_numeric, iterations: int = 5
+    e_step: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = _e_step_numeric, iterations: int = 4
 ) -> Evidence:
     """θ sequence of EM (closed forms) vs coordinate ascent on F with *both* steps numeric: the
     E-step by mirror ascent over q, the M-step by damped Newton over θ (autograd, to gradient 1e-7),
@@ -307,13 +307,16 @@ def check_f_ascent_equals_em(
     for _ in range(iterations):
         theta_em = _em_update(x, theta_em)
         q = e_step(x, theta_f)
-        theta_f, _, _ = newton_minimise(lambda t, q=q: -_free_energy(x, t, q), theta_f, gtol=1e-7)
+        def neg_f(t: torch.Tensor, q: torch.Tensor = q) -> torch.Tensor:
+            return -_free_energy(x, t, q)
+
+        theta_f, _, _ = newton_minimise(neg_f, theta_f, gtol=1e-7)
         a = torch.cat([torch.softmax(theta_em[:2], 0), theta_em[2:4], torch.exp(theta_em[4:])])
         b = torch.cat([torch.softmax(theta_f[:2], 0), theta_f[2:4], torch.exp(theta_f[4:])])
         worst = max(worst, float((a - b).abs().max()))
     # Tolerance: the E-step reaches rounding level; the M-step's Newton stops where the gradient of
     # F (a 240-term sum of size ~300) reaches its rounding level, ~1e-8, which with curvature ≳ 1
-    # gives θ to ~1e-8 per iteration; 1e-6 covers 5 iterations of propagation. The wrong E-step
+    # gives θ to ~1e-8 per iteration; 1e-6 covers 4 iterations of propagation. The wrong E-step
     # (q = prior) is off by > 1.
     return _result(
         f"EM (closed forms) vs coordinate ascent on F with the E-step by mirror ascent and the M-step by "
