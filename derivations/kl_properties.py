@@ -211,8 +211,9 @@ def verify_joint_convexity(left: MixtureKl = mixture_kl) -> Decision:
     if split.verdict is Verdict.REFUTED:
         # the counterexample search on the claim itself
         return decide_nonnegative(gap, domain, time_limit=FALLBACK_TIME_S)
-    return combine({"one component (log-sum, two terms)": component,
-                    "n-vector gap = Σ_i component gap": split})
+    return combine(
+        {"one component (log-sum, two terms)": component, "n-vector gap = Σ_i component gap": split}
+    )
 
 
 # --------------------------------------------------------------------------- chain rule
@@ -247,6 +248,94 @@ def verify_chain_rule(rhs: ChainRhs = chain_rule_rhs) -> Decision:
     def decide(sub: dict[sp.Symbol, sp.Expr]) -> Decision:
         m = sub.get(M_SIZE, M_SIZE)
         return decide_equal(joint_kl(p, q, m), rhs(p, q, m), Domain(size=N))
+
+    return decide_for_sizes(decide)
+
+
+# --------------------------------------------------------------------------- data processing
+
+R = sp.Symbol("r", integer=True, positive=True)
+
+KernelKl = Callable[[sp.IndexedBase, sp.IndexedBase, Callable[[sp.Expr, sp.Expr], sp.Expr], sp.Expr], sp.Expr]
+
+
+def _kernel(k: sp.IndexedBase, m: sp.Expr) -> Callable[[sp.Expr, sp.Expr], sp.Expr]:
+    """K_ij = k_ij / Σ_r k_ir: a Markov kernel (rows sum to one) for any positive k."""
+    return lambda i, j: k[i, j] / sp.Sum(k[i, R], (R, 1, m))
+
+
+def pushed_kl(
+    p: sp.IndexedBase, q: sp.IndexedBase, kern: Callable[[sp.Expr, sp.Expr], sp.Expr], m: sp.Expr
+) -> sp.Expr:
+    """KL(pK ‖ qK) = Σ_j (pK)_j log((pK)_j/(qK)_j), (pK)_j = Σ_i p_i K_ij."""
+    pk = sp.Sum(p[L] * kern(L, J), (L, 1, N))
+    qk = sp.Sum(q[L] * kern(L, J), (L, 1, N))
+    return sp.Sum(pk * sp.log(pk / qk), (J, 1, m))
+
+
+def verify_data_processing(left: KernelKl = pushed_kl) -> Decision:
+    """left ≤ KL(p ‖ q) for every Markov kernel K (n inputs, m outputs, both general; Cover &
+    Thomas 2.8.1), per output j, with K_ij = k_ij / Σ_r k_ir for arbitrary positive k:
+
+    1. gap_j = Σ_i p_i K_ij log(p_i K_ij/(q_i K_ij)) − (pK)_j log((pK)_j/(qK)_j) ≥ 0: the log-sum
+       inequality on (p_i K_ij)_i, (q_i K_ij)_i, certificate Σ_i p_i K_ij φ(q_i (pK)_j/(p_i (qK)_j))
+       with j a free index (checker);
+    2a. Σ_i Σ_j p_i K_ij log(p_i/q_i) = KL(p ‖ q) (rows of K sum to one; checker);
+    2b. Σ_j Σ_i p_i K_ij log(p_i/q_i) − left = Σ_j gap_j (checker);
+    2c. the double sums of 2a and 2b are the same finite sum in the two orders (limits independent
+        of each other): the exchange is SymPy's ``Sum.reorder``, the one step not decided by the
+        checker.
+
+    Hence KL(p ‖ q) − left = Σ_j gap_j ≥ 0. A candidate ``left`` for which 2b fails is handed to the
+    checker's counterexample search."""
+    p, q, k = _vec("p"), _vec("q"), _vec("k")
+    domain = Domain(simplex=(p, q), size=N)
+
+    def decide(sub: dict[sp.Symbol, sp.Expr]) -> Decision:
+        m = sub.get(M_SIZE, M_SIZE)
+        kern = _kernel(k, m)
+        pk = sp.Sum(p[L] * kern(L, J), (L, 1, N))
+        qk = sp.Sum(q[L] * kern(L, J), (L, 1, N))
+        a, b = p[IX] * kern(IX, J), q[IX] * kern(IX, J)
+        gap_j = kl_sum(a, b) - pk * sp.log(pk / qk)
+        per_output = decide_nonnegative(
+            gap_j,
+            domain,
+            certificate=summed(a, LOG_RATIO, q[IX] * pk / (p[IX] * qk), (IX, 1, N)),
+            time_limit=FALLBACK_TIME_S,
+        )
+
+        def weighted(log_of: sp.IndexedBase, index: sp.Symbol, size: sp.Expr) -> sp.Expr:
+            return sp.Sum(p[IX] * kern(IX, J) * sp.log(log_of[IX]), (index, 1, size))
+
+        rows = decide_equal(
+            _outer_sum(weighted(p, J, m) - weighted(q, J, m), IX, N), kl_sum(p[IX], q[IX]), domain
+        )
+        split = decide_equal(
+            _outer_sum(weighted(p, IX, N) - weighted(q, IX, N), J, m) - left(p, q, kern, m),
+            sp.Sum(gap_j, (J, 1, m)),
+            domain,
+        )
+        body = p[IX] * kern(IX, J) * sp.log(p[IX] / q[IX])
+        exchanged = sp.Sum(body, (J, 1, m), (IX, 1, N)).reorder((0, 1)) == sp.Sum(body, (IX, 1, N), (J, 1, m))
+        if split.verdict is not Verdict.PROVED:
+            d = decide_nonnegative(
+                kl_sum(p[IX], q[IX]) - left(p, q, kern, m), domain, time_limit=FALLBACK_TIME_S
+            )
+            d.detail = f"KL(p‖q) − left is not Σ_j gap_j ({split.verdict.value}); " + d.detail
+            return d
+        fubini = Decision(
+            Verdict.PROVED if exchanged else Verdict.UNDECIDED,
+            "Σ_i Σ_j = Σ_j Σ_i for constant limits (SymPy Sum.reorder)",
+        )
+        return combine(
+            {
+                "(1) per output j: log-sum": per_output,
+                "(2a) rows of K sum to one": rows,
+                "(2b) split into Σ_j gap_j": split,
+                "(2c) exchange of finite sums": fubini,
+            }
+        )
 
     return decide_for_sizes(decide)
 
@@ -329,8 +418,12 @@ def verify_two_point_reduction() -> Decision:
     tv = (sp.Sum(sp.Abs(e[IX]), (IX, 1, N)) + sp.Sum(sp.Abs(-f[J]), (J, 1, N))) / 2
     # Σ_A p + Σ_Aᶜ p = Σ_A q + Σ_Aᶜ q = 1 gives Σe = Σf: P − Q = Σe = ½(Σe + Σf).
     tv_identity = decide_equal(tv, (sum_e + sum_f) / 2, Domain(size=N))
-    return combine({"KL ≥ kl(p(A) ‖ q(A)) (log-sum on both blocks)": blocks,
-                    "TV = ½(Σe + Σf) = p(A) − q(A)": tv_identity})
+    return combine(
+        {
+            "KL ≥ kl(p(A) ‖ q(A)) (log-sum on both blocks)": blocks,
+            "TV = ½(Σe + Σf) = p(A) − q(A)": tv_identity,
+        }
+    )
 
 
 def verify_pinsker(constant: sp.Expr = PINSKER_CONSTANT) -> Decision:
@@ -338,12 +431,15 @@ def verify_pinsker(constant: sp.Expr = PINSKER_CONSTANT) -> Decision:
     of general size: KL(p ‖ q) ≥ kl(P ‖ Q) ≥ constant·(P − Q)² = constant·TV², P = p(A), Q = q(A),
     A = {p ≥ q}."""
     return combine(
-        {"two-point reduction": verify_two_point_reduction(),
-         "one-variable inequality": verify_binary_pinsker(constant)}
+        {
+            "two-point reduction": verify_two_point_reduction(),
+            "one-variable inequality": verify_binary_pinsker(constant),
+        }
     )
 
 
 # --------------------------------------------------------------------------- JSD bounds
+
 
 def jsd_sum(p: sp.Expr, q: sp.Expr, index: sp.Symbol = IX) -> sp.Expr:
     """JSD(p, q) = ½KL(p ‖ M) + ½KL(q ‖ M), M = ½(p + q) (ECE 544 PS5 4(e))."""
@@ -365,10 +461,14 @@ def verify_jsd_bounds(upper: sp.Expr = LOG2) -> Decision:
     summand = (p[IX] * sp.log(1 + q[IX] / p[IX]) + q[IX] * sp.log(1 + p[IX] / q[IX])) / 2
     identity = decide_equal(upper - jsd, sp.Sum(summand, (IX, 1, N)), domain)
     upper_bound = (
-        Decision(Verdict.PROVED, f"{identity.detail}; each summand ½[p log(1 + q/p) + q log(1 + p/q)] "
-                 "is non-negative (positive weights, log of a number > 1: SymPy's assumptions)")
+        Decision(
+            Verdict.PROVED,
+            f"{identity.detail}; each summand ½[p log(1 + q/p) + q log(1 + p/q)] "
+            "is non-negative (positive weights, log of a number > 1: SymPy's assumptions)",
+        )
         if identity.verdict is Verdict.PROVED and summand.is_nonnegative is True
-        else identity if identity.verdict is Verdict.REFUTED
+        else identity
+        if identity.verdict is Verdict.REFUTED
         else decide_nonnegative(upper - jsd, domain, time_limit=FALLBACK_TIME_S)
     )
     return combine(
@@ -382,6 +482,7 @@ def verify_jsd_bounds(upper: sp.Expr = LOG2) -> Decision:
 
 
 # --------------------------------------------------------------------------- zero iff equal, asymmetry
+
 
 def verify_kl_zero_iff_equal() -> Decision:
     """KL(p ‖ q) = Σ p_i φ(q_i/p_i) exactly on the simplex (general n); φ ≥ 0 with φ(t) = 0 only at
@@ -402,8 +503,10 @@ def verify_kl_zero_iff_equal() -> Decision:
     )
 
 
-def verify_kl_asymmetric(p: tuple[sp.Rational, ...] = (sp.Rational(1, 2), sp.Rational(1, 2)),
-                         q: tuple[sp.Rational, ...] = (sp.Rational(1, 4), sp.Rational(3, 4))) -> Decision:
+def verify_kl_asymmetric(
+    p: tuple[sp.Rational, ...] = (sp.Rational(1, 2), sp.Rational(1, 2)),
+    q: tuple[sp.Rational, ...] = (sp.Rational(1, 4), sp.Rational(3, 4)),
+) -> Decision:
     """An exact example with KL(p ‖ q) ≠ KL(q ‖ p): the difference is evaluated in exact arithmetic
     and its sign decided exactly (for the default example 4·(KL − KL') = log(256/243) > 0)."""
     if len(p) != len(q) or not all(x > 0 for x in (*p, *q)) or sum(p) != 1 or sum(q) != 1:
@@ -415,6 +518,9 @@ def verify_kl_asymmetric(p: tuple[sp.Rational, ...] = (sp.Rational(1, 2), sp.Rat
     if sign is False:
         return Decision(Verdict.PROVED, f"p = {p}, q = {q}: KL(p‖q) − KL(q‖p) = {diff} ≠ 0 (exact)")
     if sign is True:
-        return Decision(Verdict.REFUTED, f"p = {p}, q = {q}: the two KLs are equal",
-                        counterexample={"p": str(p), "q": str(q), "difference": "0"})
+        return Decision(
+            Verdict.REFUTED,
+            f"p = {p}, q = {q}: the two KLs are equal",
+            counterexample={"p": str(p), "q": str(q), "difference": "0"},
+        )
     return Decision(Verdict.UNDECIDED, f"could not decide whether {diff} is zero")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from derivations.claims._common import symbolic_claim
 from derivations.kl_properties import (
     verify_chain_rule,
+    verify_data_processing,
     verify_joint_convexity,
     verify_jsd_bounds,
     verify_kl_asymmetric,
@@ -52,6 +53,15 @@ symbolic_claim(
         PROPS,
     ),
     verify_chain_rule,
+)
+symbolic_claim(
+    Claim(
+        "kl.data_processing",
+        "KL(pK ‖ qK) ≤ KL(p ‖ q) for every Markov kernel K",
+        r"\mathrm{KL}(pK\|qK) \le \mathrm{KL}(p\|q)",
+        PROPS,
+    ),
+    verify_data_processing,
 )
 symbolic_claim(
     Claim(

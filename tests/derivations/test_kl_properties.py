@@ -36,6 +36,16 @@ def test_chain_rule_proved_and_wrong_weighting_refuted():
     assert K.verify_chain_rule(_expectation_under_q).verdict is Verdict.REFUTED
 
 
+def test_data_processing_proved_and_reversed_inequality_refuted():
+    assert K.verify_data_processing().verdict is Verdict.PROVED
+    # left = 2 KL(p‖q) − KL(pK‖qK): "left ≤ KL(p‖q)" says KL(p‖q) ≤ KL(pK‖qK), false for a
+    # contracting kernel
+    reversed_ = K.verify_data_processing(
+        lambda p, q, kern, m: 2 * K.kl_sum(p[K.IX], q[K.IX]) - K.pushed_kl(p, q, kern, m)
+    )
+    assert reversed_.verdict is Verdict.REFUTED
+
+
 def test_pinsker_proved_and_constant_four_refuted():
     assert K.verify_pinsker().verdict is Verdict.PROVED
     assert K.verify_binary_pinsker(sp.Integer(4)).verdict is Verdict.REFUTED
