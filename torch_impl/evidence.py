@@ -103,5 +103,6 @@ register(
 )
 _attach("vae.iwae_bounds", V.iwae_bounds_linear, V.iwae_monotone_mlp)
 
-import torch_impl.evidence_audit  # noqa: E402,F401  (issue 11: the VAE through the public auditor)
+import torch_impl.evidence_audit  # noqa: E402  (issue 11: the VAE through the public auditor)
+import torch_impl.evidence_second  # noqa: E402,F401  (issue 12: second kind of evidence)
 from torch_impl import evidence_seed_problems as _evidence_seed_problems  # noqa: E402,F401  (issue 12 §2)

@@ -6,6 +6,7 @@ from derivations.claims import (  # noqa: F401
     gan_dual,
     gaussian_kl,
     kl,
+    kl_properties,
     likelihoods_estimators,
     seed_audits,
     seed_findings,
