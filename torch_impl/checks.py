@@ -37,9 +37,7 @@ def require_same_kind(tensors: Sequence[torch.Tensor], names: Sequence[str]) -> 
         if t.dtype != first.dtype:
             raise ValueError(f"{first_name}, {name}: mixed dtypes {first.dtype} and {t.dtype}")
         if t.shape != first.shape:
-            raise ValueError(
-                f"{first_name}, {name}: shape mismatch {tuple(first.shape)} vs {tuple(t.shape)}"
-            )
+            raise ValueError(f"{first_name}, {name}: shape mismatch {tuple(first.shape)} vs {tuple(t.shape)}")
         if t.device != first.device:
             raise ValueError(f"{first_name}, {name}: on different devices {first.device} and {t.device}")
 

@@ -63,7 +63,7 @@ def test_diagonal_kl_rejects_bad_arguments(position, value, match):
 def test_expm1mx_rejects_bad_arguments():
     with pytest.raises(ValueError, match="u: contains NaN"):
         K.expm1mx(NAN)
-    with pytest.raises(ValueError, match="u: expected a torch.Tensor"):
+    with pytest.raises(ValueError, match=r"u: expected a torch\.Tensor"):
         K.expm1mx(1.0)  # type: ignore[arg-type]
 
 
@@ -140,3 +140,130 @@ def test_diagonal_kl_gradient_is_finite_at_extremes():
     m2 = torch.zeros(3, dtype=F64)
     K.kl_diagonal_normals(m1, lv, m2, lv.detach().clone()).sum().backward()
     assert torch.isfinite(m1.grad).all() and torch.isfinite(lv.grad).all()
+
+
+# --------------------------------------------------------------------------- torch_impl.model
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("latent_dim", 2.5),  # the issue's reproducer: accepted, then failed inside nn.Linear
+        ("latent_dim", 0),
+        ("data_dim", True),
+        ("hidden", "256"),
+        ("components", -1),
+        ("likelihood", "poisson"),
+        ("prior", "flow"),
+        ("beta", math.inf),
+        ("beta", math.nan),
+        ("beta", -0.5),
+        ("beta", "1"),
+        ("gaussian_var", 0.0),
+        ("gaussian_var", math.inf),
+    ],
+)
+def test_vae_config_rejects_every_invalid_field(field, value):
+    with pytest.raises(ValueError, match=f"^{field}:"):
+        VaeConfig(**{field: value})
+
+
+@pytest.fixture(scope="module")
+def gmm_vae():
+    torch.manual_seed(0)
+    return Vae(VaeConfig(prior="gmm", components=4))
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return (torch.rand(7, 64, generator=torch.Generator().manual_seed(1)) < 0.3).float()
+
+
+@pytest.mark.parametrize("prior", ["gmm", "normal"])
+def test_elbo_terms_with_zero_samples_are_per_point_like_one_sample(prior, batch):
+    """samples=0 used to give the GM-VAE KL as a batch *mean* (a scalar, B times too small in
+    the batch total); now 0 means one draw, exactly as samples=1 on the same random stream."""
+    torch.manual_seed(0)
+    vae = Vae(VaeConfig(prior=prior, components=4))
+    torch.manual_seed(5)
+    zero = vae.elbo_terms(batch, samples=0)
+    torch.manual_seed(5)
+    one = vae.elbo_terms(batch, samples=1)
+    for key, value in one.items():
+        assert zero[key].shape == (7,) and torch.equal(zero[key], value), key
+    torch.manual_seed(5)
+    _, totals = vae.loss(batch, samples=0)
+    assert torch.allclose(totals.kl, one["kl"].sum())
+
+
+def test_iwae_with_chunk_zero_raises_instead_of_looping(gmm_vae, batch):
+    with pytest.raises(ValueError, match="chunk: must be ≥ 1, got 0"):
+        gmm_vae.iwae(batch, 5, chunk=0)
+    with pytest.raises(ValueError, match=r"^k:"):
+        gmm_vae.iwae(batch, 0)
+    with pytest.raises(ValueError, match=r"^k:"):
+        gmm_vae.iwae(batch, 2.0)
+
+
+@pytest.mark.parametrize("prior", ["gmm", "normal"])
+def test_empty_batch_is_rejected(prior):
+    vae = Vae(VaeConfig(prior=prior, components=3))
+    with pytest.raises(ValueError, match=r"x: empty batch"):
+        vae.loss(torch.zeros(0, 64))  # the reproducer: nan before
+    with pytest.raises(ValueError, match=r"x: empty batch"):
+        vae.elbo_terms(torch.zeros(0, 64))
+
+
+@pytest.mark.parametrize(
+    ("x", "match"),
+    [
+        (None, r"x: expected a torch\.Tensor"),
+        (torch.zeros(4, 63), r"x: expected shape \(B, 64\)"),
+        (torch.zeros(64), r"x: expected shape \(B, 64\)"),
+        (torch.zeros(2, 4, 64), r"x: expected shape \(B, 64\)"),
+        (torch.zeros(4, 64, dtype=F64), r"x: dtype torch\.float64 differs from the model's torch\.float32"),
+        (torch.zeros(4, 64, dtype=torch.int64), r"x: expected a floating-point tensor"),
+        (torch.full((4, 64), math.nan), r"x: contains NaN"),
+        (torch.full((4, 64), math.inf), r"x: contains inf"),
+    ],
+)
+@pytest.mark.parametrize("method", ["loss", "elbo_terms", "iwae", "encode"])
+def test_model_methods_reject_bad_data(gmm_vae, method, x, match):
+    call = {
+        "loss": lambda: gmm_vae.loss(x),
+        "elbo_terms": lambda: gmm_vae.elbo_terms(x),
+        "iwae": lambda: gmm_vae.iwae(x, 3),
+        "encode": lambda: gmm_vae.encode(x),
+    }[method]
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_normal_prior_loss_rejects_nan_data_and_other_arguments(batch):
+    vae = Vae(VaeConfig())
+    bad = batch.clone()
+    bad[3, 10] = math.nan
+    with pytest.raises(ValueError, match="x: contains NaN"):
+        vae.loss(bad)
+    with pytest.raises(ValueError, match=r"^samples:"):
+        vae.loss(batch, samples=-1)
+    with pytest.raises(ValueError, match=r"^samples:"):
+        vae.elbo_terms(batch, samples=True)
+    with pytest.raises(ValueError, match=r"z: expected shape \(\.\.\., 8\)"):
+        vae.decode(torch.zeros(3, 5))
+    with pytest.raises(ValueError, match=r"^n:"):
+        vae.sample(0)
+    with pytest.raises(ValueError, match=r"^prior:"):
+        vae.log_prior_components(torch.zeros(3, 8))
+    with pytest.raises(ValueError, match="x, out: shape mismatch"):
+        vae.negative_log_likelihood_total(batch, torch.zeros(6, 64))
+
+
+def test_a_finite_batch_with_a_diverged_model_returns_the_non_finite_loss(batch):
+    """NaN weights are a training failure, not bad input: the loss is returned (non-finite) for
+    the training loop to report, not blamed on ``x``."""
+    vae = Vae(VaeConfig())
+    with torch.no_grad():
+        vae.decoder[-1].bias.fill_(math.nan)
+    loss, _ = vae.loss(batch)
+    assert torch.isnan(loss)
