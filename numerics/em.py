@@ -17,6 +17,7 @@ all responsibility (Σ_n r_nk = 0: its mean would be 0/0) is *rejected* by :func
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
@@ -119,17 +120,15 @@ def _responsibilities(resp: object, n: int, name: str = "resp") -> Array:
 
 
 def _positive_real(value: object, name: str) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not (np.isfinite(value) and value > 0)
-    ):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
+        raise ValueError(f"{name}: expected a finite real > 0, got {value!r}")
+    if not float(value) > 0:
         raise ValueError(f"{name}: expected a finite real > 0, got {value!r}")
     return float(value)
 
 
 def _count(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
         raise ValueError(f"{name}: expected an int ≥ {minimum}, got {value!r}")
     return int(value)
 

@@ -42,13 +42,14 @@ def _real_array(value: object, name: str) -> Array:
 def _positive_real(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name}: expected a real number, got {value!r}")
-    if not (math.isfinite(value) and value > 0):
+    v = float(value)
+    if not (math.isfinite(v) and v > 0):
         raise ValueError(f"{name}: must be finite and > 0, got {value!r}")
-    return float(value)
+    return v
 
 
 def _count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 1:
         raise ValueError(f"{name}: expected an int ≥ 1, got {value!r}")
     return int(value)
 
@@ -204,7 +205,7 @@ def example_problem(n_data: int = 40, n_generated: int = 40, *, c: float = 1.0, 
     """Data from N((1, 1), I) and generated points from N((−1, 0), I) in ℝ²."""
     _count(n_data, "n_data")
     _count(n_generated, "n_generated")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or int(seed) < 0:
         raise ValueError(f"seed: expected an int ≥ 0, got {seed!r}")
     rng = np.random.default_rng(seed)
     return Problem.create(

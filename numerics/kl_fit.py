@@ -65,9 +65,9 @@ def log_p(x: float | np.ndarray) -> np.ndarray:
     return _log_p(_points(x))
 
 
-def _log_p(x: np.ndarray) -> np.ndarray:
+def _log_p(x: np.ndarray | np.float64) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
-        comps = np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * (x[..., None] - MEANS) ** 2
+        comps = np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * (np.asarray(x)[..., None] - MEANS) ** 2
     return logsumexp(comps, axis=-1)
 
 
@@ -77,7 +77,7 @@ def log_q(x: float | np.ndarray, mu: float, sigma: float) -> np.ndarray:
     return _log_q(_points(x), m, s)
 
 
-def _log_q(x: np.ndarray, mu: float, sigma: float) -> np.ndarray:
+def _log_q(x: np.ndarray | np.float64, mu: float, sigma: float) -> np.ndarray:
     # log σ rather than log σ²: σ² under/overflows long before σ does
     with np.errstate(over="ignore"):
         return -0.5 * np.log(2 * np.pi) - np.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
@@ -140,13 +140,15 @@ def _reverse_range(mu: float, sigma: float) -> tuple[float, float]:
     return m, s
 
 
-def _log_p_shifted(mu: float, t: np.ndarray) -> np.ndarray:
+def _log_p_shifted(mu: float, t: np.ndarray | np.float64) -> np.ndarray:
     """log p(μ + t) with μ + t never rounded: (μ − m_k) + t per component. Quadrature nodes placed
     at μ + t directly would be rounded to ulp(μ), which for |μ| ≫ σ shifts every node and weight
     (``reverse_kl(1e10, 3)`` lost 9 digits that way)."""
     t = np.asarray(t, dtype=np.float64)
     with np.errstate(over="ignore"):  # far tails: the square overflows, log p = −inf, KL = +inf
-        comps = np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * ((mu - MEANS) + t[..., None]) ** 2
+        comps = (
+            np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * ((mu - MEANS) + np.asarray(t)[..., None]) ** 2
+        )
     return logsumexp(comps, axis=-1)
 
 

@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -191,7 +192,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 T = TypeVar("T")
 
 
-def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """``write`` a temporary file beside ``path``, then rename it over ``path``: an interruption
     or a full disk leaves the previous file untouched."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -462,7 +463,7 @@ def train(argv: list[str] | None = None) -> dict[str, Any]:
             "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state() if device.type == "cuda" else None,
         }
-        _write_atomically(ckpt_path, lambda tmp, state=state: torch.save(state, tmp))
+        _write_atomically(ckpt_path, partial(torch.save, state))
         run.saved_epoch = epoch + 1
         if not a.no_progress:
             print(
