@@ -267,3 +267,34 @@ def test_a_finite_batch_with_a_diverged_model_returns_the_non_finite_loss(batch)
         vae.decoder[-1].bias.fill_(math.nan)
     loss, _ = vae.loss(batch)
     assert torch.isnan(loss)
+
+
+_FUNCTIONS = {
+    "kl_standard_normal": (K.kl_standard_normal, ("mu", "logvar")),
+    "kl_standard_normal_total": (K.kl_standard_normal_total, ("mu", "logvar")),
+    "kl_standard_normal_textbook": (K.kl_standard_normal_textbook, ("mu", "logvar")),
+    "kl_diagonal_normals": (K.kl_diagonal_normals, ("mu1", "logvar1", "mu2", "logvar2")),
+    "expm1mx": (K.expm1mx, ("u",)),
+}
+
+
+@pytest.mark.parametrize("dtype", [F32, F64])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("name", sorted(_FUNCTIONS))
+def test_every_non_finite_argument_is_named(name, bad, dtype):
+    """The check looks at the arguments only when the result is non-finite; this confirms that
+    every NaN/±inf in every argument position (other entries ordinary, extreme or equal) does
+    make the result non-finite, so it is always caught and named."""
+    fn, names = _FUNCTIONS[name]
+    g = torch.Generator().manual_seed(0)
+    for position, arg in enumerate(names):
+        for fill in ("random", "equal", "extreme"):
+            if fill == "random":
+                args = [torch.randn(6, generator=g, dtype=dtype) for _ in names]
+            elif fill == "equal":
+                args = [torch.zeros(6, dtype=dtype) for _ in names]
+            else:
+                args = [torch.full((6,), v, dtype=dtype) for v in (-80.0, 80.0, 1e-30, -1e-30)[: len(names)]]
+            args[position][2] = bad
+            with pytest.raises(ValueError, match=f"^{arg}: contains"):
+                fn(*args)
