@@ -6,10 +6,23 @@ log-sum-exp), cross-checked against adaptive quadrature (``scipy.integrate.quad`
 The forward fit is compared with its closed form (moment matching: μ = 1/3, σ² = 17/9, proved in
 ``derivations.kl_fit``); the reverse fit is run from a grid of starts and every distinct local
 optimum is reported. :func:`plot_fits` writes the figure the seed asks for.
+
+Every public function checks its arguments (issue 15, item 6): μ a finite real, σ a finite real
+> 0, evaluation points real and not NaN — else ``ValueError`` naming the argument (before,
+``reverse_kl(0, -1)`` returned a negative "KL" and ``forward_kl(0, 0)`` NaN). A divergence the
+quadrature cannot evaluate (σ so extreme that the integrand overflows to NaN) is an error too,
+never a NaN result. ``python -m numerics.kl_fit [OUT.png]`` (argparse, ``--help``) writes the
+figure atomically.
 """
 
 from __future__ import annotations
 
+import argparse
+import math
+import numbers
+import os
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,14 +34,53 @@ WEIGHTS, MEANS = np.array([1 / 3, 2 / 3]), np.array([-1.0, 1.0])
 QUAD = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 400}
 
 
+def _real(value: object, name: str) -> float:
+    """A finite real number (not bool, not complex); ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name}: expected a real number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be finite, got {value!r}")
+    return float(value)
+
+
+def _params(mu: object, sigma: object) -> tuple[float, float]:
+    m, s = _real(mu, "mu"), _real(sigma, "sigma")
+    if not s > 0:
+        raise ValueError(f"sigma: the standard deviation must be > 0, got {sigma!r}")
+    return m, s
+
+
+def _points(x: object) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf" or arr.dtype == bool:
+        raise ValueError(f"x: expected real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if np.isnan(arr).any():
+        raise ValueError("x: contains NaN")
+    return arr
+
+
 def log_p(x: float | np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float64)
-    comps = np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * (x[..., None] - MEANS) ** 2
+    """log p(x) of the target ⅓N(−1, 1) + ⅔N(1, 1) (log-sum-exp); ±inf give −inf."""
+    return _log_p(_points(x))
+
+
+def _log_p(x: np.ndarray | np.float64) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        comps = np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * (np.asarray(x)[..., None] - MEANS) ** 2
     return logsumexp(comps, axis=-1)
 
 
 def log_q(x: float | np.ndarray, mu: float, sigma: float) -> np.ndarray:
-    return -0.5 * np.log(2 * np.pi * sigma**2) - 0.5 * ((np.asarray(x) - mu) / sigma) ** 2
+    """log N(x; μ, σ²), σ > 0."""
+    m, s = _params(mu, sigma)
+    return _log_q(_points(x), m, s)
+
+
+def _log_q(x: np.ndarray | np.float64, mu: float, sigma: float) -> np.ndarray:
+    # log σ rather than log σ²: σ² under/overflows long before σ does
+    with np.errstate(over="ignore"):
+        return -0.5 * np.log(2 * np.pi) - np.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
 
 
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(10)
@@ -46,27 +98,82 @@ def _integrate(f, lo: float, hi: float) -> float:  # type: ignore[no-untyped-def
     return float(np.sum(half * _GL_W * f(x)))
 
 
+def _kl_integrand(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
+    """a (log a − log b) with 0 · log 0 = 0 where a underflows: where σ is so extreme that
+    log b overflows to −inf the integral is +inf (the exact value overflows), not 0·inf = NaN."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        a = np.exp(log_a)
+        return np.where(a > 0, a * (log_a - log_b), 0.0)
+
+
+def _forward_kl(mu: float, sigma: float) -> float:
+    with np.errstate(over="ignore"):
+        return _integrate(lambda x: _kl_integrand(_log_p(x), _log_q(x, mu, sigma)), -41.0, 41.0)
+
+
+def _reverse_kl(mu: float, sigma: float) -> float:
+    with np.errstate(over="ignore"):  # in t = x − μ: q's nodes and weights are exact
+        f = lambda t: _kl_integrand(_log_q(t, 0.0, sigma), _log_p_shifted(mu, t))
+        return _integrate(f, -38 * sigma, 38 * sigma)
+
+
+def _not_nan(value: float, what: str, mu: float, sigma: float) -> float:
+    if math.isnan(value):
+        raise ValueError(
+            f"mu, sigma: {what} cannot be evaluated by quadrature at mu = {mu!r}, sigma = {sigma!r} "
+            "(the integrand overflows)"
+        )
+    return value
+
+
 def forward_kl(mu: float, sigma: float) -> float:
     """KL(p ‖ q) = ∫ p (log p − log q) over [−41, 41] (p's tails beyond are below 1e-300)."""
-    return _integrate(lambda x: np.exp(log_p(x)) * (log_p(x) - log_q(x, mu, sigma)), -41.0, 41.0)
+    m, s = _params(mu, sigma)
+    return _not_nan(_forward_kl(m, s), "KL(p || q)", m, s)
+
+
+def _reverse_range(mu: float, sigma: float) -> tuple[float, float]:
+    """Checked (μ, σ) for an integral over μ ± 40σ, which must not overflow."""
+    m, s = _params(mu, sigma)
+    if not (math.isfinite(m - 40 * s) and math.isfinite(m + 40 * s)):
+        raise ValueError(f"mu, sigma: the interval mu ± 40 sigma overflows (mu = {mu!r}, sigma = {sigma!r})")
+    return m, s
+
+
+def _log_p_shifted(mu: float, t: np.ndarray | np.float64) -> np.ndarray:
+    """log p(μ + t) with μ + t never rounded: (μ − m_k) + t per component. Quadrature nodes placed
+    at μ + t directly would be rounded to ulp(μ), which for |μ| ≫ σ shifts every node and weight
+    (``reverse_kl(1e10, 3)`` lost 9 digits that way)."""
+    t = np.asarray(t, dtype=np.float64)
+    with np.errstate(over="ignore"):  # far tails: the square overflows, log p = −inf, KL = +inf
+        comps = (
+            np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * ((mu - MEANS) + np.asarray(t)[..., None]) ** 2
+        )
+    return logsumexp(comps, axis=-1)
 
 
 def reverse_kl(mu: float, sigma: float) -> float:
     """KL(q ‖ p) = ∫ q (log q − log p) over μ ± 38σ (q's tails beyond are below 1e-300)."""
-    f = lambda x: np.exp(log_q(x, mu, sigma)) * (log_q(x, mu, sigma) - log_p(x))
-    return _integrate(f, mu - 38 * sigma, mu + 38 * sigma)
+    m, s = _reverse_range(mu, sigma)
+    return _not_nan(_reverse_kl(m, s), "KL(q || p)", m, s)
 
 
 def forward_kl_adaptive(mu: float, sigma: float) -> float:
     """KL(p ‖ q) by adaptive quadrature (scipy.integrate.quad, tolerances 1e-13): the cross-check."""
-    f = lambda x: float(np.exp(log_p(x)) * (log_p(x) - log_q(x, mu, sigma)))
-    return integrate.quad(f, -np.inf, np.inf, **QUAD)[0]
+    m, s = _params(mu, sigma)
+    f = lambda x: float(np.exp(_log_p(np.float64(x))) * (_log_p(np.float64(x)) - _log_q(x, m, s)))
+    return _not_nan(integrate.quad(f, -np.inf, np.inf, **QUAD)[0], "KL(p || q)", m, s)
 
 
 def reverse_kl_adaptive(mu: float, sigma: float) -> float:
     """KL(q ‖ p) by adaptive quadrature over μ ± 40σ (the tails beyond are below 1e-300)."""
-    f = lambda x: float(np.exp(log_q(x, mu, sigma)) * (log_q(x, mu, sigma) - log_p(x)))
-    return integrate.quad(f, mu - 40 * sigma, mu + 40 * sigma, **QUAD)[0]
+    m, s = _reverse_range(mu, sigma)
+
+    def f(t: float) -> float:
+        tt = np.float64(t)
+        return float(_kl_integrand(_log_q(tt, 0.0, s), _log_p_shifted(m, tt)))
+
+    return _not_nan(integrate.quad(f, -40 * s, 40 * s, **QUAD)[0], "KL(q || p)", m, s)
 
 
 @dataclass(frozen=True)
@@ -77,7 +184,13 @@ class Fit:
     converged: bool
 
 
-def _fit(objective, start: tuple[float, float]) -> Fit:  # type: ignore[no-untyped-def]
+def _start(start: object, name: str) -> tuple[float, float]:
+    if not isinstance(start, Sequence) or isinstance(start, str) or len(start) != 2:
+        raise ValueError(f"{name}: expected a pair (mu, log sigma), got {start!r}")
+    return _real(start[0], name), _real(start[1], name)
+
+
+def _fit(objective: Callable[[float, float], float], start: tuple[float, float]) -> Fit:
     res = optimize.minimize(
         lambda t: objective(t[0], np.exp(t[1])), np.array(start), method="BFGS", options={"gtol": 1e-11}
     )
@@ -88,23 +201,37 @@ def _fit(objective, start: tuple[float, float]) -> Fit:  # type: ignore[no-untyp
 
 
 def fit_forward(start: tuple[float, float] = (0.0, 0.0)) -> Fit:
-    return _fit(forward_kl, start)
+    """argmin over (μ, σ) of KL(p ‖ q) by BFGS in (μ, log σ) from ``start`` = (μ₀, log σ₀)."""
+    return _fit(_forward_kl, _start(start, "start"))
 
 
 def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: float = 1e-4) -> list[Fit]:
     """Local optima of KL(q ‖ p) from a grid of starts (μ₀ ∈ {−3, −1, 0, 1, 3}, log σ₀ ∈ {−1, ½}),
-    merged when within ``merge`` in (μ, σ); sorted by KL."""
-    starts = starts or [(m, s) for m in (-3.0, -1.0, 0.0, 1.0, 3.0) for s in (-1.0, 0.5)]
+    merged when within ``merge`` (finite, > 0) in (μ, σ); sorted by KL."""
+    if starts is None:
+        starts = [(m, s) for m in (-3.0, -1.0, 0.0, 1.0, 3.0) for s in (-1.0, 0.5)]
+    if isinstance(starts, (str, bytes)) or not isinstance(starts, Sequence) or not starts:
+        raise ValueError(f"starts: expected a non-empty list of (mu, log sigma) pairs, got {starts!r}")
+    checked = [_start(st, f"starts[{i}]") for i, st in enumerate(starts)]
+    if not _real(merge, "merge") > 0:
+        raise ValueError(f"merge: must be > 0, got {merge!r}")
     found: list[Fit] = []
-    for st in starts:
-        f = _fit(reverse_kl, st)
+    for st in checked:
+        f = _fit(_reverse_kl, st)
         if not any(abs(f.mu - g.mu) < merge and abs(f.sigma - g.sigma) < merge for g in found):
             found.append(f)
     return sorted(found, key=lambda f: f.kl)
 
 
 def plot_fits(path: str | Path, forward: Fit, reverse: list[Fit]) -> Path:
-    """The target density and both fits (seed 003, 6.3's figure)."""
+    """The target density and both fits (seed 003, 6.3's figure), written atomically to ``path``
+    (the format from its suffix; the folder is created)."""
+    if not isinstance(forward, Fit):
+        raise ValueError(f"forward: expected a Fit, got {type(forward).__name__}")
+    if not isinstance(reverse, list) or not all(isinstance(r, Fit) for r in reverse):
+        raise ValueError("reverse: expected a list of Fit")
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path: expected a file path, got {type(path).__name__}")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -131,19 +258,56 @@ def plot_fits(path: str | Path, forward: Fit, reverse: list[Fit]) -> Path:
     ax.legend(fontsize=8)
     ax.set_title("Gaussian fits to a two-component mixture")
     out = Path(path)
+    fmt = out.suffix[1:].lower()
+    if fmt not in fig.canvas.get_supported_filetypes():
+        plt.close(fig)
+        raise ValueError(f"path: {str(out)!r} has no figure format suffix (.png, .pdf, .svg, …)")
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=120, format=fmt)
+        os.replace(tmp, out)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+        plt.close(fig)
     return out
+
+
+_FIGURE_SUFFIXES = ("png", "pdf", "svg", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``python -m numerics.kl_fit``."""
+    p = argparse.ArgumentParser(
+        prog="python -m numerics.kl_fit",
+        description="Fit a Gaussian to p = 1/3 N(-1,1) + 2/3 N(1,1) by inclusive and exclusive KL "
+        "(seed 003, Problem 6.3); print the optima and write the figure.",
+    )
+    p.add_argument(
+        "out",
+        nargs="?",
+        type=Path,
+        default=Path("reports/kl_fits.png"),
+        metavar="OUT.png",
+        help="figure path, format from the suffix (default: reports/kl_fits.png)",
+    )
+    return p
 
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m numerics.kl_fit [OUT.png]``: fit both ways, print the optima, write the figure."""
-    import sys
-
-    args = sys.argv[1:] if argv is None else argv
-    out = Path(args[0]) if args else Path("reports/kl_fits.png")
+    p = build_parser()
+    out = p.parse_args(argv).out
+    if out.suffix[1:].lower() not in _FIGURE_SUFFIXES:
+        p.error(f"argument OUT.png: {str(out)!r} needs a figure suffix such as .png")
+    try:  # an unwritable path is reported before the fits, not after
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".write-probe-"):
+            pass
+    except OSError as exc:
+        p.error(f"argument OUT.png: cannot write {str(out)!r} ({exc.strerror or exc})")
     fwd, rev = fit_forward(), fit_reverse_all()
     print(f"inclusive KL(p||q): mu = {fwd.mu:.10f}, sigma^2 = {fwd.sigma**2:.10f} (closed form 1/3, 17/9)")
     for r in rev:

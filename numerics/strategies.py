@@ -18,11 +18,36 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 
 
+def _is_int(value: object) -> bool:
+    """A Python int that is not a bool (``True`` is not a size)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _finite_real(value: object, name: str) -> float:
+    """A finite real number (int or float, not bool); ValueError naming ``name`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name}: expected a real number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name}: must be finite, got {value!r}")
+    return float(value)
+
+
+def _check_flag(value: object, name: str) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name}: expected True or False, got {value!r}")
+
+
 def _check_size(size: int | None, min_size: int, max_size: int) -> None:
-    if size is not None and (not isinstance(size, int) or size < 1):
+    if size is not None and (not _is_int(size) or size < 1):
         raise ValueError(f"size: expected a positive int or None, got {size!r}")
-    if not (isinstance(min_size, int) and isinstance(max_size, int) and 1 <= min_size <= max_size):
-        raise ValueError(f"min_size, max_size: need 1 ≤ min_size ≤ max_size, got {min_size}, {max_size}")
+    if not (_is_int(min_size) and _is_int(max_size) and 1 <= min_size <= max_size):
+        raise ValueError(f"min_size, max_size: need 1 ≤ min_size ≤ max_size, got {min_size!r}, {max_size!r}")
+
+
+def _check_min_mass(min_mass: float, size: int | None, max_size: int) -> None:
+    _finite_real(min_mass, "min_mass")
+    if not 0 <= min_mass < 1 / (size or max_size):
+        raise ValueError(f"min_mass: need 0 ≤ min_mass < 1/size, got {min_mass}")
 
 
 def _sizes(size: int | None, min_size: int, max_size: int) -> st.SearchStrategy[int]:
@@ -76,8 +101,8 @@ def probability_vectors(
     ``allow_zeros`` puts exact zeros in (never all of them); ``min_mass`` is a lower bound on every
     non-zero entry."""
     _check_size(size, min_size, max_size)
-    if not 0 <= min_mass < 1 / (size or max_size):
-        raise ValueError(f"min_mass: need 0 ≤ min_mass < 1/size, got {min_mass}")
+    _check_flag(allow_zeros, "allow_zeros")
+    _check_min_mass(min_mass, size, max_size)
     return _sizes(size, min_size, max_size).flatmap(lambda n: _probability_vector(n, allow_zeros, min_mass))
 
 
@@ -92,8 +117,8 @@ def distribution_pairs(
     """Pairs (p, q) on a common support: same length, and with ``allow_zeros`` the same zero
     pattern (so KL(p ‖ q) and KL(q ‖ p) are finite)."""
     _check_size(size, min_size, max_size)
-    if not 0 <= min_mass < 1 / (size or max_size):
-        raise ValueError(f"min_mass: need 0 ≤ min_mass < 1/size, got {min_mass}")
+    _check_flag(allow_zeros, "allow_zeros")
+    _check_min_mass(min_mass, size, max_size)
 
     @st.composite
     def pair(draw: st.DrawFn, n: int) -> tuple[Array, Array]:
@@ -115,6 +140,8 @@ def near_equal_pairs(
     """(p, q) with q = p·exp(δ·ε)/Σ, |ε| ≤ 1, δ log-uniform in [min_delta, max_delta]: the regime of
     collapsed latent units where textbook formulas lose their digits. q ≠ p unless ε = 0."""
     _check_size(size, min_size, max_size)
+    _finite_real(min_delta, "min_delta")
+    _finite_real(max_delta, "max_delta")
     if not 0 < min_delta <= max_delta <= 1:
         raise ValueError(
             f"min_delta, max_delta: need 0 < min_delta ≤ max_delta ≤ 1, got {min_delta}, {max_delta}"
@@ -130,15 +157,22 @@ def near_equal_pairs(
     return _sizes(size, min_size, max_size).flatmap(pair)
 
 
+_SCALE_RANGE = (1e-300, 1e300)
+
+
 def gaussian_parameters(
     *, dim: int | None = None, mean_bound: float = 10.0, min_scale: float = 1e-3, max_scale: float = 1e3
 ) -> st.SearchStrategy[tuple[Array, Array]]:
-    """(μ, σ): a scalar pair if ``dim`` is None, else vectors of length ``dim`` (diagonal Normal)."""
-    if dim is not None and (not isinstance(dim, int) or dim < 1):
+    """(μ, σ): a scalar pair if ``dim`` is None, else vectors of length ``dim`` (diagonal Normal).
+    σ is log-uniform in [min_scale, max_scale]; both must lie in [1e-300, 1e300] so that
+    exp(log σ) stays a finite normal float (``max_scale=inf`` used to produce σ = inf)."""
+    if dim is not None and (not _is_int(dim) or dim < 1):
         raise ValueError(f"dim: expected a positive int or None, got {dim!r}")
-    if not 0 < min_scale <= max_scale:
+    for name, value in (("mean_bound", mean_bound), ("min_scale", min_scale), ("max_scale", max_scale)):
+        _finite_real(value, name)
+    if not _SCALE_RANGE[0] <= min_scale <= max_scale <= _SCALE_RANGE[1]:
         raise ValueError(
-            f"min_scale, max_scale: need 0 < min_scale ≤ max_scale, got {min_scale}, {max_scale}"
+            f"min_scale, max_scale: need 1e-300 ≤ min_scale ≤ max_scale ≤ 1e300, got {min_scale}, {max_scale}"
         )
     if not mean_bound > 0:
         raise ValueError(f"mean_bound: must be positive, got {mean_bound}")
@@ -153,15 +187,32 @@ def gaussian_parameters(
     return st.builds(build, means, scales)
 
 
+def max_spd_condition(dim: int) -> float:
+    """The largest ``max_condition`` :func:`spd_matrices` accepts at ``dim``: 1/(1000·dim·ε)."""
+    if not _is_int(dim) or dim < 1:
+        raise ValueError(f"dim: expected a positive int, got {dim!r}")
+    return 1.0 / (1000 * dim * float(np.finfo(np.float64).eps))
+
+
 def spd_matrices(*, dim: int, max_condition: float = 1e3, scale: float = 1.0) -> st.SearchStrategy[Array]:
     """Symmetric positive-definite d×d matrices Q diag(λ) Qᵀ with cond ≤ ``max_condition``
-    (λ log-uniform in [scale, scale·max_condition], Q a random orthogonal matrix)."""
-    if not isinstance(dim, int) or dim < 1:
+    (λ log-uniform in [scale, scale·max_condition], Q a random orthogonal matrix).
+
+    ``max_condition`` ≤ :func:`max_spd_condition` (dim) = 1/(1000·dim·ε): forming Q diag(λ) Qᵀ in
+    float64 moves each eigenvalue by about dim·ε·λ_max, so beyond that bound the smallest eigenvalue
+    is no longer kept (and the matrix may not even be positive definite); within it the error is
+    ≤ 0.1 % of λ_min. ``scale`` ≥ 1e-300 and ``scale·max_condition`` ≤ 1e300 (finite, normal)."""
+    if not _is_int(dim) or dim < 1:
         raise ValueError(f"dim: expected a positive int, got {dim!r}")
-    if not max_condition >= 1:
-        raise ValueError(f"max_condition: must be ≥ 1, got {max_condition}")
-    if not scale > 0:
-        raise ValueError(f"scale: must be positive, got {scale}")
+    _finite_real(max_condition, "max_condition")
+    _finite_real(scale, "scale")
+    if not 1 <= max_condition <= max_spd_condition(dim):
+        raise ValueError(
+            f"max_condition: need 1 ≤ max_condition ≤ {max_spd_condition(dim):.3g} (what float64 keeps "
+            f"positive definite at dim = {dim}), got {max_condition}"
+        )
+    if not _SCALE_RANGE[0] <= scale <= _SCALE_RANGE[1] / max_condition:
+        raise ValueError(f"scale: need 1e-300 ≤ scale and scale·max_condition ≤ 1e300, got {scale}")
 
     @st.composite
     def spd(draw: st.DrawFn) -> Array:
@@ -179,7 +230,7 @@ def spd_matrices(*, dim: int, max_condition: float = 1e3, scale: float = 1.0) ->
 
 def markov_kernels(*, n_in: int, n_out: int) -> st.SearchStrategy[Array]:
     """Row-stochastic matrices K (n_in × n_out), K[i, j] = P(y = j | x = i), strictly positive."""
-    if not (isinstance(n_in, int) and isinstance(n_out, int) and n_in >= 1 and n_out >= 1):
+    if not (_is_int(n_in) and _is_int(n_out) and n_in >= 1 and n_out >= 1):
         raise ValueError(f"n_in, n_out: expected positive ints, got {n_in!r}, {n_out!r}")
     rows = st.lists(_probability_vector(n_out, False, 0.0), min_size=n_in, max_size=n_in)
     return rows.map(np.array)
@@ -190,9 +241,9 @@ def latent_models(
 ) -> st.SearchStrategy[Array]:
     """A joint table p(x, z) of shape (n_observed, n_latent), positive and summing to 1."""
     for name, val in (("n_latent", n_latent), ("n_observed", n_observed)):
-        if val is not None and (not isinstance(val, int) or val < 1):
+        if val is not None and (not _is_int(val) or val < 1):
             raise ValueError(f"{name}: expected a positive int or None, got {val!r}")
-    if not isinstance(max_states, int) or max_states < 2:
+    if not _is_int(max_states) or max_states < 2:
         raise ValueError(f"max_states: expected an int ≥ 2, got {max_states!r}")
     nz = st.just(n_latent) if n_latent else st.integers(2, max_states)
     nx = st.just(n_observed) if n_observed else st.integers(1, max_states)

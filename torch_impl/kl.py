@@ -5,6 +5,12 @@ KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j [(σ_j² − 1 − log σ_j²) + μ_j
 σ² ≈ 1 (collapsed units). :func:`expm1mx` uses the Taylor series for |ℓ| ≤ ½ and expm1 beyond —
 both branches are elementwise tensor ops (``torch.where``), so the function is differentiable and
 runs on any device. ``derivations.stable_forms`` proves the form equal to the closed form.
+
+Every public function checks its arguments (issue 15, item 6): tensors of one floating dtype, one
+shape and one device, no NaN or inf — else ``ValueError`` naming the argument. The structural
+checks read metadata; NaN/inf are looked for only when the result is non-finite (one sum and one
+scalar read per call otherwise). :func:`kl_diagonal_normals` evaluates narrow dtypes
+(float16/bfloat16/float32) in float64 and rounds once.
 """
 
 from __future__ import annotations
@@ -13,8 +19,29 @@ import math
 
 import torch
 
+from torch_impl.checks import require_finite, require_float_tensor, require_same_kind
+
 # e^u − 1 − u = u² Σ_{k≥0} u^k/(k+2)!; |u| ≤ ½: 20 terms reach 1e-17 (float64)
 _COEFFS = [1.0 / math.factorial(k + 2) for k in range(20)]
+
+
+def _checked(names: tuple[str, ...], *tensors: object) -> tuple[torch.Tensor, ...]:
+    """Type, dtype, shape and device of every argument (metadata only: no reduction)."""
+    ts = tuple(require_float_tensor(t, n) for t, n in zip(tensors, names, strict=True))
+    require_same_kind(ts, names)
+    return ts
+
+
+def _finite_inputs(out: torch.Tensor, names: tuple[str, ...], *tensors: torch.Tensor) -> torch.Tensor:
+    """``out``, after checking that no argument held NaN/inf. Every function here maps a NaN or
+    inf argument to a NaN or inf result, so only a non-finite result needs the (per-argument)
+    search — on the common path one sum over the result and one scalar read (a NaN or inf entry
+    makes the sum non-finite; a sum that merely overflows only costs the search). A non-finite
+    result of finite arguments is a genuine overflow and is returned."""
+    if not math.isfinite(out.detach().sum().item()):
+        for t, n in zip(tensors, names, strict=True):
+            require_finite(t, n)
+    return out
 
 
 def expm1mx(u: torch.Tensor) -> torch.Tensor:
@@ -23,7 +50,14 @@ def expm1mx(u: torch.Tensor) -> torch.Tensor:
     float64: Taylor series (20 terms) for |u| ≤ ½, expm1(u) − u beyond.
     float32/16: evaluated in float64 and rounded once: u²/2 for |u| < 2e-8 (relative truncation
     ≤ |u|/3 < 6.7e-9) and expm1(u) − u beyond (float64 cancellation ≤ 2ε₆₄/|u| < 1.2e-8): both
-    below 0.1 of float32's ε = 1.2e-7, with fewer tensor ops than the series (the hot path)."""
+    below 0.1 of float32's ε = 1.2e-7, with fewer tensor ops than the series (the hot path).
+    ``u`` must be a finite floating-point tensor (``ValueError`` otherwise)."""
+    (u,) = _checked(("u",), u)
+    return _finite_inputs(_expm1mx(u), ("u",), u)
+
+
+def _expm1mx(u: torch.Tensor) -> torch.Tensor:
+    """:func:`expm1mx` without the argument checks; u = +inf gives +inf (the limit)."""
     if u.dtype != torch.float64:
         return _expm1mx_for_narrow(u.double()).to(u.dtype)
     small = u.abs() <= 0.5
@@ -32,8 +66,12 @@ def expm1mx(u: torch.Tensor) -> torch.Tensor:
     for c in reversed(_COEFFS[:-1]):
         poly = poly * us + c
     series = us * us * poly
-    ul = torch.where(small, torch.ones_like(u), u)  # keeps expm1 finite and gradients clean
-    return torch.where(small, series, torch.expm1(ul) - ul)
+    # keeps expm1 finite and gradients clean in the branch not taken; u = +inf (ℓ₁ − ℓ₂ overflowed)
+    # is the limit +inf, not inf − inf
+    pos_inf = torch.isposinf(u)
+    ul = torch.where(small | pos_inf, torch.ones_like(u), u)
+    large = torch.where(pos_inf, torch.full_like(u, math.inf), torch.expm1(ul) - ul)
+    return torch.where(small, series, large)
 
 
 def _expm1mx_for_narrow(v: torch.Tensor) -> torch.Tensor:
@@ -43,21 +81,56 @@ def _expm1mx_for_narrow(v: torch.Tensor) -> torch.Tensor:
 
 
 def kl_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(μ, diag e^ℓ) ‖ N(0, I)) per latent coordinate (sum over the last axis yourself)."""
-    return 0.5 * (expm1mx(logvar) + mu * mu)
+    """KL(N(μ, diag e^ℓ) ‖ N(0, I)) per latent coordinate (sum over the last axis yourself).
+    ``mu`` and ``logvar``: finite floating tensors of one dtype, shape and device."""
+    names = ("mu", "logvar")
+    mu, logvar = _checked(names, mu, logvar)
+    return _finite_inputs(0.5 * (_expm1mx(logvar) + mu * mu), names, mu, logvar)
+
+
+# |h| ≤ 700: e^h is a normal float64, so (|d|·e^{−ℓ₂/2})² keeps every digit
+_DIRECT_EXPONENT = 700.0
+
+
+def _mahalanobis_term(d: torch.Tensor, logvar2: torch.Tensor) -> torch.Tensor:
+    """d² e^{−ℓ₂} in float64, for every finite d, ℓ₂ without 0·inf: (d·e^{−ℓ₂/2})² (a few ulp) where
+    e^{−ℓ₂/2} is a normal float, else exp(2 log|d| − ℓ₂) (relative error ≤ |2 log|d| − ℓ₂|·ε; only
+    for |ℓ₂| > 1400, where the result is 0, inf or within that bound); exactly 0 when d = 0."""
+    h = -0.5 * logvar2
+    direct = h.abs() <= _DIRECT_EXPONENT
+    zero = d == 0
+    a = torch.exp(torch.where(direct, h, torch.zeros_like(h)))
+    t = d * a
+    d_safe = torch.where(zero, torch.ones_like(d), d)
+    log_m = torch.where(direct | zero, torch.zeros_like(h), 2 * torch.log(d_safe.abs()) + 2 * h)
+    far = torch.where(zero, torch.zeros_like(d), torch.exp(log_m))
+    return torch.where(direct, t * t, far)
 
 
 def kl_diagonal_normals(
     mu1: torch.Tensor, logvar1: torch.Tensor, mu2: torch.Tensor, logvar2: torch.Tensor
 ) -> torch.Tensor:
-    """KL(N(μ₁, e^{ℓ₁}) ‖ N(μ₂, e^{ℓ₂})) per coordinate: ½[e^u − 1 − u + (μ₁−μ₂)² e^{−ℓ₂}], u = ℓ₁ − ℓ₂."""
-    return 0.5 * (expm1mx(logvar1 - logvar2) + (mu1 - mu2) ** 2 * torch.exp(-logvar2))
+    """KL(N(μ₁, e^{ℓ₁}) ‖ N(μ₂, e^{ℓ₂})) per coordinate: ½[e^u − 1 − u + (μ₁−μ₂)² e^{−ℓ₂}], u = ℓ₁ − ℓ₂.
+
+    Evaluated in float64 (narrow dtypes rounded once at the end) with the Mahalanobis term formed
+    without 0·inf (:func:`_mahalanobis_term`): KL(p ‖ p) is exactly 0 at every log-variance, and the
+    result is finite wherever the exact value is representable (inf where it overflows). Arguments:
+    finite floating tensors of one dtype, shape and device."""
+    names = ("mu1", "logvar1", "mu2", "logvar2")
+    mu1, logvar1, mu2, logvar2 = _checked(names, mu1, logvar1, mu2, logvar2)
+    dtype = mu1.dtype
+    m1, l1, m2, l2 = (t.double() for t in (mu1, logvar1, mu2, logvar2))
+    kl = 0.5 * (_expm1mx(l1 - l2) + _mahalanobis_term(m1 - m2, l2))
+    out = kl if dtype == torch.float64 else kl.to(dtype)
+    return _finite_inputs(out, names, mu1, logvar1, mu2, logvar2)
 
 
 def kl_standard_normal_textbook(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """−½(1 + ℓ − μ² − e^ℓ): the form in Kingma & Welling's App. B and pytorch/examples — kept for
-    the accuracy comparison only."""
-    return -0.5 * (1 + logvar - mu * mu - logvar.exp())
+    the accuracy comparison only (same argument checks as :func:`kl_standard_normal`)."""
+    names = ("mu", "logvar")
+    mu, logvar = _checked(names, mu, logvar)
+    return _finite_inputs(-0.5 * (1 + logvar - mu * mu - logvar.exp()), names, mu, logvar)
 
 
 class _StandardNormalKlTotal(torch.autograd.Function):
@@ -68,7 +141,7 @@ class _StandardNormalKlTotal(torch.autograd.Function):
     def forward(ctx, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         ctx.save_for_backward(mu, logvar)
         if logvar.dtype == torch.float64:
-            f, m = expm1mx(logvar), mu
+            f, m = _expm1mx(logvar), mu
         else:  # accumulate in float64, round once
             f, m = _expm1mx_for_narrow(logvar.double()), mu.double()
         return (0.5 * torch.addcmul(f, m, m).sum()).to(mu.dtype)
@@ -82,7 +155,15 @@ class _StandardNormalKlTotal(torch.autograd.Function):
 def kl_standard_normal_total(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """Σ_{batch, j} KL(N(μ, e^ℓ) ‖ N(0, 1)) as one autograd node (the training loss's KL): equal to
     ``kl_standard_normal(mu, logvar).sum()`` (accumulated in float64 and rounded once) with the
-    gradient of the closed form; ``tests/torch_impl`` checks both."""
-    if mu.shape != logvar.shape:
-        raise ValueError(f"mu, logvar: shape mismatch {tuple(mu.shape)} vs {tuple(logvar.shape)}")
+    gradient of the closed form; ``tests/torch_impl`` checks both. Arguments checked like
+    :func:`kl_standard_normal`."""
+    names = ("mu", "logvar")
+    mu, logvar = _checked(names, mu, logvar)
+    return _finite_inputs(kl_standard_normal_total_unchecked(mu, logvar), names, mu, logvar)
+
+
+def kl_standard_normal_total_unchecked(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """:func:`kl_standard_normal_total` for the training hot path (``Vae.loss``): ``mu`` and
+    ``logvar`` come from the encoder (same dtype, shape, device by construction), and a NaN there
+    surfaces as a non-finite loss, which the caller checks — so no reduction or host sync here."""
     return _StandardNormalKlTotal.apply(mu, logvar)

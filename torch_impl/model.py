@@ -7,11 +7,17 @@ Loss per data point (negative ELBO, nats):
       Gaussian:  ‖x − x̂‖²/(2σ²) + (D/2) log(2πσ²)   (``likelihood.gaussian_mse``);
   β · KL(q(z|x) ‖ p(z)): the stable closed form (:mod:`torch_impl.kl`) for the N(0, I) prior; for
       the GM-VAE prior the three-term ELBO of seed 003 7.1 (``gm_vae.elbo_three_terms``).
+
+Arguments are checked (issue 15, item 6): every :class:`VaeConfig` field when it is built, and
+every public method's tensors (shape (B, D) with B ≥ 1 and D from the config, a floating dtype equal
+to the model's, finite) with ``ValueError`` naming the argument. The training hot path
+(:meth:`Vae.loss`) only reads metadata, and looks at the data's values only after a non-finite loss.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -19,11 +25,22 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from torch_impl.kl import kl_standard_normal, kl_standard_normal_total
+from torch_impl.checks import require_finite, require_float_tensor, require_int, require_same_kind
+from torch_impl.kl import kl_standard_normal, kl_standard_normal_total_unchecked
 
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, samples: int | None = None) -> torch.Tensor:
-    """z = μ + σ·ε, ε ∼ N(0, I), σ = exp(ℓ/2) (CS 446 HW8 1(g)); ``samples`` adds a leading axis."""
+    """z = μ + σ·ε, ε ∼ N(0, I), σ = exp(ℓ/2) (CS 446 HW8 1(g)); ``samples`` (an int ≥ 1) adds a
+    leading axis; None or 0 draws one sample without it."""
+    for t, name in ((mu, "mu"), (logvar, "logvar")):
+        require_float_tensor(t, name)
+    require_same_kind((mu, logvar), ("mu", "logvar"))
+    if samples is not None:
+        require_int(samples, "samples", minimum=0)
+    return _reparameterize(mu, logvar, samples)
+
+
+def _reparameterize(mu: torch.Tensor, logvar: torch.Tensor, samples: int | None = None) -> torch.Tensor:
     std = torch.exp(0.5 * logvar)
     if samples:
         eps = torch.randn((samples, *mu.shape), dtype=mu.dtype, device=mu.device)
@@ -60,8 +77,13 @@ class VaeConfig:
         if self.prior not in ("normal", "gmm"):
             raise ValueError(f"prior: expected 'normal' or 'gmm', got {self.prior!r}")
         for name in ("data_dim", "latent_dim", "hidden", "components"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name}: must be ≥ 1, got {getattr(self, name)}")
+            require_int(getattr(self, name), name, minimum=1)
+        for name in ("gaussian_var", "beta"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"{name}: expected a real number, got {value!r}")
+            if not math.isfinite(value):
+                raise ValueError(f"{name}: must be finite, got {value}")
         if not self.gaussian_var > 0:
             raise ValueError(f"gaussian_var: must be positive, got {self.gaussian_var}")
         if not self.beta >= 0:
@@ -91,18 +113,51 @@ class Vae(nn.Module):
             self.prior_means = nn.Parameter(torch.randn(c.components, c.latent_dim))
             self.prior_logvars = nn.Parameter(torch.zeros(c.components, c.latent_dim))
 
+    # ------------------------------------------------------------------ argument checks
+
+    def _check(self, t: object, name: str, width: int, *, batch: bool = True, finite: bool = True) -> None:
+        """``t``: a tensor of the model's dtype and device with last axis ``width``; with ``batch``
+        exactly (B, width), B ≥ 1; with ``finite`` no NaN/inf (a reduction: not on the hot path)."""
+        x = require_float_tensor(t, name)
+        p = self.encoder[0].weight
+        if x.dtype != p.dtype:
+            raise ValueError(f"{name}: dtype {x.dtype} differs from the model's {p.dtype}")
+        if x.device != p.device:
+            raise ValueError(f"{name}: on {x.device}, the model is on {p.device}")
+        if x.dim() == 0 or x.shape[-1] != width or (batch and x.dim() != 2):
+            want = f"(B, {width})" if batch else f"(..., {width})"
+            raise ValueError(f"{name}: expected shape {want}, got {tuple(x.shape)}")
+        if batch and x.shape[0] == 0:
+            raise ValueError(f"{name}: empty batch (shape {tuple(x.shape)}); the mean over it is undefined")
+        if finite:
+            require_finite(x, name)
+
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """μ and ℓ = log σ² of q(z|x), each (B, latent_dim), for data ``x`` of shape (B, data_dim)."""
+        self._check(x, "x", self.config.data_dim)
+        return self._encode(x)
+
+    def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Bernoulli logits or Gaussian means."""
+        """Bernoulli logits or Gaussian means for latents ``z`` of shape (..., latent_dim)."""
+        self._check(z, "z", self.config.latent_dim, batch=False)
         return self.decoder(z)
 
     # ------------------------------------------------------------------ log-likelihood terms
 
     def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """log p_θ(x|z) summed over pixels (broadcast over leading sample axes)."""
+        """log p_θ(x|z) summed over pixels (broadcast over leading sample axes): ``x`` (B, D) data,
+        ``out`` (..., B, D) decoder outputs."""
+        self._check(x, "x", self.config.data_dim)
+        self._check(out, "out", self.config.data_dim, batch=False)
+        if out.shape[-2:] != x.shape:
+            raise ValueError(f"x, out: shapes {tuple(x.shape)} and {tuple(out.shape)} do not broadcast")
+        return self._log_likelihood(x, out)
+
+    def _log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         if self.config.likelihood == "bernoulli":
             xb = x if x.shape == out.shape else x.expand_as(out)
             return -F.binary_cross_entropy_with_logits(out, xb, reduction="none").sum(-1)
@@ -111,12 +166,23 @@ class Vae(nn.Module):
         return -((x - out) ** 2).sum(-1) / (2 * var) - d / 2 * math.log(2 * math.pi * var)
 
     def log_prior(self, z: torch.Tensor) -> torch.Tensor:
+        """log p(z) for latents ``z`` of shape (..., latent_dim)."""
+        self._check(z, "z", self.config.latent_dim, batch=False)
+        return self._log_prior(z)
+
+    def _log_prior(self, z: torch.Tensor) -> torch.Tensor:
         if self.config.prior == "normal":
             return (-0.5 * z * z - 0.5 * math.log(2 * math.pi)).sum(-1)
-        return torch.logsumexp(self.log_prior_components(z), dim=-1) - math.log(self.config.components)
+        return torch.logsumexp(self._log_prior_components(z), dim=-1) - math.log(self.config.components)
 
     def log_prior_components(self, w: torch.Tensor) -> torch.Tensor:
-        """log N(w; μ_k, diag σ_k²) for every component k: shape (..., K)."""
+        """log N(w; μ_k, diag σ_k²) for every component k of the GM-VAE prior: shape (..., K)."""
+        if self.config.prior != "gmm":
+            raise ValueError("prior: log_prior_components needs the GM-VAE prior (prior='gmm')")
+        self._check(w, "w", self.config.latent_dim, batch=False)
+        return self._log_prior_components(w)
+
+    def _log_prior_components(self, w: torch.Tensor) -> torch.Tensor:
         m, lv = self.prior_means, self.prior_logvars
         diff = w.unsqueeze(-2) - m
         return (-0.5 * (diff * diff * torch.exp(-lv) + lv + math.log(2 * math.pi))).sum(-1)
@@ -124,17 +190,26 @@ class Vae(nn.Module):
     # ------------------------------------------------------------------ ELBO
 
     def elbo_terms(self, x: torch.Tensor, samples: int = 1) -> dict[str, torch.Tensor]:
-        """Per-data-point terms: reconstruction E_q[log p(x|z)] (M-sample average) and the KL /
-        prior terms, with their sum ``elbo`` (β applied in :meth:`loss`, not here)."""
-        mu, logvar = self.encode(x)
-        z = reparameterize(mu, logvar, samples if samples > 1 or self.config.prior == "gmm" else None)
-        rec = self.log_likelihood(x, self.decode(z))
-        rec = rec.mean(0) if z.dim() > mu.dim() else rec
+        """Per-data-point terms, each of shape (B,): reconstruction E_q[log p(x|z)] (average over
+        ``samples`` draws; 0 and 1 both mean one draw) and the KL / prior terms, with their sum
+        ``elbo`` (β applied in :meth:`loss`, not here)."""
+        self._check(x, "x", self.config.data_dim)
+        require_int(samples, "samples", minimum=0)
+        return self._elbo_terms(x, samples)
+
+    def _elbo_terms(self, x: torch.Tensor, samples: int) -> dict[str, torch.Tensor]:
+        mu, logvar = self._encode(x)
         if self.config.prior == "normal":
+            z = _reparameterize(mu, logvar, samples if samples > 1 else None)
+            rec = self._log_likelihood(x, self.decoder(z))
+            rec = rec.mean(0) if z.dim() > mu.dim() else rec
             kl = kl_standard_normal(mu, logvar).sum(-1)
             return {"reconstruction": rec, "kl": kl, "elbo": rec - kl}
-        # GM-VAE, seed 003 7.1 with q(z|w, x) = p(z|w) (the optimal categorical posterior given w)
-        lpc = self.log_prior_components(z)  # (M, B, K)
+        # GM-VAE, seed 003 7.1 with q(z|w, x) = p(z|w) (the optimal categorical posterior given w).
+        # Always with the sample axis M (≥ 1): every term is averaged over M, never over the batch
+        z = _reparameterize(mu, logvar, max(samples, 1))  # (M, B, L)
+        rec = self._log_likelihood(x, self.decoder(z)).mean(0)
+        lpc = self._log_prior_components(z)  # (M, B, K)
         log_pi = -math.log(self.config.components)
         log_r = torch.log_softmax(lpc, dim=-1)
         r = log_r.exp()
@@ -150,7 +225,15 @@ class Vae(nn.Module):
         }
 
     def negative_log_likelihood_total(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """−Σ_batch log p_θ(x|z) for one sample per data point, as one reduction (the hot path)."""
+        """−Σ_batch log p_θ(x|z) for one sample per data point, as one reduction (the hot path):
+        ``x`` and ``out`` of shape (B, D)."""
+        self._check(x, "x", self.config.data_dim)
+        self._check(out, "out", self.config.data_dim)
+        if out.shape != x.shape:
+            raise ValueError(f"x, out: shape mismatch {tuple(x.shape)} vs {tuple(out.shape)}")
+        return self._negative_log_likelihood_total(x, out)
+
+    def _negative_log_likelihood_total(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         if self.config.likelihood == "bernoulli":
             return F.binary_cross_entropy_with_logits(out, x, reduction="sum")
         var = self.config.gaussian_var
@@ -161,35 +244,52 @@ class Vae(nn.Module):
 
         For the N(0, I) prior with one sample (training) the terms are computed as batch totals
         directly (one BCE/MSE reduction, one fused KL node): the same numbers as
-        :meth:`elbo_terms` (``tests/torch_impl`` checks it), without its per-point bookkeeping."""
-        if samples == 1 and self.config.prior == "normal":
-            mu, logvar = self.encode(x)
-            nll = self.negative_log_likelihood_total(x, self.decode(reparameterize(mu, logvar)))
-            kl = kl_standard_normal_total(mu, logvar)
+        :meth:`elbo_terms` (``tests/torch_impl`` checks it), without its per-point bookkeeping.
+
+        ``x``: (B, data_dim), B ≥ 1 (an empty batch has no mean: ``ValueError``). Only metadata is
+        checked up front; the values of ``x`` are examined only when the loss comes out non-finite
+        (NaN/inf data → ``ValueError`` naming ``x``; a finite batch with a non-finite loss is
+        returned as is for the caller to handle, as the training loop does)."""
+        self._check(x, "x", self.config.data_dim, finite=False)
+        require_int(samples, "samples", minimum=0)
+        if samples <= 1 and self.config.prior == "normal":
+            mu, logvar = self._encode(x)
+            nll = self._negative_log_likelihood_total(x, self.decoder(_reparameterize(mu, logvar)))
+            kl = kl_standard_normal_total_unchecked(mu, logvar)
         else:
-            t = self.elbo_terms(x, samples)
+            t = self._elbo_terms(x, samples)
             nll, kl = -t["reconstruction"].sum(), t["kl"].sum()
         beta = self.config.beta
         loss = (nll + (kl if beta == 1 else beta * kl)) / len(x)
+        if not math.isfinite(loss.item()):  # one scalar read (the training loop reads it anyway)
+            require_finite(x, "x")
         return loss, BatchTotals(nll, kl)
 
     @torch.no_grad()
     def iwae(self, x: torch.Tensor, k: int, chunk: int = 500) -> torch.Tensor:
-        """IWAE_k = log (1/k) Σ_i p(x, z_i)/q(z_i|x), z_i ∼ q (Burda et al. 2016), per data point."""
-        mu, logvar = self.encode(x)
+        """IWAE_k = log (1/k) Σ_i p(x, z_i)/q(z_i|x), z_i ∼ q (Burda et al. 2016), per data point;
+        ``k`` ≥ 1 samples drawn ``chunk`` (≥ 1) at a time."""
+        self._check(x, "x", self.config.data_dim)
+        require_int(k, "k", minimum=1)
+        require_int(chunk, "chunk", minimum=1)
+        mu, logvar = self._encode(x)
         logws = []
         done = 0
         while done < k:
             m = min(chunk, k - done)
-            z = reparameterize(mu, logvar, m)
+            z = _reparameterize(mu, logvar, m)
             log_q = (-0.5 * ((z - mu) ** 2 * torch.exp(-logvar) + logvar + math.log(2 * math.pi))).sum(-1)
-            logws.append(self.log_likelihood(x, self.decode(z)) + self.log_prior(z) - log_q)
+            logws.append(self._log_likelihood(x, self.decoder(z)) + self._log_prior(z) - log_q)
             done += m
         logw = torch.cat(logws, 0)
         return torch.logsumexp(logw, 0) - math.log(k)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` (≥ 1) draws x̂ = decoder mean (Bernoulli: probabilities) of z ∼ p(z)."""
+        require_int(n, "n", minimum=1)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise ValueError(f"generator: expected a torch.Generator or None, got {type(generator).__name__}")
         p = next(self.parameters())
         if self.config.prior == "normal":
             z = torch.randn(n, self.config.latent_dim, dtype=p.dtype, device=p.device, generator=generator)
@@ -197,5 +297,5 @@ class Vae(nn.Module):
             k = torch.randint(self.config.components, (n,), device=p.device, generator=generator)
             eps = torch.randn(n, self.config.latent_dim, dtype=p.dtype, device=p.device, generator=generator)
             z = self.prior_means[k] + torch.exp(0.5 * self.prior_logvars[k]) * eps
-        out = self.decode(z)
+        out = self.decoder(z)
         return torch.sigmoid(out) if self.config.likelihood == "bernoulli" else out
