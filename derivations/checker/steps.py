@@ -58,8 +58,8 @@ class Step:
 
 @dataclass
 class StepResult:
-    """One decided step. ``lhs``/``rhs`` are the step's two sides as text (``previous`` and the
-    new expression), shown when the step fails."""
+    """One decided step. ``sides`` holds the step's two expressions (the previous one and the
+    new one); :meth:`side_text` shows them, shortened, when the step fails."""
 
     label: str
     relation: Relation
@@ -70,8 +70,29 @@ class StepResult:
     error: float | None = None
     tolerance: float | None = None
     counterexample: dict[str, str] | None = None
-    lhs: str = ""
-    rhs: str = ""
+    sides: tuple[sp.Expr, sp.Expr] | None = field(default=None, repr=False, compare=False)
+
+    def side_text(self, max_chars: int = 300) -> tuple[str, str]:
+        """The two sides as text, each cut to ``max_chars`` characters (a step may hold an
+        expression with thousands of terms; printing is never the slow part of a check)."""
+        if self.sides is None:
+            return "", ""
+        out = []
+        for e in self.sides:
+            if _node_count_exceeds(e, 2 * max_chars):
+                out.append(f"<expression with {len(sp.Add.make_args(e))} terms>")
+                continue
+            text = sp.sstr(e)
+            out.append(text if len(text) <= max_chars else text[: max_chars - 1] + "…")
+        return out[0], out[1]
+
+
+def _node_count_exceeds(expr: sp.Expr, limit: int) -> bool:
+    """True when ``expr`` has more than ``limit`` nodes (stops counting there)."""
+    for n, _ in enumerate(sp.preorder_traversal(expr)):
+        if n >= limit:
+            return True
+    return False
 
 
 _SIGN = {"=": "=", "<=": "≤", ">=": "≥"}
@@ -203,8 +224,9 @@ class ChainResult:
             if s.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.NUMERIC):
                 pad = " " * (width + 5)
                 if s.verdict is Verdict.REFUTED:
-                    if s.lhs or s.rhs:
-                        lines.append(f"{pad}claimed: {s.lhs}  {_SIGN[s.relation]}  {s.rhs}")
+                    if s.sides is not None:
+                        lhs, rhs = s.side_text()
+                        lines.append(f"{pad}claimed: {lhs}  {_SIGN[s.relation]}  {rhs}")
                     if s.counterexample:
                         point, sides = _point_and_sides(s.counterexample)
                         coords = ", ".join(f"{k} = {v}" for k, v in point.items())
@@ -227,8 +249,9 @@ class ChainResult:
             detail = esc(s.detail)
             if s.verdict is Verdict.REFUTED:
                 extra = []
-                if s.lhs or s.rhs:
-                    extra.append(f"claimed: <code>{esc(s.lhs)} {_SIGN[s.relation]} {esc(s.rhs)}</code>")
+                if s.sides is not None:
+                    lhs, rhs = s.side_text()
+                    extra.append(f"claimed: <code>{esc(lhs)} {_SIGN[s.relation]} {esc(rhs)}</code>")
                 if s.counterexample:
                     point, sides = _point_and_sides(s.counterexample)
                     coords = ", ".join(f"{esc(k)} = {esc(v)}" for k, v in point.items())
@@ -391,7 +414,7 @@ class Derivation:
             result.steps.append(
                 StepResult(step.label, step.relation, step.justification, d.verdict, d.detail,
                            time.perf_counter() - t0, d.error, d.tolerance, d.counterexample,
-                           lhs=sp.sstr(prev), rhs=sp.sstr(step.expr))
+                           sides=(prev, step.expr))
             )
             prev = step.expr
         return result

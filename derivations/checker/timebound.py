@@ -75,7 +75,7 @@ class _Bound:
 
 
 class _Watchdog(threading.Thread):
-    """The watchdog thread; ``stop`` is set (under ``_cond``) when the last bound is released."""
+    """The watchdog thread; ``stop`` is set (under ``_lock``) when the last bound is released."""
 
     def __init__(self) -> None:
         super().__init__(name="time_bound watchdog", daemon=True)
@@ -85,15 +85,29 @@ class _Watchdog(threading.Thread):
         _watch(self)
 
 
-_cond = threading.Condition(threading.Lock())
+# Only C-level primitives are used by the computing threads (a plain Lock as a context manager,
+# Lock.release): an exception injected into such a thread cannot leave a lock half-taken, as it
+# could inside threading.Condition's Python-level methods.
+_lock = threading.Lock()
+_wake = threading.Lock()  # released to wake the watchdog early; the watchdog re-acquires it
+_wake.acquire()
 _active: list[_Bound] = []  # in registration order: an enclosing bound precedes inner ones
 _watchdog: _Watchdog | None = None
 
 
+def _wake_watchdog() -> None:
+    try:
+        _wake.release()
+    except RuntimeError:  # already released: a wake-up is pending
+        pass
+
+
 def _watch(me: _Watchdog) -> None:
     """Fire every due bound (the outermost due one per thread), then sleep until the next."""
-    with _cond:
-        while not me.stop:
+    while True:
+        with _lock:
+            if me.stop:
+                return
             now = time.monotonic()
             done_threads: set[int] = set()
             for b in _active:
@@ -106,56 +120,56 @@ def _watch(me: _Watchdog) -> None:
                 b.next_fire = now + REFIRE_INTERVAL_S
                 _set_async_exc(b.thread_id, b.exc_class)
                 done_threads.add(b.thread_id)
-            if not _active:
-                _cond.wait()
-                continue
-            wake = min(b.next_fire for b in _active)
-            _cond.wait(max(wake - time.monotonic(), 1e-3))
+            wake = min((b.next_fire for b in _active), default=now + 1.0)
+        _wake.acquire(timeout=max(wake - time.monotonic(), 1e-3))
 
 
 def _fired_enclosing(thread_id: int, inner: _Bound | None) -> _Bound | None:
-    """The outermost expired bound of ``thread_id`` other than ``inner`` (caller holds _cond)."""
+    """The outermost expired bound of ``thread_id`` other than ``inner`` (caller holds _lock)."""
     for b in _active:
         if b.thread_id == thread_id and b is not inner and b.fired:
             return b
     return None
 
 
-def _register(seconds: float) -> _Bound:
-    global _watchdog
-    tid = threading.get_ident()
-    bound = _Bound(
-        tid, seconds, time.monotonic() + seconds,
+def _new_bound(seconds: float) -> _Bound:
+    return _Bound(
+        threading.get_ident(), seconds, time.monotonic() + seconds,
         type("TimeBoundExceeded", (TimeBoundExceeded,), {"__module__": __name__}),
     )
-    with _cond:
-        outer = _fired_enclosing(tid, None)
+
+
+def _register(bound: _Bound) -> None:
+    global _watchdog
+    start = None
+    with _lock:
+        outer = _fired_enclosing(bound.thread_id, None)
         if outer is not None:  # an enclosing bound has expired: no new work under it
             raise outer.exc_class(outer.message())
         _active.append(bound)
         if _watchdog is None:
-            _watchdog = _Watchdog()
-            _watchdog.start()
-        _cond.notify()
-    return bound
+            start = _watchdog = _Watchdog()
+    if start is not None:  # no other bound of this thread exists: nothing can interrupt this
+        start.start()
+    _wake_watchdog()
 
 
 def _unregister(bound: _Bound) -> _Bound | None:
     """Remove ``bound``, clear its pending exception; return an expired enclosing bound."""
     global _watchdog
-    with _cond:
+    watchdog = None
+    with _lock:
         if bound in _active:
             _active.remove(bound)
         if bound.fired:  # its exception may still be pending: it must not land after return
             _clear_async_exc(bound.thread_id, None)
         outer = _fired_enclosing(bound.thread_id, bound)
-        watchdog = None
         if not _active and _watchdog is not None:
             watchdog, _watchdog = _watchdog, None
             watchdog.stop = True
-        _cond.notify_all()
-    if watchdog is not None:
-        watchdog.join()  # nothing is left running once the last bound is released
+    if watchdog is not None:  # nothing is left running once the last bound is released
+        _wake_watchdog()
+        watchdog.join()
     return outer
 
 
@@ -176,10 +190,11 @@ def time_bound(fn: Callable[[], T], seconds: float) -> T:
     seconds = _validate(seconds)
     if not callable(fn):
         raise ValueError(f"fn: expected a callable, got {type(fn).__name__}")
-    bound = _register(seconds)
+    bound = _new_bound(seconds)
     result: T | None = None
     error: BaseException | None = None
     try:
+        _register(bound)  # inside the try: whatever lands during registration, it is undone
         result = fn()
     except BaseException as exc:  # re-raised below, once the bound is released
         error = exc
