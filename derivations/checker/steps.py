@@ -299,6 +299,32 @@ class ChainResult:
         )
 
 
+def _side_values(lhs: sp.Expr, rhs: sp.Expr, point: dict[str, str]) -> dict[str, str]:
+    """Both sides evaluated at a counterexample point given by name (for an inequality the
+    decision reports only the difference); empty when they cannot be evaluated in 0.5 s."""
+
+    def evaluate() -> dict[str, str]:
+        atoms = [*lhs.free_symbols, *rhs.free_symbols, *lhs.atoms(sp.Indexed), *rhs.atoms(sp.Indexed)]
+        by_name = {str(a): a for a in atoms}
+        values = {by_name[k]: sp.Rational(v) for k, v in point.items() if k in by_name}
+        out = {}
+        for key, side in (("lhs", lhs), ("rhs", rhs)):
+            e = side.xreplace(values)
+            if e.has(sp.Sum):
+                e = e.doit()
+                e = e.xreplace({by_name[k]: sp.Rational(v) for k, v in point.items() if k in by_name})
+            v = sp.N(e, 15)
+            if not v.is_number:
+                return {}
+            out[key] = sp.sstr(v)
+        return out
+
+    try:
+        return time_bound(evaluate, 0.5)  # display only: keeps a step within time_limit + 1 s
+    except (TimeBoundExceeded, ValueError, TypeError, ArithmeticError, sp.SympifyError):
+        return {}
+
+
 class Derivation:
     """A chain of expressions joined by =, ≤ or ≥ (see the module docstring)."""
 
@@ -411,6 +437,8 @@ class Derivation:
                 if step.premise
                 else self._decide_bounded(prev, step)
             )
+            if d.verdict is Verdict.REFUTED and d.counterexample and "lhs" not in d.counterexample:
+                d.counterexample = {**d.counterexample, **_side_values(prev, step.expr, d.counterexample)}
             result.steps.append(
                 StepResult(step.label, step.relation, step.justification, d.verdict, d.detail,
                            time.perf_counter() - t0, d.error, d.tolerance, d.counterexample,
