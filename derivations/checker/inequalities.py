@@ -158,7 +158,7 @@ def _square_candidates(diff: sp.Expr) -> Iterator[NonNegativeSum]:
         if terms:
             yield NonNegativeSum(tuple(terms))
     gens = sorted((s for s in diff.free_symbols if s.is_real), key=sp.default_sort_key)
-    if not gens or diff.has(sp.Sum, sp.Indexed):
+    if not gens or diff.has(sp.Sum, sp.Indexed) or not diff.is_polynomial(*gens):
         return
     try:
         poly = sp.Poly(sp.expand(diff), *gens)
@@ -271,7 +271,8 @@ def find_certificate(difference: sp.Expr, domain: Domain | None = None) -> NonNe
     diff = difference
     for name, value in domain.definitions.items():
         diff = diff.xreplace({name: value})
-    candidates = itertools.chain(_log_candidates(diff), _square_candidates(diff))
+    logs = _log_candidates(diff) if diff.has(sp.log) else iter(())
+    candidates = itertools.chain(logs, _square_candidates(diff))
     for cert in itertools.islice(candidates, MAX_CANDIDATES):
         if not cert.side_condition_problems(domain) and _plausible(diff, cert, domain):
             return cert
@@ -346,7 +347,12 @@ def decide_inequality(
     if certificate is not None and not isinstance(certificate, NonNegativeSum):
         raise ValueError(f"certificate: expected a NonNegativeSum, got {type(certificate).__name__}")
     domain = domain or Domain()
-    cert = certificate if certificate is not None else find_certificate(difference, domain)
+    cert = certificate
+    if cert is None:
+        try:
+            cert = find_certificate(difference, domain)
+        except (ValueError, TypeError, ArithmeticError, NotImplementedError, sp.PolynomialError):
+            cert = None  # no certificate found: the ordinary decision below still runs
     origin = "certificate" if certificate is not None else "automatic certificate"
     if cert is not None:
         sub = _substituted(difference, cert, domain)
