@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -171,6 +172,25 @@ def _unregister(bound: _Bound) -> _Bound | None:
         _wake_watchdog()
         watchdog.join()
     return outer
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has only the forking thread: keep its bounds, forget the parent's watchdog
+    and locks (possibly held at the fork), and watch the kept bounds with a watchdog of its own."""
+    global _lock, _wake, _active, _watchdog
+    _lock = threading.Lock()
+    _wake = threading.Lock()
+    _wake.acquire()
+    me = threading.get_ident()
+    _active = [b for b in _active if b.thread_id == me]
+    _watchdog = None
+    if _active:
+        _watchdog = _Watchdog()
+        _watchdog.start()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _validate(seconds: float) -> float:

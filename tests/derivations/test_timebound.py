@@ -116,7 +116,7 @@ def test_expired_outer_bound_cannot_be_swallowed_by_an_inner_handler() -> None:
     t0 = time.monotonic()
     with pytest.raises(TimeBoundExceeded, match=r"0\.3 s"):
         time_bound(stubborn, 0.3)
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 0.3 + 1.0  # the bound plus the one second the issue allows
 
 
 def test_swallowed_outer_bound_is_raised_even_if_fn_returns() -> None:
@@ -135,7 +135,7 @@ def test_inner_bound_longer_than_outer_is_cut_at_the_outer_deadline() -> None:
     t0 = time.monotonic()
     with pytest.raises(TimeBoundExceeded, match=r"0\.3 s"):
         time_bound(lambda: time_bound(lambda: _busy(10), 5.0), 0.3)
-    assert time.monotonic() - t0 < 1.0
+    assert time.monotonic() - t0 < 0.3 + 1.0
 
 
 def test_inner_bound_expiring_first_is_the_inner_handlers_business() -> None:
@@ -220,3 +220,30 @@ def test_under_pytest_xdist(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_bound_works_in_a_forked_child() -> None:
+    """A child forked while a bound is active (e.g. a DataLoader worker) gets its own watchdog."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+
+    def child(conn) -> None:  # type: ignore[no-untyped-def]
+        t0 = time.monotonic()
+        try:
+            time_bound(lambda: _busy(30), 0.3)
+            conn.send("not stopped")
+        except TimeBoundExceeded:
+            conn.send(time.monotonic() - t0)
+
+    def parent_side() -> float:
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=child, args=(send,))
+        proc.start()
+        out = recv.recv()
+        proc.join()
+        return out
+
+    elapsed = time_bound(parent_side, 20.0)  # fork while this bound (and its watchdog) is active
+    assert isinstance(elapsed, float) and elapsed < 1.3
