@@ -279,6 +279,15 @@ def find_certificate(difference: sp.Expr, domain: Domain | None = None) -> NonNe
     return None
 
 
+def _side(value: object, name: str) -> sp.Expr:
+    """A SymPy expression or a Python number (never a string: no code runs from text)."""
+    if isinstance(value, sp.Expr):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+    raise ValueError(f"{name}: expected a SymPy expression or a finite number, got {value!r}")
+
+
 def prove_inequality(
     lhs: sp.Expr, relation: str, rhs: sp.Expr, domain: Domain | None = None, *,
     time_limit: float = 20.0,
@@ -286,9 +295,7 @@ def prove_inequality(
     """Decide ``lhs ≥ rhs`` (``relation`` ``">="``/``"≥"``) or ``lhs ≤ rhs`` (``"<="``/``"≤"``),
     trying an automatic certificate first (see :func:`find_certificate`); the certificate is
     verified by :func:`~derivations.checker.identities.decide_nonnegative`, never trusted."""
-    from derivations.checker.identities import _as_expr
-
-    lhs, rhs = _as_expr(lhs, "lhs"), _as_expr(rhs, "rhs")
+    lhs, rhs = _side(lhs, "lhs"), _side(rhs, "rhs")
     if relation in (">=", "≥"):
         diff = lhs - rhs
     elif relation in ("<=", "≤"):
