@@ -314,6 +314,8 @@ def _substituted(
     map is onto, so ``difference ≥ 0`` on the domain iff the substituted one is ≥ 0 for all
     positive parameters."""
     reps = domain_substitution(domain)
+    for name, value in domain.definitions.items():  # the constrained symbols may hide in them
+        difference = difference.xreplace({name: value})
     involved = (difference.free_symbols | cert.expression().free_symbols) & set(reps)
     if not involved:
         return None

@@ -81,6 +81,11 @@ def test_tuple_simplex_auto_and_hand_made_certificates() -> None:
     cert = type(cert)(cert.terms + single(1 - q1, LOG_RATIO, r2 / m).terms)
     by_hand = Derivation(lhs, domain=dom).ge(rhs, "Jensen", certificate=cert).check()
     assert by_hand.verdict is Verdict.PROVED, by_hand.render()
+    # the constrained symbol hidden in a definition
+    big_l = sp.Symbol("L", real=True)
+    with_def = Domain(simplex=[(q1, 1 - q1)], bounds={q1: (0, 1)}, definitions={big_l: lhs})
+    assert prove_inequality(big_l, ">=", rhs, with_def).verdict is Verdict.PROVED
+    assert prove_inequality(big_l, "<=", rhs, with_def).verdict is Verdict.REFUTED
 
 
 @pytest.mark.parametrize(
