@@ -39,6 +39,7 @@ import sympy as sp
 
 from derivations.checker.identities import Decision, Domain, decide_nonnegative
 from derivations.checker.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term, domain_substitution
+from derivations.checker.timebound import TimeBoundExceeded, time_bound
 from derivations.checker.verdicts import Verdict
 
 #: At most this many candidate certificates are screened per inequality.
@@ -348,14 +349,31 @@ def decide_inequality(
     :func:`~derivations.checker.identities.decide_nonnegative`, never trusted; where the domain
     constrains symbols beyond their assumptions (a tuple simplex, bounds) it is verified through
     the domain's positive parametrisation. Without a proof the ordinary decision is returned
-    (a counterexample, numerical consistency, or undecided)."""
+    (a counterexample, numerical consistency, or undecided). The whole call, certificate search
+    included, runs under one bound of ``time_limit`` seconds."""
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
         math.isfinite(time_limit) and time_limit > 0
     ):
         raise ValueError(f"time_limit: must be finite and positive, got {time_limit!r}")
     if certificate is not None and not isinstance(certificate, NonNegativeSum):
         raise ValueError(f"certificate: expected a NonNegativeSum, got {type(certificate).__name__}")
+    if domain is not None and not isinstance(domain, Domain):
+        raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
+    difference = _side(difference, "difference")
     domain = domain or Domain()
+    try:
+        return time_bound(lambda: _decide_inequality(difference, domain, certificate, time_limit),
+                          time_limit)
+    except TimeBoundExceeded:
+        return Decision(
+            Verdict.UNDECIDED,
+            f"time bound of {time_limit:g} s hit (certificate search and decision together)",
+        )
+
+
+def _decide_inequality(
+    difference: sp.Expr, domain: Domain, certificate: NonNegativeSum | None, time_limit: float
+) -> Decision:
     cert = certificate
     if cert is None:
         try:

@@ -136,3 +136,18 @@ def test_bad_input() -> None:
         summed(1, LOG_RATIO, "x", (i, 1, K))  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="lemma"):
         single(1, "LOG_RATIO", sp.Integer(1))  # type: ignore[arg-type]
+
+
+def test_decide_inequality_keeps_its_time_limit() -> None:
+    """Certificate search and decision together stay within the bound (a hard integral)."""
+    import time
+
+    z = sp.Symbol("z", real=True)
+    s = sp.Symbol("s", positive=True)
+    hard = sp.Integral(sp.exp(-z**2 / s) * sp.log(1 + z**4) / (1 + z**2 + s), (z, -sp.oo, sp.oo))
+    t0 = time.monotonic()
+    decision = decide_inequality(hard - sp.log(s), Domain(), time_limit=1.0)
+    assert time.monotonic() - t0 < 1.0 + 1.0
+    assert decision.verdict is not Verdict.PROVED
+    with pytest.raises(ValueError, match="difference"):
+        decide_inequality("x", time_limit=1.0)  # type: ignore[arg-type]
