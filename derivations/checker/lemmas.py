@@ -13,6 +13,7 @@ log-sum inequality (seed 001, steps (6)–(9); CPSC 440 1.3).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -116,27 +117,115 @@ class NonNegativeSum:
         return f"Σ w·φ(t) [{parts}]" + (f" over {self.index[0]}" if self.index else "")
 
     def side_condition_problems(self, domain: object = None) -> list[str]:
+        """What stops the certificate from being sound: an unproved lemma, a weight not known
+        to be ≥ 0, an argument not known to lie in the lemma's domain. Knowledge comes from the
+        symbols' assumptions and, when ``domain`` (a :class:`~derivations.checker.identities.Domain`)
+        is given, from its probability vectors and bounds (see :func:`domain_substitution`)."""
+        reps = domain_substitution(domain)
         problems = []
         for term in self.terms:
             if not lemma_is_proved(term.lemma):
                 problems.append(f"lemma {term.lemma.name} is not proved")
-            w = term.weight
-            w_pos = w.xreplace(positive_sums(w))
-            if not (w_pos.is_nonnegative or w_pos == 0):
-                problems.append(f"weight {w} is not known to be ≥ 0")
-            a = term.argument.xreplace(positive_sums(term.argument))
-            if term.lemma.hypothesis(a) is not True:
+            if not _known(term.weight, reps, lambda e: e == 0 or e.is_nonnegative):
+                problems.append(f"weight {term.weight} is not known to be ≥ 0")
+            hypothesis = term.lemma.hypothesis
+            if not _known(term.argument, reps, lambda e, h=hypothesis: h(e) is True):  # type: ignore[misc]
                 problems.append(
                     f"argument {term.argument} not known to satisfy {term.lemma.hypothesis_text}"
                 )
         return problems
 
 
-def single(weight: sp.Expr, lemma: Lemma, argument: sp.Expr) -> NonNegativeSum:
-    return NonNegativeSum((Term(sp.sympify(weight), lemma, sp.sympify(argument)),))
+def domain_substitution(domain: object) -> dict[sp.Symbol, sp.Expr]:
+    """Rewrite the symbols a domain constrains through positive parameters, so that SymPy's
+    assumptions see the constraint. Onto maps, hence sound for "≥ 0 everywhere" questions:
+
+    * a probability vector written as a tuple (q₁, …, qₙ₋₁, last) with symbols qⱼ and
+      ``last`` either a symbol or 1 − Σ qⱼ: qⱼ = aⱼ / Σₖ aₖ with aₖ > 0 (the open simplex);
+    * a symbol with bounds (lo, hi): x = lo + (hi − lo)·s/(1 + s) with s > 0.
+    """
+    if domain is None:
+        return {}
+    reps: dict[sp.Symbol, sp.Expr] = {}
+    for vec in getattr(domain, "simplex", ()):
+        if not isinstance(vec, tuple) or not vec:
+            continue
+        *head, last = vec
+        if not all(isinstance(e, sp.Symbol) for e in head):
+            continue
+        if not (isinstance(last, sp.Symbol) or sp.expand(last - (1 - sp.Add(*head))) == 0):
+            continue
+        params = [sp.Dummy(f"a{k}", positive=True) for k in range(len(vec))]
+        total = sp.Add(*params)
+        reps.update({q: a / total for q, a in zip(head, params, strict=False)})
+        if isinstance(last, sp.Symbol):
+            reps[last] = params[-1] / total
+    for sym, (lo, hi) in getattr(domain, "bounds", {}).items():
+        if sym in reps or not isinstance(sym, sp.Symbol):
+            continue
+        if math.isfinite(lo) and math.isfinite(hi):
+            s = sp.Dummy("s", positive=True)
+            lo_r, hi_r = sp.nsimplify(lo), sp.nsimplify(hi)
+            reps[sym] = lo_r + (hi_r - lo_r) * s / (1 + s)
+        elif math.isfinite(lo):
+            reps[sym] = sp.nsimplify(lo) + sp.Dummy("s", positive=True)
+        elif math.isfinite(hi):
+            reps[sym] = sp.nsimplify(hi) - sp.Dummy("s", positive=True)
+    return reps
+
+
+def _known(expr: sp.Expr, reps: dict[sp.Symbol, sp.Expr], test: Callable[[sp.Expr], bool]) -> bool:
+    """``test`` on ``expr`` with positive sums as positive symbols, as is and brought over a
+    common denominator (1 − a/(a + b) = b/(a + b)); then the same after the domain's
+    substitution."""
+    candidates = [expr]
+    if reps and expr.free_symbols & set(reps):
+        candidates.append(expr.xreplace(reps))
+    for e in candidates:
+        e = e.xreplace(positive_sums(e))
+        if test(e) or test(sp.factor_terms(sp.together(e))):
+            return True
+    return False
+
+
+def _expr(value: object, name: str) -> sp.Expr:
+    """A SymPy expression or a Python number; never a string (``sympify`` of text runs code)."""
+    if isinstance(value, sp.Expr):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{name}: expected a finite number, got {value!r}")
+        return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+    raise ValueError(
+        f"{name}: expected a SymPy expression or a number, got {type(value).__name__} {value!r}"
+        + (" (strings are not parsed: build the expression with SymPy)" if isinstance(value, str) else "")
+    )
+
+
+def _lemma(value: object) -> Lemma:
+    if not isinstance(value, Lemma):
+        raise ValueError(f"lemma: expected a Lemma (e.g. LOG_RATIO, SQUARE), got {value!r}")
+    return value
+
+
+def single(weight: sp.Expr | float, lemma: Lemma, argument: sp.Expr | float) -> NonNegativeSum:
+    """The certificate ``weight · φ(argument)`` for the lemma φ (e.g. ``single(1, LOG_RATIO, x)``
+    for x − 1 − log x ≥ 0)."""
+    return NonNegativeSum((Term(_expr(weight, "weight"), _lemma(lemma), _expr(argument, "argument")),))
 
 
 def summed(
-    weight: sp.Expr, lemma: Lemma, argument: sp.Expr, index: tuple[sp.Symbol, sp.Expr, sp.Expr]
+    weight: sp.Expr | float,
+    lemma: Lemma,
+    argument: sp.Expr | float,
+    index: tuple[sp.Symbol, sp.Expr | int, sp.Expr | int],
 ) -> NonNegativeSum:
-    return NonNegativeSum((Term(sp.sympify(weight), lemma, sp.sympify(argument)),), index)
+    """The certificate Σ_{i=lo}^{hi} ``weight · φ(argument)`` with ``index = (i, lo, hi)``
+    (e.g. ``summed(q[i], LOG_RATIO, p[i]/q[i], (i, 1, K))`` for Gibbs' inequality)."""
+    if not (isinstance(index, tuple) and len(index) == 3 and isinstance(index[0], sp.Symbol)):
+        raise ValueError(f"index: expected (symbol, lower, upper), got {index!r}")
+    i, lo, hi = index
+    bounds = (_expr(lo, "index lower limit"), _expr(hi, "index upper limit"))
+    return NonNegativeSum(
+        (Term(_expr(weight, "weight"), _lemma(lemma), _expr(argument, "argument")),), (i, *bounds)
+    )

@@ -15,20 +15,29 @@ Example::
     >>> d.check().verdict.value
     'proved'
 
+Each step is decided under one hard wall-clock bound, ``time_limit``, that covers all its stages;
+a step that hits it is *undecided* ("time bound of X s hit") and stops consuming CPU.
+
 Inequality steps may carry a :class:`~derivations.checker.lemmas.NonNegativeSum` certificate for
-``lhs − rhs`` (for ``≥``) or ``rhs − lhs`` (for ``≤``); it is verified, never trusted.
+``lhs − rhs`` (for ``≥``) or ``rhs − lhs`` (for ``≤``); without one, a certificate is sought for
+the standard inequalities (:mod:`derivations.checker.inequalities`: Jensen, log-sum, Gibbs,
+t − 1 − log t ≥ 0, squares). A certificate is verified, never trusted.
 """
 
 from __future__ import annotations
 
+import html
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
 
 import sympy as sp
 
-from derivations.checker.identities import Decision, Domain, _as_expr, decide_equal, decide_nonnegative
+from derivations.checker.identities import Decision, Domain, _as_expr, decide_equal
+from derivations.checker.inequalities import decide_inequality
 from derivations.checker.lemmas import NonNegativeSum
+from derivations.checker.timebound import TimeBoundExceeded, time_bound
 from derivations.checker.verdicts import Evidence, Verdict
 
 Relation = Literal["=", "<=", ">="]
@@ -49,6 +58,9 @@ class Step:
 
 @dataclass
 class StepResult:
+    """One decided step. ``sides`` holds the step's two expressions (the previous one and the
+    new one); :meth:`side_text` shows them, shortened, when the step fails."""
+
     label: str
     relation: Relation
     justification: str
@@ -58,11 +70,72 @@ class StepResult:
     error: float | None = None
     tolerance: float | None = None
     counterexample: dict[str, str] | None = None
+    sides: tuple[sp.Expr, sp.Expr] | None = field(default=None, repr=False, compare=False)
+
+    def side_text(self, max_chars: int = 300) -> tuple[str, str]:
+        """The two sides as text, each cut to ``max_chars`` characters (a step may hold an
+        expression with thousands of terms; printing is never the slow part of a check)."""
+        if self.sides is None:
+            return "", ""
+        out = []
+        for e in self.sides:
+            if _node_count_exceeds(e, 2 * max_chars):
+                out.append(f"<expression with {len(sp.Add.make_args(e))} terms>")
+                continue
+            text = sp.sstr(e)
+            out.append(text if len(text) <= max_chars else text[: max_chars - 1] + "…")
+        return out[0], out[1]
+
+
+def _node_count_exceeds(expr: sp.Expr, limit: int) -> bool:
+    """True when ``expr`` has more than ``limit`` nodes (stops counting there)."""
+    for n, _ in enumerate(sp.preorder_traversal(expr)):
+        if n >= limit:
+            return True
+    return False
+
+
+_SIGN = {"=": "=", "<=": "≤", ">=": "≥"}
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
+}
+
+
+def _latex_text(text: str) -> str:
+    r"""``text`` made safe inside ``\text{…}``."""
+    return "".join(_LATEX_SPECIAL.get(c, c) for c in text)
+
+
+#: Keys of a counterexample that are values of the sides, not coordinates of the point.
+_SIDE_KEYS = ("lhs", "rhs", "value")
+
+
+def _point_and_sides(cx: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    point = {k: v for k, v in cx.items() if k not in _SIDE_KEYS and k != "step"}
+    sides = {k: cx[k] for k in _SIDE_KEYS if k in cx}
+    return point, sides
+
+
+def _side_lines(relation: Relation, sides: dict[str, str]) -> list[str]:
+    out = []
+    if "lhs" in sides:
+        out.append(f"left side  = {sides['lhs']}")
+    if "rhs" in sides:
+        out.append(f"right side = {sides['rhs']}")
+    if "value" in sides:
+        diff = "left − right" if relation == ">=" else "right − left"
+        out.append(f"{diff} = {sides['value']} (must be ≥ 0)")
+    return out
 
 
 @dataclass
 class ChainResult:
-    """Per-step verdicts; ``verdict`` is the chain's: refuted if any step is, else the weakest."""
+    """Per-step verdicts; ``verdict`` is the chain's: refuted if any step is, else the weakest.
+
+    ``print(result)`` shows every step with its verdict and, for a refuted step, the step, the
+    point and both sides; in a notebook the result renders as a table (``_repr_html_``) or as
+    LaTeX (``_repr_latex_``)."""
 
     title: str
     steps: list[StepResult] = field(default_factory=list)
@@ -130,6 +203,127 @@ class ChainResult:
             },
         )
 
+    # ------------------------------------------------------------------ display
+
+    def render(self) -> str:
+        """A plain-text report: one line per step, the failing step in full."""
+        fail = self.first_failure
+        head = f"{self.title}: {self.verdict.value}"
+        if fail is not None:
+            head += f" (first failing step {fail.label})"
+        if self.premises:
+            head += " from the premises " + ", ".join(p.label for p in self.premises)
+        lines = [head]
+        width = max(len(s.label) for s in self.steps) if self.steps else 0
+        vwidth = max(len(s.verdict.value) for s in self.steps) if self.steps else 0
+        for s in self.steps:
+            lines.append(
+                f"  {s.label:<{width}} {_SIGN[s.relation]} {s.verdict.value:<{vwidth}}  "
+                f"{s.justification}  [{s.seconds:.2f} s]"
+            )
+            if s.verdict in (Verdict.REFUTED, Verdict.UNDECIDED, Verdict.NUMERIC):
+                pad = " " * (width + 5)
+                if s.verdict is Verdict.REFUTED:
+                    if s.sides is not None:
+                        lhs, rhs = s.side_text()
+                        lines.append(f"{pad}claimed: {lhs}  {_SIGN[s.relation]}  {rhs}")
+                    if s.counterexample:
+                        point, sides = _point_and_sides(s.counterexample)
+                        coords = ", ".join(f"{k} = {v}" for k, v in point.items())
+                        lines.append(f"{pad}at:      {coords or '(no free symbols)'}")
+                        lines.extend(f"{pad}         {t}" for t in _side_lines(s.relation, sides))
+                lines.append(f"{pad}why:     {s.detail}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        colour = {
+            Verdict.PROVED: "#1a7f37", Verdict.NUMERIC: "#9a6700", Verdict.UNDECIDED: "#6e7781",
+            Verdict.REFUTED: "#cf222e", Verdict.PREMISE: "#0550ae", Verdict.NOT_RUN: "#6e7781",
+        }
+        rows = []
+        for s in self.steps:
+            detail = esc(s.detail)
+            if s.verdict is Verdict.REFUTED:
+                extra = []
+                if s.sides is not None:
+                    lhs, rhs = s.side_text()
+                    extra.append(f"claimed: <code>{esc(lhs)} {_SIGN[s.relation]} {esc(rhs)}</code>")
+                if s.counterexample:
+                    point, sides = _point_and_sides(s.counterexample)
+                    coords = ", ".join(f"{esc(k)} = {esc(v)}" for k, v in point.items())
+                    extra.append(f"at: <code>{coords or '(no free symbols)'}</code>")
+                    extra.extend(esc(t) for t in _side_lines(s.relation, sides))
+                detail = "<br>".join([*extra, detail])
+            rows.append(
+                f"<tr><td>{esc(s.label)}</td><td>{_SIGN[s.relation]}</td>"
+                f'<td style="color:{colour[s.verdict]}"><b>{esc(s.verdict.value)}</b></td>'
+                f"<td>{esc(s.justification)}</td><td>{detail}</td>"
+                f"<td>{s.seconds:.2f} s</td></tr>"
+            )
+        return (
+            f"<div><b>{esc(self.title)}</b>: "
+            f'<span style="color:{colour[self.verdict]}">{esc(self.verdict.value)}</span>'
+            "<table><thead><tr><th>step</th><th></th><th>verdict</th><th>justification</th>"
+            "<th>detail</th><th>time</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table></div>"
+        )
+
+    def _repr_latex_(self) -> str:
+        rel = {"=": "=", "<=": r"\le", ">=": r"\ge"}
+        rows = [
+            rf"{_latex_text(s.label)} & {rel[s.relation]} & \text{{{_latex_text(s.verdict.value)}}} & "
+            rf"\text{{{_latex_text(s.justification)}}} \\"
+            for s in self.steps
+        ]
+        fail = self.first_failure
+        tail = ""
+        if fail is not None and fail.counterexample:
+            point, sides = _point_and_sides(fail.counterexample)
+            coords = ", ".join(f"{k} = {v}" for k, v in point.items())
+            tail = (
+                rf"\text{{step {_latex_text(fail.label)} fails at }} "
+                rf"\text{{{_latex_text(coords)}; "
+                rf"{_latex_text('; '.join(_side_lines(fail.relation, sides)))}}}"
+            )
+        body = "\n".join(rows)
+        return (
+            rf"$\begin{{array}}{{llll}}\multicolumn{{4}}{{l}}{{\text{{{_latex_text(self.title)}: "
+            rf"{_latex_text(self.verdict.value)}}}}} \\ " + "\n" + body
+            + (rf" \multicolumn{{4}}{{l}}{{{tail}}}" if tail else "")
+            + r"\end{array}$"
+        )
+
+
+def _side_values(lhs: sp.Expr, rhs: sp.Expr, point: dict[str, str]) -> dict[str, str]:
+    """Both sides evaluated at a counterexample point given by name (for an inequality the
+    decision reports only the difference); empty when they cannot be evaluated in 0.5 s."""
+
+    def evaluate() -> dict[str, str]:
+        atoms = [*lhs.free_symbols, *rhs.free_symbols, *lhs.atoms(sp.Indexed), *rhs.atoms(sp.Indexed)]
+        by_name = {str(a): a for a in atoms}
+        values = {by_name[k]: sp.Rational(v) for k, v in point.items() if k in by_name}
+        out = {}
+        for key, side in (("lhs", lhs), ("rhs", rhs)):
+            e = side.xreplace(values)
+            if e.has(sp.Sum):
+                e = e.doit()
+                e = e.xreplace({by_name[k]: sp.Rational(v) for k, v in point.items() if k in by_name})
+            v = sp.N(e, 15)
+            if not v.is_number:
+                return {}
+            out[key] = sp.sstr(v)
+        return out
+
+    try:
+        return time_bound(evaluate, 0.5)  # display only: keeps a step within time_limit + 1 s
+    except (TimeBoundExceeded, ValueError, TypeError, ArithmeticError, sp.SympifyError):
+        return {}
+
 
 class Derivation:
     """A chain of expressions joined by =, ≤ or ≥ (see the module docstring)."""
@@ -145,8 +339,10 @@ class Derivation:
         self.start = _as_expr(start, "start")
         if domain is not None and not isinstance(domain, Domain):
             raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-        if time_limit <= 0:
-            raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
+        if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
+            math.isfinite(time_limit) and time_limit > 0
+        ):
+            raise ValueError(f"time_limit: must be a finite positive number of seconds, got {time_limit!r}")
         self.domain = domain or Domain()
         self.title = title
         self.time_limit = time_limit
@@ -212,9 +408,21 @@ class Derivation:
         if step.relation == "=":
             return decide_equal(prev, step.expr, self.domain, time_limit=self.time_limit)
         diff = prev - step.expr if step.relation == ">=" else step.expr - prev
-        return decide_nonnegative(
+        return decide_inequality(
             diff, self.domain, certificate=step.certificate, time_limit=self.time_limit
         )
+
+    def _decide_bounded(self, prev: sp.Expr, step: Step) -> Decision:
+        """:meth:`_decide` under ONE hard bound of ``time_limit`` covering every stage
+        (normalisation, the counterexample search, simplification, certificates)."""
+        try:
+            return time_bound(lambda: self._decide(prev, step), self.time_limit)
+        except TimeBoundExceeded:
+            return Decision(
+                Verdict.UNDECIDED,
+                f"time bound of {self.time_limit:g} s hit (all stages of the step together); "
+                "neither a proof nor a counterexample was found in time",
+            )
 
     def check(self) -> ChainResult:
         """Decide every step; see :class:`ChainResult`."""
@@ -227,11 +435,14 @@ class Derivation:
             d = (
                 Decision(Verdict.PREMISE, "assumed (premise), not checked")
                 if step.premise
-                else self._decide(prev, step)
+                else self._decide_bounded(prev, step)
             )
+            if d.verdict is Verdict.REFUTED and d.counterexample and "lhs" not in d.counterexample:
+                d.counterexample = {**d.counterexample, **_side_values(prev, step.expr, d.counterexample)}
             result.steps.append(
                 StepResult(step.label, step.relation, step.justification, d.verdict, d.detail,
-                           time.perf_counter() - t0, d.error, d.tolerance, d.counterexample)
+                           time.perf_counter() - t0, d.error, d.tolerance, d.counterexample,
+                           sides=(prev, step.expr))
             )
             prev = step.expr
         return result

@@ -1,23 +1,43 @@
-"""Run a symbolic computation under a wall-clock bound.
+"""Run a computation under a hard wall-clock bound (DESIGN.md, "The step checker").
 
-SymPy's simplification can run for a very long time. Every symbolic check runs inside
-:func:`time_bound`; when the bound is hit the computation is interrupted and the caller
-reports *undecided* (never "passed").
+SymPy's simplification and mpmath's quadrature can run for a very long time. Every decision
+of the step checker runs inside :func:`time_bound`; when the bound is hit the computation is
+*stopped* (it consumes no more CPU) and the caller reports *undecided* (never "passed").
 
-On POSIX in the main thread the bound is enforced with ``SIGALRM`` (the computation is
-interrupted). Elsewhere (a worker thread) the computation runs in a daemon thread and the
-caller stops waiting at the bound.
+Design. ``fn`` runs in the calling thread, whatever thread that is (the main thread, a worker
+thread, ``asyncio.to_thread``, a pytest-xdist worker). One shared watchdog thread keeps the
+deadlines of all active bounds; at a deadline it raises an exception *in the computing thread*
+with ``PyThreadState_SetAsyncExc``. SymPy and mpmath are pure Python, so the exception lands
+within a few bytecodes (a long call into C, e.g. ``time.sleep`` or one huge integer product,
+is interrupted when it returns). The watchdog exits when no bound is active, so nothing is
+left running after :func:`time_bound` returns.
+
+Nesting. Each bound raises its own exception class (a fresh subclass of
+:class:`TimeBoundExceeded`), so an inner :func:`time_bound` tells its own expiry from an
+enclosing one's: it converts its own into a plain :class:`TimeBoundExceeded` and lets an
+enclosing bound's pass. An enclosing bound that has expired cannot be swallowed by an inner
+``try: time_bound(...) except TimeBoundExceeded:``: it is raised again every
+:data:`REFIRE_INTERVAL_S` seconds until its own :func:`time_bound` has unwound, every inner
+:func:`time_bound` entered or left meanwhile raises it, and its own :func:`time_bound` raises
+it even if ``fn`` returned. An inner bound longer than the enclosing one is therefore cut at
+the enclosing deadline.
 """
 
 from __future__ import annotations
 
-import signal
+import ctypes
+import math
+import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 T = TypeVar("T")
+
+#: How often an expired bound whose exception was swallowed is raised again.
+REFIRE_INTERVAL_S = 0.05
 
 
 class TimeBoundExceeded(BaseException):
@@ -27,46 +47,189 @@ class TimeBoundExceeded(BaseException):
     """
 
 
-def _can_use_alarm() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+_set_async_exc.restype = ctypes.c_int
+# The same C function (called with the GIL held), typed so that ``None`` passes NULL, which
+# clears a pending exception.
+_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
+    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
+)
+
+
+@dataclass(eq=False)
+class _Bound:
+    """One active bound: the thread it guards, its deadline and its own exception class."""
+
+    thread_id: int
+    seconds: float
+    deadline: float
+    exc_class: type[TimeBoundExceeded]
+    next_fire: float = field(init=False)
+    fired: bool = False
+
+    def __post_init__(self) -> None:
+        self.next_fire = self.deadline
+
+    def message(self) -> str:
+        return f"time bound of {self.seconds:g} s exceeded"
+
+
+class _Watchdog(threading.Thread):
+    """The watchdog thread; ``stop`` is set (under ``_lock``) when the last bound is released."""
+
+    def __init__(self) -> None:
+        super().__init__(name="time_bound watchdog", daemon=True)
+        self.stop = False
+
+    def run(self) -> None:
+        _watch(self)
+
+
+# Only C-level primitives are used by the computing threads (a plain Lock as a context manager,
+# Lock.release): an exception injected into such a thread cannot leave a lock half-taken, as it
+# could inside threading.Condition's Python-level methods.
+_lock = threading.Lock()
+_wake = threading.Lock()  # released to wake the watchdog early; the watchdog re-acquires it
+_wake.acquire()
+_active: list[_Bound] = []  # in registration order: an enclosing bound precedes inner ones
+_watchdog: _Watchdog | None = None
+
+
+def _wake_watchdog() -> None:
+    try:
+        _wake.release()
+    except RuntimeError:  # already released: a wake-up is pending
+        pass
+
+
+def _watch(me: _Watchdog) -> None:
+    """Fire every due bound (the outermost due one per thread), then sleep until the next."""
+    while True:
+        with _lock:
+            if me.stop:
+                return
+            now = time.monotonic()
+            done_threads: set[int] = set()
+            for b in _active:
+                if now < b.next_fire:
+                    continue
+                if b.thread_id in done_threads:  # an enclosing bound of that thread just fired
+                    b.next_fire = now + REFIRE_INTERVAL_S
+                    continue
+                b.fired = True
+                b.next_fire = now + REFIRE_INTERVAL_S
+                _set_async_exc(b.thread_id, b.exc_class)
+                done_threads.add(b.thread_id)
+            wake = min((b.next_fire for b in _active), default=now + 1.0)
+        _wake.acquire(timeout=max(wake - time.monotonic(), 1e-3))
+
+
+def _fired_enclosing(thread_id: int, inner: _Bound | None) -> _Bound | None:
+    """The outermost expired bound of ``thread_id`` other than ``inner`` (caller holds _lock)."""
+    for b in _active:
+        if b.thread_id == thread_id and b is not inner and b.fired:
+            return b
+    return None
+
+
+def _new_bound(seconds: float) -> _Bound:
+    return _Bound(
+        threading.get_ident(), seconds, time.monotonic() + seconds,
+        type("TimeBoundExceeded", (TimeBoundExceeded,), {"__module__": __name__}),
+    )
+
+
+def _register(bound: _Bound) -> None:
+    global _watchdog
+    start = None
+    with _lock:
+        outer = _fired_enclosing(bound.thread_id, None)
+        if outer is not None:  # an enclosing bound has expired: no new work under it
+            raise outer.exc_class(outer.message())
+        _active.append(bound)
+        if _watchdog is None:
+            start = _watchdog = _Watchdog()
+    if start is not None:  # no other bound of this thread exists: nothing can interrupt this
+        start.start()
+    _wake_watchdog()
+
+
+def _unregister(bound: _Bound) -> _Bound | None:
+    """Remove ``bound``, clear its pending exception; return an expired enclosing bound."""
+    global _watchdog
+    watchdog = None
+    with _lock:
+        if bound in _active:
+            _active.remove(bound)
+        if bound.fired:  # its exception may still be pending: it must not land after return
+            _clear_async_exc(bound.thread_id, None)
+        outer = _fired_enclosing(bound.thread_id, bound)
+        if not _active and _watchdog is not None:
+            watchdog, _watchdog = _watchdog, None
+            watchdog.stop = True
+    if watchdog is not None:  # nothing is left running once the last bound is released
+        _wake_watchdog()
+        watchdog.join()
+    return outer
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has only the forking thread: keep its bounds, forget the parent's watchdog
+    and locks (possibly held at the fork), and watch the kept bounds with a watchdog of its own."""
+    global _lock, _wake, _active, _watchdog
+    _lock = threading.Lock()
+    _wake = threading.Lock()
+    _wake.acquire()
+    me = threading.get_ident()
+    _active = [b for b in _active if b.thread_id == me]
+    _watchdog = None
+    if _active:
+        _watchdog = _Watchdog()
+        _watchdog.start()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _validate(seconds: float) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ValueError(f"seconds: expected a number of seconds, got {seconds!r}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"seconds: the time bound must be finite and positive, got {seconds!r}")
+    return float(seconds)
 
 
 def time_bound(fn: Callable[[], T], seconds: float) -> T:
-    """Return ``fn()``, or raise :class:`TimeBoundExceeded` after ``seconds``."""
-    if seconds <= 0:
-        raise ValueError(f"seconds: the time bound must be positive, got {seconds!r}")
-    if _can_use_alarm():
-        def _handler(signum: int, frame: object) -> None:
-            raise TimeBoundExceeded(f"time bound of {seconds:g} s exceeded")
+    """Return ``fn()``, or raise :class:`TimeBoundExceeded` once ``seconds`` have passed.
 
-        outer_remaining = signal.getitimer(signal.ITIMER_REAL)[0]
-        previous_handler = signal.signal(signal.SIGALRM, _handler)
-        start = time.monotonic()
-        # An enclosing bound that expires first wins: the inner computation is cut there too.
-        signal.setitimer(
-            signal.ITIMER_REAL, min(seconds, outer_remaining) if outer_remaining > 0 else seconds
-        )
-        try:
-            return fn()
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous_handler)
-            if outer_remaining > 0:  # re-arm the enclosing bound with what is left of it
-                left = outer_remaining - (time.monotonic() - start)
-                signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
-    box: dict[str, object] = {}
-
-    def _target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:
-            box["error"] = exc
-
-    worker = threading.Thread(target=_target, daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        raise TimeBoundExceeded(f"time bound of {seconds:g} s exceeded")
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
+    ``fn`` runs in the calling thread and is stopped at the deadline (see the module
+    docstring for the mechanism and for nesting). ``seconds`` must be finite and positive.
+    """
+    seconds = _validate(seconds)
+    if not callable(fn):
+        raise ValueError(f"fn: expected a callable, got {type(fn).__name__}")
+    bound = _new_bound(seconds)
+    result: T | None = None
+    error: BaseException | None = None
+    try:
+        _register(bound)  # inside the try: whatever lands during registration, it is undone
+        result = fn()
+    except BaseException as exc:  # re-raised below, once the bound is released
+        error = exc
+    finally:
+        outer: _Bound | None = None
+        while True:  # an enclosing bound's exception may land here: retry until released
+            try:
+                outer = _unregister(bound)
+                break
+            except TimeBoundExceeded as exc:
+                error = exc
+    if outer is not None:
+        raise outer.exc_class(outer.message()) from error
+    if bound.fired:
+        raise TimeBoundExceeded(bound.message()) from None
+    if error is not None:
+        raise error
+    return result  # type: ignore[return-value]

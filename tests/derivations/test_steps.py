@@ -115,8 +115,10 @@ def test_bad_inputs():
 
 
 def test_time_bound_interrupts():
-    def slow():
-        time.sleep(5)
+    def slow():  # pure Python, as SymPy is: interrupted within a few bytecodes
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            pass
 
     t0 = time.perf_counter()
     with pytest.raises(TimeBoundExceeded):
@@ -129,3 +131,40 @@ def test_timeout_reports_undecided_or_numeric_never_proved():
     d = decide_equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, sp.Integer(1), Domain(), time_limit=1e-6)
     assert d.verdict in (Verdict.NUMERIC, Verdict.UNDECIDED)
     assert "bound" in d.detail
+
+
+def test_render_shows_the_failing_step_point_and_both_sides():
+    r = _long_chain(4).check()
+    text = str(r)
+    assert text.startswith("expansion: refuted (first failing step (4))")
+    assert "(3) = proved" in text and "(4) = refuted" in text
+    assert "claimed: x**2 + 2*x*y + y**2  =  x**2 + x*y + y**2" in text
+    lines = text.splitlines()
+    at = next(line for line in lines if "at:" in line)
+    assert "x = " in at and "y = " in at
+    assert any("left side  = " in line for line in lines)
+    assert any("right side = " in line for line in lines)
+    # the shown sides really differ at the shown point
+    point = r.first_failure.counterexample
+    vals = {x: sp.Rational(point["x"]), y: sp.Rational(point["y"])}
+    left = float((x**2 + 2 * x * y + y**2).subs(vals))
+    right = float((x**2 + x * y + y**2).subs(vals))
+    assert abs(left - right) > 1e-3
+
+
+def test_render_of_a_refuted_inequality_gives_both_sides():
+    text = Derivation(sp.log(x), title="wrong way").ge(x - 1, "tangent line upside down").check().render()
+    assert "left side  = " in text and "right side = " in text and "left − right = -" in text
+
+
+def test_notebook_reprs_escape_their_text():
+    d = Derivation(x + y, title="<script>alert(1)</script> & co").eq(x + 2 * y, "a_b & 100% <i>")
+    r = d.check()
+    html = r._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "a_b &amp; 100% &lt;i&gt;" in html
+    assert "refuted" in html and "left side" in html
+    latex = r._repr_latex_()
+    assert latex.startswith("$\\begin{array}") and latex.endswith("\\end{array}$")
+    assert "a\\_b \\& 100\\%" in latex
+    assert "refuted" in latex

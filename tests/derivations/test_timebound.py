@@ -1,0 +1,249 @@
+"""The hard time bound (issue 13, item 4): the same from the main thread, a worker thread and
+``asyncio.to_thread``; a stopped computation consumes no more CPU; nothing is left running;
+nested bounds cannot be swallowed; a whole derivation step keeps ``time_limit + 1 s``."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from derivations.checker.steps import Derivation
+from derivations.checker.timebound import TimeBoundExceeded, time_bound
+from derivations.checker.verdicts import Verdict
+
+
+def _busy(seconds: float, counter: list[int] | None = None) -> str:
+    """Pure-Python work, as SymPy's is; ``counter`` shows whether it is still running."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if counter is not None:
+            counter[0] += 1
+    return "done"
+
+
+def _in_main(fn: Callable[[], object]) -> object:
+    return fn()
+
+
+def _in_worker(fn: Callable[[], object]) -> object:
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed back to the test thread
+            box["error"] = exc
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join()
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]
+
+
+def _in_asyncio(fn: Callable[[], object]) -> object:
+    async def main() -> object:
+        return await asyncio.to_thread(fn)
+
+    return asyncio.run(main())
+
+
+RUNNERS = {"main thread": _in_main, "worker thread": _in_worker, "asyncio.to_thread": _in_asyncio}
+
+
+@pytest.mark.parametrize("where", RUNNERS)
+def test_stops_the_computation_and_leaves_nothing_running(where: str) -> None:
+    run = RUNNERS[where]
+    run(lambda: time_bound(lambda: 1, 1.0))  # asyncio's default executor thread, once
+    threads_before = threading.active_count()
+    counter = [0]
+    t0 = time.monotonic()
+    with pytest.raises(TimeBoundExceeded, match=r"time bound of 0\.3 s exceeded"):
+        run(lambda: time_bound(lambda: _busy(30, counter), 0.3))
+    assert time.monotonic() - t0 < 0.3 + 1.0
+    # Stopped, not abandoned: the work no longer advances and the process burns no CPU.
+    seen = counter[0]
+    cpu0 = time.process_time()
+    time.sleep(0.3)
+    assert counter[0] == seen
+    assert time.process_time() - cpu0 < 0.1
+    assert threading.active_count() == threads_before  # the watchdog is gone too
+
+
+@pytest.mark.parametrize("where", RUNNERS)
+def test_value_and_errors_pass_through(where: str) -> None:
+    run = RUNNERS[where]
+    assert run(lambda: time_bound(lambda: 42, 5.0)) == 42
+
+    def fails() -> None:
+        raise KeyError("inner")
+
+    with pytest.raises(KeyError, match="inner"):
+        run(lambda: time_bound(fails, 5.0))
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, math.inf, math.nan, "1", True, None])
+def test_seconds_validated(bad: object) -> None:
+    with pytest.raises(ValueError, match="seconds"):
+        time_bound(lambda: 1, bad)  # type: ignore[arg-type]
+
+
+def test_fn_validated() -> None:
+    with pytest.raises(ValueError, match="fn"):
+        time_bound(42, 1.0)  # type: ignore[arg-type]
+
+
+def test_expired_outer_bound_cannot_be_swallowed_by_an_inner_handler() -> None:
+    def stubborn() -> str:
+        for _ in range(1000):
+            try:
+                time_bound(lambda: _busy(10), 5.0)
+            except TimeBoundExceeded:
+                pass  # swallows whatever bound expired
+        return "finished"
+
+    t0 = time.monotonic()
+    with pytest.raises(TimeBoundExceeded, match=r"0\.3 s"):
+        time_bound(stubborn, 0.3)
+    assert time.monotonic() - t0 < 0.3 + 1.0  # the bound plus the one second the issue allows
+
+
+def test_swallowed_outer_bound_is_raised_even_if_fn_returns() -> None:
+    def swallow_once() -> str:
+        try:
+            _busy(10)
+        except TimeBoundExceeded:
+            return "swallowed"
+        return "finished"
+
+    with pytest.raises(TimeBoundExceeded):
+        time_bound(swallow_once, 0.2)
+
+
+def test_inner_bound_longer_than_outer_is_cut_at_the_outer_deadline() -> None:
+    t0 = time.monotonic()
+    with pytest.raises(TimeBoundExceeded, match=r"0\.3 s"):
+        time_bound(lambda: time_bound(lambda: _busy(10), 5.0), 0.3)
+    assert time.monotonic() - t0 < 0.3 + 1.0
+
+
+def test_inner_bound_expiring_first_is_the_inner_handlers_business() -> None:
+    def inner_times_out() -> str:
+        try:
+            time_bound(lambda: _busy(10), 0.1)
+        except TimeBoundExceeded as exc:
+            return f"inner: {exc}"
+        return "not reached"
+
+    assert time_bound(inner_times_out, 5.0) == "inner: time bound of 0.1 s exceeded"
+
+
+def test_no_exception_lands_after_return() -> None:
+    # bounds expiring at about the moment fn returns: a pending exception must be cleared
+    for _ in range(100):
+        try:
+            time_bound(lambda: _busy(0.002), 0.002)
+        except TimeBoundExceeded:
+            pass
+    assert _busy(0.2) == "done"  # no stray TimeBoundExceeded here
+
+
+def _slow_step(time_limit: float) -> Derivation:
+    """A step whose counterexample search evaluates hard integrals at 40 digits: far slower
+    than its bound (issue 13: "a step with time_limit=20 took 461 s")."""
+    x = sp.Symbol("x", real=True)
+    s = sp.Symbol("s", positive=True)
+    f = sp.exp(-x**2 / s) * sp.log(1 + x**4) / (1 + x**2 + s)
+    d = Derivation(sp.Integral(f, (x, -sp.oo, sp.oo)), time_limit=time_limit, title="symmetry")
+    return d.eq(2 * sp.Integral(f, (x, 0, sp.oo)), "the integrand is even")
+
+
+@pytest.mark.parametrize("where", RUNNERS)
+def test_whole_step_bound_from_any_thread(where: str) -> None:
+    d = _slow_step(1.0)
+    t0 = time.monotonic()
+    result = RUNNERS[where](d.check)
+    wall = time.monotonic() - t0
+    step = result.steps[0]  # type: ignore[attr-defined]
+    assert step.verdict is Verdict.UNDECIDED
+    assert "time bound of 1 s hit" in step.detail
+    assert wall <= 1.0 + 1.0
+
+
+@pytest.mark.parametrize("bad", [0, -2, math.inf, math.nan, "5"])
+def test_time_limit_validated(bad: object) -> None:
+    with pytest.raises(ValueError, match="time_limit"):
+        Derivation(sp.Symbol("x"), time_limit=bad)  # type: ignore[arg-type]
+
+
+def test_under_pytest_xdist(tmp_path: Path) -> None:
+    """pytest-xdist runs tests in worker processes; the bound must stop work there too."""
+    pytest.importorskip("xdist")
+    test_file = tmp_path / "test_bound_in_xdist.py"
+    test_file.write_text(
+        textwrap.dedent(
+            """
+            import time
+            import pytest
+            from derivations.checker.timebound import TimeBoundExceeded, time_bound
+
+            def spin():
+                while True:
+                    pass
+
+            def test_bound():
+                t0 = time.monotonic()
+                with pytest.raises(TimeBoundExceeded):
+                    time_bound(spin, 0.3)
+                assert time.monotonic() - t0 < 1.3
+            """
+        )
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # not the repository's configuration
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "1", "-p", "no:cacheprovider",
+         "-p", "no:hypothesispytest", "--rootdir", str(tmp_path), str(test_file)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 passed" in proc.stdout
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_bound_works_in_a_forked_child() -> None:
+    """A child forked while a bound is active (e.g. a DataLoader worker) gets its own watchdog."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+
+    def child(conn) -> None:  # type: ignore[no-untyped-def]
+        t0 = time.monotonic()
+        try:
+            time_bound(lambda: _busy(30), 0.3)
+            conn.send("not stopped")
+        except TimeBoundExceeded:
+            conn.send(time.monotonic() - t0)
+
+    def parent_side() -> float:
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=child, args=(send,))
+        proc.start()
+        out = recv.recv()
+        proc.join()
+        return out
+
+    elapsed = time_bound(parent_side, 20.0)  # fork while this bound (and its watchdog) is active
+    assert isinstance(elapsed, float) and elapsed < 1.3
