@@ -223,13 +223,25 @@ def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: f
     return sorted(found, key=lambda f: f.kl)
 
 
-def plot_fits(path: str | Path, forward: Fit, reverse: list[Fit]) -> Path:
+def plot_fits(
+    path: str | Path,
+    forward: Fit,
+    reverse: list[Fit],
+    separated: tuple[float, Fit, list[Fit]] | None = None,
+) -> Path:
     """The target density and both fits (seed 003, 6.3's figure), written atomically to ``path``
-    (the format from its suffix; the folder is created)."""
+    (the format from its suffix; the folder is created). ``separated`` = (a, inclusive fit,
+    exclusive local optima) for ½N(−a,1) + ½N(a,1) adds a second panel where the inclusive fit
+    covers both modes and the exclusive fit locks onto one (:mod:`numerics.kl_fit_separated`)."""
     if not isinstance(forward, Fit):
         raise ValueError(f"forward: expected a Fit, got {type(forward).__name__}")
     if not isinstance(reverse, list) or not all(isinstance(r, Fit) for r in reverse):
         raise ValueError("reverse: expected a list of Fit")
+    if separated is not None and not (
+        isinstance(separated, tuple) and len(separated) == 3 and isinstance(separated[1], Fit)
+        and isinstance(separated[2], list) and all(isinstance(r, Fit) for r in separated[2])
+    ):
+        raise ValueError("separated: expected (separation, inclusive Fit, list of exclusive Fit)")
     if not isinstance(path, (str, os.PathLike)):
         raise ValueError(f"path: expected a file path, got {type(path).__name__}")
     import matplotlib
@@ -237,26 +249,27 @@ def plot_fits(path: str | Path, forward: Fit, reverse: list[Fit]) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    panels = 1 if separated is None else 2
+    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 4), squeeze=False)
     xs = np.linspace(-5, 5, 801)
-    fig, ax = plt.subplots(figsize=(7, 4))
+    ax = axes[0][0]
     ax.plot(xs, np.exp(log_p(xs)), "k", lw=2, label="p = ⅓N(−1,1) + ⅔N(1,1)")
-    ax.plot(
-        xs,
-        np.exp(log_q(xs, forward.mu, forward.sigma)),
-        "C0--",
-        label=f"inclusive KL(p‖q): μ={forward.mu:.4f}, σ²={forward.sigma**2:.4f}",
-    )
-    for i, r in enumerate(reverse):
-        ax.plot(
-            xs,
-            np.exp(log_q(xs, r.mu, r.sigma)),
-            f"C{i + 1}:",
-            label=f"exclusive KL(q‖p): μ={r.mu:.4f}, σ²={r.sigma**2:.4f}",
-        )
-    ax.set_xlabel("x")
-    ax.set_ylabel("density")
-    ax.legend(fontsize=8)
-    ax.set_title("Gaussian fits to a two-component mixture")
+    _plot_fit_lines(ax, xs, forward, reverse)
+    ax.set_title("seed 003 6.3: the seed's mixture (unimodal)")
+    if separated is not None:
+        from numerics.kl_fit_separated import log_p as log_p_separated
+
+        a, inclusive, exclusive = separated
+        xs2 = np.linspace(-a - 4, a + 4, 1201)
+        ax2 = axes[0][1]
+        ax2.plot(xs2, np.exp(log_p_separated(xs2, a)), "k", lw=2, label=f"p = ½N(−{a:g},1) + ½N({a:g},1)")
+        _plot_fit_lines(ax2, xs2, inclusive, exclusive)
+        ax2.set_title("well separated: inclusive covers both modes, exclusive locks onto one")
+    for row in axes:
+        for a_ in row:
+            a_.set_xlabel("x")
+            a_.set_ylabel("density")
+            a_.legend(fontsize=7)
     out = Path(path)
     fmt = out.suffix[1:].lower()
     if fmt not in fig.canvas.get_supported_filetypes():
@@ -273,6 +286,25 @@ def plot_fits(path: str | Path, forward: Fit, reverse: list[Fit]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         plt.close(fig)
     return out
+
+
+def _plot_fit_lines(ax: object, xs: np.ndarray, forward: Fit, reverse: list[Fit]) -> None:
+    """The inclusive fit (dashed) and each exclusive local optimum (dotted, best first)."""
+    ax.plot(  # type: ignore[attr-defined]
+        xs,
+        np.exp(log_q(xs, forward.mu, forward.sigma)),
+        "C0--",
+        label=f"inclusive KL(p‖q): μ={forward.mu:.4f}, σ²={forward.sigma**2:.4f}",
+    )
+    for i, r in enumerate(reverse):
+        ax.plot(  # type: ignore[attr-defined]
+            xs,
+            np.exp(log_q(xs, r.mu, r.sigma)),
+            f"C{i + 1}:",
+            label=f"exclusive KL(q‖p) {'optimum' if r.kl - reverse[0].kl < 1e-9 else 'local optimum'}: "
+            f"μ={r.mu:.4f}, "
+            f"σ²={r.sigma**2:.4f}, KL={r.kl:.4f}",
+        )
 
 
 _FIGURE_SUFFIXES = ("png", "pdf", "svg", "jpg", "jpeg", "eps", "ps", "tif", "tiff", "webp")
@@ -308,16 +340,27 @@ def main(argv: list[str] | None = None) -> int:
             pass
     except OSError as exc:
         p.error(f"argument OUT.png: cannot write {str(out)!r} ({exc.strerror or exc})")
+    from numerics.kl_fit_separated import SEPARATION, fit_exclusive_all, fit_inclusive
+
     fwd, rev = fit_forward(), fit_reverse_all()
+    sep = (SEPARATION, fit_inclusive(), fit_exclusive_all())
     print(f"inclusive KL(p||q): mu = {fwd.mu:.10f}, sigma^2 = {fwd.sigma**2:.10f} (closed form 1/3, 17/9)")
     for r in rev:
         print(
             f"exclusive KL(q||p) local optimum: mu = {r.mu:.10f}, sigma^2 = {r.sigma**2:.10f}, "
             f"KL = {r.kl:.10f}"
         )
-    print(f"figure: {plot_fits(out, fwd, rev)}")
+    inc, exc = sep[1], sep[2]
+    print(f"well separated (a = {SEPARATION:g}): inclusive mu = {inc.mu:.6f}, sigma^2 = {inc.sigma**2:.6f} "
+          f"(moments 0, {1 + SEPARATION**2:g}); exclusive optima: "
+          + ", ".join(f"mu = {r.mu:.4f}, sigma^2 = {r.sigma**2:.4f}, KL = {r.kl:.4f}" for r in exc))
+    print(f"figure: {plot_fits(out, fwd, rev, sep)}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the imported module's main: under ``python -m`` this file is also ``__main__``, whose
+    # Fit class is not the one numerics.kl_fit_separated returns.
+    from numerics.kl_fit import main as _main
+
+    raise SystemExit(_main())

@@ -1,0 +1,74 @@
+"""Inclusive vs exclusive Gaussian fits to a *well-separated* mixture (seed 003, Problem 6.3 and
+True/False 1).
+
+The seed's mixture ⅓N(−1,1) + ⅔N(1,1) is unimodal, so its figure cannot show what T/F 1 is about.
+This module fits N(μ, σ²) to p = ½N(−a,1) + ½N(a,1) with a = 3, where the two behaviours differ:
+
+* the inclusive fit argmin KL(p ‖ q) covers both modes: it is moment matching, μ = 0,
+  σ² = 1 + a² = 10 (the closed form is checked against the numeric optimum);
+* the exclusive fit argmin KL(q ‖ p) locks onto one mode: its local optima sit near μ = ±a,
+  σ² ≈ 1, and the covering Gaussian is not one of them.
+
+Integrals use the same composite Gauss–Legendre rule as :mod:`numerics.kl_fit`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import logsumexp
+
+from numerics.kl_fit import Fit, _fit, _integrate, _kl_integrand, _log_q, _real
+
+SEPARATION = 3.0
+
+
+def _separation(a: object) -> float:
+    value = _real(a, "separation")
+    if not 0 < value <= 20:
+        raise ValueError(f"separation: expected 0 < a ≤ 20, got {a!r}")
+    return value
+
+
+def log_p(x: np.ndarray, separation: float = SEPARATION) -> np.ndarray:
+    """log(½N(x; −a, 1) + ½N(x; a, 1))."""
+    a = _separation(separation)
+    xs = np.asarray(x, dtype=np.float64)[..., None]
+    comps = math.log(0.5) - 0.5 * math.log(2 * math.pi) - 0.5 * (xs - np.array([-a, a])) ** 2
+    return logsumexp(comps, axis=-1)
+
+
+def forward_kl(mu: float, sigma: float, separation: float = SEPARATION) -> float:
+    """KL(p ‖ q) over [−a − 40, a + 40] (p's mass beyond is below 1e-300)."""
+    a = _separation(separation)
+    lo, hi = -a - 40.0, a + 40.0
+    with np.errstate(over="ignore"):
+        return _integrate(lambda x: _kl_integrand(log_p(x, a), _log_q(x, mu, sigma)), lo, hi)
+
+
+def reverse_kl(mu: float, sigma: float, separation: float = SEPARATION) -> float:
+    """KL(q ‖ p) over μ ± 38σ (q's mass beyond is below 1e-300)."""
+    a = _separation(separation)
+    with np.errstate(over="ignore"):
+        f = lambda x: _kl_integrand(_log_q(x, mu, sigma), log_p(x, a))
+        return _integrate(f, mu - 38 * sigma, mu + 38 * sigma)
+
+
+def fit_inclusive(separation: float = SEPARATION) -> Fit:
+    """argmin KL(p ‖ q) by BFGS from (0, log 1)."""
+    a = _separation(separation)
+    return _fit(lambda m, s: forward_kl(m, s, a), (0.5, 0.0))
+
+
+def fit_exclusive_all(separation: float = SEPARATION, *, merge: float = 1e-4) -> list[Fit]:
+    """The local optima of KL(q ‖ p) from starts μ₀ ∈ {−a−1, −a/2, 0.3, a/2, a+1}, log σ₀ ∈ {0, 1},
+    merged when within ``merge``; sorted by KL."""
+    a = _separation(separation)
+    found: list[Fit] = []
+    for m0 in (-a - 1, -a / 2, 0.3, a / 2, a + 1):
+        for s0 in (0.0, 1.0):
+            f = _fit(lambda m, s: reverse_kl(m, s, a), (m0, s0))
+            if not any(abs(f.mu - g.mu) < merge and abs(f.sigma - g.sigma) < merge for g in found):
+                found.append(f)
+    return sorted(found, key=lambda f: f.kl)
