@@ -47,7 +47,7 @@ class Domain:
     bounds: dict[sp.Symbol, tuple[float, float]] = field(default_factory=dict)
     definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     sizes: tuple[int, ...] = DEFAULT_SIZES
-    points: int = 48
+    points: int = 32
     seed: int = 20261121
 
     def __post_init__(self) -> None:

@@ -56,9 +56,12 @@ class Env:
     quad_error: Any = 0
     quad_depth: int = 0
     inner_error: Any = 0
+    lost_bits: int = 0
+    scale: Any = 0
+    cache: dict[int, Any] = field(default_factory=dict)
 
     def bind(self, sym: sp.Symbol, value: Any) -> Env:
-        env = Env(self.ctx, self.point, {**self.local, sym: value})
+        env = Env(self.ctx, self.point, {**self.local, sym: value}, cache=self.cache)
         env.quad_depth = self.quad_depth
         return env
 
@@ -147,7 +150,45 @@ _FUNCTIONS: dict[type, str] = {
 
 
 def compile_expr(expr: sp.Basic) -> Fn:
-    """Compile ``expr`` into a function of an :class:`Env`; raise :class:`CannotCompile`."""
+    """Compile ``expr`` into a function of an :class:`Env`; raise :class:`CannotCompile`.
+
+    When ``expr`` is a sum (an ``Add``, a ``Sum``, or a constant factor times one), the largest
+    magnitude among its terms is left in :attr:`Env.scale`: the scale against which a
+    discrepancy is relative (a side that is an exact zero computed as a sum of large terms is
+    only known to eps × that scale). Only the outermost sum counts: an inner one (say a
+    denominator 1 + e⁴⁰) says nothing about the scale of the result."""
+    if isinstance(expr, sp.Add):
+        fs = _compile_args(expr, frozenset())
+
+        def top_add(env: Env) -> Any:
+            acc = fs[0](env)
+            biggest = abs(acc)
+            for f in fs[1:]:
+                term = f(env)
+                acc = acc + term
+                biggest = max(biggest, abs(term))
+            env.scale = biggest
+            return acc
+
+        return top_add
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1 and len(expr.limits[0]) == 3:
+        var, lo, hi = expr.limits[0]
+        body = _compile(expr.function, frozenset({var}))
+        f_lo, f_hi = _compile(lo, frozenset()), _compile(hi, frozenset())
+        return lambda env: _sum(env, var, f_lo(env), f_hi(env), body, product=False, top=True)
+    if isinstance(expr, sp.Mul):
+        sums = [a for a in expr.args if isinstance(a, (sp.Add, sp.Sum))]
+        if len(sums) == 1:
+            inner = compile_expr(sums[0])
+            rest = _compile(sp.Mul(*(a for a in expr.args if a is not sums[0])), frozenset())
+
+            def top_mul(env: Env) -> Any:
+                v = inner(env)
+                c = rest(env)
+                env.scale = abs(c) * env.scale
+                return c * v
+
+            return top_mul
     return _compile(expr, frozenset())
 
 
@@ -194,8 +235,15 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> Fn:
 
         def add(env: Env) -> Any:
             acc = fs[0](env)
+            biggest = smallest = abs(acc)
             for f in fs[1:]:
-                acc = acc + f(env)
+                term = f(env)
+                acc = acc + term
+                size = abs(term)
+                biggest = max(biggest, size)
+                if size and (not smallest or size < smallest):
+                    smallest = size
+            _note_cancellation(env, acc, biggest, smallest)
             return acc
 
         return add
@@ -249,7 +297,10 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> Fn:
     if isinstance(node, sp.Piecewise):
         return _compile_piecewise(node, bound)
     if isinstance(node, (sp.Integral, sp.Sum, sp.Product)):
-        return _compile_bound_operator(node, bound)
+        fn = _compile_bound_operator(node, bound)
+        if node.free_symbols & bound:
+            return fn
+        return _cached(fn)  # constant for this evaluation: computed once, not per outer index
     if isinstance(node, sp.Derivative):
         done = node.doit()
         if done.has(sp.Derivative):
@@ -265,6 +316,34 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> Fn:
             fs = _compile_args(node, bound)
             return lambda env: getattr(env.ctx, name)(*(f(env) for f in fs))
     raise CannotCompile(f"cannot evaluate {type(node).__name__} numerically: {sp.sstr(node)[:200]}")
+
+
+def _note_cancellation(env: Env, total: Any, biggest: Any, smallest: Any) -> None:
+    """Record how many bits a sum loses: to cancellation (|total| ≪ largest term) and to
+    absorption (a term ≪ the largest, whose digits fall off, as in log(1 + e⁻³²⁰⁰⁰)). Issue 13:
+    e/(1+e) − e²/(1+e)² at e = exp(32000) is 0 at 160 digits while the exact value is about
+    e⁻¹; the search re-evaluates with enough digits to cover the loss before it trusts a value."""
+    ctx = env.ctx
+    if not biggest:
+        return
+    top = ctx.mag(biggest)
+    low = ctx.mag(total) if total else -(10**9)
+    if smallest:
+        low = min(low, ctx.mag(smallest))
+    lost = int(top - low)
+    if lost > env.lost_bits:
+        env.lost_bits = lost
+
+
+def _cached(fn: Fn) -> Fn:
+    key = id(fn)
+
+    def cached(env: Env) -> Any:
+        if key not in env.cache:
+            env.cache[key] = fn(env)
+        return env.cache[key]
+
+    return cached
 
 
 def _compile_symbol(node: sp.Symbol, bound: frozenset[sp.Symbol]) -> Fn:
@@ -381,7 +460,7 @@ def _quad(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn) -> Any:
     return value
 
 
-def _sum(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, *, product: bool) -> Any:
+def _sum(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, *, product: bool, top: bool = False) -> Any:
     ctx = env.ctx
     a = _int_value(ctx, lo)
     hi_r = _real(ctx, hi)
@@ -403,11 +482,23 @@ def _sum(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, *, product: bool
     if b - a + 1 > MAX_TERMS:
         raise Undefined(f"a sum of {b - a + 1} terms (more than {MAX_TERMS})")
     acc: Any = 1 if product else 0
+    biggest: Any = 0
+    smallest: Any = 0
     for k in range(a, b + 1):
         sub = env.bind(var, k)
         v = inner(sub)
         env.quad_error = env.quad_error + sub.quad_error
+        env.lost_bits = max(env.lost_bits, sub.lost_bits)
         acc = acc * v if product else acc + v
+        if not product:
+            size = abs(v)
+            biggest = max(biggest, size)
+            if size and (not smallest or size < smallest):
+                smallest = size
+    if not product:
+        _note_cancellation(env, acc, biggest, smallest)
+        if top:
+            env.scale = biggest
     return acc
 
 
@@ -423,6 +514,8 @@ class Outcome:
     quad_error: Any
     status: str
     problem: str | None = None
+    lost_digits: int = 0
+    scale: Any = 0
 
 
 def evaluate(fn: Fn, point: PointLike, ctx: Any, dps: int) -> Outcome:
@@ -437,8 +530,10 @@ def evaluate(fn: Fn, point: PointLike, ctx: Any, dps: int) -> Outcome:
         v = ctx.mpf(int(v))
     if isinstance(v, ctx.mpc) and v.imag == 0:
         v = v.real
+    lost = int(env.lost_bits * 0.30103) + 1
     if ctx.isnan(v):
-        return Outcome(None, env.quad_error, "undefined", "NaN")
+        return Outcome(None, env.quad_error, "undefined", "NaN", lost)
     if ctx.isinf(v):
-        return Outcome(v, env.quad_error, "infinite")
-    return Outcome(v, env.quad_error, "nonreal" if isinstance(v, ctx.mpc) else "real")
+        return Outcome(v, env.quad_error, "infinite", None, lost)
+    scale = max(abs(v), env.scale)
+    return Outcome(v, env.quad_error, "nonreal" if isinstance(v, ctx.mpc) else "real", None, lost, scale)

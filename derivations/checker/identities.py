@@ -58,7 +58,7 @@ __all__ = [
 T = TypeVar("T")
 
 #: Share of the remaining time the counterexample search may use before simplification.
-SEARCH_SHARE = 0.5
+SEARCH_SHARE = 0.35
 
 
 @dataclass
@@ -142,9 +142,17 @@ def _search(clock: _Clock, fn: Callable[[float], SearchResult]) -> SearchResult:
 
 
 def _evidence_text(result: SearchResult, what: str) -> str:
+    counted = result.points - result.unresolved
+    skipped = (
+        f"; {result.unresolved} further points lost every digit to cancellation even at "
+        f"{4 * result.digits} digits and are not counted"
+        if result.unresolved
+        else ""
+    )
     return (
-        f"{what} at {result.points} admissible points (random across scales, domain edges, "
-        f"breakpoints, local search; {result.digits}-digit evaluation)"
+        f"{what} at {counted} admissible points (random across scales, domain edges, "
+        f"breakpoints, local search; {result.digits}-digit evaluation, discrepancies re-checked "
+        f"with the precision doubled){skipped}"
     )
 
 
@@ -195,7 +203,7 @@ def _numeric_decision(found: SearchResult, why: str, what: str, worst: str) -> D
         return Decision(Verdict.UNDECIDED, f"{why}; could not evaluate numerically: {found.unevaluable}")
     if found.leaves_reals:
         return Decision(Verdict.UNDECIDED, f"{why}; {found.leaves_reals}")
-    if found.points == 0:
+    if found.points - found.unresolved <= 0:
         return Decision(Verdict.UNDECIDED, f"{why}; no admissible point could be evaluated in time")
     if found.uncertain:
         return Decision(Verdict.UNDECIDED, f"{why}; {found.uncertain}")
@@ -234,7 +242,7 @@ def decide_nonnegative(
         else:
             left = clock.left()
             match = (
-                decide_equal(expr, certificate.expression(), domain, time_limit=left * 0.5)
+                decide_equal(expr, certificate.expression(), domain, time_limit=left * 0.8)
                 if left > 0.05
                 else None
             )

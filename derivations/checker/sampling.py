@@ -47,8 +47,9 @@ class Kind:
             return self.lo < v < self.hi
         return True
 
-    def draw(self, rng: random.Random) -> float:
-        """One value, across scales and, for intervals, near the edges."""
+    def draw(self, rng: random.Random, wide: bool = True) -> float:
+        """One value, across scales (``wide``: magnitudes log-uniform in 1e-8…1e8 half of the
+        time) or near 1, and, for intervals, near the edges."""
         u = rng.random()
         if self.name == "bounded":
             lo, hi = self.lo, self.hi
@@ -62,7 +63,7 @@ class Kind:
             else:
                 v = rng.uniform(lo, hi)
             return v if self.admits(v) else (lo + hi) / 2
-        magnitude = math.exp(rng.gauss(0.0, 1.0)) if u < 0.55 else 10 ** rng.uniform(-8, 8)
+        magnitude = math.exp(rng.gauss(0.0, 1.0)) if u < 0.5 or not wide else 10 ** rng.uniform(-8, 8)
         if self.name == "positive":
             return magnitude
         if self.name == "negative":
@@ -284,7 +285,8 @@ class Sampler:
 
     def point(self, sizes: dict[sp.Symbol, int]) -> Point:
         rng = self.rng
-        values = {s: self.kinds[s].draw(rng) for s in self.continuous}
+        wide = rng.random() < 0.5  # half the points at moderate scales for every symbol
+        values = {s: self.kinds[s].draw(rng, wide) for s in self.continuous}
         p = Point(
             values,
             dict(sizes),

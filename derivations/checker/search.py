@@ -43,6 +43,8 @@ NOISE_MARGIN_DIGITS = 8
 STABILITY = 1e-3
 #: A difference must exceed this multiple of the quadrature error estimates.
 QUADRATURE_SAFETY = 10
+#: Highest working precision (digits) used to resolve cancellation before giving up on a point.
+MAX_DIGITS = 1_000
 
 
 @dataclass
@@ -59,6 +61,7 @@ class SearchResult:
     unevaluable: str | None = None
     uncertain: str | None = None
     tolerance: float = 0.0
+    unresolved: int = 0
     stopped_early: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -108,15 +111,32 @@ class _Search:
             self.confirm(point, outs)
         return screen.score
 
-    def levels(self, point: Point, outs: list[Outcome]) -> tuple[int, int, list[Outcome], list[Outcome]]:
-        """The two precisions a candidate is judged at, and the outcomes there: 2× and 4× the
-        screening digits; with quadrature (slow at high precision) the screening digits and 2×,
+    def levels(
+        self, point: Point, outs: list[Outcome]
+    ) -> tuple[int, int, list[Outcome], list[Outcome], bool]:
+        """The two precisions a candidate is judged at, the outcomes there, and whether they can
+        be trusted. Normally 2× and 4× the screening digits; when the evaluation lost digits to
+        cancellation or absorption (:func:`~derivations.checker.evaluation.evaluate` reports how
+        many), the precision is raised to cover the loss plus the screening digits (up to
+        :data:`MAX_DIGITS`). With quadrature (slow at high precision): the screening digits and 2×,
         with the quadrature error estimates as a second guard."""
         if self.has_quad:
             hi = 2 * self.digits
-            return self.digits, hi, outs, self._eval(point, hi)
+            hi_outs = self._eval(point, hi)
+            return self.digits, hi, outs, hi_outs, True
         lo, hi = 2 * self.digits, 4 * self.digits
-        return lo, hi, self._eval(point, lo), self._eval(point, hi)
+        lo_outs, hi_outs = self._eval(point, lo), self._eval(point, hi)
+        for _ in range(2):
+            lost = max(o.lost_digits for o in hi_outs)
+            if lost + self.digits <= lo:
+                return lo, hi, lo_outs, hi_outs, True
+            if lost + 2 * self.digits > MAX_DIGITS:
+                break
+            lo = lost + 2 * self.digits
+            hi = 2 * lo
+            lo_outs, hi_outs = self._eval(point, lo), self._eval(point, hi)
+        lost = max(o.lost_digits for o in hi_outs)
+        return lo, hi, lo_outs, hi_outs, lost + self.digits <= lo
 
     def screen(self, outs: list[Outcome]) -> _Screen:
         raise NotImplementedError
@@ -131,8 +151,13 @@ class _Search:
         """a (at 2× digits) and b (at 4× digits) agree to :data:`STABILITY` and are non-zero."""
         return bool(b != 0 and abs(a - b) <= STABILITY * abs(b))
 
+    def nstr(self, v: Any, n: int) -> str:
+        """``v`` with ``n`` significant digits (formatted at a modest working precision)."""
+        self.ctx.dps = 30
+        return str(self.ctx.nstr(+v, n))
+
     def fmt(self, v: Any) -> str:
-        return self.ctx.nstr(v, 15) if v is not None else "undefined"
+        return self.nstr(v, 15) if v is not None else "undefined"
 
     # -- the search -------------------------------------------------------------------------
     def run(self) -> SearchResult:
@@ -186,6 +211,8 @@ class _Search:
                             return
 
     def local_search(self, starts: int, budget: int) -> None:
+        """Coordinate search from the ``starts`` worst points whose score is above the rounding
+        level (:meth:`worth_exploring`)."""
         syms = self.sampler.continuous
         if not syms:
             return
@@ -194,12 +221,15 @@ class _Search:
         for score, start in ranked:
             if len(seen) >= starts:
                 break
-            if not math.isfinite(score):
+            if not math.isfinite(score) or not self.worth_exploring(score):
                 continue
             if any(start is s for s in seen):
                 continue
             seen.append(start)
             self._coordinate_search(start, score, syms, budget)
+
+    def worth_exploring(self, score: float) -> bool:
+        return True
 
     def _coordinate_search(self, start: Point, score: float, syms: list[sp.Symbol], budget: int) -> None:
         kinds = self.sampler.kinds
@@ -228,12 +258,16 @@ class _Search:
 
 
 class _EqualSearch(_Search):
+    def worth_exploring(self, score: float) -> bool:
+        """A discrepancy at the rounding level carries no direction worth following."""
+        return score > NOISE_MARGIN_DIGITS - self.digits
+
     def screen(self, outs: list[Outcome]) -> _Screen:
         a, b = outs
         if a.status != "real" or b.status != "real":
             return _Screen(math.inf, True)
         d = abs(a.value - b.value)
-        scale = max(abs(a.value), abs(b.value))
+        scale = max(a.scale, b.scale)
         rel = d / scale if scale else self.ctx.mpf(0)
         score = float(self.ctx.log10(rel)) if rel else -math.inf
         candidate = bool(rel > self.noise(self.digits))
@@ -242,7 +276,7 @@ class _EqualSearch(_Search):
         return _Screen(score, candidate)
 
     def confirm(self, point: Point, outs: list[Outcome]) -> None:
-        d2, d4, (a2, b2), (a4, b4) = self.levels(point, outs)
+        d2, d4, (a2, b2), (a4, b4), trusted = self.levels(point, outs)
         sides = self.labels
         statuses = (a4.status, b4.status)
         if statuses != (a2.status, b2.status):
@@ -252,19 +286,30 @@ class _EqualSearch(_Search):
             diff2, diff4 = a2.value - b2.value, a4.value - b4.value
             err4 = a4.quad_error + b4.quad_error
             err2 = a2.quad_error + b2.quad_error
-            scale = max(abs(a4.value), abs(b4.value))
+            scale = max(a4.scale, b4.scale)
             rel4 = abs(diff4) / scale if scale else 0
+            lost4 = max(a4.lost_digits, b4.lost_digits)
             tol4 = max(
-                self.ctx.mpf(10) ** (NOISE_MARGIN_DIGITS - d4),
+                self.ctx.mpf(10) ** (NOISE_MARGIN_DIGITS + min(lost4, d4) - d4),
                 QUADRATURE_SAFETY * err4 / scale if scale else 0,
             )
+            if not trusted:
+                if rel4 <= 10.0 ** (NOISE_MARGIN_DIGITS - self.digits):
+                    self.result.worst = max(self.result.worst, float(rel4))
+                else:  # digits lost to cancellation even at the highest precision: not evidence
+                    self.result.unresolved += 1
+                return
             within_quad = abs(diff4) <= QUADRATURE_SAFETY * err4 or abs(diff2) <= QUADRATURE_SAFETY * err2
-            if not self.stable(diff2, diff4) or within_quad:
+            # with quadrature, the two values need only agree within their error estimates
+            consistent = self.stable(diff2, diff4) or (
+                self.has_quad and abs(diff2 - diff4) <= QUADRATURE_SAFETY * (err2 + err4)
+            )
+            if not consistent or within_quad:
                 if rel4 > tol4:
                     self.result.uncertain = (
                         f"at {point.describe()} the sides differ by {self.fmt(diff4)} (relative "
-                        f"{self.ctx.nstr(rel4, 3)}), more than the evaluation's accuracy "
-                        f"({self.ctx.nstr(tol4, 3)}: rounding at {d4} digits, {QUADRATURE_SAFETY}× the "
+                        f"{self.nstr(rel4, 3)}), more than the evaluation's accuracy "
+                        f"({self.nstr(tol4, 3)}: rounding at {d4} digits, {QUADRATURE_SAFETY}× the "
                         "quadrature error estimate), but the difference is not stable when the precision "
                         "doubles; it cannot be decided there"
                     )
@@ -275,7 +320,7 @@ class _EqualSearch(_Search):
             self._refute(
                 point,
                 f"the two sides differ by {self.fmt(diff4)} "
-                f"(relative {self.ctx.nstr(abs(diff4) / scale, 3)}), "
+                f"(relative {self.nstr(abs(diff4) / scale, 3)}), "
                 f"stable at {d2} and {d4} digits",
                 {sides[0]: self.fmt(a4.value), sides[1]: self.fmt(b4.value)},
             )
@@ -333,12 +378,15 @@ class _NonNegativeSearch(_Search):
         return _Screen(score, bool(v.value < 0))
 
     def confirm(self, point: Point, outs: list[Outcome]) -> None:
-        d2, d4, (v2,), (v4,) = self.levels(point, outs)
+        d2, d4, (v2,), (v4,), trusted = self.levels(point, outs)
         if v2.status != v4.status:
             self.result.uncertain = f"the value's kind changes with precision at {point.describe()}"
             return
         if v4.status == "real":
             if v4.value < 0 and self.stable(v2.value, v4.value):
+                if not trusted:
+                    self.result.unresolved += 1  # digits lost to cancellation: not evidence
+                    return
                 if abs(v4.value) <= QUADRATURE_SAFETY * v4.quad_error or abs(v2.value) <= (
                     QUADRATURE_SAFETY * v2.quad_error
                 ):
