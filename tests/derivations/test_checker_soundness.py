@@ -94,7 +94,9 @@ def test_minus_exp_of_minus_1000x_is_negative() -> None:
 def test_values_beyond_the_float_range_are_compared() -> None:
     t = sp.Symbol("t", positive=True)
     dom = Domain(bounds={t: (1.0, 2.0)})
-    wrong = decide_equal(sp.exp(1000 * t), sp.exp(1000 * t) * (1 + sp.Rational(1, 10**10)), dom, time_limit=FAST)
+    wrong = decide_equal(
+        sp.exp(1000 * t), sp.exp(1000 * t) * (1 + sp.Rational(1, 10**10)), dom, time_limit=FAST
+    )
     assert wrong.verdict is Verdict.REFUTED
     right = decide_equal(sp.exp(2000 * t), sp.exp(1000 * t) ** 2, dom, time_limit=FAST)
     assert right.verdict is Verdict.PROVED
@@ -192,7 +194,9 @@ def test_zero_inflated_poisson_with_the_inflation_term_forgotten() -> None:
     dom = Domain(bounds={pi0: (0.0, 1.0)})
     poisson = lam**j * sp.exp(-lam) / sp.factorial(j)
     zip_mass = pi0 * sp.KroneckerDelta(j, 0) + (1 - pi0) * poisson
-    wrong = decide_equal(sp.Sum(zip_mass, (j, 0, K)), sp.Sum((1 - pi0) * poisson, (j, 0, K)), dom, time_limit=FAST)
+    wrong = decide_equal(
+        sp.Sum(zip_mass, (j, 0, K)), sp.Sum((1 - pi0) * poisson, (j, 0, K)), dom, time_limit=FAST
+    )
     assert wrong.verdict is Verdict.REFUTED
     right = decide_equal(
         sp.Sum(zip_mass, (j, 0, K)), pi0 + sp.Sum((1 - pi0) * poisson, (j, 0, K)), dom, time_limit=FAST
@@ -235,11 +239,13 @@ def test_sizes_beyond_2_3_5() -> None:
 def test_product_of_iid_normal_densities_is_not_refuted() -> None:
     xs = sp.IndexedBase("X", real=True)
     j = sp.Symbol("j", integer=True)
-    lhs = sp.Product(sp.exp(-xs[j] ** 2 / 2) / sp.sqrt(2 * sp.pi), (j, 1, K))
+    lhs = sp.Product(sp.exp(-(xs[j] ** 2) / 2) / sp.sqrt(2 * sp.pi), (j, 1, K))
     rhs = (2 * sp.pi) ** (-K / 2) * sp.exp(-sp.Sum(xs[j] ** 2, (j, 1, K)) / 2)
     d = decide_equal(lhs, rhs, time_limit=FAST)
     assert d.verdict in (Verdict.PROVED, Verdict.NUMERIC), d.detail
-    wrong = decide_equal(lhs, (2 * sp.pi) ** (-K / 2) * sp.exp(-sp.Sum(xs[j] ** 2, (j, 1, K))), time_limit=FAST)
+    wrong = decide_equal(
+        lhs, (2 * sp.pi) ** (-K / 2) * sp.exp(-sp.Sum(xs[j] ** 2, (j, 1, K))), time_limit=FAST
+    )
     assert wrong.verdict is Verdict.REFUTED
 
 
@@ -282,7 +288,7 @@ def test_counterexample_names_only_real_free_quantities() -> None:
     q = sp.IndexedBase("q", positive=True)
     j = sp.Symbol("j", integer=True)
     ell = sp.Symbol("ell", real=True)
-    lhs = sp.pi * sp.Sum(q[j] * ell, (j, 1, K)) + sp.Integral(sp.exp(-x**2), (x, 0, 1))
+    lhs = sp.pi * sp.Sum(q[j] * ell, (j, 1, K)) + sp.Integral(sp.exp(-(x**2)), (x, 0, 1))
     d = decide_equal(lhs, lhs + ell * sp.Rational(1, 10**6), time_limit=FAST)
     assert d.verdict is Verdict.REFUTED
     names = set(d.counterexample) - {"lhs", "rhs"}  # type: ignore[arg-type]
