@@ -169,13 +169,7 @@ def normalize(expr: sp.Expr, domain: Domain, *, full: bool = True) -> sp.Expr:
     """
     if not isinstance(domain, Domain):
         raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-    e = substitute_definitions(as_sympy(expr, "expr"), domain)
-    e = _expand_log_positive(e)
-    e = linearize_sums(e)
-    e = apply_simplex(e, domain)
-    e = sp.expand(_expand_log_positive(e))
-    e = linearize_sums(e)
-    e = apply_simplex(e, domain)
+    e = _cheap_form(substitute_definitions(as_sympy(expr, "expr"), domain), domain)
     if e == 0 or not full:
         return sp.Integer(0) if e == 0 else e
     reps = positive_sums(e)
@@ -183,3 +177,21 @@ def normalize(expr: sp.Expr, domain: Domain, *, full: bool = True) -> sp.Expr:
     if simplified != 0:
         simplified = sp.simplify(sp.expand(sp.expand_log(simplified)))
     return simplified.xreplace({v: k for k, v in reps.items()})
+
+
+#: Sums with more terms than this are normalised term by term (the cheap stage is linear).
+TERMWISE_ABOVE = 32
+
+
+def _cheap_form(e: sp.Expr, domain: Domain) -> sp.Expr:
+    """Sums linearised, simplex applied, logs expanded, products expanded. Every step is linear
+    over the terms of a sum, so a long sum is done term by term and the terms are combined
+    once: an explicit sum of n sigmoids costs O(n), not the O(n²) of expanding it whole."""
+    if isinstance(e, sp.Add) and len(e.args) > TERMWISE_ABOVE:
+        return sp.Add(*(_cheap_form(term, domain) for term in e.args))
+    e = _expand_log_positive(e)
+    e = linearize_sums(e)
+    e = apply_simplex(e, domain)
+    e = sp.expand(_expand_log_positive(e))
+    e = linearize_sums(e)
+    return apply_simplex(e, domain)
