@@ -59,6 +59,9 @@ T = TypeVar("T")
 
 #: Share of the remaining time the counterexample search may use before simplification.
 SEARCH_SHARE = 0.35
+#: ... and at most this many seconds plus 10 % of the remaining time (simplification, which
+#: proves, keeps the larger part of a long bound).
+SEARCH_BASE_SECONDS = 3.0
 
 
 @dataclass
@@ -134,7 +137,8 @@ class _Clock:
 
 def _search(clock: _Clock, fn: Callable[[float], SearchResult]) -> SearchResult:
     """Run a search under its share of the clock (cooperative deadline plus the hard bound)."""
-    soft = time.monotonic() + clock.left() * SEARCH_SHARE
+    left = clock.left()
+    soft = time.monotonic() + min(left * SEARCH_SHARE, SEARCH_BASE_SECONDS + 0.1 * left)
     result = clock.run(lambda: fn(soft), share=min(1.0, SEARCH_SHARE + 0.25))
     if result is None:
         return SearchResult(stopped_early=True)
