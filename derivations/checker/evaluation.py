@@ -287,8 +287,8 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> Fn:
         a, b = _compile_args(node, bound)[:2]
         return lambda env: 1 if a(env) == b(env) else 0
     if isinstance(node, sp.polygamma):
-        n, x = _compile_args(node, bound)
-        return lambda env: env.ctx.psi(_int_value(env.ctx, n(env)), x(env))
+        order, arg = _compile_args(node, bound)
+        return lambda env: env.ctx.psi(_int_value(env.ctx, order(env)), arg(env))
     if isinstance(node, (sp.lowergamma, sp.uppergamma)):
         a, x = _compile_args(node, bound)
         if isinstance(node, sp.lowergamma):

@@ -48,7 +48,8 @@ def substitute_definitions(expr: sp.Expr, domain: Domain) -> sp.Expr:
 
 
 def _split_dependent(term: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
-    indep, dep = [], []
+    indep: list[sp.Expr] = []
+    dep: list[sp.Expr] = []
     for f in sp.Mul.make_args(term):
         (dep if f.has(index) else indep).append(f)
     return sp.Mul(*indep), sp.Mul(*dep)

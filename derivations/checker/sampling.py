@@ -233,12 +233,12 @@ class Point:
         """The point as {name: value}: only real free quantities (no bound variables, no
         constants, no bare IndexedBase labels)."""
         out: dict[str, str] = {}
-        for s, v in sorted(self.sizes.items(), key=lambda kv: kv[0].name):
-            out[s.name] = str(v)
+        for s, size in sorted(self.sizes.items(), key=lambda kv: kv[0].name):
+            out[s.name] = str(size)
         for s, v in sorted(self.values.items(), key=lambda kv: kv[0].name):
             out[s.name] = repr(float(v))
-        for (label, idx), v in sorted(self.entries.items(), key=lambda kv: (kv[0][0].name, kv[0][1])):
-            out[f"{label.name}[{', '.join(map(str, idx))}]"] = repr(float(v))
+        for (label, idx), e in sorted(self.entries.items(), key=lambda kv: (kv[0][0].name, kv[0][1])):
+            out[f"{label.name}[{', '.join(map(str, idx))}]"] = repr(float(e))
         return out
 
 
@@ -299,7 +299,9 @@ class Sampler:
     def point(self, sizes: dict[sp.Symbol, int]) -> Point:
         rng = self.rng
         wide = rng.random() < self.wide_share  # the other points at moderate scales for every symbol
-        values = {s: self.kinds[s].draw(rng, wide) for s in self.continuous}
+        values: dict[sp.Symbol, float | Fraction] = {
+            s: self.kinds[s].draw(rng, wide) for s in self.continuous
+        }
         p = Point(
             values,
             dict(sizes),
