@@ -147,7 +147,8 @@ def verify_gmm_m_step(
     for k in range(2):
         mu, var, w = claimed(g, k)
         values.update({g.mu[k]: mu, g.var[k]: var, g.weight[k]: w})
-    dom = Domain(size=N_POINTS)
+    # N ≥ 2: with one point the weighted variance is 0 and ∂Q/∂v_k is undefined there
+    dom = Domain(size=N_POINTS, sizes=(2, 3, 4, 5, 7, 11, 13))
     parts: dict[str, Decision] = {}
     for k in range(2):
         for name, sym, extra in (("μ", g.mu[k], 0), ("v", g.var[k], 0), ("π", g.weight[k], lam)):

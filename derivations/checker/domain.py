@@ -1,0 +1,172 @@
+"""Where the free symbols of a claim live, and the checks that keep that consistent.
+
+A :class:`Domain` declares probability vectors (``simplex``), sizes of latent index sets
+(``size``, ``sizes``), open intervals (``bounds``) and abbreviations (``definitions``). The
+declarations may never contradict the symbols' SymPy assumptions (issue 13, item 3): a
+``positive`` symbol bounded to (−5, −0.1) would let SymPy "prove" ``sqrt(x**2) = x`` while the
+sampler draws negative values, so such a domain is rejected with a ``ValueError`` naming the
+symbol. :func:`check_symbols` rejects two different free symbols with the same name (e.g.
+``Symbol('x')`` and ``Symbol('x', positive=True)``) and summation indices declared with a sign
+that their range does not have.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+#: Sizes tried for size symbols (K, N, …): 1, small values, primes and a larger one, so that
+#: statements true only for K ∈ {2, 3, 5} do not pass (issue 13: (K−2)(K−3)(K−5) = 0).
+DEFAULT_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 7, 11, 13)
+
+
+@dataclass
+class Domain:
+    """Where the free symbols of a claim live.
+
+    * Symbols are sampled from their SymPy assumptions: ``positive`` → magnitudes spread
+      log-uniformly over 1e-8…1e8 and around 1, ``real`` → both signs at the same scales,
+      ``integer`` → integers (a positive integer, e.g. a size K, from ``sizes``).
+    * ``simplex``: probability vectors. An ``IndexedBase`` is indexed 1..``size`` (``size``
+      a symbol or an int); a tuple of symbols is a vector of that length. Entries are
+      positive and sum to one; symbolically, Σ q_i is replaced by 1.
+    * ``bounds``: an open interval (lo, hi) for a symbol; it must lie inside the set the
+      symbol's assumptions allow (a ``positive`` symbol needs lo ≥ 0).
+    * ``definitions``: symbols that stand for expressions (substituted before evaluation).
+    * ``sizes``: values tried for every size symbol (``size`` and any integer symbol used as
+      a limit of a ``Sum``/``Product``).
+    * ``points``: random points per search (edge, breakpoint and local-search points come
+      on top of these).
+    """
+
+    simplex: Sequence[sp.IndexedBase | tuple[sp.Symbol, ...]] = ()
+    size: sp.Symbol | int | None = None
+    bounds: dict[sp.Symbol, tuple[float, float]] = field(default_factory=dict)
+    definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    sizes: tuple[int, ...] = DEFAULT_SIZES
+    points: int = 32
+    seed: int = 20261121
+
+    def __post_init__(self) -> None:
+        for s in self.simplex:
+            if not isinstance(s, (sp.IndexedBase, tuple)):
+                raise ValueError(f"simplex: expected IndexedBase or tuple of symbols, got {s!r}")
+            if isinstance(s, tuple) and not all(isinstance(v, sp.Symbol) for v in s):
+                raise ValueError(f"simplex: a tuple simplex must hold symbols, got {s!r}")
+            if isinstance(s, sp.IndexedBase) and self.size is None:
+                raise ValueError("size: an IndexedBase simplex needs the vector size")
+        if isinstance(self.size, bool) or not (self.size is None or isinstance(self.size, (int, sp.Symbol))):
+            raise ValueError(f"size: expected a symbol or an int, got {self.size!r}")
+        if isinstance(self.size, int) and self.size < 1:
+            raise ValueError(f"size: a vector size must be ≥ 1, got {self.size}")
+        if isinstance(self.size, sp.Symbol) and self.size.is_integer is False:
+            raise ValueError(f"size: the size symbol {self.size} is declared non-integer")
+        self.sizes = tuple(self.sizes)
+        if not self.sizes or not all(
+            isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in self.sizes
+        ):
+            raise ValueError(f"sizes: expected non-negative ints, got {self.sizes!r}")
+        for sym, interval in self.bounds.items():
+            _check_bound(sym, interval)
+        for name in self.definitions:
+            if not isinstance(name, sp.Symbol):
+                raise ValueError(f"definitions: keys must be symbols, got {name!r}")
+        if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 1:
+            raise ValueError(f"points: need at least one point, got {self.points!r}")
+
+    def declared_symbols(self) -> set[sp.Symbol]:
+        """Every symbol named by the declarations (checked for name clashes with the claim)."""
+        out: set[sp.Symbol] = set(self.bounds) | set(self.definitions)
+        for value in self.definitions.values():
+            out |= {s for s in sp.sympify(value).free_symbols if isinstance(s, sp.Symbol)}
+        for s in self.simplex:
+            out |= set(s) if isinstance(s, tuple) else {s.label}
+        if isinstance(self.size, sp.Symbol):
+            out.add(self.size)
+        return out
+
+
+def _check_bound(sym: object, interval: object) -> None:
+    """A bound is a finite open interval inside the set that ``sym``'s assumptions allow."""
+    if not isinstance(sym, sp.Symbol):
+        raise ValueError(f"bounds: keys must be symbols, got {sym!r}")
+    if not (isinstance(interval, tuple) and len(interval) == 2):
+        raise ValueError(f"bounds: expected (lo, hi) for {sym}, got {interval!r}")
+    lo, hi = (float(v) for v in interval)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"bounds: the interval for {sym} must be finite, got ({lo}, {hi})")
+    if not lo < hi:
+        raise ValueError(f"bounds: empty interval ({lo}, {hi}) for {sym}")
+    if sym.is_real is False:
+        raise ValueError(f"bounds: {sym} is declared non-real; it cannot have real bounds")
+    problems = []
+    if (sym.is_positive or sym.is_nonnegative) and lo < 0:
+        problems.append("non-negative" if not sym.is_positive else "positive")
+    if (sym.is_negative or sym.is_nonpositive) and hi > 0:
+        problems.append("negative" if sym.is_negative else "non-positive")
+    if sym.is_integer and not math.floor(lo) + 1 < hi:
+        problems.append("integer (the interval holds no integer)")
+    if problems:
+        raise ValueError(
+            f"bounds: ({lo:g}, {hi:g}) for {sym} contradicts its assumption "
+            f"{', '.join(problems)}; change the bound or the symbol's declaration"
+        )
+
+
+def _index_problem(index: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str | None:
+    """Why the declared assumptions of a bound index contradict its range, or None."""
+    if index.is_integer is False:
+        return "is declared non-integer"
+    if index.is_positive and (lo - 1).is_nonnegative is not True:
+        return f"is declared positive but its range starts at {lo}"
+    if index.is_nonnegative and lo.is_nonnegative is not True:
+        return f"is declared non-negative but its range starts at {lo}"
+    if index.is_negative and (hi + 1).is_nonpositive is not True:
+        return f"is declared negative but its range ends at {hi}"
+    if index.is_nonpositive and hi.is_nonpositive is not True:
+        return f"is declared non-positive but its range ends at {hi}"
+    return None
+
+
+def check_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> None:
+    """Raise ``ValueError`` for symbol declarations that would make a verdict meaningless.
+
+    * two different free symbols with the same name (``Symbol('x')`` and
+      ``Symbol('x', positive=True)`` are different to SymPy, but a reader sees one ``x``);
+    * a ``Sum``/``Product`` index whose declared sign its range does not have (SymPy would use
+      the declaration to rewrite |k| → k, δ(k, 0) → 0 before the checker sees the sum).
+    """
+    seen: dict[str, sp.Symbol] = {}
+    symbols: set[sp.Symbol] = set(domain.declared_symbols())
+    for e in exprs:
+        symbols |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Sum, sp.Product)):
+                for index, lo, hi in node.limits:
+                    why = _index_problem(index, lo, hi)
+                    if why is not None:
+                        raise ValueError(
+                            f"the bound index {index} of {type(node).__name__} {why}; "
+                            f"declare it Symbol({str(index)!r}, integer=True)"
+                        )
+            if isinstance(node, sp.Indexed):
+                symbols.add(node.base.label)
+    for s in sorted(symbols, key=sp.default_sort_key):
+        if isinstance(s, sp.Dummy):
+            continue
+        other = seen.setdefault(s.name, s)
+        if other != s:
+            raise ValueError(
+                f"symbol {s.name!r} appears with two different sets of assumptions "
+                f"({_assumption_text(other)} and {_assumption_text(s)}); use one Symbol object"
+            )
+
+
+def _assumption_text(s: sp.Symbol) -> str:
+    facts = {k: v for k, v in s.assumptions0.items() if v is not None}
+    keys = ("positive", "negative", "nonnegative", "integer", "real")
+    shown = [k for k in keys if facts.get(k)]
+    return "Symbol(" + repr(s.name) + "".join(f", {k}=True" for k in shown[:2]) + ")"

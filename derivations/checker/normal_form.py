@@ -1,0 +1,198 @@
+"""The canonical form used for symbolic decisions (DESIGN.md, "The step checker").
+
+:func:`normalize` linearises sums over a latent index, applies the normalisation Σ q_i = 1 of
+probability vectors, expands logarithms of positive quantities and (``full=True``) simplifies.
+Bound indices are renamed canonically and take their assumptions **from their range only**
+(integer; positive only when the lower limit is ≥ 1): issue 13 found that declaring every
+index positive let SymPy rewrite |k| → k, δ(k, 0) → 0, max(k, 0) → k and so "prove" false
+statements about Σ_{k=−K}^{K}.
+
+Nothing here parses text: :func:`normalize` accepts SymPy objects and numbers only.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import sympy as sp
+
+from derivations.checker.domain import Domain
+from derivations.checker.positivity import positive_sums
+
+
+def as_sympy(value: object, name: str = "expr") -> sp.Basic:
+    """``value`` as a SymPy object without parsing text (no ``sympify`` of strings)."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: expected a SymPy expression or a number, got a bool")
+    if isinstance(value, numbers.Integral):
+        return sp.Integer(int(value))
+    if isinstance(value, numbers.Rational):
+        return sp.Rational(int(value.numerator), int(value.denominator))
+    if isinstance(value, numbers.Real):
+        return sp.Float(float(value))
+    if isinstance(value, str):
+        raise ValueError(
+            f"{name}: text is not accepted (no sympify of user strings); build the expression "
+            "with SymPy objects, or use the LaTeX front end"
+        )
+    raise ValueError(f"{name}: expected a SymPy expression or a number, got {type(value).__name__}")
+
+
+def substitute_definitions(expr: sp.Expr, domain: Domain) -> sp.Expr:
+    """Replace each defined symbol by its definition (in declaration order)."""
+    for name, value in domain.definitions.items():
+        expr = expr.xreplace({name: as_sympy(value, "definitions")})
+    return expr
+
+
+def _split_dependent(term: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
+    indep: list[sp.Expr] = []
+    dep: list[sp.Expr] = []
+    for f in sp.Mul.make_args(term):
+        (dep if f.has(index) else indep).append(f)
+    return sp.Mul(*indep), sp.Mul(*dep)
+
+
+def linearize_sums(expr: sp.Expr) -> sp.Expr:
+    """Distribute every ``Sum`` over the additive terms of its (log-expanded) summand and pull
+    out the factors free of the summation index: Σ (a·f_i + g_i) → a·Σ f_i + Σ g_i."""
+    if not isinstance(expr, sp.Basic) or expr.is_Atom:
+        return expr
+    args = [linearize_sums(a) for a in expr.args]
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        body = args[0]
+        (index, lo, hi) = expr.limits[0]
+        if lo.is_Integer and hi.is_Integer:  # an explicit small sum: write it out
+            if hi - lo > 64:
+                return _canonical_sum(body, index, lo, hi)
+            return linearize_sums(sp.Add(*(body.xreplace({index: k}) for k in range(lo, hi + 1))))
+        body = sp.expand(_expand_log_positive(body))
+        out = []
+        for term in sp.Add.make_args(body):
+            indep, dep = _split_dependent(term, index)
+            out.append(indep * (_canonical_sum(dep, index, lo, hi) if dep != 1 else hi - lo + 1))
+        return sp.Add(*out)
+    if not any(a is not b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    return expr.func(*args)
+
+
+def index_assumptions(lo: sp.Expr, hi: sp.Expr) -> dict[str, bool]:
+    """The assumptions an index running over lo..hi really has: integer, and a sign only when
+    the range implies it (lo ≥ 1 → positive, lo ≥ 0 → non-negative, and likewise for hi)."""
+    facts: dict[str, bool] = {"integer": True}
+    if (lo - 1).is_nonnegative:
+        facts["positive"] = True
+    elif lo.is_nonnegative:
+        facts["nonnegative"] = True
+    elif (hi + 1).is_nonpositive:
+        facts["negative"] = True
+    elif hi.is_nonpositive:
+        facts["nonpositive"] = True
+    return facts
+
+
+def _canonical_sum(body: sp.Expr, index: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> sp.Sum:
+    """Σ_{index=lo}^{hi} body with the bound index renamed by nesting level, so that sums that
+    differ only in the name of their bound variable compare equal. The new index's
+    assumptions come from the range (:func:`index_assumptions`), never more."""
+    level = 1 + max((_sum_level(s) for s in body.atoms(sp.Sum)), default=0)
+    canon = sp.Symbol(f"_k{level}", **index_assumptions(lo, hi))
+    return sp.Sum(body.xreplace({index: canon}), (canon, lo, hi))
+
+
+def _sum_level(s: sp.Sum) -> int:
+    return 1 + max((_sum_level(t) for t in s.function.atoms(sp.Sum)), default=0)
+
+
+def _expand_log_positive(expr: sp.Expr) -> sp.Expr:
+    """``expand_log`` that also knows that a sum of positive terms is positive."""
+    if not expr.has(sp.log):
+        return expr
+    reps = positive_sums(expr)
+    combined = expr.xreplace(reps).replace(
+        lambda e: isinstance(e, sp.log) and e.args[0].is_Add,
+        lambda e: sp.log(sp.factor_terms(sp.together(e.args[0]))),
+    )
+    expanded = sp.expand_log(combined, force=False)
+    expanded = expanded.replace(
+        lambda e: isinstance(e, sp.log) and e.args[0].is_Rational and e.args[0].is_positive,
+        _log_of_rational,
+    )
+    return expanded.xreplace({v: k for k, v in reps.items()})
+
+
+def _log_of_rational(e: sp.log) -> sp.Expr:
+    """log(p/q) as Σ k·log(prime) (log 4 → 2 log 2), so that equal constants compare equal."""
+    r = sp.Rational(e.args[0])
+    out = sp.Integer(0)
+    for n, sign in ((r.p, 1), (r.q, -1)):
+        for prime, k in sp.factorint(n).items():
+            out += sign * k * sp.log(prime)
+    return out
+
+
+def apply_simplex(expr: sp.Expr, domain: Domain) -> sp.Expr:
+    """Replace Σ_{i=1}^{K} q_i by 1 for each probability vector q of ``domain``."""
+    reps: dict[sp.Expr, sp.Expr] = {}
+    for base in domain.simplex:
+        if isinstance(base, tuple):
+            *head, last = base
+            reps[last] = 1 - sp.Add(*head)
+    if reps:
+        expr = expr.xreplace(reps)
+    if not expr.has(sp.Sum) or not any(isinstance(b, sp.IndexedBase) for b in domain.simplex):
+        return expr
+
+    def is_normalisation(e: sp.Basic) -> bool:
+        if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+            return False
+        index, lo, hi = e.limits[0]
+        f = e.function
+        return (
+            isinstance(f, sp.Indexed)
+            and f.indices == (index,)
+            and f.base in domain.simplex
+            and lo == 1
+            and hi == domain.size
+        )
+
+    return expr.replace(is_normalisation, lambda e: sp.Integer(1))
+
+
+def normalize(expr: sp.Expr, domain: Domain, *, full: bool = True) -> sp.Expr:
+    """The canonical form used for symbolic decisions (see module docstring). ``full=False``
+    stops before ``simplify`` (cheap: sums linearised, simplex applied, logs expanded).
+
+    Raises ``ValueError`` for anything but a SymPy object or a number (text is never parsed).
+    """
+    if not isinstance(domain, Domain):
+        raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
+    e = _cheap_form(substitute_definitions(as_sympy(expr, "expr"), domain), domain)
+    if e == 0 or not full:
+        return sp.Integer(0) if e == 0 else e
+    reps = positive_sums(e)
+    simplified = sp.simplify(e.xreplace(reps))
+    if simplified != 0:
+        simplified = sp.simplify(sp.expand(sp.expand_log(simplified)))
+    return simplified.xreplace({v: k for k, v in reps.items()})
+
+
+#: Sums with more terms than this are normalised term by term (the cheap stage is linear).
+TERMWISE_ABOVE = 32
+
+
+def _cheap_form(e: sp.Expr, domain: Domain) -> sp.Expr:
+    """Sums linearised, simplex applied, logs expanded, products expanded. Every step is linear
+    over the terms of a sum, so a long sum is done term by term and the terms are combined
+    once: an explicit sum of n sigmoids costs O(n), not the O(n²) of expanding it whole."""
+    if isinstance(e, sp.Add) and len(e.args) > TERMWISE_ABOVE:
+        return sp.Add(*(_cheap_form(term, domain) for term in e.args))
+    e = _expand_log_positive(e)
+    e = linearize_sums(e)
+    e = apply_simplex(e, domain)
+    e = sp.expand(_expand_log_positive(e))
+    e = linearize_sums(e)
+    return apply_simplex(e, domain)

@@ -1,0 +1,362 @@
+"""Admissible points for the counterexample search (issue 13, items 2, 3 and 7).
+
+* Every continuous free symbol is sampled from its declaration: ``positive`` across scales
+  (log-uniform magnitudes 1e-8…1e8, mixed with values near 1), ``real`` with both signs at the
+  same scales, a ``bounds`` interval uniformly, log-uniformly and near both edges.
+* Size symbols — ``Domain.size``, any symbol in a limit of a ``Sum``/``Product`` and any integer
+  symbol — take integer values from ``Domain.sizes`` (1, primes and larger values by default;
+  negative values too for an integer of unknown sign). Several size symbols (N and K) are
+  sampled jointly.
+* Probability vectors are Dirichlet draws at several concentrations (near the simplex's
+  edges too), normalised exactly (the last entry is 1 − Σ others).
+* Indexed entries (x[k] for a sampled size) are drawn lazily, the first time evaluation needs
+  them. Bound variables of ``Integral``/``Sum``/``Product`` are never sampled.
+
+A :class:`Point` names only real free quantities: symbols, entries ``q[2]`` and sizes.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from derivations.checker.domain import Domain
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one continuous quantity is sampled: 'positive', 'negative', 'real' or 'bounded'."""
+
+    name: str
+    lo: float = -math.inf
+    hi: float = math.inf
+
+    def admits(self, v: float) -> bool:
+        if not math.isfinite(v):
+            return False
+        if self.name == "positive":
+            return v > 0
+        if self.name == "negative":
+            return v < 0
+        if self.name == "bounded":
+            return self.lo < v < self.hi
+        return True
+
+    def draw(self, rng: random.Random, wide: bool = True) -> float:
+        """One value, across scales (``wide``: magnitudes log-uniform in 1e-8…1e8 half of the
+        time) or near 1, and, for intervals, near the edges."""
+        u = rng.random()
+        if self.name == "bounded":
+            lo, hi = self.lo, self.hi
+            if u < 0.5:
+                v = rng.uniform(lo, hi)
+            elif u < 0.8:
+                gap = (hi - lo) * 10 ** rng.uniform(-9, -1)
+                v = lo + gap if rng.random() < 0.5 else hi - gap
+            elif lo > 0:
+                v = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+            else:
+                v = rng.uniform(lo, hi)
+            return v if self.admits(v) else (lo + hi) / 2
+        magnitude = math.exp(rng.gauss(0.0, 1.0)) if u < 0.5 or not wide else 10 ** rng.uniform(-8, 8)
+        if self.name == "positive":
+            return magnitude
+        if self.name == "negative":
+            return -magnitude
+        return magnitude if rng.random() < 0.5 else -magnitude
+
+    def to_free(self, v: float) -> float:
+        """A coordinate on the whole real line (for the local search)."""
+        if self.name == "positive":
+            return math.log(v)
+        if self.name == "negative":
+            return math.log(-v)
+        if self.name == "bounded":
+            t = (v - self.lo) / (self.hi - self.lo)
+            return math.log(t / (1 - t))
+        return math.asinh(v)
+
+    def from_free(self, u: float) -> float:
+        if self.name == "positive":
+            return math.exp(min(u, 700.0))
+        if self.name == "negative":
+            return -math.exp(min(u, 700.0))
+        if self.name == "bounded":
+            return self.lo + (self.hi - self.lo) / (1 + math.exp(-max(min(u, 700.0), -700.0)))
+        return math.sinh(max(min(u, 700.0), -700.0))
+
+
+def kind_of(sym: sp.Symbol, domain: Domain) -> Kind:
+    """The sampling kind of a continuous symbol (or of an IndexedBase label)."""
+    if sym in domain.bounds:
+        lo, hi = domain.bounds[sym]
+        return Kind("bounded", float(lo), float(hi))
+    if sym.is_real is False or sym.is_extended_real is False:
+        raise ValueError(f"domain: symbol {sym} is not real; cannot sample it")
+    if sym.is_positive:
+        return Kind("positive")
+    if sym.is_negative:
+        return Kind("negative")
+    if sym.is_nonnegative:
+        return Kind("positive")  # 0 itself is an edge case sampled near, not at
+    if sym.is_nonpositive:
+        return Kind("negative")
+    return Kind("real")
+
+
+def limit_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
+    """Free symbols that occur in a limit of a Sum or Product."""
+    out: set[sp.Symbol] = set()
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Sum, sp.Product)):
+                bound_vars = {lim[0] for lim in node.limits}
+                for lim in node.limits:
+                    for part in lim[1:]:
+                        out |= {s for s in part.free_symbols if s not in bound_vars}
+    return {s for s in out if isinstance(s, sp.Symbol)}
+
+
+def size_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> list[sp.Symbol]:
+    """Symbols sampled as integers: the domain's size, symbols in Sum/Product limits, and any
+    free symbol declared integer."""
+    exprs = list(exprs)
+    out: set[sp.Symbol] = limit_symbols(exprs)
+    if isinstance(domain.size, sp.Symbol):
+        out.add(domain.size)
+    for e in exprs:
+        out |= {s for s in e.free_symbols if isinstance(s, sp.Symbol) and s.is_integer}
+    return sorted((s for s in out if isinstance(s, sp.Symbol)), key=sp.default_sort_key)
+
+
+def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[int]:
+    """Integer values tried for a size symbol, consistent with its declaration and bounds. A
+    symbol used as a Sum/Product limit (``limit``) is a size: ≥ 1 unless declared otherwise."""
+    base = sorted(set(domain.sizes))
+    if sym in domain.bounds:
+        lo, hi = domain.bounds[sym]
+        inside = [k for k in range(math.floor(lo) + 1, math.ceil(hi)) if lo < k < hi]
+        if len(inside) > 12:
+            step = len(inside) / 12
+            inside = sorted({inside[int(i * step)] for i in range(12)} | {inside[0], inside[-1]})
+        return inside
+    if (
+        sym.is_positive
+        or sym == domain.size
+        or (limit and sym.is_nonnegative is None and sym.is_nonpositive is None)
+    ):
+        vals = [k for k in base if k >= 1]
+    elif sym.is_nonnegative:
+        vals = sorted({0, *base})
+    elif sym.is_negative:
+        vals = sorted({-k for k in base if k >= 1})
+    elif sym.is_nonpositive:
+        vals = sorted({0, *(-k for k in base)})
+    else:
+        vals = sorted({0, *base, *(-k for k in base if k >= 1)})
+    if not vals:
+        raise ValueError(f"sizes: no admissible value for {sym} among {domain.sizes}")
+    return vals
+
+
+def size_configs(
+    syms: list[sp.Symbol], domain: Domain, rng: random.Random, limits: set[sp.Symbol]
+) -> list[dict[sp.Symbol, int]]:
+    """Joint values of the size symbols: every value of each one at least once, in varied
+    combinations (at most 16 configurations)."""
+    if not syms:
+        return [{}]
+    lists = [size_values(s, domain, limit=s in limits) for s in syms]
+    longest = max(len(v) for v in lists)
+    configs = [
+        {s: vals[(j * (i + 1) + i) % len(vals)] for i, (s, vals) in enumerate(zip(syms, lists, strict=True))}
+        for j in range(longest)
+    ]
+    while len(configs) < min(16, math.prod(len(v) for v in lists)):
+        c = {s: rng.choice(vals) for s, vals in zip(syms, lists, strict=True)}
+        if c not in configs:
+            configs.append(c)
+    return configs[:16]
+
+
+@dataclass
+class Point:
+    """Values of the free quantities at one admissible point.
+
+    ``values`` maps continuous symbols to floats (exact binary values, so that the point is the
+    same at every precision); ``entries`` maps (label, indices) of Indexed entries to floats or
+    exact fractions (probability vectors); ``sizes`` maps size symbols to ints.
+    """
+
+    values: dict[sp.Symbol, float | Fraction]
+    sizes: dict[sp.Symbol, int]
+    entries: dict[tuple[sp.Symbol, tuple[int, ...]], float | Fraction] = field(default_factory=dict)
+    kinds: dict[sp.Symbol, Kind] = field(default_factory=dict)
+    simplex_labels: frozenset[sp.Symbol] = frozenset()
+    seed: int = 0
+
+    def value(self, sym: sp.Symbol) -> float | Fraction | int:
+        if sym in self.sizes:
+            return self.sizes[sym]
+        if sym in self.values:
+            return self.values[sym]
+        raise ValueError(f"no value for the symbol {sym}")
+
+    def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> float | Fraction:
+        key = (label, indices)
+        if key in self.entries:
+            return self.entries[key]
+        if label in self.simplex_labels:
+            raise ValueError(f"{label}{list(indices)} is outside its probability vector")
+        kind = self.kinds.get(label) or Kind("real")
+        rng = random.Random(f"{self.seed}:{label.name}:{indices}")
+        v = kind.draw(rng)
+        self.entries[key] = v
+        return v
+
+    def copy(self) -> Point:
+        return Point(
+            dict(self.values),
+            dict(self.sizes),
+            dict(self.entries),
+            self.kinds,
+            self.simplex_labels,
+            self.seed,
+        )
+
+    def describe(self) -> dict[str, str]:
+        """The point as {name: value}: only real free quantities (no bound variables, no
+        constants, no bare IndexedBase labels)."""
+        out: dict[str, str] = {}
+        for s, size in sorted(self.sizes.items(), key=lambda kv: kv[0].name):
+            out[s.name] = str(size)
+        for s, v in sorted(self.values.items(), key=lambda kv: kv[0].name):
+            out[s.name] = repr(float(v))
+        for (label, idx), e in sorted(self.entries.items(), key=lambda kv: (kv[0][0].name, kv[0][1])):
+            out[f"{label.name}[{', '.join(map(str, idx))}]"] = repr(float(e))
+        return out
+
+
+def dirichlet(n: int, rng: random.Random, concentration: float) -> list[Fraction]:
+    """A probability vector of length ``n``, exactly normalised (entries ≥ ~1e-9)."""
+    draws = [max(rng.gammavariate(concentration, 1.0), 1e-300) for _ in range(n)]
+    total = sum(draws)
+    probs = [max(d / total, 1e-9) for d in draws]
+    total = sum(probs)
+    head = [Fraction(p / total) for p in probs[:-1]]
+    last = 1 - sum(head, Fraction(0))
+    if last <= 0:  # rounding pushed the head over 1: fall back to the uniform vector
+        return [Fraction(1, n)] * n
+    return [*head, last]
+
+
+@dataclass
+class Sampler:
+    """Draws admissible points for a fixed set of expressions and a domain."""
+
+    domain: Domain
+    continuous: list[sp.Symbol]
+    sizes: list[sp.Symbol]
+    kinds: dict[sp.Symbol, Kind]
+    rng: random.Random
+    limits: set[sp.Symbol] = field(default_factory=set)
+    #: Share of points drawn across scales (1e-8…1e8); the rest near 1. Expressions with
+    #: integrals or infinite sums use 0: quadrature and series extrapolation miss a peak of
+    #: width 1e-4 or a mass centred at 2.5e5 while reporting a small error (a false refutation).
+    wide_share: float = 0.5
+
+    @classmethod
+    def for_exprs(cls, exprs: list[sp.Basic], domain: Domain) -> Sampler:
+        sizes = size_symbols(exprs, domain)
+        simplex_syms = {s for vec in domain.simplex if isinstance(vec, tuple) for s in vec}
+        free: set[sp.Symbol] = set()
+        labels: set[sp.Symbol] = set()
+        for e in exprs:
+            free |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
+            labels |= {i.base.label for i in e.atoms(sp.Indexed)}
+        labels |= {vec.label for vec in domain.simplex if isinstance(vec, sp.IndexedBase)}
+        free -= labels
+        continuous = sorted(free - set(sizes) - simplex_syms, key=sp.default_sort_key)
+        kinds = {s: kind_of(s, domain) for s in continuous}
+        for label in labels:
+            kinds[label] = kind_of(label, domain)
+        limited = any(e.has(sp.Integral) or _has_infinite_series(e) for e in exprs)
+        return cls(
+            domain,
+            continuous,
+            sizes,
+            kinds,
+            random.Random(domain.seed),
+            limit_symbols(exprs),
+            0.0 if limited else 0.5,
+        )
+
+    def point(self, sizes: dict[sp.Symbol, int]) -> Point:
+        rng = self.rng
+        wide = rng.random() < self.wide_share  # the other points at moderate scales for every symbol
+        values: dict[sp.Symbol, float | Fraction] = {
+            s: self.kinds[s].draw(rng, wide) for s in self.continuous
+        }
+        p = Point(
+            values,
+            dict(sizes),
+            kinds=self.kinds,
+            simplex_labels=frozenset(v.label for v in self.domain.simplex if isinstance(v, sp.IndexedBase)),
+            seed=rng.getrandbits(32),
+        )
+        concentration = rng.choice((1.0, 1.0, 0.2, 5.0))
+        for vec in self.domain.simplex:
+            if isinstance(vec, tuple):
+                for s, v in zip(vec, dirichlet(len(vec), rng, concentration), strict=True):
+                    p.values[s] = v
+            else:
+                n = self.domain.size if isinstance(self.domain.size, int) else sizes.get(self.domain.size)
+                if n is None:
+                    continue
+                for j, v in enumerate(dirichlet(int(n), rng, concentration), start=1):
+                    p.entries[(vec.label, (j,))] = v
+        return p
+
+    def random_points(self, count: int) -> Iterator[Point]:
+        """``count`` random points, the size configurations cycling."""
+        configs = size_configs(self.sizes, self.domain, self.rng, self.limits)
+        for n in range(count):
+            yield self.point(configs[n % len(configs)])
+
+
+def _has_infinite_series(e: sp.Basic) -> bool:
+    return any(
+        any(lim[-1] in (sp.oo, -sp.oo) or lim[1] in (sp.oo, -sp.oo) for lim in node.limits)
+        for node in e.atoms(sp.Sum, sp.Product)
+    )
+
+
+def breakpoint_conditions(expr: sp.Basic) -> list[sp.Expr]:
+    """Expressions g whose zero set is a breakpoint: Piecewise conditions, Max/Min arguments,
+    Abs/sign/Heaviside arguments."""
+    out: list[sp.Expr] = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Piecewise):
+            for _, cond in node.args:
+                for rel in cond.atoms(sp.core.relational.Relational):
+                    out.append(rel.lhs - rel.rhs)
+        elif isinstance(node, (sp.Max, sp.Min)):
+            args = node.args
+            out.extend(a - b for i, a in enumerate(args) for b in args[i + 1 :])
+        elif isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
+            out.append(node.args[0])
+    unique: list[sp.Expr] = []
+    for g in out:
+        if g.free_symbols and g not in unique:
+            unique.append(g)
+    return unique[:12]
+
+
+def sample_symbol_value(sym: sp.Symbol, domain: Domain, rng: random.Random) -> float:
+    """One admissible value for a continuous symbol (used by callers outside the search)."""
+    return kind_of(sym, domain).draw(rng)

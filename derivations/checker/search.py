@@ -1,0 +1,446 @@
+"""The counterexample search behind :func:`decide_equal` and :func:`decide_nonnegative`.
+
+Issue 13, items 1 and 2. The search evaluates the claim's sides in mpmath
+(:mod:`derivations.checker.evaluation`) at admissible points (:mod:`derivations.checker.sampling`):
+
+1. random points across scales and size configurations;
+2. points at and near every Piecewise/Max/Min/Abs/sign/Heaviside breakpoint (the breakpoint
+   condition solved for each symbol where it is a polynomial of degree ≤ 2);
+3. a local search (coordinate search in unconstrained coordinates) that maximises the relative
+   discrepancy (or minimises the value, for ``≥ 0``) from the worst points seen.
+
+Every point is screened at ``digits`` significant digits. A point is a *candidate* when the
+relative discrepancy exceeds the rounding level (10^(8 − digits)), a value is negative, or a
+side is non-real, infinite or undefined; a candidate is re-evaluated at 2× and 4× the digits,
+and it is a counterexample only when what it shows is **stable under that doubling** (the
+difference changes by < 0.1 % between 2× and 4×) and exceeds 10× the quadratures' error
+estimates. Rounding noise shrinks with every doubling, so a true identity is never refuted by
+it, while a discrepancy of any size (1e-21 relative, or 1 in 1e30) that is real survives.
+A point where both sides leave the reals (or are undefined) is never skipped: it is reported
+as such and the verdict cannot be *numerically consistent*.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from derivations.checker.domain import Domain
+from derivations.checker.evaluation import CannotCompile, Fn, Outcome, compile_expr, evaluate, new_context
+from derivations.checker.sampling import Point, Sampler, breakpoint_conditions
+
+#: Screening precision (significant digits) without and with integrals.
+SCREEN_DIGITS = 40
+SCREEN_DIGITS_QUADRATURE = 15
+#: Digits of cancellation tolerated before a discrepancy is worth confirming.
+NOISE_MARGIN_DIGITS = 8
+#: Relative change allowed between the 2× and 4× precision evaluations for a "stable" value.
+STABILITY = 1e-3
+#: A difference must exceed this multiple of the quadrature error estimates.
+QUADRATURE_SAFETY = 10
+#: Highest working precision (digits) used to resolve cancellation before giving up on a point.
+MAX_DIGITS = 1_000
+
+
+@dataclass
+class SearchResult:
+    """What the search found. ``counterexample`` is set when a point refutes the claim."""
+
+    points: int = 0
+    digits: int = SCREEN_DIGITS
+    worst: float = 0.0
+    worst_text: str = ""
+    counterexample: dict[str, str] | None = None
+    detail: str = ""
+    leaves_reals: str | None = None
+    unevaluable: str | None = None
+    uncertain: str | None = None
+    tolerance: float = 0.0
+    unresolved: int = 0
+    stopped_early: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class _Stop(Exception):
+    """The search found what it needs, or ran out of time."""
+
+
+@dataclass
+class _Screen:
+    score: float  # larger = worse for the claim
+    candidate: bool
+
+
+class _Search:
+    """Shared machinery: compile, evaluate, screen, confirm, explore."""
+
+    def __init__(self, exprs: list[sp.Expr], domain: Domain, deadline: float, labels: list[str]) -> None:
+        self.domain = domain
+        self.deadline = deadline
+        self.labels = labels
+        self.exprs = exprs
+        self.fns: list[Fn] = [compile_expr(e) for e in exprs]
+        self.sampler = Sampler.for_exprs(list(exprs), domain)
+        self.has_quad = any(e.has(sp.Integral) for e in exprs)
+        self.digits = SCREEN_DIGITS_QUADRATURE if self.has_quad else SCREEN_DIGITS
+        self.ctx = new_context()
+        self.result = SearchResult(digits=self.digits)
+        self.tolerance = 10.0 ** (NOISE_MARGIN_DIGITS - self.digits)
+        self.scored: list[tuple[float, Point]] = []
+        self.smallest: Any = None
+
+    # -- evaluation -------------------------------------------------------------------------
+    def _eval(self, point: Point, digits: int) -> list[Outcome]:
+        if time.monotonic() > self.deadline:
+            self.result.stopped_early = True
+            raise _Stop
+        return [evaluate(f, point, self.ctx, digits) for f in self.fns]
+
+    def visit(self, point: Point) -> float:
+        """Screen ``point``; confirm it if it is a candidate. Returns its score."""
+        outs = self._eval(point, self.digits)
+        self.result.points += 1
+        screen = self.screen(outs)
+        self.scored.append((screen.score, point))
+        if screen.candidate:
+            self.confirm(point, outs)
+        return screen.score
+
+    def levels(
+        self, point: Point, outs: list[Outcome]
+    ) -> tuple[int, int, list[Outcome], list[Outcome], bool]:
+        """The two precisions a candidate is judged at, the outcomes there, and whether they can
+        be trusted. Normally 2× and 4× the screening digits; when the evaluation lost digits to
+        cancellation or absorption (:func:`~derivations.checker.evaluation.evaluate` reports how
+        many), the precision is raised to cover the loss plus the screening digits (up to
+        :data:`MAX_DIGITS`). With quadrature (slow at high precision): the screening digits and 2×,
+        with the quadrature error estimates as a second guard."""
+        if self.has_quad:
+            hi = 2 * self.digits
+            hi_outs = self._eval(point, hi)
+            return self.digits, hi, outs, hi_outs, True
+        lo, hi = 2 * self.digits, 4 * self.digits
+        lo_outs, hi_outs = self._eval(point, lo), self._eval(point, hi)
+        for _ in range(2):
+            lost = max(o.lost_digits for o in hi_outs)
+            if lost + self.digits <= lo:
+                return lo, hi, lo_outs, hi_outs, True
+            if lost + 2 * self.digits > MAX_DIGITS:
+                break
+            lo = lost + 2 * self.digits
+            hi = 2 * lo
+            lo_outs, hi_outs = self._eval(point, lo), self._eval(point, hi)
+        lost = max(o.lost_digits for o in hi_outs)
+        return lo, hi, lo_outs, hi_outs, lost + self.digits <= lo
+
+    def screen(self, outs: list[Outcome]) -> _Screen:
+        raise NotImplementedError
+
+    def confirm(self, point: Point, outs: list[Outcome]) -> None:
+        raise NotImplementedError
+
+    def noise(self, digits: int) -> Any:
+        return self.ctx.mpf(10) ** (NOISE_MARGIN_DIGITS - digits)
+
+    def stable(self, a: Any, b: Any) -> bool:
+        """a (at 2× digits) and b (at 4× digits) agree to :data:`STABILITY` and are non-zero."""
+        return bool(b != 0 and abs(a - b) <= STABILITY * abs(b))
+
+    def nstr(self, v: Any, n: int) -> str:
+        """``v`` with ``n`` significant digits (formatted at a modest working precision)."""
+        self.ctx.dps = 30
+        return str(self.ctx.nstr(+v, n))
+
+    def fmt(self, v: Any) -> str:
+        return self.nstr(v, 15) if v is not None else "undefined"
+
+    # -- the search -------------------------------------------------------------------------
+    def run(self) -> SearchResult:
+        try:
+            quad = self.has_quad
+            for p in self.sampler.random_points(min(self.domain.points, 8) if quad else self.domain.points):
+                self.visit(p)
+            self.breakpoints(limit=4 if quad else 60)
+            self.local_search(starts=1 if quad else 3, budget=6 if quad else 30)
+        except _Stop:
+            pass
+        return self.result
+
+    def breakpoints(self, limit: int) -> None:
+        conditions = []
+        for e in self.exprs:
+            conditions.extend(breakpoint_conditions(e))
+        if not conditions or not self.sampler.continuous:
+            return
+        solutions: list[tuple[sp.Symbol, Fn]] = []
+        for g in conditions:
+            for v in sorted(g.free_symbols & set(self.sampler.continuous), key=sp.default_sort_key):
+                if time.monotonic() > self.deadline:
+                    raise _Stop
+                try:
+                    if not g.is_polynomial(v) or sp.degree(g, v) > 2:
+                        continue
+                    for sol in sp.solve(g, v):
+                        solutions.append((v, compile_expr(sol)))
+                except (CannotCompile, NotImplementedError, sp.PolynomialError, ValueError):
+                    continue
+        made = 0
+        bases = [p for _, p in sorted(self.scored, key=lambda sp_: -sp_[0])[:1]]
+        bases += list(self.sampler.random_points(1))
+        for base in bases:
+            for v, fn in solutions:
+                out = evaluate(fn, base, self.ctx, 30)
+                if out.status != "real":
+                    continue
+                t = float(out.value)
+                for delta in (0.0, 1e-9, 1e-5, 1e-2, 0.1, 1.0):
+                    for sign in (1.0, -1.0) if delta else (1.0,):
+                        x = t + sign * delta * max(abs(t), 1.0)
+                        if not self.sampler.kinds[v].admits(x):
+                            continue
+                        q = base.copy()
+                        q.values[v] = x
+                        self.visit(q)
+                        made += 1
+                        if made >= limit:
+                            return
+
+    def local_search(self, starts: int, budget: int) -> None:
+        """Coordinate search from the ``starts`` worst points whose score is above the rounding
+        level (:meth:`worth_exploring`)."""
+        syms = self.sampler.continuous
+        if not syms:
+            return
+        ranked = sorted(self.scored, key=lambda sp_: -sp_[0])
+        seen: list[Point] = []
+        for score, start in ranked:
+            if len(seen) >= starts:
+                break
+            if not math.isfinite(score) or not self.worth_exploring(score):
+                continue
+            if any(start is s for s in seen):
+                continue
+            seen.append(start)
+            self._coordinate_search(start, score, syms, budget)
+
+    def worth_exploring(self, score: float) -> bool:
+        return True
+
+    def _coordinate_search(self, start: Point, score: float, syms: list[sp.Symbol], budget: int) -> None:
+        kinds = self.sampler.kinds
+        u = {s: kinds[s].to_free(float(start.values[s])) for s in syms}
+        best, best_score, step, used = start, score, 1.0, 0
+        while used < budget and step > 1e-3:
+            improved = False
+            for s in syms:
+                for direction in (1.0, -1.0):
+                    trial = dict(u)
+                    trial[s] = u[s] + direction * step
+                    x = kinds[s].from_free(trial[s])
+                    if not kinds[s].admits(x):
+                        continue
+                    q = best.copy()
+                    q.values[s] = x
+                    sc = self.visit(q)
+                    used += 1
+                    if sc > best_score:
+                        best, best_score, u, improved = q, sc, trial, True
+                        break
+                    if used >= budget:
+                        return
+            if not improved:
+                step /= 4
+
+
+class _EqualSearch(_Search):
+    def worth_exploring(self, score: float) -> bool:
+        """A discrepancy at the rounding level carries no direction worth following."""
+        return score > NOISE_MARGIN_DIGITS - self.digits
+
+    def screen(self, outs: list[Outcome]) -> _Screen:
+        a, b = outs
+        if a.status != "real" or b.status != "real":
+            return _Screen(math.inf, True)
+        d = abs(a.value - b.value)
+        scale = max(a.scale, b.scale)
+        rel = d / scale if scale else self.ctx.mpf(0)
+        score = float(self.ctx.log10(rel)) if rel else -math.inf
+        candidate = bool(rel > self.noise(self.digits))
+        if not candidate:
+            self.result.worst = max(self.result.worst, float(rel))
+        return _Screen(score, candidate)
+
+    def confirm(self, point: Point, outs: list[Outcome]) -> None:
+        d2, d4, (a2, b2), (a4, b4), trusted = self.levels(point, outs)
+        sides = self.labels
+        statuses = (a4.status, b4.status)
+        if statuses != (a2.status, b2.status):
+            self.result.uncertain = f"the sides' kind changes with precision at {point.describe()}"
+            return
+        if statuses == ("real", "real"):
+            diff2, diff4 = a2.value - b2.value, a4.value - b4.value
+            err4 = a4.quad_error + b4.quad_error
+            err2 = a2.quad_error + b2.quad_error
+            scale = max(a4.scale, b4.scale)
+            rel4 = abs(diff4) / scale if scale else 0
+            lost4 = max(a4.lost_digits, b4.lost_digits)
+            tol4 = max(
+                self.ctx.mpf(10) ** (NOISE_MARGIN_DIGITS + min(lost4, d4) - d4),
+                QUADRATURE_SAFETY * err4 / scale if scale else 0,
+            )
+            if not trusted:
+                if rel4 <= 10.0 ** (NOISE_MARGIN_DIGITS - self.digits):
+                    self.result.worst = max(self.result.worst, float(rel4))
+                else:  # digits lost to cancellation even at the highest precision: not evidence
+                    self.result.unresolved += 1
+                return
+            within_quad = abs(diff4) <= QUADRATURE_SAFETY * err4 or abs(diff2) <= QUADRATURE_SAFETY * err2
+            # with quadrature, the two values need only agree within their error estimates
+            consistent = self.stable(diff2, diff4) or (
+                self.has_quad and abs(diff2 - diff4) <= QUADRATURE_SAFETY * (err2 + err4)
+            )
+            if not consistent or within_quad:
+                if rel4 > tol4:
+                    self.result.uncertain = (
+                        f"at {point.describe()} the sides differ by {self.fmt(diff4)} (relative "
+                        f"{self.nstr(rel4, 3)}), more than the evaluation's accuracy "
+                        f"({self.nstr(tol4, 3)}: rounding at {d4} digits, {QUADRATURE_SAFETY}× the "
+                        "quadrature error estimate), but the difference is not stable when the precision "
+                        "doubles; it cannot be decided there"
+                    )
+                else:
+                    self.result.worst = max(self.result.worst, float(rel4))
+                    self.tolerance = max(self.tolerance, float(tol4))
+                return
+            self._refute(
+                point,
+                f"the two sides differ by {self.fmt(diff4)} "
+                f"(relative {self.nstr(abs(diff4) / scale, 3)}), "
+                f"stable at {d2} and {d4} digits",
+                {sides[0]: self.fmt(a4.value), sides[1]: self.fmt(b4.value)},
+            )
+        real = [s for s, st in zip(sides, statuses, strict=True) if st == "real"]
+        if len(real) == 1:
+            other = sides[1] if real[0] == sides[0] else sides[0]
+            out2, out4 = (a2, a4) if other == sides[0] else (b2, b4)
+            what = {"nonreal": "is not real", "infinite": "is infinite", "undefined": "is undefined"}[
+                out4.status
+            ]
+            if out4.status == "nonreal" and not self.stable(out2.value.imag, out4.value.imag):
+                return
+            reason = f" ({out4.problem})" if out4.problem else ""
+            self._refute(
+                point,
+                f"{real[0]} is real there but {other} {what}{reason}",
+                {sides[0]: self.fmt(a4.value), sides[1]: self.fmt(b4.value)},
+            )
+        if "infinite" in statuses and statuses.count("infinite") == 1 and "undefined" not in statuses:
+            self._refute(
+                point,
+                "one side is infinite and the other is not",
+                {sides[0]: self.fmt(a4.value), sides[1]: self.fmt(b4.value)},
+            )
+        if statuses == ("infinite", "infinite") and a4.value != b4.value:
+            self._refute(point, "the sides are infinite with different signs", {})
+        self._leaves_reals(point, statuses)
+
+    def _leaves_reals(self, point: Point, statuses: tuple[str, ...]) -> None:
+        if self.result.leaves_reals is None:
+            loose = [s.name for s, k in self.sampler.kinds.items() if k.name == "real" and s in point.values]
+            hint = (
+                f"; tighten the declaration of {', '.join(loose)} (positive=True or Domain bounds)"
+                if loose
+                else "; restrict the domain (Domain bounds) to where the expression is real"
+            )
+            self.result.leaves_reals = (
+                f"the expression leaves the reals at {point.describe()} ({' / '.join(statuses)}){hint}"
+            )
+
+    def _refute(self, point: Point, why: str, values: dict[str, str]) -> None:
+        self.result.counterexample = {**point.describe(), **values}
+        self.result.detail = why
+        raise _Stop
+
+
+class _NonNegativeSearch(_Search):
+    def screen(self, outs: list[Outcome]) -> _Screen:
+        (v,) = outs
+        if v.status != "real":
+            return _Screen(math.inf, True)
+        score = -float(self.ctx.asinh(v.value))
+        if self.smallest is None or v.value < self.smallest:
+            self.smallest = v.value
+        return _Screen(score, bool(v.value < 0))
+
+    def confirm(self, point: Point, outs: list[Outcome]) -> None:
+        d2, d4, (v2,), (v4,), trusted = self.levels(point, outs)
+        if v2.status != v4.status:
+            self.result.uncertain = f"the value's kind changes with precision at {point.describe()}"
+            return
+        if v4.status == "real":
+            if v4.value < 0 and self.stable(v2.value, v4.value):
+                if not trusted:
+                    self.result.unresolved += 1  # digits lost to cancellation: not evidence
+                    return
+                if abs(v4.value) <= QUADRATURE_SAFETY * v4.quad_error or abs(v2.value) <= (
+                    QUADRATURE_SAFETY * v2.quad_error
+                ):
+                    self.result.uncertain = (
+                        f"value {self.fmt(v4.value)} at {point.describe()} is within the quadrature error"
+                    )
+                    return
+                self.result.counterexample = {**point.describe(), "value": self.fmt(v4.value)}
+                self.result.detail = f"value {self.fmt(v4.value)} < 0, stable at {d2} and {d4} digits"
+                raise _Stop
+            return
+        if v4.status == "infinite" and v4.value < 0:
+            self.result.counterexample = {**point.describe(), "value": "-inf"}
+            self.result.detail = "the value is −∞"
+            raise _Stop
+        if self.result.leaves_reals is None:
+            loose = [s.name for s, k in self.sampler.kinds.items() if k.name == "real" and s in point.values]
+            hint = f"; tighten the declaration of {', '.join(loose)}" if loose else ""
+            self.result.leaves_reals = (
+                f"the expression leaves the reals at {point.describe()} ({v4.status}"
+                f"{': ' + v4.problem if v4.problem else ''}){hint}"
+            )
+
+
+def _prepare(e: sp.Expr, domain: Domain) -> sp.Expr:
+    from derivations.checker.normal_form import substitute_definitions
+
+    return substitute_definitions(e, domain)
+
+
+def search_equal(
+    lhs: sp.Expr, rhs: sp.Expr, domain: Domain, deadline: float, *, labels: tuple[str, str] = ("lhs", "rhs")
+) -> SearchResult:
+    """Search for a point where ``lhs ≠ rhs`` (see the module docstring)."""
+    return _run(
+        lambda: _EqualSearch([_prepare(lhs, domain), _prepare(rhs, domain)], domain, deadline, list(labels))
+    )
+
+
+def search_nonnegative(expr: sp.Expr, domain: Domain, deadline: float) -> SearchResult:
+    """Search for a point where ``expr < 0`` (see the module docstring)."""
+    return _run(lambda: _NonNegativeSearch([_prepare(expr, domain)], domain, deadline, ["value"]))
+
+
+def _run(make: Callable[[], _Search]) -> SearchResult:
+    try:
+        search = make()
+    except CannotCompile as exc:
+        return SearchResult(unevaluable=str(exc))
+    result = search.run()
+    result.tolerance = search.tolerance
+    if search.smallest is not None:
+        result.worst = float(search.smallest)
+        result.worst_text = search.ctx.nstr(search.smallest, 6)
+    else:
+        result.worst_text = f"{result.worst:.3g}"
+    return result
