@@ -54,8 +54,11 @@ class Domain:
         for s in self.simplex:
             if not isinstance(s, (sp.IndexedBase, tuple)):
                 raise ValueError(f"simplex: expected IndexedBase or tuple of symbols, got {s!r}")
-            if isinstance(s, tuple) and not all(isinstance(v, sp.Symbol) for v in s):
-                raise ValueError(f"simplex: a tuple simplex must hold symbols, got {s!r}")
+            if isinstance(s, tuple) and not _valid_tuple_simplex(s):
+                raise ValueError(
+                    "simplex: a tuple simplex must hold symbols, the last entry optionally written "
+                    f"as 1 − (sum of the others), got {s!r}"
+                )
             if isinstance(s, sp.IndexedBase) and self.size is None:
                 raise ValueError("size: an IndexedBase simplex needs the vector size")
         if isinstance(self.size, bool) or not (self.size is None or isinstance(self.size, (int, sp.Symbol))):
@@ -83,10 +86,22 @@ class Domain:
         for value in self.definitions.values():
             out |= {s for s in sp.sympify(value).free_symbols if isinstance(s, sp.Symbol)}
         for s in self.simplex:
-            out |= set(s) if isinstance(s, tuple) else {s.label}
+            out |= {v for v in s if isinstance(v, sp.Symbol)} if isinstance(s, tuple) else {s.label}
         if isinstance(self.size, sp.Symbol):
             out.add(self.size)
         return out
+
+
+def _valid_tuple_simplex(vec: tuple[object, ...]) -> bool:
+    """Symbols (q₁, …, q_n), or (q₁, …, q_{n−1}, 1 − Σ qⱼ) with the last entry implied."""
+    *head, last = vec
+    if not head:
+        return isinstance(last, sp.Symbol)
+    if not all(isinstance(v, sp.Symbol) for v in head):
+        return False
+    return isinstance(last, sp.Symbol) or (
+        isinstance(last, sp.Expr) and sp.expand(last - (1 - sp.Add(*head))) == 0
+    )
 
 
 def _check_bound(sym: object, interval: object) -> None:

@@ -313,7 +313,8 @@ class Sampler:
         for vec in self.domain.simplex:
             if isinstance(vec, tuple):
                 for s, v in zip(vec, dirichlet(len(vec), rng, concentration), strict=True):
-                    p.values[s] = v
+                    if isinstance(s, sp.Symbol):  # a last entry written 1 − Σ qⱼ is implied
+                        p.values[s] = v
             else:
                 n = self.domain.size if isinstance(self.domain.size, int) else sizes.get(self.domain.size)
                 if n is None:
