@@ -5,7 +5,7 @@ import math
 import pytest
 
 from numerics import kl_fit_separated as S
-from numerics.kl_fit import Fit, fit_forward, fit_reverse_all, plot_fits
+from numerics.kl_fit import Fit, plot_fits
 
 
 def test_inclusive_fit_is_moment_matching() -> None:
@@ -36,9 +36,11 @@ def test_bad_separation_rejected(bad: object) -> None:
 
 
 def test_figure_with_second_panel(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    sep = (S.SEPARATION, S.fit_inclusive(), S.fit_exclusive_all())
-    out = plot_fits(tmp_path / "fits.png", fit_forward(), fit_reverse_all([(0.0, 0.0)]), sep)
+    # the plotting only: fixed Fit values (the fits themselves are tested above)
+    fwd, rev = Fit(1 / 3, (17 / 9) ** 0.5, 0.0, True), [Fit(0.32, 1.35, 0.0136, True)]
+    exclusive = [Fit(2.98, 1.02, 0.69, True), Fit(0.0, 2.74, 0.84, True)]
+    sep = (S.SEPARATION, Fit(0.0, 10**0.5, 0.46, True), exclusive)
+    out = plot_fits(tmp_path / "fits.png", fwd, rev, sep)
     assert out.stat().st_size > 10_000
     with pytest.raises(ValueError, match="separated"):
-        plot_fits(tmp_path / "x.png", fit_forward(), [], (3.0, "not a fit", []))  # type: ignore[arg-type]
-    assert isinstance(sep[1], Fit)
+        plot_fits(tmp_path / "x.png", fwd, [], (3.0, "not a fit", []))  # type: ignore[arg-type]
