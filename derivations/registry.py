@@ -94,8 +94,9 @@ def get_claim(claim_id: str) -> Claim:
 def resolve_ids(patterns: list[str] | tuple[str, ...] | None) -> list[Claim]:
     """The claims named by ``patterns``, in registration order, each once; all claims if none.
 
-    A pattern is an exact id (``kl.pinsker``), a glob (``'kl.*'``, ``'seed00?.*'``) or a dotted
-    prefix (``kl`` = ``kl.*``, ``seed001.steps`` matches ``seed001.steps_1_5`` too). A pattern
+    A pattern is an exact id (``kl.pinsker``), a glob (``'kl.*'``, ``'seed00?.*'``) or a prefix:
+    dotted first (``kl`` = ``kl.*``, not ``kl_fit.*``), else plain (``seed001.steps`` matches
+    ``seed001.steps_1_5``). A pattern
     matching nothing is a ``ValueError`` naming it."""
     claims = all_claims()
     if not patterns:
@@ -109,8 +110,10 @@ def resolve_ids(patterns: list[str] | tuple[str, ...] | None) -> list[Claim]:
             continue
         if any(ch in pattern for ch in "*?["):
             hits = [c.id for c in claims if fnmatch.fnmatchcase(c.id, pattern)]
-        else:
-            hits = [c.id for c in claims if c.id.startswith(pattern)]
+        else:  # a dotted prefix ("kl" = "kl.*"), else a plain one ("seed001.steps")
+            hits = [c.id for c in claims if c.id.startswith(pattern + ".")] or [
+                c.id for c in claims if c.id.startswith(pattern)
+            ]
         if not hits:
             get_claim(pattern)  # raises the "unknown claim" error with similar ids
         chosen.update(hits)

@@ -273,7 +273,9 @@ def slowest_lines(results: list[ClaimResult], n: int = 5) -> list[str]:
     return [f"  {s:6.1f} s  {cid} [{m}]" for s, cid, m in evs[:n]]
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>()#+-!|~"})
+# the characters that can start emphasis, code, links, HTML or strikethrough, or end a table cell
+# inside a line (list and heading markers only matter at a line's start, which cells never are)
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
 
 
 def md_text(s: str) -> str:
