@@ -71,13 +71,25 @@ def evidence(claim_id: str, method: str) -> Callable[[EvidenceFn], EvidenceFn]:
         raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
 
     def deco(fn: EvidenceFn) -> EvidenceFn:
-        claim = get_claim(claim_id)
+        claim = _registered(claim_id)
         if method in claim.evidence_fns:
             raise ValueError(f"method: claim {claim_id!r} already has {method!r} evidence")
         claim.evidence_fns[method] = fn
         return fn
 
     return deco
+
+
+def _registered(claim_id: str) -> Claim:
+    """The claim as registered so far, without loading the other claim modules (a claim module
+    attaching evidence must not start the loading of all of them). The symbolic claims, which
+    the numeric and torch evidence attach to, are imported if needed."""
+    if claim_id not in _CLAIMS:
+        import derivations.claims  # noqa: F401
+    try:
+        return _CLAIMS[claim_id]
+    except KeyError:
+        raise ValueError(f"claim_id: unknown claim {claim_id!r} (not registered yet)") from None
 
 
 def get_claim(claim_id: str) -> Claim:
@@ -129,8 +141,9 @@ def all_claims() -> list[Claim]:
 _loaded = False
 _load_error: ClaimLoadError | None = None
 
-#: The optional dependencies whose absence is tolerated (the claims they serve are *skipped*).
-OPTIONAL_DEPENDENCIES = ("torch",)
+#: The optional dependencies whose absence is tolerated (the claims they serve are *skipped*):
+#: import name → distribution name (the extras of pyproject.toml).
+OPTIONAL_DEPENDENCIES = {"torch": "torch", "sklearn": "scikit-learn", "matplotlib": "matplotlib"}
 
 
 class ClaimLoadError(RuntimeError):
@@ -170,11 +183,9 @@ def _load() -> None:
     try:
         import derivations.claims  # noqa: F401  (registers the symbolic claims)
         import numerics.evidence  # noqa: F401  (numeric and property evidence)
-        from torch_impl.claims import TORCH_EVIDENCE_IDS, TORCH_ONLY_CLAIMS
+        from torch_impl.claims import TORCH_EVIDENCE_IDS  # registers the torch-only claims
     except Exception as exc:
         raise ClaimLoadError(f"loading the built-in claims failed: {type(exc).__name__}: {exc}") from exc
-    for claim in TORCH_ONLY_CLAIMS:
-        register(claim)
     try:
         importlib.import_module("torch_impl.evidence")
     except ModuleNotFoundError as exc:
@@ -182,7 +193,7 @@ def _load() -> None:
             raise ClaimLoadError(
                 f"loading the torch evidence failed: {type(exc).__name__}: {exc}"
             ) from exc
-        reason = f"{exc.name} not installed"
+        reason = f"{OPTIONAL_DEPENDENCIES[exc.name]} not installed"
         for claim_id in TORCH_EVIDENCE_IDS:
             _CLAIMS[claim_id].evidence_fns.setdefault("torch", _skipped_evidence(reason, "torch"))
     except Exception as exc:
@@ -201,7 +212,9 @@ def run_evidence(claim: Claim, method: str) -> Evidence:
     """Run one evidence function under the claim's time bound.
 
     A hit bound is *undecided*; an exception raised by the evidence function is an *error* verdict
-    with the traceback in ``extra["traceback"]`` (the run goes on with the other claims)."""
+    with the traceback in ``extra["traceback"]`` (the run goes on with the other claims), except a
+    missing optional dependency (:data:`OPTIONAL_DEPENDENCIES`, e.g. scikit-learn for the iris
+    data), which is *skipped* with the dependency named."""
     if method not in claim.evidence_fns:
         raise ValueError(
             f"method: claim {claim.id!r} has no {method!r} evidence (it has: "
@@ -215,6 +228,11 @@ def run_evidence(claim: Claim, method: str) -> Evidence:
         ev = Evidence(
             method, Verdict.UNDECIDED, f"time bound of {claim.time_bound_s:g} s exceeded"
         )
+    except ModuleNotFoundError as exc:  # an optional dependency is *skipped*, anything else an error
+        if exc.name in OPTIONAL_DEPENDENCIES:
+            ev = Evidence(method, Verdict.SKIPPED, f"{OPTIONAL_DEPENDENCIES[exc.name]} not installed")
+        else:
+            ev = _error_evidence(method, exc)
     except Exception as exc:
         ev = _error_evidence(method, exc)
     if not isinstance(ev, Evidence):

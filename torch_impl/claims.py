@@ -4,14 +4,14 @@ The report runner must list these claims even where torch is not installed, with
 *skipped (torch not installed)*, so their metadata lives here, in a module that never imports
 torch; :mod:`torch_impl.evidence` attaches the evidence when torch imports.
 
-* :data:`TORCH_ONLY_CLAIMS`: claims whose only evidence is torch's (registered here);
+* :data:`TORCH_ONLY_CLAIMS`: claims whose only evidence is torch's (registered on import);
 * :data:`TORCH_EVIDENCE_IDS`: every claim id that :mod:`torch_impl.evidence` attaches ``torch``
   evidence to. A test checks that this list equals what torch_impl.evidence attaches.
 """
 
 from __future__ import annotations
 
-from derivations.registry import Claim
+from derivations.registry import Claim, register
 
 TORCH_ONLY_CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -36,6 +36,9 @@ TORCH_ONLY_CLAIMS: tuple[Claim, ...] = (
         "Burda et al. 2016, Thm. 1",
     ),
 )
+
+for _claim in TORCH_ONLY_CLAIMS:
+    register(_claim)
 
 TORCH_EVIDENCE_IDS: tuple[str, ...] = (
     "gaussian_kl.diagonal_vs_standard",

@@ -12,6 +12,7 @@ import torch
 
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import evidence
+from torch_impl import claims as _claims  # noqa: F401  (registers the torch-only claims)
 from torch_impl import validations as V
 
 
