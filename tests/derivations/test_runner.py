@@ -458,3 +458,17 @@ def test_order_tasks_longest_first():
     seconds = {"a:numeric": 1.0, "b:symbolic": 9.0, "c:torch": 3.0}
     assert R.order_tasks(tasks, seconds) == [("d", "symbolic"), ("b", "symbolic"), ("c", "torch"),
                                              ("a", "numeric")]
+
+
+def test_a_missing_optional_dependency_inside_evidence_is_skipped(temp_claims):
+    def needs_sklearn() -> Evidence:
+        raise ModuleNotFoundError("No module named 'sklearn'", name="sklearn")
+
+    def needs_other() -> Evidence:
+        raise ModuleNotFoundError("No module named 'nosuchmodule'", name="nosuchmodule")
+
+    a = temp_claims(Claim("tmp.sk", "s", "l", "src"), numeric=needs_sklearn)
+    b = temp_claims(Claim("tmp.other", "s", "l", "src"), numeric=needs_other)
+    ev = run_evidence(a, "numeric")
+    assert ev.verdict is Verdict.SKIPPED and ev.detail == "scikit-learn not installed"
+    assert run_evidence(b, "numeric").verdict is Verdict.ERROR
