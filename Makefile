@@ -5,25 +5,28 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# worker processes for the report (default: the CPUs available)
+JOBS ?=
 
-.PHONY: venv report test lint bench train clean
+.PHONY: venv report test lint docs bench train clean
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,docs,train,dask]'
 	touch $(STAMP)
 
 report: $(STAMP)
-	$(PY) -m derivations verify --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml
+	$(PY) -m derivations verify $(if $(JOBS),--jobs $(JOBS)) --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml
 	$(PY) -m numerics.kl_fit reports/kl_fits.png
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.divergence_accuracy
 	$(PY) -m benchmarks.divergence_speed
 	$(PY) -m benchmarks.vae_throughput
+	$(PY) -m benchmarks.report_time
 
 train: $(STAMP)
 	$(PY) -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --seed 0 --out runs/digits
@@ -32,8 +35,13 @@ test: $(STAMP)
 	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n 2 tests
 	$(PY) -m ruff check .
 
+# the documentation site (docs/_build/html); -W: warnings are errors; doctest: its examples run
+docs: $(STAMP)
+	$(PY) -m sphinx -W -q -b doctest docs docs/_build/doctest
+	$(PY) -m sphinx -W -q -b html docs docs/_build/html
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) reports/*.json reports/*.md reports/*.xml
+	rm -rf $(VENV) docs/_build reports/*.json reports/*.md reports/*.xml

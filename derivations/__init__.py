@@ -29,6 +29,18 @@ from derivations.checker import (
 )
 from derivations.registry import Claim, all_claims, get_claim
 
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("variational-verify")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
+
 __all__ = [
     "LOG_RATIO",
     "SQUARE",
@@ -40,6 +52,7 @@ __all__ = [
     "Evidence",
     "NonNegativeSum",
     "Verdict",
+    "__version__",
     "all_claims",
     "decide_equal",
     "decide_nonnegative",

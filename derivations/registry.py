@@ -15,7 +15,9 @@ Two kinds of claim exist:
 
 from __future__ import annotations
 
+import fnmatch
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -69,13 +71,25 @@ def evidence(claim_id: str, method: str) -> Callable[[EvidenceFn], EvidenceFn]:
         raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
 
     def deco(fn: EvidenceFn) -> EvidenceFn:
-        claim = get_claim(claim_id)
+        claim = _registered(claim_id)
         if method in claim.evidence_fns:
             raise ValueError(f"method: claim {claim_id!r} already has {method!r} evidence")
         claim.evidence_fns[method] = fn
         return fn
 
     return deco
+
+
+def _registered(claim_id: str) -> Claim:
+    """The claim as registered so far, without loading the other claim modules (a claim module
+    attaching evidence must not start the loading of all of them). The symbolic claims, which
+    the numeric and torch evidence attach to, are imported if needed."""
+    if claim_id not in _CLAIMS:
+        import derivations.claims  # noqa: F401
+    try:
+        return _CLAIMS[claim_id]
+    except KeyError:
+        raise ValueError(f"claim_id: unknown claim {claim_id!r} (not registered yet)") from None
 
 
 def get_claim(claim_id: str) -> Claim:
@@ -89,6 +103,35 @@ def get_claim(claim_id: str) -> Claim:
         raise ValueError(f"claim_id: unknown claim {claim_id!r}{hint}") from None
 
 
+def resolve_ids(patterns: list[str] | tuple[str, ...] | None) -> list[Claim]:
+    """The claims named by ``patterns``, in registration order, each once; all claims if none.
+
+    A pattern is an exact id (``kl.pinsker``), a glob (``'kl.*'``, ``'seed00?.*'``) or a prefix:
+    dotted first (``kl`` = ``kl.*``, not ``kl_fit.*``), else plain (``seed001.steps`` matches
+    ``seed001.steps_1_5``). A pattern
+    matching nothing is a ``ValueError`` naming it."""
+    claims = all_claims()
+    if not patterns:
+        return claims
+    chosen: set[str] = set()
+    for pattern in patterns:
+        if not isinstance(pattern, str) or not pattern:
+            raise ValueError(f"ids: expected non-empty strings, got {pattern!r}")
+        if pattern in _CLAIMS:
+            chosen.add(pattern)
+            continue
+        if any(ch in pattern for ch in "*?["):
+            hits = [c.id for c in claims if fnmatch.fnmatchcase(c.id, pattern)]
+        else:  # a dotted prefix ("kl" = "kl.*"), else a plain one ("seed001.steps")
+            hits = [c.id for c in claims if c.id.startswith(pattern + ".")] or [
+                c.id for c in claims if c.id.startswith(pattern)
+            ]
+        if not hits:
+            get_claim(pattern)  # raises the "unknown claim" error with similar ids
+        chosen.update(hits)
+    return [c for c in claims if c.id in chosen]
+
+
 def all_claims() -> list[Claim]:
     """All registered claims, in registration order."""
     _load_builtin_claims()
@@ -96,27 +139,87 @@ def all_claims() -> list[Claim]:
 
 
 _loaded = False
+_load_error: ClaimLoadError | None = None
+
+#: The optional dependencies whose absence is tolerated (the claims they serve are *skipped*):
+#: import name → distribution name (the extras of pyproject.toml).
+OPTIONAL_DEPENDENCIES = {"torch": "torch", "sklearn": "scikit-learn", "matplotlib": "matplotlib"}
+
+
+class ClaimLoadError(RuntimeError):
+    """A claim module failed to import for a reason other than a missing optional dependency.
+
+    The runner treats it as an internal failure (exit status 3), never as "no such claims"."""
+
+
+def _skipped_evidence(reason: str, method: str) -> EvidenceFn:
+    def _skipped() -> Evidence:
+        return Evidence(method, Verdict.SKIPPED, reason)
+
+    return _skipped
 
 
 def _load_builtin_claims() -> None:
-    """Import the claim modules (symbolic ones always; numeric and torch ones when available)."""
-    global _loaded
+    """Import the claim modules: the symbolic and numeric ones always, the torch ones when torch
+    imports. Without torch the torch claims are still registered (their metadata is torch-free,
+    :mod:`torch_impl.claims`) with *skipped (torch not installed)* evidence. Any other import
+    error raises :class:`ClaimLoadError`."""
+    global _loaded, _load_error
+    if _load_error is not None:
+        raise _load_error
     if _loaded:
         return
-    _loaded = True
+    _loaded = True  # set first: the claim modules call get_claim while they load
+    try:
+        _load()
+    except ClaimLoadError as exc:
+        _load_error = exc
+        raise
+
+
+def _load() -> None:
     import importlib
 
-    import derivations.claims  # noqa: F401  (registers the symbolic claims)
+    try:
+        import derivations.claims  # noqa: F401  (registers the symbolic claims)
+        import numerics.evidence  # noqa: F401  (numeric and property evidence)
+        from torch_impl.claims import TORCH_EVIDENCE_IDS  # registers the torch-only claims
+    except Exception as exc:
+        raise ClaimLoadError(f"loading the built-in claims failed: {type(exc).__name__}: {exc}") from exc
+    try:
+        importlib.import_module("torch_impl.evidence")
+    except ModuleNotFoundError as exc:
+        if exc.name not in OPTIONAL_DEPENDENCIES:
+            raise ClaimLoadError(
+                f"loading the torch evidence failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        reason = f"{OPTIONAL_DEPENDENCIES[exc.name]} not installed"
+        for claim_id in TORCH_EVIDENCE_IDS:
+            _CLAIMS[claim_id].evidence_fns.setdefault("torch", _skipped_evidence(reason, "torch"))
+    except Exception as exc:
+        raise ClaimLoadError(
+            f"loading the torch evidence failed: {type(exc).__name__}: {exc}"
+        ) from exc
 
-    for optional in ("numerics.evidence", "torch_impl.evidence"):
-        try:
-            importlib.import_module(optional)
-        except ImportError:
-            pass
+
+def _error_evidence(method: str, exc: Exception) -> Evidence:
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return Evidence(method, Verdict.ERROR, f"the evidence function raised {type(exc).__name__}: {exc}",
+                    extra={"traceback": tb})
 
 
 def run_evidence(claim: Claim, method: str) -> Evidence:
-    """Run one evidence function under the claim's time bound; a hit bound is *undecided*."""
+    """Run one evidence function under the claim's time bound.
+
+    A hit bound is *undecided*; an exception raised by the evidence function is an *error* verdict
+    with the traceback in ``extra["traceback"]`` (the run goes on with the other claims), except a
+    missing optional dependency (:data:`OPTIONAL_DEPENDENCIES`, e.g. scikit-learn for the iris
+    data), which is *skipped* with the dependency named."""
+    if method not in claim.evidence_fns:
+        raise ValueError(
+            f"method: claim {claim.id!r} has no {method!r} evidence (it has: "
+            f"{', '.join(claim.evidence_fns) or 'none'})"
+        )
     fn = claim.evidence_fns[method]
     start = time.perf_counter()
     try:
@@ -125,6 +228,15 @@ def run_evidence(claim: Claim, method: str) -> Evidence:
         ev = Evidence(
             method, Verdict.UNDECIDED, f"time bound of {claim.time_bound_s:g} s exceeded"
         )
+    except ModuleNotFoundError as exc:  # an optional dependency is *skipped*, anything else an error
+        if exc.name in OPTIONAL_DEPENDENCIES:
+            ev = Evidence(method, Verdict.SKIPPED, f"{OPTIONAL_DEPENDENCIES[exc.name]} not installed")
+        else:
+            ev = _error_evidence(method, exc)
+    except Exception as exc:
+        ev = _error_evidence(method, exc)
+    if not isinstance(ev, Evidence):
+        ev = _error_evidence(method, TypeError(f"expected an Evidence, got {type(ev).__name__}"))
     ev.seconds = time.perf_counter() - start
     ev.method = method
     return ev

@@ -1,44 +1,102 @@
-"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML).
+"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML); issue 10.
 
-Exit status of :func:`main`: 0 when every toolkit claim's evidence supports it (proved or
-numerically consistent) and every seed audit shows its expected finding; 1 otherwise.
+Each claim × method is one task, run on worker processes by :func:`derivations.executor.run_tasks`
+(``jobs``), the slowest first (from the last recorded timings). An evidence function that raises
+gives an *error* verdict with its traceback; the run goes on.
+
+Exit status of :func:`verify`: :data:`EXIT_OK` (0) when every toolkit claim is supported (or
+skipped for a missing optional dependency) and every seed audit shows its expected finding;
+:data:`EXIT_NOT_OK` (1) when a claim is refuted, undecided or errored, or a finding changed. The
+command line adds :data:`EXIT_USAGE` (2) and :data:`EXIT_INTERNAL` (3).
+
+Reports are written all-or-nothing (:func:`derivations.report_io.write_all`): every file goes to a
+temporary file beside its target, and only when all are written are they renamed over the targets.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import pickle
+import sys
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import METHODS, Claim, all_claims, get_claim, run_evidence
+from derivations.executor import run_tasks
+from derivations.registry import METHODS, Claim, get_claim, resolve_ids, run_evidence
+from derivations.report_io import check_writable, write_all
+
+EXIT_OK = 0
+EXIT_NOT_OK = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+#: Where the recorded evidence timings live (written by ``benchmarks/report_time.py``); used to
+#: start the slowest claims first when no previous JSON report is at hand.
+TIMINGS_FILE = Path(__file__).with_name("claim_seconds.json")
+_METHOD_ORDER = {"torch": 0, "symbolic": 1, "property": 2, "numeric": 3}
 
 
 @dataclass
 class ClaimResult:
+    """The evidence gathered for one claim."""
+
     claim: Claim
     evidence: list[Evidence]
 
+    def _counted(self) -> list[Evidence]:
+        return [e for e in self.evidence if e.verdict not in (Verdict.SKIPPED, Verdict.NOT_RUN)]
+
+    @property
+    def outcome(self) -> str:
+        """One word: ``supported``, ``refuted``, ``undecided``, ``error``, ``skipped`` (toolkit
+        claims) or ``finding`` / ``changed`` / ``error`` (seed audits)."""
+        counted = self._counted()
+        if any(e.verdict is Verdict.ERROR for e in counted):
+            return "error"
+        if self.claim.kind == "seed_audit":
+            if not counted:
+                return "skipped" if self.evidence else "changed"
+            return "finding" if all(e.verdict is self.claim.expected for e in counted) else "changed"
+        if not counted:
+            return "skipped" if self.evidence else "undecided"
+        if any(e.verdict is Verdict.REFUTED for e in counted):
+            return "refuted"
+        if all(e.verdict.supports for e in counted):
+            return "supported"
+        return "undecided"
+
     @property
     def ok(self) -> bool:
-        """Toolkit claim: all evidence supports it. Seed audit: the finding is the expected one."""
-        if self.claim.kind == "seed_audit":
-            return all(e.verdict is self.claim.expected for e in self.evidence)
-        return bool(self.evidence) and all(
-            e.verdict.supports or e.verdict is Verdict.NOT_RUN for e in self.evidence
-        ) and any(e.verdict.supports for e in self.evidence)
+        """Toolkit claim: all evidence that ran supports it. Seed audit: the expected finding."""
+        return self.outcome in ("supported", "finding", "skipped")
 
     @property
     def status(self) -> str:
-        if self.claim.kind == "seed_audit":
-            found = ", ".join(sorted({e.verdict.value for e in self.evidence}))
-            return f"finding: {found}" + ("" if self.ok else f" (expected {self.claim.expected})")
-        return "supported" if self.ok else "NOT SUPPORTED"
+        """A short human-readable status."""
+        outcome = self.outcome
+        if outcome == "skipped":
+            reasons = sorted({e.detail for e in self.evidence if e.verdict is Verdict.SKIPPED})
+            return f"skipped ({'; '.join(reasons)})"
+        if self.claim.kind == "seed_audit" and outcome != "error":
+            found = ", ".join(sorted({e.verdict.value for e in self._counted()}))
+            return f"finding: {found}" + ("" if self.ok else f" (CHANGED: expected {self.claim.expected})")
+        return {"supported": "supported", "refuted": "NOT SUPPORTED (refuted)",
+                "undecided": "NOT SUPPORTED (undecided)", "error": "ERROR"}[outcome]
+
+    @property
+    def evidence_kinds(self) -> int:
+        """How many methods support the claim (proved or numerically consistent)."""
+        return len({e.method for e in self.evidence if e.verdict.supports})
 
     def to_json(self) -> dict[str, Any]:
+        """The claim's row of the JSON report."""
         c = self.claim
         return {
             "id": c.id,
@@ -47,138 +105,403 @@ class ClaimResult:
             "latex": c.latex,
             "source": c.source,
             "expected": c.expected.value if c.expected else None,
+            "outcome": self.outcome,
             "status": self.status,
             "ok": self.ok,
             "evidence": [e.to_json() for e in self.evidence],
         }
 
 
-def run_claims(ids: list[str] | None = None, methods: tuple[str, ...] = METHODS) -> list[ClaimResult]:
-    claims = [get_claim(i) for i in ids] if ids else all_claims()
-    results = []
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+def _run_task(task: tuple[str, str]) -> Evidence:
+    """Run one claim × method (a top-level function: it runs in worker processes)."""
+    claim_id, method = task
+    ev = run_evidence(get_claim(claim_id), method)
+    try:
+        pickle.dumps(ev)
+    except Exception as exc:  # the result must travel back from a worker process
+        ev = Evidence(method, Verdict.ERROR, f"the evidence is not picklable: {exc!r}",
+                      seconds=ev.seconds)
+    return ev
+
+
+def recorded_seconds(previous_json: Path | None = None) -> dict[str, float]:
+    """Recorded seconds per ``"claim_id:method"``: from a previous JSON report if given and
+    readable, else from :data:`TIMINGS_FILE`; empty if neither exists."""
+    for path in (previous_json, TIMINGS_FILE):
+        if path is None or not path.is_file():
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and "claims" in data:
+            return {f"{c['id']}:{e['method']}": float(e["seconds"])
+                    for c in data["claims"] for e in c.get("evidence", [])}
+        if isinstance(data, dict):
+            return {str(k): float(v) for k, v in data.items()}
+    return {}
+
+
+def order_tasks(tasks: list[tuple[str, str]], seconds: dict[str, float]) -> list[tuple[str, str]]:
+    """Longest first by recorded seconds; unknown tasks first among equals, then by method kind
+    (torch, symbolic, property, numeric)."""
+    def key(task: tuple[str, str]) -> tuple[float, int]:
+        recorded = seconds.get(f"{task[0]}:{task[1]}", math.inf)
+        return (-recorded, _METHOD_ORDER.get(task[1], 9))
+
+    return sorted(tasks, key=key)
+
+
+def select_claims(claims: list[Claim], methods: tuple[str, ...], *, strict: bool) -> list[tuple[str, str]]:
+    """The claim × method tasks; with ``strict``, a requested method a claim lacks is a
+    ``ValueError`` naming the claim and the methods it has."""
+    tasks = []
     for claim in claims:
-        evs = []
-        for method in METHODS:
-            if method not in methods:
-                continue
-            if method in claim.evidence_fns:
-                evs.append(run_evidence(claim, method))
-        results.append(ClaimResult(claim, evs))
-    return results
+        have = [m for m in METHODS if m in claim.evidence_fns]
+        chosen = [m for m in have if m in methods]
+        if strict and not chosen:
+            raise ValueError(
+                f"method: claim {claim.id!r} has no {'/'.join(methods)} evidence; its methods: "
+                f"{', '.join(have) or 'none'}"
+            )
+        tasks += [(claim.id, m) for m in chosen]
+    return tasks
+
+
+def run_claims(
+    ids: list[str] | None = None,
+    methods: tuple[str, ...] = METHODS,
+    *,
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    progress: bool | None = False,
+    timings: dict[str, float] | None = None,
+) -> list[ClaimResult]:
+    """Run the evidence of the claims (ids, globs or prefixes; default: all) for ``methods``.
+
+    ``jobs``/``scheduler``/``progress`` as in :func:`derivations.executor.run_tasks`
+    (default: serially in this process). A requested method a named claim lacks is a
+    ``ValueError`` (only when ids were given)."""
+    bad = [m for m in methods if m not in METHODS]
+    if bad or not methods:
+        raise ValueError(f"methods: expected a non-empty subset of {METHODS}, got {methods!r}")
+    claims = resolve_ids(ids)
+    strict = bool(ids) and tuple(methods) != METHODS
+    tasks = select_claims(claims, tuple(methods), strict=strict)
+    ordered = order_tasks(tasks, timings or {})
+    evs = run_tasks(_run_task, ordered, jobs=jobs, scheduler=scheduler, progress=progress,
+                    desc="claims")
+    by_task = dict(zip(ordered, evs, strict=True))
+    return [
+        ClaimResult(c, [by_task[(c.id, m)] for m in METHODS if (c.id, m) in by_task]) for c in claims
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting
 
 
 def _fmt_evidence(e: Evidence) -> str:
     out = e.verdict.value
     if e.verdict is Verdict.NUMERIC:
         out += f" (error {e.error:.2g} ≤ tol {e.tolerance:.2g})"
+    elif e.verdict is Verdict.SKIPPED:
+        out += f" ({e.detail})"
     return out
 
 
 def table(results: list[ClaimResult]) -> str:
+    """A plain-text table: one row per claim × method."""
     rows = [("claim", "method", "verdict", "seconds")]
     for r in results:
         for e in r.evidence or [Evidence("-", Verdict.NOT_RUN, "no evidence")]:
             rows.append((r.claim.id, e.method, _fmt_evidence(e), f"{e.seconds:.2f}"))
     widths = [max(len(row[k]) for row in rows) for k in range(4)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
-def to_markdown(results: list[ClaimResult], seconds: float) -> str:
-    def esc(s: str) -> str:
-        return s.replace("|", "\\|").replace("\n", " ")
+def summary_line(results: list[ClaimResult], seconds: float) -> str:
+    """``N claims: a supported, b skipped, …; by kinds of supporting evidence: …; t s``."""
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.outcome] = counts.get(r.outcome, 0) + 1
+    order = ("supported", "finding", "skipped", "refuted", "undecided", "error", "changed")
+    parts = [f"{counts[k]} {'seed findings as expected' if k == 'finding' else k}"
+             for k in order if counts.get(k)]
+    kinds: dict[int, int] = {}
+    for r in results:
+        if r.claim.kind == "toolkit":
+            kinds[r.evidence_kinds] = kinds.get(r.evidence_kinds, 0) + 1
+    by_kinds = ", ".join(f"{kinds[k]} with {k}" for k in sorted(kinds, reverse=True))
+    return (f"{len(results)} claims: {', '.join(parts)}; toolkit claims by kinds of supporting "
+            f"evidence: {by_kinds or 'none'}; {seconds:.1f} s")
 
+
+def failure_lines(results: list[ClaimResult]) -> list[str]:
+    """For each claim not OK: its status, and for a refuted chain the failing step, its point and
+    both sides; for an error the exception."""
+    out = []
+    for r in results:
+        if r.ok:
+            continue
+        out.append(f"NOT OK: {r.claim.id}: {r.status}")
+        for e in r.evidence:
+            if e.verdict is Verdict.REFUTED and e.counterexample:
+                ce = dict(e.counterexample)
+                step = ce.pop("step", None)
+                lhs, rhs = ce.pop("lhs", None), ce.pop("rhs", None)
+                point = ", ".join(f"{k} = {v}" for k, v in ce.items())
+                where = f"step {step} " if step else ""
+                out.append(f"  [{e.method}] refuted {where}at {point or '(no point)'}")
+                if lhs is not None or rhs is not None:
+                    out.append(f"    left side = {lhs}, right side = {rhs}")
+            elif e.verdict is not Verdict.SKIPPED and not e.verdict.supports:
+                out.append(f"  [{e.method}] {e.verdict.value}: {e.detail}")
+    return out
+
+
+def slowest_lines(results: list[ClaimResult], n: int = 5) -> list[str]:
+    """The ``n`` slowest claim × method tasks."""
+    evs = sorted(((e.seconds, r.claim.id, e.method) for r in results for e in r.evidence), reverse=True)
+    return [f"  {s:6.1f} s  {cid} [{m}]" for s, cid, m in evs[:n]]
+
+
+# the characters that can start emphasis, code, links, HTML or strikethrough, or end a table cell
+# inside a line (list and heading markers only matter at a line's start, which cells never are)
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|~"})
+
+
+def md_text(s: str) -> str:
+    """Escape text for a Markdown table cell: no emphasis, links or cell breaks from SymPy text
+    such as ``s**2 + w**2``."""
+    return " ".join(s.split()).translate(_MD_SPECIAL)
+
+
+def md_code(s: str) -> str:
+    """A Markdown code span holding ``s`` verbatim (fenced with more backticks than it contains);
+    ``|`` is escaped, which GitHub tables require even inside code spans."""
+    s = " ".join(s.split())
+    longest = count = 0
+    for ch in s:
+        count = count + 1 if ch == "`" else 0
+        longest = max(longest, count)
+    fence = "`" * (longest + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") or not s else ""
+    return f"{fence}{pad}{s.replace('|', chr(92) + '|')}{pad}{fence}"
+
+
+def to_markdown(results: list[ClaimResult], seconds: float, run_id: str = "") -> str:
+    """The Markdown report (GitHub-flavoured tables; SymPy text escaped or in code spans)."""
     toolkit = [r for r in results if r.claim.kind == "toolkit"]
     audits = [r for r in results if r.claim.kind == "seed_audit"]
-    ok = sum(r.ok for r in toolkit)
     lines = [
         "# Verification report",
         "",
-        f"{ok}/{len(toolkit)} toolkit claims supported; {len(audits)} seed audits; "
-        f"{seconds:.1f} s in all.",
+        md_text(summary_line(results, seconds)) + ".",
         "",
         "Verdicts: **proved** = exact symbolic identity (or verified non-negativity certificate); "
-        "**numerically consistent** = agreement at random points / Monte Carlo within the stated "
-        "tolerance; **undecided** = time bound hit; **refuted** = counterexample.",
+        "**numerically consistent** = agreement at stated points / Monte Carlo within the stated "
+        "tolerance; **undecided** = time bound hit; **refuted** = counterexample; **error** = the "
+        "evidence function raised; **skipped** = an optional dependency is missing.",
         "",
         "## Toolkit claims",
         "",
-        "| claim | statement | source | " + " | ".join(METHODS) + " |",
-        "|---|---|---|" + "---|" * len(METHODS),
+        "| claim | statement | source | outcome | " + " | ".join(METHODS) + " |",
+        "|---|---|---|---|" + "---|" * len(METHODS),
     ]
     for r in toolkit:
-        by = {e.method: _fmt_evidence(e) for e in r.evidence}
+        by = {e.method: md_text(_fmt_evidence(e)) for e in r.evidence}
         cells = [by.get(m, "—") for m in METHODS]
         lines.append(
-            f"| `{r.claim.id}` | {esc(r.claim.statement)} | {esc(r.claim.source)} | "
-            + " | ".join(cells) + " |"
+            f"| {md_code(r.claim.id)} | {md_text(r.claim.statement)} | {md_text(r.claim.source)} | "
+            f"{md_text(r.status)} | " + " | ".join(cells) + " |"
         )
     lines += ["", "## Findings about the seeds", "",
               "| audit | statement | source | finding | first failing step |", "|---|---|---|---|---|"]
     for r in audits:
-        first = next((e.counterexample.get("step", "") for e in r.evidence if e.counterexample), "")
-        finding = ", ".join(e.verdict.value for e in r.evidence)
+        first = next((str(e.counterexample.get("step", "")) for e in r.evidence if e.counterexample), "")
         lines.append(
-            f"| `{r.claim.id}` | {esc(r.claim.statement)} | {esc(r.claim.source)} | "
-            f"{finding}{'' if r.ok else ' (CHANGED)'} | {first} |"
+            f"| {md_code(r.claim.id)} | {md_text(r.claim.statement)} | {md_text(r.claim.source)} | "
+            f"{md_text(r.status)} | {md_text(first)} |"
         )
     lines += ["", "## Details", ""]
     for r in results:
         for e in r.evidence:
-            lines.append(f"- `{r.claim.id}` [{e.method}] {e.verdict.value}: {esc(e.detail)}")
+            lines.append(f"- {md_code(r.claim.id)} \\[{e.method}\\] {md_text(e.verdict.value)}: "
+                         f"{md_text(e.detail)}")
             if e.counterexample:
-                lines.append(f"  - counterexample: `{json.dumps(e.counterexample, ensure_ascii=False)}`")
+                ce = json.dumps(e.counterexample, ensure_ascii=False)
+                lines.append(f"  - counterexample: {md_code(ce)}")
+    if run_id:
+        lines += ["", f"<!-- run {run_id} -->"]
     return "\n".join(lines) + "\n"
 
 
-def to_junit(results: list[ClaimResult], seconds: float) -> str:
-    suite = ET.Element("testsuite", name="claims", tests=str(sum(len(r.evidence) for r in results)),
-                       time=f"{seconds:.3f}")
-    failures = 0
+def _strict(value: Any) -> Any:
+    """Replace non-finite floats by their names, so the JSON is strict (no bare NaN/Infinity)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
+def to_json(results: list[ClaimResult], seconds: float, run_id: str = "") -> str:
+    """The JSON report (strict JSON, UTF-8 text)."""
+    return json.dumps(_strict({
+        "run_id": run_id,
+        "seconds": round(seconds, 3),
+        "summary": summary_line(results, seconds),
+        "ok": all(r.ok for r in results),
+        "claims": [r.to_json() for r in results],
+    }), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _junit_good(r: ClaimResult, e: Evidence) -> bool:
+    if r.claim.kind == "seed_audit":
+        return e.verdict is r.claim.expected
+    return e.verdict.supports
+
+
+def to_junit(results: list[ClaimResult], seconds: float, run_id: str = "",
+             timestamp: datetime | None = None) -> str:
+    """A JUnit XML report valid against Jenkins' junit-10.xsd: ``<testsuites>`` with one
+    ``<testsuite>`` (tests, failures, errors, skipped, timestamp, time); a refuted / undecided /
+    changed finding is a ``<failure>`` (with the counterexample), an evidence function that raised
+    an ``<error>`` (with the traceback), a missing optional dependency ``<skipped>``."""
+    stamp = (timestamp or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S")
+    root = ET.Element("testsuites", name="variational-verify claims")
+    suite = ET.SubElement(root, "testsuite", name="claims", timestamp=stamp, hostname="localhost",
+                          id="0", package="derivations")
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", name="run_id", value=run_id)
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for r in results:
         for e in r.evidence:
+            counts["tests"] += 1
             case = ET.SubElement(suite, "testcase", classname=r.claim.id, name=e.method,
                                  time=f"{e.seconds:.3f}")
-            good = (e.verdict is r.claim.expected) if r.claim.kind == "seed_audit" else (
-                e.verdict.supports or e.verdict is Verdict.NOT_RUN)
-            if not good:
-                failures += 1
-                ET.SubElement(case, "failure", message=e.verdict.value).text = e.detail
+            if e.verdict is Verdict.SKIPPED:
+                counts["skipped"] += 1
+                ET.SubElement(case, "skipped", message=e.detail)
+            elif e.verdict is Verdict.ERROR:
+                counts["errors"] += 1
+                tb = str(e.extra.get("traceback", e.detail))
+                ET.SubElement(case, "error", message=e.detail[:500], type="error").text = tb
+            elif not _junit_good(r, e):
+                counts["failures"] += 1
+                text = e.detail
+                if e.counterexample:
+                    text += "\ncounterexample: " + json.dumps(e.counterexample, ensure_ascii=False)
+                expected = f" (expected {r.claim.expected})" if r.claim.kind == "seed_audit" else ""
+                ET.SubElement(case, "failure", message=f"{e.verdict.value}{expected}",
+                              type=e.verdict.value).text = text
             else:
                 ET.SubElement(case, "system-out").text = f"{e.verdict.value}: {e.detail}"
-    suite.set("failures", str(failures))
-    return ET.tostring(suite, encoding="unicode")
+    for k, v in counts.items():
+        suite.set(k, str(v))
+    suite.set("time", f"{seconds:.3f}")
+    for k in ("tests", "failures", "errors"):
+        root.set(k, str(counts[k]))
+    root.set("time", f"{seconds:.3f}")
+    ET.SubElement(suite, "system-out").text = summary_line(results, seconds)
+    ET.SubElement(suite, "system-err").text = ""
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
-def write_reports(results: list[ClaimResult], seconds: float, *, json_path: Path | None,
-                  markdown_path: Path | None, junit_path: Path | None) -> None:
-    for path in (json_path, markdown_path, junit_path):
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-    if json_path:
-        json_path.write_text(json.dumps(
-            {"seconds": round(seconds, 3), "claims": [r.to_json() for r in results]},
-            indent=2, ensure_ascii=False))
-    if markdown_path:
-        markdown_path.write_text(to_markdown(results, seconds))
-    if junit_path:
-        junit_path.write_text(to_junit(results, seconds))
+# ---------------------------------------------------------------------------------------------
+# The command
 
 
-def verify(ids: list[str] | None, methods: tuple[str, ...], *, json_path: Path | None = None,
-           markdown_path: Path | None = None, junit_path: Path | None = None,
-           quiet: bool = False) -> int:
+def write_reports(results: list[ClaimResult], seconds: float, *, json_path: Path | str | None = None,
+                  markdown_path: Path | str | None = None, junit_path: Path | str | None = None,
+                  run_id: str = "", stdout: TextIO | None = None) -> None:
+    """Write the requested reports all-or-nothing (``"-"``: standard output)."""
+    texts: list[tuple[Path | str, str]] = []
+    if json_path is not None:
+        texts.append((json_path, to_json(results, seconds, run_id)))
+    if markdown_path is not None:
+        texts.append((markdown_path, to_markdown(results, seconds, run_id)))
+    if junit_path is not None:
+        texts.append((junit_path, to_junit(results, seconds, run_id)))
+    write_all(texts, stdout=stdout)
+
+
+def verify(
+    ids: list[str] | None,
+    methods: tuple[str, ...] = METHODS,
+    *,
+    json_path: Path | str | None = None,
+    markdown_path: Path | str | None = None,
+    junit_path: Path | str | None = None,
+    quiet: bool = False,
+    verbose: bool = False,
+    jobs: int | None = 1,
+    scheduler: str | None = None,
+    progress: bool | None = None,
+) -> int:
+    """Run the claims and write the reports; return :data:`EXIT_OK` or :data:`EXIT_NOT_OK`.
+
+    The output paths are checked (a writable directory) before any claim runs: ``ValueError``.
+    Console output goes to stdout, or to stderr when a report is written to stdout (``"-"``)."""
+    paths = {"json": json_path, "markdown": markdown_path, "junit": junit_path}
+    dashes = [k for k, p in paths.items() if p is not None and str(p) == "-"]
+    if len(dashes) > 1:
+        raise ValueError(f"{'/'.join(dashes)}: only one report can go to standard output ('-')")
+    for name, p in paths.items():
+        if p is not None and str(p) != "-":
+            check_writable(Path(p), name)
+    previous = Path(json_path) if json_path is not None and str(json_path) != "-" else None
+    timings = recorded_seconds(previous)
+    out = sys.stderr if dashes else sys.stdout
     start = time.perf_counter()
-    results = run_claims(ids, methods)
+    results = run_claims(ids, methods, jobs=jobs, scheduler=scheduler, progress=progress,
+                         timings=timings)
     seconds = time.perf_counter() - start
     write_reports(results, seconds, json_path=json_path, markdown_path=markdown_path,
-                  junit_path=junit_path)
+                  junit_path=junit_path, run_id=uuid.uuid4().hex)
+    if verbose:
+        print(table(results), file=out)
+        print(file=out)
+    print(summary_line(results, seconds), file=out)
+    for line in failure_lines(results):
+        print(line, file=out)
     if not quiet:
-        print(table(results))
-        bad = [r for r in results if not r.ok]
-        print(f"\n{len(results)} claims, {len(results) - len(bad)} ok, {len(bad)} not ok; "
-              f"{seconds:.1f} s")
-        for r in bad:
-            print(f"  NOT OK: {r.claim.id}: {r.status}")
-    return 0 if all(r.ok for r in results) else 1
+        print("slowest:", file=out)
+        for line in slowest_lines(results):
+            print(line, file=out)
+    out.flush()
+    return EXIT_OK if all(r.ok for r in results) else EXIT_NOT_OK
+
+
+def default_jobs() -> int:
+    """The default ``--jobs``: the CPUs available to this process."""
+    from derivations.executor import available_cpus
+
+    return available_cpus()
+
+
+__all__ = [
+    "EXIT_INTERNAL",
+    "EXIT_NOT_OK",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "ClaimResult",
+    "run_claims",
+    "to_json",
+    "to_junit",
+    "to_markdown",
+    "verify",
+    "write_reports",
+]

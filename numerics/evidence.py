@@ -50,7 +50,7 @@ def run_property(
 
     try:
         check()
-    except AssertionError as exc:
+    except props.PropertyFailure as exc:  # any other exception propagates: an *error* verdict
         return Evidence(
             "property",
             Verdict.REFUTED,

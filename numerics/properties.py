@@ -1,6 +1,7 @@
 """Properties of KL, JSD and the ELBO, as plain functions over drawn values (issue 4, §2).
 
-Each ``prop_*`` raises ``AssertionError`` with the offending values when the property fails. They
+Each ``prop_*`` raises :class:`PropertyFailure` (an ``AssertionError``, raised explicitly, so the
+checks also run under ``python -O``) with the offending values when the property fails. They
 are run by the test suite under the Hypothesis profile in force, and by the report runner
 (:mod:`numerics.evidence`) with a fixed, derandomised budget as ``property`` evidence.
 
@@ -21,22 +22,34 @@ Array = NDArray[np.float64]
 EPS = np.finfo(np.float64).eps
 
 
+class PropertyFailure(AssertionError):
+    """A property of :mod:`numerics.properties` does not hold; ``args`` hold the offending values.
+
+    Raised explicitly (never by ``assert``), so that ``python -O`` cannot turn the checks off."""
+
+
+def _require(holds: object, values: object) -> None:
+    """Raise :class:`PropertyFailure` with ``values`` unless ``holds`` is true (NaN is false)."""
+    if not bool(holds):
+        raise PropertyFailure(values)
+
+
 def _slack(*values: float) -> float:
     return 32 * EPS * sum(abs(v) for v in values)
 
 
 def prop_kl_nonnegative(pair: tuple[Array, Array]) -> None:
     p, q = pair
-    assert kl_categorical(p, q) >= 0, (p, q)
+    _require(kl_categorical(p, q) >= 0, (p, q))
 
 
 def prop_kl_zero_iff_equal(pair: tuple[Array, Array]) -> None:
     """KL(p ‖ p) = 0 exactly; KL(p ‖ q) > 0 whenever the normalised vectors differ."""
     p, q = pair
-    assert kl_categorical(p, p) == 0.0, p
-    assert kl_categorical(q, q) == 0.0, q
+    _require(kl_categorical(p, p) == 0.0, p)
+    _require(kl_categorical(q, q) == 0.0, q)
     if not np.array_equal(p, q):  # both sum to exactly 1 (strategies), so p ≠ q as distributions
-        assert kl_categorical(p, q) > 0, (p, q)
+        _require(kl_categorical(p, q) > 0, (p, q))
 
 
 def prop_joint_convexity(pairs: tuple[tuple[Array, Array], tuple[Array, Array]], lam: float) -> None:
@@ -47,14 +60,14 @@ def prop_joint_convexity(pairs: tuple[tuple[Array, Array], tuple[Array, Array]],
     # forming the mixtures rounds each entry (relative ε); that perturbs a KL of value K by at most
     # ≈ 2ε√(2K) + 2ε² (second-order expansion), on top of the computed values' own errors
     input_rounding = 4 * EPS * np.sqrt(2 * max(rhs, 0.0)) + 4 * EPS**2
-    assert lhs <= rhs + _slack(lhs, rhs) + input_rounding, (lhs, rhs)
+    _require(lhs <= rhs + _slack(lhs, rhs) + input_rounding, (lhs, rhs))
 
 
 def prop_log_sum_inequality(a: Array, b: Array) -> None:
     """Σ a log(a/b) ≥ (Σa) log(Σa/Σb) for positive a, b (CPSC 440 1.3; Cover & Thomas 2.7.1)."""
     lhs = float(np.sum(a * np.log(a / b)))
     rhs = float(a.sum() * np.log(a.sum() / b.sum()))
-    assert lhs >= rhs - _slack(lhs, rhs, float(np.sum(np.abs(a * np.log(a / b))))), (lhs, rhs)
+    _require(lhs >= rhs - _slack(lhs, rhs, float(np.sum(np.abs(a * np.log(a / b))))), (lhs, rhs))
 
 
 def prop_chain_rule(joint_p: Array, joint_q: Array) -> None:
@@ -70,7 +83,7 @@ def prop_chain_rule(joint_p: Array, joint_q: Array) -> None:
     # value K computed from rounded inputs moves by ≲ 2ε√(2K) + 2ε² (second-order expansion)
     moved = lambda k: 4 * EPS * np.sqrt(2 * k) + 4 * EPS**2
     input_rounding = moved(marginal) + sum(px[i] * moved(c) for i, c in enumerate(conds))
-    assert abs(whole - parts) <= _slack(whole, parts) + input_rounding, (whole, parts)
+    _require(abs(whole - parts) <= _slack(whole, parts) + input_rounding, (whole, parts))
 
 
 def prop_data_processing(pair: tuple[Array, Array], kernel: Array) -> None:
@@ -78,7 +91,7 @@ def prop_data_processing(pair: tuple[Array, Array], kernel: Array) -> None:
     p, q = pair
     after = float(kl_categorical(p @ kernel, q @ kernel, normalize=True))
     before = float(kl_categorical(p, q))
-    assert after <= before + _slack(after, before), (after, before)
+    _require(after <= before + _slack(after, before), (after, before))
 
 
 def prop_pinsker(pair: tuple[Array, Array]) -> None:
@@ -86,23 +99,23 @@ def prop_pinsker(pair: tuple[Array, Array]) -> None:
     p, q = pair
     tv = 0.5 * float(np.abs(p - q).sum())
     bound = float(np.sqrt(kl_categorical(p, q) / 2))
-    assert tv <= bound * (1 + 32 * EPS) + 1e-300, (tv, bound)
+    _require(tv <= bound * (1 + 32 * EPS) + 1e-300, (tv, bound))
 
 
 def prop_jsd_bounds(pair: tuple[Array, Array]) -> None:
     """0 ≤ JSD(p, q) ≤ log 2, JSD(p, p) = 0, JSD symmetric."""
     p, q = pair
     j = float(jsd_categorical(p, q))
-    assert 0 <= j <= np.log(2), j
-    assert jsd_categorical(p, p) == 0.0
-    assert abs(j - float(jsd_categorical(q, p))) <= _slack(j), j
+    _require(0 <= j <= np.log(2), j)
+    _require(jsd_categorical(p, p) == 0.0, p)
+    _require(abs(j - float(jsd_categorical(q, p))) <= _slack(j), j)
 
 
 def prop_jsd_sqrt_triangle(triple: tuple[Array, Array, Array]) -> None:
     """√JSD is a metric (Endres & Schindelin 2003): triangle inequality."""
     p, q, r = triple
     d = lambda a, b: float(np.sqrt(jsd_categorical(a, b)))
-    assert d(p, r) <= d(p, q) + d(q, r) + 64 * EPS, (d(p, r), d(p, q), d(q, r))
+    _require(d(p, r) <= d(p, q) + d(q, r) + 64 * EPS, (d(p, r), d(p, q), d(q, r)))
 
 
 def elbo_and_log_evidence(joint: Array, x: int, q: Array) -> tuple[float, float]:
@@ -119,16 +132,16 @@ def prop_elbo_bound(joint: Array, x: int, q: Array) -> None:
     elbo, log_px = elbo_and_log_evidence(joint, x, q)
     # the ELBO is a sum of terms q(log p − log q): its rounding error scales with their magnitudes
     scale = float(np.sum(np.abs(q * np.log(joint[x])))) + float(np.sum(-q[q > 0] * np.log(q[q > 0])))
-    assert elbo <= log_px + 64 * EPS * (scale + abs(log_px)), (elbo, log_px)
+    _require(elbo <= log_px + 64 * EPS * (scale + abs(log_px)), (elbo, log_px))
     post = joint[x] / joint[x].sum()
     at_post, _ = elbo_and_log_evidence(joint, x, post)
-    assert abs(at_post - log_px) <= 64 * EPS * (abs(log_px) + float(np.abs(np.log(joint[x])).max())), (
-        at_post,
-        log_px,
+    _require(
+        abs(at_post - log_px) <= 64 * EPS * (abs(log_px) + float(np.abs(np.log(joint[x])).max())),
+        (at_post, log_px),
     )
     gap = log_px - elbo
     kl = float(kl_categorical(q, post, normalize=True))
-    assert abs(gap - kl) <= 64 * EPS * (abs(log_px) + float(np.abs(np.log(joint[x])).max())) + _slack(kl), (
-        gap,
-        kl,
+    _require(
+        abs(gap - kl) <= 64 * EPS * (abs(log_px) + float(np.abs(np.log(joint[x])).max())) + _slack(kl),
+        (gap, kl),
     )

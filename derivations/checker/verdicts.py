@@ -7,7 +7,9 @@ A verdict says exactly what was shown:
 * ``numerically consistent``: agreement at admissible random points or by Monte Carlo,
   within a tolerance that the evidence states together with the measured error;
 * ``undecided``: the time bound was hit, or neither a proof nor a counterexample was found;
-* ``refuted``: a concrete counterexample (the point and both sides' values).
+* ``refuted``: a concrete counterexample (the point and both sides' values);
+* ``error``: the evidence function raised; the traceback is kept in ``extra["traceback"]``;
+* ``skipped``: an optional dependency is missing (named in the detail).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from typing import Any
 
 
 class Verdict(str, enum.Enum):
-    """The four outcomes of a piece of evidence."""
+    """The outcomes of a piece of evidence (DESIGN.md, "Verdicts")."""
 
     PROVED = "proved"
     NUMERIC = "numerically consistent"
     UNDECIDED = "undecided"
     REFUTED = "refuted"
+    ERROR = "error"  # the evidence function raised (traceback kept); other claims still run
+    SKIPPED = "skipped"  # an optional dependency is missing (named in the detail)
     NOT_RUN = "not run"
     PREMISE = "premise"  # a step assumed, not checked (the step checker's premises only)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derivations.claims._common import symbolic_claim
+from derivations.claims.helpers import symbolic_claim
 from derivations.elbo import verify_elbo_equals, verify_jensen_bound, verify_log_evidence_decomposition
 from derivations.registry import Claim
 

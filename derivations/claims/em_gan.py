@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.claims._common import chain_claim, symbolic_claim
+from derivations.claims.helpers import chain_claim, symbolic_claim
 from derivations.em import (
     monotonicity_chain,
     textbook_m_step,

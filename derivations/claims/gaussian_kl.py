@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derivations.claims._common import symbolic_claim
+from derivations.claims.helpers import symbolic_claim
 from derivations.gaussian_kl import (
     MU_P,
     MU_Q,

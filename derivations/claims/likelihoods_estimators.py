@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derivations.claims._common import symbolic_claim
+from derivations.claims.helpers import symbolic_claim
 from derivations.estimators import (
     mc_reconstruction,
     pathwise_integrand,

@@ -14,7 +14,7 @@ from derivations.checker.identities import Domain
 from derivations.checker.lemmas import LOG_RATIO, summed
 from derivations.checker.steps import Derivation
 from derivations.checker.verdicts import Verdict
-from derivations.claims._common import seed_audit
+from derivations.claims.helpers import seed_audit
 from derivations.elbo import jensen_certificate
 from derivations.latent import DiscreteModel
 

@@ -9,7 +9,7 @@ import sympy as sp
 from derivations.beta_vae import verify_large_beta_correlates
 from derivations.checker.identities import Decision
 from derivations.checker.verdicts import Verdict
-from derivations.claims._common import seed_finding
+from derivations.claims.helpers import seed_finding
 from derivations.elbo import combine
 from derivations.estimators import (
     TAU2,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derivations.claims._common import symbolic_claim
+from derivations.claims.helpers import symbolic_claim
 from derivations.elbo import combine
 from derivations.registry import Claim
 from derivations.stable_forms import (

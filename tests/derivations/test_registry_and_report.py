@@ -39,11 +39,8 @@ def test_every_claim_has_evidence_and_a_source():
         assert c.source and c.statement and c.latex
 
 
-@pytest.mark.parametrize("claim", [c for c in all_claims() if c.kind == "toolkit"], ids=lambda c: c.id)
-def test_toolkit_claim_proved(claim):
-    (result,) = run_claims([claim.id])
-    assert result.ok, result.evidence
-    assert all(e.verdict is Verdict.PROVED for e in result.evidence if e.method == "symbolic")
+# Every claim's evidence runs once in CI, in `make report` (which fails on any claim not supported);
+# the test suite runs a few fast claims through the pytest plugin (tests/derivations/test_plugin.py).
 
 
 def test_seed001_finding_shown():
@@ -81,7 +78,7 @@ def test_verify_writes_the_three_reports(tmp_path):
     assert {"method", "verdict", "detail", "seconds"} <= set(first["evidence"][0])
     md = (tmp_path / "c.md").read_text()
     assert "Findings about the seeds" in md and "seed001.steps_16_19" in md
-    assert "<testsuite" in (tmp_path / "j.xml").read_text()
+    assert "<testsuite" in (tmp_path / "j.xml").read_text(encoding="utf-8")
 
 
 def test_cli_list_and_unknown_id():

@@ -1,0 +1,63 @@
+"""The claims that carry ``torch`` evidence, importable without torch (issue 10, "Fail loudly").
+
+The report runner must list these claims even where torch is not installed, with the verdict
+*skipped (torch not installed)*, so their metadata lives here, in a module that never imports
+torch; :mod:`torch_impl.evidence` attaches the evidence when torch imports.
+
+* :data:`TORCH_ONLY_CLAIMS`: claims whose only evidence is torch's (registered on import);
+* :data:`TORCH_EVIDENCE_IDS`: every claim id that :mod:`torch_impl.evidence` attaches ``torch``
+  evidence to. A test checks that this list equals what torch_impl.evidence attaches.
+"""
+
+from __future__ import annotations
+
+from derivations.registry import Claim, register
+
+TORCH_ONLY_CLAIMS: tuple[Claim, ...] = (
+    Claim(
+        "vae.gradients_reach_encoder",
+        "With z = μ + σε the decoder term's gradient reaches the encoder; "
+        "with z = Normal(μ, σ).sample() it does not",
+        r"\partial \mathcal L/\partial\phi \ne 0",
+        "seed 003, T/F 2; Kingma & Welling 2014, §2.4",
+    ),
+    Claim(
+        "vae.linear_reaches_ppca",
+        "A linear VAE trained on pPCA data reaches the pPCA maximum "
+        "log-likelihood (within 1e-3 nats/point) and its encoder the exact posterior",
+        r"\max \mathcal L_{linear\,VAE} = \max \log p_{pPCA}",
+        "Tipping & Bishop 1999; Lucas et al. 2019",
+    ),
+    Claim(
+        "vae.iwae_bounds",
+        "ELBO ≤ IWAE_k ≤ IWAE_{k+1} ≤ log p(x) (in expectation; linear model with exact "
+        "log p) and IWAE_k monotone in k on the MLP VAE",
+        r"\mathcal L \le \mathcal L_k \le \mathcal L_{k+1} \le \log p(x)",
+        "Burda et al. 2016, Thm. 1",
+    ),
+)
+
+for _claim in TORCH_ONLY_CLAIMS:
+    register(_claim)
+
+TORCH_EVIDENCE_IDS: tuple[str, ...] = (
+    "gaussian_kl.diagonal_vs_standard",
+    "likelihood.bernoulli_bce",
+    "likelihood.gaussian_mse",
+    "estimator.mc_reconstruction_unbiased",
+    "estimator.reparameterisation",
+    "estimator.score_function",
+    "elbo.evidence_decomposition",
+    "gm_vae.elbo_three_terms",
+    "vae.gradients_reach_encoder",
+    "vae.linear_reaches_ppca",
+    "vae.iwae_bounds",
+)
+
+
+def torch_only_claim(claim_id: str) -> Claim:
+    """The :data:`TORCH_ONLY_CLAIMS` entry with this id (``ValueError`` naming it otherwise)."""
+    for claim in TORCH_ONLY_CLAIMS:
+        if claim.id == claim_id:
+            return claim
+    raise ValueError(f"claim_id: {claim_id!r} is not one of torch_impl.claims.TORCH_ONLY_CLAIMS")
