@@ -13,7 +13,7 @@ import derivations  # noqa: E402
 
 project = "variational-verify"
 author = "variational-verify contributors"
-copyright = "2026, variational-verify contributors"  # noqa: A001
+copyright = "2026, variational-verify contributors"
 release = derivations.__version__
 version = release
 
@@ -51,7 +51,7 @@ html_theme = "alabaster"
 html_title = f"variational-verify {release}"
 
 
-def _plain_text_mathematics(app, what, name, obj, options, lines):  # noqa: ANN001, ARG001
+def _plain_text_mathematics(app, what, name, obj, options, lines):
     """The docstrings write mathematics as plain text (``|x|``, ``‖p − q‖``): a ``|`` is never a
     reStructuredText substitution there, so escape it (outside literals, which keep it)."""
     for k, line in enumerate(lines):
@@ -63,6 +63,6 @@ def _plain_text_mathematics(app, what, name, obj, options, lines):  # noqa: ANN0
         lines[k] = "``".join(parts)
 
 
-def setup(app):  # noqa: ANN001, ANN201
+def setup(app):
     """Register the docstring preprocessor."""
     app.connect("autodoc-process-docstring", _plain_text_mathematics)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim, evidence, register
+from derivations.registry import evidence
 from torch_impl.audit import Hooks, IwaeAudit, LossAudit, ModelSpec, audit_elbo_loss, audit_iwae_loss
 from torch_impl.model import Vae, VaeConfig
 
@@ -56,22 +56,6 @@ def _evidence(parts: list[tuple[str, LossAudit | IwaeAudit]]) -> Evidence:
                     error=ratio, tolerance=1.0)
 
 
-register(Claim(
-    "vae.loss_is_neg_elbo",
-    "The VAE's training loss (Vae.loss, one reparameterised sample, N(0, I) prior) equals "
-    "a·Σ_i[−log p(x_i|z_i) + β·KL_i] with a = 1/B, c = 0 and β_eff = the configured β, audited "
-    "through the public auditor like any user's loss",
-    r"\mathcal{L}_{train} = \tfrac1B \sum_i \big[-\log p_\theta(x_i|z_i) + \beta\,"
-    r"\mathrm{KL}(q_\phi(z|x_i)\,\|\,p(z))\big]",
-    "issue 11; Kingma & Welling 2014; Higgins et al. 2017; seed 004 problem 2",
-))
-register(Claim(
-    "vae.iwae_estimator",
-    "Vae.iwae(x, K) equals log (1/K) Σ_k p(x, z_k)/q(z_k|x) on the samples it draws (logsumexp − log K), "
-    "audited through the public auditor",
-    r"\mathcal{L}_K = \log \tfrac1K \sum_{k=1}^K \frac{p_\theta(x, z_k)}{q_\phi(z_k|x)}",
-    "Burda et al. 2016; issue 11",
-))
 
 
 @evidence("vae.loss_is_neg_elbo", "torch")

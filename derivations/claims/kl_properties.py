@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from derivations.claims._common import symbolic_claim
+from derivations.claims.helpers import symbolic_claim
 from derivations.kl_properties import (
     verify_chain_rule,
     verify_data_processing,

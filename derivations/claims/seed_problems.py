@@ -3,7 +3,7 @@ categorical latent (seed 001 §4.4)."""
 
 from __future__ import annotations
 
-from derivations.claims._common import symbolic_claim
+from derivations.claims.helpers import symbolic_claim
 from derivations.forward_kl import verify_forward_kl_objective, verify_self_normalised_form
 from derivations.gm_vae_training import verify_gap_is_posterior_kl
 from derivations.registry import Claim
