@@ -70,14 +70,15 @@ def np_linalg_error() -> Exception:
 def test_an_evidence_function_that_raises_is_an_error_verdict_and_the_run_goes_on(temp_claims):
     temp_claims(Claim("tmp.raises", "s", "l", "src"), symbolic=_boom)
     results = R.run_claims(["tmp.raises", FAST])
-    bad, good = results
+    by_id = {r.claim.id: r for r in results}
+    bad, good = by_id["tmp.raises"], by_id[FAST]
     (ev,) = bad.evidence
     assert ev.verdict is Verdict.ERROR and bad.outcome == "error" and not bad.ok
     assert "LinAlgError" in ev.detail and "Singular matrix" in ev.extra["traceback"]
     assert good.ok
-    data = json.loads(R.to_json(results, 1.0))
-    assert data["claims"][0]["evidence"][0]["verdict"] == "error"
-    assert "Traceback" in data["claims"][0]["evidence"][0]["extra"]["traceback"]
+    data = {c["id"]: c for c in json.loads(R.to_json(results, 1.0))["claims"]}
+    assert data["tmp.raises"]["evidence"][0]["verdict"] == "error"
+    assert "Traceback" in data["tmp.raises"]["evidence"][0]["extra"]["traceback"]
 
 
 def test_error_and_skipped_outcomes():
