@@ -14,8 +14,8 @@
 * :func:`expm1mx` e^u − 1 − u for every real u (series for |u| ≤ 1, expm1(u) − u beyond).
 * :func:`two_product` / :func:`two_sum`: error-free transformations (Dekker, Knuth): a·b and
   a ± b as an unevaluated sum hi + lo, exactly.
-* :func:`row_sum`: Σ over the last axis by a fixed pairwise tree, without BLAS (whose threads
-  contend on a busy machine) and independent of batching and memory layout.
+* :func:`row_sum`: Σ over the last axis without BLAS (whose threads contend on a busy machine),
+  independent of batching and memory layout.
 * :func:`scratch` / :func:`scratch_bool`: the per-thread pool the kernels take temporaries from.
 """
 
@@ -162,11 +162,23 @@ def xmlog1p(x: Array) -> Array:
     return _series_near_zero(x, out, _XMLOG1P, 0.25, "xmlog1p")
 
 
-def _near(d: Array, y: Array, work: Array | None = None, out: Array | None = None) -> Array:
-    """d·y·S(y) for |y| ≤ ¼ (all 14 terms of V: element-wise reproducible); ``work`` (same
-    shape as y) is overwritten."""
+def _terms_needed(top: float) -> int:
+    """Terms of V needed for |y| ≤ top: the tail beyond n terms is < top^{2n+1}·(1 + top) relative
+    to S ≥ 0.9, so n = ⌈(log(1e-17) − log top)/(2 log top)⌉, at most all 14."""
+    if top >= 0.2:
+        return len(_V)
+    return max(1, min(len(_V), math.ceil((-39.2 - math.log(top)) / (2 * math.log(top)))))
+
+
+#: |y| at or below which the series of V is cut after _SMALL_TERMS terms (each element's term
+#: count depends on its own |y| only, so results do not depend on the batch)
+_SMALL_Y = 2.0**-10
+_SMALL_TERMS = _terms_needed(_SMALL_Y)
+
+
+def _series_s(d: Array, y: Array, terms: int, work: Array | None, out: Array | None) -> Array:
     w = np.multiply(y, y, out=work)
-    poly = _horner(_V, w, out=out)
+    poly = _horner(_V[:terms], w, out=out)
     one_plus_y = np.add(y, 1.0, out=w)
     poly *= one_plus_y
     poly *= y
@@ -174,6 +186,21 @@ def _near(d: Array, y: Array, work: Array | None = None, out: Array | None = Non
     poly *= y
     poly *= d
     return poly
+
+
+def _near(d: Array, y: Array, work: Array | None = None, out: Array | None = None) -> Array:
+    """d·y·S(y) for |y| ≤ ¼: all 14 terms of V, or :data:`_SMALL_TERMS` where |y| ≤ 2⁻¹⁰;
+    ``work`` (same shape as y) is overwritten."""
+    top = _abs_max(y)
+    if top <= _SMALL_Y:
+        return _series_s(d, y, _SMALL_TERMS, work, out)
+    small = np.flatnonzero(np.less_equal(np.abs(y, out=work), _SMALL_Y))
+    if small.size:
+        ys, ds = np.take(y, small, mode="clip"), np.take(d, small, mode="clip")
+    out = _series_s(d, y, len(_V), work, out)
+    if small.size:
+        np.put(out, small, _series_s(ds, ys, _SMALL_TERMS, None, None), mode="clip")
+    return out
 
 
 #: y = (a − b)/(a + b) below which kl_term uses a·log(a/b) − d (a < b/5)
@@ -271,32 +298,15 @@ def two_sum(a: Array, b: Array) -> tuple[Array, Array]:
 
 
 def row_sum(x: Array, *, keepdims: bool = False) -> Array:
-    """Σ over the last axis by a fixed pairwise tree: the first half of the columns plus the
-    second (an odd column carried to the next level), repeated. Every row is summed by the same
-    sequence of additions whatever the batch around it and the memory layout (element-wise
-    array operations, no BLAS: its threads would contend on a busy machine); error ≤
-    ⌈log₂ K⌉·ε·Σ|x|."""
+    """Σ over the last axis of a C-contiguous float64 copy (if x is not one already) with NumPy's
+    own reduction, without BLAS (whose threads contend on a busy machine). On a C-contiguous
+    array NumPy sums every row by the same routine (pairwise blocks of 8 partial sums, error
+    ≤ ~log₂ K · ε · Σ|x|), so a row's sum does not depend on the batch around it or on the
+    memory layout of the input (``tests/numerics/test_divergence_regimes.py`` checks both)."""
     x = np.asarray(x, dtype=np.float64)
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    if x.ndim == 0:
+        raise ValueError("x: row_sum needs at least one axis")
     with np.errstate(over="ignore", invalid="ignore"):
-        return _tree_sum(x, keepdims)
-
-
-def _tree_sum(x: Array, keepdims: bool) -> Array:
-    k = x.shape[-1]
-    if k == 0:
-        total = np.zeros(x.shape[:-1])
-    elif k == 1:
-        total = x[..., 0].copy()
-    else:
-        half = k // 2
-        level = np.add(x[..., :half], x[..., half : 2 * half])
-        carry = x[..., 2 * half :]
-        while level.shape[-1] + carry.shape[-1] > 1:
-            if carry.shape[-1]:
-                level = np.concatenate([level, carry], axis=-1)
-            m = level.shape[-1]
-            half = m // 2
-            carry = level[..., 2 * half :]
-            level = level[..., :half] + level[..., half : 2 * half]
-        total = level[..., 0].copy() if level.shape[-1] else carry[..., 0].copy()
-    return total[..., None] if keepdims else total
+        return np.add.reduce(x, axis=-1, keepdims=keepdims)
