@@ -50,7 +50,8 @@ F64 = NDArray[np.float64]
 
 def _out(x: F64, dtype: np.dtype) -> Array:
     """Round once to the result dtype; −0.0 becomes +0.0; 0-d results become NumPy scalars."""
-    arr = np.add(np.asarray(x, dtype=np.float64), 0.0).astype(dtype, copy=False)
+    with np.errstate(over="ignore"):  # a float32 result beyond its range is inf: the rounding
+        arr = np.add(np.asarray(x, dtype=np.float64), 0.0).astype(dtype, copy=False)
     return arr[()] if arr.ndim == 0 else arr
 
 
@@ -98,17 +99,22 @@ def _kl_rows_exact(p: F64, q: F64, big_p: F64, big_q: F64) -> F64:
     (``derivations.stable_forms.verify_log_ratio_terms``). Proportional rows give c = 0, R = 0,
     hence exactly 0. An error δ in R (a common shift of ℓ) changes the sum by φ₁(e^δ) ≈ δ²/2
     only."""
+    p, q = _scale_rows(p), _scale_rows(q)  # exact; the products below stay in range
+    big_p, big_q = row_sum(p), row_sum(q)
     r = np.argmax(p, axis=-1)[:, None]
     pr = np.take_along_axis(p, r, axis=-1)
     qr = np.take_along_axis(q, r, axis=-1)
     h1, l1 = two_product(p, qr)
     h2, l2 = two_product(pr, q)
     u = (h1 - h2) + (l1 - l2)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         x = u / (pr * q)
-        c = np.log1p(x)
-        bad = ~np.isfinite(x) & (p > 0) & (q > 0)
-        if bad.any():  # ρ_i/ρ_r overflowed: no cancellation left to avoid
+        # log1p(x) where 1 + x keeps x's digits; log(ρ_i/ρ_r) from the two products where
+        # ρ_i ≪ ρ_r (x → −1); log differences where a product or the ratio left the float range
+        ratio = h1 / h2
+        c = np.where(x >= -0.5, np.log1p(x), np.log(ratio))
+        bad = ~(np.isfinite(x) & np.isfinite(c) & (ratio > 1e-300)) & (p > 0) & (q > 0)
+        if bad.any():
             c = np.where(bad, (np.log(p) - np.log(pr)) + (np.log(qr) - np.log(q)), c)
         big_x = row_sum(u) / (big_q * pr[:, 0])
         direct = (np.log(big_p) - np.log(pr[:, 0])) - (np.log(big_q) - np.log(qr[:, 0]))
@@ -202,7 +208,7 @@ def _kl_logits_rows(a: F64, b: F64) -> F64:
     mismatch (+inf)."""
     fa, fb = np.isfinite(a), np.isfinite(b)
     mismatch = (fa & ~fb).any(axis=-1)
-    ea, sa, _, _ = _softmax_parts(a)
+    ea, sa, lo_a, hi_a = _softmax_parts(a)
     eb, sb, lo_b, hi_b = _softmax_parts(b)
     p = ea / sa[:, None]
     q = eb / sb[:, None]
@@ -221,6 +227,11 @@ def _kl_logits_rows(a: F64, b: F64) -> F64:
         ell = c - big_r[:, None]
         terms = _terms_from_log_ratio(p, q, np.where(both, ell, np.where(fa, np.inf, -np.inf)))
         terms = np.where(fa | fb, terms, 0.0)
+        tiny = fa & both & (p < 2.0**-960) & (ell >= -2.0)
+        if tiny.any():  # p's digits fall below the float range, p·(e^{−ℓ} − 1 + ℓ) need not
+            log_p = (hi_a + lo_a) - np.log(sa)[:, None]
+            big = np.exp(log_p + np.log(expm1mx(np.where(tiny, -ell, 0.0))))
+            terms = np.where(tiny, big, terms)
         value = row_sum(terms)
     return np.where(mismatch, np.inf, np.maximum(value, 0.0))
 
