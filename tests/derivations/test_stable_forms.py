@@ -69,8 +69,10 @@ def test_series_truncation_error_below_double_rounding():
     # S(y) = 1 + y(1+y)V(y²), |y| ≤ ¼: the omitted y(1+y)·Σ_{k≥13} y^{2k}/(2k+3)
     assert 0.25 * 1.25 * sum(0.0625**k / (2 * k + 3) for k in range(len(K._V), 200)) < 1e-18
     assert sum(0.25**k / (k + 2) for k in range(len(K._XMLOG1P), 200)) < 1e-18
-    # (sinh u − u)/u³ at |u| ≤ ½, relative to e^u − 1 − u ≥ 0.426 u²: |u|·tail/0.426
-    assert 0.5 * sum(0.25**k / sp.factorial(2 * k + 3) for k in range(7, 60)) / 0.426 < 1e-18
+    # (sinh u − u)/u³ at |u| ≤ 1 (numerics._kernels.EXPM1MX_RADIUS), relative to
+    # e^u − 1 − u ≥ 0.36 u² there: |u|·tail/0.36
+    assert K.EXPM1MX_RADIUS == 1.0
+    assert sum(1 / sp.factorial(2 * k + 3) for k in range(len(K._SINHMX), 60)) / 0.36 < 1e-18
 
 
 def test_kl_series_split_far_form_and_wrong_variants():
