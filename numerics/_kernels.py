@@ -309,4 +309,5 @@ def row_sum(x: Array, *, keepdims: bool = False) -> Array:
     if x.ndim == 0:
         raise ValueError("x: row_sum needs at least one axis")
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.add.reduce(x, axis=-1, keepdims=keepdims)
+        total: Array = np.add.reduce(x, axis=-1)
+    return total[..., None] if keepdims else total

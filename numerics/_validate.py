@@ -71,12 +71,12 @@ def probability_vectors(
     range). Returns a C-contiguous, native float64 array; an empty batch passes."""
     if not isinstance(normalize, bool | np.bool_):
         raise ValueError(f"normalize: expected True or False, got {normalize!r}")
-    arr = as_float_array(p, name)
-    if arr.ndim == 0:
+    raw = as_float_array(p, name)
+    if raw.ndim == 0:
         raise ValueError(f"{name}: expected a vector of probabilities (last axis), got a scalar")
-    if arr.shape[-1] == 0:
+    if raw.shape[-1] == 0:
         raise ValueError(f"{name}: empty probability vector (the last axis has length 0)")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr: NDArray[np.float64] = np.ascontiguousarray(raw, dtype=np.float64)
     if arr.size == 0:
         return arr
     if arr.min() < 0:

@@ -237,7 +237,7 @@ def _far_bernoulli(rng: np.random.Generator, scale: float, dtype: type) -> tuple
     pc, qc = _cast(p, dtype), _cast(1 / (1 + np.exp(-logit_q)), dtype)
     if not 0 < float(qc) < 1:  # rounded to 0 or 1 in this dtype: the KL is +inf, not a test
         top = np.nextafter(dtype(1), dtype(0))
-        qc = _cast(top if float(qc) >= 1 else np.finfo(dtype).tiny, dtype)
+        qc = _cast(float(top) if float(qc) >= 1 else float(np.finfo(dtype).tiny), dtype)
     return float(dv.kl_bernoulli(pc, qc)), ref_kl_bernoulli(float(pc), float(qc))
 
 
@@ -346,7 +346,8 @@ def _f(x: object) -> float:
 def _logits_far(scale: float) -> Case:
     def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
         k = int(rng.integers(2, 9))
-        a, b = (rng.normal(size=k) * scale).astype(dtype), (rng.normal(size=k) * scale).astype(dtype)
+        a: Array = (rng.normal(size=k) * scale).astype(dtype)
+        b: Array = (rng.normal(size=k) * scale).astype(dtype)
         return _f(dv.kl_categorical_logits(a, b)), ref_kl_categorical_logits(a, b)
 
     return case
@@ -355,8 +356,8 @@ def _logits_far(scale: float) -> Case:
 def _logits_near(scale: float, delta: float) -> Case:
     def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
         k = int(rng.integers(2, 9))
-        a = (rng.normal(size=k) * scale).astype(dtype)
-        b = (a + rng.normal(size=k) * delta * max(1.0, scale) + scale * rng.normal()).astype(dtype)
+        a: Array = (rng.normal(size=k) * scale).astype(dtype)
+        b: Array = (a + rng.normal(size=k) * delta * max(1.0, scale) + scale * rng.normal()).astype(dtype)
         return _f(dv.kl_categorical_logits(a, b)), ref_kl_categorical_logits(a, b)
 
     return case
@@ -364,7 +365,8 @@ def _logits_near(scale: float, delta: float) -> Case:
 
 def _logits_masked(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
     k = int(rng.integers(3, 9))
-    a, b = (rng.normal(size=k) * 30).astype(dtype), (rng.normal(size=k) * 30).astype(dtype)
+    a: Array = (rng.normal(size=k) * 30).astype(dtype)
+    b: Array = (rng.normal(size=k) * 30).astype(dtype)
     mask = rng.uniform(size=k) < 0.4
     mask[int(rng.integers(k))] = False
     a[mask] = -np.inf
@@ -398,8 +400,8 @@ def _bernoulli_tiny(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mp
 def _categorical_tiny(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
     lo = -300 if dtype == np.float64 else -37
     k = int(rng.integers(2, 6))
-    p = (10.0 ** rng.uniform(lo, 0, k)).astype(dtype)
-    q = (10.0 ** rng.uniform(lo, 0, k)).astype(dtype)
+    p: Array = (10.0 ** rng.uniform(lo, 0, k)).astype(dtype)
+    q: Array = (10.0 ** rng.uniform(lo, 0, k)).astype(dtype)
     return _f(dv.kl_categorical(p, q, normalize=True)), ref_kl_categorical(p, q)
 
 
@@ -425,15 +427,15 @@ def _totals(which: str) -> Case:
 
 def _proportional(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
     k = int(rng.integers(2, 9))
-    q = rng.dirichlet(np.ones(k)).astype(dtype)
-    p = q * dtype(2.0 ** int(rng.integers(-60, 60)))  # exactly proportional: KL = 0
+    q: Array = rng.dirichlet(np.ones(k)).astype(dtype)
+    p: Array = q * dtype(2.0 ** int(rng.integers(-60, 60)))  # exactly proportional: KL = 0
     return _f(dv.kl_categorical(p, q, normalize=True)), mp.mpf(0)
 
 
 def _one_hot_entropy(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
     k = int(rng.integers(2, 9))
     lo = -300 if dtype == np.float64 else -37
-    p = (10.0 ** rng.uniform(lo, -6, k)).astype(dtype)
+    p: Array = (10.0 ** rng.uniform(lo, -6, k)).astype(dtype)
     p[int(rng.integers(k))] = 1
     return _f(dv.entropy_categorical(p, normalize=True)), ref_entropy_categorical(p)
 
@@ -459,7 +461,7 @@ def _diag(delta: float) -> Case:
         d = int(rng.integers(2, 17))
         m1, s1 = rng.normal(size=d), np.exp(rng.normal(size=d))
         m2, s2 = m1 + delta * rng.normal(size=d), s1 * np.exp(delta * rng.normal(size=d))
-        args = [np.asarray(x, dtype=dtype) for x in (m1, s1, m2, s2)]
+        args: list[Array] = [np.asarray(x, dtype=dtype) for x in (m1, s1, m2, s2)]
         return _f(dv.kl_normal_diag(*args)), ref_kl_diag(*args)
 
     return case

@@ -173,8 +173,7 @@ def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Ar
 
 
 def _logit_rows(x: ArrayLike, name: str, *, allow_pos_inf: bool = False) -> F64:
-    arr = v.as_float_array(x, name, check_finite=False)
-    arr = np.asarray(arr, dtype=np.float64)
+    arr: F64 = np.asarray(v.as_float_array(x, name, check_finite=False), dtype=np.float64)
     if arr.size:
         if np.isnan(arr).any():
             raise ValueError(f"{name}: contains NaN")
@@ -526,7 +525,7 @@ def entropy_normal(sigma: ArrayLike) -> Array:
 
 def _cholesky(cov: F64, name: str) -> F64:
     try:
-        return np.linalg.cholesky(cov)
+        return np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
     except np.linalg.LinAlgError as exc:
         raise ValueError(f"{name}: not positive definite (Cholesky failed)") from exc
 
