@@ -444,7 +444,7 @@ def _blockwise(kernel, args: list[F64], out: F64) -> None:  # type: ignore[no-un
     about :data:`_CHUNK` elements, the chunks split between threads for large inputs
     (:mod:`numerics._parallel`). Every element is computed by the same code whatever the split."""
     if out.ndim == 0 or out.size <= _CHUNK:
-        kernel(*(np.broadcast_to(a, out.shape) for a in args), out=out)
+        kernel(*(a if a.shape == out.shape else np.broadcast_to(a, out.shape) for a in args), out=out)
         return
     full = [a if a.shape == out.shape else np.broadcast_to(a, out.shape) for a in args]
     rows = out.shape[0]
