@@ -425,6 +425,21 @@ def _totals(which: str) -> Case:
     return case
 
 
+def _near_different_totals(which: str) -> Case:
+    def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+        k = int(rng.integers(2, 9))
+        top = 300 if dtype == np.float64 else 30
+        p = rng.dirichlet(np.ones(k))
+        q = p * np.exp(10.0 ** rng.uniform(-12, 0) * rng.uniform(-1, 1, k))  # totals differ too
+        p = (p * 10.0 ** rng.uniform(-top, top)).astype(dtype)
+        q = (q * 10.0 ** rng.uniform(-top, top)).astype(dtype)
+        if which == "jsd":
+            return _f(dv.jsd_categorical(p, q, normalize=True)), ref_jsd_categorical(p, q)
+        return _f(dv.kl_categorical(p, q, normalize=True)), ref_kl_categorical(p, q)
+
+    return case
+
+
 def _proportional(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
     k = int(rng.integers(2, 9))
     q: Array = rng.dirichlet(np.ones(k)).astype(dtype)
@@ -481,8 +496,10 @@ REGIMES: dict[tuple[str, str], Case] = {
     ("kl_bernoulli", "a ≪ b or a ≫ b (to 1e-300)"): _bernoulli_tiny,
     ("kl_categorical", "entries down to 1e-300 (normalised)"): _categorical_tiny,
     ("kl_categorical", "totals 1e±300"): _totals("kl"),
+    ("kl_categorical", "near-equal (δ = 1e-12 … 1), totals 1e±300 apart"): _near_different_totals("kl"),
     ("kl_categorical", "exactly proportional (KL = 0)"): _proportional,
     ("jsd_categorical", "totals 1e±300"): _totals("jsd"),
+    ("jsd_categorical", "near-equal (δ = 1e-12 … 1), totals 1e±300 apart"): _near_different_totals("jsd"),
     ("entropy_categorical", "totals 1e±300"): _totals("entropy"),
     ("entropy_categorical", "near one-hot (others to 1e-300)"): _one_hot_entropy,
     ("cross_entropy_categorical", "totals 1e±300"): _totals("cross"),
