@@ -128,7 +128,8 @@ def _kl_categorical64(pa: F64, qa: F64) -> F64:
     """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64.
 
     Fast path: (1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − φ₁(Q/P), φ₁(s) = s − 1 − log s
-    (``stable.normalised_categorical``), accurate when φ₁ is small beside the result; rows where
+    (``stable.normalised_categorical``; φ₁ by its series near s = 1, from s itself beyond),
+    accurate when φ₁ is small beside the result; rows where
     φ₁ > KL/8 (proportional or nearly proportional vectors with different totals) go to
     :func:`_kl_rows_exact`."""
     batch = pa.shape[:-1]
@@ -145,7 +146,12 @@ def _kl_categorical64(pa: F64, qa: F64) -> F64:
     terms = kl_term(p, q, d, out=scratch("categorical_terms", p.shape))
     q_minus_p = -row_sum(d)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        corr = xmlog1p(q_minus_p / big_p)
+        # φ₁(Q/P): from x = (Q − P)/P (exact difference Σ(q − p)) near Q = P, from Q/P itself
+        # beyond (1 + x would keep only the digits of x that 1 absorbs when Q ≪ P)
+        x = q_minus_p / big_p
+        ratio = big_q / big_p
+        corr = np.where(np.abs(x) <= 0.5, xmlog1p(np.where(np.abs(x) <= 0.5, x, 0.0)),
+                        (ratio - 1) - np.log(ratio))
         value = row_sum(terms) / big_p - corr
         good = corr * 8 <= value  # False for NaN and for −inf
         if not good.all():
