@@ -135,6 +135,20 @@ def test_normalisation_reproducers():
     assert ulp(D.kl_categorical(p * 1e-300, q * 1e300, normalize=True), ref) <= F64_ULP
 
 
+def test_normalised_kl_with_totals_far_apart():
+    # Q/P ≈ 1.8e-15 and 1e-7: φ₁(Q/P) via 1 + (Q − P)/P kept only the digits 1 absorbs
+    # (2e11 and 1.4e4 ulp, found by the regime sweep)
+    cases = [
+        ([5.28801659e-013, 6.62709700e-190, 6.07369748e-135, 1.50404380e-122, 3.07158461e-046],
+         [4.38592758e-257, 8.97637576e-179, 9.72049763e-028, 8.31891277e-288, 6.48461288e-054]),
+        ([3.13257403e-292, 1.92744924e-263, 1.53930404e-099],
+         [1.43500519e-106, 4.12604010e-116, 1.26842934e-185]),
+    ]
+    for p, q in cases:
+        pa, qa = np.array(p), np.array(q)
+        assert ulp(D.kl_categorical(pa, qa, normalize=True), A.ref_kl_categorical(pa, qa)) <= F64_ULP
+
+
 def test_jsd_of_vectors_summing_to_one_within_rounding():
     p = np.array([0.1, 0.2, 0.7])  # sums to 1 − 1.1e-16 in floats
     q = np.array([0.1, 0.2 + 2.0**-50, 0.7 - 2.0**-50])
