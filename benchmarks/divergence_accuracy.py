@@ -1,12 +1,19 @@
 """Accuracy sweep: this project vs scipy vs torch.distributions (float64 and float32), relative
 error in ulp of the working precision against mpmath at 60 digits on the exact inputs, for
-δ = 1 … 1e-12 (issue 4, §1); and this project alone on distributions far apart (scale ratios
-1e-12 … 1e12). Run: ``python -m benchmarks.divergence_accuracy``."""
+δ = 1 … 1e-12 (issue 4, §1); this project alone on distributions far apart (scale ratios
+1e-12 … 1e12); and (issue 15) every function in every regime of ``numerics.accuracy.REGIMES``
+(logits to ±1e4 and −inf, a ≪ b to 1e-300, normalised totals to 1e±300, scales to the float
+range, near one-hot), against references carried at enough digits for each input's dynamic
+range, and kl_mvn by condition number (1e2 … 1e8, error in ulp × cond).
+Run: ``python -m benchmarks.divergence_accuracy`` (``--quick``: fewer samples; ``--regimes-only``:
+recompute only the regime sweep in the existing JSON)."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -123,8 +130,44 @@ def sweep_mvn(dims: tuple[int, ...], deltas: tuple[float, ...], samples: int = 1
     return out
 
 
+def _strict(obj: object) -> object:
+    """Strict JSON: a non-finite error (a wrong inf, or a NaN) is written as the string "inf"/"nan"."""
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_strict(v) for v in obj]
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return str(obj)
+    return obj
+
+
+def _regimes_only(quick: bool) -> int:
+    """Recompute only the issue-15 regime sweep in the existing JSON (the other sections are
+    left as they were measured)."""
+    start = time.perf_counter()
+    result = json.loads(OUT.read_text())
+    result["regimes"] = A.sweep_regimes(samples=5 if quick else 20, seed=0)
+    result["regimes_samples"] = 5 if quick else 20
+    result["regimes_seconds"] = round(time.perf_counter() - start, 1)
+    _write(result)
+    for fn, per in result["regimes"].items():
+        for regime, by_dtype in per.items():
+            print(fn, "|", regime, "|", {k: f"{v:.3g}" for k, v in by_dtype.items()})
+    return 0
+
+
+def _write(result: dict) -> None:
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=OUT.parent, prefix=OUT.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(_strict(result), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+    os.replace(tmp, OUT)
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
+    if "--regimes-only" in sys.argv:
+        return _regimes_only(quick)
     start = time.perf_counter()
     result = {
         "description": "worst relative error over random pairs at each δ (far_apart: at each scale "
@@ -147,14 +190,30 @@ def main() -> int:
             f"d={d}": {f"{k:.0e}": v for k, v in per.items()}
             for d, per in A.sweep_mvn_far((3, 8) if quick else (3, 8, 16), samples=1 if quick else 3).items()
         },
+        "regimes_description": "issue 15: worst error in ulp of the result dtype (float32: the float64 "
+        "case rounded to float32, reference on the rounded inputs) over the samples of each regime; "
+        "subnormal results in units of the subnormal spacing; an exact value beyond the dtype's "
+        "range expects inf",
+        "regimes": A.sweep_regimes(samples=5 if quick else 20, seed=0),
+        "regimes_samples": 5 if quick else 20,
+        "mvn_condition_float64": {
+            f"d={d}": {f"cond {k:.0e}": v for k, v in per.items()}
+            for d, per in A.sweep_mvn_condition(
+                (3, 8) if quick else (3, 8, 16), samples=1 if quick else 3
+            ).items()
+        },
     }
     result["seconds"] = round(time.perf_counter() - start, 1)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, indent=1))
+    _write(result)
     for name, per in {**result["one_dimensional"], **result["mvn_float64"]}.items():
         print(name, {k: f"{max(v.values()):.3g}" for k, v in per.items()})
     for name, worst in {**result["far_apart"], **result["mvn_far_float64"]}.items():
         print(name, "far apart:", f"{max(worst.values()):.3g}")
+    for fn, per in result["regimes"].items():
+        for regime, by_dtype in per.items():
+            print(fn, "|", regime, "|", {k: f"{v:.3g}" for k, v in by_dtype.items()})
+    for name, per in result["mvn_condition_float64"].items():
+        print("kl_mvn", name, {k: f"{v:.3g}" for k, v in per.items()})
     print(f"wrote {OUT} in {result['seconds']} s")
     return 0
 

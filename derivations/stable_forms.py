@@ -246,3 +246,133 @@ def verify_shifted_cholesky(
         sp.Integer(0),
     )
     return combine(parts)
+
+
+# ---------------------------------------------------------------------------- issue 15 forms
+
+
+def very_far_kl_term(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    """``numerics._kernels.kl_term`` for y < −⅔ (a < b/5): a·L − d, L = log(a/b), d = a − b."""
+    return a * sp.log(a / b) - (a - b)
+
+
+def log_ratio_terms(p: sp.Expr, q: sp.Expr, ell: sp.Expr, *, low: bool = False) -> sp.Expr:
+    """``numerics.divergences._terms_from_log_ratio``: p·(e^{−ℓ} − 1 + ℓ) (ℓ ≥ −2) or
+    (q − p) + p·ℓ (ℓ < −2, ``low``), with ℓ = log(p/q)."""
+    if low:
+        return (q - p) + p * ell
+    return p * (sp.exp(-ell) - 1 + ell)
+
+
+def verify_log_ratio_terms(form: Callable[..., sp.Expr] = log_ratio_terms) -> Decision:
+    """Both branches of form(p, q, log(p/q)) equal the KL summand p log(p/q) − p + q."""
+    p, q = sp.Symbol("p", positive=True), sp.Symbol("q", positive=True)
+    target = p * sp.log(p / q) - p + q
+    return combine(
+        {
+            "ℓ ≥ −2 branch": decide_equal(sp.expand_log(form(p, q, sp.log(p / q)), force=True),
+                                          sp.expand_log(target, force=True)),
+            "ℓ < −2 branch": decide_equal(
+                sp.expand_log(form(p, q, sp.log(p / q), low=True), force=True),
+                sp.expand_log(target, force=True),
+            ),
+        }
+    )
+
+
+def normalised_log_ratio(p: list[sp.Symbol], q: list[sp.Symbol], i: int, r: int) -> sp.Expr:
+    """``numerics.divergences._kl_rows_exact``: ℓ_i = c_i − R with c_i = log1p(u_i/(p_r q_i)),
+    u_i = p_i q_r − p_r q_i, and R = log1p(Σ_j u_j/(Q p_r)), Q = Σ q."""
+    big_q = sp.Add(*q)
+    u = [p[j] * q[r] - p[r] * q[j] for j in range(len(p))]
+    c_i = sp.log(1 + u[i] / (p[r] * q[i]))
+    big_r = sp.log(1 + sp.Add(*u) / (big_q * p[r]))
+    return c_i - big_r
+
+
+def verify_normalised_log_ratio(
+    form: Callable[[list[sp.Symbol], list[sp.Symbol], int, int], sp.Expr] = normalised_log_ratio, k: int = 3
+) -> Decision:
+    """form(p, q, i, r) = log(p̂_i/q̂_i), p̂ = p/Σp, q̂ = q/Σq, for unnormalised positive p, q (K = 3,
+    every i and reference r): the log-ratios of the normalised vectors without normalising.
+    With :func:`verify_log_ratio_terms`, Σ_i p̂_i(e^{−ℓ_i} − 1 + ℓ_i) = KL(p̂ ‖ q̂) (Σ p̂ = Σ q̂ = 1)."""
+    p = [sp.Symbol(f"p{i}", positive=True) for i in range(k)]
+    q = [sp.Symbol(f"q{i}", positive=True) for i in range(k)]
+    big_p, big_q = sp.Add(*p), sp.Add(*q)
+    parts = {}
+    for r in range(k):
+        for i in range(k):
+            lhs = sp.exp(form(p, q, i, r))  # compare ratios: exp of both sides, no branch cuts
+            parts[f"i={i}, r={r}"] = decide_equal(sp.simplify(lhs), (p[i] / big_p) / (q[i] / big_q))
+    return combine(parts)
+
+
+def logit_log_ratio(a: list[sp.Symbol], b: list[sp.Symbol], i: int, r: int) -> sp.Expr:
+    """``numerics.divergences._kl_logits_rows``: ℓ_i = c_i − R, c_i = (a_i − b_i) − (a_r − b_r),
+    R = log1p(X), X = Σ_j (e^{a_j − max a}·q_r − q_j), q = softmax(b); here with max a = a_r (the
+    code takes r as the mode of softmax(a), so a_r = max a)."""
+    zb = sp.Add(*(sp.exp(x) for x in b))
+    q = [sp.exp(x) / zb for x in b]
+    c_i = (a[i] - b[i]) - (a[r] - b[r])
+    big_x = sp.Add(*(sp.exp(a[j] - a[r]) * q[r] - q[j] for j in range(len(a))))
+    return c_i - sp.log(1 + big_x)
+
+
+def verify_logit_log_ratio(
+    form: Callable[[list[sp.Symbol], list[sp.Symbol], int, int], sp.Expr] = logit_log_ratio, k: int = 3
+) -> Decision:
+    """form(a, b, i, r) = log(softmax(a)_i / softmax(b)_i) for real logits (K = 3, every i, r), and
+    the series-side form of X's summands: q_j·expm1(c_j) = e^{a_j − a_r}·q_r − q_j. A Bernoulli
+    logit x is the categorical pair (x, 0): softmax((x, 0))₀ = σ(x)."""
+    a = [sp.Symbol(f"a{i}", real=True) for i in range(k)]
+    b = [sp.Symbol(f"b{i}", real=True) for i in range(k)]
+    za, zb = sp.Add(*(sp.exp(x) for x in a)), sp.Add(*(sp.exp(x) for x in b))
+    parts = {}
+    for r in range(k):
+        for i in range(k):
+            lhs = sp.exp(form(a, b, i, r))
+            parts[f"i={i}, r={r}"] = decide_equal(sp.simplify(lhs), (sp.exp(a[i]) / za) / (sp.exp(b[i]) / zb))
+    q = [sp.exp(x) / zb for x in b]
+    c1 = (a[1] - b[1]) - (a[0] - b[0])
+    parts["q_j expm1(c_j)"] = decide_equal(
+        sp.simplify(q[1] * (sp.exp(c1) - 1) - (sp.exp(a[1] - a[0]) * q[0] - q[1])), sp.Integer(0)
+    )
+    x = sp.Symbol("x", real=True)
+    parts["Bernoulli as (x, 0)"] = decide_equal(
+        sp.simplify(sp.exp(x) / (sp.exp(x) + 1) - _sigmoid(x)), sp.Integer(0)
+    )
+    return combine(parts)
+
+
+def entropy_terms(p: list[sp.Symbol], i: int) -> sp.Expr:
+    """``numerics.divergences._entropy64``: (p_i/P)·log1p(S_i/p_i), S_i = Σ_{j≠i} p_j."""
+    big_p = sp.Add(*p)
+    s_i = big_p - p[i]
+    return (p[i] / big_p) * sp.log(1 + s_i / p[i])
+
+
+def verify_entropy_terms(
+    form: Callable[[list[sp.Symbol], int], sp.Expr] = entropy_terms, k: int = 3
+) -> Decision:
+    """Σ_i form(p, i) = H(p/Σp) = −Σ p̂ log p̂ for unnormalised positive p (K = 3)."""
+    p = [sp.Symbol(f"p{i}", positive=True) for i in range(k)]
+    big_p = sp.Add(*p)
+    lhs = sp.Add(*(form(p, i) for i in range(k)))
+    rhs = -sp.Add(*((x / big_p) * sp.log(x / big_p) for x in p))
+    return decide_equal(sp.expand_log(sp.simplify(lhs), force=True), sp.expand_log(rhs, force=True))
+
+
+def normal_far_half(s1: sp.Expr, s2: sp.Expr) -> sp.Expr:
+    """``numerics.divergences._kl_normal_into`` for σ₁/σ₂ > e: ½f = (a/2)(a + 2) − u/2,
+    a = (σ₁ − σ₂)/σ₂, u = 2 log(σ₁/σ₂) (halved before multiplying: finite up to the float range)."""
+    a = (s1 - s2) / s2
+    u = 2 * sp.log(s1 / s2)
+    return (a / 2) * (a + 2) - u / 2
+
+
+def verify_normal_far_half(form: Callable[[sp.Expr, sp.Expr], sp.Expr] = normal_far_half) -> Decision:
+    """form(σ₁, σ₂) = ½(r − 1 − log r), r = σ₁²/σ₂² (the variance part of the Normal KL)."""
+    s1, s2 = sp.Symbol("sigma1", positive=True), sp.Symbol("sigma2", positive=True)
+    r = s1**2 / s2**2
+    return decide_equal(sp.expand_log(sp.expand(form(s1, s2)), force=True),
+                        sp.expand_log(sp.expand((r - 1 - sp.log(r)) / 2), force=True))

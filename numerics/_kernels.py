@@ -9,14 +9,18 @@
   terms b·φ(a/b), φ(t) = t log t − t + 1), from a, b and their exactly computed difference
   d = a − b: with s = a + b and y = d/s it is s·[(1 + y)·atanh(y) − y] = d·y·S(y),
   S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) (14 terms) for |y| ≤ ¼, and
-  d·t + s·(t − y) with t = atanh(y) = ½ log(a/b) beyond.
+  beyond, with t = atanh(y) = ½ log(a/b): d·t + s·(t − y) for y ≥ −⅔ (a ≥ b/5), and
+  a·log(a/b) − d for y < −⅔ (a ≪ b), where the first form's two terms cancel.
+* :func:`expm1mx` e^u − 1 − u for every real u (series for |u| ≤ 1, expm1(u) − u beyond).
+* :func:`two_product` / :func:`two_sum`: error-free transformations (Dekker, Knuth): a·b and
+  a ± b as an unevaluated sum hi + lo, exactly.
+* :func:`row_sum`: Σ over the last axis without BLAS (whose threads contend on a busy machine),
+  independent of batching and memory layout.
 * :func:`scratch` / :func:`scratch_bool`: the per-thread pool the kernels take temporaries from.
 """
 
 from __future__ import annotations
 
-import bisect
-import functools
 import math
 import threading
 
@@ -25,8 +29,10 @@ from numpy.typing import NDArray
 
 Array = NDArray[np.float64]
 
-# sinh(u) − u = u³·Σ_{k≥0} u^{2k}/(2k + 3)!: |u| ≤ ½ needs 7 terms (tail < 1e-19 relative)
-_SINHMX = [1.0 / math.factorial(2 * k + 3) for k in range(8)]
+# sinh(u) − u = u³·Σ_{k≥0} u^{2k}/(2k + 3)!: |u| ≤ 1 needs 9 terms (tail < 1/21! < 2e-20,
+# relative to e^u − 1 − u ≥ 0.36 u² there)
+_SINHMX = [1.0 / math.factorial(2 * k + 3) for k in range(10)]
+EXPM1MX_RADIUS = 1.0
 # x − log(1 + x) = Σ_{k≥2} (−1)^k x^k / k: |x| ≤ 0.25 needs k up to 30
 _XMLOG1P = [(-1.0) ** k / k for k in range(2, 34)]
 # (1 + y)·atanh(y) − y = y²·S(y), S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3):
@@ -86,28 +92,15 @@ def _abs_max(x: Array) -> float:
     return max(float(x.max()), -float(x.min())) if x.size else 0.0
 
 
-@functools.cache
-def _series_bounds(coeffs: tuple[float, ...], ratio: float) -> tuple[float, ...]:
-    """bounds[n−1]: the largest |x| for which the first n coefficients suffice (see below)."""
-    return tuple((1e-17 * ratio * abs(coeffs[0]) / abs(coeffs[n])) ** (1 / n) for n in range(1, len(coeffs)))
-
-
-def _series_terms(coeffs: list[float], top: float, ratio: float) -> int:
-    """Number of leading coefficients whose truncation costs < 1e-17 relative at |x| ≤ top, for
-    series whose terms are ≤ |c_k|·top^k and whose value is ≥ ``ratio``·c₀: the first n with
-    |c_n|·top^n below that (all of them if none is)."""
-    bounds = _series_bounds(tuple(coeffs), ratio)
-    return min(bisect.bisect_left(bounds, top) + 1, len(coeffs)) if top > 0 else 1
-
-
 def _series_near_zero(
     x: Array, textbook: Array, coeffs: list[float], radius: float, slot: str
 ) -> Array:
     """``textbook`` (computed from x everywhere; overwritten and returned), with x²·Σ c_k x^k
-    substituted where |x| ≤ radius, i.e. where the textbook form cancels."""
+    substituted where |x| ≤ radius, i.e. where the textbook form cancels. The number of terms is
+    fixed (all of ``coeffs``), so that every element's value depends on that element alone."""
     top = _abs_max(x)
     if top <= radius:  # all near zero: the series everywhere, in place
-        poly = _horner(coeffs[: _series_terms(coeffs, top, 0.5)], x, out=textbook)
+        poly = _horner(coeffs, x, out=textbook)
         poly *= x
         poly *= x
         return poly
@@ -115,7 +108,7 @@ def _series_near_zero(
     idx = np.flatnonzero(np.less_equal(ax, radius, out=scratch_bool(slot, x.shape)))
     if idx.size:
         xs = np.take(x, idx, out=scratch(slot + "_x", idx.shape), mode="clip")
-        vals = _horner(coeffs[: _series_terms(coeffs, radius, 0.5)], xs, out=scratch(slot + "_v", idx.shape))
+        vals = _horner(coeffs, xs, out=scratch(slot + "_v", idx.shape))
         vals *= xs
         vals *= xs
         np.put(textbook, idx, vals, mode="clip")  # C-order flat indices, whatever the layout
@@ -123,23 +116,42 @@ def _series_near_zero(
 
 
 def expm1mx_series(u: Array, top: float | None = None) -> Array:
-    """e^u − 1 − u for |u| ≤ ½ as 2 sinh²(u/2) + (sinh u − u), the odd part by its series
-    u³·Σ_k u^{2k}/(2k + 3)! (7 terms at |u| ≤ ½, fewer when max |u| is smaller): half the Horner
-    steps of the series of e^u − 1 − u itself. The parts are ≥ 0 and ≥ −|u|/3 of the whole.
-    ``top``: a bound on |u| if the caller knows one (else max |u| is measured)."""
-    top = min(_abs_max(u) if top is None else top, 0.5)
+    """e^u − 1 − u for |u| ≤ 1 as 2 sinh²(u/2) + (sinh u − u), the odd part by its series
+    u³·Σ_k u^{2k}/(2k + 3)! (all 10 terms, whatever |u|: element-wise reproducible): half the
+    Horner steps of the series of e^u − 1 − u itself. The parts are ≥ 0 and ≥ −|u|/3 of the
+    whole, so nothing cancels. ``top`` is accepted for compatibility and ignored."""
+    u = np.asarray(u, dtype=np.float64)
     w = u * u
-    # truncating Σ costs |u|³·tail; e^u − 1 − u ≥ 0.426·u² on |u| ≤ ½, so the tail may be
-    # 1e-17 · 0.426/|u| ≈ 1e-17 · (2.5/top)·c₀ with c₀ = 1/6
-    vals = _horner(_SINHMX[: _series_terms(_SINHMX, top * top, 2.5 / top if top else 1.0)], w)
+    vals = _horner(_SINHMX, w)
     vals *= w
     vals *= u
-    half = np.multiply(u, 0.5)
+    half = np.multiply(u, 0.5, out=np.empty(u.shape))
     np.sinh(half, out=half)
     half *= half
     half *= 2
     vals += half
     return vals
+
+
+def expm1mx(u: Array, *, out: Array | None = None) -> Array:
+    """e^u − 1 − u ≥ 0 for every real u (+inf where e^u overflows): the series of
+    :func:`expm1mx_series` where |u| ≤ 1, expm1(u) − u elsewhere (its condition number there is
+    ≤ 4.4 and falls towards 1 as |u| grows)."""
+    u = np.asarray(u, dtype=np.float64)
+    if out is None:
+        out = np.empty(u.shape)
+    if u.size == 0:
+        return out
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.expm1(u, out=out)
+        out -= u
+    au = np.abs(u, out=scratch("expm1mx_abs", u.shape))
+    idx = np.flatnonzero(np.less_equal(au, EXPM1MX_RADIUS, out=scratch_bool("expm1mx_near", u.shape)))
+    if idx.size == u.size:
+        out[...] = expm1mx_series(u)
+    elif idx.size:
+        np.put(out, idx, expm1mx_series(np.take(u, idx, mode="clip")), mode="clip")
+    return out
 
 
 def xmlog1p(x: Array) -> Array:
@@ -155,14 +167,18 @@ def _terms_needed(top: float) -> int:
     to S ≥ 0.9, so n = ⌈(log(1e-17) − log top)/(2 log top)⌉, at most all 14."""
     if top >= 0.2:
         return len(_V)
-    t = max(top, 1e-300)
-    return max(1, min(len(_V), math.ceil((-39.2 - math.log(t)) / (2 * math.log(t)))))
+    return max(1, min(len(_V), math.ceil((-39.2 - math.log(top)) / (2 * math.log(top)))))
 
 
-def _near(d: Array, y: Array, top: float, work: Array | None = None, out: Array | None = None) -> Array:
-    """d·y·S(y) for |y| ≤ top ≤ ¼; ``work`` (same shape as y) is overwritten."""
+#: |y| at or below which the series of V is cut after _SMALL_TERMS terms (each element's term
+#: count depends on its own |y| only, so results do not depend on the batch)
+_SMALL_Y = 2.0**-10
+_SMALL_TERMS = _terms_needed(_SMALL_Y)
+
+
+def _series_s(d: Array, y: Array, terms: int, work: Array | None, out: Array | None) -> Array:
     w = np.multiply(y, y, out=work)
-    poly = _horner(_V[: _terms_needed(top)], w, out=out)
+    poly = _horner(_V[:terms], w, out=out)
     one_plus_y = np.add(y, 1.0, out=w)
     poly *= one_plus_y
     poly *= y
@@ -172,15 +188,38 @@ def _near(d: Array, y: Array, top: float, work: Array | None = None, out: Array 
     return poly
 
 
+def _near(d: Array, y: Array, work: Array | None = None, out: Array | None = None) -> Array:
+    """d·y·S(y) for |y| ≤ ¼: all 14 terms of V, or :data:`_SMALL_TERMS` where |y| ≤ 2⁻¹⁰;
+    ``work`` (same shape as y) is overwritten."""
+    top = _abs_max(y)
+    if top <= _SMALL_Y:
+        return _series_s(d, y, _SMALL_TERMS, work, out)
+    small = np.flatnonzero(np.less_equal(np.abs(y, out=work), _SMALL_Y))
+    if small.size:
+        ys, ds = np.take(y, small, mode="clip"), np.take(d, small, mode="clip")
+    out = _series_s(d, y, len(_V), work, out)
+    if small.size:
+        np.put(out, small, _series_s(ds, ys, _SMALL_TERMS, None, None), mode="clip")
+    return out
+
+
+#: y = (a − b)/(a + b) below which kl_term uses a·log(a/b) − d (a < b/5)
+FAR_BELOW = -2.0 / 3.0
+
+
 def kl_term(a: Array, b: Array, d: Array, *, out: Array | None = None) -> Array:
     """a·log(a/b) − a + b for a, b ≥ 0 with d = a − b computed exactly by the caller.
 
-    With s = a + b and y = d/s ∈ [−1, 1], t = atanh(y) = ½ log(a/b):
+    With s = a + b, y = d/s ∈ [−1, 1] and L = log(a/b) = 2 atanh(y):
     * |y| ≤ ¼: d·y·S(y) (series, see the module docstring);
-    * |y| > ¼: d·t + s·(t − y): two terms of the sign of y, so nothing cancels between them, and
-      the cancellation inside t − y costs at most ~4 ulp of the result (that part weighs ≤ y/3);
-      t from log(a/b), whose relative accuracy holds up to a/b → 0 or ∞ (atanh of the rounded y
-      would not).
+    * y > ¼ and −⅔ ≤ y < −¼: d·(L/2) + s·(L/2 − y): for y > 0 both terms are positive; for
+      y < 0 they have opposite signs but the first is at most 2.4× the result there. The
+      cancellation inside L/2 − y costs at most ~4 ulp of the result (that part weighs ≤ y/3);
+    * y < −⅔ (a < b/5): a·L − d, i.e. (b − a) − a·log(b/a): the second part is at most 0.7 of
+      the first, so the condition number is ≤ 2.4, where the form above cancels without bound
+      as a/b → 0 (d·L/2 and s·L/2 are both ≈ −b·L/2).
+    L from log(a/b), whose relative accuracy holds up to a/b → 0 or ∞ (atanh of the rounded y
+    would not), or log a − log b where a/b over- or underflows.
     0·log 0 = 0 (a = 0 gives b); a > 0 = b gives +inf (support mismatch).
 
     ``out``: where to write the result (a fresh array if None; see :func:`scratch`)."""
@@ -196,7 +235,7 @@ def kl_term(a: Array, b: Array, d: Array, *, out: Array | None = None) -> Array:
         y = np.divide(d, s, out=scratch("kl_y", a.shape))
         top = _abs_max(y)  # NaN (a = b = 0) makes top NaN
         if top <= 0.25:  # all near-equal (the common case for trained VAEs): the series only
-            return _near(d, y, top, work=s, out=out)
+            return _near(d, y, work=s, out=out)
         t = np.abs(y, out=scratch("kl_t", a.shape))
         near = np.less_equal(t, 0.25, out=scratch_bool("kl_near", a.shape))  # NaN: not near
         idx = np.flatnonzero(near)
@@ -204,20 +243,71 @@ def kl_term(a: Array, b: Array, d: Array, *, out: Array | None = None) -> Array:
         if count:  # gather into scratch; mode="clip" (indices are valid) avoids take's buffering
             yn = np.take(y, idx, out=scratch("kl_yn", (count,)), mode="clip")
             dn = np.take(d, idx, out=scratch("kl_dn", (count,)), mode="clip")
+        very = np.flatnonzero(np.less(y, FAR_BELOW, out=scratch_bool("kl_very", a.shape)))
         np.divide(a, b, out=t)
-        np.log(t, out=t)
+        np.log(t, out=t)  # L
         if not (np.isfinite(t.min()) and np.isfinite(t.max())):
             # a/b over- or underflowed (or a or b is 0): log a − log b where both are positive
             both = (a > 0) & (b > 0) & ~np.isfinite(t)
             t[both] = np.log(a[both]) - np.log(b[both])
+        if very.size:
+            av = np.take(a, very, mode="clip")
+            av *= np.take(t, very, mode="clip")
+            av -= np.take(d, very, mode="clip")
         t *= 0.5
         out = np.subtract(t, y, out=out)
         out *= s
         t *= d
         out += t
+        if very.size:
+            np.put(out, very, av, mode="clip")
         if a.min() == 0:  # 0·log 0 = 0: the term is b
             np.copyto(out, b, where=a == 0)
     if count:
-        vals = _near(dn, yn, 0.25, work=scratch("kl_w", (count,)), out=scratch("kl_poly", (count,)))
+        vals = _near(dn, yn, work=scratch("kl_w", (count,)), out=scratch("kl_poly", (count,)))
         np.put(out, idx, vals, mode="clip")  # C-order flat indices, whatever out's layout
     return out
+
+
+# ---------------------------------------------------------------------------- exact arithmetic
+_SPLIT = 134217729.0  # 2^27 + 1 (Veltkamp)
+
+
+def _split(x: Array) -> tuple[Array, Array]:
+    c = _SPLIT * x
+    hi = c - (c - x)
+    return hi, x - hi
+
+
+def two_product(a: Array, b: Array) -> tuple[Array, Array]:
+    """(hi, lo) with hi = fl(a·b) and hi + lo = a·b exactly (Dekker), for |a·b| well inside the
+    float range (|a|, |b| < 2^996, products not subnormal)."""
+    hi = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    lo = ((ah * bh - hi) + ah * bl + al * bh) + al * bl
+    return hi, lo
+
+
+def two_sum(a: Array, b: Array) -> tuple[Array, Array]:
+    """(hi, lo) with hi = fl(a + b) and hi + lo = a + b exactly (Knuth), for finite a, b."""
+    hi = a + b
+    bb = hi - a
+    lo = (a - (hi - bb)) + (b - bb)
+    return hi, lo
+
+
+def row_sum(x: Array, *, keepdims: bool = False) -> Array:
+    """Σ over the last axis of a C-contiguous float64 copy (if x is not one already) with NumPy's
+    own reduction, without BLAS (whose threads contend on a busy machine). On a C-contiguous
+    array NumPy sums every row by the same routine (pairwise blocks of 8 partial sums, error
+    ≤ ~log₂ K · ε · Σ|x|), so a row's sum does not depend on the batch around it or on the
+    memory layout of the input (``tests/numerics/test_divergence_regimes.py`` checks both)."""
+    x = np.asarray(x, dtype=np.float64)
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    if x.ndim == 0:
+        raise ValueError("x: row_sum needs at least one axis")
+    with np.errstate(over="ignore", invalid="ignore"):
+        total: Array = np.add.reduce(x, axis=-1)
+    return total[..., None] if keepdims else total

@@ -28,7 +28,9 @@ def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDA
             raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}") from exc
     # one reduction: the sum is NaN/inf whenever an entry is (and, harmlessly, when finite entries
     # overflow it); only then look at the entries to say which problem it is
-    if check_finite and arr.size and not np.isfinite(np.add.reduce(arr, axis=None)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None) if check_finite and arr.size else 0.0
+    if not np.isfinite(total):
         if np.isnan(arr).any():
             raise ValueError(f"{name}: contains NaN")
         if np.isinf(arr).any():
@@ -37,42 +39,60 @@ def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDA
 
 
 def row_sum(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Σ over the last axis. For short rows a product with a ones vector (BLAS) is ~10× faster
-    than ``sum(axis=-1)`` and, at ≤ 64 terms, as accurate for the non-negative sums used here."""
-    k = x.shape[-1]
-    return x @ np.ones(k) if 0 < k <= 64 else x.sum(axis=-1)
+    """Σ over the last axis (:func:`numerics._kernels.row_sum`: a fixed pairwise tree, no BLAS)."""
+    from numerics._kernels import row_sum as tree_sum
+
+    return tree_sum(x)
 
 
-def result_dtype(*arrays: NDArray[np.floating]) -> np.dtype:
-    """float32 only if every input is float32; otherwise float64."""
-    return _F32 if all(a.dtype.char == "f" for a in arrays) else _F64
+def dtype_vote(x: object) -> np.dtype | None:
+    """The floating dtype an input brings to :func:`result_dtype`: a NumPy array or NumPy scalar
+    of a floating dtype votes for its dtype; Python numbers, lists and integer or boolean arrays
+    do not vote (NumPy's rule for Python scalars, NEP 50, extended to lists)."""
+    if isinstance(x, np.ndarray | np.generic) and x.dtype.kind == "f":
+        return x.dtype
+    return None
+
+
+def result_dtype(*inputs: object) -> np.dtype:
+    """THE dtype rule of every public function in :mod:`numerics.divergences`: the result is
+    float32 iff at least one input votes (:func:`dtype_vote`) and every vote is float32 (of either
+    byte order); otherwise float64. Results are always native-endian; the arithmetic is float64
+    and the result is rounded once."""
+    votes = [d for d in (dtype_vote(x) for x in inputs) if d is not None]
+    return _F32 if votes and all(d.itemsize == 4 for d in votes) else _F64
 
 
 def probability_vectors(
     p: ArrayLike, name: str, *, normalize: bool = False, tolerance: float = SUM_TOLERANCE
-) -> tuple[NDArray[np.float64], np.dtype]:
+) -> NDArray[np.float64]:
     """Validate probabilities along the last axis: non-negative, finite, summing to 1 within
-    ``tolerance`` (any positive sum if ``normalize``). Returns (float64 array, input dtype)."""
-    arr = as_float_array(p, name)
-    dtype = arr.dtype
-    if arr.ndim == 0:
+    ``tolerance`` (any positive finite entries if ``normalize``; the sum may exceed the float
+    range). Returns a C-contiguous, native float64 array; an empty batch passes."""
+    if not isinstance(normalize, bool | np.bool_):
+        raise ValueError(f"normalize: expected True or False, got {normalize!r}")
+    raw = as_float_array(p, name)
+    if raw.ndim == 0:
         raise ValueError(f"{name}: expected a vector of probabilities (last axis), got a scalar")
-    if arr.shape[-1] == 0:
-        raise ValueError(f"{name}: empty probability vector")
-    arr = arr.astype(np.float64, copy=False)
+    if raw.shape[-1] == 0:
+        raise ValueError(f"{name}: empty probability vector (the last axis has length 0)")
+    arr: NDArray[np.float64] = np.ascontiguousarray(raw, dtype=np.float64)
+    if arr.size == 0:
+        return arr
     if arr.min() < 0:
         raise ValueError(f"{name}: negative probability {arr.min()!r}")
-    sums = row_sum(arr)
     if normalize:
-        if (sums <= 0).any():
+        if (arr.max(axis=-1) <= 0).any():
             raise ValueError(f"{name}: cannot normalise a vector with zero total mass")
-    elif (np.abs(sums - 1) > tolerance).any():
+        return arr
+    sums = row_sum(arr)
+    if (np.abs(sums - 1) > tolerance).any():
         worst = sums.flat[np.argmax(np.abs(sums - 1))]
         raise ValueError(
             f"{name}: probabilities sum to {worst!r}, not 1 (tolerance {tolerance:g}); "
             "pass normalize=True to normalise"
         )
-    return arr, dtype
+    return arr
 
 
 def positive(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
@@ -85,9 +105,19 @@ def positive(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[n
     return arr
 
 
+def broadcast_shape(**arrays: NDArray) -> tuple[int, ...]:
+    """The broadcast shape of the named arrays; ValueError naming all of them if they do not
+    broadcast."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError as exc:
+        listing = ", ".join(f"{k} {a.shape}" for k, a in arrays.items())
+        raise ValueError(f"{', '.join(arrays)}: shapes do not broadcast ({listing})") from exc
+
+
 def broadcast(name_a: str, a: NDArray, name_b: str, b: NDArray, *, core: int = 0) -> tuple[NDArray, NDArray]:
     """Broadcast batch dimensions; the last ``core`` axes must match exactly."""
-    if core and a.shape[-core:] != b.shape[-core:]:
+    if core and (a.ndim < core or b.ndim < core or a.shape[-core:] != b.shape[-core:]):
         raise ValueError(
             f"{name_a}, {name_b}: shape mismatch {a.shape} vs {b.shape} in the last {core} axis/axes"
         )

@@ -24,19 +24,34 @@ def _m(x: float) -> mp.mpf:
     return mp.mpf(float(x))
 
 
+def _range_digits(*vectors: Array) -> int:
+    """Digits that hold Σ of entries spanning the vectors' dynamic range exactly enough."""
+    extra = 0
+    for vec in vectors:
+        pos = [abs(float(x)) for x in np.ravel(vec) if x > 0]
+        if pos:
+            extra = max(extra, int(np.log10(max(pos)) - np.log10(min(pos))) + 1)
+    return DIGITS + 20 + extra
+
+
 def ref_kl_categorical(p: Array, q: Array) -> mp.mpf:
-    with mp.workdps(DIGITS):
+    """KL(p/Σp ‖ q/Σq) at enough digits for the vectors' dynamic range."""
+    with mp.workdps(_range_digits(p, q)):
         pp, qq = [_m(x) for x in p], [_m(x) for x in q]
         big_p, big_q = mp.fsum(pp), mp.fsum(qq)
-        return mp.fsum(
+        return +mp.fsum(
             (a / big_p) * mp.log((a / big_p) / (b / big_q)) for a, b in zip(pp, qq, strict=True) if a > 0
         )
 
 
 def ref_kl_bernoulli(p: float, q: float) -> mp.mpf:
+    """p log(p/q) + (1 − p)(log1p(−p) − log1p(−q)): log1p keeps tiny p, q that 1 − p would
+    round away at any fixed precision."""
     with mp.workdps(DIGITS):
         a, b = _m(p), _m(q)
-        return (a * mp.log(a / b) if a > 0 else 0) + ((1 - a) * mp.log((1 - a) / (1 - b)) if a < 1 else 0)
+        first = a * mp.log(a / b) if a > 0 else 0
+        second = (1 - a) * (mp.log1p(-a) - mp.log1p(-b)) if a < 1 else 0
+        return first + second
 
 
 def ref_kl_normal(m1: float, s1: float, m2: float, s2: float) -> mp.mpf:
@@ -57,11 +72,20 @@ def ref_kl_mvn(m1: Array, c1: Array, m2: Array, c2: Array) -> mp.mpf:
 
 
 def ulp_error(computed: float, reference: mp.mpf, dtype: type = np.float64) -> float:
-    eps = float(np.finfo(dtype).eps)
-    if reference == 0:
-        return 0.0 if computed == 0 else float("inf")
+    """|computed − reference| in units of the result dtype's spacing at the reference: ε·|ref|
+    for normal results, the subnormal spacing below the normal range (so an exact value that
+    underflows to 0 is 0 ulp away when 0 is returned); a reference beyond the largest finite
+    value expects +inf."""
+    info = np.finfo(dtype)
+    eps, tiny_step = float(info.eps), float(info.smallest_subnormal)
     with mp.workdps(DIGITS):
-        return float(abs((mp.mpf(float(computed)) - reference) / reference)) / eps
+        ref = +reference
+        if mp.isinf(ref) or abs(ref) > mp.mpf(float(info.max)) * (1 + mp.mpf(eps) / 2):
+            return 0.0 if computed == float("inf") else float("inf")
+        if not np.isfinite(computed):
+            return float("inf")
+        unit = max(abs(ref) * eps, mp.mpf(tiny_step))
+        return float(abs(mp.mpf(float(computed)) - ref) / unit)
 
 
 @dataclass(frozen=True)
@@ -213,7 +237,7 @@ def _far_bernoulli(rng: np.random.Generator, scale: float, dtype: type) -> tuple
     pc, qc = _cast(p, dtype), _cast(1 / (1 + np.exp(-logit_q)), dtype)
     if not 0 < float(qc) < 1:  # rounded to 0 or 1 in this dtype: the KL is +inf, not a test
         top = np.nextafter(dtype(1), dtype(0))
-        qc = _cast(top if float(qc) >= 1 else np.finfo(dtype).tiny, dtype)
+        qc = _cast(float(top) if float(qc) >= 1 else float(np.finfo(dtype).tiny), dtype)
     return float(dv.kl_bernoulli(pc, qc)), ref_kl_bernoulli(float(pc), float(qc))
 
 
@@ -248,3 +272,283 @@ def sweep_mvn_far(
 ) -> dict[int, dict[float, float]]:
     """Worst error in ulp × cond(Σ₁) with Σ₂ = scale·(Σ₁ + perturbation), per dimension and scale."""
     return _mvn_worst(dims, scales, samples, seed, _mvn_far_case)
+
+
+# ---------------------------------------------------------------------------- every regime (issue 15)
+# References at enough digits for the exact float inputs: the logit references carry
+# 60 + max|logit|/ln 10 digits, so that e^{logit} differences of any size survive.
+
+
+def _digits_for(*arrays: Array) -> int:
+    finite = [float(x) for a in arrays for x in np.ravel(a) if np.isfinite(x)]
+    spread = max(finite, default=0.0) - min(finite, default=0.0)
+    return DIGITS + 20 + int(spread / 2.302585092994046)
+
+
+def ref_kl_categorical_logits(a: Array, b: Array) -> mp.mpf:
+    """KL(softmax a ‖ softmax b), −inf entries masked (inf on support mismatch)."""
+    with mp.workdps(_digits_for(a, b)):
+        fa = [_m(x) if np.isfinite(x) else None for x in np.ravel(a)]
+        fb = [_m(x) if np.isfinite(x) else None for x in np.ravel(b)]
+        if any(x is not None and y is None for x, y in zip(fa, fb, strict=True)):
+            return mp.inf
+        la = mp.log(mp.fsum(mp.exp(x) for x in fa if x is not None))
+        lb = mp.log(mp.fsum(mp.exp(y) for y in fb if y is not None))
+        return +mp.fsum(
+            mp.exp(x - la) * ((x - la) - (y - lb)) for x, y in zip(fa, fb, strict=True) if x is not None
+        )
+
+
+def ref_kl_bernoulli_logits(a: float, b: float) -> mp.mpf:
+    def pair(x: float) -> list[float]:
+        return [0.0, -np.inf] if x == np.inf else [x, 0.0]
+
+    return ref_kl_categorical_logits(np.array(pair(a)), np.array(pair(b)))
+
+
+def ref_entropy_categorical(p: Array) -> mp.mpf:
+    with mp.workdps(_range_digits(p)):
+        pp = [_m(x) for x in np.ravel(p)]
+        big_p = mp.fsum(pp)
+        return +mp.fsum(-(x / big_p) * mp.log(x / big_p) for x in pp if x > 0)
+
+
+def ref_cross_entropy_categorical(p: Array, q: Array) -> mp.mpf:
+    with mp.workdps(_range_digits(p, q)):
+        return ref_entropy_categorical(p) + ref_kl_categorical(p, q)
+
+
+def ref_jsd_categorical(p: Array, q: Array) -> mp.mpf:
+    with mp.workdps(_range_digits(p, q)):
+        pp, qq = [_m(x) for x in np.ravel(p)], [_m(x) for x in np.ravel(q)]
+        big_p, big_q = mp.fsum(pp), mp.fsum(qq)
+        ph, qh = [x / big_p for x in pp], [x / big_q for x in qq]
+        m = [(x + y) / 2 for x, y in zip(ph, qh, strict=True)]
+
+        def kl(u: list[mp.mpf]) -> mp.mpf:
+            return mp.fsum(x * mp.log(x / y) for x, y in zip(u, m, strict=True) if x > 0)
+
+        return (kl(ph) + kl(qh)) / 2
+
+
+def ref_kl_diag(m1: Array, s1: Array, m2: Array, s2: Array) -> mp.mpf:
+    with mp.workdps(DIGITS):
+        return mp.fsum(ref_kl_normal(*(float(x) for x in args)) for args in zip(m1, s1, m2, s2, strict=True))
+
+
+Case = Callable[[np.random.Generator, type], tuple[float, mp.mpf]]
+
+
+def _f(x: object) -> float:
+    return float(np.asarray(x))
+
+
+def _logits_far(scale: float) -> Case:
+    def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+        k = int(rng.integers(2, 9))
+        a: Array = (rng.normal(size=k) * scale).astype(dtype)
+        b: Array = (rng.normal(size=k) * scale).astype(dtype)
+        return _f(dv.kl_categorical_logits(a, b)), ref_kl_categorical_logits(a, b)
+
+    return case
+
+
+def _logits_near(scale: float, delta: float) -> Case:
+    def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+        k = int(rng.integers(2, 9))
+        a: Array = (rng.normal(size=k) * scale).astype(dtype)
+        b: Array = (a + rng.normal(size=k) * delta * max(1.0, scale) + scale * rng.normal()).astype(dtype)
+        return _f(dv.kl_categorical_logits(a, b)), ref_kl_categorical_logits(a, b)
+
+    return case
+
+
+def _logits_masked(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    k = int(rng.integers(3, 9))
+    a: Array = (rng.normal(size=k) * 30).astype(dtype)
+    b: Array = (rng.normal(size=k) * 30).astype(dtype)
+    mask = rng.uniform(size=k) < 0.4
+    mask[int(rng.integers(k))] = False
+    a[mask] = -np.inf
+    b[mask & (rng.uniform(size=k) < 0.5)] = -np.inf  # masked in a: also in b or not
+    return _f(dv.kl_categorical_logits(a, b)), ref_kl_categorical_logits(a, b)
+
+
+def _bernoulli_logits(scale: float) -> Case:
+    def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+        a, b = (dtype(rng.normal() * scale), dtype(rng.normal() * scale))
+        return _f(dv.kl_bernoulli_logits(a, b)), ref_kl_bernoulli_logits(float(a), float(b))
+
+    return case
+
+
+def _bernoulli_logits_near(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    a = dtype(rng.normal() * 30)
+    b = dtype(float(a) * (1 + 10.0 ** rng.uniform(-12, -1) * rng.choice([-1, 1])))
+    return _f(dv.kl_bernoulli_logits(a, b)), ref_kl_bernoulli_logits(float(a), float(b))
+
+
+def _bernoulli_tiny(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    lo = -300 if dtype == np.float64 else -37
+    p = dtype(10.0 ** rng.uniform(lo, -1))
+    q = dtype(10.0 ** rng.uniform(lo, -0.05))
+    if rng.uniform() < 0.5:
+        p, q = q, p
+    return _f(dv.kl_bernoulli(p, q)), ref_kl_bernoulli(float(p), float(q))
+
+
+def _categorical_tiny(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    lo = -300 if dtype == np.float64 else -37
+    k = int(rng.integers(2, 6))
+    p: Array = (10.0 ** rng.uniform(lo, 0, k)).astype(dtype)
+    q: Array = (10.0 ** rng.uniform(lo, 0, k)).astype(dtype)
+    return _f(dv.kl_categorical(p, q, normalize=True)), ref_kl_categorical(p, q)
+
+
+def _totals(which: str) -> Case:
+    def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+        k = int(rng.integers(2, 9))
+        top = 300 if dtype == np.float64 else 30
+        p = rng.dirichlet(np.ones(k)) * 10.0 ** rng.uniform(-top, top)
+        near = rng.uniform() < 0.5
+        q = (p * np.exp(1e-6 * rng.uniform(-1, 1, k)) if near else rng.dirichlet(np.ones(k)))
+        q = q / q.sum() * 10.0 ** rng.uniform(-top, top)
+        p, q = p.astype(dtype), q.astype(dtype)
+        if which == "kl":
+            return _f(dv.kl_categorical(p, q, normalize=True)), ref_kl_categorical(p, q)
+        if which == "jsd":
+            return _f(dv.jsd_categorical(p, q, normalize=True)), ref_jsd_categorical(p, q)
+        if which == "cross":
+            return _f(dv.cross_entropy_categorical(p, q, normalize=True)), ref_cross_entropy_categorical(p, q)
+        return _f(dv.entropy_categorical(p, normalize=True)), ref_entropy_categorical(p)
+
+    return case
+
+
+def _near_different_totals(which: str) -> Case:
+    def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+        k = int(rng.integers(2, 9))
+        top = 300 if dtype == np.float64 else 30
+        p = rng.dirichlet(np.ones(k))
+        q = p * np.exp(10.0 ** rng.uniform(-12, 0) * rng.uniform(-1, 1, k))  # totals differ too
+        p = (p * 10.0 ** rng.uniform(-top, top)).astype(dtype)
+        q = (q * 10.0 ** rng.uniform(-top, top)).astype(dtype)
+        if which == "jsd":
+            return _f(dv.jsd_categorical(p, q, normalize=True)), ref_jsd_categorical(p, q)
+        return _f(dv.kl_categorical(p, q, normalize=True)), ref_kl_categorical(p, q)
+
+    return case
+
+
+def _proportional(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    k = int(rng.integers(2, 9))
+    q: Array = rng.dirichlet(np.ones(k)).astype(dtype)
+    p: Array = q * dtype(2.0 ** int(rng.integers(-60, 60)))  # exactly proportional: KL = 0
+    return _f(dv.kl_categorical(p, q, normalize=True)), mp.mpf(0)
+
+
+def _one_hot_entropy(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    k = int(rng.integers(2, 9))
+    lo = -300 if dtype == np.float64 else -37
+    p: Array = (10.0 ** rng.uniform(lo, -6, k)).astype(dtype)
+    p[int(rng.integers(k))] = 1
+    return _f(dv.entropy_categorical(p, normalize=True)), ref_entropy_categorical(p)
+
+
+def _normal_scales(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    top = 150 if dtype == np.float64 else 18
+    s1, s2 = 10.0 ** rng.uniform(-top, top, 2)
+    m1, m2 = rng.normal(size=2) * 10.0 ** rng.uniform(-top, top)
+    args = [dtype(x) for x in (m1, s1, m2, s2)]
+    return _f(dv.kl_normal(*args)), ref_kl_normal(*(float(a) for a in args))
+
+
+def _normal_huge_means(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+    top = 307 if dtype == np.float64 else 37
+    m1, m2 = 10.0**top * rng.uniform(-1.7, 1.7, 2)
+    s = 10.0 ** rng.uniform(top - 10, top)
+    args = [dtype(x) for x in (m1, s, m2, s * rng.uniform(0.5, 2))]
+    return _f(dv.kl_normal(*args)), ref_kl_normal(*(float(a) for a in args))
+
+
+def _diag(delta: float) -> Case:
+    def case(rng: np.random.Generator, dtype: type) -> tuple[float, mp.mpf]:
+        d = int(rng.integers(2, 17))
+        m1, s1 = rng.normal(size=d), np.exp(rng.normal(size=d))
+        m2, s2 = m1 + delta * rng.normal(size=d), s1 * np.exp(delta * rng.normal(size=d))
+        args: list[Array] = [np.asarray(x, dtype=dtype) for x in (m1, s1, m2, s2)]
+        return _f(dv.kl_normal_diag(*args)), ref_kl_diag(*args)
+
+    return case
+
+
+#: (function, regime) → case generator
+REGIMES: dict[tuple[str, str], Case] = {
+    **{("kl_categorical_logits", f"far, |logit| ~ {s:g}"): _logits_far(s) for s in (1.0, 1e2, 1e4)},
+    **{
+        ("kl_categorical_logits", f"near (δ = {d:g}), |logit| ~ {s:g}"): _logits_near(s, d)
+        for s in (1.0, 1e3)
+        for d in (1e-3, 1e-9)
+    },
+    ("kl_categorical_logits", "masked (−inf logits)"): _logits_masked,
+    **{("kl_bernoulli_logits", f"|logit| ~ {s:g}"): _bernoulli_logits(s) for s in (1.0, 30.0, 1e3, 1e4)},
+    ("kl_bernoulli_logits", "near-equal, |logit| ~ 30"): _bernoulli_logits_near,
+    ("kl_bernoulli", "a ≪ b or a ≫ b (to 1e-300)"): _bernoulli_tiny,
+    ("kl_categorical", "entries down to 1e-300 (normalised)"): _categorical_tiny,
+    ("kl_categorical", "totals 1e±300"): _totals("kl"),
+    ("kl_categorical", "near-equal (δ = 1e-12 … 1), totals 1e±300 apart"): _near_different_totals("kl"),
+    ("kl_categorical", "exactly proportional (KL = 0)"): _proportional,
+    ("jsd_categorical", "totals 1e±300"): _totals("jsd"),
+    ("jsd_categorical", "near-equal (δ = 1e-12 … 1), totals 1e±300 apart"): _near_different_totals("jsd"),
+    ("entropy_categorical", "totals 1e±300"): _totals("entropy"),
+    ("entropy_categorical", "near one-hot (others to 1e-300)"): _one_hot_entropy,
+    ("cross_entropy_categorical", "totals 1e±300"): _totals("cross"),
+    ("kl_normal", "scales 1e±150"): _normal_scales,
+    ("kl_normal", "means and scales near the float maximum"): _normal_huge_means,
+    ("kl_normal_diag", "near (δ = 1e-6)"): _diag(1e-6),
+    ("kl_normal_diag", "far (δ = 1)"): _diag(1.0),
+}
+
+
+def sweep_regimes(
+    *, samples: int = 20, seed: int = 0, dtypes: tuple[type, ...] = (np.float64, np.float32),
+    regimes: dict[tuple[str, str], Case] | None = None,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Worst error in ulp of the result dtype per function, regime and dtype (float32 inputs are
+    the float64 cases rounded, and the reference is taken on the rounded inputs)."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for (fn, regime), case in (regimes or REGIMES).items():
+        for dtype in dtypes:
+            rng = np.random.default_rng(seed)
+            worst = 0.0
+            for _ in range(samples):
+                got, ref = case(rng, dtype)
+                if mp.isinf(ref):
+                    err = 0.0 if got == np.inf else float("inf")
+                else:
+                    err = ulp_error(got, ref, dtype)
+                worst = max(worst, err)
+            out.setdefault(fn, {}).setdefault(regime, {})[np.dtype(dtype).name] = worst
+    return out
+
+
+def mvn_condition_case(rng: np.random.Generator, d: int, condition: float) -> MvnCase:
+    """(μ₁, Σ₁, μ₂, Σ₂, cond Σ₁) with cond Σ₁ = ``condition`` exactly in the eigenvalues and Σ₂ a
+    perturbation of Σ₁ by 10 % of its smallest eigenvalue."""
+    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    lam = condition ** np.linspace(0, 1, d)
+    c1 = (q * lam) @ q.T
+    c1 = (c1 + c1.T) / 2
+    e = rng.normal(size=(d, d))
+    sym = (e + e.T) / 2
+    c2 = c1 + 0.1 * lam.min() * sym / np.linalg.norm(sym, 2)
+    m1 = rng.normal(size=d)
+    return m1, c1, m1 + 0.1 * rng.normal(size=d), c2, float(np.linalg.cond(c1))
+
+
+def sweep_mvn_condition(
+    dims: tuple[int, ...] = (3, 8), conditions: tuple[float, ...] = (1e2, 1e4, 1e6, 1e8), *,
+    samples: int = 3, seed: int = 0,
+) -> dict[int, dict[float, float]]:
+    """Worst error in ulp × cond(Σ₁) of kl_mvn, per dimension and condition number."""
+    return _mvn_worst(dims, conditions, samples, seed, mvn_condition_case)

@@ -1,17 +1,28 @@
 """Divergences that do not lose digits: KL, cross-entropy, entropy and Jensen–Shannon for
 categorical, Bernoulli (probabilities or logits), univariate, diagonal and full-covariance Normal.
 
-Conventions (DESIGN.md):
+Conventions (DESIGN.md; issue 15):
 * Batch dimensions broadcast; a categorical / diagonal / MVN event is the last axis (axes).
-* float32 inputs give float32 results; the arithmetic is float64 throughout and rounded once.
+  An empty batch gives an empty result (of the batch shape); an empty event axis, shapes that do
+  not broadcast, NaN, and values outside the domain raise ``ValueError`` naming the argument(s).
+* One dtype rule for every function (:func:`numerics._validate.result_dtype`): the result is
+  float32 iff at least one input is a NumPy float32 array or scalar and no input is a NumPy
+  array or scalar of another floating dtype; Python numbers, lists and integer arrays do not
+  count. Otherwise float64. Results are native-endian. The arithmetic is float64 throughout and
+  the result is rounded once, so a float32 result is within 0.5 ulp + the float64 error
+  (≤ a few 2⁻⁵² relative) of the exact value.
 * KL is computed as a sum of non-negative terms, each free of cancellation
-  (:mod:`numerics._kernels`), so KL ≥ 0 always and KL(p ‖ p) = 0 exactly.
-* Zero probabilities follow 0·log 0 = 0; p > 0 where q = 0 gives ``inf`` (support mismatch).
+  (:mod:`numerics._kernels`), so KL ≥ 0 always and KL(p ‖ p) = 0 exactly; element-wise results do
+  not depend on the batch or the memory layout, and sums over the event axis use one fixed
+  pairwise order (:func:`numerics._kernels.row_sum`), so those do not either.
+* Zero probabilities follow 0·log 0 = 0; p > 0 where q = 0 gives ``inf`` (support mismatch). A
+  logit of −inf is a masked category (probability 0, as in torch); a categorical logit of +inf is
+  rejected; a Bernoulli logit of ±inf is the probability 1 or 0.
 * A probability vector must sum to 1 within :data:`numerics._validate.SUM_TOLERANCE` unless
   ``normalize=True``; either way the result is the divergence of the normalised distributions
   p/Σp and q/Σq, computed without forming them (normalising in floating point would cost the
-  digits this module exists to keep).
-* Bad input raises ``ValueError`` naming the argument.
+  digits this module exists to keep), for any positive totals up to the float range.
+* ``inf`` only where the exact value overflows or on support mismatch; never NaN.
 """
 
 from __future__ import annotations
@@ -22,114 +33,342 @@ from numpy.typing import ArrayLike, NDArray
 from numerics import _parallel as P
 from numerics import _triangular as T
 from numerics import _validate as v
-from numerics._kernels import expm1mx_series, kl_term, scratch, scratch_bool, xmlog1p
+from numerics._kernels import (
+    expm1mx,
+    kl_term,
+    row_sum,
+    scratch,
+    scratch_bool,
+    two_product,
+    two_sum,
+    xmlog1p,
+)
 
 Array = NDArray[np.floating]
+F64 = NDArray[np.float64]
 
 
-def _out(x: NDArray[np.float64], dtype: np.dtype) -> Array:
-    return np.asarray(x, dtype=dtype)[()] if np.ndim(x) == 0 else np.asarray(x, dtype=dtype)
+def _out(x: F64, dtype: np.dtype) -> Array:
+    """Round once to the result dtype; −0.0 becomes +0.0; 0-d results become NumPy scalars."""
+    with np.errstate(over="ignore"):  # a float32 result beyond its range is inf: the rounding
+        arr = np.add(np.asarray(x, dtype=np.float64), 0.0).astype(dtype, copy=False)
+    return arr[()] if arr.ndim == 0 else arr
+
+
+def _c(x: F64) -> F64:
+    """x as a C-contiguous float64 array of the same shape (0-d stays 0-d)."""
+    return np.array(x, dtype=np.float64, order="C", copy=not x.flags.c_contiguous)
+
+
+def _rows(x: F64) -> F64:
+    """(…, K) → (n, K) C-contiguous."""
+    return np.ascontiguousarray(x).reshape(-1, x.shape[-1])
 
 
 # --------------------------------------------------------------------------- categorical
 
+_BIG, _SMALL_TOTAL = 2.0**500, 2.0**-500
+
+
+def _scale_rows(x: F64) -> F64:
+    """x·2^(−e) per row, e the exponent of the row's maximum: exact (unless an entry falls below
+    the float range), so that row sums and products of entries neither over- nor underflow."""
+    top = x.max(axis=-1, keepdims=True)
+    _, e = np.frexp(np.where(top > 0, top, 1.0))
+    return np.ldexp(x, -e)
+
+
+def _terms_from_log_ratio(p: F64, q: F64, ell: F64) -> F64:
+    """p·log(p/q) − p + q ≥ 0 from p, q and ℓ = log(p/q) known more accurately than p/q:
+    p·(e^{−ℓ} − 1 + ℓ) for ℓ ≥ −2 (:func:`numerics._kernels.expm1mx`), (q − p) + p·ℓ for ℓ < −2
+    (condition ≤ 1.9: p·|ℓ| ≤ 0.46 (q − p) there); q where p = 0."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        low = ell < -2.0
+        terms = expm1mx(np.where(low, 0.0, -ell))
+        terms *= p
+        alt = (q - p) + p * ell
+        terms = np.where(low, alt, terms)
+        return np.where(p == 0, q, terms)
+
+
+def _kl_rows_exact(p: F64, q: F64, big_p: F64, big_q: F64) -> F64:
+    """KL(p/P ‖ q/Q) for rows (n, K) (scaled, no support mismatch), without forming p/P:
+    with r the mode of p and ρ_i = p_i/q_i, c_i = log(ρ_i/ρ_r) = log1p(u_i/(p_r q_i)),
+    u_i = p_i q_r − p_r q_i from exact products; ℓ_i = log(p̂_i/q̂_i) = c_i − R with
+    R = log(P q_r/(Q p_r)) = log1p(Σu/(Q p_r)); then Σ_i p̂_i·(e^{−ℓ_i} − 1 + ℓ_i)
+    (``derivations.stable_forms.verify_log_ratio_terms``). Proportional rows give c = 0, R = 0,
+    hence exactly 0. An error δ in R (a common shift of ℓ) changes the sum by φ₁(e^δ) ≈ δ²/2
+    only."""
+    p, q = _scale_rows(p), _scale_rows(q)  # exact; the products below stay in range
+    big_p, big_q = row_sum(p), row_sum(q)
+    r = np.argmax(p, axis=-1)[:, None]
+    pr = np.take_along_axis(p, r, axis=-1)
+    qr = np.take_along_axis(q, r, axis=-1)
+    h1, l1 = two_product(p, qr)
+    h2, l2 = two_product(pr, q)
+    u = (h1 - h2) + (l1 - l2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        x = u / (pr * q)
+        # log1p(x) where 1 + x keeps x's digits; log(ρ_i/ρ_r) from the two products where
+        # ρ_i ≪ ρ_r (x → −1); log differences where a product or the ratio left the float range
+        ratio = h1 / h2
+        c = np.where(x >= -0.5, np.log1p(x), np.log(ratio))
+        bad = ~(np.isfinite(x) & np.isfinite(c) & (ratio > 1e-300)) & (p > 0) & (q > 0)
+        if bad.any():
+            c = np.where(bad, (np.log(p) - np.log(pr)) + (np.log(qr) - np.log(q)), c)
+        big_x = row_sum(u) / (big_q * pr[:, 0])
+        direct = (np.log(big_p) - np.log(pr[:, 0])) - (np.log(big_q) - np.log(qr[:, 0]))
+        big_r = np.where(big_x >= -0.5, np.log1p(big_x), direct)
+        ell = c - big_r[:, None]
+        terms = _terms_from_log_ratio(p / big_p[:, None], q / big_q[:, None], ell)
+    return row_sum(terms)
+
+
+def _kl_categorical64(pa: F64, qa: F64) -> F64:
+    """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64.
+
+    Fast path: (1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − φ₁(Q/P), φ₁(s) = s − 1 − log s
+    (``stable.normalised_categorical``; φ₁ by its series near s = 1, from s itself beyond),
+    accurate when φ₁ is small beside the result; rows where
+    φ₁ > KL/8 (proportional or nearly proportional vectors with different totals) go to
+    :func:`_kl_rows_exact`."""
+    batch = pa.shape[:-1]
+    if pa.size == 0:
+        return np.zeros(batch)
+    p, q = _rows(pa), _rows(qa)
+    big_p, big_q = row_sum(p), row_sum(q)
+    if not (
+        max(big_p.max(), big_q.max()) < _BIG and min(big_p.min(), big_q.min()) > _SMALL_TOTAL
+    ):
+        p, q = _scale_rows(p), _scale_rows(q)
+        big_p, big_q = row_sum(p), row_sum(q)
+    d = np.subtract(p, q, out=scratch("categorical_d", p.shape))
+    terms = kl_term(p, q, d, out=scratch("categorical_terms", p.shape))
+    q_minus_p = -row_sum(d)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        # φ₁(Q/P): from x = (Q − P)/P (exact difference Σ(q − p)) near Q = P, from Q/P itself
+        # beyond (1 + x would keep only the digits of x that 1 absorbs when Q ≪ P)
+        x = q_minus_p / big_p
+        ratio = big_q / big_p
+        corr = np.where(np.abs(x) <= 0.5, xmlog1p(np.where(np.abs(x) <= 0.5, x, 0.0)),
+                        (ratio - 1) - np.log(ratio))
+        value = row_sum(terms) / big_p - corr
+        good = corr * 8 <= value  # False for NaN and for −inf
+        if not good.all():
+            bad = np.flatnonzero(~good)
+            mismatch = ((p[bad] > 0) & (q[bad] == 0)).any(axis=-1)
+            value[bad[mismatch]] = np.inf
+            redo = bad[~mismatch]
+            if redo.size:
+                value[redo] = _kl_rows_exact(p[redo], q[redo], big_p[redo], big_q[redo])
+    return np.maximum(value, 0.0).reshape(batch)
+
+
+def _prob_pair(p: ArrayLike, q: ArrayLike, normalize: bool) -> tuple[F64, F64, np.dtype]:
+    pa = v.probability_vectors(p, "p", normalize=normalize)
+    qa = v.probability_vectors(q, "q", normalize=normalize)
+    pa, qa = v.broadcast("p", pa, "q", qa, core=1)
+    return np.ascontiguousarray(pa), np.ascontiguousarray(qa), v.result_dtype(p, q)
+
 
 def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
-    """KL(p ‖ q) = Σ p log(p/q) over the last axis.
+    """KL(p̂ ‖ q̂) = Σ p̂ log(p̂/q̂) over the last axis, p̂ = p/Σp, q̂ = q/Σq exactly (see
+    :func:`_kl_categorical64`)."""
+    pa, qa, dtype = _prob_pair(p, q, normalize)
+    return _out(_kl_categorical64(pa, qa), dtype)
 
-    = (1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − φ₁(Q/P) with P = Σp, Q = Σq and
-    φ₁(s) = s − 1 − log s: the KL of the normalised vectors (both terms are 0 when P = Q = 1)."""
-    pa, dp = v.probability_vectors(p, "p", normalize=normalize)
-    qa, dq = v.probability_vectors(q, "q", normalize=normalize)
-    pa, qa = v.broadcast("p", pa, "q", qa, core=1)
-    # one thread (no row blocks): the row sums go through BLAS, whose own threads would compete
-    d = np.subtract(pa, qa, out=scratch("categorical_d", pa.shape))
-    terms = kl_term(pa, qa, d, out=scratch("categorical_terms", pa.shape))
-    big_p = v.row_sum(pa)
-    q_minus_p = -v.row_sum(d)
-    with np.errstate(invalid="ignore"):
-        value = v.row_sum(terms) / big_p - xmlog1p(q_minus_p / big_p)
-    value = np.where(np.isinf(value), np.inf, np.maximum(value, 0.0))
-    return _out(value, np.result_type(dp, dq) if dp == dq else np.float64)
+
+def _logit_rows(x: ArrayLike, name: str, *, allow_pos_inf: bool = False) -> F64:
+    arr: F64 = np.asarray(v.as_float_array(x, name, check_finite=False), dtype=np.float64)
+    if arr.size:
+        if np.isnan(arr).any():
+            raise ValueError(f"{name}: contains NaN")
+        if not allow_pos_inf and (arr == np.inf).any():
+            raise ValueError(f"{name}: contains +inf (a logit of −inf masks a category; +inf is not a logit)")
+    return arr
+
+
+def _softmax_parts(x: F64) -> tuple[F64, F64, F64, F64]:
+    """For rows x (n, K) with a finite maximum m: (E, S, lo, hi) with E_i = e^{x_i − m} from
+    x_i − m = hi_i + lo_i exactly (:func:`two_sum`), S = Σ E (∈ [1, K]); −inf entries give 0."""
+    finite = np.isfinite(x)
+    x0 = np.where(finite, x, 0.0)
+    m = np.max(np.where(finite, x, -np.inf), axis=-1, keepdims=True)
+    hi, lo = two_sum(x0, -m)
+    lo = np.where(finite, lo, 0.0)
+    e = np.exp(hi)
+    e += e * lo
+    e = np.where(finite, e, 0.0)
+    return e, row_sum(e), lo, hi
+
+
+def _kl_logits_rows(a: F64, b: F64) -> F64:
+    """KL(softmax a ‖ softmax b) for rows (n, K): no NaN or +inf, a finite entry in every row.
+
+    With r the mode of p = softmax(a), e = a − b and c_i = e_i − e_r (from exact differences),
+    ℓ_i = log(p_i/q_i) = c_i − R, R = log(q_r/p_r) = log1p(X), X = Σ_j (q_j e^{c_j} − q_j) where
+    q_j e^{c_j} = e^{a_j − max a}·q_r; then the non-negative terms of
+    :func:`_terms_from_log_ratio`. Logits differing by a constant give c = 0, X = 0: exactly 0.
+    Masked categories (−inf) have probability 0; a category masked in b only is a support
+    mismatch (+inf)."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    mismatch = (fa & ~fb).any(axis=-1)
+    ea, sa, lo_a, hi_a = _softmax_parts(a)
+    eb, sb, lo_b, hi_b = _softmax_parts(b)
+    p = ea / sa[:, None]
+    q = eb / sb[:, None]
+    r = np.argmax(np.where(fa, a, -np.inf), axis=-1)[:, None]
+    both = fa & fb
+    eh, el = two_sum(np.where(both, a, 0.0), np.where(both, -b, 0.0))
+    c = (eh - np.take_along_axis(eh, r, -1)) + (el - np.take_along_axis(el, r, -1))
+    c = np.where(both, c, np.where(fa, np.inf, np.where(fb, -np.inf, 0.0)))
+    q_r = np.take_along_axis(q, r, -1)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        near = np.abs(c) <= 1.0
+        w = np.where(near, q * np.expm1(np.where(near, c, 0.0)), ea * q_r - q)
+        big_x = row_sum(w)
+        log_q_r = (np.take_along_axis(hi_b, r, -1) + np.take_along_axis(lo_b, r, -1))[:, 0] - np.log(sb)
+        big_r = np.where(big_x >= -0.5, np.log1p(big_x), log_q_r + np.log(sa))
+        ell = c - big_r[:, None]
+        terms = _terms_from_log_ratio(p, q, np.where(both, ell, np.where(fa, np.inf, -np.inf)))
+        terms = np.where(fa | fb, terms, 0.0)
+        # p deep in the subnormal range has lost more digits (2⁻¹⁰⁷⁵/p relative) than the log
+        # route loses (≈ 745 ε): there p·(e^{−ℓ} − 1 + ℓ) = exp(log p + log(e^{−ℓ} − 1 + ℓ))
+        tiny = fa & both & (p < 1.5e-311) & (ell >= -2.0)
+        if tiny.any():
+            log_p = (hi_a + lo_a) - np.log(sa)[:, None]
+            big = np.exp(log_p + np.log(expm1mx(np.where(tiny, -ell, 0.0))))
+            terms = np.where(tiny, big, terms)
+        value = row_sum(terms)
+    return np.where(mismatch, np.inf, np.maximum(value, 0.0))
+
+
+def _check_rows_have_mass(x: F64, name: str) -> None:
+    if x.size and (np.isneginf(x).all(axis=-1)).any():
+        raise ValueError(f"{name}: every logit of an event is −inf (no probability mass)")
 
 
 def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
-    """KL(softmax(a) ‖ softmax(b)) over the last axis, from logits.
+    """KL(softmax(a) ‖ softmax(b)) over the last axis, from logits (see :func:`_kl_logits_rows`);
+    exact for every finite input (no exp of a difference overflows), −inf logits mask."""
+    aa, ba = _logit_rows(a, "a"), _logit_rows(b, "b")
+    dtype = v.result_dtype(a, b)
+    if aa.ndim == 0 or ba.ndim == 0:
+        raise ValueError(f"{'a' if aa.ndim == 0 else 'b'}: expected logit vectors (…, K), got a scalar")
+    aa, ba = v.broadcast("a", aa, "b", ba, core=1)
+    if aa.shape[-1] == 0:
+        raise ValueError("a, b: empty logit vectors (the last axis has length 0)")
+    _check_rows_have_mass(aa, "a")
+    _check_rows_have_mass(ba, "b")
+    batch = aa.shape[:-1]
+    if aa.size == 0:
+        return _out(np.zeros(batch), dtype)
+    return _out(_kl_logits_rows(_rows(aa), _rows(ba)).reshape(batch), dtype)
 
-    log p_i − log q_i = e_i − log Σ_j q_j e^{e_j} with e = a − b, written as
-    (e_i − ē) − log1p(Σ_j q_j expm1(e_j − ē)) about the q-mean ē; p − q = q·expm1(log p − log q)."""
-    aa, ba = v.as_float_array(a, "a"), v.as_float_array(b, "b")
-    dtype = v.result_dtype(aa, ba)
-    aa, ba = v.broadcast("a", aa.astype(np.float64), "b", ba.astype(np.float64), core=1)
-    log_q = ba - np.logaddexp.reduce(ba, axis=-1, keepdims=True)
-    q = np.exp(log_q)
-    e = aa - ba
-    e_bar = (q * e).sum(axis=-1, keepdims=True)
-    c = e - e_bar
-    delta = c - np.log1p((q * np.expm1(c)).sum(axis=-1, keepdims=True))
-    p = q * np.exp(delta)
-    terms = kl_term(p, q, q * np.expm1(delta))
-    return _out(np.maximum(terms.sum(axis=-1), 0.0), dtype)
+
+def _entropy64(pa: F64) -> F64:
+    """H(p̂) = Σ_i p̂_i log(P/p_i) = Σ_i (p_i/P)·log1p(S_i/p_i), S_i = P − p_i (for the mode r,
+    S_r = Σ_{j≠r} p_j summed directly, so near one-hot rows keep the mode's share): positive
+    terms, never P·(…) − Σ p log p."""
+    batch = pa.shape[:-1]
+    if pa.size == 0:
+        return np.zeros(batch)
+    p = _scale_rows(_rows(pa))
+    big_p = row_sum(p)[:, None]
+    r = np.argmax(p, axis=-1)[:, None]
+    others = p.copy()
+    np.put_along_axis(others, r, 0.0, axis=-1)
+    s = big_p - p
+    np.put_along_axis(s, r, row_sum(others)[:, None], axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ratio = s / p
+        lg = np.log1p(ratio)
+        bad = ~np.isfinite(ratio) & (p > 0)
+        if bad.any():
+            lg = np.where(bad, np.log(s) - np.log(p), lg)
+        terms = np.where(p > 0, (p / big_p) * lg, 0.0)
+    return np.maximum(row_sum(terms), 0.0).reshape(batch)
 
 
 def entropy_categorical(p: ArrayLike, *, normalize: bool = False) -> Array:
-    """H(p) = −Σ p log p (0 log 0 = 0), of the normalised p."""
-    pa, dp = v.probability_vectors(p, "p", normalize=normalize)
-    big_p = pa.sum(axis=-1, keepdims=True)
-    pn = pa / big_p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(pn > 0, pn * np.log(pn), 0.0).sum(axis=-1)
-    return _out(np.maximum(h, 0.0), dp)
+    """H(p̂) = −Σ p̂ log p̂ (0 log 0 = 0) of p̂ = p/Σp, without forming p̂ (see :func:`_entropy64`)."""
+    pa = v.probability_vectors(p, "p", normalize=normalize)
+    return _out(_entropy64(pa), v.result_dtype(p))
 
 
 def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
-    """H(p, q) = −Σ p log q = H(p) + KL(p ‖ q) (inf on support mismatch)."""
-    return _out(
-        np.asarray(entropy_categorical(p, normalize=normalize), np.float64)
-        + np.asarray(kl_categorical(p, q, normalize=normalize), np.float64),
-        np.float32 if np.asarray(p).dtype == np.float32 else np.float64,
-    )
+    """H(p̂, q̂) = −Σ p̂ log q̂ = H(p̂) + KL(p̂ ‖ q̂) (inf on support mismatch): two non-negative
+    float64 parts, added and rounded once."""
+    pa, qa, dtype = _prob_pair(p, q, normalize)
+    return _out(_entropy64(pa) + _kl_categorical64(pa, qa), dtype)
+
+
+def _jsd64(pa: F64, qa: F64) -> F64:
+    """JSD of the normalised rows: ½ Σ kl_term(p̂, m, δ/2) + ½ Σ kl_term(q̂, m, −δ/2), m = (p̂ + q̂)/2,
+    δ = p̂ − q̂ = (p_i Q − q_i P)/(PQ) from exact products (no p̂ − q̂ of rounded values)."""
+    batch = pa.shape[:-1]
+    if pa.size == 0:
+        return np.zeros(batch)
+    p, q = _scale_rows(_rows(pa)), _scale_rows(_rows(qa))
+    big_p, lo_p = _dd_row_sum(p)
+    big_q, lo_q = _dd_row_sum(q)
+    h1, l1 = two_product(p, big_q)
+    h2, l2 = two_product(q, big_p)
+    # p_i·Q − q_i·P with Q = big_q + lo_q exactly enough: rounded totals would cost
+    # ε/|p̂ − q̂| relative in near-equal pairs of different totals
+    num = (h1 - h2) + ((l1 - l2) + (p * lo_q - q * lo_p))
+    half = num / (big_p * big_q) / 2
+    ph, qh = p / big_p, q / big_q
+    m = (ph + qh) / 2
+    value = (row_sum(kl_term(ph, m, half)) + row_sum(kl_term(qh, m, -half))) / 2
+    return np.clip(value, 0.0, np.log(2.0)).reshape(batch)
+
+
+def _dd_row_sum(x: F64) -> tuple[F64, F64]:
+    """Row sums of (n, K) as hi + lo (columns accumulated with :func:`two_sum`, the errors
+    summed apart): relative error ~K·ε² instead of ~log₂K·ε; (n, 1) each."""
+    hi = x[:, 0].copy()
+    lo = np.zeros_like(hi)
+    for j in range(1, x.shape[1]):
+        hi, err = two_sum(hi, x[:, j])
+        lo += err
+    hi, lo = two_sum(hi, lo)
+    return hi[:, None], lo[:, None]
 
 
 def jsd_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
-    """JSD(p, q) = ½ KL(p ‖ m) + ½ KL(q ‖ m), m = (p + q)/2, in nats; ∈ [0, log 2].
-
-    p − m = (p − q)/2 is exact, so each KL is a sum of cancellation-free terms."""
-    pa, dp = v.probability_vectors(p, "p", normalize=normalize)
-    qa, dq = v.probability_vectors(q, "q", normalize=normalize)
-    pa, qa = v.broadcast("p", pa, "q", qa, core=1)
-    if normalize or not (np.all(pa.sum(-1) == 1) and np.all(qa.sum(-1) == 1)):
-        pa = pa / pa.sum(axis=-1, keepdims=True)
-        qa = qa / qa.sum(axis=-1, keepdims=True)
-    m = (pa + qa) / 2
-    half = (pa - qa) / 2
-    value = (kl_term(pa, m, half).sum(-1) + kl_term(qa, m, -half).sum(-1)) / 2
-    return _out(np.clip(value, 0.0, np.log(2.0)), np.float32 if dp == dq == np.float32 else np.float64)
+    """JSD(p̂, q̂) = ½ KL(p̂ ‖ m) + ½ KL(q̂ ‖ m), m = (p̂ + q̂)/2, in nats; ∈ [0, log 2]."""
+    pa, qa, dtype = _prob_pair(p, q, normalize)
+    return _out(_jsd64(pa, qa), dtype)
 
 
 # --------------------------------------------------------------------------- Bernoulli
 
 
-def _bernoulli_probs(p: ArrayLike, name: str) -> NDArray[np.float64]:
+def _bernoulli_probs(p: ArrayLike, name: str) -> F64:
     arr = v.as_float_array(p, name)
-    if ((arr < 0) | (arr > 1)).any():
+    if arr.size and ((arr < 0) | (arr > 1)).any():
         raise ValueError(f"{name}: Bernoulli probabilities must lie in [0, 1]")
-    return arr
+    return np.asarray(arr, dtype=np.float64)
+
+
+def _bernoulli_pair(p: ArrayLike, q: ArrayLike) -> tuple[F64, F64, np.dtype]:
+    pa, qa = _bernoulli_probs(p, "p"), _bernoulli_probs(q, "q")
+    pa, qa = v.broadcast("p", pa, "q", qa)
+    return _c(pa), _c(qa), v.result_dtype(p, q)
 
 
 def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
-    """KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1−p) log((1−p)/(1−q)), as two non-negative terms."""
-    pa, qa = _bernoulli_probs(p, "p"), _bernoulli_probs(q, "q")
-    dtype = v.result_dtype(pa, qa)
-    pa, qa = v.broadcast("p", pa.astype(np.float64), "q", qa.astype(np.float64))
+    """KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1−p) log((1−p)/(1−q)), as two non-negative terms
+    (:func:`numerics._kernels.kl_term`) with the exact differences p − q and q − p."""
+    pa, qa, dtype = _bernoulli_pair(p, q)
     value = np.empty(pa.shape)
-    _blockwise(_kl_bernoulli_into, [pa, qa], value)
+    if value.size:
+        _blockwise(_kl_bernoulli_into, [pa, qa], value)
     return _out(value, dtype)
 
 
-def _kl_bernoulli_into(
-    pa: NDArray[np.float64], qa: NDArray[np.float64], *, out: NDArray[np.float64]
-) -> None:
+def _kl_bernoulli_into(pa: F64, qa: F64, *, out: F64) -> None:
     shape = pa.shape
     d = np.subtract(pa, qa, out=scratch("bernoulli_d", shape))
     kl_term(pa, qa, d, out=out)
@@ -138,34 +377,73 @@ def _kl_bernoulli_into(
     out += kl_term(p0, q0, np.negative(d, out=d), out=scratch("bernoulli_term", shape))
 
 
-def _expit(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.exp(-np.logaddexp(0.0, -x))
+def _bernoulli_logit_pair(x: F64) -> F64:
+    """Logit x of Bern(σ(x)) as the categorical logits (x, 0); ±inf as (0, −inf) / (−inf, 0)."""
+    first = np.where(x == np.inf, 0.0, x)
+    second = np.where(x == np.inf, -np.inf, 0.0)
+    return np.stack([first, second], axis=-1)
 
 
 def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
-    """KL(Bern(σ(a)) ‖ Bern(σ(b))) from logits; σ(a) − σ(b) = σ(a)σ(−b)(1 − e^{−(a−b)}) exactly."""
-    aa, ba = v.as_float_array(a, "a"), v.as_float_array(b, "b")
-    dtype = v.result_dtype(aa, ba)
-    aa, ba = v.broadcast("a", aa.astype(np.float64), "b", ba.astype(np.float64))
-    p, q, p0, q0 = _expit(aa), _expit(ba), _expit(-aa), _expit(-ba)
-    d = -p * q0 * np.expm1(ba - aa)
-    return _out(kl_term(p, q, d) + kl_term(p0, q0, -d), dtype)
+    """KL(Bern(σ(a)) ‖ Bern(σ(b))) from logits: the categorical KL of the logit pairs (a, 0) and
+    (b, 0) (:func:`_kl_logits_rows`), exact for every finite input; ±inf is probability 1 / 0."""
+    aa = _logit_rows(a, "a", allow_pos_inf=True)
+    ba = _logit_rows(b, "b", allow_pos_inf=True)
+    dtype = v.result_dtype(a, b)
+    aa, ba = v.broadcast("a", aa, "b", ba)
+    shape = aa.shape
+    if aa.size == 0:
+        return _out(np.zeros(shape), dtype)
+    value = _kl_logits_rows(_rows(_bernoulli_logit_pair(aa)), _rows(_bernoulli_logit_pair(ba)))
+    return _out(value.reshape(shape), dtype)
 
 
 def entropy_bernoulli(p: ArrayLike) -> Array:
-    pa = _bernoulli_probs(p, "p")
-    x = pa.astype(np.float64)
+    """H(Bern(p)) = −p log p − (1−p) log1p(−p): two non-negative terms."""
+    x = _bernoulli_probs(p, "p")
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -np.where(x > 0, x * np.log(x), 0.0) - np.where(x < 1, (1 - x) * np.log1p(-x), 0.0)
-    return _out(h, pa.dtype if pa.dtype == np.float32 else np.float64)
+    return _out(h, v.result_dtype(p))
 
 
 def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
-    pa, qa = _bernoulli_probs(p, "p"), _bernoulli_probs(q, "q")
-    return jsd_categorical(np.stack([pa, 1 - pa], -1), np.stack([qa, 1 - qa], -1))
+    """JSD(Bern(p), Bern(q)): four non-negative kl_terms with the exact differences ±(p − q)/2
+    (stacking (p, 1 − p) would round 1 − p and lose the difference of the complements)."""
+    pa, qa, dtype = _bernoulli_pair(p, q)
+    half = (pa - qa) / 2
+    m = (pa + qa) / 2
+    p0, q0 = 1 - pa, 1 - qa
+    m0 = (p0 + q0) / 2
+    value = kl_term(pa, m, half) + kl_term(p0, m0, -half)
+    value += kl_term(qa, m, -half) + kl_term(q0, m0, half)
+    value /= 2
+    return _out(np.clip(value, 0.0, np.log(2.0)), dtype)
 
 
 # --------------------------------------------------------------------------- Normal
+
+
+def _kl_normal64(
+    mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
+) -> tuple[F64, np.dtype]:
+    # NaN/inf are looked for in the result (one pass instead of four): any in the inputs makes
+    # it non-finite, and then the inputs are checked to name the culprit
+    m1 = v.as_float_array(mu1, "mu1", check_finite=False)
+    m2 = v.as_float_array(mu2, "mu2", check_finite=False)
+    s1 = v.positive(sigma1, "sigma1", check_finite=False)
+    s2 = v.positive(sigma2, "sigma2", check_finite=False)
+    dtype = v.result_dtype(mu1, sigma1, mu2, sigma2)
+    args = [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
+    shape = v.broadcast_shape(mu1=args[0], sigma1=args[1], mu2=args[2], sigma2=args[3])
+    value = np.empty(shape)
+    if value.size == 0:
+        return value, dtype
+    with np.errstate(all="ignore"):
+        _blockwise(_kl_normal_into, args, value)
+    if not np.isfinite(np.add.reduce(value, axis=None)):
+        for x, name in zip((m1, s1, m2, s2), ("mu1", "sigma1", "mu2", "sigma2"), strict=True):
+            v.as_float_array(x, name)  # raises on NaN/inf; if none, the KL overflowed: inf is right
+    return value, dtype
 
 
 def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
@@ -173,36 +451,22 @@ def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLi
 
     r − 1 − log r = e^u − 1 − u with u = 2 log(σ₁/σ₂) = ±2 log1p(|σ₁ − σ₂|/min(σ₁, σ₂)) (sign of
     σ₁ − σ₂): σ₁ − σ₂ is exact when close, and log1p of a non-negative argument keeps its
-    relative accuracy at every ratio (log1p((σ₁ − σ₂)/σ₂) would not for σ₁ ≪ σ₂)."""
-    # NaN/inf are looked for in the result (one pass instead of four): any in the inputs makes
-    # it non-finite, and then the inputs are checked to name the culprit
-    m1 = v.as_float_array(mu1, "mu1", check_finite=False)
-    m2 = v.as_float_array(mu2, "mu2", check_finite=False)
-    s1 = v.positive(sigma1, "sigma1", check_finite=False)
-    s2 = v.positive(sigma2, "sigma2", check_finite=False)
-    dtype = v.result_dtype(m1, s1, m2, s2)
-    args = [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
-    shape = args[0].shape
-    if any(a.shape != shape for a in args):
-        shape = np.broadcast_shapes(*(a.shape for a in args))
-    value = np.empty(shape)
-    with np.errstate(all="ignore"):
-        _blockwise(_kl_normal_into, args, value)
-    if value.size and not np.isfinite(np.add.reduce(value, axis=None)):
-        for x, name in zip((m1, s1, m2, s2), ("mu1", "sigma1", "mu2", "sigma2"), strict=True):
-            v.as_float_array(x, name)  # raises on NaN/inf; if none, the KL overflowed: inf is right
+    relative accuracy at every ratio (log1p((σ₁ − σ₂)/σ₂) would not for σ₁ ≪ σ₂). Exact for
+    scales across the float range: the ratio is taken as log σ₁ − log σ₂ where it overflows,
+    μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ does, and the halves are taken before squaring."""
+    value, dtype = _kl_normal64(mu1, sigma1, mu2, sigma2)
     return _out(value, dtype)
 
 
 _CHUNK = 1 << 16  # elements per kernel call: its temporaries stay in cache (~15 % faster at 10⁶)
 
 
-def _blockwise(kernel, args: list[NDArray[np.float64]], out: NDArray[np.float64]) -> None:  # type: ignore[no-untyped-def]
+def _blockwise(kernel, args: list[F64], out: F64) -> None:  # type: ignore[no-untyped-def]
     """kernel(*args, out=out) elementwise (args broadcast to out's shape), over chunks of rows of
     about :data:`_CHUNK` elements, the chunks split between threads for large inputs
     (:mod:`numerics._parallel`). Every element is computed by the same code whatever the split."""
     if out.ndim == 0 or out.size <= _CHUNK:
-        kernel(*args, out=out)
+        kernel(*(a if a.shape == out.shape else np.broadcast_to(a, out.shape) for a in args), out=out)
         return
     full = [a if a.shape == out.shape else np.broadcast_to(a, out.shape) for a in args]
     rows = out.shape[0]
@@ -217,74 +481,73 @@ def _blockwise(kernel, args: list[NDArray[np.float64]], out: NDArray[np.float64]
     P.run_blocks(run, P.row_blocks(rows, out.size))
 
 
-_SMALL = 1 << 14  # below this many elements a NumPy call costs more than its arithmetic
-
-
-def _kl_normal_into(
-    m1: NDArray[np.float64],
-    s1: NDArray[np.float64],
-    m2: NDArray[np.float64],
-    s2: NDArray[np.float64],
-    *,
-    out: NDArray[np.float64],
-) -> None:
-    """2·KL = f + z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂):
-    * |u| ≤ ½: the series of f (the textbook form cancels);
+def _kl_normal_into(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:
+    """KL = ½f + ½z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂)
+    (2 (log σ₁ − log σ₂) where a overflows):
+    * |u| ≤ 1: the series of f (:func:`numerics._kernels.expm1mx_series`; the textbook cancels);
     * otherwise expm1(u) − u, except
-    * u > 2 (σ₁/σ₂ > e): f = a(a + 2) − u, as e^u − 1 = (1 + a)² − 1; expm1(u) would carry u's
-      absolute error |u|·ε into every digit of e^u."""
+    * u > 2 (σ₁/σ₂ > e): ½f = (a/2)(a + 2) − u/2, as e^u − 1 = (1 + a)² − 1; expm1(u) would carry
+      u's absolute error |u|·ε into every digit of e^u, and halving first keeps ½f finite up to
+      the float range;
+    ½z² = (z/2)·z, z = (μ₁ − μ₂)/σ₂ (μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ overflows)."""
     shape = out.shape
     diff = np.subtract(s1, s2, out=scratch("normal_diff", shape))
     a = np.abs(diff, out=scratch("normal_a", shape))
     a /= np.minimum(s1, s2, out=scratch("normal_min", shape))
     u = np.log1p(a, out=scratch("normal_u", shape))  # log1p(a ≥ 0): accurate for every ratio
     u *= 2  # |u|
-    near = np.less_equal(u, 0.5, out=scratch_bool("normal_near", shape)).reshape(-1).nonzero()[0]
-    top = float(u.max()) if near.size == u.size else 0.5  # all near: as few terms as needed
+    if not np.isfinite(u.max()):  # the ratio overflowed: log σ₁ − log σ₂ (no cancellation left)
+        big = ~np.isfinite(u)
+        u[big] = 2 * np.abs(np.log(np.broadcast_to(s1, shape)[big]) - np.log(np.broadcast_to(s2, shape)[big]))
     np.copysign(u, diff, out=u)  # u = 2 log(σ₁/σ₂)
-    far_mask = np.greater(u, 2.0, out=scratch_bool("normal_far", shape))
-    np.expm1(u, out=out)
-    out -= u
-    if near.size:
-        un = np.take(u, near, mode="clip")
-        np.put(out, near, expm1mx_series(un, top), mode="clip")
-    if out.size <= _SMALL:  # few elements: whole-array ops beat gathering
-        far_vals = np.add(a, 2.0, out=scratch("normal_far_vals", shape))
-        far_vals *= a
-        far_vals -= u
-        np.copyto(out, far_vals, where=far_mask)
-    else:
-        far = far_mask.reshape(-1).nonzero()[0]
-        if far.size:
-            af = np.take(a, far, mode="clip")
-            vals = af + 2
-            vals *= af
-            vals -= np.take(u, far, mode="clip")
-            np.put(out, far, vals, mode="clip")
-    z = np.subtract(m1, m2, out=diff)
-    z /= s2
-    z *= z
-    out += z
+    expm1mx(u, out=out)
+    far = np.flatnonzero(np.greater(u, 2.0, out=scratch_bool("normal_far", shape)))
+    if far.size:
+        af = np.take(a, far, mode="clip")
+        vals = af * 0.5
+        vals *= af + 2
+        vals -= 0.5 * np.take(u, far, mode="clip")
     out *= 0.5
+    if far.size:
+        np.put(out, far, vals, mode="clip")
+    z = np.subtract(m1, m2, out=diff)
+    if not np.isfinite(z.max()) or not np.isfinite(z.min()):
+        big = ~np.isfinite(z)
+        z[big] = (np.broadcast_to(m1, shape)[big] / np.broadcast_to(s2, shape)[big]) - (
+            np.broadcast_to(m2, shape)[big] / np.broadcast_to(s2, shape)[big]
+        )
+        small = ~big
+        z[small] /= np.broadcast_to(s2, shape)[small]
+    else:
+        z /= s2
+    half_z = np.multiply(z, 0.5, out=a)
+    half_z *= z
+    out += half_z
 
 
 def kl_normal_diag(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
-    """KL between diagonal Normals (event = last axis): the sum of per-coordinate KLs."""
-    value = np.asarray(kl_normal(mu1, sigma1, mu2, sigma2))
+    """KL between diagonal Normals (event = last axis): the sum of per-coordinate KLs, summed in
+    float64 in a fixed pairwise order and rounded once."""
+    value, dtype = _kl_normal64(mu1, sigma1, mu2, sigma2)
     if value.ndim == 0:
-        raise ValueError("mu1: diagonal Normals need an event axis (…, d)")
-    return _out(value.astype(np.float64).sum(axis=-1), value.dtype)
+        raise ValueError("mu1, sigma1, mu2, sigma2: diagonal Normals need an event axis (…, d)")
+    if value.shape[-1] == 0:
+        raise ValueError("mu1, sigma1, mu2, sigma2: empty event axis (d = 0)")
+    if value.size == 0:
+        return _out(np.zeros(value.shape[:-1]), dtype)
+    return _out(row_sum(np.ascontiguousarray(value)), dtype)
 
 
 def entropy_normal(sigma: ArrayLike) -> Array:
     """H(N(μ, σ²)) = ½ log(2πe σ²)."""
     s = v.positive(sigma, "sigma")
-    return _out(0.5 * np.log(2 * np.pi * np.e) + np.log(s.astype(np.float64)), s.dtype)
+    h = 0.5 * np.log(2 * np.pi * np.e) + np.log(np.asarray(s, dtype=np.float64))
+    return _out(h, v.result_dtype(sigma))
 
 
-def _cholesky(cov: NDArray[np.float64], name: str) -> NDArray[np.float64]:
+def _cholesky(cov: F64, name: str) -> F64:
     try:
-        return np.linalg.cholesky(cov)
+        return np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
     except np.linalg.LinAlgError as exc:
         raise ValueError(f"{name}: not positive definite (Cholesky failed)") from exc
 
@@ -298,45 +561,76 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
     and the trace/log-det part is Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij², non-negative terms,
     exactly 0 for Σ₁ = Σ₂. 1 + x_j = R_jj² = (L₁,jj/L₂,jj)²: where |x_j| > ½ its logarithm is
     taken from the two Cholesky diagonals, which keeps it accurate when Σ₁ and Σ₂ differ by
-    orders of magnitude."""
+    orders of magnitude. Both distributions are first rescaled by a power of 2 (exact; KL is
+    invariant) so that Σ₂'s largest variance is ≈ 1: scales anywhere in the float range work,
+    and the result is inf only where Σ₁'s variances overflow relative to Σ₂'s."""
     m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
     c1f, c2f = v.as_float_array(cov1, "cov1"), v.as_float_array(cov2, "cov2")
-    dtype = v.result_dtype(m1, m2, c1f, c2f)
+    dtype = v.result_dtype(mu1, cov1, mu2, cov2)
     c1, c2 = v.covariance(c1f, "cov1"), v.covariance(c2f, "cov2")
-    if m1.ndim == 0 or m2.ndim == 0:
-        raise ValueError("mu1: expected mean vectors (…, d)")
+    for arr, name in ((m1, "mu1"), (m2, "mu2")):
+        if arr.ndim == 0:
+            raise ValueError(f"{name}: expected a mean vector (…, d), got a scalar")
     d = c1.shape[-1]
     if c2.shape[-1] != d or m1.shape[-1] != d or m2.shape[-1] != d:
         raise ValueError(
             f"mu1, cov1, mu2, cov2: dimension mismatch ({m1.shape}, {c1.shape}, {m2.shape}, {c2.shape})"
         )
+    try:
+        batch = np.broadcast_shapes(m1.shape[:-1], m2.shape[:-1], c1.shape[:-2], c2.shape[:-2])
+    except ValueError as exc:
+        raise ValueError(
+            "mu1, cov1, mu2, cov2: batch shapes do not broadcast "
+            f"({m1.shape}, {c1.shape}, {m2.shape}, {c2.shape})"
+        ) from exc
+    if d == 0:
+        raise ValueError("mu1, cov1, mu2, cov2: empty event (d = 0)")
+    if any(x.size == 0 for x in (m1, m2, c1, c2)) or 0 in batch:
+        return _out(np.zeros(batch), dtype)
+    # exact power-of-2 rescaling (x → x/s): Σ → Σ/s², μ → μ/s, with s² ≈ max diag Σ₂
+    top = np.max(np.diagonal(c2, axis1=-2, axis2=-1), axis=-1)
+    _, e = np.frexp(top)
+    e = 2 * (e // 2)
+    with np.errstate(over="ignore"):
+        c1 = np.ldexp(c1, -e[..., None, None])
+    c2 = np.ldexp(c2, -e[..., None, None])
+    m1 = np.ldexp(np.asarray(m1, dtype=np.float64), -(e // 2)[..., None])
+    m2 = np.ldexp(np.asarray(m2, dtype=np.float64), -(e // 2)[..., None])
+    over = ~np.isfinite(c1).all(axis=(-2, -1))
+    if over.any():  # Σ₁'s variances overflow beside Σ₂'s: KL = inf there (computed on I)
+        c1 = np.where(over[..., None, None], np.eye(d), c1)
     l1 = _cholesky(c1, "cov1")
     l2 = _cholesky(c2, "cov2")
-    batch = np.broadcast_shapes(m1.shape[:-1], m2.shape[:-1], c1.shape[:-2], c2.shape[:-2])
-    rhs = np.empty((*batch, d, d + 1))  # [Σ₁ − Σ₂ | μ₂ − μ₁]: one substitution for both
-    np.subtract(c1, c2, out=rhs[..., :d])
-    np.subtract(m2.astype(np.float64, copy=False), m1.astype(np.float64, copy=False), out=rhs[..., d])
-    diag1, diag2 = np.diagonal(l1, axis1=-2, axis2=-1), np.diagonal(l2, axis1=-2, axis2=-1)
-    pivot_sqrt = np.broadcast_to(diag1 / diag2, (*batch, d))  # R_jj
-    log_pivot = np.broadcast_to(2 * (np.log(diag1) - np.log(diag2)), (*batch, d))  # log R_jj²
-    # one thread: the substitutions are many small GIL-bound steps
-    x = T.solve_lower(l2, rhs)
-    y = x[..., d]
-    b = T.solve_lower(l2, np.swapaxes(x[..., :d], -1, -2))  # L₂⁻¹ (L₂⁻¹ D)ᵀ = L₂⁻¹ D L₂⁻ᵀ
-    b = (b + np.swapaxes(b, -1, -2)) / 2
-    pivots, off_diagonal = T.shifted_cholesky(b, pivot_sqrt)
-    near = np.abs(pivots) <= 0.5
-    terms = np.where(near, xmlog1p(np.where(near, pivots, 0.0)), pivots - log_pivot)
-    return _out((terms.sum(-1) + off_diagonal + (y * y).sum(-1)) / 2, dtype)
+    with np.errstate(all="ignore"):
+        rhs = np.empty((*batch, d, d + 1))  # [Σ₁ − Σ₂ | μ₂ − μ₁]: one substitution for both
+        np.subtract(c1, c2, out=rhs[..., :d])
+        np.subtract(m2, m1, out=rhs[..., d])
+        diag1, diag2 = np.diagonal(l1, axis1=-2, axis2=-1), np.diagonal(l2, axis1=-2, axis2=-1)
+        pivot_sqrt = np.broadcast_to(diag1 / diag2, (*batch, d))  # R_jj
+        log_pivot = np.broadcast_to(2 * (np.log(diag1) - np.log(diag2)), (*batch, d))  # log R_jj²
+        # one thread: the substitutions are many small GIL-bound steps
+        x = T.solve_lower(l2, rhs)
+        y = x[..., d]
+        b = T.solve_lower(l2, np.swapaxes(x[..., :d], -1, -2))  # L₂⁻¹ (L₂⁻¹ D)ᵀ = L₂⁻¹ D L₂⁻ᵀ
+        b = (b + np.swapaxes(b, -1, -2)) / 2
+        pivots, off_diagonal = T.shifted_cholesky(b, pivot_sqrt)
+        near = np.abs(pivots) <= 0.5
+        terms = np.where(near, xmlog1p(np.where(near, pivots, 0.0)), pivots - log_pivot)
+        value = (row_sum(terms) + off_diagonal + row_sum(y * y)) / 2
+    # the parts are non-negative: a NaN can only come from inf − inf in an overflowed part
+    value = np.where(np.isnan(value) | over, np.inf, value)
+    return _out(value, dtype)
 
 
 def entropy_mvn(cov: ArrayLike) -> Array:
     """H(N(μ, Σ)) = ½ log det(2πe Σ), log det from the Cholesky diagonal."""
     c = v.covariance(cov, "cov")
-    chol = _cholesky(c, "cov")
+    dtype = v.result_dtype(cov)
     d = c.shape[-1]
-    logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(-1)
-    return _out(
-        0.5 * (d * np.log(2 * np.pi * np.e) + logdet),
-        np.asarray(cov).dtype if np.asarray(cov).dtype == np.float32 else np.float64,
-    )
+    if c.size == 0:
+        return _out(np.zeros(c.shape[:-2]), dtype)
+    top = np.max(np.diagonal(c, axis1=-2, axis2=-1), axis=-1)
+    _, e = np.frexp(top)
+    chol = _cholesky(np.ldexp(c, -e[..., None, None]), "cov")
+    logdet = 2 * row_sum(np.log(np.diagonal(chol, axis1=-2, axis2=-1))) + d * e * np.log(2.0)
+    return _out(0.5 * (d * np.log(2 * np.pi * np.e) + logdet), dtype)

@@ -10,13 +10,19 @@ from derivations.stable_forms import (
     stable_kl_term,
     stable_normal_kl,
     verify_bernoulli_logit_difference,
+    verify_entropy_terms,
     verify_expm1mx_sinh_split,
     verify_kl_series_split,
     verify_kl_term,
+    verify_log_ratio_terms,
+    verify_logit_log_ratio,
     verify_mvn_trace_logdet,
+    verify_normal_far_half,
     verify_normal_kl_both_branches,
     verify_normalised_categorical,
+    verify_normalised_log_ratio,
     verify_shifted_cholesky,
+    very_far_kl_term,
 )
 
 SRC = "issue 4 §1; Kullback & Leibler 1951"
@@ -25,18 +31,21 @@ symbolic_claim(Claim("stable.kl_term",
                      "(a + b)[(1 + y) atanh y − y] = a log(a/b) − a + b, y = (a − b)/(a + b): "
                      "the series form of one non-negative KL summand; its far form "
                      "d·t + s·(t − y), t = ½ log(a/b), likewise; and the series evaluated as "
-                     "S(y) = 1 + y(1 + y)V(y²), V(w) = Σ w^k/(2k+3)",
+                     "S(y) = 1 + y(1 + y)V(y²), V(w) = Σ w^k/(2k+3); and for a ≪ b (y < −⅔) "
+                     "a·log(a/b) − (a − b) (issue 15)",
                      r"(a+b)\big[(1+y)\,\mathrm{atanh}\,y - y\big] = a\log\tfrac ab - a + b", SRC),
                lambda: combine({"series form": verify_kl_term(stable_kl_term),
                                 "far form": verify_kl_term(far_kl_term),
-                                "S = 1 + y(1+y)V(y²)": verify_kl_series_split()}))
+                                "S = 1 + y(1+y)V(y²)": verify_kl_series_split(),
+                                "a ≪ b form": verify_kl_term(very_far_kl_term)}))
 symbolic_claim(Claim("stable.normal_kl",
                      "½(e^u − 1 − u) + z²/2, u = ±2 log1p(|σ₁−σ₂|/min(σ₁,σ₂)), z = (μ₁−μ₂)/σ₂, "
                      "equals KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration (both branches of u); "
                      "near u = 0, e^u − 1 − u = 2 sinh²(u/2) + (sinh u − u)",
                      r"\tfrac12(e^u-1-u)+\tfrac12 z^2 = \mathrm{KL}(\mathcal N_1\|\mathcal N_2)", SRC),
                lambda: combine({"KL": verify_normal_kl_both_branches(stable_normal_kl),
-                                "series split": verify_expm1mx_sinh_split()}))
+                                "series split": verify_expm1mx_sinh_split(),
+                                "σ₁/σ₂ > e: (a/2)(a+2) − u/2": verify_normal_far_half()}))
 symbolic_claim(Claim("stable.normalised_categorical",
                      "(1/P)Σ[p log(p/q) − p + q] − φ₁(Q/P) = KL(p/P ‖ q/Q) "
                      "(K = 2, 3, 4): the KL of the normalised vectors without normalising",
@@ -60,3 +69,26 @@ symbolic_claim(Claim("stable.mvn_shifted_cholesky",
                      r"RR^\top = I + B,\ \mathrm{tr} - d - \log\det = "
                      r"\sum_j (x_j - \log(1+x_j)) + \sum_{i>j} R_{ij}^2",
                      SRC), verify_shifted_cholesky)
+
+SRC15 = "issue 15 (divergences exact in every regime)"
+symbolic_claim(Claim("stable.log_ratio_terms",
+                     "With ℓ = log(p/q): p(e^{−ℓ} − 1 + ℓ) = (q − p) + pℓ = p log(p/q) − p + q; and the "
+                     "log-ratios of the normalised vectors without normalising: "
+                     "ℓ_i = log1p(u_i/(p_r q_i)) − log1p(Σu/(Q p_r)), u_i = p_i q_r − p_r q_i, equals "
+                     "log(p̂_i/q̂_i) (K = 3, every i, r)",
+                     r"p(e^{-\ell}-1+\ell) = p\log\tfrac pq - p + q,\ "
+                     r"\ell_i = \log\tfrac{\hat p_i}{\hat q_i}",
+                     SRC15),
+               lambda: combine({"terms": verify_log_ratio_terms(),
+                                "normalised log-ratios": verify_normalised_log_ratio()}))
+symbolic_claim(Claim("stable.logit_log_ratio",
+                     "ℓ_i = (e_i − e_r) − log1p(Σ_j (e^{a_j − a_r} q_r − q_j)), e = a − b, q = softmax(b), "
+                     "equals log(softmax(a)_i/softmax(b)_i) (K = 3, every i, r); "
+                     "q_j expm1(c_j) = e^{a_j − a_r} q_r − q_j; a Bernoulli logit x is the pair (x, 0)",
+                     r"\ell_i = \log\tfrac{\mathrm{softmax}(a)_i}{\mathrm{softmax}(b)_i}", SRC15),
+               verify_logit_log_ratio)
+symbolic_claim(Claim("stable.entropy_terms",
+                     "Σ_i (p_i/P) log1p((P − p_i)/p_i) = H(p/P) (K = 3): entropy of the normalised vector "
+                     "as a sum of positive terms",
+                     r"\sum_i \tfrac{p_i}{P}\log\tfrac{P}{p_i} = H(p/P)", SRC15),
+               verify_entropy_terms)

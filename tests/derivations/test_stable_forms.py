@@ -69,8 +69,10 @@ def test_series_truncation_error_below_double_rounding():
     # S(y) = 1 + y(1+y)V(y²), |y| ≤ ¼: the omitted y(1+y)·Σ_{k≥13} y^{2k}/(2k+3)
     assert 0.25 * 1.25 * sum(0.0625**k / (2 * k + 3) for k in range(len(K._V), 200)) < 1e-18
     assert sum(0.25**k / (k + 2) for k in range(len(K._XMLOG1P), 200)) < 1e-18
-    # (sinh u − u)/u³ at |u| ≤ ½, relative to e^u − 1 − u ≥ 0.426 u²: |u|·tail/0.426
-    assert 0.5 * sum(0.25**k / sp.factorial(2 * k + 3) for k in range(7, 60)) / 0.426 < 1e-18
+    # (sinh u − u)/u³ at |u| ≤ 1 (numerics._kernels.EXPM1MX_RADIUS), relative to
+    # e^u − 1 − u ≥ 0.36 u² there: |u|·tail/0.36
+    assert K.EXPM1MX_RADIUS == 1.0
+    assert sum(1 / sp.factorial(2 * k + 3) for k in range(len(K._SINHMX), 60)) / 0.36 < 1e-18
 
 
 def test_kl_series_split_far_form_and_wrong_variants():
@@ -104,3 +106,58 @@ def test_expm1mx_sinh_split_and_a_missing_factor_two():
     assert S.verify_expm1mx_sinh_split().verdict is Verdict.PROVED
     wrong = lambda u: sp.sinh(u / 2) ** 2 + (sp.sinh(u) - u)
     assert S.verify_expm1mx_sinh_split(wrong).verdict is Verdict.REFUTED
+
+
+# ---------------------------------------------------------------------------- issue 15 forms
+
+
+def test_very_far_kl_term_and_a_flipped_sign():
+    assert S.verify_kl_term(S.very_far_kl_term).verdict is Verdict.PROVED
+    assert S.verify_kl_term(lambda a, b: a * sp.log(a / b) + (a - b)).verdict is Verdict.REFUTED
+
+
+def test_log_ratio_terms_and_a_wrong_low_branch():
+    assert S.verify_log_ratio_terms().verdict is Verdict.PROVED
+
+    def wrong(p, q, ell, *, low=False):  # (p − q) + p·ℓ: the difference the wrong way round
+        return (p - q) + p * ell if low else S.log_ratio_terms(p, q, ell)
+
+    assert S.verify_log_ratio_terms(wrong).verdict is Verdict.REFUTED
+
+
+def test_normalised_log_ratio_and_a_missing_total():
+    assert S.verify_normalised_log_ratio().verdict is Verdict.PROVED
+
+    def without_q_total(p, q, i, r):  # R without Q: the log-ratio of p̂ against unnormalised q
+        u = [p[j] * q[r] - p[r] * q[j] for j in range(len(p))]
+        return sp.log(1 + u[i] / (p[r] * q[i])) - sp.log(1 + sp.Add(*u) / p[r])
+
+    assert S.verify_normalised_log_ratio(without_q_total, k=2).verdict is Verdict.REFUTED
+
+
+def test_logit_log_ratio_and_a_reference_from_the_wrong_side():
+    assert S.verify_logit_log_ratio().verdict is Verdict.PROVED
+
+    def wrong(a, b, i, r):  # c_i = e_i + e_r
+        zb = sp.Add(*(sp.exp(x) for x in b))
+        q = [sp.exp(x) / zb for x in b]
+        big_x = sp.Add(*(sp.exp(a[j] - a[r]) * q[r] - q[j] for j in range(len(a))))
+        return (a[i] - b[i]) + (a[r] - b[r]) - sp.log(1 + big_x)
+
+    assert S.verify_logit_log_ratio(wrong, k=2).verdict is Verdict.REFUTED
+
+
+def test_entropy_terms_and_a_missing_share():
+    assert S.verify_entropy_terms().verdict is Verdict.PROVED
+    no_share = lambda p, i: sp.log(1 + (sp.Add(*p) - p[i]) / p[i]) / len(p)  # 1/K instead of p_i/P
+    assert S.verify_entropy_terms(no_share).verdict is Verdict.REFUTED
+
+
+def test_normal_far_half_and_an_unhalved_log():
+    assert S.verify_normal_far_half().verdict is Verdict.PROVED
+
+    def wrong(s1, s2):
+        a = (s1 - s2) / s2
+        return (a / 2) * (a + 2) - 2 * sp.log(s1 / s2)
+
+    assert S.verify_normal_far_half(wrong).verdict is Verdict.REFUTED
