@@ -182,8 +182,10 @@ def _load() -> None:
 
     try:
         import derivations.claims  # noqa: F401  (registers the symbolic claims)
-        import numerics.evidence  # noqa: F401  (numeric and property evidence)
-        from torch_impl.claims import TORCH_EVIDENCE_IDS  # registers the torch-only claims
+        from torch_impl.claims import TORCH_EVIDENCE_IDS  # registers the torch claims' metadata
+
+        # after torch_impl.claims: numeric evidence attaches to two of its claims too
+        importlib.import_module("numerics.evidence")
     except Exception as exc:
         raise ClaimLoadError(f"loading the built-in claims failed: {type(exc).__name__}: {exc}") from exc
     try:

@@ -387,3 +387,31 @@ def _strong_duality() -> Evidence:
 
 import numerics.evidence_second  # noqa: E402,F401  (issue 12: second kind of evidence)
 from numerics import evidence_seed_problems as _evidence_seed_problems  # noqa: E402,F401  (issue 12 §2)
+
+
+def _regime_accuracy(functions: tuple[str, ...], *, max_logit: float = 1e3) -> Evidence:
+    """The regime sweep of :mod:`numerics.accuracy` (4 samples a regime, float64 and float32) for
+    the functions that use a stable form, logits up to ``max_logit`` (the 1e4 regime needs
+    thousands of mpmath digits and runs in the benchmark)."""
+    regimes = {
+        key: case for key, case in accuracy.REGIMES.items()
+        if key[0] in functions and "10000" not in key[1] and "1e+04" not in key[1]
+    }
+    worst = accuracy.sweep_regimes(samples=4, regimes=regimes)
+    flat = {f"{fn}, {regime}, {dt}": u for fn, by in worst.items() for regime, d in by.items()
+            for dt, u in d.items()}
+    key, top = max(flat.items(), key=lambda kv: kv[1])
+    return _within(
+        f"worst relative error vs mpmath over {len(flat)} function × regime × dtype cells "
+        f"(logits to ±{max_logit:g}, entries and totals to 1e±300): {top:.2f} ulp ({key})",
+        top,
+        ULP_GOAL,
+        {"worst cell": key, "ulp": f"{top:.3g}"},
+    )
+
+
+evidence("stable.log_ratio_terms", "numeric")(lambda: _regime_accuracy(("kl_categorical",)))
+evidence("stable.logit_log_ratio", "numeric")(
+    lambda: _regime_accuracy(("kl_categorical_logits", "kl_bernoulli_logits"))
+)
+evidence("stable.entropy_terms", "numeric")(lambda: _regime_accuracy(("entropy_categorical",)))

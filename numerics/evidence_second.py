@@ -1155,8 +1155,10 @@ _REGISTRATIONS: dict[str, Callable[[], Evidence]] = {
     "kl.data_processing": check_data_processing,
     "jsd.sqrt_triangle": check_sqrt_jsd_triangle,
 }
-# vae.linear_reaches_ppca and vae.iwae_bounds are registered by torch_impl.evidence (they exist only
-# where torch does); their numeric evidence above is attached in torch_impl.evidence_second.
+# vae.linear_reaches_ppca and vae.iwae_bounds are registered torch-free by torch_impl.claims (loaded
+# first by the registry), so their NumPy/SciPy evidence runs where torch is not installed too.
+evidence("vae.linear_reaches_ppca", "numeric")(check_linear_vae_ppca)
+evidence("vae.iwae_bounds", "numeric")(check_iwae_chain)
 
 for _claim_id, _fn in _REGISTRATIONS.items():
     evidence(_claim_id, "numeric")(_fn)

@@ -24,7 +24,6 @@ from torch.distributions import MultivariateNormal, Normal, kl_divergence
 
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import evidence
-from numerics import evidence_second as numeric_second
 from numerics import gan_dual
 
 DT = torch.float64
@@ -336,6 +335,3 @@ evidence("gaussian_kl.full_covariance", "torch")(check_full_covariance)
 evidence("kl_fit.reverse_local_optima", "torch")(check_reverse_optima)
 evidence("gan_dual.strong_duality", "torch")(check_strong_duality)
 evidence("em.f_ascent_equals_em", "torch")(check_f_ascent_equals_em)
-# numeric (NumPy/SciPy) evidence for two claims that torch_impl.evidence registers
-evidence("vae.linear_reaches_ppca", "numeric")(numeric_second.check_linear_vae_ppca)
-evidence("vae.iwae_bounds", "numeric")(numeric_second.check_iwae_chain)

@@ -19,6 +19,15 @@ SINGLE_EVIDENCE_REASONS: dict[str, str] = {
         "sample() detaches it), so only torch can witness it; its mathematical content, "
         "∂_μ E[f(μ + sε)] = E[f'(μ + sε)], is the claim estimator.reparameterisation (symbolic and torch)"
     ),
+    "vae.loss_is_neg_elbo": (
+        "the claim is about the torch code Vae.loss (its reductions, β and sampler), so only running "
+        "it can witness it; the terms it is compared with are proved: likelihood.bernoulli_bce, "
+        "likelihood.gaussian_mse and gaussian_kl.diagonal_vs_standard (symbolic and torch)"
+    ),
+    "vae.iwae_estimator": (
+        "the claim is about the torch code Vae.iwae; the mathematics it implements, "
+        "ELBO ≤ IWAE_k ≤ IWAE_{k+1} ≤ log p(x), is the claim vae.iwae_bounds (numeric and torch)"
+    ),
 }
 
 
