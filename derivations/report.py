@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from derivations.checker.verdicts import Evidence, Verdict
+from derivations.claims.evidence_coverage import single_evidence_reason
 from derivations.executor import run_tasks
 from derivations.registry import METHODS, Claim, get_claim, resolve_ids, run_evidence
 from derivations.report_io import check_writable, write_all
@@ -108,6 +109,8 @@ class ClaimResult:
             "outcome": self.outcome,
             "status": self.status,
             "ok": self.ok,
+            "evidence_kinds": self.evidence_kinds,
+            "single_evidence_reason": single_evidence_reason(c.id),
             "evidence": [e.to_json() for e in self.evidence],
         }
 
@@ -323,6 +326,11 @@ def to_markdown(results: list[ClaimResult], seconds: float, run_id: str = "") ->
             f"| {md_code(r.claim.id)} | {md_text(r.claim.statement)} | {md_text(r.claim.source)} | "
             f"{md_text(r.status)} | " + " | ".join(cells) + " |"
         )
+    single = [(r, single_evidence_reason(r.claim.id)) for r in toolkit if r.evidence_kinds < 2]
+    if single:
+        lines += ["", "### Toolkit claims with fewer than two kinds of supporting evidence", ""]
+        lines += [f"- {md_code(r.claim.id)}: " + md_text(why or "no reason recorded (a gap to close)")
+                  for r, why in single]
     lines += ["", "## Findings about the seeds", "",
               "| audit | statement | source | finding | first failing step |", "|---|---|---|---|---|"]
     for r in audits:
