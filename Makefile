@@ -27,6 +27,10 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.divergence_speed
 	$(PY) -m benchmarks.vae_throughput
 	$(PY) -m benchmarks.report_time
+	$(PY) -m benchmarks.checker_corpus
+	$(PY) -m benchmarks.checker_speed
+	$(PY) -m benchmarks.audit_speed
+	$(PY) -m benchmarks.few_labels
 
 train: $(STAMP)
 	$(PY) -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --seed 0 --out runs/digits
