@@ -72,6 +72,11 @@ class DiscreteModel(LatentModel):
     """z ∈ {1…K}: prior π_i, likelihood ℓ_i = p(x|z=i), variational q_i (positive symbols;
     π and q are probability vectors). ``K`` is a positive integer symbol (general K) or an int."""
 
+    q: sp.IndexedBase
+    prior: sp.IndexedBase
+    lik: sp.IndexedBase
+    posterior: Fn
+
     def __init__(
         self, K: sp.Symbol | int | None = None, *, prior: str = "pi", lik: str = "ell", q: str = "q"
     ) -> None:
@@ -140,6 +145,10 @@ class LogDensity:
 
 class LinearGaussianModel(LatentModel):
     """z ∼ N(0, 1), x|z ∼ N(w z + b, s²), q(z|x) = N(m, v), all parameters symbolic."""
+
+    q: Gaussian
+    prior: Gaussian
+    posterior: LogDensity
 
     def __init__(self) -> None:
         self.z = sp.Symbol("z", real=True)

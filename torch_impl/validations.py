@@ -6,7 +6,7 @@ fixed seed and a 5-standard-error tolerance."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -300,6 +300,11 @@ def pathwise_vs_score(n: int = 200_000) -> tuple[Check, dict[str, float]]:
     ), variances
 
 
+def _gradient_mass(params: Iterable[torch.nn.Parameter]) -> float:
+    """Σ |∂/∂θ| over ``params``; a parameter the backward pass did not reach (``grad`` None) adds 0."""
+    return sum((float(p.grad.abs().sum()) for p in params if p.grad is not None), 0.0)
+
+
 def gradients_reach_encoder() -> Check:
     """Seed 003 T/F 2: with z = μ + σε the reconstruction term's gradient reaches the encoder; with
     z drawn by ``Normal(μ, σ).sample()`` (no reparameterisation) it does not."""
@@ -309,15 +314,13 @@ def gradients_reach_encoder() -> Check:
     mu, lv = model.encode(x)
     rec = model.log_likelihood(x, model.decode(reparameterize(mu, lv))).sum()
     rec.backward()
-    with_reparam = sum(float(p.grad.abs().sum()) for p in model.encoder.parameters())
+    with_reparam = _gradient_mass(model.encoder.parameters())
     model.zero_grad()
     mu, lv = model.encode(x)
     z = Normal(mu, torch.exp(0.5 * lv)).sample()
     rec2 = model.log_likelihood(x, model.decode(z)).sum()
     rec2.backward()
-    without = sum(
-        float(p.grad.abs().sum()) if p.grad is not None else 0.0 for p in model.encoder.parameters()
-    )
+    without = _gradient_mass(model.encoder.parameters())
     ok = with_reparam > 0 and without == 0
     return Check(
         "gradients reach the encoder only through reparameterisation",
