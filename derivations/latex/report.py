@@ -214,7 +214,8 @@ def write_reports(
     markdown_path: Path | None = None,
     junit_path: Path | None = None,
 ) -> None:
-    """Write the JSON, Markdown and JUnit reports to the paths given (each optional), every file atomically."""
+    """Write the JSON, Markdown and JUnit reports to the paths given (each optional), each file
+    atomically."""
     if json_path:
         write_atomic(
             json_path,

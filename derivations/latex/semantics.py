@@ -119,8 +119,8 @@ def base_of(name: str) -> str:
 
 
 def subscript_of(name: str) -> str | None:
-    """The subscript of a (canonicalised) name without braces or a trailing ``^{(t)}``: ``q_{\phi}`` →
-    ``\phi``; None when there is none."""
+    """The subscript of a (canonicalised) name without braces or a trailing ``^{(t)}``: ``q_{\\phi}`` →
+    ``\\phi``; None when there is none."""
     n = canonical(name)
     b = base_of(n)
     rest = n[len(b) :]
@@ -132,7 +132,8 @@ def subscript_of(name: str) -> str | None:
 
 
 def is_observed_name(name: str) -> bool:
-    """Whether ``name`` denotes the observation: its base is ``x`` (a hatted ``\hat{x}`` is not observed)."""
+    """Whether ``name`` denotes the observation: its base is ``x`` (a hatted
+    ``\\hat{x}`` is not observed)."""
     return base_of(name) in ("x", r"\hat{x}") and not base_of(name).startswith(r"\hat")
 
 
