@@ -247,6 +247,9 @@ class DocumentChecker:
 
     # -------------------------------------------------------------- main loop
     def run(self) -> DocumentResult:
+        """Check the whole document: collect its definitions, parse every display fragment, check each
+        chain, statement, definition and stationary point in document order, and return the result with
+        timings."""
         t_start = time.perf_counter()
         self._collect_inline_definitions()
         parsed: list[tuple[Fragment, Chain | LatexParseError]] = []

@@ -43,6 +43,7 @@ class Node:
     args: tuple[Any, ...] = ()
 
     def children(self) -> list[Node]:
+        """The arguments of this node that are themselves nodes, in order."""
         return [a for a in self.args if isinstance(a, Node)]
 
     def walk(self) -> Iterator[Node]:
