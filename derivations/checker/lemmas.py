@@ -41,9 +41,10 @@ class Lemma:
     hypothesis_text: str
 
     def prove(self) -> tuple[Verdict, str]:
-        """Prove φ ≥ 0 on the lemma's domain by convexity: φ'' > 0 (SymPy, under the stated hypotheses), φ'
-        = 0 at the stated point and φ = 0 there. *proved* with the three facts, *refuted* when the
-        stated point is not among the stationary points found or φ ≠ 0 there, *undecided* when φ'' > 0 cannot be shown."""
+        """Prove φ ≥ 0 on the lemma's domain by convexity: φ'' > 0 (SymPy, under the stated
+        hypotheses), φ' = 0 at the stated point and φ = 0 there. *proved* with the three facts,
+        *refuted* when the stated point is not among the stationary points found or φ ≠ 0 there,
+        *undecided* when φ'' > 0 cannot be shown."""
         t = self.variable
         f = self.phi(t)
         second = sp.simplify(sp.diff(f, t, 2))
