@@ -141,7 +141,7 @@ class _StandardNormalKlTotal(torch.autograd.Function):
     @staticmethod
     # ``ctx: Any``: autograd's context object; ``saved_tensors`` is attached by the C++ engine and is
     # not declared on ``torch.autograd.function.FunctionCtx``.
-    def forward(ctx: Any, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    def forward(ctx: Any, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         """Save (μ, ℓ) and return ½ Σ (expm1(ℓ) − ℓ + μ²), accumulated in float64 for narrower dtypes."""
         ctx.save_for_backward(mu, logvar)
         if logvar.dtype == torch.float64:
@@ -151,7 +151,7 @@ class _StandardNormalKlTotal(torch.autograd.Function):
         return (0.5 * torch.addcmul(f, m, m).sum()).to(mu.dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(grad · μ, ½ grad · expm1(ℓ)): the analytic gradient of the total KL."""
         mu, logvar = ctx.saved_tensors
         return grad * mu, (0.5 * grad) * torch.expm1(logvar)

@@ -35,7 +35,7 @@ def load_function(target: str) -> Callable[..., Any]:
         obj = getattr(obj, part)
     if not callable(obj):
         raise ValueError(f"target: {target!r} is not callable")
-    return obj  # type: ignore[no-any-return]
+    return obj
 
 
 def _hyper(items: Sequence[str]) -> dict[str, tuple[float, ...]]:
