@@ -87,7 +87,8 @@ class FewLabelResult:
         }
 
     def table(self) -> str:
-        """One line per fraction, ``mean ± std`` accuracy of each feature set, joined by ``;``."""
+        """The accuracies as one line: per fraction, ``mean ± std`` of each feature set; fractions
+        joined by ``;``."""
         parts = []
         for f in self.fractions:
             cells = ", ".join(f"{k} {m:.3f} ± {s:.3f}" for k in FEATURES for m, s in [self.summary(k, f)])
