@@ -72,6 +72,22 @@ def test_pending_files_exist() -> None:
 
 def test_checker_flags_a_missing_docstring() -> None:
     """The walker itself must be able to fail: a public method without a docstring is reported."""
-    tree = ast.parse('class A:\n    """doc"""\n    def f(self):\n        pass\n    def _g(self):\n        pass\n')
+    source = "\n".join(
+        [
+            "class A:",
+            '    """doc"""',
+            "    def f(self):",
+            "        def nested():",  # nested functions are implementation detail
+            "            pass",
+            "    def _g(self):",
+            "        pass",
+            "class _Private:",
+            "    def h(self):",
+            "        pass",
+            "def g():",
+            '    """doc"""',
+        ]
+    )
+    tree = ast.parse(source)
     undocumented = [name for name, node in public_definitions(tree) if ast.get_docstring(node) is None]
     assert undocumented == ["A.f"]
