@@ -30,6 +30,7 @@ def _kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 def correct_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor,
                  logvar: torch.Tensor) -> torch.Tensor:
+    """A correct VAE loss to audit: batch mean of Σ BCE(recon, x) + KL(N(μ, e^{logvar}) ‖ N(0, I))."""
     return (F.binary_cross_entropy(recon, x, reduction="sum") + _kl(mu, logvar)) / x.shape[0]
 
 
@@ -40,6 +41,8 @@ def mismatched_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, s: t
 
 def iwae_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor,
               z: torch.Tensor) -> torch.Tensor:
+    """A correct IWAE loss to audit: −(logsumexp_k log w_k − log K) averaged over the batch, with log w =
+    log p(x|z) (Bernoulli logits) + log N(z; 0, I) − log q(z|x)."""
     c = 0.5 * math.log(2 * math.pi)
     lw = (-F.binary_cross_entropy_with_logits(recon, x.expand_as(recon), reduction="none").sum(-1)
           + (-0.5 * z.pow(2) - c).sum(-1)
@@ -57,6 +60,8 @@ def _time(fn: Callable[[], Any], repeats: int) -> dict[str, float | list[float]]
 
 
 def main(repeats: int = 3) -> dict[str, Any]:
+    """Time the three audits (``repeats`` runs each, after one first audit that pays the one-time costs)
+    and write benchmarks/results/audit_speed.json atomically; returns the results written."""
     from torch_impl.audit import ModelSpec, audit_elbo_loss, audit_iwae_loss
 
     bern = ModelSpec("bernoulli", arguments=("recon", "x", "mu", "logvar"))

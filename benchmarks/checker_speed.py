@@ -123,6 +123,10 @@ def _write_atomically(path: Path, data: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line: run every case (and, unless ``--no-report``, the symbolic report) in a child process
+    each and record wall/CPU seconds and verdicts under ``--label`` in
+    benchmarks/results/checker_speed.json; with ``--child`` run one case and print its JSON (used
+    internally)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--label", help="name of this run in the results file (e.g. before, after)")
     ap.add_argument("--cap", type=float, default=300.0, help="kill a case after this many seconds")

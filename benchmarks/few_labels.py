@@ -17,6 +17,8 @@ OUT = Path(__file__).resolve().parent / "results" / "few_labels.json"
 
 
 def main() -> None:
+    """Run the few-label comparison (5 seeds, 100 epochs) and write the accuracies, table and run time to
+    benchmarks/results/few_labels.json atomically."""
     start = time.perf_counter()
     result = few_label_accuracies(seeds=5, epochs=100)
     payload = {**result.to_json(), "seconds": round(time.perf_counter() - start, 1),

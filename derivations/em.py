@@ -114,6 +114,7 @@ class GmmMStep:
         self.weight = sp.symbols("w1 w2", positive=True)
 
     def q_function(self) -> sp.Expr:
+        """Q(θ|θᵗ) = Σ_k Σ_n r_k[n] (log π_k + log N(x_n; μ_k, v_k)), the objective the M-step maximises."""
         from derivations.gaussian import normal_log_density
 
         return sum(
@@ -124,11 +125,14 @@ class GmmMStep:
         )
 
     def resp_sum(self, k: int, f: Callable[[sp.Expr], sp.Expr] = lambda n: 1) -> sp.Expr:
+        """Σ_n r_k[n] f(n) over the N data points (f = 1 by default: the effective count N_k)."""
         return sp.Sum(self.r[k][_n] * f(_n), (_n, 1, N_POINTS))
 
 
 #: The textbook M-step: weighted mean, weighted variance, average responsibility.
 def textbook_m_step(g: GmmMStep, k: int) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    """The textbook M-step for component ``k``: μ_k = Σ_n r_k[n] x_n / N_k, v_k = Σ_n r_k[n](x_n − μ_k)² /
+    N_k, π_k = N_k / N; returned as (mean, variance, weight)."""
     mu = g.resp_sum(k, lambda n: X[n]) / g.resp_sum(k)
     var = g.resp_sum(k, lambda n: (X[n] - mu) ** 2) / g.resp_sum(k)
     return mu, var, g.resp_sum(k) / N_POINTS

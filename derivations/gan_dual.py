@@ -41,6 +41,7 @@ DIM = 2
 
 
 def vector(name: str, d: int = DIM) -> sp.Matrix:
+    """A column vector (``name``_1, …, ``name``_d) of real symbols."""
     return sp.Matrix([sp.Symbol(f"{name}_{i}", real=True) for i in range(1, d + 1)])
 
 
@@ -53,6 +54,8 @@ class DataSet:
 
     @classmethod
     def symbolic(cls, n_data: int = 2, n_generated: int = 2, d: int = DIM) -> DataSet:
+        """``n_data`` data points and ``n_generated`` generated points in ℝ^``d`` with symbolic real
+        coordinates."""
         return cls(
             tuple(vector(f"x{j}", d) for j in range(1, n_data + 1)),
             tuple(vector(f"g{j}", d) for j in range(1, n_generated + 1)),
@@ -60,10 +63,12 @@ class DataSet:
 
     @property
     def dim(self) -> int:
+        """Dimension d of the points."""
         return self.data[0].shape[0]
 
 
 def dot(a: sp.Matrix, b: sp.Matrix) -> sp.Expr:
+    """aᵀb for column vectors, as a scalar expression."""
     return (a.T * b)[0, 0]
 
 
@@ -221,12 +226,16 @@ def verify_cost_convex(cost: Callable[[sp.Matrix, DataSet, sp.Expr], sp.Expr] = 
 
 
 def multipliers(ds: DataSet) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
+    """Real Lagrange multipliers (λ_x for each data point, λ_z for each generated point) of program (2)'s
+    equality constraints ξ = wᵀ·."""
     lx = tuple(sp.Symbol(f"lambda_x{j}", real=True) for j in range(1, len(ds.data) + 1))
     lz = tuple(sp.Symbol(f"lambda_z{j}", real=True) for j in range(1, len(ds.generated) + 1))
     return lx, lz
 
 
 def slack_variables(ds: DataSet) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
+    """The real variables ξ_x (one per data point) and ξ_z (one per generated point) that program (2) (PS5
+    3(f)) introduces for wᵀx and wᵀG(z)."""
     sx = tuple(sp.Symbol(f"xi_x{j}", real=True) for j in range(1, len(ds.data) + 1))
     sz = tuple(sp.Symbol(f"xi_z{j}", real=True) for j in range(1, len(ds.generated) + 1))
     return sx, sz

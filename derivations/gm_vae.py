@@ -38,6 +38,7 @@ class GmVaePoint:
         self.log_qw = sp.Symbol("log_q_w", real=True)
 
     def sum(self, body: Callable[[sp.Symbol], sp.Expr]) -> sp.Expr:
+        """Σ_{k=1}^{K} body(k) over the mixture components."""
         return sp.Sum(body(_k), (_k, 1, K))
 
     def kl_z(self) -> sp.Expr:
@@ -51,6 +52,7 @@ class GmVaePoint:
                                           - self.log_qw - sp.log(r[k])))
 
     def domain(self) -> Domain:
+        """Admissible values: r and π on the probability simplex of size K."""
         return Domain(simplex=(self.r, self.pi), size=K)
 
 

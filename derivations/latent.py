@@ -72,6 +72,11 @@ class DiscreteModel(LatentModel):
     """z ∈ {1…K}: prior π_i, likelihood ℓ_i = p(x|z=i), variational q_i (positive symbols;
     π and q are probability vectors). ``K`` is a positive integer symbol (general K) or an int."""
 
+    q: sp.IndexedBase
+    prior: sp.IndexedBase
+    lik: sp.IndexedBase
+    posterior: Fn
+
     def __init__(
         self, K: sp.Symbol | int | None = None, *, prior: str = "pi", lik: str = "ell", q: str = "q"
     ) -> None:
@@ -96,16 +101,21 @@ class DiscreteModel(LatentModel):
         raise ValueError(f"dist: expected an IndexedBase or a callable i -> p_i, got {dist!r}")
 
     def sum(self, f: Fn, index: sp.Symbol | None = None) -> sp.Expr:
+        """Σ_{k=1}^{K} f(k), over ``index`` (default the model's index i)."""
         k = index or self.i
         return sp.Sum(f(k), (k, 1, self.K))
 
     def expect(self, dist: object, f: Fn) -> sp.Expr:
+        """E_{z∼dist}[f(z)] = Σ_i dist_i f(i); ``dist`` is an ``IndexedBase`` (e.g. q, π) or a callable i ↦
+        p_i."""
         return self.sum(lambda i: self._value(dist, i) * f(i))
 
     def log_prob(self, dist: object, z: sp.Expr) -> sp.Expr:
+        """log dist(z) for ``dist`` an ``IndexedBase`` or a callable i ↦ p_i."""
         return sp.log(self._value(dist, z))
 
     def log_lik(self, z: sp.Expr) -> sp.Expr:
+        """log p(x|z) = log ℓ_z at the observed x."""
         return sp.log(self.lik[z])
 
     def joint_value(self, i: sp.Expr) -> sp.Expr:
@@ -117,9 +127,11 @@ class DiscreteModel(LatentModel):
         return self.sum(lambda j: self.prior[j] * self.lik[j], self.j)
 
     def log_evidence(self) -> sp.Expr:
+        """log p(x) = log Σ_j π_j ℓ_j."""
         return sp.log(self.evidence())
 
     def domain(self) -> Domain:
+        """Admissible values: q and π on the probability simplex of size K (ℓ positive by its symbol)."""
         return Domain(simplex=(self.q, self.prior), size=self.K)
 
 
@@ -141,6 +153,10 @@ class LogDensity:
 class LinearGaussianModel(LatentModel):
     """z ∼ N(0, 1), x|z ∼ N(w z + b, s²), q(z|x) = N(m, v), all parameters symbolic."""
 
+    q: Gaussian
+    prior: Gaussian
+    posterior: LogDensity
+
     def __init__(self) -> None:
         self.z = sp.Symbol("z", real=True)
         self.x, self.w, self.b, self.m = sp.symbols("x w b m", real=True)
@@ -150,11 +166,14 @@ class LinearGaussianModel(LatentModel):
         self.posterior = LogDensity(lambda z: self.log_joint(z) - self.log_evidence())
 
     def expect(self, dist: object, f: Fn) -> sp.Expr:
+        """E_{z∼dist}[f(z)] exactly for ``dist`` a :class:`Gaussian` (else ``ValueError``): f(z) must be
+        a polynomial in z (Gaussian log-densities are), replaced monomial by monomial by its moments."""
         if not isinstance(dist, Gaussian):
             raise ValueError(f"dist: expectations are exact under a Gaussian only, got {dist!r}")
         return expect_polynomial(f(self.z), {self.z: (dist.mean, dist.var)})
 
     def log_prob(self, dist: object, z: sp.Expr) -> sp.Expr:
+        """log dist(z) for a :class:`Gaussian` (normal log-density) or a :class:`LogDensity`."""
         if isinstance(dist, Gaussian):
             return normal_log_density(z, dist.mean, dist.var)
         if isinstance(dist, LogDensity):
@@ -162,6 +181,7 @@ class LinearGaussianModel(LatentModel):
         raise ValueError(f"dist: expected Gaussian or LogDensity, got {dist!r}")
 
     def log_lik(self, z: sp.Expr) -> sp.Expr:
+        """log N(x; w z + b, s²) at the observed x."""
         return normal_log_density(self.x, self.w * z + self.b, self.s**2)
 
     @cached_property
@@ -184,4 +204,5 @@ class LinearGaussianModel(LatentModel):
         return sp.simplify(c * var), var
 
     def domain(self) -> Domain:
+        """No constraints beyond the symbols' own assumptions (real w, b, m; positive s, v)."""
         return Domain()

@@ -73,6 +73,15 @@ def gaussian_mse_loss(over: CoordinateSum, var: sp.Expr, n: sp.Expr) -> sp.Expr:
     return over(lambda a, b: (a - b) ** 2) / (2 * var) + n / 2 * sp.log(2 * sp.pi * var)
 
 
+def _finite_coordinate_sum(x: list[sp.Symbol], xh: list[sp.Symbol]) -> CoordinateSum:
+    """``over(f)`` = Σ_d f(x_d, x̂_d) over the given (equally long) coordinate lists."""
+
+    def over(f: Callable[[sp.Expr, sp.Expr], sp.Expr]) -> sp.Expr:
+        return sp.Add(*(f(a, b) for a, b in zip(x, xh, strict=True)))
+
+    return over
+
+
 def verify_gaussian_nll(claimed: GaussianLoss, dims: tuple[int, ...] = (1, 2, 3, 4)) -> Decision:
     """−log Π_d N(x_d; x̂_d, σ²) = claimed(Σ_d, σ², D): D in ``dims`` from the product of the
     densities, and general D as the Sum of the per-coordinate negative log-densities."""
@@ -81,7 +90,7 @@ def verify_gaussian_nll(claimed: GaussianLoss, dims: tuple[int, ...] = (1, 2, 3,
         x = [sp.Symbol(f"x{k}", real=True) for k in range(1, n + 1)]
         xh = [sp.Symbol(f"xhat{k}", real=True) for k in range(1, n + 1)]
         nll = -sp.log(sp.Mul(*(normal_density(a, b, SIGMA2) for a, b in zip(x, xh, strict=True))))
-        over_n: CoordinateSum = lambda f, x=x, xh=xh: sp.Add(*(f(a, b) for a, b in zip(x, xh, strict=True)))
+        over_n = _finite_coordinate_sum(x, xh)
         parts[f"D={n}"] = decide_equal(sp.expand_log(nll, force=True), claimed(over_n, SIGMA2, n))
     per_coordinate = -sp.expand_log(sp.log(normal_density(XV[_d], XHAT[_d], SIGMA2)), force=True)
     general = sp.Sum(sp.expand(per_coordinate), (_d, 1, DIM))

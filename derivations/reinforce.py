@@ -72,6 +72,8 @@ class CategoricalFamily:
         return expr.xreplace({self.t: 0})
 
     def domain(self) -> Domain:
+        """Admissible values for checks: K categories (the logits φ and direction v are unconstrained
+        reals)."""
         return Domain(size=self.K)
 
 

@@ -85,10 +85,14 @@ def kl_normal_quadrature(mq: float, sq: float, mp: float, sp_: float) -> float:
 
 
 def univariate_formula(mq: float, sq: float, mp: float, sp_: float) -> float:
+    """The claimed closed form KL(N(mq, sq²) ‖ N(mp, sp_²)) = log(sp/sq) + (sq² + (mq − mp)²)/(2 sp²) − ½
+    (standard deviations, not variances); the default candidate of :func:`check_univariate`."""
     return float(np.log(sp_ / sq) + (sq**2 + (mq - mp) ** 2) / (2 * sp_**2) - 0.5)
 
 
 def equal_variance_formula(mq: float, mp: float, s: float) -> float:
+    """The claimed KL(N(mq, s²) ‖ N(mp, s²)) = (mq − mp)²/(2s²); the default candidate of
+    :func:`check_equal_variance`."""
     return (mq - mp) ** 2 / (2 * s**2)
 
 
@@ -100,6 +104,9 @@ GAUSS_POINTS = ((0.3, 1.0, -0.4, 1.0), (1.5, 0.7, 0.2, 1.3), (-2.0, 2.5, 1.0, 0.
 def check_univariate(
     candidate: Callable[[float, float, float, float], float] = univariate_formula,
 ) -> Evidence:
+    """KL between univariate Gaussians: ``candidate(mq, sq, mp, sp)`` (standard deviations) vs 20-digit mpmath
+    quadrature of ∫ q log(q/p) at the four ``GAUSS_POINTS``; refuted when the worst relative error exceeds
+    ``REL_TOL``."""
     rows = []
     for mq, sq, mp, sp_ in GAUSS_POINTS:
         ref, got = kl_normal_quadrature(mq, sq, mp, sp_), candidate(mq, sq, mp, sp_)
@@ -122,6 +129,8 @@ def check_univariate(
 def check_equal_variance(
     candidate: Callable[[float, float, float], float] = equal_variance_formula,
 ) -> Evidence:
+    """Equal-variance Gaussian KL: ``candidate(mq, mp, s)`` vs 20-digit mpmath quadrature of ∫ q log(q/p) with
+    σq = σp = s at the ``GAUSS_POINTS``; relative error against ``REL_TOL``."""
     rows = []
     for mq, _, mp, s in GAUSS_POINTS:
         ref, got = kl_normal_quadrature(mq, s, mp, s), candidate(mq, mp, s)
@@ -139,6 +148,8 @@ def check_equal_variance(
 
 
 def full_covariance_formula(mu0: Array, c0: Array, mu1: Array, c1: Array) -> float:
+    """The claimed KL(N(μ₀, Σ₀) ‖ N(μ₁, Σ₁)) = ½(tr(Σ₁⁻¹Σ₀) + (μ₁ − μ₀)ᵀΣ₁⁻¹(μ₁ − μ₀) − d + log det Σ₁/det
+    Σ₀); the default candidate of :func:`check_full_covariance`."""
     d = len(mu0)
     inv1 = np.linalg.inv(c1)
     diff = mu1 - mu0
@@ -176,6 +187,9 @@ def _spd(rng: np.random.Generator, d: int) -> Array:
 def check_full_covariance(
     candidate: Callable[[Array, Array, Array, Array], float] = full_covariance_formula,
 ) -> Evidence:
+    """Full-covariance Gaussian KL: ``candidate(μ₀, Σ₀, μ₁, Σ₁)`` vs 8-node tensor Gauss–Hermite quadrature of
+    E₀[log N₀ − log N₁] for two random SPD pairs in each of d = 1, 2, 3 (fixed seed); relative error
+    against ``REL_TOL``."""
     rng = np.random.default_rng(SEED)
     rows = []
     for d in (1, 2, 3):
@@ -237,14 +251,20 @@ ElboForm = Callable[[Array, Array, Array], float]
 
 
 def reconstruction_minus_kl(prior: Array, lik: Array, q: Array) -> float:
+    """The claimed ELBO form E_q[log p(x|z)] − KL(q ‖ p(z)) for a discrete model given as vectors (prior p(z),
+    likelihood p(x|z) at the observed x, q(z|x))."""
     return float(q @ np.log(lik) - kl_categorical(q, prior))
 
 
 def energy_plus_entropy(prior: Array, lik: Array, q: Array) -> float:
+    """The claimed ELBO form E_q[log p(x, z)] + H(q) for a discrete model given as vectors (prior, likelihood
+    at the observed x, q)."""
     return float(q @ np.log(lik * prior) - q @ np.log(q))
 
 
 def check_elbo_form(candidate: ElboForm, name: str) -> Evidence:
+    """An ELBO rewriting ``candidate(prior, lik, q)`` vs the definition E_q[log p(x, z) − log q(z|x)] on
+    random discrete models with K = 2, 3, 5, 8, 13 (fixed seed); ``name`` labels the form in the detail."""
     rng = np.random.default_rng(SEED)
     rows = []
     for k in (2, 3, 5, 8, 13):
@@ -361,6 +381,9 @@ def _maximise_f_one_point(log_joint_row: Array) -> Array:
 
 
 def check_e_step(candidate: Callable[[Array, tuple[Array, Array, Array]], Array] = _posterior) -> Evidence:
+    """EM's E-step (seed 003, Problem 5): argmax_q F(θ, q) found by BFGS on softmax logits, point by point for
+    12 generated 1-D GMM points (K = 3), vs ``candidate(x, θ)`` (default: the posterior p_θ(z|x)); refuted
+    when any entry differs by more than 1e-6."""
     rng = np.random.default_rng(SEED)
     x = _gmm_data(rng, 12)
     theta = _gmm_theta(rng)
@@ -404,6 +427,8 @@ def check_m_step_gap(candidate: Callable[[Array], float] | None = None) -> Evide
 
 
 def gmm_m_step_closed_form(x: Array, q: Array) -> tuple[Array, Array, Array]:
+    """The claimed M-step of a 1-D GMM: π_k = N_k/N, μ_k = Σ_n q_nk x_n / N_k, σ_k² = Σ_n q_nk (x_n − μ_k)² /
+    N_k with N_k = Σ_n q_nk; returns (weights, means, variances)."""
     nk = q.sum(0)
     mu = (q * x[:, None]).sum(0) / nk
     var = (q * (x[:, None] - mu) ** 2).sum(0) / nk
@@ -442,6 +467,8 @@ def check_gmm_m_step(
 def check_optimal_discriminator(
     candidate: Callable[[float, float], float] = lambda a, b: a / (a + b),
 ) -> Evidence:
+    """GAN optimal discriminator (seed 004, Problem 4): argmax_D a log D + b log(1 − D) by bounded Brent
+    search at 8 random (a, b) vs ``candidate(a, b)`` (default a/(a + b)); tolerance 1e-8 on |D − D*|."""
     rng = np.random.default_rng(SEED)
     rows = []
     for _ in range(8):
@@ -487,6 +514,9 @@ def _max_over_discriminators(p: Array, g: Array) -> tuple[float, Array]:
 def check_virtual_criterion(
     candidate: Callable[[Array, Array], float] = lambda p, g: -np.log(4) + 2 * float(jsd_categorical(p, g)),
 ) -> Evidence:
+    """GAN virtual training criterion (seed 004, Problem 4): C(G) = max_D V(D, G) computed numerically for
+    random discrete p_data, p_G (K = 2, 4, 7) vs ``candidate(p_data, p_G)`` (default −log 4 + 2·JSD);
+    relative error against ``REL_TOL``."""
     rng = np.random.default_rng(SEED)
     rows = []
     for k in (2, 4, 7):
@@ -574,6 +604,7 @@ def maximise_variational_objective(lik: Array, prior: Array) -> Array:
 
 
 def posterior_formula(lik: Array, prior: Array) -> Array:
+    """The claimed variational optimum q*(z) = p(x|z) p(z) / Σ_z' p(x|z') p(z') (the exact posterior)."""
     return lik * prior / (lik * prior).sum()
 
 
@@ -581,6 +612,9 @@ def check_variational_optimum(
     candidate: Callable[[Array, Array], Array] = posterior_formula,
     sizes: Sequence[int] = (2, 3, 4, 5, 6),
 ) -> Evidence:
+    """CS 446 HW8 1(e) (seed 000): argmax over the simplex of Σ q log p(x|z) − KL(q ‖ p(z)) by SLSQP for
+    random models of each size in ``sizes`` vs ``candidate(lik, prior)``; tolerance 1e-6 on the largest
+    entry difference."""
     rng = np.random.default_rng(SEED)
     rows = []
     for k in sizes:
@@ -622,11 +656,15 @@ def program_cost_by_definition(prob: gan_dual.Problem, w: Array) -> float:
 
 
 def cost_3e(prob: gan_dual.Problem, w: Array) -> float:
+    """The function of seed 004, Problem 3(e): Σ_i log(1 + e^{wᵀp_i}) − Σ_{generated} wᵀp + C/2‖w‖², the
+    claimed rewriting of the discriminator's cost."""
     t = prob.points @ w
     return float(np.logaddexp(0, t).sum() - (prob.generated @ w).sum() + prob.c / 2 * w @ w)
 
 
 def check_cost(candidate: Callable[[gan_dual.Problem, Array], float] = cost_3e) -> Evidence:
+    """Seed 004, Problem 3: the cost of program (1) from p_w(1|x) = 1/(1 + e^{wᵀx}) vs ``candidate(problem,
+    w)`` (default :func:`cost_3e`) at 4 random data sets and weights; relative error against ``REL_TOL``."""
     rng = np.random.default_rng(SEED)
     rows = []
     for s in range(4):
@@ -691,6 +729,8 @@ def _convexity_evidence(
 
 
 def check_quadratic_convex_iff(claimed: Callable[[float], bool] = lambda c: c >= 0) -> Evidence:
+    """C/2‖a‖² − aᵀb is convex iff ``claimed(C)``: the finite-difference Hessian at random points decides
+    convexity for C ∈ {−1, −0.1, 0, 0.1, 1}, and every verdict must agree with the claim."""
     b = np.array([0.3, -1.2, 0.8])
     cs = (-1.0, -0.1, 0.0, 0.1, 1.0)
     fns = [(f"C = {c}", (lambda a, c=c: c / 2 * a @ a - a @ b), 3) for c in cs]
@@ -698,6 +738,8 @@ def check_quadratic_convex_iff(claimed: Callable[[float], bool] = lambda c: c >=
 
 
 def check_softplus_convex(sign: float = 1.0) -> Evidence:
+    """log(1 + exp(aᵀb)) is convex in a for random b (Hessian PSD at random points); ``sign`` = −1 tests the
+    negated (concave) function instead, a wrong variant that must be refuted."""
     rng = np.random.default_rng(SEED + 1)
     fns = [
         (f"b = {np.round(b, 3).tolist()}", (lambda a, b=b: sign * float(np.logaddexp(0, a @ b))), 3)
@@ -707,6 +749,8 @@ def check_softplus_convex(sign: float = 1.0) -> Evidence:
 
 
 def check_cost_convex(c: float = 0.7) -> Evidence:
+    """The 3(e) cost with regulariser C = ``c`` is convex in w on three random data sets (finite-difference
+    Hessian PSD at random points); a negative ``c`` is a wrong variant that must be refuted."""
     fns = [
         (f"data seed {s}, C = {c}", (lambda w, s=s: cost_3e(_problem(s, 1.0), w) + (c - 1.0) / 2 * w @ w), 2)
         for s in range(3)
@@ -721,11 +765,15 @@ def lagrangian_by_definition(prob: gan_dual.Problem, w: Array, xi: Array, lam: A
 
 
 def lagrangian_formula(prob: gan_dual.Problem, w: Array, xi: Array, lam: Array) -> float:
+    """The claimed regrouped Lagrangian of program (2) (seed 004, Problem 3): Σ_i (λ_i ξ_i + log(1 + e^{ξ_i}))
+    + C/2‖w‖² − wᵀ Σ_i (λ_i + shift_i) p_i."""
     b = prob.points.T @ (lam + prob.shift)
     return float((lam * xi + np.logaddexp(0, xi)).sum() + prob.c / 2 * w @ w - w @ b)
 
 
 def check_lagrangian(candidate: Callable[..., float] = lagrangian_formula) -> Evidence:
+    """The Lagrangian of program (2) from its definition (objective + Σ λ_i (ξ_i − wᵀp_i)) vs
+    ``candidate(problem, w, ξ, λ)`` at 4 random points with λ < 0; relative error against ``REL_TOL``."""
     rng = np.random.default_rng(SEED)
     rows = []
     for s in range(4):
@@ -746,6 +794,8 @@ def check_lagrangian(candidate: Callable[..., float] = lagrangian_formula) -> Ev
 def check_quadratic_minimum(
     candidate: Callable[[Array, float], float] = lambda b, c: -float(b @ b) / (2 * c),
 ) -> Evidence:
+    """min_w C/2‖w‖² − wᵀb by BFGS (gradient tolerance 1e-12) vs ``candidate(b, C)`` (default −‖b‖²/(2C)) for
+    C = 0.3, 1, 4; relative error against ``REL_TOL``."""
     rng = np.random.default_rng(SEED)
     rows = []
     for c in (0.3, 1.0, 4.0):
@@ -774,6 +824,8 @@ def check_quadratic_minimum(
 
 
 def conjugate_formula(lam: float) -> float:
+    """The claimed inf_ξ λξ + log(1 + e^ξ) = −(−λ log(−λ) + (1 + λ) log(1 + λ)) for λ ∈ (−1, 0) (negative
+    binary entropy of −λ)."""
     return float(-((-lam) * np.log(-lam) + (1 + lam) * np.log1p(lam)))
 
 
@@ -824,6 +876,9 @@ def _min_lagrangian(prob: gan_dual.Problem, lam: Array) -> float:
 
 
 def check_dual_function(candidate: Callable[[gan_dual.Problem, Array], float] | None = None) -> Evidence:
+    """Seed 004, Problem 3: the dual function g(λ) = min_(w,ξ) L(w, ξ, λ) by BFGS at 3 random λ ∈ (−1, 0)⁴ vs
+    ``candidate(problem, λ)`` (default: −‖b‖²/(2C) + Σ conjugate(λ_i) with b = Σ (λ_i + shift_i) p_i);
+    relative error against ``REL_TOL``."""
     def claimed(prob: gan_dual.Problem, lam: Array) -> float:
         b = prob.points.T @ (lam + prob.shift)
         return float(-b @ b / (2 * prob.c) + sum(conjugate_formula(v) for v in lam))
@@ -896,6 +951,7 @@ def check_dual_program(box: tuple[float, float] = (-1.0, 0.0)) -> Evidence:
 
 
 def logit_difference_form(a: float, b: float) -> float:
+    """The claimed stable form σ(a) − σ(b) = σ(a) σ(−b) (1 − e^{b−a}), evaluated with ``expm1``."""
     return float(expit(a) * expit(-b) * -np.expm1(b - a))
 
 
@@ -1010,6 +1066,9 @@ def check_sqrt_jsd_triangle(power: float = 0.5) -> Evidence:
 
 
 def ppca_data_np(n: int = 200, d: int = 4, latent: int = 1, seed: int = SEED) -> Array:
+    """``n`` points in ℝ^``d`` from a probabilistic PCA model with ``latent`` factors (loadings ~ 2·N(0, 1),
+    mean 1, noise sd 0.5), generated with the given seed (the
+    generative model of ``torch_impl.linear.ppca_data``, NumPy random stream)."""
     rng = np.random.default_rng(seed)
     w = rng.normal(size=(d, latent)) * 2
     return rng.normal(size=(n, latent)) @ w.T + 1.0 + rng.normal(size=(n, d)) * 0.5

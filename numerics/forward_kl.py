@@ -57,6 +57,7 @@ class DiscreteTarget:
 
     @property
     def posterior(self) -> np.ndarray:
+        """p(z|x) = π ℓ / Σ π ℓ, normalised with ``math.fsum``."""
         joint = np.asarray(self.prior) * np.asarray(self.lik)
         return joint / math.fsum(joint)
 
@@ -87,6 +88,8 @@ def expected_snis(target: DiscreteTarget, n: int, weight: WeightFn = correct_wei
 
 @dataclass(frozen=True)
 class SnisEstimate:
+    """A self-normalised importance-sampling estimate: its value, delta-method standard error and the
+    number of draws."""
     value: float
     standard_error: float
     samples: int

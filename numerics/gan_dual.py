@@ -76,6 +76,8 @@ def _points(value: object, name: str) -> Array:
 
 @dataclass(frozen=True)
 class Problem:
+    """The discriminator's regularised logistic program of seed 004 (ECE 544 PS5), Problem 3: data points
+    (rows, label 1), generated points (rows, label 0) and the regularisation weight C > 0."""
     data: Array  # (n_x, d)
     generated: Array  # (n_z, d)
     c: float
@@ -100,6 +102,7 @@ class Problem:
 
     @property
     def points(self) -> Array:
+        """All points, data rows first, then generated rows (the matrix P of b(λ) = Pᵀ(λ + shift))."""
         return np.vstack([self.data, self.generated])
 
     @property
@@ -179,6 +182,8 @@ def solve_dual(prob: Problem, *, tol: float = 1e-13, max_iter: int = 200) -> Arr
 
 @dataclass(frozen=True)
 class DualityReport:
+    """Result of :func:`strong_duality`: primal and dual optimal values, their gap and the KKT residuals
+    (‖w* − b(λ*)/C‖∞ and max |λ*_i + σ(w*ᵀp_i)|)."""
     primal: float
     dual: float
     gap: float

@@ -178,6 +178,8 @@ def reverse_kl_adaptive(mu: float, sigma: float) -> float:
 
 @dataclass(frozen=True)
 class Fit:
+    """A local optimum of a KL fit of N(mu, sigma²): the parameters, the divergence there, and whether BFGS
+    converged (to the quadrature's rounding level)."""
     mu: float
     sigma: float
     kl: float

@@ -59,6 +59,8 @@ def _labelled_subset(y: np.ndarray, fraction: float, rng: np.random.Generator) -
 
 @dataclass
 class FewLabelResult:
+    """Test accuracies of logistic regression on each feature set (VAE latents, PCA, pixels) per label
+    fraction and seed, with the run's settings (seed 001 §4.3)."""
     fractions: tuple[float, ...]
     seeds: int
     latent_dim: int
@@ -71,9 +73,12 @@ class FewLabelResult:
         return float(a.mean()), float(a.std(ddof=1)) if a.size > 1 else 0.0
 
     def winners(self) -> dict[float, str]:
+        """For each label fraction, the feature set with the highest mean accuracy."""
         return {f: max(FEATURES, key=lambda k: self.summary(k, f)[0]) for f in self.fractions}
 
     def to_json(self) -> dict[str, object]:
+        """JSON-ready form: settings, mean/std and every run's accuracy per feature set and fraction, and
+        the winner per fraction."""
         return {
             "seeds": self.seeds, "latent_dim": self.latent_dim, "epochs": self.epochs,
             "accuracy": {k: {f"{f:g}": dict(zip(("mean", "std"), self.summary(k, f), strict=True))
@@ -82,6 +87,8 @@ class FewLabelResult:
         }
 
     def table(self) -> str:
+        """The accuracies as one line: per fraction, ``mean ± std`` of each feature set; fractions
+        joined by ``;``."""
         parts = []
         for f in self.fractions:
             cells = ", ".join(f"{k} {m:.3f} ± {s:.3f}" for k in FEATURES for m, s in [self.summary(k, f)])

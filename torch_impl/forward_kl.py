@@ -34,6 +34,8 @@ def normal_log_density(
 
 @dataclass(frozen=True)
 class GaussianFit:
+    """The forward-KL fit q_ψ = N(mean, var) with the delta-method standard errors of mean and variance and
+    the effective sample size 1/Σ w̃² of the importance weights."""
     mean: float
     var: float
     mean_se: float
@@ -93,6 +95,7 @@ class LinearGaussian:
     x: float = 2.0
 
     def log_joint(self, z: torch.Tensor) -> torch.Tensor:
+        """log p(x, z) = log N(z; 0, 1) + log N(x; w z + b, s²) at the observed x, for a tensor of z."""
         return normal_log_density(z, 0.0, 1.0) + normal_log_density(
             torch.full_like(z, self.x), self.w * z + self.b, self.s**2
         )

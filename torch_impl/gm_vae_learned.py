@@ -76,6 +76,8 @@ class LearnedPosteriorGmVae(nn.Module):
 
 @dataclass(frozen=True)
 class GapCheck:
+    """Result of :func:`gap_equals_posterior_kl`: the worst relative error between the ELBO gap and E_w
+    KL(q_φ ‖ p(z|w)), and the mean gap."""
     worst_relative_error: float
     mean_gap: float
 
@@ -96,6 +98,7 @@ def gap_equals_posterior_kl(model: LearnedPosteriorGmVae, x: torch.Tensor, sampl
 
 @dataclass(frozen=True)
 class TrainingTrace:
+    """E_w KL(q_φ ‖ p(z|w)) and the ELBO on the test data before and after :func:`train_learned_posterior`."""
     kl_start: float
     kl_end: float
     elbo_start: float

@@ -16,6 +16,7 @@ scalar read per call otherwise). :func:`kl_diagonal_normals` evaluates narrow dt
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
@@ -138,7 +139,10 @@ class _StandardNormalKlTotal(torch.autograd.Function):
     ∂/∂μ = μ, ∂/∂ℓ = ½ expm1(ℓ): the training hot path records one node instead of a dozen."""
 
     @staticmethod
-    def forward(ctx, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+    # ``ctx: Any``: autograd's context object; ``saved_tensors`` is attached by the C++ engine and is
+    # not declared on ``torch.autograd.function.FunctionCtx``.
+    def forward(ctx: Any, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """Save (μ, ℓ) and return ½ Σ (expm1(ℓ) − ℓ + μ²), accumulated in float64 for narrower dtypes."""
         ctx.save_for_backward(mu, logvar)
         if logvar.dtype == torch.float64:
             f, m = _expm1mx(logvar), mu
@@ -147,7 +151,8 @@ class _StandardNormalKlTotal(torch.autograd.Function):
         return (0.5 * torch.addcmul(f, m, m).sum()).to(mu.dtype)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(grad · μ, ½ grad · expm1(ℓ)): the analytic gradient of the total KL."""
         mu, logvar = ctx.saved_tensors
         return grad * mu, (0.5 * grad) * torch.expm1(logvar)
 

@@ -21,6 +21,8 @@ from torch_impl.kl import kl_standard_normal
 
 @dataclass
 class LinearVae:
+    """Parameters of the linear VAE (float64): decoder W (D×d), b (D,), log σ²; encoder A (d×D), c (d,),
+    and the log-variances ℓ (d,) of q(z|x)."""
     w: torch.Tensor  # (D, d)
     b: torch.Tensor  # (D,)
     log_sigma2: torch.Tensor  # ()
@@ -30,6 +32,8 @@ class LinearVae:
 
     @classmethod
     def random(cls, data_dim: int, latent_dim: int, *, generator: torch.Generator | None = None) -> LinearVae:
+        """Random parameters (standard normal, scaled) for ``data_dim`` D and ``latent_dim`` d, drawn from
+        ``generator``."""
         g = generator
         r = lambda *s: torch.randn(*s, dtype=torch.float64, generator=g)
         return cls(
@@ -42,9 +46,11 @@ class LinearVae:
         )
 
     def parameters(self) -> list[torch.Tensor]:
+        """The six parameter tensors, in the order W, b, log σ², A, c, ℓ (e.g. for an optimiser)."""
         return [self.w, self.b, self.log_sigma2, self.a, self.c, self.logvar]
 
     def encoder_mean(self, x: torch.Tensor) -> torch.Tensor:
+        """μ(x) = A(x − b) + c, the mean of q(z|x), for a batch of x (..., D)."""
         return (x - self.b) @ self.a.T + self.c
 
     def elbo(self, x: torch.Tensor) -> torch.Tensor:
@@ -59,6 +65,7 @@ class LinearVae:
         return rec - kl
 
     def marginal_cov(self) -> torch.Tensor:
+        """WWᵀ + σ²I, the covariance of the marginal p(x)."""
         return self.w @ self.w.T + torch.exp(self.log_sigma2) * torch.eye(self.w.shape[0], dtype=self.w.dtype)
 
     def log_evidence(self, x: torch.Tensor) -> torch.Tensor:
@@ -105,6 +112,7 @@ class LinearVae:
         return log_px_z + log_pz - log_q
 
     def iwae(self, x: torch.Tensor, k: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """One draw of the IWAE bound log (1/k) Σ_j p(x, z_j)/q(z_j|x) with z_j ~ q(z|x) per data point."""
         mu = self.encoder_mean(x)
         eps = torch.randn((k, *mu.shape), dtype=mu.dtype, generator=generator)
         z = mu + torch.exp(0.5 * self.logvar) * eps
@@ -126,6 +134,8 @@ def ppca_max_log_likelihood(x: torch.Tensor, latent_dim: int) -> tuple[float, to
 
 
 def ppca_data(n: int, data_dim: int, latent_dim: int, *, seed: int = 0) -> torch.Tensor:
+    """``n`` points in ℝ^``data_dim`` from a pPCA model with ``latent_dim`` factors: W ~ 2·N(0, 1), mean 1,
+    noise sd 0.5, float64, from ``seed``."""
     g = torch.Generator().manual_seed(seed)
     w = torch.randn(data_dim, latent_dim, dtype=torch.float64, generator=g) * 2
     z = torch.randn(n, latent_dim, dtype=torch.float64, generator=g)

@@ -62,6 +62,9 @@ class BatchTotals(NamedTuple):
 
 @dataclass(frozen=True)
 class VaeConfig:
+    """Architecture and loss settings of :class:`Vae`: sizes, likelihood (``bernoulli`` or ``gaussian``
+    with variance ``gaussian_var``), KL weight β, prior (``normal`` or ``gmm`` with ``components``).
+    Checked when built (``ValueError``)."""
     data_dim: int = 64
     latent_dim: int = 8
     hidden: int = 256
@@ -91,6 +94,8 @@ class VaeConfig:
 
 
 class Vae(nn.Module):
+    """The VAE of this project: MLP encoder (μ, log σ²) and decoder, with the loss built from the verified
+    closed forms (see the module docstring); also the IWAE bound for evaluation."""
     def __init__(self, config: VaeConfig) -> None:
         super().__init__()
         c = self.config = config

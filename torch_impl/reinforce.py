@@ -51,6 +51,8 @@ class CategoricalVae:
 
     @classmethod
     def init(cls, D: int, K: int, seed: int = 0) -> CategoricalVae:
+        """A model with K ≥ 2 states and D ≥ 1 pixels: small random encoder weights, zero biases, random
+        decoder logits (float64, from ``seed``)."""
         if K < 2 or D < 1:
             raise ValueError(f"K/D: need K ≥ 2 states and D ≥ 1 pixels, got K={K}, D={D}")
         gen = torch.Generator().manual_seed(seed)
@@ -61,6 +63,7 @@ class CategoricalVae:
         )
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Encoder logits x·W + b of q(z|x), shape (B, K)."""
         return x @ self.enc_w + self.enc_b
 
     def log_lik_all(self, x: torch.Tensor) -> torch.Tensor:
@@ -123,6 +126,8 @@ def score_function_estimates(
 
 @dataclass(frozen=True)
 class UnbiasednessCheck:
+    """Result of :func:`check_unbiased`: largest |mean − exact|/SE over coordinates, the mean variance of
+    the estimates, and the norm of the exact gradient."""
     max_z: float
     mean_variance: float
     exact_norm: float
@@ -141,6 +146,7 @@ def check_unbiased(estimates: torch.Tensor, exact: torch.Tensor) -> Unbiasedness
 
 @dataclass(frozen=True)
 class TrainingResult:
+    """The exact ELBO per data point before and after :func:`train_reinforce`."""
     elbo_start: float
     elbo_end: float
 

@@ -41,6 +41,10 @@ class Lemma:
     hypothesis_text: str
 
     def prove(self) -> tuple[Verdict, str]:
+        """Prove φ ≥ 0 on the lemma's domain by convexity: φ'' > 0 (SymPy, under the stated
+        hypotheses), φ' = 0 at the stated point and φ = 0 there. *proved* with the three facts,
+        *refuted* when the stated point is not among the stationary points found or φ ≠ 0 there,
+        *undecided* when φ'' > 0 cannot be shown."""
         t = self.variable
         f = self.phi(t)
         second = sp.simplify(sp.diff(f, t, 2))
@@ -89,6 +93,7 @@ SQUARE = Lemma(
 
 @cache
 def lemma_is_proved(lemma: Lemma) -> bool:
+    """Whether :meth:`Lemma.prove` returns *proved* for ``lemma``."""
     return lemma.prove()[0] is Verdict.PROVED
 
 
@@ -109,10 +114,12 @@ class NonNegativeSum:
     index: tuple[sp.Symbol, sp.Expr, sp.Expr] | None = None
 
     def expression(self) -> sp.Expr:
+        """The certificate as a SymPy expression Σ w·φ(t) (a ``Sum`` over ``index`` when one is set)."""
         body = sp.Add(*(t.weight * t.lemma(t.argument) for t in self.terms))
         return sp.Sum(body, self.index) if self.index is not None else body
 
     def describe(self) -> str:
+        """A short description for reports: the lemmas and arguments used, and the summation index."""
         parts = ", ".join(f"{t.lemma.name} at t = {sp.sstr(t.argument)}" for t in self.terms)
         return f"Σ w·φ(t) [{parts}]" + (f" over {self.index[0]}" if self.index else "")
 

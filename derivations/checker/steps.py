@@ -142,6 +142,7 @@ class ChainResult:
 
     @property
     def first_failure(self) -> StepResult | None:
+        """The first refuted step (the one to report), or None when no step is refuted."""
         for s in self.steps:
             if s.verdict is Verdict.REFUTED:
                 return s
@@ -149,6 +150,7 @@ class ChainResult:
 
     @property
     def premises(self) -> list[StepResult]:
+        """The steps taken as premises (stated, not checked)."""
         return [s for s in self.steps if s.verdict is Verdict.PREMISE]
 
     @property
@@ -162,6 +164,8 @@ class ChainResult:
         return Verdict.PROVED
 
     def summary(self) -> str:
+        """One line: the first failing step with its justification and detail (or how many steps were
+        checked), followed by every step's label and verdict."""
         parts = [f"{s.label} {s.verdict.value}" for s in self.steps]
         fail = self.first_failure
         checked = len(self.steps) - len(self.premises)
@@ -177,6 +181,9 @@ class ChainResult:
         return f"{self.title}: {head} [{'; '.join(parts)}]"
 
     def to_evidence(self, method: str = "symbolic") -> Evidence:
+        """This chain's result as registry :class:`Evidence` under ``method``: the chain verdict, the
+        summary, the largest numeric error and tolerance among numerically checked steps, the first
+        failure's counterexample, and every step in ``extra``."""
         fail = self.first_failure
         numeric = [s for s in self.steps if s.verdict is Verdict.NUMERIC]
         return Evidence(
@@ -386,16 +393,23 @@ class Derivation:
         return self
 
     def eq(self, expr: sp.Expr, justification: str, **kw: object) -> Derivation:
+        """Append a step ``… = expr`` justified by ``justification``; keywords as for :meth:`step`. Returns
+        ``self`` for chaining."""
         return self.step("=", expr, justification, **kw)  # type: ignore[arg-type]
 
     def le(self, expr: sp.Expr, justification: str, **kw: object) -> Derivation:
+        """Append a step ``… ≤ expr`` (keywords as for :meth:`step`, e.g. ``certificate``); returns
+        ``self``."""
         return self.step("<=", expr, justification, **kw)  # type: ignore[arg-type]
 
     def ge(self, expr: sp.Expr, justification: str, **kw: object) -> Derivation:
+        """Append a step ``… ≥ expr`` (keywords as for :meth:`step`, e.g. ``certificate``); returns
+        ``self``."""
         return self.step(">=", expr, justification, **kw)  # type: ignore[arg-type]
 
     @property
     def end(self) -> sp.Expr:
+        """The expression the chain has reached: the last step's, or ``start`` when there is none."""
         return self.steps[-1].expr if self.steps else self.start
 
     @property

@@ -26,6 +26,8 @@ def _model() -> DiscreteModel:
 
 
 def seed001_steps_1_5() -> Derivation:
+    """Seed 001 §1.1, steps (1)–(5): log p(x) = ELBO + KL(q ‖ p(z|x)), rewritten step by step from log p(x)
+    for a discrete latent with general K."""
     m = _model()
     q, post, joint, px = m.q, m.posterior, m.joint_value, m.evidence()
     E = m.expect
@@ -42,6 +44,8 @@ def seed001_steps_1_5() -> Derivation:
 
 
 def seed001_steps_6_9() -> Derivation:
+    """Seed 001 §1.2, steps (6)–(9): KL(q ‖ p) ≥ 0 through Jensen's inequality, with the Jensen step (8)
+    carried by a log-ratio certificate."""
     m = _model()
     a, b = sp.IndexedBase("q", positive=True), sp.IndexedBase("p", positive=True)
     i = m.i
@@ -60,6 +64,8 @@ def seed001_steps_6_9() -> Derivation:
 
 
 def seed001_steps_10_15() -> Derivation:
+    """Seed 001 §2.1, steps (10)–(15): ELBO = E_q[log p(x|z)] − KL(q ‖ p(z)) from log p(x) − KL(q ‖
+    p(z|x))."""
     m = _model()
     q, post, prior = m.q, m.posterior, m.prior
     px, E = m.evidence(), m.expect
@@ -77,6 +83,8 @@ def seed001_steps_10_15() -> Derivation:
 
 
 def seed001_steps_16_19() -> Derivation:
+    """Seed 001 §2.3, steps (16)–(19): ELBO = E_q[log p(x,z)] − H[q] as the seed writes it; step (19) is
+    refuted under the standard entropy H = −E_q[log q]."""
     m = _model()
     q, prior, E = m.q, m.prior, m.expect
     d = Derivation(m.elbo(), domain=m.domain(), title="seed 001 (16)–(19)")
@@ -90,6 +98,8 @@ def seed001_steps_16_19() -> Derivation:
 
 
 def seed001_entropy_definition() -> Derivation:
+    """Seed 001's definition H[q] = ∫ q log q compared with the Shannon entropy −E_q[log q]: refuted (it is
+    the negative)."""
     m = _model()
     d = Derivation(m.entropy(m.q), domain=m.domain(), title="seed 001 §2.3 entropy definition")
     d.eq(m.expect(m.q, lambda i: sp.log(m.q[i])), "seed: H[q] = ∫ q log q", label="H")
@@ -97,6 +107,8 @@ def seed001_entropy_definition() -> Derivation:
 
 
 def seed000_problem_1a() -> Derivation:
+    """CS 446 HW8 1(a) (seed 000) = ECE 544 PS5 1(a) (seed 004): log p(x) ≥ ELBO = E_q[log p(x|z)] − KL(q,
+    p(z)) by Jensen, with a certificate for the inequality."""
     m = _model()
     q, E = m.q, m.expect
     d = Derivation(m.log_evidence(), domain=m.domain(), title="seed 000/004 1(a)")

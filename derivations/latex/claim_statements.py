@@ -45,6 +45,7 @@ class ClaimLatexResult:
 
     @property
     def ok(self) -> bool:
+        """Whether the LaTeX statement was proved identical to the registered claim (status ``matches``)."""
         return self.status == "matches"
 
 

@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def print_results(results: list[DocumentResult], seconds: float, *, quiet: bool = False) -> None:
+    """Print each document's summary line and (unless ``quiet``) one line per step, failing steps marked
+    ``!!``."""
     for r in results:
         print(r.summary())
         if quiet:

@@ -247,6 +247,9 @@ class DocumentChecker:
 
     # -------------------------------------------------------------- main loop
     def run(self) -> DocumentResult:
+        """Check the whole document: collect its definitions, parse every display fragment, check each
+        chain, statement, definition and stationary point in document order, and return the result with
+        timings."""
         t_start = time.perf_counter()
         self._collect_inline_definitions()
         parsed: list[tuple[Fragment, Chain | LatexParseError]] = []
@@ -384,7 +387,7 @@ class DocumentChecker:
         return actions
 
     # -------------------------------------------------------------- actions
-    def _error_action(self, frag: Fragment, verdict: str, message: str):
+    def _error_action(self, frag: Fragment, verdict: str, message: str) -> Callable[[], None]:
         def run() -> None:
             self.result.steps.append(
                 StepReport(
@@ -401,7 +404,7 @@ class DocumentChecker:
 
         return run
 
-    def _statement_action(self, frag: Fragment, node: Node):
+    def _statement_action(self, frag: Fragment, node: Node) -> Callable[[], None]:
         def run() -> None:
             self.result.steps.append(
                 StepReport(
@@ -418,7 +421,7 @@ class DocumentChecker:
 
         return run
 
-    def _definition_action(self, frag: Fragment, d: Definition):
+    def _definition_action(self, frag: Fragment, d: Definition) -> Callable[[], None]:
         def run() -> None:
             rep = StepReport(
                 frag.label or d.key,
@@ -435,7 +438,9 @@ class DocumentChecker:
 
         return run
 
-    def _stationary_action(self, frag: Fragment, lagr: Node, pfrag: Fragment, point: Chain):
+    def _stationary_action(
+        self, frag: Fragment, lagr: Node, pfrag: Fragment, point: Chain
+    ) -> Callable[[], None]:
         def run() -> None:
             from derivations.latex.stationary import check_stationary_point
 
@@ -451,7 +456,7 @@ class DocumentChecker:
 
         return run
 
-    def _chain_action(self, item: _ChainItem):
+    def _chain_action(self, item: _ChainItem) -> Callable[[], None]:
         def run() -> None:
             self._check_chain(item)
 

@@ -46,6 +46,8 @@ class Fragment:
 
 @dataclass(frozen=True)
 class InlineMath:
+    """An inline ``$…$`` fragment: its LaTeX, offset and line in the document, and whether it reads as a
+    definition (preceded by let/define/with/where/and)."""
     latex: str
     offset: int
     line: int
@@ -54,6 +56,8 @@ class InlineMath:
 
 @dataclass(frozen=True)
 class Extracted:
+    """What :func:`extract` finds in a document: the display-math fragments (one per row), the inline math,
+    and the prose between the displays."""
     fragments: list[Fragment]
     inline: list[InlineMath]
     prose: str

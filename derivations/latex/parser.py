@@ -13,6 +13,7 @@ command that is not supported (``\\arg``, ``\\prod``, ``\\text{tr}`` …) — ne
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,9 +43,11 @@ class Node:
     args: tuple[Any, ...] = ()
 
     def children(self) -> list[Node]:
+        """The arguments of this node that are themselves nodes, in order."""
         return [a for a in self.args if isinstance(a, Node)]
 
-    def walk(self):
+    def walk(self) -> Iterator[Node]:
+        """This node and every node below it, depth first (pre-order)."""
         yield self
         for c in self.children():
             yield from c.walk()

@@ -44,6 +44,7 @@ class StepReport:
     kind: str = "step"  # step | definition | statement | stationary | parse error | unsupported
 
     def to_json(self) -> dict[str, Any]:
+        """This step as a JSON-ready dict; counterexample, error, tolerance and alternative only when set."""
         out: dict[str, Any] = {
             "label": self.label,
             "line": self.line,
@@ -73,6 +74,7 @@ class DocumentResult:
 
     @property
     def first_failure(self) -> StepReport | None:
+        """The first step whose verdict is failing (refuted, parse error, unsupported, error), or None."""
         for s in self.steps:
             if s.verdict in FAILING:
                 return s
@@ -80,6 +82,7 @@ class DocumentResult:
 
     @property
     def first_refuted(self) -> StepReport | None:
+        """The first step refuted by a counterexample, or None."""
         return next((s for s in self.steps if s.verdict == "refuted"), None)
 
     @property
@@ -88,6 +91,7 @@ class DocumentResult:
         return self.first_failure is None
 
     def counts(self) -> dict[str, int]:
+        """Number of steps per verdict."""
         out: dict[str, int] = {}
         for s in self.steps:
             out[s.verdict] = out.get(s.verdict, 0) + 1
@@ -101,6 +105,8 @@ class DocumentResult:
         raise KeyError(f"label: no checked step {label!r} in {self.path}")
 
     def to_json(self) -> dict[str, Any]:
+        """This document's result as a JSON-ready dict: path, ok, seconds, counts, first failure and all
+        steps."""
         fail = self.first_failure
         return {
             "path": self.path,
@@ -115,6 +121,8 @@ class DocumentResult:
         }
 
     def summary(self) -> str:
+        """One line for humans: the first failing step (label, line, verdict) or "no failing step", and the
+        counts per verdict."""
         fail = self.first_failure
         counts = ", ".join(f"{v}: {n}" for v, n in sorted(self.counts().items()))
         head = (
@@ -130,6 +138,8 @@ def _esc(s: str) -> str:
 
 
 def to_markdown(results: list[DocumentResult], seconds: float) -> str:
+    """A Markdown report of the checked documents (legend of the verdicts, then one table of steps per
+    document); ``seconds`` is the total run time."""
     lines = [
         "# LaTeX derivation check",
         "",
@@ -163,6 +173,7 @@ def to_markdown(results: list[DocumentResult], seconds: float) -> str:
 
 
 def to_junit(results: list[DocumentResult], seconds: float) -> str:
+    """A JUnit XML report: one testcase per step, failing verdicts as failures with their detail."""
     suite = ET.Element(
         "testsuite", name="latex-check", tests=str(sum(len(r.steps) for r in results)), time=f"{seconds:.3f}"
     )
@@ -203,6 +214,8 @@ def write_reports(
     markdown_path: Path | None = None,
     junit_path: Path | None = None,
 ) -> None:
+    """Write the JSON, Markdown and JUnit reports to the paths given (each optional), each file
+    atomically."""
     if json_path:
         write_atomic(
             json_path,

@@ -70,6 +70,7 @@ class Definition:
 
 @dataclass(frozen=True)
 class Gaussian:
+    """N(mean, var) as the value of a continuous distribution in the Gaussian reading of a document."""
     mean: sp.Expr
     var: sp.Expr
 
@@ -118,6 +119,8 @@ def base_of(name: str) -> str:
 
 
 def subscript_of(name: str) -> str | None:
+    """The subscript of a (canonicalised) name without braces or a trailing ``^{(t)}``: ``q_{\\phi}`` →
+    ``\\phi``; None when there is none."""
     n = canonical(name)
     b = base_of(n)
     rest = n[len(b) :]
@@ -129,6 +132,8 @@ def subscript_of(name: str) -> str | None:
 
 
 def is_observed_name(name: str) -> bool:
+    """Whether ``name`` denotes the observation: its base is ``x`` (a hatted
+    ``\\hat{x}`` is not observed)."""
     return base_of(name) in ("x", r"\hat{x}") and not base_of(name).startswith(r"\hat")
 
 
@@ -147,12 +152,15 @@ class Env:
     real: dict[str, sp.Symbol] = field(default_factory=dict)  # continuous latent variables
 
     def bind_latent(self, name: str, value: sp.Expr) -> Env:
+        """A copy with the latent variable ``name`` bound to ``value`` (a state index or expression)."""
         return Env({**self.latent, canonical(name): value}, dict(self.ranged), dict(self.real))
 
     def bind_real(self, name: str, value: sp.Symbol) -> Env:
+        """A copy with the continuous latent variable ``name`` bound to the real symbol ``value``."""
         return Env(dict(self.latent), dict(self.ranged), {**self.real, canonical(name): value})
 
     def bind_range(self, name: str, value: sp.Symbol) -> Env:
+        """A copy with the range index ``name`` (as in Σ_{i=1}^{K}) bound to the integer symbol ``value``."""
         return Env(dict(self.latent), {**self.ranged, canonical(name): value}, dict(self.real))
 
 
@@ -181,22 +189,29 @@ class Semantics:
 
     # ------------------------------------------------------------------ model pieces
     def domain(self, points: int = 24) -> Domain:
+        """Admissible values for checking: q and π on the probability simplex, ``K`` states, ``points`` random
+        points per numeric comparison."""
         return Domain(simplex=(self.q, self.pi), size=self.K, points=points)
 
     def fresh_index(self) -> sp.Symbol:
+        """A new positive integer symbol ``i1``, ``i2``, … for a sum over the latent states (never reused)."""
         self._counter += 1
         return sp.Symbol(f"i{self._counter}", integer=True, positive=True)
 
     def evidence(self) -> sp.Expr:
+        """p(x) = Σ_j π_j ℓ_j over the K latent states, with a fresh index."""
         j = self.fresh_index()
         return sp.Sum(self.pi[j] * self.ell[j], (j, 1, self.K))
 
     def latent_sum(self, f: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+        """Σ_{i=1}^{K} f(i) over the latent states, with a fresh index."""
         i = self.fresh_index()
         return sp.Sum(f(i), (i, 1, self.K))
 
     # ------------------------------------------------------------------ entry point
     def evaluate(self, node: Node, env: Env | None = None) -> sp.Expr:
+        """The SymPy value of the parsed LaTeX ``node`` under this reading; ``env`` holds the bound variables
+        (empty by default). Raises ``SemanticError`` for notation the model cannot read."""
         return self._ev(node, env or Env())
 
     def _ev(self, n: Node, env: Env) -> sp.Expr:
@@ -403,6 +418,8 @@ class Semantics:
 
     # ------------------------------------------------------------------ continuous densities
     def density_formula(self, fam: str) -> Definition | None:
+        """The document's own definition of the density ``fam`` ('p' or 'q') when reading it as continuous,
+        else None."""
         d = self.definitions.get(f"density:{fam}")
         return d if (d is not None and self.continuous) else None
 
@@ -615,8 +632,10 @@ def _substitute(node: Node, mapping: dict[str, Node]) -> Node:
 
 
 def uses(node: Node, kinds: set[str]) -> bool:
+    """Whether any node in the tree under ``node`` (itself included) has a kind in ``kinds``."""
     return any(n.kind in kinds for n in node.walk())
 
 
 def functional_key(node: Node) -> str | None:
+    """'KL', 'H' or 'ELBO' when ``node`` is that functional (the keys of :class:`Definition`), else None."""
     return {"kl": "KL", "entropy": "H", "elbo": "ELBO"}.get(node.kind)

@@ -83,6 +83,7 @@ class Convention:
 
     @property
     def positive_parameter(self) -> bool:
+        """Whether the family needs s > 0 (σ = s or σ² = s), so the sampler must draw positive s."""
         return self.family in POSITIVE_FAMILIES
 
     def log_f2(self, s: torch.Tensor) -> torch.Tensor:
@@ -108,6 +109,7 @@ class Convention:
         return lf if self.scale == 1.0 else lf + 2 * math.log(self.scale)
 
     def sigma(self, s: torch.Tensor) -> torch.Tensor:
+        """σ = exp(½ log σ²(s)) for the encoder output ``s`` under this convention (scale included)."""
         return torch.exp(0.5 * self.log_var(s))
 
     def text(self) -> str:

@@ -31,13 +31,17 @@ class Config:
 
     @property
     def data_dim(self) -> int:
+        """D, the number of data entries per example (product of ``shape``)."""
         return math.prod(self.shape)
 
     def variables(self) -> dict[str, float]:
+        """The values of the names a coefficient formula may use: B (batch), D (data size), d (latent size)
+        and the hyper-parameters."""
         return {"B": float(self.batch), "D": float(self.data_dim), "d": float(self.latent),
                 **{k: float(v) for k, v in self.hyper}}
 
     def text(self) -> str:
+        """This configuration as text for reports, e.g. ``B = 3, D = 4 (shape (4,)), d = 2``."""
         h = "".join(f", {k} = {v:g}" for k, v in self.hyper)
         d = self.latent if self.latent else "the model's"
         return f"B = {self.batch}, D = {self.data_dim} (shape {self.shape}), d = {d}{h}"
@@ -116,6 +120,8 @@ class LinearDecoder:
 
     @classmethod
     def random(cls, spec: ModelSpec, config: Config, extreme: bool, g: torch.Generator) -> LinearDecoder:
+        """A random decoder for ``config`` (weights ~ N(0, 1/d), or 15× larger when ``extreme``, to reach
+        saturated outputs) drawn from the generator ``g``."""
         scale = (15.0 if extreme else 1.0) / math.sqrt(config.latent)
         w = scale * torch.randn(config.latent, config.data_dim, dtype=F64, generator=g)
         bias = torch.randn(config.data_dim, dtype=F64, generator=g)

@@ -52,6 +52,8 @@ RATIO_REL = 1e-6
 
 
 def coefficient_tolerance(tol: float) -> float:
+    """Relative tolerance for comparing fitted coefficients across configurations: max(``RATIO_REL``,
+    10·``tol``) with ``tol`` the fit tolerance of the loss's dtype (reason beside ``RATIO_REL``)."""
     return max(RATIO_REL, 10 * tol)
 
 

@@ -24,6 +24,8 @@ from torch_impl.audit.conventions import format_number
 
 @dataclass(frozen=True)
 class AffineFit:
+    """A least-squares fit y ≈ columns·coef + intercept with its residuals per draw and the size of the
+    terms (for a relative residual)."""
     coef: np.ndarray  # weights of the columns
     intercept: float
     residuals: np.ndarray  # loss − prediction per draw
@@ -31,9 +33,11 @@ class AffineFit:
 
     @property
     def relative_residual(self) -> float:
+        """max |residual| relative to the size of the terms (0 when every term is 0)."""
         return float(np.max(np.abs(self.residuals)) / self.scale) if self.scale > 0 else 0.0
 
     def predict(self, columns: np.ndarray) -> np.ndarray:
+        """The fitted values columns·coef + intercept for new rows of ``columns``."""
         return columns @ self.coef + self.intercept
 
 
@@ -63,6 +67,7 @@ class Formula:
     values: tuple[float, ...]
 
     def to_dict(self) -> dict[str, object]:
+        """JSON-ready form; non-finite values become strings (strict JSON)."""
         return {"formula": self.text, "exact": self.exact,
                 "values": [v if math.isfinite(v) else str(v) for v in self.values]}
 

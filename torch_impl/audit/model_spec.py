@@ -176,6 +176,7 @@ class ModelSpec:
 
     @property
     def roles(self) -> tuple[str, ...]:
+        """The role (x, recon, mu, s, …) of each positional argument of the loss, in order."""
         return tuple(self.role_of(a) for a in self.arguments)
 
     @property
@@ -187,9 +188,13 @@ class ModelSpec:
 
     @property
     def gaussian_fixed(self) -> bool:
+        """Whether the likelihood is the fixed-variance Gaussian (the reconstruction term is ‖x − x̂‖² up
+        to 1/(2σ²) and a constant)."""
         return self.likelihood == "gaussian"
 
     def describe(self) -> str:
+        """One line for reports: likelihood (with σ²), data domain, sampler parameterisation and argument
+        names."""
         lik = self.likelihood
         if lik == "gaussian":
             lik += f" (σ² = {self.sigma2:g})" if self.sigma2 is not None else " (fixed σ², inferred)"

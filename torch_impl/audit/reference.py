@@ -53,6 +53,8 @@ def softplus64(t: torch.Tensor) -> torch.Tensor:
 
 
 def bce(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    """Per-entry binary cross-entropy −[x log g + (1 − x) log(1 − g)], lambdified from
+    ``derivations.likelihoods.binary_cross_entropy``."""
     return _lambdified_bce()(x, g)
 
 
@@ -104,6 +106,8 @@ class LikelihoodVariant:
     drop_normaliser: bool = False
 
     def describe(self) -> str:
+        """What this variant means for a loss, in one sentence (the clip cap in nats, the missing
+        normaliser, or the declared likelihood)."""
         if self.clip is not None:
             cap = -math.log(self.clip)
             return (f"the loss clips probabilities to [{self.clip:g}, 1 − {self.clip:g}]: each pixel term "
@@ -171,6 +175,7 @@ def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor) ->
 
 
 def log_standard_normal(z: torch.Tensor) -> torch.Tensor:
+    """log N(z; 0, I) summed over the last axis."""
     return (-0.5 * (z * z + LOG_2PI)).sum(-1)
 
 
@@ -201,6 +206,7 @@ class Normalisation:
     detail: str
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; non-finite masses become strings (strict JSON)."""
         return {"domain": self.domain, "support": self.support, "ok": self.ok, "detail": self.detail,
                 "masses": {k: (v if math.isfinite(v) else str(v)) for k, v in self.masses}}
 

@@ -61,7 +61,7 @@ def controlled_noise(g: torch.Generator) -> Iterator[list[torch.Tensor]]:
     try:
         yield drawn
     finally:
-        torch.randn, torch.randn_like = _randn, _randn_like  # type: ignore[assignment]
+        torch.randn, torch.randn_like = _randn, _randn_like
 
 
 @dataclass

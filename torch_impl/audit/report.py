@@ -82,9 +82,12 @@ class LossAudit:
 
     @property
     def refuted(self) -> bool:
+        """Whether the loss is not a·(−ELBO) + c with the expected β (any verdict other than ``EQUALS``)."""
         return self.verdict is not LossVerdict.EQUALS
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: kind, verdict, model, expected β, and the fitted coefficients, conventions,
+        counterexample, exception and normalisation when present."""
         out: dict[str, Any] = {
             "kind": "elbo", "verdict": self.verdict.value, "refuted": self.refuted, "model": self.model,
             "expected_beta": self.expected_beta,
@@ -100,9 +103,12 @@ class LossAudit:
         return _jsonable(out)
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as strict JSON (no NaN), indented."""
         return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, indent=2)
 
     def to_text(self) -> str:
+        """The audit as readable lines: verdict, model, the fitted a, β_eff and c, and the diagnosis with
+        any counterexample."""
         lines = [f"verdict: {self.verdict.value}" + ("  [REFUTED]" if self.refuted else "")]
         lines.append(f"model: {self.model}")
         if self.a is not None:
@@ -155,9 +161,13 @@ class IwaeAudit:
 
     @property
     def refuted(self) -> bool:
+        """Whether the loss is neither the IWAE bound nor a surrogate with the IWAE gradient."""
         return self.verdict not in (IwaeVerdict.EQUALS, IwaeVerdict.SURROGATE)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: kind, verdict, model, K, whether the gradient was checked, and the fitted
+        coefficients, gradient residual, implied weights, tempering, counterexample and exception when
+        present."""
         out: dict[str, Any] = {"kind": "iwae", "verdict": self.verdict.value, "refuted": self.refuted,
                                "model": self.model, "K": self.k, "gradient_checked": self.gradient_checked}
         for name in ("a", "c", "gradient_residual", "weights", "tempering", "counterexample", "exception"):
@@ -170,9 +180,12 @@ class IwaeAudit:
         return _jsonable(out)
 
     def to_json(self) -> str:
+        """:meth:`to_dict` as strict JSON (no NaN), indented."""
         return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, indent=2)
 
     def to_text(self) -> str:
+        """The audit as readable lines: verdict, model and K, the fitted value a·(−IWAE_K) + c, the
+        gradient check and the diagnosis."""
         lines = [f"verdict: {self.verdict.value}" + ("  [REFUTED]" if self.refuted else "")]
         lines.append(f"model: {self.model}; K = {self.k}")
         if self.a is not None:

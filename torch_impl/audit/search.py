@@ -30,6 +30,8 @@ CLIPS = (1e-7, 1e-8, 1e-6, 1e-5, 1e-10, 1e-12)
 
 @dataclass(frozen=True)
 class Candidate:
+    """An explanation of a loss that fits every configuration: a likelihood variant, the KL convention
+    (family and noise scale), and per configuration the effective β and the scale a of the loss."""
     variant: LikelihoodVariant
     kl: Convention
     beta_eff: tuple[float, ...]
