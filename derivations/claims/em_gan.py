@@ -44,7 +44,8 @@ symbolic_claim(Claim("em.free_energy_decomposition", "F(θ, q) = log p_θ(x) −
 symbolic_claim(Claim("em.free_energy_bound", "F(θ, q) ≤ log p_θ(x), with equality at q = p_θ(z|x)",
                      r"\mathrm{ELBO}(\theta,q) \le \log p_\theta(x)", EM), verify_free_energy_bound)
 symbolic_claim(Claim("em.e_step", "argmax_q F(θᵗ, q) over the simplex is p_θᵗ(z|x) (Lagrangian, concave)",
-                     r"q^{(t)} = p_{\theta^{(t)}}(z\mid x)", EM), lambda: verify_e_step(seed_optimum))
+                     r"q^{(t)}(z\mid x) = p_{\theta^{(t)}}(z\mid x)", EM),
+               lambda: verify_e_step(seed_optimum))
 symbolic_claim(Claim("em.m_step_equivalence",
                      "F(θ, qᵗ) − Q(θ|θᵗ) = H(qᵗ) does not depend on θ: same argmax, so with the exact "
                      "E-step the F-iteration and EM produce the same θ sequence",

@@ -103,7 +103,7 @@ def test_unparsable_latex_and_a_broken_builder_are_reported_per_claim(monkeypatc
 
 def test_bad_arguments_raise_value_error():
     stray = Claim("nowhere.claim", "s", r"\mathrm{KL}(q\,\|\,q) = 0", "test")
-    with pytest.raises(ValueError, match="nowhere.claim"):
+    with pytest.raises(ValueError, match=r"nowhere\.claim"):
         check_claim_statements([stray])
     with pytest.raises(ValueError, match="claims"):
         check_claim_statements(["kl.self_zero"])  # type: ignore[list-item]
