@@ -46,16 +46,43 @@ def combine(parts: dict[str, Decision]) -> Decision:
     )
 
 
+#: A checked statement ``(lhs, relation, rhs)`` with relation ``=``, ``>=`` or ``<=``.
+Relation3 = tuple[sp.Expr, str, sp.Expr]
+
+
+def log_evidence_relation(m: LatentModel, rhs: ModelExpr) -> Relation3:
+    """The statement ``log p(x) = rhs(m)`` that :func:`verify_log_evidence_decomposition` decides."""
+    return m.log_evidence(), "=", rhs(m)
+
+
+def elbo_relation(m: LatentModel, rhs: ModelExpr) -> Relation3:
+    """The statement ``ELBO = rhs(m)`` that :func:`verify_elbo_equals` decides."""
+    return m.elbo(), "=", rhs(m)
+
+
+def jensen_relation(m: LatentModel, bound: ModelExpr) -> Relation3:
+    """The statement ``log p(x) ≥ bound(m)`` that :func:`verify_jensen_bound` decides."""
+    return m.log_evidence(), ">=", bound(m)
+
+
 def verify_log_evidence_decomposition(rhs: ModelExpr) -> Decision:
     """log p(x) = rhs(model); the claim is rhs = ELBO + KL(q ‖ p(z|x)) (seed 001, (1)–(5))."""
-    return combine({n: decide_equal(m.log_evidence(), rhs(m), m.domain()) for n, m in models().items()})
+    out = {}
+    for n, m in models().items():
+        lhs, _, right = log_evidence_relation(m, rhs)
+        out[n] = decide_equal(lhs, right, m.domain())
+    return combine(out)
 
 
 def verify_elbo_equals(rhs: ModelExpr) -> Decision:
     """ELBO (definition E_q[log p(x,z) − log q]) = rhs(model).
 
     The claims are E_q[log p(x|z)] − KL(q ‖ p(z)) and E_q[log p(x,z)] + H(q)."""
-    return combine({n: decide_equal(m.elbo(), rhs(m), m.domain()) for n, m in models().items()})
+    out = {}
+    for n, m in models().items():
+        lhs, _, right = elbo_relation(m, rhs)
+        out[n] = decide_equal(lhs, right, m.domain())
+    return combine(out)
 
 
 def jensen_certificate(m: LatentModel) -> NonNegativeSum:
@@ -78,11 +105,8 @@ def jensen_certificate(m: LatentModel) -> NonNegativeSum:
 
 def verify_jensen_bound(bound: ModelExpr) -> Decision:
     """log p(x) ≥ bound(model); the claim is bound = E_q[log p(x,z)/q] (Jensen; seed 000 1(a))."""
-    return combine(
-        {
-            n: decide_nonnegative(
-                m.log_evidence() - bound(m), m.domain(), certificate=jensen_certificate(m)
-            )
-            for n, m in models().items()
-        }
-    )
+    out = {}
+    for n, m in models().items():
+        lhs, _, right = jensen_relation(m, bound)
+        out[n] = decide_nonnegative(lhs - right, m.domain(), certificate=jensen_certificate(m))
+    return combine(out)

@@ -24,17 +24,29 @@ def free_energy(m: DiscreteModel, q: object) -> sp.Expr:
     return m.expect(q, m.log_joint) + m.entropy(q)
 
 
+def free_energy_relation(m: DiscreteModel,
+                         rhs: Callable[[DiscreteModel], sp.Expr]) -> tuple[sp.Expr, str, sp.Expr]:
+    """The statement ``F(θ, q) = rhs(m)`` that :func:`verify_free_energy_decomposition` decides."""
+    return free_energy(m, m.q), "=", rhs(m)
+
+
+def free_energy_bound_relation(m: DiscreteModel) -> tuple[sp.Expr, str, sp.Expr]:
+    """The statement ``F(θ, q) ≤ log p_θ(x)`` that :func:`verify_free_energy_bound` decides."""
+    return free_energy(m, m.q), "<=", m.log_evidence()
+
+
 def verify_free_energy_decomposition(rhs: Callable[[DiscreteModel], sp.Expr]) -> Decision:
     """F(θ, q) = rhs(model); the claim is log p_θ(x) − KL(q ‖ p_θ(z|x))."""
     m = DiscreteModel()
-    return decide_equal(free_energy(m, m.q), rhs(m), m.domain())
+    lhs, _, right = free_energy_relation(m, rhs)
+    return decide_equal(lhs, right, m.domain())
 
 
 def verify_free_energy_bound() -> Decision:
     """F(θ, q) ≤ log p_θ(x) (certificate: Jensen), with equality at q = p_θ(z|x)."""
     m = DiscreteModel()
-    bound = decide_nonnegative(m.log_evidence() - free_energy(m, m.q), m.domain(),
-                               certificate=jensen_certificate(m))
+    lhs, _, right = free_energy_bound_relation(m)
+    bound = decide_nonnegative(right - lhs, m.domain(), certificate=jensen_certificate(m))
     tight = decide_equal(free_energy(m, m.posterior), m.log_evidence(),
                          Domain(simplex=(m.prior,), size=m.K))
     return combine({"F ≤ log p(x)": bound, "F(θ, p_θ(z|x)) = log p_θ(x)": tight})

@@ -47,16 +47,28 @@ def kl_normal_1d_from_densities(mq: sp.Expr, vq: sp.Expr, mp: sp.Expr, vp: sp.Ex
     return expect_polynomial(integrand, {_zz: (mq, vq)})
 
 
+def kl_equal_variance_relation(claimed: sp.Expr) -> tuple[sp.Expr, str, sp.Expr]:
+    """The statement ``KL(N(μ_q, σ²) ‖ N(μ_p, σ²)) = claimed`` that
+    :func:`verify_kl_equal_variance` decides."""
+    return kl_normal_1d_from_densities(MU_Q, SIGMA**2, MU_P, SIGMA**2), "=", claimed
+
+
+def kl_univariate_relation(claimed: sp.Expr) -> tuple[sp.Expr, str, sp.Expr]:
+    """The statement ``KL(N(μ_q, σ_q²) ‖ N(μ_p, σ_p²)) = claimed`` that
+    :func:`verify_kl_univariate` decides."""
+    return kl_normal_1d_from_densities(MU_Q, SIGMA_Q**2, MU_P, SIGMA_P**2), "=", claimed
+
+
 def verify_kl_equal_variance(claimed: sp.Expr) -> Decision:
     """KL(N(μ_q, σ²) ‖ N(μ_p, σ²)) = claimed(μ_q, μ_p, σ); the seeds claim (μ_q−μ_p)²/(2σ²)."""
-    derived = kl_normal_1d_from_densities(MU_Q, SIGMA**2, MU_P, SIGMA**2)
-    return decide_equal(derived, claimed)
+    derived, _, rhs = kl_equal_variance_relation(claimed)
+    return decide_equal(derived, rhs)
 
 
 def verify_kl_univariate(claimed: sp.Expr) -> Decision:
     """KL(N(μ_q, σ_q²) ‖ N(μ_p, σ_p²)) = claimed(μ_q, σ_q, μ_p, σ_p)."""
-    derived = kl_normal_1d_from_densities(MU_Q, SIGMA_Q**2, MU_P, SIGMA_P**2)
-    return decide_equal(derived, claimed)
+    derived, _, rhs = kl_univariate_relation(claimed)
+    return decide_equal(derived, rhs)
 
 
 def verify_kl_self(claimed: sp.Expr) -> Decision:

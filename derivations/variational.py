@@ -90,14 +90,28 @@ def verify_kl_nonnegative(divergence: Divergence) -> Decision:
     m = DiscreteModel()
     a, b = sp.IndexedBase("a", positive=True), sp.IndexedBase("b", positive=True)
     cert = summed(a[m.i], LOG_RATIO, b[m.i] / a[m.i], (m.i, 1, m.K))
-    return decide_nonnegative(divergence(m, a, b), Domain(simplex=(a, b), size=m.K), certificate=cert)
+    lhs, _, rhs = kl_nonnegative_relation(m, divergence, a, b)
+    return decide_nonnegative(lhs - rhs, Domain(simplex=(a, b), size=m.K), certificate=cert)
+
+
+def kl_nonnegative_relation(m: DiscreteModel, divergence: Divergence, a: sp.IndexedBase,
+                            b: sp.IndexedBase) -> tuple[sp.Expr, str, sp.Expr]:
+    """The statement ``divergence(a, b) ≥ 0`` that :func:`verify_kl_nonnegative` decides."""
+    return divergence(m, a, b), ">=", sp.Integer(0)
+
+
+def kl_self_relation(m: DiscreteModel, a: sp.IndexedBase,
+                     claimed: sp.Expr) -> tuple[sp.Expr, str, sp.Expr]:
+    """The statement ``KL(a ‖ a) = claimed`` that :func:`verify_kl_of_identical` decides."""
+    return m.kl(a, a), "=", claimed
 
 
 def verify_kl_of_identical(claimed: sp.Expr) -> Decision:
     """KL(a ‖ a) = claimed for a probability vector a of general size K (CS 446 HW8 1(c): 0)."""
     m = DiscreteModel()
     a = sp.IndexedBase("a", positive=True)
-    return decide_equal(m.kl(a, a), claimed, Domain(simplex=(a,), size=m.K))
+    lhs, _, rhs = kl_self_relation(m, a, claimed)
+    return decide_equal(lhs, rhs, Domain(simplex=(a,), size=m.K))
 
 
 def seed_optimum(m: DiscreteModel, j: sp.Symbol) -> sp.Expr:

@@ -24,19 +24,28 @@ from derivations.gan import (
     verify_virtual_criterion,
 )
 from derivations.kl_fit import verify_forward_fit
+from derivations.latent import DiscreteModel
 from derivations.registry import Claim
 from derivations.variational import seed_optimum
 
 EM = "seed 003, Problem 5; Neal & Hinton 1998"
 GAN = "ECE 544 PS5, Problem 4 (seed 004); Goodfellow et al. 2014"
 
+
+def free_energy_decomposition_rhs(m: DiscreteModel) -> sp.Expr:
+    """log p_θ(x) − KL(q ‖ p_θ(z|x)), claimed equal to F(θ, q)."""
+    return m.log_evidence() - m.kl(m.q, m.posterior)
+
+
 symbolic_claim(Claim("em.free_energy_decomposition", "F(θ, q) = log p_θ(x) − KL(q ‖ p_θ(z|x)), general K",
-                     r"F(\theta,q) = \log p_\theta(x) - \mathrm{KL}(q\,\|\,p_\theta(z\mid x))", EM),
-               lambda: verify_free_energy_decomposition(lambda m: m.log_evidence() - m.kl(m.q, m.posterior)))
+                     r"\mathrm{ELBO}(\theta,q) = \log p_\theta(x) - "
+                     r"\mathrm{KL}(q\,\|\,p_\theta(z\mid x))", EM),
+               lambda: verify_free_energy_decomposition(free_energy_decomposition_rhs))
 symbolic_claim(Claim("em.free_energy_bound", "F(θ, q) ≤ log p_θ(x), with equality at q = p_θ(z|x)",
-                     r"F(\theta,q) \le \log p_\theta(x)", EM), verify_free_energy_bound)
+                     r"\mathrm{ELBO}(\theta,q) \le \log p_\theta(x)", EM), verify_free_energy_bound)
 symbolic_claim(Claim("em.e_step", "argmax_q F(θᵗ, q) over the simplex is p_θᵗ(z|x) (Lagrangian, concave)",
-                     r"q^{(t)} = p_{\theta^{(t)}}(z\mid x)", EM), lambda: verify_e_step(seed_optimum))
+                     r"q^{(t)}(z\mid x) = p_{\theta^{(t)}}(z\mid x)", EM),
+               lambda: verify_e_step(seed_optimum))
 symbolic_claim(Claim("em.m_step_equivalence",
                      "F(θ, qᵗ) − Q(θ|θᵗ) = H(qᵗ) does not depend on θ: same argmax, so with the exact "
                      "E-step the F-iteration and EM produce the same θ sequence",

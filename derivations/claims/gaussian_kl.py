@@ -20,28 +20,33 @@ from derivations.gaussian_kl import (
 )
 from derivations.registry import Claim
 
+#: The closed form claimed for KL(N(μ_q, σ²) ‖ N(μ_p, σ²)) (seed 000/004 1(d)).
+EQUAL_VARIANCE_KL = (MU_Q - MU_P) ** 2 / (2 * SIGMA**2)
+#: The closed form claimed for KL(N(μ_q, σ_q²) ‖ N(μ_p, σ_p²)).
+UNIVARIATE_KL = (
+    sp.log(SIGMA_P / SIGMA_Q) + (SIGMA_Q**2 + (MU_Q - MU_P) ** 2) / (2 * SIGMA_P**2) - sp.Rational(1, 2)
+)
+
 symbolic_claim(
     Claim(
         "gaussian_kl.equal_variance",
         "KL(N(μ_q, σ²) ‖ N(μ_p, σ²)) = (μ_q − μ_p)² / (2σ²)",
-        r"\mathrm{KL} = \frac{(\mu_q-\mu_p)^2}{2\sigma^2}",
+        r"\mathrm{KL}(\mathcal{N}(\mu_q,\sigma^2)\,\|\,\mathcal{N}(\mu_p,\sigma^2)) = "
+        r"\frac{(\mu_q-\mu_p)^2}{2\sigma^2}",
         "CS 446 HW8 1(d) (seed 000); ECE 544 PS5 1(d) (seed 004)",
     ),
-    lambda: verify_kl_equal_variance((MU_Q - MU_P) ** 2 / (2 * SIGMA**2)),
+    lambda: verify_kl_equal_variance(EQUAL_VARIANCE_KL),
 )
 
 symbolic_claim(
     Claim(
         "gaussian_kl.univariate",
         "KL(N(μ_q, σ_q²) ‖ N(μ_p, σ_p²)) = log(σ_p/σ_q) + (σ_q² + (μ_q − μ_p)²)/(2σ_p²) − ½",
+        r"\mathrm{KL}(\mathcal{N}(\mu_q,\sigma_q^2)\,\|\,\mathcal{N}(\mu_p,\sigma_p^2)) = "
         r"\log\frac{\sigma_p}{\sigma_q} + \frac{\sigma_q^2+(\mu_q-\mu_p)^2}{2\sigma_p^2} - \frac12",
         "standard; generalises CS 446 HW8 1(d)",
     ),
-    lambda: verify_kl_univariate(
-        sp.log(SIGMA_P / SIGMA_Q)
-        + (SIGMA_Q**2 + (MU_Q - MU_P) ** 2) / (2 * SIGMA_P**2)
-        - sp.Rational(1, 2)
-    ),
+    lambda: verify_kl_univariate(UNIVARIATE_KL),
 )
 
 symbolic_claim(

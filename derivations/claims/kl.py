@@ -7,6 +7,7 @@ import sympy as sp
 from derivations.claims.helpers import symbolic_claim
 from derivations.elbo import combine
 from derivations.gaussian_kl import verify_kl_self
+from derivations.latent import DiscreteModel
 from derivations.registry import Claim
 from derivations.variational import (
     seed_optimum,
@@ -16,6 +17,15 @@ from derivations.variational import (
     verify_variational_optimum,
 )
 
+#: The value claimed for KL(q ‖ q) (CS 446 HW8 1(c)).
+KL_SELF_CLAIMED = sp.Integer(0)
+
+
+def kl_divergence(m: DiscreteModel, a: sp.IndexedBase, b: sp.IndexedBase) -> sp.Expr:
+    """The divergence claimed non-negative by kl.nonnegative: KL(a ‖ b) = Σ a log(a/b)."""
+    return m.kl(a, b)
+
+
 symbolic_claim(
     Claim(
         "kl.self_zero",
@@ -23,18 +33,18 @@ symbolic_claim(
         r"\mathrm{KL}(q\,\|\,q) = 0",
         "CS 446 HW8 1(b)–(c) (seed 000); ECE 544 PS5 1(c) (seed 004)",
     ),
-    lambda: combine({"discrete (general K)": verify_kl_of_identical(sp.Integer(0)),
-                     "Gaussian N(μ, σ²)": verify_kl_self(sp.Integer(0))}),
+    lambda: combine({"discrete (general K)": verify_kl_of_identical(KL_SELF_CLAIMED),
+                     "Gaussian N(μ, σ²)": verify_kl_self(KL_SELF_CLAIMED)}),
 )
 
 symbolic_claim(
     Claim(
         "kl.nonnegative",
         "KL(a ‖ b) ≥ 0 for probability vectors of general size K (Gibbs' inequality)",
-        r"\mathrm{KL}(a\,\|\,b) = \sum_i a_i \log\frac{a_i}{b_i} \ge 0",
+        r"\mathrm{KL}(q\,\|\,p) \ge 0",
         "CS 446 HW8 1(b) (seed 000); seed 001 §1.2; CPSC 440 §1.3 (seed 002)",
     ),
-    lambda: verify_kl_nonnegative(lambda m, a, b: m.kl(a, b)),
+    lambda: verify_kl_nonnegative(kl_divergence),
 )
 
 symbolic_claim(

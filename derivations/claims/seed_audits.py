@@ -120,19 +120,22 @@ def seed000_problem_1a() -> Derivation:
 
 
 seed_audit("seed001.steps_1_5", "log p(x) = ELBO + KL(q ‖ p(z|x)), seed 001 steps (1)–(5)",
-           r"(1)\text{–}(5)", f"{SEED001}, §1.1", Verdict.PROVED, seed001_steps_1_5)
+           r"\log p_\theta(x) = \mathrm{ELBO} + \mathrm{KL}(q(z\mid x)\,\|\,p_\theta(z\mid x))",
+           f"{SEED001}, §1.1", Verdict.PROVED, seed001_steps_1_5)
 seed_audit("seed001.steps_6_9", "KL ≥ 0 via Jensen, seed 001 steps (6)–(9)",
-           r"(6)\text{–}(9)", f"{SEED001}, §1.2", Verdict.PROVED, seed001_steps_6_9)
+           r"\mathrm{KL}(q\,\|\,p) \ge 0", f"{SEED001}, §1.2", Verdict.PROVED, seed001_steps_6_9)
 seed_audit("seed001.steps_10_15", "ELBO = E_q[log p(x|z)] − KL(q ‖ p(z)), seed 001 steps (10)–(15)",
-           r"(10)\text{–}(15)", f"{SEED001}, §2.1", Verdict.PROVED, seed001_steps_10_15)
+           r"\mathrm{ELBO} = \mathbb{E}_q[\log p_\theta(x\mid z)] - \mathrm{KL}(q\,\|\,p(z))",
+           f"{SEED001}, §2.1", Verdict.PROVED, seed001_steps_10_15)
 seed_audit("seed001.steps_16_19",
            "ELBO = E_q[log p(x,z)] − H[q], seed 001 steps (16)–(19): step (19) is wrong under the "
            "standard entropy H = −E_q[log q]; the correct identity is ELBO = E_q[log p(x,z)] + H(q)",
-           r"(16)\text{–}(19)", f"{SEED001}, §2.3", Verdict.REFUTED, seed001_steps_16_19)
+           r"\mathrm{ELBO} = \mathbb{E}_q[\log p_\theta(x,z)] - \mathbb{H}[q]",
+           f"{SEED001}, §2.3", Verdict.REFUTED, seed001_steps_16_19)
 seed_audit("seed001.entropy_definition",
            "seed 001 defines H[q] = ∫ q log q: that is the negative of the Shannon entropy, "
            "which makes (19) consistent with the seed's own definition but not with the standard one",
-           r"H[q] = \int q\log q", f"{SEED001}, §2.3", Verdict.REFUTED, seed001_entropy_definition)
+           r"H[q] = \int_z q(z)\log q(z)", f"{SEED001}, §2.3", Verdict.REFUTED, seed001_entropy_definition)
 seed_audit("seed000.problem_1a",
            "log p(x) ≥ Σ q log p(x,z)/q = Σ q log p(x|z) − KL(q, p(z)) (solution key, Jensen)",
            r"\log p_\theta(x) \ge \sum_z q\log\frac{p_\theta(x,z)}{q}",

@@ -43,6 +43,9 @@ from derivations.posterior import verify_posterior_easy
 SEED003 = "seed 003 (Deep Learning 2024 Spring, HW4)"
 PS5 = "ECE 544 PS5 (seed 004)"
 
+#: The value PS5 4(f) claims for D* at the optimal generator.
+EQUILIBRIUM_D_STAR = sp.Rational(1, 2)
+
 
 def _reparameterisation_reaches_encoder() -> Decision:
     """T/F 2: with z = μ + sε, the gradient of the decoder term w.r.t. the encoder outputs (μ, s)
@@ -94,4 +97,4 @@ seed_finding("seed004.problem_4e",
 seed_finding("seed004.problem_4f",
              "4(f): at the optimal generator, D*(x) = ½ (Euler–Lagrange with p_G = p_data)",
              r"D^\star = \tfrac12", f"{PS5}, 4(f)", Verdict.PROVED,
-             lambda: verify_optimal_discriminator_at_equilibrium(sp.Rational(1, 2)))
+             lambda: verify_optimal_discriminator_at_equilibrium(EQUILIBRIUM_D_STAR))

@@ -51,6 +51,12 @@ class ClaimLatexResult:
 
 def _checked(expr: Any) -> tuple[sp.Expr, str, sp.Expr]:
     if isinstance(expr, tuple) and len(expr) == 3 and expr[1] in ("=", ">=", "<="):
+        for side in (expr[0], expr[2]):
+            if isinstance(side, str):
+                raise ValueError(
+                    f"expr: a side of the checked relation must be a SymPy expression, not the "
+                    f"string {side!r} (a string would be parsed, not taken from the verifier)"
+                )
         return sp.sympify(expr[0]), str(expr[1]), sp.sympify(expr[2])
     if isinstance(expr, sp.Equality):
         return expr.lhs, "=", expr.rhs
