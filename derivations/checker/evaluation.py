@@ -362,6 +362,10 @@ def _compile_pow(node: sp.Pow, bound: frozenset[sp.Symbol]) -> Fn:
             v = b(env)
             if n < 0 and v == 0:
                 raise Undefined("division by zero")
+            if n < 0 and isinstance(v, int):
+                # int ** negative int is a Python *float* (53 bits): 1/(i(i+1)) summed over i
+                # would carry float rounding into an exact sum (a false refutation, relative 4e-17)
+                v = env.ctx.mpf(v)
             return v**n
 
         return ipow
@@ -478,7 +482,7 @@ def _sum(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, *, product: bool
     b = _int_value(ctx, hi_r)
     if b < a - 1:  # Karr's convention (SymPy's): Σ_a^b = −Σ_{b+1}^{a−1}, Π_a^b = 1/Π_{b+1}^{a−1}
         flipped = _sum(env, var, b + 1, a - 1, inner, product=product)
-        return 1 / flipped if product else -flipped
+        return ctx.mpf(1) / flipped if product else -flipped  # never int / int (a float)
     if b - a + 1 > MAX_TERMS:
         raise Undefined(f"a sum of {b - a + 1} terms (more than {MAX_TERMS})")
     acc: Any = 1 if product else 0

@@ -1,0 +1,97 @@
+"""The step checker against an adversarial held-out corpus (issue 13, "Done when").
+
+Every case of :mod:`tests.derivations.redteam_corpus`: a true statement is never *refuted*, a
+planted error is never *proved* nor *numerically consistent*, a bad input raises ``ValueError``
+(strings are never parsed). *Undecided* is allowed (counted by ``benchmarks/checker_redteam.py``).
+Below the corpus: regression tests for the defects this corpus found, and the wall-time bound of
+a step from a worker thread and from asyncio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+import sympy as sp
+
+from derivations.checker.evaluation import compile_expr, evaluate, new_context
+from derivations.checker.identities import Domain, decide_equal
+from derivations.checker.sampling import Sampler
+from derivations.checker.steps import Derivation
+from derivations.checker.verdicts import Verdict
+from tests.derivations.redteam_corpus import CASES, FALSE_CASES, RAISES, TRUE_CASES, Case, is_sound
+
+
+def test_the_corpus_is_large_and_covers_both_kinds() -> None:
+    assert len(CASES) + len(RAISES) >= 40
+    assert len(TRUE_CASES) >= 20 and len(FALSE_CASES) >= 20
+    assert len({c.name for c in CASES + RAISES}) == len(CASES) + len(RAISES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_case_is_decided_soundly(case: Case) -> None:
+    d = case.decide()
+    assert is_sound(case, d.verdict), f"{d.verdict.value} for a {'true' if case.true else 'false'} case: {d.detail}"
+
+
+@pytest.mark.parametrize("case", RAISES, ids=[c.name for c in RAISES])
+def test_bad_input_raises_value_error(case: Case) -> None:
+    with pytest.raises(ValueError):
+        case.build()
+
+
+# ------------------------------------------------------------------ regressions (defects found)
+
+K = sp.Symbol("K", integer=True, positive=True)
+i = sp.Symbol("i", integer=True)
+
+
+def test_negative_integer_power_of_an_index_is_exact() -> None:
+    """1/(i(i+1)) with an integer index was a Python float: Σ_{i=1}^K 1/(i(i+1)) = 1 − 1/(K+1)
+    was *refuted* by a float rounding of 4e-17, "stable at 80 and 160 digits"."""
+    lhs = sp.Sum(1 / (i * (i + 1)), (i, 1, K))
+    fn = compile_expr(lhs)
+    point = next(Sampler.for_exprs([lhs], Domain(sizes=(3,))).random_points(1))
+    ctx = new_context()
+    out = evaluate(fn, point, ctx, 60)
+    assert out.value == ctx.mpf(3) / 4
+    assert decide_equal(lhs, 1 - 1 / (K + 1), time_limit=3).verdict is not Verdict.REFUTED
+    assert decide_equal(lhs, 1 - 1 / (K + 2), time_limit=3).verdict is Verdict.REFUTED
+
+
+# ------------------------------------------------------------------ time bound from threads / asyncio
+
+#: A pathological step: SymPy's simplification of a long nested expression does not finish.
+def _slow_step() -> Derivation:
+    x = sp.Symbol("x", real=True)
+    expr = sum(sp.log(1 + sp.exp(sp.sin(k * x) ** 2 + x / k)) for k in range(1, 40))
+    d = Derivation(expr, time_limit=1.0)
+    d.eq(sp.expand(sp.expand_log(expr, force=True)) + sp.Rational(0), "rewrite")
+    return d
+
+
+def test_step_wall_time_from_a_thread_and_asyncio() -> None:
+    times: list[float] = []
+
+    first, second = _slow_step(), _slow_step()  # built outside the measured time
+
+    def run() -> None:
+        t0 = time.perf_counter()
+        first.check()
+        times.append(time.perf_counter() - t0)
+
+    th = threading.Thread(target=run)
+    th.start()
+    th.join(10)
+    assert not th.is_alive()
+
+    async def main() -> None:
+        t0 = time.perf_counter()
+        await asyncio.to_thread(second.check)
+        times.append(time.perf_counter() - t0)
+
+    asyncio.run(main())
+    assert len(times) == 2
+    assert max(times) <= 1.0 + 1.0, times  # one step: time_limit + 1 s
