@@ -157,6 +157,7 @@ def _evidence_text(result: SearchResult, what: str) -> str:
         f"{what} at {counted} admissible points (random across scales, domain edges, "
         f"breakpoints, local search; {result.digits}-digit evaluation, discrepancies re-checked "
         f"with the precision doubled){skipped}"
+        + "".join(f"; {note}" for note in result.notes)
     )
 
 

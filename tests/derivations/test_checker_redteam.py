@@ -95,3 +95,20 @@ def test_step_wall_time_from_a_thread_and_asyncio() -> None:
     asyncio.run(main())
     assert len(times) == 2
     assert max(times) <= 1.0 + 1.0, times  # one step: time_limit + 1 s
+
+
+def test_free_index_is_one_of_the_summed_entries() -> None:
+    """f[j] next to Σ_{i=1}^K f[i]: j was drawn from the sizes independently of K (j = 7 with
+    K = 2, f[7] a fresh number), so Σ_i e^{f_i} ≥ e^{f_j} was *refuted*. Now j ∈ 1..K."""
+    from derivations.checker.inequalities import decide_inequality
+
+    j = sp.Symbol("j", integer=True, positive=True)
+    f = sp.IndexedBase("f", real=True)
+    total = sp.Sum(sp.exp(f[i]), (i, 1, K))
+    right = decide_inequality(total - sp.exp(f[j]), time_limit=3)
+    assert right.verdict is not Verdict.REFUTED, right.detail
+    assert "free index j" in right.detail or right.verdict is Verdict.PROVED
+    assert decide_inequality(total - K * sp.exp(f[j]), time_limit=3).verdict is Verdict.REFUTED
+    sampler = Sampler.for_exprs([total - sp.exp(f[j])], Domain())
+    for p in sampler.random_points(40):
+        assert 1 <= p.sizes[j] <= p.sizes[K]
