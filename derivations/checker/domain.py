@@ -13,6 +13,7 @@ that their range does not have.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -54,8 +55,11 @@ class Domain:
         for s in self.simplex:
             if not isinstance(s, (sp.IndexedBase, tuple)):
                 raise ValueError(f"simplex: expected IndexedBase or tuple of symbols, got {s!r}")
-            if isinstance(s, tuple) and not all(isinstance(v, sp.Symbol) for v in s):
-                raise ValueError(f"simplex: a tuple simplex must hold symbols, got {s!r}")
+            if isinstance(s, tuple) and not _tuple_simplex_ok(s):
+                raise ValueError(
+                    "simplex: a tuple simplex must hold symbols, the last entry optionally "
+                    f"written 1 − (sum of the others), got {s!r}"
+                )
             if isinstance(s, sp.IndexedBase) and self.size is None:
                 raise ValueError("size: an IndexedBase simplex needs the vector size")
         if isinstance(self.size, bool) or not (self.size is None or isinstance(self.size, (int, sp.Symbol))):
@@ -71,6 +75,15 @@ class Domain:
             raise ValueError(f"sizes: expected non-negative ints, got {self.sizes!r}")
         for sym, interval in self.bounds.items():
             _check_bound(sym, interval)
+        entries = {e for vec in self.simplex if isinstance(vec, tuple) for e in vec}
+        for sym, (lo, hi) in self.bounds.items():
+            if sym in entries and (float(lo) > 0 or float(hi) < 1):
+                # the sampler draws simplex entries from the whole simplex: a narrower bound
+                # would be ignored and a point outside it offered as a counterexample
+                raise ValueError(
+                    f"bounds: ({float(lo):g}, {float(hi):g}) for {sym} is narrower than the simplex "
+                    f"it belongs to allows (0, 1); a bound on a probability-vector entry is not supported"
+                )
         for name in self.definitions:
             if not isinstance(name, sp.Symbol):
                 raise ValueError(f"definitions: keys must be symbols, got {name!r}")
@@ -83,10 +96,31 @@ class Domain:
         for value in self.definitions.values():
             out |= {s for s in sp.sympify(value).free_symbols if isinstance(s, sp.Symbol)}
         for s in self.simplex:
-            out |= set(s) if isinstance(s, tuple) else {s.label}
+            if isinstance(s, tuple):
+                for entry in s:
+                    out |= {v for v in entry.free_symbols if isinstance(v, sp.Symbol)}
+            else:
+                out.add(s.label)
         if isinstance(self.size, sp.Symbol):
             out.add(self.size)
         return out
+
+
+def _tuple_simplex_ok(vec: tuple[object, ...]) -> bool:
+    """(q₁, …, qₙ) of distinct symbols, or (q₁, …, qₙ₋₁, 1 − Σ qⱼ) (issue 13 §5: a simplex
+    written (q₁, 1 − q₁)); the last entry is then determined by the others."""
+    if not vec or not all(isinstance(v, sp.Symbol) for v in vec[:-1]):
+        return False
+    if len(set(vec)) != len(vec):
+        return False
+    last = vec[-1]
+    if isinstance(last, sp.Symbol):
+        return True
+    return (
+        isinstance(last, sp.Expr)
+        and len(vec) >= 2
+        and sp.expand(last - (1 - sp.Add(*vec[:-1]))) == 0  # type: ignore[arg-type]
+    )
 
 
 def _check_bound(sym: object, interval: object) -> None:
@@ -95,6 +129,10 @@ def _check_bound(sym: object, interval: object) -> None:
         raise ValueError(f"bounds: keys must be symbols, got {sym!r}")
     if not (isinstance(interval, tuple) and len(interval) == 2):
         raise ValueError(f"bounds: expected (lo, hi) for {sym}, got {interval!r}")
+    for v in interval:
+        if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, sp.Number)):
+            # no float("1e-3") of text either: strings are never parsed (issue 13 §k)
+            raise ValueError(f"bounds: the interval for {sym} must hold numbers, got {v!r}")
     lo, hi = (float(v) for v in interval)
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"bounds: the interval for {sym} must be finite, got ({lo}, {hi})")

@@ -320,7 +320,9 @@ class Sampler:
     @classmethod
     def for_exprs(cls, exprs: list[sp.Basic], domain: Domain) -> Sampler:
         sizes = size_symbols(exprs, domain)
-        simplex_syms = {s for vec in domain.simplex if isinstance(vec, tuple) for s in vec}
+        simplex_syms = {
+            s for vec in domain.simplex if isinstance(vec, tuple) for s in vec if isinstance(s, sp.Symbol)
+        }
         free: set[sp.Symbol] = set()
         labels: set[sp.Symbol] = set()
         for e in exprs:
@@ -362,7 +364,8 @@ class Sampler:
         for vec in self.domain.simplex:
             if isinstance(vec, tuple):
                 for s, v in zip(vec, dirichlet(len(vec), rng, concentration), strict=True):
-                    p.values[s] = v
+                    if isinstance(s, sp.Symbol):  # a last entry 1 − Σ others is that value already
+                        p.values[s] = v
             else:
                 n = self.domain.size if isinstance(self.domain.size, int) else sizes.get(self.domain.size)
                 if n is None:

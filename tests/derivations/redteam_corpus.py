@@ -196,6 +196,14 @@ RAISES: list[Case] = [
     Case("string_definition", False, "string", _string_definition, "raises"),
     Case("string_bound", False, "string", _string_bound, "raises"),
     Case("string_simplex", False, "string", lambda: Domain(simplex=("q",)), "raises"),  # type: ignore[arg-type]
+    Case(
+        "bound_narrower_than_simplex",
+        False,
+        "assumption trick",
+        lambda: Domain(simplex=((u1, u2),), bounds={u1: (0.0, 0.1)}),
+        "raises",
+    ),
+    Case("tuple_simplex_not_summing_to_one", False, "assumption trick", lambda: Domain(simplex=((u1, 2 - u1),)), "raises"),
 ]
 
 
@@ -221,6 +229,14 @@ TRUE_CASES: list[Case] = [
     Case("difference_of_entries_squared", True, "indexed", lambda: ((X[1] - X[2]) ** 2, sp.Integer(0), UNIT), ">="),
     # (c) certificates: true inequalities through tuple simplices and bounded symbols
     Case("bernoulli_kl_bounded", True, "certificate", lambda: (_kl_q_r(Q1, R1), sp.Integer(0), BERNOULLI_PAIR), ">="),
+    Case(
+        "two_point_jensen_tuple_simplex",
+        True,
+        "certificate",
+        lambda: (sp.log(Q1 * c1 + (1 - Q1) * c2), Q1 * sp.log(c1) + (1 - Q1) * sp.log(c2),
+                 Domain(simplex=((Q1, 1 - Q1),), bounds={Q1: (0.0, 1.0)})),
+        ">=",
+    ),
     Case("sum_of_two_squares_gram", True, "certificate", lambda: ((x - y) ** 2 + (x + y) ** 2, 2 * x**2, UNIT), ">="),
     # (d) Piecewise/Max/Min/Abs
     Case("min_plus_max", True, "breakpoint", lambda: (sp.Min(x, y) + sp.Max(x, y), x + y, UNIT)),
@@ -310,6 +326,14 @@ FALSE_CASES: list[Case] = [
         False,
         "certificate",
         lambda: (sp.log(c1 * u1 + c2 * u2), c1 * sp.log(u1) + c2 * sp.log(u2), UNIT),
+        ">=",
+    ),
+    Case(
+        "two_point_jensen_reversed_tuple_simplex",
+        False,
+        "certificate",
+        lambda: (Q1 * sp.log(c1) + (1 - Q1) * sp.log(c2), sp.log(Q1 * c1 + (1 - Q1) * c2),
+                 Domain(simplex=((Q1, 1 - Q1),), bounds={Q1: (0.0, 1.0)})),
         ">=",
     ),
     Case("phi_with_2_log", False, "certificate", lambda: (2 * t - 2, sp.log(t) * 3, UNIT), ">="),

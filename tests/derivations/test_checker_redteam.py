@@ -112,3 +112,20 @@ def test_free_index_is_one_of_the_summed_entries() -> None:
     sampler = Sampler.for_exprs([total - sp.exp(f[j])], Domain())
     for p in sampler.random_points(40):
         assert 1 <= p.sizes[j] <= p.sizes[K]
+
+
+def test_simplex_entry_bounds_and_tuple_forms() -> None:
+    """A bound narrower than (0, 1) on a simplex entry was ignored by the sampler, so
+    0.1 − q₁ ≥ 0 with q₁ ∈ (0, 0.1) was *refuted* at q₁ = 0.54; now a ValueError. A tuple
+    simplex (q₁, 1 − q₁) is accepted (it was rejected although the certificates support it);
+    (q₁, 2 − q₁) is not a probability vector. Bounds made of text are rejected."""
+    q1, q2 = sp.symbols("q1 q2", positive=True)
+    with pytest.raises(ValueError, match="narrower"):
+        Domain(simplex=((q1, q2),), bounds={q1: (0, 0.1)})
+    with pytest.raises(ValueError, match="tuple simplex"):
+        Domain(simplex=((q1, 2 - q1),))
+    with pytest.raises(ValueError, match="numbers"):
+        Domain(bounds={q1: ("0", "1")})  # type: ignore[dict-item]
+    dom = Domain(simplex=((q1, 1 - q1),))
+    for p in Sampler.for_exprs([q1], dom).random_points(10):
+        assert 0 < p.values[q1] < 1
