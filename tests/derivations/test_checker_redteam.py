@@ -129,3 +129,17 @@ def test_simplex_entry_bounds_and_tuple_forms() -> None:
     dom = Domain(simplex=((q1, 1 - q1),))
     for p in Sampler.for_exprs([q1], dom).random_points(10):
         assert 0 < p.values[q1] < 1
+
+
+def test_narrow_minimum_is_found_and_constant_difference_refuted() -> None:
+    """(x − y)² − 10⁻⁹ ≥ 0 was *numerically consistent* (the coordinate search stops at steps of
+    1e-3; a parabolic step now reaches the minimum); 10³⁰⁰t + 10⁻³⁰⁰ = 10³⁰⁰t was *numerically
+    consistent* (no evaluation sees 10⁻⁶⁰⁰ relative; the normal form is an exact constant)."""
+    from derivations.checker.identities import decide_nonnegative
+
+    x, y = sp.symbols("x y", real=True)
+    t = sp.Symbol("t", positive=True)
+    assert decide_nonnegative((x - y) ** 2 - sp.Rational(1, 10**9), time_limit=3).verdict is Verdict.REFUTED
+    big = sp.Integer(10) ** 300 * t
+    assert decide_equal(big + sp.Rational(1, 10**300), big, time_limit=3).verdict is Verdict.REFUTED
+    assert decide_equal(big / sp.Integer(10) ** 300, t, time_limit=3).verdict is Verdict.PROVED
