@@ -108,11 +108,11 @@ class _Search:
         self.smallest: Any = None
 
     # -- evaluation -------------------------------------------------------------------------
-    def _eval(self, point: Point, digits: int) -> list[Outcome]:
+    def _eval(self, point: Point, digits: int, *, split: bool = False) -> list[Outcome]:
         if time.monotonic() > self.deadline:
             self.result.stopped_early = True
             raise _Stop
-        return [evaluate(f, point, self.ctx, digits) for f in self.fns]
+        return [evaluate(f, point, self.ctx, digits, split=split) for f in self.fns]
 
     def visit(self, point: Point) -> float:
         """Screen ``point``; confirm it if it is a candidate. Returns its score."""
@@ -135,7 +135,7 @@ class _Search:
         with the quadrature error estimates as a second guard."""
         if self.has_quad:
             hi = 2 * self.digits
-            hi_outs = self._eval(point, hi)
+            hi_outs = self._eval(point, hi, split=True)  # a second quadrature, split (QUAD_SPLITS)
             return self.digits, hi, outs, hi_outs, True
         lo, hi = 2 * self.digits, 4 * self.digits
         lo_outs, hi_outs = self._eval(point, lo), self._eval(point, hi)
