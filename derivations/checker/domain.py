@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 #: Sizes tried for size symbols (K, N, …): 1, small values, primes and a larger one, so that
-#: statements true only for K ∈ {2, 3, 5} do not pass (issue 13: (K−2)(K−3)(K−5) = 0).
-DEFAULT_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 7, 11, 13)
+#: statements true only for K ∈ {2, 3, 5} do not pass (issue 13: (K−2)(K−3)(K−5) = 0); 17 so that
+#: a product (K − 1)(K − 2)…(K − 13) vanishing at all the others does not either (redteam corpus).
+DEFAULT_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 7, 11, 13, 17)
 
 
 @dataclass
@@ -84,9 +85,16 @@ class Domain:
                     f"bounds: ({float(lo):g}, {float(hi):g}) for {sym} is narrower than the simplex "
                     f"it belongs to allows (0, 1); a bound on a probability-vector entry is not supported"
                 )
-        for name in self.definitions:
+        self.definitions = {
+            name: (sp.Integer(v) if isinstance(v, int) else sp.Float(v))
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            else v
+            for name, v in self.definitions.items()
+        }
+        for name, value in self.definitions.items():
             if not isinstance(name, sp.Symbol):
                 raise ValueError(f"definitions: keys must be symbols, got {name!r}")
+            _check_definition(name, value)
         if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 1:
             raise ValueError(f"points: need at least one point, got {self.points!r}")
 
@@ -94,7 +102,7 @@ class Domain:
         """Every symbol named by the declarations (checked for name clashes with the claim)."""
         out: set[sp.Symbol] = set(self.bounds) | set(self.definitions)
         for value in self.definitions.values():
-            out |= {s for s in sp.sympify(value).free_symbols if isinstance(s, sp.Symbol)}
+            out |= {s for s in value.free_symbols if isinstance(s, sp.Symbol)}
         for s in self.simplex:
             if isinstance(s, tuple):
                 for entry in s:
@@ -104,6 +112,30 @@ class Domain:
         if isinstance(self.size, sp.Symbol):
             out.add(self.size)
         return out
+
+
+#: Assumptions a defined symbol may carry only when SymPy proves its definition has them.
+_DEFINITION_FACTS = ("positive", "negative", "nonnegative", "nonpositive", "integer", "nonzero")
+
+
+def _check_definition(name: sp.Symbol, value: object) -> None:
+    """A definition is a SymPy expression (text is never parsed: issue 13 §k) whose value has
+    every sign/integer assumption the defined symbol declares. SymPy uses the declaration
+    before the definition is substituted: with y positive, sqrt(y²) is y at construction, so
+    sqrt(y²) = y was *proved* with y := −x (redteam corpus)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, sp.Expr):
+        raise ValueError(
+            f"definitions: the definition of {name} must be a SymPy expression, got "
+            f"{type(value).__name__} {value!r} (text is not parsed)"
+        )
+    for fact in _DEFINITION_FACTS:
+        if getattr(name, f"is_{fact}") and getattr(value, f"is_{fact}") is not True:
+            raise ValueError(
+                f"definitions: {name} is declared {fact} but its definition {sp.sstr(value)[:80]} "
+                f"is not provably {fact}; declare {name} with fewer assumptions (e.g. real=True)"
+            )
+    if name.is_real and value.is_real is False:
+        raise ValueError(f"definitions: {name} is declared real but its definition is not real")
 
 
 def _tuple_simplex_ok(vec: tuple[object, ...]) -> bool:

@@ -17,6 +17,7 @@ A :class:`Point` names only real free quantities: symbols, entries ``q[2]`` and 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Iterable, Iterator
@@ -320,6 +321,9 @@ class Sampler:
     @classmethod
     def for_exprs(cls, exprs: list[sp.Basic], domain: Domain) -> Sampler:
         sizes = size_symbols(exprs, domain)
+        extra = size_breakpoints(exprs) - set(domain.sizes) if sizes else set()
+        if extra:
+            domain = dataclasses.replace(domain, sizes=tuple(sorted({*domain.sizes, *extra})))
         simplex_syms = {
             s for vec in domain.simplex if isinstance(vec, tuple) for s in vec if isinstance(s, sp.Symbol)
         }
@@ -398,6 +402,37 @@ class Sampler:
         configs = size_configs(self.sizes, self.domain, self.rng, self.limits)
         for n in range(count):
             yield self.point(configs[n % len(configs)])
+
+
+#: Integer constants in conditions further than this from 0 do not become sizes.
+MAX_BREAKPOINT_SIZE = 64
+
+
+def size_breakpoints(exprs: Iterable[sp.Basic]) -> set[int]:
+    """Sizes next to the integer constants of conditions: of Piecewise conditions, relations,
+    Min/Max, KroneckerDelta and Heaviside (c − 1, c, c + 1 for each constant c, 0 ≤ … ≤ 64).
+    A statement false only for K > 20 (``Piecewise((1, K > 20), (0, True)) = 0``,
+    ``Min(K, 20) = K``) or only where an index reaches 17 (``Σ_k δ(k, 17) = 0``) was
+    *numerically consistent* with sizes up to 13 (redteam corpus)."""
+    out: set[int] = set()
+    kinds = (sp.Min, sp.Max, sp.KroneckerDelta, sp.Heaviside, sp.Rel)
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, sp.Piecewise):
+                parts = [c for _, c in node.args]
+            elif isinstance(node, kinds):
+                parts = [node]
+            else:
+                continue
+            for part in parts:
+                if not isinstance(part, sp.Basic):
+                    continue
+                for c in part.atoms(sp.Rational):
+                    base = math.floor(c)
+                    for v in (base - 1, base, base + 1, base + 2):
+                        if 0 <= v <= MAX_BREAKPOINT_SIZE:
+                            out.add(int(v))
+    return out
 
 
 def _has_infinite_series(e: sp.Basic) -> bool:

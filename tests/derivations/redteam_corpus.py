@@ -203,6 +203,13 @@ RAISES: list[Case] = [
         lambda: Domain(simplex=((u1, u2),), bounds={u1: (0.0, 0.1)}),
         "raises",
     ),
+    Case(
+        "definition_contradicts_positive",
+        False,
+        "assumption trick",
+        lambda: Domain(definitions={sp.Symbol("y", positive=True): -t}),
+        "raises",
+    ),
     Case("tuple_simplex_not_summing_to_one", False, "assumption trick", lambda: Domain(simplex=((u1, 2 - u1),)), "raises"),
 ]
 
@@ -283,6 +290,12 @@ TRUE_CASES: list[Case] = [
         lambda: (sp.Sum(n * k, (k, 1, K), (n, 1, N)), N * (N + 1) * K * (K + 1) / 4, UNIT),
     ),
     Case("triangular_double_sum", True, "two sizes", lambda: (sp.Sum(1, (k, 1, n), (n, 1, N)), N * (N + 1) / 2, UNIT)),
+    Case(
+        "indicator_above_20_true",
+        True,
+        "two sizes",
+        lambda: (sp.Piecewise((1, K > 20), (0, True)) + sp.Piecewise((1, K <= 20), (0, True)), sp.Integer(1), UNIT),
+    ),
     Case("product_is_factorial", True, "product", lambda: (sp.Product(k, (k, 1, K)), sp.factorial(K), UNIT)),
     Case(
         "product_exp_cancels",
@@ -405,6 +418,15 @@ FALSE_CASES: list[Case] = [
     ),
     Case("triangular_double_sum_n2", False, "two sizes", lambda: (sp.Sum(1, (k, 1, n), (n, 1, N)), N**2 / 2 + N / 2 + (N - 1) * (N - 2), UNIT)),
     Case("product_ratio_is_k", False, "product", lambda: (sp.Product((k + 1) / k, (k, 1, K)), K, UNIT)),
+    Case("indicator_above_20", False, "two sizes", lambda: (sp.Piecewise((1, K > 20), (0, True)), sp.Integer(0), UNIT)),
+    Case("min_k_20_is_k", False, "two sizes", lambda: (sp.Min(K, 20), K, UNIT)),
+    Case("delta_at_17_never_hit", False, "two sizes", lambda: (_sum(sp.KroneckerDelta(i, 17)), sp.Integer(0), UNIT)),
+    Case(
+        "vanishes_at_all_small_sizes",
+        False,
+        "two sizes",
+        lambda: (sp.Mul(*(K - c for c in (1, 2, 3, 4, 5, 7, 11, 13))), sp.Integer(0), UNIT),
+    ),
     # (h)
     Case("sqrt_square_real_bounded", False, "assumption trick", lambda: (sp.sqrt(z**2), z, Domain(bounds={z: (-1.0, 1.0)}))),
     Case("abs_of_negative_is_itself", False, "assumption trick", lambda: (sp.Abs(w), w, UNIT)),

@@ -143,3 +143,39 @@ def test_narrow_minimum_is_found_and_constant_difference_refuted() -> None:
     big = sp.Integer(10) ** 300 * t
     assert decide_equal(big + sp.Rational(1, 10**300), big, time_limit=3).verdict is Verdict.REFUTED
     assert decide_equal(big / sp.Integer(10) ** 300, t, time_limit=3).verdict is Verdict.PROVED
+
+
+def test_sizes_reach_the_constants_of_conditions_and_definitions_keep_assumptions() -> None:
+    """Statements false only for K > 20, or where an index reaches 17, were *numerically
+    consistent* with sizes up to 13; sqrt(y²) = y was *proved* with y positive defined as −x;
+    a definition given as text was parsed by sympify before being rejected."""
+    k = sp.Symbol("k", integer=True)
+    x = sp.Symbol("x", positive=True)
+    assert decide_equal(sp.Piecewise((1, K > 20), (0, True)), 0, time_limit=3).verdict is Verdict.REFUTED
+    assert decide_equal(sp.Min(K, 20), K, time_limit=3).verdict is Verdict.REFUTED
+    assert decide_equal(sp.Sum(sp.KroneckerDelta(k, 17), (k, 1, K)), 0, time_limit=3).verdict is Verdict.REFUTED
+    y = sp.Symbol("y", positive=True)
+    with pytest.raises(ValueError, match="not provably positive"):
+        Domain(definitions={y: -x})
+    with pytest.raises(ValueError, match="text is not parsed"):
+        Domain(definitions={y: "exp(1)"})  # type: ignore[dict-item]
+    assert Domain(definitions={y: x + 1}).definitions[y] == x + 1
+
+
+def test_far_gaussian_peak_is_not_a_counterexample() -> None:
+    """mpmath's quadrature on (−∞, ∞) misses a Gaussian at μ = 53.7, σ = 0.86 (3e-53 for 2.16,
+    tiny error estimate): the true normaliser integral was *refuted* there. The confirming
+    evaluation now splits the range (QUAD_SPLITS) and finds the mass."""
+    from derivations.checker.sampling import Point
+
+    mu = sp.Symbol("mu", real=True)
+    s = sp.Symbol("s", positive=True)
+    x = sp.Symbol("x", real=True)
+    integral = sp.Integral(sp.exp(-((x - mu) ** 2) / (2 * s**2)), (x, -sp.oo, sp.oo))
+    fn = compile_expr(integral)
+    point = Point({mu: 53.71580623160892, s: 0.8598851734886063}, {})
+    ctx = new_context()
+    split = evaluate(fn, point, ctx, 30, split=True)
+    exact = ctx.sqrt(2 * ctx.pi) * ctx.mpf(0.8598851734886063)
+    assert abs(split.value - exact) < 1e-20 * exact
+    assert decide_equal(integral, sp.sqrt(2 * sp.pi) * s, time_limit=4).verdict is not Verdict.REFUTED
