@@ -13,9 +13,9 @@ that their range does not have.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy as sp
 
@@ -134,7 +134,7 @@ def _check_definition(name: sp.Symbol, value: object) -> None:
                 f"definitions: {name} is declared {fact} but its definition {sp.sstr(value)[:80]} "
                 f"is not provably {fact}; declare {name} with fewer assumptions (e.g. real=True)"
             )
-    if name.is_real and value.is_real is False:
+    if name.is_real and getattr(value, "is_real", None) is False:
         raise ValueError(f"definitions: {name} is declared real but its definition is not real")
 
 

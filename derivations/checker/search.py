@@ -102,7 +102,9 @@ class _Search:
         self.result = SearchResult(digits=self.digits)
         for index, ranges in self.sampler.index_range.items():
             spans = ", ".join(f"{lo}..{hi}" for lo, hi in ranges)
-            self.result.notes.append(f"the free index {index} was drawn from the indices its entries take ({spans})")
+            self.result.notes.append(
+                f"the free index {index} was drawn from the indices its entries take ({spans})"
+            )
         self.tolerance = 10.0 ** (NOISE_MARGIN_DIGITS - self.digits)
         self.scored: list[tuple[float, Point]] = []
         self.smallest: Any = None

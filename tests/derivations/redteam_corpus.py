@@ -109,7 +109,10 @@ BERNOULLI_PAIR = Domain(bounds={Q1: (0.0, 1.0), R1: (0.0, 1.0)})
 TUPLE_SIMPLEX = Domain(simplex=((u1, u2),))
 
 
-def _sum(body: sp.Expr, index: sp.Symbol = i, lo: sp.Expr = sp.Integer(1), hi: sp.Expr = K) -> sp.Sum:
+ONE = sp.Integer(1)
+
+
+def _sum(body: sp.Expr, index: sp.Symbol = i, lo: sp.Expr = ONE, hi: sp.Expr = K) -> sp.Sum:
     return sp.Sum(body, (index, lo, hi))
 
 
@@ -144,8 +147,10 @@ def _elbo_chain(wrong: bool) -> Derivation:
     d = Derivation(sp.log(c1 + c2), domain=TUPLE_SIMPLEX, time_limit=TIME_LIMIT, title="elbo")
     d.eq(sp.log(u1 * (c1 / u1) + u2 * (c2 / u2)), "multiply and divide by q")
     d.ge(u1 * sp.log(c1 / u1) + u2 * sp.log(c2 / u2), "Jensen (log concave)")
-    rhs = u1 * sp.log(c1) + u2 * sp.log(c2) if wrong else u1 * sp.log(c1) + u2 * sp.log(c2) - (
-        u1 * sp.log(u1) + u2 * sp.log(u2)
+    rhs = (
+        u1 * sp.log(c1) + u2 * sp.log(c2)
+        if wrong
+        else u1 * sp.log(c1) + u2 * sp.log(c2) - (u1 * sp.log(u1) + u2 * sp.log(u2))
     )
     d.eq(rhs, "expand the logarithms")
     return d
@@ -210,15 +215,27 @@ RAISES: list[Case] = [
         lambda: Domain(definitions={sp.Symbol("y", positive=True): -t}),
         "raises",
     ),
-    Case("tuple_simplex_not_summing_to_one", False, "assumption trick", lambda: Domain(simplex=((u1, 2 - u1),)), "raises"),
+    Case(
+        "tuple_simplex_not_summing_to_one",
+        False,
+        "assumption trick",
+        lambda: Domain(simplex=((u1, 2 - u1),)),
+        "raises",
+    ),
 ]
 
 
 TRUE_CASES: list[Case] = [
     # (a) free integer index j next to a sum over i = 1..K: j ranges over 1..K, f[j] is a term
-    Case("entry_below_sum_of_exps", True, "free index", lambda: (_sum(sp.exp(F[i])), sp.exp(F[jj]), UNIT), ">="),
-    Case("logsumexp_above_entry", True, "free index", lambda: (sp.log(_sum(sp.exp(F[i]))), F[jj], UNIT), ">="),
-    Case("simplex_entry_at_most_one", True, "free index", lambda: (sp.Integer(1), PHI[jj], SIMPLEX_PHI), ">="),
+    Case(
+        "entry_below_sum_of_exps", True, "free index", lambda: (_sum(sp.exp(F[i])), sp.exp(F[jj]), UNIT), ">="
+    ),
+    Case(
+        "logsumexp_above_entry", True, "free index", lambda: (sp.log(_sum(sp.exp(F[i]))), F[jj], UNIT), ">="
+    ),
+    Case(
+        "simplex_entry_at_most_one", True, "free index", lambda: (sp.Integer(1), PHI[jj], SIMPLEX_PHI), ">="
+    ),
     Case(
         "softmax_entry_identity",
         True,
@@ -233,18 +250,39 @@ TRUE_CASES: list[Case] = [
         "indexed",
         lambda: (_sum((X[i] - m) ** 2), _sum(X[i] ** 2) - 2 * m * _sum(X[i]) + K * m**2, UNIT),
     ),
-    Case("difference_of_entries_squared", True, "indexed", lambda: ((X[1] - X[2]) ** 2, sp.Integer(0), UNIT), ">="),
+    Case(
+        "difference_of_entries_squared",
+        True,
+        "indexed",
+        lambda: ((X[1] - X[2]) ** 2, sp.Integer(0), UNIT),
+        ">=",
+    ),
     # (c) certificates: true inequalities through tuple simplices and bounded symbols
-    Case("bernoulli_kl_bounded", True, "certificate", lambda: (_kl_q_r(Q1, R1), sp.Integer(0), BERNOULLI_PAIR), ">="),
+    Case(
+        "bernoulli_kl_bounded",
+        True,
+        "certificate",
+        lambda: (_kl_q_r(Q1, R1), sp.Integer(0), BERNOULLI_PAIR),
+        ">=",
+    ),
     Case(
         "two_point_jensen_tuple_simplex",
         True,
         "certificate",
-        lambda: (sp.log(Q1 * c1 + (1 - Q1) * c2), Q1 * sp.log(c1) + (1 - Q1) * sp.log(c2),
-                 Domain(simplex=((Q1, 1 - Q1),), bounds={Q1: (0.0, 1.0)})),
+        lambda: (
+            sp.log(Q1 * c1 + (1 - Q1) * c2),
+            Q1 * sp.log(c1) + (1 - Q1) * sp.log(c2),
+            Domain(simplex=((Q1, 1 - Q1),), bounds={Q1: (0.0, 1.0)}),
+        ),
         ">=",
     ),
-    Case("sum_of_two_squares_gram", True, "certificate", lambda: ((x - y) ** 2 + (x + y) ** 2, 2 * x**2, UNIT), ">="),
+    Case(
+        "sum_of_two_squares_gram",
+        True,
+        "certificate",
+        lambda: ((x - y) ** 2 + (x + y) ** 2, 2 * x**2, UNIT),
+        ">=",
+    ),
     # (d) Piecewise/Max/Min/Abs
     Case("min_plus_max", True, "breakpoint", lambda: (sp.Min(x, y) + sp.Max(x, y), x + y, UNIT)),
     Case("abs_of_product", True, "breakpoint", lambda: (sp.Abs(x * y), sp.Abs(x) * sp.Abs(y), UNIT)),
@@ -252,11 +290,19 @@ TRUE_CASES: list[Case] = [
         "piecewise_relu_as_max",
         True,
         "breakpoint",
-        lambda: (sp.Piecewise((x - sp.Rational(1, 10**6), x > sp.Rational(1, 10**6)), (0, True)),
-                 sp.Max(x - sp.Rational(1, 10**6), 0), UNIT),
+        lambda: (
+            sp.Piecewise((x - sp.Rational(1, 10**6), x > sp.Rational(1, 10**6)), (0, True)),
+            sp.Max(x - sp.Rational(1, 10**6), 0),
+            UNIT,
+        ),
     ),
     # (e) magnitudes and cancellation
-    Case("exp_1000_cancels", True, "magnitude", lambda: (sp.exp(1000 * x) * sp.exp(-1000 * x), sp.Integer(1), UNIT)),
+    Case(
+        "exp_1000_cancels",
+        True,
+        "magnitude",
+        lambda: (sp.exp(1000 * x) * sp.exp(-1000 * x), sp.Integer(1), UNIT),
+    ),
     Case(
         "binomial_expansion_tiny_x",
         True,
@@ -269,8 +315,18 @@ TRUE_CASES: list[Case] = [
         "cancellation",
         lambda: (sp.log(1 + sp.exp(x)) - sp.log(1 + sp.exp(-x)), x, UNIT),
     ),
-    Case("scaled_by_1e300", True, "magnitude", lambda: (sp.Integer(10) ** 300 * t / sp.Integer(10) ** 300, t, UNIT)),
-    Case("telescoping_fractions", True, "cancellation", lambda: (_sum(1 / (i * (i + 1))), 1 - 1 / (K + 1), UNIT)),
+    Case(
+        "scaled_by_1e300",
+        True,
+        "magnitude",
+        lambda: (sp.Integer(10) ** 300 * t / sp.Integer(10) ** 300, t, UNIT),
+    ),
+    Case(
+        "telescoping_fractions",
+        True,
+        "cancellation",
+        lambda: (_sum(1 / (i * (i + 1))), 1 - 1 / (K + 1), UNIT),
+    ),
     Case("telescoping_logs", True, "cancellation", lambda: (_sum(sp.log((i + 1) / i)), sp.log(K + 1), UNIT)),
     # (f) integrals
     Case("gauss_fourth_moment", True, "integral", lambda: (_gauss_moment4(), 3 * s**4, UNIT), slow=True),
@@ -289,19 +345,32 @@ TRUE_CASES: list[Case] = [
         "two sizes",
         lambda: (sp.Sum(n * k, (k, 1, K), (n, 1, N)), N * (N + 1) * K * (K + 1) / 4, UNIT),
     ),
-    Case("triangular_double_sum", True, "two sizes", lambda: (sp.Sum(1, (k, 1, n), (n, 1, N)), N * (N + 1) / 2, UNIT)),
+    Case(
+        "triangular_double_sum",
+        True,
+        "two sizes",
+        lambda: (sp.Sum(1, (k, 1, n), (n, 1, N)), N * (N + 1) / 2, UNIT),
+    ),
     Case(
         "indicator_above_20_true",
         True,
         "two sizes",
-        lambda: (sp.Piecewise((1, K > 20), (0, True)) + sp.Piecewise((1, K <= 20), (0, True)), sp.Integer(1), UNIT),
+        lambda: (
+            sp.Piecewise((1, K > 20), (0, True)) + sp.Piecewise((1, K <= 20), (0, True)),
+            sp.Integer(1),
+            UNIT,
+        ),
     ),
     Case("product_is_factorial", True, "product", lambda: (sp.Product(k, (k, 1, K)), sp.factorial(K), UNIT)),
     Case(
         "product_exp_cancels",
         True,
         "product",
-        lambda: (sp.Product(sp.exp(X[k]), (k, 1, K)) * sp.Product(sp.exp(-X[k]), (k, 1, K)), sp.Integer(1), UNIT),
+        lambda: (
+            sp.Product(sp.exp(X[k]), (k, 1, K)) * sp.Product(sp.exp(-X[k]), (k, 1, K)),
+            sp.Integer(1),
+            UNIT,
+        ),
     ),
     # (h) assumptions
     Case("sqrt_square_positive", True, "assumption trick", lambda: (sp.sqrt(s**2), s, UNIT)),
@@ -314,11 +383,19 @@ TRUE_CASES: list[Case] = [
 
 FALSE_CASES: list[Case] = [
     # (a)
-    Case("entry_times_k_below_sum", False, "free index", lambda: (_sum(sp.exp(F[i])), K * sp.exp(F[jj]), UNIT), ">="),
+    Case(
+        "entry_times_k_below_sum",
+        False,
+        "free index",
+        lambda: (_sum(sp.exp(F[i])), K * sp.exp(F[jj]), UNIT),
+        ">=",
+    ),
     Case("simplex_entry_above_uniform", False, "free index", lambda: (PHI[jj], 1 / K, SIMPLEX_PHI), ">="),
     Case("entry_equals_mean", False, "free index", lambda: (F[jj], _sum(F[i]) / K, UNIT)),
     # (b)
-    Case("telescoping_entries_off_by_one", False, "indexed", lambda: (_sum(X[i + 1] - X[i]), X[K] - X[1], UNIT)),
+    Case(
+        "telescoping_entries_off_by_one", False, "indexed", lambda: (_sum(X[i + 1] - X[i]), X[K] - X[1], UNIT)
+    ),
     Case(
         "centred_sum_of_squares_m2",
         False,
@@ -345,13 +422,24 @@ FALSE_CASES: list[Case] = [
         "two_point_jensen_reversed_tuple_simplex",
         False,
         "certificate",
-        lambda: (Q1 * sp.log(c1) + (1 - Q1) * sp.log(c2), sp.log(Q1 * c1 + (1 - Q1) * c2),
-                 Domain(simplex=((Q1, 1 - Q1),), bounds={Q1: (0.0, 1.0)})),
+        lambda: (
+            Q1 * sp.log(c1) + (1 - Q1) * sp.log(c2),
+            sp.log(Q1 * c1 + (1 - Q1) * c2),
+            Domain(simplex=((Q1, 1 - Q1),), bounds={Q1: (0.0, 1.0)}),
+        ),
         ">=",
     ),
     Case("phi_with_2_log", False, "certificate", lambda: (2 * t - 2, sp.log(t) * 3, UNIT), ">="),
-    Case("half_bernoulli_kl", False, "certificate", lambda: (Q1 * sp.log(Q1 / R1), sp.Integer(0), BERNOULLI_PAIR), ">="),
-    Case("square_minus_tiny", False, "certificate", lambda: ((x - y) ** 2, sp.Rational(1, 10**9), UNIT), ">="),
+    Case(
+        "half_bernoulli_kl",
+        False,
+        "certificate",
+        lambda: (Q1 * sp.log(Q1 / R1), sp.Integer(0), BERNOULLI_PAIR),
+        ">=",
+    ),
+    Case(
+        "square_minus_tiny", False, "certificate", lambda: ((x - y) ** 2, sp.Rational(1, 10**9), UNIT), ">="
+    ),
     Case(
         "donated_kl_certificate",
         False,
@@ -368,20 +456,32 @@ FALSE_CASES: list[Case] = [
     ),
     # (d)
     Case("max_floor_2_percent", False, "breakpoint", lambda: (sp.Max(x, sp.Rational(2, 100)), x, X_UNIT)),
-    Case("abs_shift_near_edge", False, "breakpoint", lambda: (sp.Abs(x - sp.Rational(3, 100)), x - sp.Rational(3, 100), X_UNIT)),
+    Case(
+        "abs_shift_near_edge",
+        False,
+        "breakpoint",
+        lambda: (sp.Abs(x - sp.Rational(3, 100)), x - sp.Rational(3, 100), X_UNIT),
+    ),
     Case(
         "piecewise_bump_at_3_7",
         False,
         "breakpoint",
-        lambda: (sp.Piecewise((x**2, (x > sp.Rational(37, 10)) & (x < sp.Rational(376, 100))), (x, True)), x, X_0_5),
+        lambda: (
+            sp.Piecewise((x**2, (x > sp.Rational(37, 10)) & (x < sp.Rational(376, 100))), (x, True)),
+            x,
+            X_0_5,
+        ),
     ),
     Case(
         "diagonal_strip",
         False,
         "breakpoint",
-        lambda: (sp.Max(x, y) - sp.Min(x, y),
-                 sp.Abs(x - y) + sp.Piecewise((sp.Rational(1, 1000), sp.Abs(x - y) < sp.Rational(1, 100)), (0, True)),
-                 XY_UNIT),
+        lambda: (
+            sp.Max(x, y) - sp.Min(x, y),
+            sp.Abs(x - y)
+            + sp.Piecewise((sp.Rational(1, 1000), sp.Abs(x - y) < sp.Rational(1, 100)), (0, True)),
+            XY_UNIT,
+        ),
     ),
     # (e)
     Case("exp_minus_1000_is_zero", False, "magnitude", lambda: (sp.exp(-1000 * t), sp.Integer(0), UNIT)),
@@ -397,7 +497,9 @@ FALSE_CASES: list[Case] = [
         "cancellation",
         lambda: ((1 + t) ** 5 - 1, 5 * t + 10 * t**2 + 10 * t**3 + 5 * t**4, UNIT),
     ),
-    Case("telescoping_logs_wrong", False, "cancellation", lambda: (_sum(sp.log((i + 1) / i)), sp.log(K), UNIT)),
+    Case(
+        "telescoping_logs_wrong", False, "cancellation", lambda: (_sum(sp.log((i + 1) / i)), sp.log(K), UNIT)
+    ),
     # (f)
     Case(
         "gauss_fourth_moment_1e_minus_6",
@@ -406,21 +508,51 @@ FALSE_CASES: list[Case] = [
         lambda: (_gauss_moment4(), 3 * s**4 * (1 + sp.Rational(1, 10**6)), UNIT),
         slow=True,
     ),
-    Case("gauss_entropy_missing_e", False, "integral", lambda: (_gauss_entropy(), sp.log(2 * sp.pi * s**2) / 2, UNIT), slow=True),
-    Case("exponential_entropy_sign", False, "integral", lambda: (_exp_entropy(), 1 + sp.log(lam), UNIT), slow=True),
+    Case(
+        "gauss_entropy_missing_e",
+        False,
+        "integral",
+        lambda: (_gauss_entropy(), sp.log(2 * sp.pi * s**2) / 2, UNIT),
+        slow=True,
+    ),
+    Case(
+        "exponential_entropy_sign",
+        False,
+        "integral",
+        lambda: (_exp_entropy(), 1 + sp.log(lam), UNIT),
+        slow=True,
+    ),
     # (g)
     Case(
         "double_sum_wrong_unless_n_eq_k",
         False,
         "two sizes",
-        lambda: (sp.Sum(n * k, (k, 1, K), (n, 1, N)),
-                 N * (N + 1) * K * (K + 1) / 4 + (N - 1) * (K - 1) * (N - K), UNIT),
+        lambda: (
+            sp.Sum(n * k, (k, 1, K), (n, 1, N)),
+            N * (N + 1) * K * (K + 1) / 4 + (N - 1) * (K - 1) * (N - K),
+            UNIT,
+        ),
     ),
-    Case("triangular_double_sum_n2", False, "two sizes", lambda: (sp.Sum(1, (k, 1, n), (n, 1, N)), N**2 / 2 + N / 2 + (N - 1) * (N - 2), UNIT)),
+    Case(
+        "triangular_double_sum_n2",
+        False,
+        "two sizes",
+        lambda: (sp.Sum(1, (k, 1, n), (n, 1, N)), N**2 / 2 + N / 2 + (N - 1) * (N - 2), UNIT),
+    ),
     Case("product_ratio_is_k", False, "product", lambda: (sp.Product((k + 1) / k, (k, 1, K)), K, UNIT)),
-    Case("indicator_above_20", False, "two sizes", lambda: (sp.Piecewise((1, K > 20), (0, True)), sp.Integer(0), UNIT)),
+    Case(
+        "indicator_above_20",
+        False,
+        "two sizes",
+        lambda: (sp.Piecewise((1, K > 20), (0, True)), sp.Integer(0), UNIT),
+    ),
     Case("min_k_20_is_k", False, "two sizes", lambda: (sp.Min(K, 20), K, UNIT)),
-    Case("delta_at_17_never_hit", False, "two sizes", lambda: (_sum(sp.KroneckerDelta(i, 17)), sp.Integer(0), UNIT)),
+    Case(
+        "delta_at_17_never_hit",
+        False,
+        "two sizes",
+        lambda: (_sum(sp.KroneckerDelta(i, 17)), sp.Integer(0), UNIT),
+    ),
     Case(
         "vanishes_at_all_small_sizes",
         False,
@@ -428,7 +560,12 @@ FALSE_CASES: list[Case] = [
         lambda: (sp.Mul(*(K - c for c in (1, 2, 3, 4, 5, 7, 11, 13))), sp.Integer(0), UNIT),
     ),
     # (h)
-    Case("sqrt_square_real_bounded", False, "assumption trick", lambda: (sp.sqrt(z**2), z, Domain(bounds={z: (-1.0, 1.0)}))),
+    Case(
+        "sqrt_square_real_bounded",
+        False,
+        "assumption trick",
+        lambda: (sp.sqrt(z**2), z, Domain(bounds={z: (-1.0, 1.0)})),
+    ),
     Case("abs_of_negative_is_itself", False, "assumption trick", lambda: (sp.Abs(w), w, UNIT)),
     # (j)
     Case("elbo_chain_entropy_dropped", False, "chain", lambda: _elbo_chain(True), "chain"),
