@@ -3,7 +3,8 @@
 Public API:
 
 * the step checker (:mod:`derivations.checker`): :class:`Derivation`, :class:`Domain`,
-  :func:`decide_equal`, :func:`decide_nonnegative`, the certificate constructors
+  :func:`decide_equal`, :func:`decide_nonnegative`, :func:`prove_inequality`,
+  :func:`decide_inequality`, :func:`find_certificate`, the certificate constructors
   (:class:`NonNegativeSum`, :func:`single`, :func:`summed`, :data:`LOG_RATIO`, :data:`SQUARE`);
 * the verifiers in :mod:`derivations.elbo`, :mod:`derivations.gaussian_kl`,
   :mod:`derivations.variational`, …;
@@ -23,7 +24,10 @@ from derivations.checker import (
     NonNegativeSum,
     Verdict,
     decide_equal,
+    decide_inequality,
     decide_nonnegative,
+    find_certificate,
+    prove_inequality,
     single,
     summed,
 )
@@ -55,8 +59,11 @@ __all__ = [
     "__version__",
     "all_claims",
     "decide_equal",
+    "decide_inequality",
     "decide_nonnegative",
+    "find_certificate",
     "get_claim",
+    "prove_inequality",
     "single",
     "summed",
 ]

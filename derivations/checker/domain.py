@@ -15,12 +15,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import sympy as sp
 
 #: Sizes tried for size symbols (K, N, …): 1, small values, primes and a larger one, so that
-#: statements true only for K ∈ {2, 3, 5} do not pass (issue 13: (K−2)(K−3)(K−5) = 0).
-DEFAULT_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 7, 11, 13)
+#: statements true only for K ∈ {2, 3, 5} do not pass (issue 13: (K−2)(K−3)(K−5) = 0); 17 so that
+#: a product (K − 1)(K − 2)…(K − 13) vanishing at all the others does not either (redteam corpus).
+DEFAULT_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 7, 11, 13, 17)
 
 
 @dataclass
@@ -54,10 +56,10 @@ class Domain:
         for s in self.simplex:
             if not isinstance(s, (sp.IndexedBase, tuple)):
                 raise ValueError(f"simplex: expected IndexedBase or tuple of symbols, got {s!r}")
-            if isinstance(s, tuple) and not _valid_tuple_simplex(s):
+            if isinstance(s, tuple) and not _tuple_simplex_ok(s):
                 raise ValueError(
-                    "simplex: a tuple simplex must hold symbols, the last entry optionally written "
-                    f"as 1 − (sum of the others), got {s!r}"
+                    "simplex: a tuple simplex must hold symbols, the last entry optionally "
+                    f"written 1 − (sum of the others), got {s!r}"
                 )
             if isinstance(s, sp.IndexedBase) and self.size is None:
                 raise ValueError("size: an IndexedBase simplex needs the vector size")
@@ -74,9 +76,25 @@ class Domain:
             raise ValueError(f"sizes: expected non-negative ints, got {self.sizes!r}")
         for sym, interval in self.bounds.items():
             _check_bound(sym, interval)
-        for name in self.definitions:
+        entries = {e for vec in self.simplex if isinstance(vec, tuple) for e in vec}
+        for sym, (lo, hi) in self.bounds.items():
+            if sym in entries and (float(lo) > 0 or float(hi) < 1):
+                # the sampler draws simplex entries from the whole simplex: a narrower bound
+                # would be ignored and a point outside it offered as a counterexample
+                raise ValueError(
+                    f"bounds: ({float(lo):g}, {float(hi):g}) for {sym} is narrower than the simplex "
+                    f"it belongs to allows (0, 1); a bound on a probability-vector entry is not supported"
+                )
+        self.definitions = {
+            name: (sp.Integer(v) if isinstance(v, int) else sp.Float(v))
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            else v
+            for name, v in self.definitions.items()
+        }
+        for name, value in self.definitions.items():
             if not isinstance(name, sp.Symbol):
                 raise ValueError(f"definitions: keys must be symbols, got {name!r}")
+            _check_definition(name, value)
         if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 1:
             raise ValueError(f"points: need at least one point, got {self.points!r}")
 
@@ -84,23 +102,56 @@ class Domain:
         """Every symbol named by the declarations (checked for name clashes with the claim)."""
         out: set[sp.Symbol] = set(self.bounds) | set(self.definitions)
         for value in self.definitions.values():
-            out |= {s for s in sp.sympify(value).free_symbols if isinstance(s, sp.Symbol)}
+            out |= {s for s in value.free_symbols if isinstance(s, sp.Symbol)}
         for s in self.simplex:
-            out |= {v for v in s if isinstance(v, sp.Symbol)} if isinstance(s, tuple) else {s.label}
+            if isinstance(s, tuple):
+                for entry in s:
+                    out |= {v for v in entry.free_symbols if isinstance(v, sp.Symbol)}
+            else:
+                out.add(s.label)
         if isinstance(self.size, sp.Symbol):
             out.add(self.size)
         return out
 
 
-def _valid_tuple_simplex(vec: tuple[object, ...]) -> bool:
-    """Symbols (q₁, …, q_n), or (q₁, …, q_{n−1}, 1 − Σ qⱼ) with the last entry implied."""
-    *head, last = vec
-    if not head:
-        return isinstance(last, sp.Symbol)
-    if not all(isinstance(v, sp.Symbol) for v in head):
+#: Assumptions a defined symbol may carry only when SymPy proves its definition has them.
+_DEFINITION_FACTS = ("positive", "negative", "nonnegative", "nonpositive", "integer", "nonzero")
+
+
+def _check_definition(name: sp.Symbol, value: object) -> None:
+    """A definition is a SymPy expression (text is never parsed: issue 13 §k) whose value has
+    every sign/integer assumption the defined symbol declares. SymPy uses the declaration
+    before the definition is substituted: with y positive, sqrt(y²) is y at construction, so
+    sqrt(y²) = y was *proved* with y := −x (redteam corpus)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, sp.Expr):
+        raise ValueError(
+            f"definitions: the definition of {name} must be a SymPy expression, got "
+            f"{type(value).__name__} {value!r} (text is not parsed)"
+        )
+    for fact in _DEFINITION_FACTS:
+        if getattr(name, f"is_{fact}") and getattr(value, f"is_{fact}") is not True:
+            raise ValueError(
+                f"definitions: {name} is declared {fact} but its definition {sp.sstr(value)[:80]} "
+                f"is not provably {fact}; declare {name} with fewer assumptions (e.g. real=True)"
+            )
+    if name.is_real and getattr(value, "is_real", None) is False:
+        raise ValueError(f"definitions: {name} is declared real but its definition is not real")
+
+
+def _tuple_simplex_ok(vec: tuple[object, ...]) -> bool:
+    """(q₁, …, qₙ) of distinct symbols, or (q₁, …, qₙ₋₁, 1 − Σ qⱼ) (issue 13 §5: a simplex
+    written (q₁, 1 − q₁)); the last entry is then determined by the others."""
+    if not vec or not all(isinstance(v, sp.Symbol) for v in vec[:-1]):
         return False
-    return isinstance(last, sp.Symbol) or (
-        isinstance(last, sp.Expr) and sp.expand(last - (1 - sp.Add(*head))) == 0
+    if len(set(vec)) != len(vec):
+        return False
+    last = vec[-1]
+    if isinstance(last, sp.Symbol):
+        return True
+    return (
+        isinstance(last, sp.Expr)
+        and len(vec) >= 2
+        and sp.expand(last - (1 - sp.Add(*vec[:-1]))) == 0  # type: ignore[arg-type]
     )
 
 
@@ -110,6 +161,10 @@ def _check_bound(sym: object, interval: object) -> None:
         raise ValueError(f"bounds: keys must be symbols, got {sym!r}")
     if not (isinstance(interval, tuple) and len(interval) == 2):
         raise ValueError(f"bounds: expected (lo, hi) for {sym}, got {interval!r}")
+    for v in interval:
+        if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, sp.Number)):
+            # no float("1e-3") of text either: strings are never parsed (issue 13 §k)
+            raise ValueError(f"bounds: the interval for {sym} must hold numbers, got {v!r}")
     lo, hi = (float(v) for v in interval)
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise ValueError(f"bounds: the interval for {sym} must be finite, got ({lo}, {hi})")

@@ -157,6 +157,7 @@ def _evidence_text(result: SearchResult, what: str) -> str:
         f"{what} at {counted} admissible points (random across scales, domain edges, "
         f"breakpoints, local search; {result.digits}-digit evaluation, discrepancies re-checked "
         f"with the precision doubled){skipped}"
+        + "".join(f"; {note}" for note in result.notes)
     )
 
 
@@ -194,12 +195,40 @@ def decide_equal(
     diff = clock.run(lambda: normalize(lhs - rhs, domain))
     if diff is not None and diff == 0:
         return Decision(Verdict.PROVED, "exact symbolic identity: the normalised difference is 0")
+    for candidate in (quick, diff):
+        constant = clock.run(lambda c=candidate: _nonzero_constant(c))  # type: ignore[misc]
+        if constant is not None:
+            point = sample_points(lhs - rhs, domain, 1)[0] if lhs.free_symbols | rhs.free_symbols else {}
+            return Decision(
+                Verdict.REFUTED,
+                f"counterexample: the normalised difference is the constant {constant} ≠ 0 "
+                "(exact), so the sides differ by it at every admissible point, e.g. this one",
+                counterexample={**point, "lhs - rhs": constant},
+            )
     why = (
         f"the {clock.seconds:g} s time bound was hit"
         if clock.hit
         else "symbolic simplification left a non-zero difference"
     )
     return _numeric_decision(found, why, "agreement", f"largest relative discrepancy {found.worst:.3g}")
+
+
+def _nonzero_constant(e: sp.Expr | None) -> str | None:
+    """``e`` as text when it is an exact non-zero constant (no Float, no symbol, no unevaluated
+    sum or integral), confirmed at 30 and 60 digits; else None. A difference of 10⁻³⁰⁰ between
+    sides of size 10³⁰⁰ is invisible to any sampled evaluation at 40–160 digits but is a
+    constant the normal form exposes (redteam corpus: 10³⁰⁰t + 10⁻³⁰⁰ = 10³⁰⁰t was *numerically
+    consistent*)."""
+    if e is None or not isinstance(e, sp.Expr) or e == 0 or not e.is_number:
+        return None
+    if e.atoms(sp.Float) or e.has(sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Derivative):
+        return None
+    v30, v60 = e.evalf(30), e.evalf(60)
+    if not (v30.is_real and v60.is_real and v30.is_Number and v60.is_Number) or v60 == 0:
+        return None
+    if abs(v30 - v60) > abs(v60) * sp.Float("1e-25", 60):
+        return None
+    return sp.sstr(v60.evalf(15))
 
 
 def _numeric_decision(found: SearchResult, why: str, what: str, worst: str) -> Decision:

@@ -17,6 +17,7 @@ A :class:`Point` names only real free quantities: symbols, entries ``q[2]`` and 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections.abc import Iterable, Iterator
@@ -184,6 +185,51 @@ def size_configs(
     return configs[:16]
 
 
+def index_ranges(exprs: Iterable[sp.Basic], domain: Domain) -> dict[sp.Symbol, list[tuple[sp.Expr, sp.Expr]]]:
+    """The ranges of free integer *index* symbols: ``j`` in an entry ``f[j]`` (outside any sum
+    over ``j``) ranges over the indices that ``f``'s entries take in the sums of the claim
+    (``Σ_{i=lo}^{hi} … f[i] …`` gives lo..hi) and over 1..size for a simplex ``IndexedBase``.
+
+    An entry f[j] next to Σ_{i=1}^K f[i] is one of the K summed entries: drawn independently
+    (j = 7 with K = 2) it made ``Σ_i e^{f_i} ≥ e^{f_j}`` *refuted* (issue 13, redteam corpus). A
+    symbol that is also a limit of a Sum/Product is a size, not an index, and is left alone."""
+    exprs = list(exprs)
+    limits = limit_symbols(exprs)
+    used: dict[sp.Symbol, set[sp.Symbol]] = {}
+    label_ranges: dict[sp.Symbol, list[tuple[sp.Expr, sp.Expr]]] = {}
+    for vec in domain.simplex:
+        if isinstance(vec, sp.IndexedBase) and domain.size is not None:
+            size = sp.Integer(domain.size) if isinstance(domain.size, int) else domain.size
+            label_ranges.setdefault(vec.label, []).append((sp.Integer(1), size))
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Sum, sp.Product)):
+                for lim in node.limits:
+                    if len(lim) != 3:
+                        continue
+                    var, lo, hi = lim
+                    for entry in node.function.atoms(sp.Indexed):
+                        if len(entry.indices) == 1 and entry.indices[0] == var:
+                            label_ranges.setdefault(entry.base.label, []).append((lo, hi))
+        for entry in e.atoms(sp.Indexed):  # atoms: free occurrences keep j free
+            for index in entry.indices:
+                if (
+                    isinstance(index, sp.Symbol)
+                    and index in e.free_symbols
+                    and index.is_integer
+                    and index not in limits
+                    and index not in domain.bounds
+                ):
+                    used.setdefault(index, set()).add(entry.base.label)
+    out: dict[sp.Symbol, list[tuple[sp.Expr, sp.Expr]]] = {}
+    for index, labels in used.items():
+        ranges = [r for label in labels for r in label_ranges.get(label, [])]
+        ranges = [(lo, hi) for lo, hi in ranges if not ((lo.free_symbols | hi.free_symbols) & {index})]
+        if ranges:
+            out[index] = ranges
+    return out
+
+
 @dataclass
 class Point:
     """Values of the free quantities at one admissible point.
@@ -265,6 +311,8 @@ class Sampler:
     kinds: dict[sp.Symbol, Kind]
     rng: random.Random
     limits: set[sp.Symbol] = field(default_factory=set)
+    #: Free integer index symbols and the index ranges they take (see :func:`index_ranges`).
+    index_range: dict[sp.Symbol, list[tuple[sp.Expr, sp.Expr]]] = field(default_factory=dict)
     #: Share of points drawn across scales (1e-8…1e8); the rest near 1. Expressions with
     #: integrals or infinite sums use 0: quadrature and series extrapolation miss a peak of
     #: width 1e-4 or a mass centred at 2.5e5 while reporting a small error (a false refutation).
@@ -273,7 +321,12 @@ class Sampler:
     @classmethod
     def for_exprs(cls, exprs: list[sp.Basic], domain: Domain) -> Sampler:
         sizes = size_symbols(exprs, domain)
-        simplex_syms = {s for vec in domain.simplex if isinstance(vec, tuple) for s in vec}
+        extra = size_breakpoints(exprs) - set(domain.sizes) if sizes else set()
+        if extra:
+            domain = dataclasses.replace(domain, sizes=tuple(sorted({*domain.sizes, *extra})))
+        simplex_syms = {
+            s for vec in domain.simplex if isinstance(vec, tuple) for s in vec if isinstance(s, sp.Symbol)
+        }
         free: set[sp.Symbol] = set()
         labels: set[sp.Symbol] = set()
         for e in exprs:
@@ -293,7 +346,8 @@ class Sampler:
             kinds,
             random.Random(domain.seed),
             limit_symbols(exprs),
-            0.0 if limited else 0.5,
+            index_range=index_ranges(exprs, domain),
+            wide_share=0.0 if limited else 0.5,
         )
 
     def point(self, sizes: dict[sp.Symbol, int]) -> Point:
@@ -302,6 +356,7 @@ class Sampler:
         values: dict[sp.Symbol, float | Fraction] = {
             s: self.kinds[s].draw(rng, wide) for s in self.continuous
         }
+        sizes = self._indices_in_range(sizes, rng)
         p = Point(
             values,
             dict(sizes),
@@ -313,7 +368,7 @@ class Sampler:
         for vec in self.domain.simplex:
             if isinstance(vec, tuple):
                 for s, v in zip(vec, dirichlet(len(vec), rng, concentration), strict=True):
-                    if isinstance(s, sp.Symbol):  # a last entry written 1 − Σ qⱼ is implied
+                    if isinstance(s, sp.Symbol):  # a last entry 1 − Σ others is that value already
                         p.values[s] = v
             else:
                 n = self.domain.size if isinstance(self.domain.size, int) else sizes.get(self.domain.size)
@@ -323,11 +378,61 @@ class Sampler:
                     p.entries[(vec.label, (j,))] = v
         return p
 
+    def _indices_in_range(self, sizes: dict[sp.Symbol, int], rng: random.Random) -> dict[sp.Symbol, int]:
+        """``sizes`` with every free index symbol drawn inside the ranges its entries take at
+        these sizes (the intersection when there are several); an empty range keeps the value."""
+        if not self.index_range:
+            return sizes
+        out = dict(sizes)
+        exact = {k: sp.Integer(v) for k, v in sizes.items()}
+        for index, ranges in self.index_range.items():
+            lo, hi = -math.inf, math.inf
+            for r_lo, r_hi in ranges:
+                vals = [sp.Integer(v) if isinstance(v, int) else v.xreplace(exact) for v in (r_lo, r_hi)]
+                if not all(v.is_Integer for v in vals):
+                    break
+                lo, hi = max(lo, int(vals[0])), min(hi, int(vals[1]))
+            else:
+                if lo <= hi:
+                    out[index] = rng.randint(int(lo), int(hi))
+        return out
+
     def random_points(self, count: int) -> Iterator[Point]:
         """``count`` random points, the size configurations cycling."""
         configs = size_configs(self.sizes, self.domain, self.rng, self.limits)
         for n in range(count):
             yield self.point(configs[n % len(configs)])
+
+
+#: Integer constants in conditions further than this from 0 do not become sizes.
+MAX_BREAKPOINT_SIZE = 64
+
+
+def size_breakpoints(exprs: Iterable[sp.Basic]) -> set[int]:
+    """Sizes next to the integer constants of conditions: of Piecewise conditions, relations,
+    Min/Max, KroneckerDelta and Heaviside (c − 1, c, c + 1 for each constant c, 0 ≤ … ≤ 64).
+    A statement false only for K > 20 (``Piecewise((1, K > 20), (0, True)) = 0``,
+    ``Min(K, 20) = K``) or only where an index reaches 17 (``Σ_k δ(k, 17) = 0``) was
+    *numerically consistent* with sizes up to 13 (redteam corpus)."""
+    out: set[int] = set()
+    kinds = (sp.Min, sp.Max, sp.KroneckerDelta, sp.Heaviside, sp.Rel)
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, sp.Piecewise):
+                parts = [c for _, c in node.args]
+            elif isinstance(node, kinds):
+                parts = [node]
+            else:
+                continue
+            for part in parts:
+                if not isinstance(part, sp.Basic):
+                    continue
+                for c in part.atoms(sp.Rational):
+                    base = math.floor(c)
+                    for v in (base - 1, base, base + 1, base + 2):
+                        if 0 <= v <= MAX_BREAKPOINT_SIZE:
+                            out.add(int(v))
+    return out
 
 
 def _has_infinite_series(e: sp.Basic) -> bool:
