@@ -50,6 +50,10 @@ class ClaimResult:
 
     claim: Claim
     evidence: list[Evidence]
+    #: The comparison of the claim's LaTeX with the relation its verifier checks (issue 14 §6):
+    #: an Evidence whose method is ``statement`` (proved: they match; error: mismatch, parse
+    #: error, …), or None where the claim has no checked statement or it was not run.
+    statement_check: Evidence | None = None
 
     def _counted(self) -> list[Evidence]:
         return [e for e in self.evidence if e.verdict not in (Verdict.SKIPPED, Verdict.NOT_RUN)]
@@ -61,6 +65,8 @@ class ClaimResult:
         counted = self._counted()
         if any(e.verdict is Verdict.ERROR for e in counted):
             return "error"
+        if self.statement_check is not None and not self.statement_check.verdict.supports:
+            return "error"  # the statement shown is not the statement checked
         if self.claim.kind == "seed_audit":
             if not counted:
                 return "skipped" if self.evidence else "changed"
@@ -112,6 +118,7 @@ class ClaimResult:
             "evidence_kinds": self.evidence_kinds,
             "single_evidence_reason": single_evidence_reason(c.id),
             "evidence": [e.to_json() for e in self.evidence],
+            "statement_check": self.statement_check.to_json() if self.statement_check else None,
         }
 
 
@@ -119,10 +126,36 @@ class ClaimResult:
 # Running
 
 
+STATEMENT = "statement"
+
+
+def _statement_evidence(claim_id: str) -> Evidence:
+    """Compare the claim's LaTeX with the relation its verifier checks
+    (:func:`derivations.claims.statements.check_claim_statements`): *proved* when they match,
+    *error* otherwise (a mismatch, LaTeX that does not parse, an undecided comparison)."""
+    from derivations.claims.statements import check_claim_statements
+
+    start = time.perf_counter()
+    try:
+        (res,) = check_claim_statements([get_claim(claim_id)])
+        ok, detail = res.ok, f"{res.status}: {getattr(res, 'detail', '') or getattr(res, 'reason', '')}"
+        counterexample = getattr(res, "counterexample", None)
+        parsed = getattr(res, "parsed", "")
+    except Exception as exc:  # a failure here is this claim's error, never the run's
+        ok, detail, counterexample, parsed = False, f"error: {type(exc).__name__}: {exc}", None, ""
+    return Evidence(
+        STATEMENT, Verdict.PROVED if ok else Verdict.ERROR,
+        f"the claim's LaTeX {'states' if ok else 'does NOT state'} the relation its verifier checks "
+        f"({detail}); read as {parsed}" if parsed else detail,
+        seconds=time.perf_counter() - start,
+        counterexample=None if ok else (counterexample or None),
+    )
+
+
 def _run_task(task: tuple[str, str]) -> Evidence:
     """Run one claim × method (a top-level function: it runs in worker processes)."""
     claim_id, method = task
-    ev = run_evidence(get_claim(claim_id), method)
+    ev = _statement_evidence(claim_id) if method == STATEMENT else run_evidence(get_claim(claim_id), method)
     try:
         pickle.dumps(ev)
     except Exception as exc:  # the result must travel back from a worker process
@@ -183,12 +216,14 @@ def run_claims(
     scheduler: str | None = None,
     progress: bool | None = False,
     timings: dict[str, float] | None = None,
+    statements: bool = False,
 ) -> list[ClaimResult]:
     """Run the evidence of the claims (ids, globs or prefixes; default: all) for ``methods``.
 
     ``jobs``/``scheduler``/``progress`` as in :func:`derivations.executor.run_tasks`
     (default: serially in this process). A requested method a named claim lacks is a
-    ``ValueError`` (only when ids were given)."""
+    ``ValueError`` (only when ids were given). ``statements``: also compare each claim's LaTeX
+    with the relation its verifier checks (a mismatch is an *error* for that claim)."""
     bad = [m for m in methods if m not in METHODS]
     if bad or not methods:
         raise ValueError(f"methods: expected a non-empty subset of {METHODS}, got {methods!r}")
@@ -196,11 +231,17 @@ def run_claims(
     strict = bool(ids) and tuple(methods) != METHODS
     tasks = select_claims(claims, tuple(methods), strict=strict)
     ordered = order_tasks(tasks, timings or {})
+    if statements:
+        from derivations.claims.statements import CHECKED_STATEMENTS
+
+        ordered += [(c.id, STATEMENT) for c in claims if c.id in CHECKED_STATEMENTS]
     evs = run_tasks(_run_task, ordered, jobs=jobs, scheduler=scheduler, progress=progress,
                     desc="claims")
     by_task = dict(zip(ordered, evs, strict=True))
     return [
-        ClaimResult(c, [by_task[(c.id, m)] for m in METHODS if (c.id, m) in by_task]) for c in claims
+        ClaimResult(c, [by_task[(c.id, m)] for m in METHODS if (c.id, m) in by_task],
+                    by_task.get((c.id, STATEMENT)))
+        for c in claims
     ]
 
 
@@ -339,6 +380,15 @@ def to_markdown(results: list[ClaimResult], seconds: float, run_id: str = "") ->
             f"| {md_code(r.claim.id)} | {md_text(r.claim.statement)} | {md_text(r.claim.source)} | "
             f"{md_text(r.status)} | {md_text(first)} |"
         )
+    checked = [r for r in results if r.statement_check is not None]
+    if checked:
+        good = sum(r.statement_check.verdict.supports for r in checked if r.statement_check)
+        lines += ["", "## The statement shown is the statement checked", "",
+                  f"{good}/{len(checked)} claims' LaTeX parsed and proved identical to the relation "
+                  "their verifier checks (the others have no comparable statement; see "
+                  "derivations/claims/statements.py for the reason per claim).", ""]
+        lines += [f"- {md_code(r.claim.id)}: {md_text(r.statement_check.detail)}"
+                  for r in checked if r.statement_check and not r.statement_check.verdict.supports]
     lines += ["", "## Details", ""]
     for r in results:
         for e in r.evidence:
@@ -475,7 +525,7 @@ def verify(
     out = sys.stderr if dashes else sys.stdout
     start = time.perf_counter()
     results = run_claims(ids, methods, jobs=jobs, scheduler=scheduler, progress=progress,
-                         timings=timings)
+                         timings=timings, statements=tuple(methods) == METHODS)
     seconds = time.perf_counter() - start
     write_reports(results, seconds, json_path=json_path, markdown_path=markdown_path,
                   junit_path=junit_path, run_id=uuid.uuid4().hex)

@@ -90,12 +90,9 @@ def test_cli_list_and_unknown_id():
     assert bad.returncode == 2 and "unknown claim" in bad.stderr
 
 
-def test_import_is_fast_and_torch_free():
-    code = (
-        "import time, sys; t = time.perf_counter(); import derivations; "
-        "print(time.perf_counter() - t, 'torch' in sys.modules, 'numpy' in sys.modules)"
-    )
+def test_import_is_light_and_torch_free():
+    """DESIGN.md: `derivations` imports no numpy-heavy or torch modules at import time (its import
+    time is a benchmark matter, not a timed test: standard 6)."""
+    code = "import sys, derivations; print(*(m in sys.modules for m in ('torch', 'numpy', 'scipy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    seconds, torch_loaded, _ = out.stdout.split()
-    assert float(seconds) < 1.0
-    assert torch_loaded == "False"
+    assert out.stdout.split() == ["False", "False", "False"]

@@ -474,3 +474,23 @@ def test_a_missing_optional_dependency_inside_evidence_is_skipped(temp_claims):
     ev = run_evidence(a, "numeric")
     assert ev.verdict is Verdict.SKIPPED and ev.detail == "scikit-learn not installed"
     assert run_evidence(b, "numeric").verdict is Verdict.ERROR
+
+
+def test_a_claim_whose_latex_is_not_what_its_verifier_checks_is_an_error(temp_claims, monkeypatch):
+    """Issue 14 §6: the report compares each claim's LaTeX with the relation its verifier checks."""
+    import sympy as sp
+
+    from derivations.claims import statements
+
+    x = sp.Symbol("x", real=True)  # a plain letter in the LaTeX front end is a real symbol
+    ok = Evidence("symbolic", Verdict.PROVED, "d")
+    temp_claims(Claim("tmp.drift", "s", r"x = 2 x", "src"), symbolic=lambda: ok)
+    temp_claims(Claim("tmp.same", "s", r"x = x", "src"), symbolic=lambda: ok)
+    monkeypatch.setitem(statements.CHECKED_STATEMENTS, "tmp.drift", lambda: (x, "=", x))
+    monkeypatch.setitem(statements.CHECKED_STATEMENTS, "tmp.same", lambda: (x, "=", x))
+    by_id = {r.claim.id: r for r in R.run_claims(["tmp.drift", "tmp.same"], statements=True)}
+    drift, same = by_id["tmp.drift"], by_id["tmp.same"]
+    assert drift.outcome == "error" and not drift.ok
+    assert drift.statement_check is not None and drift.statement_check.verdict is Verdict.ERROR
+    assert same.ok and same.statement_check is not None and same.statement_check.verdict is Verdict.PROVED
+    assert "does NOT state" in R.to_markdown([drift, same], 1.0)
