@@ -48,7 +48,7 @@ def _gen(seed: int) -> torch.Generator:
 
 
 @cache
-def symbolic_kl_as_torch():  # type: ignore[no-untyped-def]
+def symbolic_kl_as_torch() -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The per-coordinate closed form of ``gaussian_kl.diagonal_vs_standard`` (Kingma & Welling,
     App. B), taken from ``derivations`` and turned into a torch function by ``sympy.lambdify``."""
     from derivations.gaussian_kl import kingma_welling_closed_form

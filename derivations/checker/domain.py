@@ -151,7 +151,7 @@ def _tuple_simplex_ok(vec: tuple[object, ...]) -> bool:
     return (
         isinstance(last, sp.Expr)
         and len(vec) >= 2
-        and sp.expand(last - (1 - sp.Add(*vec[:-1]))) == 0  # type: ignore[arg-type]
+        and sp.expand(last - (1 - sp.Add(*vec[:-1]))) == 0
     )
 
 

@@ -100,7 +100,7 @@ def _as_expr(value: object, name: str) -> sp.Expr:
         ) from None
     if isinstance(out, sp.Float) and not math.isfinite(float(out)):
         raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    return out  # type: ignore[return-value]
+    return out
 
 
 def _check_time_limit(time_limit: float) -> float:
