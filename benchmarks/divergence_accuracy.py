@@ -26,6 +26,8 @@ from numerics import divergences as D
 
 OUT = Path(__file__).parent / "results" / "divergence_accuracy.json"
 
+Table = dict[str, dict[str, dict[str, float]]]  # case → method or regime → δ or dtype → worst ulp
+
 
 def _torch():
     try:
@@ -41,9 +43,9 @@ def _ulp(got: float, ref: mp.mpf, dtype: type) -> float:
     return float(min(e, 1e30)) if np.isfinite(got) else float("inf")
 
 
-def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
+def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> Table:
     t = _torch()
-    rows: dict = {}
+    rows: Table = {}
     for dtype in (np.float64, np.float32):
         tdt = None if t is None else (t[0].float64 if dtype == np.float64 else t[0].float32)
         for name in ("normal", "categorical", "bernoulli"):
@@ -67,9 +69,9 @@ def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
                             T = lambda v, tdt=tdt: t[0].tensor(float(v), dtype=tdt)
                             tv = float(t[5](t[4](T(a[0]), T(a[1])), t[4](T(a[2]), T(a[3]))))
                     elif name == "categorical":
-                        k = int(rng.integers(2, 16))
-                        p = rng.dirichlet(np.ones(k))
-                        q = p * np.exp(delta * rng.uniform(-1, 1, k))
+                        size = int(rng.integers(2, 16))
+                        p = rng.dirichlet(np.ones(size))
+                        q = p * np.exp(delta * rng.uniform(-1, 1, size))
                         pc, qc = p.astype(dtype), (q / q.sum()).astype(dtype)
                         ref = A.ref_kl_categorical(pc, qc)
                         ours = float(D.kl_categorical(pc, qc, normalize=True))
@@ -79,9 +81,9 @@ def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
                             tp, tq = t[0].tensor(pc, dtype=tdt), t[0].tensor(qc, dtype=tdt)
                             tv = float(t[5](t[2](probs=tp), t[2](probs=tq)))
                     else:
-                        p = float(rng.uniform(0.01, 0.99))
-                        q = min(p * np.exp(delta * rng.uniform(-1, 1)), 0.999)
-                        pc, qc = dtype(p), dtype(q)
+                        pb = float(rng.uniform(0.01, 0.99))
+                        qb = min(float(pb * np.exp(delta * rng.uniform(-1, 1))), 0.999)
+                        pc, qc = dtype(pb), dtype(qb)
                         ref = A.ref_kl_bernoulli(float(pc), float(qc))
                         ours = float(D.kl_bernoulli(pc, qc))
                         sc = float(stats.entropy(np.array([pc, 1 - pc]), np.array([qc, 1 - qc])))
@@ -105,10 +107,10 @@ def sweep_1d(samples: int = 20, deltas: tuple[float, ...] = A.DELTAS) -> dict:
     return rows
 
 
-def sweep_mvn(dims: tuple[int, ...], deltas: tuple[float, ...], samples: int = 1) -> dict:
+def sweep_mvn(dims: tuple[int, ...], deltas: tuple[float, ...], samples: int = 1) -> Table:
     """Error in ulp × cond(Σ₁), this project vs torch.distributions.MultivariateNormal (float64)."""
     t = _torch()
-    out: dict = {}
+    out: Table = {}
     rng = np.random.default_rng(0)
     for d in dims:
         per: dict[str, dict[str, float]] = {"this project": {}, "torch.distributions": {}}
@@ -156,7 +158,7 @@ def _regimes_only(quick: bool) -> int:
     return 0
 
 
-def _write(result: dict) -> None:
+def _write(result: dict[str, object]) -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=OUT.parent, prefix=OUT.name, suffix=".tmp")
     with os.fdopen(fd, "w") as fh:
@@ -169,52 +171,59 @@ def main() -> int:
     if "--regimes-only" in sys.argv:
         return _regimes_only(quick)
     start = time.perf_counter()
-    result = {
+    one_dimensional = sweep_1d(samples=5 if quick else 20)
+    mvn_float64 = sweep_mvn(
+        (3, 16) if quick else (3, 16, 64),
+        (1.0, 1e-4, 1e-8, 1e-12) if quick else (1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12),
+    )
+    far_apart: dict[str, dict[str, float]] = {
+        f"{name} {np.dtype(dtype).name}": {
+            f"{k:.0e}": v
+            for k, v in A.sweep_far(name, dtype=dtype, samples=5 if quick else 20).worst_ulp.items()
+        }
+        for name in A.FAR_CASES
+        for dtype in (np.float64, np.float32)
+    }
+    mvn_far_float64: dict[str, dict[str, float]] = {
+        f"d={d}": {f"{k:.0e}": v for k, v in per.items()}
+        for d, per in A.sweep_mvn_far((3, 8) if quick else (3, 8, 16), samples=1 if quick else 3).items()
+    }
+    regimes: Table = A.sweep_regimes(samples=5 if quick else 20, seed=0)
+    mvn_condition_float64: dict[str, dict[str, float]] = {
+        f"d={d}": {f"cond {k:.0e}": v for k, v in per.items()}
+        for d, per in A.sweep_mvn_condition(
+            (3, 8) if quick else (3, 8, 16), samples=1 if quick else 3
+        ).items()
+    }
+    seconds = round(time.perf_counter() - start, 1)
+    result: dict[str, object] = {
         "description": "worst relative error over random pairs at each δ (far_apart: at each scale "
         "ratio), in ulp of the working precision (MVN: ulp × cond(Σ₁)); reference mpmath at 60 digits "
         "on the exact inputs",
-        "one_dimensional": sweep_1d(samples=5 if quick else 20),
-        "mvn_float64": sweep_mvn(
-            (3, 16) if quick else (3, 16, 64),
-            (1.0, 1e-4, 1e-8, 1e-12) if quick else (1.0, 1e-2, 1e-4, 1e-6, 1e-8, 1e-10, 1e-12),
-        ),
-        "far_apart": {
-            f"{name} {np.dtype(dtype).name}": {
-                f"{k:.0e}": v
-                for k, v in A.sweep_far(name, dtype=dtype, samples=5 if quick else 20).worst_ulp.items()
-            }
-            for name in A.FAR_CASES
-            for dtype in (np.float64, np.float32)
-        },
-        "mvn_far_float64": {
-            f"d={d}": {f"{k:.0e}": v for k, v in per.items()}
-            for d, per in A.sweep_mvn_far((3, 8) if quick else (3, 8, 16), samples=1 if quick else 3).items()
-        },
+        "one_dimensional": one_dimensional,
+        "mvn_float64": mvn_float64,
+        "far_apart": far_apart,
+        "mvn_far_float64": mvn_far_float64,
         "regimes_description": "issue 15: worst error in ulp of the result dtype (float32: the float64 "
         "case rounded to float32, reference on the rounded inputs) over the samples of each regime; "
         "subnormal results in units of the subnormal spacing; an exact value beyond the dtype's "
         "range expects inf",
-        "regimes": A.sweep_regimes(samples=5 if quick else 20, seed=0),
+        "regimes": regimes,
         "regimes_samples": 5 if quick else 20,
-        "mvn_condition_float64": {
-            f"d={d}": {f"cond {k:.0e}": v for k, v in per.items()}
-            for d, per in A.sweep_mvn_condition(
-                (3, 8) if quick else (3, 8, 16), samples=1 if quick else 3
-            ).items()
-        },
+        "mvn_condition_float64": mvn_condition_float64,
+        "seconds": seconds,
     }
-    result["seconds"] = round(time.perf_counter() - start, 1)
     _write(result)
-    for name, per in {**result["one_dimensional"], **result["mvn_float64"]}.items():
+    for name, per in {**one_dimensional, **mvn_float64}.items():
         print(name, {k: f"{max(v.values()):.3g}" for k, v in per.items()})
-    for name, worst in {**result["far_apart"], **result["mvn_far_float64"]}.items():
+    for name, worst in {**far_apart, **mvn_far_float64}.items():
         print(name, "far apart:", f"{max(worst.values()):.3g}")
-    for fn, per in result["regimes"].items():
-        for regime, by_dtype in per.items():
+    for fn, by_regime in regimes.items():
+        for regime, by_dtype in by_regime.items():
             print(fn, "|", regime, "|", {k: f"{v:.3g}" for k, v in by_dtype.items()})
-    for name, per in result["mvn_condition_float64"].items():
-        print("kl_mvn", name, {k: f"{v:.3g}" for k, v in per.items()})
-    print(f"wrote {OUT} in {result['seconds']} s")
+    for name, cond_per in mvn_condition_float64.items():
+        print("kl_mvn", name, {k: f"{v:.3g}" for k, v in cond_per.items()})
+    print(f"wrote {OUT} in {seconds} s")
     return 0
 
 

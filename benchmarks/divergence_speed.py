@@ -12,6 +12,7 @@ Run: ``python -m benchmarks.divergence_speed`` (``--quick``: fewer rounds and ru
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,13 +31,19 @@ from numerics import divergences as D
 OUT = Path(__file__).parent / "results" / "divergence_speed.json"
 
 
-def paired(ours, ref, rounds: int = 31):  # type: ignore[no-untyped-def]
+Timed = Callable[[], object]
+
+
+def paired(
+    ours: Timed, ref: Timed, rounds: int = 31
+) -> tuple[float, float, float, tuple[float, float]]:
     """Median seconds of ``ours`` and ``ref``, and the median and quartiles of the per-round
     ratios ref/ours, alternating which runs first, so that a shared machine's slow drifts hit
     both alike; each timed call directly follows an untimed call of the same side."""
     ours()
     ref()
-    t_ours, t_ref = [], []
+    t_ours: list[float] = []
+    t_ref: list[float] = []
     for r in range(rounds):
         for fn, acc in ((ours, t_ours), (ref, t_ref)) if r % 2 == 0 else ((ref, t_ref), (ours, t_ours)):
             fn()  # untimed: the timed call then follows its own side's call, never the other's
@@ -49,7 +56,7 @@ def paired(ours, ref, rounds: int = 31):  # type: ignore[no-untyped-def]
     return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios)), (float(q1), float(q3))
 
 
-def cases(threads: int) -> list[tuple[str, object, str, object]]:
+def cases(threads: int) -> list[tuple[str, Timed, str, Timed]]:
     """(case, ours, reference name, reference) with ``threads`` threads for both sides (torch's
     intra-op threads and ``NUMERICS_THREADS``); the inputs are the same at every setting."""
     import torch
@@ -58,7 +65,7 @@ def cases(threads: int) -> list[tuple[str, object, str, object]]:
     torch.set_num_threads(threads)
     os.environ["NUMERICS_THREADS"] = str(threads)
     rng = np.random.default_rng(0)
-    out: list[tuple[str, object, str, object]] = []
+    out: list[tuple[str, Timed, str, Timed]] = []
     p = rng.dirichlet(np.ones(10), size=100_000)
     q = rng.dirichlet(np.ones(10), size=100_000)
     out.append(("categorical KL, 10⁵ × 10 random pairs", lambda: D.kl_categorical(p, q),
@@ -73,9 +80,9 @@ def cases(threads: int) -> list[tuple[str, object, str, object]]:
         tm = [torch.from_numpy(x) for x in (m1, s1, m2, s2)]
         out.append((
             f"Normal KL float64, {label}",
-            lambda m1=m1, s1=s1, m2=m2, s2=s2: D.kl_normal(m1, s1, m2, s2),
+            functools.partial(D.kl_normal, m1, s1, m2, s2),
             "torch.distributions kl_divergence(Normal, Normal)",
-            lambda tm=tm: kl_divergence(Normal(tm[0], tm[1]), Normal(tm[2], tm[3])),
+            functools.partial(lambda t: kl_divergence(Normal(t[0], t[1]), Normal(t[2], t[3])), tm),
         ))
     b, d = 2000, 8
     a = rng.normal(size=(b, d, d))
@@ -144,13 +151,18 @@ def main() -> int:
     quick = "--quick" in sys.argv
     rounds, runs = (5, 2) if quick else (11, 3)
     default = torch.get_num_threads()
-    phases = []
+    phases: list[dict[str, object]] = []
+    measured: list[tuple[str, int, list[dict[str, object]]]] = []  # (load, threads, rows), printed below
     for load in ("idle", "loaded"):
         ctx = competitor(1200.0) if load == "loaded" else contextlib.nullcontext()
         with ctx:
             before = os.getloadavg()
             start = time.perf_counter()
-            settings = [{"threads": t, "rows": rows_at(t, rounds=rounds, runs=runs)} for t in (1, 2)]
+            settings: list[dict[str, object]] = []
+            for t in (1, 2):
+                rows = rows_at(t, rounds=rounds, runs=runs)
+                settings.append({"threads": t, "rows": rows})
+                measured.append((load, t, rows))
             phases.append({
                 "load": load,
                 "competitor": "one CPU-bound Python process started by the benchmark"
@@ -167,11 +179,10 @@ def main() -> int:
         "phases": phases,
     }
     _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    for phase in phases:
-        for setting in phase["settings"]:
-            for r in setting["rows"]:
-                ratio = r["speed ratio (ref / ours), median of runs"]
-                print(phase["load"], setting["threads"], r["case"], ratio, r["range across runs"])
+    for load, threads, rows in measured:
+        for r in rows:
+            ratio = r["speed ratio (ref / ours), median of runs"]
+            print(load, threads, r["case"], ratio, r["range across runs"])
     print(f"wrote {OUT}")
     return 0
 

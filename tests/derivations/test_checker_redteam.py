@@ -173,7 +173,7 @@ def test_sizes_reach_the_constants_of_conditions_and_definitions_keep_assumption
     with pytest.raises(ValueError, match="not provably positive"):
         Domain(definitions={y: -x})
     with pytest.raises(ValueError, match="text is not parsed"):
-        Domain(definitions={y: "exp(1)"})  # type: ignore[dict-item]
+        Domain(definitions={y: "exp(1)"})
     assert Domain(definitions={y: x + 1}).definitions[y] == x + 1
 
 
