@@ -33,6 +33,8 @@ _executor: ThreadPoolExecutor | None = None
 
 
 def thread_count() -> int:
+    """Threads for the row blocks: ``NUMERICS_THREADS`` when set (a positive integer, else
+    ``ValueError`` naming it), otherwise the CPUs this process may use, at most 4."""
     env = os.environ.get("NUMERICS_THREADS", "").strip()
     if env:
         if not env.isdigit() or int(env) < 1:

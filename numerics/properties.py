@@ -39,6 +39,8 @@ def _slack(*values: float) -> float:
 
 
 def prop_kl_nonnegative(pair: tuple[Array, Array]) -> None:
+    """Gibbs' inequality: KL(p ‖ q) ≥ 0 for categorical p, q (raises :class:`PropertyFailure`
+    with the pair otherwise; a NaN fails)."""
     p, q = pair
     _require(kl_categorical(p, q) >= 0, (p, q))
 

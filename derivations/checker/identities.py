@@ -75,6 +75,9 @@ class Decision:
     counterexample: dict[str, str] | None = None
 
     def evidence(self, method: str = "symbolic", seconds: float = 0.0) -> Evidence:
+        """This decision as an :class:`Evidence` record (the verdicts of DESIGN.md): the verdict,
+        detail, measured error, tolerance and counterexample carried over unchanged, labelled with
+        ``method`` and the wall time ``seconds`` it took."""
         return Evidence(
             method,
             self.verdict,

@@ -69,6 +69,8 @@ class Evidence:
             raise ValueError("counterexample: a 'refuted' verdict must carry its counterexample")
 
     def to_json(self) -> dict[str, Any]:
+        """A strict-JSON dict of this evidence: method, verdict (its text value), detail and seconds
+        (rounded to 0.1 ms) always; error, tolerance, counterexample and extra only when set."""
         out: dict[str, Any] = {
             "method": self.method,
             "verdict": self.verdict.value,
