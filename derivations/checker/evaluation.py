@@ -41,9 +41,13 @@ class Undefined(ArithmeticError):
 class PointLike(Protocol):
     """What the evaluator needs from a point (:class:`derivations.checker.sampling.Point`)."""
 
-    def value(self, sym: sp.Symbol) -> float | Fraction | int: ...
+    def value(self, sym: sp.Symbol) -> float | Fraction | int:
+        """The value of the scalar symbol ``sym`` at this point."""
+        ...
 
-    def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> float | Fraction: ...
+    def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> float | Fraction:
+        """The value of the entry ``label[indices]`` at this point."""
+        ...
 
 
 @dataclass
@@ -63,11 +67,14 @@ class Env:
     split: bool = False
 
     def bind(self, sym: sp.Symbol, value: Any) -> Env:
+        """A child state with the bound variable ``sym`` (a summation or integration variable) set
+        to ``value``; context, point, cache, splitting and quadrature depth are shared."""
         env = Env(self.ctx, self.point, {**self.local, sym: value}, cache=self.cache, split=self.split)
         env.quad_depth = self.quad_depth
         return env
 
     def number(self, v: float | Fraction | int) -> Any:
+        """``v`` as an mpf of this state's context (a Fraction divided at the context's precision)."""
         if isinstance(v, Fraction):
             return self.ctx.mpf(v.numerator) / v.denominator
         if isinstance(v, int):

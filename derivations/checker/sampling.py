@@ -38,6 +38,8 @@ class Kind:
     hi: float = math.inf
 
     def admits(self, v: float) -> bool:
+        """Whether ``v`` is a finite value of this kind (positive, negative, strictly inside the
+        bounds, or any real)."""
         if not math.isfinite(v):
             return False
         if self.name == "positive":
@@ -83,6 +85,7 @@ class Kind:
         return math.asinh(v)
 
     def from_free(self, u: float) -> float:
+        """The inverse of :meth:`to_free`: a value of this kind from a coordinate on the real line."""
         if self.name == "positive":
             return math.exp(min(u, 700.0))
         if self.name == "negative":
@@ -247,6 +250,7 @@ class Point:
     seed: int = 0
 
     def value(self, sym: sp.Symbol) -> float | Fraction | int:
+        """The size or sampled value of ``sym`` at this point (``ValueError`` when it has none)."""
         if sym in self.sizes:
             return self.sizes[sym]
         if sym in self.values:
@@ -254,6 +258,8 @@ class Point:
         raise ValueError(f"no value for the symbol {sym}")
 
     def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> float | Fraction:
+        """The entry ``label[indices]``: drawn once from the label's kind, reproducibly from the
+        point's seed, and remembered; an entry of a probability vector outside it is a ValueError."""
         key = (label, indices)
         if key in self.entries:
             return self.entries[key]
@@ -266,6 +272,7 @@ class Point:
         return v
 
     def copy(self) -> Point:
+        """An independent copy (values, sizes and entries copied; kinds and seed shared)."""
         return Point(
             dict(self.values),
             dict(self.sizes),
@@ -320,6 +327,9 @@ class Sampler:
 
     @classmethod
     def for_exprs(cls, exprs: list[sp.Basic], domain: Domain) -> Sampler:
+        """A sampler for the free symbols, sizes and indexed labels of ``exprs`` under ``domain``
+        (kinds from the assumptions and bounds, simplices, index ranges; scale-wide points only
+        when no integral or infinite series is present)."""
         sizes = size_symbols(exprs, domain)
         extra = size_breakpoints(exprs) - set(domain.sizes) if sizes else set()
         if extra:
@@ -351,6 +361,8 @@ class Sampler:
         )
 
     def point(self, sizes: dict[sp.Symbol, int]) -> Point:
+        """One sample point at the given ``sizes``: every continuous symbol drawn from its kind,
+        every probability vector of the domain drawn from a Dirichlet distribution."""
         rng = self.rng
         wide = rng.random() < self.wide_share  # the other points at moderate scales for every symbol
         values: dict[sp.Symbol, float | Fraction] = {
