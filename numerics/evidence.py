@@ -15,6 +15,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+# Imported on its own (not through the registry): the claims this module and
+# numerics.evidence_second attach evidence to must be registered first (both imports are
+# torch-free and idempotent; through the registry they have already run).
+import derivations.claims  # noqa: F401
+import torch_impl.claims  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import Claim, evidence, register
 from numerics import accuracy, em, gan_dual, kl_fit

@@ -28,6 +28,11 @@ from numpy.typing import NDArray
 from scipy import optimize
 from scipy.special import expit, logsumexp, softmax
 
+# Imported on its own (not through the registry): the claims this module attaches evidence to
+# must be registered first (torch-free, idempotent imports; through the registry they have run).
+import derivations.claims  # noqa: F401
+import numerics.evidence  # noqa: F401
+import torch_impl.claims  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.registry import evidence
 from numerics import gan_dual

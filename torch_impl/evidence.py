@@ -11,9 +11,14 @@ from collections.abc import Callable
 import torch
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence
+from derivations.registry import all_claims, evidence
 from torch_impl import claims as _claims  # noqa: F401  (registers the torch-only claims)
 from torch_impl import validations as V
+
+# Imported on its own (not through the registry), this module first has the registry load every
+# built-in claim, which imports this module again (a no-op) and then returns: the claims this
+# module attaches evidence to are registered by then.
+all_claims()
 
 
 def _from_checks(*checks: V.Check) -> Evidence:

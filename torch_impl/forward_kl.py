@@ -118,6 +118,12 @@ def reverse_kl_fit(
 ) -> tuple[float, float]:
     """Fit N(m, v) by minimising KL(q ‖ p) = E_q[log q − log p] with reparameterised gradients
     (z = m + √v ε, common random numbers per step); returns (m, v)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps: expected an int ≥ 1, got {steps!r}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
+        raise ValueError(f"samples: expected an int ≥ 2, got {samples!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr: must be finite and positive, got {lr!r}")
     gen = torch.Generator().manual_seed(seed)
     params = torch.tensor(start, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([params], lr=lr)

@@ -111,6 +111,17 @@ def train_learned_posterior(
 ) -> TrainingTrace:
     """Train encoder, decoder, prior and q_φ(z|w,x) jointly with the three-term ELBO (one w
     sample per point); report E_w KL(q_φ ‖ p(z|w)) and the ELBO on ``x_test`` before and after."""
+    for name, value in (("epochs", epochs), ("components", components), ("latent_dim", latent_dim),
+                        ("batch", batch)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name}: expected an int ≥ 1, got {value!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr: must be finite and positive, got {lr!r}")
+    for name, t in (("x_train", x_train), ("x_test", x_test)):
+        if t.ndim != 2 or t.shape[0] < 1:
+            raise ValueError(f"{name}: expected a non-empty (N, D) batch, got shape {tuple(t.shape)}")
+    if x_train.shape[1] != x_test.shape[1]:
+        raise ValueError("x_train, x_test: the data dimensions differ")
     torch.manual_seed(seed)
     config = VaeConfig(data_dim=x_train.shape[1], latent_dim=latent_dim, hidden=64,
                        prior="gmm", components=components)

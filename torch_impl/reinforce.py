@@ -33,6 +33,8 @@ ScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 def binary_digits(n: int = 64, seed: int = 0) -> torch.Tensor:
     """n images of scikit-learn's digits (8×8), binarised at half intensity, float64."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 1797:
+        raise ValueError(f"n: expected an int in 1..1797 (the digits data set), got {n!r}")
     from sklearn.datasets import load_digits
 
     images = load_digits().data / 16.0
@@ -157,6 +159,14 @@ def train_reinforce(
 ) -> TrainingResult:
     """Train the categorical VAE: encoder by REINFORCE (the surrogate Σ f(z_s)·log q(z_s)), decoder
     by the gradient of f at the sampled z, KL to the uniform prior exactly (it is a finite sum)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"steps: expected an int ≥ 1, got {steps!r}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < (2 if baseline else 1):
+        raise ValueError(f"samples: expected an int ≥ {2 if baseline else 1}, got {samples!r}")
+    if not (math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr: must be finite and positive, got {lr!r}")
+    if x.ndim != 2 or x.shape[0] < 1:
+        raise ValueError(f"x: expected a non-empty (N, D) batch, got shape {tuple(x.shape)}")
     model = CategoricalVae.init(x.shape[1], K, seed)
     params = [model.enc_w, model.enc_b, model.dec_logits]
     for p in params:

@@ -42,3 +42,26 @@ def test_gm_vae_gap_identity_and_wrong_variant() -> None:
 def test_gm_vae_training_shrinks_posterior_kl() -> None:
     c = E.gm_vae_training_shrinks_posterior_kl()
     assert c.ok, c.detail
+
+
+def test_bad_arguments_are_value_errors() -> None:
+    import pytest
+
+    from torch_impl import forward_kl as fk
+    from torch_impl import reinforce as rf
+    from torch_impl.gm_vae_learned import train_learned_posterior
+
+    with pytest.raises(ValueError, match="steps"):
+        fk.reverse_kl_fit(fk.bimodal_log_density, steps=0)
+    with pytest.raises(ValueError, match="lr"):
+        fk.reverse_kl_fit(fk.bimodal_log_density, lr=float("nan"))
+    with pytest.raises(ValueError, match="samples"):
+        fk.forward_kl_fit(fk.LinearGaussian().log_joint, samples=10)
+    with pytest.raises(ValueError, match="n:"):
+        rf.binary_digits(0)
+    with pytest.raises(ValueError, match="samples"):
+        rf.train_reinforce(torch.zeros(4, 8), 3, baseline=True, samples=1)
+    with pytest.raises(ValueError, match="epochs"):
+        train_learned_posterior(torch.zeros(4, 8), torch.zeros(2, 8), epochs=0)
+    with pytest.raises(ValueError, match="x_train, x_test"):
+        train_learned_posterior(torch.zeros(4, 8), torch.zeros(2, 9))
