@@ -38,6 +38,21 @@ def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDA
     return arr
 
 
+def real_array(value: object, name: str) -> NDArray[np.float64]:
+    """A finite real float64 array for the seeds' programs (numerics.em, numerics.gan_dual):
+    complex (its imaginary part would be dropped), bool, object, None and NaN/inf are rejected
+    with a ValueError naming ``name``."""
+    if value is None:
+        raise ValueError(f"{name}: expected real numbers, got None")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+    arr = arr.astype(np.float64)
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name}: contains NaN or inf")
+    return arr
+
+
 def row_sum(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """Σ over the last axis (:func:`numerics._kernels.row_sum`: a fixed pairwise tree, no BLAS)."""
     from numerics._kernels import row_sum as tree_sum

@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import logsumexp
 
+from numerics._validate import real_array
+
 Array = NDArray[np.float64]
 
 # Σ_k π_k = 1 up to rounding: the M-step's weights N_k/N carry a relative error ≲ (N + K)·ε, which is
@@ -34,18 +36,6 @@ _SUM_TOL = 1e-9
 _SYM_TOL = 1e-9
 
 
-def _real(value: object, name: str) -> Array:
-    """A real float64 array: complex (its imaginary part would be dropped), bool, object and None
-    are rejected; NaN/inf too."""
-    if value is None:
-        raise ValueError(f"{name}: expected real numbers, got None")
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "iuf":
-        raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: contains NaN or inf")
-    return arr
 
 
 @dataclass(frozen=True)
@@ -58,7 +48,8 @@ class Gmm:
     covs: Array
 
     def __post_init__(self) -> None:
-        w, m, c = _real(self.weights, "weights"), _real(self.means, "means"), _real(self.covs, "covs")
+        w = real_array(self.weights, "weights")
+        m, c = real_array(self.means, "means"), real_array(self.covs, "covs")
         if w.ndim != 1 or len(w) < 1:
             raise ValueError(f"weights: expected shape (K,) with K ≥ 1, got {w.shape}")
         k = len(w)
@@ -98,7 +89,7 @@ def _theta(theta: object, d: int) -> Gmm:
 
 
 def _data(x: ArrayLike) -> Array:
-    arr = _real(x, "x")
+    arr = real_array(x, "x")
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] < 2:
@@ -109,7 +100,7 @@ def _data(x: ArrayLike) -> Array:
 
 
 def _responsibilities(resp: object, n: int, name: str = "resp") -> Array:
-    r = _real(resp, name)
+    r = real_array(resp, name)
     if r.ndim != 2 or r.shape[0] != n or r.shape[1] < 1:
         raise ValueError(f"{name}: expected shape (N, K) = ({n}, K), got {r.shape}")
     if (r < 0).any():
@@ -154,7 +145,7 @@ def log_likelihood(x: ArrayLike, theta: Gmm) -> float:
 def free_energy(lj: Array, q: Array) -> Array:
     """F per data point: Σ_k q_k (log p(x, k) − log q_k) (0 log 0 = 0); ``lj`` finite (N, K),
     ``q`` responsibilities of the same shape."""
-    lj = _real(lj, "lj")
+    lj = real_array(lj, "lj")
     if lj.ndim != 2:
         raise ValueError(f"lj: expected shape (N, K), got {lj.shape}")
     q = _responsibilities(q, lj.shape[0], "q")

@@ -23,20 +23,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
 
+from numerics._validate import real_array
+
 Array = NDArray[np.float64]
 
 
-def _real_array(value: object, name: str) -> Array:
-    """A finite real float64 array (bool, complex, object, None and NaN/inf rejected)."""
-    if value is None:
-        raise ValueError(f"{name}: expected real numbers, got None")
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "iuf":
-        raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name}: contains NaN or inf")
-    return arr
 
 
 def _positive_real(value: object, name: str) -> float:
@@ -61,14 +52,14 @@ def _problem(prob: object) -> Problem:
 
 
 def _vector(value: object, name: str, length: int) -> Array:
-    arr = _real_array(value, name)
+    arr = real_array(value, name)
     if arr.shape != (length,):
         raise ValueError(f"{name}: expected shape ({length},), got {arr.shape}")
     return arr
 
 
 def _points(value: object, name: str) -> Array:
-    arr = np.atleast_2d(_real_array(value, name))
+    arr = np.atleast_2d(real_array(value, name))
     if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(f"{name}: expected points as rows, shape (n, d) with n, d ≥ 1, got {arr.shape}")
     return arr
@@ -139,7 +130,7 @@ def solve_primal(prob: Problem, *, tol: float = 1e-14, max_iter: int = 100) -> A
 
 def conjugate(lam: Array) -> Array:
     """h(λ) = λ log(−λ) − (1 + λ) log(1 + λ) on [−1, 0] (0·log 0 = 0); ``lam`` real and finite."""
-    lam = _real_array(lam, "lam")
+    lam = real_array(lam, "lam")
     if ((lam < -1) | (lam > 0)).any():
         raise ValueError("lam: the dual function is −∞ outside [−1, 0]")
     with np.errstate(divide="ignore", invalid="ignore"):
