@@ -55,6 +55,20 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
+def _with_common_fields(audit: LossAudit | IwaeAudit, out: dict[str, Any]) -> Any:
+    """``out`` plus the fields every audit has (diagnosis, tolerance and its reason, worst residual,
+    configurations, draws, notes), made JSON-ready."""
+    out.update({"diagnosis": audit.diagnosis, "tolerance": audit.tolerance,
+                "tolerance_reason": audit.tolerance_reason, "worst_residual": audit.worst_residual,
+                "configurations": audit.configurations, "draws": audit.draws, "notes": audit.notes})
+    return _jsonable(out)
+
+
+def _strict_json(data: Any) -> str:
+    """Strict JSON (NaN/inf rejected), indented, non-ASCII kept."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=2)
+
+
 @dataclass
 class LossAudit:
     """The result of auditing an ELBO loss. ``refuted`` is True for every verdict except ``EQUALS``."""
@@ -97,14 +111,11 @@ class LossAudit:
             v = getattr(self, name)
             if v is not None:
                 out[name] = _jsonable(v)
-        out.update({"diagnosis": self.diagnosis, "tolerance": self.tolerance,
-                    "tolerance_reason": self.tolerance_reason, "worst_residual": self.worst_residual,
-                    "configurations": self.configurations, "draws": self.draws, "notes": self.notes})
-        return _jsonable(out)
+        return _with_common_fields(self, out)
 
     def to_json(self) -> str:
         """:meth:`to_dict` as strict JSON (no NaN), indented."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, indent=2)
+        return _strict_json(self.to_dict())
 
     def to_text(self) -> str:
         """The audit as readable lines: verdict, model, the fitted a, β_eff and c, and the diagnosis with
@@ -174,14 +185,11 @@ class IwaeAudit:
             v = getattr(self, name)
             if v is not None:
                 out[name] = _jsonable(v)
-        out.update({"diagnosis": self.diagnosis, "tolerance": self.tolerance,
-                    "tolerance_reason": self.tolerance_reason, "worst_residual": self.worst_residual,
-                    "configurations": self.configurations, "draws": self.draws, "notes": self.notes})
-        return _jsonable(out)
+        return _with_common_fields(self, out)
 
     def to_json(self) -> str:
         """:meth:`to_dict` as strict JSON (no NaN), indented."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, allow_nan=False, indent=2)
+        return _strict_json(self.to_dict())
 
     def to_text(self) -> str:
         """The audit as readable lines: verdict, model and K, the fitted value a·(−IWAE_K) + c, the
