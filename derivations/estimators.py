@@ -20,7 +20,12 @@ import sympy as sp
 
 from derivations.checker.identities import Decision, decide_equal
 from derivations.elbo import combine
-from derivations.gaussian import expect_polynomial, normal_density, normal_log_density
+from derivations.gaussian import (
+    expect_polynomial,
+    gaussian_exponential_expectation,
+    normal_density,
+    normal_log_density,
+)
 
 Z, EPS = sp.Symbol("z", real=True), sp.Symbol("epsilon", real=True)
 MU, S = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
@@ -46,11 +51,16 @@ def integrate_normal(g: sp.Expr, var: sp.Symbol, mean: sp.Expr, variance: sp.Exp
     """E[g(var)] for var ∼ N(mean, variance), exactly.
 
     A polynomial in ``var`` goes through its moments (each integrated from the density once and
-    cached, :func:`derivations.gaussian.expect_polynomial`); anything else is integrated by SymPy
+    cached, :func:`derivations.gaussian.expect_polynomial`); polynomials times exponentials of
+    quadratics by completing the square
+    (:func:`derivations.gaussian.gaussian_exponential_expectation`); anything else is integrated by SymPy
     after the change of variables var = mean + √variance·u, u ∼ N(0, 1) (faster for SymPy)."""
     g = sp.expand(g)
     if g.is_polynomial(var):
         return expect_polynomial(g, {var: (mean, variance)})
+    exact = gaussian_exponential_expectation(g, var, mean, variance)
+    if exact is not None:
+        return exact
     h = sp.expand(sp.powsimp(sp.expand(g.xreplace({var: mean + sp.sqrt(variance) * _U}))))
     value = sp.integrate(h * normal_density(_U, 0, 1), (_U, -sp.oo, sp.oo), conds="none")
     return sp.simplify(value.rewrite(sp.erf))  # erf(t) + erfc(t) pieces cancel

@@ -131,8 +131,24 @@ def _gather(futures: list[Any], completed: Iterator[Any], bar: _Progress) -> lis
     return [f.result() for f in futures]
 
 
+def _one_thread_per_worker() -> None:
+    """Worker initialiser: N workers on N CPUs each compute on one thread. Without it every
+    worker's PyTorch (and BLAS) starts one thread per CPU, and the workers' threads contend for
+    the same cores (measured: a torch claim took 6.3 s instead of 3.0 s with two workers)."""
+    os.environ.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+    try:
+        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    except ModuleNotFoundError:
+        return
+    threadpool_limits(1)
+
+
 def _run_processes(fn: Callable[[T], R], items: Sequence[T], jobs: int, bar: _Progress) -> list[R]:
-    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp_context()) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=_mp_context(),
+                             initializer=_one_thread_per_worker) as pool:
         futures: list[Future[R]] = [pool.submit(fn, item) for item in items]
         try:
             return _gather(futures, as_completed(futures), bar)

@@ -181,15 +181,31 @@ def _over_common_denominators(expr: sp.Expr) -> sp.Expr:
     """Put the terms of a sum that share the same exponentials over a common denominator (exact):
     the exponentials are treated as atoms for ``cancel`` and put back. This turns the Hessian's
     eᵗ/(1 + eᵗ) − e²ᵗ/(1 + eᵗ)² into eᵗ/(1 + eᵗ)²; grouping keeps denominators small."""
-    groups: dict[frozenset[sp.Expr], list[sp.Expr]] = {}
-    for term in sp.Add.make_args(sp.expand(expr)):
-        groups.setdefault(frozenset(term.atoms(sp.exp)), []).append(term)
+    groups: dict[frozenset[sp.Basic], list[sp.Expr]] = {}
+    for term in sp.Add.make_args(sp.expand(expr, power_exp=False)):
+        term = sp.powsimp(term, deep=True, combine="exp")  # eᵃeᵇ ↦ eᵃ⁺ᵇ (exact)
+        key = frozenset().union(*(e.args[0].free_symbols for e in term.atoms(sp.exp)))
+        groups.setdefault(key, []).append(term)
     out = sp.Integer(0)
-    for atoms, terms in groups.items():
-        stand_in = {e: sp.Dummy(positive=True) for e in atoms}
-        back = {d: e for e, d in stand_in.items()}
-        out += sp.factor(sp.cancel(sp.Add(*terms).xreplace(stand_in))).xreplace(back)
+    for terms in groups.values():
+        group = sp.Add(*terms)
+        stand_in, back = _exponential_stand_ins(group.atoms(sp.exp))
+        out += sp.factor(sp.cancel(group.xreplace(stand_in))).xreplace(back)
     return out
+
+
+def _exponential_stand_ins(atoms: set[sp.Basic]) -> tuple[dict[sp.Basic, sp.Expr], dict[sp.Basic, sp.Expr]]:
+    """Positive stand-ins for exponentials: when every exponent is a positive integer multiple
+    k·t of one of them, eᵏᵗ ↦ yᵏ with one y = eᵗ (so eᵗ and e²ᵗ cancel against each other);
+    otherwise one stand-in per exponential."""
+    args = [e.args[0] for e in atoms]
+    for base in args:
+        ratios = [sp.cancel(a / base) for a in args]
+        if all(k.is_Integer and k > 0 for k in ratios):
+            y = sp.Dummy(positive=True)
+            return {e: y ** int(k) for e, k in zip(atoms, ratios, strict=True)}, {y: sp.exp(base)}
+    stand_in: dict[sp.Basic, sp.Expr] = {e: sp.Dummy(positive=True) for e in atoms}
+    return stand_in, {d: e for e, d in stand_in.items()}
 
 
 def softplus_certificate(a: sp.Matrix, b: sp.Matrix) -> Callable[[sp.Matrix], NonNegativeSum]:

@@ -29,13 +29,23 @@ def normal_log_density(z: sp.Expr, mean: sp.Expr, var: sp.Expr) -> sp.Expr:
 
 
 @cache
+def _standard_moment(j: int) -> sp.Expr:
+    """E[u^j] for u ∼ N(0, 1), by integrating u^j times the standard density."""
+    return sp.integrate(_z**j * normal_density(_z, 0, 1), (_z, -sp.oo, sp.oo), conds="none")
+
+
+@cache
 def _moment(k: int) -> sp.Expr:
-    value = sp.integrate(_z**k * normal_density(_z, _m, _v), (_z, -sp.oo, sp.oo), conds="none")
-    return sp.expand(sp.simplify(value))
+    # z = m + √v·u with u standard normal (the affine change of variables in the integral):
+    # E[z^k] = Σ_j C(k, j) m^{k−j} v^{j/2} E[u^j], each E[u^j] integrated from the density.
+    value = sp.Add(*(sp.binomial(k, j) * _m ** (k - j) * sp.sqrt(_v) ** j * _standard_moment(j)
+                     for j in range(k + 1)))
+    return sp.expand(value)
 
 
 def normal_moment(k: int, mean: sp.Expr, var: sp.Expr) -> sp.Expr:
-    """E[z^k] for z ∼ N(mean, var), by integrating the density (cached per k)."""
+    """E[z^k] for z ∼ N(mean, var), by integrating the standard density (cached per k) after
+    the change of variables z = mean + √var·u."""
     if k < 0:
         raise ValueError(f"k: moments are defined for k ≥ 0, got {k}")
     return _moment(k).xreplace({_m: mean, _v: var})
@@ -59,6 +69,61 @@ def expect_polynomial(
                 term *= normal_moment(k, *variables[sym])
         out += term
     return out
+
+
+def integrate_exponential_quadratic(h: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
+    """∫_ℝ h d(var), exactly, when h is a sum of terms c·var^k·exp(q(var)) with q a polynomial of
+    degree 2 whose leading coefficient is provably negative (several exponential factors are
+    added up); None when h is not of that shape (the caller integrates another way).
+
+    By completing the square: −a u² + b u + c = −(u − m)²/(2w) + c + b²/(4a) with m = b/(2a),
+    w = 1/(2a), so ∫ u^k e^{−a u² + b u + c} du = e^{c + b²/(4a)}·√(2πw)·E[Y^k], Y ∼ N(m, w), whose
+    moments :func:`normal_moment` integrates from the density (Kingma & Welling 2014, App. B, the
+    Gaussian integrals of the ELBO, done in general)."""
+    total = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(sp.powsimp(sp.expand(h)))):
+        exponent: sp.Expr = sp.Integer(0)
+        power = 0
+        const: list[sp.Expr] = []
+        for factor in sp.Mul.make_args(term):
+            if isinstance(factor, sp.exp):  # all exponentials, so the result has a single one
+                exponent += factor.args[0]
+            elif not factor.has(var):
+                const.append(factor)
+            elif factor == var:
+                power += 1
+            elif (isinstance(factor, sp.Pow) and factor.base == var and factor.exp.is_Integer
+                  and factor.exp > 0):
+                power += int(factor.exp)
+            else:
+                return None
+        exponent = sp.expand(exponent)
+        if not exponent.is_polynomial(var):
+            return None
+        q = sp.Poly(exponent, var)
+        if q.degree() != 2:
+            return None
+        a = sp.simplify(-q.coeff_monomial(var**2))
+        b, c = q.coeff_monomial(var), q.coeff_monomial(1)
+        if a.is_positive is not True:
+            return None
+        shift = sp.factor(sp.together(c + b**2 / (4 * a)))
+        total += (sp.Mul(*const) * sp.exp(shift) * sp.sqrt(sp.pi / a)
+                  * normal_moment(power, b / (2 * a), 1 / (2 * a)))
+    return total
+
+
+def gaussian_exponential_expectation(g: sp.Expr, var: sp.Symbol, mean: sp.Expr,
+                                     variance: sp.Expr) -> sp.Expr | None:
+    """E[g(var)] for var ∼ N(mean, variance) when g is a sum of terms c·var^k·exp(q(var)), q a
+    polynomial of degree ≤ 2, with the total exponent's leading coefficient provably negative;
+    None when g is not of that shape (the caller integrates another way).
+
+    The change of variables var = mean + √variance·u turns it into ∫ g(mean + √variance·u)·N(u; 0, 1) du,
+    integrated by :func:`integrate_exponential_quadratic`."""
+    u = sp.Dummy("u", real=True)
+    return integrate_exponential_quadratic(
+        g.xreplace({var: mean + sp.sqrt(variance) * u}) * normal_density(u, 0, 1), u)
 
 
 def mvn_log_density(z: sp.Matrix, mean: sp.Matrix, cov: sp.Matrix, cov_inv: sp.Matrix,
