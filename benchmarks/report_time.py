@@ -30,11 +30,27 @@ OUT = REPO / "benchmarks" / "results" / "report_time.json"
 TIMINGS = REPO / "derivations" / "claim_seconds.json"
 
 
+#: iterations of the calibration loop (about 3.5 s on this machine's idle 2-core VM)
+CALIBRATION_LOOPS = 30_000_000
+
+
+def cpu_calibration() -> float:
+    """Seconds of a fixed pure-Python loop, timed just before a run: the machine's speed at the
+    time (a VM whose host is busy runs the same loop 1.5× slower with nothing else started here),
+    so that runs on a slowed machine are recognised as such rather than compared as idle."""
+    start = time.perf_counter()
+    x = 0
+    for i in range(CALIBRATION_LOOPS):
+        x += i
+    return round(time.perf_counter() - start, 2)
+
+
 def run_report(jobs: int) -> dict[str, object]:
     """One report run with ``jobs`` worker processes: wall seconds, outcome, per-task seconds."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "claims.json"
         load_before = os.getloadavg()[0]
+        calibration = cpu_calibration()
         start = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "derivations", "verify", "--jobs", str(jobs), "--no-progress", "-q",
@@ -55,6 +71,7 @@ def run_report(jobs: int) -> dict[str, object]:
         "not_ok": not_ok,  # on a loaded machine, wall-clock time bounds are hit (undecided)
         "sum_of_task_seconds": round(sum(tasks.values()), 2),
         "load_average_1min_before": round(load_before, 2),
+        "cpu_calibration_seconds_before": calibration,
         "slowest_tasks": [{"task": k, "seconds": round(v, 2)} for k, v in slowest],
         "task_seconds": {k: round(v, 3) for k, v in tasks.items()},
     }
@@ -65,15 +82,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.report_time", description=__doc__)
     parser.add_argument("--jobs", type=int, action="append",
                         help="worker processes to time (repeatable; default: 1 and the CPUs available)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per --jobs value (default 1); every run is recorded")
     args = parser.parse_args(argv)
     jobs = args.jobs or sorted({1, available_cpus()})
     if any(j < 1 for j in jobs):
         parser.error("--jobs: expected positive integers")
+    if args.repeat < 1:
+        parser.error("--repeat: expected a positive integer")
     runs = []
-    for j in jobs:
+    for j in [j for j in jobs for _ in range(args.repeat)]:
         run = run_report(j)
         runs.append(run)
-        print(f"jobs={j}: {run['wall_seconds']} s wall (load before {run['load_average_1min_before']}), "
+        print(f"jobs={j}: {run['wall_seconds']} s wall (load before {run['load_average_1min_before']}, "
+              f"calibration {run['cpu_calibration_seconds_before']} s), "
               f"exit {run['exit_status']}, {run['summary']}", file=sys.stderr)
         if j == 1 and run["task_seconds"]:
             atomic_write_text(TIMINGS, json.dumps(run["task_seconds"], indent=1, sort_keys=True) + "\n")
