@@ -87,4 +87,5 @@ _attach("vae.iwae_bounds", V.iwae_bounds_linear, V.iwae_monotone_mlp)
 
 import torch_impl.evidence_audit  # noqa: E402  (issue 11: the VAE through the public auditor)
 import torch_impl.evidence_second  # noqa: E402,F401  (issue 12: second kind of evidence)
+from torch_impl import evidence_few_labels as _evidence_few_labels  # noqa: E402,F401  (seed 001 §4.3)
 from torch_impl import evidence_seed_problems as _evidence_seed_problems  # noqa: E402,F401  (issue 12 §2)

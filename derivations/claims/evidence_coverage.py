@@ -28,6 +28,11 @@ SINGLE_EVIDENCE_REASONS: dict[str, str] = {
         "the claim is about the torch code Vae.iwae; the mathematics it implements, "
         "ELBO ≤ IWAE_k ≤ IWAE_{k+1} ≤ log p(x), is the claim vae.iwae_bounds (numeric and torch)"
     ),
+    "vae.labels_from_latents": (
+        "the claim is a measured accuracy of a trained network on one data set (seed 001 §4.3): it has "
+        "no closed form to prove or to compute another way, only the measurement itself, repeated "
+        "over seeds"
+    ),
 }
 
 
