@@ -27,11 +27,13 @@ Conventions (DESIGN.md; issue 15):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from numerics import _jit as J
 from numerics import _parallel as P
 from numerics import _triangular as T
 from numerics import _validate as v
@@ -127,7 +129,81 @@ def _kl_rows_exact(p: F64, q: F64, big_p: F64, big_q: F64) -> F64:
 
 
 def _kl_categorical64(pa: F64, qa: F64) -> F64:
-    """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64.
+    """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64: the
+    fast path of :func:`_kl_categorical64_numpy` fused into one compiled pass per block of rows
+    (:func:`numerics._jit.kl_categorical_rows`, after NumPy's vectorised log of p/q), row blocks
+    in threads (:mod:`numerics._parallel`). Rows whose totals leave [2⁻⁵⁰⁰, 2⁵⁰⁰] are rescaled
+    (exactly, each on its own) and passed again; rows the fast path cannot take (φ₁ > KL/8)
+    take the exact route, as in the reference. Every row's value depends on that row alone."""
+    batch = pa.shape[:-1]
+    if pa.size == 0:
+        return np.zeros(batch)
+    p, q = _rows(pa), _rows(qa)
+    value = np.empty(p.shape[0])
+    status = np.empty(p.shape[0], dtype=np.int8)
+    _categorical_pass(p, q, value, status, -1.0)
+    return _categorical_finish(p, q, value, status).reshape(batch)
+
+
+def _categorical_finish(p: F64, q: F64, value: F64, status: NDArray[np.int8]) -> F64:
+    """``value`` with the rows the compiled pass flagged (``status`` ≠ 0) completed."""
+    flagged = np.flatnonzero(status)
+    if flagged.size:
+        ps, qs = p[flagged], q[flagged]
+        rescale = status[flagged] == 1
+        if rescale.any():
+            ps[rescale] = _scale_rows(ps[rescale])
+            qs[rescale] = _scale_rows(qs[rescale])
+        sub_value = np.empty(flagged.size)
+        sub_status = np.empty(flagged.size, dtype=np.int8)
+        _categorical_pass(ps, qs, sub_value, sub_status, -1.0)
+        bad = np.flatnonzero(sub_status)
+        if bad.size:
+            mismatch = ((ps[bad] > 0) & (qs[bad] == 0)).any(axis=-1)
+            sub_value[bad[mismatch]] = np.inf
+            redo = bad[~mismatch]
+            if redo.size:
+                sub_value[redo] = _kl_rows_exact(ps[redo], qs[redo], ps[redo].sum(-1), qs[redo].sum(-1))
+        value[flagged] = sub_value
+    return value
+
+
+def _categorical_pass(
+    p: F64, q: F64, value: F64, status: NDArray[np.int8], tolerance: float
+) -> int:
+    """The compiled fast path over (n, K) C-contiguous rows, in chunks of about :data:`_CHUNK`
+    elements: ℓ = log(p/q) by NumPy (vectorised), the terms (:func:`numerics._jit.kl_terms`),
+    the row sums and φ₁ (:func:`numerics._jit.kl_categorical_rows`); row blocks in threads.
+    Returns the validation pre-check bits of :func:`numerics._jit.kl_categorical_rows` (OR over
+    the chunks; meaningful only with ``tolerance`` ≥ 0)."""
+    n, k = p.shape
+    flags: list[int] = []
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        step = max(1, _CHUNK // k)
+        bits = 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            for i in range(start, stop, step):
+                j = min(stop, i + step)
+                pc, qc = p[i:j], q[i:j]
+                ell = scratch("categorical_ell", pc.shape)
+                terms = scratch("categorical_terms", pc.shape)
+                np.divide(pc, qc, out=ell)
+                np.log(ell, out=ell)
+                pf, qf, ef, tf = pc.reshape(-1), qc.reshape(-1), ell.reshape(-1), terms.reshape(-1)
+                if J.kl_terms(pf, qf, ef, tf):
+                    J.kl_terms_fix(pf, qf, ef, tf)
+                bits |= J.kl_categorical_rows(pc, qc, terms, value[i:j], status[i:j], tolerance)
+        flags.append(bits)
+
+    P.run_blocks(run, P.row_blocks(n, p.size))
+    return int(np.bitwise_or.reduce(flags))
+
+
+def _kl_categorical64_numpy(pa: F64, qa: F64) -> F64:
+    """The NumPy reference form of :func:`_kl_categorical64` (kept for
+    ``tests/numerics/test_jit_kernels.py``): KL of the normalised rows, float64.
 
     Fast path: (1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − φ₁(Q/P), φ₁(s) = s − 1 − log s
     (``stable.normalised_categorical``; φ₁ by its series near s = 1, from s itself beyond),
@@ -176,8 +252,40 @@ def _prob_pair(p: ArrayLike, q: ArrayLike, normalize: bool) -> tuple[F64, F64, n
 def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
     """KL(p̂ ‖ q̂) = Σ p̂ log(p̂/q̂) over the last axis, p̂ = p/Σp, q̂ = q/Σq exactly (see
     :func:`_kl_categorical64`)."""
+    if normalize is False:
+        fast = _kl_categorical_prechecked(p, q)
+        if fast is not None:
+            return fast
     pa, qa, dtype = _prob_pair(p, q, normalize)
     return _out(_kl_categorical64(pa, qa), dtype)
+
+
+def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
+    """:func:`kl_categorical` for the common case (two non-empty native float64 C-contiguous
+    arrays of the same shape, not normalised) with the validation folded into the compiled pass:
+    it reports any negative entry and any total (NaN or inf if an entry is) farther from 1 than
+    the tolerance less a margin far above the difference between its compensated sums and the
+    validator's pairwise ones. None when the case does not apply or the pre-check reports
+    anything: the caller then validates as usual (which raises, naming the argument, or, at the
+    tolerance's edge, accepts) and computes."""
+    if type(p) is not np.ndarray or type(q) is not np.ndarray:
+        return None
+    if not (p.dtype == q.dtype == _NATIVE_F64 and p.shape == q.shape and p.ndim >= 1):
+        return None
+    if p.size == 0 or not (p.flags.c_contiguous and q.flags.c_contiguous):
+        return None
+    k = p.shape[-1]
+    rows_p, rows_q = p.reshape(-1, k), q.reshape(-1, k)
+    value = np.empty(rows_p.shape[0])
+    status = np.empty(rows_p.shape[0], dtype=np.int8)
+    margin = max(2.0**-30, 8.0 * k * np.finfo(np.float64).eps)
+    if _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
+        return None
+    value = _categorical_finish(rows_p, rows_q, value, status)
+    return _out(value.reshape(p.shape[:-1]), _NATIVE_F64)
+
+
+_NATIVE_F64 = np.dtype(np.float64)
 
 
 def _logit_rows(x: ArrayLike, name: str, *, allow_pos_inf: bool = False) -> F64:
@@ -428,24 +536,73 @@ def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
 def _kl_normal64(
     mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
 ) -> tuple[F64, np.dtype]:
-    # NaN/inf are looked for in the result (one pass instead of four): any in the inputs makes
-    # it non-finite, and then the inputs are checked to name the culprit
+    # σ > 0 and NaN/inf are checked inside the compiled pass (no separate passes over the
+    # inputs); if it reports a problem, the validators run in the usual order to name it
     m1 = v.as_float_array(mu1, "mu1", check_finite=False)
     m2 = v.as_float_array(mu2, "mu2", check_finite=False)
-    s1 = v.positive(sigma1, "sigma1", check_finite=False)
-    s2 = v.positive(sigma2, "sigma2", check_finite=False)
+    s1 = v.as_float_array(sigma1, "sigma1", check_finite=False)
+    s2 = v.as_float_array(sigma2, "sigma2", check_finite=False)
+    try:
+        shape = v.broadcast_shape(mu1=m1, sigma1=s1, mu2=m2, sigma2=s2)
+    except ValueError:
+        v.positive(s1, "sigma1", check_finite=False)  # a bad σ is named first, as always
+        v.positive(s2, "sigma2", check_finite=False)
+        raise
     dtype = v.result_dtype(mu1, sigma1, mu2, sigma2)
-    args = [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
-    shape = v.broadcast_shape(mu1=args[0], sigma1=args[1], mu2=args[2], sigma2=args[3])
     value = np.empty(shape)
     if value.size == 0:
+        v.positive(s1, "sigma1", check_finite=False)
+        v.positive(s2, "sigma2", check_finite=False)
         return value, dtype
-    with np.errstate(all="ignore"):
-        _blockwise(_kl_normal_into, args, value)
-    if not np.isfinite(np.add.reduce(value, axis=None)):
+    f1, f2, f3, f4 = (_flat(x, shape) for x in (m1, s1, m2, s2))
+    if not _kl_normal_flat(f1, f2, f3, f4, value.reshape(-1)):
+        v.positive(s1, "sigma1", check_finite=False)
+        v.positive(s2, "sigma2", check_finite=False)
         for x, name in zip((m1, s1, m2, s2), ("mu1", "sigma1", "mu2", "sigma2"), strict=True):
             v.as_float_array(x, name)  # raises on NaN/inf; if none, the KL overflowed: inf is right
     return value, dtype
+
+
+def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
+    """x as a 1-d float64 array of the broadcast length: a view where x has that shape and is
+    C-contiguous or has one element (a stride-0 view), else a C-order copy."""
+    x = np.asarray(x, dtype=np.float64)
+    n = math.prod(shape)
+    if x.size == 1 and n != 1:
+        return np.broadcast_to(x.reshape(()), (n,))
+    if x.shape != shape:
+        x = np.broadcast_to(x, shape)
+    return np.ravel(x)
+
+
+def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
+    """:func:`_kl_normal_into_numpy` on 1-d arrays into ``out``: compiled passes
+    (:mod:`numerics._jit`) around NumPy's vectorised log1p, sinh and expm1, in chunks of
+    :data:`_CHUNK` elements, blocks in threads. True iff every σ > 0 and every value finite."""
+    n = out.size
+    clean: list[bool] = []
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        ok = True
+        with np.errstate(all="ignore"):
+            for i in range(start, stop, _CHUNK):
+                c = slice(i, min(stop, i + _CHUNK))
+                shape = (c.stop - i,)
+                a, u = scratch("normal_a", shape), scratch("normal_u", shape)
+                hs, es = scratch("normal_hs", shape), scratch("normal_es", shape)
+                x1, x2 = s1[c], s2[c]
+                J.normal_ratio(x1, x2, a)
+                np.log1p(a, out=u)
+                if J.normal_split(x1, x2, u, hs):
+                    J.normal_fix(x1, x2, u, hs)
+                np.sinh(hs, out=hs)
+                np.expm1(u, out=es)
+                ok = not J.normal_finish(m1[c], x1, m2[c], x2, a, u, hs, es, out[c]) and ok
+        clean.append(ok)
+
+    P.run_blocks(run, P.row_blocks(n, n))
+    return all(clean)
 
 
 def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
@@ -483,8 +640,11 @@ def _blockwise(kernel: Callable[..., object], args: list[F64], out: F64) -> None
     P.run_blocks(run, P.row_blocks(rows, out.size))
 
 
-def _kl_normal_into(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:
-    """KL = ½f + ½z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂)
+def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:
+    """The NumPy reference form of the compiled Normal KL (:func:`_kl_normal_flat`; kept for
+    ``tests/numerics/test_jit_kernels.py``).
+
+    KL = ½f + ½z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂)
     (2 (log σ₁ − log σ₂) where a overflows):
     * |u| ≤ 1: the series of f (:func:`numerics._kernels.expm1mx_series`; the textbook cancels);
     * otherwise expm1(u) − u, except
