@@ -342,3 +342,113 @@ def normal_finish(
         out[i] = value
         bad += not (s1[i] > 0.0 and sg2 > 0.0 and value - value == 0.0)
     return bad
+
+
+# ---------------------------------------------------------------------------- MVN
+
+
+@_compiled
+def _cholesky_into(c: np.ndarray, out: np.ndarray) -> bool:
+    """Lower Cholesky factor of the lower triangle of c (d, d) into out (Cholesky–Banachiewicz,
+    sums in index order); False if a pivot is not positive (not positive definite, or NaN)."""
+    d = c.shape[0]
+    for j in range(d):
+        for i in range(j, d):
+            acc = c[i, j]
+            for k in range(j):
+                acc -= out[i, k] * out[j, k]
+            if i == j:
+                if not acc > 0.0:
+                    return False
+                out[j, j] = math.sqrt(acc)
+            else:
+                out[i, j] = acc / out[j, j]
+        for i in range(j):
+            out[i, j] = 0.0
+    return True
+
+
+@_compiled
+def _solve_lower_into(ll: np.ndarray, x: np.ndarray, cols: int) -> None:
+    """x[:, :cols] ← L⁻¹ x[:, :cols] in place, forward substitution (``_triangular.solve_lower``)."""
+    d = ll.shape[0]
+    for c in range(cols):
+        for i in range(d):
+            acc = x[i, c]
+            for k in range(i):
+                acc -= ll[i, k] * x[k, c]
+            x[i, c] = acc / ll[i, i]
+
+
+@_compiled
+def kl_mvn_batch(
+    c1: np.ndarray, c2: np.ndarray, m1: np.ndarray, m2: np.ndarray, out: np.ndarray,
+    status: np.ndarray, start: int, stop: int,
+) -> None:
+    """``divergences._kl_mvn_numpy`` for batch elements start…stop of (n, d, d) covariances and
+    (n, d) means (rescaled by the caller): L₁, L₂ (Cholesky), [X | y] = L₂⁻¹[Σ₁ − Σ₂ | μ₂ − μ₁],
+    B = L₂⁻¹Xᵀ symmetrised, R = chol(I + B) as its offset from I
+    (``_triangular.shifted_cholesky``: R_jj from 1 + x_j where |x_j| ≤ ½, else L₁,jj/L₂,jj),
+    KL = ½[Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij² + ‖y‖²], x_j − log(1 + x_j) by
+    :func:`xmlog1p` where |x_j| ≤ ½, else x_j − 2(log L₁,jj − log L₂,jj); sums compensated.
+    status = 1 where a Cholesky factorisation fails (the caller reruns the reference, which
+    names the argument)."""
+    d = c1.shape[1]
+    l1 = np.empty((d, d))
+    l2 = np.empty((d, d))
+    x = np.empty((d, d + 1))
+    b = np.empty((d, d))
+    r = np.zeros((d, d))
+    rows = np.empty(d)
+    for n in range(start, stop):
+        if not (_cholesky_into(c1[n], l1) and _cholesky_into(c2[n], l2)):
+            status[n] = 1
+            out[n] = 0.0
+            continue
+        status[n] = 0
+        for i in range(d):
+            for j in range(d):
+                x[i, j] = c1[n, i, j] - c2[n, i, j]
+            x[i, d] = m2[n, i] - m1[n, i]
+        _solve_lower_into(l2, x, d + 1)
+        for i in range(d):  # b ← (L₂⁻¹ D)ᵀ, then L₂⁻¹ b
+            for j in range(d):
+                b[i, j] = x[j, i]
+        _solve_lower_into(l2, b, d)
+        for i in range(d):
+            for j in range(i):
+                sym = (b[i, j] + b[j, i]) / 2
+                b[i, j] = sym
+                b[j, i] = sym
+        for i in range(d):
+            rows[i] = 0.0
+        t_hi = 0.0
+        t_lo = 0.0
+        for j in range(d):
+            xj = b[j, j] - rows[j]
+            if abs(xj) <= 0.5:
+                term = xmlog1p(xj)
+            else:
+                term = xj - 2 * (math.log(l1[j, j]) - math.log(l2[j, j]))
+            t_hi, e = _two_sum(t_hi, term)
+            t_lo += e
+            if j + 1 < d:
+                rjj = math.sqrt(1 + xj) if abs(xj) <= 0.5 else l1[j, j] / l2[j, j]
+                for i in range(j + 1, d):
+                    acc = b[i, j]
+                    for k in range(j):
+                        acc -= r[i, k] * r[j, k]
+                    col = acc / rjj
+                    r[i, j] = col
+                    rows[i] += col * col
+        q_hi = 0.0
+        q_lo = 0.0
+        y_hi = 0.0
+        y_lo = 0.0
+        for i in range(d):
+            q_hi, e = _two_sum(q_hi, rows[i])
+            q_lo += e
+            y_hi, e = _two_sum(y_hi, x[i, d] * x[i, d])
+            y_lo += e
+        value = ((t_hi + t_lo) + (q_hi + q_lo) + (y_hi + y_lo)) / 2
+        out[n] = math.inf if value != value else value

@@ -761,6 +761,38 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
     over = ~np.isfinite(c1).all(axis=(-2, -1))
     if over.any():  # Σ₁'s variances overflow beside Σ₂'s: KL = inf there (computed on I)
         c1 = np.where(over[..., None, None], np.eye(d), c1)
+    value = _kl_mvn_compiled(m1, c1, m2, c2, batch)
+    if value is None:  # a factorisation failed: the reference names the argument
+        value = _kl_mvn_numpy(m1, c1, m2, c2, batch)
+    # the parts are non-negative: a NaN can only come from inf − inf in an overflowed part
+    value = np.where(np.isnan(value) | over, np.inf, value)
+    return _out(value, dtype)
+
+
+def _kl_mvn_compiled(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]) -> F64 | None:
+    """:func:`numerics._jit.kl_mvn_batch` over the broadcast batch (blocks in threads); None if
+    a Cholesky factorisation fails."""
+    d = c1.shape[-1]
+    n = math.prod(batch)
+    cs = [np.ascontiguousarray(np.broadcast_to(c, (*batch, d, d))).reshape(n, d, d) for c in (c1, c2)]
+    ms = [np.ascontiguousarray(np.broadcast_to(m, (*batch, d))).reshape(n, d) for m in (m1, m2)]
+    value = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        J.kl_mvn_batch(cs[0], cs[1], ms[0], ms[1], value, status, start, stop)
+
+    P.run_blocks(run, P.row_blocks(n, n * d**3))
+    if status.any():
+        return None
+    return value.reshape(batch)
+
+
+def _kl_mvn_numpy(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]) -> F64:
+    """The NumPy reference form of :func:`_kl_mvn_compiled` (rescaled inputs; kept for
+    ``tests/numerics/test_jit_kernels.py`` and to name a matrix that is not positive definite)."""
+    d = c1.shape[-1]
     l1 = _cholesky(c1, "cov1")
     l2 = _cholesky(c2, "cov2")
     with np.errstate(all="ignore"):
@@ -778,10 +810,8 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
         pivots, off_diagonal = T.shifted_cholesky(b, pivot_sqrt)
         near = np.abs(pivots) <= 0.5
         terms = np.where(near, xmlog1p(np.where(near, pivots, 0.0)), pivots - log_pivot)
-        value = (row_sum(terms) + off_diagonal + row_sum(y * y)) / 2
-    # the parts are non-negative: a NaN can only come from inf − inf in an overflowed part
-    value = np.where(np.isnan(value) | over, np.inf, value)
-    return _out(value, dtype)
+        value: F64 = (row_sum(terms) + off_diagonal + row_sum(y * y)) / 2
+    return value
 
 
 def entropy_mvn(cov: ArrayLike) -> Array:
