@@ -74,19 +74,6 @@ def xmlog1p(x: float) -> float:
 
 
 @_compiled
-def expm1mx(u: float) -> float:
-    """e^u − 1 − u: for |u| ≤ 1, (sinh u − u) by its 10-term series plus 2 sinh²(u/2)
-    (``_kernels.expm1mx_series``); expm1(u) − u beyond (``_kernels.expm1mx``)."""
-    if abs(u) <= _RADIUS:
-        w = u * u
-        vals = (_horner(_SINHMX, _SINHMX.size, w) * w) * u
-        half = math.sinh(u * 0.5)
-        half = (half * half) * 2.0
-        return vals + half
-    return math.expm1(u) - u
-
-
-@_compiled
 def kl_term_ell(a: float, b: float, d: float, ell: float) -> float:
     """a·log(a/b) − a + b from a, b ≥ 0, d = a − b exact and ell = log(a/b) as NumPy's ``log``
     of the rounded ratio gives it (used only where |y| > ¼): the three forms of
@@ -112,12 +99,6 @@ def kl_term_ell(a: float, b: float, d: float, ell: float) -> float:
         return a * ell - d
     t = ell * 0.5
     return (t - y) * s + t * d
-
-
-@_compiled
-def kl_term(a: float, b: float, d: float) -> float:
-    """:func:`kl_term_ell` with the logarithm taken here (scalar libm log)."""
-    return kl_term_ell(a, b, d, math.log(a / b))
 
 
 @_compiled

@@ -33,7 +33,6 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from numerics import _jit as J
 from numerics import _parallel as P
 from numerics import _triangular as T
 from numerics import _validate as v
@@ -176,6 +175,7 @@ def _categorical_pass(
     the row sums and φ₁ (:func:`numerics._jit.kl_categorical_rows`); row blocks in threads.
     Returns the validation pre-check bits of :func:`numerics._jit.kl_categorical_rows` (OR over
     the chunks; meaningful only with ``tolerance`` ≥ 0)."""
+    from numerics import _jit as J  # numba is imported on first use only
     n, k = p.shape
     flags: list[int] = []
 
@@ -579,6 +579,7 @@ def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
     """:func:`_kl_normal_into_numpy` on 1-d arrays into ``out``: compiled passes
     (:mod:`numerics._jit`) around NumPy's vectorised log1p, sinh and expm1, in chunks of
     :data:`_CHUNK` elements, blocks in threads. True iff every σ > 0 and every value finite."""
+    from numerics import _jit as J  # numba is imported on first use only
     n = out.size
     clean: list[bool] = []
 
@@ -772,6 +773,7 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
 def _kl_mvn_compiled(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]) -> F64 | None:
     """:func:`numerics._jit.kl_mvn_batch` over the broadcast batch (blocks in threads); None if
     a Cholesky factorisation fails."""
+    from numerics import _jit as J  # numba is imported on first use only
     d = c1.shape[-1]
     n = math.prod(batch)
     cs = [np.ascontiguousarray(np.broadcast_to(c, (*batch, d, d))).reshape(n, d, d) for c in (c1, c2)]
