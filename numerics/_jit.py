@@ -127,33 +127,67 @@ def row_sums(x: np.ndarray, out: np.ndarray) -> None:
 # element: the compiler vectorises it), and the compensated row sums.
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _select_term(a: float, b: float, d: float, L: float) -> float:
+    """:func:`kl_term_ell` without branches (every form computed, one selected) and without the
+    log a − log b fix-up (:func:`kl_terms_fix`), so that loops over it vectorise."""
+    s = a + b
+    y = d / s
+    w = y * y
+    big = ((((((((((((_V[13] * w + _V[12]) * w + _V[11]) * w + _V[10]) * w + _V[9]) * w
+                   + _V[8]) * w + _V[7]) * w + _V[6]) * w + _V[5]) * w + _V[4]) * w
+              + _V[3]) * w + _V[2]) * w + _V[1]) * w + _V[0]
+    small = (_V[2] * w + _V[1]) * w + _V[0]
+    poly = small if abs(y) <= _SMALL_Y else big
+    near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
+    very = a * L - d
+    t = L * 0.5
+    far = (t - y) * s + t * d
+    other = b if a == 0.0 else (very if y < _FAR_BELOW else far)
+    return near if abs(y) <= 0.25 else other
+
+
 @_compiled
 def kl_terms(p: np.ndarray, q: np.ndarray, ell: np.ndarray, terms: np.ndarray) -> int:
-    """terms = :func:`kl_term_ell` (p, q, p − q, ell) elementwise on 1-d arrays, selecting among
-    forms computed for every element; returns how many elements need log a − log b (ell not
-    finite with a, b > 0): the caller then runs :func:`kl_terms_fix`."""
+    """terms = :func:`kl_term_ell` (p, q, p − q, ell) elementwise on 1-d arrays (branch-free);
+    returns how many elements need log a − log b (ell not finite with a, b > 0): the caller
+    then runs :func:`kl_terms_fix`."""
     fix = 0
     for i in range(p.size):
         a = p[i]
         b = q[i]
         L = ell[i]
-        s = a + b
-        d = a - b
-        y = d / s
-        w = y * y
-        big = ((((((((((((_V[13] * w + _V[12]) * w + _V[11]) * w + _V[10]) * w + _V[9]) * w
-                       + _V[8]) * w + _V[7]) * w + _V[6]) * w + _V[5]) * w + _V[4]) * w
-                  + _V[3]) * w + _V[2]) * w + _V[1]) * w + _V[0]
-        small = (_V[2] * w + _V[1]) * w + _V[0]
-        poly = small if abs(y) <= _SMALL_Y else big
-        near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
-        very = a * L - d
-        t = L * 0.5
-        far = (t - y) * s + t * d
-        other = b if a == 0.0 else (very if y < _FAR_BELOW else far)
-        terms[i] = near if abs(y) <= 0.25 else other
+        terms[i] = _select_term(a, b, a - b, L)
         fix += (not (L - L == 0.0)) and a > 0.0 and b > 0.0
     return fix
+
+
+@_compiled
+def kl_terms_d(
+    p: np.ndarray, q: np.ndarray, diff: np.ndarray, ell: np.ndarray, terms: np.ndarray
+) -> int:
+    """:func:`kl_terms` with the exact difference given (``diff`` = p − q known better than the
+    rounded p − q, as for the complements 1 − p, 1 − q of Bernoulli KL and JSD)."""
+    fix = 0
+    for i in range(p.size):
+        a = p[i]
+        b = q[i]
+        L = ell[i]
+        terms[i] = _select_term(a, b, diff[i], L)
+        fix += (not (L - L == 0.0)) and a > 0.0 and b > 0.0
+    return fix
+
+
+@_compiled
+def kl_terms_d_fix(
+    p: np.ndarray, q: np.ndarray, diff: np.ndarray, ell: np.ndarray, terms: np.ndarray
+) -> None:
+    """terms where a/b over- or underflowed (ell not finite, a, b > 0): L = log a − log b."""
+    for i in range(p.size):
+        a = p[i]
+        b = q[i]
+        if not (ell[i] - ell[i] == 0.0) and a > 0.0 and b > 0.0:
+            terms[i] = kl_term_ell(a, b, diff[i], ell[i])
 
 
 @_compiled

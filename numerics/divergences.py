@@ -54,7 +54,7 @@ F64 = NDArray[np.float64]
 def _out(x: F64, dtype: np.dtype) -> Array:
     """Round once to the result dtype; −0.0 becomes +0.0; 0-d results become NumPy scalars."""
     with np.errstate(over="ignore"):  # a float32 result beyond its range is inf: the rounding
-        arr = np.add(np.asarray(x, dtype=np.float64), 0.0).astype(dtype, copy=False)
+        arr = np.add(x, 0.0, dtype=np.float64).astype(dtype, copy=False)
     return arr[()] if arr.ndim == 0 else arr
 
 
@@ -430,7 +430,7 @@ def _jsd64(pa: F64, qa: F64) -> F64:
     half = num / (big_p * big_q) / 2
     ph, qh = p / big_p, q / big_q
     m = (ph + qh) / 2
-    value = (row_sum(kl_term(ph, m, half)) + row_sum(kl_term(qh, m, -half))) / 2
+    value = (row_sum(_kl_term_fast(ph, m, half)) + row_sum(_kl_term_fast(qh, m, -half))) / 2
     return np.clip(value, 0.0, np.log(2.0)).reshape(batch)
 
 
@@ -481,10 +481,30 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
 def _kl_bernoulli_into(pa: F64, qa: F64, *, out: F64) -> None:
     shape = pa.shape
     d = np.subtract(pa, qa, out=scratch("bernoulli_d", shape))
-    kl_term(pa, qa, d, out=out)
+    out[...] = _kl_term_fast(pa, qa, d)
     p0 = np.subtract(1.0, pa, out=scratch("bernoulli_p0", shape))
     q0 = np.subtract(1.0, qa, out=scratch("bernoulli_q0", shape))
-    out += kl_term(p0, q0, np.negative(d, out=d), out=scratch("bernoulli_term", shape))
+    out += _kl_term_fast(p0, q0, np.negative(d, out=d))
+
+
+def _kl_term_fast(a: ArrayLike, b: ArrayLike, d: ArrayLike) -> F64:
+    """:func:`numerics._kernels.kl_term` (a, b, d broadcast), bit for bit, in one compiled
+    branch-free pass after NumPy's vectorised log of a/b (:func:`numerics._jit.kl_terms_d`)."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    arrays: list[F64] = [np.asarray(x, dtype=np.float64) for x in (a, b, d)]
+    if not (arrays[0].shape == arrays[1].shape == arrays[2].shape):
+        arrays = list(np.broadcast_arrays(*arrays))
+    out = np.empty(arrays[0].shape)
+    if out.size == 0:
+        return out
+    af, bf, df = (np.ascontiguousarray(x).reshape(-1) for x in arrays)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ell = np.log(np.divide(af, bf))
+    flat = out.reshape(-1)
+    if J.kl_terms_d(af, bf, df, ell, flat):
+        J.kl_terms_d_fix(af, bf, df, ell, flat)
+    return out
 
 
 def _bernoulli_logit_pair(x: F64) -> F64:
@@ -524,8 +544,8 @@ def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
     m = (pa + qa) / 2
     p0, q0 = 1 - pa, 1 - qa
     m0 = (p0 + q0) / 2
-    value = kl_term(pa, m, half) + kl_term(p0, m0, -half)
-    value += kl_term(qa, m, -half) + kl_term(q0, m0, half)
+    value = _kl_term_fast(pa, m, half) + _kl_term_fast(p0, m0, -half)
+    value += _kl_term_fast(qa, m, -half) + _kl_term_fast(q0, m0, half)
     value /= 2
     return _out(np.clip(value, 0.0, np.log(2.0)), dtype)
 

@@ -313,3 +313,17 @@ def test_threads_give_the_same_bits(monkeypatch):
         assert np.array_equal(cat, results[0][0]) and np.array_equal(normal, results[0][1])
     assert len(P.row_blocks(30_000, p.size)) == 2  # the inputs are split (blocks ≥ MIN_ELEMENTS/2)
     assert math.isfinite(float(results[0][0].sum()))
+
+
+def test_term_kernel_with_given_differences_is_the_numpy_form():
+    """Bernoulli KL and JSD pass the exact difference (for 1 − p, 1 − q: −(p − q), not the
+    rounded difference of the complements): bit for bit the NumPy kl_term."""
+    a, b = _term_cases()
+    keep = a + b > 0
+    p, q = a[keep] / (a[keep] + b[keep]), b[keep] / (a[keep] + b[keep])
+    d = p - q
+    assert np.array_equal(D._kl_term_fast(1 - p, 1 - q, -d), K.kl_term(1 - p, 1 - q, -d))
+    x, y, z = p[:, None], q[:3], (p[:, None] - q[:3])  # broadcast
+    assert np.array_equal(D._kl_term_fast(x, y, z), K.kl_term(x, y, z))
+    ref = K.kl_term(p, q, d) + K.kl_term(1 - p, 1 - q, -d)
+    assert np.array_equal(D.kl_bernoulli(p, q), np.maximum(ref, 0.0) + 0.0)
