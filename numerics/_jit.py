@@ -324,37 +324,55 @@ def normal_fix(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) ->
             hs[i] = v * 0.5
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _half_f(v: float, x: float, h: float, e: float) -> float:
+    """½f from u = v, a = x, h = sinh(u/2), e = expm1(u): the series (sinh u − u) + 2 sinh²(u/2)
+    for |u| ≤ 1, (a/2)(a + 2) − u/2 for u > 2, (expm1(u) − u)/2 otherwise (selected)."""
+    w = v * v
+    series = ((((((((((_SINHMX[9] * w + _SINHMX[8]) * w + _SINHMX[7]) * w + _SINHMX[6]) * w
+                     + _SINHMX[5]) * w + _SINHMX[4]) * w + _SINHMX[3]) * w + _SINHMX[2]) * w
+                 + _SINHMX[1]) * w + _SINHMX[0]) * w) * v
+    near = (series + (h * h) * 2.0) * 0.5
+    far = (x * 0.5) * (x + 2.0) - 0.5 * v
+    mid = (e - v) * 0.5
+    return near if abs(v) <= _RADIUS else (far if v > 2.0 else mid)
+
+
 @_compiled
 def normal_finish(
     m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
     u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
 ) -> int:
     """out = ½f + ½z² (``divergences._kl_normal_into_numpy``) from a, u, hs = sinh(u/2) and
-    es = expm1(u): ½f by the series (sinh u − u) + 2 sinh²(u/2) for |u| ≤ 1, (a/2)(a + 2) − u/2
-    for u > 2, (expm1(u) − u)/2 otherwise; z = (μ₁ − μ₂)/σ₂, or μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂
-    overflows. Returns how many elements have σ ≤ 0 (or NaN) or a non-finite result: the caller
-    then runs the validators, which name the argument (if none is at fault, the KL overflowed
-    and inf is right)."""
+    es = expm1(u) (:func:`_half_f`), z = (μ₁ − μ₂)/σ₂. Returns how many elements have σ ≤ 0 (or
+    NaN), μ₁ − μ₂ not finite or a non-finite result: the caller then runs
+    :func:`normal_finish_fix`."""
     bad = 0
     for i in range(out.size):
-        v = u[i]
-        w = v * v
-        series = ((((((((((_SINHMX[9] * w + _SINHMX[8]) * w + _SINHMX[7]) * w + _SINHMX[6]) * w
-                         + _SINHMX[5]) * w + _SINHMX[4]) * w + _SINHMX[3]) * w + _SINHMX[2]) * w
-                     + _SINHMX[1]) * w + _SINHMX[0]) * w) * v
-        h = hs[i]
-        near = (series + (h * h) * 2.0) * 0.5
-        x = a[i]
-        far = (x * 0.5) * (x + 2.0) - 0.5 * v
-        mid = (es[i] - v) * 0.5
-        value = near if abs(v) <= _RADIUS else (far if v > 2.0 else mid)
-        mu1 = m1[i]
-        mu2 = m2[i]
         sg2 = s2[i]
-        z = mu1 - mu2
-        z = z / sg2 if z - z == 0.0 else mu1 / sg2 - mu2 / sg2
-        value += (z * 0.5) * z
+        diff = m1[i] - m2[i]
+        z = diff / sg2
+        value = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
         out[i] = value
+        bad += not ((s1[i] > 0.0) & (sg2 > 0.0) & (value - value == 0.0) & (diff - diff == 0.0))
+    return bad
+
+
+@_compiled
+def normal_finish_fix(
+    m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
+    u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+) -> int:
+    """Where μ₁ − μ₂ overflowed: z = μ₁/σ₂ − μ₂/σ₂. Returns how many elements have σ ≤ 0 (or
+    NaN) or a non-finite result: the caller then runs the validators, which name the argument
+    (if none is at fault, the KL overflowed and inf is right)."""
+    bad = 0
+    for i in range(out.size):
+        sg2 = s2[i]
+        if not (m1[i] - m2[i] - (m1[i] - m2[i]) == 0.0):
+            z = m1[i] / sg2 - m2[i] / sg2
+            out[i] = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
+        value = out[i]
         bad += not (s1[i] > 0.0 and sg2 > 0.0 and value - value == 0.0)
     return bad
 
