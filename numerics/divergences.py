@@ -14,7 +14,11 @@ Conventions (DESIGN.md; issue 15):
 * KL is computed as a sum of non-negative terms, each free of cancellation
   (:mod:`numerics._kernels`), so KL ≥ 0 always and KL(p ‖ p) = 0 exactly; element-wise results do
   not depend on the batch or the memory layout, and sums over the event axis use one fixed
-  pairwise order (:func:`numerics._kernels.row_sum`), so those do not either.
+  order per row (compensated, in index order, in the compiled kernels of :mod:`numerics._jit`;
+  pairwise, :func:`numerics._kernels.row_sum`, elsewhere), so those do not either.
+* The hot paths (categorical, Bernoulli and Normal KL, JSD, MVN KL) run as compiled loops
+  (:mod:`numerics._jit`, numba, compiled on first use and cached) that evaluate the same forms
+  as their NumPy references, which stay in this module and :mod:`numerics._kernels`.
 * Zero probabilities follow 0·log 0 = 0; p > 0 where q = 0 gives ``inf`` (support mismatch). A
   logit of −inf is a masked category (probability 0, as in torch); a categorical logit of +inf is
   rejected; a Bernoulli logit of ±inf is the probability 1 or 0.
