@@ -15,6 +15,8 @@ def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDA
     """``x`` as a float32/float64 array (integers and others become float64); NaN/inf rejected
     (unless ``check_finite=False``: for callers that check their result instead, see
     :func:`numerics.divergences.kl_normal`)."""
+    if not check_finite and type(x) is np.ndarray and x.dtype.char in "fd":
+        return x  # the common case, without a call into NumPy
     try:
         arr = np.asarray(x)
     except Exception as exc:  # pragma: no cover - numpy's own conversion errors
@@ -123,8 +125,11 @@ def positive(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[n
 def broadcast_shape(**arrays: NDArray) -> tuple[int, ...]:
     """The broadcast shape of the named arrays; ValueError naming all of them if they do not
     broadcast."""
+    shapes = [a.shape for a in arrays.values()]
+    if all(s == shapes[0] for s in shapes):
+        return shapes[0]
     try:
-        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+        return np.broadcast_shapes(*shapes)
     except ValueError as exc:
         listing = ", ".join(f"{k} {a.shape}" for k, a in arrays.items())
         raise ValueError(f"{', '.join(arrays)}: shapes do not broadcast ({listing})") from exc

@@ -14,7 +14,11 @@ Conventions (DESIGN.md; issue 15):
 * KL is computed as a sum of non-negative terms, each free of cancellation
   (:mod:`numerics._kernels`), so KL ≥ 0 always and KL(p ‖ p) = 0 exactly; element-wise results do
   not depend on the batch or the memory layout, and sums over the event axis use one fixed
-  pairwise order (:func:`numerics._kernels.row_sum`), so those do not either.
+  order per row (compensated, in index order, in the compiled kernels of :mod:`numerics._jit`;
+  pairwise, :func:`numerics._kernels.row_sum`, elsewhere), so those do not either.
+* The hot paths (categorical, Bernoulli and Normal KL, JSD, MVN KL) run as compiled loops
+  (:mod:`numerics._jit`, numba, compiled on first use and cached) that evaluate the same forms
+  as their NumPy references, which stay in this module and :mod:`numerics._kernels`.
 * Zero probabilities follow 0·log 0 = 0; p > 0 where q = 0 gives ``inf`` (support mismatch). A
   logit of −inf is a masked category (probability 0, as in torch); a categorical logit of +inf is
   rejected; a Bernoulli logit of ±inf is the probability 1 or 0.
@@ -27,6 +31,7 @@ Conventions (DESIGN.md; issue 15):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -50,10 +55,15 @@ Array = NDArray[np.floating]
 F64 = NDArray[np.float64]
 
 
-def _out(x: F64, dtype: np.dtype) -> Array:
-    """Round once to the result dtype; −0.0 becomes +0.0; 0-d results become NumPy scalars."""
+def _out(x: F64, dtype: np.dtype, *, fresh: bool = False) -> Array:
+    """Round once to the result dtype; −0.0 becomes +0.0; 0-d results become NumPy scalars.
+    ``fresh``: x is a float64 array this module just made (never a caller's), changed in place
+    for a float64 result instead of copied (at 10⁶ elements the copy costs ~10 %)."""
+    if fresh and dtype == _NATIVE_F64 and isinstance(x, np.ndarray) and x.ndim:
+        np.add(x, 0.0, out=x)
+        return x
     with np.errstate(over="ignore"):  # a float32 result beyond its range is inf: the rounding
-        arr = np.add(np.asarray(x, dtype=np.float64), 0.0).astype(dtype, copy=False)
+        arr = np.add(x, 0.0, dtype=np.float64).astype(dtype, copy=False)
     return arr[()] if arr.ndim == 0 else arr
 
 
@@ -127,7 +137,82 @@ def _kl_rows_exact(p: F64, q: F64, big_p: F64, big_q: F64) -> F64:
 
 
 def _kl_categorical64(pa: F64, qa: F64) -> F64:
-    """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64.
+    """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64: the
+    fast path of :func:`_kl_categorical64_numpy` fused into one compiled pass per block of rows
+    (:func:`numerics._jit.kl_categorical_rows`, after NumPy's vectorised log of p/q), row blocks
+    in threads (:mod:`numerics._parallel`). Rows whose totals leave [2⁻⁵⁰⁰, 2⁵⁰⁰] are rescaled
+    (exactly, each on its own) and passed again; rows the fast path cannot take (φ₁ > KL/8)
+    take the exact route, as in the reference. Every row's value depends on that row alone."""
+    batch = pa.shape[:-1]
+    if pa.size == 0:
+        return np.zeros(batch)
+    p, q = _rows(pa), _rows(qa)
+    value = np.empty(p.shape[0])
+    status = np.empty(p.shape[0], dtype=np.int8)
+    _categorical_pass(p, q, value, status, -1.0)
+    return _categorical_finish(p, q, value, status).reshape(batch)
+
+
+def _categorical_finish(p: F64, q: F64, value: F64, status: NDArray[np.int8]) -> F64:
+    """``value`` with the rows the compiled pass flagged (``status`` ≠ 0) completed."""
+    flagged = np.flatnonzero(status)
+    if flagged.size:
+        ps, qs = p[flagged], q[flagged]
+        rescale = status[flagged] == 1
+        if rescale.any():
+            ps[rescale] = _scale_rows(ps[rescale])
+            qs[rescale] = _scale_rows(qs[rescale])
+        sub_value = np.empty(flagged.size)
+        sub_status = np.empty(flagged.size, dtype=np.int8)
+        _categorical_pass(ps, qs, sub_value, sub_status, -1.0)
+        bad = np.flatnonzero(sub_status)
+        if bad.size:
+            mismatch = ((ps[bad] > 0) & (qs[bad] == 0)).any(axis=-1)
+            sub_value[bad[mismatch]] = np.inf
+            redo = bad[~mismatch]
+            if redo.size:
+                sub_value[redo] = _kl_rows_exact(ps[redo], qs[redo], ps[redo].sum(-1), qs[redo].sum(-1))
+        value[flagged] = sub_value
+    return value
+
+
+def _categorical_pass(
+    p: F64, q: F64, value: F64, status: NDArray[np.int8], tolerance: float
+) -> int:
+    """The compiled fast path over (n, K) C-contiguous rows, in chunks of about :data:`_CHUNK`
+    elements: ℓ = log(p/q) by NumPy (vectorised), the terms (:func:`numerics._jit.kl_terms`),
+    the row sums and φ₁ (:func:`numerics._jit.kl_categorical_rows`); row blocks in threads.
+    Returns the validation pre-check bits of :func:`numerics._jit.kl_categorical_rows` (OR over
+    the chunks; meaningful only with ``tolerance`` ≥ 0)."""
+    from numerics import _jit as J  # numba is imported on first use only
+    n, k = p.shape
+    flags: list[int] = []
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        step = max(1, _CHUNK // k)
+        bits = 0
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            for i in range(start, stop, step):
+                j = min(stop, i + step)
+                pc, qc = p[i:j], q[i:j]
+                ell = scratch("categorical_ell", pc.shape)
+                terms = scratch("categorical_terms", pc.shape)
+                np.divide(pc, qc, out=ell)
+                np.log(ell, out=ell)
+                pf, qf, ef, tf = pc.reshape(-1), qc.reshape(-1), ell.reshape(-1), terms.reshape(-1)
+                if J.kl_terms(pf, qf, ef, tf):
+                    J.kl_terms_fix(pf, qf, ef, tf)
+                bits |= J.kl_categorical_rows(pc, qc, terms, value[i:j], status[i:j], tolerance)
+        flags.append(bits)
+
+    P.run_blocks(run, P.row_blocks(n, p.size))
+    return int(np.bitwise_or.reduce(flags))
+
+
+def _kl_categorical64_numpy(pa: F64, qa: F64) -> F64:
+    """The NumPy reference form of :func:`_kl_categorical64` (kept for
+    ``tests/numerics/test_jit_kernels.py``): KL of the normalised rows, float64.
 
     Fast path: (1/P) Σ_i [p_i log(p_i/q_i) − p_i + q_i] − φ₁(Q/P), φ₁(s) = s − 1 − log s
     (``stable.normalised_categorical``; φ₁ by its series near s = 1, from s itself beyond),
@@ -176,8 +261,40 @@ def _prob_pair(p: ArrayLike, q: ArrayLike, normalize: bool) -> tuple[F64, F64, n
 def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
     """KL(p̂ ‖ q̂) = Σ p̂ log(p̂/q̂) over the last axis, p̂ = p/Σp, q̂ = q/Σq exactly (see
     :func:`_kl_categorical64`)."""
+    if normalize is False:
+        fast = _kl_categorical_prechecked(p, q)
+        if fast is not None:
+            return fast
     pa, qa, dtype = _prob_pair(p, q, normalize)
-    return _out(_kl_categorical64(pa, qa), dtype)
+    return _out(_kl_categorical64(pa, qa), dtype, fresh=True)
+
+
+def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
+    """:func:`kl_categorical` for the common case (two non-empty native float64 C-contiguous
+    arrays of the same shape, not normalised) with the validation folded into the compiled pass:
+    it reports any negative entry and any total (NaN or inf if an entry is) farther from 1 than
+    the tolerance less a margin far above the difference between its compensated sums and the
+    validator's pairwise ones. None when the case does not apply or the pre-check reports
+    anything: the caller then validates as usual (which raises, naming the argument, or, at the
+    tolerance's edge, accepts) and computes."""
+    if type(p) is not np.ndarray or type(q) is not np.ndarray:
+        return None
+    if not (p.dtype == q.dtype == _NATIVE_F64 and p.shape == q.shape and p.ndim >= 1):
+        return None
+    if p.size == 0 or not (p.flags.c_contiguous and q.flags.c_contiguous):
+        return None
+    k = p.shape[-1]
+    rows_p, rows_q = p.reshape(-1, k), q.reshape(-1, k)
+    value = np.empty(rows_p.shape[0])
+    status = np.empty(rows_p.shape[0], dtype=np.int8)
+    margin = max(2.0**-30, 8.0 * k * np.finfo(np.float64).eps)
+    if _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
+        return None
+    value = _categorical_finish(rows_p, rows_q, value, status)
+    return _out(value.reshape(p.shape[:-1]), _NATIVE_F64, fresh=True)
+
+
+_NATIVE_F64 = np.dtype(np.float64)
 
 
 def _logit_rows(x: ArrayLike, name: str, *, allow_pos_inf: bool = False) -> F64:
@@ -322,7 +439,7 @@ def _jsd64(pa: F64, qa: F64) -> F64:
     half = num / (big_p * big_q) / 2
     ph, qh = p / big_p, q / big_q
     m = (ph + qh) / 2
-    value = (row_sum(kl_term(ph, m, half)) + row_sum(kl_term(qh, m, -half))) / 2
+    value = (row_sum(_kl_term_fast(ph, m, half)) + row_sum(_kl_term_fast(qh, m, -half))) / 2
     return np.clip(value, 0.0, np.log(2.0)).reshape(batch)
 
 
@@ -373,10 +490,30 @@ def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
 def _kl_bernoulli_into(pa: F64, qa: F64, *, out: F64) -> None:
     shape = pa.shape
     d = np.subtract(pa, qa, out=scratch("bernoulli_d", shape))
-    kl_term(pa, qa, d, out=out)
+    out[...] = _kl_term_fast(pa, qa, d)
     p0 = np.subtract(1.0, pa, out=scratch("bernoulli_p0", shape))
     q0 = np.subtract(1.0, qa, out=scratch("bernoulli_q0", shape))
-    out += kl_term(p0, q0, np.negative(d, out=d), out=scratch("bernoulli_term", shape))
+    out += _kl_term_fast(p0, q0, np.negative(d, out=d))
+
+
+def _kl_term_fast(a: ArrayLike, b: ArrayLike, d: ArrayLike) -> F64:
+    """:func:`numerics._kernels.kl_term` (a, b, d broadcast), bit for bit, in one compiled
+    branch-free pass after NumPy's vectorised log of a/b (:func:`numerics._jit.kl_terms_d`)."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    arrays: list[F64] = [np.asarray(x, dtype=np.float64) for x in (a, b, d)]
+    if not (arrays[0].shape == arrays[1].shape == arrays[2].shape):
+        arrays = list(np.broadcast_arrays(*arrays))
+    out = np.empty(arrays[0].shape)
+    if out.size == 0:
+        return out
+    af, bf, df = (np.ascontiguousarray(x).reshape(-1) for x in arrays)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ell = np.log(np.divide(af, bf))
+    flat = out.reshape(-1)
+    if J.kl_terms_d(af, bf, df, ell, flat):
+        J.kl_terms_d_fix(af, bf, df, ell, flat)
+    return out
 
 
 def _bernoulli_logit_pair(x: F64) -> F64:
@@ -416,8 +553,8 @@ def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
     m = (pa + qa) / 2
     p0, q0 = 1 - pa, 1 - qa
     m0 = (p0 + q0) / 2
-    value = kl_term(pa, m, half) + kl_term(p0, m0, -half)
-    value += kl_term(qa, m, -half) + kl_term(q0, m0, half)
+    value = _kl_term_fast(pa, m, half) + _kl_term_fast(p0, m0, -half)
+    value += _kl_term_fast(qa, m, -half) + _kl_term_fast(q0, m0, half)
     value /= 2
     return _out(np.clip(value, 0.0, np.log(2.0)), dtype)
 
@@ -428,24 +565,76 @@ def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
 def _kl_normal64(
     mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
 ) -> tuple[F64, np.dtype]:
-    # NaN/inf are looked for in the result (one pass instead of four): any in the inputs makes
-    # it non-finite, and then the inputs are checked to name the culprit
+    # σ > 0 and NaN/inf are checked inside the compiled pass (no separate passes over the
+    # inputs); if it reports a problem, the validators run in the usual order to name it
     m1 = v.as_float_array(mu1, "mu1", check_finite=False)
     m2 = v.as_float_array(mu2, "mu2", check_finite=False)
-    s1 = v.positive(sigma1, "sigma1", check_finite=False)
-    s2 = v.positive(sigma2, "sigma2", check_finite=False)
+    s1 = v.as_float_array(sigma1, "sigma1", check_finite=False)
+    s2 = v.as_float_array(sigma2, "sigma2", check_finite=False)
+    try:
+        shape = v.broadcast_shape(mu1=m1, sigma1=s1, mu2=m2, sigma2=s2)
+    except ValueError:
+        v.positive(s1, "sigma1", check_finite=False)  # a bad σ is named first, as always
+        v.positive(s2, "sigma2", check_finite=False)
+        raise
     dtype = v.result_dtype(mu1, sigma1, mu2, sigma2)
-    args = [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
-    shape = v.broadcast_shape(mu1=args[0], sigma1=args[1], mu2=args[2], sigma2=args[3])
     value = np.empty(shape)
     if value.size == 0:
+        v.positive(s1, "sigma1", check_finite=False)
+        v.positive(s2, "sigma2", check_finite=False)
         return value, dtype
-    with np.errstate(all="ignore"):
-        _blockwise(_kl_normal_into, args, value)
-    if not np.isfinite(np.add.reduce(value, axis=None)):
+    f1, f2, f3, f4 = (_flat(x, shape) for x in (m1, s1, m2, s2))
+    if not _kl_normal_flat(f1, f2, f3, f4, value.reshape(-1)):
+        v.positive(s1, "sigma1", check_finite=False)
+        v.positive(s2, "sigma2", check_finite=False)
         for x, name in zip((m1, s1, m2, s2), ("mu1", "sigma1", "mu2", "sigma2"), strict=True):
             v.as_float_array(x, name)  # raises on NaN/inf; if none, the KL overflowed: inf is right
     return value, dtype
+
+
+def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
+    """x as a 1-d float64 array of the broadcast length: a view where x has that shape and is
+    C-contiguous or has one element (a stride-0 view), else a C-order copy."""
+    x = np.asarray(x, dtype=np.float64)
+    n = math.prod(shape)
+    if x.size == 1 and n != 1:
+        return np.broadcast_to(x.reshape(()), (n,))
+    if x.shape != shape:
+        x = np.broadcast_to(x, shape)
+    return np.ravel(x)
+
+
+def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
+    """:func:`_kl_normal_into_numpy` on 1-d arrays into ``out``: compiled passes
+    (:mod:`numerics._jit`) around NumPy's vectorised log1p, sinh and expm1, in chunks of
+    :data:`_CHUNK` elements, blocks in threads. True iff every σ > 0 and every value finite."""
+    from numerics import _jit as J  # numba is imported on first use only
+    n = out.size
+    clean: list[bool] = []
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        ok = True
+        with np.errstate(all="ignore"):
+            for i in range(start, stop, _CHUNK):
+                c = slice(i, min(stop, i + _CHUNK))
+                shape = (c.stop - i,)
+                a, u = scratch("normal_a", shape), scratch("normal_u", shape)
+                hs, es = scratch("normal_hs", shape), scratch("normal_es", shape)
+                x1, x2 = s1[c], s2[c]
+                J.normal_ratio(x1, x2, a)
+                np.log1p(a, out=u)
+                if J.normal_split(x1, x2, u, hs):
+                    J.normal_fix(x1, x2, u, hs)
+                np.sinh(hs, out=hs)
+                np.expm1(u, out=es)
+                parts = (m1[c], x1, m2[c], x2, a, u, hs, es, out[c])
+                if J.normal_finish(*parts):
+                    ok = not J.normal_finish_fix(*parts) and ok
+        clean.append(ok)
+
+    P.run_blocks(run, P.row_blocks(n, n))
+    return all(clean)
 
 
 def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
@@ -457,7 +646,7 @@ def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLi
     scales across the float range: the ratio is taken as log σ₁ − log σ₂ where it overflows,
     μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ does, and the halves are taken before squaring."""
     value, dtype = _kl_normal64(mu1, sigma1, mu2, sigma2)
-    return _out(value, dtype)
+    return _out(value, dtype, fresh=True)
 
 
 _CHUNK = 1 << 16  # elements per kernel call: its temporaries stay in cache (~15 % faster at 10⁶)
@@ -483,8 +672,11 @@ def _blockwise(kernel: Callable[..., object], args: list[F64], out: F64) -> None
     P.run_blocks(run, P.row_blocks(rows, out.size))
 
 
-def _kl_normal_into(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:
-    """KL = ½f + ½z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂)
+def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:
+    """The NumPy reference form of the compiled Normal KL (:func:`_kl_normal_flat`; kept for
+    ``tests/numerics/test_jit_kernels.py``).
+
+    KL = ½f + ½z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂)
     (2 (log σ₁ − log σ₂) where a overflows):
     * |u| ≤ 1: the series of f (:func:`numerics._kernels.expm1mx_series`; the textbook cancels);
     * otherwise expm1(u) − u, except
@@ -601,6 +793,39 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
     over = ~np.isfinite(c1).all(axis=(-2, -1))
     if over.any():  # Σ₁'s variances overflow beside Σ₂'s: KL = inf there (computed on I)
         c1 = np.where(over[..., None, None], np.eye(d), c1)
+    value = _kl_mvn_compiled(m1, c1, m2, c2, batch)
+    if value is None:  # a factorisation failed: the reference names the argument
+        value = _kl_mvn_numpy(m1, c1, m2, c2, batch)
+    # the parts are non-negative: a NaN can only come from inf − inf in an overflowed part
+    value = np.where(np.isnan(value) | over, np.inf, value)
+    return _out(value, dtype)
+
+
+def _kl_mvn_compiled(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]) -> F64 | None:
+    """:func:`numerics._jit.kl_mvn_batch` over the broadcast batch (blocks in threads); None if
+    a Cholesky factorisation fails."""
+    from numerics import _jit as J  # numba is imported on first use only
+    d = c1.shape[-1]
+    n = math.prod(batch)
+    cs = [np.ascontiguousarray(np.broadcast_to(c, (*batch, d, d))).reshape(n, d, d) for c in (c1, c2)]
+    ms = [np.ascontiguousarray(np.broadcast_to(m, (*batch, d))).reshape(n, d) for m in (m1, m2)]
+    value = np.empty(n)
+    status = np.empty(n, dtype=np.int8)
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        J.kl_mvn_batch(cs[0], cs[1], ms[0], ms[1], value, status, start, stop)
+
+    P.run_blocks(run, P.row_blocks(n, n * d**3))
+    if status.any():
+        return None
+    return value.reshape(batch)
+
+
+def _kl_mvn_numpy(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]) -> F64:
+    """The NumPy reference form of :func:`_kl_mvn_compiled` (rescaled inputs; kept for
+    ``tests/numerics/test_jit_kernels.py`` and to name a matrix that is not positive definite)."""
+    d = c1.shape[-1]
     l1 = _cholesky(c1, "cov1")
     l2 = _cholesky(c2, "cov2")
     with np.errstate(all="ignore"):
@@ -618,10 +843,8 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
         pivots, off_diagonal = T.shifted_cholesky(b, pivot_sqrt)
         near = np.abs(pivots) <= 0.5
         terms = np.where(near, xmlog1p(np.where(near, pivots, 0.0)), pivots - log_pivot)
-        value = (row_sum(terms) + off_diagonal + row_sum(y * y)) / 2
-    # the parts are non-negative: a NaN can only come from inf − inf in an overflowed part
-    value = np.where(np.isnan(value) | over, np.inf, value)
-    return _out(value, dtype)
+        value: F64 = (row_sum(terms) + off_diagonal + row_sum(y * y)) / 2
+    return value
 
 
 def entropy_mvn(cov: ArrayLike) -> Array:

@@ -1,0 +1,487 @@
+"""Fused compiled loops (numba) for the divergences' hot paths (issue 15, speed).
+
+Each kernel is the element-by-element transcription of a NumPy reference form in
+:mod:`numerics._kernels` / :mod:`numerics.divergences` — the same branch forms, thresholds and
+series term counts (the coefficient tables are those of :mod:`numerics._kernels`), evaluated in
+one pass without temporaries. ``tests/numerics/test_jit_kernels.py`` compares every kernel with
+its reference and with mpmath, and checks that a wrong variant is caught.
+
+Rules that keep the results exact and reproducible:
+
+* never ``fastmath`` (no reassociation, no contraction to FMA): every operation rounds as written;
+* ``error_model="numpy"``: x/0 is ±inf or NaN as in NumPy, never an exception;
+* an element's value depends on that element alone, and a row's on that row alone: row sums run
+  in one fixed order with compensation (:func:`_sum_add`, Knuth's two-sum: error ≈ ε of the sum
+  plus K·ε² Σ|x|, below the pairwise sum's log₂K·ε), so results do not depend on the batch, the
+  block a thread gets, or the memory layout (the callers pass C-contiguous rows);
+* ``nogil=True``: :mod:`numerics._parallel` runs blocks of rows in its threads; ``cache=True``:
+  compiled once per machine into ``numerics/__pycache__``. Compilation is lazy: a kernel is
+  compiled on its first call, so importing this module costs only numba's import.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TypeVar, cast
+
+import numba
+import numpy as np
+
+from numerics import _kernels as K
+
+_F = TypeVar("_F", bound=Callable[..., object])
+
+
+def _compiled(fn: _F) -> _F:
+    """Compiled on first call: never fastmath, NumPy's error model (x/0 is ±inf or NaN, no
+    exception), the GIL released, the machine code cached in ``numerics/__pycache__``."""
+    return cast(_F, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))
+
+# the coefficient tables of the NumPy forms, frozen into the compiled code
+_V = np.array(K._V)
+_SMALL_TERMS = K._SMALL_TERMS
+_SMALL_Y = K._SMALL_Y
+_SINHMX = np.array(K._SINHMX)
+_XMLOG1P = np.array(K._XMLOG1P)
+_FAR_BELOW = K.FAR_BELOW
+_RADIUS = K.EXPM1MX_RADIUS
+_BIG = 2.0**500
+
+# the unrolled Horner chains below are written for these table lengths
+_TABLES = (len(_V), _SMALL_TERMS, len(_SINHMX), len(_XMLOG1P))
+if _TABLES != (14, 3, 10, 32):  # pragma: no cover - a table changed
+    raise RuntimeError("numerics._jit: the series tables of numerics._kernels changed; update the kernels")
+_SMALL_TOTAL = 2.0**-500
+
+
+@_compiled
+def _horner(coeffs: np.ndarray, n: int, x: float) -> float:
+    """Σ_{k<n} coeffs[k]·x^k, Horner's rule from the top (as ``_kernels._horner``)."""
+    acc = coeffs[n - 1]
+    for k in range(n - 2, -1, -1):
+        acc = acc * x + coeffs[k]
+    return acc
+
+
+@_compiled
+def xmlog1p(x: float) -> float:
+    """x − log(1 + x): x²·Σ c_k x^k (all 32 terms) for |x| ≤ ¼, else x − log1p(x)
+    (``_kernels.xmlog1p``)."""
+    if abs(x) <= 0.25:
+        return (_horner(_XMLOG1P, _XMLOG1P.size, x) * x) * x
+    return x - math.log1p(x)
+
+
+@_compiled
+def kl_term_ell(a: float, b: float, d: float, ell: float) -> float:
+    """a·log(a/b) − a + b from a, b ≥ 0, d = a − b exact and ell = log(a/b) as NumPy's ``log``
+    of the rounded ratio gives it (used only where |y| > ¼): the three forms of
+    ``_kernels.kl_term`` chosen by y = d/(a + b) (series for |y| ≤ ¼, the short series where
+    |y| ≤ 2⁻¹⁰; a·L − d for y < −⅔; d·L/2 + s·(L/2 − y) otherwise); b where a = 0; L from
+    log a − log b where a/b over- or underflowed."""
+    s = a + b
+    y = d / s
+    if abs(y) <= 0.25:  # NaN (a = b = 0) is not near
+        terms = _SMALL_TERMS if abs(y) <= _SMALL_Y else _V.size
+        w = y * y
+        poly = _horner(_V, terms, w)
+        poly = poly * (y + 1.0)
+        poly = poly * y
+        poly = poly + 1.0
+        poly = poly * y
+        return poly * d
+    if a == 0.0:
+        return b
+    if not (ell - ell == 0.0) and a > 0.0 and b > 0.0:  # a/b over- or underflowed
+        ell = math.log(a) - math.log(b)
+    if y < _FAR_BELOW:
+        return a * ell - d
+    t = ell * 0.5
+    return (t - y) * s + t * d
+
+
+@_compiled
+def _two_sum(hi: float, x: float) -> tuple[float, float]:
+    s = hi + x
+    bb = s - hi
+    return s, (hi - (s - bb)) + (x - bb)
+
+
+@_compiled
+def row_sums(x: np.ndarray, out: np.ndarray) -> None:
+    """Compensated Σ over each row of a C-contiguous (n, K) array, in index order."""
+    n, k = x.shape
+    for r in range(n):
+        hi = 0.0
+        lo = 0.0
+        for i in range(k):
+            hi, e = _two_sum(hi, x[r, i])
+            lo += e
+        out[r] = hi + lo
+
+
+# ---------------------------------------------------------------------------- categorical
+# Three passes per chunk of rows: NumPy's vectorised log of p/q (SIMD; scalar libm calls would
+# cost ten times more), the terms by a branch-free loop (every form computed, one selected per
+# element: the compiler vectorises it), and the compensated row sums.
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _select_term(a: float, b: float, d: float, L: float) -> float:
+    """:func:`kl_term_ell` without branches (every form computed, one selected) and without the
+    log a − log b fix-up (:func:`kl_terms_fix`), so that loops over it vectorise."""
+    s = a + b
+    y = d / s
+    w = y * y
+    big = ((((((((((((_V[13] * w + _V[12]) * w + _V[11]) * w + _V[10]) * w + _V[9]) * w
+                   + _V[8]) * w + _V[7]) * w + _V[6]) * w + _V[5]) * w + _V[4]) * w
+              + _V[3]) * w + _V[2]) * w + _V[1]) * w + _V[0]
+    small = (_V[2] * w + _V[1]) * w + _V[0]
+    poly = small if abs(y) <= _SMALL_Y else big
+    near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
+    very = a * L - d
+    t = L * 0.5
+    far = (t - y) * s + t * d
+    other = b if a == 0.0 else (very if y < _FAR_BELOW else far)
+    return near if abs(y) <= 0.25 else other
+
+
+@_compiled
+def kl_terms(p: np.ndarray, q: np.ndarray, ell: np.ndarray, terms: np.ndarray) -> int:
+    """terms = :func:`kl_term_ell` (p, q, p − q, ell) elementwise on 1-d arrays (branch-free);
+    returns how many elements need log a − log b (ell not finite with a, b > 0): the caller
+    then runs :func:`kl_terms_fix`."""
+    fix = 0
+    for i in range(p.size):
+        a = p[i]
+        b = q[i]
+        L = ell[i]
+        terms[i] = _select_term(a, b, a - b, L)
+        fix += (not (L - L == 0.0)) and a > 0.0 and b > 0.0
+    return fix
+
+
+@_compiled
+def kl_terms_d(
+    p: np.ndarray, q: np.ndarray, diff: np.ndarray, ell: np.ndarray, terms: np.ndarray
+) -> int:
+    """:func:`kl_terms` with the exact difference given (``diff`` = p − q known better than the
+    rounded p − q, as for the complements 1 − p, 1 − q of Bernoulli KL and JSD)."""
+    fix = 0
+    for i in range(p.size):
+        a = p[i]
+        b = q[i]
+        L = ell[i]
+        terms[i] = _select_term(a, b, diff[i], L)
+        fix += (not (L - L == 0.0)) and a > 0.0 and b > 0.0
+    return fix
+
+
+@_compiled
+def kl_terms_d_fix(
+    p: np.ndarray, q: np.ndarray, diff: np.ndarray, ell: np.ndarray, terms: np.ndarray
+) -> None:
+    """terms where a/b over- or underflowed (ell not finite, a, b > 0): L = log a − log b."""
+    for i in range(p.size):
+        a = p[i]
+        b = q[i]
+        if not (ell[i] - ell[i] == 0.0) and a > 0.0 and b > 0.0:
+            terms[i] = kl_term_ell(a, b, diff[i], ell[i])
+
+
+@_compiled
+def kl_terms_fix(p: np.ndarray, q: np.ndarray, ell: np.ndarray, terms: np.ndarray) -> None:
+    """terms where a/b over- or underflowed (ell not finite, a, b > 0): L = log a − log b."""
+    for i in range(p.size):
+        a = p[i]
+        b = q[i]
+        if not (ell[i] - ell[i] == 0.0) and a > 0.0 and b > 0.0:
+            terms[i] = kl_term_ell(a, b, a - b, ell[i])
+
+
+@_compiled
+def kl_categorical_rows(
+    p: np.ndarray, q: np.ndarray, terms: np.ndarray, out: np.ndarray, status: np.ndarray,
+    tolerance: float,
+) -> int:
+    """The fast path of ``divergences._kl_categorical64_numpy`` for rows (m, K) given their
+    terms (:func:`kl_terms`): (1/P) Σ terms − φ₁(Q/P), φ₁ = xmlog1p(x) from x = Σ(q − p)/P
+    where |x| ≤ ½, (Q/P − 1) − log(Q/P) beyond; all sums compensated, in index order.
+    status[r] = 0: out[r] is the KL; 1: a total is outside [2⁻⁵⁰⁰, 2⁵⁰⁰] (the caller rescales
+    the row and calls again); 2: φ₁ > KL/8 or NaN (the caller takes the exact route).
+
+    Returns a validation pre-check for callers that have not validated yet: bit 1 (2) set if p
+    (q) has a row whose total is NaN, inf or farther than ``tolerance`` from 1, both bits if
+    either has a negative entry. Nothing set: both pass ``_validate.probability_vectors``'
+    checks (NaN and inf make a total NaN or inf)."""
+    m, k = p.shape
+    sums_p = np.empty(m)
+    sums_q = np.empty(m)
+    xs = np.empty(m)
+    base = np.empty(m)
+    flags = 0
+    low = 0.0
+    for r in range(m):
+        big_p = 0.0
+        lo_p = 0.0
+        big_q = 0.0
+        lo_q = 0.0
+        t_hi = 0.0
+        t_lo = 0.0
+        d_hi = 0.0
+        d_lo = 0.0
+        for i in range(k):
+            a = p[r, i]
+            b = q[r, i]
+            low = min(low, a, b)
+            big_p, e = _two_sum(big_p, a)
+            lo_p += e
+            big_q, e = _two_sum(big_q, b)
+            lo_q += e
+            t_hi, e = _two_sum(t_hi, terms[r, i])
+            t_lo += e
+            d_hi, e = _two_sum(d_hi, a - b)
+            d_lo += e
+        big_p += lo_p
+        big_q += lo_q
+        sums_p[r] = big_p
+        sums_q[r] = big_q
+        xs[r] = -(d_hi + d_lo) / big_p
+        base[r] = (t_hi + t_lo) / big_p
+        if not abs(big_p - 1.0) <= tolerance:
+            flags |= 1
+        if not abs(big_q - 1.0) <= tolerance:
+            flags |= 2
+    if low < 0.0:
+        flags |= 3
+    for r in range(m):  # φ₁ by the series, branch-free: vectorised across rows
+        x = xs[r]
+        acc = _XMLOG1P[31]
+        for j in range(30, -1, -1):
+            acc = acc * x + _XMLOG1P[j]
+        corr = (acc * x) * x
+        value = base[r] - corr
+        big_p = sums_p[r]
+        big_q = sums_q[r]
+        inside = big_p < _BIG and big_q < _BIG and big_p > _SMALL_TOTAL and big_q > _SMALL_TOTAL
+        good = abs(x) <= 0.25 and corr * 8.0 <= value and inside
+        out[r] = max(value, 0.0) if good else value
+        status[r] = 0 if good else (2 if inside else 1)
+    for r in range(m):  # rows beyond the series (rare): libm, as the reference
+        if status[r] == 2 and abs(xs[r]) > 0.25:
+            x = xs[r]
+            if abs(x) <= 0.5:
+                corr = xmlog1p(x)
+            else:
+                ratio = sums_q[r] / sums_p[r]
+                corr = (ratio - 1.0) - math.log(ratio)
+            value = base[r] - corr
+            if corr * 8.0 <= value:
+                status[r] = 0
+                out[r] = max(value, 0.0)
+            else:
+                out[r] = value
+    return flags
+
+
+# ---------------------------------------------------------------------------- Normal
+# Passes around NumPy's vectorised log1p, sinh and expm1 (the functions the NumPy reference
+# ``divergences._kl_normal_into_numpy`` applies, so the two agree to the last bit); the compiled
+# loops are branch-free (forms computed for every element, one selected) so they vectorise.
+# Inputs are 1-d: contiguous, or stride-0 views of a broadcast scalar.
+
+
+@_compiled
+def normal_ratio(s1: np.ndarray, s2: np.ndarray, a: np.ndarray) -> None:
+    """a = |σ₁ − σ₂|/min(σ₁, σ₂)."""
+    for i in range(a.size):
+        x = s1[i]
+        y = s2[i]
+        a[i] = abs(x - y) / (x if x < y else y)
+
+
+@_compiled
+def normal_split(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) -> int:
+    """u ← copysign(2u, σ₁ − σ₂) = 2 log(σ₁/σ₂) from u = log1p(a); hs ← u/2 (for sinh).
+    Returns how many u are not finite (a overflowed: :func:`normal_fix`)."""
+    bad = 0
+    for i in range(u.size):
+        v = math.copysign(u[i] * 2.0, s1[i] - s2[i])
+        u[i] = v
+        hs[i] = v * 0.5
+        bad += not (v - v == 0.0)
+    return bad
+
+
+@_compiled
+def normal_fix(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) -> None:
+    """Where u is not finite (σ₁/σ₂ overflowed): u = 2 (log σ₁ − log σ₂), no cancellation left."""
+    for i in range(u.size):
+        if not (u[i] - u[i] == 0.0):
+            v = math.copysign(2.0 * abs(math.log(s1[i]) - math.log(s2[i])), s1[i] - s2[i])
+            u[i] = v
+            hs[i] = v * 0.5
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _half_f(v: float, x: float, h: float, e: float) -> float:
+    """½f from u = v, a = x, h = sinh(u/2), e = expm1(u): the series (sinh u − u) + 2 sinh²(u/2)
+    for |u| ≤ 1, (a/2)(a + 2) − u/2 for u > 2, (expm1(u) − u)/2 otherwise (selected)."""
+    w = v * v
+    series = ((((((((((_SINHMX[9] * w + _SINHMX[8]) * w + _SINHMX[7]) * w + _SINHMX[6]) * w
+                     + _SINHMX[5]) * w + _SINHMX[4]) * w + _SINHMX[3]) * w + _SINHMX[2]) * w
+                 + _SINHMX[1]) * w + _SINHMX[0]) * w) * v
+    near = (series + (h * h) * 2.0) * 0.5
+    far = (x * 0.5) * (x + 2.0) - 0.5 * v
+    mid = (e - v) * 0.5
+    return near if abs(v) <= _RADIUS else (far if v > 2.0 else mid)
+
+
+@_compiled
+def normal_finish(
+    m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
+    u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+) -> int:
+    """out = ½f + ½z² (``divergences._kl_normal_into_numpy``) from a, u, hs = sinh(u/2) and
+    es = expm1(u) (:func:`_half_f`), z = (μ₁ − μ₂)/σ₂. Returns how many elements have σ ≤ 0 (or
+    NaN), μ₁ − μ₂ not finite or a non-finite result: the caller then runs
+    :func:`normal_finish_fix`."""
+    bad = 0
+    for i in range(out.size):
+        sg2 = s2[i]
+        diff = m1[i] - m2[i]
+        z = diff / sg2
+        value = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
+        out[i] = value
+        bad += not ((s1[i] > 0.0) & (sg2 > 0.0) & (value - value == 0.0) & (diff - diff == 0.0))
+    return bad
+
+
+@_compiled
+def normal_finish_fix(
+    m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
+    u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+) -> int:
+    """Where μ₁ − μ₂ overflowed: z = μ₁/σ₂ − μ₂/σ₂. Returns how many elements have σ ≤ 0 (or
+    NaN) or a non-finite result: the caller then runs the validators, which name the argument
+    (if none is at fault, the KL overflowed and inf is right)."""
+    bad = 0
+    for i in range(out.size):
+        sg2 = s2[i]
+        if not (m1[i] - m2[i] - (m1[i] - m2[i]) == 0.0):
+            z = m1[i] / sg2 - m2[i] / sg2
+            out[i] = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
+        value = out[i]
+        bad += not (s1[i] > 0.0 and sg2 > 0.0 and value - value == 0.0)
+    return bad
+
+
+# ---------------------------------------------------------------------------- MVN
+
+
+@_compiled
+def _cholesky_into(c: np.ndarray, out: np.ndarray) -> bool:
+    """Lower Cholesky factor of the lower triangle of c (d, d) into out (Cholesky–Banachiewicz,
+    sums in index order); False if a pivot is not positive (not positive definite, or NaN)."""
+    d = c.shape[0]
+    for j in range(d):
+        for i in range(j, d):
+            acc = c[i, j]
+            for k in range(j):
+                acc -= out[i, k] * out[j, k]
+            if i == j:
+                if not acc > 0.0:
+                    return False
+                out[j, j] = math.sqrt(acc)
+            else:
+                out[i, j] = acc / out[j, j]
+        for i in range(j):
+            out[i, j] = 0.0
+    return True
+
+
+@_compiled
+def _solve_lower_into(ll: np.ndarray, x: np.ndarray, cols: int) -> None:
+    """x[:, :cols] ← L⁻¹ x[:, :cols] in place, forward substitution (``_triangular.solve_lower``)."""
+    d = ll.shape[0]
+    for c in range(cols):
+        for i in range(d):
+            acc = x[i, c]
+            for k in range(i):
+                acc -= ll[i, k] * x[k, c]
+            x[i, c] = acc / ll[i, i]
+
+
+@_compiled
+def kl_mvn_batch(
+    c1: np.ndarray, c2: np.ndarray, m1: np.ndarray, m2: np.ndarray, out: np.ndarray,
+    status: np.ndarray, start: int, stop: int,
+) -> None:
+    """``divergences._kl_mvn_numpy`` for batch elements start…stop of (n, d, d) covariances and
+    (n, d) means (rescaled by the caller): L₁, L₂ (Cholesky), [X | y] = L₂⁻¹[Σ₁ − Σ₂ | μ₂ − μ₁],
+    B = L₂⁻¹Xᵀ symmetrised, R = chol(I + B) as its offset from I
+    (``_triangular.shifted_cholesky``: R_jj from 1 + x_j where |x_j| ≤ ½, else L₁,jj/L₂,jj),
+    KL = ½[Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij² + ‖y‖²], x_j − log(1 + x_j) by
+    :func:`xmlog1p` where |x_j| ≤ ½, else x_j − 2(log L₁,jj − log L₂,jj); sums compensated.
+    status = 1 where a Cholesky factorisation fails (the caller reruns the reference, which
+    names the argument)."""
+    d = c1.shape[1]
+    l1 = np.empty((d, d))
+    l2 = np.empty((d, d))
+    x = np.empty((d, d + 1))
+    b = np.empty((d, d))
+    r = np.zeros((d, d))
+    rows = np.empty(d)
+    for n in range(start, stop):
+        if not (_cholesky_into(c1[n], l1) and _cholesky_into(c2[n], l2)):
+            status[n] = 1
+            out[n] = 0.0
+            continue
+        status[n] = 0
+        for i in range(d):
+            for j in range(d):
+                x[i, j] = c1[n, i, j] - c2[n, i, j]
+            x[i, d] = m2[n, i] - m1[n, i]
+        _solve_lower_into(l2, x, d + 1)
+        for i in range(d):  # b ← (L₂⁻¹ D)ᵀ, then L₂⁻¹ b
+            for j in range(d):
+                b[i, j] = x[j, i]
+        _solve_lower_into(l2, b, d)
+        for i in range(d):
+            for j in range(i):
+                sym = (b[i, j] + b[j, i]) / 2
+                b[i, j] = sym
+                b[j, i] = sym
+        for i in range(d):
+            rows[i] = 0.0
+        t_hi = 0.0
+        t_lo = 0.0
+        for j in range(d):
+            xj = b[j, j] - rows[j]
+            if abs(xj) <= 0.5:
+                term = xmlog1p(xj)
+            else:
+                term = xj - 2 * (math.log(l1[j, j]) - math.log(l2[j, j]))
+            t_hi, e = _two_sum(t_hi, term)
+            t_lo += e
+            if j + 1 < d:
+                rjj = math.sqrt(1 + xj) if abs(xj) <= 0.5 else l1[j, j] / l2[j, j]
+                for i in range(j + 1, d):
+                    acc = b[i, j]
+                    for k in range(j):
+                        acc -= r[i, k] * r[j, k]
+                    col = acc / rjj
+                    r[i, j] = col
+                    rows[i] += col * col
+        q_hi = 0.0
+        q_lo = 0.0
+        y_hi = 0.0
+        y_lo = 0.0
+        for i in range(d):
+            q_hi, e = _two_sum(q_hi, rows[i])
+            q_lo += e
+            y_hi, e = _two_sum(y_hi, x[i, d] * x[i, d])
+            y_lo += e
+        value = ((t_hi + t_lo) + (q_hi + q_lo) + (y_hi + y_lo)) / 2
+        out[n] = math.inf if value != value else value

@@ -1,0 +1,329 @@
+"""The compiled kernels (numerics._jit, issue 15 speed) against the NumPy reference forms they
+replace and against mpmath; a wrong variant is caught by the same accuracy check; results do not
+depend on batching, chunking, threads or memory layout, to the last bit.
+
+Tolerances: the kernels evaluate the reference forms operation by operation with NumPy's own
+vectorised transcendental functions, so element-wise results equal the references bit for bit;
+row sums are compensated (the references sum pairwise), so row results agree within a few ulp
+(≤ log₂K·ε of the pairwise sums). Against mpmath: 2 ulp, the bound of
+``test_divergence_regimes.py``."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from numerics import _jit as J
+from numerics import _kernels as K
+from numerics import _parallel as P
+from numerics import accuracy as A
+from numerics import divergences as D
+
+F64_ULP = 2.0
+#: the far form d·L/2 + s·(L/2 − y) just outside the series radius (|y| a little above ¼) is the
+#: reference's weakest point: measured 6.1 ulp on these cases, the NumPy form identically
+TERM_ULP = 8.0
+#: the regime sweep's bound (test_divergence_regimes.test_regime_sweep); a row of subnormal
+#: entries is 2.2 ulp off in the reference as well
+ROW_ULP = 4.0
+
+
+def _kl_terms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The compiled term kernel as divergences._categorical_pass drives it (ℓ from np.log)."""
+    a, b = np.ascontiguousarray(a, dtype=float), np.ascontiguousarray(b, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        ell = np.log(a / b)
+    out = np.empty_like(a)
+    if J.kl_terms(a, b, ell, out):
+        J.kl_terms_fix(a, b, ell, out)
+    return out
+
+
+def _term_cases() -> tuple[np.ndarray, np.ndarray]:
+    """a, b ≥ 0 across the regimes of kl_term: near-equal (both series lengths), |y| just inside
+    and outside ¼ and −⅔, a ≪ b, a ≫ b, ratios that over-/underflow, zeros, subnormals."""
+    rng = np.random.default_rng(5)
+    b = np.exp(rng.uniform(-30, 5, 400))
+    y = np.concatenate([
+        rng.uniform(-1e-4, 1e-4, 50), rng.uniform(-2.0**-10, 2.0**-10, 50), rng.uniform(-0.3, 0.3, 100),
+        rng.uniform(-0.9, 0.9, 100), rng.uniform(-1, 1, 100),
+    ])
+    a = b * (1 + y) / (1 - y)  # y = (a − b)/(a + b)
+    extra_a = np.array(
+        [0.0, 0.0, 1.0, 1e-300, 1e300, 5e-324, 2.6219361886261046e-273, 2.0033027218119444e-08, 1.0]
+    )
+    extra_b = np.array(
+        [1.0, 0.0, 0.0, 1e300, 1e-300, 1e-320, 9.642160751233645e-32, 0.10343092551392612, 1.0]
+    )
+    return np.concatenate([a, extra_a]), np.concatenate([b, extra_b])
+
+
+def _ref_term(a: float, b: float) -> mp.mpf:
+    if a == 0:
+        return mp.mpf(b)
+    if b == 0:
+        return mp.inf
+    with mp.workdps(60):
+        x, y = mp.mpf(a), mp.mpf(b)
+        return x * mp.log(x / y) - x + y
+
+
+def _worst_ulp(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    worst = 0.0
+    for got, x, y in zip(values, a, b, strict=True):
+        ref = _ref_term(float(x), float(y))
+        if ref == mp.inf:
+            assert got == np.inf
+            continue
+        worst = max(worst, A.ulp_error(float(got), ref))
+    return worst
+
+
+def test_kl_terms_equal_the_numpy_form_and_are_exact():
+    a, b = _term_cases()
+    got = _kl_terms(a, b)
+    assert np.array_equal(got, K.kl_term(a, b, a - b))  # bit for bit, infinities included
+    assert _worst_ulp(got, a, b) <= TERM_ULP
+
+
+def _short_series_everywhere(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """WRONG: the 3-term series of V (right only for |y| ≤ 2⁻¹⁰) for every |y| ≤ ¼."""
+    d, s = a - b, a + b
+    with np.errstate(invalid="ignore"):
+        y = d / s
+    w = y * y
+    poly = (K._V[2] * w + K._V[1]) * w + K._V[0]
+    near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
+    return np.where(np.abs(y) <= 0.25, near, _kl_terms(a, b))
+
+
+def _textbook(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """WRONG: a·log(a/b) − a + b, which cancels for a ≈ b."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.where(a == 0, b, a * np.log(a / b) - a + b)
+
+
+@pytest.mark.parametrize("wrong", [_short_series_everywhere, _textbook])
+def test_a_wrong_term_kernel_is_caught(wrong):
+    a, b = _term_cases()
+    assert _worst_ulp(wrong(a, b), a, b) > 100 * TERM_ULP
+
+
+def test_scalar_xmlog1p_matches_numpy():
+    x = np.concatenate([np.linspace(-0.5, 0.5, 201), [1e-300, -1e-9, 3.0, 0.25, -0.25]])
+    # the series part bit for bit; beyond it x − log1p(x) with libm's log1p against NumPy's: they
+    # may differ by an ulp of log1p(x), which the subtraction carries over unchanged
+    series = np.abs(x) <= 0.25
+    scalar = np.array([J.xmlog1p(v) for v in x])
+    assert np.array_equal(scalar[series], K.xmlog1p(x[series]))
+    eps = np.finfo(np.float64).eps
+    assert np.all(np.abs(scalar - K.xmlog1p(x)) <= 2 * eps * np.abs(np.log1p(x)))
+
+
+# ---------------------------------------------------------------------------- Normal
+
+
+def _normal_cases(n: int = 3000) -> list[np.ndarray]:
+    rng = np.random.default_rng(7)
+    m1, m2 = rng.normal(size=n) * 3, rng.normal(size=n) * 3
+    s1 = np.exp(rng.normal(size=n) * 3)
+    s2 = s1 * np.exp(rng.choice([1e-9, 1e-3, 0.3, 1.0, 3.0], size=n) * rng.normal(size=n))
+    m2[::7] = m1[::7]
+    # the issue's extreme-scale reproducers
+    m1[:4], s1[:4] = [0, 0, 1e308, 0], [1, 1e-200, 1e300, 1.5e154]
+    m2[:4], s2[:4] = [0, 0, -1e308, 0], [1e-310, 1e200, 1e300, 1]
+    return [m1, s1, m2, s2]
+
+
+def test_normal_kernels_equal_the_numpy_form_and_are_exact():
+    args = _normal_cases()
+    ref = np.empty(args[0].size)
+    with np.errstate(all="ignore"):
+        D._kl_normal_into_numpy(*args, out=ref)
+    got = np.empty_like(ref)
+    assert not D._kl_normal_flat(*args, got)  # the first case overflows: reported as not clean
+    assert D._kl_normal_flat(*(v[1:] for v in args), got[1:])
+    assert np.array_equal(got, ref) and got[0] == np.inf
+    for i in list(range(4)) + list(range(4, 3000, 97)):
+        x = [float(v[i]) for v in args]
+        assert A.ulp_error(float(got[i]), A.ref_kl_normal(*x)) <= F64_ULP, x
+
+
+def test_a_wrong_normal_kernel_is_caught():
+    """torch's textbook form ½(r − 1 − log r) + ½z² fails the same check near σ₁ = σ₂."""
+    m1, s1, m2, s2 = (v[4:200] for v in _normal_cases())
+    r = (s1 / s2) ** 2
+    wrong = 0.5 * (r - 1 - np.log(r)) + 0.5 * ((m1 - m2) / s2) ** 2
+    cases = zip(wrong, m1, s1, m2, s2, strict=True)
+    worst = max(A.ulp_error(float(w), A.ref_kl_normal(*map(float, x))) for w, *x in cases)
+    assert worst > 100 * F64_ULP
+
+
+def test_normal_bad_sigma_and_nan_still_name_the_argument():
+    with pytest.raises(ValueError, match="sigma2: must be positive"):
+        D.kl_normal(np.zeros(4096), np.ones(4096), 0.0, np.r_[np.ones(4095), 0.0])
+    with pytest.raises(ValueError, match="mu2: contains NaN"):
+        D.kl_normal(np.zeros(4096), 1.0, np.r_[np.zeros(4095), np.nan], 1.0)
+    with pytest.raises(ValueError, match="sigma1: contains inf"):
+        D.kl_normal(0.0, np.r_[1.0, np.inf], 0.0, 1.0)
+    assert D.kl_normal(0.0, 1e300, 0.0, 1e-300) == np.inf  # overflow: inf, no error
+
+
+# ---------------------------------------------------------------------------- categorical
+
+
+def _categorical_cases() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(9)
+    p = rng.dirichlet(np.ones(10), size=300)
+    q = rng.dirichlet(np.ones(10), size=300)
+    q[100:200] = p[100:200] * np.exp(1e-6 * rng.uniform(-1, 1, (100, 10)))
+    q[100:200] /= q[100:200].sum(-1, keepdims=True)
+    q[200:210] = p[200:210]
+    q[210, 3] = 0.0  # support mismatch
+    q[210] /= q[210].sum()
+    return p, q
+
+
+def test_categorical_agrees_with_the_numpy_form_and_mpmath():
+    p, q = _categorical_cases()
+    got = D.kl_categorical(p, q)
+    ref = D._kl_categorical64_numpy(p, q)
+    finite = np.isfinite(ref)
+    assert np.array_equal(np.isfinite(got), finite) and got[210] == np.inf
+    np.testing.assert_array_max_ulp(got[finite], ref[finite], maxulp=8)
+    assert np.all(got[200:210] == 0.0)
+    for i in range(0, 300, 11):
+        if i != 210:
+            assert A.ulp_error(float(got[i]), A.ref_kl_categorical(p[i], q[i])) <= F64_ULP, i
+
+
+def test_categorical_rescaled_and_exact_routes_and_the_prechecked_validation():
+    p = np.array([[3e16, 1e16], [0.5, 1.5], [1e308, 1e308], [1e-310, 3e-310]])
+    q = np.array([[0.75, 0.25], [0.25, 0.75], [1.0, 1.0], [0.5, 0.5]])
+    got = D.kl_categorical(p, q, normalize=True)
+    for i in range(4):
+        assert A.ulp_error(float(got[i]), A.ref_kl_categorical(p[i], q[i])) <= ROW_ULP, i
+    ok = np.full((3, 4), 0.25)
+    for bad, match in ((np.nan, "p: contains NaN"), (-0.25, "p: negative"), (0.3, "p: probabilities sum")):
+        p = ok.copy()
+        p[1, 2] = bad
+        with pytest.raises(ValueError, match=match):
+            D.kl_categorical(p, ok)
+    q = ok.copy()
+    q[2, 0] = np.inf
+    with pytest.raises(ValueError, match="q: contains inf"):
+        D.kl_categorical(ok, q)
+    # at the tolerance's edge the validator decides, exactly as without the pre-check
+    for excess, accepted in ((1e-6 * (1 - 1e-9), True), (1e-6 * (1 + 1e-6), False)):
+        p = np.array([[0.5, 0.5 + excess]])
+        if accepted:
+            assert np.isfinite(D.kl_categorical(p, np.array([[0.5, 0.5]]))[0])
+        else:
+            with pytest.raises(ValueError, match="p: probabilities sum"):
+                D.kl_categorical(p, np.array([[0.5, 0.5]]))
+
+
+# ---------------------------------------------------------------------------- MVN
+
+
+def test_mvn_kernel_agrees_with_the_numpy_form_and_mpmath():
+    rng = np.random.default_rng(11)
+    b, d = 40, 5
+    a = rng.normal(size=(b, d, d))
+    c1 = a @ np.swapaxes(a, -1, -2) + d * np.eye(d)
+    c2 = c1 + 1e-7 * np.eye(d)
+    c2[20:] = (lambda z: z @ np.swapaxes(z, -1, -2) + d * np.eye(d))(rng.normal(size=(20, d, d)))
+    m1, m2 = rng.normal(size=(b, d)), rng.normal(size=(b, d))
+    m2[:10] = m1[:10]
+    got = D._kl_mvn_compiled(m1, c1, m2, c2, (b,))
+    ref = D._kl_mvn_numpy(m1, c1, m2, c2, (b,))
+    assert got is not None
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=0)
+    for i in (0, 5, 15, 25, 35):
+        cond = float(np.linalg.cond(c1[i]))
+        err = A.ulp_error(float(got[i]), A.ref_kl_mvn(m1[i], c1[i], m2[i], c2[i]))
+        assert err <= F64_ULP * 16 * cond, (i, err, cond)
+    not_pd = c2.copy()
+    not_pd[3] = -np.eye(d)
+    with pytest.raises(ValueError, match="cov2: not positive definite"):
+        D.kl_mvn(m1, c1, m2, not_pd)
+
+
+# ---------------------------------------------------------------------------- reproducibility
+
+
+@pytest.fixture
+def many_small_blocks(monkeypatch):
+    """Chunks of 7 elements, thread blocks from 16 elements on, 2 threads."""
+    monkeypatch.setattr(D, "_CHUNK", 7)
+    monkeypatch.setattr(P, "MIN_ELEMENTS", 16)
+    monkeypatch.setenv("NUMERICS_THREADS", "2")
+
+
+def _all_kernels() -> list[np.ndarray]:
+    p, q = _categorical_cases()
+    m1, s1, m2, s2 = _normal_cases(500)
+    rng = np.random.default_rng(13)
+    a = rng.normal(size=(30, 4, 4))
+    c = a @ np.swapaxes(a, -1, -2) + 4 * np.eye(4)
+    return [
+        D.kl_categorical(p, q),
+        D.kl_categorical(p, q, normalize=True),
+        D.kl_normal(m1, s1, m2, s2),
+        D.kl_normal(m1.reshape(20, 25), 2.0, m2.reshape(20, 25), s2.reshape(20, 25)),
+        D.kl_mvn(rng.normal(size=(30, 4)), c, np.zeros(4), c[::-1]),
+    ]
+
+
+def test_results_do_not_depend_on_chunks_threads_or_layout(many_small_blocks):
+    split = _all_kernels()
+    many_small_blocks_off = pytest.MonkeyPatch()
+    many_small_blocks_off.setattr(D, "_CHUNK", 1 << 16)
+    many_small_blocks_off.setattr(P, "MIN_ELEMENTS", 1 << 30)
+    try:
+        whole = _all_kernels()
+    finally:
+        many_small_blocks_off.undo()
+    for x, y in zip(split, whole, strict=True):
+        assert np.array_equal(x, y)
+    p, q = _categorical_cases()
+    single = np.array([D.kl_categorical(p[i], q[i]) for i in range(len(p))])
+    assert np.array_equal(single, whole[0])
+    assert np.array_equal(D.kl_categorical(np.asfortranarray(p), np.asfortranarray(q)), whole[0])
+    m1, s1, m2, s2 = _normal_cases(500)
+    assert np.array_equal(D.kl_normal(m1[::-1], s1[::-1], m2[::-1], s2[::-1])[::-1], whole[2])
+    assert np.array_equal([D.kl_normal(m1[i], s1[i], m2[i], s2[i]) for i in range(500)], whole[2])
+
+
+def test_threads_give_the_same_bits(monkeypatch):
+    """Row blocks in 1, 2 and 3 threads on an input large enough to be split."""
+    rng = np.random.default_rng(17)
+    p = rng.dirichlet(np.ones(10), size=30_000)
+    q = rng.dirichlet(np.ones(10), size=30_000)
+    n = 300_000
+    args = [rng.normal(size=n), np.exp(rng.normal(size=n)), rng.normal(size=n), np.exp(rng.normal(size=n))]
+    results = []
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("NUMERICS_THREADS", threads)
+        results.append((D.kl_categorical(p, q), D.kl_normal(*args)))
+    for cat, normal in results[1:]:
+        assert np.array_equal(cat, results[0][0]) and np.array_equal(normal, results[0][1])
+    assert len(P.row_blocks(30_000, p.size)) == 2  # the inputs are split (blocks ≥ MIN_ELEMENTS/2)
+    assert math.isfinite(float(results[0][0].sum()))
+
+
+def test_term_kernel_with_given_differences_is_the_numpy_form():
+    """Bernoulli KL and JSD pass the exact difference (for 1 − p, 1 − q: −(p − q), not the
+    rounded difference of the complements): bit for bit the NumPy kl_term."""
+    a, b = _term_cases()
+    keep = a + b > 0
+    p, q = a[keep] / (a[keep] + b[keep]), b[keep] / (a[keep] + b[keep])
+    d = p - q
+    assert np.array_equal(D._kl_term_fast(1 - p, 1 - q, -d), K.kl_term(1 - p, 1 - q, -d))
+    x, y, z = p[:, None], q[:3], (p[:, None] - q[:3])  # broadcast
+    assert np.array_equal(D._kl_term_fast(x, y, z), K.kl_term(x, y, z))
+    ref = K.kl_term(p, q, d) + K.kl_term(1 - p, 1 - q, -d)
+    assert np.array_equal(D.kl_bernoulli(p, q), np.maximum(ref, 0.0) + 0.0)
