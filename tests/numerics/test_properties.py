@@ -114,3 +114,12 @@ def test_properties_catch_broken_implementations(monkeypatch):
     monkeypatch.setattr(properties, "kl_categorical", half)
     with pytest.raises(AssertionError):
         P.prop_pinsker((np.array([0.5, 0.5]), np.array([0.9, 0.1])))
+
+
+
+def test_log_sum_inequality_allows_the_rounding_of_the_ratios():
+    """Regression: a ≈ b to the last bits gave lhs −1.1e-13 < rhs 0.0, both within the ratios'
+    rounding (Σa·ε ≈ 1.1e-13), and was reported as a counterexample."""
+    a = np.array([12.0, 1.0, 12.0, 1000.0])
+    b = a * (1 + np.array([1, -1, 1, 1]) * np.finfo(float).eps)
+    P.prop_log_sum_inequality(a, b)
