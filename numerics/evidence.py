@@ -26,7 +26,10 @@ from numerics import accuracy, em, gan_dual, kl_fit
 from numerics import properties as props
 from numerics import strategies as S
 
-PROPERTY_EXAMPLES = 150
+#: Hypothesis examples per property in the report: Hypothesis's own default. The test suite runs
+#: the same properties with 400 examples (the ``ci`` profile), so the report's pass is a second,
+#: smaller derandomised sample rather than the only one (issue 10: the report's 40 s budget).
+PROPERTY_EXAMPLES = 100
 PROPERTY_SLACK = 32 * float(np.finfo(np.float64).eps)
 
 
