@@ -56,6 +56,37 @@ class Claim:
 
 _CLAIMS: dict[str, Claim] = {}
 
+#: One-time set-up shared by the evidence functions of a method (an import, a compiled-kernel
+#: cache to load), run in the parent before worker processes fork, so that each forked worker
+#: inherits it instead of repeating it (the report's time: issue 10). {method: [functions]}.
+_WARM_UPS: dict[str, list[Callable[[], object]]] = {}
+
+
+def warm_up(method: str) -> Callable[[Callable[[], object]], Callable[[], object]]:
+    """Decorator: register ``fn()`` as set-up shared by the ``method`` evidence functions, run once
+    by :func:`run_warm_ups` before the report forks its worker processes. It must only prepare
+    (import, compile, load caches), never compute evidence; a failure in it is ignored there and
+    surfaces, if real, in the evidence function that needs the same thing."""
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+
+    def deco(fn: Callable[[], object]) -> Callable[[], object]:
+        _WARM_UPS.setdefault(method, []).append(fn)
+        return fn
+
+    return deco
+
+
+def run_warm_ups(methods: set[str] | frozenset[str]) -> None:
+    """Run the registered warm-ups of ``methods`` once (see :func:`warm_up`)."""
+    for method in METHODS:
+        if method in methods:
+            for fn in _WARM_UPS.get(method, []):
+                try:
+                    fn()
+                except Exception:  # the evidence function that needs it reports the real error
+                    continue
+
 
 def register(claim: Claim) -> Claim:
     """Add ``claim`` to the registry; ids are unique."""

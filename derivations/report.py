@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.claims.evidence_coverage import single_evidence_reason
 from derivations.executor import run_tasks
-from derivations.registry import METHODS, Claim, get_claim, resolve_ids, run_evidence
+from derivations.registry import METHODS, Claim, get_claim, resolve_ids, run_evidence, run_warm_ups
 from derivations.report_io import check_writable, write_all
 
 EXIT_OK = 0
@@ -235,6 +235,8 @@ def run_claims(
         from derivations.claims.statements import CHECKED_STATEMENTS
 
         ordered += [(c.id, STATEMENT) for c in claims if c.id in CHECKED_STATEMENTS]
+    if scheduler is None and (jobs is None or jobs > 1) and len(ordered) > 1:
+        run_warm_ups({m for _, m in ordered})  # once here, inherited by the forked workers
     evs = run_tasks(_run_task, ordered, jobs=jobs, scheduler=scheduler, progress=progress,
                     desc="claims")
     by_task = dict(zip(ordered, evs, strict=True))

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import all_claims, evidence
+from derivations.registry import all_claims, evidence, warm_up
 from torch_impl import claims as _claims  # noqa: F401  (registers the torch-only claims)
 from torch_impl import validations as V
 
@@ -19,6 +19,13 @@ from torch_impl import validations as V
 # built-in claim, which imports this module again (a no-op) and then returns: the claims this
 # module attaches evidence to are registered by then.
 all_claims()
+
+
+@warm_up("torch")
+def _import_dynamo() -> None:
+    """Every torch optimiser's first ``add_param_group`` imports ``torch._dynamo`` (~1.4 s): done
+    once before the report's workers fork, not once per worker."""
+    import torch._dynamo  # noqa: F401
 
 
 def _from_checks(*checks: V.Check) -> Evidence:

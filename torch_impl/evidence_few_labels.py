@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence
+from derivations.registry import evidence, warm_up
 from torch_impl.evidence import _from_checks
 from torch_impl.evidence_seed_problems import _one_thread
 from torch_impl.few_labels import FEATURES, FewLabelResult, LatentTransform, few_label_accuracies
@@ -157,3 +157,12 @@ def labels_from_latents_evidence(latent_transform: LatentTransform | None = None
 @evidence(CLAIM_ID, "torch")
 def _labels_from_latents_evidence() -> Evidence:
     return labels_from_latents_evidence()
+
+
+@warm_up("torch")
+def _import_sklearn() -> None:
+    """scikit-learn's import (~0.5–1 s), done once before the report's workers fork."""
+    if not _sklearn_missing():
+        import sklearn.datasets
+        import sklearn.decomposition
+        import sklearn.linear_model  # noqa: F401

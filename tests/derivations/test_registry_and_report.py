@@ -96,3 +96,28 @@ def test_import_is_light_and_torch_free():
     code = "import sys, derivations; print(*(m in sys.modules for m in ('torch', 'numpy', 'scipy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False", "False"]
+
+
+def test_warm_ups_run_once_before_forking_and_never_fail_the_run(monkeypatch):
+    """Issue 10 (the report's time): shared set-up (imports, compiled-kernel caches) runs in the
+    parent before the workers fork; a failing warm-up is ignored (the evidence reports it)."""
+    import pytest
+
+    from derivations import registry
+    from derivations import report as R
+
+    with pytest.raises(ValueError, match="method"):
+        registry.warm_up("quantum")
+    calls: list[str] = []
+    monkeypatch.setattr(registry, "_WARM_UPS", {
+        "numeric": [lambda: calls.append("numeric"), lambda: 1 / 0],
+        "torch": [lambda: calls.append("torch")],
+    })
+    registry.run_warm_ups({"numeric"})
+    assert calls == ["numeric"]
+    seen: list[set[str]] = []
+    monkeypatch.setattr(R, "run_warm_ups", lambda methods: seen.append(set(methods)))
+    R.run_claims(["kl.nonnegative"], jobs=1)
+    assert seen == []  # serial: nothing to share
+    R.run_claims(["kl.nonnegative", "gaussian_kl.univariate"], ("symbolic",), jobs=2)
+    assert seen == [{"symbolic"}]
