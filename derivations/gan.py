@@ -139,15 +139,9 @@ def verify_generator_pushforward(claimed_density: Callable[[sp.Expr], sp.Expr]) 
     """E_{z∼N(0,1)}[f(G(z))] = ∫ f(x) p_G(x) dx with p_G = ``claimed_density`` (in ALPHA, BETA) and
     f(x) = x³ + κx (ECE 544 PS5 4(c): the generator term E_z[log(1 − D(G(z)))] rewritten as
     E_{p_G}[log(1 − D(x))]). Both sides are integrated."""
-    from derivations.gaussian import integrate_exponential_quadratic, normal_density
-
-    def integral(h: sp.Expr, var: sp.Symbol) -> sp.Expr:
-        exact = integrate_exponential_quadratic(h, var)  # polynomial × Gaussian: exact, fast
-        if exact is not None:
-            return exact
-        return sp.integrate(sp.expand(h), (var, -sp.oo, sp.oo), conds="none")
+    from derivations.gaussian import integrate_over_reals, normal_density
 
     f = lambda t: t**3 + _KAPPA * t
-    lhs = integral(f(ALPHA * _Zs + BETA) * normal_density(_Zs, 0, 1), _Zs)
-    rhs = integral(f(_X) * claimed_density(_X), _X)
+    lhs = integrate_over_reals(f(ALPHA * _Zs + BETA) * normal_density(_Zs, 0, 1), _Zs)
+    rhs = integrate_over_reals(f(_X) * claimed_density(_X), _X)
     return decide_equal(sp.simplify(lhs), sp.simplify(rhs))

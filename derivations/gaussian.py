@@ -113,6 +113,15 @@ def integrate_exponential_quadratic(h: sp.Expr, var: sp.Symbol) -> sp.Expr | Non
     return total
 
 
+def integrate_over_reals(h: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """∫_ℝ h d(var): exactly by :func:`integrate_exponential_quadratic` when h has its shape
+    (polynomial × Gaussian terms: fast), else by SymPy's ``integrate``."""
+    exact = integrate_exponential_quadratic(h, var)
+    if exact is not None:
+        return exact
+    return sp.integrate(sp.expand(h), (var, -sp.oo, sp.oo), conds="none")
+
+
 def gaussian_exponential_expectation(g: sp.Expr, var: sp.Symbol, mean: sp.Expr,
                                      variance: sp.Expr) -> sp.Expr | None:
     """E[g(var)] for var ∼ N(mean, variance) when g is a sum of terms c·var^k·exp(q(var)), q a

@@ -20,7 +20,7 @@ import sympy as sp
 from derivations.checker.identities import Domain
 from derivations.gaussian import (
     expect_polynomial,
-    gaussian_exponential_expectation,
+    integrate_over_reals,
     normal_density,
     normal_log_density,
 )
@@ -191,14 +191,12 @@ class LinearGaussianModel(LatentModel):
 
     @cached_property
     def _evidence(self) -> sp.Expr:
-        # E_{z∼N(0,1)}[N(x; wz + b, s²)]: an exponential of a quadratic in z, integrated exactly by
-        # completing the square (SymPy's own integrate gives the same closed form in ~4 s).
-        likelihood = normal_density(self.x, self.w * self.z + self.b, self.s**2)
-        exact = gaussian_exponential_expectation(likelihood, self.z, sp.Integer(0), sp.Integer(1))
-        if exact is not None:
-            return exact
-        joint = normal_density(self.z, 0, 1) * likelihood
-        return sp.integrate(joint, (self.z, -sp.oo, sp.oo), conds="none")
+        # an exponential of a quadratic in z, integrated exactly by completing the square (SymPy's
+        # own integrate gives the same closed form in ~4 s)
+        joint = normal_density(self.z, 0, 1) * normal_density(
+            self.x, self.w * self.z + self.b, self.s**2
+        )
+        return integrate_over_reals(joint, self.z)
 
     def log_evidence(self) -> sp.Expr:
         """log ∫ p(z) p(x|z) dz, integrated exactly."""

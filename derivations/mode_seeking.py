@@ -77,16 +77,15 @@ def symmetric_cover_search(
                 fd = kl(d)
         s = (a + b) / 2
         fs = kl(s)
-        # vertex of the parabola through (c, fc), (s, fs), (d, fd): its value is fs − drop
-        xs, ys = (c, s, d), (fc, fs, fd)
-        den = (xs[0] - xs[1]) * (xs[0] - xs[2]) * (xs[1] - xs[2])
-        qa = (xs[2] * (ys[1] - ys[0]) + xs[1] * (ys[0] - ys[2]) + xs[0] * (ys[2] - ys[1])) / den
-        qb = (xs[2] ** 2 * (ys[0] - ys[1]) + xs[1] ** 2 * (ys[2] - ys[0])
-              + xs[0] ** 2 * (ys[1] - ys[2])) / den
-        vertex = -qb / (2 * qa) if qa > 0 else s
-        drop = max(mp.mpf(0), fs - (qa * vertex**2 + qb * vertex
-                                    + (fs - qa * s**2 - qb * s)))
-        slack = 10 * drop + 10 * abs(max(ys) - min(ys)) * (qa <= 0)
+        # the parabola through (c, fc), (s, fs), (d, fd), leading coefficient qa and vertex v:
+        # KL(s) lies qa·(s − v)² above its vertex; without curvature, take the values' spread
+        den = (c - s) * (c - d) * (s - d)
+        qa = (d * (fs - fc) + s * (fc - fd) + c * (fd - fs)) / den
+        if qa > 0:
+            qb = (d**2 * (fc - fs) + s**2 * (fd - fc) + c**2 * (fs - fd)) / den
+            slack = 10 * qa * (s + qb / (2 * qa)) ** 2
+        else:
+            slack = 10 * (max(fc, fs, fd) - min(fc, fs, fd))
         return s, reverse_kl(centre, s, modes)[0], slack
 
 

@@ -78,14 +78,18 @@ def warm_up(method: str) -> Callable[[Callable[[], object]], Callable[[], object
 
 
 def run_warm_ups(methods: set[str] | frozenset[str]) -> None:
-    """Run the registered warm-ups of ``methods`` once (see :func:`warm_up`)."""
+    """Run the registered warm-ups of ``methods``, each function once even when it serves several
+    of them (see :func:`warm_up`)."""
+    done: set[Callable[[], object]] = set()
     for method in METHODS:
-        if method in methods:
-            for fn in _WARM_UPS.get(method, []):
-                try:
-                    fn()
-                except Exception:  # the evidence function that needs it reports the real error
-                    continue
+        for fn in _WARM_UPS.get(method, []) if method in methods else []:
+            if fn in done:
+                continue
+            done.add(fn)
+            try:
+                fn()
+            except Exception:  # the evidence function that needs it reports the real error
+                continue
 
 
 def register(claim: Claim) -> Claim:

@@ -67,7 +67,7 @@ def log_p(x: float | np.ndarray) -> np.ndarray:
 
 def _log_p(x: np.ndarray | np.float64) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
-        comps = np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * (np.asarray(x)[..., None] - MEANS) ** 2
+        comps = _log_components(np.asarray(x)[..., None] - MEANS)
     return logsumexp(comps, axis=-1)
 
 
@@ -91,11 +91,16 @@ def _integrate(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) -> f
     """∫_lo^hi f by composite 10-point Gauss–Legendre on 600 equal panels (vectorised). For the
     analytic integrands here the error is at rounding level (cross-checked against adaptive
     quadrature in the tests)."""
+    x, weights = _nodes(lo, hi)
+    return float(np.sum(weights * f(x)))
+
+
+def _nodes(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The nodes (panels × 10) and weights of :func:`_integrate`'s rule on [lo, hi]."""
     edges = np.linspace(lo, hi, PANELS + 1)
     half = (edges[1:] - edges[:-1])[:, None] / 2
     mid = (edges[1:] + edges[:-1])[:, None] / 2
-    x = mid + half * _GL_X
-    return float(np.sum(half * _GL_W * f(x)))
+    return mid + half * _GL_X, half * _GL_W
 
 
 def _kl_integrand(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
@@ -125,18 +130,14 @@ def _reverse_kl_with_gradient(mu: float, log_sigma: float) -> tuple[float, np.nd
     responsibilities. The stationarity test of the fits uses central differences of the value,
     independent of this gradient."""
     sigma = float(np.exp(log_sigma))
-    lo, hi = -38 * sigma, 38 * sigma
-    edges = np.linspace(lo, hi, PANELS + 1)
-    half = (edges[1:] - edges[:-1])[:, None] / 2
-    t = (edges[1:] + edges[:-1])[:, None] / 2 + half * _GL_X
+    t, weights = _nodes(-38 * sigma, 38 * sigma)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         shifted = (mu - MEANS) + t[..., None]  # μ + t − m_i, never rounding μ + t
-        comps = np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * shifted**2
+        comps = _log_components(shifted)
         log_p = logsumexp(comps, axis=-1, keepdims=True)
         resp = np.exp(comps - log_p)
         score = -np.sum(resp * shifted, axis=-1)  # (log p)'(μ + t)
         log_q = _log_q(t, 0.0, sigma)
-        weights = half * _GL_W
         value = float(np.sum(weights * _kl_integrand(log_q, log_p[..., 0])))
         wq = weights * np.exp(log_q) * score
         grad = np.array([-float(np.sum(wq)), -1.0 - float(np.sum(wq * t))])
@@ -172,10 +173,13 @@ def _log_p_shifted(mu: float, t: np.ndarray | np.float64) -> np.ndarray:
     (``reverse_kl(1e10, 3)`` lost 9 digits that way)."""
     t = np.asarray(t, dtype=np.float64)
     with np.errstate(over="ignore"):  # far tails: the square overflows, log p = −inf, KL = +inf
-        comps = (
-            np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * ((mu - MEANS) + np.asarray(t)[..., None]) ** 2
-        )
+        comps = _log_components((mu - MEANS) + t[..., None])
     return logsumexp(comps, axis=-1)
+
+
+def _log_components(shifted: np.ndarray) -> np.ndarray:
+    """log(w_i N(x; m_i, 1)) from shifted = x − m_i (last axis: the components)."""
+    return np.log(WEIGHTS) - 0.5 * np.log(2 * np.pi) - 0.5 * shifted**2
 
 
 def reverse_kl(mu: float, sigma: float) -> float:

@@ -161,8 +161,8 @@ def _labels_from_latents_evidence() -> Evidence:
 
 @warm_up("torch")
 def _import_sklearn() -> None:
-    """scikit-learn's import (~0.5–1 s), done once before the report's workers fork."""
-    if not _sklearn_missing():
-        import sklearn.datasets
-        import sklearn.decomposition
-        import sklearn.linear_model  # noqa: F401
+    """scikit-learn's import (~0.5–1 s), done once before the report's workers fork (without
+    scikit-learn the ImportError is ignored there and the evidence is *skipped*)."""
+    import sklearn.datasets
+    import sklearn.decomposition
+    import sklearn.linear_model  # noqa: F401

@@ -115,6 +115,10 @@ def test_warm_ups_run_once_before_forking_and_never_fail_the_run(monkeypatch):
     })
     registry.run_warm_ups({"numeric"})
     assert calls == ["numeric"]
+    shared = lambda: calls.append("shared")
+    monkeypatch.setattr(registry, "_WARM_UPS", {"numeric": [shared], "property": [shared]})
+    registry.run_warm_ups({"numeric", "property"})
+    assert calls == ["numeric", "shared"]  # one function serving two methods runs once
     seen: list[set[str]] = []
     monkeypatch.setattr(R, "run_warm_ups", lambda methods: seen.append(set(methods)))
     R.run_claims(["kl.nonnegative"], jobs=1)
