@@ -93,14 +93,24 @@ def _validate(loss_fn: Any, model: Any, beta: Any, draws: int, extreme_draws: in
         raise ValueError(f"extreme_draws: expected an integer ≥ 0, got {extreme_draws!r}")
 
 
-def _hooks_sizes(model: ModelSpec, data_shapes: Any) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
-    assert model.hooks is not None
+def _sizes(
+    model: ModelSpec, data_shapes: Any, latent_dims: Any,
+    defaults: tuple[tuple[tuple[int, ...], ...], tuple[int, ...]],
+) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...], torch.dtype]:
+    """(data shapes, latent sizes, the model's dtype) the audit draws for: from the user's
+    modules when the model has hooks (the input size read off the encoder's first Linear unless
+    given; latent size 0: the encoder decides), else the given sizes or ``defaults`` for the
+    generated float64 model."""
+    if model.hooks is None:
+        return (_check_sizes("data_shapes", data_shapes or defaults[0], nested=True),
+                _check_sizes("latent_dims", latent_dims or defaults[1]), torch.float64)
     if data_shapes is None:
         first = next((m for m in model.hooks.encoder.modules() if isinstance(m, torch.nn.Linear)), None)
         if first is None:
             raise ValueError("data_shapes: give the model's input shape, e.g. ((64,),)")
         data_shapes = ((first.in_features,),)
-    return _check_sizes("data_shapes", data_shapes, nested=True), (0,)
+    return (_check_sizes("data_shapes", data_shapes, nested=True), (0,),
+            next(model.hooks.encoder.parameters()).dtype)
 
 
 def _expected_beta(beta: float | str, cfg: Config) -> float:
@@ -176,13 +186,8 @@ def audit_elbo_loss(
     if dtype not in (torch.float64, torch.float32):
         raise ValueError(f"dtype: expected torch.float64 or torch.float32, got {dtype!r}")
     batch_sizes = _check_sizes("batch_sizes", batch_sizes)
-    if model.hooks is not None:
-        data_shapes, latent_dims = _hooks_sizes(model, data_shapes)
-        model_dtype = next(model.hooks.encoder.parameters()).dtype
-    else:
-        data_shapes = _check_sizes("data_shapes", data_shapes or DEFAULT_DATA_SHAPES, nested=True)
-        latent_dims = _check_sizes("latent_dims", latent_dims or DEFAULT_LATENT_DIMS)
-        model_dtype = torch.float64
+    data_shapes, latent_dims, model_dtype = _sizes(
+        model, data_shapes, latent_dims, (DEFAULT_DATA_SHAPES, DEFAULT_LATENT_DIMS))
     assert isinstance(model.param, Convention)
     configs = configurations(model, batch_sizes, data_shapes, latent_dims)
     audit = LossAudit(LossVerdict.CRASH, model.describe(),

@@ -29,7 +29,7 @@ import torch
 
 from torch_impl.audit.conventions import Convention
 from torch_impl.audit.draws import Config, configurations, draw_tensors
-from torch_impl.audit.elbo import _check_sizes, _hooks_sizes, tolerance_for
+from torch_impl.audit.elbo import _check_sizes, _sizes, tolerance_for
 from torch_impl.audit.fit import affine_fit, monomial
 from torch_impl.audit.model_spec import ModelSpec
 from torch_impl.audit.reference import (
@@ -125,13 +125,7 @@ def audit_iwae_loss(
     if not (isinstance(draws, int) and draws >= 3):
         raise ValueError(f"draws: need at least 3 draws per configuration, got {draws!r}")
     batch_sizes = _check_sizes("batch_sizes", batch_sizes)
-    if model.hooks is not None:
-        data_shapes, latent_dims = _hooks_sizes(model, data_shapes)
-        model_dtype = next(model.hooks.encoder.parameters()).dtype
-    else:
-        data_shapes = _check_sizes("data_shapes", data_shapes or ((5,), (12,)), nested=True)
-        latent_dims = _check_sizes("latent_dims", latent_dims or (2,))
-        model_dtype = torch.float64
+    data_shapes, latent_dims, model_dtype = _sizes(model, data_shapes, latent_dims, (((5,), (12,)), (2,)))
     assert isinstance(model.param, Convention)
     configs = configurations(model, batch_sizes, data_shapes, latent_dims)
     audit = IwaeAudit(IwaeVerdict.CRASH, model.describe(), K, configurations=[c.text() for c in configs],
