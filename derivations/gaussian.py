@@ -71,6 +71,13 @@ def expect_polynomial(
     return out
 
 
+def _check_integrand(h: object, var: object, name: str = "h") -> None:
+    if not isinstance(h, sp.Expr):
+        raise ValueError(f"{name}: expected a SymPy expression, got {type(h).__name__}")
+    if not isinstance(var, sp.Symbol):
+        raise ValueError(f"var: expected a SymPy symbol, got {type(var).__name__}")
+
+
 def integrate_exponential_quadratic(h: sp.Expr, var: sp.Symbol) -> sp.Expr | None:
     """∫_ℝ h d(var), exactly, when h is a sum of terms c·var^k·exp(q(var)) with q a polynomial of
     degree 2 whose leading coefficient is provably negative (several exponential factors are
@@ -79,7 +86,10 @@ def integrate_exponential_quadratic(h: sp.Expr, var: sp.Symbol) -> sp.Expr | Non
     By completing the square: −a u² + b u + c = −(u − m)²/(2w) + c + b²/(4a) with m = b/(2a),
     w = 1/(2a), so ∫ u^k e^{−a u² + b u + c} du = e^{c + b²/(4a)}·√(2πw)·E[Y^k], Y ∼ N(m, w), whose
     moments :func:`normal_moment` integrates from the density (Kingma & Welling 2014, App. B, the
-    Gaussian integrals of the ELBO, done in general)."""
+    Gaussian integrals of the ELBO, done in general).
+
+    Raises ``ValueError`` unless ``h`` is a SymPy expression and ``var`` a SymPy symbol."""
+    _check_integrand(h, var)
     total = sp.Integer(0)
     for term in sp.Add.make_args(sp.expand(sp.powsimp(sp.expand(h)))):
         exponent: sp.Expr = sp.Integer(0)
@@ -115,7 +125,7 @@ def integrate_exponential_quadratic(h: sp.Expr, var: sp.Symbol) -> sp.Expr | Non
 
 def integrate_over_reals(h: sp.Expr, var: sp.Symbol) -> sp.Expr:
     """∫_ℝ h d(var): exactly by :func:`integrate_exponential_quadratic` when h has its shape
-    (polynomial × Gaussian terms: fast), else by SymPy's ``integrate``."""
+    (polynomial × Gaussian terms: fast), else by SymPy's ``integrate``. ``ValueError`` as there."""
     exact = integrate_exponential_quadratic(h, var)
     if exact is not None:
         return exact
@@ -129,7 +139,9 @@ def gaussian_exponential_expectation(g: sp.Expr, var: sp.Symbol, mean: sp.Expr,
     None when g is not of that shape (the caller integrates another way).
 
     The change of variables var = mean + √variance·u turns it into ∫ g(mean + √variance·u)·N(u; 0, 1) du,
-    integrated by :func:`integrate_exponential_quadratic`."""
+    integrated by :func:`integrate_exponential_quadratic`. Raises ``ValueError`` unless ``g`` is a
+    SymPy expression and ``var`` a SymPy symbol."""
+    _check_integrand(g, var, "g")
     u = sp.Dummy("u", real=True)
     return integrate_exponential_quadratic(
         g.xreplace({var: mean + sp.sqrt(variance) * u}) * normal_density(u, 0, 1), u)

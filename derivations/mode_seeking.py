@@ -12,6 +12,8 @@ far below the margins compared), and the values compared are then recomputed at 
 
 from __future__ import annotations
 
+import math
+
 import mpmath as mp
 
 from derivations.checker.identities import Decision
@@ -55,7 +57,15 @@ def symmetric_cover_search(
     density); the KL at s* is recomputed at :data:`DIGITS`. ``slack`` bounds how far KL(s*) may lie
     above the minimum inside the final bracket: 10× the drop to the vertex of the parabola through
     the bracket's three points (exact for a quadratic minimum), so a target whose best cover is
-    the single mode itself (p Gaussian) is never reported as separated."""
+    the single mode itself (p Gaussian) is never reported as separated. ``ValueError`` for a
+    range that is not 0 < lo < hi or a tolerance that is not > 0."""
+    for name, value in (("lo", lo), ("hi", hi), ("tol", tol)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError(f"{name}: expected a finite real number, got {value!r}")
+    if not 0 < lo < hi:
+        raise ValueError(f"lo, hi: need 0 < lo < hi (a range of standard deviations), got {lo!r}, {hi!r}")
+    if not tol > 0:
+        raise ValueError(f"tol: the bracket width to stop at must be > 0, got {tol!r}")
     centre = (modes[0] + modes[1]) / 2
 
     def kl(s: mp.mpf) -> mp.mpf:

@@ -79,7 +79,10 @@ def warm_up(method: str) -> Callable[[Callable[[], object]], Callable[[], object
 
 def run_warm_ups(methods: set[str] | frozenset[str]) -> None:
     """Run the registered warm-ups of ``methods``, each function once even when it serves several
-    of them (see :func:`warm_up`)."""
+    of them (see :func:`warm_up`). ``ValueError`` for a method that is not one of :data:`METHODS`."""
+    unknown = set(methods) - set(METHODS)
+    if unknown:
+        raise ValueError(f"methods: expected a subset of {METHODS}, got {sorted(unknown)}")
     done: set[Callable[[], object]] = set()
     for method in METHODS:
         for fn in _WARM_UPS.get(method, []) if method in methods else []:

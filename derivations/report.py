@@ -236,7 +236,7 @@ def run_claims(
 
         ordered += [(c.id, STATEMENT) for c in claims if c.id in CHECKED_STATEMENTS]
     if scheduler is None and (jobs is None or jobs > 1) and len(ordered) > 1:
-        run_warm_ups({m for _, m in ordered})  # once here, inherited by the forked workers
+        run_warm_ups({m for _, m in ordered if m in METHODS})  # once here, inherited by the workers
     evs = run_tasks(_run_task, ordered, jobs=jobs, scheduler=scheduler, progress=progress,
                     desc="claims")
     by_task = dict(zip(ordered, evs, strict=True))

@@ -142,3 +142,23 @@ def test_cost_convexity_certificate_must_match() -> None:
     d = g.verify_convex(g.seed_cost_3e(w, ds, c), w, half_weights, time_limit=10)
     assert d.verdict is not Verdict.REFUTED  # the cost is convex: only the certificate is wrong
     assert "certificate does not match" in d.detail
+
+
+def test_bad_arguments_are_named() -> None:
+    import pytest
+
+    from derivations.gaussian import integrate_over_reals
+    from derivations.mode_seeking import symmetric_cover_search
+
+    with pytest.raises(ValueError, match="h:"):
+        integrate_exponential_quadratic("exp(-x**2)", x)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="var:"):
+        integrate_over_reals(sp.exp(-(x**2)), x**2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="g:"):
+        gaussian_exponential_expectation(None, Z, MU, S**2)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="tol"):
+        symmetric_cover_search(tol=0.0)  # would never stop
+    with pytest.raises(ValueError, match="lo, hi"):
+        symmetric_cover_search(lo=3.0, hi=1.0)
+    with pytest.raises(ValueError, match="hi"):
+        symmetric_cover_search(hi=float("inf"))

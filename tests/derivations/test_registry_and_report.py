@@ -125,3 +125,12 @@ def test_warm_ups_run_once_before_forking_and_never_fail_the_run(monkeypatch):
     assert seen == []  # serial: nothing to share
     R.run_claims(["kl.nonnegative", "gaussian_kl.univariate"], ("symbolic",), jobs=2)
     assert seen == [{"symbolic"}]
+
+
+def test_run_warm_ups_names_an_unknown_method():
+    import pytest
+
+    from derivations import registry
+
+    with pytest.raises(ValueError, match="methods"):
+        registry.run_warm_ups({"statement"})
