@@ -24,8 +24,8 @@ def test_correct_iwae():
 
 def test_missing_log_k():
     r = audit(L.iwae_missing_log_k, k=4)  # log 4 is reported as log K, not 2·log 2
-    assert r.verdict is IwaeVerdict.MISSING_LOG_K and r.refuted, r.to_text()
-    assert r.c.text == "-log K"
+    assert r.verdict is IwaeVerdict.MISSING_LOG_K and r.exit_code == 0 and not r.refuted, r.to_text()
+    assert r.c.text == "-log K" and "gradient is right" in r.diagnosis[0]
 
 
 def test_detached_surrogate_passes_as_a_surrogate():
@@ -79,8 +79,9 @@ def test_our_vae_iwae_through_the_front_door():
 
 def test_assert_iwae():
     assert_iwae(L.iwae_correct, SPEC, 4, **FAST)
+    assert_iwae(L.iwae_missing_log_k, SPEC, 4, **FAST)  # a surrogate with the right gradient
     with pytest.raises(AssertionError, match="missing −log K"):
-        assert_iwae(L.iwae_missing_log_k, SPEC, 4, **FAST)
+        assert_iwae(L.iwae_missing_log_k, SPEC, 4, surrogate_ok=False, **FAST)
 
 
 @pytest.mark.parametrize(("k", "draws", "name"), [(1, 4, "K"), (2.5, 4, "K"), (4, 1, "draws")])

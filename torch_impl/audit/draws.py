@@ -127,11 +127,15 @@ class LinearDecoder:
         bias = torch.randn(config.data_dim, dtype=F64, generator=g)
         return cls(w, bias, spec.likelihood, config.shape)
 
-    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder output at z, without recording the call."""
         h = (z.to(F64) @ self.weight + self.bias).clamp(-30, 30)
         out = h if self.likelihood.endswith("logits") or self.likelihood.startswith("gaussian") \
             else torch.sigmoid(h)
-        out = out.reshape(*z.shape[:-1], *self.shape).to(z.dtype)
+        return out.reshape(*z.shape[:-1], *self.shape).to(z.dtype)
+
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+        out = self.forward(z)
         self.calls.append((z, out))
         return out
 

@@ -104,10 +104,29 @@ class LikelihoodVariant:
     likelihood: str
     clip: float | None = None
     drop_normaliser: bool = False
+    #: the loss applies a sigmoid to a decoder output that already is a probability
+    double_sigmoid: bool = False
+    #: the loss reads the decoder's log-variance output v as log σ² = ``logvar_scale``·v
+    logvar_scale: float = 1.0
+
+    @property
+    def declared(self) -> bool:
+        """Whether this is the declared likelihood itself (no deviation)."""
+        return (self.clip is None and not self.drop_normaliser and not self.double_sigmoid
+                and self.logvar_scale == 1.0)
 
     def describe(self) -> str:
         """What this variant means for a loss, in one sentence (the clip cap in nats, the missing
         normaliser, or the declared likelihood)."""
+        if self.double_sigmoid:
+            return ("the loss applies a sigmoid to the decoder output, which the model declares as "
+                    "probabilities already (a double sigmoid: p = σ(σ(h)) lies in (0.27, 0.73)); "
+                    "fix: remove one sigmoid, or declare --likelihood bernoulli_logits")
+        if self.logvar_scale != 1.0:
+            read = "log σ" if self.logvar_scale == 2.0 else f"{self.logvar_scale:g}·log σ²"
+            return (f"the loss reads the decoder's log-variance output v as {read} (σ² = "
+                    f"e^({self.logvar_scale:g}·v)), the model declares log σ² = v; fix: use the same "
+                    "parameterisation in the decoder and the loss")
         if self.clip is not None:
             cap = -math.log(self.clip)
             return (f"the loss clips probabilities to [{self.clip:g}, 1 − {self.clip:g}]: each pixel term "
@@ -127,6 +146,10 @@ def nll_per_pixel(
 ) -> torch.Tensor:
     """−log p(x_d | out_d) elementwise (broadcast), float64."""
     lik = variant.likelihood
+    if variant.double_sigmoid:
+        out = torch.sigmoid(out)
+    if out_logvar is not None and variant.logvar_scale != 1.0:
+        out_logvar = variant.logvar_scale * out_logvar
     if lik == "bernoulli":
         g = out if variant.clip is None else out.clamp(variant.clip, 1 - variant.clip)
         return bce(x, g)
@@ -164,9 +187,13 @@ def squared_error_per_example(x: torch.Tensor, out: torch.Tensor, batch_dims: in
     return d.reshape(*d.shape[:batch_dims], -1).sum(-1)
 
 
-def kl_per_example(mu: torch.Tensor, s: torch.Tensor, convention: Convention) -> torch.Tensor:
-    """Σ_j KL(N(μ_j, σ_j²) ‖ N(0, 1)) with σ = σ_c(s), per example."""
-    return kl_standard_normal(mu, convention.log_var(s)).sum(-1)
+def kl_per_example(mu: torch.Tensor, s: torch.Tensor, convention: Convention,
+                   prior_var: float = 1.0) -> torch.Tensor:
+    """Σ_j KL(N(μ_j, σ_j²) ‖ N(0, v)) with σ = σ_c(s), per example; KL(N(μ, σ²) ‖ N(0, v)) =
+    KL(N(μ/√v, σ²/v) ‖ N(0, 1)) (the divergence is invariant under the common rescaling)."""
+    if prior_var == 1.0:
+        return kl_standard_normal(mu, convention.log_var(s)).sum(-1)
+    return kl_standard_normal(mu / math.sqrt(prior_var), convention.log_var(s) - math.log(prior_var)).sum(-1)
 
 
 def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
@@ -174,9 +201,11 @@ def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor) ->
     return (-0.5 * ((z - mu) ** 2 * torch.exp(-log_var) + log_var + LOG_2PI)).sum(-1)
 
 
-def log_standard_normal(z: torch.Tensor) -> torch.Tensor:
-    """log N(z; 0, I) summed over the last axis."""
-    return (-0.5 * (z * z + LOG_2PI)).sum(-1)
+def log_standard_normal(z: torch.Tensor, prior_var: float = 1.0) -> torch.Tensor:
+    """log N(z; 0, v·I) summed over the last axis (v = ``prior_var``, 1 by default)."""
+    if prior_var == 1.0:
+        return (-0.5 * (z * z + LOG_2PI)).sum(-1)
+    return (-0.5 * (z * z / prior_var + LOG_2PI + math.log(prior_var))).sum(-1)
 
 
 # --------------------------------------------------------------------------- normalisation

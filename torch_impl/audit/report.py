@@ -1,4 +1,17 @@
-"""Audit results and their rendering as text and as a strict-JSON dict (issue 11, item 3)."""
+"""Audit results, their rendering as text and as a strict-JSON dict, and the command line's exit
+status for every verdict (issue 11, item 3).
+
+Exit status (``python -m torch_impl.audit``), one per verdict:
+
+=====  ==========================================================================================
+0      the loss is consistent: *equals −ELBO*; *equals −IWAE_K*; a *surrogate* with the gradient
+       of −IWAE_K (a named estimator such as DReG or STL, or a value that only misses −log K)
+1      refuted: *β mismatch*, *wrong sign*, *not affine*, *gradient differs*, *likelihood not
+       normalised*, *not finite*, *wrong importance weights*
+2      usage error (bad option, target that cannot be imported, hooks on the wrong modules)
+3      the loss could not be judged: *crash* (it raised) or *bad return type* (None, a
+       non-scalar, a dict without ``loss``)
+=====  =========================================================================================="""
 
 from __future__ import annotations
 
@@ -18,8 +31,18 @@ class LossVerdict(str, enum.Enum):
     BETA_MISMATCH = "β mismatch"
     WRONG_SIGN = "wrong sign (a < 0: minimising the loss maximises −ELBO)"
     NOT_AFFINE = "not affine"
+    GRADIENT = "gradient differs from a·∇(−ELBO)"
     UNNORMALISED = "likelihood not normalised on the data domain"
+    NOT_FINITE = "not finite"
+    BAD_RETURN = "bad return type"
     CRASH = "crash"
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit status for this verdict (module docstring)."""
+        if self is LossVerdict.EQUALS:
+            return 0
+        return 3 if self in (LossVerdict.CRASH, LossVerdict.BAD_RETURN) else 1
 
     def __str__(self) -> str:
         return self.value
@@ -30,10 +53,20 @@ class IwaeVerdict(str, enum.Enum):
 
     EQUALS = "equals −IWAE_K up to a > 0"
     SURROGATE = "surrogate with the gradient of −IWAE_K"
-    MISSING_LOG_K = "missing −log K"
+    ESTIMATOR = "surrogate for a named gradient estimator of −IWAE_K"
+    MISSING_LOG_K = "missing −log K (a surrogate with the gradient of −IWAE_K)"
     WRONG_WEIGHTS = "wrong importance weights"
     NOT_AFFINE = "not affine"
+    NOT_FINITE = "not finite"
+    BAD_RETURN = "bad return type"
     CRASH = "crash"
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit status for this verdict (module docstring)."""
+        if self in (IwaeVerdict.EQUALS, IwaeVerdict.SURROGATE, IwaeVerdict.ESTIMATOR, IwaeVerdict.MISSING_LOG_K):
+            return 0
+        return 3 if self in (IwaeVerdict.CRASH, IwaeVerdict.BAD_RETURN) else 1
 
     def __str__(self) -> str:
         return self.value
@@ -62,6 +95,16 @@ def _with_common_fields(audit: LossAudit | IwaeAudit, out: dict[str, Any]) -> An
                 "tolerance_reason": audit.tolerance_reason, "worst_residual": audit.worst_residual,
                 "configurations": audit.configurations, "draws": audit.draws, "notes": audit.notes})
     return _jsonable(out)
+
+
+def _checked_line(audit: LossAudit | IwaeAudit) -> str:
+    """The last line of a report: what was checked and to which tolerance (or where it stopped)."""
+    if audit.verdict.exit_code == 3 or audit.verdict.value == "not finite":
+        where = (audit.counterexample or {}).get("configuration", "the first configuration")
+        return (f"checked: stopped at the first problem ({where}) of {len(audit.configurations)} "
+                f"configurations × {audit.draws} draws")
+    return (f"checked: {len(audit.configurations)} configurations × {audit.draws} draws; worst relative residual "
+            f"{audit.worst_residual:.2e} (tolerance {audit.tolerance:g}: {audit.tolerance_reason})")
 
 
 def _strict_json(data: Any) -> str:
@@ -93,21 +136,29 @@ class LossAudit:
     draws: int = 0
     notes: list[str] = field(default_factory=list)
     counterexample_inputs: dict[str, Any] | None = field(default=None, repr=False)
+    gradient_checked: int = 0
+    gradient_residual: float | None = None
 
     @property
     def refuted(self) -> bool:
         """Whether the loss is not a·(−ELBO) + c with the expected β (any verdict other than ``EQUALS``)."""
         return self.verdict is not LossVerdict.EQUALS
 
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit status (module docstring)."""
+        return self.verdict.exit_code
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: kind, verdict, model, expected β, and the fitted coefficients, conventions,
         counterexample, exception and normalisation when present."""
         out: dict[str, Any] = {
             "kind": "elbo", "verdict": self.verdict.value, "refuted": self.refuted, "model": self.model,
-            "expected_beta": self.expected_beta,
+            "expected_beta": self.expected_beta, "exit_code": self.exit_code,
+            "gradient_checked_draws": self.gradient_checked,
         }
         for name in ("a", "beta_eff", "c", "implied_sigma2", "kl_convention", "sampler_convention",
-                     "counterexample", "exception", "normalisation"):
+                     "counterexample", "exception", "normalisation", "gradient_residual"):
             v = getattr(self, name)
             if v is not None:
                 out[name] = _jsonable(v)
@@ -138,9 +189,10 @@ class LossAudit:
             lines.append("exception:\n  " + self.exception.replace("\n", "\n  "))
         if self.normalisation is not None:
             lines.append(f"normalisation: {self.normalisation.detail}")
-        lines.append(f"checked: {len(self.configurations)} configurations × {self.draws} draws; worst "
-                     f"relative residual {self.worst_residual:.2e} (tolerance {self.tolerance:g}: "
-                     f"{self.tolerance_reason})")
+        if self.gradient_checked:
+            lines.append(f"gradient: compared with a·∇(−ELBO_β) on {self.gradient_checked} draws; worst relative "
+                         f"distance {self.gradient_residual or 0.0:.2e}")
+        lines.append(_checked_line(self))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -170,18 +222,28 @@ class IwaeAudit:
     draws: int = 0
     notes: list[str] = field(default_factory=list)
 
+    estimator: str | None = None
+
     @property
     def refuted(self) -> bool:
-        """Whether the loss is neither the IWAE bound nor a surrogate with the IWAE gradient."""
-        return self.verdict not in (IwaeVerdict.EQUALS, IwaeVerdict.SURROGATE)
+        """Whether the loss is neither the IWAE bound nor a surrogate with the IWAE gradient (a missing
+        −log K leaves the gradient right: a surrogate, not a refutation — its value is not the bound)."""
+        return self.verdict.exit_code != 0
+
+    @property
+    def exit_code(self) -> int:
+        """The command line's exit status (module docstring)."""
+        return self.verdict.exit_code
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: kind, verdict, model, K, whether the gradient was checked, and the fitted
         coefficients, gradient residual, implied weights, tempering, counterexample and exception when
         present."""
         out: dict[str, Any] = {"kind": "iwae", "verdict": self.verdict.value, "refuted": self.refuted,
-                               "model": self.model, "K": self.k, "gradient_checked": self.gradient_checked}
-        for name in ("a", "c", "gradient_residual", "weights", "tempering", "counterexample", "exception"):
+                               "model": self.model, "K": self.k, "gradient_checked": self.gradient_checked,
+                               "exit_code": self.exit_code}
+        for name in ("a", "c", "gradient_residual", "weights", "tempering", "estimator", "counterexample",
+                     "exception"):
             v = getattr(self, name)
             if v is not None:
                 out[name] = _jsonable(v)
@@ -203,6 +265,8 @@ class IwaeAudit:
             lines.append(f"gradient: relative distance to a·∇(−IWAE_K) = {self.gradient_residual:.2e}")
         else:
             lines.append("gradient: not checked (the loss has no gradient)")
+        if self.estimator:
+            lines.append(f"estimator: {self.estimator}")
         if self.weights:
             lines.append(f"implied weights: {self.weights}")
         lines += [f"diagnosis: {d}" for d in self.diagnosis]
@@ -210,9 +274,7 @@ class IwaeAudit:
             lines.append("counterexample: " + "; ".join(f"{k} = {v}" for k, v in self.counterexample.items()))
         if self.exception:
             lines.append("exception:\n  " + self.exception.replace("\n", "\n  "))
-        lines.append(f"checked: {len(self.configurations)} configurations × {self.draws} draws; worst "
-                     f"relative residual {self.worst_residual:.2e} (tolerance {self.tolerance:g}: "
-                     f"{self.tolerance_reason})")
+        lines.append(_checked_line(self))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
