@@ -301,19 +301,22 @@ def _run(loss_fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], g
 
 
 def call_loss(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors: dict[str, torch.Tensor],
-              g: torch.Generator, *, extreme: bool, samples: int | None = None, grad: bool = False) -> Replay:
+              g: torch.Generator, *, extreme: bool, samples: int | None = None, grad: bool = False,
+              batch_first: bool = False) -> Replay:
     """Build the arguments for ``loss_fn`` from ``tensors`` by the spec's mapping, run it under noise
-    control (and taps), and record μ, s, z, ε and the decoder output the loss used. With ``grad``
+    control (and taps), and record μ, s, z, ε and the decoder output the loss used (K-first; with
+    ``batch_first`` the loss receives and returns sample axes as (B, K, …)). With ``grad``
     the auditor's inputs (tensors mode) or decoder weights (decoder mode) require gradients; a loss
     that then fails (an in-place operation on an input, say) is run again without them, noted."""
     assert isinstance(spec.param, Convention)
     mode = spec.mode
     state = g.get_state()
     replay = _call(loss_fn, spec, config, tensors, g, extreme=extreme, samples=samples,
-                   grad=grad and mode != "hooks")
+                   grad=grad and mode != "hooks", batch_first=batch_first)
     if replay.error is not None and grad and mode != "hooks":
         g.set_state(state)
-        retry = _call(loss_fn, spec, config, tensors, g, extreme=extreme, samples=samples, grad=False)
+        retry = _call(loss_fn, spec, config, tensors, g, extreme=extreme, samples=samples, grad=False,
+                      batch_first=batch_first)
         if retry.error is None:
             retry.notes.append("the loss fails when its inputs require gradients (an in-place operation on "
                                "an input?): the gradient is not checked")
@@ -322,7 +325,8 @@ def call_loss(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tens
 
 
 def _call(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors: dict[str, torch.Tensor],
-          g: torch.Generator, *, extreme: bool, samples: int | None, grad: bool) -> Replay:
+          g: torch.Generator, *, extreme: bool, samples: int | None, grad: bool,
+          batch_first: bool = False) -> Replay:
     assert isinstance(spec.param, Convention)
     t = {k: (v.detach().clone().requires_grad_(True) if grad and k in ("recon", "mu", "s", "recon_logvar")
              else v) for k, v in tensors.items()}
@@ -338,8 +342,13 @@ def _call(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors:
         decoder.bias.requires_grad_(True)
         leaves = [mu, s, decoder.weight, decoder.bias]
     z_given = mu + spec.param.sigma(s) * eps if "z" in spec.roles else None
-    values = {"x": x, "recon": t["recon"], "mu": mu, "s": s, "z": z_given, "eps": eps,
-              "recon_logvar": t["recon_logvar"], "decoder": decoder, "k": samples}
+    swap = bool(samples) and batch_first
+
+    def lay(v: torch.Tensor | None) -> torch.Tensor | None:
+        return v.transpose(0, 1) if swap and v is not None and v.dim() >= 2 else v
+
+    values = {"x": x, "recon": lay(t["recon"]), "mu": mu, "s": s, "z": lay(z_given), "eps": lay(eps),
+              "recon_logvar": lay(t["recon_logvar"]), "decoder": decoder, "k": samples}
     args = [hyper[role] if role in hyper else values[role] for role in spec.roles]
     kwargs = {k: v for k, v in hyper.items() if k not in spec.roles}
     taps = Taps(spec.hooks) if spec.hooks is not None else None
@@ -360,8 +369,8 @@ def _call(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors:
         return replay
     if mode == "decoder":
         assert decoder is not None
-        replay.z = _stack([c[0] for c in decoder.calls])
-        replay.recon = _stack([c[1] for c in decoder.calls])
+        replay.z = lay(_stack([c[0] for c in decoder.calls]))
+        replay.recon = lay(_stack([c[1] for c in decoder.calls]))
         replay.decode = decoder.forward
         if not decoder.calls:
             replay.notes.append("the loss never called the decoder")
@@ -377,13 +386,13 @@ def _call(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors:
         if spec.likelihood == "gaussian_learned" and rec["out"] and isinstance(rec["out"][-1], tuple | list):
             replay.recon_logvar = rec["out"][-1][1]
         zs = [z for z in rec["z"] if isinstance(z, torch.Tensor)]
-        replay.z = _stack(zs)
-        replay.recon = _stack([o for o in outs if o is not None])
+        replay.z = lay(_stack(zs))
+        replay.recon = lay(_stack([o for o in outs if o is not None]))
         replay.decode = taps.decoder_fn()
         replay.leaves = [p for m in spec.hooks.modules() for p in m.parameters() if p.requires_grad]
         if replay.error is None:
             replay.hook_problem = _hook_problem(x, replay.mu, replay.s, replay.z, replay.recon, samples)
-    replay.eps = _match_noise(drawn, replay.z)
+    replay.eps = _match_noise([lay(d) for d in drawn] if swap else drawn, replay.z)  # type: ignore[misc]
     if replay.z is not None and replay.eps is not None and replay.mu is not None and replay.s is not None:
         rel = 1e-6 if replay.z.dtype == torch.float64 else 1e-3
         replay.sampler = identify_sampler(replay.mu.detach(), replay.s.detach(), replay.eps,

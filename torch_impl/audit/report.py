@@ -263,7 +263,7 @@ class IwaeAudit:
                          f"c = {self.c.text if self.c else '?'}")
         if self.gradient_checked:
             lines.append(f"gradient: relative distance to a·∇(−IWAE_K) = {self.gradient_residual:.2e}")
-        else:
+        elif self.verdict.exit_code != 3 and self.verdict is not IwaeVerdict.NOT_FINITE:
             lines.append("gradient: not checked (the loss has no gradient)")
         if self.estimator:
             lines.append(f"estimator: {self.estimator}")
