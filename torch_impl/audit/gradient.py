@@ -128,11 +128,9 @@ def check_gradients(spec: ModelSpec, replays: list[list[Replay]], draws: int, co
             with torch.enable_grad():
                 found = _check_one(spec, r, w, b, sampler, form, tol, coef_rel)
             out.checked += 1
-            if found is None:
-                continue
             residual, message = found
             out.residual = max(out.residual, residual)
-            if out.blocked is None:
+            if message is not None and out.blocked is None:
                 out.blocked = message
                 out.counterexample = {"configuration": cfg, "draw": j,
                                       "relative distance of ∇loss to a·∇(−ELBO)": residual}
@@ -140,8 +138,8 @@ def check_gradients(spec: ModelSpec, replays: list[list[Replay]], draws: int, co
 
 
 def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Convention, form: str, tol: float,
-               coef_rel: float) -> tuple[float, str] | None:
-    """None when ∇loss = w∇R + b∇K on this draw, else (relative distance, explanation)."""
+               coef_rel: float) -> tuple[float, str | None]:
+    """(relative distance of ∇loss to w∇R + b∇K on this draw, the explanation of a mismatch or None)."""
     assert r.value is not None and r.recon is not None
     leaves = r.leaves
     if not r.value.requires_grad:
@@ -160,10 +158,10 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
     expected = w * g_r + b * g_k
     size = max(float(g_u.norm()), float(expected.norm()))
     if size == 0:
-        return None
+        return 0.0, None
     residual = float((g_u - expected).norm()) / size
     if residual <= tol:
-        return None
+        return residual, None
     if float(g_u.norm()) == 0:
         return residual, ("the loss sends no gradient to the model (every term detached): its value matches "
                           "−ELBO but it cannot train")

@@ -160,10 +160,12 @@ def audit_iwae_loss(
     draws: int = 6,
     seed: int = 0,
     batch_first: bool = False,
+    dtype: torch.dtype = torch.float64,
 ) -> IwaeAudit:
     """Audit ``loss_fn`` as −IWAE_K of ``model`` (see the module docstring). ``K`` samples; the loss
     receives ``recon`` (K, B, …), ``z``/``eps`` (K, B, d) — or (B, K, …) with ``batch_first`` — and
-    ``k`` through the argument mapping."""
+    ``k`` through the argument mapping; ``dtype`` is the dtype of the tensors it receives (float64 or
+    float32; the reference uses the rounded values)."""
     if not callable(loss_fn):
         raise ValueError(f"loss_fn: expected a callable, got {type(loss_fn).__name__}")
     if not isinstance(model, ModelSpec):
@@ -172,6 +174,8 @@ def audit_iwae_loss(
         raise ValueError(f"K: expected an integer ≥ 2 (importance samples), got {K!r}")
     if not (isinstance(draws, int) and draws >= 3):
         raise ValueError(f"draws: need at least 3 draws per configuration, got {draws!r}")
+    if dtype not in (torch.float64, torch.float32):
+        raise ValueError(f"dtype: expected torch.float64 or torch.float32, got {dtype!r}")
     if not isinstance(batch_first, bool):
         raise ValueError(f"batch_first: expected True or False, got {batch_first!r}")
     batch_sizes = _check_sizes("batch_sizes", batch_sizes)
@@ -200,6 +204,7 @@ def audit_iwae_loss(
             if model.hooks is not None:
                 t["x"] = t["x"].to(model_dtype)
             else:
+                t = {k: v.to(dtype) for k, v in t.items()}
                 for name in ("mu", "s", "recon"):
                     t[name] = t[name].clone().requires_grad_(True)
             r = call_loss(loss_fn, model, cfg, t, g, extreme=False, samples=K, batch_first=batch_first)

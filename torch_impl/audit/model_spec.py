@@ -38,17 +38,8 @@ from typing import Any
 from torch import nn
 
 from torch_impl.audit.conventions import Convention, parse_convention
+from torch_impl.audit.vocabulary import DOMAINS, LIKELIHOODS, ROLES
 
-LIKELIHOODS = (
-    "bernoulli",
-    "bernoulli_logits",
-    "continuous_bernoulli",
-    "continuous_bernoulli_logits",
-    "gaussian",
-    "gaussian_learned",
-)
-DOMAINS = ("binary", "unit", "real")
-ROLES = ("x", "recon", "mu", "s", "z", "eps", "recon_logvar", "decoder", "k")
 _ALIASES: dict[str, str] = {
     **{r: r for r in ROLES},
     "data": "x",
