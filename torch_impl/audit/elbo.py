@@ -242,7 +242,7 @@ def audit_elbo_loss(
                 tensors["x"] = tensors["x"].to(model_dtype)
             elif dtype != torch.float64:
                 tensors = _rounded(tensors, model, dtype)
-            r = call_loss(loss_fn, model, cfg, tensors, g, extreme=extreme, grad=not extreme)
+            r = call_loss(loss_fn, model, cfg, tensors, g, extreme=extreme, grad=True)
             if r.error is not None:
                 return _problem(audit, r, cfg, j, draws)
             if r.hook_problem is not None:
@@ -458,14 +458,19 @@ def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: li
         return
     if model.gaussian_fixed and model.sigma2 is None:
         assert audit.implied_sigma2 is not None
-        if "B" in audit.implied_sigma2.text or not audit.implied_sigma2.exact:
+        sig_all = audit.implied_sigma2.values
+        groups: dict[tuple[tuple[str, float], ...], list[float]] = {}
+        for c, v in zip(configs, sig_all, strict=True):
+            groups.setdefault(c.hyper, []).append(v)
+        moves = any(max(g) - min(g) > coef_rel * max(abs(x) for x in g) for g in groups.values())
+        if moves:
             audit.verdict = LossVerdict.BETA_MISMATCH
             audit.diagnosis.append(f"the implied decoder variance σ² = {audit.implied_sigma2.text} changes "
-                                   "with the batch size: no fixed σ² makes this loss an ELBO")
+                                   "with the batch or data size: no fixed σ² makes this loss an ELBO")
             sig = audit.implied_sigma2.values
             pair = next(((i, j) for i in range(len(configs)) for j in range(len(configs))
                          if configs[i].batch != configs[j].batch and configs[i].shape == configs[j].shape
-                         and configs[i].latent == configs[j].latent
+                         and configs[i].latent == configs[j].latent and configs[i].hyper == configs[j].hyper
                          and abs(sig[i] - sig[j]) > coef_rel * max(abs(sig[i]), abs(sig[j]))), None)
             if pair is None:
                 pair = max(((i, j) for i in range(len(configs)) for j in range(len(configs))),
@@ -529,7 +534,7 @@ def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], v
         a = None
         if recon is not None and recon[0] == "agrees" and recon[1]:
             a = recon[1][0] * (2 * (model.sigma2 or 1.0) if model.gaussian_fixed else 1.0)
-        kl = (explain.kl_term(model, replays[ci], draws, sampler, values[ci], recon[1][0] if recon and
+        kl = (explain.kl_term(model, replays[ci], len(replays[ci]), sampler, values[ci], recon[1][0] if recon and
                               recon[0] == "agrees" else None, recon_cols[ci], fit.kl_cols[ci], g_tol)
               if model.mode == "tensors" else None)
     audit.diagnosis.append(explain.describe(model, recon, kl, a))

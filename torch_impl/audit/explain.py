@@ -100,7 +100,13 @@ def kl_term(spec: ModelSpec, rs: list[Replay], draws: int, sampler: Convention, 
         # per coordinate: g = κ_ij·q on the pair (∂/∂μ_ij, ∂/∂s_ij)
         num = g[0] * q[0] + g[1] * q[1]
         den = (q[0] * q[0] + q[1] * q[1]).clamp_min(_EPS)
-        per_coord.append(((num / den).detach().reshape(-1).numpy(), kl_elem.detach().reshape(-1).numpy()))
+        coef = (num / den).detach().reshape(kl_elem.shape[0], -1).numpy()
+        kle = kl_elem.detach().reshape(kl_elem.shape[0], -1).numpy()
+        top_c = float(np.max(np.abs(coef))) if coef.size else 0.0
+        zero_c = np.abs(coef) <= 1e-6 * max(top_c, _EPS)
+        if bool(np.all(zero_c.all(0) | (~zero_c).all(0))):  # a whole latent dimension is on or off:
+            coef, kle = coef[:1], kle.mean(0, keepdims=True)  # the threshold is on its batch mean
+        per_coord.append((coef.reshape(-1), kle.reshape(-1)))
     kap = np.array(kappas)
     if whole_ok:
         if np.all(np.abs(kap - kap[0]) <= 1e-6 * max(abs(kap[0]), _EPS)):
@@ -112,7 +118,8 @@ def kl_term(spec: ModelSpec, rs: list[Replay], draws: int, sampler: Convention, 
             design = np.column_stack([sign * kl_cols[:draws], sign, np.ones(draws)])
             sol, *_ = np.linalg.lstsq(design, rest, rcond=None)
             gamma = float(sol[0])
-            return {"kind": "capacity", "gamma": gamma, "C": float(-sol[1] / gamma) if gamma else float("nan")}
+            return {"kind": "capacity", "gamma": gamma, "C": float(-sol[1] / gamma) if gamma else float("nan"),
+                    "batch": int(rs[0].x.shape[0])}
     coefs = np.concatenate([c for c, _ in per_coord])
     kls = np.concatenate([k for _, k in per_coord])
     top = float(np.max(np.abs(coefs)))
@@ -150,18 +157,23 @@ def describe(spec: ModelSpec, recon: tuple[str, list[float]] | None, kl: dict[st
         if kind == "agrees":
             agree.append(f"the KL term agrees (∂loss/∂(μ, s) = {kl['gamma']:.6g}·∇KL{beta})")
         elif kind == "capacity":
-            parts.append(f"the KL enters as γ·|KL − C| with γ = {kl['gamma']:.6g}, C = {kl['C']:.6g} nats "
-                         "(a capacity objective, Burgess et al. 2018): below C the KL is *rewarded*; not an "
-                         "ELBO for any β")
+            b = kl["batch"]
+            parts.append(f"the KL enters as γ·|Σ_i KL_i − C| with γ = {kl['gamma']:.6g}, C = {kl['C']:.6g} nats "
+                         f"(C = {kl['C'] / b:.6g} per example at B = {b}; a capacity objective, Burgess et al. "
+                         "2018): below C the KL is *rewarded*; not an ELBO for any β")
         elif kind == "free_bits":
-            parts.append(f"free bits: latent coordinates whose KL is below a threshold λ (between "
-                         f"{kl['below']:.3g} and {kl['above']:.3g} nats here) send no gradient, the others get "
+            parts.append(f"free bits: latent coordinates whose KL is below a threshold λ (λ between {kl['below']:.3g} "
+                         f"and {kl['above']:.3g} nats here) send no gradient, the others get "
                          f"{kl['gamma']:.6g}·∇KL (Kingma et al. 2016) — the objective max(KL, λ) is not an "
                          "ELBO of the declared model")
         else:
             parts.append("the gradient with respect to (μ, s) is not a multiple of ∇KL(q(z|x) ‖ p(z)) for the "
                          "declared prior and sampler")
     if not parts:
+        if len(agree) == 2:
+            return ("the loss is not an ELBO of the declared model: each term's gradient has the right shape, but "
+                    "their weights change from draw to draw (a term enters non-linearly, or a weight depends on "
+                    "the data)")
         parts.append("the loss is not an ELBO of the declared model: it differs from a·(−ELBO) + c in a term "
                      "the auditor cannot separate")
     text = "; ".join(parts)

@@ -108,8 +108,12 @@ class Hooks:
     decoder: Tap | None = None
     mu: Tap | None = None
     s: Tap | None = None
+    #: the whole model, when known: its parameters are the gradient's leaves
+    model: nn.Module | None = None
 
     def __post_init__(self) -> None:
+        if self.model is not None and not isinstance(self.model, nn.Module):
+            raise ValueError(f"hooks.model: expected a torch.nn.Module, got {type(self.model).__name__}")
         for name in ("encoder", "decoder", "mu", "s"):
             v = getattr(self, name)
             if v is not None and not _is_tap(v):
@@ -126,6 +130,8 @@ class Hooks:
 
     def modules(self) -> list[nn.Module]:
         """The modules whose parameters the loss's gradient is checked against (each once)."""
+        if self.model is not None:
+            return [self.model]
         out: list[nn.Module] = []
         for v in (self.encoder, self.mu, self.s, self.decoder):
             m = v if isinstance(v, nn.Module) else getattr(v, "__self__", None)

@@ -115,7 +115,7 @@ def audit_model(
         raise ValueError(f"spec: expected a torch_impl.audit.ModelSpec, got {type(spec).__name__}")
     if loss is not None and not callable(loss):
         raise ValueError(f"loss: expected a callable x ↦ loss, got {type(loss).__name__}")
-    taps = hooks if hooks is not None else find_hooks(model)
+    taps = dataclasses.replace(hooks if hooks is not None else find_hooks(model), model=model)
     spec = dataclasses.replace(spec, arguments=("x",), hooks=taps,
                                hyper={k: v for k, v in spec.hyper.items()})
     runner = loss if loss is not None else loss_runner(model, make_batch=make_batch, loss_kwargs=loss_kwargs)
