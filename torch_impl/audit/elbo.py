@@ -484,6 +484,10 @@ def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: li
         cfg, got, want = max(mismatch, key=lambda m: (m[0].batch, abs(m[1] - m[2])))
         audit.verdict = LossVerdict.BETA_MISMATCH
         text = f"β_eff = {audit.beta_eff.text}, expected β = {audit.expected_beta}"
+        if not audit.beta_eff.exact:
+            by_shape = _by_layout(configs, beta_vals, coef_rel)
+            if by_shape:
+                text = f"β_eff depends on the data layout ({by_shape}), expected β = {audit.expected_beta}"
         if all(bv < 0 for bv in beta_vals):
             text += ("; the KL term has the wrong sign: the loss *rewards* KL(q(z|x) ‖ p(z)), so minimising it "
                      "pushes q(z|x) away from the prior; fix: add KL = −½Σ(1 + log σ² − μ² − σ²) ≥ 0")
@@ -501,6 +505,32 @@ def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: li
         audit.counterexample = {k: v for k, v in audit.normalisation.masses}
         return
     audit.verdict = LossVerdict.EQUALS
+
+
+def _layout_factor(shape: tuple[int, ...], value: float, rel: float) -> str:
+    """The name of a size of ``shape`` equal to ``value`` (H·W, C, W, …), or ''."""
+    if len(shape) != 3:
+        return ""
+    c, h, w = shape
+    for name, size in (("H·W", h * w), ("C", c), ("W", w), ("H", h), ("C·H", c * h), ("D", c * h * w)):
+        if abs(value - size) <= rel * size:
+            return f" = {name}"
+    return ""
+
+
+def _by_layout(configs: list[Config], values: list[float], rel: float) -> str:
+    """'(4,): 1, (1, 4, 4): 16 = H·W' when a coefficient is constant within each data shape and
+    differs between shapes; '' otherwise."""
+    per: dict[tuple[int, ...], list[float]] = {}
+    for c, v in zip(configs, values, strict=True):
+        per.setdefault(c.shape, []).append(v)
+    if len(per) < 2 or any(max(v) - min(v) > rel * max(abs(x) for x in v) for v in per.values()):
+        return ""
+    if len({round(v[0], 9) for v in per.values()}) < 2:
+        return ""
+    return ", ".join(f"{shape}: {format_number(v[0])}{_layout_factor(shape, v[0], rel)}"
+                     for shape, v in per.items()) + ("; on images the loss reduces over other axes than on flat "
+                                                     "data (e.g. sums over the channels only)")
 
 
 def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray],
