@@ -237,7 +237,8 @@ def softplus_floor_sampler(x, mu, s, decoder):
     std = F.softplus(s) + 1e-4
     z = mu + std * torch.randn_like(std)
     kl = torch.distributions.kl_divergence(torch.distributions.Normal(mu, std),
-                                           torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(std)))
+                                           torch.distributions.Normal(torch.zeros_like(mu),
+                                                                      torch.ones_like(std)))
     return (F.binary_cross_entropy(decoder(z), x, reduction="sum") + kl.sum()) / x.shape[0]
 
 
@@ -251,7 +252,8 @@ class ExamplesStyleVae(nn.Module):
     def __init__(self, d_in: int = 12, hidden: int = 16, latent: int = 3, detach_z: bool = False) -> None:
         super().__init__()
         self.d_in, self.detach_z = d_in, detach_z
-        self.fc1, self.fc21, self.fc22 = nn.Linear(d_in, hidden), nn.Linear(hidden, latent), nn.Linear(hidden, latent)
+        self.fc1 = nn.Linear(d_in, hidden)
+        self.fc21, self.fc22 = nn.Linear(hidden, latent), nn.Linear(hidden, latent)
         self.fc3, self.fc4 = nn.Linear(latent, hidden), nn.Linear(hidden, d_in)
 
     def encode(self, x):
@@ -366,7 +368,8 @@ def burda_iwae(recon, x, mu, logvar, z):
 
 def iwae_batch_first(recon, x, mu, logvar, z):
     """The same bound with (B, K, …) tensors, as in many PyTorch IWAE ports (mu.unsqueeze(1))."""
-    log_px = -F.binary_cross_entropy_with_logits(recon, x.unsqueeze(1).expand_as(recon), reduction="none").sum(-1)
+    target = x.unsqueeze(1).expand_as(recon)
+    log_px = -F.binary_cross_entropy_with_logits(recon, target, reduction="none").sum(-1)
     log_pz = (-0.5 * z.pow(2) - 0.5 * LOG_2PI).sum(-1)
     m, lv = mu.unsqueeze(1), logvar.unsqueeze(1)
     log_qz = (-0.5 * (z - m).pow(2) / lv.exp() - 0.5 * lv - 0.5 * LOG_2PI).sum(-1)
@@ -421,6 +424,7 @@ class Case:
 
 
 BCE = {"likelihood": "bernoulli", "arguments": ("recon", "x", "mu", "logvar")}
+GAUSS = {"likelihood": "gaussian", "arguments": ("recon", "x", "mu", "logvar")}
 IMAGES = {"data_shapes": ((1, 3, 4), (2, 2, 3))}
 
 CASES = [
@@ -430,10 +434,10 @@ CASES = [
     Case("examples_vae_plain_bce_on_unit_data", examples_vae_plain_bce_on_unit_data, "elbo",
          {**BCE, "likelihood": "continuous_bernoulli"}, "NOT_AFFINE", says=("normaliser",)),
     Case("antixk_vanilla_vae_loss", antixk_vanilla_vae_loss, "elbo",
-         {"likelihood": "gaussian", "arguments": ("recon", "x", "mu", "logvar"), "hyper": {"M_N": (1.0, 0.25)}},
+         {**GAUSS, "hyper": {"M_N": (1.0, 0.25)}},
          "BETA_MISMATCH", says=("D·M_N/2",)),
     Case("antixk_beta_vae_h", antixk_beta_vae_h, "elbo",
-         {"likelihood": "gaussian", "arguments": ("recon", "x", "mu", "logvar"), "hyper": {"beta": (4.0, 1.0)}},
+         {**GAUSS, "hyper": {"beta": (4.0, 1.0)}},
          "BETA_MISMATCH", {"beta": "beta"}, says=("D·beta/2",)),
     Case("antixk_beta_vae_capacity", antixk_beta_vae_capacity, "elbo",
          {"likelihood": "gaussian", "sigma2": 0.5, "arguments": ("recon", "x", "mu", "logvar")}, "NOT_AFFINE",
@@ -447,7 +451,7 @@ CASES = [
     Case("disentanglement_lib_l2", disentanglement_lib_l2, "elbo",
          {"likelihood": "gaussian", "sigma2": 0.5, "arguments": ("recon", "x", "mu", "logvar")}, "EQUALS"),
     Case("sigma_vae_optimal", sigma_vae_optimal, "elbo",
-         {"likelihood": "gaussian", "sigma2": None, "arguments": ("recon", "x", "mu", "logvar")}, "NOT_AFFINE",
+         {**GAUSS, "sigma2": None}, "NOT_AFFINE",
          says=("optimal-σ", "KL term agrees")),
     Case("sigma_vae_shared_log_sigma", sigma_vae_shared_log_sigma, "elbo",
          {"likelihood": "gaussian", "sigma2": None, "arguments": ("recon", "x", "mu", "logvar"),
@@ -480,8 +484,10 @@ CASES = [
          says=("only the reconstruction term",)),
     Case("kl_rewarded", kl_rewarded, "elbo", BCE, "BETA_MISMATCH", says=("*rewards* KL",)),
     Case("softplus_floor_sampler", softplus_floor_sampler, "elbo",
-         {"likelihood": "bernoulli", "param": "softplus+1e-4", "arguments": ("x", "mu", "s", "decoder")}, "EQUALS"),
-    Case("examples_style_whole_model", lambda: ExamplesStyleVae().double(), "model", {"likelihood": "bernoulli"},
+         {"likelihood": "bernoulli", "param": "softplus+1e-4", "arguments": ("x", "mu", "s", "decoder")},
+         "EQUALS"),
+    Case("examples_style_whole_model", lambda: ExamplesStyleVae().double(), "model",
+         {"likelihood": "bernoulli"},
          "EQUALS"),
     Case("examples_style_model_detached_z", lambda: ExamplesStyleVae(detach_z=True).double(), "model",
          {"likelihood": "bernoulli"}, "GRADIENT", says=("detached z",)),
@@ -489,7 +495,8 @@ CASES = [
          "BETA_MISMATCH", says=("β_eff = 5",)),
     Case("lightning_style_model", lambda: LightningStyleVae().double(), "model",
          {"likelihood": "bernoulli_logits"}, "EQUALS"),
-    Case("pythae_style_model", lambda: PythaeStyleVae().double(), "model", {"likelihood": "bernoulli"}, "EQUALS"),
+    Case("pythae_style_model", lambda: PythaeStyleVae().double(), "model", {"likelihood": "bernoulli"},
+         "EQUALS"),
     Case("burda_iwae", burda_iwae, "iwae", {"likelihood": "bernoulli_logits",
                                             "arguments": ("recon", "x", "mu", "logvar", "z")}, "EQUALS"),
     Case("iwae_batch_first", iwae_batch_first, "iwae", {"likelihood": "bernoulli_logits",
@@ -505,6 +512,7 @@ CASES = [
                                                             "arguments": ("recon", "x", "mu", "logvar", "z")},
          "MISSING_LOG_K"),
     Case("iwae_softmax_of_losses", iwae_softmax_of_losses, "iwae",
-         {"likelihood": "bernoulli_logits", "arguments": ("recon", "x", "mu", "logvar", "z")}, "WRONG_WEIGHTS",
+         {"likelihood": "bernoulli_logits", "arguments": ("recon", "x", "mu", "logvar", "z")},
+         "WRONG_WEIGHTS",
          says=("worst sample",)),
 ]

@@ -112,7 +112,8 @@ def small_examples_model():
         (f"{CORPUS}:elbo_returned_as_loss", [], "wrong sign (a < 0: minimising the loss maximises −ELBO)", 1),
         (f"{CORPUS}:double_sigmoid_loss", [], "not affine", 1),
         (f"{CORPUS}:kl_detached", [], "gradient differs from a·∇(−ELBO)", 1),
-        (f"{CORPUS}:examples_vae_main", ["--data", "unit"], "likelihood not normalised on the data domain", 1),
+        (f"{CORPUS}:examples_vae_main", ["--data", "unit"],
+         "likelihood not normalised on the data domain", 1),
         (f"{HERE}:nan_loss", [], "not finite", 1),
         (f"{HERE}:none_loss", [], "bad return type", 3),
         (f"{HERE}:raising_loss", [], "crash", 3),
@@ -124,14 +125,16 @@ def test_each_elbo_verdict_has_its_exit_status(target, extra, verdict, code, cap
     assert (out["verdict"], rc, out["exit_code"]) == (verdict, code, code), out
 
 
-IWAE = ["--likelihood", "bernoulli_logits", "--args", "recon,x,mu,logvar,z", "--iwae", "4", "--data-shape", "5"]
+IWAE = ["--likelihood", "bernoulli_logits", "--args", "recon,x,mu,logvar,z", "--iwae", "4",
+        "--data-shape", "5"]
 
 
 @pytest.mark.parametrize(
     ("target", "verdict", "code"),
     [
         (f"{CORPUS}:burda_iwae", "equals −IWAE_K up to a > 0", 0),
-        ("tests.torch_impl.audit_losses:iwae_detached_surrogate", "surrogate with the gradient of −IWAE_K", 0),
+        ("tests.torch_impl.audit_losses:iwae_detached_surrogate",
+         "surrogate with the gradient of −IWAE_K", 0),
         (f"{CORPUS}:dreg_surrogate", "surrogate for a named gradient estimator of −IWAE_K", 0),
         (f"{CORPUS}:iwae_without_log_k", "missing −log K (a surrogate with the gradient of −IWAE_K)", 0),
         (f"{CORPUS}:iwae_softmax_of_losses", "wrong importance weights", 1),

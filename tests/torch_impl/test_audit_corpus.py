@@ -4,7 +4,14 @@ right verdict, and the diagnosis says what the difference is."""
 import pytest
 
 from tests.torch_impl.audit_corpus import CASES
-from torch_impl.audit import IwaeVerdict, LossVerdict, ModelSpec, audit_elbo_loss, audit_iwae_loss, audit_model
+from torch_impl.audit import (
+    IwaeVerdict,
+    LossVerdict,
+    ModelSpec,
+    audit_elbo_loss,
+    audit_iwae_loss,
+    audit_model,
+)
 
 ELBO_FAST = {"batch_sizes": (3, 17), "latent_dims": (2, 3), "draws": 8, "extreme_draws": 2}
 IWAE_FAST = {"batch_sizes": (3, 6), "data_shapes": ((5,),), "draws": 4}

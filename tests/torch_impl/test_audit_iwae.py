@@ -94,3 +94,26 @@ def test_iwae_that_samples_itself_is_replayed_with_the_auditors_noise():
     spec = ModelSpec("bernoulli_logits", arguments=("x", "mu", "logvar", "decoder", "k"))
     r = audit_iwae_loss(L.iwae_sampling_itself, spec, 4, **FAST)
     assert r.verdict is IwaeVerdict.EQUALS and r.gradient_checked, r.to_text()
+
+
+def test_every_iwae_verdict_has_its_documented_exit_status():
+    def value_right_gradient_not(recon, x, mu, logvar, z):
+        return L.iwae_correct(recon, x, mu, logvar, z) + 0.1 * (mu.pow(2).sum() - mu.pow(2).sum().detach())
+
+    def nan_iwae(recon, x, mu, logvar, z):
+        return L.iwae_correct(recon, x, mu, logvar, z) * float("nan")
+
+    def dict_without_loss(recon, x, mu, logvar, z):
+        return {"iwae": L.iwae_correct(recon, x, mu, logvar, z)}
+
+    expected = [(L.iwae_correct, IwaeVerdict.EQUALS, 0),
+                (L.iwae_detached_surrogate, IwaeVerdict.SURROGATE, 0),
+                (L.iwae_missing_log_k, IwaeVerdict.MISSING_LOG_K, 0),
+                (L.iwae_tempered, IwaeVerdict.WRONG_WEIGHTS, 1),
+                (value_right_gradient_not, IwaeVerdict.NOT_AFFINE, 1),
+                (nan_iwae, IwaeVerdict.NOT_FINITE, 1), (dict_without_loss, IwaeVerdict.BAD_RETURN, 3),
+                (L.iwae_crashes, IwaeVerdict.CRASH, 3)]
+    for fn, verdict, code in expected:
+        r = audit(fn)
+        assert (r.verdict, r.exit_code) == (verdict, code), r.to_text()
+        assert "None" not in r.to_text()

@@ -182,8 +182,10 @@ def _problem(audit: LossAudit, r: Replay, cfg: Config, j: int, draws: int) -> Lo
     if crash:
         audit.exception = r.error
         last = r.error.strip().splitlines()[-1] if r.error.strip() else "an exception"
-        audit.diagnosis.append(f"the loss raised {where}: {last}; if it only accepts one input shape, declare "
-                               "it (data_shapes=((1, 28, 28),) in the API, --data-shape 1,28,28 on the command "
+        audit.diagnosis.append(f"the loss raised {where}: {last}; if it only accepts one input shape, "
+                               "declare "
+                               "it (data_shapes=((1, 28, 28),) in the API, --data-shape 1,28,28 on the "
+                               "command "
                                "line)")
     else:
         audit.diagnosis.append(f"{r.error} ({where})")
@@ -296,7 +298,8 @@ def audit_elbo_loss(
                             if r.recon is not None else 0.0 for r in rs]) for rs in replays]
     if max(float(a.max()) for a in allowances) > 0:
         audit.tolerance_reason += (f"; plus {tolerance_module_factor()}·ε·Σ|∂log C/∂λ|·max(λ, 1 − λ) for the "
-                                   "continuous-Bernoulli normaliser's standard formula (it rounds 1 − 2λ), up "
+                                   "continuous-Bernoulli normaliser's standard formula (it rounds 1 − "
+                                   "2λ), up "
                                    f"to {max(float(a.max()) for a in allowances):.2g} nats on these draws")
     recon_cols = [np.array([reconstruction_column(model, variant, r) for r in rs]) for rs in replays]
     fits: dict[str, _Fits] = {}
@@ -426,8 +429,8 @@ def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: li
         audit.c = (c_mono if c_mono.exact or c_add is None
                    else Formula(f"a·({c_add.text})", True, tuple(c_vals)))
     grad_tol = gradient_tolerance(out_dtype)
-    gc = check_gradients(model, replays, draws, fit.coefs, sampler, form, [c.text() for c in configs], grad_tol,
-                         coef_rel)
+    gc = check_gradients(model, replays, draws, fit.coefs, sampler, form, [c.text() for c in configs],
+                         grad_tol, coef_rel)
     audit.gradient_checked = gc.checked
     audit.gradient_residual = gc.residual
     audit.tolerance_reason += f"; gradient compared on the ordinary draws to {grad_tol:g}"
@@ -489,11 +492,13 @@ def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: li
             if by_shape:
                 text = f"β_eff depends on the data layout ({by_shape}), expected β = {audit.expected_beta}"
         if all(bv < 0 for bv in beta_vals):
-            text += ("; the KL term has the wrong sign: the loss *rewards* KL(q(z|x) ‖ p(z)), so minimising it "
+            text += ("; the KL term has the wrong sign: the loss *rewards* KL(q(z|x) ‖ p(z)), so "
+                     "minimising it "
                      "pushes q(z|x) away from the prior; fix: add KL = −½Σ(1 + log σ² − μ² − σ²) ≥ 0")
         elif {"B", "D"} & set(audit.beta_eff.text.replace("(", " ").replace(")", " ").replace("·", " ")
                                 .replace("/", " ").split()):
-            text += ("; the reconstruction and KL terms are reduced over different axes (β_eff moves with the "
+            text += ("; the reconstruction and KL terms are reduced over different axes (β_eff moves "
+                     "with the "
                      "batch or data size); fix: reduce both the same way (sum over pixels and latents, then "
                      "the same mean over the batch)")
         audit.diagnosis.append(text)
@@ -529,7 +534,8 @@ def _by_layout(configs: list[Config], values: list[float], rel: float) -> str:
     if len({round(v[0], 9) for v in per.values()}) < 2:
         return ""
     return ", ".join(f"{shape}: {format_number(v[0])}{_layout_factor(shape, v[0], rel)}"
-                     for shape, v in per.items()) + ("; on images the loss reduces over other axes than on flat "
+                     for shape, v in per.items()) + ("; on images the loss reduces over other axes than "
+                                                     "on flat "
                                                      "data (e.g. sums over the channels only)")
 
 
@@ -547,8 +553,10 @@ def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], v
         if best.kl != sampler:
             parts.append(f"the KL assumes {best.kl.text()}; the sampler uses {sampler.text()}")
         if best.prior_var != model.prior_var:
-            parts.append(f"the KL is computed against the prior N(0, {best.prior_var:g}·I); the declared prior "
-                         f"is N(0, {model.prior_var:g}·I) (fix: use the declared prior's variance in the KL, or "
+            parts.append(f"the KL is computed against the prior N(0, {best.prior_var:g}·I); the "
+                         "declared prior "
+                         f"is N(0, {model.prior_var:g}·I) (fix: use the declared prior's variance in "
+                         "the KL, or "
                          "declare the prior the loss uses)")
         if not best.variant.declared:
             parts.append(best.variant.describe())
@@ -564,7 +572,8 @@ def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], v
         a = None
         if recon is not None and recon[0] == "agrees" and recon[1]:
             a = recon[1][0] * (2 * (model.sigma2 or 1.0) if model.gaussian_fixed else 1.0)
-        kl = (explain.kl_term(model, replays[ci], len(replays[ci]), sampler, values[ci], recon[1][0] if recon and
-                              recon[0] == "agrees" else None, recon_cols[ci], fit.kl_cols[ci], g_tol)
+        recon_coef = recon[1][0] if recon and recon[0] == "agrees" else None
+        kl = (explain.kl_term(model, replays[ci], len(replays[ci]), sampler, values[ci], recon_coef,
+                              recon_cols[ci], fit.kl_cols[ci], g_tol)
               if model.mode == "tensors" else None)
     audit.diagnosis.append(explain.describe(model, recon, kl, a))

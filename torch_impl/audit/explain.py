@@ -48,7 +48,8 @@ def recon_term(spec: ModelSpec, rs: list[Replay], draws: int, tol: float) -> tup
     """('agrees' | 'optimal_sigma' | 'differs', the per-draw coefficients) for one configuration."""
     from torch_impl.audit.gradient import _torch_recon_column
 
-    alphas, rvals = [], []
+    alphas: list[float] = []
+    rvals: list[float] = []
     for r in rs[:draws]:
         if r.value is None or r.recon is None or not r.recon.requires_grad:
             return None
@@ -93,7 +94,8 @@ def kl_term(spec: ModelSpec, rs: list[Replay], draws: int, sampler: Convention, 
             q = _grads(kl_elem.sum(), [mu, s])
         if g is None or q is None:
             return None
-        gv, qv = torch.cat([g[0].reshape(-1), g[1].reshape(-1)]), torch.cat([q[0].reshape(-1), q[1].reshape(-1)])
+        gv = torch.cat([g[0].reshape(-1), g[1].reshape(-1)])
+        qv = torch.cat([q[0].reshape(-1), q[1].reshape(-1)])
         k, res = _proportional(gv, qv)
         kappas.append(k)
         whole_ok = whole_ok and res <= tol
@@ -118,7 +120,8 @@ def kl_term(spec: ModelSpec, rs: list[Replay], draws: int, sampler: Convention, 
             design = np.column_stack([sign * kl_cols[:draws], sign, np.ones(draws)])
             sol, *_ = np.linalg.lstsq(design, rest, rcond=None)
             gamma = float(sol[0])
-            return {"kind": "capacity", "gamma": gamma, "C": float(-sol[1] / gamma) if gamma else float("nan"),
+            cap = float(-sol[1] / gamma) if gamma else float("nan")
+            return {"kind": "capacity", "gamma": gamma, "C": cap,
                     "batch": int(rs[0].x.shape[0])}
     coefs = np.concatenate([c for c, _ in per_coord])
     kls = np.concatenate([k for _, k in per_coord])
@@ -141,7 +144,8 @@ def describe(spec: ModelSpec, recon: tuple[str, list[float]] | None, kl: dict[st
     if recon is not None:
         kind, alphas = recon
         if kind == "agrees":
-            agree.append(f"the reconstruction term agrees (∂loss/∂x̂ = a·∂(−log p(x|z))/∂x̂, a = {alphas[0]:.6g}"
+            agree.append("the reconstruction term agrees (∂loss/∂x̂ = a·∂(−log p(x|z))/∂x̂, a = "
+                         f"{alphas[0]:.6g}"
                          f"{' on ‖x − x̂‖²' if spec.gaussian_fixed else ''})")
         elif kind == "optimal_sigma":
             parts.append("the reconstruction term is (N/2)·log(‖x − x̂‖²/N) + const: the Gaussian likelihood "
@@ -158,21 +162,27 @@ def describe(spec: ModelSpec, recon: tuple[str, list[float]] | None, kl: dict[st
             agree.append(f"the KL term agrees (∂loss/∂(μ, s) = {kl['gamma']:.6g}·∇KL{beta})")
         elif kind == "capacity":
             b = kl["batch"]
-            parts.append(f"the KL enters as γ·|Σ_i KL_i − C| with γ = {kl['gamma']:.6g}, C = {kl['C']:.6g} nats "
-                         f"(C = {kl['C'] / b:.6g} per example at B = {b}; a capacity objective, Burgess et al. "
+            parts.append(f"the KL enters as γ·|Σ_i KL_i − C| with γ = {kl['gamma']:.6g}, C = "
+                         f"{kl['C']:.6g} nats "
+                         f"(C = {kl['C'] / b:.6g} per example at B = {b}; a capacity objective, Burgess "
+                         "et al. "
                          "2018): below C the KL is *rewarded*; not an ELBO for any β")
         elif kind == "free_bits":
-            parts.append(f"free bits: latent coordinates whose KL is below a threshold λ (λ between {kl['below']:.3g} "
+            parts.append("free bits: latent coordinates whose KL is below a threshold λ (λ between "
+                         f"{kl['below']:.3g} "
                          f"and {kl['above']:.3g} nats here) send no gradient, the others get "
                          f"{kl['gamma']:.6g}·∇KL (Kingma et al. 2016) — the objective max(KL, λ) is not an "
                          "ELBO of the declared model")
         else:
-            parts.append("the gradient with respect to (μ, s) is not a multiple of ∇KL(q(z|x) ‖ p(z)) for the "
+            parts.append("the gradient with respect to (μ, s) is not a multiple of ∇KL(q(z|x) ‖ p(z)) "
+                         "for the "
                          "declared prior and sampler")
     if not parts:
         if len(agree) == 2:
-            return ("the loss is not an ELBO of the declared model: each term's gradient has the right shape, but "
-                    "their weights change from draw to draw (a term enters non-linearly, or a weight depends on "
+            return ("the loss is not an ELBO of the declared model: each term's gradient has the right "
+                    "shape, but "
+                    "their weights change from draw to draw (a term enters non-linearly, or a weight "
+                    "depends on "
                     "the data)")
         parts.append("the loss is not an ELBO of the declared model: it differs from a·(−ELBO) + c in a term "
                      "the auditor cannot separate")

@@ -120,9 +120,9 @@ def _z_reference(r: Replay, sampler: Convention) -> torch.Tensor | None:
 GRADIENT_DRAWS = 3
 
 
-def check_gradients(spec: ModelSpec, replays: list[list[Replay]], draws: int, coefs: list[tuple[float, float]],
-                    sampler: Convention, form: str, configs_text: list[str], tol: float,
-                    coef_rel: float) -> GradientCheck:
+def check_gradients(spec: ModelSpec, replays: list[list[Replay]], draws: int,
+                    coefs: list[tuple[float, float]], sampler: Convention, form: str, configs_text: list[str],
+                    tol: float, coef_rel: float) -> GradientCheck:
     """Compare ∇loss with w·∇R + b·∇K on the first :data:`GRADIENT_DRAWS` ordinary draws of every
     configuration (module docstring); ``coefs`` are the value fit's (w, b) per configuration."""
     out = GradientCheck(tolerance=tol)
@@ -176,7 +176,8 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
     if fit_res <= tol:
         if agree_r and abs(coef[1]) <= 10 * coef_rel * abs(b):
             return residual, ("blocked path: the KL term sends no gradient (it is detached, e.g. "
-                              "`kld.detach()` or `.item()`), so its value is counted but the encoder is never "
+                              "`kld.detach()` or `.item()`), so its value is counted but the encoder is "
+                              "never "
                               "pulled towards the prior; fix: remove the detach on the KL")
         if agree_k and abs(coef[0]) <= 10 * coef_rel * abs(w):
             return residual, ("blocked path: the reconstruction term sends no gradient (it is detached); "
@@ -188,7 +189,8 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
         coef_b, fit_b = _lsq(g_u, [g_rb, g_k])
         if fit_b <= tol and abs(coef_b[0] - w) <= 10 * coef_rel * abs(w):
             return residual, ("blocked path: the decoder is fed a detached z (z.detach() or z.data): the "
-                              "reconstruction term sends no gradient to the encoder through z = μ + σ·ε, so the "
+                              "reconstruction term sends no gradient to the encoder through z = μ + "
+                              "σ·ε, so the "
                               "encoder learns from the KL alone; fix: decode z itself")
     return residual, (f"∇loss is not a·∇(−ELBO_β) at the fitted a and β_eff (relative distance "
                       f"{residual:.2g}); the closest combination w·∇R + b·∇KL leaves {fit_res:.2g}")

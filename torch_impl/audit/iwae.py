@@ -83,8 +83,8 @@ def _estimator_references(spec: ModelSpec, r: Replay, sampler: Convention,
     log_q_stop = log_normal_diag(z, mu_d, sampler.log_var(s_d))
     lw_stl = log_px + log_standard_normal(z, spec.prior_var) - log_q_stop
     w_tilde = torch.softmax(lw.detach(), 0)
-    log_px_no_recon = -nll_per_example(LikelihoodVariant(spec.likelihood), x, recon.detach(), sigma2=spec.sigma2,
-                                       out_logvar=lv, batch_dims=2)
+    log_px_no_recon = -nll_per_example(LikelihoodVariant(spec.likelihood), x, recon.detach(),
+                                       sigma2=spec.sigma2, out_logvar=lv, batch_dims=2)
     lw_stl_encoder = log_px_no_recon + log_standard_normal(z, spec.prior_var) - log_q_stop
     return {
         "STL": -torch.logsumexp(lw_stl, 0).sum(),
@@ -209,7 +209,8 @@ def audit_iwae_loss(
                     t[name] = t[name].clone().requires_grad_(True)
             r = call_loss(loss_fn, model, cfg, t, g, extreme=False, samples=K, batch_first=batch_first)
             if r.error is not None:
-                audit.verdict = IwaeVerdict.BAD_RETURN if r.error_kind == "bad return type" else IwaeVerdict.CRASH
+                bad_return = r.error_kind == "bad return type"
+                audit.verdict = IwaeVerdict.BAD_RETURN if bad_return else IwaeVerdict.CRASH
                 audit.counterexample = {"configuration": cfg.text(), "draw": j}
                 if audit.verdict is IwaeVerdict.CRASH:
                     audit.exception = r.error
@@ -233,8 +234,10 @@ def audit_iwae_loss(
             assert r.value is not None
             if not math.isfinite(float(r.value.detach())):
                 audit.verdict = IwaeVerdict.NOT_FINITE
-                audit.counterexample = {"configuration": cfg.text(), "draw": j, "loss": float(r.value.detach())}
-                audit.diagnosis.append(f"the loss is {float(r.value.detach())} at finite inputs ({cfg.text()}, "
+                audit.counterexample = {"configuration": cfg.text(), "draw": j,
+                                        "loss": float(r.value.detach())}
+                audit.diagnosis.append(f"the loss is {float(r.value.detach())} at finite inputs "
+                                       f"({cfg.text()}, "
                                        f"draw {j}); −IWAE_K is finite there")
                 return audit
             dtype = r.value.dtype
@@ -254,7 +257,8 @@ def audit_iwae_loss(
             a_g = float(g_u @ g_r) / denom if denom > 0 else 0.0
             if model.mode == "tensors" and "z" in model.roles:
                 for name, sur in _estimator_references(model, r, sampler, lw).items():
-                    g_e = _flat(torch.autograd.grad(sur, leaves, retain_graph=True, allow_unused=True), leaves)
+                    g_e = _flat(torch.autograd.grad(sur, leaves, retain_graph=True, allow_unused=True),
+                                leaves)
                     de = float(g_e @ g_e)
                     a_e = float(g_u @ g_e) / de if de > 0 else 0.0
                     nu = float(g_u.norm())
@@ -361,7 +365,8 @@ def audit_iwae_loss(
             audit.gradient_residual = max(est_res[named[0]])
             audit.weights = None
             audit.diagnosis.append(f"the gradient is the {named[0]} estimator's (relative distance "
-                                   f"{audit.gradient_residual:.1e}); the value is a surrogate, not the bound — do "
+                                   f"{audit.gradient_residual:.1e}); the value is a surrogate, not the "
+                                   "bound — do "
                                    "not report it as IWAE_K")
             return audit
     if has_grad:

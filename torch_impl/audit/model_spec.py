@@ -156,7 +156,8 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if not (isinstance(self.prior_var, int | float) and math.isfinite(self.prior_var)
                 and self.prior_var > 0):
-            raise ValueError(f"prior_var: the prior variance must be positive and finite, got {self.prior_var!r}")
+            raise ValueError("prior_var: the prior variance must be positive and finite, got "
+                             f"{self.prior_var!r}")
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood: expected one of {LIKELIHOODS}, got {self.likelihood!r}")
         object.__setattr__(self, "param", parse_convention(self.param))

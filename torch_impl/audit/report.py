@@ -64,7 +64,8 @@ class IwaeVerdict(str, enum.Enum):
     @property
     def exit_code(self) -> int:
         """The command line's exit status for this verdict (module docstring)."""
-        if self in (IwaeVerdict.EQUALS, IwaeVerdict.SURROGATE, IwaeVerdict.ESTIMATOR, IwaeVerdict.MISSING_LOG_K):
+        if self in (IwaeVerdict.EQUALS, IwaeVerdict.SURROGATE, IwaeVerdict.ESTIMATOR,
+                    IwaeVerdict.MISSING_LOG_K):
             return 0
         return 3 if self in (IwaeVerdict.CRASH, IwaeVerdict.BAD_RETURN) else 1
 
@@ -103,7 +104,8 @@ def _checked_line(audit: LossAudit | IwaeAudit) -> str:
         where = (audit.counterexample or {}).get("configuration", "the first configuration")
         return (f"checked: stopped at the first problem ({where}) of {len(audit.configurations)} "
                 f"configurations × {audit.draws} draws")
-    return (f"checked: {len(audit.configurations)} configurations × {audit.draws} draws; worst relative residual "
+    return (f"checked: {len(audit.configurations)} configurations × {audit.draws} draws; worst relative "
+            "residual "
             f"{audit.worst_residual:.2e} (tolerance {audit.tolerance:g}: {audit.tolerance_reason})")
 
 
@@ -190,7 +192,8 @@ class LossAudit:
         if self.normalisation is not None:
             lines.append(f"normalisation: {self.normalisation.detail}")
         if self.gradient_checked:
-            lines.append(f"gradient: compared with a·∇(−ELBO_β) on {self.gradient_checked} draws; worst relative "
+            lines.append(f"gradient: compared with a·∇(−ELBO_β) on {self.gradient_checked} draws; worst "
+                         "relative "
                          f"distance {self.gradient_residual or 0.0:.2e}")
         lines.append(_checked_line(self))
         lines += [f"note: {n}" for n in self.notes]
@@ -262,7 +265,8 @@ class IwaeAudit:
             lines.append(f"value: loss = a·Σ_i −IWAE_K(x_i) + c with a = {self.a.text}, "
                          f"c = {self.c.text if self.c else '?'}")
         if self.gradient_checked:
-            lines.append(f"gradient: relative distance to a·∇(−IWAE_K) = {self.gradient_residual:.2e}")
+            target = "the named estimator's surrogate" if self.estimator else "a·∇(−IWAE_K)"
+            lines.append(f"gradient: relative distance to {target} = {self.gradient_residual:.2e}")
         elif self.verdict.exit_code != 3 and self.verdict is not IwaeVerdict.NOT_FINITE:
             lines.append("gradient: not checked (the loss has no gradient)")
         if self.estimator:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import torch
 
-
 #: first-order bounds are multiplied by this safety factor (several roundings per term)
 CONDITION_FACTOR = 4.0
 

@@ -83,7 +83,9 @@ def loss_runner(model: nn.Module, *, make_batch: Callable[[torch.Tensor], Any] |
         out = model(x)
         if _scalar_like(out) or loss_function is None:
             return out
-        return loss_function(*out, **kwargs) if isinstance(out, tuple | list) else loss_function(out, **kwargs)
+        if isinstance(out, tuple | list):
+            return loss_function(*out, **kwargs)
+        return loss_function(out, **kwargs)
 
     return run
 
