@@ -225,3 +225,15 @@ def test_separate_heads_on_a_decoder_layer_that_is_not_the_output_are_a_value_er
     spec = ModelSpec("bernoulli", arguments=("x",), hooks=Hooks(mu=m.fc21, s=m.fc22, decoder=m.fc3))
     with pytest.raises(ValueError, match="entries per example but the data has 40"):
         audit_elbo_loss(m, spec, data_shapes=((40,),), batch_sizes=(2,), draws=6, extreme_draws=0)
+
+
+def test_a_loss_that_computes_in_float32_inside_is_judged_at_float32_resolution():
+    def float32_inside(recon_x, x, mu, logvar):
+        p, t, m, lv = recon_x.float(), x.float(), mu.float(), logvar.float()
+        loss = F.binary_cross_entropy(p, t, reduction="sum") - 0.5 * torch.sum(1 + lv - m**2 - lv.exp())
+        return loss.double()
+
+    r = audit(float32_inside)
+    assert r.verdict is LossVerdict.EQUALS, r.to_text()
+    assert "computes in torch.float32" in r.tolerance_reason and r.tolerance == 1e-4
+    assert any("computes in torch.float32" in n for n in r.notes)

@@ -147,14 +147,25 @@ def _summary(r: Replay, spec: ModelSpec) -> str:
     return ", ".join(parts)
 
 
-def _rounded(tensors: dict[str, torch.Tensor], model: ModelSpec,
-             dtype: torch.dtype) -> dict[str, torch.Tensor]:
-    """The draw in ``dtype``; probabilities clamped to [tiny, 1 − 4ε] first (representable 1 − p)."""
+def _rounded(tensors: dict[str, torch.Tensor], model: ModelSpec, dtype: torch.dtype,
+             keep: torch.dtype | None = None) -> dict[str, torch.Tensor]:
+    """The draw in ``dtype`` (rounded to it, then held in ``keep`` if given); probabilities clamped to
+    [tiny, 1 − 4ε] first (representable 1 − p)."""
     out = dict(tensors)
     if model.likelihood in ("bernoulli", "continuous_bernoulli"):
         eps = torch.finfo(dtype).eps
         out["recon"] = out["recon"].clamp(1e-30, 1 - 4 * eps)
-    return {k: v.to(dtype) for k, v in out.items()}
+    return {k: (v.to(dtype).to(keep) if keep is not None else v.to(dtype)) for k, v in out.items()}
+
+
+def _compute_dtype(loss_fn: Callable[..., Any], model: ModelSpec, cfg: Config,
+                   seed: int) -> torch.dtype | None:
+    """The least precise dtype the loss computes in, from one trial call (None if it fails)."""
+    g = torch.Generator().manual_seed(seed + 104729)
+    latent = cfg.latent if cfg.latent else 1
+    tensors = draw_tensors(model, Config(cfg.batch, cfg.shape, latent, cfg.hyper), False, g)
+    r = call_loss(loss_fn, model, cfg, tensors, g, extreme=False)
+    return None if r.error is not None else r.compute_dtype
 
 
 def _kl_column(r: Replay, sampler: Convention, form: str, prior_var: float = 1.0) -> float:
@@ -233,6 +244,13 @@ def audit_elbo_loss(
     values: list[np.ndarray] = []
     out_dtype = torch.float64
     samplers: set[str] = set()
+    compute = _compute_dtype(loss_fn, model, configs[0], seed) if model.hooks is None else None
+    if compute is not None and torch.finfo(compute).eps > torch.finfo(dtype).eps:
+        audit.notes.append(f"the loss computes in {compute} although it receives {dtype}: its inputs are "
+                           f"drawn as for a {compute} loss (probabilities ≤ 1 − 4ε, representable)")
+        dtype_inputs = compute
+    else:
+        dtype_inputs = dtype
     for ci, cfg in enumerate(configs):
         rs: list[Replay] = []
         for j in range(draws + extreme_draws):
@@ -244,6 +262,8 @@ def audit_elbo_loss(
                 tensors["x"] = tensors["x"].to(model_dtype)
             elif dtype != torch.float64:
                 tensors = _rounded(tensors, model, dtype)
+            elif dtype_inputs != torch.float64:
+                tensors = _rounded(tensors, model, dtype_inputs, keep=torch.float64)
             r = call_loss(loss_fn, model, cfg, tensors, g, extreme=extreme, grad=True)
             if r.error is not None:
                 return _problem(audit, r, cfg, j, draws)
@@ -266,7 +286,7 @@ def audit_elbo_loss(
                     f"the loss is {float(r.value.detach())} at finite inputs ({cfg.text()}, draw {j}"
                     f"{', saturated' if extreme else ''}: {_summary(r, model)}); −ELBO is finite there")
                 return audit
-            out_dtype = r.value.dtype
+            out_dtype = _less_precise(out_dtype, r.value.dtype, r.compute_dtype)
             audit.notes += [n for n in r.notes if n not in audit.notes]
             if r.sampler is not None:
                 samplers.add(r.sampler.text())
@@ -278,6 +298,9 @@ def audit_elbo_loss(
         audit.notes.append(f"the loss returned several values; the auditor judged its 'loss' (other entries: "
                            f"{', '.join(parts)})")
     tol, reason = value_tolerance(out_dtype)
+    if out_dtype != torch.float64 and all(r.value is not None and r.value.dtype == torch.float64
+                                          for rs in replays for r in rs):
+        reason = f"the loss returns float64 but computes in {out_dtype}; " + reason
     coef_rel = coefficient_tolerance(tol)
     audit.tolerance = tol
     audit.tolerance_reason = reason + f"; coefficients compared to {coef_rel:g}"
@@ -369,6 +392,12 @@ def audit_elbo_loss(
     _conclude(audit, model, beta, configs, replays, values, fit, variables, tol, coef_rel, sampler, form,
               draws, out_dtype)
     return audit
+
+
+def _less_precise(*dtypes: torch.dtype | None) -> torch.dtype:
+    """The least precise of the floating dtypes given (None ignored)."""
+    known = [d for d in dtypes if d is not None and d.is_floating_point]
+    return max(known, key=lambda d: torch.finfo(d).eps) if known else torch.float64
 
 
 def tolerance_module_factor() -> str:

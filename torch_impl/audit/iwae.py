@@ -43,7 +43,7 @@ import torch
 
 from torch_impl.audit.conventions import Convention
 from torch_impl.audit.draws import Config, configurations, draw_tensors
-from torch_impl.audit.elbo import _check_sizes, _sizes, tolerance_for
+from torch_impl.audit.elbo import _check_sizes, _less_precise, _sizes, tolerance_for
 from torch_impl.audit.fit import affine_fit, monomial
 from torch_impl.audit.model_spec import ModelSpec
 from torch_impl.audit.reference import (
@@ -240,7 +240,7 @@ def audit_iwae_loss(
                                        f"({cfg.text()}, "
                                        f"draw {j}); −IWAE_K is finite there")
                 return audit
-            dtype = r.value.dtype
+            dtype = _less_precise(dtype, r.value.dtype, r.compute_dtype)
             sampler = r.sampler or model.param
             lw = _log_weights(model, r, sampler)
             ref = -(torch.logsumexp(lw, 0) - math.log(K)).sum()

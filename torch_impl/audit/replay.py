@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from torch.overrides import TorchFunctionMode
 
 from torch_impl.audit.conventions import Convention, identify_sampler
 from torch_impl.audit.draws import Config, LinearDecoder
@@ -96,6 +97,7 @@ class Replay:
     decode: Callable[[torch.Tensor], torch.Tensor] | None = None
     parts: dict[str, float] = field(default_factory=dict)
     hook_problem: str | None = None
+    compute_dtype: torch.dtype | None = None  # the least precise floating dtype the loss computed in
 
 
 LOSS_KEYS = ("loss", "Loss", "total_loss", "train_loss")
@@ -280,16 +282,33 @@ def _match_noise(drawn: list[torch.Tensor], z: torch.Tensor | None) -> torch.Ten
     return None
 
 
+class LowestPrecision(TorchFunctionMode):
+    """Records the least precise floating dtype among the tensors the loss's torch operations return:
+    the precision the loss computes in (a float64 loss that casts to float32 inside computes in
+    float32)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dtype: torch.dtype | None = None
+
+    def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        out = func(*args, **(kwargs or {}))
+        if isinstance(out, torch.Tensor) and out.dtype.is_floating_point:
+            if self.dtype is None or torch.finfo(out.dtype).eps > torch.finfo(self.dtype).eps:
+                self.dtype = out.dtype
+        return out
+
+
 def _error_text(exc: BaseException) -> str:
     tb = traceback.format_exception(type(exc), exc, exc.__traceback__)
     return "".join(tb[-6:]).strip()
 
 
 def _run(loss_fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any], g: torch.Generator,
-         taps: Taps | None) -> tuple[Any, str | None, list[torch.Tensor]]:
+         taps: Taps | None, precision: LowestPrecision) -> tuple[Any, str | None, list[torch.Tensor]]:
     drawn: list[torch.Tensor] = []
     try:
-        with controlled_noise(g) as drawn:
+        with controlled_noise(g) as drawn, precision:
             if taps is not None:
                 with taps:
                     out = loss_fn(*args, **kwargs)
@@ -352,7 +371,8 @@ def _call(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors:
     args = [hyper[role] if role in hyper else values[role] for role in spec.roles]
     kwargs = {k: v for k, v in hyper.items() if k not in spec.roles}
     taps = Taps(spec.hooks) if spec.hooks is not None else None
-    out, error, drawn = _run(loss_fn, args, kwargs, g, taps)
+    precision = LowestPrecision()
+    out, error, drawn = _run(loss_fn, args, kwargs, g, taps, precision)
     value: torch.Tensor | None = None
     kind = None
     parts: dict[str, float] = {}
@@ -362,7 +382,7 @@ def _call(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors:
         value, error, parts = loss_value(out)
         kind = None if error is None else "bad return type"
     replay = Replay(value, error, x, mu, s, None, t["recon"], t["recon_logvar"], eps, None,
-                    error_kind=kind, leaves=leaves, parts=parts)
+                    error_kind=kind, leaves=leaves, parts=parts, compute_dtype=precision.dtype)
     if mode == "tensors":
         replay.z = z_given if z_given is not None else mu + spec.param.sigma(s) * eps
         replay.sampler = spec.param
