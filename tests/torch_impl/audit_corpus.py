@@ -297,6 +297,39 @@ class AntixkStyleVae(nn.Module):
         return antixk_vanilla_vae_loss(*args, M_N=kwargs.get("M_N", 1.0))
 
 
+class AntixkStyleConvVae(nn.Module):
+    """AntixK/PyTorch-VAE models/vanilla_vae.py's convolutional layout, tiny: Conv2d + BatchNorm +
+    LeakyReLU encoder, ``fc_mu``/``fc_var`` on the flattened features, ``encode`` returning a list
+    [mu, log_var], ``decoder_input`` + ConvTranspose2d decoder, ``forward`` returning [recons, input,
+    mu, log_var]; here a Bernoulli decoder and a summed BCE so that M_N = 1 gives the ELBO."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Conv2d(1, 4, 3, stride=2, padding=1), nn.BatchNorm2d(4),
+                                     nn.LeakyReLU())
+        self.fc_mu, self.fc_var = nn.Linear(16, 3), nn.Linear(16, 3)
+        self.decoder_input = nn.Linear(3, 16)
+        self.decoder = nn.ConvTranspose2d(4, 1, 3, stride=2, padding=1, output_padding=1)
+
+    def encode(self, x):
+        h = torch.flatten(self.encoder(x), start_dim=1)
+        return [self.fc_mu(h), self.fc_var(h)]
+
+    def decode(self, z):
+        return torch.sigmoid(self.decoder(self.decoder_input(z).view(-1, 4, 2, 2)))
+
+    def forward(self, x):
+        mu, log_var = self.encode(x)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * log_var)
+        return [self.decode(z), x, mu, log_var]
+
+    def loss_function(self, *args, **kwargs):
+        recons, x, mu, log_var = args
+        rec = F.binary_cross_entropy(recons, x, reduction="sum") / x.shape[0]
+        kld = torch.mean(_kld_rows(mu, log_var), dim=0)
+        return {"loss": rec + kwargs["M_N"] * kld, "Reconstruction_Loss": rec, "KLD": -kld}
+
+
 class LightningStyleVae(nn.Module):
     """A PyTorch Lightning ``LightningModule``-shaped VAE (as in AntixK's experiment.py): the loss is
     computed in ``training_step(batch, batch_idx)`` and returned as {'loss': …}."""
@@ -493,6 +526,12 @@ CASES = [
          {"likelihood": "bernoulli"}, "GRADIENT", says=("detached z",)),
     Case("antixk_style_model", lambda: AntixkStyleVae().double(), "model", {"likelihood": "gaussian"},
          "BETA_MISMATCH", says=("β_eff = 5",)),
+    Case("antixk_style_conv_model", lambda: AntixkStyleConvVae().double(), "model",
+         {"likelihood": "bernoulli"}, "EQUALS", {"data_shapes": ((1, 4, 4),), "loss_kwargs": {"M_N": 1.0}}),
+    Case("antixk_style_conv_model_kld_weight", lambda: AntixkStyleConvVae().double(), "model",
+         {"likelihood": "bernoulli"}, "BETA_MISMATCH",
+         {"data_shapes": ((1, 4, 4),), "loss_kwargs": {"M_N": 0.25}},
+         says=("β_eff = 1/4",)),
     Case("lightning_style_model", lambda: LightningStyleVae().double(), "model",
          {"likelihood": "bernoulli_logits"}, "EQUALS"),
     Case("pythae_style_model", lambda: PythaeStyleVae().double(), "model", {"likelihood": "bernoulli"},

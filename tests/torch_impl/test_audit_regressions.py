@@ -237,3 +237,14 @@ def test_a_loss_that_computes_in_float32_inside_is_judged_at_float32_resolution(
     assert r.verdict is LossVerdict.EQUALS, r.to_text()
     assert "computes in torch.float32" in r.tolerance_reason and r.tolerance == 1e-4
     assert any("computes in torch.float32" in n for n in r.notes)
+
+
+def test_audit_model_leaves_the_model_as_it_found_it():
+    from torch_impl.audit import audit_model
+
+    model = C.AntixkStyleConvVae().double()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    audit_model(model, ModelSpec("bernoulli"), data_shapes=((1, 4, 4),), loss_kwargs={"M_N": 1.0},
+                batch_sizes=(3,), draws=6)
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)  # BatchNorm statistics included

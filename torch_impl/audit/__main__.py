@@ -127,7 +127,11 @@ def _run(ns: argparse.Namespace) -> Any:
     except ValueError:
         beta = ns.beta
     if ns.model:
-        model = fn if isinstance(fn, torch.nn.Module) else fn()
+        try:
+            model = fn if isinstance(fn, torch.nn.Module) else fn()
+        except Exception as exc:
+            raise ValueError(f"target: calling {ns.target!r} without arguments failed: "
+                             f"{type(exc).__name__}: {exc}") from None
         if not isinstance(model, torch.nn.Module):
             raise ValueError(f"target: {ns.target!r} did not give an nn.Module")
         spec = ModelSpec(ns.likelihood, param=ns.param, data=ns.data, sigma2=sigma2, hyper=_hyper(ns.hyper),

@@ -17,6 +17,7 @@ heads ``fc_mu``/``fc_var``, ``fc21``/``fc22``, ``mu``/``logvar`` …; a ``decode
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -110,7 +111,8 @@ def audit_model(
     replaced by ``("x",)``). ``data_shapes`` defaults to the input size of the first Linear layer
     (give it for convolutional models, e.g. ``((3, 64, 64),)``). The model's parameters are the
     gradient's leaves. Saturated draws are off by default (the model's own decoder decides its
-    outputs; ``extreme_draws`` feeds it larger inputs)."""
+    outputs; ``extreme_draws`` feeds it larger inputs). The model's state (parameters, BatchNorm running
+    statistics) is restored afterwards."""
     if not isinstance(model, nn.Module):
         raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(spec, ModelSpec):
@@ -121,5 +123,9 @@ def audit_model(
     spec = dataclasses.replace(spec, arguments=("x",), hooks=taps,
                                hyper={k: v for k, v in spec.hyper.items()})
     runner = loss if loss is not None else loss_runner(model, make_batch=make_batch, loss_kwargs=loss_kwargs)
-    return audit_elbo_loss(runner, spec, beta=beta, batch_sizes=batch_sizes, data_shapes=data_shapes,
-                           draws=draws, extreme_draws=extreme_draws, seed=seed)
+    state = copy.deepcopy(model.state_dict())  # running statistics (BatchNorm) move while the loss runs
+    try:
+        return audit_elbo_loss(runner, spec, beta=beta, batch_sizes=batch_sizes, data_shapes=data_shapes,
+                               draws=draws, extreme_draws=extreme_draws, seed=seed)
+    finally:
+        model.load_state_dict(state)
