@@ -248,3 +248,22 @@ def test_audit_model_leaves_the_model_as_it_found_it():
                 batch_sizes=(3,), draws=6)
     after = model.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)  # BatchNorm statistics included
+
+
+def test_mu_detached_in_the_sample_is_named():
+    def mu_detached(x, mu, logvar, decoder):
+        z = mu.detach() + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return F.binary_cross_entropy(decoder(z), x, reduction="sum") + C._kld_sum(mu, logvar)
+
+    r = audit(mu_detached, ModelSpec("bernoulli", arguments=("x", "mu", "logvar", "decoder")))
+    assert r.verdict is LossVerdict.GRADIENT and "μ is detached" in r.diagnosis[0], r.to_text()
+
+
+def test_float32_scalar_constants_do_not_lower_the_precision():
+    def distributions_kl(recon_x, x, mu, logvar):
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        kl = torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).sum()
+        return F.binary_cross_entropy(recon_x, x, reduction="sum") + kl
+
+    r = audit(distributions_kl)
+    assert r.verdict is LossVerdict.EQUALS and r.tolerance == 1e-9 and not r.notes, r.to_text()

@@ -184,13 +184,25 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
                               "fix: remove the detach on the reconstruction term")
         return residual, (f"the gradient weights the terms differently from the value: ∇loss = "
                           f"{coef[0]:.6g}·∇R + {coef[1]:.6g}·∇KL, the value has {w:.6g}·R + {b:.6g}·KL")
-    if recon_blocked is not None:
-        g_rb = _grad(_torch_recon_column(spec, r, recon_blocked), leaves)
-        coef_b, fit_b = _lsq(g_u, [g_rb, g_k])
-        if fit_b <= tol and abs(coef_b[0] - w) <= 10 * coef_rel * abs(w):
-            return residual, ("blocked path: the decoder is fed a detached z (z.detach() or z.data): the "
-                              "reconstruction term sends no gradient to the encoder through z = μ + "
-                              "σ·ε, so the "
-                              "encoder learns from the KL alone; fix: decode z itself")
+    if recon_blocked is not None and r.decode is not None and z_ref is not None:
+        assert r.mu is not None and r.s is not None and r.eps is not None
+        eps = r.eps.to(r.mu.dtype)
+        sigma = sampler.sigma(r.s.double()).to(r.mu.dtype)
+        candidates = [
+            (recon_blocked, "the decoder is fed a detached z (z.detach() or z.data): the reconstruction term "
+                            "sends no gradient to the encoder through z = μ + σ·ε, so the encoder learns "
+                            "from the KL alone; fix: decode z itself"),
+            (r.decode(r.mu.detach() + sigma * eps), "μ is detached where z = μ + σ·ε is formed: the "
+                                                    "reconstruction term sends no gradient to μ; fix: use μ "
+                                                    "itself in the sample"),
+            (r.decode(r.mu + sigma.detach() * eps), "σ is detached where z = μ + σ·ε is formed: the "
+                                                    "reconstruction term sends no gradient to s; fix: use σ "
+                                                    "itself in the sample"),
+        ]
+        for recon_c, text in candidates:
+            g_c = _grad(_torch_recon_column(spec, r, recon_c), leaves)
+            coef_c, fit_c = _lsq(g_u, [g_c, g_k])
+            if fit_c <= tol and abs(coef_c[0] - w) <= 10 * coef_rel * abs(w):
+                return residual, "blocked path: " + text
     return residual, (f"∇loss is not a·∇(−ELBO_β) at the fitted a and β_eff (relative distance "
                       f"{residual:.2g}); the closest combination w·∇R + b·∇KL leaves {fit_res:.2g}")

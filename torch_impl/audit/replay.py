@@ -283,9 +283,10 @@ def _match_noise(drawn: list[torch.Tensor], z: torch.Tensor | None) -> torch.Ten
 
 
 class LowestPrecision(TorchFunctionMode):
-    """Records the least precise floating dtype among the tensors the loss's torch operations return:
-    the precision the loss computes in (a float64 loss that casts to float32 inside computes in
-    float32)."""
+    """Records the least precise floating dtype among the tensors with more than one entry that the
+    loss's torch operations return: the precision the loss computes in (a float64 loss that casts to
+    float32 inside computes in float32; a 0-dimensional float32 constant such as ``Normal(0., 1.)``'s
+    parameters does not lower a float64 computation and is not counted)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -293,7 +294,7 @@ class LowestPrecision(TorchFunctionMode):
 
     def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         out = func(*args, **(kwargs or {}))
-        if isinstance(out, torch.Tensor) and out.dtype.is_floating_point:
+        if isinstance(out, torch.Tensor) and out.dtype.is_floating_point and out.numel() > 1:
             if self.dtype is None or torch.finfo(out.dtype).eps > torch.finfo(self.dtype).eps:
                 self.dtype = out.dtype
         return out
