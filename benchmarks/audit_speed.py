@@ -57,13 +57,13 @@ def iwae_loss(recon: torch.Tensor, x: torch.Tensor, mu: torch.Tensor, logvar: to
 
 BEFORE_AUDIT = """
 import time
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 from torch_impl.audit.__main__ import build_parser, load_function
 ns = build_parser().parse_args(["benchmarks.audit_speed:correct_loss", "--likelihood", "bernoulli"])
 import torch
 from torch_impl.audit import elbo, iwae, whole_model
 load_function(ns.target)
-print(time.perf_counter() - t0)
+print(time.perf_counter() - t0, time.process_time() - c0)
 """
 
 
@@ -71,7 +71,7 @@ def _cli_start(repeats: int) -> dict[str, Any]:
     """Fresh-process times: ``python -m torch_impl.audit --help`` (whole process), and the command
     line's work before the audit (measured inside the process, interpreter start excluded)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    helps, befores = [], []
+    helps, befores, cpus = [], [], []
     for _ in range(repeats):
         s = time.perf_counter()
         subprocess.run([sys.executable, "-m", "torch_impl.audit", "--help"], env=env, check=True,
@@ -79,19 +79,26 @@ def _cli_start(repeats: int) -> dict[str, Any]:
         helps.append(time.perf_counter() - s)
         out = subprocess.run([sys.executable, "-c", BEFORE_AUDIT], env=env, check=True, capture_output=True,
                              text=True).stdout
-        befores.append(float(out.strip().splitlines()[-1]))
+        wall, cpu = out.strip().splitlines()[-1].split()
+        befores.append(float(wall))
+        cpus.append(float(cpu))
     return {"help_process_s": {"min_s": min(helps), "median_s": statistics.median(helps), "runs_s": helps},
             "before_audit_s": {"min_s": min(befores), "median_s": statistics.median(befores),
-                               "runs_s": befores}}
+                               "runs_s": befores, "cpu_min_s": min(cpus),
+                               "cpu_median_s": statistics.median(cpus)}}
 
 
 def _time(fn: Callable[[], Any], repeats: int) -> dict[str, float | list[float]]:
-    times = []
+    """Wall and CPU (process) seconds of ``repeats`` calls: on a shared machine the CPU time is the
+    steadier figure."""
+    times, cpu = [], []
     for _ in range(repeats):
-        s = time.perf_counter()
+        s, c = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - s)
-    return {"min_s": min(times), "median_s": statistics.median(times), "runs_s": times}
+        cpu.append(time.process_time() - c)
+    return {"min_s": min(times), "median_s": statistics.median(times), "runs_s": times,
+            "cpu_min_s": min(cpu), "cpu_median_s": statistics.median(cpu)}
 
 
 def main(repeats: int = 3) -> dict[str, Any]:
@@ -143,6 +150,7 @@ def main(repeats: int = 3) -> dict[str, Any]:
         "cli": cli,
         "cli_before_audit_under_2_s": cli["before_audit_s"]["min_s"] < 2,
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch": torch.__version__,
+                    "load_average_1min": os.getloadavg()[0],
                     "torch_threads": torch.get_num_threads(),
                     "note": "2 shared cores, other jobs running at the same time: times are noisy"},
         "repeats": repeats,
