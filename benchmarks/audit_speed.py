@@ -1,5 +1,5 @@
-"""Wall time of auditing one loss with the default settings (issue 11: "under 10 s"; its follow-up:
-"one audit stays around 1 s; the command line starts in under 2 s before the audit itself"): a
+"""Wall time of auditing one loss with the default settings (asked: under 10 s, then "around
+1 s"; the command line must start in under 2 s before the audit itself): a
 correct loss (value fit and gradient check over flat and image shapes), a defective one (fit, then
 the convention search), a blocked gradient, the continuous Bernoulli (saturated λ), a whole model
 and an IWAE loss; and the command line's start — ``--help``, and everything it does before the

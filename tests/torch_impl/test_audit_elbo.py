@@ -1,4 +1,4 @@
-"""audit_elbo_loss on every defect class of issue 11 and on correct losses in every reduction
+"""audit_elbo_loss on every defect class the auditor names and on correct losses in every reduction
 convention: exact verdict, β_eff and (where it applies) the convention named."""
 
 import json

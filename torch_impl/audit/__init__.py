@@ -1,5 +1,5 @@
 """``torch_impl.audit``: audit anyone's VAE and IWAE loss — or a whole model — against the verified
-ELBO (issue 11).
+ELBO.
 
 * :func:`audit_elbo_loss` — is ``loss_fn`` a·(−ELBO) + c, with which β_eff, a and c (formulas in
   B, D, d and the hyper-parameters), and is its gradient a·∇(−ELBO)? If not: a counterexample, the

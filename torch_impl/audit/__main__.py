@@ -1,6 +1,5 @@
-"""``python -m torch_impl.audit MODULE:FUNCTION --likelihood bernoulli --param logvar …`` (issue 11,
-item 3): audit a loss function — or a whole model, ``--model`` — and print the verdict (text, or
-``--json``).
+"""``python -m torch_impl.audit MODULE:FUNCTION --likelihood bernoulli --param logvar …``: audit a
+loss function — or a whole model, ``--model`` — and print the verdict (text, or ``--json``).
 
 Exit status, one per verdict (the table in :mod:`torch_impl.audit.report`): 0 when the loss is
 −ELBO (with ``--iwae K``: −IWAE_K, or a surrogate with its gradient — a named estimator such as

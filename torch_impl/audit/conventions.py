@@ -1,5 +1,5 @@
 """Parameterisation conventions of a Gaussian encoder q(z|x) = N(μ, σ²): how the second encoder
-output ``s`` becomes the standard deviation σ (issue 11, item 1; Kingma & Welling 2014, §2.4 and
+output ``s`` becomes the standard deviation σ (Kingma & Welling 2014, §2.4 and
 App. B; CS 446 HW8 1(g) and ECE 544 PS5 1(g) write σ = exp(ℓ/2) for a log-variance ℓ).
 
 A convention is a *family* f and a *noise scale* k with σ = k·f(s):

@@ -1,5 +1,5 @@
 """Random inputs for an audit: configurations (B, data shape, d, hyper-parameters) and the tensors
-of one draw, float64, from a seeded generator (issue 11, item 1).
+of one draw, float64, from a seeded generator.
 
 Ordinary draws are moderate (logits ∼ N(0, 2²), μ ∼ N(0, 1), s ∼ N(0, 1)); *extreme* draws put
 the decoder in saturation against the data (probabilities down to 1e-13 on the observed value,

@@ -1,6 +1,5 @@
-"""``audit_elbo_loss``: is a user's VAE loss the negative ELBO it claims to be? (issue 11, item 1;
-seed 001 §3 and ECE 544 PS5 2 for the per-example terms; Kingma & Welling 2014; Higgins et al.
-2017 for β.)
+"""``audit_elbo_loss``: is a user's VAE loss the negative ELBO it claims to be? (seed 001 §3 and
+ECE 544 PS5 2 for the per-example terms; Kingma & Welling 2014; Higgins et al. 2017 for β.)
 
 At every configuration (B, D, d, hyper-parameters) the loss is evaluated on seeded random inputs
 (ordinary and saturated, :mod:`~torch_impl.audit.draws`) and compared with the verified terms
@@ -19,8 +18,8 @@ catches a detached KL term or a decoder fed a detached z (:mod:`~torch_impl.audi
 Tolerances (:mod:`~torch_impl.audit.tolerance`) come from the dtype the loss computes in and the
 conditioning of the likelihood's standard formula: 1e-9 relative for float64, 1e-4 for float32,
 plus the stated rounding allowance of the continuous-Bernoulli normaliser at saturated λ. A
-deviation below the tolerance (e.g. β off by 1e-10) is not detected; every defect class of
-issue 11 is many orders above it.
+deviation below the tolerance (e.g. β off by 1e-10) is not detected; every defect class the
+auditor names is many orders above it.
 
 Verdicts that are not about the mathematics: *not finite* (NaN/inf at finite inputs), *bad return
 type* (None, a non-scalar, a dict without ``loss``) and *crash* (the loss raised), each with the

@@ -1,5 +1,5 @@
 """When a loss is not affine in the ELBO's terms and no named convention or likelihood deviation
-explains it: which terms agree, and what the other one is (issue 11's follow-up on messages).
+explains it: which terms agree, and what the other one is.
 
 Works from the loss's gradient with respect to the auditor's inputs (tensors mode; the decoder
 output alone in the other modes), on the ordinary draws:

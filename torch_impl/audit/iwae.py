@@ -1,5 +1,5 @@
-"""``audit_iwae_loss``: is a user's IWAE loss the importance-weighted bound? (issue 11, item 2;
-Burda et al. 2016: IWAE_K(x) = log (1/K) Σ_k w_k, w_k = p(x, z_k)/q(z_k|x), z_k ∼ q.)
+"""``audit_iwae_loss``: is a user's IWAE loss the importance-weighted bound? (Burda et al. 2016:
+IWAE_K(x) = log (1/K) Σ_k w_k, w_k = p(x, z_k)/q(z_k|x), z_k ∼ q.)
 
 For each draw the auditor builds K samples z_k = μ + σ(s)·ε_k (or records those the loss draws)
 and computes, in float64, log w_k = log p(x|z_k) + log N(z_k; 0, I) − log N(z_k; μ, σ²) and the

@@ -1,4 +1,4 @@
-"""The model a loss claims to train, as the user declares it (issue 11, item 1).
+"""The model a loss claims to train, as the user declares it.
 
 A :class:`ModelSpec` states
 

@@ -1,4 +1,4 @@
-"""The verified per-example terms of the negative ELBO, in float64 (issue 11, item 1).
+"""The verified per-example terms of the negative ELBO, in float64.
 
 * −log p(x|z) per pixel: the binary cross-entropy and the Gaussian negative log-density are the
   expressions :mod:`derivations.likelihoods` proves equal to −log Π Bern and −log Π N

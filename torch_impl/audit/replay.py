@@ -1,5 +1,5 @@
-"""Calling a user's loss with the auditor's inputs, and recording what it did (issue 11, item 1:
-"stochastic losses are replayed at a given z (the auditor controls the noise)").
+"""Calling a user's loss with the auditor's inputs, and recording what it did: stochastic
+losses are replayed at a given z (the auditor controls the noise).
 
 Three mechanisms, chosen by the argument mapping of the :class:`ModelSpec`:
 

@@ -1,5 +1,5 @@
 """Audit results, their rendering as text and as a strict-JSON dict, and the command line's exit
-status for every verdict (issue 11, item 3).
+status for every verdict.
 
 Exit status (``python -m torch_impl.audit``), one per verdict:
 

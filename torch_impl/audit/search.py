@@ -1,5 +1,4 @@
 """When a loss is not affine in the verified terms: which standard convention would make it exact?
-(issue 11, item 1: "searches the standard parameterisation conventions and names the one").
 
 The KL term and the sampler are searched separately. The sampler's convention is known (declared,
 or identified from the recorded z and ε by :func:`~torch_impl.audit.conventions.identify_sampler`).

@@ -1,4 +1,4 @@
-"""pytest helpers (issue 11, item 3): ``assert_neg_elbo(loss_fn, model, beta=1)`` and
+"""pytest helpers: ``assert_neg_elbo(loss_fn, model, beta=1)`` and
 ``assert_iwae(loss_fn, model, K)`` fail with the audit's full diagnosis."""
 
 from __future__ import annotations

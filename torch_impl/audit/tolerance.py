@@ -1,5 +1,5 @@
 """Tolerances of an audit, from the dtype the loss computes in and the conditioning of its terms
-(issue 11 and its follow-up on precision; Higham, *Accuracy and Stability of Numerical
+(Higham, *Accuracy and Stability of Numerical
 Algorithms*, §1.6 for the forward-error bound ε·Σ|∂f/∂θ|·|δθ|).
 
 * Value: the residual of the fit may be τ·(size of the terms) — τ = 1e-9 for float64 (a sum of

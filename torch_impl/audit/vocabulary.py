@@ -1,6 +1,6 @@
 """The names a model declaration uses — likelihoods, data domains, argument roles — without importing
-torch, so that the command line can parse its options first (issue 11's follow-up: "the CLI starts
-in under 2 s")."""
+torch, so that the command line can parse its options first (it starts in under
+2 s)."""
 
 LIKELIHOODS = (
     "bernoulli",

@@ -1,5 +1,5 @@
 """``audit_model``: audit a whole VAE ``nn.Module`` — its own loss, run the way it trains — against
-the negative ELBO of the declared model (issue 11's follow-up: "audit a whole model").
+the negative ELBO of the declared model.
 
 What computes the loss from a batch x (the first that applies, unless ``loss`` is given):
 
