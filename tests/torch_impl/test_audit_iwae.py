@@ -1,8 +1,11 @@
 """audit_iwae_loss: value, gradient and implied weights on correct and defective IWAE losses."""
 
 import json
+import math
 
 import pytest
+import torch
+from torch.nn import functional as F
 
 from tests.torch_impl import audit_losses as L
 from torch_impl.audit import IwaeVerdict, ModelSpec, assert_iwae, audit_iwae_loss
@@ -117,3 +120,15 @@ def test_every_iwae_verdict_has_its_documented_exit_status():
         r = audit(fn)
         assert (r.verdict, r.exit_code) == (verdict, code), r.to_text()
         assert "None" not in r.to_text()
+
+
+def test_iwae_against_a_declared_prior_variance():
+    def prior_half(recon, x, mu, logvar, z):
+        log_px = -F.binary_cross_entropy_with_logits(recon, x.expand_as(recon), reduction="none").sum(-1)
+        log_pz = (-0.5 * z.pow(2) / 0.5 - 0.5 * math.log(2 * math.pi * 0.5)).sum(-1)
+        log_qz = (-0.5 * (z - mu).pow(2) / logvar.exp() - 0.5 * logvar - 0.5 * math.log(2 * math.pi)).sum(-1)
+        return -(torch.logsumexp(log_px + log_pz - log_qz, 0) - math.log(z.shape[0])).mean()
+
+    half = ModelSpec("bernoulli_logits", arguments=("recon", "x", "mu", "logvar", "z"), prior_var=0.5)
+    assert audit_iwae_loss(prior_half, half, 4, **FAST).verdict is IwaeVerdict.EQUALS
+    assert audit(prior_half).refuted  # against the standard normal prior it is not −IWAE_K

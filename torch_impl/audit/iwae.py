@@ -67,7 +67,8 @@ def _log_weights(spec: ModelSpec, r: Replay, sampler: Convention) -> torch.Tenso
     log_px = -nll_per_example(LikelihoodVariant(spec.likelihood), x, recon, sigma2=spec.sigma2,
                               out_logvar=lv, batch_dims=2)
     z = r.z.double()
-    return log_px + log_standard_normal(z) - log_normal_diag(z, r.mu.double(), sampler.log_var(r.s.double()))
+    log_q = log_normal_diag(z, r.mu.double(), sampler.log_var(r.s.double()))
+    return log_px + log_standard_normal(z, spec.prior_var) - log_q
 
 
 def _estimator_references(spec: ModelSpec, r: Replay, sampler: Convention,
