@@ -267,3 +267,35 @@ def test_float32_scalar_constants_do_not_lower_the_precision():
 
     r = audit(distributions_kl)
     assert r.verdict is LossVerdict.EQUALS and r.tolerance == 1e-9 and not r.notes, r.to_text()
+
+
+def test_a_model_whose_forward_returns_outputs_needs_its_loss_named():
+    from torch_impl.audit import audit_model
+
+    class Outputs(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc, self.dec = nn.Linear(6, 4), nn.Linear(2, 6)
+
+        def encode(self, x):
+            return self.enc(x).chunk(2, dim=-1)
+
+        def decode(self, z):
+            return torch.sigmoid(self.dec(z))
+
+        def forward(self, x):
+            mu, logvar = self.encode(x)
+            return self.decode(mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)), mu, logvar
+
+    m = Outputs().double()
+    r = audit_model(m, ModelSpec("bernoulli"), batch_sizes=(3,), draws=6)
+    assert r.verdict is LossVerdict.CRASH and "pass audit_model(..., loss=" in r.diagnosis[0], r.to_text()
+    r = audit_model(m, ModelSpec("bernoulli"), loss=lambda x: C.examples_vae_main(*m(x)[:1], x, *m(x)[1:]),
+                    batch_sizes=(3, 7), draws=6)
+    assert r.refuted  # m(x) is run twice: the recorded sample is the second one, the loss mixes two draws
+    def once(x):
+        recon, mu, logvar = m(x)
+        return C.examples_vae_main(recon, x, mu, logvar)
+
+    r = audit_model(m, ModelSpec("bernoulli"), loss=once, batch_sizes=(3, 7), draws=6)
+    assert r.verdict is LossVerdict.EQUALS, r.to_text()

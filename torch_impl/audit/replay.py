@@ -230,7 +230,7 @@ class Taps:
 
 
 def _hook_problem(x: torch.Tensor, mu: torch.Tensor | None, s: torch.Tensor | None, z: torch.Tensor | None,
-                  recon: torch.Tensor | None, samples: int | None) -> str | None:
+                  recon: torch.Tensor | None, samples: int | None, calls: int = 1) -> str | None:
     """Why the recorded tensors cannot be μ, s, z and the decoder output of this data, or None."""
     if mu is None or s is None:
         return ("the encoder tap recorded no (μ, s): its output must be a tuple (μ, s) or one tensor "
@@ -246,7 +246,7 @@ def _hook_problem(x: torch.Tensor, mu: torch.Tensor | None, s: torch.Tensor | No
                 f"must be the module that receives z{hint}")
     per = x[0].numel() * (samples or 1)
     n = recon.numel() // max(1, x.shape[0])
-    if n != per:
+    if n != per and not (calls > 1 and n == per * calls):  # several decoder calls: several samples
         return (f"the decoder's output has {n} entries per example but the data has {x[0].numel()}"
                 f"{f' × {samples} samples' if samples else ''}: the decoder tap must return the decoder "
                 "output the likelihood reads (e.g. the last layer or model.decode)")
@@ -412,7 +412,8 @@ def _call(loss_fn: Callable[..., Any], spec: ModelSpec, config: Config, tensors:
         replay.decode = taps.decoder_fn()
         replay.leaves = [p for m in spec.hooks.modules() for p in m.parameters() if p.requires_grad]
         if replay.error is None:
-            replay.hook_problem = _hook_problem(x, replay.mu, replay.s, replay.z, replay.recon, samples)
+            replay.hook_problem = _hook_problem(x, replay.mu, replay.s, replay.z, replay.recon, samples,
+                                                len(outs))
     replay.eps = _match_noise([lay(d) for d in drawn] if swap else drawn, replay.z)  # type: ignore[misc]
     if replay.z is not None and replay.eps is not None and replay.mu is not None and replay.s is not None:
         rel = 1e-6 if replay.z.dtype == torch.float64 else 1e-3

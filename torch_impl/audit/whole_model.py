@@ -82,8 +82,12 @@ def loss_runner(model: nn.Module, *, make_batch: Callable[[torch.Tensor], Any] |
 
     def run(x: torch.Tensor) -> Any:
         out = model(x)
-        if _scalar_like(out) or loss_function is None:
+        if _scalar_like(out):
             return out
+        if loss_function is None:
+            raise TypeError("the model's forward returns its outputs, not a loss, and the model has no "
+                            "loss_function or training_step: pass audit_model(..., loss=lambda x: "
+                            "your_loss(*model(x), x))")
         if isinstance(out, tuple | list):
             return loss_function(*out, **kwargs)
         return loss_function(out, **kwargs)
