@@ -132,3 +132,14 @@ def test_iwae_against_a_declared_prior_variance():
     half = ModelSpec("bernoulli_logits", arguments=("recon", "x", "mu", "logvar", "z"), prior_var=0.5)
     assert audit_iwae_loss(prior_half, half, 4, **FAST).verdict is IwaeVerdict.EQUALS
     assert audit(prior_half).refuted  # against the standard normal prior it is not −IWAE_K
+
+
+def test_a_dreg_lookalike_without_the_stop_gradient_is_not_named():
+    def dreg_q_not_stopped(recon, x, mu, logvar, z):
+        lw = L.log_weights(recon, x, mu, logvar, z)
+        log_px = -F.binary_cross_entropy_with_logits(recon, x.expand_as(recon), reduction="none").sum(-1)
+        w = torch.softmax(lw.detach(), 0)
+        return (-(w.pow(2) * (lw - log_px + log_px.detach())).sum(0) - (w * log_px).sum(0)).mean()
+
+    r = audit(dreg_q_not_stopped)
+    assert r.refuted and r.estimator is None, r.to_text()
