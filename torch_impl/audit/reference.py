@@ -21,7 +21,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import sympy as sp
 import torch
 
 from torch_impl.audit.conventions import Convention
@@ -33,6 +32,8 @@ LOG_2PI = math.log(2 * math.pi)
 @cache
 def _lambdified_bce() -> Any:
     """Per-pixel BCE(x, g) = −[x log g + (1 − x) log(1 − g)] from ``derivations.likelihoods``."""
+    import sympy as sp  # imported on first use: the command line starts without it
+
     from derivations.likelihoods import binary_cross_entropy
 
     x, g = sp.symbols("x g", real=True)
@@ -43,6 +44,8 @@ def _lambdified_bce() -> Any:
 def _lambdified_bce_numpy() -> Any:
     """The same verified BCE form, lambdified for NumPy: values without a gradient (the fit's columns)
     are computed through it, several times faster than torch's float64 log on this kind of machine."""
+    import sympy as sp
+
     from derivations.likelihoods import binary_cross_entropy
 
     x, g = sp.symbols("x g", real=True)
@@ -52,6 +55,8 @@ def _lambdified_bce_numpy() -> Any:
 @cache
 def _lambdified_gaussian() -> Any:
     """Per-pixel (x − x̂)²/(2σ²) + ½ log(2πσ²) from ``derivations.likelihoods.gaussian_mse_loss``."""
+    import sympy as sp
+
     from derivations.likelihoods import gaussian_mse_loss
 
     x, xh, v = sp.symbols("x xhat v", real=True)
