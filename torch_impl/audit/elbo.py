@@ -50,7 +50,12 @@ from torch_impl.audit.reference import (
 from torch_impl.audit.replay import Replay, call_loss
 from torch_impl.audit.report import LossAudit, LossVerdict
 from torch_impl.audit.search import reconstruction_column, search
-from torch_impl.audit.tolerance import condition_allowance, gradient_tolerance, value_tolerance
+from torch_impl.audit.tolerance import (
+    CONDITION_FACTOR,
+    condition_allowance,
+    gradient_tolerance,
+    value_tolerance,
+)
 
 DEFAULT_BATCH_SIZES = (3, 10, 96)
 #: flat vectors and image layouts (C, H, W): a loss that reduces over the wrong axes of an image
@@ -319,10 +324,10 @@ def audit_elbo_loss(
     allowances = [np.array([condition_allowance(model.likelihood, r.recon, out_dtype)
                             if r.recon is not None else 0.0 for r in rs]) for rs in replays]
     if max(float(a.max()) for a in allowances) > 0:
-        audit.tolerance_reason += (f"; plus {tolerance_module_factor()}·ε·Σ|∂log C/∂λ|·max(λ, 1 − λ) for the "
-                                   "continuous-Bernoulli normaliser's standard formula (it rounds 1 − "
-                                   "2λ), up "
-                                   f"to {max(float(a.max()) for a in allowances):.2g} nats on these draws")
+        most = max(float(a.max()) for a in allowances)
+        audit.tolerance_reason += (f"; plus {CONDITION_FACTOR:g}·ε·Σ|∂log C/∂λ|·max(λ, 1 − λ) for the "
+                                   "continuous-Bernoulli normaliser's standard formula (it rounds 1 − 2λ), "
+                                   f"up to {most:.2g} nats on these draws")
     recon_cols = [np.array([reconstruction_column(model, variant, r) for r in rs]) for rs in replays]
     fits: dict[str, _Fits] = {}
 
@@ -397,13 +402,6 @@ def _less_precise(*dtypes: torch.dtype | None) -> torch.dtype:
     """The least precise of the floating dtypes given (None ignored)."""
     known = [d for d in dtypes if d is not None and d.is_floating_point]
     return max(known, key=lambda d: torch.finfo(d).eps) if known else torch.float64
-
-
-def tolerance_module_factor() -> str:
-    """The safety factor of the conditioning allowance, as text."""
-    from torch_impl.audit.tolerance import CONDITION_FACTOR
-
-    return f"{CONDITION_FACTOR:g}"
 
 
 class _Fits:
