@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import derivations.claims  # noqa: F401
 import torch_impl.claims  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim, evidence, register, warm_up
+from derivations.runner.registry import Claim, evidence, register, warm_up
 from numerics import accuracy, em, gan_dual, kl_fit
 from numerics import properties as props
 from numerics import strategies as S

@@ -34,7 +34,7 @@ import derivations.claims  # noqa: F401
 import numerics.evidence  # noqa: F401
 import torch_impl.claims  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence
+from derivations.runner.registry import evidence
 from numerics import gan_dual
 from numerics.divergences import jsd_categorical, kl_categorical
 

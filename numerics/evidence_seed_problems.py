@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from derivations.checker.verdicts import Evidence
-from derivations.registry import evidence
+from derivations.runner.registry import evidence
 from numerics import forward_kl as fk
 from numerics.evidence import _within
 

@@ -57,8 +57,8 @@ def test_wheel_contents(wheel):
     assert "Classifier: Framework :: Pytest" in meta and "Classifier: Framework :: Hypothesis" in meta
     assert any(n.endswith("licenses/LICENSE") for n in names)
     eps = zipfile.ZipFile(wheel).read(f"{meta_dir}/entry_points.txt").decode()
-    assert "variational-verify = derivations.cli:main" in eps
-    assert "variational_verify = derivations.pytest_plugin" in eps
+    assert "variational-verify = derivations.runner.cli:main" in eps
+    assert "variational_verify = derivations.runner.pytest_plugin" in eps
     requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     core = [r for r in requires if "extra ==" not in r]
     assert sorted(r.split()[1].split(">")[0] for r in core) == ["hypothesis", "lark", "mpmath", "numba",

@@ -11,7 +11,7 @@ torch; :mod:`torch_impl.evidence` attaches the evidence when torch imports.
 
 from __future__ import annotations
 
-from derivations.registry import Claim, register
+from derivations.runner.registry import Claim, register
 
 TORCH_ONLY_CLAIMS: tuple[Claim, ...] = (
     Claim(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import torch
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import all_claims, evidence, warm_up
+from derivations.runner.registry import all_claims, evidence, warm_up
 from torch_impl import claims as _claims  # noqa: F401  (registers the torch-only claims)
 from torch_impl import validations as V
 

@@ -11,7 +11,7 @@ import torch
 # registered first (idempotent; through the registry it has already run).
 import torch_impl.evidence  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence
+from derivations.runner.registry import evidence
 from torch_impl.audit import Hooks, IwaeAudit, LossAudit, ModelSpec, audit_elbo_loss, audit_iwae_loss
 from torch_impl.model import Vae, VaeConfig
 

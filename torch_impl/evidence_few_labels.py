@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence, warm_up
+from derivations.runner.registry import evidence, warm_up
 from torch_impl.evidence import _from_checks
 from torch_impl.evidence_seed_problems import _one_thread
 from torch_impl.few_labels import FEATURES, FewLabelResult, LatentTransform, few_label_accuracies

@@ -26,7 +26,7 @@ from torch.distributions import MultivariateNormal, Normal, kl_divergence
 # registered first (idempotent; through the registry it has already run).
 import torch_impl.evidence  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence
+from derivations.runner.registry import evidence
 from numerics import gan_dual
 
 DT = torch.float64

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from derivations.registry import Claim, all_claims
+from derivations.runner.registry import Claim, all_claims
 
 #: claim id → why no second, independent kind of evidence can exist for it.
 SINGLE_EVIDENCE_REASONS: dict[str, str] = {

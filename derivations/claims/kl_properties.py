@@ -14,7 +14,7 @@ from derivations.kl_properties import (
     verify_log_sum_inequality,
     verify_pinsker,
 )
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 
 PROPS = "issue 4 §2; Cover & Thomas 2006, ch. 2"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from derivations.claims.helpers import symbolic_claim
 from derivations.elbo import combine
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 from derivations.stable_forms import (
     far_kl_term,
     stable_kl_term,

@@ -48,7 +48,7 @@ from derivations.gaussian_kl import (
 )
 from derivations.latent import DiscreteModel
 from derivations.latex.claim_statements import ClaimLatexResult, check_claim_latex
-from derivations.registry import Claim, all_claims
+from derivations.runner.registry import Claim, all_claims
 from derivations.variational import kl_nonnegative_relation, kl_self_relation, seed_optimum
 
 Relation3 = tuple[sp.Expr, str, sp.Expr]

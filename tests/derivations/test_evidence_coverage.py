@@ -2,7 +2,7 @@
 
 import pytest
 
-from derivations.registry import Claim, all_claims, get_claim
+from derivations.runner.registry import Claim, all_claims, get_claim
 
 # Load the registry before importing anything under derivations.claims: importing that package
 # first registers claims while numerics.evidence is already attaching to them (registry.py's

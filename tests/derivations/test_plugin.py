@@ -15,7 +15,7 @@ import sympy as sp
 
 from derivations import Derivation, registry
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim, evidence, register
+from derivations.runner.registry import Claim, evidence, register
 from derivations.testing import ClaimAssertionError, assert_claim, assert_derivation
 from tests.derivations.no_torch import NO_TORCH
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFTEST = NO_TORCH + '''
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim, evidence, register
+from derivations.runner.registry import Claim, evidence, register
 
 register(Claim("tmp.refuted", "a wrong claim", "l", "src"))
 register(Claim("tmp.raises", "an evidence function that raises", "l", "src"))
@@ -43,10 +43,10 @@ def _raises():
 
 
 def _plugin_args() -> list[str]:
-    """``-p derivations.pytest_plugin`` unless the installed entry point loads it already."""
-    if any(ep.value == "derivations.pytest_plugin" for ep in entry_points(group="pytest11")):
+    """``-p derivations.runner.pytest_plugin`` unless the installed entry point loads it already."""
+    if any(ep.name == "variational_verify" for ep in entry_points(group="pytest11")):
         return []
-    return ["-p", "derivations.pytest_plugin"]
+    return ["-p", "derivations.runner.pytest_plugin"]
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from derivations import cli, registry
-from derivations import report as R
+from derivations.runner import cli, registry
+from derivations.runner import report as R
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.executor import run_tasks
-from derivations.registry import Claim, evidence, register, run_evidence
-from derivations.report_io import check_writable, write_all
+from derivations.runner.executor import run_tasks
+from derivations.runner.registry import Claim, evidence, register, run_evidence
+from derivations.runner.report_io import check_writable, write_all
 from tests.derivations.no_torch import NO_TORCH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ def test_time_bound_is_undecided(temp_claims):
 def test_without_torch_the_torch_claims_are_listed_as_skipped():
     code = (
         NO_TORCH
-        + "from derivations.cli import main\n"
+        + "from derivations.runner.cli import main\n"
         "sys.exit(main(['verify', 'vae.gradients_reach_encoder', '--json', '-', '-q']))\n"
     )
     out = _run(["-c", code])
@@ -135,7 +135,7 @@ def test_the_torch_claim_list_matches_what_torch_impl_attaches():
 def test_any_other_import_error_fails_the_run_with_exit_3(broken):
     code = (
         f"import sys; sys.modules[{broken!r}] = None\n"
-        "from derivations.cli import main\n"
+        "from derivations.runner.cli import main\n"
         "sys.exit(main(['verify', 'kl.self_zero']))\n"
     )
     out = _run(["-c", code])
@@ -258,7 +258,7 @@ def test_exit_1_when_a_claim_is_refuted(temp_claims, capsys):
 def test_reports_are_utf8_under_an_ascii_locale(tmp_path):
     code = (  # torch is not needed here: keep the subprocess light
         NO_TORCH
-        + "from derivations.cli import main\n"
+        + "from derivations.runner.cli import main\n"
         f"sys.exit(main(['verify', {FAST!r}, '--jobs', '1', '--json', {str(tmp_path / 'c.json')!r},"
         " '--markdown', '-']))\n"
     )
@@ -273,7 +273,7 @@ def test_reports_are_utf8_under_an_ascii_locale(tmp_path):
 def test_a_failed_write_leaves_the_previous_set_untouched(tmp_path, monkeypatch):
     a, b = tmp_path / "a.json", tmp_path / "b.md"
     write_all([(a, "old a"), (b, "old b")])
-    import derivations.report_io as io
+    import derivations.runner.report_io as io
 
     real = io._write_temp
     calls = []

@@ -75,7 +75,7 @@ def test_f_ascent_equals_em_and_prior_e_step_refuted():
 
 
 def test_numeric_linear_vae_and_iwae_registered_here():
-    from derivations.registry import get_claim
+    from derivations.runner.registry import get_claim
 
     assert "numeric" in get_claim("vae.linear_reaches_ppca").evidence_fns
     assert "numeric" in get_claim("vae.iwae_bounds").evidence_fns

@@ -192,7 +192,7 @@ def run_tasks(
 
     Items are started in input order, so callers put the slowest first.
 
-    >>> from derivations.executor import run_tasks
+    >>> from derivations.runner.executor import run_tasks
     >>> run_tasks(abs, [-2, 3, -1], jobs=1)
     [2, 3, 1]
     """
