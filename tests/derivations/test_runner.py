@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from derivations.checker.verdicts import Evidence, Verdict
 from derivations.runner import cli, registry
 from derivations.runner import report as R
-from derivations.checker.verdicts import Evidence, Verdict
 from derivations.runner.executor import run_tasks
 from derivations.runner.registry import Claim, evidence, register, run_evidence
 from derivations.runner.report_io import check_writable, write_all
