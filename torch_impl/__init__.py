@@ -1,6 +1,6 @@
 """PyTorch layer (DESIGN.md): the VAE (:mod:`torch_impl.model`), its float32-accurate KL term
 (:mod:`torch_impl.kl`), the linear VAE vs probabilistic PCA (:mod:`torch_impl.linear`), the
-validations of every loss term (:mod:`torch_impl.validations`) and the training entry point
+validations of every loss term (:mod:`torch_impl.evidence`) and the training entry point
 (``python -m torch_impl.train``)."""
 
 

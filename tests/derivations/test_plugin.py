@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derivations import Derivation, registry
+from derivations import Derivation
 from derivations.checker.verdicts import Evidence, Verdict
+from derivations.runner import registry
 from derivations.runner.registry import Claim, evidence, register
 from derivations.testing import ClaimAssertionError, assert_claim, assert_derivation
 from tests.derivations.no_torch import NO_TORCH

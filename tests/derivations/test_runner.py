@@ -167,8 +167,8 @@ def test_run_property_refutes_a_forced_negative_kl(monkeypatch):
     import numpy as np
     from hypothesis import strategies as st
 
-    from numerics import evidence as nev
     from numerics import properties
+    from numerics.evidence import _property as nev
 
     monkeypatch.setattr(properties, "kl_categorical", lambda p, q, **kw: -1.0)
     one = st.just(((np.array([0.5, 0.5]), np.array([0.25, 0.75])),))  # nothing to shrink: fast

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import torch
 
-# Imported on its own (e.g. by the API docs): torch_impl.evidence has every built-in claim
-# registered first (idempotent; through the registry it has already run).
-import torch_impl.evidence  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.runner.registry import evidence
 from torch_impl.audit import Hooks, IwaeAudit, LossAudit, ModelSpec, audit_elbo_loss, audit_iwae_loss

@@ -31,10 +31,12 @@ import numpy as np
 
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.runner.registry import evidence, warm_up
-from torch_impl.evidence import _from_checks
-from torch_impl.evidence_seed_problems import _one_thread
+from torch_impl.evidence._common import (
+    Check,
+    _from_checks,
+    _one_thread,
+)
 from torch_impl.few_labels import FEATURES, FewLabelResult, LatentTransform, few_label_accuracies
-from torch_impl.validations import Check
 
 CLAIM_ID = "vae.labels_from_latents"
 #: Tolerance in standard errors of the mean over seeds.

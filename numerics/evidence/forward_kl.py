@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+# Imported on its own (not through the registry): the claims this module attaches evidence to
+# must be registered first (torch-free, idempotent imports; through the registry they have run).
+import derivations.claims  # noqa: F401
+import torch_impl.claims  # noqa: F401
 from derivations.checker.verdicts import Evidence
 from derivations.runner.registry import evidence
 from numerics import forward_kl as fk
-from numerics.evidence import _within
+from numerics.evidence._common import _within
 
 #: Monte Carlo tolerance: 5 standard errors (delta method), fixed seed.
 SNIS_SIGMAS = 5.0
