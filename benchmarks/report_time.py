@@ -1,4 +1,4 @@
-"""Wall time of the whole verification report, one worker process vs several (issue 10, item 4).
+"""Wall time of the whole verification report, one worker process vs several.
 
 Runs ``python -m derivations verify`` as a fresh process (imports included, as ``make report``
 runs it) with ``--jobs 1`` and ``--jobs N`` (N = the CPUs available), and records the wall times,

@@ -7,9 +7,9 @@ The forward fit is compared with its closed form (moment matching: μ = 1/3, σ�
 ``derivations.kl_fit``); the reverse fit is run from a grid of starts and every distinct local
 optimum is reported. :func:`plot_fits` writes the figure the seed asks for.
 
-Every public function checks its arguments (issue 15, item 6): μ a finite real, σ a finite real
-> 0, evaluation points real and not NaN — else ``ValueError`` naming the argument (before,
-``reverse_kl(0, -1)`` returned a negative "KL" and ``forward_kl(0, 0)`` NaN). A divergence the
+Every public function checks its arguments: μ a finite real, σ a finite real
+> 0, evaluation points real and not NaN — else ``ValueError`` naming the argument (so
+``reverse_kl(0, -1)`` never returns a negative "KL", nor ``forward_kl(0, 0)`` NaN). A divergence the
 quadrature cannot evaluate (σ so extreme that the integrand overflows to NaN) is an error too,
 never a NaN result. ``python -m numerics.kl_fit [OUT.png]`` (argparse, ``--help``) writes the
 figure atomically.

@@ -1,4 +1,4 @@
-"""The built wheel works outside the repository (issue 10, item 8): build it, install it into a
+"""The built wheel works outside the repository: build it, install it into a
 fresh virtual environment (no system site-packages, no PYTHONPATH), and run the console script
 and the pytest plugin there. Slow (it installs the core dependencies; pip reuses its cache)."""
 

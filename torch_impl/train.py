@@ -1,4 +1,4 @@
-"""Train the VAE on scikit-learn's shipped digits (8×8, 1,797 images) — issue 5's entry point.
+"""Train the VAE on scikit-learn's shipped digits (8×8, 1,797 images).
 
     python -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --out runs/digits
 
@@ -8,7 +8,7 @@ samples), each atomically (a temporary file beside it, then a rename). Re-runnin
 ``--out`` resumes from the last checkpoint and produces the same result as an uninterrupted run
 (model, optimiser and RNG states are checkpointed).
 
-Failing loudly (issue 10, item 6): every argument is checked before any work (exit 2, argparse's
+Failing loudly: every argument is checked before any work (exit 2, argparse's
 usage error), including that ``--out`` is writable and ``--device`` exists. The checkpoint is read
 with ``torch.load(weights_only=True)`` (tensors and plain Python values only: a pickle payload is
 refused, never run); a checkpoint that cannot be read or does not fit the model is one error naming

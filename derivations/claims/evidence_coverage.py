@@ -1,4 +1,4 @@
-"""How many independent kinds of evidence each claim has (issue 12 §1, "Done when").
+"""How many independent kinds of evidence each claim has.
 
 Every toolkit claim should rest on at least two kinds of evidence (symbolic, numeric, property,
 torch): a proof can be of the wrong statement, a numeric check can miss a region. Where a second

@@ -1,4 +1,4 @@
-"""The statement shown is the statement checked (issue 14, item 6).
+"""The statement shown is the statement checked.
 
 :data:`CHECKED_STATEMENTS` maps a claim id to a function building the relation
 ``(lhs, '='|'>='|'<=', rhs)`` that the claim's verifier decides, built by calling the same

@@ -1,4 +1,4 @@
-"""The command line: ``variational-verify`` = ``python -m derivations`` (issue 10, "CLI").
+"""The command line: ``variational-verify`` = ``python -m derivations``.
 
 * ``variational-verify [list] [IDS…]``: list the claims (ids, globs such as ``'kl.*'``, prefixes);
 * ``variational-verify verify [IDS…] [--method M] [--json F] [--markdown F] [--junit F] [--jobs N]``:

@@ -1,4 +1,4 @@
-"""pytest plugin (``pytest11`` entry point ``variational_verify``): claims as test items (issue 10).
+"""pytest plugin (``pytest11`` entry point ``variational_verify``): claims as test items.
 
 ``pytest --claims`` collects every registered claim × method as one test item;
 ``pytest --claims 'kl.*' gaussian_kl seed001.steps_16_19`` only those (ids, globs, prefixes).

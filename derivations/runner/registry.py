@@ -58,7 +58,7 @@ _CLAIMS: dict[str, Claim] = {}
 
 #: One-time set-up shared by the evidence functions of a method (an import, a compiled-kernel
 #: cache to load), run in the parent before worker processes fork, so that each forked worker
-#: inherits it instead of repeating it (the report's time: issue 10). {method: [functions]}.
+#: inherits it instead of repeating it. {method: [functions]}.
 _WARM_UPS: dict[str, list[Callable[[], object]]] = {}
 
 

@@ -1,4 +1,4 @@
-"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML); issue 10.
+"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML).
 
 Each claim × method is one task, run on worker processes by :func:`derivations.runner.executor.run_tasks`
 (``jobs``), the slowest first (from the last recorded timings). An evidence function that raises
@@ -50,7 +50,7 @@ class ClaimResult:
 
     claim: Claim
     evidence: list[Evidence]
-    #: The comparison of the claim's LaTeX with the relation its verifier checks (issue 14 §6):
+    #: The comparison of the claim's LaTeX with the relation its verifier checks:
     #: an Evidence whose method is ``statement`` (proved: they match; error: mismatch, parse
     #: error, …), or None where the claim has no checked statement or it was not run.
     statement_check: Evidence | None = None

@@ -1,4 +1,4 @@
-"""Assertions for your own test suite (issue 10, "meet users where they work").
+"""Assertions for your own test suite.
 
 * :func:`assert_claim` runs a registered claim's evidence (ids as in ``variational-verify``) and
   fails with the failing step, its point and both sides' values;

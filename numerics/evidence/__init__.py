@@ -1,4 +1,4 @@
-"""Numeric and property evidence for registered claims (issue 4), discovered by the report runner.
+"""Numeric and property evidence for registered claims, discovered by the report runner.
 
 Property evidence runs a Hypothesis property from :mod:`numerics.properties` with a fixed,
 derandomised budget; a failing example is reported as *refuted* with the shrunk counterexample.

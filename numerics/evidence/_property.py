@@ -19,8 +19,8 @@ from derivations.runner.registry import Claim, evidence, register, warm_up
 from numerics import properties as props
 
 #: Hypothesis examples per property in the report: Hypothesis's own default. The test suite runs
-#: the same properties with 400 examples (the ``ci`` profile), so the report's pass is a second,
-#: smaller derandomised sample rather than the only one (issue 10: the report's 40 s budget).
+#: the same properties with 400 examples (the ``ci`` profile), so the report's pass is a
+#: smaller, derandomised sample (keeping the report fast) rather than the only one.
 PROPERTY_EXAMPLES = 100
 
 

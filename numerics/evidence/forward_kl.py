@@ -1,4 +1,4 @@
-"""Numeric evidence for the seed problems added in issue 12 (seed 003, Problem 6.4)."""
+"""Numeric evidence for forward-KL variational inference (seed 003, Problem 6.4)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from numerics.divergences import kl_categorical
 from numerics.evidence._common import SEED, Array, _result
 from numerics.evidence._property import _property_claim
 
-PROPS = "issue 4 §2; Cover & Thomas 2006, ch. 2"
+PROPS = "Cover & Thomas 2006, ch. 2"
 pairs = S.distribution_pairs(max_size=8)
 
 _property_claim(
@@ -99,7 +99,7 @@ _property_claim(
 
 # --------------------------------------------------------------------------- asymmetry (existence)
 
-# kl.asymmetry_exists is registered in derivations.claims.kl_properties (issue 12).
+# kl.asymmetry_exists is registered in derivations.claims.kl_properties.
 
 
 @evidence("kl.asymmetry_exists", "property")

@@ -1,5 +1,5 @@
-"""The pytest plugin (``pytest --claims``) and the public assertions of :mod:`derivations.testing`
-(issue 10). Only a few fast claims run here: every claim runs once in CI, in ``make report``."""
+"""The pytest plugin (``pytest --claims``) and the public assertions of :mod:`derivations.testing`.
+Only a few fast claims run here: every claim runs once in CI, in ``make report``."""
 
 from __future__ import annotations
 

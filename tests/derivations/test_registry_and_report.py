@@ -99,7 +99,7 @@ def test_import_is_light_and_torch_free():
 
 
 def test_warm_ups_run_once_before_forking_and_never_fail_the_run(monkeypatch):
-    """Issue 10 (the report's time): shared set-up (imports, compiled-kernel caches) runs in the
+    """Shared set-up (imports, compiled-kernel caches) runs in the
     parent before the workers fork; a failing warm-up is ignored (the evidence reports it)."""
     import pytest
 

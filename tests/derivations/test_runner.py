@@ -1,4 +1,4 @@
-"""The report runner fails loudly and loses nothing (issue 10): error/skipped verdicts, exit codes,
+"""The report runner fails loudly and loses nothing: error/skipped verdicts, exit codes,
 atomic report writes, JUnit and Markdown formats, the executor, the CLI."""
 
 from __future__ import annotations
@@ -477,7 +477,7 @@ def test_a_missing_optional_dependency_inside_evidence_is_skipped(temp_claims):
 
 
 def test_a_claim_whose_latex_is_not_what_its_verifier_checks_is_an_error(temp_claims, monkeypatch):
-    """Issue 14 §6: the report compares each claim's LaTeX with the relation its verifier checks."""
+    """The report compares each claim's LaTeX with the relation its verifier checks."""
     import sympy as sp
 
     from derivations.claims import statements

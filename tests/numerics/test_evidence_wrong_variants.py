@@ -1,4 +1,4 @@
-"""Numeric second evidence (issue 12 §1): each check supports its claim and refutes the wrong
+"""Numeric evidence beside the symbolic proofs: each check supports its claim and refutes the wrong
 variants that the symbolic tests refute (dropped ½, swapped arguments, flipped signs, wrong constants)."""
 
 import numpy as np

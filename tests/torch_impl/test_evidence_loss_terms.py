@@ -1,4 +1,4 @@
-"""Every VAE loss term validated against the verified closed forms (issue 5), plus wrong variants."""
+"""Every VAE loss term validated against the verified closed forms, plus wrong variants."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Torch second evidence (issue 12 §1): supports its claim and refutes the wrong variants."""
+"""Torch evidence beside the symbolic proofs: supports its claim and refutes the wrong variants."""
 
 import math
 

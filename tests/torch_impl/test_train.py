@@ -1,5 +1,5 @@
-"""The training entry point (issue 10, item 6): resume = uninterrupted, and every defect of the
-issue's "Training entry point" list as a regression test. Runs use 64 training / 32 test images
+"""The training entry point: resume = uninterrupted, and every way a run can fail loudly
+as a regression test. Runs use 64 training / 32 test images
 (the real split's first ones) so each takes about a second."""
 
 import json

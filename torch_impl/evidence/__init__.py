@@ -1,4 +1,4 @@
-"""``torch`` evidence for registered claims (issue 5), discovered by the report runner when torch
+"""``torch`` evidence for registered claims, discovered by the report runner when torch
 imports. Each item is a :class:`torch_impl.evidence._common.Check` with its measured error and tolerance.
 
 The claims themselves (and the list of ids that get torch evidence) live in the torch-free

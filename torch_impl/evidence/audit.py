@@ -1,5 +1,5 @@
-"""``torch`` evidence that this project's own VAE passes the same front door as a user's loss
-(issue 11, item 4): :meth:`Vae.loss` and :meth:`Vae.iwae` are audited by
+"""``torch`` evidence that this project's own VAE passes the same front door as a user's loss:
+:meth:`Vae.loss` and :meth:`Vae.iwae` are audited by
 :func:`torch_impl.audit.audit_elbo_loss` / :func:`~torch_impl.audit.audit_iwae_loss` through
 forward hooks on the encoder and decoder, with the auditor controlling the noise."""
 

@@ -1,4 +1,4 @@
-"""``torch`` evidence for ``vae.labels_from_latents`` (seed 001 §4.3, issue 12 §2): measured, not proved.
+"""``torch`` evidence for ``vae.labels_from_latents`` (seed 001 §4.3): measured, not proved.
 
 Seed 001 §4.3 (HW 4, 4.3) proposes to "train a VAE on all the data", then "train a classification
 model on top of the latent variables" on the labelled subset "to predict the missing labels".
