@@ -472,8 +472,22 @@ def test_a_missing_optional_dependency_inside_evidence_is_skipped(temp_claims):
     a = temp_claims(Claim("tmp.sk", "s", "l", "src"), numeric=needs_sklearn)
     b = temp_claims(Claim("tmp.other", "s", "l", "src"), numeric=needs_other)
     ev = run_evidence(a, "numeric")
-    assert ev.verdict is Verdict.SKIPPED and ev.detail == "scikit-learn not installed"
+    assert ev.verdict is Verdict.SKIPPED and ev.detail == "scikit-learn not installed: the `train` extra"
     assert run_evidence(b, "numeric").verdict is Verdict.ERROR
+
+
+def test_a_skipped_reason_names_the_extra_that_installs_the_dependency():
+    from derivations.runner.registry import OPTIONAL_DEPENDENCIES, skipped_if_optional
+
+    reasons = {name: dep.missing() for name, dep in OPTIONAL_DEPENDENCIES.items()}
+    assert reasons == {
+        "torch": "torch not installed",
+        "sklearn": "scikit-learn not installed: the `train` extra",
+        "matplotlib": "matplotlib not installed: the `plots` extra",
+    }
+    ev = skipped_if_optional(ModuleNotFoundError("no matplotlib", name="matplotlib"), "numeric")
+    assert ev is not None and ev.verdict is Verdict.SKIPPED and ev.detail == reasons["matplotlib"]
+    assert skipped_if_optional(ModuleNotFoundError("no scipy", name="scipy"), "numeric") is None
 
 
 def test_a_claim_whose_latex_is_not_what_its_verifier_checks_is_an_error(temp_claims, monkeypatch):
