@@ -1,4 +1,4 @@
-"""Seed problems that had no claim: forward-KL VI (seed 003, Problem 6.4) and REINFORCE for a
+"""Forward-KL variational inference (seed 003, Problem 6.4) and REINFORCE for a
 categorical latent (seed 001 §4.4)."""
 
 from __future__ import annotations
