@@ -1,4 +1,4 @@
-"""Run independent tasks on worker processes or a Dask cluster (DESIGN.md, "Runner, plugin, scale").
+"""Run independent tasks on worker processes or a Dask cluster.
 
 One public function, :func:`run_tasks`, shared by the claim runner (``python -m derivations verify
 --jobs N``) and the batch checker of documents. It maps a picklable top-level function over a

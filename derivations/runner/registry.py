@@ -1,4 +1,4 @@
-"""The claim registry (DESIGN.md, "The idea in one paragraph").
+"""The claim registry.
 
 A :class:`Claim` is one statement from the seeds or the literature with a stable id, its
 statement in text and LaTeX, and its source. Evidence functions are attached per method

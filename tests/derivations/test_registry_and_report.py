@@ -91,7 +91,7 @@ def test_cli_list_and_unknown_id():
 
 
 def test_import_is_light_and_torch_free():
-    """DESIGN.md: `derivations` imports no numpy-heavy or torch modules at import time (its import
+    """docs/architecture.md: `derivations` imports no numpy-heavy or torch modules at import time (its import
     time is a benchmark matter, not a timed test: standard 6)."""
     code = "import sys, derivations; print(*(m in sys.modules for m in ('torch', 'numpy', 'scipy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
