@@ -101,6 +101,17 @@ def _time(fn: Callable[[], Any], repeats: int) -> dict[str, float | list[float]]
             "cpu_min_s": min(cpu), "cpu_median_s": statistics.median(cpu)}
 
 
+def _note(results: dict[str, Any], cli: dict[str, Any]) -> str:
+    """The table's footnote: the load, the CPU times (steadier than wall times on a shared machine) and
+    the command line's start."""
+    cpu = [r["cpu_min_s"] for r in results.values()]
+    before = cli["before_audit_s"]
+    return (f"2 shared cores, load average {os.getloadavg()[0]:.0f} during the run: wall times are noisy; "
+            f"CPU time per audit {min(cpu):.2f}–{max(cpu):.2f} s; the command line's work before an audit "
+            f"(parse, import torch and the auditor, load the target) {before['cpu_min_s']:.2f} s CPU, "
+            f"{before['min_s']:.2f} s wall; --help {cli['help_process_s']['min_s']:.2f} s")
+
+
 def main(repeats: int = 3) -> dict[str, Any]:
     """Time the three audits (``repeats`` runs each, after one first audit that pays the one-time costs)
     and write benchmarks/results/audit_speed.json atomically; returns the results written."""
@@ -152,7 +163,7 @@ def main(repeats: int = 3) -> dict[str, Any]:
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch": torch.__version__,
                     "load_average_1min": os.getloadavg()[0],
                     "torch_threads": torch.get_num_threads(),
-                    "note": "2 shared cores, other jobs running at the same time: times are noisy"},
+                    "note": _note(results, cli)},
         "repeats": repeats,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)
