@@ -18,7 +18,16 @@ docs/auditing-a-loss.md. Names are imported lazily, so that the command line sta
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names as type checkers see them; at run time they are imported on first use
+    from torch_impl.audit.conventions import Convention, parse_convention
+    from torch_impl.audit.elbo import audit_elbo_loss
+    from torch_impl.audit.iwae import audit_iwae_loss
+    from torch_impl.audit.model_spec import Hooks, ModelSpec
+    from torch_impl.audit.report import IwaeAudit, IwaeVerdict, LossAudit, LossVerdict
+    from torch_impl.audit.testing import assert_iwae, assert_neg_elbo
+    from torch_impl.audit.whole_model import audit_model
 
 _WHERE = {
     "Convention": "conventions",
@@ -36,7 +45,22 @@ _WHERE = {
     "assert_neg_elbo": "testing",
 }
 
-__all__ = sorted(_WHERE)
+__all__ = [
+    "Convention",
+    "Hooks",
+    "IwaeAudit",
+    "IwaeVerdict",
+    "LossAudit",
+    "LossVerdict",
+    "ModelSpec",
+    "assert_iwae",
+    "assert_neg_elbo",
+    "audit_elbo_loss",
+    "audit_iwae_loss",
+    "audit_model",
+    "parse_convention",
+]
+assert sorted(__all__) == sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
