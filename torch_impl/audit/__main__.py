@@ -127,8 +127,8 @@ def _run(ns: argparse.Namespace) -> Any:
         beta = ns.beta
     if ns.model:
         if ns.iwae is not None:
-            raise ValueError("--iwae: a whole model (--model) is audited against the ELBO; audit an IWAE loss "
-                             "function instead")
+            raise ValueError("--iwae: a whole model (--model) is audited against the ELBO; audit an IWAE "
+                             "loss function instead")
         try:
             model = fn if isinstance(fn, torch.nn.Module) else fn()
         except Exception as exc:
