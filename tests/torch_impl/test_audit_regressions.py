@@ -160,7 +160,10 @@ def test_dict_and_tuple_returning_losses():
     r = audit(C.antixk_vanilla_vae_loss, spec)
     assert r.verdict is LossVerdict.BETA_MISMATCH and r.beta_eff.text == "D·M_N/2", r.to_text()
     assert any("Reconstruction_Loss" in n for n in r.notes)
-    assert audit(C.pythae_vae_bce).verdict is LossVerdict.EQUALS
+    assert "the returned 'KLD' is (-1/B)·ΣKL (the KL with the opposite sign)" in r.notes
+    assert "the returned 'Reconstruction_Loss' is (1/(B·D))·Σ‖x − x̂‖²" in r.notes
+    tup = audit(C.pythae_vae_bce)
+    assert tup.verdict is LossVerdict.EQUALS and "the returned 'element 2' is (1/B)·ΣKL" in tup.notes
 
 
 def test_sigma2_counterexample_shows_configurations_that_differ():

@@ -40,6 +40,7 @@ from torch_impl.audit.draws import Config, configurations, draw_tensors
 from torch_impl.audit.fit import Formula, additive, affine_fit, monomial
 from torch_impl.audit.gradient import check_gradients
 from torch_impl.audit.model_spec import ModelSpec
+from torch_impl.audit.parts import describe_parts
 from torch_impl.audit.reference import (
     LikelihoodVariant,
     kl_per_example,
@@ -385,6 +386,9 @@ def audit_elbo_loss(
             audit.notes.append("the KL term is the single-sample estimate log q(z|x) − log p(z) at the "
                                "loss's z: an unbiased estimate of the KL (lower variance in closed form)")
     fit = fits[form]
+    if parts:
+        audit.notes += describe_parts(replays, recon_cols, fit.kl_cols, [c.variables() for c in configs], tol,
+                                      coef_rel, "‖x − x̂‖²" if model.gaussian_fixed else "(−log p(x|z))")
     audit.counterexample_inputs = fit.inputs
     audit.worst_residual = fit.worst
     variables = [c.variables() for c in configs]

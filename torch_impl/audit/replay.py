@@ -121,6 +121,11 @@ def loss_value(out: Any) -> tuple[torch.Tensor | None, str | None, dict[str, flo
         if not out:
             return None, "the loss returned an empty sequence; expected a scalar tensor", parts
         what = out[0]
+        for i, v in enumerate(out[1:], start=1):
+            named = v.items() if isinstance(v, Mapping) else [(f"element {i}", v)]
+            for k, t in named:
+                if isinstance(t, torch.Tensor) and t.numel() == 1:
+                    parts[str(k)] = float(t.detach())
     elif out is not None and not isinstance(out, torch.Tensor | int | float) and hasattr(out, "loss"):
         what = out.loss
     if what is None:
