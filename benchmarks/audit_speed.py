@@ -151,8 +151,8 @@ def main(repeats: int = 3) -> dict[str, Any]:
     }
     out = {
         "benchmark": "audit_speed",
-        "what": "wall time of one audit with default settings (asked: around 1 s) and of the command line's "
-                "start before the audit (asked: < 2 s)",
+        "what": "wall time of one audit with default settings (asked: around 1 s) and of the command "
+                "line's start before the audit (asked: < 2 s)",
         "first_audit_in_process_s": first_s,
         "first_verdict": first.verdict.value,
         "results": results,

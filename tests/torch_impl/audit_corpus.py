@@ -242,6 +242,36 @@ def softplus_floor_sampler(x, mu, s, decoder):
     return (F.binary_cross_entropy(decoder(z), x, reduction="sum") + kl.sum()) / x.shape[0]
 
 
+def pyro_style_scale_head(x, z_loc, s, decode):
+    """pyro-ppl/pyro examples/vae/vae.py's encoder: the scale head is exp(fc22(h)), i.e. σ = e^{s}
+    (a log-standard-deviation); here with torch.distributions' closed-form KL and one sample."""
+    q = torch.distributions.Normal(z_loc, torch.exp(s))
+    z = z_loc + torch.exp(s) * torch.randn_like(z_loc)
+    prior = torch.distributions.Normal(torch.zeros_like(z_loc), torch.ones_like(z_loc))
+    kl = torch.distributions.kl_divergence(q, prior).sum()
+    return F.binary_cross_entropy(decode(z), x, reduction="sum") + kl
+
+
+def lightning_bolts_vae_step(x, mu, log_var, decoder, kl_coeff=0.1):
+    """PyTorchLightning/lightning-bolts pl_bolts/models/autoencoders/basic_vae/basic_vae_module.py
+    ``step``: z from ``Normal(mu, std).rsample()``, the KL as the mean over batch *and* latent
+    coordinates of log q(z) − log p(z), times ``kl_coeff``, plus an all-mean MSE."""
+    std = torch.exp(log_var / 2)
+    q = torch.distributions.Normal(mu, std)
+    z = q.rsample()
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(std))
+    kl = (q.log_prob(z) - p.log_prob(z)).mean() * kl_coeff
+    return kl + F.mse_loss(decoder(z), x, reduction="mean")
+
+
+def pythae_beta_vae(recon_x, x, mu, log_var, beta=5.0):
+    """clementchadebec/benchmark_VAE src/pythae/models/beta_vae/beta_vae_model.py (BCE): per-example
+    reconstruction plus β times the per-example KL, batch mean."""
+    recon = F.binary_cross_entropy(_flat(recon_x), _flat(x), reduction="none").sum(dim=-1)
+    kld = -0.5 * torch.sum(1 + log_var - mu.pow(2) - log_var.exp(), dim=-1)
+    return (recon + beta * kld).mean(dim=0)
+
+
 # ======================================================================== whole models
 
 
@@ -519,6 +549,13 @@ CASES = [
     Case("softplus_floor_sampler", softplus_floor_sampler, "elbo",
          {"likelihood": "bernoulli", "param": "softplus+1e-4", "arguments": ("x", "mu", "s", "decoder")},
          "EQUALS"),
+    Case("pyro_style_scale_head", pyro_style_scale_head, "elbo",
+         {"likelihood": "bernoulli", "param": "logstd", "arguments": ("x", "mu", "s", "decoder")}, "EQUALS"),
+    Case("lightning_bolts_vae_step", lightning_bolts_vae_step, "elbo",
+         {**GAUSS, "arguments": ("x", "mu", "logvar", "decoder"), "hyper": {"kl_coeff": (0.1, 1.0)}},
+         "BETA_MISMATCH", says=("D·kl_coeff/(2·d)", "sampler unidentified")),
+    Case("pythae_beta_vae", pythae_beta_vae, "elbo", {**BCE, "hyper": {"beta": (5.0, 1.0)}}, "EQUALS",
+         {"beta": "beta", **IMAGES}),
     Case("examples_style_whole_model", lambda: ExamplesStyleVae().double(), "model",
          {"likelihood": "bernoulli"},
          "EQUALS"),

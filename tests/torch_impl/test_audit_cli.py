@@ -191,6 +191,7 @@ def test_bad_data_shape_is_a_usage_error(capsys):
 
 def test_the_command_line_parses_its_options_without_importing_torch():
     code = ("import sys; from torch_impl.audit.__main__ import build_parser; "
-            "build_parser().parse_args(['m:f', '--likelihood', 'bernoulli']); print('torch' in sys.modules)")
+            "build_parser().parse_args(['m:f', '--likelihood', 'bernoulli']); print('torch' in "
+            "sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -73,27 +73,25 @@ def build_parser() -> argparse.ArgumentParser:
     parameterisation, data domain and shapes, dtype, prior variance, argument roles, σ², expected β,
     hyper-parameters, ``--iwae K`` and its layout, ``--model``, seed and ``--json``."""
     p = argparse.ArgumentParser(prog="python -m torch_impl.audit", description=__doc__.split("\n\n")[0])
-    p.add_argument("target", help="MODULE:FUNCTION of the loss (with --model: an nn.Module instance, "
-                                  "class or "
-                                  "factory)")
+    p.add_argument("target",
+                   help="MODULE:FUNCTION of the loss (with --model: an nn.Module instance, class or factory)")
     p.add_argument("--likelihood", required=True, choices=LIKELIHOODS)
     p.add_argument("--param", default="logvar",
-                   help="encoder parameterisation as the sampler draws it: logvar, logstd, softplus, "
-                        "std, var, "
-                        "optionally scaled or floored, e.g. 0.01*logstd, softplus+1e-4 (default logvar)")
+                   help="encoder parameterisation as the sampler draws it: logvar, logstd, softplus, std, "
+                        "var, optionally scaled or floored, e.g. 0.01*logstd, softplus+1e-4 (default "
+                        "logvar)")
     p.add_argument("--data", choices=DOMAINS, help="data domain (default: the likelihood's own)")
     p.add_argument("--data-shape", action="append", default=[], metavar="C,H,W",
-                   help="a per-example data shape to audit at, e.g. 1,28,28 or 784 (repeatable; "
-                        "default: flat "
-                        "4 and 9 and images 1×4×4 and 3×2×5)")
+                   help="a per-example data shape to audit at, e.g. 1,28,28 or 784 (repeatable; default: "
+                        "flat 4 and 9 and images 1×4×4 and 3×2×5)")
     p.add_argument("--dtype", choices=("float64", "float32"),
-                   help="dtype of the tensors given to the loss (default float64; with --model: the model is "
-                        "converted to it, default its own)")
-    p.add_argument("--prior-var", type=float, default=1.0, help="variance v of the prior N(0, v·I) "
-                                                                "(default 1)")
+                   help="dtype of the tensors given to the loss (default float64; with --model: the model "
+                        "is converted to it, default its own)")
+    p.add_argument("--prior-var", type=float, default=1.0,
+                   help="variance v of the prior N(0, v·I) (default 1)")
     p.add_argument("--args", default="recon,x,mu,s",
-                   help="the loss's positional arguments, comma-separated roles or aliases "
-                        "(default recon,x,mu,s)")
+                   help="the loss's positional arguments, comma-separated roles or aliases (default "
+                        "recon,x,mu,s)")
     p.add_argument("--sigma2", default="1", help="Gaussian decoder variance, or 'free' (default 1)")
     p.add_argument("--beta", default="1", help="expected KL weight: a number or a hyper-parameter name")
     p.add_argument("--hyper", action="append", default=[], metavar="NAME=V1,V2",

@@ -164,8 +164,8 @@ def parse_convention(text: str | Convention) -> Convention:
     family = _ALIASES.get(raw.lower())
     if family is None:
         raise ValueError(
-            f"param: unknown parameterisation {text!r}; expected one of {sorted(FAMILIES)}, "
-            "optionally with a noise scale such as '0.01*logstd'"
+            f"param: unknown parameterisation {text!r}; expected one of {sorted(FAMILIES)}, optionally with "
+            "a noise scale such as '0.01*logstd'"
         )
     return Convention(family, scale, offset)
 

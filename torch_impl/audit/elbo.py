@@ -28,6 +28,7 @@ configuration that produced it."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -121,8 +122,8 @@ def _sizes(
         first = next((m for mod in modules for m in mod.modules()
                       if isinstance(m, torch.nn.Linear | torch.nn.Conv1d | torch.nn.Conv2d)), None)
         if not isinstance(first, torch.nn.Linear):
-            raise ValueError("data_shapes: give the model's input shape, e.g. ((1, 28, 28),) — it cannot be "
-                             "read off a model whose first layer is not Linear")
+            raise ValueError("data_shapes: give the model's input shape, e.g. ((1, 28, 28),) — it cannot "
+                             "be read off a model whose first layer is not Linear")
         data_shapes = ((first.in_features,),)
     return (_check_sizes("data_shapes", data_shapes, nested=True), (0,),
             params[0].dtype if params else torch.float64)
@@ -199,10 +200,8 @@ def _problem(audit: LossAudit, r: Replay, cfg: Config, j: int, draws: int) -> Lo
         audit.exception = r.error
         last = r.error.strip().splitlines()[-1] if r.error.strip() else "an exception"
         audit.diagnosis.append(f"the loss raised {where}: {last}; if it only accepts one input shape, "
-                               "declare "
-                               "it (data_shapes=((1, 28, 28),) in the API, --data-shape 1,28,28 on the "
-                               "command "
-                               "line)")
+                               "declare it (data_shapes=((1, 28, 28),) in the API, --data-shape 1,28,28 on "
+                               "the command line)")
     else:
         audit.diagnosis.append(f"{r.error} ({where})")
     return audit
@@ -288,8 +287,8 @@ def audit_elbo_loss(
                                         "inputs": _summary(r, model), "loss": float(r.value.detach())}
                 audit.counterexample_inputs = {"x": r.x, "recon": r.recon, "mu": r.mu, "s": r.s, "z": r.z}
                 audit.diagnosis.append(
-                    f"the loss is {float(r.value.detach())} at finite inputs ({cfg.text()}, draw {j}"
-                    f"{', saturated' if extreme else ''}: {_summary(r, model)}); −ELBO is finite there")
+                    f"the loss is {float(r.value.detach())} at finite inputs ({cfg.text()}, draw "
+                    f"{j}{', saturated' if extreme else ''}: {_summary(r, model)}); −ELBO is finite there")
                 return audit
             out_dtype = _less_precise(out_dtype, r.value.dtype, r.compute_dtype)
             audit.notes += [n for n in r.notes if n not in audit.notes]
@@ -300,8 +299,8 @@ def audit_elbo_loss(
         values.append(np.array([float(r.value.detach()) for r in rs if r.value is not None]))
     parts = sorted({k for rs in replays for r in rs for k in r.parts})
     if parts:
-        audit.notes.append(f"the loss returned several values; the auditor judged its 'loss' (other entries: "
-                           f"{', '.join(parts)})")
+        audit.notes.append("the loss returned several values; the auditor judged its 'loss' (other "
+                           f"entries: {', '.join(parts)})")
     tol, reason = value_tolerance(out_dtype)
     if out_dtype != torch.float64 and all(r.value is not None and r.value.dtype == torch.float64
                                           for rs in replays for r in rs):
@@ -479,13 +478,14 @@ def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: li
             audit.diagnosis.append(
                 f"only the reconstruction term has the wrong sign (a = {a_f.text} < 0 with β_eff = "
                 f"{audit.beta_eff.text}: the KL term enters with the right sign): the loss adds the "
-                "log-likelihood log p(x|z) instead of subtracting it, so minimising it makes reconstructions "
-                "worse; fix: use −log p(x|z) (e.g. the BCE or NLL, not Σ x·log x̂ + (1 − x)·log(1 − x̂))")
+                "log-likelihood log p(x|z) instead of subtracting it, so minimising it makes "
+                "reconstructions worse; fix: use −log p(x|z) (e.g. the BCE or NLL, not Σ x·log x̂ + (1 − "
+                "x)·log(1 − x̂))")
         else:
             audit.diagnosis.append(
                 f"a = {a_f.text} < 0 with β_eff = {audit.beta_eff.text}: the loss is a positive multiple of "
-                "+ELBO (both terms flipped), the objective to maximise; minimising it maximises −ELBO. Fix: "
-                "return −ELBO (negate it)")
+                "+ELBO (both terms flipped), the objective to maximise; minimising it maximises −ELBO. "
+                "Fix: return −ELBO (negate it)")
         audit.counterexample = {"configuration": configs[0].text(), "a": a_vals[0], "β_eff": beta_vals[0],
                                 "expected β": exp0}
         return
@@ -523,14 +523,12 @@ def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: li
                 text = f"β_eff depends on the data layout ({by_shape}), expected β = {audit.expected_beta}"
         if all(bv < 0 for bv in beta_vals):
             text += ("; the KL term has the wrong sign: the loss *rewards* KL(q(z|x) ‖ p(z)), so "
-                     "minimising it "
-                     "pushes q(z|x) away from the prior; fix: add KL = −½Σ(1 + log σ² − μ² − σ²) ≥ 0")
-        elif {"B", "D"} & set(audit.beta_eff.text.replace("(", " ").replace(")", " ").replace("·", " ")
-                                .replace("/", " ").split()):
-            text += ("; the reconstruction and KL terms are reduced over different axes (β_eff moves "
-                     "with the "
-                     "batch or data size); fix: reduce both the same way (sum over pixels and latents, then "
-                     "the same mean over the batch)")
+                     "minimising it pushes q(z|x) away from the prior; fix: add KL = −½Σ(1 + log σ² − μ² − "
+                     "σ²) ≥ 0")
+        elif audit.beta_eff.exact and {"B", "D", "d"} & set(re.split(r"[()·/^ ]+", audit.beta_eff.text)):
+            text += ("; the reconstruction and KL terms are reduced over different axes (β_eff moves with "
+                     "the batch, data or latent size); fix: reduce both the same way (sum over pixels and "
+                     "latents, then the same mean over the batch)")
         audit.diagnosis.append(text)
         audit.counterexample = {"configuration": cfg.text(), "β_eff": got, "expected β": want}
         return
@@ -564,9 +562,8 @@ def _by_layout(configs: list[Config], values: list[float], rel: float) -> str:
     if len({round(v[0], 9) for v in per.values()}) < 2:
         return ""
     return ", ".join(f"{shape}: {format_number(v[0])}{_layout_factor(shape, v[0], rel)}"
-                     for shape, v in per.items()) + ("; on images the loss reduces over other axes than "
-                                                     "on flat "
-                                                     "data (e.g. sums over the channels only)")
+                     for shape, v in per.items()) + ("; on images the loss reduces over other axes than on "
+                                                     "flat data (e.g. sums over the channels only)")
 
 
 def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray],
@@ -583,11 +580,9 @@ def _diagnose(audit: LossAudit, model: ModelSpec, replays: list[list[Replay]], v
         if best.kl != sampler:
             parts.append(f"the KL assumes {best.kl.text()}; the sampler uses {sampler.text()}")
         if best.prior_var != model.prior_var:
-            parts.append(f"the KL is computed against the prior N(0, {best.prior_var:g}·I); the "
-                         "declared prior "
-                         f"is N(0, {model.prior_var:g}·I) (fix: use the declared prior's variance in "
-                         "the KL, or "
-                         "declare the prior the loss uses)")
+            parts.append(f"the KL is computed against the prior N(0, {best.prior_var:g}·I); the declared "
+                         f"prior is N(0, {model.prior_var:g}·I) (fix: use the declared prior's variance in "
+                         "the KL, or declare the prior the loss uses)")
         if not best.variant.declared:
             parts.append(best.variant.describe())
         beta_f = monomial(list(best.beta_eff), variables, rel=coef_rel)

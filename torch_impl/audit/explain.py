@@ -145,16 +145,15 @@ def describe(spec: ModelSpec, recon: tuple[str, list[float]] | None, kl: dict[st
         kind, alphas = recon
         if kind == "agrees":
             agree.append("the reconstruction term agrees (∂loss/∂x̂ = a·∂(−log p(x|z))/∂x̂, a = "
-                         f"{alphas[0]:.6g}"
-                         f"{' on ‖x − x̂‖²' if spec.gaussian_fixed else ''})")
+                         f"{alphas[0]:.6g}{' on ‖x − x̂‖²' if spec.gaussian_fixed else ''})")
         elif kind == "optimal_sigma":
-            parts.append("the reconstruction term is (N/2)·log(‖x − x̂‖²/N) + const: the Gaussian likelihood "
-                         "with σ² set to the batch's own mean squared error (the optimal-σ decoder of "
-                         "Rybkin et al. 2021, σ-VAE) — an ELBO maximised over a shared σ², not the ELBO of "
-                         "the declared fixed-σ² model")
+            parts.append("the reconstruction term is (N/2)·log(‖x − x̂‖²/N) + const: the Gaussian "
+                         "likelihood with σ² set to the batch's own mean squared error (the optimal-σ "
+                         "decoder of Rybkin et al. 2021, σ-VAE) — an ELBO maximised over a shared σ², not "
+                         "the ELBO of the declared fixed-σ² model")
         else:
-            parts.append("the reconstruction term's gradient ∂loss/∂x̂ is not proportional to "
-                         "∂(−log p(x|z))/∂x̂ of the declared likelihood")
+            parts.append("the reconstruction term's gradient ∂loss/∂x̂ is not proportional to ∂(−log "
+                         "p(x|z))/∂x̂ of the declared likelihood")
     if kl is not None:
         kind = kl["kind"]
         beta = f", β_eff = {kl['gamma'] / a:.6g}" if a else ""
@@ -162,30 +161,24 @@ def describe(spec: ModelSpec, recon: tuple[str, list[float]] | None, kl: dict[st
             agree.append(f"the KL term agrees (∂loss/∂(μ, s) = {kl['gamma']:.6g}·∇KL{beta})")
         elif kind == "capacity":
             b = kl["batch"]
-            parts.append(f"the KL enters as γ·|Σ_i KL_i − C| with γ = {kl['gamma']:.6g}, C = "
-                         f"{kl['C']:.6g} nats "
-                         f"(C = {kl['C'] / b:.6g} per example at B = {b}; a capacity objective, Burgess "
-                         "et al. "
-                         "2018): below C the KL is *rewarded*; not an ELBO for any β")
+            parts.append(f"the KL enters as γ·|Σ_i KL_i − C| with γ = {kl['gamma']:.6g}, C = {kl['C']:.6g} "
+                         f"nats (C = {kl['C'] / b:.6g} per example at B = {b}; a capacity objective, "
+                         "Burgess et al. 2018): below C the KL is *rewarded*; not an ELBO for any β")
         elif kind == "free_bits":
             parts.append("free bits: latent coordinates whose KL is below a threshold λ (λ between "
-                         f"{kl['below']:.3g} "
-                         f"and {kl['above']:.3g} nats here) send no gradient, the others get "
-                         f"{kl['gamma']:.6g}·∇KL (Kingma et al. 2016) — the objective max(KL, λ) is not an "
-                         "ELBO of the declared model")
+                         f"{kl['below']:.3g} and {kl['above']:.3g} nats here) send no gradient, the others "
+                         f"get {kl['gamma']:.6g}·∇KL (Kingma et al. 2016) — the objective max(KL, λ) is not "
+                         "an ELBO of the declared model")
         else:
-            parts.append("the gradient with respect to (μ, s) is not a multiple of ∇KL(q(z|x) ‖ p(z)) "
-                         "for the "
-                         "declared prior and sampler")
+            parts.append("the gradient with respect to (μ, s) is not a multiple of ∇KL(q(z|x) ‖ p(z)) for "
+                         "the declared prior and sampler")
     if not parts:
         if len(agree) == 2:
             return ("the loss is not an ELBO of the declared model: each term's gradient has the right "
-                    "shape, but "
-                    "their weights change from draw to draw (a term enters non-linearly, or a weight "
-                    "depends on "
-                    "the data)")
-        parts.append("the loss is not an ELBO of the declared model: it differs from a·(−ELBO) + c in a term "
-                     "the auditor cannot separate")
+                    "shape, but their weights change from draw to draw (a term enters non-linearly, or a "
+                    "weight depends on the data)")
+        parts.append("the loss is not an ELBO of the declared model: it differs from a·(−ELBO) + c in a "
+                     "term the auditor cannot separate")
     text = "; ".join(parts)
     if agree:
         text += "; " + " and ".join(agree)

@@ -144,7 +144,7 @@ def monomial_text(k: float, num: list[tuple[str, int]], den: list[tuple[str, int
         top.append(kt)
     top = [n if e == 1 else f"{n}^{e}" for n, e in num] + top
     bottom_vars = [n if e == 1 else f"{n}^{e}" for n, e in den]
-    bottom = bottom_vars + bottom
+    bottom = bottom + bottom_vars
     t = "·".join(top) or "1"
     if not bottom:
         return sign + t

@@ -148,8 +148,8 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
     assert r.value is not None and r.recon is not None
     leaves = r.leaves
     if not r.value.requires_grad:
-        return 1.0, ("the loss has no gradient at all (computed under torch.no_grad, detached, or converted "
-                     "to a number): it cannot train the model")
+        return 1.0, ("the loss has no gradient at all (computed under torch.no_grad, detached, or "
+                     "converted to a number): it cannot train the model")
     z_ref = _z_reference(r, sampler) if r.decode is not None else None
     if r.decode is not None and z_ref is not None:
         recon_full = r.decode(z_ref)
@@ -168,8 +168,8 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
     if residual <= tol:
         return residual, None
     if float(g_u.norm()) == 0:
-        return residual, ("the loss sends no gradient to the model (every term detached): its value matches "
-                          "−ELBO but it cannot train")
+        return residual, ("the loss sends no gradient to the model (every term detached): its value "
+                          "matches −ELBO but it cannot train")
     coef, fit_res = _lsq(g_u, [g_r, g_k])
     agree_r = abs(coef[0] - w) <= 10 * coef_rel * abs(w)
     agree_k = abs(coef[1] - b) <= 10 * coef_rel * max(abs(b), 1e-300)
@@ -177,32 +177,31 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
         if agree_r and abs(coef[1]) <= 10 * coef_rel * abs(b):
             return residual, ("blocked path: the KL term sends no gradient (it is detached, e.g. "
                               "`kld.detach()` or `.item()`), so its value is counted but the encoder is "
-                              "never "
-                              "pulled towards the prior; fix: remove the detach on the KL")
+                              "never pulled towards the prior; fix: remove the detach on the KL")
         if agree_k and abs(coef[0]) <= 10 * coef_rel * abs(w):
             return residual, ("blocked path: the reconstruction term sends no gradient (it is detached); "
                               "fix: remove the detach on the reconstruction term")
-        return residual, (f"the gradient weights the terms differently from the value: ∇loss = "
+        return residual, ("the gradient weights the terms differently from the value: ∇loss = "
                           f"{coef[0]:.6g}·∇R + {coef[1]:.6g}·∇KL, the value has {w:.6g}·R + {b:.6g}·KL")
     if recon_blocked is not None and r.decode is not None and z_ref is not None:
         assert r.mu is not None and r.s is not None and r.eps is not None
         eps = r.eps.to(r.mu.dtype)
         sigma = sampler.sigma(r.s.double()).to(r.mu.dtype)
         candidates = [
-            (recon_blocked, "the decoder is fed a detached z (z.detach() or z.data): the reconstruction term "
-                            "sends no gradient to the encoder through z = μ + σ·ε, so the encoder learns "
-                            "from the KL alone; fix: decode z itself"),
+            (recon_blocked, "the decoder is fed a detached z (z.detach() or z.data): the reconstruction "
+                            "term sends no gradient to the encoder through z = μ + σ·ε, so the encoder "
+                            "learns from the KL alone; fix: decode z itself"),
             (r.decode(r.mu.detach() + sigma * eps), "μ is detached where z = μ + σ·ε is formed: the "
-                                                    "reconstruction term sends no gradient to μ; fix: use μ "
-                                                    "itself in the sample"),
+                                                    "reconstruction term sends no gradient to μ; fix: use "
+                                                    "μ itself in the sample"),
             (r.decode(r.mu + sigma.detach() * eps), "σ is detached where z = μ + σ·ε is formed: the "
-                                                    "reconstruction term sends no gradient to s; fix: use σ "
-                                                    "itself in the sample"),
+                                                    "reconstruction term sends no gradient to s; fix: use "
+                                                    "σ itself in the sample"),
         ]
         for recon_c, text in candidates:
             g_c = _grad(_torch_recon_column(spec, r, recon_c), leaves)
             coef_c, fit_c = _lsq(g_u, [g_c, g_k])
             if fit_c <= tol and abs(coef_c[0] - w) <= 10 * coef_rel * abs(w):
                 return residual, "blocked path: " + text
-    return residual, (f"∇loss is not a·∇(−ELBO_β) at the fitted a and β_eff (relative distance "
+    return residual, ("∇loss is not a·∇(−ELBO_β) at the fitted a and β_eff (relative distance "
                       f"{residual:.2g}); the closest combination w·∇R + b·∇KL leaves {fit_res:.2g}")

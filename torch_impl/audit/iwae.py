@@ -130,8 +130,8 @@ def _pattern(v: np.ndarray, lw: np.ndarray) -> tuple[str | None, float | None]:
         ell = t * lw
         und = s * (1 + ell - (s * ell).sum(0))
         if close(und / und.sum(0)):
-            return (f"undetached self-normalised weights over {who}: v_k = s_k(1 + ℓ_k − Σ_j s_j ℓ_j), "
-                    f"s = softmax(ℓ), ℓ = {'log w' if t > 0 else '−log w'}"), t
+            return (f"undetached self-normalised weights over {who}: v_k = s_k(1 + ℓ_k − Σ_j s_j ℓ_j), s = "
+                    f"softmax(ℓ), ℓ = {'log w' if t > 0 else '−log w'}"), t
     if np.all(vn > 0):
         dl = lw - lw.mean(0)
         dv = np.log(vn) - np.log(vn).mean(0)
@@ -219,8 +219,8 @@ def audit_iwae_loss(
                     audit.diagnosis.append(
                         f"the loss raised at {cfg.text()}, draw {j}, with its sample axes "
                         f"{'(B, K, …)' if batch_first else '(K, B, …)'}: {last}; if it takes "
-                        f"{'(K, B, …)' if batch_first else '(B, K, …)'}, say so (batch_first="
-                        f"{not batch_first}, --iwae-layout {'KB' if batch_first else 'BK'})")
+                        f"{'(K, B, …)' if batch_first else '(B, K, …)'}, say so "
+                        f"(batch_first={not batch_first}, --iwae-layout {'KB' if batch_first else 'BK'})")
                 else:
                     audit.diagnosis.append(f"{r.error} (at {cfg.text()}, draw {j})")
                 return audit
@@ -238,8 +238,7 @@ def audit_iwae_loss(
                 audit.counterexample = {"configuration": cfg.text(), "draw": j,
                                         "loss": float(r.value.detach())}
                 audit.diagnosis.append(f"the loss is {float(r.value.detach())} at finite inputs "
-                                       f"({cfg.text()}, "
-                                       f"draw {j}); −IWAE_K is finite there")
+                                       f"({cfg.text()}, draw {j}); −IWAE_K is finite there")
                 return audit
             dtype = _less_precise(dtype, r.value.dtype, r.compute_dtype)
             sampler = r.sampler or model.param
@@ -335,7 +334,7 @@ def audit_iwae_loss(
             text, tmp = _pattern(v_all, lw_all)
             audit.weights, audit.tempering = text, tmp
         else:
-            audit.weights = (f"not identifiable: ∂loss/∂recon is not along ∇log p(x|recon) (relative "
+            audit.weights = ("not identifiable: ∂loss/∂recon is not along ∇log p(x|recon) (relative "
                              f"residual {projection_res:.2g})")
     if has_grad and grad_ok and c_kind != "none" and any(
             abs(ag - a) > 1e-6 * abs(a) for ag, a in zip(grad_scale_cfg, a_vals, strict=True)):
@@ -347,16 +346,16 @@ def audit_iwae_loss(
         elif c_kind == "logK":
             audit.verdict = IwaeVerdict.MISSING_LOG_K
             assert audit.c is not None
-            audit.diagnosis.append(f"the value misses −log K: loss = a·Σ_i −IWAE_K + c with c = "
-                                   f"{audit.c.text} "
-                                   "= −a·B·log K (the gradient is right; the value is not the bound)")
+            audit.diagnosis.append("the value misses −log K: loss = a·Σ_i −IWAE_K + c with c = "
+                                   f"{audit.c.text} = −a·B·log K (the gradient is right; the value is not "
+                                   "the bound)")
             audit.counterexample = {"configuration": configs[0].text(), "c": c_vals[0],
                                     "−a·B·log K": -a_vals[0] * configs[0].batch * math.log(K)}
         else:
             audit.verdict = IwaeVerdict.SURROGATE
-            audit.diagnosis.append("the value is not −IWAE_K (do not report it as a bound); its gradient is "
-                                   f"a·∇(−IWAE_K) with a = {monomial(grad_scale_cfg, variables).text} "
-                                   f"to {audit.gradient_residual:.1e}")
+            audit.diagnosis.append("the value is not −IWAE_K (do not report it as a bound); its gradient "
+                                   f"is a·∇(−IWAE_K) with a = {monomial(grad_scale_cfg, variables).text} to "
+                                   f"{audit.gradient_residual:.1e}")
         return audit
     if has_grad and not grad_ok:
         named = [n for n, res in est_res.items() if res and max(res) <= grad_tol]
@@ -367,21 +366,20 @@ def audit_iwae_loss(
             audit.weights = None
             audit.diagnosis.append(f"the gradient is the {named[0]} estimator's (relative distance "
                                    f"{audit.gradient_residual:.1e}); the value is a surrogate, not the "
-                                   "bound — do "
-                                   "not report it as IWAE_K")
+                                   "bound — do not report it as IWAE_K")
             return audit
     if has_grad:
         identified_wrong = audit.tempering is not None and not (
             audit.weights is not None and audit.weights.startswith("softmax(log w)"))
         if probe is not None or identified_wrong:
             audit.verdict = IwaeVerdict.WRONG_WEIGHTS
-            audit.diagnosis.append(f"the gradient is not a·∇(−IWAE_K) (relative distance "
+            audit.diagnosis.append("the gradient is not a·∇(−IWAE_K) (relative distance "
                                    f"{audit.gradient_residual:.2g}); implied weights: "
                                    f"{audit.weights or 'not a recognised pattern'}")
             audit.counterexample = probe or {"implied weights": audit.weights or "not a recognised pattern"}
         else:
             audit.verdict = IwaeVerdict.NOT_AFFINE
-            audit.diagnosis.append(f"the gradient is not a·∇(−IWAE_K), nor a named estimator's (DReG, STL) "
+            audit.diagnosis.append("the gradient is not a·∇(−IWAE_K), nor a named estimator's (DReG, STL) "
                                    f"(relative distance {audit.gradient_residual:.2g}); implied weights: "
                                    f"{audit.weights or 'not a recognised pattern'}")
             audit.counterexample = {"gradient relative distance": audit.gradient_residual}

@@ -117,16 +117,16 @@ class Hooks:
         for name in ("encoder", "decoder", "mu", "s"):
             v = getattr(self, name)
             if v is not None and not _is_tap(v):
-                raise ValueError(f"hooks.{name}: expected a torch.nn.Module or a bound method of one, "
-                                 f"got {type(v).__name__}")
+                raise ValueError(f"hooks.{name}: expected a torch.nn.Module or a bound method of one, got "
+                                 f"{type(v).__name__}")
         if self.decoder is None:
             raise ValueError("hooks.decoder: the module (or method) that receives z is required")
         if (self.mu is None) != (self.s is None):
             raise ValueError("hooks.mu, hooks.s: give both heads (e.g. mu=model.fc_mu, s=model.fc_var) or "
                              "neither")
         if self.encoder is None and self.mu is None:
-            raise ValueError("hooks.encoder: give the encoder (output (μ, s) or [μ, s] concatenated) or the "
-                             "separate heads mu= and s=")
+            raise ValueError("hooks.encoder: give the encoder (output (μ, s) or [μ, s] concatenated) or "
+                             "the separate heads mu= and s=")
 
     def modules(self) -> list[nn.Module]:
         """The modules whose parameters the loss's gradient is checked against (each once)."""
@@ -188,7 +188,7 @@ class ModelSpec:
         if self.hooks is not None:
             bad = [a for a, r in zip(args, roles, strict=True) if r not in ("x", "k") and r not in hyper]
             if bad:
-                raise ValueError(f"arguments: a loss audited through hooks takes x (and hyper-parameters) "
+                raise ValueError("arguments: a loss audited through hooks takes x (and hyper-parameters) "
                                  f"only, got {bad}")
         elif "recon" not in roles and "decoder" not in roles:
             raise ValueError("arguments: the loss must receive 'recon' (the decoder output) or 'decoder'")

@@ -158,8 +158,8 @@ class LikelihoodVariant:
         normaliser, or the declared likelihood)."""
         if self.double_sigmoid:
             return ("the loss applies a sigmoid to the decoder output, which the model declares as "
-                    "probabilities already (a double sigmoid: p = σ(σ(h)) lies in (0.27, 0.73)); "
-                    "fix: remove one sigmoid, or declare --likelihood bernoulli_logits")
+                    "probabilities already (a double sigmoid: p = σ(σ(h)) lies in (0.27, 0.73)); fix: "
+                    "remove one sigmoid, or declare --likelihood bernoulli_logits")
         if self.logvar_scale != 1.0:
             read = "log σ" if self.logvar_scale == 2.0 else f"{self.logvar_scale:g}·log σ²"
             return (f"the loss reads the decoder's log-variance output v as {read} (σ² = "
@@ -331,9 +331,9 @@ def normalisation(likelihood: str, domain: str, sigma2: float | None = 1.0) -> N
         note = "" if support == domain else f" (its support, {support}, contains the {domain} domain)"
         detail = f"e^(−ℓ) sums/integrates to 1 within {NORMALISATION_TOL:g} on {support}{note} ({listed})"
     else:
-        detail = (f"e^(−ℓ) is not normalised on the declared {domain} data: mass {listed}; the "
-                  f"{likelihood} likelihood is a distribution on {support} data, so this loss is not "
-                  "the −ELBO of any model of the declared data")
+        detail = (f"e^(−ℓ) is not normalised on the declared {domain} data: mass {listed}; the {likelihood} "
+                  f"likelihood is a distribution on {support} data, so this loss is not the −ELBO of any "
+                  "model of the declared data")
         if likelihood.startswith("bernoulli") and domain == "unit":
             detail += " (the continuous Bernoulli adds the normaliser log C(λ))"
     return Normalisation(domain, support, tuple(masses), ok, detail)

@@ -238,8 +238,8 @@ def _hook_problem(x: torch.Tensor, mu: torch.Tensor | None, s: torch.Tensor | No
                   recon: torch.Tensor | None, samples: int | None, calls: int = 1) -> str | None:
     """Why the recorded tensors cannot be μ, s, z and the decoder output of this data, or None."""
     if mu is None or s is None:
-        return ("the encoder tap recorded no (μ, s): its output must be a tuple (μ, s) or one tensor "
-                "[μ, s] to split in halves; give separate heads as Hooks(mu=…, s=…, decoder=…)")
+        return ("the encoder tap recorded no (μ, s): its output must be a tuple (μ, s) or one tensor [μ, "
+                "s] to split in halves; give separate heads as Hooks(mu=…, s=…, decoder=…)")
     if mu.shape != s.shape:
         return f"μ has shape {tuple(mu.shape)} but s has {tuple(s.shape)}"
     if z is None or recon is None:
@@ -252,9 +252,9 @@ def _hook_problem(x: torch.Tensor, mu: torch.Tensor | None, s: torch.Tensor | No
     per = x[0].numel() * (samples or 1)
     n = recon.numel() // max(1, x.shape[0])
     if n != per and not (calls > 1 and n == per * calls):  # several decoder calls: several samples
-        return (f"the decoder's output has {n} entries per example but the data has {x[0].numel()}"
-                f"{f' × {samples} samples' if samples else ''}: the decoder tap must return the decoder "
-                "output the likelihood reads (e.g. the last layer or model.decode)")
+        return (f"the decoder's output has {n} entries per example but the data has "
+                f"{x[0].numel()}{f' × {samples} samples' if samples else ''}: the decoder tap must return "
+                "the decoder output the likelihood reads (e.g. the last layer or model.decode)")
     return None
 
 

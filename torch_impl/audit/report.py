@@ -105,8 +105,7 @@ def _checked_line(audit: LossAudit | IwaeAudit) -> str:
         return (f"checked: stopped at the first problem ({where}) of {len(audit.configurations)} "
                 f"configurations × {audit.draws} draws")
     return (f"checked: {len(audit.configurations)} configurations × {audit.draws} draws; worst relative "
-            "residual "
-            f"{audit.worst_residual:.2e} (tolerance {audit.tolerance:g}: {audit.tolerance_reason})")
+            f"residual {audit.worst_residual:.2e} (tolerance {audit.tolerance:g}: {audit.tolerance_reason})")
 
 
 def _strict_json(data: Any) -> str:
@@ -177,13 +176,13 @@ class LossAudit:
         lines.append(f"model: {self.model}")
         if self.a is not None:
             lines.append(f"fit: loss = a·Σ_i[−log p(x_i|z_i) + β_eff·KL_i] + c with a = {self.a.text}, "
-                         f"β_eff = {self.beta_eff.text if self.beta_eff else '?'}, "
-                         f"c = {self.c.text if self.c else '?'}  (expected β = {self.expected_beta})")
+                         f"β_eff = {self.beta_eff.text if self.beta_eff else '?'}, c = "
+                         f"{self.c.text if self.c else '?'}  (expected β = {self.expected_beta})")
         if self.implied_sigma2 is not None:
             lines.append(f"implied decoder variance for β = 1: σ² = {self.implied_sigma2.text}")
         if self.kl_convention or self.sampler_convention:
-            lines.append(f"conventions: KL term {self.kl_convention or 'unidentified'}; "
-                         f"sampler {self.sampler_convention or 'unidentified'}")
+            lines.append(f"conventions: KL term {self.kl_convention or 'unidentified'}; sampler "
+                         f"{self.sampler_convention or 'unidentified'}")
         lines += [f"diagnosis: {d}" for d in self.diagnosis]
         if self.counterexample:
             lines.append("counterexample: " + "; ".join(f"{k} = {v}" for k, v in self.counterexample.items()))
@@ -193,8 +192,7 @@ class LossAudit:
             lines.append(f"normalisation: {self.normalisation.detail}")
         if self.gradient_checked:
             lines.append(f"gradient: compared with a·∇(−ELBO_β) on {self.gradient_checked} draws; worst "
-                         "relative "
-                         f"distance {self.gradient_residual or 0.0:.2e}")
+                         f"relative distance {self.gradient_residual or 0.0:.2e}")
         lines.append(_checked_line(self))
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
@@ -262,8 +260,8 @@ class IwaeAudit:
         lines = [f"verdict: {self.verdict.value}" + ("  [REFUTED]" if self.refuted else "")]
         lines.append(f"model: {self.model}; K = {self.k}")
         if self.a is not None:
-            lines.append(f"value: loss = a·Σ_i −IWAE_K(x_i) + c with a = {self.a.text}, "
-                         f"c = {self.c.text if self.c else '?'}")
+            lines.append(f"value: loss = a·Σ_i −IWAE_K(x_i) + c with a = {self.a.text}, c = "
+                         f"{self.c.text if self.c else '?'}")
         if self.gradient_checked:
             target = "the named estimator's surrogate" if self.estimator else "a·∇(−IWAE_K)"
             lines.append(f"gradient: relative distance to {target} = {self.gradient_residual:.2e}")

@@ -56,8 +56,8 @@ def find_hooks(model: nn.Module) -> Hooks:
             return Hooks(mu=modules[mu_name], s=modules[s_name], decoder=decoder)
     if isinstance(modules.get("encoder"), nn.Module):
         return Hooks(encoder=modules["encoder"], decoder=decoder)
-    raise ValueError("model: no encode() method, no μ/log-variance heads (fc_mu/fc_var, fc21/fc22, …) and no "
-                     "'encoder' submodule; pass hooks=Hooks(encoder=…, decoder=…)")
+    raise ValueError("model: no encode() method, no μ/log-variance heads (fc_mu/fc_var, fc21/fc22, …) and "
+                     "no 'encoder' submodule; pass hooks=Hooks(encoder=…, decoder=…)")
 
 
 def _scalar_like(out: Any) -> bool:
