@@ -302,3 +302,13 @@ def test_a_model_whose_forward_returns_outputs_needs_its_loss_named():
 
     r = audit_model(m, ModelSpec("bernoulli"), loss=once, batch_sizes=(3, 7), draws=6)
     assert r.verdict is LossVerdict.EQUALS, r.to_text()
+
+
+def test_a_detached_sample_is_caught_even_when_the_noise_is_drawn_outside_the_auditors_control():
+    def sample_not_rsample(x, mu, logvar, decoder):
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        z = q.sample()  # no reparameterisation: no gradient through z
+        return F.binary_cross_entropy(decoder(z), x, reduction="sum") + C._kld_sum(mu, logvar)
+
+    r = audit(sample_not_rsample, ModelSpec("bernoulli", arguments=("x", "mu", "logvar", "decoder")))
+    assert r.verdict is LossVerdict.GRADIENT and "without gradient" in r.diagnosis[0], r.to_text()

@@ -151,6 +151,13 @@ def _check_one(spec: ModelSpec, r: Replay, w: float, b: float, sampler: Conventi
         return 1.0, ("the loss has no gradient at all (computed under torch.no_grad, detached, or "
                      "converted to a number): it cannot train the model")
     z_ref = _z_reference(r, sampler) if r.decode is not None else None
+    if (r.decode is not None and z_ref is None and r.z is not None and r.mu is not None
+            and r.mu.requires_grad and not r.z.requires_grad):
+        # the noise was drawn outside the auditor's control, so z cannot be rebuilt; but the z the
+        # decoder received carries no graph at all while μ does
+        return 1.0, ("blocked path: the decoder is fed a z without gradient (z.detach(), z.data or a sample "
+                     "drawn without rsample): the reconstruction term sends no gradient to the encoder; fix: "
+                     "decode a reparameterised z")
     if r.decode is not None and z_ref is not None:
         recon_full = r.decode(z_ref)
         recon_blocked = r.decode(z_ref.detach())
