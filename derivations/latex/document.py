@@ -46,6 +46,7 @@ from derivations.latex.reading import (
     bold_capitals,
     constraint_of_chain,
     definition_operator,
+    density_formula,
     density_key,
     implied_constraints,
     is_number,
@@ -58,6 +59,7 @@ from derivations.latex.reading import (
     update_rule,
 )
 from derivations.latex.report import (
+    APPROXIMATION,
     ASSUMPTION,
     CONDITION,
     DEFINITION,
@@ -81,6 +83,7 @@ from derivations.latex.semantics import (
 
 _REL = {"=": "=", r"\ge": ">=", r"\geq": ">=", ">": ">=", r"\le": "<=", r"\leq": "<=", "<": "<="}
 _REL_TEX = {"=": "=", ">=": r"\geq", "<=": r"\leq"}
+_APPROX = (r"\approx", "≈", r"\simeq", r"\sim")
 
 #: Per-step time bound of the checker (seconds) unless the caller gives one.
 DEFAULT_TIME_LIMIT = 10.0
@@ -218,6 +221,16 @@ class _Action:
     line: int
     run: Callable[[], None]
     order: int = 0
+
+
+def _unread_key(d: Definition) -> str:
+    """The key under which steps find ``d`` when it is not read: the density itself for a density."""
+    return density_key(d.lhs) if d.key.startswith("density:") else d.key
+
+
+def _def_label(d: Definition) -> str:
+    """``q(z|x)``, ``KL``, ``F_\\beta``: how a definition is named in the report."""
+    return _unread_key(d).removeprefix("density:")
 
 
 def _definable_lhs(node: Node) -> bool:
@@ -363,7 +376,7 @@ class DocumentChecker:
                     assert key is not None
                     self._mark_unread(key, m.line, f"its definition did not parse ({exc.reason})")
                     self._add(m.line, self._item(
-                        key, m.line, m.latex, DEFINITION,
+                        key.removeprefix("density:"), m.line, m.latex, DEFINITION,
                         f"inline definition of {to_latex(node)} not read (the steps that use it are "
                         f"unsupported): {exc}", "definition"))
                     return
@@ -384,13 +397,13 @@ class DocumentChecker:
             and rel == "="
             and _definable_lhs(first)
             and not is_number(rhs)
-            and (m.definition or defop or (fresh and not _is_density(first)))
+            and (m.definition or defop or (fresh and not _is_density(first)) or density_formula(first, rhs))
             and not (first.kind == "name" and base_of(str(first.args[0])) in ("p", "q"))
             and not (_is_density(first) and _uses_densities(rhs))
         ):
             d = _definition_from(first, rhs, m.latex)
             self._record_definition(d, m.line)
-            rep = self._item(d.key, m.line, m.latex, DEFINITION,
+            rep = self._item(_def_label(d), m.line, m.latex, DEFINITION,
                              "inline definition, honoured in the steps that use it", "definition",
                              f"{to_latex(first)} := {to_latex(rhs)}")
             rep.relation = ":="
@@ -423,7 +436,7 @@ class DocumentChecker:
     # -------------------------------------------------------------- definitions
     def _definition_action_for(self, d: Definition, rep: StepReport) -> Callable[[], None]:
         def run() -> None:
-            unread = self.unread.get(d.key)
+            unread = self.unread.get(_unread_key(d))
             if unread is not None and unread.line == rep.line:
                 inline = rep.detail.startswith("inline")
                 rep.verdict, rep.kind = (DEFINITION if inline else UNSUPPORTED), "definition"
@@ -515,7 +528,8 @@ class DocumentChecker:
         for key, d in list(self.definitions.items()):
             why = self._understood(d)
             if why is not None:
-                self._mark_unread(key, self.def_lines[key], why)
+                self._mark_unread(_unread_key(d), self.def_lines[key], why)
+                del self.definitions[key]  # never read with a formula that was not understood
         for act in sorted(self.actions, key=lambda a: a.line):
             try:
                 act.run()
@@ -583,8 +597,7 @@ class DocumentChecker:
                     UNSUPPORTED if broken is not None else PARSE_ERROR, why,
                     UNSUPPORTED if broken is not None else PARSE_ERROR,
                     f"{first_rel} {to_latex(first_expr)}", depends_on=broken))
-                if len(chain.steps) > 1:
-                    current = _ChainItem(first_expr, frag, [(r, e, frag) for r, e in chain.steps[1:]])
+                current = _ChainItem(first_expr, frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
                 continue
             close()
@@ -637,7 +650,7 @@ class DocumentChecker:
                 d = _definition_from(first, chain.steps[0][1], frag.latex)
                 self._record_definition(d, frag.line)
                 rep = StepReport(
-                    frag.label or d.key, frag.line, frag.latex.strip(),
+                    frag.label or _def_label(d), frag.line, frag.latex.strip(),
                     f"{to_latex(d.lhs)} := {to_latex(d.rhs)}", ":=", DEFINITION, "", kind="definition")
                 self.actions.append(_Action(frag.line, self._definition_action_for(d, rep)))
                 if len(chain.steps) > 1:
@@ -658,7 +671,7 @@ class DocumentChecker:
             return False  # "q = p": a statement about densities
         if _is_density(first):
             # p(z) = N(…) gives a formula; p(x) = Σ_z p(x, z) is an identity of the model, checked
-            return not _uses_densities(rhs)
+            return not _uses_densities(rhs) and not is_number(rhs)
         if first.kind in ("kl", "entropy", "elbo"):
             return defop or context
         if defop or context:
@@ -711,7 +724,7 @@ class DocumentChecker:
             key = self._key_of(node)
             assert key is not None
             fresh = not self._is_defined(node) and node.kind in ("name", "call")
-            if definition_like or (fresh and not _is_density(node)):
+            if definition_like or _is_density(node) or (fresh and node.kind in ("name", "call")):
                 self._mark_unread(key, frag.line, f"its definition did not parse ({exc.reason})")
                 self._add(frag.line, self._item(
                     label, frag.line, frag.latex, PARSE_ERROR,
@@ -831,7 +844,10 @@ class DocumentChecker:
                              justification=just)
             poison = self._poison(pair, continuous)
             std = values["standard"]
-            if rel is None:
+            if rel is None and r.strip() in _APPROX:
+                rep.verdict, rep.kind = APPROXIMATION, "approximation"
+                rep.detail = "an approximation (≈): what is approximated is not stated, so it is not checked"
+            elif rel is None:
                 rep.detail = f"relation `{r}` is not checked"
             elif poison is not None:
                 rep.detail, rep.depends_on = poison[0], (poison[1] or None)

@@ -108,11 +108,12 @@ def names_used(node: Node) -> set[str]:
     for n in node.walk():
         if n.kind in ("name", "call"):
             c = canonical(str(n.args[0]))
-            out.add(c)
             if base_of(c) in ("p", "q"):
                 out.add(f"density:{base_of(c)}")
                 if n.kind == "call":
                     out.add(density_key(n))
+                continue
+            out.add(c)
             if c == r"\mathcal{L}":
                 out.add("ELBO")
         elif n.kind in ("kl", "entropy", "elbo"):
@@ -146,6 +147,26 @@ def is_number(node: Node) -> bool:
     if node.kind == "div":
         return is_number(node.args[0]) and is_number(node.args[1])
     return False
+
+
+def density_formula(lhs: Node, rhs: Node) -> bool:
+    """``p(z) = \\mathcal{N}(z; 0, 1)``, ``q(z|x) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}}\\exp(…)``: a density given by a
+    formula (no density, expectation or functional on the right, not a constant, and the density's own
+    variable or a named distribution on the right)."""
+    if lhs.kind != "call" or base_of(canonical(str(lhs.args[0]))) not in ("p", "q") or is_number(rhs):
+        return False
+    for n in rhs.walk():
+        if n.kind in ("kl", "entropy", "elbo", "expect"):
+            return False
+        if n.kind in ("call", "name") and base_of(canonical(str(n.args[0]))) in ("p", "q"):
+            if n.kind == "call" or str(n.args[0]) in ("p", "q"):
+                return False
+    left = [a for a in lhs.args[1].args if isinstance(a, Node) and a.kind == "name"]
+    var = canonical(str(left[0].args[0])) if left else None
+    return any(
+        n.kind in ("normal", "exp") or (n.kind == "name" and canonical(str(n.args[0])) == var)
+        for n in rhs.walk()
+    )
 
 
 def is_numeric(node: Node) -> bool:

@@ -26,6 +26,7 @@ NONSTANDARD = "non-standard definition"
 ASSUMPTION = "assumption"
 CONDITION = "condition, not a step"
 STATEMENT = "statement, not a chain"
+APPROXIMATION = "approximation, not checked"
 ERROR = "error"
 #: Verdicts that make a document fail: a counterexample, something not read, a definition of a known
 #: object that disagrees with its standard meaning, or an internal error.
