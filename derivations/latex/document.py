@@ -391,13 +391,12 @@ class DocumentChecker:
             self._add(m.line, self._item(f"line {m.line}", m.line, m.latex, CONDITION,
                                          "a special case (a symbol set to a constant), not a step", "condition"))
             return
-        fresh = _definable_lhs(first) and not self._is_defined(first)
         if (
             len(chain.steps) == 1
             and rel == "="
             and _definable_lhs(first)
             and not is_number(rhs)
-            and (m.definition or defop or (fresh and not _is_density(first)) or density_formula(first, rhs))
+            and (m.definition or defop or density_formula(first, rhs))
             and not (first.kind == "name" and base_of(str(first.args[0])) in ("p", "q"))
             and not (_is_density(first) and _uses_densities(rhs))
         ):

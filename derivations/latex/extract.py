@@ -34,7 +34,7 @@ _TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
 _TRAILING = re.compile(r"(?:\\q?quad|\\,|\s)\s*\((\d{1,3}[a-z]?)\)\s*[.,]?\s*$")
 _JUNK = re.compile(r"\\label\{[^{}]*\}|\\nonumber|\\notag")
 _DEF_WORDS = re.compile(r"\b(define[sd]?|definition|recall|given by|let|denote[sd]?|is defined)\b", re.I)
-_INLINE_DEF_WORDS = re.compile(r"\b(let|define|with|where)\s*$", re.I)
+_INLINE_DEF_WORDS = re.compile(r"\b(let|define|with|where|write|denote|set|put|recall)\s*$", re.I)
 _AND = re.compile(r"^\s*,?\s*and\s*$", re.I)
 
 
