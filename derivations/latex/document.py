@@ -249,6 +249,11 @@ def _uses_densities(node: Node) -> bool:
     return False
 
 
+def _is_free_q(node: Node) -> bool:
+    """``q(z|x)``, ``q^*(z)``, ``q``: the variational distribution itself (not an expression of it)."""
+    return node.kind in ("call", "name") and base_of(str(node.args[0])) == "q"
+
+
 def _is_density(node: Node) -> bool:
     return node.kind == "call" and base_of(str(node.args[0])) in ("p", "q")
 
@@ -290,6 +295,7 @@ class DocumentChecker:
         self.definitions: dict[str, Definition] = {}
         self.def_lines: dict[str, int] = {}
         self.differs: dict[str, str] = {}  # functional key -> how the document's definition differs
+        self.adopted: set[str] = set()  # differing keys whose document definition is the primary reading
         self.unread: dict[str, _Unread] = {}
         self.constraints: list[Constraint] = []
         self.actions: list[_Action] = []
@@ -499,9 +505,18 @@ class DocumentChecker:
         else:
             how = f"the document's {d.key} differs from the standard {what}"
         self.differs[d.key] = how
+        report.counterexample = same.counterexample
+        if d.key == "ELBO" and "ELBO" not in re.split(r"(?<![<>])=", d.latex, maxsplit=1)[0]:
+            # \mathcal{L} names the document's own objective (a β-weighted or tempered bound): adopted
+            self.adopted.add(d.key)
+            report.detail = (
+                f"the document's objective {re.split(r'(?<![<>])=', d.latex, maxsplit=1)[0].strip()} is its own "
+                f"(it differs from the standard {what}); "
+                "steps using it are read with the document's definition and also checked under the standard one"
+            )
+            return
         report.verdict = NONSTANDARD
         report.detail = how + "; steps using it are checked under both definitions"
-        report.counterexample = same.counterexample
 
     # -------------------------------------------------------------- main loop
     def run(self) -> DocumentResult:
@@ -574,6 +589,12 @@ class DocumentChecker:
         while k < len(parsed):
             frag, chain, defop = parsed[k]
             label = frag.label or f"line {frag.line}"
+            if isinstance(chain, LatexParseError) and update_rule(frag.latex) is not None:
+                close()
+                self._add(frag.line, self._item(label, frag.line, frag.latex, CONDITION,
+                                                str(update_rule(frag.latex)), "condition"))
+                k += 1
+                continue
             if isinstance(chain, LatexParseError):
                 close()
                 broken = frag.line
@@ -696,6 +717,17 @@ class DocumentChecker:
             self._add(frag.line, self._item(
                 label, frag.line, frag.latex, ASSUMPTION,
                 "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons), "assumption"))
+            return True
+        if (
+            len(rels) == 1
+            and rels[0] == "="
+            and "density:q" not in self.definitions
+            and any(_is_free_q(n) and _uses_densities(m) for n, m in ((nodes[0], nodes[1]), (nodes[1], nodes[0])))
+        ):
+            self._add(frag.line, self._item(
+                label, frag.line, frag.latex, CONDITION,
+                "a choice of the variational distribution q (q is free unless the document gives it a formula): "
+                "a condition, not an identity", "condition"))
             return True
         if len(rels) == 1 and rels[0] == "=" and (
             (is_single_name(first) and is_number(nodes[1])) or (is_number(first) and is_single_name(nodes[1]))
@@ -820,6 +852,11 @@ class DocumentChecker:
         continuous = _mentions_continuous(nodes, self.definitions)
         uses_differing = any(functional_key(sub) in self.differs for n in nodes for sub in n.walk())
         readings = [("standard", False)] + ([("document", True)] if uses_differing else [])
+        primary, secondary = "standard", "document"
+        if uses_differing and any(
+            functional_key(sub) in self.adopted for n in nodes for sub in n.walk()
+        ):
+            primary, secondary = "document", "standard"
         values: dict[str, list[sp.Expr | SemanticError]] = {}
         sems: dict[str, Semantics] = {}
         for name, use_doc in readings:
@@ -842,7 +879,7 @@ class DocumentChecker:
             rep = StepReport(label, frag.line, frag.latex.strip(), parsed, rel or r, UNSUPPORTED, "",
                              justification=just)
             poison = self._poison(pair, continuous)
-            std = values["standard"]
+            std = values[primary]
             if rel is None and r.strip() in _APPROX:
                 rep.verdict, rep.kind = APPROXIMATION, "approximation"
                 rep.detail = "an approximation (≈): what is approximated is not stated, so it is not checked"
@@ -859,20 +896,25 @@ class DocumentChecker:
                     where = f" (continues line {item.first_fragment.line})"
                 rep.detail = f"not checked: its {side} side is not understood{where}: {bad}"
             else:
-                rep = self._decide(std[k], std[k + 1], rel, rep, sems["standard"], frag, pair)  # type: ignore[arg-type]
+                rep = self._decide(std[k], std[k + 1], rel, rep, sems[primary], frag, pair)  # type: ignore[arg-type]
                 if rep.verdict == "refuted" and not continuous:
                     self._discrete_refutation(rep, pair)
-                doc_vals = values.get("document")
+                doc_vals = values.get(secondary)
                 if doc_vals is not None and not isinstance(doc_vals[k], SemanticError) and not isinstance(
                     doc_vals[k + 1], SemanticError
                 ):
                     alt = self._decide(
                         doc_vals[k], doc_vals[k + 1], rel, StepReport(label, frag.line, "", "", rel, "", ""),  # type: ignore[arg-type]
-                        sems["document"], frag, pair,
+                        sems[secondary], frag, pair,
                     )
                     if alt.verdict != rep.verdict or alt.detail != rep.detail:
+                        which = (
+                            "the document's own definitions: " + "; ".join(self.differs.values())
+                            if secondary == "document"
+                            else "the standard definitions (KL, H, ELBO)"
+                        )
                         rep.alternative = {
-                            "reading": "the document's own definitions: " + "; ".join(self.differs.values()),
+                            "reading": which,
                             "verdict": alt.verdict,
                             "detail": alt.detail,
                             "counterexample": alt.counterexample,

@@ -33,7 +33,9 @@ _DEF_OPS = re.compile(
     r"\\mathrel\{:\}="
 )
 _UPDATE_ARROW = re.compile(r"\\leftarrow(?![a-zA-Z])|\\gets(?![a-zA-Z])|←|\\longleftarrow(?![a-zA-Z])")
-_ITERATE = re.compile(r"\^\{?\s*\(\s*[a-zA-Z]\s*\+\s*1\s*\)\s*\}?|\^\{?\s*\\?(text|mathrm)?\{?new\}?")
+_ITERATE = re.compile(
+    r"[\^_]\{?\s*\(\s*[a-zA-Z]\s*\+\s*1\s*\)\s*\}?|[\^_]\s*\{\s*(\\(text|mathrm|rm)\s*\{\s*)?new\s*\}?\s*\}"
+)
 _SET_IN = re.compile(r"^(?P<lhs>.+?)\\in\s*(?P<set>.+)$", re.S)
 _NUMBER = re.compile(r"^\s*-?\s*\d+(\.\d+)?\s*$")
 #: A bold capital (``\mathbf{I}``, ``\boldsymbol{\Sigma}``) is a matrix or a vector of vectors; the
@@ -83,6 +85,9 @@ def update_rule(latex: str, chain: Chain | None = None) -> str | None:
         name = str(chain.first.args[0])
         if _ITERATE.search(name):
             return f"an update rule ({name} on the left): the next iterate, not an identity"
+    head = re.split(r"(?<![<>\\])=", latex, maxsplit=1)
+    if len(head) == 2 and _ITERATE.search(head[0]):
+        return f"an update rule ({head[0].strip()} on the left): the next iterate, not an identity"
     return None
 
 

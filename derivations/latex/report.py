@@ -226,7 +226,10 @@ class DocumentResult:
             if not verbose and s.verdict not in FAILING:
                 continue
             mark = "!!" if s.verdict in FAILING else "  "
-            alt = f"  [document's definitions: {s.alternative['verdict']}]" if s.alternative else ""
+            alt = ""
+            if s.alternative:
+                which = "standard" if str(s.alternative.get("reading", "")).startswith("the standard") else "document's"
+                alt = f"  [{which} definitions: {s.alternative['verdict']}]"
             where = "" if s.label == f"line {s.line}" else f" (line {s.line})"
             lines.append(f"  {mark} {s.label + where:<22} {s.verdict:<24}{alt} {s.detail[:200]}")
             if s.verdict == "refuted":
@@ -334,7 +337,7 @@ def to_markdown(results: list[DocumentResult], seconds: float) -> str:
         for s in r.steps:
             detail = s.detail
             if s.alternative:
-                detail += f" — under the document's definitions: {s.alternative.get('verdict')}"
+                detail += f" — under {s.alternative.get('reading', 'the other reading')}: {s.alternative.get('verdict')}"
             if s.verdict == "refuted" and s.counterexample:
                 detail += f" — at {json.dumps(s.point(), ensure_ascii=False)}, {json.dumps(s.sides())}"
             lines.append(

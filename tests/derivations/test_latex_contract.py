@@ -353,3 +353,19 @@ def test_counts_add_up_and_every_failing_item_is_named():
     r = _check(doc)
     assert sum(r.counts().values()) == len(r.steps)
     assert {s.verdict for s in r.steps if s.verdict in FAILING} == {"refuted", "parse error"}
+
+
+def test_an_objective_named_L_is_the_documents_own_and_q_equal_to_the_posterior_is_a_choice():
+    doc = (
+        "We train with the tempered objective\n\n"
+        "$$\\mathcal{L} = \\sum_z q(z|x) \\log p(x|z) - \\beta \\sum_z q(z|x) \\log \\frac{q(z|x)}{p(z)}$$\n\n"
+        "which is maximised at\n\n$$q^*(z|x) = p(z|x)$$\n\nand the M-step sets\n\n"
+        "$$\\mu_k^{\\text{new}} = \\frac{1}{N_k} \\sum_n r_{nk} x_n$$\n\nExpanding,\n\n"
+        "$$\\mathcal{L} = \\sum_z q(z|x) \\log p(x|z) - \\beta \\sum_z q(z|x) \\log q(z|x) "
+        "+ \\beta \\sum_z q(z|x) \\log p(z)$$\n"
+    )
+    r = _check(doc)
+    assert [s.verdict for s in r.steps] == ["definition", "condition, not a step", "condition, not a step", "proved"]
+    assert r.steps[-1].alternative and r.steps[-1].alternative["verdict"] == "refuted"
+    wrong = doc.replace("+ \\beta \\sum_z q(z|x) \\log p(z)$$", "- \\beta \\sum_z q(z|x) \\log p(z)$$")
+    assert _check(wrong).steps[-1].verdict == "refuted"

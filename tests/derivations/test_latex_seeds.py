@@ -102,6 +102,7 @@ def test_seeds_002_003_every_display_is_accounted_for(results):
                 "proved",
                 "definition",
                 "statement, not a chain",
+                "condition, not a step",
                 "parse error",
                 "unsupported",
             ), (key, s.label, s.verdict, s.detail)
