@@ -94,13 +94,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write the JSON report here ('-': stdout)")
     p.add_argument("--markdown", metavar="FILE", help="write the Markdown report here ('-': stdout)")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here ('-': stdout)")
-    p.add_argument("-j", "--jobs", type=_positive_int, default=None,
-                   help="worker processes (default: the CPUs available)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=None,
+        help="worker processes (default: the CPUs available)",
+    )
     p.add_argument("--scheduler", default=None, help="Dask distributed scheduler address (tcp://host:port)")
-    p.add_argument("--time-limit", type=_seconds, default=DEFAULT_TIME_LIMIT,
-                   help=f"seconds per step for the checker (default {DEFAULT_TIME_LIMIT:g})")
-    p.add_argument("--points", type=_positive_int, default=24,
-                   help="random admissible points per step (default 24)")
+    p.add_argument(
+        "--time-limit",
+        type=_seconds,
+        default=DEFAULT_TIME_LIMIT,
+        help=f"seconds per step for the checker (default {DEFAULT_TIME_LIMIT:g})",
+    )
+    p.add_argument(
+        "--points", type=_positive_int, default=24, help="random admissible points per step (default 24)"
+    )
     loud = p.add_mutually_exclusive_group()
     loud.add_argument("-q", "--quiet", action="store_true", help="only the summaries and the failing items")
     loud.add_argument("-v", "--verbose", action="store_true", help="every item, with its reading")
@@ -108,7 +118,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def print_results(
-    results: list[DocumentResult], seconds: float, *, quiet: bool = False, verbose: bool = False,
+    results: list[DocumentResult],
+    seconds: float,
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
     out: TextIO | None = None,
 ) -> None:
     """Each document's summary line, then its items (only the failing ones with ``quiet``; with

@@ -40,7 +40,7 @@ from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
-from derivations.latex.parser import Chain, LatexParseError, Node, parse_chain, parse_expression, to_latex
+from derivations.latex.parser import Chain, LatexParseError, Node, parse_expression, to_latex
 from derivations.latex.reading import (
     Constraint,
     bold_capitals,
@@ -92,7 +92,8 @@ DEFAULT_TIME_LIMIT = 10.0
 _UNDEFINED_SIDE = re.compile(r"is real there but|is infinite|is undefined|leaves the reals|not real")
 _DECIMAL = re.compile(r"(?<![\d.])\d*\.(\d+)")
 _DEF_PROSE_END = re.compile(
-    r"\b(where|let|define[sd]?|denote[sd]?|recall|write|set|given by|defined (as|by)|is|are|as)\s*:?\s*$", re.I
+    r"\b(where|let|define[sd]?|denote[sd]?|recall|write|set|given by|defined (as|by)|is|are|as)\s*:?\s*$",
+    re.I,
 )
 
 
@@ -280,8 +281,10 @@ class DocumentChecker:
     ) -> None:
         if not isinstance(text, str):
             raise ValueError(f"text: expected a string, got {type(text).__name__}")
-        if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
-            time_limit > 0 and math.isfinite(time_limit)
+        if (
+            isinstance(time_limit, bool)
+            or not isinstance(time_limit, (int, float))
+            or not (time_limit > 0 and math.isfinite(time_limit))
         ):
             raise ValueError(f"time_limit: must be a positive number of seconds, got {time_limit!r}")
         if isinstance(points, bool) or not isinstance(points, int) or points < 1:
@@ -306,10 +309,19 @@ class DocumentChecker:
         self.actions.append(_Action(line, lambda: self.result.steps.append(report)))
 
     def _item(
-        self, label: str, line: int, latex: str, verdict: str, detail: str, kind: str, parsed: str = "",
+        self,
+        label: str,
+        line: int,
+        latex: str,
+        verdict: str,
+        detail: str,
+        kind: str,
+        parsed: str = "",
         depends_on: int | None = None,
     ) -> StepReport:
-        return StepReport(label, line, latex.strip(), parsed, "", verdict, detail, kind=kind, depends_on=depends_on)
+        return StepReport(
+            label, line, latex.strip(), parsed, "", verdict, detail, kind=kind, depends_on=depends_on
+        )
 
     def _record_definition(self, d: Definition, line: int) -> None:
         if d.key.startswith("density:") and d.key in self.definitions:
@@ -317,8 +329,11 @@ class DocumentChecker:
             if density_key(old.lhs) != density_key(d.lhs):
                 # one formula per density family is represented: a second one is not read
                 self._mark_unread(
-                    density_key(d.lhs), line, f"a second formula for the density family {d.key[8:]} "
-                    f"({to_latex(d.lhs)}; {to_latex(old.lhs)} at line {self.def_lines[d.key]}) is not represented"
+                    density_key(d.lhs),
+                    line,
+                    f"a second formula for the density family {d.key[8:]} "
+                    f"({to_latex(d.lhs)}; {to_latex(old.lhs)} at line "
+                    f"{self.def_lines[d.key]}) is not represented",
                 )
             return
         if d.key not in self.definitions:
@@ -355,16 +370,32 @@ class DocumentChecker:
     def _inline(self, m: InlineMath) -> None:
         latex, defop = definition_operator(m.latex)
         if update_rule(latex):
-            self._add(m.line, self._item(f"line {m.line}", m.line, m.latex, CONDITION,
-                                         "inline " + str(update_rule(latex)), "condition"))
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    CONDITION,
+                    "inline " + str(update_rule(latex)),
+                    "condition",
+                ),
+            )
             return
         cons = read_assumption(latex, m.line)
         if cons:
             self.constraints.extend(cons)
-            self._add(m.line, self._item(
-                f"line {m.line}", m.line, m.latex, ASSUMPTION,
-                "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
-                "assumption"))
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    ASSUMPTION,
+                    "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
+                    "assumption",
+                ),
+            )
             return
         if not re.search(r"=|\\geq?|\\leq?|<|>|\\in(?![a-zA-Z])", latex):
             return  # a name or an expression in prose: no relation to account for
@@ -381,21 +412,47 @@ class DocumentChecker:
                     key = self._key_of(node)
                     assert key is not None
                     self._mark_unread(key, m.line, f"its definition did not parse ({exc.reason})")
-                    self._add(m.line, self._item(
-                        key.removeprefix("density:"), m.line, m.latex, DEFINITION,
-                        f"inline definition of {to_latex(node)} not read (the steps that use it are "
-                        f"unsupported): {exc}", "definition"))
+                    self._add(
+                        m.line,
+                        self._item(
+                            key.removeprefix("density:"),
+                            m.line,
+                            m.latex,
+                            DEFINITION,
+                            f"inline definition of {to_latex(node)} not read (the steps that use it are "
+                            f"unsupported): {exc}",
+                            "definition",
+                        ),
+                    )
                     return
-            self._add(m.line, self._item(f"line {m.line}", m.line, m.latex, STATEMENT,
-                                         f"inline relation, not read: {exc}", "inline"))
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    STATEMENT,
+                    f"inline relation, not read: {exc}",
+                    "inline",
+                ),
+            )
             return
         first = chain.first
         if first is None or not chain.steps:
             return
         rel, rhs = chain.steps[0]
         if len(chain.steps) == 1 and rel == "=" and is_single_name(first) and is_number(rhs):
-            self._add(m.line, self._item(f"line {m.line}", m.line, m.latex, CONDITION,
-                                         "a special case (a symbol set to a constant), not a step", "condition"))
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    CONDITION,
+                    "a special case (a symbol set to a constant), not a step",
+                    "condition",
+                ),
+            )
             return
         if (
             len(chain.steps) == 1
@@ -408,35 +465,75 @@ class DocumentChecker:
         ):
             d = _definition_from(first, rhs, m.latex)
             self._record_definition(d, m.line)
-            rep = self._item(_def_label(d), m.line, m.latex, DEFINITION,
-                             "inline definition, honoured in the steps that use it", "definition",
-                             f"{to_latex(first)} := {to_latex(rhs)}")
+            rep = self._item(
+                _def_label(d),
+                m.line,
+                m.latex,
+                DEFINITION,
+                "inline definition, honoured in the steps that use it",
+                "definition",
+                f"{to_latex(first)} := {to_latex(rhs)}",
+            )
             rep.relation = ":="
             self.actions.append(_Action(m.line, self._definition_action_for(d, rep)))
             return
         if all(_REL.get(r) not in (None, "=") for r, _ in chain.steps) and all(
             is_single_name(n) for n in [first, *(e for _, e in chain.steps)]
         ):
-            self._add(m.line, self._item(f"line {m.line}", m.line, m.latex, CONDITION,
-                                         "an inequality between parameters: a condition, not a step", "condition"))
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    CONDITION,
+                    "an inequality between parameters: a condition, not a step",
+                    "condition",
+                ),
+            )
             return
-        self._add(m.line, self._item(f"line {m.line}", m.line, m.latex, STATEMENT,
-                                     "inline relation in the prose: not checked as a derivation step", "inline",
-                                     " ".join([to_latex(first), *(f"{r} {to_latex(e)}" for r, e in chain.steps)])))
+        self._add(
+            m.line,
+            self._item(
+                f"line {m.line}",
+                m.line,
+                m.latex,
+                STATEMENT,
+                "inline relation in the prose: not checked as a derivation step",
+                "inline",
+                " ".join([to_latex(first), *(f"{r} {to_latex(e)}" for r, e in chain.steps)]),
+            ),
+        )
 
     def _assumption_comment(self, latex: str, line: int) -> None:
         cons = read_assumption(latex, line)
         if cons:
             self.constraints.extend(cons)
-            self._add(line, self._item(
-                f"line {line}", line, latex, ASSUMPTION,
-                "% assume: restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
-                "assumption"))
+            self._add(
+                line,
+                self._item(
+                    f"line {line}",
+                    line,
+                    latex,
+                    ASSUMPTION,
+                    "% assume: restricts the domain of the steps: "
+                    + "; ".join(f"${c.describe()}$" for c in cons),
+                    "assumption",
+                ),
+            )
         else:
-            self._add(line, self._item(
-                f"line {line}", line, latex, PARSE_ERROR,
-                "% assume: not read (expected a relation between one symbol and constants, e.g. "
-                "\\beta \\ge 1, 0 < \\pi < 1, x \\in \\{0, 1\\})", PARSE_ERROR))
+            self._add(
+                line,
+                self._item(
+                    f"line {line}",
+                    line,
+                    latex,
+                    PARSE_ERROR,
+                    "% assume: not read (expected a relation between one symbol and constants, e.g. "
+                    "\\beta \\ge 1, 0 < \\pi < 1, x \\in \\{0, 1\\})",
+                    PARSE_ERROR,
+                ),
+            )
 
     # -------------------------------------------------------------- definitions
     def _definition_action_for(self, d: Definition, rep: StepReport) -> Callable[[], None]:
@@ -510,9 +607,12 @@ class DocumentChecker:
             # \mathcal{L} names the document's own objective (a β-weighted or tempered bound): adopted
             self.adopted.add(d.key)
             report.detail = (
-                f"the document's objective {re.split(r'(?<![<>])=', d.latex, maxsplit=1)[0].strip()} is its own "
-                f"(it differs from the standard {what}); "
-                "steps using it are read with the document's definition and also checked under the standard one"
+                "the document's objective "
+                f"{re.split(r'(?<![<>])=', d.latex, maxsplit=1)[0].strip()} is its own "
+                "(it differs from the "
+                f"standard {what}); "
+                "steps using it are read with the document's "
+                "definition and also checked under the standard one"
             )
             return
         report.verdict = NONSTANDARD
@@ -523,10 +623,18 @@ class DocumentChecker:
         """Check the whole document and return the result with timings (see the module docstring)."""
         t_start = time.perf_counter()
         for u in self.ex.unclosed:
-            self._add(u.line, self._item(
-                f"line {u.line}", u.line, u.opener, PARSE_ERROR,
-                f"the display opened with `{u.opener}` at line {u.line} is never closed: its maths is not read",
-                PARSE_ERROR))
+            self._add(
+                u.line,
+                self._item(
+                    f"line {u.line}",
+                    u.line,
+                    u.opener,
+                    PARSE_ERROR,
+                    f"the display opened with `{u.opener}` at line "
+                    f"{u.line} is never closed: its maths is not read",
+                    PARSE_ERROR,
+                ),
+            )
         for a in self.ex.assumptions:
             self._assumption_comment(a.latex, a.line)
         for m in self.ex.inline:
@@ -549,8 +657,16 @@ class DocumentChecker:
                 act.run()
             except Exception as exc:  # one item's failure is reported; the others still run
                 self.result.steps.append(
-                    StepReport(f"line {act.line}", act.line, "", "", "", ERROR, f"{type(exc).__name__}: {exc}",
-                               kind=ERROR)
+                    StepReport(
+                        f"line {act.line}",
+                        act.line,
+                        "",
+                        "",
+                        "",
+                        ERROR,
+                        f"{type(exc).__name__}: {exc}",
+                        kind=ERROR,
+                    )
                 )
         self.result.steps.sort(key=lambda st: st.line)  # document order (stable within a display)
         self.result.seconds = time.perf_counter() - t_start
@@ -561,8 +677,9 @@ class DocumentChecker:
         flags: dict[int, bool] = {}
         def_display = -1
         for idx, (frag, _, _) in enumerate(parsed):
+            ctx: bool
             if frag.row:
-                ctx = flags.get(idx - 1, False) and False
+                ctx = False
             elif frag.prose_before.strip():
                 tail = frag.prose_before.strip()
                 ctx = is_definition_context(frag.prose_before) or bool(_DEF_PROSE_END.search(tail))
@@ -591,8 +708,12 @@ class DocumentChecker:
             label = frag.label or f"line {frag.line}"
             if isinstance(chain, LatexParseError) and update_rule(frag.latex) is not None:
                 close()
-                self._add(frag.line, self._item(label, frag.line, frag.latex, CONDITION,
-                                                str(update_rule(frag.latex)), "condition"))
+                self._add(
+                    frag.line,
+                    self._item(
+                        label, frag.line, frag.latex, CONDITION, str(update_rule(frag.latex)), "condition"
+                    ),
+                )
                 k += 1
                 continue
             if isinstance(chain, LatexParseError):
@@ -612,11 +733,19 @@ class DocumentChecker:
                     else "a display starting with a relation, but there is no chain before it"
                 )
                 first_rel, first_expr = chain.steps[0]
-                self._add(frag.line, self._item(
-                    label if len(chain.steps) == 1 else f"{label}·1", frag.line, frag.latex,
-                    UNSUPPORTED if broken is not None else PARSE_ERROR, why,
-                    UNSUPPORTED if broken is not None else PARSE_ERROR,
-                    f"{first_rel} {to_latex(first_expr)}", depends_on=broken))
+                self._add(
+                    frag.line,
+                    self._item(
+                        label if len(chain.steps) == 1 else f"{label}·1",
+                        frag.line,
+                        frag.latex,
+                        UNSUPPORTED if broken is not None else PARSE_ERROR,
+                        why,
+                        UNSUPPORTED if broken is not None else PARSE_ERROR,
+                        f"{first_rel} {to_latex(first_expr)}",
+                        depends_on=broken,
+                    ),
+                )
                 current = _ChainItem(first_expr, frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
                 continue
@@ -626,8 +755,12 @@ class DocumentChecker:
             reason = update_rule(frag.latex, chain)
             if reason is None and defop and chain.steps and first.kind in ("name", "call"):
                 name = canonical(str(first.args[0]))
-                if any(canonical(str(n.args[0])) == name for _, e in chain.steps for n in e.walk()
-                       if n.kind in ("name", "call")):
+                if any(
+                    canonical(str(n.args[0])) == name
+                    for _, e in chain.steps
+                    for n in e.walk()
+                    if n.kind in ("name", "call")
+                ):
                     reason = f"an update rule ({name} on both sides of :=): an assignment, not an identity"
             if reason is not None:
                 self._add(frag.line, self._item(label, frag.line, frag.latex, CONDITION, reason, "condition"))
@@ -657,21 +790,39 @@ class DocumentChecker:
                     and nchain.first.kind == "call"
                     and base_of(str(nchain.first.args[0])) == "q"
                 ):
-                    self.actions.append(_Action(frag.line, self._stationary_action(frag, lagr, nfrag, nchain)))
+                    self.actions.append(
+                        _Action(frag.line, self._stationary_action(frag, lagr, nfrag, nchain))
+                    )
                     k += 2
                     continue
             if not chain.steps:
-                self._add(frag.line, self._item(label, frag.line, frag.latex, STATEMENT,
-                                                "an expression without a relation: nothing to check", "statement",
-                                                to_latex(first)))
+                self._add(
+                    frag.line,
+                    self._item(
+                        label,
+                        frag.line,
+                        frag.latex,
+                        STATEMENT,
+                        "an expression without a relation: nothing to check",
+                        "statement",
+                        to_latex(first),
+                    ),
+                )
                 k += 1
                 continue
             if self._is_definition(first, chain, defop, ctx.get(k, False)):
                 d = _definition_from(first, chain.steps[0][1], frag.latex)
                 self._record_definition(d, frag.line)
                 rep = StepReport(
-                    frag.label or _def_label(d), frag.line, frag.latex.strip(),
-                    f"{to_latex(d.lhs)} := {to_latex(d.rhs)}", ":=", DEFINITION, "", kind="definition")
+                    frag.label or _def_label(d),
+                    frag.line,
+                    frag.latex.strip(),
+                    f"{to_latex(d.lhs)} := {to_latex(d.rhs)}",
+                    ":=",
+                    DEFINITION,
+                    "",
+                    kind="definition",
+                )
                 self.actions.append(_Action(frag.line, self._definition_action_for(d, rep)))
                 if len(chain.steps) > 1:
                     current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
@@ -700,9 +851,7 @@ class DocumentChecker:
         if self._is_defined(first):
             return False
         name = canonical(str(first.args[0]))
-        return not any(
-            n.kind in ("name", "call") and canonical(str(n.args[0])) == name for n in rhs.walk()
-        )
+        return not any(n.kind in ("name", "call") and canonical(str(n.args[0])) == name for n in rhs.walk())
 
     def _condition(self, frag: Fragment, chain: Chain, label: str) -> bool:
         """Report a display that states a condition (not a step); return whether it was one."""
@@ -714,31 +863,72 @@ class DocumentChecker:
         cons = constraint_of_chain(chain, frag.line, frag.latex)
         if cons:
             self.constraints.extend(cons)
-            self._add(frag.line, self._item(
-                label, frag.line, frag.latex, ASSUMPTION,
-                "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons), "assumption"))
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    ASSUMPTION,
+                    "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
+                    "assumption",
+                ),
+            )
             return True
         if (
             len(rels) == 1
             and rels[0] == "="
             and "density:q" not in self.definitions
-            and any(_is_free_q(n) and _uses_densities(m) for n, m in ((nodes[0], nodes[1]), (nodes[1], nodes[0])))
+            and any(
+                _is_free_q(n) and _uses_densities(m) for n, m in ((nodes[0], nodes[1]), (nodes[1], nodes[0]))
+            )
         ):
-            self._add(frag.line, self._item(
-                label, frag.line, frag.latex, CONDITION,
-                "a choice of the variational distribution q (q is free unless the document gives it a formula): "
-                "a condition, not an identity", "condition"))
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    CONDITION,
+                    "a choice of the variational distribution q (q is free unless the document gives it a "
+                    "formula): "
+                    "a condition, not an identity",
+                    "condition",
+                ),
+            )
             return True
-        if len(rels) == 1 and rels[0] == "=" and (
-            (is_single_name(first) and is_number(nodes[1])) or (is_number(first) and is_single_name(nodes[1]))
+        if (
+            len(rels) == 1
+            and rels[0] == "="
+            and (
+                (is_single_name(first) and is_number(nodes[1]))
+                or (is_number(first) and is_single_name(nodes[1]))
+            )
         ):
-            self._add(frag.line, self._item(label, frag.line, frag.latex, CONDITION,
-                                            "a special case (a symbol set to a constant), not a step", "condition"))
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    CONDITION,
+                    "a special case (a symbol set to a constant), not a step",
+                    "condition",
+                ),
+            )
             return True
         if all(_REL.get(r) not in (None, "=") for r in rels) and all(is_single_name(n) for n in nodes):
-            self._add(frag.line, self._item(label, frag.line, frag.latex, CONDITION,
-                                            "an inequality between parameters: a condition, not a step",
-                                            "condition"))
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    CONDITION,
+                    "an inequality between parameters: a condition, not a step",
+                    "condition",
+                ),
+            )
             return True
         return False
 
@@ -757,9 +947,17 @@ class DocumentChecker:
             fresh = not self._is_defined(node) and node.kind in ("name", "call")
             if definition_like or _is_density(node) or (fresh and node.kind in ("name", "call")):
                 self._mark_unread(key, frag.line, f"its definition did not parse ({exc.reason})")
-                self._add(frag.line, self._item(
-                    label, frag.line, frag.latex, PARSE_ERROR,
-                    f"definition of {to_latex(node)} not read: {exc}", PARSE_ERROR))
+                self._add(
+                    frag.line,
+                    self._item(
+                        label,
+                        frag.line,
+                        frag.latex,
+                        PARSE_ERROR,
+                        f"definition of {to_latex(node)} not read: {exc}",
+                        PARSE_ERROR,
+                    ),
+                )
                 return
         self._add(frag.line, self._item(label, frag.line, frag.latex, PARSE_ERROR, str(exc), PARSE_ERROR))
 
@@ -830,7 +1028,8 @@ class DocumentChecker:
                 where = ", ".join(f"{k} = {v}" for k, v in rep.point().items())
                 rep.verdict = "undecided"
                 rep.detail = (
-                    f"not decided: the sides differ in the default discrete model (at {where}), but the document "
+                    f"not decided: the sides differ in the default discrete model (at {where}), "
+                    "but the document "
                     f"defines {fam} by a formula at line {line}, which this relation was not read with "
                     f"({rep.detail})"
                 )
@@ -848,14 +1047,14 @@ class DocumentChecker:
     def _check_chain(self, item: _ChainItem) -> None:
         if not item.steps:
             return
-        nodes = [_alias_lagrangian_free_L(item.first)] + [_alias_lagrangian_free_L(e) for _, e, _ in item.steps]
+        nodes = [_alias_lagrangian_free_L(item.first)] + [
+            _alias_lagrangian_free_L(e) for _, e, _ in item.steps
+        ]
         continuous = _mentions_continuous(nodes, self.definitions)
         uses_differing = any(functional_key(sub) in self.differs for n in nodes for sub in n.walk())
         readings = [("standard", False)] + ([("document", True)] if uses_differing else [])
         primary, secondary = "standard", "document"
-        if uses_differing and any(
-            functional_key(sub) in self.adopted for n in nodes for sub in n.walk()
-        ):
+        if uses_differing and any(functional_key(sub) in self.adopted for n in nodes for sub in n.walk()):
             primary, secondary = "document", "standard"
         values: dict[str, list[sp.Expr | SemanticError]] = {}
         sems: dict[str, Semantics] = {}
@@ -876,8 +1075,9 @@ class DocumentChecker:
             rel = _REL.get(r)
             pair = [nodes[k], nodes[k + 1]]
             parsed = f"{to_latex(nodes[k])} {_REL_TEX.get(rel or '', r)} {to_latex(nodes[k + 1])}"
-            rep = StepReport(label, frag.line, frag.latex.strip(), parsed, rel or r, UNSUPPORTED, "",
-                             justification=just)
+            rep = StepReport(
+                label, frag.line, frag.latex.strip(), parsed, rel or r, UNSUPPORTED, "", justification=just
+            )
             poison = self._poison(pair, continuous)
             std = values[primary]
             if rel is None and r.strip() in _APPROX:
@@ -891,21 +1091,29 @@ class DocumentChecker:
                 bad = std[k] if isinstance(std[k], SemanticError) else std[k + 1]
                 side = "left" if isinstance(std[k], SemanticError) else "right"
                 where = ""
-                if side == "left" and k > 0 or (k == 0 and item.first is not None and side == "left"
-                                                 and item.first_fragment is not frag):
+                if (side == "left" and k > 0) or (
+                    k == 0 and item.first is not None and side == "left" and item.first_fragment is not frag
+                ):
                     where = f" (continues line {item.first_fragment.line})"
                 rep.detail = f"not checked: its {side} side is not understood{where}: {bad}"
             else:
-                rep = self._decide(std[k], std[k + 1], rel, rep, sems[primary], frag, pair)  # type: ignore[arg-type]
+                rep = self._decide(std[k], std[k + 1], rel, rep, sems[primary], frag, pair)
                 if rep.verdict == "refuted" and not continuous:
                     self._discrete_refutation(rep, pair)
                 doc_vals = values.get(secondary)
-                if doc_vals is not None and not isinstance(doc_vals[k], SemanticError) and not isinstance(
-                    doc_vals[k + 1], SemanticError
+                if (
+                    doc_vals is not None
+                    and not isinstance(doc_vals[k], SemanticError)
+                    and not isinstance(doc_vals[k + 1], SemanticError)
                 ):
                     alt = self._decide(
-                        doc_vals[k], doc_vals[k + 1], rel, StepReport(label, frag.line, "", "", rel, "", ""),  # type: ignore[arg-type]
-                        sems[secondary], frag, pair,
+                        doc_vals[k],
+                        doc_vals[k + 1],
+                        rel,
+                        StepReport(label, frag.line, "", "", rel, "", ""),
+                        sems[secondary],
+                        frag,
+                        pair,
                     )
                     if alt.verdict != rep.verdict or alt.detail != rep.detail:
                         which = (
@@ -970,7 +1178,7 @@ class DocumentChecker:
             mapping[sym] = new
             b = cc.bounds()
             if b is not None:
-                bounds[new] = b  # type: ignore[index]
+                bounds[new] = b
             if c is not None:
                 used.append(f"${c.describe()}$")
             else:
@@ -979,7 +1187,12 @@ class DocumentChecker:
             label = idx.base.label
             name = getattr(label, "name", str(label))
             c = stated.get(name) or implied.get(name)
-            if c is not None and c.lo >= 0 and not idx.base.label.is_positive and name not in ("q", "pi", "ell"):
+            if (
+                c is not None
+                and c.lo >= 0
+                and not idx.base.label.is_positive
+                and name not in ("q", "pi", "ell")
+            ):
                 mapping[idx] = sp.IndexedBase(name, positive=True)[idx.indices]
         if mapping:
             exprs = [e.xreplace(mapping) for e in exprs]
@@ -987,7 +1200,13 @@ class DocumentChecker:
         return exprs, domain, used
 
     def _decide(
-        self, prev: sp.Expr, cur: sp.Expr, rel: str, rep: StepReport, sem: Semantics, frag: Fragment,
+        self,
+        prev: sp.Expr,
+        cur: sp.Expr,
+        rel: str,
+        rep: StepReport,
+        sem: Semantics,
+        frag: Fragment,
         pair: list[Node],
     ) -> StepReport:
         t0 = time.perf_counter()

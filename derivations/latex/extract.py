@@ -85,6 +85,7 @@ class Assumption:
 class Extracted:
     """What :func:`extract` finds in a document: the display-math fragments (one per row), the inline math,
     and the prose between the displays."""
+
     fragments: list[Fragment]
     inline: list[InlineMath]
     prose: str
@@ -223,7 +224,11 @@ def extract(text: str) -> Extracted:
             sentence = re.split(r"(?<=[.!?])\s+|\n\s*\n", part[max(0, m.start() - 240) : m.start()])[-1]
             inline.append(
                 InlineMath(
-                    m.group("m"), p_start + m.start("m"), _line(text, p_start + m.start("m")), is_def, sentence
+                    m.group("m"),
+                    p_start + m.start("m"),
+                    _line(text, p_start + m.start("m")),
+                    is_def,
+                    sentence,
                 )
             )
             prev_end, prev_def = m.end(), is_def

@@ -56,7 +56,9 @@ def read_chain(latex: str) -> Chain:
     (a grouping the parser kept as raw syntax): nothing half-read is used."""
     chain = parse_chain(latex)
     if not _complete(chain.first) or not all(_complete(e) for _, e in chain.steps):
-        raise LatexParseError("unsupported notation: a construct without a reading (e.g. a set \\{…\\})", latex, 0)
+        raise LatexParseError(
+            "unsupported notation: a construct without a reading (e.g. a set \\{…\\})", latex, 0
+        )
     return chain
 
 
@@ -99,7 +101,9 @@ def density_key(node: Node) -> str:
         return f"density:{fam}"
 
     def side(args: Node) -> str:
-        return ",".join(canonical(str(a.args[0])) if a.kind == "name" else "?" for a in args.args if isinstance(a, Node))
+        return ",".join(
+            canonical(str(a.args[0])) if a.kind == "name" else "?" for a in args.args if isinstance(a, Node)
+        )
 
     right = side(node.args[2])
     return f"density:{fam}({side(node.args[1])}{'|' + right if right else ''})"
@@ -132,7 +136,11 @@ def bold_capitals(node: Node) -> list[str]:
     """Bold capitals (``\\mathbf{I}``, ``\\boldsymbol{\\Sigma}``) read as names: matrices that the scalar
     reading would take for numbers."""
     return sorted(
-        {str(n.args[0]) for n in node.walk() if n.kind in ("name", "call") and _BOLD_CAPITAL.match(str(n.args[0]))}
+        {
+            str(n.args[0])
+            for n in node.walk()
+            if n.kind in ("name", "call") and _BOLD_CAPITAL.match(str(n.args[0]))
+        }
     )
 
 
@@ -155,9 +163,9 @@ def is_number(node: Node) -> bool:
 
 
 def density_formula(lhs: Node, rhs: Node) -> bool:
-    """``p(z) = \\mathcal{N}(z; 0, 1)``, ``q(z|x) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}}\\exp(…)``: a density given by a
-    formula (no density, expectation or functional on the right, not a constant, and the density's own
-    variable or a named distribution on the right)."""
+    """A density given by a formula: ``p(z) = \\mathcal{N}(z; 0, 1)``,
+    ``q(z|x) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}}\\exp(…)`` (no density, expectation or functional on the
+    right, not a constant, and the density's own variable or a named distribution on the right)."""
     if lhs.kind != "call" or base_of(canonical(str(lhs.args[0]))) not in ("p", "q") or is_number(rhs):
         return False
     for n in rhs.walk():
@@ -209,8 +217,14 @@ class Constraint:
         lo, hi = max(self.lo, other.lo), min(self.hi, other.hi)
         if lo > hi:
             return None
-        return Constraint(self.name, lo, hi, self.integer or other.integer, max(self.line, other.line),
-                          "; ".join(t for t in (self.text, other.text) if t))
+        return Constraint(
+            self.name,
+            lo,
+            hi,
+            self.integer or other.integer,
+            max(self.line, other.line),
+            "; ".join(t for t in (self.text, other.text) if t),
+        )
 
     def symbol(self, real: sp.Symbol) -> sp.Symbol:
         """The document's symbol ``real`` with the SymPy assumptions this restriction gives it."""
@@ -272,7 +286,9 @@ def _set_constraint(name: str, text: str, line: int, raw: str) -> Constraint | N
         lo = -math.inf if "infty" in m.group(2) else float(m.group(2))
         hi = math.inf if "infty" in m.group(3) else float(m.group(3))
         return Constraint(name, lo, hi, False, line, raw) if lo < hi else None
-    if re.fullmatch(r"\\mathbb\{?R\}?_?\{?(\+|>0|\\geq?0|\\ge0)\}?|\\mathbb\{?R\}?\^\{?\+\}?|\(0,\\infty\)", s):
+    if re.fullmatch(
+        r"\\mathbb\{?R\}?_?\{?(\+|>0|\\geq?0|\\ge0)\}?|\\mathbb\{?R\}?\^\{?\+\}?|\(0,\\infty\)", s
+    ):
         return Constraint(name, 0, math.inf, False, line, raw)
     if re.fullmatch(r"\\mathbb\{?N\}?(_\{?(\+|>0|\\geq?1)\}?)?", s):
         return Constraint(name, 0 if "_" not in s else 1, math.inf, True, line, raw)
@@ -384,10 +400,16 @@ def implied_constraints(exprs: list[sp.Expr]) -> dict[str, Constraint]:
     for name in set(lower) | set(upper):
         if name not in lower:
             continue  # log(1 - s) alone: s < 1 only, not stated
-        out[name] = Constraint(name, lower.get(name, -math.inf), upper.get(name, math.inf), False, 0,
-                               "where the logarithms are defined")
+        out[name] = Constraint(
+            name,
+            lower.get(name, -math.inf),
+            upper.get(name, math.inf),
+            False,
+            0,
+            "where the logarithms are defined",
+        )
     return out
 
 
 def _sym_name(e: sp.Expr) -> str:
-    return e.base.label.name if isinstance(e, sp.Indexed) else e.name  # type: ignore[union-attr]
+    return str(e.base.label) if isinstance(e, sp.Indexed) else str(e)

@@ -62,7 +62,9 @@ class StepReport:
     error: float | None = None
     tolerance: float | None = None
     alternative: dict[str, Any] | None = None  # the verdict under the document's own definitions
-    kind: str = "step"  # step | definition | assumption | condition | statement | stationary | parse error | …
+    kind: str = (
+        "step"  # step | definition | assumption | condition | statement | stationary | parse error | …
+    )
     symbols: list[str] | None = None
     assumptions: list[str] | None = None
     depends_on: int | None = None
@@ -210,9 +212,11 @@ class DocumentResult:
         counts = ", ".join(f"{v}: {n}" for v, n in sorted(self.counts().items()))
         flags = ""
         if self.nonstandard:
-            flags = " non-standard definitions: " + ", ".join(
-                f"{s.label} (line {s.line})" for s in self.nonstandard
-            ) + ";"
+            flags = (
+                " non-standard definitions: "
+                + ", ".join(f"{s.label} (line {s.line})" for s in self.nonstandard)
+                + ";"
+            )
         return (
             f"{self.path}: {self.headline()} [{plural(len(self.steps), 'item')}: {counts or 'none'}]"
             f"{flags} {self.seconds:.1f} s"
@@ -228,7 +232,11 @@ class DocumentResult:
             mark = "!!" if s.verdict in FAILING else "  "
             alt = ""
             if s.alternative:
-                which = "standard" if str(s.alternative.get("reading", "")).startswith("the standard") else "document's"
+                which = (
+                    "standard"
+                    if str(s.alternative.get("reading", "")).startswith("the standard")
+                    else "document's"
+                )
                 alt = f"  [{which} definitions: {s.alternative['verdict']}]"
             where = "" if s.label == f"line {s.line}" else f" (line {s.line})"
             lines.append(f"  {mark} {s.label + where:<22} {s.verdict:<24}{alt} {s.detail[:200]}")
@@ -257,7 +265,9 @@ class DocumentResult:
                 coords = ", ".join(f"{esc(k)} = {esc(v)}" for k, v in s.point().items())
                 sides = "; ".join(f"{esc(k)} = {esc(v)}" for k, v in s.sides().items())
                 detail = f"at: <code>{coords or '(no free symbols)'}</code><br>{sides}<br>{detail}"
-            colour = "#cf222e" if s.verdict in FAILING else ("#1a7f37" if s.verdict == "proved" else "#57606a")
+            colour = (
+                "#cf222e" if s.verdict in FAILING else ("#1a7f37" if s.verdict == "proved" else "#57606a")
+            )
             rows.append(
                 f"<tr><td>{esc(s.label)}</td><td>{s.line}</td>"
                 f'<td style="color:{colour}"><b>{esc(s.verdict)}</b></td>'
@@ -278,14 +288,24 @@ class DocumentResult:
         ]
         head = _latex_text(f"{self.path}: {self.headline()}")
         return (
-            rf"$\begin{{array}}{{llll}}\multicolumn{{4}}{{l}}{{\text{{{head}}}}} \\" + "\n"
-            + "\n".join(rows) + r"\end{array}$"
+            rf"$\begin{{array}}{{llll}}\multicolumn{{4}}{{l}}{{\text{{{head}}}}} \\"
+            + "\n"
+            + "\n".join(rows)
+            + r"\end{array}$"
         )
 
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
-    "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\~{}",
 }
 
 
@@ -337,7 +357,8 @@ def to_markdown(results: list[DocumentResult], seconds: float) -> str:
         for s in r.steps:
             detail = s.detail
             if s.alternative:
-                detail += f" — under {s.alternative.get('reading', 'the other reading')}: {s.alternative.get('verdict')}"
+                reading = s.alternative.get("reading", "the other reading")
+                detail += f" — under {reading}: {s.alternative.get('verdict')}"
             if s.verdict == "refuted" and s.counterexample:
                 detail += f" — at {json.dumps(s.point(), ensure_ascii=False)}, {json.dumps(s.sides())}"
             lines.append(

@@ -49,9 +49,13 @@ def test_a_tagged_definition_continued_by_a_chain_is_recorded_and_the_chain_chec
 def test_the_same_definition_in_an_align_and_without_any_prose():
     lhs, right, wrong = F_BETA
     for prose in ("The objective is\n", ""):
-        r = _check(prose + f"\\begin{{align}}\n{lhs.replace('=', '&=', 1)} \\\\\n&= {right}\n\\end{{align}}\n")
+        r = _check(
+            prose + f"\\begin{{align}}\n{lhs.replace('=', '&=', 1)} \\\\\n&= {right}\n\\end{{align}}\n"
+        )
         assert [s.verdict for s in r.steps] == ["definition", "proved"], r
-        bad = _check(prose + f"\\begin{{align}}\n{lhs.replace('=', '&=', 1)} \\\\\n&= {wrong}\n\\end{{align}}\n")
+        bad = _check(
+            prose + f"\\begin{{align}}\n{lhs.replace('=', '&=', 1)} \\\\\n&= {wrong}\n\\end{{align}}\n"
+        )
         assert [s.verdict for s in bad.steps] == ["definition", "refuted"], bad
 
 
@@ -86,11 +90,17 @@ def test_a_scalar_gaussian_prior_written_inline_is_honoured():
 
 
 def test_a_kl_defined_with_the_wrong_sign_is_flagged_in_the_output_and_the_summary():
-    r = _check("The KL divergence is defined as\n\n$$\\mathrm{KL}(q \\| p) = \\sum_z q(z) \\log \\frac{p(z)}{q(z)}$$\n")
+    r = _check(
+        "The KL divergence is defined as\n\n$$\\mathrm{KL}(q "
+        "\\| p) = \\sum_z q(z) \\log \\frac{p(z)}{q(z)}$$\n"
+    )
     (kl,) = r.steps
     assert kl.verdict == "non-standard definition" and "NEGATIVE" in kl.detail
     assert "non-standard definitions: KL (line 3)" in r.summary() and not r.ok
-    good = _check("The KL divergence is defined as\n\n$$\\mathrm{KL}(q \\| p) = \\sum_z q(z) \\log \\frac{q(z)}{p(z)}$$\n")
+    good = _check(
+        "The KL divergence is defined as\n\n$$\\mathrm{KL}(q "
+        "\\| p) = \\sum_z q(z) \\log \\frac{q(z)}{p(z)}$$\n"
+    )
     assert good.steps[0].verdict == "definition" and "agrees with the standard" in good.steps[0].detail
 
 
@@ -108,8 +118,10 @@ def test_a_step_using_a_density_whose_definition_did_not_parse_is_unsupported_ne
 
 def test_a_gaussian_written_with_text_exp_is_a_definition_not_read_and_the_kl_step_is_unsupported():
     doc = (
-        "We use\n\n$$q(z|x) = \\frac{1}{\\sqrt{2\\pi\\sigma_q^2}} \\text{exp}\\left(-\\frac{(z-\\mu_q)^2}{2\\sigma_q^2}\\right)$$\n\n"
-        "$$-D_{KL}[q(z\\vert x)\\parallel p(z)] = \\log\\sigma_q - \\frac{\\sigma_q^2 + \\mu_q^2}{2} + \\frac12$$\n"
+        "We use\n\n$$q(z|x) = \\frac{1}{\\sqrt{2\\pi\\sigma_q^2}} "
+        "\\text{exp}\\left(-\\frac{(z-\\mu_q)^2}{2\\sigma_q^2}\\right)$$\n\n"
+        "$$-D_{KL}[q(z\\vert x)\\parallel p(z)] = \\log\\sigma_q "
+        "- \\frac{\\sigma_q^2 + \\mu_q^2}{2} + \\frac12$$\n"
     )
     r = _check(doc)
     assert r.first_refuted is None
@@ -204,7 +216,10 @@ def test_conditions_and_update_rules_are_not_steps(display, why):
 
 
 def test_inline_conditions_are_not_refuted():
-    r = _check("For $\\beta = 1$ and $\\theta = 0$ with $t_1 < t_2$ we recover the VAE.\n\n$$\\log p(x) = \\log p(x)$$\n")
+    r = _check(
+        "For $\\beta = 1$ and $\\theta = 0$ with $t_1 < t_2$ "
+        "we recover the VAE.\n\n$$\\log p(x) = \\log p(x)$$\n"
+    )
     assert [s.verdict for s in r.steps] == ["condition, not a step"] * 3 + ["proved"]
 
 
@@ -217,7 +232,10 @@ def test_a_worked_example_agrees_to_its_written_precision_and_a_wrong_one_is_ref
 
 # ---------------------------------------------------------------- 6. nothing vanishes
 def test_continuations_of_a_display_not_understood_are_listed_and_a_false_one_is_refuted():
-    doc = "$$V(\\theta)=\\sum_z q\\log p(x) \\tag{1}$$\n\n$$= \\log p(x)+1 \\tag{2}$$\n\n$$= \\log p(x)+2 \\tag{3}$$\n"
+    doc = (
+        "$$V(\\theta)=\\sum_z q\\log p(x) \\tag{1}$$\n\n"
+        "$$= \\log p(x)+1 \\tag{2}$$\n\n$$= \\log p(x)+2 \\tag{3}$$\n"
+    )
     r = _check(doc)
     assert [s.label for s in r.steps] == ["(1)", "(2)", "(3)"]
     assert r.step("(3)").verdict == "refuted"
@@ -225,10 +243,14 @@ def test_continuations_of_a_display_not_understood_are_listed_and_a_false_one_is
 
 
 def test_a_continuation_of_an_unparsed_display_is_not_checked_and_says_which_line_it_continues():
-    doc = "$$\\log p(x) = \\foo \\tag{1}$$\n\n$$= \\log p(x) + 1 \\tag{2}$$\n\n$$= \\log p(x) + 2 \\tag{3}$$\n"
+    doc = (
+        "$$\\log p(x) = \\foo \\tag{1}$$\n\n$$= \\log p(x) + 1 \\tag{2}$$\n\n$$= \\log p(x) + 2 \\tag{3}$$\n"
+    )
     r = _check(doc)
     assert [(s.label, s.verdict) for s in r.steps] == [
-        ("(1)", "parse error"), ("(2)", "unsupported"), ("(3)", "refuted")
+        ("(1)", "parse error"),
+        ("(2)", "unsupported"),
+        ("(3)", "refuted"),
     ]
     assert "not checked: continues line 1" in r.steps[1].detail
 
@@ -299,7 +321,9 @@ def test_cli_output_paths_checked_before_any_work_and_no_folder_created(docs, tm
     assert "--json" in err and "does not exist" in err and "is a directory" in err
 
 
-@pytest.mark.parametrize("bad", [["--points", "0"], ["--points", "x"], ["--time-limit", "0"], ["--time-limit", "nan"]])
+@pytest.mark.parametrize(
+    "bad", [["--points", "0"], ["--points", "x"], ["--time-limit", "0"], ["--time-limit", "nan"]]
+)
 def test_cli_bad_option_values_are_usage_errors(docs, bad):
     assert main([str(docs["good.md"]), *bad]) == 2
 
@@ -358,14 +382,20 @@ def test_counts_add_up_and_every_failing_item_is_named():
 def test_an_objective_named_L_is_the_documents_own_and_q_equal_to_the_posterior_is_a_choice():
     doc = (
         "We train with the tempered objective\n\n"
-        "$$\\mathcal{L} = \\sum_z q(z|x) \\log p(x|z) - \\beta \\sum_z q(z|x) \\log \\frac{q(z|x)}{p(z)}$$\n\n"
+        "$$\\mathcal{L} = \\sum_z q(z|x) \\log p(x|z) "
+        "- \\beta \\sum_z q(z|x) \\log \\frac{q(z|x)}{p(z)}$$\n\n"
         "which is maximised at\n\n$$q^*(z|x) = p(z|x)$$\n\nand the M-step sets\n\n"
         "$$\\mu_k^{\\text{new}} = \\frac{1}{N_k} \\sum_n r_{nk} x_n$$\n\nExpanding,\n\n"
         "$$\\mathcal{L} = \\sum_z q(z|x) \\log p(x|z) - \\beta \\sum_z q(z|x) \\log q(z|x) "
         "+ \\beta \\sum_z q(z|x) \\log p(z)$$\n"
     )
     r = _check(doc)
-    assert [s.verdict for s in r.steps] == ["definition", "condition, not a step", "condition, not a step", "proved"]
+    assert [s.verdict for s in r.steps] == [
+        "definition",
+        "condition, not a step",
+        "condition, not a step",
+        "proved",
+    ]
     assert r.steps[-1].alternative and r.steps[-1].alternative["verdict"] == "refuted"
     wrong = doc.replace("+ \\beta \\sum_z q(z|x) \\log p(z)$$", "- \\beta \\sum_z q(z|x) \\log p(z)$$")
     assert _check(wrong).steps[-1].verdict == "refuted"

@@ -15,7 +15,9 @@ import pytest
 from derivations.latex import check_text
 
 CORPUS = Path(__file__).with_name("latex_corpus") / "as_written"
-PLANTS = {k: v for k, v in json.loads((CORPUS / "plants.json").read_text("utf-8")).items() if not k.startswith("_")}
+PLANTS = {
+    k: v for k, v in json.loads((CORPUS / "plants.json").read_text("utf-8")).items() if not k.startswith("_")
+}
 FAST = {"time_limit": 2.0, "points": 12}
 
 

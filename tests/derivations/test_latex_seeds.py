@@ -91,7 +91,8 @@ def test_seed004_problem1a_and_2a(results):
     # 2(a) "The empirical lower bound (ELBO) of p(x_i) is L = -D_KL + E[...]": a definition of the
     # ELBO, compared with the standard one (proved equal), never a free name
     (elbo,) = [s for s in r.steps if s.kind == "definition" and "D_{KL}" in s.latex]
-    assert elbo.verdict == "definition" and "agrees with the standard definition of ELBO (proved)" in elbo.detail
+    assert elbo.verdict == "definition"
+    assert "agrees with the standard definition of ELBO (proved)" in elbo.detail
 
 
 def test_seeds_002_003_every_display_is_accounted_for(results):
