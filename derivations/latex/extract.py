@@ -1,6 +1,7 @@
 """Find the mathematics in a Markdown or LaTeX document (issue 14, "Extraction").
 
-* Display maths: ``$$…$$``, ``\\[…\\]``, ``equation``/``align``/``gather`` (starred or not),
+* Display maths: ``$$…$$``, ``\\[…\\]``, ``equation``/``align``/``gather`` (starred or not), and an
+  inline ``$…$`` that is a whole line of its own (as blog posts write derivations),
   with ``aligned`` inside ``$$``; an align's rows (split at ``\\\\``, ``&`` dropped) are
   fragments of their own, so that each row keeps its ``\\tag``.
 * Labels: ``\\tag{n}`` or a trailing ``(n)`` / ``\\quad (n)``; the label is removed from the
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 _OPENER = re.compile(
     r"\$\$|\\\[|\\begin\{(?P<env>equation|align|alignat|gather|multline|eqnarray|flalign)(?P<star>\*?)\}"
 )
+#: Inline maths that is a whole line of its own (blog posts write derivations this way): a display.
+_OWN_LINE_INLINE = re.compile(r"^[ \t]*\$(?!\$)(?P<m>[^$\n]+?)(?<!\\)\$[ \t]*[.,;:]?[ \t]*$", re.M)
 _COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 _ASSUME = re.compile(
     r"^[ \t]*%+[ \t]*assume[ \t]*:[ \t]*(?P<a>[^\n]+)$|<!--\s*assume\s*:(?P<b>.*?)-->", re.M | re.S
@@ -169,6 +172,10 @@ def find_displays(text: str) -> tuple[list[tuple[int, int, int, int, str]], list
             continue
         found.append((m.start(), end + len(close), m.end(), end, m.group(0)))
         pos = end + len(close)
+    for m in _OWN_LINE_INLINE.finditer(scan):
+        if not any(a <= m.start() < b for a, b, *_ in found):
+            found.append((m.start(), m.end(), m.start("m"), m.end("m"), "$"))
+    found.sort()
     return found, unclosed
 
 
