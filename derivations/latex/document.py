@@ -42,6 +42,7 @@ from derivations.checker.verdicts import Verdict
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
 from derivations.latex.parser import Chain, LatexParseError, Node, parse_expression, to_latex
 from derivations.latex.reading import (
+    CONSTANT_NAMES,
     Constraint,
     bold_capitals,
     constraint_of_chain,
@@ -53,6 +54,7 @@ from derivations.latex.reading import (
     is_numeric,
     is_single_name,
     names_used,
+    parameter_names,
     read_assumption,
     read_chain,
     read_expression,
@@ -224,6 +226,15 @@ class _Action:
     order: int = 0
 
 
+def _independent_of(expr: sp.Expr, sym: sp.Symbol) -> bool:
+    """Whether ``expr`` does not depend on ``sym`` (its derivative simplifies to 0)."""
+    try:
+        d = sp.expand(sp.diff(expr, sym))
+        return bool(d == 0 or (d.count_ops() < 200 and sp.simplify(d) == 0))
+    except Exception:  # a derivative SymPy cannot take: treat as dependent
+        return False
+
+
 def _unread_key(d: Definition) -> str:
     """The key under which steps find ``d`` when it is not read: the density itself for a density."""
     return density_key(d.lhs) if d.key.startswith("density:") else d.key
@@ -303,6 +314,7 @@ class DocumentChecker:
         self.constraints: list[Constraint] = []
         self.actions: list[_Action] = []
         self._notes: set[str] = set()
+        self.mentions: dict[str, int] = {}
 
     # -------------------------------------------------------------- reporting helpers
     def _add(self, line: int, report: StepReport) -> None:
@@ -646,6 +658,7 @@ class DocumentChecker:
                 parsed.append((frag, read_chain(latex), defop))
             except LatexParseError as exc:
                 parsed.append((frag, exc, defop))
+        self._count_mentions(parsed)
         self._classify(parsed)
         for key, d in list(self.definitions.items()):
             why = self._understood(d)
@@ -672,6 +685,52 @@ class DocumentChecker:
         self.result.seconds = time.perf_counter() - t_start
         self.result.notes = sorted(self._notes)
         return self.result
+
+    def _count_mentions(self, parsed: list[tuple[Fragment, Chain | LatexParseError, bool]]) -> None:
+        """In how many places (display rows, inline maths, assumption comments) each parameter name
+        occurs: a name that occurs in one step only, on one side, and is defined nowhere is not read."""
+        self.mentions: dict[str, int] = {}
+        texts: list[Chain] = [c for _, c, _ in parsed if isinstance(c, Chain)]
+        for m in self.ex.inline:
+            try:
+                texts.append(read_chain(definition_operator(m.latex)[0]))
+            except LatexParseError:
+                for name in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?", m.latex):
+                    self.mentions[canonical(name)] = self.mentions.get(canonical(name), 0) + 1
+        for chain in texts:
+            names: set[str] = set()
+            for n in [chain.first, *(e for _, e in chain.steps)]:
+                if n is not None:
+                    names |= parameter_names(n)
+            for name in names:
+                self.mentions[name] = self.mentions.get(name, 0) + 1
+
+    def _one_sided(self, lhs: sp.Expr, rhs: sp.Expr, pair: list[Node]) -> str | None:
+        """Why a step cannot be decided because a quantity on one side only (after reading both) is not
+        given by the document: an additive constant (``+ C``), or a name that occurs nowhere else and is
+        defined nowhere."""
+
+        def names(e: sp.Expr) -> set[str]:  # the document's own parameters, not the model's symbols
+            return {x.name for x in e.free_symbols if isinstance(x, sp.Symbol) and x.name in self.mentions}
+
+        left, right = names(lhs), names(rhs)
+        stated = {c.name for c in self.constraints}
+        written = parameter_names(pair[0]) | parameter_names(pair[1])
+        for name in sorted(left ^ right):
+            if name in self.definitions or name in self.unread or name in stated or name not in written:
+                continue
+            side = lhs if name in left else rhs
+            sym = next(x for x in side.free_symbols if isinstance(x, sp.Symbol) and x.name == name)
+            if _independent_of(side, sym):
+                continue  # it cancels (H(N(μ, σ²)) does not depend on μ)
+            if name in CONSTANT_NAMES:
+                return (
+                    f"not checked: {name} on one side only is a constant the document does not give "
+                    "(the step would hold up to it)"
+                )
+            if self.mentions.get(name, 0) <= 1:
+                return f"not checked: {name} occurs only here, on one side, and the document does not define it"
+        return None
 
     def _def_context(self, parsed: list[tuple[Fragment, Chain | LatexParseError, bool]]) -> dict[int, bool]:
         flags: dict[int, bool] = {}
@@ -1087,6 +1146,12 @@ class DocumentChecker:
                 rep.detail = f"relation `{r}` is not checked"
             elif poison is not None:
                 rep.detail, rep.depends_on = poison[0], (poison[1] or None)
+            elif (
+                not isinstance(std[k], SemanticError)
+                and not isinstance(std[k + 1], SemanticError)
+                and self._one_sided(std[k], std[k + 1], pair) is not None
+            ):
+                rep.detail = str(self._one_sided(std[k], std[k + 1], pair))
             elif isinstance(std[k], SemanticError) or isinstance(std[k + 1], SemanticError):
                 bad = std[k] if isinstance(std[k], SemanticError) else std[k + 1]
                 side = "left" if isinstance(std[k], SemanticError) else "right"

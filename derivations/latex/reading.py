@@ -413,3 +413,34 @@ def implied_constraints(exprs: list[sp.Expr]) -> dict[str, Constraint]:
 
 def _sym_name(e: sp.Expr) -> str:
     return str(e.base.label) if isinstance(e, sp.Indexed) else str(e)
+
+
+#: Names that notes use for "some constant" (``+ C``, ``+ \text{const}``): a step with one on one side
+#: only holds up to that constant, which the document does not give.
+CONSTANT_NAMES = frozenset({"C", "c", "const", r"\text{const}", r"\mathrm{const}", r"\text{const.}", "C'"})
+
+
+def parameter_names(node: Node) -> set[str]:
+    """The free names of ``node`` that stand for numbers (parameters, constants): not the arguments of a
+    density, not a variable bound by a sum, integral or expectation, not the observation ``x`` or the
+    latent ``z``."""
+    bound: set[str] = set()
+    for n in node.walk():
+        if n.kind == "binder":
+            bound.add(canonical(str(n.args[0])))
+        elif n.kind == "espec" and n.args[0] is not None:
+            bound.add(canonical(str(n.args[0])))
+    out: set[str] = set()
+
+    def visit(n: Node) -> None:
+        if n.kind == "call" and base_of(canonical(str(n.args[0]))) in ("p", "q"):
+            return
+        if n.kind == "name":
+            c = canonical(str(n.args[0]))
+            if c not in bound and base_of(c) not in ("x", "z", "p", "q") and c not in (r"\pi", "e"):
+                out.add(c)
+        for ch in n.children():
+            visit(ch)
+
+    visit(node)
+    return out

@@ -399,3 +399,19 @@ def test_an_objective_named_L_is_the_documents_own_and_q_equal_to_the_posterior_
     assert r.steps[-1].alternative and r.steps[-1].alternative["verdict"] == "refuted"
     wrong = doc.replace("+ \\beta \\sum_z q(z|x) \\log p(z)$$", "- \\beta \\sum_z q(z|x) \\log p(z)$$")
     assert _check(wrong).steps[-1].verdict == "refuted"
+
+
+def test_a_constant_or_an_unknown_name_on_one_side_only_is_not_read_as_a_free_number():
+    doc = (
+        "For a Gaussian likelihood with variance one,\n\n$$\\log p(x|z) = -\\frac{1}{2}(x - \\mu)^2 + C$$\n\n"
+        "and\n\n$$\\log p(x) = \\log p(x) + \\tau$$\n"
+    )
+    r = _check(doc)
+    assert [s.verdict for s in r.steps] == ["unsupported", "unsupported"] and r.first_refuted is None
+    assert "C on one side only" in r.steps[0].detail and "\\tau occurs only here" in r.steps[1].detail
+    # a parameter that cancels (the entropy of N(μ, σ²) does not depend on μ) is not one-sided
+    (h,) = _check("$$H(\\mathcal{N}(\\mu, \\sigma^2)) = \\frac{1}{2}\\ln(2\\pi e \\sigma^2)$$").steps
+    assert h.verdict == "proved"
+    # a parameter the document uses elsewhere is a free parameter: a wrong step is refuted
+    known = "Let $\\tau > 0$.\n\n$$\\log p(x) = \\log p(x) + \\tau$$\n"
+    assert [s.verdict for s in _check(known).steps] == ["assumption", "refuted"]
