@@ -689,7 +689,7 @@ class DocumentChecker:
     def _count_mentions(self, parsed: list[tuple[Fragment, Chain | LatexParseError, bool]]) -> None:
         """In how many places (display rows, inline maths, assumption comments) each parameter name
         occurs: a name that occurs in one step only, on one side, and is defined nowhere is not read."""
-        self.mentions: dict[str, int] = {}
+        self.mentions = {}
         texts: list[Chain] = [c for _, c, _ in parsed if isinstance(c, Chain)]
         for m in self.ex.inline:
             try:
@@ -729,7 +729,9 @@ class DocumentChecker:
                     "(the step would hold up to it)"
                 )
             if self.mentions.get(name, 0) <= 1:
-                return f"not checked: {name} occurs only here, on one side, and the document does not define it"
+                return (
+                    f"not checked: {name} occurs only here, on one side, and the document does not define it"
+                )
         return None
 
     def _def_context(self, parsed: list[tuple[Fragment, Chain | LatexParseError, bool]]) -> dict[int, bool]:
