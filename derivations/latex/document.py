@@ -92,6 +92,7 @@ DEFAULT_TIME_LIMIT = 10.0
 
 #: What a refutation says when one side is undefined at the point rather than different there.
 _UNDEFINED_SIDE = re.compile(r"is real there but|is infinite|is undefined|leaves the reals|not real")
+_CERT_MISMATCH = re.compile(r"certificate does not match \([^()]*\)")
 _DECIMAL = re.compile(r"(?<![\d.])\d*\.(\d+)")
 _DEF_PROSE_END = re.compile(
     r"\b(where|let|define[sd]?|denote[sd]?|recall|write|set|given by|defined (as|by)|is|are|as)\s*:?\s*$",
@@ -1299,7 +1300,12 @@ class DocumentChecker:
             rep.verdict, rep.detail = sr.verdict.value, sr.detail
             rep.counterexample, rep.error, rep.tolerance = sr.counterexample, sr.error, sr.tolerance
             if rel != "=" and cert is not None:
-                rep.detail += " [Jensen certificate proposed by the LaTeX front end]"
+                # the checker's "certificate does not match (refuted)" is about the proposal, not the step
+                rep.detail = _CERT_MISMATCH.sub(
+                    "the Jensen certificate proposed by the LaTeX front end does not apply", rep.detail
+                )
+                if "equals the certificate" in rep.detail:
+                    rep.detail += " [Jensen certificate proposed by the LaTeX front end]"
         except ValueError as exc:
             rep.verdict, rep.detail = ERROR, f"{type(exc).__name__}: {exc}"
         if rep.verdict == "refuted" and _UNDEFINED_SIDE.search(rep.detail):

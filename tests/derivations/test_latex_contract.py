@@ -415,3 +415,11 @@ def test_a_constant_or_an_unknown_name_on_one_side_only_is_not_read_as_a_free_nu
     # a parameter the document uses elsewhere is a free parameter: a wrong step is refuted
     known = "Let $\\tau > 0$.\n\n$$\\log p(x) = \\log p(x) + \\tau$$\n"
     assert [s.verdict for s in _check(known).steps] == ["assumption", "refuted"]
+
+
+def test_a_passing_inequality_never_says_refuted():
+    doc = (
+        "$$\\log p(x) \\geq \\mathbb{E}_{q(z|x)}\\left[\\log p(x|z)\\right] - \\mathrm{KL}(q(z|x) \\| p(z))$$\n"
+    )
+    (s,) = _check(doc).steps
+    assert s.verdict in ("proved", "numerically consistent") and "refuted" not in s.detail
