@@ -27,6 +27,7 @@ contract") → :class:`~derivations.latex.semantics.Semantics` → the step chec
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 import time
@@ -58,6 +59,7 @@ from derivations.latex.reading import (
     read_assumption,
     read_chain,
     read_expression,
+    role_constraint,
     update_rule,
 )
 from derivations.latex.report import (
@@ -227,6 +229,18 @@ class _Action:
     order: int = 0
 
 
+_HEADING = re.compile(
+    r"^(#{1,6}\s|\\(sub)*section\*?\{|\\paragraph\{|\*\*(Problem|Exercise|Question)\b|"
+    r"(Problem|Exercise|Question)\s+\d)",
+    re.M,
+)
+
+
+def _section_starts(text: str) -> list[int]:
+    """The lines where a section starts (Markdown headings, ``\\section``, "Problem 2", "**Exercise")."""
+    return [text.count("\n", 0, m.start()) + 1 for m in _HEADING.finditer(text)]
+
+
 def _independent_of(expr: sp.Expr, sym: sp.Symbol) -> bool:
     """Whether ``expr`` does not depend on ``sym`` (its derivative simplifies to 0)."""
     try:
@@ -309,6 +323,8 @@ class DocumentChecker:
         self.result = DocumentResult(path)
         self.definitions: dict[str, Definition] = {}
         self.def_lines: dict[str, int] = {}
+        self.history: dict[str, list[tuple[int, Definition]]] = {}
+        self.sections: list[int] = _section_starts(text)
         self.differs: dict[str, str] = {}  # functional key -> how the document's definition differs
         self.adopted: set[str] = set()  # differing keys whose document definition is the primary reading
         self.unread: dict[str, _Unread] = {}
@@ -339,6 +355,8 @@ class DocumentChecker:
     def _record_definition(self, d: Definition, line: int) -> None:
         if d.key.startswith("density:") and d.key in self.definitions:
             old = self.definitions[d.key]
+            if density_key(old.lhs) == density_key(d.lhs) and old is not d:
+                self.history.setdefault(d.key, []).append((line, d))  # the same density, restated
             if density_key(old.lhs) != density_key(d.lhs):
                 # one formula per density family is represented: a second one is not read
                 self._mark_unread(
@@ -349,21 +367,47 @@ class DocumentChecker:
                     f"{self.def_lines[d.key]}) is not represented",
                 )
             return
+        self.history.setdefault(d.key, []).append((line, d))
         if d.key not in self.definitions:
             self.definitions[d.key] = d
             self.def_lines[d.key] = line
+
+    def _section(self, line: int) -> int:
+        """Which section of the document ``line`` is in (headings, ``\\section``, "Problem 2")."""
+        return bisect.bisect_right(self.sections, line)
+
+    def _defs_at(self, line: int) -> dict[str, Definition]:
+        """The definitions in force at ``line``: for each name the latest stated at or before it (a name
+        redefined in a later section takes its new meaning there), else its first definition."""
+        out: dict[str, Definition] = {}
+        for key, entries in self.history.items():
+            if key not in self.definitions:
+                continue  # not understood
+            before = [d for ln, d in entries if ln <= line]
+            out[key] = before[-1] if before else entries[0][1]
+        return out
 
     def _mark_unread(self, key: str, line: int, reason: str) -> None:
         if key not in self.unread:
             self.unread[key] = _Unread(key, line, reason)
 
-    def _is_defined(self, node: Node) -> bool:
+    def _is_defined(self, node: Node, line: int) -> bool:
+        """Whether ``node``'s name is already defined (or its definition not read) in the section of
+        ``line``: a name defined in an earlier section may be defined afresh."""
         key = self._key_of(node)
+        if key is None:
+            return False
+        here = self._section(line)
+        unread = self.unread.get(key)
+        if unread is not None and self._section(unread.line) == here:
+            return True
         if _is_density(node):
-            return key in self.unread or any(
-                k.startswith("density:") and density_key(d.lhs) == key for k, d in self.definitions.items()
+            return any(
+                k.startswith("density:") and density_key(d.lhs) == key and self._section(ln) == here
+                for k, entries in self.history.items()
+                for ln, d in entries
             )
-        return key is not None and (key in self.definitions or key in self.unread)
+        return any(self._section(ln) == here for ln, _ in self.history.get(key, []))
 
     @staticmethod
     def _key_of(node: Node) -> str | None:
@@ -666,6 +710,10 @@ class DocumentChecker:
             if why is not None:
                 self._mark_unread(_unread_key(d), self.def_lines[key], why)
                 del self.definitions[key]  # never read with a formula that was not understood
+        for key, entries in self.history.items():
+            for ln, d in list(entries):
+                if d is not self.definitions.get(key) and self._understood(d) is not None:
+                    entries.remove((ln, d))
         for act in sorted(self.actions, key=lambda a: a.line):
             try:
                 act.run()
@@ -872,7 +920,7 @@ class DocumentChecker:
                 )
                 k += 1
                 continue
-            if self._is_definition(first, chain, defop, ctx.get(k, False)):
+            if self._is_definition(first, chain, defop, ctx.get(k, False), frag.line):
                 d = _definition_from(first, chain.steps[0][1], frag.latex)
                 self._record_definition(d, frag.line)
                 rep = StepReport(
@@ -896,7 +944,7 @@ class DocumentChecker:
             k += 1
         close()
 
-    def _is_definition(self, first: Node, chain: Chain, defop: bool, context: bool) -> bool:
+    def _is_definition(self, first: Node, chain: Chain, defop: bool, context: bool, line: int) -> bool:
         rel, rhs = chain.steps[0]
         if rel != "=" or not _definable_lhs(first) or _has_lambda(rhs):
             return False
@@ -910,7 +958,7 @@ class DocumentChecker:
         if defop or context:
             return True
         # a name (or an unknown function) not defined before, and not defined in terms of itself
-        if self._is_defined(first):
+        if self._is_defined(first, line):
             return False
         name = canonical(str(first.args[0]))
         return not any(n.kind in ("name", "call") and canonical(str(n.args[0])) == name for n in rhs.walk())
@@ -1006,7 +1054,7 @@ class DocumentChecker:
         if node is not None and _definable_lhs(node):
             key = self._key_of(node)
             assert key is not None
-            fresh = not self._is_defined(node) and node.kind in ("name", "call")
+            fresh = not self._is_defined(node, frag.line) and node.kind in ("name", "call")
             if definition_like or _is_density(node) or (fresh and node.kind in ("name", "call")):
                 self._mark_unread(key, frag.line, f"its definition did not parse ({exc.reason})")
                 self._add(
@@ -1050,8 +1098,8 @@ class DocumentChecker:
         tail = frag.prose_before.strip().split("\n")[-1].strip()
         return tail[-200:] if tail else "as written in the document"
 
-    def _semantics(self, use_document: bool, continuous: bool) -> Semantics:
-        defs = {k: v for k, v in self.definitions.items() if k not in self.unread}
+    def _semantics(self, use_document: bool, continuous: bool, line: int) -> Semantics:
+        defs = {k: v for k, v in self._defs_at(line).items() if k not in self.unread}
         if not use_document:
             for key in ("KL", "H", "ELBO"):
                 defs.pop(key, None)
@@ -1112,7 +1160,8 @@ class DocumentChecker:
         nodes = [_alias_lagrangian_free_L(item.first)] + [
             _alias_lagrangian_free_L(e) for _, e, _ in item.steps
         ]
-        continuous = _mentions_continuous(nodes, self.definitions)
+        at = item.first_fragment.line
+        continuous = _mentions_continuous(nodes, self._defs_at(at))
         uses_differing = any(functional_key(sub) in self.differs for n in nodes for sub in n.walk())
         readings = [("standard", False)] + ([("document", True)] if uses_differing else [])
         primary, secondary = "standard", "document"
@@ -1121,7 +1170,7 @@ class DocumentChecker:
         values: dict[str, list[sp.Expr | SemanticError]] = {}
         sems: dict[str, Semantics] = {}
         for name, use_doc in readings:
-            sem = self._semantics(use_doc, continuous)
+            sem = self._semantics(use_doc, continuous, at)
             sems[name] = sem
             vals: list[sp.Expr | SemanticError] = []
             for n in nodes:
@@ -1235,6 +1284,9 @@ class DocumentChecker:
                     used.append(f"${c.describe()}$")
                 continue
             ic = implied.get(sym.name)
+            rc = role_constraint(sym.name)
+            if rc is not None:
+                ic = ic.meet(rc) if ic is not None else rc
             cc = c.meet(ic) if (c is not None and ic is not None) else (c or ic)
             if cc is None and c is not None:
                 cc = c
@@ -1250,7 +1302,7 @@ class DocumentChecker:
             if c is not None:
                 used.append(f"${c.describe()}$")
             else:
-                used.append(f"${cc.describe()}$ (where the logarithms are defined)")
+                used.append(f"${cc.describe()}$ ({cc.text or 'implied'})")
         for idx in sorted({a for e in exprs for a in e.atoms(sp.Indexed)}, key=str):
             label = idx.base.label
             name = getattr(label, "name", str(label))

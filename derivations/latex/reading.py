@@ -373,9 +373,16 @@ def constraint_of_chain(chain: Chain, line: int, raw: str) -> list[Constraint] |
     return [Constraint(name, lo, hi, False, line, raw)]
 
 
-#: Names whose role in the field implies a positive value (variances, standard deviations,
-#: normalisers, temperatures, precisions), beyond the ones the semantics already declares positive.
-IMPLIED_POSITIVE = (r"\sigma", r"\tau", "Z", r"\lambda_{\min}", r"\Sigma")
+def role_constraint(name: str) -> Constraint | None:
+    """The domain a name's role in the field implies: a normaliser ``Z`` (``Z_\\theta``) is positive, a
+    mixture weight ``\\pi_k`` lies in (0, 1), a variance ``\\sigma^2``-style name or a standard deviation
+    (σ, τ with any subscript) is positive."""
+    base = base_of(name)
+    if base in ("Z", r"\sigma", r"\tau"):
+        return Constraint(name, 0.0, math.inf, False, 0, f"{base} is positive by its role")
+    if base == r"\pi" and name != r"\pi":
+        return Constraint(name, 0.0, 1.0, False, 0, "a mixture weight lies in (0, 1)")
+    return None
 
 
 def implied_constraints(exprs: list[sp.Expr]) -> dict[str, Constraint]:

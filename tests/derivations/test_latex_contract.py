@@ -419,7 +419,29 @@ def test_a_constant_or_an_unknown_name_on_one_side_only_is_not_read_as_a_free_nu
 
 def test_a_passing_inequality_never_says_refuted():
     doc = (
-        "$$\\log p(x) \\geq \\mathbb{E}_{q(z|x)}\\left[\\log p(x|z)\\right] - \\mathrm{KL}(q(z|x) \\| p(z))$$\n"
+        "$$\\log p(x) \\geq \\mathbb{E}_{q(z|x)}\\left[\\log p(x|z)\\right] "
+        "- \\mathrm{KL}(q(z|x) \\| p(z))$$\n"
     )
     (s,) = _check(doc).steps
     assert s.verdict in ("proved", "numerically consistent") and "refuted" not in s.detail
+
+
+def test_a_name_defined_afresh_in_a_later_section_takes_its_new_meaning_there():
+    doc = (
+        "# Problem 1\n\n$$F = \\sum_z q(z|x) \\log \\frac{p(x,z)}{q(z|x)}$$\n\n"
+        "$$F = \\log p(x) - \\mathrm{KL}(q(z|x) \\| p(z|x))$$\n\n"
+        "# Problem 2\n\n$$F = \\sum_z q(z|x) \\log \\frac{q(z|x)}{p(x,z)}$$\n\n"
+        "$$F = \\mathrm{KL}(q(z|x) \\| p(z|x)) - \\log p(x)$$\n"
+    )
+    assert [s.verdict for s in _check(doc).steps] == ["definition", "proved", "definition", "proved"]
+    wrong = doc.replace("- \\log p(x)$$\n", "+ \\log p(x)$$\n")
+    assert [s.verdict for s in _check(wrong).steps] == ["definition", "proved", "definition", "refuted"]
+
+
+def test_role_domains_normaliser_and_mixture_weight():
+    doc = (
+        "With the normaliser $Z$ and weights $\\pi_k$,\n\n"
+        "$$\\sqrt{(1 - \\pi_1)^2} + \\sqrt{Z^2} = 1 - \\pi_1 + Z$$\n"
+    )
+    (s,) = _check(doc).steps
+    assert s.verdict in ("proved", "numerically consistent") and "mixture weight" in s.detail
