@@ -327,7 +327,8 @@ class DocumentChecker:
         self.sections: list[int] = _section_starts(text)
         self.differs: dict[str, str] = {}  # functional key -> how the document's definition differs
         self.adopted: set[str] = set()  # differing keys whose document definition is the primary reading
-        self.unread: dict[str, _Unread] = {}
+        self.unread: dict[str, _Unread] = {}  # the first unread definition of each key
+        self.unread_all: list[_Unread] = []
         self.constraints: list[Constraint] = []
         self.actions: list[_Action] = []
         self._notes: set[str] = set()
@@ -354,19 +355,22 @@ class DocumentChecker:
 
     def _record_definition(self, d: Definition, line: int) -> None:
         if d.key.startswith("density:") and d.key in self.definitions:
-            old = self.definitions[d.key]
-            if density_key(old.lhs) == density_key(d.lhs) and old is not d:
-                self.history.setdefault(d.key, []).append((line, d))  # the same density, restated
-            if density_key(old.lhs) != density_key(d.lhs):
-                # one formula per density family is represented: a second one is not read
+            here = self._section(line)
+            clash = [
+                (ln, old)
+                for ln, old in self.history.get(d.key, [])
+                if self._section(ln) == here and density_key(old.lhs) != density_key(d.lhs)
+            ]
+            if clash:
+                # one formula per density family (per section) is represented: a second one is not read
+                ln, old = clash[0]
                 self._mark_unread(
                     density_key(d.lhs),
                     line,
                     f"a second formula for the density family {d.key[8:]} "
-                    f"({to_latex(d.lhs)}; {to_latex(old.lhs)} at line "
-                    f"{self.def_lines[d.key]}) is not represented",
+                    f"({to_latex(d.lhs)}; {to_latex(old.lhs)} at line {ln}) is not represented",
                 )
-            return
+                return
         self.history.setdefault(d.key, []).append((line, d))
         if d.key not in self.definitions:
             self.definitions[d.key] = d
@@ -376,20 +380,49 @@ class DocumentChecker:
         """Which section of the document ``line`` is in (headings, ``\\section``, "Problem 2")."""
         return bisect.bisect_right(self.sections, line)
 
+    def _applies(self, stated: int, line: int) -> bool:
+        """Whether something stated at line ``stated`` is in force at ``line``: anywhere in the same
+        section (a definition may follow its use), or in an earlier section; never from a later one."""
+        return self._section(stated) <= self._section(line)
+
     def _defs_at(self, line: int) -> dict[str, Definition]:
-        """The definitions in force at ``line``: for each name the latest stated at or before it (a name
-        redefined in a later section takes its new meaning there), else its first definition."""
+        """The definitions in force at ``line``: for each name, in its section the latest stated at or
+        before it (else the first after it); without one there, the latest from an earlier section."""
         out: dict[str, Definition] = {}
+        here = self._section(line)
         for key, entries in self.history.items():
             if key not in self.definitions:
                 continue  # not understood
-            before = [d for ln, d in entries if ln <= line]
-            out[key] = before[-1] if before else entries[0][1]
+            same = sorted(((ln, d) for ln, d in entries if self._section(ln) == here), key=lambda e: e[0])
+            if same:
+                before = [d for ln, d in same if ln <= line]
+                out[key] = before[-1] if before else same[0][1]
+                continue
+            earlier = sorted(((ln, d) for ln, d in entries if self._section(ln) < here), key=lambda e: e[0])
+            if earlier:
+                out[key] = earlier[-1][1]
         return out
 
+    def _unread_at(self, key: str, line: int) -> _Unread | None:
+        """The unread definition of ``key`` in force at ``line`` (same section, or an earlier one with no
+        definition of the key read since), or None."""
+        here = self._section(line)
+        for u in self.unread_all:
+            if u.key != key or not self._applies(u.line, line):
+                continue
+            if self._section(u.line) == here:
+                return u
+            if not any(
+                self._section(u.line) < self._section(ln) <= here for ln, _ in self.history.get(key, [])
+            ):
+                return u
+        return None
+
     def _mark_unread(self, key: str, line: int, reason: str) -> None:
+        u = _Unread(key, line, reason)
+        self.unread_all.append(u)
         if key not in self.unread:
-            self.unread[key] = _Unread(key, line, reason)
+            self.unread[key] = u
 
     def _is_defined(self, node: Node, line: int) -> bool:
         """Whether ``node``'s name is already defined (or its definition not read) in the section of
@@ -595,8 +628,10 @@ class DocumentChecker:
     # -------------------------------------------------------------- definitions
     def _definition_action_for(self, d: Definition, rep: StepReport) -> Callable[[], None]:
         def run() -> None:
-            unread = self.unread.get(_unread_key(d))
-            if unread is not None and unread.line == rep.line:
+            unread = next(
+                (u for u in self.unread_all if u.key == _unread_key(d) and u.line == rep.line), None
+            )
+            if unread is not None:
                 inline = rep.detail.startswith("inline")
                 rep.verdict, rep.kind = (DEFINITION if inline else UNSUPPORTED), "definition"
                 rep.detail = (
@@ -611,22 +646,29 @@ class DocumentChecker:
 
         return run
 
-    def _understood(self, d: Definition) -> str | None:
-        """Why the right side of ``d`` is not understood, or None."""
+    def _understood(self, d: Definition, line: int) -> str | None:
+        """Why the right side of ``d`` is not understood, or None. It is read with the definitions in force
+        at ``line``, and failing that without those carried over from earlier sections."""
         bold = bold_capitals(d.rhs)
         if bold:
             return f"{', '.join(bold)} (a matrix or vector) would be read as a number"
-        sem = Semantics(self.definitions, use_document=True, continuous=d.key.startswith("density:"))
-        env = Env()
-        if d.variable:
-            env = env.bind_real(d.variable, sp.Symbol(canonical(d.variable), real=True))
-        try:
-            sem.evaluate(d.rhs, env)
-        except SemanticError as exc:
-            return str(exc)
-        except Exception as exc:  # the reading itself failed: not understood
-            return f"{type(exc).__name__}: {exc}"
-        return None
+        why = None
+        for without in (frozenset(), frozenset(self._carried(line))):
+            defs = {k: v for k, v in self._defs_at(line).items() if k != d.key and k not in without}
+            defs[d.key] = d
+            sem = Semantics(defs, use_document=True, continuous=d.key.startswith("density:"))
+            env = Env()
+            if d.variable:
+                env = env.bind_real(d.variable, sp.Symbol(canonical(d.variable), real=True))
+            try:
+                sem.evaluate(d.rhs, env)
+            except SemanticError as exc:
+                why = why or str(exc)
+            except Exception as exc:  # the reading itself failed: not understood
+                why = why or f"{type(exc).__name__}: {exc}"
+            else:
+                return None
+        return why
 
     def _compare_with_standard(self, d: Definition, report: StepReport) -> None:
         sem = Semantics(self.definitions, use_document=False)
@@ -705,15 +747,19 @@ class DocumentChecker:
                 parsed.append((frag, exc, defop))
         self._count_mentions(parsed)
         self._classify(parsed)
-        for key, d in list(self.definitions.items()):
-            why = self._understood(d)
-            if why is not None:
-                self._mark_unread(_unread_key(d), self.def_lines[key], why)
-                del self.definitions[key]  # never read with a formula that was not understood
         for key, entries in self.history.items():
-            for ln, d in list(entries):
-                if d is not self.definitions.get(key) and self._understood(d) is not None:
-                    entries.remove((ln, d))
+            good = []
+            for ln, d in sorted(entries, key=lambda e: e[0]):
+                why = self._understood(d, ln)
+                if why is None:
+                    good.append((ln, d))
+                else:  # never read with a formula that was not understood
+                    self._mark_unread(_unread_key(d), ln, why)
+            entries[:] = good
+            if good:
+                self.definitions[key], self.def_lines[key] = good[0][1], good[0][0]
+            else:
+                self.definitions.pop(key, None)
         for act in sorted(self.actions, key=lambda a: a.line):
             try:
                 act.run()
@@ -988,7 +1034,7 @@ class DocumentChecker:
         if (
             len(rels) == 1
             and rels[0] == "="
-            and "density:q" not in self.definitions
+            and "density:q" not in self._defs_at(frag.line)
             and any(
                 _is_free_q(n) and _uses_densities(m) for n, m in ((nodes[0], nodes[1]), (nodes[1], nodes[0]))
             )
@@ -1098,8 +1144,24 @@ class DocumentChecker:
         tail = frag.prose_before.strip().split("\n")[-1].strip()
         return tail[-200:] if tail else "as written in the document"
 
-    def _semantics(self, use_document: bool, continuous: bool, line: int) -> Semantics:
-        defs = {k: v for k, v in self._defs_at(line).items() if k not in self.unread}
+    def _carried(self, line: int) -> dict[str, int]:
+        """The definitions in force at ``line`` that come from an earlier section: key → their line."""
+        here = self._section(line)
+        out = {}
+        for key, d in self._defs_at(line).items():
+            ln = next((ln for ln, e in self.history.get(key, []) if e is d), None)
+            if ln is not None and self._section(ln) < here:
+                out[key] = ln
+        return out
+
+    def _semantics(
+        self, use_document: bool, continuous: bool, line: int, without: frozenset[str] = frozenset()
+    ) -> Semantics:
+        defs = {
+            k: v
+            for k, v in self._defs_at(line).items()
+            if self._unread_at(k, line) is None and k not in without
+        }
         if not use_document:
             for key in ("KL", "H", "ELBO"):
                 defs.pop(key, None)
@@ -1109,7 +1171,7 @@ class DocumentChecker:
                     defs.pop(key)  # agrees with the standard: the standard form is used
         return Semantics(defs, use_document=use_document, continuous=continuous)
 
-    def _poison(self, nodes: list[Node], continuous: bool) -> tuple[str, int] | None:
+    def _poison(self, nodes: list[Node], line: int) -> tuple[str, int] | None:
         """Why the relation between ``nodes`` cannot be read because of something the document did not
         let us read (an unread definition, a matrix read as a number, a density with a formula read
         through the default discrete model), and the line to point at; None when nothing."""
@@ -1117,7 +1179,7 @@ class DocumentChecker:
         for n in nodes:
             used |= names_used(n)
         for key in sorted(used):
-            u = self.unread.get(key)
+            u = self._unread_at(key, line)
             if u is not None:
                 what = key[8:] if key.startswith("density:") else key
                 return (f"depends on the unread definition at line {u.line} ({what}: {u.reason})", u.line)
@@ -1127,14 +1189,71 @@ class DocumentChecker:
                 return (f"{', '.join(bold)} (a matrix or vector) would be read as a number", 0)
         return None
 
-    def _discrete_refutation(self, rep: StepReport, pair: list[Node]) -> None:
+    def _carried_refutation(
+        self,
+        rep: StepReport,
+        rel: str,
+        pair: list[Node],
+        frag: Fragment,
+        at: int,
+        continuous: bool,
+        use_document: bool,
+    ) -> None:
+        """A refutation that rests on a definition carried over from an earlier section (notes reuse
+        letters from problem to problem) stands only if the step is refuted without it as well."""
+        used = names_used(pair[0]) | names_used(pair[1])
+        carried = {k: ln for k, ln in self._carried(at).items() if k in used}
+        if not carried:
+            return
+        sem = self._semantics(use_document, continuous, at, frozenset(carried))
+        probe = StepReport(
+            rep.label, frag.line, rep.latex, rep.parsed, rel, "", "", justification=rep.justification
+        )
+        try:
+            lhs, rhs = sem.evaluate(pair[0]), sem.evaluate(pair[1])
+        except SemanticError as exc:
+            probe.verdict, probe.detail = UNSUPPORTED, str(exc)
+        else:
+            probe = self._decide(lhs, rhs, rel, probe, sem, frag, pair)
+        if probe.verdict == "refuted":
+            return
+        names = ", ".join(f"{k.removeprefix('density:')} (line {ln})" for k, ln in sorted(carried.items()))
+        where = ", ".join(f"{k} = {v}" for k, v in rep.point().items())
+        refuted = {
+            "reading": f"with the definition of {names} from an earlier section",
+            "verdict": "refuted",
+            "detail": rep.detail,
+            "counterexample": rep.counterexample,
+        }
+        if probe.verdict in ("proved", "numerically consistent"):
+            rep.verdict, rep.detail = (
+                probe.verdict,
+                (
+                    f"{probe.detail} (read without the definition of {names} from an earlier section; "
+                    f"with it, refuted at {where})"
+                ),
+            )
+            rep.error, rep.tolerance, rep.assumptions = probe.error, probe.tolerance, probe.assumptions
+        else:
+            rep.verdict = "undecided"
+            rep.detail = (
+                f"not decided: refuted (at {where}) only with the definition of {names} from an earlier "
+                f"section, which this section may not mean; without it: {probe.verdict}"
+            )
+        rep.counterexample = None
+        rep.alternative = refuted
+
+    def _discrete_refutation(self, rep: StepReport, pair: list[Node], at: int) -> None:
         """A refutation in the default discrete reading of a density the document gives a formula for is
         not a counterexample to what the document wrote: undecided, with the reason."""
         used = names_used(pair[0]) | names_used(pair[1])
         for fam in ("p", "q"):
             key = f"density:{fam}"
-            if key in used and key in self.definitions:
-                line = self.def_lines[key]
+            formula = self._defs_at(at).get(key)
+            line = next(
+                (ln for ln, d in self.history.get(key, []) if d is formula), self.def_lines.get(key, 0)
+            )
+            if key in used and formula is not None and self._section(line) == self._section(at):
                 where = ", ".join(f"{k} = {v}" for k, v in rep.point().items())
                 rep.verdict = "undecided"
                 rep.detail = (
@@ -1169,17 +1288,27 @@ class DocumentChecker:
             primary, secondary = "document", "standard"
         values: dict[str, list[sp.Expr | SemanticError]] = {}
         sems: dict[str, Semantics] = {}
+        carried = frozenset(self._carried(at))
         for name, use_doc in readings:
-            sem = self._semantics(use_doc, continuous, at)
-            sems[name] = sem
-            vals: list[sp.Expr | SemanticError] = []
-            for n in nodes:
-                try:
-                    vals.append(sem.evaluate(n))
-                except SemanticError as exc:
-                    vals.append(exc)
-            self._notes |= sem.notes
-            values[name] = vals
+            for without in (frozenset(), carried) if carried else (frozenset(),):
+                sem = self._semantics(use_doc, continuous, at, without)
+                vals: list[sp.Expr | SemanticError] = []
+                for n in nodes:
+                    try:
+                        vals.append(sem.evaluate(n))
+                    except SemanticError as exc:
+                        vals.append(exc)
+                if without and sum(isinstance(v, SemanticError) for v in vals) >= sum(
+                    isinstance(v, SemanticError) for v in values[name]
+                ):
+                    continue  # the earlier sections' definitions were not what stopped the reading
+                sems[name], values[name] = sem, vals
+                self._notes |= sem.notes
+                if without:
+                    self._notes.add(
+                        f"line {at}: read without the definitions of {', '.join(sorted(without))} from an "
+                        "earlier section (with them it is not understood)"
+                    )
         for k, (r, _, frag) in enumerate(item.steps):
             label = self._label(item, k)
             just = self._justification(frag, frag.label)
@@ -1189,7 +1318,7 @@ class DocumentChecker:
             rep = StepReport(
                 label, frag.line, frag.latex.strip(), parsed, rel or r, UNSUPPORTED, "", justification=just
             )
-            poison = self._poison(pair, continuous)
+            poison = self._poison(pair, frag.line)
             std = values[primary]
             if rel is None and r.strip() in _APPROX:
                 rep.verdict, rep.kind = APPROXIMATION, "approximation"
@@ -1216,7 +1345,9 @@ class DocumentChecker:
             else:
                 rep = self._decide(std[k], std[k + 1], rel, rep, sems[primary], frag, pair)
                 if rep.verdict == "refuted" and not continuous:
-                    self._discrete_refutation(rep, pair)
+                    self._discrete_refutation(rep, pair, at)
+                if rep.verdict == "refuted":
+                    self._carried_refutation(rep, rel, pair, frag, at, continuous, primary == "document")
                 doc_vals = values.get(secondary)
                 if (
                     doc_vals is not None
@@ -1254,7 +1385,10 @@ class DocumentChecker:
         by_name: dict[str, list[Constraint]] = {}
         for c in self.constraints:
             by_name.setdefault(c.name, []).append(c)
-        for name, cs in by_name.items():
+        for name, all_cs in by_name.items():
+            cs = [c for c in all_cs if self._applies(c.line, line)]
+            if not cs:
+                continue
             before = [c for c in cs if c.line <= line] or cs
             met: Constraint | None = before[0]
             for c in before[1:]:

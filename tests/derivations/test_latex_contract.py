@@ -445,3 +445,16 @@ def test_role_domains_normaliser_and_mixture_weight():
     )
     (s,) = _check(doc).steps
     assert s.verdict in ("proved", "numerically consistent") and "mixture weight" in s.detail
+
+
+def test_a_letter_reused_in_a_later_problem_does_not_carry_its_old_meaning_into_a_refutation():
+    doc = (
+        "# Problem 1\n\nWrite $\\mu = p(x)$ and let $R > 0$.\n\n"
+        "$$\\log R = \\log \\mu + \\log \\frac{R}{\\mu}$$\n\n"
+        "# Problem 2\n\nNow $q(z) = \\mathcal{N}(z; \\mu, \\sigma^2)$ with $\\sigma > 0$.\n\n"
+        "$$\\mathbb{E}_{z \\sim q}[z^2] = \\mu^2 + \\sigma^2$$\n"
+    )
+    r = _check(doc)
+    assert r.first_refuted is None and r.step("line 11").verdict == "proved", str(r)
+    wrong = doc.replace("= \\mu^2 + \\sigma^2$$", "= \\mu^2 + \\sigma$$")
+    assert _check(wrong).step("line 11").verdict == "refuted"
