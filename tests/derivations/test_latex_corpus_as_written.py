@@ -49,3 +49,39 @@ def test_planted_error_is_refuted_at_its_step_or_unsupported(name):
     if hit[0].verdict == "refuted":
         assert hit[0].counterexample
     assert not r.ok and "no failing step" not in r.summary()
+
+
+def _sheet(names: list[str], planted: bool) -> tuple[str, list[tuple[int, str]]]:
+    """The documents as the sections of one sheet ("# name" headings), planted or not, with the line where
+    each section starts."""
+    parts, starts, line = [], [], 1
+    for name in names:
+        text = (CORPUS / name).read_text("utf-8")
+        if planted:
+            text = text.replace(PLANTS[name]["find"], PLANTS[name]["replace"])
+        part = f"# {name}\n\n{text}\n\n"
+        starts.append((line, name))
+        parts.append(part)
+        line += part.count("\n")
+    return "".join(parts), starts
+
+
+# every third document, in reverse order: letters (μ, σ, q, p, F) are reused with other meanings
+SHEET = sorted(PLANTS, reverse=True)[::3]
+
+
+def test_documents_as_sections_of_one_sheet_keep_their_own_definitions():
+    text, _ = _sheet(SHEET, planted=False)
+    r = check_text(text, "sheet.md", **FAST)
+    assert r.first_refuted is None, str(r)
+
+
+def test_every_planted_error_is_still_found_in_its_section_of_one_sheet():
+    text, starts = _sheet(SHEET, planted=True)
+    r = check_text(text, "sheet.md", **FAST)
+    failing: dict[str, list[str]] = {}
+    for s in r.steps:
+        if s.verdict in ("refuted", "unsupported"):
+            section = [name for line, name in starts if line <= s.line][-1]
+            failing.setdefault(section, []).append(s.verdict)
+    assert sorted(failing) == sorted(SHEET), str(r)
