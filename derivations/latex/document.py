@@ -1436,7 +1436,7 @@ class DocumentChecker:
             if c is not None:
                 used.append(f"${c.describe()}$")
             else:
-                used.append(f"${cc.describe()}$ ({cc.text or 'implied'})")
+                used.append(f"where defined: ${cc.describe()}$ ({cc.text or 'implied'})")
         for idx in sorted({a for e in exprs for a in e.atoms(sp.Indexed)}, key=str):
             label = idx.base.label
             name = getattr(label, "name", str(label))
@@ -1485,6 +1485,10 @@ class DocumentChecker:
             sr = d.check().steps[0]
             rep.verdict, rep.detail = sr.verdict.value, sr.detail
             rep.counterexample, rep.error, rep.tolerance = sr.counterexample, sr.error, sr.tolerance
+            cert_of_verdict = getattr(sr, "certificate", None)  # a refutation's ball-arithmetic certificate
+            if cert_of_verdict is not None:
+                to_json = getattr(cert_of_verdict, "to_json", None)
+                rep.certificate = to_json() if callable(to_json) else str(cert_of_verdict)
             if rel != "=" and cert is not None:
                 # the checker's "certificate does not match (refuted)" is about the proposal, not the step
                 rep.detail = _CERT_MISMATCH.sub(
@@ -1505,7 +1509,12 @@ class DocumentChecker:
         if rep.verdict == "refuted" and all(is_numeric(n) for n in pair):
             self._worked_example(prev, cur, frag, rep)
         if used and rep.verdict in ("proved", "numerically consistent"):
-            rep.detail += f" (under {', '.join(used)})"
+            stated = [u for u in used if not u.startswith("where defined: ")]
+            implied = [u.removeprefix("where defined: ") for u in used if u.startswith("where defined: ")]
+            if stated:
+                rep.detail += f" (under {', '.join(stated)})"
+            if implied:
+                rep.detail += f"; holds where both sides are defined: {', '.join(implied)}"
         rep.seconds = time.perf_counter() - t0
         return rep
 

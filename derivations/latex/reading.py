@@ -256,8 +256,10 @@ class Constraint:
         """``β ≥ 1``-style text (``1 ≤ β``, ``0 < π < 1``, ``x ∈ {0, 1}``)."""
         if self.integer and self.lo == 0 and self.hi == 1:
             return f"{self.name} \\in \\{{0, 1\\}}"
-        left = "" if math.isinf(self.lo) else f"{self.lo:g} \\le "
-        right = "" if math.isinf(self.hi) else f" \\le {self.hi:g}"
+        # the domain is open (a positive symbol, an open interval), so bounds are shown strict
+        rel = "\\le" if self.integer else "<"
+        left = "" if math.isinf(self.lo) else f"{self.lo:g} {rel} "
+        right = "" if math.isinf(self.hi) else f" {rel} {self.hi:g}"
         kind = " (integer)" if self.integer else ""
         return f"{left}{self.name}{right}{kind}"
 
