@@ -34,7 +34,7 @@ _ASSUME = re.compile(
 _PROSE_INSIDE = re.compile(r"\n[ \t]*\n(?:[^\\$\n]*?(?<![\\a-zA-Z])[A-Za-z]{4,}\b){3}")
 _INLINE = re.compile(r"(?<![\$\\])\$(?!\$)(?P<m>[^$]+?)(?<!\\)\$")
 _TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
-_TRAILING = re.compile(r"(?:\\q?quad|\\,|\s)\s*\((\d{1,3}[a-z]?)\)\s*[.,]?\s*$")
+_TRAILING = re.compile(r"(?<!\\log)(?<!\\ln)(?<!\\exp)(?:\\q?quad|\\,|\s)\s*\((\d{1,3}[a-z]?)\)\s*[.,]?\s*$")
 _JUNK = re.compile(r"\\label\{[^{}]*\}|\\nonumber|\\notag")
 _DEF_WORDS = re.compile(r"\b(define[sd]?|definition|recall|given by|let|denote[sd]?|is defined)\b", re.I)
 _INLINE_DEF_WORDS = re.compile(r"\b(let|define|with|where|write|denote|set|put|recall)\s*$", re.I)
@@ -190,7 +190,9 @@ def _body(body: str, boff: int, opener: str) -> tuple[str, int, bool]:
     if inner:
         return inner.group(2), boff + inner.start(2), True
     is_align = opener not in ("$$", "\\[") and "equation" not in opener
-    return body, boff, is_align or bool(re.search(r"\\\\", body))
+    # a \\ chain written without an align environment (not the rows of a cases block)
+    chain = bool(re.search(r"\\\\(?!\S)", body)) and "\\begin{cases}" not in body
+    return body, boff, is_align or chain
 
 
 def extract(text: str) -> Extracted:
