@@ -306,7 +306,7 @@ def test_cli_exit_codes_nothing_checked_and_undecodable_file(docs, capsys):
 
 
 def test_cli_output_paths_checked_before_any_work_and_no_folder_created(docs, tmp_path, capsys, monkeypatch):
-    import derivations.executor as executor
+    import derivations.runner.executor as executor
 
     def no_work(*a, **k):  # type: ignore[no-untyped-def]
         raise AssertionError("work started before the output paths were checked")
