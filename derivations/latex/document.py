@@ -180,7 +180,7 @@ def _mentions_continuous(nodes: list[Node], defs: dict[str, Definition]) -> bool
 
 
 def _alias_lagrangian_free_L(node: Node) -> Node:
-    """``\\mathcal{L}(θ, φ, x)`` without a multiplier is the ELBO (issue 14 notation list)."""
+    """``\\mathcal{L}(θ, φ, x)`` without a multiplier is the ELBO (docs/latex-notation.md)."""
     if node.kind in ("call", "name") and canonical(str(node.args[0])) == r"\mathcal{L}":
         return Node("elbo", ())
     return Node(

@@ -1,4 +1,4 @@
-"""Find the mathematics in a Markdown or LaTeX document (issue 14, "Extraction").
+"""Find the mathematics in a Markdown or LaTeX document.
 
 * Display maths: ``$$…$$``, ``\\[…\\]``, ``equation``/``align``/``gather`` (starred or not), and an
   inline ``$…$`` that is a whole line of its own (as blog posts write derivations),

@@ -1,4 +1,4 @@
-"""Per-document, per-step results and their JSON / Markdown / JUnit renderings (issue 14, "Report").
+"""Per-document, per-item results and their JSON / Markdown / JUnit renderings.
 
 Verdicts of a step: the checker's (proved, numerically consistent, undecided, refuted) plus
 ``parse error`` (the LaTeX does not parse: the notation is named), ``unsupported`` (it parses
