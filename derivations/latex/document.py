@@ -276,6 +276,19 @@ def _uses_densities(node: Node) -> bool:
     return False
 
 
+def _sets_parameters(side: Node, other: Node) -> bool:
+    """``\\beta = 1``, ``\\sigma^2 = 1``, ``\\mu_1 - \\mu_2 = 0``: parameters set to a constant (a special case),
+    not a step: one side a number, the other an expression of parameters only (no density, expectation,
+    functional, sum or integral)."""
+    if not is_number(other) or is_numeric(side):
+        return False  # a worked example's arithmetic (numbers only) is a step
+    return not any(
+        n.kind in ("call", "kl", "entropy", "elbo", "expect", "sum", "int", "normal", "log", "exp")
+        or (n.kind == "name" and base_of(str(n.args[0])) in ("p", "q"))
+        for n in side.walk()
+    )
+
+
 def _is_free_q(node: Node) -> bool:
     """``q(z|x)``, ``q^*(z)``, ``q``: the variational distribution itself (not an expression of it)."""
     return node.kind in ("call", "name") and base_of(str(node.args[0])) == "q"
@@ -531,7 +544,7 @@ class DocumentChecker:
         if first is None or not chain.steps:
             return
         rel, rhs = chain.steps[0]
-        if len(chain.steps) == 1 and rel == "=" and is_single_name(first) and is_number(rhs):
+        if len(chain.steps) == 1 and rel == "=" and _sets_parameters(first, rhs):
             self._add(
                 m.line,
                 self._item(
@@ -1057,8 +1070,7 @@ class DocumentChecker:
             len(rels) == 1
             and rels[0] == "="
             and (
-                (is_single_name(first) and is_number(nodes[1]))
-                or (is_number(first) and is_single_name(nodes[1]))
+                _sets_parameters(first, nodes[1]) or _sets_parameters(nodes[1], first)
             )
         ):
             self._add(

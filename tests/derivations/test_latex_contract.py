@@ -458,3 +458,13 @@ def test_a_letter_reused_in_a_later_problem_does_not_carry_its_old_meaning_into_
     assert r.first_refuted is None and r.step("line 11").verdict == "proved", str(r)
     wrong = doc.replace("= \\mu^2 + \\sigma^2$$", "= \\mu^2 + \\sigma$$")
     assert _check(wrong).step("line 11").verdict == "refuted"
+
+
+def test_parameters_set_to_constants_are_conditions_but_arithmetic_is_a_step():
+    doc = "Taking $\\sigma^2 = 1$ and\n\n$$\\mu_1 - \\mu_2 = 0$$\n\n$$2 + 3 = 5$$\n\n$$2 + 3 = 6$$\n"
+    assert [s.verdict for s in _check(doc).steps] == [
+        "condition, not a step",
+        "condition, not a step",
+        "proved",
+        "refuted",
+    ]
