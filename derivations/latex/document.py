@@ -277,9 +277,9 @@ def _uses_densities(node: Node) -> bool:
 
 
 def _sets_parameters(side: Node, other: Node) -> bool:
-    """``\\beta = 1``, ``\\sigma^2 = 1``, ``\\mu_1 - \\mu_2 = 0``: parameters set to a constant (a special case),
-    not a step: one side a number, the other an expression of parameters only (no density, expectation,
-    functional, sum or integral)."""
+    """``\\beta = 1``, ``\\sigma^2 = 1``, ``\\mu_1 - \\mu_2 = 0``: parameters set to a constant (a special
+    case), not a step: one side a number, the other an expression of parameters only (no density,
+    expectation, functional, sum or integral)."""
     if not is_number(other) or is_numeric(side):
         return False  # a worked example's arithmetic (numbers only) is a step
     return not any(
