@@ -28,6 +28,7 @@ contract") → :class:`~derivations.latex.semantics.Semantics` → the step chec
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import re
 import time
@@ -676,6 +677,11 @@ class DocumentChecker:
             try:
                 sem.evaluate(d.rhs, env)
             except SemanticError as exc:
+                if not d.key.startswith("density:"):
+                    # a name's definition is substituted where it is used, so a step using it fails to be
+                    # read by itself (unsupported), never a free variable; a density's formula is not
+                    # substituted in the discrete reading, so it must be understood on its own
+                    return None
                 why = why or str(exc)
             except Exception as exc:  # the reading itself failed: not understood
                 why = why or f"{type(exc).__name__}: {exc}"
@@ -1462,7 +1468,12 @@ class DocumentChecker:
                 mapping[idx] = sp.IndexedBase(name, positive=True)[idx.indices]
         if mapping:
             exprs = [e.xreplace(mapping) for e in exprs]
-        domain = Domain(simplex=(sem.q, sem.pi), size=sem.K, points=self.points, bounds=bounds, sizes=sizes)
+        base = sem.domain(self.points)  # the reading's own domain (its simplices, sizes and bounds)
+        domain = dataclasses.replace(
+            base,
+            bounds={**base.bounds, **{s: b for s, b in bounds.items() if s not in base.bounds}},
+            sizes=sizes if sizes != DEFAULT_SIZES else base.sizes,
+        )
         return exprs, domain, used
 
     def _decide(
