@@ -1421,6 +1421,8 @@ class DocumentChecker:
         sample, and the assumptions used (as text)."""
         stated = self._constraints_at(line)
         implied = implied_constraints(exprs)
+        base = sem.domain(self.points)  # the reading's own domain (its simplices, sizes and bounds)
+        declared = base.declared_symbols()  # restricted by the reading itself: left as they are
         mapping: dict[sp.Basic, sp.Basic] = {}
         bounds: dict[sp.Symbol, tuple[float, float]] = {}
         used: list[str] = []
@@ -1442,7 +1444,7 @@ class DocumentChecker:
             cc = c.meet(ic) if (c is not None and ic is not None) else (c or ic)
             if cc is None and c is not None:
                 cc = c
-            if cc is None or sym == sem.K or sym.name in ("q", "pi", "ell"):
+            if cc is None or sym == sem.K or sym.name in ("q", "pi", "ell") or sym in declared:
                 continue
             if cc.lo >= 0 and math.isinf(cc.hi) and not cc.integer and sym.is_positive:
                 continue  # already positive
@@ -1464,11 +1466,11 @@ class DocumentChecker:
                 and c.lo >= 0
                 and not idx.base.label.is_positive
                 and name not in ("q", "pi", "ell")
+                and label not in declared
             ):
                 mapping[idx] = sp.IndexedBase(name, positive=True)[idx.indices]
         if mapping:
             exprs = [e.xreplace(mapping) for e in exprs]
-        base = sem.domain(self.points)  # the reading's own domain (its simplices, sizes and bounds)
         domain = dataclasses.replace(
             base,
             bounds={**base.bounds, **{s: b for s, b in bounds.items() if s not in base.bounds}},
