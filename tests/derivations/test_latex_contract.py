@@ -488,3 +488,10 @@ def test_parameters_set_to_constants_are_conditions_but_arithmetic_is_a_step():
         "proved",
         "refuted",
     ]
+
+
+def test_even_roots_and_logarithms_of_linear_arguments_bound_their_symbol():
+    (ok,) = _check("$$\\sqrt{a - 1}\\sqrt{a + 1} = \\sqrt{a^2 - 1}$$").steps
+    assert ok.verdict == "proved" and "holds where both sides are defined: $1 < a$" in ok.detail
+    (wrong,) = _check("$$\\sqrt{a - 1}\\sqrt{a + 1} = \\sqrt{a^2 + 1}$$").steps
+    assert wrong.verdict == "refuted" and float(wrong.point()["a"]) > 1
