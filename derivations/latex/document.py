@@ -95,6 +95,11 @@ DEFAULT_TIME_LIMIT = 10.0
 
 #: What a refutation says when one side is undefined at the point rather than different there.
 _UNDEFINED_SIDE = re.compile(r"is real there but|is infinite|is undefined|leaves the reals|not real")
+_EQUATION_PROSE = re.compile(
+    r"\b(set(ting)?|solv\w*|equat\w*|derivative|gradient|stationary|zero|first[- ]order|maximi[sz]\w*|"
+    r"minimi[sz]\w*|optim\w*)\b",
+    re.I,
+)
 _CERT_MISMATCH = re.compile(r"certificate does not match \([^()]*\)")
 _DECIMAL = re.compile(r"(?<![\d.])\d*\.(\d+)")
 _DEF_PROSE_END = re.compile(
@@ -1338,7 +1343,13 @@ class DocumentChecker:
             )
             poison = self._poison(pair, frag.line)
             std = values[primary]
-            if rel is None and r.strip() in _APPROX:
+            if self._equation_to_solve(r, pair, frag, item):
+                rep.verdict, rep.kind = CONDITION, "condition"
+                rep.detail = (
+                    "an equation to solve (an expression set to zero, e.g. a derivative at a stationary "
+                    "point), not an identity"
+                )
+            elif rel is None and r.strip() in _APPROX:
                 rep.verdict, rep.kind = APPROXIMATION, "approximation"
                 rep.detail = "an approximation (≈): what is approximated is not stated, so it is not checked"
             elif rel is None:
@@ -1394,6 +1405,17 @@ class DocumentChecker:
                             "counterexample": alt.counterexample,
                         }
             self.result.steps.append(rep)
+
+    @staticmethod
+    def _equation_to_solve(r: str, pair: list[Node], frag: Fragment, item: _ChainItem) -> bool:
+        """``\\frac{N}{\\sigma} - \\frac{1}{\\sigma^3}\\sum_n (x_n - \\mu)^2 = 0`` after "setting the derivative
+        to zero": a condition on the parameters that the text solves, not an identity."""
+        if r != "=" or not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
+            return False
+        if is_numeric(pair[0]):
+            return False
+        prose = frag.prose_before.strip() or item.first_fragment.prose_before.strip()
+        return bool(_EQUATION_PROSE.search(prose[-300:]))
 
     # -------------------------------------------------------------- one step
     def _constraints_at(self, line: int) -> dict[str, Constraint]:

@@ -495,3 +495,12 @@ def test_even_roots_and_logarithms_of_linear_arguments_bound_their_symbol():
     assert ok.verdict == "proved" and "holds where both sides are defined: $1 < a$" in ok.detail
     (wrong,) = _check("$$\\sqrt{a - 1}\\sqrt{a + 1} = \\sqrt{a^2 + 1}$$").steps
     assert wrong.verdict == "refuted" and float(wrong.point()["a"]) > 1
+
+
+def test_an_expression_set_to_zero_after_setting_the_derivative_is_an_equation_not_an_identity():
+    doc = (
+        "The derivative in $\\sigma$; setting it to zero,\n\n"
+        "$$-\\frac{N}{\\sigma} + \\frac{1}{\\sigma^3}\\sum_{n=1}^{N} (x_n - \\mu)^2 = 0$$\n\n"
+        "and the normalisation:\n\n$$\\sum_z q(z) - 1 = 0$$\n\n$$\\sum_z q(z) - 2 = 0$$\n"
+    )
+    assert [s.verdict for s in _check(doc).steps] == ["condition, not a step", "proved", "refuted"]
