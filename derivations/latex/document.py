@@ -1408,8 +1408,8 @@ class DocumentChecker:
 
     @staticmethod
     def _equation_to_solve(r: str, pair: list[Node], frag: Fragment, item: _ChainItem) -> bool:
-        """``\\frac{N}{\\sigma} - \\frac{1}{\\sigma^3}\\sum_n (x_n - \\mu)^2 = 0`` after "setting the derivative
-        to zero": a condition on the parameters that the text solves, not an identity."""
+        """``\\frac{N}{\\sigma} - \\frac{1}{\\sigma^3}\\sum_n (x_n - \\mu)^2 = 0`` after "setting the
+        derivative to zero": a condition on the parameters that the text solves, not an identity."""
         if r != "=" or not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
             return False
         if is_numeric(pair[0]):
