@@ -275,6 +275,12 @@ def audit_elbo_loss(
                 c_vals.append(math.nan)
                 continue
             fit = affine_fit(cols[:draws], y[:draws])
+            s2 = (model.sigma2 or 1.0) if model.gaussian_fixed else None  # −ELBO's σ² for the plot
+            neg_elbo = (rc / (2 * s2) + cfg.data_dim * cfg.batch / 2 * math.log(2 * math.pi * s2)
+                        if s2 else rc) + _expected_beta(beta, cfg) * kc
+            points_by_form.setdefault(form, []).extend(
+                {"configuration": cfg.text(), "neg_elbo": float(ne), "loss": float(v)}
+                for ne, v in zip(neg_elbo, y, strict=True))
             pred = fit.predict(cols)
             size = np.maximum(np.abs(y) + np.abs(cols * fit.coef).sum(axis=1) + abs(fit.intercept), fit.scale)
             rel = np.where(finite, np.abs(y - pred) / size, np.inf)
@@ -309,7 +315,9 @@ def audit_elbo_loss(
         return a_vals, b_vals, c_vals, worst, failure
 
     inputs_out: dict[str, Any] = {}
+    points_by_form: dict[str, list[dict[str, Any]]] = {}
     a_vals, b_vals, c_vals, worst, failure = fit_configs("closed")
+    audit.points = points_by_form.get("closed", [])
     observed_z = all(r.z is not None for rs in replays for r in rs) and (
         model.mode != "tensors" or "z" in model.roles)
     if failure is not None and observed_z:
@@ -317,6 +325,7 @@ def audit_elbo_loss(
         alt = fit_configs("sample")
         if alt[4] is None:
             a_vals, b_vals, c_vals, worst, failure = alt
+            audit.points = points_by_form.get("sample", [])
             audit.notes.append("the KL term is the single-sample estimate log q(z|x) − log p(z) at the "
                                "loss's z: an unbiased estimate of the KL (lower variance in closed form)")
         else:

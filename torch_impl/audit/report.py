@@ -93,6 +93,8 @@ class LossAudit:
     draws: int = 0
     notes: list[str] = field(default_factory=list)
     counterexample_inputs: dict[str, Any] | None = field(default=None, repr=False)
+    #: (configuration, −ELBO with the expected β from the verified terms, loss) per audited draw
+    points: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def refuted(self) -> bool:
@@ -111,6 +113,8 @@ class LossAudit:
             v = getattr(self, name)
             if v is not None:
                 out[name] = _jsonable(v)
+        if self.points:
+            out["points"] = _jsonable(self.points)
         return _with_common_fields(self, out)
 
     def to_json(self) -> str:
