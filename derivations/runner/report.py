@@ -1,4 +1,4 @@
-"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML); issue 10.
+"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML, HTML).
 
 Each claim × method is one task, run on worker processes by :func:`derivations.runner.executor.run_tasks`
 (``jobs``), the slowest first (from the last recorded timings). An evidence function that raises
@@ -486,9 +486,14 @@ def to_junit(results: list[ClaimResult], seconds: float, run_id: str = "",
 
 def write_reports(results: list[ClaimResult], seconds: float, *, json_path: Path | str | None = None,
                   markdown_path: Path | str | None = None, junit_path: Path | str | None = None,
-                  run_id: str = "", stdout: TextIO | None = None) -> None:
+                  html_path: Path | str | None = None, run_id: str = "",
+                  stdout: TextIO | None = None) -> None:
     """Write the requested reports all-or-nothing (``"-"``: standard output)."""
     texts: list[tuple[Path | str, str]] = []
+    if html_path is not None:
+        from derivations.runner.html_claims import claims_page
+
+        texts.append((html_path, claims_page(json.loads(to_json(results, seconds, run_id)))))
     if json_path is not None:
         texts.append((json_path, to_json(results, seconds, run_id)))
     if markdown_path is not None:
@@ -505,6 +510,7 @@ def verify(
     json_path: Path | str | None = None,
     markdown_path: Path | str | None = None,
     junit_path: Path | str | None = None,
+    html_path: Path | str | None = None,
     quiet: bool = False,
     verbose: bool = False,
     jobs: int | None = 1,
@@ -515,7 +521,7 @@ def verify(
 
     The output paths are checked (a writable directory) before any claim runs: ``ValueError``.
     Console output goes to stdout, or to stderr when a report is written to stdout (``"-"``)."""
-    paths = {"json": json_path, "markdown": markdown_path, "junit": junit_path}
+    paths = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
     dashes = [k for k, p in paths.items() if p is not None and str(p) == "-"]
     if len(dashes) > 1:
         raise ValueError(f"{'/'.join(dashes)}: only one report can go to standard output ('-')")
@@ -530,7 +536,7 @@ def verify(
                          timings=timings, statements=tuple(methods) == METHODS)
     seconds = time.perf_counter() - start
     write_reports(results, seconds, json_path=json_path, markdown_path=markdown_path,
-                  junit_path=junit_path, run_id=uuid.uuid4().hex)
+                  junit_path=junit_path, html_path=html_path, run_id=uuid.uuid4().hex)
     if verbose:
         print(table(results), file=out)
         print(file=out)
