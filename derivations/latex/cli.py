@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, help="write the JSON report here")
     p.add_argument("--markdown", type=Path, help="write the Markdown report here")
     p.add_argument("--junit", type=Path, help="write a JUnit XML report here")
+    p.add_argument("--html", type=Path, help="write the self-contained HTML report here")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: the CPUs available)")
     p.add_argument("--scheduler", default=None, help="Dask distributed scheduler address (tcp://host:port)")
     p.add_argument(
@@ -89,5 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     seconds = time.perf_counter() - start
     write_reports(results, seconds, json_path=args.json, markdown_path=args.markdown, junit_path=args.junit)
+    if args.html:
+        from derivations.runner.html_documents import documents_page
+        from derivations.runner.report_io import atomic_write_text
+
+        atomic_write_text(args.html, documents_page([r.to_json() for r in results], seconds))
     print_results(results, seconds, quiet=args.quiet)
     return 0 if all(r.ok for r in results) else 1
