@@ -10,6 +10,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from torch_impl.audit.elbo import audit_elbo_loss
@@ -73,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iwae", type=int, metavar="K", help="audit as an IWAE loss with K importance samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--html", metavar="FILE", help="also write the audit as a self-contained HTML page")
     return p
 
 
@@ -83,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
     try:
+        if ns.html:  # before the audit: an unwritable page is a usage error, not a lost audit
+            from derivations.runner.report_io import check_writable
+
+            check_writable(Path(ns.html), "--html")
         fn = load_function(ns.target)
         sigma2 = None if ns.sigma2 == "free" else float(ns.sigma2)
         spec = ModelSpec(ns.likelihood, param=ns.param, data=ns.data,
@@ -96,6 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                        else audit_elbo_loss(fn, spec, beta=beta, seed=ns.seed))
     except ValueError as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    if ns.html:
+        from derivations.runner.html_audit import audit_page
+        from derivations.runner.report_io import atomic_write_text
+
+        atomic_write_text(ns.html, audit_page(result.to_dict()))
     print(result.to_json() if ns.json else result.to_text())
     return 1 if result.refuted else 0
 
