@@ -21,6 +21,7 @@ from typing import Any
 
 from derivations.runner.html_page import (
     badge,
+    detail_html,
     esc,
     figure,
     filter_buttons,
@@ -96,7 +97,9 @@ def evidence_html(e: dict[str, Any]) -> str:
         parts.append(f"<div>error <code>{_number(e.get('error', '—'))}</code> ≤ tolerance "
                      f"<code>{_number(e.get('tolerance', '—'))}</code></div>")
     label = "reason skipped" if e.get("verdict") == "skipped" else "detail"
-    parts.append(f'<div class="detail"><span class="small">{label}:</span> {esc(e.get("detail", ""))}</div>')
+    detail, _, read_as = str(e.get("detail", "")).partition("; read as ")
+    read = f"; read as {latex_to_mathml(read_as)}" if read_as else ""
+    parts.append(f'<div class="detail"><span class="small">{label}:</span> {detail_html(detail)}{read}</div>')
     if e.get("counterexample"):
         parts.append("<div><strong>counterexample</strong>" + point_html(e["counterexample"]) + "</div>")
     extra = e.get("extra") or {}
@@ -107,7 +110,7 @@ def evidence_html(e: dict[str, Any]) -> str:
         rows = "".join(
             f"<tr><td>{esc(s.get('label', ''))}</td><td>{esc(s.get('relation', ''))}</td>"
             f"<td>{badge(str(s.get('verdict', '?')))}</td><td>{esc(s.get('justification', ''))}</td>"
-            f"<td class=\"small\">{esc(s.get('detail', ''))}</td></tr>"
+            f"<td class=\"small\">{detail_html(s.get('detail', ''))}</td></tr>"
             for s in steps if isinstance(s, dict))
         parts.append("<details><summary>steps</summary><table><thead><tr><th>step</th><th>rel.</th>"
                      f"<th>verdict</th><th>justification</th><th>detail</th></tr></thead><tbody>{rows}"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from derivations.runner.html_claims import point_html
-from derivations.runner.html_page import badge, esc, filter_buttons, page, select, slug, sort_button, tone
+from derivations.runner.html_page import badge, detail_html, esc, filter_buttons, page, select, slug, sort_button, tone
 from derivations.runner.mathml import latex_to_mathml
 
 _NOT_STEPS = ("definition", "statement, not a chain")
@@ -71,11 +71,11 @@ def step_row(step: dict[str, Any]) -> str:
     alt = step.get("alternative")
     if isinstance(alt, dict):
         extra.append(f'<div class="small">under {esc(alt.get("reading", "the document’s definitions"))}: '
-                     f'{badge(str(alt.get("verdict", "?")))} {esc(alt.get("detail", ""))}</div>')
+                     f'{badge(str(alt.get("verdict", "?")))} {detail_html(alt.get("detail", ""))}</div>')
     row_class = ' class="bad-row"' if tone(verdict) == "bad" else ""
     return (f'<tr{row_class} data-verdict="{esc(slug(verdict))}"><td>{esc(step.get("label", ""))}'
             f'<div class="small">line {esc(step.get("line", ""))}</div></td><td>{written}</td><td>{understood}</td>'
-            f"<td>{badge(verdict)}<div class=\"small detail\">{esc(step.get('detail', ''))}</div>{''.join(extra)}"
+            f"<td>{badge(verdict)}<div class=\"small detail\">{detail_html(step.get('detail', ''))}</div>{''.join(extra)}"
             "</td></tr>")
 
 

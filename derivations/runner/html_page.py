@@ -105,6 +105,13 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def detail_html(text: object) -> str:
+    """A detail message, escaped, with its backtick-quoted parts (quoted LaTeX, code) as ``<code>``."""
+    parts = str(text).split("`")
+    return "".join(f"<code>{esc(p)}</code>" if i % 2 else esc(p) for i, p in enumerate(parts)) if len(parts) % 2 \
+        else esc(text)
+
+
 def tone(verdict: str) -> str:
     """The colour class of a verdict or outcome word (``bad`` for refuted/error, …)."""
     v = verdict.lower().strip()
@@ -177,5 +184,5 @@ def page(title: str, body: str, *, subtitle: str = "") -> str:
     )
 
 
-__all__ = ["badge", "data_uri", "esc", "figure", "filter_buttons", "page", "select", "slug", "sort_button",
+__all__ = ["badge", "data_uri", "detail_html", "esc", "figure", "filter_buttons", "page", "select", "slug", "sort_button",
            "tone"]
