@@ -31,6 +31,8 @@ def formula_latex(text: str) -> str:
     s = str(text)
     for u, tex in _UNICODE_TEX:
         s = s.replace(u, tex)
+    s = re.sub(r"([A-Za-z0-9]+)/\(([^()]*)\)", r"\\frac{\1}{\2}", s)  # 1/(B·D) → \frac{1}{B·D}
+    s = re.sub(r"(?<![\\A-Za-z])([A-Za-z0-9]+)/([A-Za-z0-9]+)", r"\\frac{\1}{\2}", s)  # B/128
     s = re.sub(r"\blog\b", r"\\log ", s)
     s = re.sub(r"\bexp\b", r"\\exp ", s)
     return s
@@ -41,7 +43,7 @@ def formula_html(value: Any) -> str:
     values across configurations when the formula is not exact."""
     if isinstance(value, dict):
         text = str(value.get("formula", ""))
-        out = latex_to_mathml(formula_latex(text))
+        out = latex_to_mathml(formula_latex(text), display=True)
         if not value.get("exact", True):
             vals = ", ".join(f"{v:.6g}" if isinstance(v, float) else esc(v) for v in value.get("values", [])[:8])
             out += f' <span class="small">(no exact formula found; values {vals})</span>'
