@@ -99,7 +99,7 @@ _property_claim(
 
 # --------------------------------------------------------------------------- asymmetry (existence)
 
-# kl.asymmetry_exists is registered in derivations.claims.kl_properties (issue 12).
+# kl.asymmetry_exists is registered in derivations.claims.kl_properties.
 
 
 @evidence("kl.asymmetry_exists", "property")
@@ -114,7 +114,7 @@ def _asymmetry() -> Evidence:
     example = find(
         pairs,
         lambda pq: gap(pq) > 1e-3,
-        settings=settings(database=None, derandomize=True, max_examples=500,
+        settings=settings(database=None, derandomize=True, max_examples=500, deadline=None,
                           phases=(Phase.explicit, Phase.generate)),
     )
     g = gap(example)
