@@ -17,6 +17,7 @@ from pathlib import Path
 
 from derivations.latex.document import DEFAULT_TIME_LIMIT, check_text
 from derivations.latex.report import FAILING, DocumentResult, write_reports
+from derivations.runner.help_text import plain_help
 
 
 def check_file(task: tuple[str, float, int]) -> DocumentResult:
@@ -27,7 +28,8 @@ def check_file(task: tuple[str, float, int]) -> DocumentResult:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m derivations check", description=__doc__.split("\n\n")[1])
+    p = argparse.ArgumentParser(prog="python -m derivations check",
+                                description=plain_help(__doc__.split("\n\n")[1]))
     p.add_argument("files", nargs="+", type=Path, help="Markdown or LaTeX documents")
     p.add_argument("--json", type=Path, help="write the JSON report here")
     p.add_argument("--markdown", type=Path, help="write the Markdown report here")
