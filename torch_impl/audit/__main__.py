@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from derivations.runner.help_text import plain_help
 from torch_impl.audit.elbo import audit_elbo_loss
 from torch_impl.audit.iwae import audit_iwae_loss
 from torch_impl.audit.model_spec import DOMAINS, LIKELIHOODS, ModelSpec
@@ -56,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m torch_impl.audit``: target MODULE:FUNCTION, likelihood, sampler
     parameterisation, data domain, argument roles, σ², expected β, hyper-parameters, ``--iwae K``,
     seed and ``--json``."""
-    p = argparse.ArgumentParser(prog="python -m torch_impl.audit", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m torch_impl.audit",
+                                description=plain_help(__doc__.split("\n\n")[0]))
     p.add_argument("target", help="MODULE:FUNCTION of the loss")
     p.add_argument("--likelihood", required=True, choices=LIKELIHOODS)
     p.add_argument("--param", default="logvar",
