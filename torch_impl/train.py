@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
+from derivations.runner.help_text import plain_help
 from torch_impl.model import Vae, VaeConfig
 
 CHECKPOINT_FORMAT = 2
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m torch_impl.train``."""
     p = argparse.ArgumentParser(
         prog="python -m torch_impl.train",
-        description=__doc__.split("\n\n")[0],
+        description=plain_help(__doc__.split("\n\n")[0]),
         epilog="Exit codes: 0 done; 2 usage or unusable checkpoint (nothing trained); 3 NaN/inf metric.",
     )
     p.add_argument("--epochs", type=_int_at_least(1), default=100, help="total epochs (≥ 1)")
