@@ -19,7 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from derivations.runner.html_claims import point_html
-from derivations.runner.html_page import badge, detail_html, esc, filter_buttons, page, select, slug, sort_button, tone
+from derivations.runner.html_page import (
+    STYLE,
+    badge,
+    detail_html,
+    esc,
+    filter_buttons,
+    page,
+    select,
+    slug,
+    sort_button,
+    tone,
+)
 from derivations.runner.mathml import latex_to_mathml
 
 _NOT_STEPS = ("definition", "statement, not a chain")
@@ -173,6 +184,29 @@ def documents_page(documents: Sequence[dict[str, Any]], seconds: float = 0.0, *,
     return page(title, body)
 
 
+def _scoped(css: str, scope: str = ".vv-document") -> str:
+    """``css`` with every selector inside ``scope`` (``:root`` and ``body`` become ``scope``), so a
+    fragment in a notebook styles only itself."""
+    rules = re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+    out = []
+    for selectors, body in rules:
+        parts = []
+        for sel in selectors.split(","):
+            sel = " ".join(sel.split())
+            parts.append(scope if sel in (":root", "body") else f"{scope} {sel}")
+        out.append(f"{','.join(parts)}{{{body}}}")
+    return "\n".join(out)
+
+
+def document_fragment(doc: dict[str, Any]) -> str:
+    """One document as an HTML fragment for a notebook (``DocumentResult._repr_html_`` can return
+    ``document_fragment(self.to_json())``): the page's styles scoped to a ``<div>``, no script.
+    ``ValueError`` naming ``doc`` unless it is a ``DocumentResult.to_json()`` dict."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("steps"), list):
+        raise ValueError("doc: expected a DocumentResult.to_json() dict with a 'steps' list")
+    return f'<div class="vv-document"><style>{_scoped(STYLE)}</style>{document_section(doc, 0)}</div>'
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m derivations.runner.html_documents REPORT.json OUT.html`` (the JSON of ``check --json``)."""
     from derivations.runner.report_io import atomic_write_text
@@ -186,7 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["document_section", "documents_page", "step_row", "trimmed_point"]
+__all__ = ["document_fragment", "document_section", "documents_page", "step_row", "trimmed_point"]
 
 if __name__ == "__main__":
     sys.exit(main())

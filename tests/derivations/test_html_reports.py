@@ -16,8 +16,9 @@ from derivations.checker.identities import decide_equal
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.latex.document import check_text
 from derivations.runner.html_claims import claims_page, point_html, seeds_of, topic_of
-from derivations.runner.html_documents import documents_page, trimmed_point
+from derivations.runner.html_documents import document_fragment, documents_page, trimmed_point
 from derivations.runner.html_page import badge
+from derivations.runner.html_site import build_site
 from derivations.runner.mathml import NOT_RENDERED_CLASS, latex_to_mathml, number_to_mathml
 from derivations.runner.registry import Claim, run_evidence
 from derivations.runner.report import ClaimResult, run_claims, to_json, write_reports
@@ -165,6 +166,35 @@ def test_verify_writes_the_html_report_with_the_others(tmp_path):
     write_reports(results, 0.1, json_path=tmp_path / "r.json", html_path=out, run_id="x")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+#: a 1×1 PNG, for the site's embedded figure
+PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def test_site_writes_index_claims_with_figures_and_documents(tmp_path, claims_report, documents):
+    (tmp_path / "claims.json").write_text(json.dumps(claims_report), encoding="utf-8")
+    (tmp_path / "documents.json").write_text(json.dumps({"seconds": 1.0, "documents": documents}),
+                                             encoding="utf-8")
+    (tmp_path / "kl_fits.png").write_bytes(PIXEL)
+    written = build_site(tmp_path)
+    assert sorted(p.name for p in written) == ["claims.html", "documents.html", "index.html"]
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert 'href="claims.html"' in index and 'href="documents.html"' in index and 'href="kl_fits.png"' in index
+    assert "data:image/png;base64," in (tmp_path / "claims.html").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="folder"):
+        build_site(tmp_path / "missing")
+
+
+def test_document_fragment_for_notebooks_styles_only_itself(documents):
+    frag = document_fragment(documents[1])
+    assert frag.startswith('<div class="vv-document"><style>') and "<script" not in frag
+    css = frag.split("<style>")[1].split("</style>")[0]
+    selectors = [sel.strip() for rule in re.findall(r"([^{}]+)\{", css) for sel in rule.split(",")]
+    assert selectors and all(sel.startswith(".vv-document") for sel in selectors), selectors
+    with pytest.raises(ValueError, match="doc"):
+        document_fragment({"path": "x"})
 
 
 # ---------------------------------------------------------------------------------------------
