@@ -398,7 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     inc, exclusive = sep[1], sep[2]
     print(f"well separated (a = {SEPARATION:g}): inclusive mu = {inc.mu:.6f}, sigma^2 = {inc.sigma**2:.6f} "
           f"(moments 0, {1 + SEPARATION**2:g}); exclusive optima: "
-          + ", ".join(f"mu = {fixed4(r.mu)}, sigma^2 = {fixed4(r.sigma**2)}, KL = {fixed4(r.kl)}" for r in exclusive))
+          + ", ".join(f"mu = {fixed4(r.mu)}, sigma^2 = {fixed4(r.sigma**2)}, KL = {fixed4(r.kl)}"
+                      for r in exclusive))
     print(f"figure: {plot_fits(out, fwd, rev, sep)}")
     return 0
 

@@ -27,7 +27,8 @@ _UNICODE_TEX = (("·", r"\cdot "), ("π", r"\pi "), ("σ", r"\sigma "), ("β", r
 
 
 def formula_latex(text: str) -> str:
-    """The auditor's formula text (``1/(B·D)``, ``-log(2π)/2``, ``a·(B·D·log 2)``, ``σ = e^{s/2}``) as LaTeX."""
+    """The auditor's formula text (``1/(B·D)``, ``-log(2π)/2``, ``a·(B·D·log 2)``,
+    ``σ = e^{s/2}``) as LaTeX."""
     s = str(text)
     for u, tex in _UNICODE_TEX:
         s = s.replace(u, tex)
@@ -45,7 +46,8 @@ def formula_html(value: Any) -> str:
         text = str(value.get("formula", ""))
         out = latex_to_mathml(formula_latex(text), display=True)
         if not value.get("exact", True):
-            vals = ", ".join(f"{v:.6g}" if isinstance(v, float) else esc(v) for v in value.get("values", [])[:8])
+            vals = ", ".join(f"{v:.6g}" if isinstance(v, float) else esc(v)
+                             for v in value.get("values", [])[:8])
             out += f' <span class="small">(no exact formula found; values {vals})</span>'
         return out
     return latex_to_mathml(formula_latex(str(value)))
@@ -58,9 +60,11 @@ def _short(configuration: str) -> str:
 
 def scatter_svg(points: Sequence[dict[str, Any]], *, width: int = 600, height: int = 340) -> str:
     """Inline SVG: loss (y) against −ELBO (x), one colour per configuration, with its legend."""
-    pts = [(str(p.get("configuration", "")), p.get("neg_elbo"), p.get("loss")) for p in points]
-    pts = [(c, float(x), float(y)) for c, x, y in pts
-           if isinstance(x, (int, float)) and isinstance(y, (int, float)) and math.isfinite(x) and math.isfinite(y)]
+    raw = [(str(p.get("configuration", "")), p.get("neg_elbo"), p.get("loss")) for p in points]
+    pts: list[tuple[str, float, float]] = [
+        (c, float(x), float(y)) for c, x, y in raw
+        if isinstance(x, (int, float)) and isinstance(y, (int, float))
+        and math.isfinite(x) and math.isfinite(y)]
     if not pts:
         return '<p class="small">no finite (−ELBO, loss) pairs were recorded for this audit.</p>'
     log = all(x > 0 and y > 0 for _, x, y in pts)
@@ -114,29 +118,33 @@ def audit_section(audit: dict[str, Any], title: str = "") -> str:
         rows.append(f"<dt>K</dt><dd>{esc(audit.get('K', ''))}</dd>")
         fit = r"\text{loss} = a\cdot\sum_i -\mathrm{IWAE}_K(x_i) + c"
     else:
-        fit = r"\text{loss} = a\cdot\sum_i\left[-\log p(x_i\mid z_i) + \beta_{\mathrm{eff}}\,\mathrm{KL}_i\right] + c"
+        fit = (r"\text{loss} = a\cdot\sum_i\left[-\log p(x_i\mid z_i)"
+               r" + \beta_{\mathrm{eff}}\,\mathrm{KL}_i\right] + c")
     rows.append(f"<dt>fit</dt><dd>{latex_to_mathml(fit)}</dd>")
-    for key, tex in (("a", "a"), ("beta_eff", r"\beta_{\mathrm{eff}}"), ("c", "c"), ("implied_sigma2", r"\sigma^2")):
+    for key, tex in (("a", "a"), ("beta_eff", r"\beta_{\mathrm{eff}}"), ("c", "c"),
+                     ("implied_sigma2", r"\sigma^2")):
         if key in audit:
             rows.append(f"<dt>{latex_to_mathml(tex)}</dt><dd>{formula_html(audit[key])}</dd>")
     if "expected_beta" in audit:
         beta = latex_to_mathml(r"\beta")
         rows.append(f"<dt>expected {beta}</dt><dd>{formula_html(audit['expected_beta'])}</dd>")
-    for key, label in (("kl_convention", "KL term's convention"), ("sampler_convention", "sampler's convention"),
-                       ("weights", "implied weights")):
+    for key, label in (("kl_convention", "KL term's convention"),
+                       ("sampler_convention", "sampler's convention"), ("weights", "implied weights")):
         if audit.get(key):
             rows.append(f"<dt>{label}</dt><dd>{formula_html(audit[key])} "
                         f"<code class=\"small\">{esc(audit[key])}</code></dd>")
     ce = audit.get("counterexample")
     if isinstance(ce, dict) and ce:
-        items = "".join(f"<dt>{esc(k)}</dt><dd>{number_to_mathml(v) if isinstance(v, (int, float)) else esc(v)}</dd>"
-                        for k, v in ce.items())
+        items = "".join(
+            f"<dt>{esc(k)}</dt><dd>{number_to_mathml(v) if isinstance(v, (int, float)) else esc(v)}</dd>"
+            for k, v in ce.items())
         rows.append(f'<dt>counterexample</dt><dd><dl class="kv counterexample">{items}</dl></dd>')
     diag = "".join(f"<li>{esc(d)}</li>" for d in audit.get("diagnosis", []))
     notes = "".join(f"<li>{esc(n)}</li>" for n in audit.get("notes", []))
     configs = audit.get("configurations", [])
-    checked = (f"{len(configs)} configurations × {esc(audit.get('draws', '?'))} draws; worst relative residual "
-               f"{float(audit.get('worst_residual', 0.0) or 0.0):.2e} (tolerance {esc(audit.get('tolerance', '?'))}: "
+    residual = float(audit.get("worst_residual", 0.0) or 0.0)
+    checked = (f"{len(configs)} configurations × {esc(audit.get('draws', '?'))} draws; worst relative "
+               f"residual {residual:.2e} (tolerance {esc(audit.get('tolerance', '?'))}: "
                f"{esc(audit.get('tolerance_reason', ''))})")
     exception = (f"<details open><summary>exception</summary><pre>{esc(audit['exception'])}</pre></details>"
                  if audit.get("exception") else "")

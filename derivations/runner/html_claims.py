@@ -47,7 +47,8 @@ def seeds_of(source: str) -> list[str]:
 
 
 def topic_of(claim_id: str) -> str:
-    """A claim's topic: its id up to the first dot (``kl.pinsker`` → ``kl``; ``seed001.x`` → ``seed001``)."""
+    """A claim's topic: its id up to the first dot (``kl.pinsker`` → ``kl``; ``seed001.x`` →
+    ``seed001``)."""
     return claim_id.split(".", 1)[0]
 
 
@@ -74,7 +75,8 @@ def point_html(counterexample: dict[str, Any]) -> str:
     if step is not None:
         rows.append(f"<dt>step</dt><dd>{esc(step)}</dd>")
     for k, v in ce.items():
-        value = number_to_mathml(v) if not isinstance(v, (dict, list)) else f"<code>{esc(json.dumps(v))}</code>"
+        value = (number_to_mathml(v) if not isinstance(v, (dict, list))
+                 else f"<code>{esc(json.dumps(v))}</code>")
         rows.append(f"<dt>{symbol_mathml(k)}</dt><dd>{value}</dd>")
     for k, label in (("lhs", "left side"), ("rhs", "right side")):
         if k in sides:
@@ -104,7 +106,8 @@ def evidence_html(e: dict[str, Any]) -> str:
         parts.append("<div><strong>counterexample</strong>" + point_html(e["counterexample"]) + "</div>")
     extra = e.get("extra") or {}
     if extra.get("traceback"):
-        parts.append(f"<details open><summary>traceback</summary><pre>{esc(extra['traceback'])}</pre></details>")
+        parts.append("<details open><summary>traceback</summary>"
+                     f"<pre>{esc(extra['traceback'])}</pre></details>")
     steps = extra.get("steps")
     if isinstance(steps, list) and steps:
         rows = "".join(
@@ -146,7 +149,8 @@ def claim_row(c: dict[str, Any]) -> str:
         f"kind(s) of supporting evidence</div></td>"
         f'<td class="statement">{statement}<div>{esc(c.get("statement", ""))}</div>'
         f'<div class="small">source: {esc(c.get("source", ""))}</div>{single}</td>'
-        f'<td><details{" open" if tone(outcome) == "bad" else ""}><summary>{glance} · {seconds:.2f} s</summary>'
+        f'<td><details{" open" if tone(outcome) == "bad" else ""}>'
+        f"<summary>{glance} · {seconds:.2f} s</summary>"
         f"<ul>{items}</ul></details></td></tr>"
     )
 
@@ -199,10 +203,11 @@ def claims_page(report: dict[str, Any], figures: Sequence[tuple[Path | str, str]
     kinds = "".join(f'<li><span class="n" data-kinds="{esc(k)}">{n}</span> toolkit claims with {esc(k)} of '
                     "supporting evidence</li>" for k, n in kinds_summary(claims).items())
     seconds = float(report.get("seconds", 0.0))
+    overall = badge("supported", "OK") if report.get("ok") else badge("error", "NOT OK")
     summary = (
         f'<section id="summary"><p>{esc(report.get("summary", ""))}</p>'
         f'<p><span data-total="claims">{len(claims)}</span> claims, wall time '
-        f'<span data-seconds>{seconds:.1f}</span> s; overall {badge("supported" if report.get("ok") else "error", "OK" if report.get("ok") else "NOT OK")}</p>'
+        f'<span data-seconds>{seconds:.1f}</span> s; overall {overall}</p>'
         f"<ul>{kinds}</ul>"
         '<p class="small">Verdicts: <b>proved</b> = exact symbolic identity or verified certificate; '
         "<b>numerically consistent</b> = agreement at stated points or Monte Carlo within the stated "

@@ -75,7 +75,8 @@ def step_row(step: dict[str, Any]) -> str:
     if step.get("justification"):
         extra.append(f'<div class="small">justification: {esc(step["justification"])}</div>')
     if step.get("error") is not None and step.get("tolerance") is not None:
-        extra.append(f'<div class="small">error {esc(step["error"])} ≤ tolerance {esc(step["tolerance"])}</div>')
+        extra.append(f'<div class="small">error {esc(step["error"])} ≤ tolerance '
+                     f'{esc(step["tolerance"])}</div>')
     if step.get("counterexample"):
         extra.append("<div><strong>counterexample</strong> (the symbols this step uses, then both sides)"
                      + point_html(trimmed_point(step)) + "</div>")
@@ -85,8 +86,9 @@ def step_row(step: dict[str, Any]) -> str:
                      f'{badge(str(alt.get("verdict", "?")))} {detail_html(alt.get("detail", ""))}</div>')
     row_class = ' class="bad-row"' if tone(verdict) == "bad" else ""
     return (f'<tr{row_class} data-verdict="{esc(slug(verdict))}"><td>{esc(step.get("label", ""))}'
-            f'<div class="small">line {esc(step.get("line", ""))}</div></td><td>{written}</td><td>{understood}</td>'
-            f"<td>{badge(verdict)}<div class=\"small detail\">{detail_html(step.get('detail', ''))}</div>{''.join(extra)}"
+            f'<div class="small">line {esc(step.get("line", ""))}</div></td><td>{written}</td>'
+            f"<td>{understood}</td><td>{badge(verdict)}<div class=\"small detail\">"
+            f"{detail_html(step.get('detail', ''))}</div>{''.join(extra)}"
             "</td></tr>")
 
 
@@ -106,10 +108,12 @@ def document_section(doc: dict[str, Any], index: int) -> str:
     counts = _counts(doc)
     fail = doc.get("first_failure")
     head = (f"first failing step {esc(fail.get('label'))} (line {esc(fail.get('line'))}, "
-            f"{badge(str(fail.get('verdict')))})" if isinstance(fail, dict) else badge("proved", "no failing step"))
+            f"{badge(str(fail.get('verdict')))})" if isinstance(fail, dict)
+            else badge("proved", "no failing step"))
     defs = [s for s in steps if s.get("kind") == "definition" or s.get("verdict") == "definition"]
     def_items = "".join(f"<li>{latex_to_mathml(str(s.get('latex', '')))} <span class=\"small\">"
-                        f"(line {esc(s.get('line', ''))}) {esc(s.get('detail', ''))}</span></li>" for s in defs)
+                        f"(line {esc(s.get('line', ''))}) {esc(s.get('detail', ''))}</span></li>"
+                        for s in defs)
     assumptions = doc.get("assumptions") or []
     assume_items = "".join(
         f"<li>{latex_to_mathml(str(a.get('latex', a))) if isinstance(a, dict) else esc(a)}</li>"
@@ -126,21 +130,31 @@ def document_section(doc: dict[str, Any], index: int) -> str:
     count_text = ", ".join(f"{badge(k, f'{n} {k}')}" for k, n in sorted(counts.items()))
     path = str(doc.get("path", f"document {index}"))
     return (f'<section class="document" id="doc-{index}" data-ok="{"true" if doc.get("ok") else "false"}">'
-            f"<h3>{esc(path)}</h3><p>{head} · {count_text} · {float(doc.get('seconds', 0.0)):.2f} s</p>{top}"
+            f"<h3>{esc(path)}</h3><p>{head} · {count_text} · {float(doc.get('seconds', 0.0)):.2f} s</p>"
+            f"{top}"
             f"<table><thead><tr><th>step</th><th>as written</th><th>as understood</th><th>verdict</th></tr>"
             f"</thead><tbody>{rows}</tbody></table></section>")
+
+
+def _status(doc: dict[str, Any]) -> str:
+    """A document's status word: ``no failing step`` or its first failing step's verdict."""
+    fail = doc.get("first_failure")
+    if doc.get("ok"):
+        return "no failing step"
+    return str(fail.get("verdict", "failing")) if isinstance(fail, dict) else "failing"
 
 
 def _batch_row(doc: dict[str, Any], index: int) -> str:
     counts = _counts(doc)
     fail = doc.get("first_failure")
     ok = bool(doc.get("ok"))
-    verdict = "no failing step" if ok else str(fail.get("verdict", "failing")) if isinstance(fail, dict) else "failing"
+    verdict = _status(doc)
     where = f"{esc(fail.get('label'))} (line {esc(fail.get('line'))})" if isinstance(fail, dict) else "—"
     path = str(doc.get("path", f"document {index}"))
     seconds = float(doc.get("seconds", 0.0))
     return (f'<tr data-id="{esc(path)}" data-verdict="{esc(slug(verdict))}" data-seconds="{seconds:.4f}">'
-            f'<td><a href="#doc-{index}">{esc(path)}</a></td><td>{badge("proved" if ok else verdict, verdict)}</td>'
+            f'<td><a href="#doc-{index}">{esc(path)}</a></td>'
+            f'<td>{badge("proved" if ok else verdict, verdict)}</td>'
             f"<td>{where}</td><td>{esc(', '.join(f'{k}: {n}' for k, n in sorted(counts.items())))}</td>"
             f"<td>{seconds:.2f}</td></tr>")
 
@@ -158,8 +172,7 @@ def documents_page(documents: Sequence[dict[str, Any]], seconds: float = 0.0, *,
             totals[k] = totals.get(k, 0) + n
     status: dict[str, int] = {}
     for d in documents:
-        fail = d.get("first_failure")
-        key = "no failing step" if d.get("ok") else str(fail.get("verdict")) if isinstance(fail, dict) else "failing"
+        key = _status(d)
         status[key] = status.get(key, 0) + 1
     verdict_line = ", ".join(badge(k, f"{n} {k}") for k, n in sorted(totals.items()))
     summary = (f'<section id="summary"><p><span data-total="documents">{len(documents)}</span> documents, '

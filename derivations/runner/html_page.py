@@ -56,7 +56,8 @@ tr.bad-row>td:first-child{border-left:4px solid var(--bad)}
 .not-rendered{border:1px dashed var(--warn);background:var(--warn-bg);padding:0 .3em}
 .not-rendered .label{color:var(--warn);font-weight:700;font-size:.8em;text-transform:uppercase}
 .small{font-size:.85em;color:var(--muted)}
-.kv{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem}.kv dt{font-weight:600}.kv dd{margin:0}
+.kv{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem}
+.kv dt{font-weight:600}.kv dd{margin:0}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 .unsupported-tex{background:var(--warn-bg);border:1px solid var(--warn);padding:0 .2em}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid var(--line)}
@@ -76,8 +77,9 @@ SCRIPT = r"""
         if(have.indexOf(v)<0)ok=false;});
       r.classList.toggle('hidden',!ok);if(ok)shown++;});
     var c=document.querySelector('[data-shown="'+t.id+'"]');if(c)c.textContent=shown;
+    function filterOf(name){return document.querySelector('[data-filter="'+name+'"][data-table="'+t.id+'"]');}
     document.querySelectorAll('[data-set-filter][data-table="'+t.id+'"]').forEach(function(b){
-      var s=document.querySelector('[data-filter="'+b.getAttribute('data-set-filter')+'"][data-table="'+t.id+'"]');
+      var s=filterOf(b.getAttribute('data-set-filter'));
       b.setAttribute('aria-pressed',s&&s.value===b.getAttribute('data-value')?'true':'false');});
   }
   document.querySelectorAll('[data-filter]').forEach(function(s){
@@ -85,7 +87,8 @@ SCRIPT = r"""
   document.querySelectorAll('[data-set-filter]').forEach(function(b){
     b.addEventListener('click',function(){
       var t=document.getElementById(b.getAttribute('data-table'));
-      var s=document.querySelector('[data-filter="'+b.getAttribute('data-set-filter')+'"][data-table="'+t.id+'"]');
+      var s=document.querySelector('[data-filter="'+b.getAttribute('data-set-filter')+'"]'
+        +'[data-table="'+t.id+'"]');
       s.value=(s.value===b.getAttribute('data-value'))?'':b.getAttribute('data-value');apply(t);});});
   document.querySelectorAll('[data-sort]').forEach(function(b){
     b.addEventListener('click',function(){
@@ -108,8 +111,9 @@ def esc(text: object) -> str:
 def detail_html(text: object) -> str:
     """A detail message, escaped, with its backtick-quoted parts (quoted LaTeX, code) as ``<code>``."""
     parts = str(text).split("`")
-    return "".join(f"<code>{esc(p)}</code>" if i % 2 else esc(p) for i, p in enumerate(parts)) if len(parts) % 2 \
-        else esc(text)
+    if len(parts) % 2 == 0:  # an unmatched backtick: plain text
+        return esc(text)
+    return "".join(f"<code>{esc(p)}</code>" if i % 2 else esc(p) for i, p in enumerate(parts))
 
 
 def tone(verdict: str) -> str:
@@ -184,5 +188,5 @@ def page(title: str, body: str, *, subtitle: str = "") -> str:
     )
 
 
-__all__ = ["badge", "data_uri", "detail_html", "esc", "figure", "filter_buttons", "page", "select", "slug", "sort_button",
-           "tone"]
+__all__ = ["badge", "data_uri", "detail_html", "esc", "figure", "filter_buttons", "page", "select", "slug",
+           "sort_button", "tone"]

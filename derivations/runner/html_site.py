@@ -46,7 +46,8 @@ def build_site(folder: Path | str) -> list[Path]:
     items = []
     if claims is not None:
         files.append((root / "claims.html", claims_page(claims, figures)))
-        items.append(f'<li><a href="claims.html">Claim report</a> — {badge("proved" if claims.get("ok") else "error", "OK" if claims.get("ok") else "NOT OK")} '
+        overall = badge("proved", "OK") if claims.get("ok") else badge("error", "NOT OK")
+        items.append(f'<li><a href="claims.html">Claim report</a> — {overall} '
                      f'{esc(claims.get("summary", ""))}</li>')
     if documents is not None:
         docs = documents.get("documents", [])

@@ -426,7 +426,8 @@ def to_markdown(results: list[ClaimResult], seconds: float, run_id: str = "") ->
     if single:
         lines += ["", "### Toolkit claims with fewer than two kinds of supporting evidence", ""]
         for r, why in single:
-            lines += _md_wrap(md_text(why or "no reason recorded (a gap to close)"), f"- {md_code(r.claim.id)}: ")
+            reason = md_text(why or "no reason recorded (a gap to close)")
+            lines += _md_wrap(reason, f"- {md_code(r.claim.id)}: ")
     lines += ["", "## Findings about the seeds"]
     for r in audits:
         lines += _md_section(r)

@@ -13,7 +13,7 @@ import pytest
 import sympy as sp
 
 from derivations.checker.identities import decide_equal
-from derivations.checker.verdicts import Evidence, Verdict
+from derivations.checker.verdicts import Evidence
 from derivations.latex.document import check_text
 from derivations.runner.html_claims import claims_page, point_html, seeds_of, topic_of
 from derivations.runner.html_documents import document_fragment, documents_page, trimmed_point
@@ -53,7 +53,8 @@ def claims_report() -> dict:
     made = []
     for cid, fn, latex in (
         ("demo.kl_missing_half", _wrong_kl_factor,
-         r"\mathrm{KL}(\mathcal{N}(\mu_q,\sigma^2)\,\|\,\mathcal{N}(\mu_p,\sigma^2)) = \frac{(\mu_q-\mu_p)^2}{\sigma^2}"),
+         r"\mathrm{KL}(\mathcal{N}(\mu_q,\sigma^2)\,\|\,\mathcal{N}(\mu_p,\sigma^2))"
+         r" = \frac{(\mu_q-\mu_p)^2}{\sigma^2}"),
         ("demo.raises", _raises, r"\sum_{k=1}^{K} \pi_k = 1"),
         ("demo.needs_torch", _needs_missing_torch, r"\mathbb{E}_{q}[\log p(x\mid z)]"),
     ):
@@ -101,7 +102,8 @@ def test_a_fragment_the_converter_cannot_render_is_labelled_not_hidden():
 
 def test_numbers_are_written_by_sympys_printer_and_text_is_never_evaluated():
     assert "<mfrac><mn>3</mn><mn>7</mn></mfrac>" in number_to_mathml("3/7")
-    assert "<mn>-0.25</mn>" in number_to_mathml("-0.25") or "<mo>-</mo><mn>0.25</mn>" in number_to_mathml("-0.25")
+    quarter = number_to_mathml("-0.25")
+    assert "<mn>-0.25</mn>" in quarter or "<mo>-</mo><mn>0.25</mn>" in quarter
     evil = number_to_mathml("__import__('os').system('false')")
     assert "<mtext>" in evil and "__import__" in evil
 
@@ -141,7 +143,8 @@ def test_seed_topic_and_point_helpers():
 
 
 def test_refuted_step_point_keeps_only_the_symbols_the_step_uses():
-    step = {"latex": r"= \frac{(\mu_q - \mu_p)^2}{\sigma^2}", "parsed": r"\int_z q(z) = \frac{(\mu_q-\mu_p)^2}{\sigma^2}",
+    step = {"latex": r"= \frac{(\mu_q - \mu_p)^2}{\sigma^2}",
+            "parsed": r"\int_z q(z) = \frac{(\mu_q-\mu_p)^2}{\sigma^2}",
             "counterexample": {"K": "1", r"\mu_p": "0.4", r"\mu_q": "3", r"\sigma": "1.9", "ell[1]": "1.1",
                                "lhs": "0.9", "rhs": "1.8"}}
     assert set(trimmed_point(step)) == {r"\mu_p", r"\mu_q", r"\sigma", "lhs", "rhs"}
@@ -181,7 +184,8 @@ def test_site_writes_index_claims_with_figures_and_documents(tmp_path, claims_re
     written = build_site(tmp_path)
     assert sorted(p.name for p in written) == ["claims.html", "documents.html", "index.html"]
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert 'href="claims.html"' in index and 'href="documents.html"' in index and 'href="kl_fits.png"' in index
+    assert 'href="claims.html"' in index and 'href="documents.html"' in index
+    assert 'href="kl_fits.png"' in index
     assert "data:image/png;base64," in (tmp_path / "claims.html").read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="folder"):
         build_site(tmp_path / "missing")
@@ -226,7 +230,8 @@ def test_claim_page_in_chromium(browser, claims_report, tmp_path):  # noqa: F811
     assert page.locator("[data-total=claims]").inner_text() == str(len(claims_report["claims"]))
     _maths_ok(page)
     page.click('[data-set-filter="verdict"][data-table="claims"][data-value="refuted"]')
-    visible = page.eval_on_selector_all("#claims tbody tr:not(.hidden)", "rs => rs.map(r => r.dataset.verdict)")
+    visible = page.eval_on_selector_all("#claims tbody tr:not(.hidden)",
+                                        "rs => rs.map(r => r.dataset.verdict)")
     assert visible == ["refuted"] * expected["refuted"]
     assert page.locator('[data-shown="claims"]').inner_text() == str(expected["refuted"])
     page.click('[data-set-filter="verdict"][data-table="claims"][data-value="refuted"]')  # again: all
@@ -254,7 +259,8 @@ def test_document_page_in_chromium(browser, documents, tmp_path):  # noqa: F811
     assert page.locator("[data-ok-documents]").inner_text() == str(sum(d["ok"] for d in documents))
     _maths_ok(page, allowed_not_rendered=0)
     page.click('[data-set-filter="verdict"][data-table="documents"][data-value="refuted"]')
-    visible = page.eval_on_selector_all("#documents tbody tr:not(.hidden)", "rs => rs.map(r => r.dataset.verdict)")
+    visible = page.eval_on_selector_all("#documents tbody tr:not(.hidden)",
+                                        "rs => rs.map(r => r.dataset.verdict)")
     assert visible and set(visible) == {"refuted"}
     assert browser.console_errors() == []
     assert [u for u in browser.requests if not u.startswith("file://")] == []
