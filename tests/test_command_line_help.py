@@ -100,10 +100,29 @@ def test_assert_claim_asymmetry_in_a_fresh_process(fresh_dir):
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
 
 
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "two workers"])
+WORKERS = pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "two workers"])
+
+
+@WORKERS
+def test_every_property_claim_passes_under_plain_pytest_claims(fresh_dir, workers):
+    """Every claim with Hypothesis evidence (the ones a deadline broke), in a fresh process without
+    this project's Hypothesis profile, as a user runs them: all pass, with and without xdist."""
+    where, env = fresh_dir
+    proc = _pytest_claims(where, env, "--claims", "-m", "property", *workers)
+    tail = proc.stdout[-5000:] + proc.stderr[-3000:]
+    assert proc.returncode == 0 and "DeadlineExceeded" not in proc.stdout, tail
+    assert re.search(r"\b\d+ passed", proc.stdout), tail
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("VV_EVERY_CLAIM_UNDER_PYTEST") != "1",
+                    reason="every claim under pytest takes 6-7 min per run on 2 cores (set "
+                           "VV_EVERY_CLAIM_UNDER_PYTEST=1); make report runs every claim on each CI run")
+@WORKERS
 def test_every_claim_passes_under_plain_pytest_claims(fresh_dir, workers):
     """Every claim, in a fresh process, as a user runs them: all pass (skips only for a missing
-    optional dependency), with and without pytest-xdist."""
+    optional dependency), with and without pytest-xdist. On a loaded machine a time bound can be
+    hit (an *undecided* verdict, a failure): run it where the cores are free."""
     where, env = fresh_dir
     proc = _pytest_claims(where, env, "--claims", *workers)
     tail = proc.stdout[-5000:] + proc.stderr[-3000:]
