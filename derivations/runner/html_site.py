@@ -52,7 +52,7 @@ def build_site(folder: Path | str) -> list[Path]:
     if documents is not None:
         docs = documents.get("documents", [])
         files.append((root / "documents.html", documents_page(docs, float(documents.get("seconds", 0.0)),
-                                                              title="Seed documents checked by check")))
+                                                              title="Documents checked by check")))
         ok = sum(bool(d.get("ok")) for d in docs)
         items.append(f'<li><a href="documents.html">Documents checked by <code>check</code></a> — '
                      f"{len(docs)} documents, {ok} without a failing step</li>")

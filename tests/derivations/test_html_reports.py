@@ -201,6 +201,23 @@ def test_document_fragment_for_notebooks_styles_only_itself(documents):
         document_fragment({"path": "x"})
 
 
+def test_verify_and_check_command_lines_write_html(tmp_path):
+    from derivations.latex.cli import main as check_main
+    from derivations.runner.cli import main as verify_main
+
+    claims = tmp_path / "claims.html"
+    assert verify_main(["verify", "kl.self_zero", "--method", "symbolic", "--jobs", "1", "--no-progress",
+                        "-q", "--html", str(claims)]) == 0
+    assert "kl.self_zero" in claims.read_text(encoding="utf-8")
+    docs = tmp_path / "docs.html"
+    code = check_main([str(CORPUS / "02_elbo_decomposition_sign.md"), "--jobs", "1", "--quiet",
+                       "--html", str(docs)])
+    assert code == 1  # the document has a refuted step
+    text = docs.read_text(encoding="utf-8")
+    assert "02_elbo_decomposition_sign.md" in text and "left side" in text
+    assert verify_main(["verify", "kl.self_zero", "--html", str(tmp_path)]) == 2  # a directory: usage error
+
+
 # ---------------------------------------------------------------------------------------------
 # In headless Chromium
 
