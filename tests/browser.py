@@ -99,7 +99,8 @@ MATHS_PROBE = r"""() => {
     const found = [];
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       if (n.parentElement.closest('code, pre, script, style, .not-rendered, .unsupported-tex')) continue;
-      const m = n.textContent.match(/\\(frac|mathrm|mathbb|mathcal|sum|log|left|right|sigma|mu)\b/);
+      const command = /\\(frac|mathrm|mathbb|mathcal|sum|log|left|right|sigma|mu)(?![A-Za-z])/;
+      const m = n.textContent.match(command) || n.textContent.match(/\$[^$]+\$/);
       if (m) found.push(n.textContent.slice(0, 120));
     }
     return found;

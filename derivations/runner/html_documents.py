@@ -31,7 +31,7 @@ from derivations.runner.html_page import (
     sort_button,
     tone,
 )
-from derivations.runner.mathml import latex_to_mathml
+from derivations.runner.mathml import latex_to_mathml, text_with_maths
 
 _NOT_STEPS = ("definition", "statement, not a chain")
 _UNREAD = ("unsupported", "parse error")
@@ -73,7 +73,7 @@ def step_row(step: dict[str, Any]) -> str:
     understood = latex_to_mathml(parsed, display=True) if parsed else '<span class="small">—</span>'
     extra = []
     if step.get("justification"):
-        extra.append(f'<div class="small">justification: {esc(step["justification"])}</div>')
+        extra.append(f'<div class="small">justification: {text_with_maths(str(step["justification"]))}</div>')
     if step.get("error") is not None and step.get("tolerance") is not None:
         extra.append(f'<div class="small">error {esc(step["error"])} ≤ tolerance '
                      f'{esc(step["tolerance"])}</div>')
@@ -118,7 +118,7 @@ def document_section(doc: dict[str, Any], index: int) -> str:
     assume_items = "".join(
         f"<li>{latex_to_mathml(str(a.get('latex', a))) if isinstance(a, dict) else esc(a)}</li>"
         for a in assumptions)
-    notes = "".join(f"<li>{esc(n)}</li>" for n in doc.get("notes", []))
+    notes = "".join(f"<li>{text_with_maths(str(n))}</li>" for n in doc.get("notes", []))
     top = ""
     if def_items:
         top += f"<h4>Definitions</h4><ul>{def_items}</ul>"

@@ -61,7 +61,7 @@ tr.bad-row>td:first-child{border-left:4px solid var(--bad)}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}
 .unsupported-tex{background:var(--warn-bg);border:1px solid var(--warn);padding:0 .2em}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid var(--line)}
-math[display=block]{margin:.3rem 0;text-align:left}
+math.display{display:block;margin:.3rem 0}
 nav a{margin-right:1rem}
 """
 

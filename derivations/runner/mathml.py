@@ -63,12 +63,29 @@ def latex_to_mathml(latex: str, *, display: bool = False) -> str:
     if not body:
         return ""
     try:
-        out = latex2mathml.converter.convert(body, display="block" if display else "inline")
+        out = latex2mathml.converter.convert(body, display="inline")
     except Exception as exc:  # the converter's own errors: shown, never hidden
         return not_rendered(latex, f"latex2mathml: {type(exc).__name__}: {exc}")
     if "<merror" in out or _BAD_TOKEN.search(out):
         return not_rendered(latex, "latex2mathml left LaTeX commands or alignment marks unread")
+    if display:  # display style (full-size fractions, limits below sums), left-aligned in its cell
+        out = out.replace('display="inline"', 'display="inline" displaystyle="true" class="display"', 1)
     return out
+
+
+_INLINE = re.compile(r"(?<!\\)\$([^$]+?)(?<!\\)\$")
+
+
+def text_with_maths(text: str) -> str:
+    """Prose with inline ``$…$`` maths (a justification, a note): the text escaped, each ``$…$``
+    as ``<math>`` (or quoted, labelled code when it cannot be rendered)."""
+    parts, last = [], 0
+    for m in _INLINE.finditer(text):
+        parts.append(html.escape(text[last:m.start()]))
+        parts.append(latex_to_mathml(m.group(1)))
+        last = m.end()
+    parts.append(html.escape(text[last:]))
+    return "".join(parts)
 
 
 def number_to_mathml(value: object) -> str:
@@ -97,4 +114,4 @@ def number_to_mathml(value: object) -> str:
     return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">{body}</math>'
 
 
-__all__ = ["NOT_RENDERED_CLASS", "latex_to_mathml", "not_rendered", "number_to_mathml"]
+__all__ = ["NOT_RENDERED_CLASS", "latex_to_mathml", "not_rendered", "number_to_mathml", "text_with_maths"]
