@@ -82,3 +82,14 @@ def test_audit_page_in_chromium(browser, audits, tmp_path):  # noqa: F811
     assert [u for u in browser.requests if not u.startswith("file://")] == []
     assert screenshot(page, "screenshot-audit.png").stat().st_size > 10_000
     page.close()
+
+
+def test_iwae_audit_page_without_points():
+    iwae = {"kind": "iwae", "verdict": "missing −log K", "refuted": True, "model": "bernoulli logits", "K": 5,
+            "gradient_checked": True, "a": {"formula": "1", "exact": True, "values": [1.0]},
+            "c": {"formula": "-log K", "exact": True, "values": [-1.609]}, "diagnosis": ["c = −log K"],
+            "configurations": ["B = 3, D = 4 (shape (4,)), d = 2"], "draws": 4, "tolerance": 1e-9,
+            "tolerance_reason": "float64", "worst_residual": 1e-15, "notes": []}
+    html = audit_page(iwae)
+    assert "missing −log K" in html and "<dt>K</dt>" in html and "no finite (−ELBO, loss) pairs" in html
+    assert 'class="not-rendered"' not in html and "<merror" not in html
