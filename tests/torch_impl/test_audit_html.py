@@ -67,6 +67,10 @@ def test_auditor_cli_writes_the_html_page(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     html = out.read_text(encoding="utf-8")
     assert data["verdict"] in html and html.startswith("<!DOCTYPE html>")
+    with pytest.raises(SystemExit) as exc:  # a directory: a usage error before any audit
+        audit_main(["tests.torch_impl.audit_losses:fixed_batch_division", "--likelihood", "bernoulli",
+                    "--html", str(tmp_path)])
+    assert exc.value.code == 2 and "--html" in capsys.readouterr().err
 
 
 def test_audit_page_in_chromium(browser, audits, tmp_path):  # noqa: F811
