@@ -43,6 +43,7 @@ def _clean(latex: str) -> str:
     s = re.sub(r"(?<!\\)&", " ", s)
     s = re.sub(r"\\\\(\[[^\]]*\])?", r" \\quad ", s)  # a line break inside a display
     s = s.replace("\\nonumber", "").replace("\\notag", "")
+    s = re.sub(r"\\arg(?![A-Za-z])", r"\\operatorname{arg}", s)  # the one standard operator name it lacks
     return s.strip()
 
 
