@@ -111,9 +111,9 @@ def document_section(doc: dict[str, Any], index: int) -> str:
             f"{badge(str(fail.get('verdict')))})" if isinstance(fail, dict)
             else badge("proved", "no failing step"))
     defs = [s for s in steps if s.get("kind") == "definition" or s.get("verdict") == "definition"]
-    def_items = "".join(f"<li>{latex_to_mathml(str(s.get('latex', '')))} <span class=\"small\">"
-                        f"(line {esc(s.get('line', ''))}) {esc(s.get('detail', ''))}</span></li>"
-                        for s in defs)
+    def_items = "".join(f"<li>{latex_to_mathml(str(s.get('latex', '')))} {badge(str(s.get('verdict', '?')))} "
+                        f"<span class=\"small\">(line {esc(s.get('line', ''))}) "
+                        f"{detail_html(s.get('detail', ''))}</span></li>" for s in defs)
     assumptions = doc.get("assumptions") or []
     assume_items = "".join(
         f"<li>{latex_to_mathml(str(a.get('latex', a))) if isinstance(a, dict) else esc(a)}</li>"
