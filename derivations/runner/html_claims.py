@@ -121,6 +121,13 @@ def evidence_html(e: dict[str, Any]) -> str:
     return f'<li class="evidence">{"".join(parts)}</li>'
 
 
+def _kinds(c: dict[str, Any]) -> str:
+    if c.get("kind") == "seed_audit":
+        return f"expected finding: {esc(c.get('expected'))}"
+    n = int(c.get("evidence_kinds", 0))
+    return f"{n} kind{'' if n == 1 else 's'} of supporting evidence"
+
+
 def claim_row(c: dict[str, Any]) -> str:
     """One claim's table row with its data attributes for the filters and the sort."""
     evidence = [e for e in c.get("evidence", []) if isinstance(e, dict)]
@@ -139,18 +146,19 @@ def claim_row(c: dict[str, Any]) -> str:
     attrs = {"id": cid, "verdict": slug(outcome), "method": "|".join(slug(m) for m in methods),
              "topic": slug(topic_of(cid)), "seed": "|".join(seeds), "seconds": f"{seconds:.4f}",
              "kind": slug(str(c.get("kind", "")))}
-    glance = " ".join(f"{esc(e.get('method', '?'))} {badge(str(e.get('verdict', '?')))}" for e in evidence)
+    glance = "".join(f"<div>{esc(e.get('method', '?'))} {badge(str(e.get('verdict', '?')))}</div>"
+                     for e in evidence)
     data = " ".join(f'data-{k}="{esc(v)}"' for k, v in attrs.items())
     row_class = ' class="bad-row"' if tone(outcome) == "bad" else ""
+    breakable = esc(cid).replace(".", ".<wbr>").replace("_", "_<wbr>")  # long ids wrap at . and _
     return (
-        f'<tr{row_class} {data}><td><code id="claim-{esc(cid)}">{esc(cid)}</code><div class="small">'
+        f'<tr{row_class} {data}><td><code id="claim-{esc(cid)}">{breakable}</code><div class="small">'
         f"{esc(c.get('kind', ''))}</div></td>"
-        f'<td>{badge(outcome, str(c.get("status", outcome)))}<div class="small">{c.get("evidence_kinds", 0)} '
-        f"kind(s) of supporting evidence</div></td>"
+        f'<td>{badge(outcome, str(c.get("status", outcome)))}<div class="small">{_kinds(c)}</div></td>'
         f'<td class="statement">{statement}<div>{esc(c.get("statement", ""))}</div>'
         f'<div class="small">source: {esc(c.get("source", ""))}</div>{single}</td>'
         f'<td><details{" open" if tone(outcome) == "bad" else ""}>'
-        f"<summary>{glance} · {seconds:.2f} s</summary>"
+        f"<summary>{seconds:.2f} s{glance}</summary>"
         f"<ul>{items}</ul></details></td></tr>"
     )
 
@@ -178,7 +186,8 @@ def claims_table(table_id: str, claims: Sequence[dict[str, Any]]) -> str:
         f"{len(claims)}</span></div>"
     )
     rows = "".join(claim_row(c) for c in claims)
-    return (f'{controls}<table id="{table_id}" data-filterable><thead><tr><th>claim</th><th>outcome</th>'
+    return (f'{controls}<table id="{table_id}" class="claims" data-filterable><thead><tr><th>claim</th>'
+            "<th>outcome</th>"
             f"<th>statement and source</th><th>evidence</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
@@ -187,7 +196,8 @@ def kinds_summary(claims: Sequence[dict[str, Any]]) -> dict[str, int]:
     out: dict[str, int] = {}
     for c in claims:
         if c.get("kind") == "toolkit":
-            k = f"{int(c.get('evidence_kinds', 0))} kinds"
+            n = int(c.get("evidence_kinds", 0))
+            k = f"{n} kind{'' if n == 1 else 's'}"
             out[k] = out.get(k, 0) + 1
     return dict(sorted(out.items(), reverse=True))
 

@@ -63,6 +63,8 @@ tr.bad-row>td:first-child{border-left:4px solid var(--bad)}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid var(--line)}
 math.display{display:block;margin:.3rem 0}
 nav a{margin-right:1rem}
+table.claims th:nth-child(1){width:17%}table.claims th:nth-child(2){width:13%}
+table.claims th:nth-child(4){width:28%}
 """
 
 SCRIPT = r"""

@@ -26,6 +26,10 @@ from fractions import Fraction
 NOT_RENDERED_CLASS = "not-rendered"
 
 _BAD_TOKEN = re.compile(r"<(?:mi|mo|mn|mtext)[^>]*>\s*(?:\\[A-Za-z]|&amp;\s*<|&\s*<)")
+#: a function name written upright (log, exp, …) followed by its argument rather than a bracket:
+#: TeX puts a thin space there (``\log p`` is "log p", not "logp"); latex2mathml writes none
+_FUNCTION_NAME = re.compile(
+    r"<mi>(?:log|ln|exp|sin|cos|tan|sinh|cosh|tanh|det|arg)</mi>(?!\s*<mo|\s*<mrow><mo)")
 _NUMBER = re.compile(r"^\s*([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:[eE]([+-]?\d+))?\s*$")
 _RATIO = re.compile(r"^\s*([+-]?\d+)\s*/\s*(\d+)\s*$")
 
@@ -69,6 +73,7 @@ def latex_to_mathml(latex: str, *, display: bool = False) -> str:
         return not_rendered(latex, f"latex2mathml: {type(exc).__name__}: {exc}")
     if "<merror" in out or _BAD_TOKEN.search(out):
         return not_rendered(latex, "latex2mathml left LaTeX commands or alignment marks unread")
+    out = _FUNCTION_NAME.sub(r'\g<0><mspace width="0.1667em"/>', out)
     if display:  # display style (full-size fractions, limits below sums), left-aligned in its cell
         out = out.replace('display="inline"', 'display="inline" displaystyle="true" class="display"', 1)
     return out
