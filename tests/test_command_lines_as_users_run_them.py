@@ -116,8 +116,8 @@ def test_every_property_claim_passes_under_plain_pytest_claims(fresh_dir, worker
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("VV_EVERY_CLAIM_UNDER_PYTEST") != "1",
-                    reason="every claim under pytest takes 6-7 min per run on 2 cores (set "
-                           "VV_EVERY_CLAIM_UNDER_PYTEST=1); make report runs every claim on each CI run")
+                    reason="every claim under pytest: 1.3-2 min per run on 2 free cores, 5-7 min on a loaded "
+                           "machine (set VV_EVERY_CLAIM_UNDER_PYTEST=1); make report runs every claim in CI")
 @WORKERS
 def test_every_claim_passes_under_plain_pytest_claims(fresh_dir, workers):
     """Every claim, in a fresh process, as a user runs them: all pass (skips only for a missing
