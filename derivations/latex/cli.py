@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", help="write the JSON report here ('-': stdout)")
     p.add_argument("--markdown", metavar="FILE", help="write the Markdown report here ('-': stdout)")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here ('-': stdout)")
+    p.add_argument("--html", metavar="FILE", help="write the self-contained HTML report here ('-': stdout)")
     p.add_argument(
         "-j",
         "--jobs",
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: files: not found: {', '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
-    outputs = {"--json": args.json, "--markdown": args.markdown, "--junit": args.junit}
+    outputs = {"--json": args.json, "--markdown": args.markdown, "--junit": args.junit, "--html": args.html}
     dashes = [k for k, v in outputs.items() if v == "-"]
     try:
         if len(dashes) > 1:
@@ -178,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     seconds = time.perf_counter() - start
     console = sys.stderr if dashes else sys.stdout
-    write_reports(results, seconds, json_path=args.json, markdown_path=args.markdown, junit_path=args.junit)
+    write_reports(results, seconds, json_path=args.json, markdown_path=args.markdown, junit_path=args.junit,
+                  html_path=args.html)
     print_results(results, seconds, quiet=args.quiet, verbose=args.verbose, out=console)
     if not all(r.ok for r in results):
         return EXIT_FAILING

@@ -9,7 +9,6 @@ Files are written atomically (temporary file beside the target, then ``os.replac
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import sys
@@ -266,27 +265,10 @@ class DocumentResult:
         return "\n".join([self.summary(), *self.item_lines()])
 
     def _repr_html_(self) -> str:
-        esc = html.escape
-        rows = []
-        for s in self.steps:
-            detail = esc(s.detail)
-            if s.verdict == "refuted":
-                coords = ", ".join(f"{esc(k)} = {esc(v)}" for k, v in s.point().items())
-                sides = "; ".join(f"{esc(k)} = {esc(v)}" for k, v in s.sides().items())
-                detail = f"at: <code>{coords or '(no free symbols)'}</code><br>{sides}<br>{detail}"
-            colour = (
-                "#cf222e" if s.verdict in FAILING else ("#1a7f37" if s.verdict == "proved" else "#57606a")
-            )
-            rows.append(
-                f"<tr><td>{esc(s.label)}</td><td>{s.line}</td>"
-                f'<td style="color:{colour}"><b>{esc(s.verdict)}</b></td>'
-                f"<td><code>{esc(s.parsed)}</code></td><td>{detail}</td></tr>"
-            )
-        return (
-            f"<div><b>{esc(self.path)}</b>: {esc(self.headline())}"
-            "<table><thead><tr><th>item</th><th>line</th><th>verdict</th><th>as understood</th>"
-            "<th>detail</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"
-        )
+        """The document page's rendering of this document (maths as MathML), for notebooks."""
+        from derivations.runner.html_documents import document_fragment
+
+        return document_fragment(self.to_json())
 
     def _repr_latex_(self) -> str:
         rows = [
@@ -480,12 +462,17 @@ def write_reports(
     json_path: Path | str | None = None,
     markdown_path: Path | str | None = None,
     junit_path: Path | str | None = None,
+    html_path: Path | str | None = None,
 ) -> None:
-    """Write the JSON, Markdown and JUnit reports to the paths given (each optional; ``-`` is standard
-    output), each file atomically."""
+    """Write the JSON, Markdown, JUnit and HTML reports to the paths given (each optional; ``-`` is
+    standard output), each file atomically."""
     if json_path:
         write_atomic(json_path, to_json(results, seconds))
     if markdown_path:
         write_atomic(markdown_path, to_markdown(results, seconds))
     if junit_path:
         write_atomic(junit_path, to_junit(results, seconds))
+    if html_path:
+        from derivations.runner.html_documents import documents_page
+
+        write_atomic(html_path, documents_page([r.to_json() for r in results], seconds))

@@ -17,6 +17,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from torch_impl.audit.vocabulary import DOMAINS, LIKELIHOODS
@@ -72,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m torch_impl.audit``: target MODULE:FUNCTION, likelihood, sampler
     parameterisation, data domain and shapes, dtype, prior variance, argument roles, σ², expected β,
     hyper-parameters, ``--iwae K`` and its layout, ``--model``, seed and ``--json``."""
-    p = argparse.ArgumentParser(prog="python -m torch_impl.audit", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m torch_impl.audit",
+                                description=__doc__.split("\n\n")[0].replace("``", ""))
     p.add_argument("target",
                    help="MODULE:FUNCTION of the loss (with --model: an nn.Module instance, class or factory)")
     p.add_argument("--likelihood", required=True, choices=LIKELIHOODS)
@@ -104,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "audit its own loss, gradients with respect to its parameters")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--html", metavar="FILE", help="also write the audit as a self-contained HTML page")
     return p
 
 
@@ -155,9 +158,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     ns = parser.parse_args(argv)
     try:
+        if ns.html:  # before the audit: an unwritable page is a usage error, not a lost audit
+            from derivations.runner.report_io import check_writable
+
+            check_writable(Path(ns.html), "--html")
         result = _run(ns)
     except ValueError as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    if ns.html:
+        from derivations.runner.html_audit import audit_page
+        from derivations.runner.report_io import atomic_write_text
+
+        atomic_write_text(ns.html, audit_page(result.to_dict()))
     print(result.to_json() if ns.json else result.to_text())
     return int(result.exit_code)
 

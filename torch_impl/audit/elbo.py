@@ -339,6 +339,12 @@ def audit_elbo_loss(
             out.kl_cols.append(kc)
             cols = np.column_stack([rc, kc])
             fit = affine_fit(cols[:draws], y[:draws])
+            s2 = (model.sigma2 or 1.0) if model.gaussian_fixed else None  # −ELBO's σ² for the plot
+            neg_elbo = (rc / (2 * s2) + cfg.data_dim * cfg.batch / 2 * math.log(2 * math.pi * s2)
+                        if s2 else rc) + _expected_beta(beta, cfg) * kc
+            out.points.extend(
+                {"configuration": cfg.text(), "neg_elbo": float(ne), "loss": float(v)}
+                for ne, v in zip(neg_elbo, y, strict=True))
             pred = fit.predict(cols)
             size = np.maximum(np.abs(y) + np.abs(cols * fit.coef).sum(axis=1) + abs(fit.intercept), fit.scale)
             excess = np.maximum(np.abs(y - pred) - abs(float(fit.coef[0])) * allowances[ci], 0.0)
@@ -385,6 +391,7 @@ def audit_elbo_loss(
             audit.notes.append("the KL term is the single-sample estimate log q(z|x) − log p(z) at the "
                                "loss's z: an unbiased estimate of the KL (lower variance in closed form)")
     fit = fits[form]
+    audit.points = fit.points
     if parts:
         audit.notes += describe_parts(replays, recon_cols, fit.kl_cols, [c.variables() for c in configs], tol,
                                       coef_rel, "‖x − x̂‖²" if model.gaussian_fixed else "(−log p(x|z))")
@@ -420,6 +427,8 @@ class _Fits:
         self.failure: dict[str, Any] | None = None
         self.failure_index = 0
         self.inputs: dict[str, Any] | None = None
+        #: (configuration, −ELBO with the expected β from the verified terms, loss) per audited draw
+        self.points: list[dict[str, Any]] = []
 
 
 def _conclude(audit: LossAudit, model: ModelSpec, beta: float | str, configs: list[Config],

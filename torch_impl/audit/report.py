@@ -139,6 +139,8 @@ class LossAudit:
     counterexample_inputs: dict[str, Any] | None = field(default=None, repr=False)
     gradient_checked: int = 0
     gradient_residual: float | None = None
+    #: (configuration, −ELBO with the expected β from the verified terms, loss) per audited draw
+    points: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     @property
     def refuted(self) -> bool:
@@ -163,6 +165,8 @@ class LossAudit:
             v = getattr(self, name)
             if v is not None:
                 out[name] = _jsonable(v)
+        if self.points:
+            out["points"] = _jsonable(self.points)
         return _with_common_fields(self, out)
 
     def to_json(self) -> str:
