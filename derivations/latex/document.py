@@ -18,6 +18,7 @@ stated stationary point) → :class:`~derivations.latex.semantics.Semantics` →
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,14 @@ from derivations.latex.report import (
     DocumentResult,
     StepReport,
 )
+from derivations.latex.notation_steps import (
+    check_special_chain,
+    likelihood_of_chain,
+    needs_special_check,
+    statement_reason,
+)
 from derivations.latex.semantics import (
+    STANDARD_FUNCTIONALS,
     Definition,
     SemanticError,
     Semantics,
@@ -182,6 +190,8 @@ class DocumentChecker:
         self.result = DocumentResult(path)
         self.definitions: dict[str, Definition] = {}
         self.differs: dict[str, str] = {}  # functional key -> how the document's definition differs
+        self._likelihood: Node | None = None  # p(x|z) as the product of densities the chain writes
+        self.sigmoid = bool(re.search(r"\b(sigmoid|logistic)\b", text, re.I))  # σ(·) is the logistic function
 
     # -------------------------------------------------------------- definitions
     def _collect_inline_definitions(self) -> None:
@@ -236,6 +246,7 @@ class DocumentChecker:
             "H": "entropy H(q) = -E_q[log q]",
             "KL": "KL(a||b) = E_a[log a - log b]",
             "ELBO": "ELBO = E_q[log p(x,z) - log q(z|x)]",
+            "JSD": "JSD(a, b) = KL(a||m)/2 + KL(b||m)/2, m = (a + b)/2",
         }[d.key]
         if neg.verdict is Verdict.PROVED:
             how = f"the document's {d.key} is the NEGATIVE of the standard {what}"
@@ -261,6 +272,12 @@ class DocumentChecker:
         # first pass: definitions (document-wide, so a step may use a definition stated after it)
         def_context_display = -1
         def_flags: dict[int, bool] = {}
+        for frag, chain in parsed:
+            if isinstance(chain, Chain):
+                for w in chain.where:  # JSD = … \text{with} M = ½(p + q)
+                    assert w.first is not None
+                    d = _definition_from(w.first, w.steps[0][1], frag.latex)
+                    self.definitions.setdefault(d.key, d)
         for idx, (frag, chain) in enumerate(parsed):
             if frag.row:
                 ctx: bool | None = False
@@ -324,6 +341,16 @@ class DocumentChecker:
                 current = None
                 broken = True
                 actions.append((self._error_action(frag, PARSE_ERROR, chain.args[0]), frag.line))
+                k += 1
+                continue
+            special = statement_reason(chain)
+            if special is not None:
+                if current is not None:
+                    actions.append((self._chain_action(current), current.first_fragment.line))
+                    current = None
+                actions.append((self._special_action(frag, chain, *special), frag.line))
+                if special[0] == DEFINITION and chain.first is not None and len(chain.steps) > 1:
+                    current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
                 continue
             if chain.first is None:  # a continuation
@@ -404,6 +431,24 @@ class DocumentChecker:
 
         return run
 
+    def _special_action(self, frag: Fragment, chain: Chain, verdict: str, why: str) -> Callable[[], None]:
+        def run() -> None:
+            parsed = to_latex(chain.first) + "".join(f" {r} {to_latex(e)}" for r, e in chain.steps[:1])
+            self.result.steps.append(
+                StepReport(
+                    frag.label or f"line {frag.line}",
+                    frag.line,
+                    frag.latex.strip(),
+                    parsed,
+                    "",
+                    verdict,
+                    why,
+                    kind="definition" if verdict == DEFINITION else "statement",
+                )
+            )
+
+        return run
+
     def _statement_action(self, frag: Fragment, node: Node) -> Callable[[], None]:
         def run() -> None:
             self.result.steps.append(
@@ -473,18 +518,34 @@ class DocumentChecker:
     def _semantics(self, use_document: bool, continuous: bool) -> Semantics:
         defs = dict(self.definitions)
         if not use_document:
-            for key in ("KL", "H", "ELBO"):
+            for key in STANDARD_FUNCTIONALS:
                 defs.pop(key, None)
         else:
-            for key in ("KL", "H", "ELBO"):
+            for key in STANDARD_FUNCTIONALS:
                 if key in defs and key not in self.differs:
                     defs.pop(key)  # agrees with the standard: the standard form is used
-        return Semantics(defs, use_document=use_document, continuous=continuous)
+        return Semantics(
+            defs, use_document=use_document, continuous=continuous, sigmoid=self.sigmoid, likelihood=self._likelihood
+        )
 
     def _check_chain(self, item: _ChainItem) -> None:
         nodes = [_alias_lagrangian_free_L(item.first)] + [
             _alias_lagrangian_free_L(e) for _, e, _ in item.steps
         ]
+        if needs_special_check(nodes, [r for r, _, _ in item.steps]):
+            continuous = _mentions_continuous(nodes, self.definitions)
+            self._likelihood = likelihood_of_chain(nodes)
+            self.result.steps.extend(
+                check_special_chain(
+                    nodes,
+                    [(r, f) for r, _, f in item.steps],
+                    make_semantics=lambda: self._semantics(False, continuous),
+                    justification=self._justification,
+                    time_limit=self.time_limit,
+                    points=self.points,
+                )
+            )
+            return
         rels = []
         for r, _, frag in item.steps:
             rel = _REL.get(r)
@@ -504,6 +565,7 @@ class DocumentChecker:
                 return
             rels.append(rel)
         continuous = _mentions_continuous(nodes, self.definitions)
+        self._likelihood = likelihood_of_chain(nodes)
         uses_differing = any(functional_key(sub) in self.differs for n in nodes for sub in n.walk())
         readings = [("standard", False)]
         if uses_differing:

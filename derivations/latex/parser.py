@@ -597,6 +597,58 @@ def _explain(latex: str, column: int) -> str:
     return f"unexpected `{ch}`" if ch else "unexpected end of the expression"
 
 
+def _uses_index(node: Node, var: str) -> bool:
+    """Whether ``node`` uses the index ``var`` (the name itself, or a name subscripted with it: x_d, \\hat{x}_d)."""
+    for x in node.walk():
+        if x.kind in ("name", "call"):
+            n = re.sub(r"\s+", "", str(x.args[0]))
+            if n == var or re.search(r"_(\{" + re.escape(var) + r"\}|" + re.escape(var) + r")(?![a-zA-Z])", n):
+                return True
+    return False
+
+
+def _trailing_sum(node: Node) -> tuple[Node, list[tuple[str, Node | None]]] | None:
+    """The ranged sum at the right end of ``node`` (Σ, −Σ, c·Σ) and the path to it."""
+    path: list[tuple[str, Node | None]] = []
+    while True:
+        if node.kind in ("sum", "prod") and len(node.args[0].args) == 2:
+            return node, path
+        if node.kind == "neg":
+            path.append(("neg", None))
+            node = node.args[0]
+        elif node.kind == "mul":
+            path.append(("mul", node.args[0]))
+            node = node.args[1]
+        else:
+            return None
+
+
+def extend_sums(node: Node) -> Node:
+    """``-\\sum_{d=1}^D x_d \\log \\hat{x}_d + (1 - x_d)\\log(1 - \\hat{x}_d)``: a term after a ranged sum that uses
+    the sum's index belongs to the sum (the index is never free outside it), as seed 001 (21), (22), (27), (28)
+    write the binary cross-entropy and the Gaussian log-likelihood."""
+    args = tuple(extend_sums(a) if isinstance(a, Node) else a for a in node.args)
+    node = Node(node.kind, args)
+    if node.kind not in ("add", "sub"):
+        return node
+    left, right = node.args
+    found = _trailing_sum(left)
+    if found is None:
+        return node
+    summ, path = found
+    binder = summ.args[0]
+    var = re.sub(r"\s+", "", str(binder.args[0]))
+    if not _uses_index(right, var):
+        return node
+    # −Σ A + B → −Σ (A + B): the minus applies to the whole sum, as the author wrote it
+    if any(k == "mul" for k, _ in path):
+        return node  # c·Σ A + B: the factor makes the reading ambiguous; left as written
+    new_sum = Node(summ.kind, (binder, summ.args[1], Node(node.kind, (summ.args[2], right))))
+    for k, _ in reversed(path):
+        new_sum = Node("neg", (new_sum,))
+    return new_sum
+
+
 def _parse_text(latex: str, text: str) -> Chain:
     """Parse the preprocessed ``text`` (columns are those of ``latex``)."""
     if not text.strip():
@@ -632,7 +684,13 @@ def _parse_text(latex: str, text: str) -> Chain:
             raise LatexParseError(inner.reason, latex, 0) from None
         raise
     assert isinstance(result, Chain), type(result)
-    return result
+    return Chain(
+        extend_sums(result.first) if result.first is not None else None,
+        tuple((r, extend_sums(e)) for r, e in result.steps),
+        result.condition,
+        result.where,
+        result.model,
+    )
 
 
 def _where_clauses(cond: str) -> tuple[Chain, ...] | None:
