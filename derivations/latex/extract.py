@@ -24,7 +24,7 @@ _DISPLAY = re.compile(
 )
 _INLINE = re.compile(r"(?<![\$\\])\$(?!\$)(?P<m>[^$]+?)(?<!\\)\$")
 _TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
-_TRAILING = re.compile(r"(?:\\q?quad|\\,|\s)\s*\((\d{1,3}[a-z]?)\)\s*[.,]?\s*$")
+_TRAILING = re.compile(r"(?<!\\log)(?<!\\ln)(?<!\\exp)(?:\\q?quad|\\,|\s)\s*\((\d{1,3}[a-z]?)\)\s*[.,]?\s*$")
 _JUNK = re.compile(r"\\label\{[^{}]*\}|\\nonumber|\\notag")
 _DEF_WORDS = re.compile(r"\b(define[sd]?|definition|recall|given by|let|denote[sd]?|is defined)\b", re.I)
 _INLINE_DEF_WORDS = re.compile(r"\b(let|define|with|where)\s*$", re.I)
@@ -123,6 +123,8 @@ def extract(text: str) -> Extracted:
             is_align = inner is not None
             if inner:
                 body, boff = inner.group(2), boff + inner.start(2)
+            elif re.search(r"\\\\(?!\S)", body) and "\\begin{cases}" not in body:
+                is_align = True  # a \\ chain written without an align environment
         elif m.group("bracket") is not None:
             body, boff, is_align = m.group("bracket"), m.start("bracket"), False
             inner = re.search(r"\\begin\{(aligned|split)\}(.+?)\\end\{\1\}", body, re.DOTALL)
