@@ -38,6 +38,7 @@ from derivations.latex.report import (
     DocumentResult,
     StepReport,
 )
+from derivations.latex.multivariate_gaussian import named_gaussians
 from derivations.latex.notation_steps import (
     check_special_chain,
     likelihood_of_chain,
@@ -190,6 +191,7 @@ class DocumentChecker:
         self.result = DocumentResult(path)
         self.definitions: dict[str, Definition] = {}
         self.differs: dict[str, str] = {}  # functional key -> how the document's definition differs
+        self.gaussians = named_gaussians([m.latex for m in self.ex.inline], parse_chain)  # N_0(μ_0, Σ_0)
         self._likelihood: Node | None = None  # p(x|z) as the product of densities the chain writes
         self.sigmoid = bool(re.search(r"\b(sigmoid|logistic)\b", text, re.I))  # σ(·) is the logistic function
 
@@ -532,7 +534,7 @@ class DocumentChecker:
         nodes = [_alias_lagrangian_free_L(item.first)] + [
             _alias_lagrangian_free_L(e) for _, e, _ in item.steps
         ]
-        if needs_special_check(nodes, [r for r, _, _ in item.steps]):
+        if needs_special_check(nodes, [r for r, _, _ in item.steps], self.gaussians):
             continuous = _mentions_continuous(nodes, self.definitions)
             self._likelihood = likelihood_of_chain(nodes)
             self.result.steps.extend(
@@ -543,6 +545,7 @@ class DocumentChecker:
                     justification=self._justification,
                     time_limit=self.time_limit,
                     points=self.points,
+                    gaussians=self.gaussians,
                 )
             )
             return

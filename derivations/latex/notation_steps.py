@@ -21,6 +21,7 @@ from typing import Protocol
 import sympy as sp
 
 from derivations.checker import Derivation
+from derivations.latex.multivariate_gaussian import decide_kl_step, uses_matrices
 from derivations.latex.parser import Chain, Node, to_latex
 from derivations.latex.relations import (
     APPROXIMATION,
@@ -135,8 +136,12 @@ def likelihood_of_chain(nodes: list[Node]) -> Node | None:
     return None
 
 
-def needs_special_check(nodes: list[Node], rels: list[str]) -> bool:
+def needs_special_check(
+    nodes: list[Node], rels: list[str], gaussians: dict[str, tuple[Node, Node]] | None = None
+) -> bool:
     """Whether the chain has a step that :func:`check_special_chain` must read."""
+    if uses_matrices(nodes, gaussians or {}):
+        return True
     return any(r in _SPECIAL_RELS for r in rels) or any(
         n.kind in ("const", "opt") for node in nodes for n in node.walk()
     ) or any(has_unstated_gradient(node) for node in nodes)
@@ -182,6 +187,7 @@ def check_special_chain(
     justification: Callable[[_Fragment, str | None], str],
     time_limit: float,
     points: int,
+    gaussians: dict[str, tuple[Node, Node]] | None = None,
 ) -> list[StepReport]:
     """One report per step of the chain ``nodes[0] rel₁ nodes[1] …`` (``steps``: each relation with the
     display it is written in)."""
@@ -200,6 +206,10 @@ def check_special_chain(
         try:
             if r == r"\approx":
                 o = approximation(lhs, rhs)
+            elif uses_matrices([lhs, rhs], gaussians or {}):
+                if r != "=":
+                    raise SemanticError(f"`{r}` between vectors and matrices")
+                o = Outcome(*decide_kl_step(lhs, rhs, gaussians or {}, time_limit=time_limit))
             elif r == ":=":
                 o = Outcome(DEFINITION, f"defines {to_latex(lhs)} (:=)")
             elif has_unstated_gradient(lhs) or has_unstated_gradient(rhs):
