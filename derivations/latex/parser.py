@@ -233,6 +233,12 @@ def _text_words(s: str) -> tuple[str, str | None]:
         pos = end
 
 
+_NORM = re.compile(
+    r"(\\\||\\[lr]?Vert(?![a-zA-Z])|\|\|)((?:[^|\\]|\\[a-zA-Z]+(?![a-zA-Z])|\\[^|a-zA-Z])*?)"
+    r"(\\\||\\[lr]?Vert(?![a-zA-Z])|\|\|)(?=\s*[_^])"
+)
+
+
 def _norms(s: str) -> str:
     """``\\|w\\|_2`` and ``||w||_2`` → ⟪w⟫ (norms are followed by ``_`` or ``^``; KL's ``\\|`` is not)."""
 
@@ -240,7 +246,7 @@ def _norms(s: str) -> str:
         o, body, c = m.group(1), m.group(2), m.group(3)
         return "⟪" + " " * (len(o) - 1) + body + "⟫" + " " * (len(c) - 1)
 
-    return re.sub(r"(\\\||\\[lr]?Vert(?![a-zA-Z])|\|\|)([^|\\]*?(?:\\[a-zA-Z]+[^|\\]*?)*)(\\\||\\[lr]?Vert(?![a-zA-Z])|\|\|)(?=\s*[_^])", sub, s)
+    return _NORM.sub(sub, s)
 
 
 def _bare_expectations(s: str) -> str:

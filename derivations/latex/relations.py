@@ -164,6 +164,19 @@ def _opt_parts(node: Node) -> tuple[str, tuple[str, ...], Node] | None:
     return None
 
 
+def _common_indices(e: sp.Expr) -> sp.Expr:
+    """Innermost sums over the same range written with one index name, so that Σ_{i1} f − Σ_{i2} f cancels."""
+
+    def rename(s: sp.Sum) -> sp.Expr:
+        if len(s.limits) != 1 or s.function.has(sp.Sum):
+            return s
+        i, lo, hi = s.limits[0]
+        j = sp.Symbol("i__common", integer=True, positive=True)
+        return sp.Sum(s.function.xreplace({i: j}), (j, lo, hi))
+
+    return e.replace(lambda x: isinstance(x, sp.Sum), rename)
+
+
 def is_optimisation_definition(first: Node, steps: list[tuple[str, Node]]) -> bool:
     """``θ̂ = \\arg\\max_θ …`` or ``θ^{(t+1)} = \\arg\\max_θ Q(θ|θ^{(t)})``: a name defined as an optimum."""
     return first.kind == "name" and bool(steps) and steps[0][1].kind == "opt"
@@ -192,6 +205,9 @@ def check_optimum(
         same = decide_equal(f, g, dom, time_limit=time_limit)
         if same.verdict is Verdict.PROVED:
             return Outcome("proved", f"the two objectives are equal (proved), so their {op} over {var} agree")
+        gap = sp.simplify(_common_indices(f - g))
+        if not gap.free_symbols and gap.is_finite:
+            return Outcome("proved", f"the objectives differ by the constant {sp.sstr(gap)}, so their {op} agree")
         v = _symbol_named([f, g], canonical(var))
         if v is not None:
             t = sp.Symbol("t__shift", real=True)

@@ -521,10 +521,18 @@ class Semantics:
             return self.generic_vector(name)[env.latent[canonical(str(left[0].args[0]))]]
         if fam in ("p", "q"):
             self._note_parameter(fam, name)
-            if env.real:
+            if env.real or (self.continuous and self.definitions.get(f"density:{fam}") is not None and left):
                 return self._continuous_density(fam, left[0] if left else None, env)
             return self._density(fam, left, right, env)
         d = self.definitions.get(name)
+        primes = len(name) - len(name.rstrip("'"))
+        if d is None and primes and self.definitions.get(name.rstrip("'")) is not None:
+            d = self.definitions[name.rstrip("'")]  # f'(y): the derivative of the document's f
+            if len(d.params) != 1 or right or len(left) != 1 or d.params[0].kind != "name":
+                raise SemanticError(f"`{name}`: a derivative is read for a function of one variable")
+            v = _symbol(canonical(str(d.params[0].args[0])))
+            body = self._ev(d.rhs, env)
+            return sp.diff(body, v, primes).xreplace({v: self._ev(left[0], env)})
         if d is not None and d.params:
             if right or len(left) != len(d.params):
                 raise SemanticError(f"`{name}` is defined with {len(d.params)} argument(s)")
@@ -688,9 +696,25 @@ class Semantics:
 
     # ------------------------------------------------------------------ binders
     def _sum(self, n: Node, env: Env) -> sp.Expr:
+        if n.kind == "int" and len(n.args) == 3:  # \int_{-\infty}^{\infty} … dz, \int_{\mathbb{R}} … dz
+            lims = n.args[2]
+            assert isinstance(lims, Node)
+            whole = (len(lims.args) == 1) or (
+                len(lims.args) == 2
+                and lims.args[1] == Node("infinity", ())
+                and lims.args[0] in (Node("neg", (Node("infinity", ()),)),)
+            )
+            if not whole:
+                raise SemanticError("an integral over a part of the line (limits other than −∞, ∞) is not read")
+            n = Node("int", (n.args[0], n.args[1]))
         binder, body = n.args[0], n.args[-1]
         assert isinstance(binder, Node) and isinstance(body, Node)
         var = str(binder.args[0])
+        if len(binder.args) == 3:  # \sum_{x \in \mathcal{X}}: over the values of the variable
+            dom = binder.args[2]
+            if not (isinstance(dom, Node) and dom.kind == "name" and str(dom.args[0]).startswith("\\mathcal")):
+                raise SemanticError("a sum over a set other than the space of the variable (\\mathcal{X})")
+            binder = Node("binder", (var,))
         if len(binder.args) == 2:  # \sum_{d=1}^{D}
             if n.kind != "sum" or n.args[1] is None:
                 raise SemanticError("a ranged sum needs its upper limit (\\sum_{d=1}^{D})")
@@ -742,6 +766,9 @@ class Semantics:
             d = self.definitions.get(canonical(str(node.args[0])))
             if d is not None and not d.params and d.key not in STANDARD_FUNCTIONALS:
                 return self._dist(d.rhs, env)  # M = ½(P + Q) stated by the document
+        if node.kind == "name" and re.fullmatch(r"[A-Z]", canonical(str(node.args[0]))) and node.args[0] != "N":
+            vec = self.generic_vector(str(node.args[0]))  # R in H(P, R): a distribution named by a capital
+            return "discrete", (lambda i, vec=vec: vec[i])
         if node.kind in ("add", "sub", "mul", "div") and _is_mixture(node):
             return self._mixture(node, env)
         if node.kind == "name" and base_of(str(node.args[0])) in ("p", "q"):
@@ -903,7 +930,7 @@ def _is_mixture(node: Node) -> bool:
     """Whether ``node`` is a linear combination that involves a named distribution (λ p_1 + (1 − λ) p_2)."""
     if node.kind in ("name", "call"):
         n = str(node.args[0])
-        return is_distribution_label(n) or base_of(n) in ("p", "q")
+        return is_distribution_label(n) or base_of(n) in ("p", "q") or bool(re.fullmatch(r"[A-Z]", canonical(n)))
     if node.kind in ("add", "sub"):
         return _is_mixture(node.args[0]) or _is_mixture(node.args[1])
     if node.kind in ("mul", "div"):
