@@ -136,6 +136,19 @@ def likelihood_of_chain(nodes: list[Node]) -> Node | None:
     return None
 
 
+def relates_likelihood(lhs: Node, rhs: Node) -> bool:
+    """``p(x|z̃) = −\\log \\prod_d \\text{Bernoulli}(x_d; \\hat x_d)``: the left side is the likelihood and the right
+    side does something to the product of components it writes (rather than being that product): a step read
+    under :func:`likelihood_of_chain`, not a definition of p(x|z̃)."""
+    prod = likelihood_of_chain([lhs, rhs])
+    return (
+        prod is not None
+        and lhs.kind == "call"
+        and bool(lhs.args[2].args)
+        and rhs != prod
+    )
+
+
 def needs_special_check(
     nodes: list[Node], rels: list[str], gaussians: dict[str, tuple[Node, Node]] | None = None
 ) -> bool:

@@ -604,13 +604,16 @@ def _explain(latex: str, column: int) -> str:
 
 
 def _uses_index(node: Node, var: str) -> bool:
-    """Whether ``node`` uses the index ``var`` (the name itself, or a name subscripted with it: x_d, \\hat{x}_d)."""
-    for x in node.walk():
-        if x.kind in ("name", "call"):
-            n = re.sub(r"\s+", "", str(x.args[0]))
-            if n == var or re.search(r"_(\{" + re.escape(var) + r"\}|" + re.escape(var) + r")(?![a-zA-Z])", n):
-                return True
-    return False
+    """Whether ``node`` uses the index ``var`` free (the name itself, or a name subscripted with it: x_d,
+    \\hat{x}_d), outside any sum or product that binds ``var`` again."""
+    if node.kind in ("sum", "prod", "int") and isinstance(node.args[0], Node) and node.args[0].kind == "binder":
+        if re.sub(r"\s+", "", str(node.args[0].args[0])) == var:
+            return False
+    if node.kind in ("name", "call"):
+        n = re.sub(r"\s+", "", str(node.args[0]))
+        if n == var or re.search(r"_(\{" + re.escape(var) + r"\}|" + re.escape(var) + r")(?![a-zA-Z])", n):
+            return True
+    return any(_uses_index(c, var) for c in node.children())
 
 
 def _trailing_sum(node: Node) -> tuple[Node, list[tuple[str, Node | None]]] | None:

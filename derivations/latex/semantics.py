@@ -769,7 +769,7 @@ class Semantics:
         if node.kind == "name" and re.fullmatch(r"[A-Z]", canonical(str(node.args[0]))) and node.args[0] != "N":
             vec = self.generic_vector(str(node.args[0]))  # R in H(P, R): a distribution named by a capital
             return "discrete", (lambda i, vec=vec: vec[i])
-        if node.kind in ("add", "sub", "mul", "div") and _is_mixture(node):
+        if node.kind in ("add", "sub", "mul", "div") and is_mixture(node):
             return self._mixture(node, env)
         if node.kind == "name" and base_of(str(node.args[0])) in ("p", "q"):
             fam = base_of(str(node.args[0]))
@@ -805,8 +805,8 @@ class Semantics:
             elif x.kind == "sub":
                 collect(x.args[0], sign)
                 collect(x.args[1], -sign)
-            elif x.kind in ("mul", "div") and _is_mixture(x):
-                dist_side, scal = (x.args[1], x.args[0]) if _is_mixture(x.args[1]) else (x.args[0], x.args[1])
+            elif x.kind in ("mul", "div") and is_mixture(x):
+                dist_side, scal = (x.args[1], x.args[0]) if is_mixture(x.args[1]) else (x.args[0], x.args[1])
                 if x.kind == "div" and dist_side is not x.args[0]:
                     raise SemanticError("a distribution in a denominator is not a mixture")
                 w = self._ev(scal, env)
@@ -833,6 +833,11 @@ class Semantics:
         if sp.simplify(total - 1) != 0:
             raise SemanticError(f"the weights of the mixture `{to_latex(node)}` sum to {sp.sstr(total)}, not 1")
         return "discrete", (lambda i: sum((c * f(i) for c, f in terms), sp.Integer(0)))
+
+    def distribution(self, node: Node, env: Env | None = None) -> tuple[str, object]:
+        """``node`` read as a distribution (as an argument of KL, H, E): ('discrete', i ↦ value) or
+        ('gauss', Gaussian); raises ``SemanticError`` otherwise."""
+        return self._dist(node, env or Env())
 
     def _gauss_from_def(self, fam: str, env: Env) -> Gaussian:
         z = sp.Symbol("zeta", real=True)
@@ -926,15 +931,15 @@ def _substitute(node: Node, mapping: dict[str, Node]) -> Node:
     return Node(node.kind, tuple(_substitute(x, mapping) if isinstance(x, Node) else x for x in node.args))
 
 
-def _is_mixture(node: Node) -> bool:
+def is_mixture(node: Node) -> bool:
     """Whether ``node`` is a linear combination that involves a named distribution (λ p_1 + (1 − λ) p_2)."""
     if node.kind in ("name", "call"):
         n = str(node.args[0])
         return is_distribution_label(n) or base_of(n) in ("p", "q") or bool(re.fullmatch(r"[A-Z]", canonical(n)))
     if node.kind in ("add", "sub"):
-        return _is_mixture(node.args[0]) or _is_mixture(node.args[1])
+        return is_mixture(node.args[0]) or is_mixture(node.args[1])
     if node.kind in ("mul", "div"):
-        return _is_mixture(node.args[0]) or (node.kind == "mul" and _is_mixture(node.args[1]))
+        return is_mixture(node.args[0]) or (node.kind == "mul" and is_mixture(node.args[1]))
     return False
 
 
