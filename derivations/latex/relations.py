@@ -27,9 +27,9 @@ import sympy as sp
 from derivations.checker import Domain, decide_equal, decide_nonnegative
 from derivations.checker.verdicts import Verdict
 from derivations.latex.parser import Node, to_latex
+from derivations.latex.report import APPROXIMATION
 from derivations.latex.semantics import Env, SemanticError, Semantics, base_of, canonical, subscript_of
 
-APPROXIMATION = "approximation"
 _SIZES_TWO_STATES = (2, 3, 4, 5, 7, 11, 13, 17)
 
 
