@@ -1,4 +1,5 @@
-"""The LaTeX front end on the notation people write: decided fraction, soundness and the time of one long document.
+"""The LaTeX front end on the notation people write: decided fraction, soundness and the time of one long
+document.
 
 * **Corpus** (``tests/derivations/latex_notation_corpus``, one document per notation family, planted errors
   listed in its manifest): per document the written steps, how many were decided (proved, refuted or
@@ -35,7 +36,9 @@ def corpus() -> dict[str, object]:
     """Per-document and total counts on the notation corpus (time limit 5 s, 12 points, as the tests)."""
     from derivations.latex import check_text
 
-    manifest = {k: v for k, v in json.loads((CORPUS / "manifest.json").read_text()).items() if not k.startswith("_")}
+    manifest = {
+        k: v for k, v in json.loads((CORPUS / "manifest.json").read_text()).items() if not k.startswith("_")
+    }
     rows = []
     for name, entry in sorted(manifest.items()):
         start = time.perf_counter()
@@ -55,8 +58,10 @@ def corpus() -> dict[str, object]:
                 "seconds": round(time.perf_counter() - start, 3),
             }
         )
-    total = {k: sum(int(row[k]) for row in rows) for k in ("steps", "decided", "planted", "planted_refuted",
-                                                           "true_refuted", "parse_errors")}
+    total = {
+        k: sum(int(row[k]) for row in rows)
+        for k in ("steps", "decided", "planted", "planted_refuted", "true_refuted", "parse_errors")
+    }
     total["decided_fraction"] = round(total["decided"] / total["steps"], 4)  # type: ignore[assignment]
     return {"documents": rows, "total": total}
 
@@ -66,7 +71,7 @@ def seeds() -> dict[str, object]:
     from derivations.latex import check_text
 
     folder = Path(os.environ.get("SEEDS_DIR", ROOT.parent / "shared" / "seeds"))
-    out = {}
+    out: dict[str, object] = {}
     for path in sorted(folder.glob("*.txt")):
         r = check_text(path.read_text(encoding="utf-8"), path.name)
         out[path.name[:3]] = dict(Counter(s.verdict for s in r.steps))
@@ -74,7 +79,8 @@ def seeds() -> dict[str, object]:
 
 
 def long_document(min_displays: int = 300) -> dict[str, object]:
-    """Time ``python -m derivations check`` on the corpus documents concatenated to ≥ ``min_displays`` displays."""
+    """Time ``python -m derivations check`` on the corpus documents concatenated to ≥ ``min_displays``
+    displays."""
     parts: list[str] = []
     displays = 0
     files = sorted(p for p in CORPUS.iterdir() if p.suffix in (".md", ".tex"))
@@ -115,7 +121,11 @@ def run() -> dict[str, object]:
     """All three measurements, with the machine they ran on."""
     sys.path.insert(0, str(ROOT))
     return {
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
         "corpus": corpus(),
         "seeds": seeds(),
         "long_document": long_document(),
@@ -131,7 +141,8 @@ def main() -> None:
         json.dump(result, f, indent=1, ensure_ascii=False)
         f.write("\n")
     os.replace(tmp, OUT)
-    print(json.dumps({"corpus": result["corpus"]["total"], "long_document": result["long_document"]}, indent=1))  # type: ignore[index]
+    corpus_total = result["corpus"]["total"]  # type: ignore[index]
+    print(json.dumps({"corpus": corpus_total, "long_document": result["long_document"]}, indent=1))
 
 
 if __name__ == "__main__":

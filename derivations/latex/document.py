@@ -41,6 +41,14 @@ from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
+from derivations.latex.multivariate_gaussian import named_gaussians
+from derivations.latex.notation_steps import (
+    check_special_chain,
+    likelihood_of_chain,
+    needs_special_check,
+    relates_likelihood,
+    statement_reason,
+)
 from derivations.latex.parser import Chain, LatexParseError, Node, parse_chain, parse_expression, to_latex
 from derivations.latex.reading import (
     CONSTANT_NAMES,
@@ -62,6 +70,7 @@ from derivations.latex.reading import (
     role_constraint,
     update_rule,
 )
+from derivations.latex.relations import approximation
 from derivations.latex.report import (
     APPROXIMATION,
     ASSUMPTION,
@@ -75,18 +84,8 @@ from derivations.latex.report import (
     DocumentResult,
     StepReport,
 )
-from derivations.latex.multivariate_gaussian import named_gaussians
-from derivations.latex.notation_steps import (
-    check_special_chain,
-    likelihood_of_chain,
-    needs_special_check,
-    relates_likelihood,
-    statement_reason,
-)
-from derivations.latex.relations import approximation
 from derivations.latex.semantics import (
     STANDARD_FUNCTIONALS,
-    is_mixture,
     Definition,
     Env,
     SemanticError,
@@ -94,6 +93,7 @@ from derivations.latex.semantics import (
     base_of,
     canonical,
     functional_key,
+    is_mixture,
 )
 
 _REL = {"=": "=", r"\ge": ">=", r"\geq": ">=", ">": ">=", r"\le": "<=", r"\leq": "<=", "<": "<="}
@@ -904,14 +904,34 @@ class DocumentChecker:
                 close()
                 broken = None
                 verdict, why = special
-                if chain.condition and chain.first is not None and chain.steps and _definable_lhs(chain.first):
-                    key = self._key_of(chain.first)  # L = … \text{ for all } q: a definition under a condition
+                if (
+                    chain.condition
+                    and chain.first is not None
+                    and chain.steps
+                    and _definable_lhs(chain.first)
+                ):
+                    key = self._key_of(
+                        chain.first
+                    )  # L = … \text{ for all } q: a definition under a condition
                     if key is not None:
-                        self._mark_unread(key, frag.line, f"its definition states a condition (`{chain.condition[:60]}`)")
-                parsed_text = to_latex(chain.first) + "".join(f" {r} {to_latex(e)}" for r, e in chain.steps[:1])
-                self._add(frag.line, self._item(
-                    label, frag.line, frag.latex, verdict, why,
-                    "definition" if verdict == DEFINITION else "statement", parsed_text))
+                        self._mark_unread(
+                            key, frag.line, f"its definition states a condition (`{chain.condition[:60]}`)"
+                        )
+                parsed_text = to_latex(chain.first) + "".join(
+                    f" {r} {to_latex(e)}" for r, e in chain.steps[:1]
+                )
+                self._add(
+                    frag.line,
+                    self._item(
+                        label,
+                        frag.line,
+                        frag.latex,
+                        verdict,
+                        why,
+                        "definition" if verdict == DEFINITION else "statement",
+                        parsed_text,
+                    ),
+                )
                 if verdict == DEFINITION and chain.first is not None and len(chain.steps) > 1:
                     current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
@@ -1036,7 +1056,8 @@ class DocumentChecker:
             return False  # "q = p": a statement about densities
         if _is_density(first):
             if relates_likelihood(first, rhs):
-                return False  # p(x|z̃) = −log Π Bern(…): a step under the likelihood the chain writes (seed 001 (20))
+                # p(x|z̃) = −log Π Bern(…): a step under the likelihood the chain writes (seed 001 (20))
+                return False
             # p(z) = N(…) gives a formula; p(x) = Σ_z p(x, z) is an identity of the model, checked
             return not _uses_densities(rhs) and not is_number(rhs)
         if first.kind in ("kl", "entropy", "elbo"):
@@ -1210,7 +1231,11 @@ class DocumentChecker:
                 if key in defs and key not in self.differs:
                     defs.pop(key)  # agrees with the standard: the standard form is used
         return Semantics(
-            defs, use_document=use_document, continuous=continuous, sigmoid=self.sigmoid, likelihood=self._likelihood
+            defs,
+            use_document=use_document,
+            continuous=continuous,
+            sigmoid=self.sigmoid,
+            likelihood=self._likelihood,
         )
 
     def _poison(self, nodes: list[Node], line: int) -> tuple[str, int] | None:
@@ -1370,11 +1395,15 @@ class DocumentChecker:
             elif poison is not None and (rel is not None or special):
                 rep.detail, rep.depends_on = poison[0], (poison[1] or None)
             elif special:
+
+                def stated(f: object, lab: str | None, just: str = just) -> str:
+                    return just
+
                 (special_rep,) = check_special_chain(
                     pair,
                     [(r, frag)],
                     make_semantics=lambda: self._semantics(False, continuous, at),
-                    justification=lambda f, lab: just,
+                    justification=stated,
                     time_limit=self.time_limit,
                     points=self.points,
                     gaussians=self.gaussians,
@@ -1509,12 +1538,20 @@ class DocumentChecker:
         if mapping:
             exprs = [e.xreplace(mapping) for e in exprs]
         for sym, b in sem.bounds.items():  # the reading's own domains: a Bernoulli mean, a mixture weight
-            moved = {v.base.label for k, v in mapping.items() if isinstance(k, sp.Indexed) and k.base.label == sym}
-            for target in moved or ({mapping.get(sym, sym)} if isinstance(mapping.get(sym, sym), sp.Symbol) else set()):
+            moved = {
+                v.base.label for k, v in mapping.items() if isinstance(k, sp.Indexed) and k.base.label == sym
+            }
+            for target in moved or (
+                {mapping.get(sym, sym)} if isinstance(mapping.get(sym, sym), sp.Symbol) else set()
+            ):
                 if isinstance(target, sp.Symbol) and target not in bounds:
                     bounds[target] = b
         domain = Domain(
-            simplex=(sem.q, sem.pi, *sem.generic.values()), size=sem.K, points=self.points, bounds=bounds, sizes=sizes
+            simplex=(sem.q, sem.pi, *sem.generic.values()),
+            size=sem.K,
+            points=self.points,
+            bounds=bounds,
+            sizes=sizes,
         )
         return exprs, domain, used
 

@@ -1,7 +1,9 @@
 """The KL divergence of two d-dimensional Gaussians, read with vectors and matrices (seed 003 6.1).
 
-``\\text{KL}(\\mathcal{N}_0 \\parallel \\mathcal{N}_1) = \\frac12\\{\\text{tr}(\\Sigma_1^{-1}\\Sigma_0) + (\\mu_1-\\mu_0)^T
-\\Sigma_1^{-1}(\\mu_1-\\mu_0) - d + \\log\\frac{|\\Sigma_1|}{|\\Sigma_0|}\\}``, with the Gaussians named in the text
+``\\text{KL}(\\mathcal{N}_0 \\parallel \\mathcal{N}_1) = \\frac12\\{\\text{tr}(\\Sigma_1^{-1}\\Sigma_0) +
+(\\mu_1-\\mu_0)^T
+\\Sigma_1^{-1}(\\mu_1-\\mu_0) - d + \\log\\frac{|\\Sigma_1|}{|\\Sigma_0|}\\}``, with the Gaussians named in
+the text
 (``$\\mathcal{N}_0(\\mu_0, \\Sigma_0)$``) or written ``\\mathcal{N}(\\mu, \\Sigma)``.
 
 The left side is computed from the densities, never quoted: KL = E_0[log N_0(x) − log N_1(x)] with
@@ -18,17 +20,21 @@ E_0[(x − m)ᵀ A (x − m)] = tr(A Σ_0) + (μ_0 − m)ᵀ A (μ_0 − m).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
 from derivations.checker import decide_equal
 from derivations.checker.verdicts import Verdict
-from derivations.latex.parser import Node, to_latex
+from derivations.latex.parser import Chain, Node, to_latex
 from derivations.latex.semantics import SemanticError, canonical
 
 Word = tuple[tuple[str, int], ...]
-_MATRIX = re.compile(r"^(\\Sigma|\\Lambda|\\mathbf\{\\Sigma\}|\\boldsymbol\{\\Sigma\}|S|A|I|\\mathbf\{I\}|\\mathbb\{I\})")
+_MATRIX = re.compile(
+    r"^(\\Sigma|\\Lambda|\\mathbf\{\\Sigma\}|\\boldsymbol\{\\Sigma\}|S|A|I|\\mathbf\{I\}|\\mathbb\{I\})"
+)
 _VECTOR = re.compile(r"^(\\mu|\\mathbf\{[a-z]\}|\\boldsymbol\{\\mu\}|\\mathbf\{\\mu\}|m|b|x)")
 
 
@@ -163,7 +169,9 @@ def evaluate_symbolic(node: Node, r: SymbolicReader) -> object:
             return Vec(((n, sp.Integer(1)),))
         if n == r"\pi":
             return sp.pi
-        raise SemanticError(f"`{n}` in a multivariate Gaussian statement is neither a mean, a covariance nor d")
+        raise SemanticError(
+            f"`{n}` in a multivariate Gaussian statement is neither a mean, a covariance nor d"
+        )
     if k in ("add", "sub"):
         return _combine(evaluate_symbolic(a[0], r), evaluate_symbolic(a[1], r), 1 if k == "add" else -1)
     if k == "neg":
@@ -181,7 +189,7 @@ def evaluate_symbolic(node: Node, r: SymbolicReader) -> object:
         if isinstance(base, Mat):
             if expo != -1 or len(base.terms) != 1 or len(base.terms[0][0]) != 1 or base.terms[0][1] != 1:
                 raise SemanticError("only the inverse Σ⁻¹ of a named covariance is read")
-            (name, p), = base.terms[0][0]
+            ((name, p),) = base.terms[0][0]
             return _single(((name, -p),), sp.Integer(1))
         if isinstance(base, sp.Expr) and isinstance(expo, sp.Expr):
             return base**expo
@@ -205,7 +213,7 @@ def evaluate_symbolic(node: Node, r: SymbolicReader) -> object:
         if not isinstance(x, Mat) or len(x.terms) != 1:
             raise SemanticError("a determinant of something that is not a named covariance")
         w, c = x.terms[0]
-        return c ** r.d * r.det(w) if w else c ** r.d
+        return c**r.d * r.det(w) if w else c**r.d
     if k in ("log", "exp", "sqrt"):
         x = evaluate_symbolic(a[0], r)
         if not isinstance(x, sp.Expr):
@@ -231,7 +239,9 @@ def _multiply(x: object, y: object, r: SymbolicReader) -> object:
     if isinstance(x, Mat) and isinstance(y, Vec) and not y.row:
         return Half(tuple((n, w, c1 * c2) for w, c1 in x.terms for n, c2 in y.terms), False)
     if isinstance(x, Half) and x.left and isinstance(y, Mat):
-        return Half(tuple((n, _cancel(w1 + w2), c1 * c2) for n, w1, c1 in x.terms for w2, c2 in y.terms), True)
+        return Half(
+            tuple((n, _cancel(w1 + w2), c1 * c2) for n, w1, c1 in x.terms for w2, c2 in y.terms), True
+        )
     if isinstance(x, Half) and x.left and isinstance(y, Vec) and not y.row:
         return sum((c1 * c2 * r.form(a, w, b) for a, w, c1 in x.terms for b, c2 in y.terms), sp.Integer(0))
     if isinstance(x, Vec) and x.row and isinstance(y, Half) and not y.left:
@@ -246,7 +256,9 @@ def _gaussian_of(node: Node, named: dict[str, tuple[Node, Node]]) -> tuple[Node,
         return node.args[0], node.args[1]
     if node.kind == "name" and canonical(str(node.args[0])) in named:
         return named[canonical(str(node.args[0]))]
-    raise SemanticError(f"`{to_latex(node)}` is not a Gaussian named in the text (e.g. $\\mathcal{{N}}_0(\\mu_0, \\Sigma_0)$)")
+    raise SemanticError(
+        f"`{to_latex(node)}` is not a Gaussian named in the text (e.g. $\\mathcal{{N}}_0(\\mu_0, \\Sigma_0)$)"
+    )
 
 
 def kl_symbolic(p: tuple[Node, Node], q: tuple[Node, Node], r: SymbolicReader) -> sp.Expr:
@@ -276,7 +288,10 @@ def kl_symbolic(p: tuple[Node, Node], q: tuple[Node, Node], r: SymbolicReader) -
 # --------------------------------------------------------------------------------- concrete point
 _POINTS = {
     2: (
-        [sp.Matrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]]), sp.Matrix([[1, sp.Rational(-1, 3)], [sp.Rational(-1, 3), sp.Rational(3, 2)]])],
+        [
+            sp.Matrix([[2, sp.Rational(1, 2)], [sp.Rational(1, 2), 1]]),
+            sp.Matrix([[1, sp.Rational(-1, 3)], [sp.Rational(-1, 3), sp.Rational(3, 2)]]),
+        ],
         [sp.Matrix([1, sp.Rational(-1, 2)]), sp.Matrix([sp.Rational(-1, 3), 2])],
     ),
     3: (
@@ -289,7 +304,7 @@ _POINTS = {
 }
 
 
-def evaluate_concrete(node: Node, values: dict[str, object], dim: int) -> object:
+def evaluate_concrete(node: Node, values: dict[str, Any], dim: int) -> Any:
     """The exact value of ``node`` with the named means/covariances set to ``values`` (sympy matrices)."""
     k, a = node.kind, node.args
     if k == "number":
@@ -306,34 +321,34 @@ def evaluate_concrete(node: Node, values: dict[str, object], dim: int) -> object
             return sp.pi
         raise SemanticError(f"`{n}` has no value")
 
-    def ev(x: Node) -> object:
+    def ev(x: Node) -> Any:
         return evaluate_concrete(x, values, dim)
 
-    def scalar(x: object) -> object:
+    def scalar(x: Any) -> Any:
         return x[0, 0] if isinstance(x, sp.MatrixBase) and x.shape == (1, 1) else x
 
     if k == "add":
-        return scalar(ev(a[0]) + ev(a[1]))  # type: ignore[operator]
+        return scalar(ev(a[0]) + ev(a[1]))
     if k == "sub":
-        return scalar(ev(a[0]) - ev(a[1]))  # type: ignore[operator]
+        return scalar(ev(a[0]) - ev(a[1]))
     if k == "neg":
-        return -ev(a[0])  # type: ignore[operator]
+        return -ev(a[0])
     if k == "mul":
-        return scalar(ev(a[0]) * ev(a[1]))  # type: ignore[operator]
+        return scalar(ev(a[0]) * ev(a[1]))
     if k == "div":
-        return ev(a[0]) / ev(a[1])  # type: ignore[operator]
+        return ev(a[0]) / ev(a[1])
     if k == "pow":
         base, expo = ev(a[0]), ev(a[1])
         if isinstance(base, sp.MatrixBase):
             return base.inv() if expo == -1 else base**expo
-        return base**expo  # type: ignore[operator]
+        return base**expo
     if k == "transpose":
         x = ev(a[0])
         return x.T if isinstance(x, sp.MatrixBase) else x
     if k == "trace":
-        return ev(a[0]).trace()  # type: ignore[union-attr]
+        return ev(a[0]).trace()
     if k == "det":
-        return ev(a[0]).det()  # type: ignore[union-attr]
+        return ev(a[0]).det()
     if k == "log":
         return sp.log(ev(a[0]))
     if k == "exp":
@@ -341,23 +356,26 @@ def evaluate_concrete(node: Node, values: dict[str, object], dim: int) -> object
     raise SemanticError(f"`{to_latex(node)}` is not read in a multivariate Gaussian statement")
 
 
-def kl_concrete(p: tuple[Node, Node], q: tuple[Node, Node], values: dict[str, object], dim: int) -> sp.Expr:
+def kl_concrete(p: tuple[Node, Node], q: tuple[Node, Node], values: dict[str, Any], dim: int) -> sp.Expr:
     """E_p[log N_p − log N_q] at concrete means and covariances (the same moment identities)."""
     mp, sp_ = evaluate_concrete(p[0], values, dim), evaluate_concrete(p[1], values, dim)
     mq, sq = evaluate_concrete(q[0], values, dim), evaluate_concrete(q[1], values, dim)
 
-    def expected_log_density(m: sp.Matrix, s: sp.Matrix) -> sp.Expr:
+    def expected_log_density(m: Any, s: Any) -> sp.Expr:
         inv = s.inv()
-        diff = mp - m  # type: ignore[operator]
-        return -sp.Rational(dim, 2) * sp.log(2 * sp.pi) - sp.log(s.det()) / 2 - (
-            (inv * sp_).trace() + (diff.T * inv * diff)[0, 0]  # type: ignore[operator]
-        ) / 2
+        diff = mp - m
+        return (
+            -sp.Rational(dim, 2) * sp.log(2 * sp.pi)
+            - sp.log(s.det()) / 2
+            - ((inv * sp_).trace() + (diff.T * inv * diff)[0, 0]) / 2
+        )
 
-    return expected_log_density(mp, sp_) - expected_log_density(mq, sq)  # type: ignore[arg-type]
+    return expected_log_density(mp, sp_) - expected_log_density(mq, sq)
 
 
 def uses_matrices(nodes: list[Node], named: dict[str, tuple[Node, Node]]) -> bool:
-    """Whether a chain is a statement about multivariate Gaussians (transposes, tr, det, or a KL of named ones)."""
+    """Whether a chain is a statement about multivariate Gaussians (transposes, tr, det, or a KL of named
+    ones)."""
     for node in nodes:
         for n in node.walk():
             if n.kind in ("transpose", "trace", "det"):
@@ -387,7 +405,8 @@ def decide_kl_step(
     if diff == 0:
         return (
             "proved",
-            "exact for every dimension d: both sides reduce to the same combination of traces, quadratic forms, "
+            "exact for every dimension d: both sides reduce to the same combination of traces, "
+            "quadratic forms, "
             "d and log-determinants (KL from the densities with E[x] = μ, Cov[x] = Σ)",
             None,
         )
@@ -398,36 +417,37 @@ def decide_kl_step(
     for dim, (covs, means) in _POINTS.items():
         if len(vectors) > len(means) or len(matrices) > len(covs):
             raise SemanticError("more than two Gaussians in one step")
-        values: dict[str, object] = dict(zip(matrices, covs, strict=False))
+        values: dict[str, Any] = dict(zip(matrices, covs, strict=False))
         values.update(zip(vectors, means, strict=False))
         a = kl_concrete(p, q, values, dim)
         b = evaluate_concrete(rhs, values, dim)
-        dec = decide_equal(sp.nsimplify(a) if a.is_Rational else a, b, time_limit=time_limit)  # type: ignore[arg-type]
+        dec = decide_equal(sp.nsimplify(a) if a.is_Rational else a, b, time_limit=time_limit)
         last = dec
         if dec.verdict is Verdict.REFUTED:
-            point = ", ".join(f"{k} = {sp.sstr(v.tolist())}" for k, v in values.items())  # type: ignore[attr-defined]
+            point = ", ".join(f"{k} = {sp.sstr(v.tolist())}" for k, v in values.items())
             return (
                 "refuted",
                 f"at d = {dim} with {point}: KL from the densities = {sp.N(a, 12)}, the right side = "
                 f"{sp.N(b, 12)} ({dec.detail})",
-                {"d": str(dim), **{k: sp.sstr(v.tolist()) for k, v in values.items()}},  # type: ignore[attr-defined]
+                {"d": str(dim), **{k: sp.sstr(v.tolist()) for k, v in values.items()}},
             )
     assert last is not None
     return (
         "undecided",
-        f"not reduced to the same combination symbolically; equal at d = 2 and 3 at the test point ({last.verdict.value})",
+        f"not reduced to the same combination symbolically; equal at d = 2 and 3 at the test point "
+        f"({last.verdict.value})",
         None,
     )
 
 
-def named_gaussians(inline: list[str], parse: object) -> dict[str, tuple[Node, Node]]:
+def named_gaussians(inline: list[str], parse: Callable[[str], Chain]) -> dict[str, tuple[Node, Node]]:
     """``$\\mathcal{N}_0(\\mu_0, \\Sigma_0)$`` in the text: name → (mean, covariance) nodes."""
     out: dict[str, tuple[Node, Node]] = {}
     for latex in inline:
         if "mathcal{N}_" not in latex and "mathcal N_" not in latex:
             continue
         try:
-            chain = parse(latex)  # type: ignore[operator]
+            chain = parse(latex)
         except (ValueError, SemanticError):
             continue
         for node in [chain.first] if chain.first is not None else []:

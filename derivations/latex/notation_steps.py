@@ -2,7 +2,8 @@
 
 :func:`statement_reason` says why a parsed display is a statement or a definition rather than a step:
 a generative model (``z \\sim \\mathcal{N}(0, I)``, seed 003 7), a display that states a condition
-(``\\text{for } 1 \\le k \\le K``, ``\\forall x``, ``\\text{s.t.}``, seed 004 3(f)), a name defined as an optimum
+(``\\text{for } 1 \\le k \\le K``, ``\\forall x``, ``\\text{s.t.}``, seed 004 3(f)), a name defined as an
+optimum
 (``\\hat\\theta = \\arg\\max_\\theta …``, seed 003 5), the probability of an event defined by a formula
 (``p_w(y = 1|x) = …``, seed 004 3(b)), a density defined as a mixture of Gaussians (seed 003 6.3), and an
 equation for an unknown function (the Euler–Lagrange equation, seed 004 4(d)).
@@ -45,10 +46,14 @@ _SPECIAL_RELS = {r"\approx", r"\propto", ":="}
 
 
 class _Fragment(Protocol):
-    line: int
-    latex: str
-    label: str | None
-    prose_before: str
+    @property
+    def line(self) -> int: ...
+    @property
+    def latex(self) -> str: ...
+    @property
+    def label(self) -> str | None: ...
+    @property
+    def prose_before(self) -> str: ...
 
 
 def _unknown_function_equation(chain: Chain) -> str | None:
@@ -58,7 +63,11 @@ def _unknown_function_equation(chain: Chain) -> str | None:
             continue
         for n in node.walk():
             if n.kind == "deriv":
-                calls = [c for c in n.args[1].walk() if c.kind == "call" and base_of(str(c.args[0])) not in ("p", "q")]
+                calls = [
+                    c
+                    for c in n.args[1].walk()
+                    if c.kind == "call" and base_of(str(c.args[0])) not in ("p", "q")
+                ]
                 if calls:
                     return str(calls[0].args[0])
     return None
@@ -74,13 +83,19 @@ def statement_reason(chain: Chain) -> tuple[str, str] | None:
         var, given, dist = chain.model
         head = to_latex(var) + (f" \\mid {to_latex(given)}" if given is not None else "")
         if dist.kind == "unread":
-            what = f"the distribution `{dist.args[0]}` is not read (steps using it are not checked through it)"
+            what = (
+                f"the distribution `{dist.args[0]}` is not read (steps using it are not checked through it)"
+            )
         else:
             what = f"{head} \\sim {to_latex(dist)}"
         extra = f"; it also states `{chain.condition[:100]}`" if chain.condition else ""
         return STATEMENT, f"a generative model ({what}): a statement of the model, not a step{extra}"
     if chain.condition is not None:
-        what = "an optimisation program" if chain.first is not None and chain.first.kind == "opt" else "a statement"
+        what = (
+            "an optimisation program"
+            if chain.first is not None and chain.first.kind == "opt"
+            else "a statement"
+        )
         return STATEMENT, (
             f"{what} with the condition `{chain.condition[:100]}`: a condition or constraint, not a step"
         )
@@ -101,11 +116,14 @@ def statement_reason(chain: Chain) -> tuple[str, str] | None:
         and steps[0][0] == "="
     ):
         return DEFINITION, f"defines the probability of the event {to_latex(first)} by a formula"
-    if first.kind in ("call", "name") and base_of(str(first.args[0])) in ("p", "q") and _is_gaussian_mixture(
-        steps[0][1]
+    if (
+        first.kind in ("call", "name")
+        and base_of(str(first.args[0])) in ("p", "q")
+        and _is_gaussian_mixture(steps[0][1])
     ):
         return DEFINITION, (
-            f"defines {to_latex(first)} as a mixture of Gaussian distributions (a distribution, not read as a "
+            f"defines {to_latex(first)} as a mixture of Gaussian distributions (a distribution, not "
+            f"read as a "
             "value in steps)"
         )
     fn = _unknown_function_equation(chain)
@@ -118,11 +136,14 @@ def statement_reason(chain: Chain) -> tuple[str, str] | None:
 
 
 def likelihood_of_chain(nodes: list[Node]) -> Node | None:
-    """The decoder likelihood a chain writes for p(x|z): ``-\\log p_\\theta(x|\\tilde z) = -\\log \\prod_{d=1}^D
+    """The decoder likelihood a chain writes for p(x|z): ``-\\log p_\\theta(x|\\tilde z) = -\\log
+    \\prod_{d=1}^D
     \\mathcal{N}(x_d; \\hat x_d, \\sigma^2)`` (seed 001 (20), (25)) reads p(x|z̃) as that product over the
     components x_d, for every expression of the chain; None when the chain writes no such product."""
     if not any(
-        n.kind == "call" and base_of(str(n.args[0])) == "p" and n.args[2].args for node in nodes for n in node.walk()
+        n.kind == "call" and base_of(str(n.args[0])) == "p" and n.args[2].args
+        for node in nodes
+        for n in node.walk()
     ):
         return None
     for node in nodes:
@@ -137,16 +158,12 @@ def likelihood_of_chain(nodes: list[Node]) -> Node | None:
 
 
 def relates_likelihood(lhs: Node, rhs: Node) -> bool:
-    """``p(x|z̃) = −\\log \\prod_d \\text{Bernoulli}(x_d; \\hat x_d)``: the left side is the likelihood and the right
+    """``p(x|z̃) = −\\log \\prod_d \\text{Bernoulli}(x_d; \\hat x_d)``: the left side is the likelihood and
+    the right
     side does something to the product of components it writes (rather than being that product): a step read
     under :func:`likelihood_of_chain`, not a definition of p(x|z̃)."""
     prod = likelihood_of_chain([lhs, rhs])
-    return (
-        prod is not None
-        and lhs.kind == "call"
-        and bool(lhs.args[2].args)
-        and rhs != prod
-    )
+    return prod is not None and lhs.kind == "call" and bool(lhs.args[2].args) and rhs != prod
 
 
 def needs_special_check(
@@ -155,9 +172,11 @@ def needs_special_check(
     """Whether the chain has a step that :func:`check_special_chain` must read."""
     if uses_matrices(nodes, gaussians or {}):
         return True
-    return any(r in _SPECIAL_RELS for r in rels) or any(
-        n.kind in ("const", "opt") for node in nodes for n in node.walk()
-    ) or any(has_unstated_gradient(node) for node in nodes)
+    return (
+        any(r in _SPECIAL_RELS for r in rels)
+        or any(n.kind in ("const", "opt") for node in nodes for n in node.walk())
+        or any(has_unstated_gradient(node) for node in nodes)
+    )
 
 
 def _decide_plain(
@@ -181,14 +200,20 @@ def _unstated_gradient(
     for p in params:
         try:
             v, detail, _ = _decide_plain(
-                with_gradient_variable(lhs, p), with_gradient_variable(rhs, p), rel, make_semantics, time_limit, points
+                with_gradient_variable(lhs, p),
+                with_gradient_variable(rhs, p),
+                rel,
+                make_semantics,
+                time_limit,
+                points,
             )
         except SemanticError as exc:
             v, detail = UNSUPPORTED, str(exc)
         results.append(f"for ∇_{p}: {v} ({detail[:120]})")
     return Outcome(
         STATEMENT,
-        "∇ without its variable (never guessed); checked for each parameter the step names — " + "; ".join(results),
+        "∇ without its variable (never guessed); checked for each parameter the step names — "
+        + "; ".join(results),
     )
 
 
@@ -228,24 +253,33 @@ def check_special_chain(
             elif has_unstated_gradient(lhs) or has_unstated_gradient(rhs):
                 o = _unstated_gradient(lhs, rhs, _REL.get(r, "="), make_semantics, time_limit, points)
             elif r == r"\propto" or any(n.kind == "const" for side in (lhs, rhs) for n in side.walk()):
-                a, ca = strip_const(lhs)
-                b, cb = strip_const(rhs)
+                a, _ = strip_const(lhs)
+                b, _ = strip_const(rhs)
                 if r != r"\propto" and r != "=":
                     raise SemanticError(f"`{r}` with `\\text{{const}}`")
                 var = stated_variable(a, b, frag.prose_before)
                 if var is None:
                     raise SemanticError("∝ / + const: the variable is not stated and no density names it")
-                logs = a.kind == "log" or b.kind in ("log", "add", "sub") and any(n.kind == "log" for n in b.walk())
+                logs = a.kind == "log" or (
+                    b.kind in ("log", "add", "sub") and any(n.kind == "log" for n in b.walk())
+                )
                 o = check_independent(
-                    a, b, make_semantics=make_semantics, variable=var,
-                    multiplicative=(r == r"\propto" and not logs), time_limit=time_limit, points=points,
+                    a,
+                    b,
+                    make_semantics=make_semantics,
+                    variable=var,
+                    multiplicative=(r == r"\propto" and not logs),
+                    time_limit=time_limit,
+                    points=points,
                 )
                 if r == r"\propto" and logs:
                     o.detail = "∝ between logarithms read as equality up to an additive constant: " + o.detail
             elif any(n.kind == "opt" for side in (lhs, rhs) for n in side.walk()):
                 if r != "=" or (lhs.kind != "opt" and rhs.kind != "opt"):
                     raise SemanticError("an optimum inside a larger expression is not read")
-                o = check_optimum(lhs, rhs, make_semantics=make_semantics, time_limit=time_limit, points=points)
+                o = check_optimum(
+                    lhs, rhs, make_semantics=make_semantics, time_limit=time_limit, points=points
+                )
             else:
                 rel = _REL.get(r)
                 if rel is None:
@@ -259,8 +293,16 @@ def check_special_chain(
             verdict, detail = "error", f"{type(exc).__name__}: {exc}"
         out.append(
             StepReport(
-                label, frag.line, frag.latex.strip(), parsed, r, verdict, detail, time.perf_counter() - t0,
-                justification(frag, frag.label), ce,
+                label,
+                frag.line,
+                frag.latex.strip(),
+                parsed,
+                r,
+                verdict,
+                detail,
+                time.perf_counter() - t0,
+                justification(frag, frag.label),
+                ce,
                 kind={APPROXIMATION: "approximation", DEFINITION: "definition", STATEMENT: "statement"}.get(
                     verdict, "step"
                 ),

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token, Transformer, Tree
+from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 
@@ -76,9 +76,15 @@ _BLANK = re.compile(
 )
 #: Spellings rewritten in place to the grammar's (same length, padded with spaces).
 _SAME_LEN = [
-    (re.compile(r"\\(mathop|operatorname\*?|mathrm|mathsf)\s*\{\s*(\\mathbb\s*\{E\}|\\mathbb\s*E|E)\s*\}"), r"\\mathbb{E}"),
+    (
+        re.compile(r"\\(mathop|operatorname\*?|mathrm|mathsf)\s*\{\s*(\\mathbb\s*\{E\}|\\mathbb\s*E|E)\s*\}"),
+        r"\\mathbb{E}",
+    ),
     (re.compile(r"\\(text|mathrm|operatorname)\{(exp|log|ln)\}"), r"\\\2"),
-    (re.compile(r"\\(lVert|rVert|Vert)(?![a-zA-Z])|\\vert\s*\\vert(?![a-zA-Z])|\\mid\s*\\mid(?![a-zA-Z])"), "||"),
+    (
+        re.compile(r"\\(lVert|rVert|Vert)(?![a-zA-Z])|\\vert\s*\\vert(?![a-zA-Z])|\\mid\s*\\mid(?![a-zA-Z])"),
+        "||",
+    ),
     (re.compile(r"\\parallel(?![a-zA-Z])"), "||"),
     (re.compile(r"\\\|"), "||"),
     (re.compile(r"\\mid(?![a-zA-Z])|\\vert(?![a-zA-Z])|\\lvert(?![a-zA-Z])|\\rvert(?![a-zA-Z])"), "|"),
@@ -125,7 +131,9 @@ _CONDITION_WORDS = re.compile(
     re.I,
 )
 _TEXT_CMD = re.compile(r"\\(text|textrm|textit|textbf|texttt|mbox|textnormal)\s*\{")
-_WRAPPER = re.compile(r"\\(underbrace|overbrace|boxed|textcolor\{[^{}]*\}|colorbox\{[^{}]*\}|cancel|bcancel)\s*\{")
+_WRAPPER = re.compile(
+    r"\\(underbrace|overbrace|boxed|textcolor\{[^{}]*\}|colorbox\{[^{}]*\}|cancel|bcancel)\s*\{"
+)
 
 
 def _same_length(text: str, pattern: re.Pattern[str], repl: str) -> str:
@@ -184,7 +192,8 @@ def _blank(text: str, start: int, end: int) -> str:
 
 
 def _strip_wrappers(s: str) -> str:
-    """``\\underbrace{X}_{\\text{…}}`` → X; ``\\boxed{X}``, ``\\textcolor{red}{X}`` → X; ``\\color{red}`` blanked."""
+    """``\\underbrace{X}_{\\text{…}}`` → X; ``\\boxed{X}``, ``\\textcolor{red}{X}`` → X; ``\\color{red}``
+    blanked."""
     s = re.sub(r"\\color\s*\{[^{}]*\}", lambda m: " " * len(m.group(0)), s)
     while True:
         m = _WRAPPER.search(s)
@@ -206,7 +215,8 @@ def _strip_wrappers(s: str) -> str:
 
 
 def _text_words(s: str) -> tuple[str, str | None]:
-    """Blank annotation words (``\\text{by Jensen}``, ``\\text{(1.1)}``, ``\\text{E step: }``); cut the display
+    """Blank annotation words (``\\text{by Jensen}``, ``\\text{(1.1)}``, ``\\text{E step: }``); cut the
+    display
     at a condition word (``\\text{for }``, ``\\text{s.t.}``, ``\\forall``) and return the cut text."""
     pos = 0
     while True:
@@ -269,7 +279,7 @@ def _bare_expectations(s: str) -> str:
                 k += 1
         while k < len(s) and s[k] == " ":
             k += 1
-        if k >= len(s) or s[k] not in "[(" and not s.startswith("\\{", k):
+        if k >= len(s) or (s[k] not in "[(" and not s.startswith("\\{", k)):
             token = "\\Ebare"
             out = out[: m.start()] + token + " " * (m.end() - m.start() - len(token)) + out[m.end() :]
     return out
@@ -328,7 +338,7 @@ def _upper(x: object) -> object:
 
 
 class _ToAst(Transformer):
-    def chain(self, items: list[Any]) -> Chain:  # noqa: D102
+    def chain(self, items: list[Any]) -> Chain:
         first = items[0]
         rest = items[1:]
         return Chain(first, tuple((str(rest[k]), rest[k + 1]) for k in range(0, len(rest), 2)))
@@ -431,13 +441,20 @@ class _ToAst(Transformer):
             return Node("int", (binder, rest[-1], limits))
         return Node("int", (binder, rest[-1]))
 
-
     def rel(self, it: list[Any]) -> str:
         tok = re.sub(r"\s+", "", str(it[0]))
         return {
-            "≥": r"\geq", "≤": r"\leq", r"\geqslant": r"\geq", r"\leqslant": r"\leq", "≈": r"\approx",
-            r"\simeq": r"\approx", "∝": r"\propto", r"\coloneqq": ":=", r"\triangleq": ":=",
-            r"\equiv": ":=", r"\doteq": ":=",
+            "≥": r"\geq",
+            "≤": r"\leq",
+            r"\geqslant": r"\geq",
+            r"\leqslant": r"\leq",
+            "≈": r"\approx",
+            r"\simeq": r"\approx",
+            "∝": r"\propto",
+            r"\coloneqq": ":=",
+            r"\triangleq": ":=",
+            r"\equiv": ":=",
+            r"\doteq": ":=",
         }.get(tok, ":=" if tok.startswith(("\\stackrel", "\\overset")) else tok)
 
     def sim_statement(self, it: list[Any]) -> Chain:
@@ -496,7 +513,10 @@ class _ToAst(Transformer):
 
     def derivative(self, it: list[Any]) -> Node:
         tok = str(it[0])
-        m = re.search(r"\{\s*(?:d|\\partial)\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?)\s*\}\s*$", tok)
+        m = re.search(
+            r"\{\s*(?:d|\\partial)\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?)\s*\}\s*$",
+            tok,
+        )
         assert m is not None, tok
         return Node("deriv", (_name(m.group(1)), it[1]))
 
@@ -543,7 +563,9 @@ class _ToAst(Transformer):
 
     def event(self, it: list[Any]) -> Node:
         if str(it[1]).strip() != "=":
-            raise LatexParseError(f"a relation `{it[1]}` inside an argument (only events y = 1 are read)", "", 0)
+            raise LatexParseError(
+                f"a relation `{it[1]}` inside an argument (only events y = 1 are read)", "", 0
+            )
         return Node("event", (it[0], it[2]))
 
     def placeholder(self, it: list[Any]) -> Node:
@@ -580,7 +602,7 @@ class _ToAst(Transformer):
 
     def expect(self, it: list[Any]) -> Node:
         spec = it[1]
-        body = [x for x in it[2:] if isinstance(x, Node)][0]
+        body = next(x for x in it[2:] if isinstance(x, Node))
         return Node("expect", (spec, body))
 
     def normal(self, it: list[Any]) -> Node:
@@ -606,7 +628,11 @@ def _explain(latex: str, column: int) -> str:
 def _uses_index(node: Node, var: str) -> bool:
     """Whether ``node`` uses the index ``var`` free (the name itself, or a name subscripted with it: x_d,
     \\hat{x}_d), outside any sum or product that binds ``var`` again."""
-    if node.kind in ("sum", "prod", "int") and isinstance(node.args[0], Node) and node.args[0].kind == "binder":
+    if (
+        node.kind in ("sum", "prod", "int")
+        and isinstance(node.args[0], Node)
+        and node.args[0].kind == "binder"
+    ):
         if re.sub(r"\s+", "", str(node.args[0].args[0])) == var:
             return False
     if node.kind in ("name", "call"):
@@ -633,8 +659,10 @@ def _trailing_sum(node: Node) -> tuple[Node, list[tuple[str, Node | None]]] | No
 
 
 def extend_sums(node: Node) -> Node:
-    """``-\\sum_{d=1}^D x_d \\log \\hat{x}_d + (1 - x_d)\\log(1 - \\hat{x}_d)``: a term after a ranged sum that uses
-    the sum's index belongs to the sum (the index is never free outside it), as seed 001 (21), (22), (27), (28)
+    """``-\\sum_{d=1}^D x_d \\log \\hat{x}_d + (1 - x_d)\\log(1 - \\hat{x}_d)``: a term after a ranged sum
+    that uses
+    the sum's index belongs to the sum (the index is never free outside it), as seed 001 (21), (22), (27),
+    (28)
     write the binary cross-entropy and the Gaussian log-likelihood."""
     args = tuple(extend_sums(a) if isinstance(a, Node) else a for a in node.args)
     node = Node(node.kind, args)
@@ -653,7 +681,7 @@ def extend_sums(node: Node) -> Node:
     if any(k == "mul" for k, _ in path):
         return node  # c·Σ A + B: the factor makes the reading ambiguous; left as written
     new_sum = Node(summ.kind, (binder, summ.args[1], Node(node.kind, (summ.args[2], right))))
-    for k, _ in reversed(path):
+    for _ in path:
         new_sum = Node("neg", (new_sum,))
     return new_sum
 
@@ -703,7 +731,8 @@ def _parse_text(latex: str, text: str) -> Chain:
 
 
 def _where_clauses(cond: str) -> tuple[Chain, ...] | None:
-    """``\\text{with} M = \\frac12(p + q)`` (and ``, N = …``): the local definitions, or None when the condition
+    """``\\text{with} M = \\frac12(p + q)`` (and ``, N = …``): the local definitions, or None when the
+    condition
     is not a list of definitions."""
     m = re.match(r"\\(text|textrm|mbox)\s*\{\s*,?\s*(with|where)\s*,?\s*\}(.*)$", cond, re.S)
     if not m:
@@ -726,7 +755,8 @@ def _where_clauses(cond: str) -> tuple[Chain, ...] | None:
 
 
 def _parse_model(latex: str, text: str, at: int) -> Chain:
-    """``z \\sim \\mathcal{N}(0, 1)``, ``x | z \\sim p_\\theta(x|z)`` (``at``: the column of the top-level ``\\sim``).
+    """``z \\sim \\mathcal{N}(0, 1)``, ``x | z \\sim p_\\theta(x|z)`` (``at``: the column of the top-level
+    ``\\sim``).
     The distribution is kept as Node('unread', latex) when it does not parse (quoted, never guessed)."""
     left = text[:at]
     bars = _top_level(left, r"\|")
@@ -754,7 +784,8 @@ def _parse_model(latex: str, text: str, at: int) -> Chain:
 def parse_chain(latex: str) -> Chain:
     """Parse ``latex`` (one display or align row, labels already removed) into a :class:`Chain`.
 
-    A condition the display states (``\\text{for } …``, ``\\forall …``, ``\\text{s.t.}``) is cut off and kept in
+    A condition the display states (``\\text{for } …``, ``\\forall …``, ``\\text{s.t.}``) is cut off and
+    kept in
     ``Chain.condition``; ``\\text{with } M = …`` becomes ``Chain.where``; a top-level ``\\sim`` makes a
     generative statement (``Chain.model``). Raises :class:`LatexParseError` naming the unsupported notation
     and its column."""
@@ -856,7 +887,9 @@ def to_latex(node: Node | None) -> str:
             lims = a[2]
             assert isinstance(lims, Node)
             lim = (
-                f"{{{t(lims.args[0])}}}^{{{t(lims.args[1])}}}" if len(lims.args) == 2 else f"{{{t(lims.args[0])}}}"
+                f"{{{t(lims.args[0])}}}^{{{t(lims.args[1])}}}"
+                if len(lims.args) == 2
+                else f"{{{t(lims.args[0])}}}"
             )
             return f"\\int_{lim} \\left[{t(a[1])}\\right] d{var}"
         op = {"sum": "\\sum", "int": "\\int", "prod": "\\prod"}[k]
@@ -869,7 +902,11 @@ def to_latex(node: Node | None) -> str:
         if isinstance(var, tuple):
             var = ", ".join(var)
         sub = f"{var} \\sim {t(dist)}" if var else t(dist)
-        return f"\\mathbb{{E}}_{{{sub}}}\\left[{t(body)}\\right]" if sub else f"\\mathbb{{E}}\\left[{t(body)}\\right]"
+        return (
+            f"\\mathbb{{E}}_{{{sub}}}\\left[{t(body)}\\right]"
+            if sub
+            else f"\\mathbb{{E}}\\left[{t(body)}\\right]"
+        )
     if k == "kl":
         return f"\\mathrm{{KL}}\\left({t(a[0])} \\,\\|\\, {t(a[1])}\\right)"
     if k == "jsd":

@@ -1,6 +1,7 @@
 """What a step means when it is not a plain ``=``/``≤``/``≥`` between two values.
 
-* ``\\approx``: an approximation (a Monte Carlo estimate ``\\frac1S\\sum_s``, a Taylor expansion …); reported as
+* ``\\approx``: an approximation (a Monte Carlo estimate ``\\frac1S\\sum_s``, a Taylor expansion …);
+reported as
   such and never refuted ("approximation, not checked").
 * ``\\propto`` in a variable v: the ratio of the two sides does not depend on v; between logarithms
   (``\\log p(z|x) \\propto \\log p(x|z) + \\log p(z)``, as lecture notes write it) the *difference* does not.
@@ -45,12 +46,17 @@ class Outcome:
 def approximation(lhs: Node, rhs: Node) -> Outcome:
     """``lhs ≈ rhs``: named, never refuted."""
     kinds = {n.kind for side in (lhs, rhs) for n in side.walk()}
-    mc = any(
-        n.kind == "div" and n.args[0] == Node("number", ("1",)) and isinstance(n.args[1], Node)
-        and n.args[1].kind == "name"
-        for side in (lhs, rhs)
-        for n in side.walk()
-    ) and "sum" in kinds
+    mc = (
+        any(
+            n.kind == "div"
+            and n.args[0] == Node("number", ("1",))
+            and isinstance(n.args[1], Node)
+            and n.args[1].kind == "name"
+            for side in (lhs, rhs)
+            for n in side.walk()
+        )
+        and "sum" in kinds
+    )
     what = "a Monte Carlo estimate (1/S Σ_s …)" if mc else "an approximation"
     return Outcome(APPROXIMATION, f"{what}, not checked: `\\approx` states no identity and is never refuted")
 
@@ -88,11 +94,9 @@ _STATED = re.compile(
 def stated_variable(lhs: Node, rhs: Node, prose: str) -> str | None:
     """The variable of ``∝``/``+ const``: stated in the prose just before, else the first density argument on
     the left (then the right)."""
-    m = None
-    for m in _STATED.finditer(prose[-300:]):
-        pass
-    if m is not None:
-        return canonical(m.group(1).strip())
+    found = list(_STATED.finditer(prose[-300:]))
+    if found:
+        return canonical(found[-1].group(1).strip())
     return _first_density_arg(lhs) or _first_density_arg(rhs)
 
 
@@ -149,10 +153,14 @@ def check_independent(
             dec = decide_equal(one[0] - one[1], two[0] - two[1], dom, time_limit=time_limit)
         where = f"at two latent states of {variable}"
     if dec.verdict is Verdict.PROVED:
-        return Outcome("proved", f"the {how} of the two sides does not depend on {variable} (equal {where}, proved)")
+        return Outcome(
+            "proved", f"the {how} of the two sides does not depend on {variable} (equal {where}, proved)"
+        )
     if dec.verdict is Verdict.REFUTED:
         return Outcome(
-            "refuted", f"the {how} of the two sides depends on {variable} ({where}: {dec.detail})", dec.counterexample
+            "refuted",
+            f"the {how} of the two sides depends on {variable} ({where}: {dec.detail})",
+            dec.counterexample,
         )
     return Outcome(dec.verdict.value, f"the {how} of the two sides {where}: {dec.detail}")
 
@@ -207,7 +215,9 @@ def check_optimum(
             return Outcome("proved", f"the two objectives are equal (proved), so their {op} over {var} agree")
         gap = sp.simplify(_common_indices(f - g))
         if not gap.free_symbols and gap.is_finite:
-            return Outcome("proved", f"the objectives differ by the constant {sp.sstr(gap)}, so their {op} agree")
+            return Outcome(
+                "proved", f"the objectives differ by the constant {sp.sstr(gap)}, so their {op} agree"
+            )
         v = _symbol_named([f, g], canonical(var))
         if v is not None:
             t = sp.Symbol("t__shift", real=True)
@@ -216,12 +226,15 @@ def check_optimum(
                 return Outcome("proved", f"the objectives differ by a term free of {var} (proved)")
         return Outcome(
             "undecided",
-            f"the objectives are not shown to differ by a term free of {var} ({same.verdict.value}); a monotone "
+            f"the objectives are not shown to differ by a term free of {var} ({same.verdict.value}); a "
+            f"monotone "
             "transform can still have the same maximiser, so this is never refuted",
         )
     v = _symbol_named([f], canonical(var))
     if v is None:
-        raise SemanticError(f"the objective does not depend on {var} in this reading (a function or a density)")
+        raise SemanticError(
+            f"the objective does not depend on {var} in this reading (a function or a density)"
+        )
     maximise = op in ("max", "argmax", "sup")
     dom = sem.domain(points)
     second = sp.diff(f, v, 2)
@@ -232,11 +245,14 @@ def check_optimum(
         stat = decide_equal(sp.diff(f, v).xreplace({v: point}), sp.Integer(0), dom, time_limit=time_limit)
         if stat.verdict is Verdict.REFUTED:
             return Outcome(
-                "refuted", f"{to_latex(rhs)} is not a stationary point: ∂f/∂{var} ≠ 0 there ({stat.detail})",
+                "refuted",
+                f"{to_latex(rhs)} is not a stationary point: ∂f/∂{var} ≠ 0 there ({stat.detail})",
                 stat.counterexample,
             )
         if stat.verdict is Verdict.PROVED and concave.verdict is Verdict.PROVED:
-            return Outcome("proved", f"∂f/∂{var} = 0 at the point (proved) and f is {shape} in {var} (proved)")
+            return Outcome(
+                "proved", f"∂f/∂{var} = 0 at the point (proved) and f is {shape} in {var} (proved)"
+            )
         return Outcome(
             "undecided",
             f"stationarity {stat.verdict.value}; f {shape} in {var}: {concave.verdict.value}",
@@ -244,22 +260,34 @@ def check_optimum(
     value = sem.evaluate(rhs)
     sols = sp.solve(sp.Eq(sp.diff(f, v), 0), v)
     if len(sols) != 1:
-        raise SemanticError(f"∂f/∂{var} = 0 has {len(sols)} solutions in closed form; the optimum is not read")
+        raise SemanticError(
+            f"∂f/∂{var} = 0 has {len(sols)} solutions in closed form; the optimum is not read"
+        )
     at = f.xreplace({v: sols[0]})
     dec = decide_equal(at, value, dom, time_limit=time_limit)
     if concave.verdict is not Verdict.PROVED:
-        return Outcome("undecided", f"f is not shown {shape} in {var}; the value at the stationary point "
-                       f"{var} = {sp.sstr(sols[0])}: {dec.verdict.value}")
+        return Outcome(
+            "undecided",
+            f"f is not shown {shape} in {var}; the value at the stationary point "
+            f"{var} = {sp.sstr(sols[0])}: {dec.verdict.value}",
+        )
     if dec.verdict is Verdict.REFUTED:
-        return Outcome("refuted", f"the {op} is attained at {var} = {sp.sstr(sols[0])} (f {shape}, proved) and "
-                       f"differs from the stated value ({dec.detail})", dec.counterexample)
-    return Outcome(dec.verdict.value, f"f is {shape} in {var} (proved); its {op} is at {var} = "
-                   f"{sp.sstr(sols[0])}: {dec.detail}")
+        return Outcome(
+            "refuted",
+            f"the {op} is attained at {var} = {sp.sstr(sols[0])} (f {shape}, proved) and "
+            f"differs from the stated value ({dec.detail})",
+            dec.counterexample,
+        )
+    return Outcome(
+        dec.verdict.value,
+        f"f is {shape} in {var} (proved); its {op} is at {var} = {sp.sstr(sols[0])}: {dec.detail}",
+    )
 
 
 # ---------------------------------------------------------------------------------------------- gradients
 def parameters_named(nodes: list[Node]) -> list[str]:
-    """The parameters written as subscripts of the densities (``q_\\phi`` → φ, ``p_\\theta`` → θ), in order."""
+    """The parameters written as subscripts of the densities (``q_\\phi`` → φ, ``p_\\theta`` → θ), in
+    order."""
     out: list[str] = []
     for node in nodes:
         for n in node.walk():
@@ -274,7 +302,9 @@ def with_gradient_variable(node: Node, var: str) -> Node:
     """``node`` with every ``\\nabla`` that has no variable given ``var``."""
     if node.kind == "nabla" and node.args[0] is None:
         return Node("nabla", (var, with_gradient_variable(node.args[1], var)))
-    return Node(node.kind, tuple(with_gradient_variable(x, var) if isinstance(x, Node) else x for x in node.args))
+    return Node(
+        node.kind, tuple(with_gradient_variable(x, var) if isinstance(x, Node) else x for x in node.args)
+    )
 
 
 def has_unstated_gradient(node: Node) -> bool:

@@ -37,6 +37,14 @@ def _item(step: StepReport) -> str:
     return f"{label} (line {step.line})".strip() if label else f"line {step.line}"
 
 
+def _row(seed: str, run: list[StepReport]) -> tuple[str, str, str, str]:
+    items = _item(run[0]) if len(run) == 1 else f"{_item(run[0])} … {_item(run[-1])} ({len(run)} items)"
+    verdict = run[0].verdict
+    if run[0].alternative:
+        verdict += f" (document's definitions: {run[0].alternative['verdict']})"
+    return seed, items, verdict, _reason(run[0])
+
+
 def rows(seed_dir: Path) -> list[tuple[str, str, str, str]]:
     """(seed, items, verdict, reason) for every raw seed file in ``seed_dir``, runs merged."""
     if not seed_dir.is_dir():
@@ -46,23 +54,18 @@ def rows(seed_dir: Path) -> list[tuple[str, str, str, str]]:
         seed = path.name[:3]
         result = check_text(path.read_text(encoding="utf-8"), path.name)
         run: list[StepReport] = []
-
-        def flush() -> None:
-            if not run:
-                return
-            items = _item(run[0]) if len(run) == 1 else f"{_item(run[0])} … {_item(run[-1])} ({len(run)} items)"
-            verdict = run[0].verdict
-            if run[0].alternative:
-                verdict += f" (document's definitions: {run[0].alternative['verdict']})"
-            out.append((seed, items, verdict, _reason(run[0])))
-            run.clear()
-
         for step in result.steps:
-            if run and (step.verdict != run[-1].verdict or _reason(step) != _reason(run[-1]) or step.alternative
-                        or run[-1].alternative):
-                flush()
+            if run and (
+                step.verdict != run[-1].verdict
+                or _reason(step) != _reason(run[-1])
+                or step.alternative
+                or run[-1].alternative
+            ):
+                out.append(_row(seed, run))
+                run = []
             run.append(step)
-        flush()
+        if run:
+            out.append(_row(seed, run))
     return out
 
 

@@ -71,6 +71,7 @@ class Definition:
 @dataclass(frozen=True)
 class Gaussian:
     """N(mean, var) as the value of a continuous distribution in the Gaussian reading of a document."""
+
     mean: sp.Expr
     var: sp.Expr
 
@@ -153,7 +154,8 @@ _UNREAD_KINDS = {
     "trace": "traces are read only in the multivariate Gaussian KL",
     "diag": "diag(…) is read only in the multivariate Gaussian KL",
     "norm": "norms ‖·‖ of vectors are not read in a step",
-    "event": "the probability of an event p(y = 1|x) has no meaning in the model unless the document defines it",
+    "event": "the probability of an event p(y = 1|x) has no meaning in the model unless the document "
+    "defines it",
     "placeholder": "a placeholder `\\cdot` argument names a function, it has no value",
     "infinity": "∞ is read only as an integral's limit",
     "unread": "this distribution was not read",
@@ -237,7 +239,10 @@ class Semantics:
         """Admissible values for checking: q and π on the probability simplex, ``K`` states, ``points`` random
         points per numeric comparison."""
         return Domain(
-            simplex=(self.q, self.pi, *self.generic.values()), size=self.K, points=points, bounds=dict(self.bounds)
+            simplex=(self.q, self.pi, *self.generic.values()),
+            size=self.K,
+            points=points,
+            bounds=dict(self.bounds),
         )
 
     def fresh_index(self) -> sp.Symbol:
@@ -327,9 +332,11 @@ class Semantics:
             return self._nabla(n, env)
         raise SemanticError(f"construct `{k}` has no meaning here")
 
-    # ------------------------------------------------------------------ named distributions, products, functions
+    # ------------------------------------------------------------------ named distributions, products,
+    # functions
     def generic_vector(self, name: str) -> sp.IndexedBase:
-        """The probability vector (over the K states) of the distribution ``name`` (P, Q, p_1, p_{data}, …)."""
+        """The probability vector (over the K states) of the distribution ``name`` (P, Q, p_1, p_{data},
+        …)."""
         c = canonical(name)
         if c not in self.generic:
             label = re.sub(r"[^A-Za-z0-9]", "", c.replace("\\", "")) or "r"
@@ -354,7 +361,9 @@ class Semantics:
             raise SemanticError(f"`{name}(…|…)`: a conditioning bar in this function's arguments")
         if name in ("Bernoulli", "Bern", "Ber"):
             if len(left) != 2:
-                raise SemanticError("Bernoulli(x; p) is read as a probability mass with the value and its mean")
+                raise SemanticError(
+                    "Bernoulli(x; p) is read as a probability mass with the value and its mean"
+                )
             x, prob = (self._ev(e, env) for e in left)
             label = prob.base.label if isinstance(prob, sp.Indexed) else prob
             if isinstance(label, sp.Symbol) and not label.is_positive:
@@ -385,9 +394,12 @@ class Semantics:
             raise SemanticError("the Jensen–Shannon divergence is read for discrete distributions")
 
         def half_kl(f: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
-            return self.latent_sum(
-                lambda i: f(i) * sp.log(f(i) / ((da(i) + db(i)) / 2))  # type: ignore[operator]
-            ) / 2
+            return (
+                self.latent_sum(
+                    lambda i: f(i) * sp.log(f(i) / ((da(i) + db(i)) / 2))  # type: ignore[operator]
+                )
+                / 2
+            )
 
         return half_kl(da) + half_kl(db)  # type: ignore[arg-type]
 
@@ -414,7 +426,8 @@ class Semantics:
         value = self._ev(body, env)
         if not value.has(sym) and _mentions_name(body, c):
             raise SemanticError(
-                f"∂/∂{c} of an expression whose dependence on {c} is not read (a density or a function of {c})"
+                f"∂/∂{c} of an expression whose dependence on {c} is not read (a density or a function "
+                f"of {c})"
             )
         return sp.diff(value, sym)
 
@@ -432,7 +445,9 @@ class Semantics:
         t = sp.Symbol("t__grad", real=True)
         saved = dict(self._perturb)
         subs = {canonical(str(x.args[0])) for x in body.walk() if x.kind in ("call", "name")}
-        q_param = any(base_of(x) == "q" and subscript_of(x) == c for x in subs) or _mentions_espec(body, c, "q")
+        q_param = any(base_of(x) == "q" and subscript_of(x) == c for x in subs) or _mentions_espec(
+            body, c, "q"
+        )
         p_param = any(base_of(x) == "p" and subscript_of(x) == c for x in subs)
         if q_param:
             g = sp.IndexedBase(f"g_{re.sub(r'[^A-Za-z0-9]', '', c)}", real=True)
@@ -513,9 +528,15 @@ class Semantics:
         right = list(n.args[2].args)
         fam = base_of(name)
         if is_distribution_label(name) and not env.real and f"density:{name}" not in self.definitions:
-            if right or len(left) != 1 or left[0].kind != "name" or canonical(str(left[0].args[0])) not in env.latent:
+            if (
+                right
+                or len(left) != 1
+                or left[0].kind != "name"
+                or canonical(str(left[0].args[0])) not in env.latent
+            ):
                 raise SemanticError(
-                    f"`{name}` is read as a distribution over the variable a sum, integral or expectation binds; "
+                    f"`{name}` is read as a distribution over the variable a sum, integral or "
+                    f"expectation binds; "
                     "written here with other arguments"
                 )
             return self.generic_vector(name)[env.latent[canonical(str(left[0].args[0]))]]
@@ -705,14 +726,18 @@ class Semantics:
                 and lims.args[0] in (Node("neg", (Node("infinity", ()),)),)
             )
             if not whole:
-                raise SemanticError("an integral over a part of the line (limits other than −∞, ∞) is not read")
+                raise SemanticError(
+                    "an integral over a part of the line (limits other than −∞, ∞) is not read"
+                )
             n = Node("int", (n.args[0], n.args[1]))
         binder, body = n.args[0], n.args[-1]
         assert isinstance(binder, Node) and isinstance(body, Node)
         var = str(binder.args[0])
         if len(binder.args) == 3:  # \sum_{x \in \mathcal{X}}: over the values of the variable
             dom = binder.args[2]
-            if not (isinstance(dom, Node) and dom.kind == "name" and str(dom.args[0]).startswith("\\mathcal")):
+            if not (
+                isinstance(dom, Node) and dom.kind == "name" and str(dom.args[0]).startswith("\\mathcal")
+            ):
                 raise SemanticError("a sum over a set other than the space of the variable (\\mathcal{X})")
             binder = Node("binder", (var,))
         if len(binder.args) == 2:  # \sum_{d=1}^{D}
@@ -766,7 +791,11 @@ class Semantics:
             d = self.definitions.get(canonical(str(node.args[0])))
             if d is not None and not d.params and d.key not in STANDARD_FUNCTIONALS:
                 return self._dist(d.rhs, env)  # M = ½(P + Q) stated by the document
-        if node.kind == "name" and re.fullmatch(r"[A-Z]", canonical(str(node.args[0]))) and node.args[0] != "N":
+        if (
+            node.kind == "name"
+            and re.fullmatch(r"[A-Z]", canonical(str(node.args[0])))
+            and node.args[0] != "N"
+        ):
             vec = self.generic_vector(str(node.args[0]))  # R in H(P, R): a distribution named by a capital
             return "discrete", (lambda i, vec=vec: vec[i])
         if node.kind in ("add", "sub", "mul", "div") and is_mixture(node):
@@ -798,32 +827,29 @@ class Semantics:
         distribution; a single-symbol weight λ paired with 1 − λ is taken in (0, 1), the mixture's domain."""
         terms: list[tuple[sp.Expr, Callable[[sp.Expr], sp.Expr]]] = []
 
-        def collect(x: Node, sign: sp.Expr) -> None:
+        def collect(x: Node, sign: sp.Expr, into: list[tuple[sp.Expr, Callable[[sp.Expr], sp.Expr]]]) -> None:
             if x.kind == "add":
-                collect(x.args[0], sign)
-                collect(x.args[1], sign)
+                collect(x.args[0], sign, into)
+                collect(x.args[1], sign, into)
             elif x.kind == "sub":
-                collect(x.args[0], sign)
-                collect(x.args[1], -sign)
+                collect(x.args[0], sign, into)
+                collect(x.args[1], -sign, into)
             elif x.kind in ("mul", "div") and is_mixture(x):
                 dist_side, scal = (x.args[1], x.args[0]) if is_mixture(x.args[1]) else (x.args[0], x.args[1])
                 if x.kind == "div" and dist_side is not x.args[0]:
                     raise SemanticError("a distribution in a denominator is not a mixture")
                 w = self._ev(scal, env)
                 inner: list[tuple[sp.Expr, Callable[[sp.Expr], sp.Expr]]] = []
-                nonlocal terms
-                saved, terms = terms, inner
-                collect(dist_side, sp.Integer(1))
-                terms = saved
+                collect(dist_side, sp.Integer(1), inner)
                 factor = 1 / w if x.kind == "div" else w
-                terms.extend((sign * factor * c, f) for c, f in inner)
+                into.extend((sign * factor * c, f) for c, f in inner)
             else:
                 kind, f = self._dist(x, env)
                 if kind != "discrete":
                     raise SemanticError("mixtures of Gaussians are not read as a distribution in a step")
-                terms.append((sign, f))  # type: ignore[arg-type]
+                into.append((sign, f))  # type: ignore[arg-type]
 
-        collect(node, sp.Integer(1))
+        collect(node, sp.Integer(1), terms)
         total = sp.simplify(sum((c for c, _ in terms), sp.Integer(0)))
         for c, _ in terms:
             for sym in c.free_symbols:
@@ -831,7 +857,9 @@ class Semantics:
                     if not sym.is_positive:
                         self.bounds[sym] = (0.0, 1.0)  # a mixture weight λ of λ p₁ + (1 − λ) p₂
         if sp.simplify(total - 1) != 0:
-            raise SemanticError(f"the weights of the mixture `{to_latex(node)}` sum to {sp.sstr(total)}, not 1")
+            raise SemanticError(
+                f"the weights of the mixture `{to_latex(node)}` sum to {sp.sstr(total)}, not 1"
+            )
         return "discrete", (lambda i: sum((c * f(i) for c, f in terms), sp.Integer(0)))
 
     def distribution(self, node: Node, env: Env | None = None) -> tuple[str, object]:
@@ -935,7 +963,9 @@ def is_mixture(node: Node) -> bool:
     """Whether ``node`` is a linear combination that involves a named distribution (λ p_1 + (1 − λ) p_2)."""
     if node.kind in ("name", "call"):
         n = str(node.args[0])
-        return is_distribution_label(n) or base_of(n) in ("p", "q") or bool(re.fullmatch(r"[A-Z]", canonical(n)))
+        return (
+            is_distribution_label(n) or base_of(n) in ("p", "q") or bool(re.fullmatch(r"[A-Z]", canonical(n)))
+        )
     if node.kind in ("add", "sub"):
         return is_mixture(node.args[0]) or is_mixture(node.args[1])
     if node.kind in ("mul", "div"):
@@ -949,7 +979,8 @@ def _mentions_name(node: Node, name: str) -> bool:
 
 
 def _mentions_espec(node: Node, param: str, fam: str) -> bool:
-    """Whether an expectation in ``node`` is over ``fam`` written with the parameter ``param`` (E_{q_φ}[…])."""
+    """Whether an expectation in ``node`` is over ``fam`` written with the parameter ``param``
+    (E_{q_φ}[…])."""
     for x in node.walk():
         if x.kind == "expect":
             dist = x.args[0].args[1]
@@ -966,5 +997,6 @@ def uses(node: Node, kinds: set[str]) -> bool:
 
 
 def functional_key(node: Node) -> str | None:
-    """'KL', 'H', 'ELBO' or 'JSD' when ``node`` is that functional (the keys of :class:`Definition`), else None."""
+    """'KL', 'H', 'ELBO' or 'JSD' when ``node`` is that functional (the keys of :class:`Definition`), else
+    None."""
     return {"kl": "KL", "entropy": "H", "elbo": "ELBO", "jsd": "JSD"}.get(node.kind)

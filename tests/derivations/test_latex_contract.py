@@ -107,7 +107,8 @@ def test_a_kl_defined_with_the_wrong_sign_is_flagged_in_the_output_and_the_summa
 # ---------------------------------------------------------------- 2. unread definitions poison
 def test_a_step_using_a_density_whose_definition_did_not_parse_is_unsupported_never_the_default_model():
     doc = (
-        "Let $p_\\theta(x|z)=\\hat x_1^{x_1}(1-\\hat x_1)^{1-x_1} \\cdots \\hat x_D^{x_D}(1-\\hat x_D)^{1-x_D}$. Then\n\n"
+        "Let $p_\\theta(x|z)=\\hat x_1^{x_1}(1-\\hat x_1)^{1-x_1} \\cdots "
+        "\\hat x_D^{x_D}(1-\\hat x_D)^{1-x_D}$. Then\n\n"
         "$$\\log p_\\theta(x|z) = \\sum_{d=1}^{D} [x_d\\log\\hat x_d + (1-x_d)\\log(1-\\hat x_d)]$$\n"
     )
     r = _check(doc)

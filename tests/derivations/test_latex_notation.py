@@ -1,4 +1,5 @@
-"""Notation people write (docs/latex-notation.md, "Notation families"): each family is read with its meaning, a
+"""Notation people write (docs/latex-notation.md, "Notation families"): each family is read with its
+meaning, a
 wrong variant is refuted, and what is not understood stays a refusal that quotes the notation."""
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def test_jsd_cross_entropy_and_angle_brackets():
 
 
 def test_expectations_without_brackets_take_the_rest_of_the_product():
-    assert _echo(r"\mathbb E_q \log p(x|z) - 1").startswith(r"\mathbb{E}_{q}\left[\log\left(p(x | z)\right)\right] - 1")
+    assert _echo(r"\mathbb E_q \log p(x|z) - 1").startswith(
+        r"\mathbb{E}_{q}\left[\log\left(p(x | z)\right)\right] - 1"
+    )
     assert _echo(r"\mathop{\mathbb{E}}_{z\sim q}[f]") == r"\mathbb{E}_{z \sim q}\left[f\right]"
 
 
@@ -76,7 +79,9 @@ def test_conditions_make_a_statement_and_with_clauses_define():
     assert c.condition is not None and "for" in c.condition
     c = parse_chain(r"\xi_x = w^\top x \quad \forall x \in \mathcal{D}")
     assert c.condition is not None and c.condition.startswith(r"\forall")
-    c = parse_chain(r"\text{JSD}(P, Q) = \frac12 KL(P\|M) + \frac12 KL(Q\|M) \quad \text{with} \quad M = \frac12(P + Q)")
+    c = parse_chain(
+        r"\text{JSD}(P, Q) = \frac12 KL(P\|M) + \frac12 KL(Q\|M) \quad \text{with} \quad M = \frac12(P + Q)"
+    )
     assert c.condition is None and len(c.where) == 1 and to_latex(c.where[0].first) == "M"
 
 
@@ -101,7 +106,9 @@ def test_superscript_first_subscripts_over_unicode_and_plain_log():
 
 
 def test_an_index_after_its_sum_belongs_to_the_sum_only_when_free():
-    assert _echo(r"-\sum_{d=1}^D x_d \log y_d + (1 - x_d) \log(1 - y_d)").startswith(r"-\sum_{d=1}^{D} \left[x_d")
+    assert _echo(r"-\sum_{d=1}^D x_d \log y_d + (1 - x_d) \log(1 - y_d)").startswith(
+        r"-\sum_{d=1}^{D} \left[x_d"
+    )
     two = _echo(r"-\sum_{d=1}^D x_d - \sum_{d=1}^D y_d")
     assert two == r"-\sum_{d=1}^{D} \left[x_d\right] - \sum_{d=1}^{D} \left[y_d\right]"
 
@@ -143,7 +150,9 @@ def test_bernoulli_mean_is_bounded_and_products_are_products():
 
 
 def test_multivariate_gaussian_kl_proved_for_symbolic_d_and_a_wrong_trace_refuted():
-    named = named_gaussians([r"\mathcal{N}_0(\mu_0, \Sigma_0)", r"\mathcal{N}_1(\mu_1, \Sigma_1)"], parse_chain)
+    named = named_gaussians(
+        [r"\mathcal{N}_0(\mu_0, \Sigma_0)", r"\mathcal{N}_1(\mu_1, \Sigma_1)"], parse_chain
+    )
     lhs = parse_chain(r"\text{KL}(\mathcal{N}_0 \parallel \mathcal{N}_1)").first
     good = parse_chain(
         r"\frac12(\operatorname{tr}(\Sigma_1^{-1}\Sigma_0) + (\mu_1-\mu_0)^\top\Sigma_1^{-1}(\mu_1-\mu_0) - d"
@@ -155,7 +164,7 @@ def test_multivariate_gaussian_kl_proved_for_symbolic_d_and_a_wrong_trace_refute
     ).first
     assert lhs is not None and good is not None and bad is not None
     assert decide_kl_step(lhs, good, named, time_limit=5)[0] == "proved"
-    verdict, detail, point = decide_kl_step(lhs, bad, named, time_limit=5)
+    verdict, _detail, point = decide_kl_step(lhs, bad, named, time_limit=5)
     assert verdict == "refuted" and point is not None and point["d"] == "2"
 
 
@@ -171,7 +180,8 @@ def test_proportional_and_up_to_a_constant():
     assert _verdicts(ok) == [("line 1", "proved")]
     assert _verdicts(bad) == [("line 1", "refuted")]
     gauss = (
-        "Let $q(z) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}}\\exp\\left(-\\frac{(z-\\mu)^2}{2\\sigma^2}\\right)$. In $z$,\n\n"
+        "Let $q(z) = "
+        "\\frac{1}{\\sqrt{2\\pi\\sigma^2}}\\exp\\left(-\\frac{(z-\\mu)^2}{2\\sigma^2}\\right)$. In $z$,\n\n"
         "$$\\log q(z) = -\\frac{(z-\\mu)^2}{2\\sigma^2} + \\text{const}$$\n\n"
         "$$\\log q(z) = -\\frac{(z-\\mu)^2}{\\sigma^2} + \\text{const}$$\n"
     )
@@ -188,7 +198,10 @@ def test_optimisation_statements():
 
 
 def test_a_name_defined_as_an_optimum_is_a_definition_and_its_chain_is_checked():
-    doc = "$$\\hat\\theta = \\arg\\max_\\theta \\log p_\\theta(x) = \\arg\\max_\\theta \\log \\sum_z p_\\theta(x, z)$$\n"
+    doc = (
+        "$$\\hat\\theta = \\arg\\max_\\theta \\log p_\\theta(x) = \\arg\\max_\\theta \\log \\sum_z "
+        "p_\\theta(x, z)$$\n"
+    )
     assert [v for _, v in _verdicts(doc)] == ["definition", "proved"]
 
 
@@ -203,7 +216,10 @@ def test_unstated_gradient_is_a_statement_with_each_reading():
 
 
 def test_generative_model_and_condition_rows_are_statements():
-    doc = "$$\\begin{aligned} z &\\sim \\mathcal{N}(0, I) \\\\ x | z &\\sim \\text{Bernoulli}(f(z)) \\end{aligned}$$\n"
+    doc = (
+        "$$\\begin{aligned} z &\\sim \\mathcal{N}(0, I) \\\\ x | z &\\sim \\text{Bernoulli}(f(z)) "
+        "\\end{aligned}$$\n"
+    )
     assert [v for _, v in _verdicts(doc)] == ["statement, not a chain"] * 2
 
 

@@ -1,5 +1,7 @@
-"""The notation corpus (tests/derivations/latex_notation_corpus): documents written the way lecture notes, blogs
-and solution sheets write these derivations, each family of docs/latex-notation.md with true steps and a planted
+"""The notation corpus (tests/derivations/latex_notation_corpus): documents written the way lecture notes,
+blogs
+and solution sheets write these derivations, each family of docs/latex-notation.md with true steps and a
+planted
 error. Every planted error is refuted at its step, no other step is refuted, nothing fails to parse."""
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from derivations.latex import check_text
 from derivations.latex.report import DocumentResult
 
 CORPUS = Path(__file__).with_name("latex_notation_corpus")
-MANIFEST = {k: v for k, v in json.loads((CORPUS / "manifest.json").read_text()).items() if not k.startswith("_")}
+MANIFEST = {
+    k: v for k, v in json.loads((CORPUS / "manifest.json").read_text()).items() if not k.startswith("_")
+}
 FAST = {"time_limit": 5.0, "points": 12}
 DECIDED = ("proved", "refuted", "numerically consistent")
 
@@ -37,6 +41,8 @@ def test_planted_errors_are_refuted_and_true_steps_are_not(name: str):
 
 
 def test_most_written_steps_are_decided():
-    steps = [s for name in sorted(MANIFEST) for s in _check(name).steps if s.kind in ("step", "approximation")]
+    steps = [
+        s for name in sorted(MANIFEST) for s in _check(name).steps if s.kind in ("step", "approximation")
+    ]
     decided = sum(s.verdict in DECIDED for s in steps)
     assert decided / len(steps) >= 0.85, (decided, len(steps))
