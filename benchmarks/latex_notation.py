@@ -7,7 +7,8 @@ document.
 * **Seeds** (``SEEDS_DIR`` or ``../shared/seeds``, raw): the verdict counts over every display.
 * **One long document**: the corpus documents concatenated until the document has at least 300 displays,
   checked by ``python -m derivations check`` in a fresh process with the default time limit and points; the
-  wall time includes the interpreter's start and imports.
+  wall time includes the interpreter's start and imports; the process's CPU time and the machine's load
+  average are recorded beside it (the wall time on a shared machine grows with the load).
 
 Writes ``benchmarks/results/latex_notation.json``. Run: ``python -m benchmarks.latex_notation``.
 """
@@ -18,6 +19,7 @@ import json
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -95,6 +97,7 @@ def long_document(min_displays: int = 300) -> dict[str, object]:
         doc = Path(tmp) / "long.md"
         doc.write_text("".join(parts), encoding="utf-8")
         report = Path(tmp) / "long.json"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "derivations", "check", str(doc), "--json", str(report), "--jobs", "1"],
@@ -105,6 +108,8 @@ def long_document(min_displays: int = 300) -> dict[str, object]:
             check=False,
         )
         seconds = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         data = json.loads(report.read_text()) if report.exists() else {}
     steps = [s for d in data.get("documents", []) for s in d.get("steps", [])]
     return {
@@ -113,6 +118,8 @@ def long_document(min_displays: int = 300) -> dict[str, object]:
         "verdicts": dict(Counter(s.get("verdict") for s in steps)),
         "exit_status": proc.returncode,
         "wall_seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+        "load_average_1min": round(os.getloadavg()[0], 1),
         "limit_seconds": 30,
     }
 

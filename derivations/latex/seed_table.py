@@ -1,9 +1,9 @@
 """The seed table of README.md and docs/latex-notation.md, generated from the checker's own output.
 
 ``python -m derivations.latex.seed_table [SEEDS_DIR]`` checks every raw seed file (``*.txt``; default
-``../shared/seeds``) and prints a Markdown table with one row per run of consecutive items of a seed that
-share their verdict and reason: seed, the items (labels and lines), the verdict, the reason. Nothing in the
-table is typed by hand.
+``../shared/seeds``) and prints a Markdown table of its displays (the items on a display's line; inline maths
+in the prose is left out) with one row per run of consecutive items of a seed that share their verdict and
+reason: seed, the items (labels and lines), the verdict, the reason. Nothing in the table is typed by hand.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from derivations.latex.document import check_text
+from derivations.latex.extract import extract
 from derivations.latex.report import StepReport
 
 _CHECKED = ("proved", "numerically consistent")
@@ -33,7 +34,7 @@ def _reason(step: StepReport) -> str:
 
 
 def _item(step: StepReport) -> str:
-    label = step.label if not step.label.startswith("line ") else ""
+    label = step.label.replace("|", "\\|") if not step.label.startswith("line ") else ""
     return f"{label} (line {step.line})".strip() if label else f"line {step.line}"
 
 
@@ -52,9 +53,11 @@ def rows(seed_dir: Path) -> list[tuple[str, str, str, str]]:
     out: list[tuple[str, str, str, str]] = []
     for path in sorted(seed_dir.glob("*.txt")):
         seed = path.name[:3]
-        result = check_text(path.read_text(encoding="utf-8"), path.name)
+        text = path.read_text(encoding="utf-8")
+        displays = {f.line for f in extract(text).fragments}
+        result = check_text(text, path.name)
         run: list[StepReport] = []
-        for step in result.steps:
+        for step in (s for s in result.steps if s.line in displays):
             if run and (
                 step.verdict != run[-1].verdict
                 or _reason(step) != _reason(run[-1])
