@@ -4,7 +4,7 @@
 Checks every relation of each Markdown/LaTeX file under the reading contract
 (docs/latex-notation.md). Documents run in parallel worker processes (``--jobs``, default: the CPUs
 available) or on a Dask distributed cluster (``--scheduler tcp://host:port``), through
-:func:`derivations.executor.run_tasks`. Reports: ``-`` is standard output (the console lines then go
+:func:`derivations.runner.executor.run_tasks`. Reports: ``-`` is standard output (the console lines then go
 to standard error), as for ``verify``; the output paths are checked before any work and no folder is
 ever created. Exit status: 0 every document checked without a failing item; 1 a document has a
 refuted step, something not read (parse error, unsupported), a non-standard definition, an error, or
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from derivations.executor import run_tasks
+    from derivations.runner.executor import run_tasks
 
     tasks = [(str(f), float(args.time_limit), int(args.points)) for f in args.files]
     start = time.perf_counter()

@@ -28,6 +28,7 @@ contract") → :class:`~derivations.latex.semantics.Semantics` → the step chec
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 import re
 import time
@@ -105,6 +106,11 @@ DEFAULT_TIME_LIMIT = 10.0
 
 #: What a refutation says when one side is undefined at the point rather than different there.
 _UNDEFINED_SIDE = re.compile(r"is real there but|is infinite|is undefined|leaves the reals|not real")
+_EQUATION_PROSE = re.compile(
+    r"\b(set(ting)?|solv\w*|equat\w*|derivative|gradient|stationary|zero|first[- ]order|maximi[sz]\w*|"
+    r"minimi[sz]\w*|optim\w*)\b",
+    re.I,
+)
 _CERT_MISMATCH = re.compile(r"certificate does not match \([^()]*\)")
 _DECIMAL = re.compile(r"(?<![\d.])\d*\.(\d+)")
 _DEF_PROSE_END = re.compile(
@@ -191,7 +197,7 @@ def _mentions_continuous(nodes: list[Node], defs: dict[str, Definition]) -> bool
 
 
 def _alias_lagrangian_free_L(node: Node) -> Node:
-    """``\\mathcal{L}(θ, φ, x)`` without a multiplier is the ELBO (issue 14 notation list)."""
+    """``\\mathcal{L}(θ, φ, x)`` without a multiplier is the ELBO (docs/latex-notation.md)."""
     if node.kind in ("call", "name") and canonical(str(node.args[0])) == r"\mathcal{L}":
         return Node("elbo", ())
     return Node(
@@ -285,6 +291,19 @@ def _uses_densities(node: Node) -> bool:
             if n.kind == "call" or str(n.args[0]) in ("p", "q"):
                 return True
     return False
+
+
+def _sets_parameters(side: Node, other: Node) -> bool:
+    """``\\beta = 1``, ``\\sigma^2 = 1``, ``\\mu_1 - \\mu_2 = 0``: parameters set to a constant (a special
+    case), not a step: one side a number, the other an expression of parameters only (no density,
+    expectation, functional, sum or integral)."""
+    if not is_number(other) or is_numeric(side):
+        return False  # a worked example's arithmetic (numbers only) is a step
+    return not any(
+        n.kind in ("call", "kl", "entropy", "elbo", "expect", "sum", "int", "normal", "log", "exp")
+        or (n.kind == "name" and base_of(str(n.args[0])) in ("p", "q"))
+        for n in side.walk()
+    )
 
 
 def _is_free_q(node: Node) -> bool:
@@ -545,7 +564,7 @@ class DocumentChecker:
         if first is None or not chain.steps:
             return
         rel, rhs = chain.steps[0]
-        if len(chain.steps) == 1 and rel == "=" and is_single_name(first) and is_number(rhs):
+        if len(chain.steps) == 1 and rel == "=" and _sets_parameters(first, rhs):
             self._add(
                 m.line,
                 self._item(
@@ -680,6 +699,11 @@ class DocumentChecker:
                 else:
                     sem.evaluate(d.rhs, env)
             except SemanticError as exc:
+                if not d.key.startswith("density:"):
+                    # a name's definition is substituted where it is used, so a step using it fails to be
+                    # read by itself (unsupported), never a free variable; a density's formula is not
+                    # substituted in the discrete reading, so it must be understood on its own
+                    return None
                 why = why or str(exc)
             except Exception as exc:  # the reading itself failed: not understood
                 why = why or f"{type(exc).__name__}: {exc}"
@@ -1118,8 +1142,7 @@ class DocumentChecker:
             len(rels) == 1
             and rels[0] == "="
             and (
-                (is_single_name(first) and is_number(nodes[1]))
-                or (is_number(first) and is_single_name(nodes[1]))
+                _sets_parameters(first, nodes[1]) or _sets_parameters(nodes[1], first)
             )
         ):
             self._add(
@@ -1389,7 +1412,13 @@ class DocumentChecker:
             poison = self._poison(pair, frag.line)
             std = values[primary]
             special = needs_special_check(pair, [r], self.gaussians)
-            if rel is None and r.strip() in _APPROX:
+            if self._equation_to_solve(r, pair, frag, item):
+                rep.verdict, rep.kind = CONDITION, "condition"
+                rep.detail = (
+                    "an equation to solve (an expression set to zero, e.g. a derivative at a stationary "
+                    "point), not an identity"
+                )
+            elif rel is None and r.strip() in _APPROX:
                 rep.verdict, rep.kind = APPROXIMATION, "approximation"
                 rep.detail = approximation(pair[0], pair[1]).detail
             elif poison is not None and (rel is not None or special):
@@ -1464,6 +1493,17 @@ class DocumentChecker:
                         }
             self.result.steps.append(rep)
 
+    @staticmethod
+    def _equation_to_solve(r: str, pair: list[Node], frag: Fragment, item: _ChainItem) -> bool:
+        """``\\frac{N}{\\sigma} - \\frac{1}{\\sigma^3}\\sum_n (x_n - \\mu)^2 = 0`` after "setting the
+        derivative to zero": a condition on the parameters that the text solves, not an identity."""
+        if r != "=" or not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
+            return False
+        if is_numeric(pair[0]):
+            return False
+        prose = frag.prose_before.strip() or item.first_fragment.prose_before.strip()
+        return bool(_EQUATION_PROSE.search(prose[-300:]))
+
     # -------------------------------------------------------------- one step
     def _constraints_at(self, line: int) -> dict[str, Constraint]:
         """The document's assumptions in force at ``line``: those stated before it (or anywhere, for a
@@ -1490,6 +1530,8 @@ class DocumentChecker:
         sample, and the assumptions used (as text)."""
         stated = self._constraints_at(line)
         implied = implied_constraints(exprs)
+        base = sem.domain(self.points)  # the reading's own domain (its simplices, sizes and bounds)
+        declared = base.declared_symbols()  # restricted by the reading itself: left as they are
         mapping: dict[sp.Basic, sp.Basic] = {}
         bounds: dict[sp.Symbol, tuple[float, float]] = {}
         used: list[str] = []
@@ -1511,7 +1553,7 @@ class DocumentChecker:
             cc = c.meet(ic) if (c is not None and ic is not None) else (c or ic)
             if cc is None and c is not None:
                 cc = c
-            if cc is None or sym == sem.K or sym.name in ("q", "pi", "ell"):
+            if cc is None or sym == sem.K or sym.name in ("q", "pi", "ell") or sym in declared:
                 continue
             if cc.lo >= 0 and math.isinf(cc.hi) and not cc.integer and sym.is_positive:
                 continue  # already positive
@@ -1523,7 +1565,7 @@ class DocumentChecker:
             if c is not None:
                 used.append(f"${c.describe()}$")
             else:
-                used.append(f"${cc.describe()}$ ({cc.text or 'implied'})")
+                used.append(f"where defined: ${cc.describe()}$ ({cc.text or 'implied'})")
         for idx in sorted({a for e in exprs for a in e.atoms(sp.Indexed)}, key=str):
             label = idx.base.label
             name = getattr(label, "name", str(label))
@@ -1533,25 +1575,15 @@ class DocumentChecker:
                 and c.lo >= 0
                 and not idx.base.label.is_positive
                 and name not in ("q", "pi", "ell")
+                and label not in declared
             ):
                 mapping[idx] = sp.IndexedBase(name, positive=True)[idx.indices]
         if mapping:
             exprs = [e.xreplace(mapping) for e in exprs]
-        for sym, b in sem.bounds.items():  # the reading's own domains: a Bernoulli mean, a mixture weight
-            moved = {
-                v.base.label for k, v in mapping.items() if isinstance(k, sp.Indexed) and k.base.label == sym
-            }
-            for target in moved or (
-                {mapping.get(sym, sym)} if isinstance(mapping.get(sym, sym), sp.Symbol) else set()
-            ):
-                if isinstance(target, sp.Symbol) and target not in bounds:
-                    bounds[target] = b
-        domain = Domain(
-            simplex=(sem.q, sem.pi, *sem.generic.values()),
-            size=sem.K,
-            points=self.points,
-            bounds=bounds,
-            sizes=sizes,
+        domain = dataclasses.replace(
+            base,
+            bounds={**base.bounds, **{s: b for s, b in bounds.items() if s not in base.bounds}},
+            sizes=sizes if sizes != DEFAULT_SIZES else base.sizes,
         )
         return exprs, domain, used
 
@@ -1587,6 +1619,10 @@ class DocumentChecker:
             sr = d.check().steps[0]
             rep.verdict, rep.detail = sr.verdict.value, sr.detail
             rep.counterexample, rep.error, rep.tolerance = sr.counterexample, sr.error, sr.tolerance
+            cert_of_verdict = getattr(sr, "certificate", None)  # a refutation's ball-arithmetic certificate
+            if cert_of_verdict is not None:
+                to_json = getattr(cert_of_verdict, "to_json", None)
+                rep.certificate = to_json() if callable(to_json) else str(cert_of_verdict)
             if rel != "=" and cert is not None:
                 # the checker's "certificate does not match (refuted)" is about the proposal, not the step
                 rep.detail = _CERT_MISMATCH.sub(
@@ -1607,7 +1643,12 @@ class DocumentChecker:
         if rep.verdict == "refuted" and all(is_numeric(n) for n in pair):
             self._worked_example(prev, cur, frag, rep)
         if used and rep.verdict in ("proved", "numerically consistent"):
-            rep.detail += f" (under {', '.join(used)})"
+            stated = [u for u in used if not u.startswith("where defined: ")]
+            implied = [u.removeprefix("where defined: ") for u in used if u.startswith("where defined: ")]
+            if stated:
+                rep.detail += f" (under {', '.join(stated)})"
+            if implied:
+                rep.detail += f"; holds where both sides are defined: {', '.join(implied)}"
         rep.seconds = time.perf_counter() - t0
         return rep
 

@@ -1,4 +1,4 @@
-"""Find the mathematics in a Markdown or LaTeX document (issue 14, "Extraction").
+"""Find the mathematics in a Markdown or LaTeX document.
 
 * Display maths: ``$$…$$``, ``\\[…\\]``, ``equation``/``align``/``gather`` (starred or not), and an
   inline ``$…$`` that is a whole line of its own (as blog posts write derivations),
@@ -190,7 +190,9 @@ def _body(body: str, boff: int, opener: str) -> tuple[str, int, bool]:
     if inner:
         return inner.group(2), boff + inner.start(2), True
     is_align = opener not in ("$$", "\\[") and "equation" not in opener
-    return body, boff, is_align or bool(re.search(r"\\\\", body))
+    # a \\ chain written without an align environment (not the rows of a cases block)
+    chain = bool(re.search(r"\\\\(?!\S)", body)) and "\\begin{cases}" not in body
+    return body, boff, is_align or chain
 
 
 def extract(text: str) -> Extracted:

@@ -256,8 +256,10 @@ class Constraint:
         """``β ≥ 1``-style text (``1 ≤ β``, ``0 < π < 1``, ``x ∈ {0, 1}``)."""
         if self.integer and self.lo == 0 and self.hi == 1:
             return f"{self.name} \\in \\{{0, 1\\}}"
-        left = "" if math.isinf(self.lo) else f"{self.lo:g} \\le "
-        right = "" if math.isinf(self.hi) else f" \\le {self.hi:g}"
+        # the domain is open (a positive symbol, an open interval), so bounds are shown strict
+        rel = "\\le" if self.integer else "<"
+        left = "" if math.isinf(self.lo) else f"{self.lo:g} {rel} "
+        right = "" if math.isinf(self.hi) else f" {rel} {self.hi:g}"
         kind = " (integer)" if self.integer else ""
         return f"{left}{self.name}{right}{kind}"
 
@@ -385,36 +387,59 @@ def role_constraint(name: str) -> Constraint | None:
     return None
 
 
+def _real_arguments(e: sp.Expr) -> list[sp.Expr]:
+    """The arguments that must be positive (a logarithm's) or non-negative (an even root's) for ``e`` to be
+    defined over the reals."""
+    out = [lg.args[0] for lg in e.atoms(sp.log)]
+    for pw in e.atoms(sp.Pow):
+        ex = pw.exp
+        if ex.is_Rational and not ex.is_Integer and ex.q % 2 == 0:
+            out.append(pw.base)
+    return out
+
+
 def implied_constraints(exprs: list[sp.Expr]) -> dict[str, Constraint]:
-    """Where both sides are defined: a symbol ``s`` under a logarithm (``\\log s``) is positive, and with
-    ``\\log(1 - s)`` as well it lies in (0, 1) (a Bernoulli mean). These restrict only the points where
-    one side would be undefined, which are never counterexamples (docs: "Refuted")."""
+    """Where both sides are defined over the reals: every logarithm's argument is positive and every even
+    root's is non-negative. An argument linear in one symbol (``\\log \\sigma``, ``\\log(1 - \\hat{x})``,
+    ``\\sqrt{a - 1}``) bounds that symbol: with ``\\log \\hat{x}`` and ``\\log(1 - \\hat{x})`` it lies in
+    (0, 1), a Bernoulli mean. These restrict only the points where a side would be undefined, which are
+    never counterexamples (docs: "Refuted")."""
     lower: dict[str, float] = {}
     upper: dict[str, float] = {}
     for e in exprs:
-        for lg in e.atoms(sp.log):
-            arg = lg.args[0]
-            if isinstance(arg, (sp.Symbol, sp.Indexed)) and not arg.is_positive:
-                lower[_sym_name(arg)] = 0.0
-            elif isinstance(arg, sp.Add) and len(arg.args) == 2:
-                const = [a for a in arg.args if a.is_number]
-                rest = [a for a in arg.args if not a.is_number]
-                if len(const) == 1 and len(rest) == 1 and const[0].is_positive:
-                    neg = -rest[0]
-                    if isinstance(neg, (sp.Symbol, sp.Indexed)):
-                        upper[_sym_name(neg)] = float(const[0])
+        for arg in _real_arguments(e):
+            if isinstance(arg, sp.Indexed) and not arg.is_positive:
+                lower[_sym_name(arg)] = max(lower.get(_sym_name(arg), -math.inf), 0.0)
+                continue
+            if isinstance(arg, sp.Add) and len(arg.args) == 2:
+                const = [t for t in arg.args if t.is_number]
+                if len(const) == 1 and isinstance(-(arg - const[0]), sp.Indexed):
+                    name = _sym_name(-(arg - const[0]))
+                    upper[name] = min(upper.get(name, math.inf), float(const[0]))
+                    continue
+            free = [x for x in arg.free_symbols if isinstance(x, sp.Symbol)]
+            if len(free) != 1 or arg.atoms(sp.Indexed):
+                continue
+            (x,) = free
+            try:
+                poly = sp.Poly(arg, x)
+            except sp.PolynomialError:
+                continue
+            if poly.degree() != 1 or not all(c.is_number for c in poly.all_coeffs()):
+                continue
+            c1, c0 = (float(c) for c in poly.all_coeffs())
+            edge = -c0 / c1 + 0.0  # + 0.0: no "-0"
+            if c1 > 0:
+                lower[x.name] = max(lower.get(x.name, -math.inf), edge)
+            elif c1 < 0:
+                upper[x.name] = min(upper.get(x.name, math.inf), edge)
     out = {}
     for name in set(lower) | set(upper):
-        if name not in lower:
-            continue  # log(1 - s) alone: s < 1 only, not stated
-        out[name] = Constraint(
-            name,
-            lower.get(name, -math.inf),
-            upper.get(name, math.inf),
-            False,
-            0,
-            "where the logarithms are defined",
-        )
+        lo, hi = lower.get(name, -math.inf), upper.get(name, math.inf)
+        if lo < hi:
+            out[name] = Constraint(
+                name, lo, hi, False, 0, "where the logarithms and roots are defined"
+            )
     return out
 
 

@@ -1,4 +1,4 @@
-"""Per-document, per-step results and their JSON / Markdown / JUnit renderings (issue 14, "Report").
+"""Per-document, per-item results and their JSON / Markdown / JUnit renderings.
 
 Verdicts of a step: the checker's (proved, numerically consistent, undecided, refuted) plus
 ``parse error`` (the LaTeX does not parse: the notation is named), ``unsupported`` (it parses
@@ -68,6 +68,7 @@ class StepReport:
     symbols: list[str] | None = None
     assumptions: list[str] | None = None
     depends_on: int | None = None
+    certificate: Any = None  # the checker's certificate of a refutation, when it gives one
 
     def to_json(self) -> dict[str, Any]:
         """This step as a JSON-ready dict; the optional fields only when set."""
@@ -83,7 +84,15 @@ class StepReport:
             "seconds": round(self.seconds, 4),
             "justification": self.justification,
         }
-        for key in ("counterexample", "error", "tolerance", "alternative", "assumptions", "depends_on"):
+        for key in (
+            "counterexample",
+            "error",
+            "tolerance",
+            "alternative",
+            "assumptions",
+            "depends_on",
+            "certificate",
+        ):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out
