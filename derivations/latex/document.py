@@ -42,7 +42,7 @@ from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
-from derivations.latex.multivariate_gaussian import named_gaussians
+from derivations.latex.multivariate_gaussian import factorised_gaussians, factorised_kl_step, named_gaussians
 from derivations.latex.notation_steps import (
     check_special_chain,
     likelihood_of_chain,
@@ -364,6 +364,9 @@ class DocumentChecker:
         self._notes: set[str] = set()
         self.mentions: dict[str, int] = {}
         self.gaussians = named_gaussians([m.latex for m in self.ex.inline], parse_chain)  # N_0(μ_0, Σ_0)
+        self.factorised = factorised_gaussians(  # q(z|x) = N(z; μ, σ²I), p(z) = N(z; 0, I)
+            [m.latex for m in self.ex.inline] + [f.latex for f in self.ex.fragments], parse_chain
+        )
         self._likelihood: Node | None = None  # p(x|z) as the product of densities a chain writes
         self.sigmoid = bool(re.search(r"\b(sigmoid|logistic)\b", text, re.I))  # σ(·) is the logistic function
 
@@ -1141,9 +1144,7 @@ class DocumentChecker:
         if (
             len(rels) == 1
             and rels[0] == "="
-            and (
-                _sets_parameters(first, nodes[1]) or _sets_parameters(nodes[1], first)
-            )
+            and (_sets_parameters(first, nodes[1]) or _sets_parameters(nodes[1], first))
         ):
             self._add(
                 frag.line,
@@ -1412,7 +1413,16 @@ class DocumentChecker:
             poison = self._poison(pair, frag.line)
             std = values[primary]
             special = needs_special_check(pair, [r], self.gaussians)
-            if self._equation_to_solve(r, pair, frag, item):
+            factorised = (
+                factorised_kl_step(
+                    pair[0], pair[1], self.factorised, time_limit=self.time_limit, points=self.points
+                )
+                if self.factorised and rel == "="
+                else None
+            )
+            if factorised is not None:
+                rep.verdict, rep.detail, rep.counterexample = factorised
+            elif self._equation_to_solve(r, pair, frag, item):
                 rep.verdict, rep.kind = CONDITION, "condition"
                 rep.detail = (
                     "an equation to solve (an expression set to zero, e.g. a derivative at a stationary "

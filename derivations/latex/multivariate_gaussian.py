@@ -29,7 +29,7 @@ import sympy as sp
 from derivations.checker import decide_equal
 from derivations.checker.verdicts import Verdict
 from derivations.latex.parser import Chain, Node, to_latex
-from derivations.latex.semantics import SemanticError, canonical
+from derivations.latex.semantics import SemanticError, canonical, indexed_base
 
 Word = tuple[tuple[str, int], ...]
 _MATRIX = re.compile(
@@ -100,6 +100,7 @@ class SymbolicReader:
         self.d = sp.Symbol("d", integer=True, positive=True)
 
     def trace(self, word: Word) -> sp.Expr:
+        """tr(W): d for the identity, else one symbol per word up to cyclic rotation and transposition."""
         word = _cancel(word)
         if not word:
             return self.d
@@ -109,12 +110,14 @@ class SymbolicReader:
         return sp.Symbol(f"tr({_word_text(best)})", real=True)
 
     def form(self, a: str, word: Word, b: str) -> sp.Expr:
+        """aᵀ W b as one symbol, with aᵀ W b = bᵀ Wᵀ a (the named covariances are symmetric)."""
         word = _cancel(word)
         if (b, _transpose_word(word), a) < (a, word, b):
             a, word, b = b, _transpose_word(word), a
         return sp.Symbol(f"{a}^T {_word_text(word)} {b}", real=True)
 
     def det(self, word: Word) -> sp.Expr:
+        """|Σ| (a positive symbol) or 1/|Σ| for Σ⁻¹; a determinant of a product is not read."""
         word = _cancel(word)
         if len(word) != 1:
             raise SemanticError("a determinant of a product is not read")
@@ -457,3 +460,132 @@ def named_gaussians(inline: list[str], parse: Callable[[str], Chain]) -> dict[st
                     if len(left) == 2 and not n.args[2].args:
                         out[canonical(str(n.args[0]))] = (left[0], left[1])
     return out
+
+
+# --------------------------------------------------------------------- factorised (diagonal) Gaussians
+def factorised_gaussians(latex: list[str], parse: Callable[[str], Chain]) -> dict[str, tuple[Node, Node]]:
+    """``q_\\phi(\\mathbf{z}|\\mathbf{x}) = \\mathcal{N}(\\mathbf{z}; \\boldsymbol{\\mu},
+    \\boldsymbol{\\sigma}^2
+    \\mathbf{I})`` and ``p(\\mathbf{z}) = \\mathcal{N}(\\mathbf{z}; \\mathbf{0}, \\mathbf{I})`` in the
+    text: the
+    density family ('q' or 'p') → (mean, covariance) nodes, for densities with a diagonal covariance."""
+    out: dict[str, tuple[Node, Node]] = {}
+    for text in latex:
+        if "mathcal{N}" not in text or "=" not in text:
+            continue
+        try:
+            chain = parse(text)
+        except (ValueError, SemanticError):
+            continue
+        if chain.first is None or len(chain.steps) != 1 or chain.first.kind != "call":
+            continue
+        rhs = chain.steps[0][1]
+        fam = canonical(str(chain.first.args[0]))[:1]
+        if fam in ("p", "q") and rhs.kind == "normal" and len(rhs.args) == 3 and _diagonal(rhs.args[2]):
+            out.setdefault(fam, (rhs.args[1], rhs.args[2]))
+    return out
+
+
+def _diagonal(cov: Node) -> bool:
+    """σ²I, \\boldsymbol{\\sigma}^2\\mathbf{I}, \\operatorname{diag}(σ²), I: a diagonal covariance."""
+    if cov.kind == "name":
+        return _kind(canonical(str(cov.args[0]))) == "identity"
+    if cov.kind == "diag":
+        return True
+    if cov.kind == "mul":
+        return any(
+            isinstance(x, Node) and x.kind == "name" and _kind(canonical(str(x.args[0]))) == "identity"
+            for x in cov.args
+        )
+    return False
+
+
+def _component(node: Node, j: sp.Symbol, what: str) -> sp.Expr:
+    """The j-th component of a mean (μ → μ_j, 0 → 0) or of a diagonal covariance (σ²I → σ_j², I → 1)."""
+    if node.kind == "number":
+        return sp.Rational(str(node.args[0]))
+    if node.kind == "name":
+        n = canonical(str(node.args[0]))
+        if n in ("0", r"\mathbf{0}", "0") or re.fullmatch(r"\\(mathbf|boldsymbol)\{0\}", str(node.args[0])):
+            return sp.Integer(0)
+        if _kind(n) == "identity":
+            return sp.Integer(1)
+        return indexed_base(n)[j]
+    if node.kind == "pow":
+        return _component(node.args[0], j, what) ** _component(node.args[1], j, what)
+    if node.kind == "mul":
+        return _component(node.args[0], j, what) * _component(node.args[1], j, what)
+    if node.kind == "diag":
+        return _component(node.args[0], j, what)
+    raise SemanticError(f"the {what} `{to_latex(node)}` of a factorised Gaussian is not read component-wise")
+
+
+def _summands(e: sp.Expr, j: sp.Symbol, lower: sp.Expr, upper: sp.Expr) -> sp.Expr:
+    """``e`` with every Σ over lower..upper replaced by its j-th term (a term-wise identity implies the
+    sums')."""
+    return e.replace(
+        lambda s: isinstance(s, sp.Sum) and len(s.limits) == 1 and s.limits[0][1:] == (lower, upper),
+        lambda s: s.function.xreplace({s.limits[0][0]: j}),
+    )
+
+
+def factorised_kl_step(
+    lhs: Node, rhs: Node, gaussians: dict[str, tuple[Node, Node]], *, time_limit: float, points: int
+) -> tuple[str, str, dict[str, str] | None] | None:
+    """``D_{KL}(q(\\mathbf{z}|\\mathbf{x}) \\| p(\\mathbf{z})) = -\\frac12\\sum_{j=1}^J(1 +
+    \\log\\sigma_j^2 - \\mu_j^2 -
+    \\sigma_j^2)`` (Kingma & Welling 2014, App. B) with q and p the document's diagonal Gaussians: the KL
+    of the
+    factorised densities is Σ_{j=1}^{J} of the one-dimensional KLs (each by exact integration), J the range of
+    the other side's sum. None when the step is not of this form."""
+    from derivations.latex.semantics import Semantics  # a module-level import would be circular
+
+    for kl_side, other in ((lhs, rhs), (rhs, lhs)):
+        sign = 1
+        node = kl_side
+        if node.kind == "neg":
+            sign, node = -1, node.args[0]
+        if node.kind != "kl":
+            continue
+        fams = []
+        for x in node.args:
+            if isinstance(x, Node) and x.kind in ("call", "name"):
+                fams.append(canonical(str(x.args[0]))[:1])
+        if len(fams) != 2 or not all(f in gaussians for f in fams):
+            continue
+        sums = [
+            n for n in other.walk() if n.kind == "sum" and len(n.args[0].args) == 2 and n.args[1] is not None
+        ]
+        if len(sums) != 1:
+            return None
+        var = canonical(str(sums[0].args[0].args[0]))
+        j = sp.Symbol(var, integer=True)
+        sem = Semantics()
+        upper = sem.evaluate(sums[0].args[1])
+        lower = sem.evaluate(sums[0].args[0].args[1])
+        a, b = (gaussians[f] for f in fams)
+        ga = (_component(a[0], j, "mean"), _component(a[1], j, "covariance"))
+        gb = (_component(b[0], j, "mean"), _component(b[1], j, "covariance"))
+        z = sp.Symbol("zeta", real=True)
+        from derivations.gaussian import expect_polynomial, normal_density
+
+        f = sp.log(normal_density(z, ga[0], ga[1])) - sp.log(normal_density(z, gb[0], gb[1]))
+        per = expect_polynomial(sp.expand(sp.expand_log(f, force=True)), {z: ga})
+        left = sign * sp.Sum(per, (j, lower, upper))
+        right = sem.evaluate(other)
+        how = (
+            "KL of the factorised Gaussians = Σ_j of the one-dimensional KLs (exact integration), "
+            f"j = {sp.sstr(lower)}..{sp.sstr(upper)}: "
+        )
+
+        termwise = decide_equal(
+            _summands(left, j, lower, upper),
+            _summands(right, j, lower, upper),
+            sem.domain(points),
+            time_limit=time_limit,
+        )
+        if termwise.verdict is Verdict.PROVED:
+            return "proved", how + "equal term by term for every j (proved)", None
+        dec = decide_equal(left, right, sem.domain(points), time_limit=time_limit)
+        return dec.verdict.value, how + dec.detail, dec.counterexample
+    return None

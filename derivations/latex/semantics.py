@@ -138,6 +138,12 @@ def is_observed_name(name: str) -> bool:
     return base_of(name) in ("x", r"\hat{x}") and not base_of(name).startswith(r"\hat")
 
 
+def indexed_base(name: str) -> sp.IndexedBase:
+    """The vector ``name`` indexed by a range (x_d, σ_j): positive for the names of scales (σ, τ, s, v)."""
+    positive = base_of(name) in _POSITIVE_NAMES
+    return sp.IndexedBase(name, positive=True) if positive else sp.IndexedBase(name, real=True)
+
+
 def _symbol(name: str) -> sp.Symbol:
     n = canonical(name)
     positive = base_of(n) in _POSITIVE_NAMES or n in _POSITIVE_NAMES
@@ -498,7 +504,7 @@ class Semantics:
                 return self._ev(d.rhs, env)  # C_d = 1/(σ√(2π)) (seed 001 (24)), also inside Σ_d
         sub = subscript_of(c)
         if sub is not None and canonical(sub) in env.ranged:
-            return sp.IndexedBase(base_of(c), real=True)[env.ranged[canonical(sub)]]
+            return indexed_base(base_of(c))[env.ranged[canonical(sub)]]
         if c == r"\pi":
             return sp.pi
         if c == "e":

@@ -247,3 +247,19 @@ def test_seed001_step20_refuted_under_the_likelihood_the_chain_writes():
 def test_mixture_weight_is_kept_in_the_unit_interval():
     doc = "$$H(\\lambda P + (1-\\lambda) Q, R) = \\lambda H(P, R) + (1 - \\lambda) H(Q, R)$$\n"
     assert _verdicts(doc) == [("line 1", "proved")]
+
+
+def test_factorised_gaussian_kl_against_the_standard_normal_summed_over_j():
+    """Kingma & Welling 2014, App. B: the per-dimension KLs by exact integration, summed over j = 1..J."""
+    head = (
+        "Let $q(\\mathbf{z}|\\mathbf{x}) = \\mathcal{N}(\\mathbf{z}; \\boldsymbol{\\mu}, "
+        "\\boldsymbol{\\sigma}^2"
+        "\\mathbf{I})$ and $p(\\mathbf{z}) = \\mathcal{N}(\\mathbf{z}; \\mathbf{0}, \\mathbf{I})$.\n\n"
+    )
+    good = (
+        "$$-D_{KL}(q(\\mathbf{z}|\\mathbf{x}) \\| p(\\mathbf{z})) = "
+        "\\frac12\\sum_{j=1}^J (1 + \\log \\sigma_j^2 - \\mu_j^2 - \\sigma_j^2)$$\n"
+    )
+    bad = good.replace("\\mu_j^2", "\\mu_j")
+    assert [s.verdict for s in check_text(head + good, **FAST).steps][-1] == "proved"
+    assert [s.verdict for s in check_text(head + bad, **FAST).steps][-1] == "refuted"
