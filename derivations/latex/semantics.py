@@ -548,6 +548,12 @@ class Semantics:
             return self.generic_vector(name)[env.latent[canonical(str(left[0].args[0]))]]
         if fam in ("p", "q"):
             self._note_parameter(fam, name)
+            # p(x|θ), p(x; θ): a parameter written as an argument is the parameter, as in p_θ(x)
+            params = [a for a in left + right if _is_parameter_arg(a, env)]
+            for a in params:
+                self._note_parameter(fam, f"{fam}_{{{canonical(str(a.args[0]))}}}")
+            left = [a for a in left if a not in params]
+            right = [a for a in right if a not in params]
             if env.real or (self.continuous and self.definitions.get(f"density:{fam}") is not None and left):
                 return self._continuous_density(fam, left[0] if left else None, env)
             return self._density(fam, left, right, env)
@@ -977,6 +983,19 @@ def is_mixture(node: Node) -> bool:
     if node.kind in ("mul", "div"):
         return is_mixture(node.args[0]) or (node.kind == "mul" and is_mixture(node.args[1]))
     return False
+
+
+def _is_parameter_arg(node: Node, env: Env) -> bool:
+    """A density's argument that names a parameter (θ, φ, ψ, θ^{(t)}), not a variable."""
+    if node.kind != "name":
+        return False
+    c = canonical(str(node.args[0]))
+    return (
+        c not in env.latent
+        and c not in env.real
+        and bool(_PARAMETER_SUBSCRIPT.match(c))
+        and c not in ("w", "W")
+    )
 
 
 def _mentions_name(node: Node, name: str) -> bool:
