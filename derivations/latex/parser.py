@@ -285,6 +285,67 @@ def _bare_expectations(s: str) -> str:
     return out
 
 
+_INT = re.compile(r"\\int(?![a-zA-Z])")
+_CLOSING_DIFF = re.compile(
+    r"(\\,|\\;|\\!|\s)\s*d(\\(mathbf|boldsymbol|bm)\{[a-zA-Z]\}|\\[a-zA-Z]+|[a-zA-Z])(?![a-zA-Z(])"
+)
+_TOP_REL = re.compile(r"=|\\geq?(?![a-zA-Z])|\\leq?(?![a-zA-Z])|<|>|\\approx|\\propto|\\\\")
+
+
+def _integral_spans(s: str) -> str:
+    """``\\int_x A + B \\, dx``: the integrand runs to the differential that closes it, so it is wrapped in
+    parentheses (the blank after the limits and the ``\\,`` before ``dx`` become ``(`` and ``)``; same
+    length).
+    Only where a ``+``/``−`` lies between them at the integral's own level and nothing else closes earlier."""
+    for m in reversed(list(_INT.finditer(s))):
+        k = m.end()
+        while True:  # the limits _{…} ^{…}
+            while k < len(s) and s[k] == " ":
+                k += 1
+            if k < len(s) and s[k] in "_^":
+                k += 1
+                while k < len(s) and s[k] == " ":
+                    k += 1
+                if k < len(s) and s[k] == "{":
+                    k = _closing(s, k) + 1
+                elif k < len(s) and s[k] == "\\":
+                    n = re.match(r"\\[a-zA-Z]+", s[k:])
+                    k += n.end() if n else 1
+                else:
+                    k += 1
+            else:
+                break
+        if k == 0 or s[k - 1] != " ":
+            continue
+        open_at = k - 1
+        depth, plus, end = 0, False, None
+        j = k
+        while j < len(s):
+            ch = s[j]
+            if ch in "{([":
+                depth += 1
+            elif ch in "})]":
+                depth -= 1
+                if depth < 0:
+                    break
+            elif depth == 0:
+                if _TOP_REL.match(s, j) or _INT.match(s, j):
+                    break
+                if ch in "+-":
+                    plus = True
+                d = _CLOSING_DIFF.match(s, j)
+                if d:
+                    end = (j, d)
+                    break
+            j += 1
+        if end is None or not plus:
+            continue
+        j, d = end
+        close_at = j + len(d.group(1)) - 1  # the last character of the spacing before d
+        s = s[:open_at] + "(" + s[open_at + 1 : close_at] + ")" + s[close_at + 1 :]
+    return s
+
+
 def preprocess(latex: str) -> str:
     """Blank spacing/sizing commands and annotations, normalise spellings, keeping every column in place."""
     s = _same_length(latex, *_SAME_LEN[0])
@@ -294,6 +355,7 @@ def preprocess(latex: str) -> str:
     for pattern, repl in _SAME_LEN:
         s = _same_length(s, pattern, repl)
     s = _bare_expectations(s)
+    s = _integral_spans(s)
     s = re.sub(r"[.,;]\s*$", lambda m: " " * len(m.group(0)), s)  # sentence punctuation
     return s
 

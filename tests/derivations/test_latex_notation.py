@@ -263,3 +263,12 @@ def test_factorised_gaussian_kl_against_the_standard_normal_summed_over_j():
     bad = good.replace("\\mu_j^2", "\\mu_j")
     assert [s.verdict for s in check_text(head + good, **FAST).steps][-1] == "proved"
     assert [s.verdict for s in check_text(head + bad, **FAST).steps][-1] == "refuted"
+
+
+def test_an_integrand_runs_to_the_differential_that_closes_it():
+    echo = _echo(r"\int q(z) \log p(x,z) - q(z)\log q(z) \, dz")
+    assert echo.startswith(r"\int_{z} \left[q(z) \cdot \log\left(p(x, z)\right) - q(z)")
+    assert _echo(r"\int q(z) dz - 1") == r"\int_{z} \left[q(z)\right] - 1"
+    doc = "$$\\int q(z) \\log p(x,z) - q(z)\\log q(z) \\, dz = \\log p(x) - \\mathrm{KL}(q(z) \\| p(z|x))$$\n"
+    assert _verdicts(doc) == [("line 1", "proved")]
+    assert _verdicts(doc.replace("- \\mathrm{KL}", "+ \\mathrm{KL}")) == [("line 1", "refuted")]
