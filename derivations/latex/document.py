@@ -1331,7 +1331,7 @@ class DocumentChecker:
                 f"not decided: refuted (at {where}) only with the definition of {names} from an earlier "
                 f"section, which this section may not mean; without it: {probe.verdict}"
             )
-        rep.counterexample = None
+        rep.counterexample = rep.certificate = None
         rep.alternative = refuted
 
     def _discrete_refutation(self, rep: StepReport, pair: list[Node], at: int) -> None:
@@ -1353,7 +1353,7 @@ class DocumentChecker:
                     f"defines {fam} by a formula at line {line}, which this relation was not read with "
                     f"({rep.detail})"
                 )
-                rep.counterexample = None
+                rep.counterexample = rep.certificate = None
                 return
 
     def _label(self, item: _ChainItem, k: int) -> str:
@@ -1649,7 +1649,7 @@ class DocumentChecker:
                 f"not a counterexample: at {where or 'the point found'} one side is undefined "
                 f"({rep.detail}); the step is decided only where both sides are defined"
             )
-            rep.counterexample = None
+            rep.counterexample = rep.certificate = None
         if rep.verdict == "refuted" and all(is_numeric(n) for n in pair):
             self._worked_example(prev, cur, frag, rep)
         if used and rep.verdict in ("proved", "numerically consistent"):
@@ -1676,7 +1676,7 @@ class DocumentChecker:
                 f"worked example: the sides agree to the precision written ({min(digits)} decimals): "
                 f"{a:.10g} against {b:.10g}, |difference| {abs(a - b):.3g} ≤ {tol:.3g}"
             )
-            rep.counterexample = None
+            rep.counterexample = rep.certificate = None
             rep.error, rep.tolerance = abs(a - b), tol
 
 

@@ -59,6 +59,14 @@ def read_chain(latex: str) -> Chain:
         raise LatexParseError(
             "unsupported notation: a construct without a reading (e.g. a set \\{…\\})", latex, 0
         )
+    for root in [chain.first, *(e for _, e in chain.steps)]:
+        for n in root.walk() if root is not None else ():
+            if n.kind == "mul" and all(isinstance(c, Node) and c.kind == "number" for c in n.args):
+                if str(n.args[1].args[0]).startswith("."):
+                    # "0.5" lexed as the digit 0 times ".5": a decimal misread as a product is not used
+                    raise LatexParseError(
+                        f"a decimal number ({n.args[0].args[0]}{n.args[1].args[0]}) is not read", latex, 0
+                    )
     return chain
 
 

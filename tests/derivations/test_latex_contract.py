@@ -505,3 +505,18 @@ def test_an_expression_set_to_zero_after_setting_the_derivative_is_an_equation_n
         "and the normalisation:\n\n$$\\sum_z q(z) - 1 = 0$$\n\n$$\\sum_z q(z) - 2 = 0$$\n"
     )
     assert [s.verdict for s in _check(doc).steps] == ["condition, not a step", "proved", "refuted"]
+
+
+def test_a_decimal_misread_as_a_product_is_not_used(monkeypatch):
+    """A lexer that reads ``0.5`` as the digit 0 times ``.5`` would make ``0.5 = \\frac12`` false: such a
+    reading is refused (a parse error), never decided."""
+    import derivations.latex.reading as reading
+    from derivations.latex.parser import Chain, Node
+
+    def misread(latex: str) -> Chain:
+        half = Node("mul", (Node("number", ("0",)), Node("number", (".5",))))
+        return Chain(half, (("=", Node("div", (Node("number", ("1",)), Node("number", ("2",))))),))
+
+    monkeypatch.setattr(reading, "parse_chain", misread)
+    r = _check("$$0.5 = \\frac{1}{2}$$\n")
+    assert [s.verdict for s in r.steps] == ["parse error"] and "decimal number (0.5)" in r.steps[0].detail
