@@ -42,7 +42,15 @@ from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
-from derivations.latex.parser import Chain, LatexParseError, Node, parse_expression, to_latex
+from derivations.latex.multivariate_gaussian import factorised_gaussians, factorised_kl_step, named_gaussians
+from derivations.latex.notation_steps import (
+    check_special_chain,
+    likelihood_of_chain,
+    needs_special_check,
+    relates_likelihood,
+    statement_reason,
+)
+from derivations.latex.parser import Chain, LatexParseError, Node, parse_chain, parse_expression, to_latex
 from derivations.latex.reading import (
     CONSTANT_NAMES,
     Constraint,
@@ -63,6 +71,7 @@ from derivations.latex.reading import (
     role_constraint,
     update_rule,
 )
+from derivations.latex.relations import approximation
 from derivations.latex.report import (
     APPROXIMATION,
     ASSUMPTION,
@@ -77,6 +86,7 @@ from derivations.latex.report import (
     StepReport,
 )
 from derivations.latex.semantics import (
+    STANDARD_FUNCTIONALS,
     Definition,
     Env,
     SemanticError,
@@ -84,6 +94,7 @@ from derivations.latex.semantics import (
     base_of,
     canonical,
     functional_key,
+    is_mixture,
 )
 
 _REL = {"=": "=", r"\ge": ">=", r"\geq": ">=", ">": ">=", r"\le": "<=", r"\leq": "<=", "<": "<="}
@@ -352,6 +363,12 @@ class DocumentChecker:
         self.actions: list[_Action] = []
         self._notes: set[str] = set()
         self.mentions: dict[str, int] = {}
+        self.gaussians = named_gaussians([m.latex for m in self.ex.inline], parse_chain)  # N_0(μ_0, Σ_0)
+        self.factorised = factorised_gaussians(  # q(z|x) = N(z; μ, σ²I), p(z) = N(z; 0, I)
+            [m.latex for m in self.ex.inline] + [f.latex for f in self.ex.fragments], parse_chain
+        )
+        self._likelihood: Node | None = None  # p(x|z) as the product of densities a chain writes
+        self.sigmoid = bool(re.search(r"\b(sigmoid|logistic)\b", text, re.I))  # σ(·) is the logistic function
 
     # -------------------------------------------------------------- reporting helpers
     def _add(self, line: int, report: StepReport) -> None:
@@ -680,7 +697,10 @@ class DocumentChecker:
             if d.variable:
                 env = env.bind_real(d.variable, sp.Symbol(canonical(d.variable), real=True))
             try:
-                sem.evaluate(d.rhs, env)
+                if is_mixture(d.rhs) and d.lhs.kind == "name":
+                    sem.distribution(d.rhs, env)  # M = ½(P + Q): a distribution, read as one
+                else:
+                    sem.evaluate(d.rhs, env)
             except SemanticError as exc:
                 if not d.key.startswith("density:"):
                     # a name's definition is substituted where it is used, so a step using it fails to be
@@ -719,6 +739,7 @@ class DocumentChecker:
             "H": "entropy H(q) = -E_q[log q]",
             "KL": "KL(a||b) = E_a[log a - log b]",
             "ELBO": "ELBO = E_q[log p(x,z) - log q(z|x)]",
+            "JSD": "JSD(a, b) = KL(a||m)/2 + KL(b||m)/2, m = (a + b)/2",
         }[d.key]
         if neg.verdict is Verdict.PROVED:
             how = f"the document's {d.key} is the NEGATIVE of the standard {what}"
@@ -902,6 +923,46 @@ class DocumentChecker:
                 self._unparsed(frag, chain, defop or ctx.get(k, False))
                 k += 1
                 continue
+            for w in chain.where:  # JSD = … \text{with} M = ½(p + q): M is defined for the steps
+                assert w.first is not None
+                self._record_definition(_definition_from(w.first, w.steps[0][1], frag.latex), frag.line)
+            special = statement_reason(chain)
+            if special is not None:
+                close()
+                broken = None
+                verdict, why = special
+                if (
+                    chain.condition
+                    and chain.first is not None
+                    and chain.steps
+                    and _definable_lhs(chain.first)
+                ):
+                    key = self._key_of(
+                        chain.first
+                    )  # L = … \text{ for all } q: a definition under a condition
+                    if key is not None:
+                        self._mark_unread(
+                            key, frag.line, f"its definition states a condition (`{chain.condition[:60]}`)"
+                        )
+                parsed_text = to_latex(chain.first) + "".join(
+                    f" {r} {to_latex(e)}" for r, e in chain.steps[:1]
+                )
+                self._add(
+                    frag.line,
+                    self._item(
+                        label,
+                        frag.line,
+                        frag.latex,
+                        verdict,
+                        why,
+                        "definition" if verdict == DEFINITION else "statement",
+                        parsed_text,
+                    ),
+                )
+                if verdict == DEFINITION and chain.first is not None and len(chain.steps) > 1:
+                    current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
+                k += 1
+                continue
             if chain.first is None:  # a continuation
                 if current is not None:
                     current.steps.extend((r, e, frag) for r, e in chain.steps)
@@ -1021,6 +1082,9 @@ class DocumentChecker:
         if first.kind == "name" and base_of(str(first.args[0])) in ("p", "q"):
             return False  # "q = p": a statement about densities
         if _is_density(first):
+            if relates_likelihood(first, rhs):
+                # p(x|z̃) = −log Π Bern(…): a step under the likelihood the chain writes (seed 001 (20))
+                return False
             # p(z) = N(…) gives a formula; p(x) = Σ_z p(x, z) is an identity of the model, checked
             return not _uses_densities(rhs) and not is_number(rhs)
         if first.kind in ("kl", "entropy", "elbo"):
@@ -1080,9 +1144,7 @@ class DocumentChecker:
         if (
             len(rels) == 1
             and rels[0] == "="
-            and (
-                _sets_parameters(first, nodes[1]) or _sets_parameters(nodes[1], first)
-            )
+            and (_sets_parameters(first, nodes[1]) or _sets_parameters(nodes[1], first))
         ):
             self._add(
                 frag.line,
@@ -1186,13 +1248,19 @@ class DocumentChecker:
             if self._unread_at(k, line) is None and k not in without
         }
         if not use_document:
-            for key in ("KL", "H", "ELBO"):
+            for key in STANDARD_FUNCTIONALS:
                 defs.pop(key, None)
         else:
-            for key in ("KL", "H", "ELBO"):
+            for key in STANDARD_FUNCTIONALS:
                 if key in defs and key not in self.differs:
                     defs.pop(key)  # agrees with the standard: the standard form is used
-        return Semantics(defs, use_document=use_document, continuous=continuous)
+        return Semantics(
+            defs,
+            use_document=use_document,
+            continuous=continuous,
+            sigmoid=self.sigmoid,
+            likelihood=self._likelihood,
+        )
 
     def _poison(self, nodes: list[Node], line: int) -> tuple[str, int] | None:
         """Why the relation between ``nodes`` cannot be read because of something the document did not
@@ -1304,6 +1372,7 @@ class DocumentChecker:
         ]
         at = item.first_fragment.line
         continuous = _mentions_continuous(nodes, self._defs_at(at))
+        self._likelihood = likelihood_of_chain(nodes)
         uses_differing = any(functional_key(sub) in self.differs for n in nodes for sub in n.walk())
         readings = [("standard", False)] + ([("document", True)] if uses_differing else [])
         primary, secondary = "standard", "document"
@@ -1343,7 +1412,17 @@ class DocumentChecker:
             )
             poison = self._poison(pair, frag.line)
             std = values[primary]
-            if self._equation_to_solve(r, pair, frag, item):
+            special = needs_special_check(pair, [r], self.gaussians)
+            factorised = (
+                factorised_kl_step(
+                    pair[0], pair[1], self.factorised, time_limit=self.time_limit, points=self.points
+                )
+                if self.factorised and rel == "="
+                else None
+            )
+            if factorised is not None:
+                rep.verdict, rep.detail, rep.counterexample = factorised
+            elif self._equation_to_solve(r, pair, frag, item):
                 rep.verdict, rep.kind = CONDITION, "condition"
                 rep.detail = (
                     "an equation to solve (an expression set to zero, e.g. a derivative at a stationary "
@@ -1351,7 +1430,25 @@ class DocumentChecker:
                 )
             elif rel is None and r.strip() in _APPROX:
                 rep.verdict, rep.kind = APPROXIMATION, "approximation"
-                rep.detail = "an approximation (≈): what is approximated is not stated, so it is not checked"
+                rep.detail = approximation(pair[0], pair[1]).detail
+            elif poison is not None and (rel is not None or special):
+                rep.detail, rep.depends_on = poison[0], (poison[1] or None)
+            elif special:
+
+                def stated(f: object, lab: str | None, just: str = just) -> str:
+                    return just
+
+                (special_rep,) = check_special_chain(
+                    pair,
+                    [(r, frag)],
+                    make_semantics=lambda: self._semantics(False, continuous, at),
+                    justification=stated,
+                    time_limit=self.time_limit,
+                    points=self.points,
+                    gaussians=self.gaussians,
+                )
+                special_rep.label = label
+                rep = special_rep
             elif rel is None:
                 rep.detail = f"relation `{r}` is not checked"
             elif poison is not None:

@@ -445,9 +445,7 @@ def implied_constraints(exprs: list[sp.Expr]) -> dict[str, Constraint]:
     for name in set(lower) | set(upper):
         lo, hi = lower.get(name, -math.inf), upper.get(name, math.inf)
         if lo < hi:
-            out[name] = Constraint(
-                name, lo, hi, False, 0, "where the logarithms and roots are defined"
-            )
+            out[name] = Constraint(name, lo, hi, False, 0, "where the logarithms and roots are defined")
     return out
 
 
