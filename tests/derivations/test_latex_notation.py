@@ -9,7 +9,7 @@ import sympy as sp
 
 from derivations.latex import LatexParseError, check_text, parse_chain, to_latex
 from derivations.latex.multivariate_gaussian import decide_kl_step, named_gaussians
-from derivations.latex.parser import preprocess
+from derivations.latex.parser import Node, preprocess
 from derivations.latex.semantics import SemanticError, Semantics
 
 FAST = {"time_limit": 5.0, "points": 12}
@@ -272,3 +272,34 @@ def test_an_integrand_runs_to_the_differential_that_closes_it():
     doc = "$$\\int q(z) \\log p(x,z) - q(z)\\log q(z) \\, dz = \\log p(x) - \\mathrm{KL}(q(z) \\| p(z|x))$$\n"
     assert _verdicts(doc) == [("line 1", "proved")]
     assert _verdicts(doc.replace("- \\mathrm{KL}", "+ \\mathrm{KL}")) == [("line 1", "refuted")]
+
+
+@pytest.mark.parametrize(
+    ("latex", "value"),
+    [
+        ("a = 12", "12"),
+        ("a = 10", "10"),
+        ("a = 0.5", "0.5"),
+        ("a = 1024", "1024"),
+    ],
+)
+def test_a_number_is_its_whole_run_of_digits(latex, value):
+    chain = parse_chain(latex)
+    assert chain.steps[0][1] == Node("number", (value,))
+
+
+def test_single_digits_where_latex_takes_one():
+    # \frac12 is 1/2 and \frac123 is (1/2)·3; x^23 is x²·3
+    assert parse_chain(r"\frac12 = 1").first == Node("div", (Node("number", ("1",)), Node("number", ("2",))))
+    assert parse_chain(r"\frac123 = 1").first.kind == "mul"
+    assert parse_chain(r"x^23 = 1").first.kind == "mul"
+
+
+def test_decimals_and_multi_digit_numbers_are_decided_exactly():
+    doc = (
+        "$$0.5 = \\frac{1}{2}$$\n\n$$\\frac{1}{2} + \\frac{1}{2} = 10 - 9$$\n\n"
+        "$$0.25 = \\frac{1}{2}$$\n\n$$12 = 2$$\n"
+    )
+    r = check_text(doc, "numbers.md", time_limit=10)
+    verdicts = [s.verdict for s in r.steps]
+    assert verdicts == ["proved", "proved", "refuted", "refuted"], [(s.verdict, s.detail) for s in r.steps]
