@@ -14,8 +14,9 @@ Rules that keep the results exact and reproducible:
   in one fixed order with compensation (:func:`_sum_add`, Knuth's two-sum: error ≈ ε of the sum
   plus K·ε² Σ|x|, below the pairwise sum's log₂K·ε), so results do not depend on the batch, the
   block a thread gets, or the memory layout (the callers pass C-contiguous rows);
-* ``nogil=True``: :mod:`numerics._parallel` runs blocks of rows in its threads; ``cache=True``:
-  compiled once per machine into ``numerics/__pycache__``. Compilation is lazy: a kernel is
+* ``nogil=True``: :mod:`numerics._parallel` runs blocks of rows in its threads; the machine code
+  is cached (:mod:`numerics._compile_cache`: ``numerics/__pycache__`` or another writable place,
+  a read-only cache built beforehand, or, failing both, compiled in memory with one warning). Compilation is lazy: a kernel is
   compiled on its first call, so importing this module costs only numba's import.
 """
 
@@ -29,14 +30,21 @@ import numba
 import numpy as np
 
 from numerics import _kernels as K
+from numerics._compile_cache import attach
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
 
 def _compiled(fn: _F) -> _F:
     """Compiled on first call: never fastmath, NumPy's error model (x/0 is ±inf or NaN, no
-    exception), the GIL released, the machine code cached in ``numerics/__pycache__``."""
-    return cast(_F, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))
+    exception), the GIL released, the machine code cached where it can be written or found
+    (:mod:`numerics._compile_cache`; else compiled in memory, with one warning)."""
+    return cast(_F, attach(numba.njit(nogil=True, error_model="numpy")(fn), fn))
+
+
+def _inlined(fn: _F) -> _F:
+    """:func:`_compiled`, and inlined into its callers by numba (``inline="always"``)."""
+    return cast(_F, attach(numba.njit(nogil=True, error_model="numpy", inline="always")(fn), fn))
 
 # the coefficient tables of the NumPy forms, frozen into the compiled code
 _V = np.array(K._V)
@@ -53,6 +61,8 @@ _TABLES = (len(_V), _SMALL_TERMS, len(_SINHMX), len(_XMLOG1P))
 if _TABLES != (14, 3, 10, 32):  # pragma: no cover - a table changed
     raise RuntimeError("numerics._jit: the series tables of numerics._kernels changed; update the kernels")
 _SMALL_TOTAL = 2.0**-500
+_PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
+_EPS = 2.0**-52
 
 
 @_compiled
@@ -127,7 +137,7 @@ def row_sums(x: np.ndarray, out: np.ndarray) -> None:
 # element: the compiler vectorises it), and the compensated row sums.
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_inlined
 def _select_term(a: float, b: float, d: float, L: float) -> float:
     """:func:`kl_term_ell` without branches (every form computed, one selected) and without the
     log a − log b fix-up (:func:`kl_terms_fix`), so that loops over it vectorise."""
@@ -324,7 +334,7 @@ def normal_fix(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) ->
             hs[i] = v * 0.5
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_inlined
 def _half_f(v: float, x: float, h: float, e: float) -> float:
     """½f from u = v, a = x, h = sinh(u/2), e = expm1(u): the series (sinh u − u) + 2 sinh²(u/2)
     for |u| ≤ 1, (a/2)(a + 2) − u/2 for u > 2, (expm1(u) − u)/2 otherwise (selected)."""
@@ -383,15 +393,17 @@ def normal_finish_fix(
 @_compiled
 def _cholesky_into(c: np.ndarray, out: np.ndarray) -> bool:
     """Lower Cholesky factor of the lower triangle of c (d, d) into out (Cholesky–Banachiewicz,
-    sums in index order); False if a pivot is not positive (not positive definite, or NaN)."""
+    sums in index order); False if a pivot is not above 4·d·ε of its diagonal entry (not
+    positive definite, numerically singular, or NaN: ``divergences._cholesky``)."""
     d = c.shape[0]
+    floor = _PIVOT_TOLERANCE * d * _EPS
     for j in range(d):
         for i in range(j, d):
             acc = c[i, j]
             for k in range(j):
                 acc -= out[i, k] * out[j, k]
             if i == j:
-                if not acc > 0.0:
+                if not acc > floor * c[j, j]:
                     return False
                 out[j, j] = math.sqrt(acc)
             else:

@@ -362,6 +362,65 @@ def _kl_logits_rows(a: F64, b: F64) -> F64:
     return np.where(mismatch, np.inf, np.maximum(value, 0.0))
 
 
+#: logits beyond this magnitude can make a difference of two logits overflow
+_WIDE_LOGIT = 2.0**1000
+#: entries of a more than this below the row's maximum have probability < e^{−2000}
+_MASK_BELOW = 2000.0
+#: entries of b more than this below the row's maximum are clamped (q = 0 either way)
+_CLAMP_BELOW = 2.0**900
+
+
+def _kl_logits_rows_any(a: F64, b: F64) -> F64:
+    """:func:`_kl_logits_rows` for rows with any finite logit (n, K): rows whose logits reach
+    beyond ±2¹⁰⁰⁰, where a difference of two logits can overflow, are first brought into range
+    (:func:`_wide_logit_rows`)."""
+    with np.errstate(all="ignore"):
+        top = np.maximum(np.abs(np.where(np.isfinite(a), a, 0.0)).max(axis=-1),
+                         np.abs(np.where(np.isfinite(b), b, 0.0)).max(axis=-1))
+    wide = np.flatnonzero(top > _WIDE_LOGIT)
+    if wide.size == 0:
+        return _kl_logits_rows(a, b)
+    value = np.empty(a.shape[0])
+    narrow = np.setdiff1d(np.arange(a.shape[0]), wide)
+    if narrow.size:
+        value[narrow] = _kl_logits_rows(a[narrow], b[narrow])
+    value[wide] = _wide_logit_rows(a[wide], b[wide])
+    return value
+
+
+def _wide_logit_rows(a: F64, b: F64) -> F64:
+    """KL(softmax a ‖ softmax b) for rows with logits beyond ±2¹⁰⁰⁰, without overflow:
+
+    * entries of a more than 2000 below a's maximum (found from halves a/2, which cannot
+      overflow) are masked: their probability is < e^{−2000}, and their share of the KL is at
+      most e^{−2000}·(2000 + 2·1.8e308) < 2⁻¹⁸⁰⁰, below any float's half-ulp beside the rest;
+    * a and b are shifted by their maxima where those exceed 2¹⁰⁰⁰ (softmax is unchanged; the
+      differences kept are exact: an entry within 2000 — or 2⁹⁰⁰ — of a maximum beyond 2¹⁰⁰⁰
+      is within a factor 2 of it, Sterbenz);
+    * entries of b more than 2⁹⁰⁰ below b's maximum (q = 0 either way) are raised to that level,
+      and what this removes from log(p/q), Δ = b̃ − b, is added back as Σ p·Δ = Σ 2·(p·Δ/2), in
+      halves; the KL of the raised logits is the ordinary route's (:func:`_kl_logits_rows`).
+    The result overflows to inf only where the exact KL does (up to rounding)."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    with np.errstate(all="ignore"):
+        ma = np.max(np.where(fa, a, -np.inf), axis=-1, keepdims=True)
+        mb = np.max(np.where(fb, b, -np.inf), axis=-1, keepdims=True)
+        ha = np.where(fa, a * 0.5 - ma * 0.5, -np.inf)  # (a − max a)/2, never overflows
+        hb = np.where(fb, b * 0.5 - mb * 0.5, -np.inf)
+        shift_a = np.where(np.abs(ma) > _WIDE_LOGIT, ma, 0.0)
+        shift_b = np.where(np.abs(mb) > _WIDE_LOGIT, mb, 0.0)
+        a2 = np.where(ha >= -_MASK_BELOW / 2, a - shift_a, -np.inf)
+        low = fb & (hb < -_CLAMP_BELOW / 2)
+        b2 = np.where(low, (mb - shift_b) - _CLAMP_BELOW, np.where(fb, b - shift_b, -np.inf))
+        value = _kl_logits_rows(a2, b2)
+        if low.any():
+            e, s, _, _ = _softmax_parts(a2)
+            p = e / s[:, None]
+            half_gap = np.where(low & (p > 0), (b2 * 0.5 + shift_b * 0.5) - b * 0.5, 0.0)
+            value = value + 2.0 * row_sum(p * half_gap)
+    return value
+
+
 def _check_rows_have_mass(x: F64, name: str) -> None:
     if x.size and (np.isneginf(x).all(axis=-1)).any():
         raise ValueError(f"{name}: every logit of an event is −inf (no probability mass)")
@@ -382,7 +441,7 @@ def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
     batch = aa.shape[:-1]
     if aa.size == 0:
         return _out(np.zeros(batch), dtype)
-    return _out(_kl_logits_rows(_rows(aa), _rows(ba)).reshape(batch), dtype)
+    return _out(_kl_logits_rows_any(_rows(aa), _rows(ba)).reshape(batch), dtype)
 
 
 def _entropy64(pa: F64) -> F64:
@@ -533,7 +592,7 @@ def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
     shape = aa.shape
     if aa.size == 0:
         return _out(np.zeros(shape), dtype)
-    value = _kl_logits_rows(_rows(_bernoulli_logit_pair(aa)), _rows(_bernoulli_logit_pair(ba)))
+    value = _kl_logits_rows_any(_rows(_bernoulli_logit_pair(aa)), _rows(_bernoulli_logit_pair(ba)))
     return _out(value.reshape(shape), dtype)
 
 
@@ -739,11 +798,27 @@ def entropy_normal(sigma: ArrayLike) -> Array:
     return _out(h, v.result_dtype(sigma))
 
 
+#: a Cholesky pivot at or below this many d·ε of its diagonal entry marks a matrix as singular:
+#: the pivots of a singular matrix come out of rounding as ≈ d·ε·Σ_jj, of either sign
+PIVOT_TOLERANCE = 4.0
+
+
 def _cholesky(cov: F64, name: str) -> F64:
+    """Lower Cholesky factor; ``ValueError`` naming ``name`` if the matrix is not positive
+    definite or is numerically singular (a pivot L_jj² ≤ 4·d·ε·Σ_jj, i.e. within rounding of a
+    singular matrix: condition number ≳ 10¹⁴/d), whatever its scale."""
     try:
-        return np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
+        chol = np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
     except np.linalg.LinAlgError as exc:
         raise ValueError(f"{name}: not positive definite (Cholesky failed)") from exc
+    d = cov.shape[-1]
+    pivots = np.diagonal(chol, axis1=-2, axis2=-1) ** 2
+    floor = PIVOT_TOLERANCE * d * np.finfo(np.float64).eps * np.diagonal(cov, axis1=-2, axis2=-1)
+    if not (pivots > floor).all():
+        raise ValueError(
+            f"{name}: singular (not positive definite): a Cholesky pivot is within rounding of 0"
+        )
+    return chol
 
 
 def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> Array:
