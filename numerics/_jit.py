@@ -497,3 +497,65 @@ def kl_mvn_batch(
             y_lo += e
         value = ((t_hi + t_lo) + (q_hi + q_lo) + (y_hi + y_lo)) / 2
         out[n] = math.inf if value != value else value
+
+
+# ---------------------------------------------------------------------------- Bernoulli logits
+# Passes around NumPy's vectorised exp, expm1 and log1p (``divergences._kl_bernoulli_logits_into``).
+
+
+@_compiled
+def bernoulli_logit_split(
+    a: np.ndarray, b: np.ndarray, top: float, na: np.ndarray, nb: np.ndarray, h: np.ndarray,
+    lo: np.ndarray,
+) -> int:
+    """na = −|a|, nb = −|b| (clipped to [−top, 0]), b − a = h + lo exactly (two-sum). Returns
+    how many elements have |a| or |b| beyond ``top`` (or NaN): the caller recomputes those."""
+    beyond = 0
+    for i in range(a.size):
+        x = a[i]
+        y = b[i]
+        ax = abs(x)
+        ay = abs(y)
+        na[i] = -min(ax, top)
+        nb[i] = -min(ay, top)
+        s, e = _two_sum(y, -x)
+        h[i] = s
+        lo[i] = e
+        beyond += not (ax <= top and ay <= top)
+    return beyond
+
+
+@_compiled
+def bernoulli_logit_parts(
+    a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
+    em: np.ndarray, lo: np.ndarray, p: np.ndarray, p0: np.ndarray, q: np.ndarray, q0: np.ndarray,
+    d: np.ndarray, nd: np.ndarray, r1: np.ndarray, r0: np.ndarray,
+) -> None:
+    """From t = e^{−|x|} and em = expm1(h), h + lo = b − a (h itself given): p = σ(a), p0 = σ(−a), q = σ(b),
+    q0 = σ(−b) (σ(|x|) = 1/(1 + t), σ(−|x|) = t/(1 + t)); d = p − q = −σ(a)σ(−b)·expm1(b − a)
+    where |h| ≤ 1, else p − q or q0 − p0 (the smaller pair); nd = −d; r1 = d/q and r0 = −d/q0
+    (log1p of them: log(p/q) and log(p0/q0))."""
+    for i in range(a.size):
+        big_a = 1.0 / (1.0 + ta[i])
+        small_a = ta[i] * big_a
+        big_b = 1.0 / (1.0 + tb[i])
+        small_b = tb[i] * big_b
+        neg_a = a[i] < 0.0
+        neg_b = b[i] < 0.0
+        pa = small_a if neg_a else big_a
+        pa0 = big_a if neg_a else small_a
+        qb = small_b if neg_b else big_b
+        qb0 = big_b if neg_b else small_b
+        e = em[i]
+        e = e + (e + 1.0) * lo[i]  # expm1(h + lo) to first order in lo
+        near = -(pa * qb0) * e
+        direct = (pa - qb) if pa + qb <= 1.0 else (qb0 - pa0)
+        di = near if abs(h[i]) <= 1.0 else direct
+        p[i] = pa
+        p0[i] = pa0
+        q[i] = qb
+        q0[i] = qb0
+        d[i] = di
+        nd[i] = -di
+        r1[i] = di / qb
+        r0[i] = -di / qb0

@@ -31,6 +31,7 @@ Conventions (DESIGN.md; issue 15):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -592,8 +593,67 @@ def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
     shape = aa.shape
     if aa.size == 0:
         return _out(np.zeros(shape), dtype)
-    value = _kl_logits_rows_any(_rows(_bernoulli_logit_pair(aa)), _rows(_bernoulli_logit_pair(ba)))
-    return _out(value.reshape(shape), dtype)
+    fa, fb = _c(aa).reshape(-1), _c(ba).reshape(-1)
+    value = np.empty(fa.size)
+    beyond: list[int] = []
+    _blockwise(functools.partial(_kl_bernoulli_logits_into, beyond=beyond), [fa, fb], value)
+    if sum(beyond):  # beyond σ's normal range, or ±inf: the categorical route of the pairs (x, 0)
+        with np.errstate(invalid="ignore"):
+            far = np.flatnonzero(~((np.abs(fa) <= _SIGMOID_RANGE) & (np.abs(fb) <= _SIGMOID_RANGE)))
+        value[far] = _kl_logits_rows_any(
+            _bernoulli_logit_pair(fa[far]), _bernoulli_logit_pair(fb[far])
+        )
+    return _out(value.reshape(shape), dtype, fresh=True)
+
+
+#: |logit| up to which σ(x) and σ(−x) are normal floats (e^{−700} ≈ 1e−304)
+_SIGMOID_RANGE = 700.0
+
+
+def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) -> None:
+    """KL(Bern(σ(a)) ‖ Bern(σ(b))) for |a|, |b| ≤ 700 (other elements are overwritten by the
+    caller): the two non-negative terms of :func:`kl_bernoulli` with p = σ(a), 1 − p = σ(−a),
+    q = σ(b), 1 − q = σ(−b) each to ~1 ulp (from e^{−|x|}, never 1 − σ), the difference p − q
+    taken exactly enough from the logits — σ(a) − σ(b) = −σ(a)·σ(−b)·expm1(b − a) where
+    |a − b| ≤ 1; beyond, p − q or (1 − q) − (1 − p), whichever pair is the smaller (their ratio
+    is then ≥ ~e: no cancellation) — and log(p/q) = log1p((p − q)/q) (likewise for 1 − p, 1 − q).
+    Compiled passes (:func:`numerics._jit.bernoulli_logit_split`,
+    :func:`numerics._jit.bernoulli_logit_parts`, :func:`numerics._jit.kl_terms_d`) around NumPy's
+    vectorised exp, expm1 and log1p. Appends to ``beyond`` how many elements lie outside ±700."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    shape = a.shape
+    buf = {k: scratch("blogit_" + k, shape) for k in
+           ("ta", "tb", "h", "em", "lo", "p", "p0", "q", "q0", "d", "nd", "r1", "r0", "t0")}
+    with np.errstate(all="ignore"):
+        beyond.append(
+            J.bernoulli_logit_split(a, b, _SIGMOID_RANGE, buf["ta"], buf["tb"], buf["h"], buf["lo"])
+        )
+        np.exp(buf["ta"], out=buf["ta"])
+        np.exp(buf["tb"], out=buf["tb"])
+        np.expm1(buf["h"], out=buf["em"])
+        J.bernoulli_logit_parts(a, b, buf["ta"], buf["tb"], buf["h"], buf["em"], buf["lo"],
+                                buf["p"], buf["p0"], buf["q"], buf["q0"], buf["d"], buf["nd"],
+                                buf["r1"], buf["r0"])
+        np.log1p(buf["r1"], out=buf["r1"])
+        np.log1p(buf["r0"], out=buf["r0"])
+        if J.kl_terms_d(buf["p"], buf["q"], buf["d"], buf["r1"], out):
+            J.kl_terms_d_fix(buf["p"], buf["q"], buf["d"], buf["r1"], out)
+        t0 = buf["t0"]
+        if J.kl_terms_d(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0):
+            J.kl_terms_d_fix(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0)
+        out += t0
+
+
+def _kl_terms_from(a: F64, b: F64, d: F64, ell: F64) -> F64:
+    """:func:`numerics._kernels.kl_term` (a, b, d) of 1-d arrays given ℓ = log(a/b) (known more
+    accurately than NumPy's log of the rounded ratio), compiled (:func:`numerics._jit.kl_terms_d`)."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    out = np.empty(a.shape)
+    if J.kl_terms_d(a, b, d, ell, out):
+        J.kl_terms_d_fix(a, b, d, ell, out)
+    return out
 
 
 def entropy_bernoulli(p: ArrayLike) -> Array:
