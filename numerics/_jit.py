@@ -54,11 +54,12 @@ _SINHMX = np.array(K._SINHMX)
 _XMLOG1P = np.array(K._XMLOG1P)
 _FAR_BELOW = K.FAR_BELOW
 _RADIUS = K.EXPM1MX_RADIUS
+_NEAR_Y = K.NEAR_Y
 _BIG = 2.0**500
 
 # the unrolled Horner chains below are written for these table lengths
 _TABLES = (len(_V), _SMALL_TERMS, len(_SINHMX), len(_XMLOG1P))
-if _TABLES != (14, 3, 10, 32):  # pragma: no cover - a table changed
+if _TABLES != (26, 3, 10, 32):  # pragma: no cover - a table changed
     raise RuntimeError("numerics._jit: the series tables of numerics._kernels changed; update the kernels")
 _SMALL_TOTAL = 2.0**-500
 _PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
@@ -86,13 +87,13 @@ def xmlog1p(x: float) -> float:
 @_compiled
 def kl_term_ell(a: float, b: float, d: float, ell: float) -> float:
     """a·log(a/b) − a + b from a, b ≥ 0, d = a − b exact and ell = log(a/b) as NumPy's ``log``
-    of the rounded ratio gives it (used only where |y| > ¼): the three forms of
-    ``_kernels.kl_term`` chosen by y = d/(a + b) (series for |y| ≤ ¼, the short series where
+    of the rounded ratio gives it (used only where |y| > ½): the three forms of
+    ``_kernels.kl_term`` chosen by y = d/(a + b) (series for |y| ≤ ½, the short series where
     |y| ≤ 2⁻¹⁰; a·L − d for y < −⅔; d·L/2 + s·(L/2 − y) otherwise); b where a = 0; L from
     log a − log b where a/b over- or underflowed."""
     s = a + b
     y = d / s
-    if abs(y) <= 0.25:  # NaN (a = b = 0) is not near
+    if abs(y) <= _NEAR_Y:  # NaN (a = b = 0) is not near
         terms = _SMALL_TERMS if abs(y) <= _SMALL_Y else _V.size
         w = y * y
         poly = _horner(_V, terms, w)
@@ -144,9 +145,9 @@ def _select_term(a: float, b: float, d: float, L: float) -> float:
     s = a + b
     y = d / s
     w = y * y
-    big = ((((((((((((_V[13] * w + _V[12]) * w + _V[11]) * w + _V[10]) * w + _V[9]) * w
-                   + _V[8]) * w + _V[7]) * w + _V[6]) * w + _V[5]) * w + _V[4]) * w
-              + _V[3]) * w + _V[2]) * w + _V[1]) * w + _V[0]
+    big = _V[_V.size - 1]
+    for k in range(_V.size - 2, -1, -1):  # a fixed count: unrolled by the compiler
+        big = big * w + _V[k]
     small = (_V[2] * w + _V[1]) * w + _V[0]
     poly = small if abs(y) <= _SMALL_Y else big
     near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
@@ -154,7 +155,7 @@ def _select_term(a: float, b: float, d: float, L: float) -> float:
     t = L * 0.5
     far = (t - y) * s + t * d
     other = b if a == 0.0 else (very if y < _FAR_BELOW else far)
-    return near if abs(y) <= 0.25 else other
+    return near if abs(y) <= _NEAR_Y else other
 
 
 @_compiled

@@ -352,13 +352,16 @@ def _kl_logits_rows(a: F64, b: F64) -> F64:
         ell = c - big_r[:, None]
         terms = _terms_from_log_ratio(p, q, np.where(both, ell, np.where(fa, np.inf, -np.inf)))
         terms = np.where(fa | fb, terms, 0.0)
-        # p deep in the subnormal range has lost more digits (2⁻¹⁰⁷⁵/p relative) than the log
-        # route loses (≈ 745 ε): there p·(e^{−ℓ} − 1 + ℓ) = exp(log p + log(e^{−ℓ} − 1 + ℓ))
-        tiny = fa & both & (p < 1.5e-311) & (ell >= -2.0)
+        # p in the subnormal range has lost digits (2⁻¹⁰⁷⁵/p relative): there p·2ᵏ is formed
+        # as exp(s), s = (hi + k·ln2_hi) + (lo + k·ln2_lo − log S) ∈ [−½, ½] (the first sum is
+        # exact: Sterbenz; k·ln2_hi too: ln2_hi has 32 trailing zero bits), the term as
+        # 2⁻ᵏ·(p·2ᵏ)·(e^{−ℓ} − 1 + ℓ), rounded once
+        tiny = fa & both & (p < 2.0**-1000) & (ell >= -2.0)
         if tiny.any():
-            log_p = (hi_a + lo_a) - np.log(sa)[:, None]
-            big = np.exp(log_p + np.log(expm1mx(np.where(tiny, -ell, 0.0))))
-            terms = np.where(tiny, big, terms)
+            k = np.where(tiny, np.rint(-hi_a / _LN2_HI), 0.0)
+            s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
+            scaled = np.exp(np.where(tiny, s_exp, 0.0)) * expm1mx(np.where(tiny, -ell, 0.0))
+            terms = np.where(tiny, np.ldexp(scaled, -k.astype(np.int64)), terms)
         value = row_sum(terms)
     return np.where(mismatch, np.inf, np.maximum(value, 0.0))
 
@@ -420,6 +423,10 @@ def _wide_logit_rows(a: F64, b: F64) -> F64:
             half_gap = np.where(low & (p > 0), (b2 * 0.5 + shift_b * 0.5) - b * 0.5, 0.0)
             value = value + 2.0 * row_sum(p * half_gap)
     return value
+
+
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 to 21 bits (fdlibm): k·_LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
 
 
 def _check_rows_have_mass(x: F64, name: str) -> None:
