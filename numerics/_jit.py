@@ -560,3 +560,20 @@ def bernoulli_logit_parts(
         nd[i] = -di
         r1[i] = di / qb
         r0[i] = -di / qb0
+
+
+@_compiled
+def kl_categorical_small(
+    p: np.ndarray, q: np.ndarray, ell: np.ndarray, out: np.ndarray, status: np.ndarray,
+    tolerance: float,
+) -> int:
+    """:func:`kl_terms` (with :func:`kl_terms_fix`) and :func:`kl_categorical_rows` in one call,
+    for inputs small enough that the call overhead dominates: ``ell`` (m, K) = log(p/q), p and
+    q C-contiguous. Returns what :func:`kl_categorical_rows` returns."""
+    pf = p.reshape(-1)
+    qf = q.reshape(-1)
+    ef = ell.reshape(-1)
+    terms = np.empty(pf.size)
+    if kl_terms(pf, qf, ef, terms):
+        kl_terms_fix(pf, qf, ef, terms)
+    return kl_categorical_rows(p, q, terms.reshape(p.shape), out, status, tolerance)

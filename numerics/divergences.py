@@ -288,14 +288,25 @@ def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
     rows_p, rows_q = p.reshape(-1, k), q.reshape(-1, k)
     value = np.empty(rows_p.shape[0])
     status = np.empty(rows_p.shape[0], dtype=np.int8)
-    margin = max(2.0**-30, 8.0 * k * np.finfo(np.float64).eps)
-    if _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
+    margin = max(2.0**-30, 8.0 * k * _EPS64)
+    if p.size <= _SMALL_INPUT:  # one compiled call: the per-call overhead is what counts here
+        from numerics import _jit as J
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            ell = np.log(rows_p / rows_q)
+        if J.kl_categorical_small(rows_p, rows_q, ell, value, status, v.SUM_TOLERANCE - margin):
+            return None
+    elif _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
         return None
-    value = _categorical_finish(rows_p, rows_q, value, status)
+    if status.any():
+        value = _categorical_finish(rows_p, rows_q, value, status)
     return _out(value.reshape(p.shape[:-1]), _NATIVE_F64, fresh=True)
 
 
 _NATIVE_F64 = np.dtype(np.float64)
+_EPS64 = float(np.finfo(np.float64).eps)
+#: inputs of at most this many elements take the single-call path of kl_categorical
+_SMALL_INPUT = 8192
 
 
 def _logit_rows(x: ArrayLike, name: str, *, allow_pos_inf: bool = False) -> F64:
@@ -719,15 +730,26 @@ def _kl_normal64(
 
 
 def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
-    """x as a 1-d float64 array of the broadcast length: a view where x has that shape and is
-    C-contiguous or has one element (a stride-0 view), else a C-order copy."""
+    """x as a 1-d float64 array of the broadcast length — a view where x has that shape and is
+    C-contiguous, else a C-order copy — or, if x has one element, that element as a (1,) array."""
     x = np.asarray(x, dtype=np.float64)
-    n = math.prod(shape)
-    if x.size == 1 and n != 1:
-        return np.broadcast_to(x.reshape(()), (n,))
+    if x.size == 1:  # a scalar: one element, expanded chunk by chunk (:func:`_dense`)
+        return x.reshape(1)
     if x.shape != shape:
         x = np.broadcast_to(x, shape)
     return np.ravel(x)
+
+
+def _dense(x: F64, c: slice, slot: str) -> F64:
+    """Chunk ``c`` of a 1-d argument as a contiguous array: a view, or — for a scalar argument
+    (one element, see :func:`_flat`) — a pooled chunk-sized buffer filled with it, so that the
+    compiled loops see one array layout (contiguous loops vectorise; stride-0 ones do not: twice
+    the time). Never an array of the full broadcast size."""
+    if x.size != 1:
+        return x[c]
+    buf = scratch(slot, (c.stop - c.start,))
+    buf.fill(x[0])
+    return buf
 
 
 def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
@@ -747,14 +769,14 @@ def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
                 shape = (c.stop - i,)
                 a, u = scratch("normal_a", shape), scratch("normal_u", shape)
                 hs, es = scratch("normal_hs", shape), scratch("normal_es", shape)
-                x1, x2 = s1[c], s2[c]
+                y1, x1, y2, x2 = (_dense(x, c, f"normal_arg{j}") for j, x in enumerate((m1, s1, m2, s2)))
                 J.normal_ratio(x1, x2, a)
                 np.log1p(a, out=u)
                 if J.normal_split(x1, x2, u, hs):
                     J.normal_fix(x1, x2, u, hs)
                 np.sinh(hs, out=hs)
                 np.expm1(u, out=es)
-                parts = (m1[c], x1, m2[c], x2, a, u, hs, es, out[c])
+                parts = (y1, x1, y2, x2, a, u, hs, es, out[c])
                 if J.normal_finish(*parts):
                     ok = not J.normal_finish_fix(*parts) and ok
         clean.append(ok)
