@@ -577,3 +577,29 @@ def kl_categorical_small(
     if kl_terms(pf, qf, ef, terms):
         kl_terms_fix(pf, qf, ef, terms)
     return kl_categorical_rows(p, q, terms.reshape(p.shape), out, status, tolerance)
+
+
+# ---------------------------------------------------------------------------- VAE KL total
+# torch_impl.kl's Σ ½(e^ℓ − 1 − ℓ + μ²) for CPU tensors (their NumPy views), float32 or float64.
+_EXPM1MX = np.array([1.0 / math.factorial(k + 2) for k in range(20)])  # torch_impl.kl._COEFFS
+
+
+@_inlined
+def _expm1mx_select(u: float, e: float) -> float:
+    """e^u − 1 − u from u and e = expm1(u): the 20-term series u²·Σ u^k/(k + 2)! for |u| ≤ ½,
+    e − u beyond (selected, so that loops over it vectorise)."""
+    poly = _EXPM1MX[19]
+    for k in range(18, -1, -1):
+        poly = poly * u + _EXPM1MX[k]
+    series = (u * u) * poly
+    return series if abs(u) <= 0.5 else e - u
+
+
+@_compiled
+def standard_normal_kl_terms(mu: np.ndarray, logvar: np.ndarray, em: np.ndarray) -> None:
+    """em ← ½(e^ℓ − 1 − ℓ + μ²) elementwise over 1-d arrays (float32 or float64 μ, ℓ; em =
+    expm1(ℓ) in float64 on entry), in float64, branch-free (vectorised)."""
+    for i in range(mu.size):
+        u = np.float64(logvar[i])
+        m = np.float64(mu[i])
+        em[i] = 0.5 * (_expm1mx_select(u, em[i]) + m * m)
