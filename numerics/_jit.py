@@ -603,3 +603,146 @@ def standard_normal_kl_terms(mu: np.ndarray, logvar: np.ndarray, em: np.ndarray)
         u = np.float64(logvar[i])
         m = np.float64(mu[i])
         em[i] = 0.5 * (_expm1mx_select(u, em[i]) + m * m)
+
+
+# ---------------------------------------------------------------------------- categorical logits
+_LN2_HI = 6.93147180369123816490e-01  # divergences._LN2_HI
+_LN2_LO = 1.90821492927058770002e-10
+
+
+@_compiled
+def _expm1mx(u: float) -> float:
+    """e^u − 1 − u (``_kernels.expm1mx``): (sinh u − u) by its series + 2 sinh²(u/2) for
+    |u| ≤ 1, expm1(u) − u beyond."""
+    if abs(u) <= _RADIUS:
+        w = u * u
+        series = ((_horner(_SINHMX, _SINHMX.size, w) * w) * u)
+        h = math.sinh(u * 0.5)
+        return series + (h * h) * 2.0
+    return math.expm1(u) - u
+
+
+@_compiled
+def _comp_add(hi: float, lo: float, x: float) -> tuple[float, float]:
+    s, e = _two_sum(hi, x)
+    return s, lo + e
+
+
+@_compiled
+def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, stop: int) -> None:
+    """``divergences._kl_logits_rows`` for rows start…stop of (n, K) logits (no NaN, no +inf, a
+    finite entry in every row, every |logit| ≤ 2¹⁰⁰⁰): the same forms, element by element, with
+    compensated row sums (in index order) where the reference sums pairwise."""
+    k = a.shape[1]
+    ea = np.empty(k)
+    eb = np.empty(k)
+    hi_a = np.empty(k)
+    lo_a = np.empty(k)
+    c = np.empty(k)
+    for n in range(start, stop):
+        ma = -math.inf
+        mb = -math.inf
+        r = 0
+        mismatch = False
+        for i in range(k):
+            x = a[n, i]
+            y = b[n, i]
+            if x > ma:
+                ma = x
+                r = i
+            mb = max(mb, y)
+            if x > -math.inf and not y > -math.inf:
+                mismatch = True
+        if mismatch:
+            out[n] = math.inf
+            continue
+        sa_hi = 0.0
+        sa_lo = 0.0
+        sb_hi = 0.0
+        sb_lo = 0.0
+        hi_b_r = 0.0
+        lo_b_r = 0.0
+        for i in range(k):
+            x = a[n, i]
+            if x > -math.inf:
+                h, lo = _two_sum(x, -ma)
+                e = math.exp(h)
+                e += e * lo
+            else:
+                h, lo = _two_sum(0.0, -ma)
+                lo = 0.0
+                e = 0.0
+            ea[i] = e
+            hi_a[i] = h
+            lo_a[i] = lo
+            sa_hi, sa_lo = _comp_add(sa_hi, sa_lo, e)
+            y = b[n, i]
+            if y > -math.inf:
+                h, lo = _two_sum(y, -mb)
+                e = math.exp(h)
+                e += e * lo
+            else:
+                h, lo = _two_sum(0.0, -mb)
+                lo = 0.0
+                e = 0.0
+            eb[i] = e
+            if i == r:
+                hi_b_r = h
+                lo_b_r = lo
+            sb_hi, sb_lo = _comp_add(sb_hi, sb_lo, e)
+        sa = sa_hi + sa_lo
+        sb = sb_hi + sb_lo
+        eh_r, el_r = _two_sum(a[n, r], -b[n, r])
+        q_r = eb[r] / sb
+        x_hi = 0.0
+        x_lo = 0.0
+        for i in range(k):
+            x = a[n, i]
+            y = b[n, i]
+            fa = x > -math.inf
+            fb = y > -math.inf
+            q = eb[i] / sb
+            if fa and fb:
+                eh, el = _two_sum(x, -y)
+                ci = (eh - eh_r) + (el - el_r)
+            elif fa:
+                ci = math.inf
+            elif fb:
+                ci = -math.inf
+            else:
+                ci = 0.0
+            c[i] = ci
+            if abs(ci) <= 1.0:
+                w = q * math.expm1(ci)
+            else:
+                w = ea[i] * q_r - q
+            x_hi, x_lo = _comp_add(x_hi, x_lo, w)
+        big_x = x_hi + x_lo
+        if big_x >= -0.5:
+            big_r = math.log1p(big_x)
+        else:
+            big_r = ((hi_b_r + lo_b_r) - math.log(sb)) + math.log(sa)
+        log_sa = math.log(sa)
+        t_hi = 0.0
+        t_lo = 0.0
+        for i in range(k):
+            fa = a[n, i] > -math.inf
+            fb = b[n, i] > -math.inf
+            if not fb:  # masked in both (a masked only in b is a mismatch, handled above)
+                continue
+            p = ea[i] / sa
+            q = eb[i] / sb
+            if not fa:
+                term = q
+            else:
+                ell = c[i] - big_r
+                if ell < -2.0:
+                    term = (q - p) + p * ell
+                elif p < 2.0**-1000:  # subnormal p: scaled by 2ᵏ before the exponential
+                    kk = round(-hi_a[i] / _LN2_HI)
+                    s = (hi_a[i] + kk * _LN2_HI) + ((lo_a[i] + kk * _LN2_LO) - log_sa)
+                    term = math.ldexp(math.exp(s) * _expm1mx(-ell), -int(kk))
+                else:
+                    term = p * _expm1mx(-ell)
+            t_hi, t_lo = _comp_add(t_hi, t_lo, term)
+        out[n] = max(t_hi + t_lo, 0.0)

@@ -394,12 +394,30 @@ def _kl_logits_rows_any(a: F64, b: F64) -> F64:
                          np.abs(np.where(np.isfinite(b), b, 0.0)).max(axis=-1))
     wide = np.flatnonzero(top > _WIDE_LOGIT)
     if wide.size == 0:
-        return _kl_logits_rows(a, b)
+        return _kl_logits_rows_compiled(a, b)
     value = np.empty(a.shape[0])
     narrow = np.setdiff1d(np.arange(a.shape[0]), wide)
     if narrow.size:
-        value[narrow] = _kl_logits_rows(a[narrow], b[narrow])
+        value[narrow] = _kl_logits_rows_compiled(a[narrow], b[narrow])
     value[wide] = _wide_logit_rows(a[wide], b[wide])
+    return value
+
+
+def _kl_logits_rows_compiled(a: F64, b: F64) -> F64:
+    """:func:`_kl_logits_rows` (the NumPy reference form, kept for
+    ``tests/numerics/test_logits_kernels.py``) as one compiled pass per row
+    (:func:`numerics._jit.kl_logits_rows`), row blocks in threads."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    n = a.shape[0]
+    value = np.empty(n)
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        J.kl_logits_rows(a, b, value, start, stop)
+
+    P.run_blocks(run, P.row_blocks(n, a.size))
     return value
 
 
