@@ -177,7 +177,8 @@ def _total_on_cpu(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor | None
 
     m = mu.detach().reshape(-1).numpy()
     ell = logvar.detach().reshape(-1).numpy()
-    terms = np.expm1(ell, dtype=np.float64)
+    with np.errstate(over="ignore"):  # e^ℓ beyond the float range: inf, the limit
+        terms = np.expm1(ell, dtype=np.float64)
     J.standard_normal_kl_terms(m, ell, terms)
     total = np.asarray(np.add.reduce(terms), dtype=np.float32 if mu.dtype == torch.float32 else np.float64)
     return torch.from_numpy(total)
