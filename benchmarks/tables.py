@@ -77,7 +77,8 @@ def _accuracy(acc: dict[str, Any]) -> list[str]:
 
 def _speed(speed: dict[str, Any]) -> list[str]:
     if not speed.get("phases"):
-        return ["*(no results in divergence_speed.json yet: run `python -m benchmarks.divergence_speed`)*", ""]
+        return ["*(no results in divergence_speed.json yet: "
+                "run `python -m benchmarks.divergence_speed`)*", ""]
     lines = [f"{speed['description']}. Machine: {speed['machine']}.", ""]
     for phase in speed["phases"]:
         load = phase["load"]
@@ -91,8 +92,11 @@ def _speed(speed: dict[str, Any]) -> list[str]:
                 "|---|---|---|---:|---:|---:|---|",
             ]
             for r in setting["rows"]:
-                lines.append(f"| {r['family']} | {r['case']} | {r['reference']} | {r['this project (ms)']:.4g} | "
-                             f"{r['reference (ms)']:.4g} | **{r['ratio']:.2f}** | {r['range'][0]:.2f}–{r['range'][1]:.2f} |")
+                lines.append(
+                    f"| {r['family']} | {r['case']} | {r['reference']} | {r['this project (ms)']:.4g} | "
+                    f"{r['reference (ms)']:.4g} | **{r['ratio']:.2f}** | "
+                    f"{r['range'][0]:.2f}–{r['range'][1]:.2f} |"
+                )
             lines.append("")
     first = speed.get("first call in a fresh process")
     if first:

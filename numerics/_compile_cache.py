@@ -33,7 +33,9 @@ _warned = threading.Event()
 def _warn_once(message: str) -> None:
     if not _warned.is_set():
         _warned.set()
-        warnings.warn(f"numerics: {message}; the kernels are compiled in memory", RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            f"numerics: {message}; the kernels are compiled in memory", RuntimeWarning, stacklevel=3
+        )
 
 
 def _readable(path: str) -> None:
@@ -72,7 +74,7 @@ class _TolerantLocating(caching.CompileResultCacheImpl):
     """numba's locating and serialising, with each writable location tried first and then the
     same location holding a cache that is read-only."""
 
-    _locator_classes = [
+    _locator_classes: list[type[object]] = [  # noqa: RUF012 (numba's name and type)
         caching.UserProvidedCacheLocator,
         _ReadOnlyUserProvided,
         caching.InTreeCacheLocator,

@@ -16,8 +16,9 @@ Rules that keep the results exact and reproducible:
   block a thread gets, or the memory layout (the callers pass C-contiguous rows);
 * ``nogil=True``: :mod:`numerics._parallel` runs blocks of rows in its threads; the machine code
   is cached (:mod:`numerics._compile_cache`: ``numerics/__pycache__`` or another writable place,
-  a read-only cache built beforehand, or, failing both, compiled in memory with one warning). Compilation is lazy: a kernel is
-  compiled on its first call, so importing this module costs only numba's import.
+  a read-only cache built beforehand, or, failing both, compiled in memory with one warning).
+  Compilation is lazy: a kernel is compiled on its first call, so importing this module costs
+  only numba's import.
 """
 
 from __future__ import annotations

@@ -94,7 +94,8 @@ def _categorical(fn: str, regime: str) -> Draw:
         if fn == "kl_categorical":
             return float(D.kl_categorical(p, q, normalize=normalize)), A.ref_kl_categorical(p, q), _txt(p, q)
         if fn == "jsd_categorical":
-            return float(D.jsd_categorical(p, q, normalize=normalize)), A.ref_jsd_categorical(p, q), _txt(p, q)
+            got = float(D.jsd_categorical(p, q, normalize=normalize))
+            return got, A.ref_jsd_categorical(p, q), _txt(p, q)
         if fn == "cross_entropy_categorical":
             got = float(D.cross_entropy_categorical(p, q, normalize=normalize))
             return got, A.ref_cross_entropy_categorical(p, q), _txt(p, q)
@@ -145,7 +146,9 @@ def _bernoulli(fn: str, regime: str) -> Draw:
     return draw
 
 
-LOGIT_REGIMES = ("|logit| ~ 1", "|logit| ~ 30", "|logit| ~ 1e3", "near-equal (δ = 1e−12 … 1e−1), |logit| ~ 30")
+LOGIT_REGIMES = (
+    "|logit| ~ 1", "|logit| ~ 30", "|logit| ~ 1e3", "near-equal (δ = 1e−12 … 1e−1), |logit| ~ 30",
+)
 
 
 def _logit_scale(regime: str) -> float:
@@ -156,7 +159,10 @@ def _bernoulli_logits(regime: str) -> Draw:
     def draw(rng: np.random.Generator) -> Sample:
         s = _logit_scale(regime)
         a = float(rng.normal() * s)
-        b = float(rng.normal() * s) if not regime.startswith("near") else a + 10.0 ** rng.uniform(-12, -1) * rng.normal()
+        if regime.startswith("near"):
+            b = a + 10.0 ** rng.uniform(-12, -1) * rng.normal()
+        else:
+            b = float(rng.normal() * s)
         return float(D.kl_bernoulli_logits(a, b)), A.ref_kl_bernoulli_logits(a, b), _txt(a, b)
 
     return draw
@@ -208,14 +214,16 @@ def _normal(fn: str, regime: str) -> Draw:
 #: (function, regime) → a draw of one sample
 SWEEPS: dict[tuple[str, str], Draw] = {
     **{("kl_categorical", r): _categorical("kl_categorical", r) for r in CATEGORICAL_REGIMES},
-    **{("jsd_categorical", r): _categorical("jsd_categorical", r) for r in CATEGORICAL_REGIMES if "64" not in r},
+    **{("jsd_categorical", r): _categorical("jsd_categorical", r)
+       for r in CATEGORICAL_REGIMES if "64" not in r},
     **{("cross_entropy_categorical", r): _categorical("cross_entropy_categorical", r)
        for r in ("random, K = 2", "near-equal, K = 2…8", "far, K = 2…8", "unnormalised, random, K = 2…8")},
     **{("entropy_categorical", r): _categorical("entropy_categorical", r)
        for r in ("random, K = 2", "random, K = 64", "entries to 1e−300, K = 2…5 (normalised by the function)",
                  "unnormalised, random, K = 2…8")},
     **{(fn, r): _bernoulli(fn, r) for fn in ("kl_bernoulli", "jsd_bernoulli") for r in BERNOULLI_REGIMES},
-    **{("entropy_bernoulli", r): _bernoulli("entropy_bernoulli", r) for r in ("random", "far (probabilities to 1e−300)")},
+    **{("entropy_bernoulli", r): _bernoulli("entropy_bernoulli", r)
+       for r in ("random", "far (probabilities to 1e−300)")},
     **{("kl_bernoulli_logits", r): _bernoulli_logits(r) for r in LOGIT_REGIMES},
     **{("kl_categorical_logits", f"{r}, K = {k}"): _categorical_logits(r, k)
        for r in LOGIT_REGIMES for k in ((2,) if "1e3" in r else (2, 16))},

@@ -750,12 +750,12 @@ def _kl_normal64(
 def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
     """x as a 1-d float64 array of the broadcast length — a view where x has that shape and is
     C-contiguous, else a C-order copy — or, if x has one element, that element as a (1,) array."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.size == 1:  # a scalar: one element, expanded chunk by chunk (:func:`_dense`)
-        return x.reshape(1)
-    if x.shape != shape:
-        x = np.broadcast_to(x, shape)
-    return np.ravel(x)
+    y: F64 = np.asarray(x, dtype=np.float64)
+    if y.size == 1:  # a scalar: one element, expanded chunk by chunk (:func:`_dense`)
+        return y.reshape(1)
+    if y.shape != shape:
+        y = np.broadcast_to(y, shape)
+    return np.ravel(y)
 
 
 def _dense(x: F64, c: slice, slot: str) -> F64:

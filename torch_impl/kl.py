@@ -40,7 +40,7 @@ def _finite_inputs(out: torch.Tensor, names: tuple[str, ...], *tensors: torch.Te
     search — on the common path one sum over the result and one scalar read (a NaN or inf entry
     makes the sum non-finite; a sum that merely overflows only costs the search). A non-finite
     result of finite arguments is a genuine overflow and is returned."""
-    if not math.isfinite((out.item() if out.dim() == 0 else out.detach().sum().item())):
+    if not math.isfinite(out.item() if out.dim() == 0 else out.detach().sum().item()):
         for t, n in zip(tensors, names, strict=True):
             require_finite(t, n)
     return out
@@ -168,8 +168,8 @@ def _total_on_cpu(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor | None
     """The forward of :class:`_StandardNormalKlTotal` for CPU float32/float64 tensors of one
     dtype: one compiled pass over their NumPy views (:func:`numerics._jit.standard_normal_kl_terms`)
     after NumPy's vectorised expm1, in float64, summed by NumPy's pairwise sum and rounded once —
-    the series for |ℓ| ≤ ½ and expm1(ℓ) − ℓ beyond, as :func:`_expm1mx`. None for other devices and dtypes (the tensor
-    path then runs)."""
+    the series for |ℓ| ≤ ½ and expm1(ℓ) − ℓ beyond, as :func:`_expm1mx`. None for other
+    devices and dtypes (the tensor path then runs)."""
     if not (mu.device.type == logvar.device.type == "cpu" and mu.dtype == logvar.dtype
             and mu.dtype in _CPU_KINDS):
         return None

@@ -87,7 +87,8 @@ def _run(site: Path, tmp: Path, cache_dir: Path, read_only: Path | None = None) 
     if read_only is not None:
         env["READ_ONLY_DIR"] = str(read_only)
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE], env=env, cwd=tmp, capture_output=True, text=True, timeout=600, check=False
+        [sys.executable, "-c", _PROBE], env=env, cwd=tmp, capture_output=True, text=True, timeout=600,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])

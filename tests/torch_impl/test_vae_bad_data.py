@@ -62,8 +62,8 @@ def test_the_compiled_cpu_total_agrees_with_the_tensor_path_and_mpmath(dtype):
     via_tensors = K.kl_standard_normal(mu.double(), logvar.double()).sum()
     with mp.workdps(50):
         exact = mp.fsum(
-            (mp.expm1(mp.mpf(l)) - mp.mpf(l) + mp.mpf(m) ** 2) / 2
-            for m, l in zip(mu.reshape(-1).tolist(), logvar.reshape(-1).tolist(), strict=True)
+            (mp.expm1(mp.mpf(lv)) - mp.mpf(lv) + mp.mpf(m) ** 2) / 2
+            for m, lv in zip(mu.reshape(-1).tolist(), logvar.reshape(-1).tolist(), strict=True)
         )
     eps = torch.finfo(dtype).eps
     assert fast.dtype == dtype
