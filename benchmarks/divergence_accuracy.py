@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import mpmath as mp
 import numpy as np
@@ -178,36 +179,49 @@ def _worst_one(job: tuple[tuple[str, str], int]) -> dict[str, object]:
             "seconds": round(time.perf_counter() - start, 1)}
 
 
-def worst_case(samples: int, processes: int = 3) -> dict[str, object]:
-    """Every sweep of :data:`numerics.accuracy_sweep.SWEEPS` with ``samples`` draws (in
-    ``processes`` worker processes; each sweep's draws come from its own seed, so the split does
-    not change the result)."""
+def worst_case(samples: int, processes: int = 6, done: dict[str, object] | None = None) -> dict[str, object]:
+    """Every sweep of :data:`numerics.accuracy_sweep.SWEEPS` with ``samples`` draws, in
+    ``processes`` worker processes (each sweep's draws come from its own seed, so the split does
+    not change the result). ``done``: a section written earlier; its rows with as many samples
+    are kept, and every finished sweep is written at once, so that an interrupted run resumes."""
     start = time.perf_counter()
-    jobs = [(key, samples) for key in S.SWEEPS]
+    earlier = cast(list[dict[str, Any]], (done or {}).get("rows", []))
+    kept = {(r["function"], r["regime"]): r for r in earlier
+            if r["samples"] == samples and (r["function"], r["regime"]) in S.SWEEPS}
+    jobs = [(key, samples) for key in S.SWEEPS if key not in kept]
     jobs.sort(key=lambda job: "64" not in job[0][1] and "1e3" not in job[0][1])  # the slowest first
-    if processes > 1:
-        import multiprocessing
+    spent = float(cast(float, (done or {}).get("seconds", 0.0))) if kept else 0.0
 
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            done = {(r["function"], r["regime"]): r for r in pool.imap_unordered(_worst_one, jobs)}
-        rows = [done[key] for key in S.SWEEPS]
-    else:
-        rows = [_worst_one(job) for job in jobs]
-    return {
-        "description": "worst error over the samples of each (function, regime), in ulp = the spacing "
-        "of float64 at the exact value (0.5: correctly rounded; < 1: faithfully rounded); reference "
-        "mpmath on the exact float64 inputs with enough digits for each input "
-        "(numerics.accuracy, numerics.accuracy_sweep)",
-        "samples per sweep": samples,
-        "seconds": round(time.perf_counter() - start, 1),
-        "rows": rows,
-    }
+    def section() -> dict[str, object]:
+        return {
+            "description": "worst error over the samples of each (function, regime), in ulp = the "
+            "spacing of float64 at the exact value (0.5: correctly rounded; < 1: faithfully rounded); "
+            "reference mpmath on the exact float64 inputs with enough digits for each input "
+            "(numerics.accuracy, numerics.accuracy_sweep)",
+            "samples per sweep": samples,
+            "seconds": round(spent + time.perf_counter() - start, 1),
+            "rows": [kept[key] for key in S.SWEEPS if key in kept],
+        }
+
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(max(1, processes)) as pool:
+        for row in pool.imap_unordered(_worst_one, jobs):
+            kept[(str(row["function"]), str(row["regime"]))] = row
+            _save_section(section())
+    return section()
+
+
+def _save_section(section: dict[str, object]) -> None:
+    result = json.loads(OUT.read_text()) if OUT.exists() else {}
+    result["worst_case"] = section
+    _write(result)
 
 
 def _worst_case_only(quick: bool) -> int:
     """Recompute only the worst-case section of the existing JSON."""
     result = json.loads(OUT.read_text()) if OUT.exists() else {}
-    result["worst_case"] = worst_case(500 if quick else 10_000)
+    result["worst_case"] = worst_case(500 if quick else 10_000, done=result.get("worst_case"))
     _write(result)
     for row in result["worst_case"]["rows"]:
         print(f"{row['worst ulp']:8.2f}  {row['function']} | {row['regime']}")

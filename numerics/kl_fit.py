@@ -7,9 +7,9 @@ The forward fit is compared with its closed form (moment matching: μ = 1/3, σ�
 ``derivations.kl_fit``); the reverse fit is run from a grid of starts and every distinct local
 optimum is reported. :func:`plot_fits` writes the figure the seed asks for.
 
-Every public function checks its arguments (issue 15, item 6): μ a finite real, σ a finite real
-> 0, evaluation points real and not NaN — else ``ValueError`` naming the argument (before,
-``reverse_kl(0, -1)`` returned a negative "KL" and ``forward_kl(0, 0)`` NaN). A divergence the
+Every public function checks its arguments: μ a finite real, σ a finite real
+> 0, evaluation points real and not NaN — else ``ValueError`` naming the argument (so
+``reverse_kl(0, -1)`` never returns a negative "KL", nor ``forward_kl(0, 0)`` NaN). A divergence the
 quadrature cannot evaluate (σ so extreme that the integrand overflows to NaN) is an error too,
 never a NaN result. ``python -m numerics.kl_fit [OUT.png]`` (argparse, ``--help``) writes the
 figure atomically.
@@ -19,32 +19,33 @@ from __future__ import annotations
 
 import argparse
 import math
-import numbers
 import os
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy import integrate, optimize
+from scipy import integrate
 from scipy.special import logsumexp
+
+from numerics._kl_fit_quadrature import (
+    Fit,
+    fit_bfgs,
+    integrate_panels,
+    kl_integrand,
+    log_normal,
+    panel_nodes,
+    real_number,
+)
+from numerics.kl_fit_separated import SEPARATION, fit_exclusive_all, fit_inclusive
+from numerics.kl_fit_separated import log_p as log_p_separated
 
 WEIGHTS, MEANS = np.array([1 / 3, 2 / 3]), np.array([-1.0, 1.0])
 QUAD = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 400}
 
 
-def _real(value: object, name: str) -> float:
-    """A finite real number (not bool, not complex); ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name}: expected a real number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: must be finite, got {value!r}")
-    return float(value)
-
-
 def _params(mu: object, sigma: object) -> tuple[float, float]:
-    m, s = _real(mu, "mu"), _real(sigma, "sigma")
+    m, s = real_number(mu, "mu"), real_number(sigma, "sigma")
     if not s > 0:
         raise ValueError(f"sigma: the standard deviation must be > 0, got {sigma!r}")
     return m, s
@@ -74,52 +75,18 @@ def _log_p(x: np.ndarray | np.float64) -> np.ndarray:
 def log_q(x: float | np.ndarray, mu: float, sigma: float) -> np.ndarray:
     """log N(x; μ, σ²), σ > 0."""
     m, s = _params(mu, sigma)
-    return _log_q(_points(x), m, s)
-
-
-def _log_q(x: np.ndarray | np.float64, mu: float, sigma: float) -> np.ndarray:
-    # log σ rather than log σ²: σ² under/overflows long before σ does
-    with np.errstate(over="ignore"):
-        return -0.5 * np.log(2 * np.pi) - np.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
-
-
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(10)
-PANELS = 600
-
-
-def _integrate(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) -> float:
-    """∫_lo^hi f by composite 10-point Gauss–Legendre on 600 equal panels (vectorised). For the
-    analytic integrands here the error is at rounding level (cross-checked against adaptive
-    quadrature in the tests)."""
-    x, weights = _nodes(lo, hi)
-    return float(np.sum(weights * f(x)))
-
-
-def _nodes(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """The nodes (panels × 10) and weights of :func:`_integrate`'s rule on [lo, hi]."""
-    edges = np.linspace(lo, hi, PANELS + 1)
-    half = (edges[1:] - edges[:-1])[:, None] / 2
-    mid = (edges[1:] + edges[:-1])[:, None] / 2
-    return mid + half * _GL_X, half * _GL_W
-
-
-def _kl_integrand(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
-    """a (log a − log b) with 0 · log 0 = 0 where a underflows: where σ is so extreme that
-    log b overflows to −inf the integral is +inf (the exact value overflows), not 0·inf = NaN."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        a = np.exp(log_a)
-        return np.where(a > 0, a * (log_a - log_b), 0.0)
+    return log_normal(_points(x), m, s)
 
 
 def _forward_kl(mu: float, sigma: float) -> float:
     with np.errstate(over="ignore"):
-        return _integrate(lambda x: _kl_integrand(_log_p(x), _log_q(x, mu, sigma)), -41.0, 41.0)
+        return integrate_panels(lambda x: kl_integrand(_log_p(x), log_normal(x, mu, sigma)), -41.0, 41.0)
 
 
 def _reverse_kl(mu: float, sigma: float) -> float:
     with np.errstate(over="ignore"):  # in t = x − μ: q's nodes and weights are exact
-        f = lambda t: _kl_integrand(_log_q(t, 0.0, sigma), _log_p_shifted(mu, t))
-        return _integrate(f, -38 * sigma, 38 * sigma)
+        f = lambda t: kl_integrand(log_normal(t, 0.0, sigma), _log_p_shifted(mu, t))
+        return integrate_panels(f, -38 * sigma, 38 * sigma)
 
 
 def _reverse_kl_with_gradient(mu: float, log_sigma: float) -> tuple[float, np.ndarray]:
@@ -130,15 +97,15 @@ def _reverse_kl_with_gradient(mu: float, log_sigma: float) -> tuple[float, np.nd
     responsibilities. The stationarity test of the fits uses central differences of the value,
     independent of this gradient."""
     sigma = float(np.exp(log_sigma))
-    t, weights = _nodes(-38 * sigma, 38 * sigma)
+    t, weights = panel_nodes(-38 * sigma, 38 * sigma)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         shifted = (mu - MEANS) + t[..., None]  # μ + t − m_i, never rounding μ + t
         comps = _log_components(shifted)
         log_p = logsumexp(comps, axis=-1, keepdims=True)
         resp = np.exp(comps - log_p)
         score = -np.sum(resp * shifted, axis=-1)  # (log p)'(μ + t)
-        log_q = _log_q(t, 0.0, sigma)
-        value = float(np.sum(weights * _kl_integrand(log_q, log_p[..., 0])))
+        log_q = log_normal(t, 0.0, sigma)
+        value = float(np.sum(weights * kl_integrand(log_q, log_p[..., 0])))
         wq = weights * np.exp(log_q) * score
         grad = np.array([-float(np.sum(wq)), -1.0 - float(np.sum(wq * t))])
     return value, grad
@@ -191,7 +158,7 @@ def reverse_kl(mu: float, sigma: float) -> float:
 def forward_kl_adaptive(mu: float, sigma: float) -> float:
     """KL(p ‖ q) by adaptive quadrature (scipy.integrate.quad, tolerances 1e-13): the cross-check."""
     m, s = _params(mu, sigma)
-    f = lambda x: float(np.exp(_log_p(np.float64(x))) * (_log_p(np.float64(x)) - _log_q(x, m, s)))
+    f = lambda x: float(np.exp(_log_p(np.float64(x))) * (_log_p(np.float64(x)) - log_normal(x, m, s)))
     return _not_nan(integrate.quad(f, -np.inf, np.inf, **QUAD)[0], "KL(p || q)", m, s)
 
 
@@ -201,46 +168,20 @@ def reverse_kl_adaptive(mu: float, sigma: float) -> float:
 
     def f(t: float) -> float:
         tt = np.float64(t)
-        return float(_kl_integrand(_log_q(tt, 0.0, s), _log_p_shifted(m, tt)))
+        return float(kl_integrand(log_normal(tt, 0.0, s), _log_p_shifted(m, tt)))
 
     return _not_nan(integrate.quad(f, -40 * s, 40 * s, **QUAD)[0], "KL(q || p)", m, s)
-
-
-@dataclass(frozen=True)
-class Fit:
-    """A local optimum of a KL fit of N(mu, sigma²): the parameters, the divergence there, and whether BFGS
-    converged (to the quadrature's rounding level)."""
-    mu: float
-    sigma: float
-    kl: float
-    converged: bool
 
 
 def _start(start: object, name: str) -> tuple[float, float]:
     if not isinstance(start, Sequence) or isinstance(start, str) or len(start) != 2:
         raise ValueError(f"{name}: expected a pair (mu, log sigma), got {start!r}")
-    return _real(start[0], name), _real(start[1], name)
-
-
-def _fit(objective: Callable[[float, float], float], start: tuple[float, float],
-         with_gradient: Callable[[float, float], tuple[float, np.ndarray]] | None = None) -> Fit:
-    """BFGS in (μ, log σ) from ``start``; ``with_gradient(μ, log σ)`` → (value, gradient) where an
-    analytic gradient exists (else finite differences of ``objective``)."""
-    if with_gradient is None:
-        res = optimize.minimize(lambda t: objective(t[0], np.exp(t[1])), np.array(start),
-                                method="BFGS", options={"gtol": 1e-11})
-    else:
-        res = optimize.minimize(lambda t: with_gradient(t[0], t[1]), np.array(start), jac=True,
-                                method="BFGS", options={"gtol": 1e-11})
-    # BFGS stops with 'precision loss' once the gradient is at the quadrature's rounding level:
-    # that is convergence to the attainable accuracy, not a failure
-    ok = bool(res.success) or "precision" in str(res.message)
-    return Fit(float(res.x[0]), float(np.exp(res.x[1])), float(res.fun), ok)
+    return real_number(start[0], name), real_number(start[1], name)
 
 
 def fit_forward(start: tuple[float, float] = (0.0, 0.0)) -> Fit:
     """argmin over (μ, σ) of KL(p ‖ q) by BFGS in (μ, log σ) from ``start`` = (μ₀, log σ₀)."""
-    return _fit(_forward_kl, _start(start, "start"))
+    return fit_bfgs(_forward_kl, _start(start, "start"))
 
 
 def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: float = 1e-4) -> list[Fit]:
@@ -251,11 +192,11 @@ def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: f
     if isinstance(starts, (str, bytes)) or not isinstance(starts, Sequence) or not starts:
         raise ValueError(f"starts: expected a non-empty list of (mu, log sigma) pairs, got {starts!r}")
     checked = [_start(st, f"starts[{i}]") for i, st in enumerate(starts)]
-    if not _real(merge, "merge") > 0:
+    if not real_number(merge, "merge") > 0:
         raise ValueError(f"merge: must be > 0, got {merge!r}")
     found: list[Fit] = []
     for st in checked:
-        f = _fit(_reverse_kl, st, _reverse_kl_with_gradient)
+        f = fit_bfgs(_reverse_kl, st, _reverse_kl_with_gradient)
         if not any(abs(f.mu - g.mu) < merge and abs(f.sigma - g.sigma) < merge for g in found):
             found.append(f)
     return sorted(found, key=lambda f: f.kl)
@@ -295,8 +236,6 @@ def plot_fits(
     _plot_fit_lines(ax, xs, forward, reverse)
     ax.set_title("seed 003 6.3: the seed's mixture (unimodal)")
     if separated is not None:
-        from numerics.kl_fit_separated import log_p as log_p_separated
-
         a, inclusive, exclusive = separated
         xs2 = np.linspace(-a - 4, a + 4, 1201)
         ax2 = axes[0][1]
@@ -378,8 +317,6 @@ def main(argv: list[str] | None = None) -> int:
             pass
     except OSError as exc:
         p.error(f"argument OUT.png: cannot write {str(out)!r} ({exc.strerror or exc})")
-    from numerics.kl_fit_separated import SEPARATION, fit_exclusive_all, fit_inclusive
-
     fwd, rev = fit_forward(), fit_reverse_all()
     sep = (SEPARATION, fit_inclusive(), fit_exclusive_all())
     print(f"inclusive KL(p||q): mu = {fwd.mu:.10f}, sigma^2 = {fwd.sigma**2:.10f} (closed form 1/3, 17/9)")
@@ -397,8 +334,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Run the imported module's main: under ``python -m`` this file is also ``__main__``, whose
-    # Fit class is not the one numerics.kl_fit_separated returns.
-    from numerics.kl_fit import main as _main
-
-    raise SystemExit(_main())
+    raise SystemExit(main())

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from torch_impl.checks import require_finite, require_float_tensor, require_same_kind
+from torch_impl._validate import require_finite, require_float_tensor, require_same_kind
 
 # e^u − 1 − u = u² Σ_{k≥0} u^k/(k+2)!; |u| ≤ ½: 20 terms reach 1e-17 (float64)
 _COEFFS = [1.0 / math.factorial(k + 2) for k in range(20)]

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from torch_impl.checks import require_finite, require_float_tensor, require_int, require_same_kind
+from torch_impl._validate import require_finite, require_float_tensor, require_int, require_same_kind
 from torch_impl.kl import kl_standard_normal, kl_standard_normal_total_unchecked
 
 

@@ -1,4 +1,4 @@
-"""Train the VAE on scikit-learn's shipped digits (8×8, 1,797 images) — issue 5's entry point.
+"""Train the VAE on scikit-learn's shipped digits (8×8, 1,797 images).
 
     python -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --out runs/digits
 
@@ -8,7 +8,7 @@ samples), each atomically (a temporary file beside it, then a rename). Re-runnin
 ``--out`` resumes from the last checkpoint and produces the same result as an uninterrupted run
 (model, optimiser and RNG states are checkpointed).
 
-Failing loudly (issue 10, item 6): every argument is checked before any work (exit 2, argparse's
+Failing loudly: every argument is checked before any work (exit 2, argparse's
 usage error), including that ``--out`` is writable and ``--device`` exists. The checkpoint is read
 with ``torch.load(weights_only=True)`` (tensors and plain Python values only: a pickle payload is
 refused, never run); a checkpoint that cannot be read or does not fit the model is one error naming
@@ -46,6 +46,7 @@ from torch_impl.model import Vae, VaeConfig
 
 CHECKPOINT_FORMAT = 2
 # resumable only with the same values (or --override); the rest of the arguments may change freely
+MAX_SEED = 2**63 - 2
 HYPERPARAMETERS = ("lr", "batch_size", "beta", "likelihood", "latent_dim", "prior", "dtype", "seed")
 # these fix the weights' shapes or the train/test split: not even --override can change them
 NOT_OVERRIDABLE = {
@@ -82,7 +83,7 @@ def load_digits_split(
 # --------------------------------------------------------------------------- arguments
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -90,6 +91,8 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be ≥ {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be ≤ {maximum}, got {value}")
         return value
 
     return parse
@@ -126,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prior", choices=("normal", "gmm"), default="normal")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--seed", type=_int_at_least(0), default=0)
+    # torch.manual_seed takes seeds below 2**64, and the IWAE estimate seeds its own stream with seed + 1
+    p.add_argument("--seed", type=_int_at_least(0, MAX_SEED), default=0, help=f"0 … {MAX_SEED}")
     p.add_argument("--batch-size", type=_int_at_least(1), default=128)
     p.add_argument("--lr", type=_finite_float(positive=True), default=1e-3, help="Adam step size, > 0")
     p.add_argument("--iwae-samples", type=_int_at_least(1), default=5000)

@@ -3,7 +3,7 @@
 
 Checks every derivation chain of each Markdown/LaTeX file (issue 14). Documents run in
 parallel worker processes (``--jobs``, default: the CPUs available) or on a Dask distributed
-cluster (``--scheduler tcp://host:port``), through :func:`derivations.executor.run_tasks`.
+cluster (``--scheduler tcp://host:port``), through :func:`derivations.runner.executor.run_tasks`.
 Exit status: 0 when no document has a refuted step, a parse error, unsupported notation or an
 error; 1 otherwise; 2 for bad arguments (a missing file, a bad option value).
 """
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.time_limit > 0:
         print(f"error: --time-limit: must be positive, got {args.time_limit}", file=sys.stderr)
         return 2
-    from derivations.executor import run_tasks
+    from derivations.runner.executor import run_tasks
 
     tasks = [(str(f), float(args.time_limit), int(args.points)) for f in args.files]
     start = time.perf_counter()

@@ -19,7 +19,7 @@ from derivations.claims.statements import (
 from derivations.elbo import log_evidence_relation
 from derivations.latent import DiscreteModel
 from derivations.latex.claim_statements import ClaimLatexResult, check_claim_latex
-from derivations.registry import Claim, all_claims, get_claim
+from derivations.runner.registry import Claim, all_claims, get_claim
 
 
 def _covered() -> list[Claim]:

@@ -15,7 +15,7 @@ from torch_impl.audit import (
     assert_neg_elbo,
     audit_elbo_loss,
 )
-from torch_impl.evidence_audit import _vae, vae_loss_audits
+from torch_impl.evidence.audit import _vae, vae_loss_audits
 
 FAST = {"batch_sizes": (3, 96), "data_shapes": ((4,), (9,)), "latent_dims": (2, 3), "draws": 8,
         "extreme_draws": 2}

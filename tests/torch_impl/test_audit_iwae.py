@@ -6,7 +6,7 @@ import pytest
 
 from tests.torch_impl import audit_losses as L
 from torch_impl.audit import IwaeVerdict, ModelSpec, assert_iwae, audit_iwae_loss
-from torch_impl.evidence_audit import vae_iwae_audit
+from torch_impl.evidence.audit import vae_iwae_audit
 
 SPEC = ModelSpec("bernoulli_logits", arguments=("recon", "x", "mu", "logvar", "z"))
 FAST = {"batch_sizes": (3, 6), "data_shapes": ((5,),), "draws": 4}

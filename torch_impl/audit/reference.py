@@ -9,7 +9,7 @@
   by quadrature that e^{−ℓ} integrates to 1 over the likelihood's support.
 * KL(N(μ, σ²) ‖ N(0, I)) per example: :func:`torch_impl.kl.kl_standard_normal`, the closed form of
   ``gaussian_kl.diagonal_vs_standard`` (Kingma & Welling 2014, App. B) in its cancellation-free form
-  (``torch_impl.validations`` checks it against the lambdified proved closed form to 16 ulp).
+  (``torch_impl.evidence.gaussian_kl`` checks it against the lambdified proved closed form to 16 ulp).
 * log q(z|x) and log p(z) for the IWAE weights (Burda et al. 2016).
 """
 

@@ -1,11 +1,15 @@
-"""Numeric evidence for the seed problems added in issue 12 (seed 003, Problem 6.4)."""
+"""Numeric evidence for forward-KL variational inference (seed 003, Problem 6.4)."""
 
 from __future__ import annotations
 
+# Imported on its own (not through the registry): the claims this module attaches evidence to
+# must be registered first (torch-free, idempotent imports; through the registry they have run).
+import derivations.claims  # noqa: F401
+import torch_impl.claims  # noqa: F401
 from derivations.checker.verdicts import Evidence
-from derivations.registry import evidence
+from derivations.runner.registry import evidence
 from numerics import forward_kl as fk
-from numerics.evidence import _within
+from numerics.evidence._common import _within
 
 #: Monte Carlo tolerance: 5 standard errors (delta method), fixed seed.
 SNIS_SIGMAS = 5.0

@@ -1,6 +1,6 @@
-"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML); issue 10.
+"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML).
 
-Each claim × method is one task, run on worker processes by :func:`derivations.executor.run_tasks`
+Each claim × method is one task, run on worker processes by :func:`derivations.runner.executor.run_tasks`
 (``jobs``), the slowest first (from the last recorded timings). An evidence function that raises
 gives an *error* verdict with its traceback; the run goes on.
 
@@ -9,7 +9,7 @@ skipped for a missing optional dependency) and every seed audit shows its expect
 :data:`EXIT_NOT_OK` (1) when a claim is refuted, undecided or errored, or a finding changed. The
 command line adds :data:`EXIT_USAGE` (2) and :data:`EXIT_INTERNAL` (3).
 
-Reports are written all-or-nothing (:func:`derivations.report_io.write_all`): every file goes to a
+Reports are written all-or-nothing (:func:`derivations.runner.report_io.write_all`): every file goes to a
 temporary file beside its target, and only when all are written are they renamed over the targets.
 """
 
@@ -29,9 +29,9 @@ from typing import Any, TextIO
 
 from derivations.checker.verdicts import Evidence, Verdict
 from derivations.claims.evidence_coverage import single_evidence_reason
-from derivations.executor import run_tasks
-from derivations.registry import METHODS, Claim, get_claim, resolve_ids, run_evidence, run_warm_ups
-from derivations.report_io import check_writable, write_all
+from derivations.runner.executor import run_tasks
+from derivations.runner.registry import METHODS, Claim, get_claim, resolve_ids, run_evidence, run_warm_ups
+from derivations.runner.report_io import check_writable, write_all
 
 EXIT_OK = 0
 EXIT_NOT_OK = 1
@@ -50,7 +50,7 @@ class ClaimResult:
 
     claim: Claim
     evidence: list[Evidence]
-    #: The comparison of the claim's LaTeX with the relation its verifier checks (issue 14 §6):
+    #: The comparison of the claim's LaTeX with the relation its verifier checks:
     #: an Evidence whose method is ``statement`` (proved: they match; error: mismatch, parse
     #: error, …), or None where the claim has no checked statement or it was not run.
     statement_check: Evidence | None = None
@@ -220,7 +220,7 @@ def run_claims(
 ) -> list[ClaimResult]:
     """Run the evidence of the claims (ids, globs or prefixes; default: all) for ``methods``.
 
-    ``jobs``/``scheduler``/``progress`` as in :func:`derivations.executor.run_tasks`
+    ``jobs``/``scheduler``/``progress`` as in :func:`derivations.runner.executor.run_tasks`
     (default: serially in this process). A requested method a named claim lacks is a
     ``ValueError`` (only when ids were given). ``statements``: also compare each claim's LaTeX
     with the relation its verifier checks (a mismatch is an *error* for that claim)."""
@@ -547,7 +547,7 @@ def verify(
 
 def default_jobs() -> int:
     """The default ``--jobs``: the CPUs available to this process."""
-    from derivations.executor import available_cpus
+    from derivations.runner.executor import available_cpus
 
     return available_cpus()
 

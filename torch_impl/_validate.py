@@ -1,4 +1,4 @@
-"""Argument checks shared by :mod:`torch_impl.kl` and :mod:`torch_impl.model` (issue 15, item 6).
+"""Argument checks shared by :mod:`torch_impl.kl` and :mod:`torch_impl.model`.
 
 Every public function of ``torch_impl`` rejects bad input with a ``ValueError`` naming the argument
 (non-tensors, non-float or mixed dtypes, mismatched shapes or devices, NaN/inf) instead of returning

@@ -1,5 +1,5 @@
-"""``torch`` evidence that this project's own VAE passes the same front door as a user's loss
-(issue 11, item 4): :meth:`Vae.loss` and :meth:`Vae.iwae` are audited by
+"""``torch`` evidence that this project's own VAE passes the same front door as a user's loss:
+:meth:`Vae.loss` and :meth:`Vae.iwae` are audited by
 :func:`torch_impl.audit.audit_elbo_loss` / :func:`~torch_impl.audit.audit_iwae_loss` through
 forward hooks on the encoder and decoder, with the auditor controlling the noise."""
 
@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import torch
 
-# Imported on its own (e.g. by the API docs): torch_impl.evidence has every built-in claim
-# registered first (idempotent; through the registry it has already run).
-import torch_impl.evidence  # noqa: F401
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence
+from derivations.runner.registry import evidence
 from torch_impl.audit import Hooks, IwaeAudit, LossAudit, ModelSpec, audit_elbo_loss, audit_iwae_loss
 from torch_impl.model import Vae, VaeConfig
 

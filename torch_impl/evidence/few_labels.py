@@ -1,4 +1,4 @@
-"""``torch`` evidence for ``vae.labels_from_latents`` (seed 001 §4.3, issue 12 §2): measured, not proved.
+"""``torch`` evidence for ``vae.labels_from_latents`` (seed 001 §4.3): measured, not proved.
 
 Seed 001 §4.3 (HW 4, 4.3) proposes to "train a VAE on all the data", then "train a classification
 model on top of the latent variables" on the labelled subset "to predict the missing labels".
@@ -29,12 +29,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import evidence, warm_up
-from torch_impl.evidence import _from_checks
-from torch_impl.evidence_seed_problems import _one_thread
+from derivations.checker.verdicts import Evidence
+from derivations.runner.registry import evidence, skipped_if_optional, warm_up
+from torch_impl.evidence._common import (
+    Check,
+    _from_checks,
+    _one_thread,
+)
 from torch_impl.few_labels import FEATURES, FewLabelResult, LatentTransform, few_label_accuracies
-from torch_impl.validations import Check
 
 CLAIM_ID = "vae.labels_from_latents"
 #: Tolerance in standard errors of the mean over seeds.
@@ -47,7 +49,6 @@ N_TEST = 359
 #: The run of the evidence, chosen for the report's time budget (about 3 s on 2 cores): VAE
 #: training (Adam, fused kernel) and, per seed and fraction, ``DRAWS`` labelled subsets.
 SEEDS, EPOCHS, BATCH, LR, HIDDEN, LATENT_DIM, DRAWS = 3, 25, 128, 3e-3, 128, 8, 2
-SKLEARN_MISSING = "scikit-learn not installed: the `train` extra"
 
 _NAMES = {"vae": "VAE latents", "pca": "PCA", "pixels": "raw pixels"}
 
@@ -112,7 +113,9 @@ def _table(result: FewLabelResult) -> str:
 def labels_from_latents(latent_transform: LatentTransform | None = None) -> Check:
     """The measurement and its verdict rule (module docstring) as a :class:`Check`;
     ``latent_transform`` is the hook for wrong variants (e.g. the latent means shuffled across images,
-    which carry no label information and must be refuted). Needs scikit-learn."""
+    which carry no label information and must be refuted). Needs scikit-learn (imported first, so
+    that its absence is named before any training)."""
+    import sklearn  # noqa: F401
     from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]  # a scikit-learn dependency
 
     with _one_thread(), threadpool_limits(limits=1):
@@ -138,20 +141,18 @@ def labels_from_latents(latent_transform: LatentTransform | None = None) -> Chec
     return Check("VAE latents predict the missing labels", max(ratios), 1.0, detail)
 
 
-def _sklearn_missing() -> bool:
-    try:
-        import sklearn  # noqa: F401
-    except ModuleNotFoundError:
-        return True
-    return False
-
-
 def labels_from_latents_evidence(latent_transform: LatentTransform | None = None) -> Evidence:
-    """The ``torch`` evidence of ``vae.labels_from_latents``: *skipped* (naming the ``train`` extra)
-    without scikit-learn, else the verdict of :func:`labels_from_latents`."""
-    if _sklearn_missing():
-        return Evidence("torch", Verdict.SKIPPED, SKLEARN_MISSING)
-    return _from_checks(labels_from_latents(latent_transform))
+    """The ``torch`` evidence of ``vae.labels_from_latents``: the verdict of
+    :func:`labels_from_latents`, or *skipped* without scikit-learn (the registry's reason, naming
+    the ``train`` extra: :data:`derivations.runner.registry.OPTIONAL_DEPENDENCIES`)."""
+    try:
+        check = labels_from_latents(latent_transform)
+    except ModuleNotFoundError as exc:
+        skipped = skipped_if_optional(exc, "torch")
+        if skipped is None:
+            raise
+        return skipped
+    return _from_checks(check)
 
 
 @evidence(CLAIM_ID, "torch")

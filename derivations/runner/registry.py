@@ -1,4 +1,4 @@
-"""The claim registry (DESIGN.md, "The idea in one paragraph").
+"""The claim registry.
 
 A :class:`Claim` is one statement from the seeds or the literature with a stable id, its
 statement in text and LaTeX, and its source. Evidence functions are attached per method
@@ -58,7 +58,7 @@ _CLAIMS: dict[str, Claim] = {}
 
 #: One-time set-up shared by the evidence functions of a method (an import, a compiled-kernel
 #: cache to load), run in the parent before worker processes fork, so that each forked worker
-#: inherits it instead of repeating it (the report's time: issue 10). {method: [functions]}.
+#: inherits it instead of repeating it. {method: [functions]}.
 _WARM_UPS: dict[str, list[Callable[[], object]]] = {}
 
 
@@ -179,9 +179,37 @@ def all_claims() -> list[Claim]:
 _loaded = False
 _load_error: ClaimLoadError | None = None
 
+@dataclass(frozen=True)
+class OptionalDependency:
+    """An optional dependency: the distribution to install and the extra of pyproject.toml that
+    brings it."""
+
+    distribution: str
+    extra: str
+
+    def missing(self) -> str:
+        """The *skipped* reason: "torch not installed", "scikit-learn not installed: the `train`
+        extra" (the extra is named where it is not the distribution's own name)."""
+        if self.extra == self.distribution:
+            return f"{self.distribution} not installed"
+        return f"{self.distribution} not installed: the `{self.extra}` extra"
+
+
 #: The optional dependencies whose absence is tolerated (the claims they serve are *skipped*):
-#: import name → distribution name (the extras of pyproject.toml).
-OPTIONAL_DEPENDENCIES = {"torch": "torch", "sklearn": "scikit-learn", "matplotlib": "matplotlib"}
+#: import name → the distribution and the extra of pyproject.toml that installs it.
+OPTIONAL_DEPENDENCIES: dict[str, OptionalDependency] = {
+    "torch": OptionalDependency("torch", "torch"),
+    "sklearn": OptionalDependency("scikit-learn", "train"),
+    "matplotlib": OptionalDependency("matplotlib", "plots"),
+}
+
+
+def skipped_if_optional(exc: ModuleNotFoundError, method: str) -> Evidence | None:
+    """*skipped* evidence naming the missing optional dependency (and its extra) when ``exc`` is
+    the import of one of :data:`OPTIONAL_DEPENDENCIES` failing; ``None`` for any other module (an
+    error the caller must not hide)."""
+    dependency = OPTIONAL_DEPENDENCIES.get(exc.name or "")
+    return None if dependency is None else Evidence(method, Verdict.SKIPPED, dependency.missing())
 
 
 class ClaimLoadError(RuntimeError):
@@ -233,7 +261,7 @@ def _load() -> None:
             raise ClaimLoadError(
                 f"loading the torch evidence failed: {type(exc).__name__}: {exc}"
             ) from exc
-        reason = f"{OPTIONAL_DEPENDENCIES[exc.name]} not installed"
+        reason = OPTIONAL_DEPENDENCIES[exc.name].missing()
         for claim_id in TORCH_EVIDENCE_IDS:
             _CLAIMS[claim_id].evidence_fns.setdefault("torch", _skipped_evidence(reason, "torch"))
     except Exception as exc:
@@ -254,7 +282,7 @@ def run_evidence(claim: Claim, method: str) -> Evidence:
     A hit bound is *undecided*; an exception raised by the evidence function is an *error* verdict
     with the traceback in ``extra["traceback"]`` (the run goes on with the other claims), except a
     missing optional dependency (:data:`OPTIONAL_DEPENDENCIES`, e.g. scikit-learn for the iris
-    data), which is *skipped* with the dependency named."""
+    data), which is *skipped* with the dependency and its extra named."""
     if method not in claim.evidence_fns:
         raise ValueError(
             f"method: claim {claim.id!r} has no {method!r} evidence (it has: "
@@ -269,10 +297,7 @@ def run_evidence(claim: Claim, method: str) -> Evidence:
             method, Verdict.UNDECIDED, f"time bound of {claim.time_bound_s:g} s exceeded"
         )
     except ModuleNotFoundError as exc:  # an optional dependency is *skipped*, anything else an error
-        if exc.name in OPTIONAL_DEPENDENCIES:
-            ev = Evidence(method, Verdict.SKIPPED, f"{OPTIONAL_DEPENDENCIES[exc.name]} not installed")
-        else:
-            ev = _error_evidence(method, exc)
+        ev = skipped_if_optional(exc, method) or _error_evidence(method, exc)
     except Exception as exc:
         ev = _error_evidence(method, exc)
     if not isinstance(ev, Evidence):

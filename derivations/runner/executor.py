@@ -1,4 +1,4 @@
-"""Run independent tasks on worker processes or a Dask cluster (DESIGN.md, "Runner, plugin, scale").
+"""Run independent tasks on worker processes or a Dask cluster.
 
 One public function, :func:`run_tasks`, shared by the claim runner (``python -m derivations verify
 --jobs N``) and the batch checker of documents. It maps a picklable top-level function over a
@@ -192,7 +192,7 @@ def run_tasks(
 
     Items are started in input order, so callers put the slowest first.
 
-    >>> from derivations.executor import run_tasks
+    >>> from derivations.runner.executor import run_tasks
     >>> run_tasks(abs, [-2, 3, -1], jobs=1)
     [2, 3, 1]
     """

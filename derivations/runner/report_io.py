@@ -1,4 +1,4 @@
-"""Write report files so that nothing is lost (issue 10, "Lose nothing").
+"""Write report files so that nothing is lost.
 
 * every file is written UTF-8 (whatever the locale) to a temporary file beside its target, flushed
   to disk, and renamed over the target with ``os.replace`` (atomic on POSIX): a reader sees the old

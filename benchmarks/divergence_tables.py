@@ -1,0 +1,150 @@
+"""Writes ``docs/divergence-accuracy-and-speed.md`` from the measured results
+(``benchmarks/results/divergence_accuracy.json``, ``benchmarks/results/divergence_speed.json``):
+every figure on that page is read from those files, none is typed by hand (the other benchmark
+tables live in ``docs/benchmarks.md``, from :mod:`benchmarks.tables`).
+Run: ``python -m benchmarks.divergence_tables`` (``--check``: exit 1 if the page differs from
+what the results give)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+PAGE = Path(__file__).resolve().parent.parent / "docs" / "divergence-accuracy-and-speed.md"
+
+#: why a function's worst case is above 2 ulp, from the error analysis of its form
+#: (numerics._kernels, numerics.divergences); shown only where the measured worst exceeds 2
+CAUSES = {
+    "kl_categorical": "each term a·log(a/b) − a + b takes NumPy's log of the rounded ratio outside "
+    "the series region (|y| > ½), two roundings of up to ½ ulp magnified by the form up to ~2.5×; "
+    "unnormalised rows add the normalisation correction φ₁(Q/P). Faithful rounding would need a "
+    "double-double logarithm.",
+    "jsd_categorical": "four terms of the kl_term form against the mixture m = (p̂ + q̂)/2, which is "
+    "itself rounded (½ ulp), then halved and summed.",
+    "cross_entropy_categorical": "the sum of two rounded non-negative parts, H(p̂) + KL(p̂ ‖ q̂).",
+    "entropy_categorical": "p̂ᵢ·log1p(Sᵢ/pᵢ) summed: each term carries the rounding of Sᵢ/pᵢ and of "
+    "log1p.",
+    "kl_bernoulli": "the two kl_term parts, as for kl_categorical.",
+    "jsd_bernoulli": "as for jsd_categorical.",
+    "kl_bernoulli_logits": "σ(a) and σ(b) are formed to ~1 ulp each (from e^{−|x|}), and "
+    "p − q = −σ(a)σ(−b)·expm1(b − a) carries three more roundings; near-equal logits magnify "
+    "these through log1p((p − q)/q).",
+    "kl_categorical_logits": "the softmax probabilities are formed to ~1 ulp, and log(p̂/q̂) from "
+    "the exact logit differences and one log1p; near-equal logits magnify the roundings of "
+    "expm1(c) and of the normalising sum.",
+    "kl_normal": "e^u − 1 − u and (μ₁ − μ₂)²/(2σ₂²) are each rounded a few times before they are "
+    "added.",
+    "kl_normal_diag": "the per-coordinate KLs (as kl_normal) summed pairwise.",
+}
+
+
+def _load(name: str) -> dict[str, Any]:
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _accuracy(acc: dict[str, Any]) -> list[str]:
+    worst = acc.get("worst_case")
+    if not worst:
+        return ["*(no worst-case sweep in divergence_accuracy.json yet: run "
+                "`python -m benchmarks.divergence_accuracy --worst-case-only`)*", ""]
+    rows = worst["rows"]
+    lines = [
+        f"{worst['description']}. Samples per sweep: **{worst['samples per sweep']:,}** "
+        f"({worst['seconds']:,.0f} s of mpmath in all).",
+        "",
+        "| function | regime | worst (ulp) | 99.9th percentile (ulp) | n |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| `{r['function']}` | {r['regime']} | {r['worst ulp']:.2f} | "
+                     f"{r['99.9th percentile ulp']:.2f} | {r['samples']:,} |")
+    by_fn: dict[str, float] = {}
+    for r in rows:
+        by_fn[r["function"]] = max(by_fn.get(r["function"], 0.0), float(r["worst ulp"]))
+    lines += ["", "Worst over all regimes, per function:", "",
+              "| function | worst (ulp) | within 2 ulp | where above 2 ulp, why |", "|---|---:|---|---|"]
+    for fn, w in by_fn.items():
+        cause = CAUSES.get(fn, "") if w > 2 else ""
+        lines.append(f"| `{fn}` | {w:.2f} | {'yes' if w <= 2 else 'no'} | {cause} |")
+    lines += ["", "The inputs of every worst case are in `divergence_accuracy.json` (`worst at`).", ""]
+    return lines
+
+
+def _speed(speed: dict[str, Any]) -> list[str]:
+    if not speed.get("phases"):
+        return ["*(no results in divergence_speed.json yet: "
+                "run `python -m benchmarks.divergence_speed`)*", ""]
+    lines = [f"{speed['description']}. Machine: {speed['machine']}.", ""]
+    for phase in speed["phases"]:
+        load = phase["load"]
+        before, after = phase["load average (1 min) before, after"]
+        for setting in phase["settings"]:
+            lines += [
+                f"### {load}, {setting['threads']} thread{'s' if setting['threads'] > 1 else ''} "
+                f"(load average {before} → {after})",
+                "",
+                "| family | case | reference | ours (ms) | reference (ms) | ratio | range of runs |",
+                "|---|---|---|---:|---:|---:|---|",
+            ]
+            for r in setting["rows"]:
+                lines.append(
+                    f"| {r['family']} | {r['case']} | {r['reference']} | {r['this project (ms)']:.4g} | "
+                    f"{r['reference (ms)']:.4g} | **{r['ratio']:.2f}** | "
+                    f"{r['range'][0]:.2f}–{r['range'][1]:.2f} |"
+                )
+            lines.append("")
+    first = speed.get("first call in a fresh process")
+    if first:
+        lines += ["### First call in a fresh process (import + first call)", "",
+                  "| what | " + " | ".join(first) + " |", "|---|" + "---:|" * len(first)]
+        names = list(next(iter(first.values())))
+        for name in names:
+            cells = [f"{first[c][name]['seconds (median of 3 processes)']:.3f} s" for c in first]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return lines
+
+
+def render() -> str:
+    """The page's Markdown from the two results files."""
+    acc, speed = _load("divergence_accuracy.json"), _load("divergence_speed.json")
+    lines = [
+        "# Divergences: measured accuracy and speed",
+        "",
+        "Generated by `python -m benchmarks.divergence_tables` from `benchmarks/results/divergence_accuracy.json` "
+        "and `benchmarks/results/divergence_speed.json`; every number below is read from those files.",
+        "",
+        "## Accuracy: the worst case per function and regime",
+        "",
+        *_accuracy(acc),
+        "## Speed against the fastest references",
+        "",
+        *_speed(speed),
+    ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> int:
+    text = render()
+    if "--check" in sys.argv:
+        current = PAGE.read_text() if PAGE.exists() else ""
+        if current != text:
+            print(f"{PAGE} is out of date: run python -m benchmarks.divergence_tables", file=sys.stderr)
+            return 1
+        return 0
+    fd, tmp = tempfile.mkstemp(dir=PAGE.parent, prefix=PAGE.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.replace(tmp, PAGE)
+    print(f"wrote {PAGE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
