@@ -3,7 +3,7 @@
 Ratio = reference time / this project's time (> 1: this project is faster). Every case is timed
 in paired, interleaved rounds (the two sides alternate which runs first, each timed call follows
 an untimed call of the same side) and the ratio of a run is the median of its per-round ratios;
-each setting is measured in several independent runs and the JSON keeps every run's ratio, their
+each setting is measured in two independent runs and the JSON keeps every run's ratio, their
 median and their range. Settings: 1 and 2 threads on both sides (torch's intra-op threads, this
 project's ``NUMERICS_THREADS``), "idle" (nothing started by the benchmark; the machine's load
 average is recorded, a shared machine is never idle) and "loaded" (one CPU-bound competitor
@@ -238,9 +238,9 @@ _FIRST_CALL = {
 
 
 def first_calls(cache_dir: str | None) -> dict[str, dict[str, object]]:
-    """Seconds of import + first call in a fresh process (median of 3 processes, and the
-    import-free part: the first call alone), with ``NUMBA_CACHE_DIR`` = ``cache_dir`` (None:
-    the default locations, warm after the benchmark's own runs)."""
+    """Seconds of import + first call in a fresh process (median of 3 processes), with
+    ``NUMBA_CACHE_DIR`` a fresh empty folder under ``cache_dir`` (cold), or, for None, the
+    default locations (warm after the benchmark's own runs)."""
     out: dict[str, dict[str, object]] = {}
     for name, stmt in _FIRST_CALL.items():
         totals: list[float] = []
@@ -269,43 +269,49 @@ def main() -> int:
     import torch
 
     quick = "--quick" in sys.argv
-    rounds, runs = (9, 1) if quick else (9, 3)
+    rounds, runs = (9, 1) if quick else (9, 2)
     default = torch.get_num_threads()
-    phases: list[dict[str, object]] = []
-    for load in ("idle", "loaded"):
-        ctx = competitor(3600.0) if load == "loaded" else contextlib.nullcontext()
-        with ctx:
-            before = os.getloadavg()
-            start = time.perf_counter()
-            settings = [{"threads": t, "rows": rows_at(t, rounds=rounds, runs=runs)} for t in (1, 2)]
-            phases.append({
-                "load": load,
-                "competitor": "one CPU-bound Python process started by the benchmark"
-                if load == "loaded" else None,
-                "load average (1 min) before, after": [round(before[0], 2), round(os.getloadavg()[0], 2)],
-                "seconds": round(time.perf_counter() - start, 1),
-                "settings": settings,
-            })
-    torch.set_num_threads(default)
-    with tempfile.TemporaryDirectory() as cold:
-        first = {"warm cache": first_calls(None), "cold cache (empty NUMBA_CACHE_DIR)": first_calls(cold)}
-    result = {
+    result: dict[str, object] = {
         "description": "ratio = reference time / this project's time, median of per-round ratios of "
         f"{rounds} paired interleaved rounds per run, {runs} runs per setting (median and range of runs)",
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
         "(shared with other work: see the load averages)",
         "rounds per run": rounds,
         "runs": runs,
-        "phases": phases,
-        "first call in a fresh process": first,
+        "phases": [],
     }
+    phases = cast(list[dict[str, Any]], result["phases"])
+    for load in ("idle", "loaded"):
+        ctx = competitor(3600.0) if load == "loaded" else contextlib.nullcontext()
+        with ctx:
+            before = os.getloadavg()
+            start = time.perf_counter()
+            phase: dict[str, Any] = {
+                "load": load,
+                "competitor": "one CPU-bound Python process started by the benchmark"
+                if load == "loaded" else None,
+                "settings": [],
+            }
+            phases.append(phase)
+            for t in (1, 2):
+                phase["settings"].append({"threads": t, "rows": rows_at(t, rounds=rounds, runs=runs)})
+                after = os.getloadavg()[0]
+                phase["load average (1 min) before, after"] = [round(before[0], 2), round(after, 2)]
+                phase["seconds"] = round(time.perf_counter() - start, 1)
+                _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")  # partial
+    torch.set_num_threads(default)
+    with tempfile.TemporaryDirectory() as cold:
+        result["first call in a fresh process"] = {
+            "warm cache": first_calls(None),
+            "cold cache (empty NUMBA_CACHE_DIR)": first_calls(cold),
+        }
     _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     for phase in phases:
-        for setting in cast(list[dict[str, Any]], phase["settings"]):
+        for setting in phase["settings"]:
             for r in setting["rows"]:
                 print(phase["load"], setting["threads"], r["family"], "|", r["case"], "|", r["reference"],
                       r["ratio"], r["range"])
-    print(json.dumps(first, indent=1, ensure_ascii=False))
+    print(json.dumps(result["first call in a fresh process"], indent=1, ensure_ascii=False))
     print(f"wrote {OUT}")
     return 0
 

@@ -132,14 +132,16 @@ def _bernoulli(fn: str, regime: str) -> Draw:
         if fn == "kl_bernoulli":
             return float(D.kl_bernoulli(p, q)), A.ref_kl_bernoulli(p, q), _txt(p, q)
         if fn == "jsd_bernoulli":
-            with mp.workdps(A.DIGITS):  # the complements exactly (1 − p would round)
+            with mp.workdps(A.DIGITS):  # the complements' logs by log1p (1 − p would round)
                 pp, qq = mp.mpf(p), mp.mpf(q)
-                m, m0 = (pp + qq) / 2, 1 - (pp + qq) / 2
+                m = (pp + qq) / 2
 
-                def kl(a: mp.mpf, b: mp.mpf) -> mp.mpf:
-                    return a * mp.log(a / b) if a > 0 else mp.mpf(0)
+                def kl(a: mp.mpf) -> mp.mpf:  # a log(a/m) + (1 − a) log((1 − a)/(1 − m))
+                    first = a * mp.log(a / m) if a > 0 else mp.mpf(0)
+                    second = (1 - a) * (mp.log1p(-a) - mp.log1p(-m)) if a < 1 else mp.mpf(0)
+                    return first + second
 
-                ref = (kl(pp, m) + kl(1 - pp, m0) + kl(qq, m) + kl(1 - qq, m0)) / 2
+                ref = (kl(pp) + kl(qq)) / 2
             return float(D.jsd_bernoulli(p, q)), ref, _txt(p, q)
         return float(D.entropy_bernoulli(p)), _ref_entropy_bernoulli(p), _txt(p)
 
