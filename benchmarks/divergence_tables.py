@@ -138,7 +138,9 @@ def render() -> str:
         "formula is caught.",
         "* Speed: paired, interleaved rounds in one process (each side's timed call follows an untimed "
         "call of the same side), so that a shared machine's drift hits both sides alike; the load "
-        "averages above say how busy the machine was.",
+        "averages above say how busy the machine was. Where a reference's time at 2 threads is many "
+        "times its 1-thread time, its OpenMP workers were waiting for cores that other work held: "
+        "such a ratio measures that stall, not this project's speed (compare the ms columns).",
         "* The compiled kernels keep their machine code where it can be written (`NUMBA_CACHE_DIR`, the "
         "package's `__pycache__`, the user's cache); a cache built beforehand in a read-only place is "
         "loaded; with neither, they compile in memory with one `RuntimeWarning` and give the same bits "
