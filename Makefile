@@ -18,9 +18,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,docs,train,dask]'
 	touch $(STAMP)
 
+# the documents `check` reads for the report (exit 1 = a document has a failing step, as some of these must)
+DOCUMENTS ?= $(wildcard tests/derivations/latex_corpus/*.md tests/derivations/latex_corpus/*.tex)
+
 report: $(STAMP)
-	$(PY) -m derivations verify $(if $(JOBS),--jobs $(JOBS)) --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml
+	$(PY) -m derivations verify $(if $(JOBS),--jobs $(JOBS)) --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml --html reports/claims.html
 	$(PY) -m numerics.kl_fit reports/kl_fits.png
+	$(PY) -m derivations check $(if $(JOBS),--jobs $(JOBS)) --quiet --json reports/documents.json --html reports/documents.html $(DOCUMENTS) || test $$? -eq 1
+	$(PY) -m derivations.runner.html_site reports
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.divergence_accuracy
@@ -49,4 +54,4 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) docs/_build reports/*.json reports/*.md reports/*.xml
+	rm -rf $(VENV) docs/_build reports/*.json reports/*.md reports/*.xml reports/*.html

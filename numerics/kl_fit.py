@@ -229,7 +229,7 @@ def plot_fits(
     import matplotlib.pyplot as plt
 
     panels = 1 if separated is None else 2
-    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 4), squeeze=False)
+    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 5.2), squeeze=False)
     xs = np.linspace(-5, 5, 801)
     ax = axes[0][0]
     ax.plot(xs, np.exp(log_p(xs)), "k", lw=2, label="p = ⅓N(−1,1) + ⅔N(1,1)")
@@ -246,7 +246,8 @@ def plot_fits(
         for a_ in row:
             a_.set_xlabel("x")
             a_.set_ylabel("density")
-            a_.legend(fontsize=7)
+            # outside the axes, below them: the legend never covers a curve
+            a_.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, frameon=False)
     out = Path(path)
     fmt = out.suffix[1:].lower()
     if fmt not in fig.canvas.get_supported_filetypes():
@@ -257,12 +258,19 @@ def plot_fits(
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120, format=fmt)
+        fig.savefig(tmp, dpi=120, format=fmt, bbox_inches="tight")
         os.replace(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)
         plt.close(fig)
     return out
+
+
+def fixed4(value: float) -> str:
+    """``value`` with four decimals for a legend, a rounded zero written ``0.0000`` (never ``-0.0000``:
+    μ = −3e-9 of the separated mixture's symmetric fit is 0 to the legend's precision)."""
+    text = f"{value:.4f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _plot_fit_lines(ax: object, xs: np.ndarray, forward: Fit, reverse: list[Fit]) -> None:
@@ -271,7 +279,7 @@ def _plot_fit_lines(ax: object, xs: np.ndarray, forward: Fit, reverse: list[Fit]
         xs,
         np.exp(log_q(xs, forward.mu, forward.sigma)),
         "C0--",
-        label=f"inclusive KL(p‖q): μ={forward.mu:.4f}, σ²={forward.sigma**2:.4f}",
+        label=f"inclusive KL(p‖q): μ={fixed4(forward.mu)}, σ²={fixed4(forward.sigma**2)}",
     )
     for i, r in enumerate(reverse):
         ax.plot(  # type: ignore[attr-defined]
@@ -279,8 +287,7 @@ def _plot_fit_lines(ax: object, xs: np.ndarray, forward: Fit, reverse: list[Fit]
             np.exp(log_q(xs, r.mu, r.sigma)),
             f"C{i + 1}:",
             label=f"exclusive KL(q‖p) {'optimum' if r.kl - reverse[0].kl < 1e-9 else 'local optimum'}: "
-            f"μ={r.mu:.4f}, "
-            f"σ²={r.sigma**2:.4f}, KL={r.kl:.4f}",
+            f"μ={fixed4(r.mu)}, σ²={fixed4(r.sigma**2)}, KL={fixed4(r.kl)}",
         )
 
 
@@ -328,7 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     inc, exclusive = sep[1], sep[2]
     print(f"well separated (a = {SEPARATION:g}): inclusive mu = {inc.mu:.6f}, sigma^2 = {inc.sigma**2:.6f} "
           f"(moments 0, {1 + SEPARATION**2:g}); exclusive optima: "
-          + ", ".join(f"mu = {r.mu:.4f}, sigma^2 = {r.sigma**2:.4f}, KL = {r.kl:.4f}" for r in exclusive))
+          + ", ".join(f"mu = {fixed4(r.mu)}, sigma^2 = {fixed4(r.sigma**2)}, KL = {fixed4(r.kl)}"
+                      for r in exclusive))
     print(f"figure: {plot_fits(out, fwd, rev, sep)}")
     return 0
 

@@ -61,8 +61,8 @@ def test_wheel_contents(wheel):
     assert "variational_verify = derivations.runner.pytest_plugin" in eps
     requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     core = [r for r in requires if "extra ==" not in r]
-    assert sorted(r.split()[1].split(">")[0] for r in core) == ["hypothesis", "lark", "mpmath", "numba",
-                                                                  "numpy", "scipy", "sympy"]
+    assert sorted(r.split()[1].split(">")[0] for r in core) == [
+        "hypothesis", "lark", "latex2mathml", "mpmath", "numba", "numpy", "scipy", "sympy"]
 
 
 @pytest.mark.slow

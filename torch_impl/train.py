@@ -42,6 +42,7 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
+from derivations.runner.help_text import plain_help
 from torch_impl.model import Vae, VaeConfig
 
 CHECKPOINT_FORMAT = 2
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m torch_impl.train``."""
     p = argparse.ArgumentParser(
         prog="python -m torch_impl.train",
-        description=__doc__.split("\n\n")[0],
+        description=plain_help(__doc__.split("\n\n")[0]),
         epilog="Exit codes: 0 done; 2 usage or unusable checkpoint (nothing trained); 3 NaN/inf metric.",
     )
     p.add_argument("--epochs", type=_int_at_least(1), default=100, help="total epochs (≥ 1)")
@@ -319,8 +320,22 @@ def evaluate_iwae(model: Vae, x: torch.Tensor, k: int, batch: int = 64) -> tuple
     return float(vals.mean()), float(vals.std() / math.sqrt(len(vals)))
 
 
+def read_elbo_history(metrics_path: Path) -> list[tuple[int, float, float]]:
+    """(epoch, train ELBO, test ELBO) per epoch from a ``metrics.json`` written by :func:`train`;
+    empty when the file is missing. ``ValueError`` naming the file when it is not such a file."""
+    if not metrics_path.is_file():
+        return []
+    try:
+        history = json.loads(metrics_path.read_text(encoding="utf-8"))["history"]
+        return [(int(h["epoch"]), float(h["train_elbo"]), float(h["test_elbo"])) for h in history]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"metrics_path: {metrics_path} has no readable per-epoch history: {exc!r}") from None
+
+
 def write_figure(model: Vae, x_test: torch.Tensor, path: Path, seed: int) -> None:
-    """Test images, their reconstructions and prior samples (3 × 10 panel), written atomically."""
+    """Test images, their reconstructions and prior samples (3 × 10 panel), and below them the
+    train and test ELBO per epoch from the ``metrics.json`` beside ``path`` (when written);
+    written atomically."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -333,15 +348,27 @@ def write_figure(model: Vae, x_test: torch.Tensor, path: Path, seed: int) -> Non
         rec = torch.sigmoid(rec) if model.config.likelihood == "bernoulli" else rec
         g = torch.Generator(device=x.device).manual_seed(seed)
         samples = model.sample(10, generator=g)
-    fig, axes = plt.subplots(3, 10, figsize=(10, 3.3))
+    history = read_elbo_history(path.parent / "metrics.json")
+    fig = plt.figure(figsize=(10, 3.3 + (2.6 if history else 0)))
+    grid = fig.add_gridspec(4 if history else 3, 10, height_ratios=[1, 1, 1, 2.4] if history else [1, 1, 1])
     for j in range(10):
         for row, img in enumerate((x[j], rec[j], samples[j])):
-            ax = axes[row, j]
+            ax = fig.add_subplot(grid[row, j])
             if j < len(x):
                 ax.imshow(img.detach().cpu().float().reshape(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
             ax.axis("off")
-    for row, name in enumerate(("test", "reconstruction", "sample")):
-        axes[row, 0].set_title(name, fontsize=8, loc="left")
+            if j == 0:
+                ax.set_title(("test", "reconstruction", "sample")[row], fontsize=8, loc="left")
+    if history:
+        ax = fig.add_subplot(grid[3, :])
+        epochs = [h[0] for h in history]
+        ax.plot(epochs, [h[1] for h in history], "C0-", marker="." if len(epochs) < 30 else None,
+                label="train ELBO")
+        ax.plot(epochs, [h[2] for h in history], "C1-", marker="." if len(epochs) < 30 else None,
+                label="test ELBO")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("ELBO (nats per image)")
+        ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     _write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)

@@ -1,7 +1,8 @@
 """The command line: ``variational-verify`` = ``python -m derivations``.
 
 * ``variational-verify [list] [IDS…]``: list the claims (ids, globs such as ``'kl.*'``, prefixes);
-* ``variational-verify verify [IDS…] [--method M] [--json F] [--markdown F] [--junit F] [--jobs N]``:
+* ``variational-verify verify [IDS…] [--method M] [--json F] [--markdown F] [--junit F] [--html F]
+  [--jobs N]``:
   run the claims' evidence and write the reports (``-`` = standard output);
 * ``variational-verify check …``: check LaTeX derivations (:mod:`derivations.latex.cli`).
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--json", metavar="FILE", help="write the JSON report here ('-': stdout)")
     v.add_argument("--markdown", metavar="FILE", help="write the Markdown report here ('-': stdout)")
     v.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here ('-': stdout)")
+    v.add_argument("--html", metavar="FILE", help="write the self-contained HTML report here ('-': stdout)")
     v.add_argument("-j", "--jobs", type=_jobs, default=None,
                    help="worker processes (default: the CPUs available; 1: in this process)")
     v.add_argument("--scheduler", metavar="ADDRESS",
@@ -101,6 +103,7 @@ def _dispatch(argv: list[str]) -> int:
             json_path=args.json,
             markdown_path=args.markdown,
             junit_path=args.junit,
+            html_path=args.html,
             quiet=args.quiet,
             verbose=args.verbose,
             jobs=args.jobs,

@@ -136,9 +136,22 @@ def get_claim(claim_id: str) -> Claim:
     try:
         return _CLAIMS[claim_id]
     except KeyError:
-        close = [c for c in _CLAIMS if claim_id.split(".")[0] in c]
-        hint = f"; similar ids: {', '.join(close[:5])}" if close else ""
+        close = similar_ids(claim_id)
+        hint = f"; similar ids: {', '.join(close)}" if close else ""
         raise ValueError(f"claim_id: unknown claim {claim_id!r}{hint}") from None
+
+
+def similar_ids(claim_id: str, n: int = 5) -> list[str]:
+    """Up to ``n`` registered ids like ``claim_id``: those of the same topic first (``kl.nope`` →
+    ``kl.*``, closest name first; never ``kl_fit.*`` for ``kl``), else the closest ids overall."""
+    import difflib
+
+    topic, _, rest = claim_id.partition(".")
+    same = [c for c in _CLAIMS if c.split(".", 1)[0] == topic]
+    if same:
+        ranked = sorted(same, key=lambda c: -difflib.SequenceMatcher(None, rest, c.partition(".")[2]).ratio())
+        return ranked[:n]
+    return difflib.get_close_matches(claim_id, list(_CLAIMS), n=n, cutoff=0.5)
 
 
 def resolve_ids(patterns: list[str] | tuple[str, ...] | None) -> list[Claim]:

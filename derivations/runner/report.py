@@ -1,4 +1,4 @@
-"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML).
+"""Run claims' evidence and write the report (JSON, Markdown, JUnit XML, HTML).
 
 Each claim × method is one task, run on worker processes by :func:`derivations.runner.executor.run_tasks`
 (``jobs``), the slowest first (from the last recorded timings). An evidence function that raises
@@ -343,62 +343,105 @@ def md_code(s: str) -> str:
     return f"{fence}{pad}{s.replace('|', chr(92) + '|')}{pad}{fence}"
 
 
+#: the longest line the Markdown report writes (a long detail wraps onto indented lines)
+MD_WIDTH = 200
+#: a detail longer than this is cut in the Markdown report (the JSON and HTML reports keep it whole)
+MD_DETAIL = 400
+
+
+def _md_wrap(text: str, first: str = "", indent: str = "  ") -> list[str]:
+    """``first + text`` wrapped at :data:`MD_WIDTH` characters, continuation lines indented (a list
+    item's paragraph goes on); breaks only at spaces, except inside a word longer than a line."""
+    import textwrap
+
+    return textwrap.wrap(text, MD_WIDTH, initial_indent=first, subsequent_indent=indent,
+                         break_on_hyphens=False) or [first.rstrip()]
+
+
+def _md_detail(detail: str) -> str:
+    detail = " ".join(detail.split())
+    if len(detail) > MD_DETAIL:
+        detail = detail[:MD_DETAIL].rsplit(" ", 1)[0] + " … (whole in the JSON and HTML reports)"
+    return md_text(detail)
+
+
+def _md_point(ce: dict[str, Any]) -> str:
+    ce = dict(ce)
+    step = ce.pop("step", None)
+    sides = {k: ce.pop(k) for k in ("lhs", "rhs") if k in ce}
+    point = ", ".join(f"{k} = {v}" for k, v in ce.items())
+    text = (f"step {step} " if step else "") + (f"at {point}" if point else "")
+    if sides:
+        text += f"; left side = {sides.get('lhs', '?')}, right side = {sides.get('rhs', '?')}"
+    return md_text(text.strip())
+
+
+def _md_section(r: ClaimResult) -> list[str]:
+    """One claim: heading, statement, source, outcome, then one item per piece of evidence."""
+    c = r.claim
+    lines = ["", f"### {md_code(c.id)}", ""]
+    lines += _md_wrap(md_text(c.statement), indent="")
+    lines.append("")
+    lines += _md_wrap(md_text(c.source), "- source: ")
+    kinds = f" ({r.evidence_kinds} kinds of supporting evidence)" if c.kind == "toolkit" else ""
+    lines += _md_wrap(md_text(r.status) + kinds, "- outcome: ")
+    for e in r.evidence + ([r.statement_check] if r.statement_check else []):
+        verdict = e.verdict.value if e.verdict is Verdict.SKIPPED else _fmt_evidence(e)
+        lines += _md_wrap(f"{md_text(verdict)}: {_md_detail(e.detail)}", f"- {e.method}: ")
+        if e.counterexample:
+            lines += _md_wrap(_md_point(e.counterexample), "  - counterexample: ", "    ")
+        if e.verdict is Verdict.ERROR and e.extra.get("traceback"):
+            last = str(e.extra["traceback"]).strip().splitlines()[-1]
+            lines += _md_wrap(md_text(last), "  - raised: ", "    ")
+    return lines
+
+
 def to_markdown(results: list[ClaimResult], seconds: float, run_id: str = "") -> str:
-    """The Markdown report (GitHub-flavoured tables; SymPy text escaped or in code spans)."""
+    """The Markdown report: a summary table (one row per claim, one column per method, verdicts
+    only), then one short section per claim (statement, source, outcome, each evidence with its
+    detail, counterexample point and both sides). No line is longer than :data:`MD_WIDTH`; SymPy
+    text is escaped or in code spans."""
     toolkit = [r for r in results if r.claim.kind == "toolkit"]
     audits = [r for r in results if r.claim.kind == "seed_audit"]
-    lines = [
-        "# Verification report",
-        "",
-        md_text(summary_line(results, seconds)) + ".",
-        "",
+    lines = ["# Verification report", ""]
+    lines += _md_wrap(md_text(summary_line(results, seconds)) + ".", indent="")
+    lines.append("")
+    lines += _md_wrap(
         "Verdicts: **proved** = exact symbolic identity (or verified non-negativity certificate); "
         "**numerically consistent** = agreement at stated points / Monte Carlo within the stated "
         "tolerance; **undecided** = time bound hit; **refuted** = counterexample; **error** = the "
-        "evidence function raised; **skipped** = an optional dependency is missing.",
-        "",
-        "## Toolkit claims",
-        "",
-        "| claim | statement | source | outcome | " + " | ".join(METHODS) + " |",
-        "|---|---|---|---|" + "---|" * len(METHODS),
-    ]
+        "evidence function raised; **skipped** = an optional dependency is missing.", indent="")
+    lines += ["", "## Summary", "", "| claim | outcome | " + " | ".join(METHODS) + " |",
+              "|---|---|" + "---|" * len(METHODS)]
+    for r in results:
+        by = {e.method: md_text(e.verdict.value) for e in r.evidence}
+        outcome = md_text(r.outcome if r.claim.kind == "toolkit" or r.outcome == "error" else
+                          ("finding" if r.ok else "CHANGED"))
+        lines.append(f"| {md_code(r.claim.id)} | {outcome} | " + " | ".join(by.get(m, "—") for m in METHODS)
+                     + " |")
+    lines += ["", "## Toolkit claims"]
     for r in toolkit:
-        by = {e.method: md_text(_fmt_evidence(e)) for e in r.evidence}
-        cells = [by.get(m, "—") for m in METHODS]
-        lines.append(
-            f"| {md_code(r.claim.id)} | {md_text(r.claim.statement)} | {md_text(r.claim.source)} | "
-            f"{md_text(r.status)} | " + " | ".join(cells) + " |"
-        )
+        lines += _md_section(r)
     single = [(r, single_evidence_reason(r.claim.id)) for r in toolkit if r.evidence_kinds < 2]
     if single:
         lines += ["", "### Toolkit claims with fewer than two kinds of supporting evidence", ""]
-        lines += [f"- {md_code(r.claim.id)}: " + md_text(why or "no reason recorded (a gap to close)")
-                  for r, why in single]
-    lines += ["", "## Findings about the seeds", "",
-              "| audit | statement | source | finding | first failing step |", "|---|---|---|---|---|"]
+        for r, why in single:
+            reason = md_text(why or "no reason recorded (a gap to close)")
+            lines += _md_wrap(reason, f"- {md_code(r.claim.id)}: ")
+    lines += ["", "## Findings about the seeds"]
     for r in audits:
-        first = next((str(e.counterexample.get("step", "")) for e in r.evidence if e.counterexample), "")
-        lines.append(
-            f"| {md_code(r.claim.id)} | {md_text(r.claim.statement)} | {md_text(r.claim.source)} | "
-            f"{md_text(r.status)} | {md_text(first)} |"
-        )
+        lines += _md_section(r)
     checked = [r for r in results if r.statement_check is not None]
     if checked:
         good = sum(r.statement_check.verdict.supports for r in checked if r.statement_check)
-        lines += ["", "## The statement shown is the statement checked", "",
-                  f"{good}/{len(checked)} claims' LaTeX parsed and proved identical to the relation "
-                  "their verifier checks (the others have no comparable statement; see "
-                  "derivations/claims/statements.py for the reason per claim).", ""]
-        lines += [f"- {md_code(r.claim.id)}: {md_text(r.statement_check.detail)}"
-                  for r in checked if r.statement_check and not r.statement_check.verdict.supports]
-    lines += ["", "## Details", ""]
-    for r in results:
-        for e in r.evidence:
-            lines.append(f"- {md_code(r.claim.id)} \\[{e.method}\\] {md_text(e.verdict.value)}: "
-                         f"{md_text(e.detail)}")
-            if e.counterexample:
-                ce = json.dumps(e.counterexample, ensure_ascii=False)
-                lines.append(f"  - counterexample: {md_code(ce)}")
+        lines += ["", "## The statement shown is the statement checked", ""]
+        lines += _md_wrap(f"{good}/{len(checked)} claims' LaTeX parsed and proved identical to the relation "
+                          "their verifier checks (the others have no comparable statement; see "
+                          "derivations/claims/statements.py for the reason per claim).", indent="")
+        lines.append("")
+        for r in checked:
+            if r.statement_check and not r.statement_check.verdict.supports:
+                lines += _md_wrap(_md_detail(r.statement_check.detail), f"- {md_code(r.claim.id)}: ")
     if run_id:
         lines += ["", f"<!-- run {run_id} -->"]
     return "\n".join(lines) + "\n"
@@ -486,9 +529,14 @@ def to_junit(results: list[ClaimResult], seconds: float, run_id: str = "",
 
 def write_reports(results: list[ClaimResult], seconds: float, *, json_path: Path | str | None = None,
                   markdown_path: Path | str | None = None, junit_path: Path | str | None = None,
-                  run_id: str = "", stdout: TextIO | None = None) -> None:
+                  html_path: Path | str | None = None, run_id: str = "",
+                  stdout: TextIO | None = None) -> None:
     """Write the requested reports all-or-nothing (``"-"``: standard output)."""
     texts: list[tuple[Path | str, str]] = []
+    if html_path is not None:
+        from derivations.runner.html_claims import claims_page
+
+        texts.append((html_path, claims_page(json.loads(to_json(results, seconds, run_id)))))
     if json_path is not None:
         texts.append((json_path, to_json(results, seconds, run_id)))
     if markdown_path is not None:
@@ -505,6 +553,7 @@ def verify(
     json_path: Path | str | None = None,
     markdown_path: Path | str | None = None,
     junit_path: Path | str | None = None,
+    html_path: Path | str | None = None,
     quiet: bool = False,
     verbose: bool = False,
     jobs: int | None = 1,
@@ -515,7 +564,7 @@ def verify(
 
     The output paths are checked (a writable directory) before any claim runs: ``ValueError``.
     Console output goes to stdout, or to stderr when a report is written to stdout (``"-"``)."""
-    paths = {"json": json_path, "markdown": markdown_path, "junit": junit_path}
+    paths = {"json": json_path, "markdown": markdown_path, "junit": junit_path, "html": html_path}
     dashes = [k for k, p in paths.items() if p is not None and str(p) == "-"]
     if len(dashes) > 1:
         raise ValueError(f"{'/'.join(dashes)}: only one report can go to standard output ('-')")
@@ -530,7 +579,7 @@ def verify(
                          timings=timings, statements=tuple(methods) == METHODS)
     seconds = time.perf_counter() - start
     write_reports(results, seconds, json_path=json_path, markdown_path=markdown_path,
-                  junit_path=junit_path, run_id=uuid.uuid4().hex)
+                  junit_path=junit_path, html_path=html_path, run_id=uuid.uuid4().hex)
     if verbose:
         print(table(results), file=out)
         print(file=out)

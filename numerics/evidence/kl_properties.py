@@ -114,7 +114,7 @@ def _asymmetry() -> Evidence:
     example = find(
         pairs,
         lambda pq: gap(pq) > 1e-3,
-        settings=settings(database=None, derandomize=True, max_examples=500,
+        settings=settings(database=None, derandomize=True, max_examples=500, deadline=None,
                           phases=(Phase.explicit, Phase.generate)),
     )
     g = gap(example)

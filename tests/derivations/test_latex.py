@@ -172,6 +172,7 @@ CHEAP = [
 def _strip_times(doc: dict) -> dict:  # type: ignore[type-arg]
     doc = json.loads(json.dumps(doc))
     doc.pop("seconds", None)
+    doc.pop("summary", None)
     for d in doc["documents"]:
         d.pop("seconds", None)
         for s in d["steps"]:
@@ -181,6 +182,7 @@ def _strip_times(doc: dict) -> dict:  # type: ignore[type-arg]
 
 def test_cli_writes_strict_json_markdown_junit_and_exit_codes(tmp_path, capsys):
     out = tmp_path / "r"
+    out.mkdir()
     rc = main(
         [
             "check",

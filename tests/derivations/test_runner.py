@@ -380,8 +380,22 @@ def test_markdown_escapes_sympy_text():
     assert "\\|x\\|\\_1" in md and "\\`code\\`" in md and "\\[link\\](x)" in md and "\\<b\\>" in md
     assert "x\\_1 \\* y\\_2" in md and "src\\_a\\_b" in md
     row = next(line for line in md.splitlines() if line.startswith("| `t.ok`"))
-    assert len(re.findall(r"(?<!\\)\|", row)) == 9  # 8 cells: no cell broken by a '|' from the text
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7  # 6 cells: no cell broken by a '|' from the text
     assert R.md_code("a`b|c") == "``a`b\\|c``"
+
+
+def test_markdown_is_a_summary_table_and_short_sections_with_no_line_over_200():
+    long = Claim("t.long", "a statement " * 40, "l", "ECE 544 PS5 1(d) (seed 004); " * 12)
+    ce = {"step": "(7)", **{f"q[{i}]": str(1 / 7 + i) for i in range(40)}, "lhs": "1.5", "rhs": "-2.25"}
+    results = [*_sample_results(), R.ClaimResult(long, [
+        Evidence("symbolic", Verdict.REFUTED, "the two sides differ " * 60, counterexample=ce),
+        Evidence("numeric", Verdict.NUMERIC, "x" * 450, error=1e-9, tolerance=1e-8)])]
+    md = R.to_markdown(results, 3.0)
+    assert max(len(line) for line in md.splitlines()) <= R.MD_WIDTH
+    assert "## Summary" in md and md.count("\n### `") == 6  # one section per claim
+    section = md.split("### `t.long`")[1]
+    assert "left side = 1.5, right side = -2.25" in section.replace("\n    ", " ")
+    assert "whole in the JSON and HTML reports" in section  # the long detail is cut, and says so
 
 
 def test_json_is_strict():

@@ -1,4 +1,4 @@
-"""audit_elbo_loss on every defect class of issue 11 and on correct losses in every reduction
+"""audit_elbo_loss on every defect class the auditor names and on correct losses in every reduction
 convention: exact verdict, β_eff and (where it applies) the convention named."""
 
 import json
@@ -254,8 +254,9 @@ def test_nan_from_a_loss_is_a_counterexample_not_skipped():
 
     spec = ModelSpec("bernoulli_logits", arguments=("recon", "x", "mu", "logvar"))
     r = audit(log_of_logits, spec)
-    assert r.verdict is LossVerdict.NOT_AFFINE, r.to_text()
-    assert math.isnan(r.counterexample["loss"])
+    assert r.verdict is LossVerdict.NOT_FINITE and r.exit_code == 1, r.to_text()
+    assert math.isnan(r.counterexample["loss"]) and r.counterexample["configuration"].startswith("B = 3")
+    assert "not finite" in r.to_text() and "tolerance 0" not in r.to_text()
     json.loads(r.to_json())
 
 
