@@ -44,6 +44,11 @@ CAUSES = {
 }
 
 
+def _cell(text: object) -> str:
+    """A Markdown table cell: a literal | escaped (regimes say |logit|, causes |y|)."""
+    return str(text).replace("|", "\\|")
+
+
 def _load(name: str) -> dict[str, Any]:
     path = RESULTS / name
     return json.loads(path.read_text()) if path.exists() else {}
@@ -63,7 +68,7 @@ def _accuracy(acc: dict[str, Any]) -> list[str]:
         "|---|---|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| `{r['function']}` | {r['regime']} | {r['worst ulp']:.2f} | "
+        lines.append(f"| `{r['function']}` | {_cell(r['regime'])} | {r['worst ulp']:.2f} | "
                      f"{r['99.9th percentile ulp']:.2f} | {r['samples']:,} |")
     by_fn: dict[str, float] = {}
     for r in rows:
@@ -72,7 +77,7 @@ def _accuracy(acc: dict[str, Any]) -> list[str]:
               "| function | worst (ulp) | within 2 ulp | where above 2 ulp, why |", "|---|---:|---|---|"]
     for fn, w in by_fn.items():
         cause = CAUSES.get(fn, "") if w > 2 else ""
-        lines.append(f"| `{fn}` | {w:.2f} | {'yes' if w <= 2 else 'no'} | {cause} |")
+        lines.append(f"| `{fn}` | {w:.2f} | {'yes' if w <= 2 else 'no'} | {_cell(cause)} |")
     lines += ["", "The inputs of every worst case are in `divergence_accuracy.json` (`worst at`).", ""]
     return lines
 
@@ -95,7 +100,8 @@ def _speed(speed: dict[str, Any]) -> list[str]:
             ]
             for r in setting["rows"]:
                 lines.append(
-                    f"| {r['family']} | {r['case']} | {r['reference']} | {r['this project (ms)']:.4g} | "
+                    f"| {r['family']} | {r['case']} | {_cell(r['reference'])} | "
+                    f"{r['this project (ms)']:.4g} | "
                     f"{r['reference (ms)']:.4g} | **{r['ratio']:.2f}** | "
                     f"{r['range'][0]:.2f}–{r['range'][1]:.2f} |"
                 )
