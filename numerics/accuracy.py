@@ -288,9 +288,16 @@ def sweep_mvn_far(
 
 
 def _digits_for(*arrays: Array) -> int:
+    """Digits for a logits reference: 80, plus twice the logits' integer digits (x − log Σe^x
+    must keep 80 digits after the point, and near-equal logits cancel that many more), plus
+    their spread in decades up to 800 nats: a share e^{−s} of a log-sum-exp with s > 800 moves
+    the KL by < e^{−800} ≈ 1e−348 in absolute terms, below half the smallest float64 spacing."""
     finite = [float(x) for a in arrays for x in np.ravel(a) if np.isfinite(x)]
-    spread = max(finite, default=0.0) - min(finite, default=0.0)
-    return DIGITS + 20 + int(spread / 2.302585092994046)
+    if not finite:
+        return DIGITS + 20
+    spread = max(finite) / 2 - min(finite) / 2  # halves: no overflow
+    top = max(1.0, max(abs(x) for x in finite))
+    return DIGITS + 20 + 2 * int(np.log10(top)) + int(min(2 * spread, 800.0) / 2.302585092994046)
 
 
 def ref_kl_categorical_logits(a: Array, b: Array) -> mp.mpf:
