@@ -1,4 +1,4 @@
-"""Fused compiled loops (numba) for the divergences' hot paths (issue 15, speed).
+"""Fused compiled loops (numba) for the divergences' hot paths.
 
 Each kernel is the element-by-element transcription of a NumPy reference form in
 :mod:`numerics._kernels` / :mod:`numerics.divergences` — the same branch forms, thresholds and

@@ -1,4 +1,4 @@
-"""Accuracy against mpmath (issue 4, §1): references evaluated at 60 digits on the exact
+"""Accuracy against mpmath: references evaluated at 60 digits on the exact
 floating-point inputs (normalised exactly where the function normalises), and sweeps over the
 distance δ between the two distributions. Errors are reported in ulp of the working precision:
 |computed − reference| / (|reference| · ε), ε = 2⁻⁵² (float64) or 2⁻²³ (float32).
@@ -56,7 +56,7 @@ def ref_kl_bernoulli(p: float, q: float) -> mp.mpf:
 
 def ref_kl_normal(m1: float, s1: float, m2: float, s2: float) -> mp.mpf:
     """Reference KL(N(m1, s1²) ‖ N(m2, s2²)) = ½(r − 1 − log r) + (m1 − m2)²/(2 s2²), r = (s1/s2)²,
-    in mpmath at :data:`DIGITS` digits on the exact float inputs (issue 4, §1)."""
+    in mpmath at :data:`DIGITS` digits on the exact float inputs."""
     with mp.workdps(DIGITS):
         r = (_m(s1) / _m(s2)) ** 2
         return (r - 1 - mp.log(r)) / 2 + (_m(m1) - _m(m2)) ** 2 / (2 * _m(s2) ** 2)
@@ -282,7 +282,7 @@ def sweep_mvn_far(
     return _mvn_worst(dims, scales, samples, seed, _mvn_far_case)
 
 
-# ---------------------------------------------------------------------------- every regime (issue 15)
+# ---------------------------------------------------------------------------- every regime ---------
 # References at enough digits for the exact float inputs: the logit references carry
 # 60 + max|logit|/ln 10 digits, so that e^{logit} differences of any size survive.
 

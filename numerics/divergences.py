@@ -1,7 +1,7 @@
 """Divergences that do not lose digits: KL, cross-entropy, entropy and Jensen–Shannon for
 categorical, Bernoulli (probabilities or logits), univariate, diagonal and full-covariance Normal.
 
-Conventions (DESIGN.md; issue 15):
+Conventions:
 * Batch dimensions broadcast; a categorical / diagonal / MVN event is the last axis (axes).
   An empty batch gives an empty result (of the batch shape); an empty event axis, shapes that do
   not broadcast, NaN, and values outside the domain raise ``ValueError`` naming the argument(s).

@@ -1,4 +1,4 @@
-"""The VAE's KL term in PyTorch, float32-accurate (Kingma & Welling 2014, App. B; issue 5).
+"""The VAE's KL term in PyTorch, float32-accurate (Kingma & Welling 2014, App. B).
 
 KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j [(σ_j² − 1 − log σ_j²) + μ_j²]. With the encoder's log-variance
 ℓ = log σ², σ² − 1 − log σ² = e^ℓ − 1 − ℓ, which the textbook form loses to cancellation when
@@ -6,7 +6,7 @@ KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j [(σ_j² − 1 − log σ_j²) + μ_j
 both branches are elementwise tensor ops (``torch.where``), so the function is differentiable and
 runs on any device. ``derivations.stable_forms`` proves the form equal to the closed form.
 
-Every public function checks its arguments (issue 15, item 6): tensors of one floating dtype, one
+Every public function checks its arguments: tensors of one floating dtype, one
 shape and one device, no NaN or inf — else ``ValueError`` naming the argument. The structural
 checks read metadata; NaN/inf are looked for only when the result is non-finite (one sum and one
 scalar read per call otherwise). :func:`kl_diagonal_normals` evaluates narrow dtypes

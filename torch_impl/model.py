@@ -1,4 +1,4 @@
-"""A VAE whose loss terms are the verified closed forms (issue 5; CS 446 HW8 / ECE 544 PS5 1–2;
+"""A VAE whose loss terms are the verified closed forms (CS 446 HW8 / ECE 544 PS5 1–2;
 Kingma & Welling 2014; Higgins et al. 2017 for β; seed 003 Problem 7 for the GM-VAE prior).
 
 Loss per data point (negative ELBO, nats):
@@ -8,7 +8,7 @@ Loss per data point (negative ELBO, nats):
   β · KL(q(z|x) ‖ p(z)): the stable closed form (:mod:`torch_impl.kl`) for the N(0, I) prior; for
       the GM-VAE prior the three-term ELBO of seed 003 7.1 (``gm_vae.elbo_three_terms``).
 
-Arguments are checked (issue 15, item 6): every :class:`VaeConfig` field when it is built, and
+Arguments are checked: every :class:`VaeConfig` field when it is built, and
 every public method's tensors (shape (B, D) with B ≥ 1 and D from the config, a floating dtype equal
 to the model's, finite) with ``ValueError`` naming the argument. The training hot path
 (:meth:`Vae.loss`) only reads metadata, and looks at the data's values only after a non-finite loss.

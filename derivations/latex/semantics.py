@@ -1,4 +1,4 @@
-"""Map parsed LaTeX onto the checker's models (issue 14, "Semantics").
+"""Map parsed LaTeX onto the checker's models.
 
 Discrete reading (the default, DESIGN.md "Conventions"): the latent variable takes K states
 (K a positive integer symbol: general K through ``Sum``), ``\\int_z`` and ``\\sum_z`` are both

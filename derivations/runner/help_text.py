@@ -3,7 +3,7 @@ removed, so ``--help`` reads as plain text.
 
 ``plain_help`` turns ````--jobs```` into ``--jobs``, ``:func:`derivations.runner.executor.run_tasks```
 into ``run_tasks``, and drops parentheticals and clauses that say which issue added something
-("(issue 14)", "— issue 5's entry point"): a user of the command line needs neither.
+(a parenthesised "issue N", "— issue N's entry point"): a user of the command line needs neither.
 """
 
 from __future__ import annotations
