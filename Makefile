@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.audit_speed
 	$(PY) -m benchmarks.few_labels
 	$(PY) -m benchmarks.tables
+	$(PY) -m benchmarks.divergence_tables
 
 train: $(STAMP)
 	$(PY) -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --seed 0 --out runs/digits
