@@ -93,6 +93,7 @@ class TolerantCache(caching.FunctionCache):
     _impl_class = _TolerantLocating
 
     def load_overload(self, sig: Any, target_context: Any) -> Any:
+        """The cached machine code for ``sig``, or ``None`` (compile in memory) when it cannot be read."""
         try:
             return super().load_overload(sig, target_context)
         except Exception as exc:  # a damaged or unreadable cache file: compile instead
@@ -100,6 +101,7 @@ class TolerantCache(caching.FunctionCache):
             return None
 
     def save_overload(self, sig: Any, data: Any) -> None:
+        """Store the machine code for ``sig``; a location that cannot be written gives one warning."""
         try:
             super().save_overload(sig, data)
         except OSError as exc:
