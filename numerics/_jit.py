@@ -582,15 +582,15 @@ def kl_categorical_small(
 
 # ---------------------------------------------------------------------------- VAE KL total
 # torch_impl.kl's Σ ½(e^ℓ − 1 − ℓ + μ²) for CPU tensors (their NumPy views), float32 or float64.
-_EXPM1MX = np.array([1.0 / math.factorial(k + 2) for k in range(20)])  # torch_impl.kl._COEFFS
+_EXPM1MX = np.array([1.0 / math.factorial(k + 2) for k in range(15)])  # torch_impl.kl._COEFFS
 
 
 @_inlined
 def _expm1mx_select(u: float, e: float) -> float:
-    """e^u − 1 − u from u and e = expm1(u): the 20-term series u²·Σ u^k/(k + 2)! for |u| ≤ ½,
+    """e^u − 1 − u from u and e = expm1(u): the 15-term series u²·Σ u^k/(k + 2)! for |u| ≤ ½,
     e − u beyond (selected, so that loops over it vectorise)."""
-    poly = _EXPM1MX[19]
-    for k in range(18, -1, -1):
+    poly = _EXPM1MX[14]
+    for k in range(13, -1, -1):
         poly = poly * u + _EXPM1MX[k]
     series = (u * u) * poly
     return series if abs(u) <= 0.5 else e - u
@@ -598,12 +598,36 @@ def _expm1mx_select(u: float, e: float) -> float:
 
 @_compiled
 def standard_normal_kl_terms(mu: np.ndarray, logvar: np.ndarray, em: np.ndarray) -> None:
-    """em ← ½(e^ℓ − 1 − ℓ + μ²) elementwise over 1-d arrays (float32 or float64 μ, ℓ; em =
-    expm1(ℓ) in float64 on entry), in float64, branch-free (vectorised)."""
+    """em ← ½(e^ℓ − 1 − ℓ + μ²) elementwise over 1-d float64 arrays (em = expm1(ℓ) on entry),
+    branch-free (vectorised)."""
     for i in range(mu.size):
-        u = np.float64(logvar[i])
-        m = np.float64(mu[i])
+        u = logvar[i]
+        m = mu[i]
         em[i] = 0.5 * (_expm1mx_select(u, em[i]) + m * m)
+
+
+@_compiled
+def standard_normal_kl_total_narrow(mu: np.ndarray, logvar: np.ndarray, em: np.ndarray) -> float:
+    """Σ ½(e^v − 1 − v + μ²) over 1-d float32 arrays, in float64 (em = expm1(v) in float64 on
+    entry): v²/2 for |v| < 2e-8, expm1(v) − v beyond (``torch_impl.kl._expm1mx_for_narrow``, both
+    forms within 1.2e-8 relative), summed in index order in eight interleaved float64 lanes
+    (relative error ≤ n/8 · 2⁻⁵³, below 10⁻⁹ for n ≤ 10⁵ — far under float32's ε)."""
+    n = mu.size
+    lanes = np.zeros(8)
+    full = n - n % 8
+    for i in range(0, full, 8):
+        for j in range(8):
+            v = np.float64(logvar[i + j])
+            m = np.float64(mu[i + j])
+            f = 0.5 * v * v if abs(v) < 2e-8 else em[i + j] - v
+            lanes[j] += f + m * m
+    for i in range(full, n):
+        v = np.float64(logvar[i])
+        m = np.float64(mu[i])
+        f = 0.5 * v * v if abs(v) < 2e-8 else em[i] - v
+        lanes[0] += f + m * m
+    return 0.5 * (((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+                  + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7])))
 
 
 # ---------------------------------------------------------------------------- categorical logits
