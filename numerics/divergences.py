@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -758,15 +759,26 @@ def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
     return np.ravel(y)
 
 
+_CONSTANTS = threading.local()
+
+
 def _dense(x: F64, c: slice, slot: str) -> F64:
     """Chunk ``c`` of a 1-d argument as a contiguous array: a view, or — for a scalar argument
-    (one element, see :func:`_flat`) — a pooled chunk-sized buffer filled with it, so that the
+    (one element, see :func:`_flat`) — a chunk-sized buffer of this thread holding it, so that the
     compiled loops see one array layout (contiguous loops vectorise; stride-0 ones do not: twice
-    the time). Never an array of the full broadcast size."""
+    the time). Never an array of the full broadcast size. The buffer is refilled only when the
+    value (its bits) or the length changed since its last use: the kernels only read it."""
     if x.size != 1:
         return x[c]
-    buf = scratch(slot, (c.stop - c.start,))
-    buf.fill(x[0])
+    n = c.stop - c.start
+    value = float(x[0])
+    key = value.hex()
+    held: dict[str, tuple[str, F64]] = _CONSTANTS.__dict__.setdefault("buffers", {})
+    got = held.get(slot)
+    if got is not None and got[0] == key and got[1].size == n:
+        return got[1]
+    buf = np.full(n, value)
+    held[slot] = (key, buf)
     return buf
 
 
