@@ -91,7 +91,8 @@ def test_expm1mx_series_region_is_within_two_ulp_of_mpmath():
     g = torch.Generator().manual_seed(11)
     u = torch.cat([
         (torch.rand(3000, generator=g, dtype=torch.float64) - 0.5),  # |u| ≤ ½
-        10.0 ** -(torch.rand(500, generator=g, dtype=torch.float64) * 12) * torch.randn(500, generator=g, dtype=torch.float64).sign(),
+        10.0 ** -(torch.rand(500, generator=g, dtype=torch.float64) * 12)
+        * torch.randn(500, generator=g, dtype=torch.float64).sign(),
         torch.tensor([0.5, -0.5, 0.5000000000000001, -0.5000000000000001], dtype=torch.float64),
     ])
     got = K.expm1mx(u).tolist()
