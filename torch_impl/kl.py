@@ -169,9 +169,10 @@ def _total_on_cpu(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor | None
     """The forward of :class:`_StandardNormalKlTotal` for CPU float32/float64 tensors of one
     dtype, over their NumPy views after NumPy's vectorised expm1 (in float64), rounded once.
     float64: the series for |ℓ| ≤ ½ and expm1(ℓ) − ℓ beyond, as :func:`_expm1mx`, in one
-    compiled pass (:func:`numerics._jit.standard_normal_kl_terms`) summed by NumPy's pairwise sum;
-    float32: the forms of :func:`_expm1mx_for_narrow` summed in the same compiled pass
-    (:func:`numerics._jit.standard_normal_kl_total_narrow`). None for other devices and dtypes
+    compiled pass (:func:`numerics._jit.standard_normal_kl_terms`), summed by NumPy's pairwise sum;
+    float32: the forms of :func:`_expm1mx_for_narrow`
+    (:func:`numerics._jit.standard_normal_kl_terms_narrow`), summed likewise. None for other
+    devices and dtypes
     (the tensor path then runs)."""
     dtype = mu.dtype
     if not (dtype is logvar.dtype and dtype in _CPU_KINDS
@@ -186,9 +187,9 @@ def _total_on_cpu(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor | None
     if dtype is torch.float64:
         J.standard_normal_kl_terms(m, ell, terms)
         return torch.from_numpy(np.asarray(np.add.reduce(terms)))
-    total = J.standard_normal_kl_total_narrow(m, ell, terms)
+    J.standard_normal_kl_terms_narrow(m, ell, terms)
     with np.errstate(over="ignore"):  # beyond float32's range: inf, the rounding
-        return torch.from_numpy(np.asarray(total, dtype=np.float32))
+        return torch.from_numpy(np.asarray(np.add.reduce(terms), dtype=np.float32))
 
 
 def _lean_pair(mu: object, logvar: object) -> bool:
