@@ -172,8 +172,7 @@ def _total_on_cpu(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor | None
     compiled pass (:func:`numerics._jit.standard_normal_kl_terms`), summed by NumPy's pairwise sum;
     float32: the forms of :func:`_expm1mx_for_narrow`
     (:func:`numerics._jit.standard_normal_kl_terms_narrow`), summed likewise. None for other
-    devices and dtypes
-    (the tensor path then runs)."""
+    devices and dtypes (the tensor path then runs)."""
     dtype = mu.dtype
     if not (dtype is logvar.dtype and dtype in _CPU_KINDS
             and mu.device.type == "cpu" and logvar.device.type == "cpu"):
