@@ -33,8 +33,10 @@ CAUSES = {
     "kl_bernoulli": "the two kl_term parts, as for kl_categorical.",
     "jsd_bernoulli": "as for jsd_categorical.",
     "kl_bernoulli_logits": "σ(a) and σ(b) are formed to ~1 ulp each (from e^{−|x|}), and "
-    "p − q = −σ(a)σ(−b)·expm1(b − a) carries three more roundings; near-equal logits magnify "
-    "these through log1p((p − q)/q).",
+    "p − q = −σ(a)σ(−b)·expm1(b − a) (p − q from the rounded σ's where |b − a| > 1) carries "
+    "three more roundings; near-equal logits magnify these through log1p((p − q)/q). The terms "
+    "take a·ℓ − d from y < −½ on, where ℓ = log1p(d/q) is accurate (the other form there "
+    "magnifies the rounding of ℓ ~2.5×).",
     "kl_categorical_logits": "the softmax probabilities are formed to ~1 ulp, and log(p̂/q̂) from "
     "the exact logit differences and one log1p; near-equal logits magnify the roundings of "
     "expm1(c) and of the normalising sum.",

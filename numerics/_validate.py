@@ -28,10 +28,12 @@ def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDA
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}") from exc
+    if not (check_finite and arr.size):
+        return arr
     # one reduction: the sum is NaN/inf whenever an entry is (and, harmlessly, when finite entries
     # overflow it); only then look at the entries to say which problem it is
     with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(arr, axis=None) if check_finite and arr.size else 0.0
+        total = np.add.reduce(arr, axis=None)
     if not np.isfinite(total):
         if np.isnan(arr).any():
             raise ValueError(f"{name}: contains NaN")
@@ -128,6 +130,9 @@ def broadcast_shape(**arrays: NDArray) -> tuple[int, ...]:
     shapes = [a.shape for a in arrays.values()]
     if all(s == shapes[0] for s in shapes):
         return shapes[0]
+    full = [s for s in shapes if s != ()]  # 0-d arrays (scalars) take any shape
+    if all(s == full[0] for s in full):
+        return full[0]
     try:
         return np.broadcast_shapes(*shapes)
     except ValueError as exc:

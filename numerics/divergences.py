@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import math
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -652,9 +653,10 @@ def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) ->
     q = σ(b), 1 − q = σ(−b) each to ~1 ulp (from e^{−|x|}, never 1 − σ), the difference p − q
     taken exactly enough from the logits — σ(a) − σ(b) = −σ(a)·σ(−b)·expm1(b − a) where
     |a − b| ≤ 1; beyond, p − q or (1 − q) − (1 − p), whichever pair is the smaller (their ratio
-    is then ≥ ~e: no cancellation) — and log(p/q) = log1p((p − q)/q) (likewise for 1 − p, 1 − q).
+    is then ≥ ~e: no cancellation) — and log(p/q) = log1p((p − q)/q) (likewise for 1 − p, 1 − q),
+    accurate enough that a·log(a/b) − d is taken from y < −½ on (:func:`numerics._jit.kl_terms_log1p`).
     Compiled passes (:func:`numerics._jit.bernoulli_logit_split`,
-    :func:`numerics._jit.bernoulli_logit_parts`, :func:`numerics._jit.kl_terms_d`) around NumPy's
+    :func:`numerics._jit.bernoulli_logit_parts`, :func:`numerics._jit.kl_terms_log1p`) around NumPy's
     vectorised exp, expm1 and log1p. Appends to ``beyond`` how many elements lie outside ±700."""
     from numerics import _jit as J  # numba is imported on first use only
 
@@ -673,10 +675,10 @@ def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) ->
                                 buf["r1"], buf["r0"])
         np.log1p(buf["r1"], out=buf["r1"])
         np.log1p(buf["r0"], out=buf["r0"])
-        if J.kl_terms_d(buf["p"], buf["q"], buf["d"], buf["r1"], out):
+        if J.kl_terms_log1p(buf["p"], buf["q"], buf["d"], buf["r1"], out):
             J.kl_terms_d_fix(buf["p"], buf["q"], buf["d"], buf["r1"], out)
         t0 = buf["t0"]
-        if J.kl_terms_d(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0):
+        if J.kl_terms_log1p(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0):
             J.kl_terms_d_fix(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0)
         out += t0
 
@@ -758,15 +760,26 @@ def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
     return np.ravel(y)
 
 
+_CONSTANTS = threading.local()
+
+
 def _dense(x: F64, c: slice, slot: str) -> F64:
     """Chunk ``c`` of a 1-d argument as a contiguous array: a view, or — for a scalar argument
-    (one element, see :func:`_flat`) — a pooled chunk-sized buffer filled with it, so that the
+    (one element, see :func:`_flat`) — a chunk-sized buffer of this thread holding it, so that the
     compiled loops see one array layout (contiguous loops vectorise; stride-0 ones do not: twice
-    the time). Never an array of the full broadcast size."""
+    the time). Never an array of the full broadcast size. The buffer is refilled only when the
+    value (its bits) or the length changed since its last use: the kernels only read it."""
     if x.size != 1:
         return x[c]
-    buf = scratch(slot, (c.stop - c.start,))
-    buf.fill(x[0])
+    n = c.stop - c.start
+    value = float(x[0])
+    key = value.hex()
+    held: dict[str, tuple[str, F64]] = _CONSTANTS.__dict__.setdefault("buffers", {})
+    got = held.get(slot)
+    if got is not None and got[0] == key and got[1].size == n:
+        return got[1]
+    buf = np.full(n, value)
+    held[slot] = (key, buf)
     return buf
 
 

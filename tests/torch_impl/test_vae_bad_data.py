@@ -76,3 +76,39 @@ def test_the_compiled_cpu_total_agrees_with_the_tensor_path_and_mpmath(dtype):
     total.backward()
     assert float(total.detach()) == float(fast)
     assert torch.equal(mu.grad, mu.detach())
+
+
+def test_expm1mx_series_region_is_within_two_ulp_of_mpmath():
+    """e^u − 1 − u on |u| ≤ ½ (the series region, 15 terms) and just beyond it, float64, against
+    50-digit mpmath: ≤ 2 ulp of the exact value (the series' truncation is below 2e-19 relative).
+    A series cut to 8 terms fails this (its truncation at |u| = ½ is ~1e-9 relative)."""
+    import math
+
+    import mpmath as mp
+
+    from torch_impl import kl as K
+
+    g = torch.Generator().manual_seed(11)
+    u = torch.cat([
+        (torch.rand(3000, generator=g, dtype=torch.float64) - 0.5),  # |u| ≤ ½
+        10.0 ** -(torch.rand(500, generator=g, dtype=torch.float64) * 12)
+        * torch.randn(500, generator=g, dtype=torch.float64).sign(),
+        torch.tensor([0.5, -0.5, 0.5000000000000001, -0.5000000000000001], dtype=torch.float64),
+    ])
+    got = K.expm1mx(u).tolist()
+    worst = 0.0
+    with mp.workdps(50):
+        for x, y in zip(u.tolist(), got, strict=True):
+            exact = float(mp.expm1(mp.mpf(x)) - mp.mpf(x))
+            worst = max(worst, abs(y - exact) / math.ulp(exact))
+    assert worst <= 2.0, worst
+
+    # the check fails a truncated series: the same Horner form with 8 terms
+    coeffs = [1.0 / math.factorial(k + 2) for k in range(8)]
+    x = 0.5
+    poly = coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        poly = poly * x + c
+    with mp.workdps(50):
+        exact = float(mp.expm1(mp.mpf(x)) - mp.mpf(x))
+    assert abs(x * x * poly - exact) / math.ulp(exact) > 2.0
