@@ -25,6 +25,8 @@ _OPENER = re.compile(
 )
 #: Inline maths that is a whole line of its own (blog posts write derivations this way): a display.
 _OWN_LINE_INLINE = re.compile(r"^[ \t]*\$(?!\$)(?P<m>[^$\n]+?)(?<!\\)\$[ \t]*[.,;:]?[ \t]*$", re.M)
+#: ``\( … \)`` alone on its line: written as inline maths, set apart as a display (blog posts).
+_OWN_LINE_PAREN = re.compile(r"^[ \t]*(?<!\\)\\\((?P<m>[^\n]+?)\\\)[ \t]*[.,;:]?[ \t]*$", re.M)
 _COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 _ASSUME = re.compile(
     r"^[ \t]*%+[ \t]*assume[ \t]*:[ \t]*(?P<a>[^\n]+)$|<!--\s*assume\s*:(?P<b>.*?)-->", re.M | re.S
@@ -126,7 +128,9 @@ def _label(latex: str) -> tuple[str, str | None]:
     label = None
     m = _TAG.search(latex)
     if m:
-        label = f"({m.group(1).strip()})"
+        text = m.group(1).strip()
+        # \tag*{(a)} prints its text as written: the parentheses are already there
+        label = text if m.group(0).startswith("\\tag*") and re.fullmatch(r"\(.*\)", text) else f"({text})"
         latex = latex[: m.start()] + " " * (m.end() - m.start()) + latex[m.end() :]
     else:
         m = _TRAILING.search(latex)
@@ -172,7 +176,7 @@ def find_displays(text: str) -> tuple[list[tuple[int, int, int, int, str]], list
             continue
         found.append((m.start(), end + len(close), m.end(), end, m.group(0)))
         pos = end + len(close)
-    for m in _OWN_LINE_INLINE.finditer(scan):
+    for m in [*_OWN_LINE_INLINE.finditer(scan), *_OWN_LINE_PAREN.finditer(scan)]:
         if not any(a <= m.start() < b for a, b, *_ in found):
             found.append((m.start(), m.end(), m.start("m"), m.end("m"), "$"))
     found.sort()

@@ -793,6 +793,7 @@ class Semantics:
             m, v = (self._ev(x, env) for x in node.args)
             return "gauss", Gaussian(m, v)
         if node.kind in ("name", "call") and is_distribution_label(str(node.args[0])):
+            self._no_unnamed_density(str(node.args[0]))
             vec = self.generic_vector(str(node.args[0]))
             if node.kind == "call":
                 left = node.args[1].args
@@ -808,6 +809,7 @@ class Semantics:
             and re.fullmatch(r"[A-Z]", canonical(str(node.args[0])))
             and node.args[0] != "N"
         ):
+            self._no_unnamed_density(str(node.args[0]))
             vec = self.generic_vector(str(node.args[0]))  # R in H(P, R): a distribution named by a capital
             return "discrete", (lambda i, vec=vec: vec[i])
         if node.kind in ("add", "sub", "mul", "div") and is_mixture(node):
@@ -833,6 +835,20 @@ class Semantics:
             f"`{to_latex(node)}` is not a distribution this front end reads (p, q, "
             "p(z), q(z|x), \\mathcal{N}(μ, σ²)); mixtures are not supported"
         )
+
+    def _no_unnamed_density(self, name: str) -> None:
+        """A distribution named by a capital (P, Q) in a document that gives its densities p, q by formulas
+        (Gaussians): which density it has is not written in the mathematics ("let P be the true
+        distribution" is prose), so it is not read through the default discrete model."""
+        if not re.fullmatch(r"[A-Z]", base_of(canonical(name))):
+            return
+        fams = [f for f in ("p", "q") if self.definitions.get(f"density:{f}") is not None]
+        if fams:
+            raise SemanticError(
+                f"the distribution `{name}` has no density in the document's mathematics, which defines "
+                f"{' and '.join(fams)} by formulas: write the expectation or divergence with "
+                f"{' and '.join(f + '(x)' for f in fams)}"
+            )
 
     def _mixture(self, node: Node, env: Env) -> tuple[str, object]:
         """λ p_1 + (1 − λ) p_2 (any linear combination of distributions with scalar weights) as a discrete
