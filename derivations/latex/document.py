@@ -715,6 +715,13 @@ class DocumentChecker:
         return why
 
     def _compare_with_standard(self, d: Definition, report: StepReport) -> None:
+        absent = _arguments_absent_from_rhs(d)
+        if absent:
+            report.detail = (
+                "definition; not compared with the standard one: its right side does not use "
+                f"{', '.join(absent)} (written with densities the mathematics does not tie to them)"
+            )
+            return
         sem = Semantics(self.definitions, use_document=False)
         try:
             std = sem.evaluate(d.lhs if d.key != "ELBO" else Node("elbo", ()))
@@ -1689,3 +1696,14 @@ def check_text(
 
 
 __all__ = ["DocumentChecker", "check_text", "jensen_certificates", "parse_expression"]
+
+
+def _arguments_absent_from_rhs(d: Definition) -> list[str]:
+    """The capital distribution arguments of a functional's definition (``KL(P \\| Q) = ∫ p \\log(p/q)``)
+    that its right side never uses: that P has the density p is prose, so the two sides are not compared."""
+    if d.lhs.kind not in ("kl", "entropy", "jsd"):
+        return []
+    args = [a for a in d.lhs.args if isinstance(a, Node) and a.kind == "name"]
+    caps = [str(a.args[0]) for a in args if re.fullmatch(r"[A-Z]", canonical(str(a.args[0])))]
+    used = {canonical(str(x.args[0])) for x in d.rhs.walk() if x.kind in ("name", "call") and x.args}
+    return [c for c in caps if canonical(c) not in used]

@@ -244,12 +244,37 @@ def extract(text: str) -> Extracted:
                     sentence,
                 )
             )
+            named = _named_distribution(inline, part[prev_end : m.start()] if prev_end >= 0 else "", pre)
+            if named is not None:
+                inline[-2:] = [named]
             prev_end, prev_def = m.end(), is_def
     assumptions = [
         Assumption((m.group("a") or m.group("b") or "").strip(), _line(text, m.start()))
         for m in _ASSUME.finditer(text)
     ]
     return Extracted(fragments, inline, prose, unclosed, assumptions)
+
+
+#: "Let $P$ be the true distribution $\mathcal{N}(\mu_0, \sigma_0^2)$": a name, then "be" and a few
+#: words (no sentence end, no other maths), then a Gaussian.
+_BE_WORDS = re.compile(r"^\s*(be|is|denote|denotes)\b[^.;:$]{0,50}$", re.I)
+_LET_BEFORE = re.compile(r"\b(let|and|where|with)\s*$", re.I)
+
+
+def _named_distribution(inline: list[InlineMath], between: str, pre_first: str) -> InlineMath | None:
+    """The two last inline maths as one definition ``P = \mathcal{N}(…)`` when the prose says so in words
+    ("let $P$ be the distribution $\mathcal{N}(\mu_0, \sigma_0^2)$"); None otherwise."""
+    if len(inline) < 2:
+        return None
+    first, second = inline[-2], inline[-1]
+    name = first.latex.strip()
+    if not re.fullmatch(r"[A-Z]|[pq](_\{?[A-Za-z0-9]+\}?)?", name):
+        return None
+    if not re.match(r"\s*\\mathcal\s*\{N\}\s*\(", second.latex) or "=" in second.latex:
+        return None
+    if not _BE_WORDS.match(between.lstrip("$")) or not _LET_BEFORE.search(first.context[-40:] or pre_first):
+        return None
+    return InlineMath(f"{name} = {second.latex.strip()}", first.offset, first.line, True, first.context)
 
 
 def is_definition_context(prose_before: str) -> bool:

@@ -792,6 +792,11 @@ class Semantics:
                 raise SemanticError("a distribution \\mathcal{N}(μ, σ²) takes the mean and the variance")
             m, v = (self._ev(x, env) for x in node.args)
             return "gauss", Gaussian(m, v)
+        if node.kind == "name" and not env.latent:
+            d = self.definitions.get(canonical(str(node.args[0])))
+            if d is not None and not d.params and d.key not in STANDARD_FUNCTIONALS:
+                # M = ½(P + Q), P = \mathcal{N}(μ₀, σ₀²) stated by the document
+                return self._dist(d.rhs, env)
         if node.kind in ("name", "call") and is_distribution_label(str(node.args[0])):
             self._no_unnamed_density(str(node.args[0]))
             vec = self.generic_vector(str(node.args[0]))
@@ -800,10 +805,6 @@ class Semantics:
                 if node.args[2].args or len(left) != 1 or left[0].kind != "name":
                     raise SemanticError(f"`{to_latex(node)}` as a distribution: write it with one variable")
             return "discrete", (lambda i, vec=vec: vec[i])
-        if node.kind == "name" and not env.latent:
-            d = self.definitions.get(canonical(str(node.args[0])))
-            if d is not None and not d.params and d.key not in STANDARD_FUNCTIONALS:
-                return self._dist(d.rhs, env)  # M = ½(P + Q) stated by the document
         if (
             node.kind == "name"
             and re.fullmatch(r"[A-Z]", canonical(str(node.args[0])))
@@ -911,8 +912,16 @@ class Semantics:
                 var_name = str(first.args[0])
             else:
                 var_name = "z"
+        stated = spec.args[0] is not None or dist_node.kind == "call"
         kind, d = self._dist(dist_node, env)
         if kind == "gauss":
+            if not stated and not any(
+                x.kind == "name" and canonical(str(x.args[0])) == var_name for x in body.walk()
+            ):
+                raise SemanticError(
+                    f"the variable of `\\mathbb{{E}}_{{{to_latex(dist_node)}}}` is not stated and the expectation "
+                    f"does not use {var_name}: write \\mathbb{{E}}_{{x \\sim {to_latex(dist_node)}}}"
+                )
             g = d
             assert isinstance(g, Gaussian)
             z = sp.Symbol("zeta", real=True)
