@@ -262,7 +262,7 @@ _LET_BEFORE = re.compile(r"\b(let|and|where|with)\s*$", re.I)
 
 
 def _named_distribution(inline: list[InlineMath], between: str, pre_first: str) -> InlineMath | None:
-    """The two last inline maths as one definition ``P = \mathcal{N}(…)`` when the prose says so in words
+    r"""The two last inline maths as one definition ``P = \mathcal{N}(…)`` when the prose says so in words
     ("let $P$ be the distribution $\mathcal{N}(\mu_0, \sigma_0^2)$"); None otherwise."""
     if len(inline) < 2:
         return None
