@@ -61,3 +61,89 @@ def test_decided_fraction_of_the_written_steps(capsys):
     with capsys.disabled():
         print(f"\nstrangers corpus: {decided}/{steps} written steps decided ({100 * decided / steps:.0f} %)")
     assert steps and decided / steps >= 0.6
+
+
+# --- reproducers from public notes (the constructions, in our own words) ---------------------------------
+
+
+def _one(text: str):
+    return check_text(text, "note.md", **FAST)
+
+
+def test_remark_after_qquad_whose_parenthesis_closes_outside_the_text():
+    r = _one(
+        "$$\\log p_\\theta(x) = \\sum_z q(z|x)\\log p_\\theta(x) \\qquad "
+        "\\text{(since } \\textstyle\\sum_z q = 1)$$\n"
+    )
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
+    wrong = _one("$$\\log p(x) = \\sum_z q(z|x)\\log p(z) \\qquad \\text{(since } \\textstyle\\sum_z q = 1)$$\n")
+    assert wrong.first_refuted is not None, str(wrong)
+
+
+def test_because_ends_the_row_and_therefore_opens_it():
+    r = _one(
+        "$$\\log \\sum_z q(z) \\frac{p(x,z)}{q(z)} \\geq \\sum_z q(z) \\log \\frac{p(x,z)}{q(z)} "
+        "\\quad \\because \\text{log}(x) \\text{ is concave}$$\n"
+    )
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
+
+
+def test_a_text_word_standing_as_a_quantity_is_not_blanked():
+    """``\\text{evidence} \\coloneqq \\text{log } p(x)`` was read as ``= \\log p(x)`` continuing the display
+    before it (ELBO := …), and refuted."""
+    r = _one(
+        "$$\\text{ELBO} \\coloneqq \\sum_z q(z) \\log \\frac{p(x, z)}{q(z)}$$\n\n"
+        "$$\\text{evidence} \\coloneqq \\text{log }p(x)$$\n"
+    )
+    assert r.first_refuted is None, str(r)
+    assert any(s.verdict == "parse error" and "evidence" in s.detail for s in r.steps), str(r)
+
+
+def test_relative_entropy_d_with_a_double_bar_is_kl_and_d_of_x_stays_a_function():
+    r = _one("\\( D(q(z) \\| p(z|x)) = \\mathbb{E}_{z \\sim q} [\\log q(z) - \\log p(z|x)] \\)\n")
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
+    wrong = _one("\\( D(q(z) \\| p(z|x)) = \\mathbb{E}_{z \\sim q} [\\log p(z|x) - \\log q(z)] \\)\n")
+    assert wrong.first_refuted is not None, str(wrong)
+
+
+GAUSS_NOTE = (
+    "The divergence between $P$ and $Q$ is\n\n"
+    "$$D_{KL}(P \\parallel Q) = \\int p(x) \\log\\left(\\frac{p(x)}{q(x)}\\right) dx$$\n\n"
+    "The density of $Q$ is\n\n"
+    "$$q(x) = \\frac{1}{\\sqrt{2\\pi\\sigma_1^2}} \\exp\\left(-\\frac{(x-\\mu_1)^2}{2\\sigma_1^2}\\right)$$\n\n"
+    "$$\\mathbb{E}_{P}\\left[ (x-\\mu_1)^2 \\right] = \\sigma_0^2 + (\\mu_0-\\mu_1)^2$$\n"
+)
+
+
+def test_a_capital_distribution_without_a_density_is_not_read_through_the_default_model():
+    """A correct appendix (P = N(μ₀, σ₀²) said only in prose) had E_P[(x − μ₁)²] = σ₀² + (μ₀ − μ₁)² refuted
+    at K = 1 with x free, and its KL definition flagged non-standard."""
+    r = _one(GAUSS_NOTE)
+    assert r.first_refuted is None, str(r)
+    assert not any(s.verdict == "non-standard definition" for s in r.steps), str(r)
+    step = [s for s in r.steps if s.kind == "step"][-1]
+    assert step.verdict == "unsupported", str(r)
+
+
+def test_let_p_be_the_distribution_n_is_a_definition():
+    text = GAUSS_NOTE.replace(
+        "The divergence between",
+        "Let $P$ be the true distribution $\\mathcal{N}(\\mu_0, \\sigma_0^2)$.\nThe divergence between",
+    ).replace("\\mathbb{E}_{P}", "\\mathbb{E}_{x \\sim P}")
+    r = _one(text)
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
+    r = _one(text.replace("= \\sigma_0^2 +", "= \\sigma_0 +"))
+    assert r.first_refuted is not None, str(r)
+
+
+def test_tag_star_keeps_its_own_parentheses():
+    r = _one("$$\\log p(x) = \\sum_z q(z|x) \\log p(x) \\tag*{(E.1)}$$\n")
+    assert [s.label for s in r.steps if s.kind == "step"] == ["(E.1)"], str(r)
+
+
+def test_cdots_in_an_expectation_subscript_stays_unsupported():
+    r = _one(
+        "$$\\mathcal{L}_K = \\mathbb{E}_{z_1, z_2 \\cdots z_K \\sim q(z|x)} \\left[\\frac{1}{K} \\sum_{k=1}^K "
+        "\\log \\frac{p(x,z_k)}{q(z_k|x)}\\right]$$\n\n$$\\mathcal{L}_K \\leq \\log p(x)$$\n"
+    )
+    assert r.first_refuted is None and not r.ok, str(r)
