@@ -1285,6 +1285,13 @@ class DocumentChecker:
             bold = bold_capitals(n)
             if bold:
                 return (f"{', '.join(bold)} (a matrix or vector) would be read as a number", 0)
+        both = _capital_and_density(nodes, self._defs_at(line))
+        if both:
+            return (
+                f"{both} both appear: that {both[-1]} is the density of {both[0]} is said in words, not in the "
+                "mathematics, so the two are not read as one distribution",
+                0,
+            )
         return None
 
     def _carried_refutation(
@@ -1707,3 +1714,15 @@ def _arguments_absent_from_rhs(d: Definition) -> list[str]:
     caps = [str(a.args[0]) for a in args if re.fullmatch(r"[A-Z]", canonical(str(a.args[0])))]
     used = {canonical(str(x.args[0])) for x in d.rhs.walk() if x.kind in ("name", "call") and x.args}
     return [c for c in caps if canonical(c) not in used]
+
+
+def _capital_and_density(nodes: list[Node], defs: dict[str, Definition]) -> str:
+    """``P`` and ``p(…)`` in one relation (``KL(P || Q) = Σ_i p(i) log(p(i)/q(i))``), P not defined by the
+    document: the text means P has the density p, which the reading cannot know; '' when there is none."""
+    names = [x for n in nodes for x in n.walk() if x.kind in ("name", "call") and x.args]
+    caps = {canonical(str(x.args[0])) for x in names if x.kind == "name"}
+    lows = {base_of(canonical(str(x.args[0]))) for x in names if x.kind == "call"}
+    for cap in ("P", "Q"):
+        if cap in caps and cap.lower() in lows and cap not in defs:
+            return f"{cap} and {cap.lower()}"
+    return ""

@@ -385,6 +385,30 @@ def _relative_entropy(s: str) -> str:
     return s
 
 
+_LEIBNIZ = re.compile(r"\\([dt]?frac)\s*\{\s*d(?![a-zA-Z]{2})(?=\s*[^\s}])")
+_LEIBNIZ_VAR = re.compile(r"\{\s*d\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?)\s*\}")
+
+
+def _leibniz(s: str) -> str:
+    """``\\frac{df(x)}{dx}`` (Leibniz's notation with the function in the numerator) → ``\\frac{\\partial
+    f(x)}{\\partial x}``: the derivative of an expression written in x, as ``\\frac{d}{dx} f(x)`` is read.
+    Without this, ``d`` and ``dx`` would be read as products (d·f(x))/(d·x). The only rewrite that changes the
+    length: done last."""
+    out, pos = [], 0
+    for m in _LEIBNIZ.finditer(s):
+        if m.start() < pos:
+            continue
+        brace = s.index("{", m.start())
+        close = _closing(s, brace)
+        v = _LEIBNIZ_VAR.match(s, close + 1)
+        if close >= len(s) or v is None:
+            continue
+        num = s[m.end() : close]
+        out.append(s[pos : m.start()] + f"\\{m.group(1)}{{\\partial {num}}}{{\\partial {v.group(1)}}}")
+        pos = v.end()
+    return "".join(out) + s[pos:]
+
+
 def preprocess(latex: str) -> str:
     """Blank spacing/sizing commands and annotations, normalise spellings, keeping every column in place."""
     s = latex
@@ -399,7 +423,7 @@ def preprocess(latex: str) -> str:
     s = _relative_entropy(s)
     s = _integral_spans(s)
     s = re.sub(r"[.,;]\s*$", lambda m: " " * len(m.group(0)), s)  # sentence punctuation
-    return s
+    return _leibniz(s)
 
 
 #: Where a row's commentary can begin: a spacing (``\\quad``, ``\\qquad``, ``\\hspace{…}``) or an empty

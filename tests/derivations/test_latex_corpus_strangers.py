@@ -147,3 +147,22 @@ def test_cdots_in_an_expectation_subscript_stays_unsupported():
         "\\log \\frac{p(x,z_k)}{q(z_k|x)}\\right]$$\n\n$$\\mathcal{L}_K \\leq \\log p(x)$$\n"
     )
     assert r.first_refuted is None and not r.ok, str(r)
+
+
+def test_leibniz_fraction_with_the_function_on_top_is_a_derivative_not_a_product():
+    """``\\frac{df(x)}{dx}`` was read as (d·f(x))/(d·x) and a correct derivative refuted (GAN notes)."""
+    ok = _one("$$\\frac{d\\, (A \\log y + B \\log(1 - y))}{dy} = \\frac{A}{y} - \\frac{B}{1 - y}$$\n")
+    assert [s.verdict for s in ok.steps if s.kind == "step"] == ["proved"], str(ok)
+    bad = _one("$$\\frac{d\\, (A \\log y + B \\log(1 - y))}{dy} = \\frac{A}{y} + \\frac{B}{1 - y}$$\n")
+    assert bad.first_refuted is not None, str(bad)
+
+
+def test_a_capital_and_its_lowercase_density_in_one_relation_are_not_tied_by_a_guess():
+    """A README defines KL(P || Q) with ∫ p log(p/q) and then writes the discrete form with p(i), q(i): that
+    step was refuted in the default model, where P and p are different distributions."""
+    r = _one(
+        "$$\\text{KL}(P || Q) = \\int p(x) \\log \\frac{p(x)}{q(x)} dx$$\n\n"
+        "For discrete distributions:\n\n$$\\text{KL}(P || Q) = \\sum_i p(i) \\log \\frac{p(i)}{q(i)}$$\n"
+    )
+    assert r.first_refuted is None, str(r)
+    assert {s.verdict for s in r.steps if s.kind == "step"} == {"unsupported"}, str(r)
