@@ -1288,8 +1288,8 @@ class DocumentChecker:
         both = _capital_and_density(nodes, self._defs_at(line))
         if both:
             return (
-                f"{both} both appear: that {both[-1]} is the density of {both[0]} is said in words, not in the "
-                "mathematics, so the two are not read as one distribution",
+                f"{both} both appear: that {both[-1]} is the density of {both[0]} is said in words, "
+                "not in the mathematics, so the two are not read as one distribution",
                 0,
             )
         return None

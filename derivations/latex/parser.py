@@ -216,7 +216,9 @@ def _strip_wrappers(s: str) -> str:
         s = _blank(s, m.start(), m.end())
 
 
-_OPERAND_EDGE = r"(=|:=|\\coloneqq|\\equiv|\\triangleq|\\geq?|\\leq?|\\geqslant|\\leqslant|<|>|\\approx|\\propto|\+|-)"
+_OPERAND_EDGE = (
+    r"(=|:=|\\coloneqq|\\equiv|\\triangleq|\\geq?|\\leq?|\\geqslant|\\leqslant|<|>|\\approx|\\propto|\+|-)"
+)
 
 
 def _is_operand(before: str, after: str) -> bool:
@@ -254,7 +256,9 @@ def _text_words(s: str) -> tuple[str, str | None]:
         start, end = m.start(), min(close + 1, len(s))
         if _is_operand(s[:start], s[end:]):
             raise LatexParseError(
-                f"unsupported notation `\\text{{{word}}}`: a word used as a quantity (write a symbol)", s, start
+                f"unsupported notation `\\text{{{word}}}`: a word used as a quantity (write a symbol)",
+                s,
+                start,
             )
         lp = re.search(r"\(\s*$", s[:start])
         rp = re.match(r"\s*\)", s[end:])
@@ -386,7 +390,9 @@ def _relative_entropy(s: str) -> str:
 
 
 _LEIBNIZ = re.compile(r"\\([dt]?frac)\s*\{\s*d(?![a-zA-Z]{2})(?=\s*[^\s}])")
-_LEIBNIZ_VAR = re.compile(r"\{\s*d\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?)\s*\}")
+_LEIBNIZ_VAR = re.compile(
+    r"\{\s*d\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?)\s*\}"
+)
 
 
 def _leibniz(s: str) -> str:

@@ -919,8 +919,9 @@ class Semantics:
                 x.kind == "name" and canonical(str(x.args[0])) == var_name for x in body.walk()
             ):
                 raise SemanticError(
-                    f"the variable of `\\mathbb{{E}}_{{{to_latex(dist_node)}}}` is not stated and the expectation "
-                    f"does not use {var_name}: write \\mathbb{{E}}_{{x \\sim {to_latex(dist_node)}}}"
+                    f"the variable of `\\mathbb{{E}}_{{{to_latex(dist_node)}}}` is not stated and the "
+                    f"expectation does not use {var_name}: write "
+                    f"\\mathbb{{E}}_{{x \\sim {to_latex(dist_node)}}}"
                 )
             g = d
             assert isinstance(g, Gaussian)

@@ -76,7 +76,9 @@ def test_remark_after_qquad_whose_parenthesis_closes_outside_the_text():
         "\\text{(since } \\textstyle\\sum_z q = 1)$$\n"
     )
     assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
-    wrong = _one("$$\\log p(x) = \\sum_z q(z|x)\\log p(z) \\qquad \\text{(since } \\textstyle\\sum_z q = 1)$$\n")
+    wrong = _one(
+        "$$\\log p(x) = \\sum_z q(z|x)\\log p(z) \\qquad \\text{(since } \\textstyle\\sum_z q = 1)$$\n"
+    )
     assert wrong.first_refuted is not None, str(wrong)
 
 
@@ -110,7 +112,8 @@ GAUSS_NOTE = (
     "The divergence between $P$ and $Q$ is\n\n"
     "$$D_{KL}(P \\parallel Q) = \\int p(x) \\log\\left(\\frac{p(x)}{q(x)}\\right) dx$$\n\n"
     "The density of $Q$ is\n\n"
-    "$$q(x) = \\frac{1}{\\sqrt{2\\pi\\sigma_1^2}} \\exp\\left(-\\frac{(x-\\mu_1)^2}{2\\sigma_1^2}\\right)$$\n\n"
+    "$$q(x) = \\frac{1}{\\sqrt{2\\pi\\sigma_1^2}} "
+    "\\exp\\left(-\\frac{(x-\\mu_1)^2}{2\\sigma_1^2}\\right)$$\n\n"
     "$$\\mathbb{E}_{P}\\left[ (x-\\mu_1)^2 \\right] = \\sigma_0^2 + (\\mu_0-\\mu_1)^2$$\n"
 )
 
@@ -143,7 +146,8 @@ def test_tag_star_keeps_its_own_parentheses():
 
 def test_cdots_in_an_expectation_subscript_stays_unsupported():
     r = _one(
-        "$$\\mathcal{L}_K = \\mathbb{E}_{z_1, z_2 \\cdots z_K \\sim q(z|x)} \\left[\\frac{1}{K} \\sum_{k=1}^K "
+        "$$\\mathcal{L}_K = \\mathbb{E}_{z_1, z_2 \\cdots z_K \\sim q(z|x)} "
+        "\\left[\\frac{1}{K} \\sum_{k=1}^K "
         "\\log \\frac{p(x,z_k)}{q(z_k|x)}\\right]$$\n\n$$\\mathcal{L}_K \\leq \\log p(x)$$\n"
     )
     assert r.first_refuted is None and not r.ok, str(r)
