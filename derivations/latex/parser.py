@@ -373,9 +373,10 @@ def _integral_spans(s: str) -> str:
 
 def _relative_entropy(s: str) -> str:
     """``D(q \\| p)``: a bare D whose parentheses hold a ``||`` at their own level is the relative entropy
-    (Cover & Thomas, ch. 2), i.e. KL; marked ``Ð`` for the grammar (same length). ``D(x)`` (a GAN's
-    discriminator) has no ``||`` and stays a function."""
-    for m in reversed(list(re.finditer(r"(?<![\\a-zA-Z_^{])D(?=\s*\()", s))):
+    (Cover & Thomas, ch. 2), i.e. KL; marked ``Ð`` for the grammar (same length); ``JS(p \\| q)`` likewise
+    is the Jensen–Shannon divergence (Goodfellow et al. 2014, Thm 1). ``D(x)`` (a GAN's discriminator) has
+    no ``||`` and stays a function."""
+    for m in reversed(list(re.finditer(r"(?<![\\a-zA-Z_^{])(D|JS)(?=\s*\()", s))):
         k = s.index("(", m.end())
         depth = 0
         for j in range(k, len(s)):
@@ -384,7 +385,8 @@ def _relative_entropy(s: str) -> str:
             if depth == 0:
                 break
             if depth == 1 and s.startswith("||", j):
-                s = s[: m.start()] + "Ð" + s[m.end() :]
+                mark = "Ð" if m.group(1) == "D" else "Ɉ "  # JS(p || q): the Jensen–Shannon divergence
+                s = s[: m.start()] + mark + s[m.end() :]
                 break
     return s
 
@@ -415,6 +417,19 @@ def _leibniz(s: str) -> str:
     return "".join(out) + s[pos:]
 
 
+_BARE_KL = re.compile(
+    r"D\s*_\s*(\{\s*KL\s*\}|\{\s*\\(text|mathrm|rm|operatorname)\s*\{\s*KL\s*\}\s*\}|\\(text|mathrm)\s*\{\s*KL\s*\})"
+    r"(?=\s*(=|\\geq?(?![a-zA-Z])|\\leq?(?![a-zA-Z])|<|>|$))"
+)
+
+
+def _bare_kl(s: str) -> str:
+    """``D_{KL} = …`` with no arguments (the divergence the section computes, named by its symbol): a name
+    ``D_{kl}``, so that the row is read as that name's definition and its chain continues; ``D_{KL}(q \\| p)``
+    with its arguments stays the KL (same length)."""
+    return _BARE_KL.sub(lambda m: m.group(0).replace("KL", "kl"), s)
+
+
 def preprocess(latex: str) -> str:
     """Blank spacing/sizing commands and annotations, normalise spellings, keeping every column in place."""
     s = latex
@@ -427,6 +442,7 @@ def preprocess(latex: str) -> str:
         s = _same_length(s, pattern, repl)
     s = _bare_expectations(s)
     s = _relative_entropy(s)
+    s = _bare_kl(s)
     s = _integral_spans(s)
     s = re.sub(r"[.,;]\s*$", lambda m: " " * len(m.group(0)), s)  # sentence punctuation
     return _leibniz(s)

@@ -916,8 +916,10 @@ class Semantics:
         kind, d = self._dist(dist_node, env)
         if kind == "gauss":
             if not stated and not any(
-                x.kind == "name" and canonical(str(x.args[0])) == var_name for x in body.walk()
-            ):
+                x.kind == "name"
+                and (canonical(str(x.args[0])) == var_name or base_of(str(x.args[0])) in ("p", "q"))
+                for x in body.walk()
+            ):  # E_q[\log q] is E_q[\log q(z)]: a bare density is a function of the default variable
                 raise SemanticError(
                     f"the variable of `\\mathbb{{E}}_{{{to_latex(dist_node)}}}` is not stated and the "
                     f"expectation does not use {var_name}: write "

@@ -170,3 +170,35 @@ def test_a_capital_and_its_lowercase_density_in_one_relation_are_not_tied_by_a_g
     )
     assert r.first_refuted is None, str(r)
     assert {s.verdict for s in r.steps if s.kind == "step"} == {"unsupported"}, str(r)
+
+
+def test_bare_d_kl_names_the_divergence_the_section_computes():
+    """``D_{\\text{KL}} &= \\mathbb{E}_q[\\log q] - \\mathbb{E}_q[\\log p] \\\\ &= …`` (no arguments) was a
+    parse error that took the whole chain with it; it is the definition of a name, and the chain is
+    checked."""
+    text = (
+        "$$q(z) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}} \\exp\\left(-\\frac{(z-\\mu)^2}{2\\sigma^2}\\right)$$\n\n"
+        "$$p(z) = \\frac{1}{\\sqrt{2\\pi}} \\exp\\left(-\\frac{z^2}{2}\\right)$$\n\n"
+        "\\begin{align}\nD_{\\text{KL}} &= \\mathbb{E}_q[\\log q] - \\mathbb{E}_q[\\log p] \\\\\n"
+        "&= -\\frac{1}{2}\\log(\\sigma^2) + \\frac{\\sigma^2}{2} + \\frac{\\mu^2}{2} - \\frac{1}{2}\n"
+        "\\end{align}\n"
+    )
+    r = _one(text)
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
+    bad = _one(text.replace("+ \\frac{\\mu^2}{2} -", "- \\frac{\\mu^2}{2} -"))
+    assert bad.first_refuted is not None, str(bad)
+
+
+def test_js_with_a_double_bar_is_the_jensen_shannon_divergence():
+    half = "\\frac{p_{\\text{data}} + p_g}{2}"
+    r = _one(
+        f"$$JS(p_{{\\text{{data}}}} \\parallel p_g) = "
+        f"\\frac{{1}}{{2}} KL\\left(p_{{\\text{{data}}}} \\parallel {half}"
+        f"\\right) + \\frac{{1}}{{2}} KL\\left(p_g \\parallel {half}\\right)$$\n"
+    )
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
+    bad = _one(
+        f"$$JS(p_{{\\text{{data}}}} \\parallel p_g) = KL\\left(p_{{\\text{{data}}}} \\parallel {half}"
+        f"\\right) + KL\\left(p_g \\parallel {half}\\right)$$\n"
+    )
+    assert bad.first_refuted is not None, str(bad)
