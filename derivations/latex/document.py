@@ -971,6 +971,13 @@ class DocumentChecker:
                 k += 1
                 continue
             if chain.first is None:  # a continuation
+                if current is not None and _ends_with_a_bound(current, chain):
+                    # "= A ≥ 0" then "= B ≥ 0": the second row continues A, never the bound 0
+                    bounded = current.steps[-2][1] if len(current.steps) > 1 else current.first
+                    close()
+                    current = _ChainItem(bounded, frag, [(r, e, frag) for r, e in chain.steps])
+                    k += 1
+                    continue
                 if current is not None:
                     current.steps.extend((r, e, frag) for r, e in chain.steps)
                     k += 1
@@ -1726,3 +1733,16 @@ def _capital_and_density(nodes: list[Node], defs: dict[str, Definition]) -> str:
         if cap in caps and cap.lower() in lows and cap not in defs:
             return f"{cap} and {cap.lower()}"
     return ""
+
+
+def _ends_with_a_bound(current: _ChainItem, continuation: Chain) -> bool:
+    """Whether the chain so far ends with an inequality to a number (``= A \\geq 0``) and the next row
+    continues with ``=``: that row's ``=`` continues A (a bound closes a row, it is not the chain's value;
+    "0 = B" is never what is meant)."""
+    if not current.steps or not continuation.steps or continuation.steps[0][0] != "=":
+        return False
+    rel, bound, _ = current.steps[-1]
+    if rel not in ("\\geq", "\\leq", ">", "<"):
+        return False
+    node = bound.args[0] if bound.kind == "neg" and bound.args and isinstance(bound.args[0], Node) else bound
+    return node.kind == "number"

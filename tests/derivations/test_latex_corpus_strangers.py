@@ -202,3 +202,17 @@ def test_js_with_a_double_bar_is_the_jensen_shannon_divergence():
         f"\\right) + KL\\left(p_g \\parallel {half}\\right)$$\n"
     )
     assert bad.first_refuted is not None, str(bad)
+
+
+def test_a_row_ending_with_a_bound_is_continued_from_the_bounded_quantity():
+    """``= A \\geqslant 0`` then ``= B \\geqslant 0`` (a GAN post's KL ≥ 0 proof): the second row's ``=``
+    continues A; it was read as ``0 = B`` and refuted."""
+    rows = (
+        "$$\\mathrm{KL}(q \\| p) = -\\sum_z q(z) \\log \\frac{p(z)}{q(z)} \\geqslant 0$$\n\n"
+        "$$= \\sum_z q(z) \\log \\frac{{q(z)}}{{p(z)}} \\geqslant 0$$\n"
+    )
+    r = _one(rows.replace("{{", "{").replace("}}", "}"))
+    assert r.first_refuted is None and r.ok, str(r)
+    bad = _one(rows.replace("\\frac{{q(z)}}{{p(z)}}", "\\frac{p(z)}{q(z)}"))
+    refuted = [s for s in bad.steps if s.verdict == "refuted"]
+    assert refuted and refuted[0].relation == "=", str(bad)
