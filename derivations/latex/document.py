@@ -910,10 +910,43 @@ class DocumentChecker:
                 self.actions.append(_Action(item.first_fragment.line, lambda: self._check_chain(item)))
             current = None
 
+        consumed: set[int] = set()  # displays read as the rest of the one before
         k = 0
         while k < len(parsed):
+            if k in consumed:
+                k += 1
+                continue
             frag, chain, defop = parsed[k]
             label = frag.label or f"line {frag.line}"
+            j = k + 1
+            while isinstance(chain, Chain) and chain.steps and j < len(parsed):
+                # "$$ C = -\\log 4 + \\mathrm{KL}(…)$$" then "$$ + \\mathrm{KL}(…) $$": one expression broken
+                # across displays; the next display's terms belong to this chain's last expression
+                nfrag, nchain, _ = parsed[j]
+                if not (
+                    isinstance(nchain, Chain)
+                    and nchain.first is not None
+                    and _continues_the_expression(nfrag)
+                ):
+                    break
+                rel, last = chain.steps[-1]
+                steps = (*chain.steps[:-1], (rel, Node("add", (last, nchain.first))), *nchain.steps)
+                chain = dataclasses.replace(chain, steps=steps)
+                self._add(
+                    nfrag.line,
+                    self._item(
+                        nfrag.label or f"line {nfrag.line}",
+                        nfrag.line,
+                        nfrag.latex,
+                        STATEMENT,
+                        f"the rest of the expression of line {frag.line} "
+                        "(a display broken at + or −): read with it",
+                        "statement",
+                        to_latex(nchain.first),
+                    ),
+                )
+                consumed.add(j)
+                j += 1
             if isinstance(chain, LatexParseError) and update_rule(frag.latex) is not None:
                 close()
                 self._add(
@@ -1746,3 +1779,11 @@ def _ends_with_a_bound(current: _ChainItem, continuation: Chain) -> bool:
         return False
     node = bound.args[0] if bound.kind == "neg" and bound.args and isinstance(bound.args[0], Node) else bound
     return node.kind == "number"
+
+
+def _continues_the_expression(frag: Fragment) -> bool:
+    """A display (or the first row of one) that opens with a binary ``+`` or ``−`` and follows the previous
+    display with no prose between: the rest of an expression broken across displays."""
+    if frag.row != 0 or frag.prose_before.strip():
+        return False
+    return re.match(r"\s*(\\(left|big+|Big+)?\s*)?[+-]", frag.latex) is not None

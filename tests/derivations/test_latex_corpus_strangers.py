@@ -216,3 +216,21 @@ def test_a_row_ending_with_a_bound_is_continued_from_the_bounded_quantity():
     bad = _one(rows.replace("\\frac{{q(z)}}{{p(z)}}", "\\frac{p(z)}{q(z)}"))
     refuted = [s for s in bad.steps if s.verdict == "refuted"]
     assert refuted and refuted[0].relation == "=", str(bad)
+
+
+def test_an_expression_broken_across_displays_is_read_whole():
+    """``$$ C = -\\log 4 + \\mathrm{KL}(…) $$`` then ``$$ + \\mathrm{KL}(…) $$`` then
+    ``$$ = -\\log 4 + 2 JSD $$``: the second display was a bare expression and the third "a relation with no
+    chain before it"; a definition cut at the break would be checked without its second half."""
+    m = "\\frac{p_{\\text{data}} + p_g}{2}"
+    text = (
+        f"$$ C = -\\log 4 + \\mathrm{{KL}}\\left(p_{{\\text{{data}}}} \\| {m}\\right)$$\n\n"
+        f"$$ + \\mathrm{{KL}}\\left(p_g \\| {m}\\right) $$\n\n"
+        "$$ = -\\log 4 + 2 \\cdot \\operatorname{JSD}\\left(p_{\\text{data}} \\| p_g\\right) $$\n"
+    )
+    r = _one(text)
+    assert r.first_refuted is None and r.ok, str(r)
+    assert any(s.verdict == "proved" for s in r.steps), str(r)
+    assert any("rest of the expression of line 1" in s.detail for s in r.steps), str(r)
+    bad = _one(text.replace("2 \\cdot \\operatorname{JSD}", "\\operatorname{JSD}"))
+    assert bad.first_refuted is not None, str(bad)
