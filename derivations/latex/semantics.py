@@ -134,7 +134,9 @@ def subscript_of(name: str) -> str | None:
 
 def is_observed_name(name: str) -> bool:
     """Whether ``name`` denotes the observation: its base is ``x`` (a hatted
-    ``\\hat{x}`` is not observed)."""
+    ``\\hat{x}`` is not observed), or it is the data set X (bold or not)."""
+    if canonical(name) == "X":
+        return True  # the data set of EM notes, p(\mathbf{X}, \mathbf{Z} | θ) (Bishop 2006 §9.4)
     return base_of(name) in ("x", r"\hat{x}") and not base_of(name).startswith(r"\hat")
 
 

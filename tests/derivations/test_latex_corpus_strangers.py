@@ -234,3 +234,25 @@ def test_an_expression_broken_across_displays_is_read_whole():
     assert any("rest of the expression of line 1" in s.detail for s in r.steps), str(r)
     bad = _one(text.replace("2 \\cdot \\operatorname{JSD}", "\\operatorname{JSD}"))
     assert bad.first_refuted is not None, str(bad)
+
+
+def test_em_notes_with_the_data_set_and_latents_in_bold_capitals():
+    """``\\log p(\\mathbf{X} \\mid \\theta) = \\log \\sum_{\\mathbf{Z}} p(\\mathbf{X}, \\mathbf{Z} \\mid
+    \\theta)`` (Bishop 2006 §9.4 style): bold X and Z only as density arguments and summation variables are
+    the data set and the latents, never matrices multiplied; a bold capital elsewhere still makes the step
+    unsupported."""
+    text = (
+        "$$\\log p(\\mathbf{X} \\mid \\theta) = "
+        "\\log \\sum_{\\mathbf{Z}} p(\\mathbf{X}, \\mathbf{Z} \\mid \\theta)$$\n\n"
+        "$$\\log p(\\mathbf{X} \\mid \\theta) \\geq \\sum_{\\mathbf{Z}} q(\\mathbf{Z}) "
+        "\\log \\frac{p(\\mathbf{X}, \\mathbf{Z} \\mid \\theta)}{q(\\mathbf{Z})}$$\n"
+    )
+    r = _one(text)
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved", "proved"], str(r)
+    bad = _one(text.replace("\\geq \\sum", "\\leq \\sum"))
+    assert bad.first_refuted is not None, str(bad)
+    matrix = _one(
+        "$$\\mathbf{X}^\\top \\mathbf{X} \\mathbf{w} = \\mathbf{X} \\mathbf{X}^\\top \\mathbf{w}$$\n"
+    )
+    assert matrix.first_refuted is None and not matrix.ok, str(matrix)
+    assert all(s.verdict == "unsupported" for s in matrix.steps if s.kind == "step"), str(matrix)
