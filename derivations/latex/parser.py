@@ -79,7 +79,9 @@ _SAME_LEN = [
     (re.compile(r"\\mathsf(?![a-zA-Z])"), r"\\mathrm"),
     (re.compile(r"\\textsf(?![a-zA-Z])"), r"\\textrm"),
     (
-        re.compile(r"\\(mathop|operatorname\*?|mathrm|mathsf)\s*\{\s*(\\mathbb\s*\{E\}|\\mathbb\s*E|E)\s*\}"),
+        re.compile(
+            r"\\(mathop|operatorname\*?|mathrm|mathsf|text|textrm)\s*\{\s*(\\mathbb\s*\{E\}|\\mathbb\s*E|E)\s*\}"
+        ),
         r"\\mathbb{E}",
     ),
     (re.compile(r"\\(text|mathrm|operatorname)\{\s*(exp|log|ln)\s*\}"), r"\\\2"),

@@ -557,6 +557,7 @@ class Semantics:
             left = [a for a in left if a not in params]
             right = [a for a in right if a not in params]
             if env.real or (self.continuous and self.definitions.get(f"density:{fam}") is not None and left):
+                self._same_density_as_defined(fam, left, right)
                 return self._continuous_density(fam, left[0] if left else None, env)
             return self._density(fam, left, right, env)
         d = self.definitions.get(name)
@@ -680,6 +681,27 @@ class Semantics:
         d = self.definitions.get(f"density:{fam}")
         return d if (d is not None and self.continuous) else None
 
+    def _same_density_as_defined(self, fam: str, left: list[Node], right: list[Node]) -> None:
+        """The document's formula for ``fam`` is read only for a call of the same shape: ``p(x | z = k) =
+        \\mathcal{N}(x; \\mu_k, \\sigma_k^2)`` says nothing of ``p(x, z = k)`` or ``p(z = k | x)`` (a joint, a
+        posterior), which would otherwise be read as the same Gaussian of their first argument."""
+        d = self.definitions.get(f"density:{fam}")
+        if d is None or d.lhs.kind != "call":
+            return
+        env = Env()
+        dl = [a for a in d.lhs.args[1].args if not _is_parameter_arg(a, env)]
+        dr = [a for a in d.lhs.args[2].args if not _is_parameter_arg(a, env)]
+
+        def shape(args: list[Node]) -> tuple[str, ...]:
+            return tuple(to_latex(a) if a.kind == "event" else a.kind for a in args)
+
+        # q(z) is the usual shorthand of q(z|x) (x is fixed); p(x) and p(z|x) are other densities than p(x|z)
+        if shape(dl) != shape(left) or (fam == "p" and shape(dr) != shape(right)):
+            raise SemanticError(
+                f"the document's formula is for {to_latex(d.lhs)}; `{fam}` written with other arguments "
+                "(a joint, a posterior, another event) is a different density, not given"
+            )
+
     def _continuous_density(self, fam: str, arg: Node | None, env: Env) -> sp.Expr:
         d = self.definitions.get(f"density:{fam}")
         if d is None:
@@ -747,6 +769,8 @@ class Semantics:
         binder, body = n.args[0], n.args[-1]
         assert isinstance(binder, Node) and isinstance(body, Node)
         var = str(binder.args[0])
+        if len(binder.args) == 1:
+            _uses_its_variable(n.kind, var, body)
         if len(binder.args) == 3:  # \sum_{x \in \mathcal{X}}: over the values of the variable
             dom = binder.args[2]
             if not (
@@ -1055,3 +1079,20 @@ def functional_key(node: Node) -> str | None:
     """'KL', 'H', 'ELBO' or 'JSD' when ``node`` is that functional (the keys of :class:`Definition`), else
     None."""
     return {"kl": "KL", "entropy": "H", "elbo": "ELBO", "jsd": "JSD"}.get(node.kind)
+
+
+def _uses_its_variable(kind: str, var: str, body: Node) -> None:
+    """``\\int p(x_i, z_i) \\, dz``: the variable of a sum or integral absent from a body that uses the same
+    letter with a subscript (z_i) is not read as either (the integral of something constant in z is not
+    p(x_i)); raises :class:`SemanticError` naming both."""
+    c = canonical(var)
+    names = {canonical(str(x.args[0])) for x in body.walk() if x.kind in ("name", "binder") and x.args}
+    if c in names:
+        return
+    other = sorted(m for m in names if m != c and base_of(m) == base_of(c) and subscript_of(m) is not None)
+    if other:
+        what = "integral" if kind == "int" else "sum"
+        raise SemanticError(
+            f"the {what} over {var} does not use {var}; its body has {', '.join(other)} "
+            f"(write the {what} over {other[0]})"
+        )

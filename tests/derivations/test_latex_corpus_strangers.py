@@ -256,3 +256,24 @@ def test_em_notes_with_the_data_set_and_latents_in_bold_capitals():
     )
     assert matrix.first_refuted is None and not matrix.ok, str(matrix)
     assert all(s.verdict == "unsupported" for s in matrix.steps if s.kind == "step"), str(matrix)
+
+
+def test_a_density_formula_is_not_read_for_another_density_of_the_family():
+    """GMM notes: ``p(x \\vert z = k) = \\mathcal{N}(x; \\mu_k, \\sigma^2_k)`` then ``\\sum_k p(x, z = k) =
+    \\sum_k \\pi_k \\mathcal{N}(…)``: the joint was read as the conditional's Gaussian and the (true) step
+    refuted."""
+    r = _one(
+        "$$p(z = k) = \\pi_k$$\n\n$$p(x \\vert z = k) = \\mathcal{N}(x; \\mu_k, \\sigma^2_k)$$\n\n"
+        "$$ \\sum_{k=1}^{K} p(x,z = k) = \\sum_{k=1}^{K} \\pi_k \\mathcal{N}(x; \\mu_k, \\sigma^2_k) $$\n"
+    )
+    assert r.first_refuted is None, str(r)
+    assert {s.verdict for s in r.steps if s.kind == "step"} == {"unsupported"}, str(r)
+
+
+def test_an_integral_whose_variable_is_not_in_its_body_is_not_read():
+    """``\\sum_i \\ln p(x_i;\\theta) = \\sum_i \\ln \\int p(x_i,z_i;\\theta) \\,dz`` (dz for dz_i): read as
+    the integral of a constant and refuted; it is unsupported, naming z and z_i."""
+    r = _one("$$\\sum_i \\ln p(x_i;\\theta) = \\sum_i \\ln \\int p(x_i,z_i;\\theta) \\,dz$$\n")
+    assert r.first_refuted is None, str(r)
+    step = next(s for s in r.steps if s.kind == "step")
+    assert step.verdict == "unsupported" and "z_i" in step.detail, str(r)
