@@ -389,7 +389,31 @@ class DocumentChecker:
             label, line, latex.strip(), parsed, "", verdict, detail, kind=kind, depends_on=depends_on
         )
 
+    def _sampled_variables(self) -> dict[str, str]:
+        """``$x \\sim P$`` in the prose ("the expectation with respect to $x \\sim P$"): the variable that a
+        distribution named by a capital is written over, when the document says it once and only once."""
+        seen: dict[str, set[str]] = {}
+        for m in self.ex.inline:
+            if "\\sim" not in m.latex:
+                continue
+            try:
+                chain = parse_chain(m.latex)
+            except LatexParseError:
+                continue
+            if chain.model is None:
+                continue
+            var, given, dist = chain.model
+            if given is None and var.kind == "name" and dist.kind == "name":
+                name = canonical(str(dist.args[0]))
+                if re.fullmatch(r"[A-Z]", name):
+                    seen.setdefault(name, set()).add(str(var.args[0]))
+        return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
     def _record_definition(self, d: Definition, line: int) -> None:
+        if d.variable is None and d.lhs.kind == "name" and d.rhs.kind == "normal":
+            var = self._sampled_variables().get(d.key)
+            if var is not None:
+                d = dataclasses.replace(d, variable=var)  # P = N(μ₀, σ₀²) and x ∼ P: E_P is over x
         if d.key.startswith("density:") and d.key in self.definitions:
             here = self._section(line)
             clash = [

@@ -933,9 +933,15 @@ class Semantics:
         var_name, dist_node = spec.args
         assert isinstance(dist_node, Node)
         if var_name is None:
+            named = (
+                self.definitions.get(canonical(str(dist_node.args[0]))) if dist_node.kind == "name" else None
+            )
             if dist_node.kind == "call":
                 first = dist_node.args[1].args[0]
                 var_name = str(first.args[0])
+            elif named is not None and named.variable is not None and named.rhs.kind == "normal":
+                var_name = named.variable  # the document says x ∼ P
+                spec = Node(spec.kind, (var_name, dist_node))
             else:
                 var_name = "z"
         stated = spec.args[0] is not None or dist_node.kind == "call"

@@ -277,3 +277,19 @@ def test_an_integral_whose_variable_is_not_in_its_body_is_not_read():
     assert r.first_refuted is None, str(r)
     step = next(s for s in r.steps if s.kind == "step")
     assert step.verdict == "unsupported" and "z_i" in step.detail, str(r)
+
+
+def test_x_sim_p_in_the_prose_names_the_variable_of_e_p():
+    """The prose says "with respect to $x \\sim P$": E_P[(x − μ₁)²] is over x (P being the Gaussian the
+    prose names); without that statement it stays unsupported."""
+    text = (
+        "Let $P$ be the distribution $\\mathcal{N}(\\mu_0, \\sigma_0^2)$. "
+        "We take expectations with respect to $x \\sim P$.\n\n"
+        "$$\\mathbb{E}_{P}\\left[ (x-\\mu_1)^2 \\right] = \\sigma_0^2 + (\\mu_0-\\mu_1)^2$$\n"
+    )
+    r = _one(text)
+    assert [s.verdict for s in r.steps if s.kind == "step"] == ["proved"], str(r)
+    bad = _one(text.replace("= \\sigma_0^2 +", "= \\sigma_0 +"))
+    assert bad.first_refuted is not None, str(bad)
+    unsaid = _one(text.replace("We take expectations with respect to $x \\sim P$.", ""))
+    assert {s.verdict for s in unsaid.steps if s.kind == "step"} == {"unsupported"}, str(unsaid)
