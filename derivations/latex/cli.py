@@ -179,8 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     seconds = time.perf_counter() - start
     console = sys.stderr if dashes else sys.stdout
-    write_reports(results, seconds, json_path=args.json, markdown_path=args.markdown, junit_path=args.junit,
-                  html_path=args.html)
+    write_reports(
+        results,
+        seconds,
+        json_path=args.json,
+        markdown_path=args.markdown,
+        junit_path=args.junit,
+        html_path=args.html,
+    )
     print_results(results, seconds, quiet=args.quiet, verbose=args.verbose, out=console)
     if not all(r.ok for r in results):
         return EXIT_FAILING

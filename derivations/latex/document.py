@@ -389,7 +389,31 @@ class DocumentChecker:
             label, line, latex.strip(), parsed, "", verdict, detail, kind=kind, depends_on=depends_on
         )
 
+    def _sampled_variables(self) -> dict[str, str]:
+        """``$x \\sim P$`` in the prose ("the expectation with respect to $x \\sim P$"): the variable that a
+        distribution named by a capital is written over, when the document says it once and only once."""
+        seen: dict[str, set[str]] = {}
+        for m in self.ex.inline:
+            if "\\sim" not in m.latex:
+                continue
+            try:
+                chain = parse_chain(m.latex)
+            except LatexParseError:
+                continue
+            if chain.model is None:
+                continue
+            var, given, dist = chain.model
+            if given is None and var.kind == "name" and dist.kind == "name":
+                name = canonical(str(dist.args[0]))
+                if re.fullmatch(r"[A-Z]", name):
+                    seen.setdefault(name, set()).add(str(var.args[0]))
+        return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
     def _record_definition(self, d: Definition, line: int) -> None:
+        if d.variable is None and d.lhs.kind == "name" and d.rhs.kind == "normal":
+            var = self._sampled_variables().get(d.key)
+            if var is not None:
+                d = dataclasses.replace(d, variable=var)  # P = N(μ₀, σ₀²) and x ∼ P: E_P is over x
         if d.key.startswith("density:") and d.key in self.definitions:
             here = self._section(line)
             clash = [
@@ -715,6 +739,13 @@ class DocumentChecker:
         return why
 
     def _compare_with_standard(self, d: Definition, report: StepReport) -> None:
+        absent = _arguments_absent_from_rhs(d)
+        if absent:
+            report.detail = (
+                "definition; not compared with the standard one: its right side does not use "
+                f"{', '.join(absent)} (written with densities the mathematics does not tie to them)"
+            )
+            return
         sem = Semantics(self.definitions, use_document=False)
         try:
             std = sem.evaluate(d.lhs if d.key != "ELBO" else Node("elbo", ()))
@@ -903,10 +934,43 @@ class DocumentChecker:
                 self.actions.append(_Action(item.first_fragment.line, lambda: self._check_chain(item)))
             current = None
 
+        consumed: set[int] = set()  # displays read as the rest of the one before
         k = 0
         while k < len(parsed):
+            if k in consumed:
+                k += 1
+                continue
             frag, chain, defop = parsed[k]
             label = frag.label or f"line {frag.line}"
+            j = k + 1
+            while isinstance(chain, Chain) and chain.steps and j < len(parsed):
+                # "$$ C = -\\log 4 + \\mathrm{KL}(…)$$" then "$$ + \\mathrm{KL}(…) $$": one expression broken
+                # across displays; the next display's terms belong to this chain's last expression
+                nfrag, nchain, _ = parsed[j]
+                if not (
+                    isinstance(nchain, Chain)
+                    and nchain.first is not None
+                    and _continues_the_expression(nfrag)
+                ):
+                    break
+                rel, last = chain.steps[-1]
+                steps = (*chain.steps[:-1], (rel, Node("add", (last, nchain.first))), *nchain.steps)
+                chain = dataclasses.replace(chain, steps=steps)
+                self._add(
+                    nfrag.line,
+                    self._item(
+                        nfrag.label or f"line {nfrag.line}",
+                        nfrag.line,
+                        nfrag.latex,
+                        STATEMENT,
+                        f"the rest of the expression of line {frag.line} "
+                        "(a display broken at + or −): read with it",
+                        "statement",
+                        to_latex(nchain.first),
+                    ),
+                )
+                consumed.add(j)
+                j += 1
             if isinstance(chain, LatexParseError) and update_rule(frag.latex) is not None:
                 close()
                 self._add(
@@ -964,6 +1028,13 @@ class DocumentChecker:
                 k += 1
                 continue
             if chain.first is None:  # a continuation
+                if current is not None and _ends_with_a_bound(current, chain):
+                    # "= A ≥ 0" then "= B ≥ 0": the second row continues A, never the bound 0
+                    bounded = current.steps[-2][1] if len(current.steps) > 1 else current.first
+                    close()
+                    current = _ChainItem(bounded, frag, [(r, e, frag) for r, e in chain.steps])
+                    k += 1
+                    continue
                 if current is not None:
                     current.steps.extend((r, e, frag) for r, e in chain.steps)
                     k += 1
@@ -1278,6 +1349,13 @@ class DocumentChecker:
             bold = bold_capitals(n)
             if bold:
                 return (f"{', '.join(bold)} (a matrix or vector) would be read as a number", 0)
+        both = _capital_and_density(nodes, self._defs_at(line))
+        if both:
+            return (
+                f"{both} both appear: that {both[-1]} is the density of {both[0]} is said in words, "
+                "not in the mathematics, so the two are not read as one distribution",
+                0,
+            )
         return None
 
     def _carried_refutation(
@@ -1689,3 +1767,47 @@ def check_text(
 
 
 __all__ = ["DocumentChecker", "check_text", "jensen_certificates", "parse_expression"]
+
+
+def _arguments_absent_from_rhs(d: Definition) -> list[str]:
+    """The capital distribution arguments of a functional's definition (``KL(P \\| Q) = ∫ p \\log(p/q)``)
+    that its right side never uses: that P has the density p is prose, so the two sides are not compared."""
+    if d.lhs.kind not in ("kl", "entropy", "jsd"):
+        return []
+    args = [a for a in d.lhs.args if isinstance(a, Node) and a.kind == "name"]
+    caps = [str(a.args[0]) for a in args if re.fullmatch(r"[A-Z]", canonical(str(a.args[0])))]
+    used = {canonical(str(x.args[0])) for x in d.rhs.walk() if x.kind in ("name", "call") and x.args}
+    return [c for c in caps if canonical(c) not in used]
+
+
+def _capital_and_density(nodes: list[Node], defs: dict[str, Definition]) -> str:
+    """``P`` and ``p(…)`` in one relation (``KL(P || Q) = Σ_i p(i) log(p(i)/q(i))``), P not defined by the
+    document: the text means P has the density p, which the reading cannot know; '' when there is none."""
+    names = [x for n in nodes for x in n.walk() if x.kind in ("name", "call") and x.args]
+    caps = {canonical(str(x.args[0])) for x in names if x.kind == "name"}
+    lows = {base_of(canonical(str(x.args[0]))) for x in names if x.kind == "call"}
+    for cap in ("P", "Q"):
+        if cap in caps and cap.lower() in lows and cap not in defs:
+            return f"{cap} and {cap.lower()}"
+    return ""
+
+
+def _ends_with_a_bound(current: _ChainItem, continuation: Chain) -> bool:
+    """Whether the chain so far ends with an inequality to a number (``= A \\geq 0``) and the next row
+    continues with ``=``: that row's ``=`` continues A (a bound closes a row, it is not the chain's value;
+    "0 = B" is never what is meant)."""
+    if not current.steps or not continuation.steps or continuation.steps[0][0] != "=":
+        return False
+    rel, bound, _ = current.steps[-1]
+    if rel not in ("\\geq", "\\leq", ">", "<"):
+        return False
+    node = bound.args[0] if bound.kind == "neg" and bound.args and isinstance(bound.args[0], Node) else bound
+    return node.kind == "number"
+
+
+def _continues_the_expression(frag: Fragment) -> bool:
+    """A display (or the first row of one) that opens with a binary ``+`` or ``−`` and follows the previous
+    display with no prose between: the rest of an expression broken across displays."""
+    if frag.row != 0 or frag.prose_before.strip():
+        return False
+    return re.match(r"\s*(\\(left|big+|Big+)?\s*)?[+-]", frag.latex) is not None

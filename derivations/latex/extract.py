@@ -25,6 +25,8 @@ _OPENER = re.compile(
 )
 #: Inline maths that is a whole line of its own (blog posts write derivations this way): a display.
 _OWN_LINE_INLINE = re.compile(r"^[ \t]*\$(?!\$)(?P<m>[^$\n]+?)(?<!\\)\$[ \t]*[.,;:]?[ \t]*$", re.M)
+#: ``\( … \)`` alone on its line: written as inline maths, set apart as a display (blog posts).
+_OWN_LINE_PAREN = re.compile(r"^[ \t]*(?<!\\)\\\((?P<m>[^\n]+?)\\\)[ \t]*[.,;:]?[ \t]*$", re.M)
 _COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 _ASSUME = re.compile(
     r"^[ \t]*%+[ \t]*assume[ \t]*:[ \t]*(?P<a>[^\n]+)$|<!--\s*assume\s*:(?P<b>.*?)-->", re.M | re.S
@@ -126,7 +128,9 @@ def _label(latex: str) -> tuple[str, str | None]:
     label = None
     m = _TAG.search(latex)
     if m:
-        label = f"({m.group(1).strip()})"
+        text = m.group(1).strip()
+        # \tag*{(a)} prints its text as written: the parentheses are already there
+        label = text if m.group(0).startswith("\\tag*") and re.fullmatch(r"\(.*\)", text) else f"({text})"
         latex = latex[: m.start()] + " " * (m.end() - m.start()) + latex[m.end() :]
     else:
         m = _TRAILING.search(latex)
@@ -172,7 +176,7 @@ def find_displays(text: str) -> tuple[list[tuple[int, int, int, int, str]], list
             continue
         found.append((m.start(), end + len(close), m.end(), end, m.group(0)))
         pos = end + len(close)
-    for m in _OWN_LINE_INLINE.finditer(scan):
+    for m in [*_OWN_LINE_INLINE.finditer(scan), *_OWN_LINE_PAREN.finditer(scan)]:
         if not any(a <= m.start() < b for a, b, *_ in found):
             found.append((m.start(), m.end(), m.start("m"), m.end("m"), "$"))
     found.sort()
@@ -240,12 +244,37 @@ def extract(text: str) -> Extracted:
                     sentence,
                 )
             )
+            named = _named_distribution(inline, part[prev_end : m.start()] if prev_end >= 0 else "", pre)
+            if named is not None:
+                inline[-2:] = [named]
             prev_end, prev_def = m.end(), is_def
     assumptions = [
         Assumption((m.group("a") or m.group("b") or "").strip(), _line(text, m.start()))
         for m in _ASSUME.finditer(text)
     ]
     return Extracted(fragments, inline, prose, unclosed, assumptions)
+
+
+#: "Let $P$ be the true distribution $\mathcal{N}(\mu_0, \sigma_0^2)$": a name, then "be" and a few
+#: words (no sentence end, no other maths), then a Gaussian.
+_BE_WORDS = re.compile(r"^\s*(be|is|denote|denotes)\b[^.;:$]{0,50}$", re.I)
+_LET_BEFORE = re.compile(r"\b(let|and|where|with)\s*$", re.I)
+
+
+def _named_distribution(inline: list[InlineMath], between: str, pre_first: str) -> InlineMath | None:
+    r"""The two last inline maths as one definition ``P = \mathcal{N}(…)`` when the prose says so in words
+    ("let $P$ be the distribution $\mathcal{N}(\mu_0, \sigma_0^2)$"); None otherwise."""
+    if len(inline) < 2:
+        return None
+    first, second = inline[-2], inline[-1]
+    name = first.latex.strip()
+    if not re.fullmatch(r"[A-Z]|[pq](_\{?[A-Za-z0-9]+\}?)?", name):
+        return None
+    if not re.match(r"\s*\\mathcal\s*\{N\}\s*\(", second.latex) or "=" in second.latex:
+        return None
+    if not _BE_WORDS.match(between.lstrip("$")) or not _LET_BEFORE.search(first.context[-40:] or pre_first):
+        return None
+    return InlineMath(f"{name} = {second.latex.strip()}", first.offset, first.line, True, first.context)
 
 
 def is_definition_context(prose_before: str) -> bool:

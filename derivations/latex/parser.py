@@ -76,11 +76,15 @@ _BLANK = re.compile(
 )
 #: Spellings rewritten in place to the grammar's (same length, padded with spaces).
 _SAME_LEN = [
+    (re.compile(r"\\mathsf(?![a-zA-Z])"), r"\\mathrm"),
+    (re.compile(r"\\textsf(?![a-zA-Z])"), r"\\textrm"),
     (
-        re.compile(r"\\(mathop|operatorname\*?|mathrm|mathsf)\s*\{\s*(\\mathbb\s*\{E\}|\\mathbb\s*E|E)\s*\}"),
+        re.compile(
+            r"\\(mathop|operatorname\*?|mathrm|mathsf|text|textrm)\s*\{\s*(\\mathbb\s*\{E\}|\\mathbb\s*E|E)\s*\}"
+        ),
         r"\\mathbb{E}",
     ),
-    (re.compile(r"\\(text|mathrm|operatorname)\{(exp|log|ln)\}"), r"\\\2"),
+    (re.compile(r"\\(text|mathrm|operatorname)\{\s*(exp|log|ln)\s*\}"), r"\\\2"),
     (
         re.compile(r"\\(lVert|rVert|Vert)(?![a-zA-Z])|\\vert\s*\\vert(?![a-zA-Z])|\\mid\s*\\mid(?![a-zA-Z])"),
         "||",
@@ -214,6 +218,23 @@ def _strip_wrappers(s: str) -> str:
         s = _blank(s, m.start(), m.end())
 
 
+_OPERAND_EDGE = (
+    r"(=|:=|\\coloneqq|\\equiv|\\triangleq|\\geq?|\\leq?|\\geqslant|\\leqslant|<|>|\\approx|\\propto|\+|-)"
+)
+
+
+def _is_operand(before: str, after: str) -> bool:
+    """Whether a ``\\text{…}`` word stands where a quantity stands: between relations or ``+``/``−`` (or the
+    row's ends), e.g. ``\\text{evidence} \\coloneqq \\log p(x)``. Such a word is a name, never an annotation
+    to blank (blanking it would read ``:= \\log p(x)`` as a continuation)."""
+    b, a = before.strip(), after.strip()
+    if not b and not a:
+        return False
+    left = not b or re.search(_OPERAND_EDGE + r"$", b) is not None
+    right = not a or re.match(_OPERAND_EDGE, a) is not None
+    return left and right
+
+
 def _text_words(s: str) -> tuple[str, str | None]:
     """Blank annotation words (``\\text{by Jensen}``, ``\\text{(1.1)}``, ``\\text{E step: }``); cut the
     display
@@ -235,6 +256,12 @@ def _text_words(s: str) -> tuple[str, str | None]:
         if _CONDITION_WORDS.match(word):
             return s[: m.start()] + " " * (len(s) - m.start()), s[m.start() :].strip()
         start, end = m.start(), min(close + 1, len(s))
+        if _is_operand(s[:start], s[end:]):
+            raise LatexParseError(
+                f"unsupported notation `\\text{{{word}}}`: a word used as a quantity (write a symbol)",
+                s,
+                start,
+            )
         lp = re.search(r"\(\s*$", s[:start])
         rp = re.match(r"\s*\)", s[end:])
         if lp and rp:
@@ -346,22 +373,123 @@ def _integral_spans(s: str) -> str:
     return s
 
 
+def _relative_entropy(s: str) -> str:
+    """``D(q \\| p)``: a bare D whose parentheses hold a ``||`` at their own level is the relative entropy
+    (Cover & Thomas, ch. 2), i.e. KL; marked ``Ð`` for the grammar (same length); ``JS(p \\| q)`` likewise
+    is the Jensen–Shannon divergence (Goodfellow et al. 2014, Thm 1). ``D(x)`` (a GAN's discriminator) has
+    no ``||`` and stays a function."""
+    for m in reversed(list(re.finditer(r"(?<![\\a-zA-Z_^{])(D|JS)(?=\s*\()", s))):
+        k = s.index("(", m.end())
+        depth = 0
+        for j in range(k, len(s)):
+            depth += s[j] in "([{"
+            depth -= s[j] in ")]}"
+            if depth == 0:
+                break
+            if depth == 1 and s.startswith("||", j):
+                mark = "Ð" if m.group(1) == "D" else "Ɉ "  # JS(p || q): the Jensen–Shannon divergence
+                s = s[: m.start()] + mark + s[m.end() :]
+                break
+    return s
+
+
+_LEIBNIZ = re.compile(r"\\([dt]?frac)\s*\{\s*d(?![a-zA-Z]{2})(?=\s*[^\s}])")
+_LEIBNIZ_VAR = re.compile(
+    r"\{\s*d\s*((?:\\[a-zA-Z]+|[a-zA-Z])(?:_(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?)\s*\}"
+)
+
+
+def _leibniz(s: str) -> str:
+    """``\\frac{df(x)}{dx}`` (Leibniz's notation with the function in the numerator) → ``\\frac{\\partial
+    f(x)}{\\partial x}``: the derivative of an expression written in x, as ``\\frac{d}{dx} f(x)`` is read.
+    Without this, ``d`` and ``dx`` would be read as products (d·f(x))/(d·x). The only rewrite that changes the
+    length: done last."""
+    out, pos = [], 0
+    for m in _LEIBNIZ.finditer(s):
+        if m.start() < pos:
+            continue
+        brace = s.index("{", m.start())
+        close = _closing(s, brace)
+        v = _LEIBNIZ_VAR.match(s, close + 1)
+        if close >= len(s) or v is None:
+            continue
+        num = s[m.end() : close]
+        out.append(s[pos : m.start()] + f"\\{m.group(1)}{{\\partial {num}}}{{\\partial {v.group(1)}}}")
+        pos = v.end()
+    return "".join(out) + s[pos:]
+
+
+_BARE_KL = re.compile(
+    r"D\s*_\s*(\{\s*KL\s*\}|\{\s*\\(text|mathrm|rm|operatorname)\s*\{\s*KL\s*\}\s*\}|\\(text|mathrm)\s*\{\s*KL\s*\})"
+    r"(?=\s*(=|\\geq?(?![a-zA-Z])|\\leq?(?![a-zA-Z])|<|>|$))"
+)
+
+
+def _bare_kl(s: str) -> str:
+    """``D_{KL} = …`` with no arguments (the divergence the section computes, named by its symbol): a name
+    ``D_{kl}``, so that the row is read as that name's definition and its chain continues; ``D_{KL}(q \\| p)``
+    with its arguments stays the KL (same length)."""
+    return _BARE_KL.sub(lambda m: m.group(0).replace("KL", "kl"), s)
+
+
 def preprocess(latex: str) -> str:
     """Blank spacing/sizing commands and annotations, normalise spellings, keeping every column in place."""
-    s = _same_length(latex, *_SAME_LEN[0])
+    s = latex
+    for pattern, repl in _SAME_LEN[:3]:  # typefaces and \mathrm{E} before the blanking
+        s = _same_length(s, pattern, repl)
     s = _BLANK.sub(lambda m: " " * len(m.group(0)), s)
     s, _ = _text_words(_strip_wrappers(s))
     s = _norms(s)
     for pattern, repl in _SAME_LEN:
         s = _same_length(s, pattern, repl)
     s = _bare_expectations(s)
+    s = _relative_entropy(s)
+    s = _bare_kl(s)
     s = _integral_spans(s)
     s = re.sub(r"[.,;]\s*$", lambda m: " " * len(m.group(0)), s)  # sentence punctuation
-    return s
+    return _leibniz(s)
+
+
+#: Where a row's commentary can begin: a spacing (``\\quad``, ``\\qquad``, ``\\hspace{…}``) or an empty
+#: align column (``&&``), followed by a ``\\text{…}`` word; ``\\because`` always begins one.
+_COMMENT_SPACE = re.compile(r"\\q?quad(?![a-zA-Z])|\\hspace\*?\{[^{}]*\}|&\s*&|\\because(?![a-zA-Z])")
+_COMMENT_WORD = re.compile(
+    r"(\s|\\q?quad(?![a-zA-Z])|\\[,;:! ]|~|&)*[(\[]?\s*\\(text|textrm|textit|textbf|mbox|textnormal)\s*\{"
+)
+#: Words that join two relations rather than comment on one (``A = B \\quad\\text{and}\\quad C = D``).
+_JOINING_WORDS = re.compile(r"^\s*(and|or|i\.e\.,?|so|thus|hence|then|,)\s*$", re.I)
+#: Connectives that open a row (``\\therefore\\ \\text{evidence} \\geq \\text{ELBO}``): blanked.
+_CONNECTIVE = re.compile(r"^\s*(\\therefore|\\hence|\\implies|\\Rightarrow|\\Longrightarrow)(?![a-zA-Z])")
+
+
+def cut_commentary(latex: str) -> str:
+    """Blank a row's trailing commentary, keeping every column in place: from a ``\\quad``/``\\qquad``/
+    ``&&`` followed by a ``\\text{…}`` remark (``\\qquad \\text{(since } \\textstyle\\sum_z q = 1)``, whose
+    parenthesis may close outside the ``\\text``), or from ``\\because``, to the end of the row. A
+    remark is a justification, not part of the relation; a condition word (``\\text{for }``,
+    ``\\text{where}``) or an operator word (``\\text{KL}``) is not a remark and stays."""
+    n = _CONNECTIVE.match(latex)
+    if n:
+        latex = _blank(latex, n.start(1), n.end(1))
+    depth = _depths(latex)
+    for m in _COMMENT_SPACE.finditer(latex):
+        if depth[m.start()] != 0 or _in_script(latex, m.start()):
+            continue
+        if m.group(0).startswith("\\because"):
+            return _blank(latex, m.start(), len(latex))
+        w = _COMMENT_WORD.match(latex, m.end())
+        if not w:
+            continue
+        word = latex[w.end() : _closing(latex, w.end() - 1)]
+        if _OPERATOR_WORDS.match(word) or _CONDITION_WORDS.match(word) or _JOINING_WORDS.match(word):
+            continue
+        return _blank(latex, m.start(), len(latex))
+    return latex
 
 
 def _split_condition(latex: str) -> tuple[str, str | None]:
     """The display without its stated condition, and the condition's text (None when there is none)."""
+    latex = cut_commentary(latex)
     s = _BLANK.sub(lambda m: " " * len(m.group(0)), latex)
     s, cond = _text_words(_strip_wrappers(s))
     if cond is None:

@@ -142,14 +142,23 @@ def names_used(node: Node) -> set[str]:
 
 def bold_capitals(node: Node) -> list[str]:
     """Bold capitals (``\\mathbf{I}``, ``\\boldsymbol{\\Sigma}``) read as names: matrices that the scalar
-    reading would take for numbers."""
-    return sorted(
-        {
-            str(n.args[0])
-            for n in node.walk()
-            if n.kind in ("name", "call") and _BOLD_CAPITAL.match(str(n.args[0]))
-        }
-    )
+    reading would take for numbers. The data set and the latents of EM notes (``p(\\mathbf{X}, \\mathbf{Z}
+    \\mid \\theta)``, ``\\sum_{\\mathbf{Z}}``, Bishop 2006 §9.4) are not: a bold capital that occurs only as
+    a density's argument or as the variable of a sum or integral is a random variable, never multiplied."""
+    bold: set[str] = set()
+    as_variable: set[str] = set()
+
+    def visit(n: Node, density: bool) -> None:
+        if n.kind == "binder" and n.args and _BOLD_CAPITAL.match(str(n.args[0])):
+            as_variable.add(str(n.args[0]))
+        elif n.kind in ("name", "call") and _BOLD_CAPITAL.match(str(n.args[0])):
+            (as_variable if density and n.kind == "name" else bold).add(str(n.args[0]))
+        is_density = n.kind == "call" and str(n.args[0]).split("_")[0] in ("p", "q")
+        for c in n.children():
+            visit(c, is_density or (density and n.kind == "args"))
+
+    visit(node, False)
+    return sorted(bold)
 
 
 def is_single_name(node: Node) -> bool:

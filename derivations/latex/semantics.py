@@ -134,7 +134,9 @@ def subscript_of(name: str) -> str | None:
 
 def is_observed_name(name: str) -> bool:
     """Whether ``name`` denotes the observation: its base is ``x`` (a hatted
-    ``\\hat{x}`` is not observed)."""
+    ``\\hat{x}`` is not observed), or it is the data set X (bold or not)."""
+    if canonical(name) == "X":
+        return True  # the data set of EM notes, p(\mathbf{X}, \mathbf{Z} | θ) (Bishop 2006 §9.4)
     return base_of(name) in ("x", r"\hat{x}") and not base_of(name).startswith(r"\hat")
 
 
@@ -555,6 +557,7 @@ class Semantics:
             left = [a for a in left if a not in params]
             right = [a for a in right if a not in params]
             if env.real or (self.continuous and self.definitions.get(f"density:{fam}") is not None and left):
+                self._same_density_as_defined(fam, left, right)
                 return self._continuous_density(fam, left[0] if left else None, env)
             return self._density(fam, left, right, env)
         d = self.definitions.get(name)
@@ -678,6 +681,27 @@ class Semantics:
         d = self.definitions.get(f"density:{fam}")
         return d if (d is not None and self.continuous) else None
 
+    def _same_density_as_defined(self, fam: str, left: list[Node], right: list[Node]) -> None:
+        """The document's formula for ``fam`` is read only for a call of the same shape: ``p(x | z = k) =
+        \\mathcal{N}(x; \\mu_k, \\sigma_k^2)`` says nothing of ``p(x, z = k)`` or ``p(z = k | x)`` (a joint, a
+        posterior), which would otherwise be read as the same Gaussian of their first argument."""
+        d = self.definitions.get(f"density:{fam}")
+        if d is None or d.lhs.kind != "call":
+            return
+        env = Env()
+        dl = [a for a in d.lhs.args[1].args if not _is_parameter_arg(a, env)]
+        dr = [a for a in d.lhs.args[2].args if not _is_parameter_arg(a, env)]
+
+        def shape(args: list[Node]) -> tuple[str, ...]:
+            return tuple(to_latex(a) if a.kind == "event" else a.kind for a in args)
+
+        # q(z) is the usual shorthand of q(z|x) (x is fixed); p(x) and p(z|x) are other densities than p(x|z)
+        if shape(dl) != shape(left) or (fam == "p" and shape(dr) != shape(right)):
+            raise SemanticError(
+                f"the document's formula is for {to_latex(d.lhs)}; `{fam}` written with other arguments "
+                "(a joint, a posterior, another event) is a different density, not given"
+            )
+
     def _continuous_density(self, fam: str, arg: Node | None, env: Env) -> sp.Expr:
         d = self.definitions.get(f"density:{fam}")
         if d is None:
@@ -745,6 +769,8 @@ class Semantics:
         binder, body = n.args[0], n.args[-1]
         assert isinstance(binder, Node) and isinstance(body, Node)
         var = str(binder.args[0])
+        if len(binder.args) == 1:
+            _uses_its_variable(n.kind, var, body)
         if len(binder.args) == 3:  # \sum_{x \in \mathcal{X}}: over the values of the variable
             dom = binder.args[2]
             if not (
@@ -792,22 +818,25 @@ class Semantics:
                 raise SemanticError("a distribution \\mathcal{N}(μ, σ²) takes the mean and the variance")
             m, v = (self._ev(x, env) for x in node.args)
             return "gauss", Gaussian(m, v)
+        if node.kind == "name" and not env.latent:
+            d = self.definitions.get(canonical(str(node.args[0])))
+            if d is not None and not d.params and d.key not in STANDARD_FUNCTIONALS:
+                # M = ½(P + Q), P = \mathcal{N}(μ₀, σ₀²) stated by the document
+                return self._dist(d.rhs, env)
         if node.kind in ("name", "call") and is_distribution_label(str(node.args[0])):
+            self._no_unnamed_density(str(node.args[0]))
             vec = self.generic_vector(str(node.args[0]))
             if node.kind == "call":
                 left = node.args[1].args
                 if node.args[2].args or len(left) != 1 or left[0].kind != "name":
                     raise SemanticError(f"`{to_latex(node)}` as a distribution: write it with one variable")
             return "discrete", (lambda i, vec=vec: vec[i])
-        if node.kind == "name" and not env.latent:
-            d = self.definitions.get(canonical(str(node.args[0])))
-            if d is not None and not d.params and d.key not in STANDARD_FUNCTIONALS:
-                return self._dist(d.rhs, env)  # M = ½(P + Q) stated by the document
         if (
             node.kind == "name"
             and re.fullmatch(r"[A-Z]", canonical(str(node.args[0])))
             and node.args[0] != "N"
         ):
+            self._no_unnamed_density(str(node.args[0]))
             vec = self.generic_vector(str(node.args[0]))  # R in H(P, R): a distribution named by a capital
             return "discrete", (lambda i, vec=vec: vec[i])
         if node.kind in ("add", "sub", "mul", "div") and is_mixture(node):
@@ -833,6 +862,20 @@ class Semantics:
             f"`{to_latex(node)}` is not a distribution this front end reads (p, q, "
             "p(z), q(z|x), \\mathcal{N}(μ, σ²)); mixtures are not supported"
         )
+
+    def _no_unnamed_density(self, name: str) -> None:
+        """A distribution named by a capital (P, Q) in a document that gives its densities p, q by formulas
+        (Gaussians): which density it has is not written in the mathematics ("let P be the true
+        distribution" is prose), so it is not read through the default discrete model."""
+        if not re.fullmatch(r"[A-Z]", base_of(canonical(name))):
+            return
+        fams = [f for f in ("p", "q") if self.definitions.get(f"density:{f}") is not None]
+        if fams:
+            raise SemanticError(
+                f"the distribution `{name}` has no density in the document's mathematics, which defines "
+                f"{' and '.join(fams)} by formulas: write the expectation or divergence with "
+                f"{' and '.join(f + '(x)' for f in fams)}"
+            )
 
     def _mixture(self, node: Node, env: Env) -> tuple[str, object]:
         """λ p_1 + (1 − λ) p_2 (any linear combination of distributions with scalar weights) as a discrete
@@ -890,13 +933,30 @@ class Semantics:
         var_name, dist_node = spec.args
         assert isinstance(dist_node, Node)
         if var_name is None:
+            named = (
+                self.definitions.get(canonical(str(dist_node.args[0]))) if dist_node.kind == "name" else None
+            )
             if dist_node.kind == "call":
                 first = dist_node.args[1].args[0]
                 var_name = str(first.args[0])
+            elif named is not None and named.variable is not None and named.rhs.kind == "normal":
+                var_name = named.variable  # the document says x ∼ P
+                spec = Node(spec.kind, (var_name, dist_node))
             else:
                 var_name = "z"
+        stated = spec.args[0] is not None or dist_node.kind == "call"
         kind, d = self._dist(dist_node, env)
         if kind == "gauss":
+            if not stated and not any(
+                x.kind == "name"
+                and (canonical(str(x.args[0])) == var_name or base_of(str(x.args[0])) in ("p", "q"))
+                for x in body.walk()
+            ):  # E_q[\log q] is E_q[\log q(z)]: a bare density is a function of the default variable
+                raise SemanticError(
+                    f"the variable of `\\mathbb{{E}}_{{{to_latex(dist_node)}}}` is not stated and the "
+                    f"expectation does not use {var_name}: write "
+                    f"\\mathbb{{E}}_{{x \\sim {to_latex(dist_node)}}}"
+                )
             g = d
             assert isinstance(g, Gaussian)
             z = sp.Symbol("zeta", real=True)
@@ -1025,3 +1085,20 @@ def functional_key(node: Node) -> str | None:
     """'KL', 'H', 'ELBO' or 'JSD' when ``node`` is that functional (the keys of :class:`Definition`), else
     None."""
     return {"kl": "KL", "entropy": "H", "elbo": "ELBO", "jsd": "JSD"}.get(node.kind)
+
+
+def _uses_its_variable(kind: str, var: str, body: Node) -> None:
+    """``\\int p(x_i, z_i) \\, dz``: the variable of a sum or integral absent from a body that uses the same
+    letter with a subscript (z_i) is not read as either (the integral of something constant in z is not
+    p(x_i)); raises :class:`SemanticError` naming both."""
+    c = canonical(var)
+    names = {canonical(str(x.args[0])) for x in body.walk() if x.kind in ("name", "binder") and x.args}
+    if c in names:
+        return
+    other = sorted(m for m in names if m != c and base_of(m) == base_of(c) and subscript_of(m) is not None)
+    if other:
+        what = "integral" if kind == "int" else "sum"
+        raise SemanticError(
+            f"the {what} over {var} does not use {var}; its body has {', '.join(other)} "
+            f"(write the {what} over {other[0]})"
+        )
