@@ -71,7 +71,7 @@ class Chain:
 
 # Blanked in place (replaced by spaces of the same length).
 _BLANK = re.compile(
-    r"\\left(?![a-zA-Z])\.?|\\right(?![a-zA-Z])\.?|\\[bB]igg?[lrm]?(?![a-zA-Z])|\\displaystyle|\\textstyle|"
+    r"\\left(?![a-zA-Z])\.?|\\right(?![a-zA-Z])\.?|\\middle(?![a-zA-Z])|\\[bB]igg?[lrm]?(?![a-zA-Z])|\\displaystyle|\\textstyle|"
     r"\\scriptstyle|\\[,;:! ]|\\q?quad(?![a-zA-Z])|~|\\mathop|\\limits|\\nolimits|&|\\nonumber|\\notag"
 )
 #: Spellings rewritten in place to the grammar's (same length, padded with spaces).

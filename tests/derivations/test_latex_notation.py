@@ -303,3 +303,19 @@ def test_decimals_and_multi_digit_numbers_are_decided_exactly():
     r = check_text(doc, "numbers.md", time_limit=10)
     verdicts = [s.verdict for s in r.steps]
     assert verdicts == ["proved", "proved", "refuted", "refuted"], [(s.verdict, s.detail) for s in r.steps]
+
+
+def test_middle_is_a_sizing_command():
+    # the GAN optimum as blogs write it: KL\left(p \middle\| m\right); the -log 2 twin is refuted
+    doc = (
+        "$$C(G) = \\mathbb{E}_{x \\sim p_{data}}"
+        "\\left[\\log \\frac{p_{data}(x)}{p_{data}(x) + p_g(x)}\\right]"
+        " + \\mathbb{E}_{x \\sim p_g}\\left[\\log \\frac{p_g(x)}{p_{data}(x) + p_g(x)}\\right]$$\n"
+        "$$= -\\log {c} + KL\\left(p_{data} \\middle\\| \\frac{p_{data} + p_g}{2}\\right)"
+        " + KL\\left(p_g \\middle\\| \\frac{p_{data} + p_g}{2}\\right)$$\n"
+    )
+    good = check_text(doc.replace("{c}", "4"), "gan.md", time_limit=20)
+    bad = check_text(doc.replace("{c}", "2"), "gan.md", time_limit=20)
+    assert any(s.verdict == "proved" for s in good.steps), [(s.verdict, s.detail) for s in good.steps]
+    assert not any(s.verdict == "refuted" for s in good.steps)
+    assert any(s.verdict == "refuted" for s in bad.steps), [(s.verdict, s.detail) for s in bad.steps]
