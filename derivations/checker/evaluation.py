@@ -10,7 +10,8 @@ or undefined comes back as such (never skipped, never ``inf/inf = NaN``).
   :attr:`Env.quad_error` so that a decision can refuse to rely on an inaccurate quadrature;
   integrals over several variables are nested one-dimensional quadratures.
 * ``Sum``/``Product`` with integer limits are written out at evaluation time (the limits may
-  hold sizes such as K, N); infinite ones use ``nsum``/``nprod`` (checked by precision doubling
+  hold sizes such as K, N), an empty range (upper limit below the lower one) giving 0 and 1
+  (:data:`~derivations.checker.balls.EMPTY_RANGE_CONVENTION`); infinite ones use ``nsum``/``nprod`` (checked by precision doubling
   only, as mpmath gives no error estimate for them).
 * Indexed entries ``x[k]`` (``k`` bound by a sum) are looked up in the point, which samples an
   entry the first time it is needed.
@@ -26,7 +27,7 @@ from typing import Any, Protocol
 import mpmath
 import sympy as sp
 
-#: Largest number of terms a finite Sum/Product may have at evaluation time.
+#: Largest number of terms the finite Sums/Products of one evaluation may have in all.
 MAX_TERMS = 20_000
 
 
@@ -36,6 +37,11 @@ class CannotCompile(ValueError):
 
 class Undefined(ArithmeticError):
     """The expression is undefined at this point (division by zero, pole, complex comparison)."""
+
+
+class TooManyTerms(ArithmeticError):
+    """A finite Sum/Product has more terms than :data:`MAX_TERMS` at this point (the point is
+    skipped by the search, not counted as a failure to evaluate)."""
 
 
 class PointLike(Protocol):
@@ -500,11 +506,11 @@ def _sum(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, *, product: bool
 
         return ctx.nprod(term, [a, ctx.inf]) if product else ctx.nsum(term, [a, ctx.inf])
     b = _int_value(ctx, hi_r)
-    if b < a - 1:  # Karr's convention (SymPy's): Σ_a^b = −Σ_{b+1}^{a−1}, Π_a^b = 1/Π_{b+1}^{a−1}
-        flipped = _sum(env, var, b + 1, a - 1, inner, product=product)
-        return ctx.mpf(1) / flipped if product else -flipped  # never int / int (a float)
-    if b - a + 1 > MAX_TERMS:
-        raise Undefined(f"a sum of {b - a + 1} terms (more than {MAX_TERMS})")
+    # b < a: an empty range, 0 for a sum and 1 for a product (balls.EMPTY_RANGE_CONVENTION)
+    written = env.cache.get(-1, 0) + max(b - a + 1, 0)  # terms written out in this evaluation
+    env.cache[-1] = written
+    if written > MAX_TERMS:
+        raise TooManyTerms(f"sums of more than {MAX_TERMS} terms in all")
     acc: Any = 1 if product else 0
     biggest: Any = 0
     smallest: Any = 0

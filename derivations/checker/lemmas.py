@@ -14,6 +14,7 @@ log-sum inequality (seed 001, steps (6)–(9); CPSC 440 1.3).
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -172,13 +173,23 @@ def domain_substitution(domain: object) -> dict[sp.Symbol, sp.Expr]:
             continue
         if math.isfinite(lo) and math.isfinite(hi):
             s = sp.Dummy("s", positive=True)
-            lo_r, hi_r = sp.nsimplify(lo), sp.nsimplify(hi)
+            lo_r, hi_r = _exact(lo), _exact(hi)  # 0.1 + 0.2 stays 0.30000000000000004, never 3/10
             reps[sym] = lo_r + (hi_r - lo_r) * s / (1 + s)
         elif math.isfinite(lo):
-            reps[sym] = sp.nsimplify(lo) + sp.Dummy("s", positive=True)
+            reps[sym] = _exact(lo) + sp.Dummy("s", positive=True)
         elif math.isfinite(hi):
-            reps[sym] = sp.nsimplify(hi) - sp.Dummy("s", positive=True)
+            reps[sym] = _exact(hi) - sp.Dummy("s", positive=True)
     return reps
+
+
+def _exact(v: object) -> sp.Rational:
+    """A bound's exact value: a float by its binary value, a Fraction or SymPy number exactly."""
+    if isinstance(v, sp.Rational):
+        return v
+    if isinstance(v, sp.Float):
+        return sp.Rational(v)
+    f = Fraction(v)  # type: ignore[arg-type]
+    return sp.Rational(f.numerator, f.denominator)
 
 
 def _known(expr: sp.Expr, reps: dict[sp.Symbol, sp.Expr], test: Callable[[sp.Expr], bool]) -> bool:
