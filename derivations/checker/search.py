@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from fractions import Fraction
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -241,6 +242,7 @@ class _Search:
             quad = self.has_quad
             for p in self.sampler.random_points(min(self.domain.points, 8) if quad else self.domain.points):
                 self.visit(p)
+            self.edges()
             self.breakpoints(limit=4 if quad else 60)
             self.local_search(starts=1 if quad else 3, budget=6 if quad else 30)
             self.sweep()
@@ -262,6 +264,28 @@ class _Search:
                 break
             self.certify(point, "", stop)
         self.certify_failures = failures
+
+    def edges(self) -> None:
+        """The worst point so far with one symbol moved to an edge of its domain: a quarter of
+        an ulp inside each end of a bounded interval (an exact fraction, so x < 0.1 + 0.2 is
+        tried beyond 3/10), and 0 for a symbol that admits it."""
+        if not self.scored:
+            return
+        base = max(self.scored, key=lambda sp_: sp_[0])[1]
+        for v in self.sampler.continuous:
+            kind = self.sampler.kinds[v]
+            values: list[float | Fraction] = []
+            if kind.name == "bounded":
+                for edge, toward in ((kind.lo, kind.hi), (kind.hi, kind.lo)):
+                    step = Fraction(math.nextafter(edge, toward)) - Fraction(edge)
+                    values.append(Fraction(edge) + step / 4)
+            elif kind.admits(0.0):
+                values.append(0.0)
+            for value in values:
+                if kind.admits(value):
+                    q = base.copy()
+                    q.values[v] = value
+                    self.visit(q)
 
     def breakpoints(self, limit: int) -> None:
         conditions = []
