@@ -81,7 +81,9 @@ def run() -> dict[str, object]:
             f"{sum(1 for r in rows if r.get('certificate re-checks') is True)} of "
             f"{sum(1 for r in rows if r['decision'] == 'refuted')}"
         ),
-        "bad inputs": {"cases": len(raises), "ValueError": sum(1 for r in raises if r["outcome"] == "ValueError")},
+        "bad inputs": {
+            "cases": len(raises), "ValueError": sum(1 for r in raises if r["outcome"] == "ValueError")
+        },
         "worst wall time per case (s)": max(
             max(float(str(r["decision seconds"])), float(str(r["derivation seconds"]))) for r in rows
         ),

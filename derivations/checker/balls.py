@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol
 
-import mpmath
 import sympy as sp
 from flint import acb, arb, ctx, fmpq, fmpz
 
@@ -219,7 +218,7 @@ def _non_analytic(fn: Callable[[BallEnv], acb]) -> BallFn:
     return call
 
 
-def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:  # noqa: C901 - one dispatch
+def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:
     if isinstance(node, (sp.MatrixBase, sp.MatrixExpr)):
         raise NoEnclosure("a matrix is not a scalar")
     if node.is_Integer:
@@ -292,8 +291,8 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:  # noqa: C9
         f = _compile(node.args[0], bound)
         return lambda env: (f(env) + 1).gamma()
     if isinstance(node, sp.binomial):
-        n, k = _args(node, bound)
-        return _non_analytic(lambda env: _binomial(n(env), k(env)))
+        top, choose = _args(node, bound)
+        return _non_analytic(lambda env: _binomial(top(env), choose(env)))
     if isinstance(node, sp.beta):
         if len(node.args) != 2:
             raise NoEnclosure("beta with one argument")

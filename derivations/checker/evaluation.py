@@ -11,7 +11,8 @@ or undefined comes back as such (never skipped, never ``inf/inf = NaN``).
   integrals over several variables are nested one-dimensional quadratures.
 * ``Sum``/``Product`` with integer limits are written out at evaluation time (the limits may
   hold sizes such as K, N), an empty range (upper limit below the lower one) giving 0 and 1
-  (:data:`~derivations.checker.balls.EMPTY_RANGE_CONVENTION`); infinite ones use ``nsum``/``nprod`` (checked by precision doubling
+  (:data:`~derivations.checker.balls.EMPTY_RANGE_CONVENTION`); infinite ones use
+  ``nsum``/``nprod`` (checked by precision doubling
   only, as mpmath gives no error estimate for them).
 * Indexed entries ``x[k]`` (``k`` bound by a sum) are looked up in the point, which samples an
   entry the first time it is needed.

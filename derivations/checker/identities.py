@@ -217,7 +217,8 @@ def _evidence_text(result: SearchResult, what: str) -> str:
 
 def _prepare(exprs: list[sp.Expr], domain: Domain) -> None:
     check_symbols(exprs, domain)
-    Sampler.for_exprs([substitute_definitions(e, domain) for e in exprs], domain)  # raises ValueError for a symbol that cannot be sampled
+    # raises ValueError for a symbol that cannot be sampled
+    Sampler.for_exprs([substitute_definitions(e, domain) for e in exprs], domain)
 
 
 def decide_equal(
@@ -304,7 +305,8 @@ def _constant_residual(
     if isinstance(where, RefutationCertificate):
         return Decision(
             Verdict.REFUTED,
-            f"counterexample: the normalised difference is the constant {found.enclosures['lhs − rhs (normalised)']} "
+            "counterexample: the normalised difference is the constant "
+            f"{found.enclosures['lhs − rhs (normalised)']} "
             f"≠ 0, so the sides differ everywhere; certified: {where.describe()}",
             counterexample={**where.point, **where.enclosures},
             certificate=where,

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from derivations.checker.identities import Decision, Domain, check_time_limit, decide_nonnegative
-from derivations.checker.normal_form import substitute_definitions
 from derivations.checker.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term, domain_substitution
+from derivations.checker.normal_form import substitute_definitions
 from derivations.checker.timebound import TimeBoundExceeded, time_bound
 from derivations.checker.verdicts import Verdict
 

@@ -14,9 +14,9 @@ log-sum inequality (seed 001, steps (6)–(9); CPSC 440 1.3).
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 
 import sympy as sp
@@ -189,7 +189,9 @@ def _exact(v: object) -> sp.Rational:
         return v
     if isinstance(v, sp.Float):
         return sp.Rational(v)
-    f = Fraction(v)  # type: ignore[arg-type]
+    if not isinstance(v, (int, float, Fraction)):
+        raise ValueError(f"bounds: expected a number, got {v!r}")
+    f = Fraction(v)
     return sp.Rational(f.numerator, f.denominator)
 
 

@@ -221,7 +221,8 @@ def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[
     (:func:`integer_admits`) and its bounds: the sizes (0 included where allowed), their
     negatives for a symbol of unknown sign (a Sum/Product limit too: its range is then empty),
     and primes. The
-    vector size of a ``Domain`` is ≥ 0 (≥ 1 with a probability vector). ``ValueError`` naming the symbol when no value fits."""
+    vector size of a ``Domain`` is ≥ 0 (≥ 1 with a probability vector). ``ValueError`` naming the
+    symbol when no value fits."""
     base = sorted(set(domain.sizes))
     if sym in domain.bounds:
         lo, hi = domain.bounds[sym]
@@ -586,6 +587,6 @@ def breakpoint_conditions(expr: sp.Basic) -> list[sp.Expr]:
     return unique[:24]
 
 
-def sample_symbol_value(sym: sp.Symbol, domain: Domain, rng: random.Random) -> float:
+def sample_symbol_value(sym: sp.Symbol, domain: Domain, rng: random.Random) -> float | Fraction:
     """One admissible value for a continuous symbol (used by callers outside the search)."""
     return kind_of(sym, domain).draw(rng)

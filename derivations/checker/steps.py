@@ -27,7 +27,6 @@ t − 1 − log t ≥ 0, squares). A certificate is verified, never trusted.
 from __future__ import annotations
 
 import html
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -43,10 +42,10 @@ from derivations.checker.identities import (
     decide_equal,
     exact_floats,
 )
-from derivations.checker.normal_form import substitute_definitions
-from derivations.checker.refutation import RefutationCertificate, _NamedPoint, exact_value
 from derivations.checker.inequalities import decide_inequality
 from derivations.checker.lemmas import NonNegativeSum
+from derivations.checker.normal_form import substitute_definitions
+from derivations.checker.refutation import RefutationCertificate, _NamedPoint, exact_value
 from derivations.checker.timebound import TimeBoundExceeded, time_bound
 from derivations.checker.verdicts import Evidence, Verdict
 

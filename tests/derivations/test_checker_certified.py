@@ -18,7 +18,14 @@ import pytest
 import sympy as sp
 from flint import arb, ctx
 
-from derivations.checker import Derivation, Domain, Verdict, decide_equal, decide_nonnegative, prove_inequality
+from derivations.checker import (
+    Derivation,
+    Domain,
+    Verdict,
+    decide_equal,
+    decide_nonnegative,
+    prove_inequality,
+)
 from derivations.checker.identities import Decision
 from derivations.checker.refutation import RefutationCertificate, exact_value, recheck
 from derivations.checker.sampling import Sampler, size_values
@@ -211,7 +218,8 @@ def test_bounds_contradicting_assumptions_are_refused() -> None:
 
 def test_size_zero_is_tried_for_a_nonnegative_size() -> None:
     n = sp.Symbol("N", integer=True, nonnegative=True)
-    d = decide_equal(sp.Sum(1, (k, 1, n)) + 1, n + 1 + sp.KroneckerDelta(n, 0), Domain(size=n), time_limit=FAST)
+    d = decide_equal(sp.Sum(1, (k, 1, n)) + 1, n + 1 + sp.KroneckerDelta(n, 0), Domain(size=n),
+                     time_limit=FAST)
     assert d.verdict is Verdict.REFUTED, d.detail
 
 
