@@ -250,11 +250,14 @@ def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[
 def size_configs(
     syms: list[sp.Symbol], domain: Domain, rng: random.Random, limits: set[sp.Symbol]
 ) -> list[dict[sp.Symbol, int]]:
-    """Joint values of the size symbols: every value of each one at least once, in varied
-    combinations (at most 16 configurations)."""
+    """Joint values of the size symbols: every value of each one at least once (small
+    magnitudes first), in varied combinations (16 configurations, or more when one symbol has
+    more values)."""
     if not syms:
         return [{}]
-    lists = [size_values(s, domain, limit=s in limits) for s in syms]
+    lists = [
+        sorted(size_values(s, domain, limit=s in limits), key=lambda v: (abs(v), v < 0)) for s in syms
+    ]
     longest = max(len(v) for v in lists)
     configs = [
         {s: vals[(j * (i + 1) + i) % len(vals)] for i, (s, vals) in enumerate(zip(syms, lists, strict=True))}
@@ -264,7 +267,7 @@ def size_configs(
         c = {s: rng.choice(vals) for s, vals in zip(syms, lists, strict=True)}
         if c not in configs:
             configs.append(c)
-    return configs[:16]
+    return configs[: max(16, longest)]
 
 
 def index_ranges(exprs: Iterable[sp.Basic], domain: Domain) -> dict[sp.Symbol, list[tuple[sp.Expr, sp.Expr]]]:
