@@ -184,10 +184,25 @@ HOLOMORPHIC: dict[type, str] = {
 _BRANCHED = {"log", "sqrt", "lgamma", "asin", "acos", "atan", "asinh", "acosh", "atanh", "digamma"}
 _TAKES_ANALYTIC = {"lgamma", "digamma", "log", "sqrt"}
 
+#: Inverse functions whose branch-cut conventions SymPy and Arb might not share: enclosed only
+#: where the argument is real and certainly inside the open interval where the value is real
+#: and no cut is near.
+_REAL_INTERIOR: dict[str, tuple[float, float]] = {
+    "asin": (-1.0, 1.0), "acos": (-1.0, 1.0), "atanh": (-1.0, 1.0), "acosh": (1.0, float("inf")),
+}
+
 
 def _holomorphic(name: str, f: BallFn) -> BallFn:
     def call(env: BallEnv) -> acb:
         z = f(env)
+        if name in _REAL_INTERIOR:
+            lo, hi = _REAL_INTERIOR[name]
+            if env.analytic:
+                return _NAN  # branch cuts: not verified, so not analytic for the integrator
+            r = _real(z, name)
+            if not (r > lo and (hi == float("inf") or r < hi)):
+                raise NoEnclosure(f"{name} outside the interval where it is real and cut-free")
+            return getattr(z, name)()
         if name in _TAKES_ANALYTIC:
             return getattr(z, name)(analytic=env.analytic)
         if env.analytic and name in _BRANCHED:
@@ -216,6 +231,12 @@ def _non_analytic(fn: Callable[[BallEnv], acb]) -> BallFn:
         return fn(env)
 
     return call
+
+
+#: The real functions with a piecewise-analytic extension in Arb (used inside integrands).
+_PIECEWISE_ANALYTIC: dict[type, str] = {
+    sp.Abs: "real_abs", sp.sign: "real_sgn", sp.floor: "real_floor", sp.ceiling: "real_ceil",
+}
 
 
 def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:
@@ -313,9 +334,18 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:
     if type(node) in real_fns:
         g = real_fns[type(node)]
         f = _compile(node.args[0], bound)
-        if isinstance(node, sp.Abs):
+        # the extension is only for an argument that is real on the real line
+        method = _PIECEWISE_ANALYTIC.get(type(node)) if node.args[0].is_extended_real else None
+        if isinstance(node, sp.Abs) and node.args[0].is_extended_real is not True:
             return _non_analytic(lambda env: acb(abs(f(env))))
-        return _non_analytic(lambda env: acb(g(_real(f(env), type(node).__name__))))
+        name = type(node).__name__
+
+        def real_fn(env: BallEnv) -> acb:
+            if env.analytic:  # inside an integrand: Arb's piecewise-analytic extension
+                return getattr(f(env), method)(analytic=True) if method else _NAN
+            return acb(g(_real(f(env), name)))
+
+        return real_fn
     if isinstance(node, sp.Heaviside):
         f = _compile(node.args[0], bound)
         h0 = _compile(node.args[1], bound) if len(node.args) > 1 else (lambda env: acb(arb(fmpq(1, 2))))
@@ -325,13 +355,20 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:
         is_max = isinstance(node, sp.Max)
 
         def extreme(env: BallEnv) -> acb:
+            if env.analytic:  # inside an integrand: Arb's piecewise-analytic extension
+                out = fs[0](env)
+                for f in fs[1:]:
+                    out = out.real_max(f(env), analytic=True) if is_max else out.real_min(
+                        f(env), analytic=True
+                    )
+                return out
             vals = [_real(f(env), "Max/Min") for f in fs]
             acc = vals[0]
             for v in vals[1:]:
                 acc = acc.max(v) if is_max else acc.min(v)
             return acb(acc)
 
-        return _non_analytic(extreme)
+        return extreme
     if isinstance(node, sp.KroneckerDelta):
         a, b = _args(node, bound)[:2]
         return _non_analytic(lambda env: _delta(a(env), b(env)))
@@ -511,6 +548,10 @@ def _compile_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
         return _non_analytic(_infinite_integral(node, bound))
     body = _compile(node.function, bound | {var})
     f_lo, f_hi = _compile(lo, bound), _compile(hi, bound)
+    probe = sp.Dummy("t", real=True)
+    real_valued = node.function.xreplace({var: probe}).is_extended_real is True and all(
+        s.is_extended_real for s in node.function.free_symbols - {var}
+    )
 
     def integral(env: BallEnv) -> acb:
         a, b = _real(f_lo(env), "an integration limit"), _real(f_hi(env), "an integration limit")
@@ -518,10 +559,21 @@ def _compile_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
         def integrand(x: acb, analytic: bool) -> acb:
             return body(env.bind(var, x, analytic=bool(analytic)))
 
-        value = acb.integral(integrand, a, b, eval_limit=200_000)
-        if not value.is_finite():
+        # integrate between the (exact) midpoints of the limits; an inexact limit adds
+        # |∫ over its ball| ≤ radius · sup |f| on the ball
+        a_mid, b_mid = arb(a.mid()), arb(b.mid())
+        value = acb.integral(integrand, a_mid, b_mid, eval_limit=200_000)
+        slack = arb(0)
+        for limit in (a, b):
+            if not limit.is_exact():
+                bound = abs(integrand(acb(limit), False))
+                slack += limit.rad() * bound
+        if not value.is_finite() or not slack.is_finite():
             raise NoEnclosure("certified integration gave no finite enclosure")
-        return value
+        if slack != 0:
+            value += acb(arb(0, slack), arb(0, slack))
+        # a real integrand over a real interval has a real integral: its real part encloses it
+        return acb(value.real) if real_valued else value
 
     return _non_analytic(integral)
 

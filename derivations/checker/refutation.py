@@ -103,6 +103,8 @@ def _certify(
             v = values[0]
             ok = bool(v.imag.is_zero() and v.real < 0)
         if ok:
+            if hasattr(point, "describe"):  # entries drawn during the ball evaluation included
+                names = point.describe()
             return RefutationCertificate(
                 "≠" if len(values) == 2 else "< 0",
                 dict(names),
