@@ -152,7 +152,6 @@ def _exact_int(z: acb, what: str) -> int:
 
 
 #: SymPy functions that are holomorphic away from poles and branch cuts, and their acb method.
-#: The methods named in :data:`_BRANCHED` take Arb's ``analytic`` flag.
 HOLOMORPHIC: dict[type, str] = {
     sp.exp: "exp",
     sp.sin: "sin",
@@ -181,8 +180,9 @@ HOLOMORPHIC: dict[type, str] = {
     sp.digamma: "digamma",
     sp.zeta: "zeta",
 }
-_BRANCHED = {"log", "sqrt", "lgamma", "asin", "acos", "atan", "asinh", "acosh", "atanh", "digamma"}
-_TAKES_ANALYTIC = {"lgamma", "digamma", "log", "sqrt"}
+#: Functions with branch cuts; inside an integrand they are evaluated only on balls whose real
+#: part is certainly > 0 (away from every cut of lgamma, atan, asinh), else non-finite.
+_BRANCHED = {"lgamma", "atan", "asinh"}
 
 #: Inverse functions whose branch-cut conventions SymPy and Arb might not share: enclosed only
 #: where the argument is real and certainly inside the open interval where the value is real
@@ -203,10 +203,8 @@ def _holomorphic(name: str, f: BallFn) -> BallFn:
             if not (r > lo and (hi == float("inf") or r < hi)):
                 raise NoEnclosure(f"{name} outside the interval where it is real and cut-free")
             return getattr(z, name)()
-        if name in _TAKES_ANALYTIC:
-            return getattr(z, name)(analytic=env.analytic)
-        if env.analytic and name in _BRANCHED:
-            return _NAN  # branch cuts: not verified, so not analytic for the integrator
+        if env.analytic and name in _BRANCHED and not z.real > 0:
+            return _NAN  # possibly on a branch cut: not analytic there, for the integrator
         return getattr(z, name)()
 
     return call
@@ -321,9 +319,10 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:
         return lambda env: a(env).gamma() * b(env).gamma() / (a(env) + b(env)).gamma()
     if isinstance(node, (sp.lowergamma, sp.uppergamma)):
         a, x = _args(node, bound)
+        # z.gamma_lower(s) = γ(s, z): the argument z is the ball, the order s the parameter
         if isinstance(node, sp.lowergamma):
-            return _non_analytic(lambda env: acb.gamma_lower(a(env), x(env)))
-        return _non_analytic(lambda env: acb.gamma_upper(a(env), x(env)))
+            return _non_analytic(lambda env: x(env).gamma_lower(a(env)))
+        return _non_analytic(lambda env: x(env).gamma_upper(a(env)))
     real_fns: dict[type, Callable[[arb], arb]] = {
         sp.Abs: lambda r: abs(r),
         sp.sign: lambda r: r.sgn(),
