@@ -294,6 +294,7 @@ def _constant_residual(
     if isinstance(found, str):
         return None
     where: RefutationCertificate | str = "no point"
+    lhs, rhs = substitute_definitions(lhs, domain), substitute_definitions(rhs, domain)
     if lhs.free_symbols | rhs.free_symbols:
         try:
             sampler = Sampler.for_exprs([lhs, rhs], domain)

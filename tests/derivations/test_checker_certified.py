@@ -338,3 +338,13 @@ def test_mpmath_hundred_digits_used_by_the_helper_is_independent() -> None:
     # the helper's reference values come from mpmath, not from Arb
     assert str(sp.N(sp.pi, 100)).startswith("3.14159265358979323846")
     assert mpmath.mp.dps >= 15
+
+
+def test_certificates_honour_definitions() -> None:
+    a = sp.Symbol("a", real=True)
+    dom = Domain(definitions={a: x})
+    lhs, rhs = a * 10**300 + sp.Rational(1, 10**300), x * 10**300
+    d = decide_equal(lhs, rhs, dom, time_limit=FAST)
+    assert d.verdict is Verdict.REFUTED, d.detail
+    assert d.certificate is not None and recheck(d.certificate, lhs, rhs, dom.definitions)
+    assert decide_equal(a * 10**300, rhs, dom, time_limit=FAST).verdict is Verdict.PROVED
