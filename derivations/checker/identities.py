@@ -8,16 +8,20 @@ runs under **one** deadline covering the whole call (``time_limit`` seconds):
    ``full=False``): an exact 0 is *proved*;
 2. the counterexample search (:mod:`derivations.checker.search`): random points across scales,
    domain edges and breakpoints, then a local maximisation of the discrepancy, evaluated in
-   mpmath; a discrepancy that is stable when the precision doubles is a counterexample
-   (*refuted*), whatever its size;
+   mpmath; a point it proposes is *refuted* only with a ball certificate
+   (:mod:`derivations.checker.refutation`: disjoint Arb enclosures at the exact point), whatever
+   the discrepancy's size; a constant residual is decided in balls too;
 3. full simplification: an exact 0 (or a manifestly non-negative form, or a verified
    :class:`~derivations.checker.lemmas.NonNegativeSum` certificate) is *proved*;
 4. otherwise the search's agreement: *numerically consistent*, stating the number of points
    and the largest discrepancy, unless a point left the reals or could not be evaluated
    (*undecided*, saying where and which declaration to tighten).
 
-A hit deadline is *undecided*; an expression that cannot be evaluated is *undecided* with
-the reason, never an exception out of these functions.
+A hit deadline is *undecided*; an expression that cannot be evaluated, or a suspected
+counterexample that cannot be certified, is *undecided* with the reason, never an exception out
+of these functions. Floats count by their exact binary value (:func:`exact_floats`); a Sum or
+Product over an empty range is 0 / 1
+(:data:`~derivations.checker.balls.EMPTY_RANGE_CONVENTION`) in every entry point.
 """
 
 from __future__ import annotations

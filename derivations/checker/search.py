@@ -12,10 +12,12 @@ Issue 13, items 1 and 2. The search evaluates the claim's sides in mpmath
 Every point is screened at ``digits`` significant digits. A point is a *candidate* when the
 relative discrepancy exceeds the rounding level (10^(8 − digits)), a value is negative, or a
 side is non-real, infinite or undefined; a candidate is re-evaluated at 2× and 4× the digits,
-and it is a counterexample only when what it shows is **stable under that doubling** (the
+and it is proposed as a counterexample when what it shows is **stable under that doubling** (the
 difference changes by < 0.1 % between 2× and 4×) and exceeds 10× the quadratures' error
-estimates. Rounding noise shrinks with every doubling, so a true identity is never refuted by
-it, while a discrepancy of any size (1e-21 relative, or 1 in 1e30) that is real survives.
+estimates. A proposed point — and a point that lost every digit to cancellation, where an exactly
+zero sub-expression hides — becomes a counterexample only when ball arithmetic certifies it
+(:mod:`derivations.checker.refutation`); after the search the worst points are re-evaluated in
+balls, which finds discrepancies far below the screening precision (10⁻⁴⁵ relative).
 A point where both sides leave the reals (or are undefined) is never skipped: it is reported
 as such and the verdict cannot be *numerically consistent*.
 """
