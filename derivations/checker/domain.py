@@ -2,7 +2,7 @@
 
 A :class:`Domain` declares probability vectors (``simplex``), sizes of latent index sets
 (``size``, ``sizes``), open intervals (``bounds``) and abbreviations (``definitions``). The
-declarations may never contradict the symbols' SymPy assumptions (issue 13, item 3): a
+declarations may never contradict the symbols' SymPy assumptions: a
 ``positive`` symbol bounded to (−5, −0.1) would let SymPy "prove" ``sqrt(x**2) = x`` while the
 sampler draws negative values, so such a domain is rejected with a ``ValueError`` naming the
 symbol. :func:`check_symbols` rejects two different free symbols with the same name (e.g.
@@ -159,7 +159,7 @@ _DEFINITION_FACTS = ("positive", "negative", "nonnegative", "nonpositive", "inte
 
 
 def _check_definition(name: sp.Symbol, value: object) -> None:
-    """A definition is a SymPy expression (text is never parsed: issue 13 §k) whose value has
+    """A definition is a SymPy expression (text is never parsed) whose value has
     every sign/integer assumption the defined symbol declares. SymPy uses the declaration
     before the definition is substituted: with y positive, sqrt(y²) is y at construction, so
     sqrt(y²) = y was *proved* with y := −x (redteam corpus)."""
@@ -179,7 +179,7 @@ def _check_definition(name: sp.Symbol, value: object) -> None:
 
 
 def _tuple_simplex_ok(vec: tuple[object, ...]) -> bool:
-    """(q₁, …, qₙ) of distinct symbols, or (q₁, …, qₙ₋₁, 1 − Σ qⱼ) (issue 13 §5: a simplex
+    """(q₁, …, qₙ) of distinct symbols, or (q₁, …, qₙ₋₁, 1 − Σ qⱼ) (a simplex
     written (q₁, 1 − q₁)); the last entry is then determined by the others."""
     if not vec or not all(isinstance(v, sp.Symbol) for v in vec[:-1]):
         return False
@@ -203,7 +203,7 @@ def _check_bound(sym: object, interval: object) -> None:
         raise ValueError(f"bounds: expected (lo, hi) for {sym}, got {interval!r}")
     for v in interval:
         if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, sp.Number)):
-            # no float("1e-3") of text either: strings are never parsed (issue 13 §k)
+            # no float("1e-3") of text either: strings are never parsed
             raise ValueError(f"bounds: the interval for {sym} must hold numbers, got {v!r}")
     lo, hi = (float(v) for v in interval)
     if not (math.isfinite(lo) and math.isfinite(hi)):

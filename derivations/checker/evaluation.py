@@ -1,7 +1,7 @@
 """Evaluating SymPy expressions at a point in mpmath, at a chosen working precision.
 
 The counterexample search (:mod:`derivations.checker.search`) needs values it can trust
-(issue 13, item 1): an expression is compiled once into Python closures over a private
+(DESIGN.md, "The step checker"): an expression is compiled once into Python closures over a private
 mpmath context, then evaluated at many points and several precisions. Nothing is converted
 to a float, so values beyond 1e308 compare without overflow; a side that is non-real, infinite
 or undefined comes back as such (never skipped, never ``inf/inf = NaN``).
@@ -342,7 +342,7 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> Fn:
 
 def _note_cancellation(env: Env, total: Any, biggest: Any, smallest: Any) -> None:
     """Record how many bits a sum loses: to cancellation (|total| ≪ largest term) and to
-    absorption (a term ≪ the largest, whose digits fall off, as in log(1 + e⁻³²⁰⁰⁰)). Issue 13:
+    absorption (a term ≪ the largest, whose digits fall off, as in log(1 + e⁻³²⁰⁰⁰)). The redteam corpus:
     e/(1+e) − e²/(1+e)² at e = exp(32000) is 0 at 160 digits while the exact value is about
     e⁻¹; the search re-evaluates with enough digits to cover the loss before it trusts a value."""
     ctx = env.ctx

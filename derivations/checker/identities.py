@@ -1,7 +1,7 @@
 """Deciding symbolic identities and inequalities, with a counterexample search.
 
 :func:`decide_equal` and :func:`decide_nonnegative` are the decision procedures behind every
-symbolic verifier and the step checker (DESIGN.md, "The step checker"; issue 13). Every stage
+symbolic verifier and the step checker (DESIGN.md, "The step checker"). Every stage
 runs under **one** deadline covering the whole call (``time_limit`` seconds):
 
 1. cheap normalisation (:func:`~derivations.checker.normal_form.normalize` with

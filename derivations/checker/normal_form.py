@@ -3,7 +3,7 @@
 :func:`normalize` linearises sums over a latent index, applies the normalisation Σ q_i = 1 of
 probability vectors, expands logarithms of positive quantities and (``full=True``) simplifies.
 Bound indices are renamed canonically and take their assumptions **from their range only**
-(integer; positive only when the lower limit is ≥ 1): issue 13 found that declaring every
+(integer; positive only when the lower limit is ≥ 1): the checker corpus found that declaring every
 index positive let SymPy rewrite |k| → k, δ(k, 0) → 0, max(k, 0) → k and so "prove" false
 statements about Σ_{k=−K}^{K}.
 
@@ -148,7 +148,7 @@ def index_assumptions(lo: sp.Expr, hi: sp.Expr) -> dict[str, bool]:
 
 #: ``dummy_index`` base of the canonical summation indices: a Dummy with this name, index and
 #: assumptions is the same object whenever it is made, and no user symbol can be it (a
-#: ``Symbol('_k1')`` was captured by the ordinary symbols used before: issue 19).
+#: ``Symbol('_k1')`` was captured by the ordinary symbols used before).
 CANONICAL_INDEX_BASE = 7_919_000_000
 
 

@@ -1,4 +1,4 @@
-"""Admissible points for the counterexample search (issue 13, items 2, 3 and 7).
+"""Admissible points for the counterexample search (DESIGN.md, "The step checker").
 
 * Every continuous free symbol is sampled from its declaration: ``positive`` across scales
   (log-uniform magnitudes 1e-8…1e8, mixed with values near 1), ``real`` with both signs at the
@@ -276,7 +276,7 @@ def index_ranges(exprs: Iterable[sp.Basic], domain: Domain) -> dict[sp.Symbol, l
     (``Σ_{i=lo}^{hi} … f[i] …`` gives lo..hi) and over 1..size for a simplex ``IndexedBase``.
 
     An entry f[j] next to Σ_{i=1}^K f[i] is one of the K summed entries: drawn independently
-    (j = 7 with K = 2) it made ``Σ_i e^{f_i} ≥ e^{f_j}`` *refuted* (issue 13, redteam corpus). A
+    (j = 7 with K = 2) it made ``Σ_i e^{f_i} ≥ e^{f_j}`` *refuted* (redteam corpus). A
     symbol that is also a limit of a Sum/Product is a size, not an index, and is left alone."""
     exprs = list(exprs)
     limits = limit_symbols(exprs)

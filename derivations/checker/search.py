@@ -1,6 +1,6 @@
 """The counterexample search behind :func:`decide_equal` and :func:`decide_nonnegative`.
 
-Issue 13, items 1 and 2. The search evaluates the claim's sides in mpmath
+DESIGN.md, "The step checker". The search evaluates the claim's sides in mpmath
 (:mod:`derivations.checker.evaluation`) at admissible points (:mod:`derivations.checker.sampling`):
 
 1. random points across scales and size configurations;

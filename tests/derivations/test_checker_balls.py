@@ -140,7 +140,7 @@ def test_undecidable_piecewise_condition_has_no_enclosure() -> None:
 
 def test_an_unknown_function_is_never_a_certified_refutation() -> None:
     """mpmath can evaluate LambertW and sees the claim fail, but the translator does not know it:
-    the verdict is undecided, not refuted (issue 19: no certificate → undecided)."""
+    the verdict is undecided, not refuted (no certificate → undecided)."""
     d = decide_equal(sp.LambertW(x), x / 2, time_limit=5)
     assert d.verdict is Verdict.UNDECIDED, d.detail
     assert "ball" in d.detail

@@ -1,4 +1,4 @@
-"""Regression tests for issue 13, items 1, 2, 3 and 7 (sound evidence, search, assumptions).
+"""Regression tests of the step checker: sound evidence, the search, assumptions.
 
 Each reproducer quoted in the issue is here with its exact expression; every verifier is fed
 a wrong variant and must say *refuted* (HELPER_RULES, standard 1), and the true statements

@@ -1,4 +1,4 @@
-"""The hard time bound (issue 13, item 4): the same from the main thread, a worker thread and
+"""The hard time bound (DESIGN.md, "The step checker"): the same from the main thread, a worker thread and
 ``asyncio.to_thread``; a stopped computation consumes no more CPU; nothing is left running;
 nested bounds cannot be swallowed; a whole derivation step keeps ``time_limit + 1 s``."""
 
@@ -161,7 +161,7 @@ def test_no_exception_lands_after_return() -> None:
 
 def _slow_step(time_limit: float) -> Derivation:
     """A step whose counterexample search evaluates hard integrals at 40 digits: far slower
-    than its bound (issue 13: "a step with time_limit=20 took 461 s")."""
+    than its bound (a step with time_limit=20 once took 461 s)."""
     x = sp.Symbol("x", real=True)
     s = sp.Symbol("s", positive=True)
     f = sp.exp(-x**2 / s) * sp.log(1 + x**4) / (1 + x**2 + s)
@@ -267,7 +267,7 @@ def test_more_than_a_day_is_refused(bad: float) -> None:
 
 def test_two_threads_each_keep_their_own_bound() -> None:
     """A day-long bound in one thread and a 1 s bound in another: the short one still stops
-    (issue 19: time_limit=1e12 once killed the shared watchdog, after which a concurrent 3 s
+    (time_limit=1e12 once killed the shared watchdog, after which a concurrent 3 s
     bound never fired)."""
     long_box: dict[str, object] = {}
     short_box: dict[str, object] = {}
@@ -298,7 +298,7 @@ def test_two_threads_each_keep_their_own_bound() -> None:
 
 def test_set_up_is_inside_the_bound() -> None:
     """Symbol checks and the sampler's set-up count against time_limit: 3000 Sums with
-    time_limit=2 once took 4.8 s (issue 19). The decision is undecided or numeric, never late."""
+    time_limit=2 once took 4.8 s. The decision is undecided or numeric, never late."""
     from derivations.checker.identities import decide_equal
 
     k = sp.Symbol("k", integer=True)
