@@ -18,9 +18,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[test,docs,train,dask]'
 	touch $(STAMP)
 
+# the documents `check` reads for the report (exit 1 = a document has a failing step, as some of these must)
+DOCUMENTS ?= $(wildcard tests/derivations/latex_corpus/*.md tests/derivations/latex_corpus/*.tex)
+
 report: $(STAMP)
-	$(PY) -m derivations verify $(if $(JOBS),--jobs $(JOBS)) --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml
+	$(PY) -m derivations verify $(if $(JOBS),--jobs $(JOBS)) --json reports/claims.json --markdown reports/claims.md --junit reports/junit.xml --html reports/claims.html
 	$(PY) -m numerics.kl_fit reports/kl_fits.png
+	$(PY) -m derivations check $(if $(JOBS),--jobs $(JOBS)) --quiet --json reports/documents.json --html reports/documents.html $(DOCUMENTS) || test $$? -eq 1
+	$(PY) -m derivations.runner.html_site reports
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.divergence_accuracy
@@ -31,6 +36,8 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.checker_speed
 	$(PY) -m benchmarks.audit_speed
 	$(PY) -m benchmarks.few_labels
+	$(PY) -m benchmarks.tables
+	$(PY) -m benchmarks.divergence_tables
 
 train: $(STAMP)
 	$(PY) -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --seed 0 --out runs/digits
@@ -48,4 +55,4 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 clean:
-	rm -rf $(VENV) docs/_build reports/*.json reports/*.md reports/*.xml
+	rm -rf $(VENV) docs/_build reports/*.json reports/*.md reports/*.xml reports/*.html

@@ -82,7 +82,7 @@ def _run_case(name: str) -> dict[str, Any]:
 
 def _run_report() -> dict[str, Any]:
     """In the child: the symbolic evidence of every claim, as the report runs it."""
-    from derivations.report import run_claims
+    from derivations.runner.report import run_claims
 
     w0, c0 = time.perf_counter(), time.process_time()
     results = run_claims(None, ("symbolic",))

@@ -5,8 +5,10 @@ error in ulp of the working precision against mpmath at 60 digits on the exact i
 (logits to ±1e4 and −inf, a ≪ b to 1e-300, normalised totals to 1e±300, scales to the float
 range, near one-hot), against references carried at enough digits for each input's dynamic
 range, and kl_mvn by condition number (1e2 … 1e8, error in ulp × cond).
-Run: ``python -m benchmarks.divergence_accuracy`` (``--quick``: fewer samples; ``--regimes-only``:
-recompute only the regime sweep in the existing JSON)."""
+And the worst case: every (function, regime) of ``numerics.accuracy_sweep.SWEEPS``
+with 10⁴ samples, the error in ulp = float64's spacing at the exact value.
+Run: ``python -m benchmarks.divergence_accuracy`` (``--quick``: fewer samples; ``--regimes-only``
+or ``--worst-case-only``: recompute only that section in the existing JSON)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any, cast
 
 import mpmath as mp
 import numpy as np
 from scipy import stats
 
 from numerics import accuracy as A
+from numerics import accuracy_sweep as S
 from numerics import divergences as D
 
 OUT = Path(__file__).parent / "results" / "divergence_accuracy.json"
@@ -166,10 +170,70 @@ def _write(result: dict[str, object]) -> None:
     os.replace(tmp, OUT)
 
 
+def _worst_one(job: tuple[tuple[str, str], int]) -> dict[str, object]:
+    key, samples = job
+    start = time.perf_counter()
+    w = S.sweep(key, samples)
+    return {"function": key[0], "regime": key[1], "worst ulp": round(w.ulp, 3),
+            "99.9th percentile ulp": round(w.p999, 3), "samples": w.samples, "worst at": w.inputs,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def worst_case(samples: int, processes: int = 6, done: dict[str, object] | None = None) -> dict[str, object]:
+    """Every sweep of :data:`numerics.accuracy_sweep.SWEEPS` with ``samples`` draws, in
+    ``processes`` worker processes (each sweep's draws come from its own seed, so the split does
+    not change the result). ``done``: a section written earlier; its rows with as many samples
+    are kept, and every finished sweep is written at once, so that an interrupted run resumes."""
+    start = time.perf_counter()
+    earlier = cast(list[dict[str, Any]], (done or {}).get("rows", []))
+    kept = {(r["function"], r["regime"]): r for r in earlier
+            if r["samples"] == samples and (r["function"], r["regime"]) in S.SWEEPS}
+    jobs = [(key, samples) for key in S.SWEEPS if key not in kept]
+    jobs.sort(key=lambda job: "64" not in job[0][1] and "1e3" not in job[0][1])  # the slowest first
+    spent = float(cast(float, (done or {}).get("seconds", 0.0))) if kept else 0.0
+
+    def section() -> dict[str, object]:
+        return {
+            "description": "worst error over the samples of each (function, regime), in ulp = the "
+            "spacing of float64 at the exact value (0.5: correctly rounded; < 1: faithfully rounded); "
+            "reference mpmath on the exact float64 inputs with enough digits for each input "
+            "(numerics.accuracy, numerics.accuracy_sweep)",
+            "samples per sweep": samples,
+            "seconds": round(spent + time.perf_counter() - start, 1),
+            "rows": [kept[key] for key in S.SWEEPS if key in kept],
+        }
+
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(max(1, processes)) as pool:
+        for row in pool.imap_unordered(_worst_one, jobs):
+            kept[(str(row["function"]), str(row["regime"]))] = row
+            _save_section(section())
+    return section()
+
+
+def _save_section(section: dict[str, object]) -> None:
+    result = json.loads(OUT.read_text()) if OUT.exists() else {}
+    result["worst_case"] = section
+    _write(result)
+
+
+def _worst_case_only(quick: bool) -> int:
+    """Recompute only the worst-case section of the existing JSON."""
+    result = json.loads(OUT.read_text()) if OUT.exists() else {}
+    result["worst_case"] = worst_case(500 if quick else 10_000, done=result.get("worst_case"))
+    _write(result)
+    for row in result["worst_case"]["rows"]:
+        print(f"{row['worst ulp']:8.2f}  {row['function']} | {row['regime']}")
+    return 0
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     if "--regimes-only" in sys.argv:
         return _regimes_only(quick)
+    if "--worst-case-only" in sys.argv:
+        return _worst_case_only(quick)
     start = time.perf_counter()
     one_dimensional = sweep_1d(samples=5 if quick else 20)
     mvn_float64 = sweep_mvn(
@@ -211,6 +275,7 @@ def main() -> int:
         "regimes": regimes,
         "regimes_samples": 5 if quick else 20,
         "mvn_condition_float64": mvn_condition_float64,
+        "worst_case": worst_case(500 if quick else 10_000),
         "seconds": seconds,
     }
     _write(result)

@@ -1,12 +1,23 @@
-"""Speed: this project vs scipy.stats.entropy (categorical, 10⁶ elements) and vs
-torch.distributions (Normal KL on 10⁶ elements and on a VAE-sized batch; batched MVN), in the
-same run; rounds alternate between this project and the reference, and the ratio reported is
-the median of the per-round ratios. Every case runs with one and with two threads on both sides
-(torch's intra-op threads; this project's NUMERICS_THREADS), and the whole set twice (issue 15):
-"idle" (nothing started by the benchmark; the machine's load average is recorded, since a shared
-machine is not idle) and "loaded", with one CPU-bound competitor process that the benchmark
-starts and stops (bounded in time). Each setting is measured in several independent runs; the
-JSON gives every run's median ratio, their median and their range, never the best run alone.
+"""Speed of the divergences against the fastest references we know, in the same process.
+
+Ratio = reference time / this project's time (> 1: this project is faster). Every case is timed
+in paired, interleaved rounds (the two sides alternate which runs first, each timed call follows
+an untimed call of the same side) and the ratio of a run is the median of its per-round ratios;
+each setting is measured in two independent runs and the JSON keeps every run's ratio, their
+median and their range. Settings: 1 and 2 threads on both sides (torch's intra-op threads, this
+project's ``NUMERICS_THREADS``), "idle" (nothing started by the benchmark; the machine's load
+average is recorded, a shared machine is never idle) and "loaded" (one CPU-bound competitor
+process that the benchmark starts and stops). Sizes 10³, 10⁵ and 10⁶ elements.
+
+References: ``scipy.special.rel_entr(p, q).sum(-1)`` (categorical, the cheapest SciPy idiom);
+``torch.distributions`` ``kl_divergence`` of ``Normal`` (``.sum(-1)`` for a diagonal Normal),
+``Independent(Normal, 1)``, ``Bernoulli(logits=…)``, ``Categorical(probs=…/logits=…)`` and
+``MultivariateNormal``; and the hand-written torch expression
+``(-0.5 * (1 + ℓ - μ² - exp ℓ)).sum()`` for the VAE batch (128 × 32), the fastest idiom.
+
+Also the first call in a fresh process (import + first call, per family), with the compile cache
+warm and cold, against scipy's and torch's first call.
+
 Run: ``python -m benchmarks.divergence_speed`` (``--quick``: fewer rounds and runs)."""
 
 from __future__ import annotations
@@ -22,100 +33,172 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
-from scipy import stats
-
-from numerics import divergences as D
 
 OUT = Path(__file__).parent / "results" / "divergence_speed.json"
-
+ROOT = Path(__file__).resolve().parent.parent
 
 Timed = Callable[[], object]
+Case = tuple[str, str, Timed, str, Timed]  # (family, case, ours, reference name, reference)
 
 
-def paired(
-    ours: Timed, ref: Timed, rounds: int = 31
-) -> tuple[float, float, float, tuple[float, float]]:
-    """Median seconds of ``ours`` and ``ref``, and the median and quartiles of the per-round
-    ratios ref/ours, alternating which runs first, so that a shared machine's slow drifts hit
-    both alike; each timed call directly follows an untimed call of the same side."""
-    ours()
-    ref()
+def paired(ours: Timed, ref: Timed, rounds: int) -> tuple[float, float, float]:
+    """Median seconds of ``ours`` and ``ref`` and the median of the per-round ratios ref/ours,
+    alternating which side runs first; each timed call directly follows an untimed call of the
+    same side (torch's OpenMP workers spin on after a parallel region and would slow ours)."""
     t_ours: list[float] = []
     t_ref: list[float] = []
     for r in range(rounds):
-        for fn, acc in ((ours, t_ours), (ref, t_ref)) if r % 2 == 0 else ((ref, t_ref), (ours, t_ours)):
-            fn()  # untimed: the timed call then follows its own side's call, never the other's
-            # (torch's OpenMP workers spin on after a parallel region and would slow ours)
+        order = ((ours, t_ours), (ref, t_ref)) if r % 2 == 0 else ((ref, t_ref), (ours, t_ours))
+        for fn, acc in order:
+            fn()
             s = time.perf_counter()
             fn()
             acc.append(time.perf_counter() - s)
     ratios = [b / a for a, b in zip(t_ours, t_ref, strict=True)]
-    q1, q3 = np.percentile(ratios, [25, 75])
-    return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios)), (float(q1), float(q3))
+    return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios))
 
 
-def cases(threads: int) -> list[tuple[str, Timed, str, Timed]]:
-    """(case, ours, reference name, reference) with ``threads`` threads for both sides (torch's
-    intra-op threads and ``NUMERICS_THREADS``); the inputs are the same at every setting."""
+def _categorical_rows(n: int, k: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).dirichlet(np.ones(k), size=n // k)
+
+
+def _rel_entr_sum(rel_entr: Callable[..., Any], p: np.ndarray, q: np.ndarray) -> object:
+    return rel_entr(p, q).sum(-1)
+
+
+def _torch_kl(first: Callable[[], Any], second: Callable[[], Any], total: str = "") -> object:
+    """kl_divergence of the two distributions made now (their construction is part of the idiom's
+    cost), summed over the last axis (``total="last"``), over everything ("all") or not ("")."""
+    from torch.distributions import kl_divergence
+
+    value = kl_divergence(first(), second())
+    if total == "last":
+        return value.sum(-1)
+    return value.sum() if total == "all" else value
+
+
+def _independent(independent: Any, normal: Any, mu: Any, sigma: Any) -> object:
+    return independent(normal(mu, sigma), 1)
+
+
+def _hand_written(mu: Any, logvar: Any) -> object:
+    """The fastest torch idiom for the VAE's KL: −½ Σ(1 + ℓ − μ² − e^ℓ) (Kingma & Welling, App. B)."""
+    return (-0.5 * (1 + logvar - mu * mu - logvar.exp())).sum()
+
+
+def cases(threads: int) -> list[Case]:
+    """Every case with ``threads`` threads on both sides; the inputs are the same at every
+    setting (fixed seeds)."""
     import torch
-    from torch.distributions import MultivariateNormal, Normal, kl_divergence
+    from scipy.special import rel_entr
+    from torch.distributions import Bernoulli, Categorical, Independent, MultivariateNormal, Normal
+
+    from numerics import divergences as D
+    from torch_impl import kl as TK
 
     torch.set_num_threads(threads)
     os.environ["NUMERICS_THREADS"] = str(threads)
+    out: list[Case] = []
     rng = np.random.default_rng(0)
-    out: list[tuple[str, Timed, str, Timed]] = []
-    p = rng.dirichlet(np.ones(10), size=100_000)
-    q = rng.dirichlet(np.ones(10), size=100_000)
-    out.append(("categorical KL, 10⁵ × 10 random pairs", lambda: D.kl_categorical(p, q),
-                "scipy.stats.entropy(p, q, axis=-1)", lambda: stats.entropy(p, q, axis=-1)))
-    qn = p * np.exp(1e-6 * rng.uniform(-1, 1, p.shape))
-    qn /= qn.sum(-1, keepdims=True)
-    out.append(("categorical KL, 10⁵ × 10 near-equal pairs (δ = 1e-6)", lambda: D.kl_categorical(p, qn),
-                "scipy.stats.entropy(p, q, axis=-1)", lambda: stats.entropy(p, qn, axis=-1)))
-    for n, label in ((10**6, "10⁶"), (128 * 32, "128 × 32 (a VAE batch)")):
+    for n, label in ((10**3, "10³"), (10**5, "10⁵"), (10**6, "10⁶")):
+        p, q = _categorical_rows(n, 10, 1), _categorical_rows(n, 10, 2)
+        out.append(("categorical", f"KL, rows of 10, {label} elements",
+                    functools.partial(D.kl_categorical, p, q),
+                    "scipy.special.rel_entr(p, q).sum(-1)", functools.partial(_rel_entr_sum, rel_entr, p, q)))
+    p, q = _categorical_rows(10**6, 1000, 3), _categorical_rows(10**6, 1000, 4)
+    tp, tq = torch.from_numpy(p), torch.from_numpy(q)
+    out.append(("categorical", "KL, rows of 1000, 10⁶ elements", functools.partial(D.kl_categorical, p, q),
+                "torch kl_divergence(Categorical(probs))",
+                functools.partial(_torch_kl, functools.partial(Categorical, probs=tp),
+                                  functools.partial(Categorical, probs=tq))))
+    for n, label in ((10**3, "10³"), (10**5, "10⁵"), (10**6, "10⁶")):
+        a, b = rng.normal(size=(n // 10, 10)) * 3, rng.normal(size=(n // 10, 10)) * 3
+        ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+        out.append(("categorical logits", f"KL, rows of 10, {label} elements",
+                    functools.partial(D.kl_categorical_logits, a, b),
+                    "torch kl_divergence(Categorical(logits))",
+                    functools.partial(_torch_kl, functools.partial(Categorical, logits=ta),
+                                      functools.partial(Categorical, logits=tb))))
+        x, y = a.reshape(-1), b.reshape(-1)
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+        out.append(("Bernoulli logits", f"KL, {label} elements",
+                    functools.partial(D.kl_bernoulli_logits, x, y),
+                    "torch kl_divergence(Bernoulli(logits))",
+                    functools.partial(_torch_kl, functools.partial(Bernoulli, logits=tx),
+                                      functools.partial(Bernoulli, logits=ty))))
         m1, m2 = rng.normal(size=n), rng.normal(size=n)
         s1, s2 = np.exp(rng.normal(size=n)), np.exp(rng.normal(size=n))
-        tm = [torch.from_numpy(x) for x in (m1, s1, m2, s2)]
-        out.append((
-            f"Normal KL float64, {label}",
-            functools.partial(D.kl_normal, m1, s1, m2, s2),
-            "torch.distributions kl_divergence(Normal, Normal)",
-            functools.partial(lambda t: kl_divergence(Normal(t[0], t[1]), Normal(t[2], t[3])), tm),
-        ))
-    b, d = 2000, 8
-    a = rng.normal(size=(b, d, d))
-    c1 = a @ np.swapaxes(a, -1, -2) + d * np.eye(d)
-    a2 = rng.normal(size=(b, d, d))
+        tm = [torch.from_numpy(v) for v in (m1, s1, m2, s2)]
+        out.append(("Normal", f"KL float64, {label} elements", functools.partial(D.kl_normal, m1, s1, m2, s2),
+                    "torch kl_divergence(Normal, Normal)",
+                    functools.partial(_torch_kl, functools.partial(Normal, tm[0], tm[1]),
+                                      functools.partial(Normal, tm[2], tm[3]))))
+    # the VAE batch: KL(N(μ, diag σ²) ‖ N(0, I)) over 128 × 32
+    mu, logvar = rng.normal(size=(128, 32)), 0.5 * rng.normal(size=(128, 32))
+    sigma = np.exp(0.5 * logvar)
+    zeros, ones = np.zeros_like(mu), np.ones_like(mu)
+    for dt, name in ((torch.float64, "float64"), (torch.float32, "float32")):
+        np_dt = np.float64 if dt == torch.float64 else np.float32
+        m_np, s_np = mu.astype(np_dt), sigma.astype(np_dt)
+        z_np, o_np = zeros.astype(np_dt), ones.astype(np_dt)
+        t_mu, t_lv = torch.from_numpy(mu).to(dt), torch.from_numpy(logvar).to(dt)
+        t_s = torch.exp(0.5 * t_lv)
+        t_z, t_o = torch.zeros_like(t_mu), torch.ones_like(t_mu)
+        ours_np = functools.partial(D.kl_normal_diag, m_np, s_np, z_np, o_np)
+        out.append(("VAE batch (NumPy)", f"diagonal Normal KL {name}, 128 × 32", ours_np,
+                    "torch Normal(…).sum(-1)",
+                    functools.partial(_torch_kl, functools.partial(Normal, t_mu, t_s),
+                                      functools.partial(Normal, t_z, t_o), "last")))
+        out.append(("VAE batch (NumPy)", f"diagonal Normal KL {name}, 128 × 32", ours_np,
+                    "torch Independent(Normal, 1)",
+                    functools.partial(_torch_kl,
+                                      functools.partial(_independent, Independent, Normal, t_mu, t_s),
+                                      functools.partial(_independent, Independent, Normal, t_z, t_o))))
+        out.append(("VAE batch (NumPy)", f"scalar prior (0, 1) {name}, 128 × 32",
+                    functools.partial(D.kl_normal, m_np, s_np, 0.0, 1.0), "the same with full prior arrays",
+                    functools.partial(D.kl_normal, m_np, s_np, z_np, o_np)))
+        out.append(("VAE batch (torch_impl.kl)", f"Σ KL {name}, 128 × 32",
+                    functools.partial(TK.kl_standard_normal_total, t_mu, t_lv),
+                    "hand-written (-0.5 * (1 + ℓ - μ² - exp ℓ)).sum()",
+                    functools.partial(_hand_written, t_mu, t_lv)))
+        out.append(("VAE batch (torch_impl.kl)", f"Σ KL {name}, 128 × 32",
+                    functools.partial(TK.kl_standard_normal_total, t_mu, t_lv), "torch Normal(…).sum()",
+                    functools.partial(_torch_kl, functools.partial(Normal, t_mu, t_s),
+                                      functools.partial(Normal, t_z, t_o), "all")))
+    batch, d = 2000, 8
+    a1, a2 = rng.normal(size=(batch, d, d)), rng.normal(size=(batch, d, d))
+    c1 = a1 @ np.swapaxes(a1, -1, -2) + d * np.eye(d)
     c2 = a2 @ np.swapaxes(a2, -1, -2) + d * np.eye(d)
-    mu1, mu2 = rng.normal(size=(b, d)), rng.normal(size=(b, d))
-    t1, t2 = torch.from_numpy(c1), torch.from_numpy(c2)
-    tm1, tm2 = torch.from_numpy(mu1), torch.from_numpy(mu2)
-    out.append((
-        f"MVN KL float64, batch {b}, d = {d}",
-        lambda: D.kl_mvn(mu1, c1, mu2, c2),
-        "torch.distributions kl_divergence(MultivariateNormal, …)",
-        lambda: kl_divergence(MultivariateNormal(tm1, t1), MultivariateNormal(tm2, t2)),
-    ))
+    mu1, mu2 = rng.normal(size=(batch, d)), rng.normal(size=(batch, d))
+    t1, t2, tm1, tm2 = (torch.from_numpy(v) for v in (c1, c2, mu1, mu2))
+    out.append(("MVN", f"KL float64, batch {batch}, d = {d}", functools.partial(D.kl_mvn, mu1, c1, mu2, c2),
+                "torch kl_divergence(MultivariateNormal)",
+                functools.partial(_torch_kl, functools.partial(MultivariateNormal, tm1, t1),
+                                  functools.partial(MultivariateNormal, tm2, t2))))
     return out
 
 
 def rows_at(threads: int, *, rounds: int, runs: int) -> list[dict[str, object]]:
-    """Every case at ``threads`` threads, measured in ``runs`` independent paired runs of
-    ``rounds`` rounds each: per-run median ratios, their median and range."""
+    """Every case at ``threads`` threads in ``runs`` independent paired runs of ``rounds``
+    rounds each."""
     rows: list[dict[str, object]] = []
-    for case, ours, ref_name, ref in cases(threads):
-        per_run = [paired(ours, ref, rounds=rounds) for _ in range(runs)]
+    for family, case, ours, ref_name, ref in cases(threads):
+        ours()
+        ref()
+        per_run = [paired(ours, ref, rounds) for _ in range(runs)]
         ratios = sorted(r[2] for r in per_run)
         rows.append({
+            "family": family,
             "case": case,
-            "this project (ms)": round(float(np.median([r[0] for r in per_run])) * 1e3, 3),
+            "this project (ms)": round(float(np.median([r[0] for r in per_run])) * 1e3, 4),
             "reference": ref_name,
-            "reference (ms)": round(float(np.median([r[1] for r in per_run])) * 1e3, 3),
-            "speed ratio (ref / ours), median of runs": round(float(np.median(ratios)), 2),
-            "range across runs": [round(ratios[0], 2), round(ratios[-1], 2)],
-            "per-run median ratios": [round(x, 2) for x in ratios],
+            "reference (ms)": round(float(np.median([r[1] for r in per_run])) * 1e3, 4),
+            "ratio": round(float(np.median(ratios)), 2),
+            "range": [round(ratios[0], 2), round(ratios[-1], 2)],
+            "per-run ratios": [round(x, 2) for x in ratios],
         })
     return rows
 
@@ -124,17 +207,54 @@ def rows_at(threads: int, *, rounds: int, runs: int) -> list[dict[str, object]]:
 def competitor(limit_s: float) -> Iterator[None]:
     """One CPU-bound process (a pure-Python loop) for the duration of the block, at most
     ``limit_s`` seconds (it stops itself; the block's end terminates it sooner)."""
-    code = (
-        f"import time\nend = time.monotonic() + {limit_s}\nx = 0\n"
-        "while time.monotonic() < end:\n    x += 1\n"
-    )
+    code = (f"import time\nend = time.monotonic() + {limit_s}\nx = 0\n"
+            "while time.monotonic() < end:\n    x += 1\n")
     proc = subprocess.Popen([sys.executable, "-c", code])
     try:
-        time.sleep(0.5)  # let it reach full speed
+        time.sleep(0.5)
         yield
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+_FIRST_CALL = {
+    "categorical (numerics)": "import numpy as np; from numerics import divergences as D; "
+    "D.kl_categorical(np.array([0.3, 0.7]), np.array([0.5, 0.5]))",
+    "Normal (numerics)": "from numerics import divergences as D; D.kl_normal(0.0, 1.0, 1.0, 2.0)",
+    "Bernoulli logits (numerics)": "from numerics import divergences as D; D.kl_bernoulli_logits(0.5, -0.5)",
+    "MVN (numerics)": "import numpy as np; from numerics import divergences as D; "
+    "D.kl_mvn(np.zeros(2), np.eye(2), np.ones(2), 2 * np.eye(2))",
+    "all five compiled families (numerics)": "import numpy as np; from numerics import divergences as D; "
+    "p = np.array([0.3, 0.7]); D.kl_categorical(p, p[::-1].copy()); D.kl_normal(0.0, 1.0, 1.0, 2.0); "
+    "D.kl_bernoulli(0.2, 0.3); D.jsd_categorical(p, p[::-1].copy()); "
+    "D.kl_mvn(np.zeros(2), np.eye(2), np.ones(2), 2 * np.eye(2)); D.kl_bernoulli_logits(0.5, -0.5)",
+    "scipy.special.rel_entr": "import numpy as np; from scipy.special import rel_entr; "
+    "rel_entr(np.array([0.3, 0.7]), np.array([0.5, 0.5])).sum()",
+    "torch kl_divergence(Normal)": "import torch; from torch.distributions import Normal, kl_divergence; "
+    "kl_divergence(Normal(torch.tensor(0.0), torch.tensor(1.0)), "
+    "Normal(torch.tensor(1.0), torch.tensor(2.0)))",
+}
+
+
+def first_calls(cache_dir: str | None) -> dict[str, dict[str, object]]:
+    """Seconds of import + first call in a fresh process (median of 3 processes), with
+    ``NUMBA_CACHE_DIR`` a fresh empty folder under ``cache_dir`` (cold), or, for None, the
+    default locations (warm after the benchmark's own runs)."""
+    out: dict[str, dict[str, object]] = {}
+    for name, stmt in _FIRST_CALL.items():
+        totals: list[float] = []
+        for _ in range(3):
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            if cache_dir is not None:
+                env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(dir=cache_dir)  # empty: cold
+            code = f"import time\nt = time.perf_counter()\n{stmt}\nprint(time.perf_counter() - t)"
+            proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                  timeout=600, check=True, cwd=ROOT)
+            totals.append(float(proc.stdout.strip().splitlines()[-1]))
+        out[name] = {"seconds (median of 3 processes)": round(float(np.median(totals)), 3),
+                     "range": [round(min(totals), 3), round(max(totals), 3)]}
+    return out
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -149,40 +269,49 @@ def main() -> int:
     import torch
 
     quick = "--quick" in sys.argv
-    rounds, runs = (5, 2) if quick else (11, 3)
+    rounds, runs = (9, 1) if quick else (9, 2)
     default = torch.get_num_threads()
-    phases: list[dict[str, object]] = []
-    measured: list[tuple[str, int, list[dict[str, object]]]] = []  # (load, threads, rows), printed below
+    result: dict[str, object] = {
+        "description": "ratio = reference time / this project's time, median of per-round ratios of "
+        f"{rounds} paired interleaved rounds per run, {runs} runs per setting (median and range of runs)",
+        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs "
+        "(shared with other work: see the load averages)",
+        "rounds per run": rounds,
+        "runs": runs,
+        "phases": [],
+    }
+    phases = cast(list[dict[str, Any]], result["phases"])
     for load in ("idle", "loaded"):
-        ctx = competitor(1200.0) if load == "loaded" else contextlib.nullcontext()
+        ctx = competitor(3600.0) if load == "loaded" else contextlib.nullcontext()
         with ctx:
             before = os.getloadavg()
             start = time.perf_counter()
-            settings: list[dict[str, object]] = []
-            for t in (1, 2):
-                rows = rows_at(t, rounds=rounds, runs=runs)
-                settings.append({"threads": t, "rows": rows})
-                measured.append((load, t, rows))
-            phases.append({
+            phase: dict[str, Any] = {
                 "load": load,
                 "competitor": "one CPU-bound Python process started by the benchmark"
                 if load == "loaded" else None,
-                "load average (1 min) before, after": [round(before[0], 2), round(os.getloadavg()[0], 2)],
-                "seconds": round(time.perf_counter() - start, 1),
-                "settings": settings,
-            })
+                "settings": [],
+            }
+            phases.append(phase)
+            for t in (1, 2):
+                phase["settings"].append({"threads": t, "rows": rows_at(t, rounds=rounds, runs=runs)})
+                after = os.getloadavg()[0]
+                phase["load average (1 min) before, after"] = [round(before[0], 2), round(after, 2)]
+                phase["seconds"] = round(time.perf_counter() - start, 1)
+                _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")  # partial
     torch.set_num_threads(default)
-    result = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
-        "rounds per run": rounds,
-        "runs": runs,
-        "phases": phases,
-    }
+    with tempfile.TemporaryDirectory() as cold:
+        result["first call in a fresh process"] = {
+            "warm cache": first_calls(None),
+            "cold cache (empty NUMBA_CACHE_DIR)": first_calls(cold),
+        }
     _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    for load, threads, rows in measured:
-        for r in rows:
-            ratio = r["speed ratio (ref / ours), median of runs"]
-            print(load, threads, r["case"], ratio, r["range across runs"])
+    for phase in phases:
+        for setting in phase["settings"]:
+            for r in setting["rows"]:
+                print(phase["load"], setting["threads"], r["family"], "|", r["case"], "|", r["reference"],
+                      r["ratio"], r["range"])
+    print(json.dumps(result["first call in a fresh process"], indent=1, ensure_ascii=False))
     print(f"wrote {OUT}")
     return 0
 

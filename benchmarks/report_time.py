@@ -1,10 +1,10 @@
-"""Wall time of the whole verification report, one worker process vs several (issue 10, item 4).
+"""Wall time of the whole verification report, one worker process vs several.
 
 Runs ``python -m derivations verify`` as a fresh process (imports included, as ``make report``
 runs it) with ``--jobs 1`` and ``--jobs N`` (N = the CPUs available), and records the wall times,
 the load average before each run (the machine may be shared), the per-task seconds and the
 slowest claims. The serial run's per-task seconds are also written to
-``derivations/claim_seconds.json``, which the runner uses to start the slowest claims first.
+``derivations/runner/claim_seconds.json``, which the runner uses to start the slowest claims first.
 
 Results: ``benchmarks/results/report_time.json`` (relative to this repository).
 Run from the repository root: ``python -m benchmarks.report_time [--jobs N ...]``.
@@ -22,12 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from derivations.executor import available_cpus
-from derivations.report_io import atomic_write_text
+from derivations.runner.executor import available_cpus
+from derivations.runner.report_io import atomic_write_text
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "benchmarks" / "results" / "report_time.json"
-TIMINGS = REPO / "derivations" / "claim_seconds.json"
+TIMINGS = REPO / "derivations" / "runner" / "claim_seconds.json"
 
 
 #: iterations of the calibration loop (about 3.5 s on this machine's idle 2-core VM)

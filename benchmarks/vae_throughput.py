@@ -1,6 +1,6 @@
 """Training throughput of torch_impl's VAE vs a plain hand-written PyTorch loop with the same
 architecture, batch, optimiser and data, in the same run; and KL-term throughput vs
-torch.distributions (issue 5). Run: ``python -m benchmarks.vae_throughput``."""
+torch.distributions. Run: ``python -m benchmarks.vae_throughput``."""
 
 from __future__ import annotations
 

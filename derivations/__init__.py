@@ -31,7 +31,7 @@ from derivations.checker import (
     single,
     summed,
 )
-from derivations.registry import Claim, all_claims, get_claim
+from derivations.runner.registry import Claim, all_claims, get_claim
 
 
 def _version() -> str:

@@ -1,10 +1,10 @@
-"""``python -m derivations`` = ``variational-verify`` (see :mod:`derivations.cli`)."""
+"""``python -m derivations`` = ``variational-verify`` (see :mod:`derivations.runner.cli`)."""
 
 from __future__ import annotations
 
 import sys
 
-from derivations.cli import main
+from derivations.runner.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,4 +1,4 @@
-"""Symbolic proofs of the properties of KL and JSD that were, until issue 12, only property-tested.
+"""Symbolic proofs of the properties of KL and JSD (Cover & Thomas 2006, ch. 2), for a general size n.
 
 Everything starts from the definitions KL(p ‖ q) = Σ_i p_i log(p_i/q_i) and
 JSD(p, q) = ½KL(p ‖ M) + ½KL(q ‖ M), M = ½(p + q), over vectors of a *general* size n (SymPy

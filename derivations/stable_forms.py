@@ -1,4 +1,4 @@
-"""The cancellation-free forms used by ``numerics`` equal the textbook closed forms (issue 4, §1).
+"""The cancellation-free forms used by ``numerics`` equal the textbook closed forms (Kullback & Leibler 1951).
 
 Each verifier takes the stable form as the code writes it and compares it with the textbook
 expression, symbolically; the series coefficients the code uses are generated here from the
@@ -248,7 +248,7 @@ def verify_shifted_cholesky(
     return combine(parts)
 
 
-# ---------------------------------------------------------------------------- issue 15 forms
+# ---------------------------------------------------------------------------- forms for the extreme regimes
 
 
 def very_far_kl_term(a: sp.Expr, b: sp.Expr) -> sp.Expr:

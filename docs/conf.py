@@ -49,6 +49,9 @@ doctest_global_setup = "import sympy as sp\nimport numpy as np\n"
 
 html_theme = "alabaster"
 html_title = f"variational-verify {release}"
+# the latest report's pages and figures (make report) beside latest-report.md, when they exist
+html_extra_path = [str(p) for p in (ROOT / "reports" / name for name in ("claims.html", "documents.html",
+                                                                        "kl_fits.png")) if p.is_file()]
 
 
 def _plain_text_mathematics(app, what, name, obj, options, lines):

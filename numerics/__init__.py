@@ -1,16 +1,14 @@
-"""NumPy/SciPy layer (DESIGN.md): stable, vectorised divergences (:mod:`numerics.divergences`),
+"""NumPy/SciPy layer (docs/architecture.md): stable, vectorised divergences (:mod:`numerics.divergences`),
 the seeds' numeric programs (:mod:`numerics.em`, :mod:`numerics.kl_fit`, :mod:`numerics.gan_dual`),
 accuracy sweeps against mpmath (:mod:`numerics.accuracy`), and Hypothesis strategies
 (:mod:`numerics.strategies`) and properties (:mod:`numerics.properties`). Never imports torch."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def __getattr__(name: str) -> str:
+    """``__version__``: the distribution's version, as :data:`derivations.__version__` (imported
+    only when asked for)."""
+    if name == "__version__":
+        from derivations import __version__
 
-    try:
-        return version("variational-verify")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "0+unknown"
-
-
-__version__ = _version()
+        return __version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Fused compiled loops (numba) for the divergences' hot paths (issue 15, speed).
+"""Fused compiled loops (numba) for the divergences' hot paths.
 
 Each kernel is the element-by-element transcription of a NumPy reference form in
 :mod:`numerics._kernels` / :mod:`numerics.divergences` — the same branch forms, thresholds and
@@ -14,9 +14,11 @@ Rules that keep the results exact and reproducible:
   in one fixed order with compensation (:func:`_sum_add`, Knuth's two-sum: error ≈ ε of the sum
   plus K·ε² Σ|x|, below the pairwise sum's log₂K·ε), so results do not depend on the batch, the
   block a thread gets, or the memory layout (the callers pass C-contiguous rows);
-* ``nogil=True``: :mod:`numerics._parallel` runs blocks of rows in its threads; ``cache=True``:
-  compiled once per machine into ``numerics/__pycache__``. Compilation is lazy: a kernel is
-  compiled on its first call, so importing this module costs only numba's import.
+* ``nogil=True``: :mod:`numerics._parallel` runs blocks of rows in its threads; the machine code
+  is cached (:mod:`numerics._compile_cache`: ``numerics/__pycache__`` or another writable place,
+  a read-only cache built beforehand, or, failing both, compiled in memory with one warning).
+  Compilation is lazy: a kernel is compiled on its first call, so importing this module costs
+  only numba's import.
 """
 
 from __future__ import annotations
@@ -29,14 +31,21 @@ import numba
 import numpy as np
 
 from numerics import _kernels as K
+from numerics._compile_cache import attach
 
 _F = TypeVar("_F", bound=Callable[..., object])
 
 
 def _compiled(fn: _F) -> _F:
     """Compiled on first call: never fastmath, NumPy's error model (x/0 is ±inf or NaN, no
-    exception), the GIL released, the machine code cached in ``numerics/__pycache__``."""
-    return cast(_F, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))
+    exception), the GIL released, the machine code cached where it can be written or found
+    (:mod:`numerics._compile_cache`; else compiled in memory, with one warning)."""
+    return cast(_F, attach(numba.njit(nogil=True, error_model="numpy")(fn), fn))
+
+
+def _inlined(fn: _F) -> _F:
+    """:func:`_compiled`, and inlined into its callers by numba (``inline="always"``)."""
+    return cast(_F, attach(numba.njit(nogil=True, error_model="numpy", inline="always")(fn), fn))
 
 # the coefficient tables of the NumPy forms, frozen into the compiled code
 _V = np.array(K._V)
@@ -46,13 +55,16 @@ _SINHMX = np.array(K._SINHMX)
 _XMLOG1P = np.array(K._XMLOG1P)
 _FAR_BELOW = K.FAR_BELOW
 _RADIUS = K.EXPM1MX_RADIUS
+_NEAR_Y = K.NEAR_Y
 _BIG = 2.0**500
 
 # the unrolled Horner chains below are written for these table lengths
 _TABLES = (len(_V), _SMALL_TERMS, len(_SINHMX), len(_XMLOG1P))
-if _TABLES != (14, 3, 10, 32):  # pragma: no cover - a table changed
+if _TABLES != (26, 3, 10, 32):  # pragma: no cover - a table changed
     raise RuntimeError("numerics._jit: the series tables of numerics._kernels changed; update the kernels")
 _SMALL_TOTAL = 2.0**-500
+_PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
+_EPS = 2.0**-52
 
 
 @_compiled
@@ -76,13 +88,13 @@ def xmlog1p(x: float) -> float:
 @_compiled
 def kl_term_ell(a: float, b: float, d: float, ell: float) -> float:
     """a·log(a/b) − a + b from a, b ≥ 0, d = a − b exact and ell = log(a/b) as NumPy's ``log``
-    of the rounded ratio gives it (used only where |y| > ¼): the three forms of
-    ``_kernels.kl_term`` chosen by y = d/(a + b) (series for |y| ≤ ¼, the short series where
+    of the rounded ratio gives it (used only where |y| > ½): the three forms of
+    ``_kernels.kl_term`` chosen by y = d/(a + b) (series for |y| ≤ ½, the short series where
     |y| ≤ 2⁻¹⁰; a·L − d for y < −⅔; d·L/2 + s·(L/2 − y) otherwise); b where a = 0; L from
     log a − log b where a/b over- or underflowed."""
     s = a + b
     y = d / s
-    if abs(y) <= 0.25:  # NaN (a = b = 0) is not near
+    if abs(y) <= _NEAR_Y:  # NaN (a = b = 0) is not near
         terms = _SMALL_TERMS if abs(y) <= _SMALL_Y else _V.size
         w = y * y
         poly = _horner(_V, terms, w)
@@ -127,16 +139,16 @@ def row_sums(x: np.ndarray, out: np.ndarray) -> None:
 # element: the compiler vectorises it), and the compensated row sums.
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_inlined
 def _select_term(a: float, b: float, d: float, L: float) -> float:
     """:func:`kl_term_ell` without branches (every form computed, one selected) and without the
     log a − log b fix-up (:func:`kl_terms_fix`), so that loops over it vectorise."""
     s = a + b
     y = d / s
     w = y * y
-    big = ((((((((((((_V[13] * w + _V[12]) * w + _V[11]) * w + _V[10]) * w + _V[9]) * w
-                   + _V[8]) * w + _V[7]) * w + _V[6]) * w + _V[5]) * w + _V[4]) * w
-              + _V[3]) * w + _V[2]) * w + _V[1]) * w + _V[0]
+    big = _V[_V.size - 1]
+    for k in range(_V.size - 2, -1, -1):  # a fixed count: unrolled by the compiler
+        big = big * w + _V[k]
     small = (_V[2] * w + _V[1]) * w + _V[0]
     poly = small if abs(y) <= _SMALL_Y else big
     near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
@@ -144,7 +156,7 @@ def _select_term(a: float, b: float, d: float, L: float) -> float:
     t = L * 0.5
     far = (t - y) * s + t * d
     other = b if a == 0.0 else (very if y < _FAR_BELOW else far)
-    return near if abs(y) <= 0.25 else other
+    return near if abs(y) <= _NEAR_Y else other
 
 
 @_compiled
@@ -324,7 +336,7 @@ def normal_fix(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) ->
             hs[i] = v * 0.5
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy", inline="always")
+@_inlined
 def _half_f(v: float, x: float, h: float, e: float) -> float:
     """½f from u = v, a = x, h = sinh(u/2), e = expm1(u): the series (sinh u − u) + 2 sinh²(u/2)
     for |u| ≤ 1, (a/2)(a + 2) − u/2 for u > 2, (expm1(u) − u)/2 otherwise (selected)."""
@@ -383,15 +395,17 @@ def normal_finish_fix(
 @_compiled
 def _cholesky_into(c: np.ndarray, out: np.ndarray) -> bool:
     """Lower Cholesky factor of the lower triangle of c (d, d) into out (Cholesky–Banachiewicz,
-    sums in index order); False if a pivot is not positive (not positive definite, or NaN)."""
+    sums in index order); False if a pivot is not above 4·d·ε of its diagonal entry (not
+    positive definite, numerically singular, or NaN: ``divergences._cholesky``)."""
     d = c.shape[0]
+    floor = _PIVOT_TOLERANCE * d * _EPS
     for j in range(d):
         for i in range(j, d):
             acc = c[i, j]
             for k in range(j):
                 acc -= out[i, k] * out[j, k]
             if i == j:
-                if not acc > 0.0:
+                if not acc > floor * c[j, j]:
                     return False
                 out[j, j] = math.sqrt(acc)
             else:
@@ -485,3 +499,251 @@ def kl_mvn_batch(
             y_lo += e
         value = ((t_hi + t_lo) + (q_hi + q_lo) + (y_hi + y_lo)) / 2
         out[n] = math.inf if value != value else value
+
+
+# ---------------------------------------------------------------------------- Bernoulli logits
+# Passes around NumPy's vectorised exp, expm1 and log1p (``divergences._kl_bernoulli_logits_into``).
+
+
+@_compiled
+def bernoulli_logit_split(
+    a: np.ndarray, b: np.ndarray, top: float, na: np.ndarray, nb: np.ndarray, h: np.ndarray,
+    lo: np.ndarray,
+) -> int:
+    """na = −|a|, nb = −|b| (clipped to [−top, 0]), b − a = h + lo exactly (two-sum). Returns
+    how many elements have |a| or |b| beyond ``top`` (or NaN): the caller recomputes those."""
+    beyond = 0
+    for i in range(a.size):
+        x = a[i]
+        y = b[i]
+        ax = abs(x)
+        ay = abs(y)
+        na[i] = -min(ax, top)
+        nb[i] = -min(ay, top)
+        s, e = _two_sum(y, -x)
+        h[i] = s
+        lo[i] = e
+        beyond += not (ax <= top and ay <= top)
+    return beyond
+
+
+@_compiled
+def bernoulli_logit_parts(
+    a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
+    em: np.ndarray, lo: np.ndarray, p: np.ndarray, p0: np.ndarray, q: np.ndarray, q0: np.ndarray,
+    d: np.ndarray, nd: np.ndarray, r1: np.ndarray, r0: np.ndarray,
+) -> None:
+    """From t = e^{−|x|} and em = expm1(h), h + lo = b − a (h itself given): p = σ(a), p0 = σ(−a), q = σ(b),
+    q0 = σ(−b) (σ(|x|) = 1/(1 + t), σ(−|x|) = t/(1 + t)); d = p − q = −σ(a)σ(−b)·expm1(b − a)
+    where |h| ≤ 1, else p − q or q0 − p0 (the smaller pair); nd = −d; r1 = d/q and r0 = −d/q0
+    (log1p of them: log(p/q) and log(p0/q0))."""
+    for i in range(a.size):
+        big_a = 1.0 / (1.0 + ta[i])
+        small_a = ta[i] * big_a
+        big_b = 1.0 / (1.0 + tb[i])
+        small_b = tb[i] * big_b
+        neg_a = a[i] < 0.0
+        neg_b = b[i] < 0.0
+        pa = small_a if neg_a else big_a
+        pa0 = big_a if neg_a else small_a
+        qb = small_b if neg_b else big_b
+        qb0 = big_b if neg_b else small_b
+        e = em[i]
+        e = e + (e + 1.0) * lo[i]  # expm1(h + lo) to first order in lo
+        near = -(pa * qb0) * e
+        direct = (pa - qb) if pa + qb <= 1.0 else (qb0 - pa0)
+        di = near if abs(h[i]) <= 1.0 else direct
+        p[i] = pa
+        p0[i] = pa0
+        q[i] = qb
+        q0[i] = qb0
+        d[i] = di
+        nd[i] = -di
+        r1[i] = di / qb
+        r0[i] = -di / qb0
+
+
+@_compiled
+def kl_categorical_small(
+    p: np.ndarray, q: np.ndarray, ell: np.ndarray, out: np.ndarray, status: np.ndarray,
+    tolerance: float,
+) -> int:
+    """:func:`kl_terms` (with :func:`kl_terms_fix`) and :func:`kl_categorical_rows` in one call,
+    for inputs small enough that the call overhead dominates: ``ell`` (m, K) = log(p/q), p and
+    q C-contiguous. Returns what :func:`kl_categorical_rows` returns."""
+    pf = p.reshape(-1)
+    qf = q.reshape(-1)
+    ef = ell.reshape(-1)
+    terms = np.empty(pf.size)
+    if kl_terms(pf, qf, ef, terms):
+        kl_terms_fix(pf, qf, ef, terms)
+    return kl_categorical_rows(p, q, terms.reshape(p.shape), out, status, tolerance)
+
+
+# ---------------------------------------------------------------------------- VAE KL total
+# torch_impl.kl's Σ ½(e^ℓ − 1 − ℓ + μ²) for CPU tensors (their NumPy views), float32 or float64.
+_EXPM1MX = np.array([1.0 / math.factorial(k + 2) for k in range(20)])  # torch_impl.kl._COEFFS
+
+
+@_inlined
+def _expm1mx_select(u: float, e: float) -> float:
+    """e^u − 1 − u from u and e = expm1(u): the 20-term series u²·Σ u^k/(k + 2)! for |u| ≤ ½,
+    e − u beyond (selected, so that loops over it vectorise)."""
+    poly = _EXPM1MX[19]
+    for k in range(18, -1, -1):
+        poly = poly * u + _EXPM1MX[k]
+    series = (u * u) * poly
+    return series if abs(u) <= 0.5 else e - u
+
+
+@_compiled
+def standard_normal_kl_terms(mu: np.ndarray, logvar: np.ndarray, em: np.ndarray) -> None:
+    """em ← ½(e^ℓ − 1 − ℓ + μ²) elementwise over 1-d arrays (float32 or float64 μ, ℓ; em =
+    expm1(ℓ) in float64 on entry), in float64, branch-free (vectorised)."""
+    for i in range(mu.size):
+        u = np.float64(logvar[i])
+        m = np.float64(mu[i])
+        em[i] = 0.5 * (_expm1mx_select(u, em[i]) + m * m)
+
+
+# ---------------------------------------------------------------------------- categorical logits
+_LN2_HI = 6.93147180369123816490e-01  # divergences._LN2_HI
+_LN2_LO = 1.90821492927058770002e-10
+
+
+@_compiled
+def _expm1mx(u: float) -> float:
+    """e^u − 1 − u (``_kernels.expm1mx``): (sinh u − u) by its series + 2 sinh²(u/2) for
+    |u| ≤ 1, expm1(u) − u beyond."""
+    if abs(u) <= _RADIUS:
+        w = u * u
+        series = ((_horner(_SINHMX, _SINHMX.size, w) * w) * u)
+        h = math.sinh(u * 0.5)
+        return series + (h * h) * 2.0
+    return math.expm1(u) - u
+
+
+@_compiled
+def _comp_add(hi: float, lo: float, x: float) -> tuple[float, float]:
+    s, e = _two_sum(hi, x)
+    return s, lo + e
+
+
+@_compiled
+def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, stop: int) -> None:
+    """``divergences._kl_logits_rows`` for rows start…stop of (n, K) logits (no NaN, no +inf, a
+    finite entry in every row, every |logit| ≤ 2¹⁰⁰⁰): the same forms, element by element, with
+    compensated row sums (in index order) where the reference sums pairwise."""
+    k = a.shape[1]
+    ea = np.empty(k)
+    eb = np.empty(k)
+    hi_a = np.empty(k)
+    lo_a = np.empty(k)
+    c = np.empty(k)
+    for n in range(start, stop):
+        ma = -math.inf
+        mb = -math.inf
+        r = 0
+        mismatch = False
+        for i in range(k):
+            x = a[n, i]
+            y = b[n, i]
+            if x > ma:
+                ma = x
+                r = i
+            mb = max(mb, y)
+            if x > -math.inf and not y > -math.inf:
+                mismatch = True
+        if mismatch:
+            out[n] = math.inf
+            continue
+        sa_hi = 0.0
+        sa_lo = 0.0
+        sb_hi = 0.0
+        sb_lo = 0.0
+        hi_b_r = 0.0
+        lo_b_r = 0.0
+        for i in range(k):
+            x = a[n, i]
+            if x > -math.inf:
+                h, lo = _two_sum(x, -ma)
+                e = math.exp(h)
+                e += e * lo
+            else:
+                h, lo = _two_sum(0.0, -ma)
+                lo = 0.0
+                e = 0.0
+            ea[i] = e
+            hi_a[i] = h
+            lo_a[i] = lo
+            sa_hi, sa_lo = _comp_add(sa_hi, sa_lo, e)
+            y = b[n, i]
+            if y > -math.inf:
+                h, lo = _two_sum(y, -mb)
+                e = math.exp(h)
+                e += e * lo
+            else:
+                h, lo = _two_sum(0.0, -mb)
+                lo = 0.0
+                e = 0.0
+            eb[i] = e
+            if i == r:
+                hi_b_r = h
+                lo_b_r = lo
+            sb_hi, sb_lo = _comp_add(sb_hi, sb_lo, e)
+        sa = sa_hi + sa_lo
+        sb = sb_hi + sb_lo
+        eh_r, el_r = _two_sum(a[n, r], -b[n, r])
+        q_r = eb[r] / sb
+        x_hi = 0.0
+        x_lo = 0.0
+        for i in range(k):
+            x = a[n, i]
+            y = b[n, i]
+            fa = x > -math.inf
+            fb = y > -math.inf
+            q = eb[i] / sb
+            if fa and fb:
+                eh, el = _two_sum(x, -y)
+                ci = (eh - eh_r) + (el - el_r)
+            elif fa:
+                ci = math.inf
+            elif fb:
+                ci = -math.inf
+            else:
+                ci = 0.0
+            c[i] = ci
+            if abs(ci) <= 1.0:
+                w = q * math.expm1(ci)
+            else:
+                w = ea[i] * q_r - q
+            x_hi, x_lo = _comp_add(x_hi, x_lo, w)
+        big_x = x_hi + x_lo
+        if big_x >= -0.5:
+            big_r = math.log1p(big_x)
+        else:
+            big_r = ((hi_b_r + lo_b_r) - math.log(sb)) + math.log(sa)
+        log_sa = math.log(sa)
+        t_hi = 0.0
+        t_lo = 0.0
+        for i in range(k):
+            fa = a[n, i] > -math.inf
+            fb = b[n, i] > -math.inf
+            if not fb:  # masked in both (a masked only in b is a mismatch, handled above)
+                continue
+            p = ea[i] / sa
+            q = eb[i] / sb
+            if not fa:
+                term = q
+            else:
+                ell = c[i] - big_r
+                if ell < -2.0:
+                    term = (q - p) + p * ell
+                elif p < 2.0**-1000:  # subnormal p: scaled by 2ᵏ before the exponential
+                    kk = round(-hi_a[i] / _LN2_HI)
+                    s = (hi_a[i] + kk * _LN2_HI) + ((lo_a[i] + kk * _LN2_LO) - log_sa)
+                    term = math.ldexp(math.exp(s) * _expm1mx(-ell), -int(kk))
+                else:
+                    term = p * _expm1mx(-ell)
+            t_hi, t_lo = _comp_add(t_hi, t_lo, term)
+        out[n] = max(t_hi + t_lo, 0.0)

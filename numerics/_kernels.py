@@ -8,7 +8,7 @@
 * :func:`kl_term` a·log(a/b) − a + b ≥ 0 (one summand of KL written as a sum of non-negative
   terms b·φ(a/b), φ(t) = t log t − t + 1), from a, b and their exactly computed difference
   d = a − b: with s = a + b and y = d/s it is s·[(1 + y)·atanh(y) − y] = d·y·S(y),
-  S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) (14 terms) for |y| ≤ ¼, and
+  S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) (26 terms) for |y| ≤ ½, and
   beyond, with t = atanh(y) = ½ log(a/b): d·t + s·(t − y) for y ≥ −⅔ (a ≥ b/5), and
   a·log(a/b) − d for y < −⅔ (a ≪ b), where the first form's two terms cancel.
 * :func:`expm1mx` e^u − 1 − u for every real u (series for |u| ≤ 1, expm1(u) − u beyond).
@@ -36,8 +36,12 @@ EXPM1MX_RADIUS = 1.0
 # x − log(1 + x) = Σ_{k≥2} (−1)^k x^k / k: |x| ≤ 0.25 needs k up to 30
 _XMLOG1P = [(-1.0) ** k / k for k in range(2, 34)]
 # (1 + y)·atanh(y) − y = y²·S(y), S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3):
-# |y| ≤ ¼ needs 14 terms (tail ≤ ¼·(5/4)·Σ_{k≥14} 16⁻ᵏ/(2k+3) < 1e-18)
-_V = [1.0 / (2 * k + 3) for k in range(14)]
+# |y| ≤ ½ needs 26 terms (tail ≤ ¼·Σ_{k≥26} 4⁻ᵏ/(2k+3) < 2e-18, relative to S ≥ 0.9). The
+# series reaches ½ rather than ¼ because between the two the other form, d·L/2 + s·(L/2 − y),
+# magnifies the logarithm's rounding up to ~5× (at y = ¼: (1 + y)·atanh y / ((1 + y)·atanh y − y))
+_V = [1.0 / (2 * k + 3) for k in range(26)]
+#: |y| up to which kl_term uses the series
+NEAR_Y = 0.5
 
 
 def _horner(coeffs: list[float], x: Array, out: Array | None = None) -> Array:
@@ -189,7 +193,7 @@ def _series_s(d: Array, y: Array, terms: int, work: Array | None, out: Array | N
 
 
 def _near(d: Array, y: Array, work: Array | None = None, out: Array | None = None) -> Array:
-    """d·y·S(y) for |y| ≤ ¼: all 14 terms of V, or :data:`_SMALL_TERMS` where |y| ≤ 2⁻¹⁰;
+    """d·y·S(y) for |y| ≤ ½: all 26 terms of V, or :data:`_SMALL_TERMS` where |y| ≤ 2⁻¹⁰;
     ``work`` (same shape as y) is overwritten."""
     top = _abs_max(y)
     if top <= _SMALL_Y:
@@ -211,10 +215,10 @@ def kl_term(a: Array, b: Array, d: Array, *, out: Array | None = None) -> Array:
     """a·log(a/b) − a + b for a, b ≥ 0 with d = a − b computed exactly by the caller.
 
     With s = a + b, y = d/s ∈ [−1, 1] and L = log(a/b) = 2 atanh(y):
-    * |y| ≤ ¼: d·y·S(y) (series, see the module docstring);
-    * y > ¼ and −⅔ ≤ y < −¼: d·(L/2) + s·(L/2 − y): for y > 0 both terms are positive; for
+    * |y| ≤ ½: d·y·S(y) (series, see the module docstring);
+    * y > ½ and −⅔ ≤ y < −½: d·(L/2) + s·(L/2 − y): for y > 0 both terms are positive; for
       y < 0 they have opposite signs but the first is at most 2.4× the result there. The
-      cancellation inside L/2 − y costs at most ~4 ulp of the result (that part weighs ≤ y/3);
+      rounding of L is magnified at most ~2.5× there (at |y| = ½);
     * y < −⅔ (a < b/5): a·L − d, i.e. (b − a) − a·log(b/a): the second part is at most 0.7 of
       the first, so the condition number is ≤ 2.4, where the form above cancels without bound
       as a/b → 0 (d·L/2 and s·L/2 are both ≈ −b·L/2).
@@ -234,10 +238,10 @@ def kl_term(a: Array, b: Array, d: Array, *, out: Array | None = None) -> Array:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         y = np.divide(d, s, out=scratch("kl_y", a.shape))
         top = _abs_max(y)  # NaN (a = b = 0) makes top NaN
-        if top <= 0.25:  # all near-equal (the common case for trained VAEs): the series only
+        if top <= NEAR_Y:  # all near-equal (the common case for trained VAEs): the series only
             return _near(d, y, work=s, out=out)
         t = np.abs(y, out=scratch("kl_t", a.shape))
-        near = np.less_equal(t, 0.25, out=scratch_bool("kl_near", a.shape))  # NaN: not near
+        near = np.less_equal(t, NEAR_Y, out=scratch_bool("kl_near", a.shape))  # NaN: not near
         idx = np.flatnonzero(near)
         count = idx.size
         if count:  # gather into scratch; mode="clip" (indices are valid) avoids take's buffering

@@ -1,7 +1,7 @@
 """Divergences that do not lose digits: KL, cross-entropy, entropy and Jensen–Shannon for
 categorical, Bernoulli (probabilities or logits), univariate, diagonal and full-covariance Normal.
 
-Conventions (DESIGN.md; issue 15):
+Conventions:
 * Batch dimensions broadcast; a categorical / diagonal / MVN event is the last axis (axes).
   An empty batch gives an empty result (of the batch shape); an empty event axis, shapes that do
   not broadcast, NaN, and values outside the domain raise ``ValueError`` naming the argument(s).
@@ -31,6 +31,7 @@ Conventions (DESIGN.md; issue 15):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -287,14 +288,25 @@ def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
     rows_p, rows_q = p.reshape(-1, k), q.reshape(-1, k)
     value = np.empty(rows_p.shape[0])
     status = np.empty(rows_p.shape[0], dtype=np.int8)
-    margin = max(2.0**-30, 8.0 * k * np.finfo(np.float64).eps)
-    if _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
+    margin = max(2.0**-30, 8.0 * k * _EPS64)
+    if p.size <= _SMALL_INPUT:  # one compiled call: the per-call overhead is what counts here
+        from numerics import _jit as J
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            ell = np.log(rows_p / rows_q)
+        if J.kl_categorical_small(rows_p, rows_q, ell, value, status, v.SUM_TOLERANCE - margin):
+            return None
+    elif _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
         return None
-    value = _categorical_finish(rows_p, rows_q, value, status)
+    if status.any():
+        value = _categorical_finish(rows_p, rows_q, value, status)
     return _out(value.reshape(p.shape[:-1]), _NATIVE_F64, fresh=True)
 
 
 _NATIVE_F64 = np.dtype(np.float64)
+_EPS64 = float(np.finfo(np.float64).eps)
+#: inputs of at most this many elements take the single-call path of kl_categorical
+_SMALL_INPUT = 8192
 
 
 def _logit_rows(x: ArrayLike, name: str, *, allow_pos_inf: bool = False) -> F64:
@@ -351,15 +363,99 @@ def _kl_logits_rows(a: F64, b: F64) -> F64:
         ell = c - big_r[:, None]
         terms = _terms_from_log_ratio(p, q, np.where(both, ell, np.where(fa, np.inf, -np.inf)))
         terms = np.where(fa | fb, terms, 0.0)
-        # p deep in the subnormal range has lost more digits (2⁻¹⁰⁷⁵/p relative) than the log
-        # route loses (≈ 745 ε): there p·(e^{−ℓ} − 1 + ℓ) = exp(log p + log(e^{−ℓ} − 1 + ℓ))
-        tiny = fa & both & (p < 1.5e-311) & (ell >= -2.0)
+        # p in the subnormal range has lost digits (2⁻¹⁰⁷⁵/p relative): there p·2ᵏ is formed
+        # as exp(s), s = (hi + k·ln2_hi) + (lo + k·ln2_lo − log S) ∈ [−½, ½] (the first sum is
+        # exact: Sterbenz; k·ln2_hi too: ln2_hi has 32 trailing zero bits), the term as
+        # 2⁻ᵏ·(p·2ᵏ)·(e^{−ℓ} − 1 + ℓ), rounded once
+        tiny = fa & both & (p < 2.0**-1000) & (ell >= -2.0)
         if tiny.any():
-            log_p = (hi_a + lo_a) - np.log(sa)[:, None]
-            big = np.exp(log_p + np.log(expm1mx(np.where(tiny, -ell, 0.0))))
-            terms = np.where(tiny, big, terms)
+            k = np.where(tiny, np.rint(-hi_a / _LN2_HI), 0.0)
+            s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
+            scaled = np.exp(np.where(tiny, s_exp, 0.0)) * expm1mx(np.where(tiny, -ell, 0.0))
+            terms = np.where(tiny, np.ldexp(scaled, -k.astype(np.int64)), terms)
         value = row_sum(terms)
     return np.where(mismatch, np.inf, np.maximum(value, 0.0))
+
+
+#: logits beyond this magnitude can make a difference of two logits overflow
+_WIDE_LOGIT = 2.0**1000
+#: entries of a more than this below the row's maximum have probability < e^{−2000}
+_MASK_BELOW = 2000.0
+#: entries of b more than this below the row's maximum are clamped (q = 0 either way)
+_CLAMP_BELOW = 2.0**900
+
+
+def _kl_logits_rows_any(a: F64, b: F64) -> F64:
+    """:func:`_kl_logits_rows` for rows with any finite logit (n, K): rows whose logits reach
+    beyond ±2¹⁰⁰⁰, where a difference of two logits can overflow, are first brought into range
+    (:func:`_wide_logit_rows`)."""
+    with np.errstate(all="ignore"):
+        top = np.maximum(np.abs(np.where(np.isfinite(a), a, 0.0)).max(axis=-1),
+                         np.abs(np.where(np.isfinite(b), b, 0.0)).max(axis=-1))
+    wide = np.flatnonzero(top > _WIDE_LOGIT)
+    if wide.size == 0:
+        return _kl_logits_rows_compiled(a, b)
+    value = np.empty(a.shape[0])
+    narrow = np.setdiff1d(np.arange(a.shape[0]), wide)
+    if narrow.size:
+        value[narrow] = _kl_logits_rows_compiled(a[narrow], b[narrow])
+    value[wide] = _wide_logit_rows(a[wide], b[wide])
+    return value
+
+
+def _kl_logits_rows_compiled(a: F64, b: F64) -> F64:
+    """:func:`_kl_logits_rows` (the NumPy reference form, kept for
+    ``tests/numerics/test_logits_kernels.py``) as one compiled pass per row
+    (:func:`numerics._jit.kl_logits_rows`), row blocks in threads."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    n = a.shape[0]
+    value = np.empty(n)
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        J.kl_logits_rows(a, b, value, start, stop)
+
+    P.run_blocks(run, P.row_blocks(n, a.size))
+    return value
+
+
+def _wide_logit_rows(a: F64, b: F64) -> F64:
+    """KL(softmax a ‖ softmax b) for rows with logits beyond ±2¹⁰⁰⁰, without overflow:
+
+    * entries of a more than 2000 below a's maximum (found from halves a/2, which cannot
+      overflow) are masked: their probability is < e^{−2000}, and their share of the KL is at
+      most e^{−2000}·(2000 + 2·1.8e308) < 2⁻¹⁸⁰⁰, below any float's half-ulp beside the rest;
+    * a and b are shifted by their maxima where those exceed 2¹⁰⁰⁰ (softmax is unchanged; the
+      differences kept are exact: an entry within 2000 — or 2⁹⁰⁰ — of a maximum beyond 2¹⁰⁰⁰
+      is within a factor 2 of it, Sterbenz);
+    * entries of b more than 2⁹⁰⁰ below b's maximum (q = 0 either way) are raised to that level,
+      and what this removes from log(p/q), Δ = b̃ − b, is added back as Σ p·Δ = Σ 2·(p·Δ/2), in
+      halves; the KL of the raised logits is the ordinary route's (:func:`_kl_logits_rows`).
+    The result overflows to inf only where the exact KL does (up to rounding)."""
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    with np.errstate(all="ignore"):
+        ma = np.max(np.where(fa, a, -np.inf), axis=-1, keepdims=True)
+        mb = np.max(np.where(fb, b, -np.inf), axis=-1, keepdims=True)
+        ha = np.where(fa, a * 0.5 - ma * 0.5, -np.inf)  # (a − max a)/2, never overflows
+        hb = np.where(fb, b * 0.5 - mb * 0.5, -np.inf)
+        shift_a = np.where(np.abs(ma) > _WIDE_LOGIT, ma, 0.0)
+        shift_b = np.where(np.abs(mb) > _WIDE_LOGIT, mb, 0.0)
+        a2 = np.where(ha >= -_MASK_BELOW / 2, a - shift_a, -np.inf)
+        low = fb & (hb < -_CLAMP_BELOW / 2)
+        b2 = np.where(low, (mb - shift_b) - _CLAMP_BELOW, np.where(fb, b - shift_b, -np.inf))
+        value = _kl_logits_rows(a2, b2)
+        if low.any():
+            e, s, _, _ = _softmax_parts(a2)
+            p = e / s[:, None]
+            half_gap = np.where(low & (p > 0), (b2 * 0.5 + shift_b * 0.5) - b * 0.5, 0.0)
+            value = value + 2.0 * row_sum(p * half_gap)
+    return value
+
+
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 to 21 bits (fdlibm): k·_LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
 
 
 def _check_rows_have_mass(x: F64, name: str) -> None:
@@ -382,7 +478,7 @@ def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
     batch = aa.shape[:-1]
     if aa.size == 0:
         return _out(np.zeros(batch), dtype)
-    return _out(_kl_logits_rows(_rows(aa), _rows(ba)).reshape(batch), dtype)
+    return _out(_kl_logits_rows_any(_rows(aa), _rows(ba)).reshape(batch), dtype)
 
 
 def _entropy64(pa: F64) -> F64:
@@ -533,8 +629,67 @@ def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
     shape = aa.shape
     if aa.size == 0:
         return _out(np.zeros(shape), dtype)
-    value = _kl_logits_rows(_rows(_bernoulli_logit_pair(aa)), _rows(_bernoulli_logit_pair(ba)))
-    return _out(value.reshape(shape), dtype)
+    fa, fb = _c(aa).reshape(-1), _c(ba).reshape(-1)
+    value = np.empty(fa.size)
+    beyond: list[int] = []
+    _blockwise(functools.partial(_kl_bernoulli_logits_into, beyond=beyond), [fa, fb], value)
+    if sum(beyond):  # beyond σ's normal range, or ±inf: the categorical route of the pairs (x, 0)
+        with np.errstate(invalid="ignore"):
+            far = np.flatnonzero(~((np.abs(fa) <= _SIGMOID_RANGE) & (np.abs(fb) <= _SIGMOID_RANGE)))
+        value[far] = _kl_logits_rows_any(
+            _bernoulli_logit_pair(fa[far]), _bernoulli_logit_pair(fb[far])
+        )
+    return _out(value.reshape(shape), dtype, fresh=True)
+
+
+#: |logit| up to which σ(x) and σ(−x) are normal floats (e^{−700} ≈ 1e−304)
+_SIGMOID_RANGE = 700.0
+
+
+def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) -> None:
+    """KL(Bern(σ(a)) ‖ Bern(σ(b))) for |a|, |b| ≤ 700 (other elements are overwritten by the
+    caller): the two non-negative terms of :func:`kl_bernoulli` with p = σ(a), 1 − p = σ(−a),
+    q = σ(b), 1 − q = σ(−b) each to ~1 ulp (from e^{−|x|}, never 1 − σ), the difference p − q
+    taken exactly enough from the logits — σ(a) − σ(b) = −σ(a)·σ(−b)·expm1(b − a) where
+    |a − b| ≤ 1; beyond, p − q or (1 − q) − (1 − p), whichever pair is the smaller (their ratio
+    is then ≥ ~e: no cancellation) — and log(p/q) = log1p((p − q)/q) (likewise for 1 − p, 1 − q).
+    Compiled passes (:func:`numerics._jit.bernoulli_logit_split`,
+    :func:`numerics._jit.bernoulli_logit_parts`, :func:`numerics._jit.kl_terms_d`) around NumPy's
+    vectorised exp, expm1 and log1p. Appends to ``beyond`` how many elements lie outside ±700."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    shape = a.shape
+    buf = {k: scratch("blogit_" + k, shape) for k in
+           ("ta", "tb", "h", "em", "lo", "p", "p0", "q", "q0", "d", "nd", "r1", "r0", "t0")}
+    with np.errstate(all="ignore"):
+        beyond.append(
+            J.bernoulli_logit_split(a, b, _SIGMOID_RANGE, buf["ta"], buf["tb"], buf["h"], buf["lo"])
+        )
+        np.exp(buf["ta"], out=buf["ta"])
+        np.exp(buf["tb"], out=buf["tb"])
+        np.expm1(buf["h"], out=buf["em"])
+        J.bernoulli_logit_parts(a, b, buf["ta"], buf["tb"], buf["h"], buf["em"], buf["lo"],
+                                buf["p"], buf["p0"], buf["q"], buf["q0"], buf["d"], buf["nd"],
+                                buf["r1"], buf["r0"])
+        np.log1p(buf["r1"], out=buf["r1"])
+        np.log1p(buf["r0"], out=buf["r0"])
+        if J.kl_terms_d(buf["p"], buf["q"], buf["d"], buf["r1"], out):
+            J.kl_terms_d_fix(buf["p"], buf["q"], buf["d"], buf["r1"], out)
+        t0 = buf["t0"]
+        if J.kl_terms_d(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0):
+            J.kl_terms_d_fix(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0)
+        out += t0
+
+
+def _kl_terms_from(a: F64, b: F64, d: F64, ell: F64) -> F64:
+    """:func:`numerics._kernels.kl_term` (a, b, d) of 1-d arrays given ℓ = log(a/b) (known more
+    accurately than NumPy's log of the rounded ratio), compiled (:func:`numerics._jit.kl_terms_d`)."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    out = np.empty(a.shape)
+    if J.kl_terms_d(a, b, d, ell, out):
+        J.kl_terms_d_fix(a, b, d, ell, out)
+    return out
 
 
 def entropy_bernoulli(p: ArrayLike) -> Array:
@@ -593,15 +748,26 @@ def _kl_normal64(
 
 
 def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
-    """x as a 1-d float64 array of the broadcast length: a view where x has that shape and is
-    C-contiguous or has one element (a stride-0 view), else a C-order copy."""
-    x = np.asarray(x, dtype=np.float64)
-    n = math.prod(shape)
-    if x.size == 1 and n != 1:
-        return np.broadcast_to(x.reshape(()), (n,))
-    if x.shape != shape:
-        x = np.broadcast_to(x, shape)
-    return np.ravel(x)
+    """x as a 1-d float64 array of the broadcast length — a view where x has that shape and is
+    C-contiguous, else a C-order copy — or, if x has one element, that element as a (1,) array."""
+    y: F64 = np.asarray(x, dtype=np.float64)
+    if y.size == 1:  # a scalar: one element, expanded chunk by chunk (:func:`_dense`)
+        return y.reshape(1)
+    if y.shape != shape:
+        y = np.broadcast_to(y, shape)
+    return np.ravel(y)
+
+
+def _dense(x: F64, c: slice, slot: str) -> F64:
+    """Chunk ``c`` of a 1-d argument as a contiguous array: a view, or — for a scalar argument
+    (one element, see :func:`_flat`) — a pooled chunk-sized buffer filled with it, so that the
+    compiled loops see one array layout (contiguous loops vectorise; stride-0 ones do not: twice
+    the time). Never an array of the full broadcast size."""
+    if x.size != 1:
+        return x[c]
+    buf = scratch(slot, (c.stop - c.start,))
+    buf.fill(x[0])
+    return buf
 
 
 def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
@@ -621,14 +787,14 @@ def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
                 shape = (c.stop - i,)
                 a, u = scratch("normal_a", shape), scratch("normal_u", shape)
                 hs, es = scratch("normal_hs", shape), scratch("normal_es", shape)
-                x1, x2 = s1[c], s2[c]
+                y1, x1, y2, x2 = (_dense(x, c, f"normal_arg{j}") for j, x in enumerate((m1, s1, m2, s2)))
                 J.normal_ratio(x1, x2, a)
                 np.log1p(a, out=u)
                 if J.normal_split(x1, x2, u, hs):
                     J.normal_fix(x1, x2, u, hs)
                 np.sinh(hs, out=hs)
                 np.expm1(u, out=es)
-                parts = (m1[c], x1, m2[c], x2, a, u, hs, es, out[c])
+                parts = (y1, x1, y2, x2, a, u, hs, es, out[c])
                 if J.normal_finish(*parts):
                     ok = not J.normal_finish_fix(*parts) and ok
         clean.append(ok)
@@ -739,11 +905,27 @@ def entropy_normal(sigma: ArrayLike) -> Array:
     return _out(h, v.result_dtype(sigma))
 
 
+#: a Cholesky pivot at or below this many d·ε of its diagonal entry marks a matrix as singular:
+#: the pivots of a singular matrix come out of rounding as ≈ d·ε·Σ_jj, of either sign
+PIVOT_TOLERANCE = 4.0
+
+
 def _cholesky(cov: F64, name: str) -> F64:
+    """Lower Cholesky factor; ``ValueError`` naming ``name`` if the matrix is not positive
+    definite or is numerically singular (a pivot L_jj² ≤ 4·d·ε·Σ_jj, i.e. within rounding of a
+    singular matrix: condition number ≳ 10¹⁴/d), whatever its scale."""
     try:
-        return np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
+        chol = np.asarray(np.linalg.cholesky(cov), dtype=np.float64)
     except np.linalg.LinAlgError as exc:
         raise ValueError(f"{name}: not positive definite (Cholesky failed)") from exc
+    d = cov.shape[-1]
+    pivots = np.diagonal(chol, axis1=-2, axis2=-1) ** 2
+    floor = PIVOT_TOLERANCE * d * np.finfo(np.float64).eps * np.diagonal(cov, axis1=-2, axis2=-1)
+    if not (pivots > floor).all():
+        raise ValueError(
+            f"{name}: singular (not positive definite): a Cholesky pivot is within rounding of 0"
+        )
+    return chol
 
 
 def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> Array:

@@ -7,7 +7,7 @@ q = p_θ(z|x); :func:`e_step_maximise_f` maximises F(θ, q) = Σ_k q_k log p_θ(
 simplex *numerically* (damped Newton in softmax coordinates from the uniform q, no closed form).
 That the two produce the same θ sequence is the seed's claim, checked in tests and the report.
 
-Arguments are checked (issue 15, item 6), ``ValueError`` naming the argument: data real (complex
+Arguments are checked, ``ValueError`` naming the argument: data real (complex
 is rejected, not silently cast), finite, shape (N, d) or (N,); K an int with 1 ≤ K ≤ N; a
 :class:`Gmm` has positive weights summing to 1, finite means and symmetric positive-definite
 covariances; responsibilities are finite, non-negative rows summing to 1. A component that loses

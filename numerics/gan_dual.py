@@ -8,9 +8,9 @@ h(λ) = λ log(−λ) − (1 + λ) log(1 + λ), over the box [−1, 0]ⁿ: stric
 with a fraction-to-the-boundary rule keeps the iterates inside the open box.
 KKT: w* = b(λ*)/C and λ*_i = −σ(w*ᵀp_i) for every point p_i (stationarity in ξ).
 
-Every public function checks its arguments (issue 15, item 6): real, finite arrays of the right
+Every public function checks its arguments: real, finite arrays of the right
 shape, C a finite real > 0, λ in [−1, 0], tolerances > 0 and iteration counts ≥ 1 — else
-``ValueError`` naming the argument (before, ``conjugate(nan)`` and ``conjugate(None)`` gave 0.0).
+``ValueError`` naming the argument (``conjugate(nan)`` and ``conjugate(None)`` raise, never return 0.0).
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ The forward fit is compared with its closed form (moment matching: μ = 1/3, σ�
 ``derivations.kl_fit``); the reverse fit is run from a grid of starts and every distinct local
 optimum is reported. :func:`plot_fits` writes the figure the seed asks for.
 
-Every public function checks its arguments (issue 15, item 6): μ a finite real, σ a finite real
-> 0, evaluation points real and not NaN — else ``ValueError`` naming the argument (before,
-``reverse_kl(0, -1)`` returned a negative "KL" and ``forward_kl(0, 0)`` NaN). A divergence the
+Every public function checks its arguments: μ a finite real, σ a finite real
+> 0, evaluation points real and not NaN — else ``ValueError`` naming the argument (so
+``reverse_kl(0, -1)`` never returns a negative "KL", nor ``forward_kl(0, 0)`` NaN). A divergence the
 quadrature cannot evaluate (σ so extreme that the integrand overflows to NaN) is an error too,
 never a NaN result. ``python -m numerics.kl_fit [OUT.png]`` (argparse, ``--help``) writes the
 figure atomically.
@@ -19,32 +19,33 @@ from __future__ import annotations
 
 import argparse
 import math
-import numbers
 import os
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy import integrate, optimize
+from scipy import integrate
 from scipy.special import logsumexp
+
+from numerics._kl_fit_quadrature import (
+    Fit,
+    fit_bfgs,
+    integrate_panels,
+    kl_integrand,
+    log_normal,
+    panel_nodes,
+    real_number,
+)
+from numerics.kl_fit_separated import SEPARATION, fit_exclusive_all, fit_inclusive
+from numerics.kl_fit_separated import log_p as log_p_separated
 
 WEIGHTS, MEANS = np.array([1 / 3, 2 / 3]), np.array([-1.0, 1.0])
 QUAD = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 400}
 
 
-def _real(value: object, name: str) -> float:
-    """A finite real number (not bool, not complex); ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name}: expected a real number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: must be finite, got {value!r}")
-    return float(value)
-
-
 def _params(mu: object, sigma: object) -> tuple[float, float]:
-    m, s = _real(mu, "mu"), _real(sigma, "sigma")
+    m, s = real_number(mu, "mu"), real_number(sigma, "sigma")
     if not s > 0:
         raise ValueError(f"sigma: the standard deviation must be > 0, got {sigma!r}")
     return m, s
@@ -74,52 +75,18 @@ def _log_p(x: np.ndarray | np.float64) -> np.ndarray:
 def log_q(x: float | np.ndarray, mu: float, sigma: float) -> np.ndarray:
     """log N(x; μ, σ²), σ > 0."""
     m, s = _params(mu, sigma)
-    return _log_q(_points(x), m, s)
-
-
-def _log_q(x: np.ndarray | np.float64, mu: float, sigma: float) -> np.ndarray:
-    # log σ rather than log σ²: σ² under/overflows long before σ does
-    with np.errstate(over="ignore"):
-        return -0.5 * np.log(2 * np.pi) - np.log(sigma) - 0.5 * ((x - mu) / sigma) ** 2
-
-
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(10)
-PANELS = 600
-
-
-def _integrate(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float) -> float:
-    """∫_lo^hi f by composite 10-point Gauss–Legendre on 600 equal panels (vectorised). For the
-    analytic integrands here the error is at rounding level (cross-checked against adaptive
-    quadrature in the tests)."""
-    x, weights = _nodes(lo, hi)
-    return float(np.sum(weights * f(x)))
-
-
-def _nodes(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """The nodes (panels × 10) and weights of :func:`_integrate`'s rule on [lo, hi]."""
-    edges = np.linspace(lo, hi, PANELS + 1)
-    half = (edges[1:] - edges[:-1])[:, None] / 2
-    mid = (edges[1:] + edges[:-1])[:, None] / 2
-    return mid + half * _GL_X, half * _GL_W
-
-
-def _kl_integrand(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:
-    """a (log a − log b) with 0 · log 0 = 0 where a underflows: where σ is so extreme that
-    log b overflows to −inf the integral is +inf (the exact value overflows), not 0·inf = NaN."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        a = np.exp(log_a)
-        return np.where(a > 0, a * (log_a - log_b), 0.0)
+    return log_normal(_points(x), m, s)
 
 
 def _forward_kl(mu: float, sigma: float) -> float:
     with np.errstate(over="ignore"):
-        return _integrate(lambda x: _kl_integrand(_log_p(x), _log_q(x, mu, sigma)), -41.0, 41.0)
+        return integrate_panels(lambda x: kl_integrand(_log_p(x), log_normal(x, mu, sigma)), -41.0, 41.0)
 
 
 def _reverse_kl(mu: float, sigma: float) -> float:
     with np.errstate(over="ignore"):  # in t = x − μ: q's nodes and weights are exact
-        f = lambda t: _kl_integrand(_log_q(t, 0.0, sigma), _log_p_shifted(mu, t))
-        return _integrate(f, -38 * sigma, 38 * sigma)
+        f = lambda t: kl_integrand(log_normal(t, 0.0, sigma), _log_p_shifted(mu, t))
+        return integrate_panels(f, -38 * sigma, 38 * sigma)
 
 
 def _reverse_kl_with_gradient(mu: float, log_sigma: float) -> tuple[float, np.ndarray]:
@@ -130,15 +97,15 @@ def _reverse_kl_with_gradient(mu: float, log_sigma: float) -> tuple[float, np.nd
     responsibilities. The stationarity test of the fits uses central differences of the value,
     independent of this gradient."""
     sigma = float(np.exp(log_sigma))
-    t, weights = _nodes(-38 * sigma, 38 * sigma)
+    t, weights = panel_nodes(-38 * sigma, 38 * sigma)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         shifted = (mu - MEANS) + t[..., None]  # μ + t − m_i, never rounding μ + t
         comps = _log_components(shifted)
         log_p = logsumexp(comps, axis=-1, keepdims=True)
         resp = np.exp(comps - log_p)
         score = -np.sum(resp * shifted, axis=-1)  # (log p)'(μ + t)
-        log_q = _log_q(t, 0.0, sigma)
-        value = float(np.sum(weights * _kl_integrand(log_q, log_p[..., 0])))
+        log_q = log_normal(t, 0.0, sigma)
+        value = float(np.sum(weights * kl_integrand(log_q, log_p[..., 0])))
         wq = weights * np.exp(log_q) * score
         grad = np.array([-float(np.sum(wq)), -1.0 - float(np.sum(wq * t))])
     return value, grad
@@ -191,7 +158,7 @@ def reverse_kl(mu: float, sigma: float) -> float:
 def forward_kl_adaptive(mu: float, sigma: float) -> float:
     """KL(p ‖ q) by adaptive quadrature (scipy.integrate.quad, tolerances 1e-13): the cross-check."""
     m, s = _params(mu, sigma)
-    f = lambda x: float(np.exp(_log_p(np.float64(x))) * (_log_p(np.float64(x)) - _log_q(x, m, s)))
+    f = lambda x: float(np.exp(_log_p(np.float64(x))) * (_log_p(np.float64(x)) - log_normal(x, m, s)))
     return _not_nan(integrate.quad(f, -np.inf, np.inf, **QUAD)[0], "KL(p || q)", m, s)
 
 
@@ -201,46 +168,20 @@ def reverse_kl_adaptive(mu: float, sigma: float) -> float:
 
     def f(t: float) -> float:
         tt = np.float64(t)
-        return float(_kl_integrand(_log_q(tt, 0.0, s), _log_p_shifted(m, tt)))
+        return float(kl_integrand(log_normal(tt, 0.0, s), _log_p_shifted(m, tt)))
 
     return _not_nan(integrate.quad(f, -40 * s, 40 * s, **QUAD)[0], "KL(q || p)", m, s)
-
-
-@dataclass(frozen=True)
-class Fit:
-    """A local optimum of a KL fit of N(mu, sigma²): the parameters, the divergence there, and whether BFGS
-    converged (to the quadrature's rounding level)."""
-    mu: float
-    sigma: float
-    kl: float
-    converged: bool
 
 
 def _start(start: object, name: str) -> tuple[float, float]:
     if not isinstance(start, Sequence) or isinstance(start, str) or len(start) != 2:
         raise ValueError(f"{name}: expected a pair (mu, log sigma), got {start!r}")
-    return _real(start[0], name), _real(start[1], name)
-
-
-def _fit(objective: Callable[[float, float], float], start: tuple[float, float],
-         with_gradient: Callable[[float, float], tuple[float, np.ndarray]] | None = None) -> Fit:
-    """BFGS in (μ, log σ) from ``start``; ``with_gradient(μ, log σ)`` → (value, gradient) where an
-    analytic gradient exists (else finite differences of ``objective``)."""
-    if with_gradient is None:
-        res = optimize.minimize(lambda t: objective(t[0], np.exp(t[1])), np.array(start),
-                                method="BFGS", options={"gtol": 1e-11})
-    else:
-        res = optimize.minimize(lambda t: with_gradient(t[0], t[1]), np.array(start), jac=True,
-                                method="BFGS", options={"gtol": 1e-11})
-    # BFGS stops with 'precision loss' once the gradient is at the quadrature's rounding level:
-    # that is convergence to the attainable accuracy, not a failure
-    ok = bool(res.success) or "precision" in str(res.message)
-    return Fit(float(res.x[0]), float(np.exp(res.x[1])), float(res.fun), ok)
+    return real_number(start[0], name), real_number(start[1], name)
 
 
 def fit_forward(start: tuple[float, float] = (0.0, 0.0)) -> Fit:
     """argmin over (μ, σ) of KL(p ‖ q) by BFGS in (μ, log σ) from ``start`` = (μ₀, log σ₀)."""
-    return _fit(_forward_kl, _start(start, "start"))
+    return fit_bfgs(_forward_kl, _start(start, "start"))
 
 
 def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: float = 1e-4) -> list[Fit]:
@@ -251,11 +192,11 @@ def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: f
     if isinstance(starts, (str, bytes)) or not isinstance(starts, Sequence) or not starts:
         raise ValueError(f"starts: expected a non-empty list of (mu, log sigma) pairs, got {starts!r}")
     checked = [_start(st, f"starts[{i}]") for i, st in enumerate(starts)]
-    if not _real(merge, "merge") > 0:
+    if not real_number(merge, "merge") > 0:
         raise ValueError(f"merge: must be > 0, got {merge!r}")
     found: list[Fit] = []
     for st in checked:
-        f = _fit(_reverse_kl, st, _reverse_kl_with_gradient)
+        f = fit_bfgs(_reverse_kl, st, _reverse_kl_with_gradient)
         if not any(abs(f.mu - g.mu) < merge and abs(f.sigma - g.sigma) < merge for g in found):
             found.append(f)
     return sorted(found, key=lambda f: f.kl)
@@ -288,15 +229,13 @@ def plot_fits(
     import matplotlib.pyplot as plt
 
     panels = 1 if separated is None else 2
-    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 4), squeeze=False)
+    fig, axes = plt.subplots(1, panels, figsize=(7 * panels, 5.2), squeeze=False)
     xs = np.linspace(-5, 5, 801)
     ax = axes[0][0]
     ax.plot(xs, np.exp(log_p(xs)), "k", lw=2, label="p = ⅓N(−1,1) + ⅔N(1,1)")
     _plot_fit_lines(ax, xs, forward, reverse)
     ax.set_title("seed 003 6.3: the seed's mixture (unimodal)")
     if separated is not None:
-        from numerics.kl_fit_separated import log_p as log_p_separated
-
         a, inclusive, exclusive = separated
         xs2 = np.linspace(-a - 4, a + 4, 1201)
         ax2 = axes[0][1]
@@ -307,7 +246,8 @@ def plot_fits(
         for a_ in row:
             a_.set_xlabel("x")
             a_.set_ylabel("density")
-            a_.legend(fontsize=7)
+            # outside the axes, below them: the legend never covers a curve
+            a_.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, frameon=False)
     out = Path(path)
     fmt = out.suffix[1:].lower()
     if fmt not in fig.canvas.get_supported_filetypes():
@@ -318,12 +258,19 @@ def plot_fits(
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        fig.savefig(tmp, dpi=120, format=fmt)
+        fig.savefig(tmp, dpi=120, format=fmt, bbox_inches="tight")
         os.replace(tmp, out)
     finally:
         Path(tmp).unlink(missing_ok=True)
         plt.close(fig)
     return out
+
+
+def fixed4(value: float) -> str:
+    """``value`` with four decimals for a legend, a rounded zero written ``0.0000`` (never ``-0.0000``:
+    μ = −3e-9 of the separated mixture's symmetric fit is 0 to the legend's precision)."""
+    text = f"{value:.4f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _plot_fit_lines(ax: object, xs: np.ndarray, forward: Fit, reverse: list[Fit]) -> None:
@@ -332,7 +279,7 @@ def _plot_fit_lines(ax: object, xs: np.ndarray, forward: Fit, reverse: list[Fit]
         xs,
         np.exp(log_q(xs, forward.mu, forward.sigma)),
         "C0--",
-        label=f"inclusive KL(p‖q): μ={forward.mu:.4f}, σ²={forward.sigma**2:.4f}",
+        label=f"inclusive KL(p‖q): μ={fixed4(forward.mu)}, σ²={fixed4(forward.sigma**2)}",
     )
     for i, r in enumerate(reverse):
         ax.plot(  # type: ignore[attr-defined]
@@ -340,8 +287,7 @@ def _plot_fit_lines(ax: object, xs: np.ndarray, forward: Fit, reverse: list[Fit]
             np.exp(log_q(xs, r.mu, r.sigma)),
             f"C{i + 1}:",
             label=f"exclusive KL(q‖p) {'optimum' if r.kl - reverse[0].kl < 1e-9 else 'local optimum'}: "
-            f"μ={r.mu:.4f}, "
-            f"σ²={r.sigma**2:.4f}, KL={r.kl:.4f}",
+            f"μ={fixed4(r.mu)}, σ²={fixed4(r.sigma**2)}, KL={fixed4(r.kl)}",
         )
 
 
@@ -378,8 +324,6 @@ def main(argv: list[str] | None = None) -> int:
             pass
     except OSError as exc:
         p.error(f"argument OUT.png: cannot write {str(out)!r} ({exc.strerror or exc})")
-    from numerics.kl_fit_separated import SEPARATION, fit_exclusive_all, fit_inclusive
-
     fwd, rev = fit_forward(), fit_reverse_all()
     sep = (SEPARATION, fit_inclusive(), fit_exclusive_all())
     print(f"inclusive KL(p||q): mu = {fwd.mu:.10f}, sigma^2 = {fwd.sigma**2:.10f} (closed form 1/3, 17/9)")
@@ -391,14 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     inc, exclusive = sep[1], sep[2]
     print(f"well separated (a = {SEPARATION:g}): inclusive mu = {inc.mu:.6f}, sigma^2 = {inc.sigma**2:.6f} "
           f"(moments 0, {1 + SEPARATION**2:g}); exclusive optima: "
-          + ", ".join(f"mu = {r.mu:.4f}, sigma^2 = {r.sigma**2:.4f}, KL = {r.kl:.4f}" for r in exclusive))
+          + ", ".join(f"mu = {fixed4(r.mu)}, sigma^2 = {fixed4(r.sigma**2)}, KL = {fixed4(r.kl)}"
+                      for r in exclusive))
     print(f"figure: {plot_fits(out, fwd, rev, sep)}")
     return 0
 
 
 if __name__ == "__main__":
-    # Run the imported module's main: under ``python -m`` this file is also ``__main__``, whose
-    # Fit class is not the one numerics.kl_fit_separated returns.
-    from numerics.kl_fit import main as _main
-
-    raise SystemExit(_main())
+    raise SystemExit(main())

@@ -9,7 +9,8 @@ This module fits N(μ, σ²) to p = ½N(−a,1) + ½N(a,1) with a = 3, where the
 * the exclusive fit argmin KL(q ‖ p) locks onto one mode: its local optima sit near μ = ±a,
   σ² ≈ 1, and the covering Gaussian is not one of them.
 
-Integrals use the same composite Gauss–Legendre rule as :mod:`numerics.kl_fit`.
+Integrals use the same composite Gauss–Legendre rule as :mod:`numerics.kl_fit`
+(``numerics._kl_fit_quadrature``).
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import math
 import numpy as np
 from scipy.special import logsumexp
 
-from numerics.kl_fit import Fit, _fit, _integrate, _kl_integrand, _log_q, _real
+from numerics._kl_fit_quadrature import Fit, fit_bfgs, integrate_panels, kl_integrand, log_normal, real_number
 
 SEPARATION = 3.0
 
 
 def _separation(a: object) -> float:
-    value = _real(a, "separation")
+    value = real_number(a, "separation")
     if not 0 < value <= 20:
         raise ValueError(f"separation: expected 0 < a ≤ 20, got {a!r}")
     return value
@@ -44,21 +45,21 @@ def forward_kl(mu: float, sigma: float, separation: float = SEPARATION) -> float
     a = _separation(separation)
     lo, hi = -a - 40.0, a + 40.0
     with np.errstate(over="ignore"):
-        return _integrate(lambda x: _kl_integrand(log_p(x, a), _log_q(x, mu, sigma)), lo, hi)
+        return integrate_panels(lambda x: kl_integrand(log_p(x, a), log_normal(x, mu, sigma)), lo, hi)
 
 
 def reverse_kl(mu: float, sigma: float, separation: float = SEPARATION) -> float:
     """KL(q ‖ p) over μ ± 38σ (q's mass beyond is below 1e-300)."""
     a = _separation(separation)
     with np.errstate(over="ignore"):
-        f = lambda x: _kl_integrand(_log_q(x, mu, sigma), log_p(x, a))
-        return _integrate(f, mu - 38 * sigma, mu + 38 * sigma)
+        f = lambda x: kl_integrand(log_normal(x, mu, sigma), log_p(x, a))
+        return integrate_panels(f, mu - 38 * sigma, mu + 38 * sigma)
 
 
 def fit_inclusive(separation: float = SEPARATION) -> Fit:
     """argmin KL(p ‖ q) by BFGS from (0, log 1)."""
     a = _separation(separation)
-    return _fit(lambda m, s: forward_kl(m, s, a), (0.5, 0.0))
+    return fit_bfgs(lambda m, s: forward_kl(m, s, a), (0.5, 0.0))
 
 
 def fit_exclusive_all(separation: float = SEPARATION, *, merge: float = 1e-4) -> list[Fit]:
@@ -68,7 +69,7 @@ def fit_exclusive_all(separation: float = SEPARATION, *, merge: float = 1e-4) ->
     found: list[Fit] = []
     for m0 in (-a - 1, -a / 2, 0.3, a / 2, a + 1):
         for s0 in (0.0, 1.0):
-            f = _fit(lambda m, s: reverse_kl(m, s, a), (m0, s0))
+            f = fit_bfgs(lambda m, s: reverse_kl(m, s, a), (m0, s0))
             if not any(abs(f.mu - g.mu) < merge and abs(f.sigma - g.sigma) < merge for g in found):
                 found.append(f)
     return sorted(found, key=lambda f: f.kl)

@@ -1,4 +1,4 @@
-"""Properties of KL, JSD and the ELBO, as plain functions over drawn values (issue 4, §2).
+"""Properties of KL, JSD and the ELBO, as plain functions over drawn values (Cover & Thomas 2006, ch. 2).
 
 Each ``prop_*`` raises :class:`PropertyFailure` (an ``AssertionError``, raised explicitly, so the
 checks also run under ``python -O``) with the offending values when the property fails. They

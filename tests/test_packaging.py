@@ -1,4 +1,4 @@
-"""The built wheel works outside the repository (issue 10, item 8): build it, install it into a
+"""The built wheel works outside the repository: build it, install it into a
 fresh virtual environment (no system site-packages, no PYTHONPATH), and run the console script
 and the pytest plugin there. Slow (it installs the core dependencies; pip reuses its cache)."""
 
@@ -57,12 +57,12 @@ def test_wheel_contents(wheel):
     assert "Classifier: Framework :: Pytest" in meta and "Classifier: Framework :: Hypothesis" in meta
     assert any(n.endswith("licenses/LICENSE") for n in names)
     eps = zipfile.ZipFile(wheel).read(f"{meta_dir}/entry_points.txt").decode()
-    assert "variational-verify = derivations.cli:main" in eps
-    assert "variational_verify = derivations.pytest_plugin" in eps
+    assert "variational-verify = derivations.runner.cli:main" in eps
+    assert "variational_verify = derivations.runner.pytest_plugin" in eps
     requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     core = [r for r in requires if "extra ==" not in r]
-    assert sorted(r.split()[1].split(">")[0] for r in core) == ["hypothesis", "lark", "mpmath", "numba",
-                                                                  "numpy", "scipy", "sympy"]
+    assert sorted(r.split()[1].split(">")[0] for r in core) == [
+        "hypothesis", "lark", "latex2mathml", "mpmath", "numba", "numpy", "scipy", "sympy"]
 
 
 @pytest.mark.slow

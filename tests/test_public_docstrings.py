@@ -1,4 +1,4 @@
-"""Every public function, method and class in the three packages has a docstring (issue 10, item 8).
+"""Every public function, method and class in the three packages has a docstring.
 
 Public = a name not starting with ``_``, at module level or inside a public class (nested functions
 are implementation detail). The check parses the sources with :mod:`ast`, so it imports nothing and

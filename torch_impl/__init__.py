@@ -1,16 +1,14 @@
-"""PyTorch layer (DESIGN.md): the VAE (:mod:`torch_impl.model`), its float32-accurate KL term
+"""PyTorch layer (docs/architecture.md): the VAE (:mod:`torch_impl.model`), its float32-accurate KL term
 (:mod:`torch_impl.kl`), the linear VAE vs probabilistic PCA (:mod:`torch_impl.linear`), the
-validations of every loss term (:mod:`torch_impl.validations`) and the training entry point
+validations of every loss term (:mod:`torch_impl.evidence`) and the training entry point
 (``python -m torch_impl.train``)."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+def __getattr__(name: str) -> str:
+    """``__version__``: the distribution's version, as :data:`derivations.__version__` (imported
+    only when asked for)."""
+    if name == "__version__":
+        from derivations import __version__
 
-    try:
-        return version("variational-verify")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "0+unknown"
-
-
-__version__ = _version()
+        return __version__
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

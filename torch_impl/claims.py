@@ -1,4 +1,4 @@
-"""The claims that carry ``torch`` evidence, importable without torch (issue 10, "Fail loudly").
+"""The claims that carry ``torch`` evidence, importable without torch.
 
 The report runner must list these claims even where torch is not installed, with the verdict
 *skipped (torch not installed)*, so their metadata lives here, in a module that never imports
@@ -11,7 +11,7 @@ torch; :mod:`torch_impl.evidence` attaches the evidence when torch imports.
 
 from __future__ import annotations
 
-from derivations.registry import Claim, register
+from derivations.runner.registry import Claim, register
 
 TORCH_ONLY_CLAIMS: tuple[Claim, ...] = (
     Claim(
@@ -42,14 +42,14 @@ TORCH_ONLY_CLAIMS: tuple[Claim, ...] = (
         "through the public auditor like any user's loss",
         r"\mathcal{L}_{train} = \tfrac1B \sum_i \big[-\log p_\theta(x_i|z_i) + \beta\,"
         r"\mathrm{KL}(q_\phi(z|x_i)\,\|\,p(z))\big]",
-        "issue 11; Kingma & Welling 2014; Higgins et al. 2017; seed 004 problem 2",
+        "Kingma & Welling 2014; Higgins et al. 2017; seed 004 problem 2",
     ),
     Claim(
         "vae.iwae_estimator",
         "Vae.iwae(x, K) equals log (1/K) Σ_k p(x, z_k)/q(z_k|x) on the samples it draws (logsumexp − log K), "
         "audited through the public auditor",
         r"\mathcal{L}_K = \log \tfrac1K \sum_{k=1}^K \frac{p_\theta(x, z_k)}{q_\phi(z_k|x)}",
-        "Burda et al. 2016; issue 11",
+        "Burda et al. 2016",
     ),
     Claim(
         "vae.labels_from_latents",
@@ -59,7 +59,7 @@ TORCH_ONLY_CLAIMS: tuple[Claim, ...] = (
         "latents, PCA of the same dimension and raw pixels, and which wins",
         r"\mathrm{acc}\big(\mathrm{LogReg}\circ\mu_\phi\big) - \tfrac1{10} \ge 5\,\mathrm{SE}"
         r"\quad\text{at } 1\,\%,\ 5\,\%,\ 10\,\%\text{ labels}",
-        "seed 001, 4.3 (HW 4, problem 4.3: a VAE on all the data, a classifier on its latents); issue 12",
+        "seed 001, 4.3 (HW 4, problem 4.3: a VAE on all the data, a classifier on its latents)",
     ),
 )
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from torch_impl.checks import require_int
+from torch_impl._validate import require_int
 from torch_impl.model import Vae, VaeConfig
 
 FEATURES = ("vae", "pca", "pixels")

@@ -1,4 +1,4 @@
-"""The VAE's KL term in PyTorch, float32-accurate (Kingma & Welling 2014, App. B; issue 5).
+"""The VAE's KL term in PyTorch, float32-accurate (Kingma & Welling 2014, App. B).
 
 KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j [(σ_j² − 1 − log σ_j²) + μ_j²]. With the encoder's log-variance
 ℓ = log σ², σ² − 1 − log σ² = e^ℓ − 1 − ℓ, which the textbook form loses to cancellation when
@@ -6,7 +6,7 @@ KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j [(σ_j² − 1 − log σ_j²) + μ_j
 both branches are elementwise tensor ops (``torch.where``), so the function is differentiable and
 runs on any device. ``derivations.stable_forms`` proves the form equal to the closed form.
 
-Every public function checks its arguments (issue 15, item 6): tensors of one floating dtype, one
+Every public function checks its arguments: tensors of one floating dtype, one
 shape and one device, no NaN or inf — else ``ValueError`` naming the argument. The structural
 checks read metadata; NaN/inf are looked for only when the result is non-finite (one sum and one
 scalar read per call otherwise). :func:`kl_diagonal_normals` evaluates narrow dtypes
@@ -18,9 +18,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 
-from torch_impl.checks import require_finite, require_float_tensor, require_same_kind
+from torch_impl._validate import require_finite, require_float_tensor, require_same_kind
 
 # e^u − 1 − u = u² Σ_{k≥0} u^k/(k+2)!; |u| ≤ ½: 20 terms reach 1e-17 (float64)
 _COEFFS = [1.0 / math.factorial(k + 2) for k in range(20)]
@@ -39,7 +40,7 @@ def _finite_inputs(out: torch.Tensor, names: tuple[str, ...], *tensors: torch.Te
     search — on the common path one sum over the result and one scalar read (a NaN or inf entry
     makes the sum non-finite; a sum that merely overflows only costs the search). A non-finite
     result of finite arguments is a genuine overflow and is returned."""
-    if not math.isfinite(out.detach().sum().item()):
+    if not math.isfinite(out.item() if out.dim() == 0 else out.detach().sum().item()):
         for t, n in zip(tensors, names, strict=True):
             require_finite(t, n)
     return out
@@ -144,6 +145,9 @@ class _StandardNormalKlTotal(torch.autograd.Function):
     def forward(ctx: Any, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         """Save (μ, ℓ) and return ½ Σ (expm1(ℓ) − ℓ + μ²), accumulated in float64 for narrower dtypes."""
         ctx.save_for_backward(mu, logvar)
+        fast = _total_on_cpu(mu, logvar)
+        if fast is not None:
+            return fast
         if logvar.dtype == torch.float64:
             f, m = _expm1mx(logvar), mu
         else:  # accumulate in float64, round once
@@ -155,6 +159,29 @@ class _StandardNormalKlTotal(torch.autograd.Function):
         """(grad · μ, ½ grad · expm1(ℓ)): the analytic gradient of the total KL."""
         mu, logvar = ctx.saved_tensors
         return grad * mu, (0.5 * grad) * torch.expm1(logvar)
+
+
+_CPU_KINDS = (torch.float32, torch.float64)
+
+
+def _total_on_cpu(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor | None:
+    """The forward of :class:`_StandardNormalKlTotal` for CPU float32/float64 tensors of one
+    dtype: one compiled pass over their NumPy views (:func:`numerics._jit.standard_normal_kl_terms`)
+    after NumPy's vectorised expm1, in float64, summed by NumPy's pairwise sum and rounded once —
+    the series for |ℓ| ≤ ½ and expm1(ℓ) − ℓ beyond, as :func:`_expm1mx`. None for other
+    devices and dtypes (the tensor path then runs)."""
+    if not (mu.device.type == logvar.device.type == "cpu" and mu.dtype == logvar.dtype
+            and mu.dtype in _CPU_KINDS):
+        return None
+    from numerics import _jit as J  # numba is imported on first use only
+
+    m = mu.detach().reshape(-1).numpy()
+    ell = logvar.detach().reshape(-1).numpy()
+    with np.errstate(over="ignore"):  # e^ℓ beyond the float range: inf, the limit
+        terms = np.expm1(ell, dtype=np.float64)
+    J.standard_normal_kl_terms(m, ell, terms)
+    total = np.asarray(np.add.reduce(terms), dtype=np.float32 if mu.dtype == torch.float32 else np.float64)
+    return torch.from_numpy(total)
 
 
 def kl_standard_normal_total(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -170,5 +197,10 @@ def kl_standard_normal_total(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Te
 def kl_standard_normal_total_unchecked(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """:func:`kl_standard_normal_total` for the training hot path (``Vae.loss``): ``mu`` and
     ``logvar`` come from the encoder (same dtype, shape, device by construction), and a NaN there
-    surfaces as a non-finite loss, which the caller checks — so no reduction or host sync here."""
+    surfaces as a non-finite loss, which the caller checks — so no reduction or host sync here.
+    Without a gradient to record, the forward runs directly (no autograd node)."""
+    if not (torch.is_grad_enabled() and (mu.requires_grad or logvar.requires_grad)):
+        fast = _total_on_cpu(mu, logvar)
+        if fast is not None:
+            return fast
     return _StandardNormalKlTotal.apply(mu, logvar)

@@ -1,4 +1,4 @@
-"""A VAE whose loss terms are the verified closed forms (issue 5; CS 446 HW8 / ECE 544 PS5 1–2;
+"""A VAE whose loss terms are the verified closed forms (CS 446 HW8 / ECE 544 PS5 1–2;
 Kingma & Welling 2014; Higgins et al. 2017 for β; seed 003 Problem 7 for the GM-VAE prior).
 
 Loss per data point (negative ELBO, nats):
@@ -8,7 +8,7 @@ Loss per data point (negative ELBO, nats):
   β · KL(q(z|x) ‖ p(z)): the stable closed form (:mod:`torch_impl.kl`) for the N(0, I) prior; for
       the GM-VAE prior the three-term ELBO of seed 003 7.1 (``gm_vae.elbo_three_terms``).
 
-Arguments are checked (issue 15, item 6): every :class:`VaeConfig` field when it is built, and
+Arguments are checked: every :class:`VaeConfig` field when it is built, and
 every public method's tensors (shape (B, D) with B ≥ 1 and D from the config, a floating dtype equal
 to the model's, finite) with ``ValueError`` naming the argument. The training hot path
 (:meth:`Vae.loss`) only reads metadata, and looks at the data's values only after a non-finite loss.
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from torch_impl.checks import require_finite, require_float_tensor, require_int, require_same_kind
+from torch_impl._validate import require_finite, require_float_tensor, require_int, require_same_kind
 from torch_impl.kl import kl_standard_normal, kl_standard_normal_total_unchecked
 
 
@@ -37,7 +37,11 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, samples: int | None =
     require_same_kind((mu, logvar), ("mu", "logvar"))
     if samples is not None:
         require_int(samples, "samples", minimum=0)
-    return _reparameterize(mu, logvar, samples)
+    z = _reparameterize(mu, logvar, samples)
+    if not math.isfinite(z.detach().sum().item()):  # NaN/inf in μ or ℓ reach z: name which
+        require_finite(mu, "mu")
+        require_finite(logvar, "logvar")
+    return z
 
 
 def _reparameterize(mu: torch.Tensor, logvar: torch.Tensor, samples: int | None = None) -> torch.Tensor:
@@ -253,10 +257,19 @@ class Vae(nn.Module):
 
         ``x``: (B, data_dim), B ≥ 1 (an empty batch has no mean: ``ValueError``). Only metadata is
         checked up front; the values of ``x`` are examined only when the loss comes out non-finite
-        (NaN/inf data → ``ValueError`` naming ``x``; a finite batch with a non-finite loss is
-        returned as is for the caller to handle, as the training loop does)."""
+        (NaN/inf data, data outside [0, 1] under a Bernoulli likelihood, or data so large that the
+        encoder overflows with finite weights → ``ValueError`` naming ``x``; a non-finite loss that
+        the data do not explain — diverged weights — is returned as is for the caller to handle,
+        as the training loop does)."""
         self._check(x, "x", self.config.data_dim, finite=False)
         require_int(samples, "samples", minimum=0)
+        loss, nll, kl = self._loss_terms(x, samples)
+        if not math.isfinite(loss.item()):  # one scalar read (the training loop reads it anyway)
+            self._blame_data(x, samples)
+        return loss, BatchTotals(nll, kl)
+
+    def _loss_terms(self, x: torch.Tensor, samples: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(loss, Σ −log p(x|z), Σ KL) of :meth:`loss`, unchecked."""
         if samples <= 1 and self.config.prior == "normal":
             mu, logvar = self._encode(x)
             nll = self._negative_log_likelihood_total(x, self.decoder(_reparameterize(mu, logvar)))
@@ -265,10 +278,28 @@ class Vae(nn.Module):
             t = self._elbo_terms(x, samples)
             nll, kl = -t["reconstruction"].sum(), t["kl"].sum()
         beta = self.config.beta
-        loss = (nll + (kl if beta == 1 else beta * kl)) / len(x)
-        if not math.isfinite(loss.item()):  # one scalar read (the training loop reads it anyway)
-            require_finite(x, "x")
-        return loss, BatchTotals(nll, kl)
+        return (nll + (kl if beta == 1 else beta * kl)) / len(x), nll, kl
+
+    def _blame_data(self, x: torch.Tensor, samples: int) -> None:
+        """After a non-finite loss: ``ValueError`` naming ``x`` if the data are at fault — NaN/inf,
+        values outside [0, 1] under a Bernoulli likelihood, or finite values whose scale alone
+        makes the loss non-finite (the same batch scaled to max |x| = 1 gives a finite loss).
+        Otherwise (the weights diverged) return, and the caller handles the non-finite loss."""
+        require_finite(x, "x")
+        if self.config.likelihood == "bernoulli" and bool(((x < 0) | (x > 1)).any()):
+            raise ValueError(
+                f"x: a Bernoulli likelihood needs data in [0, 1], got values from "
+                f"{float(x.min()):.3g} to {float(x.max()):.3g}"
+            )
+        top = float(x.abs().max())
+        if top > 1:
+            with torch.no_grad():
+                scaled = self._loss_terms(x / top, samples)[0]
+            if math.isfinite(scaled.item()):
+                raise ValueError(
+                    f"x: finite data as large as {top:.3g} make the loss non-finite in {x.dtype} "
+                    "(the same batch scaled to max |x| = 1 does not); rescale the data"
+                )
 
     @torch.no_grad()
     def iwae(self, x: torch.Tensor, k: int, chunk: int = 500) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""Train the VAE on scikit-learn's shipped digits (8×8, 1,797 images) — issue 5's entry point.
+"""Train the VAE on scikit-learn's shipped digits (8×8, 1,797 images).
 
     python -m torch_impl.train --epochs 100 --latent-dim 8 --likelihood bernoulli --out runs/digits
 
@@ -8,7 +8,7 @@ samples), each atomically (a temporary file beside it, then a rename). Re-runnin
 ``--out`` resumes from the last checkpoint and produces the same result as an uninterrupted run
 (model, optimiser and RNG states are checkpointed).
 
-Failing loudly (issue 10, item 6): every argument is checked before any work (exit 2, argparse's
+Failing loudly: every argument is checked before any work (exit 2, argparse's
 usage error), including that ``--out`` is writable and ``--device`` exists. The checkpoint is read
 with ``torch.load(weights_only=True)`` (tensors and plain Python values only: a pickle payload is
 refused, never run); a checkpoint that cannot be read or does not fit the model is one error naming
@@ -42,10 +42,12 @@ from typing import Any, TypeVar
 import numpy as np
 import torch
 
+from derivations.runner.help_text import plain_help
 from torch_impl.model import Vae, VaeConfig
 
 CHECKPOINT_FORMAT = 2
 # resumable only with the same values (or --override); the rest of the arguments may change freely
+MAX_SEED = 2**63 - 2
 HYPERPARAMETERS = ("lr", "batch_size", "beta", "likelihood", "latent_dim", "prior", "dtype", "seed")
 # these fix the weights' shapes or the train/test split: not even --override can change them
 NOT_OVERRIDABLE = {
@@ -82,7 +84,7 @@ def load_digits_split(
 # --------------------------------------------------------------------------- arguments
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -90,6 +92,8 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be ≥ {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be ≤ {maximum}, got {value}")
         return value
 
     return parse
@@ -116,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m torch_impl.train``."""
     p = argparse.ArgumentParser(
         prog="python -m torch_impl.train",
-        description=__doc__.split("\n\n")[0],
+        description=plain_help(__doc__.split("\n\n")[0]),
         epilog="Exit codes: 0 done; 2 usage or unusable checkpoint (nothing trained); 3 NaN/inf metric.",
     )
     p.add_argument("--epochs", type=_int_at_least(1), default=100, help="total epochs (≥ 1)")
@@ -126,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prior", choices=("normal", "gmm"), default="normal")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--seed", type=_int_at_least(0), default=0)
+    # torch.manual_seed takes seeds below 2**64, and the IWAE estimate seeds its own stream with seed + 1
+    p.add_argument("--seed", type=_int_at_least(0, MAX_SEED), default=0, help=f"0 … {MAX_SEED}")
     p.add_argument("--batch-size", type=_int_at_least(1), default=128)
     p.add_argument("--lr", type=_finite_float(positive=True), default=1e-3, help="Adam step size, > 0")
     p.add_argument("--iwae-samples", type=_int_at_least(1), default=5000)
@@ -315,8 +320,22 @@ def evaluate_iwae(model: Vae, x: torch.Tensor, k: int, batch: int = 64) -> tuple
     return float(vals.mean()), float(vals.std() / math.sqrt(len(vals)))
 
 
+def read_elbo_history(metrics_path: Path) -> list[tuple[int, float, float]]:
+    """(epoch, train ELBO, test ELBO) per epoch from a ``metrics.json`` written by :func:`train`;
+    empty when the file is missing. ``ValueError`` naming the file when it is not such a file."""
+    if not metrics_path.is_file():
+        return []
+    try:
+        history = json.loads(metrics_path.read_text(encoding="utf-8"))["history"]
+        return [(int(h["epoch"]), float(h["train_elbo"]), float(h["test_elbo"])) for h in history]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"metrics_path: {metrics_path} has no readable per-epoch history: {exc!r}") from None
+
+
 def write_figure(model: Vae, x_test: torch.Tensor, path: Path, seed: int) -> None:
-    """Test images, their reconstructions and prior samples (3 × 10 panel), written atomically."""
+    """Test images, their reconstructions and prior samples (3 × 10 panel), and below them the
+    train and test ELBO per epoch from the ``metrics.json`` beside ``path`` (when written);
+    written atomically."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -329,15 +348,27 @@ def write_figure(model: Vae, x_test: torch.Tensor, path: Path, seed: int) -> Non
         rec = torch.sigmoid(rec) if model.config.likelihood == "bernoulli" else rec
         g = torch.Generator(device=x.device).manual_seed(seed)
         samples = model.sample(10, generator=g)
-    fig, axes = plt.subplots(3, 10, figsize=(10, 3.3))
+    history = read_elbo_history(path.parent / "metrics.json")
+    fig = plt.figure(figsize=(10, 3.3 + (2.6 if history else 0)))
+    grid = fig.add_gridspec(4 if history else 3, 10, height_ratios=[1, 1, 1, 2.4] if history else [1, 1, 1])
     for j in range(10):
         for row, img in enumerate((x[j], rec[j], samples[j])):
-            ax = axes[row, j]
+            ax = fig.add_subplot(grid[row, j])
             if j < len(x):
                 ax.imshow(img.detach().cpu().float().reshape(8, 8).numpy(), cmap="gray_r", vmin=0, vmax=1)
             ax.axis("off")
-    for row, name in enumerate(("test", "reconstruction", "sample")):
-        axes[row, 0].set_title(name, fontsize=8, loc="left")
+            if j == 0:
+                ax.set_title(("test", "reconstruction", "sample")[row], fontsize=8, loc="left")
+    if history:
+        ax = fig.add_subplot(grid[3, :])
+        epochs = [h[0] for h in history]
+        ax.plot(epochs, [h[1] for h in history], "C0-", marker="." if len(epochs) < 30 else None,
+                label="train ELBO")
+        ax.plot(epochs, [h[2] for h in history], "C1-", marker="." if len(epochs) < 30 else None,
+                label="test ELBO")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("ELBO (nats per image)")
+        ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     _write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)

@@ -6,7 +6,7 @@ torch evidence before the claims they attach to are registered. The loader is he
 claim modules register and released afterwards, so the next registry call loads the rest.
 """
 
-from derivations import registry as _registry
+from derivations.runner import registry as _registry
 
 _was_loaded = _registry._loaded
 _registry._loaded = True

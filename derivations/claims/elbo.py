@@ -7,7 +7,7 @@ import sympy as sp
 from derivations.claims.helpers import symbolic_claim
 from derivations.elbo import verify_elbo_equals, verify_jensen_bound, verify_log_evidence_decomposition
 from derivations.latent import LatentModel
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 
 
 def jensen_bound_rhs(m: LatentModel) -> sp.Expr:

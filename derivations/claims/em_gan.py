@@ -25,7 +25,7 @@ from derivations.gan import (
 )
 from derivations.kl_fit import verify_forward_fit
 from derivations.latent import DiscreteModel
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 from derivations.variational import seed_optimum
 
 EM = "seed 003, Problem 5; Neal & Hinton 1998"

@@ -1,4 +1,4 @@
-"""How many independent kinds of evidence each claim has (issue 12 §1, "Done when").
+"""How many independent kinds of evidence each claim has.
 
 Every toolkit claim should rest on at least two kinds of evidence (symbolic, numeric, property,
 torch): a proof can be of the wrong statement, a numeric check can miss a region. Where a second
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from derivations.registry import Claim, all_claims
+from derivations.runner.registry import Claim, all_claims
 
 #: claim id → why no second, independent kind of evidence can exist for it.
 SINGLE_EVIDENCE_REASONS: dict[str, str] = {

@@ -21,7 +21,7 @@ from derivations.gan_dual import (
     verify_quadratic_minimum,
     verify_softplus_convex,
 )
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 
 PS5 = "ECE 544 PS5, Problem 3 (seed 004)"
 

@@ -18,7 +18,7 @@ from derivations.gaussian_kl import (
     verify_kl_full_covariance,
     verify_kl_univariate,
 )
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 
 #: The closed form claimed for KL(N(μ_q, σ²) ‖ N(μ_p, σ²)) (seed 000/004 1(d)).
 EQUAL_VARIANCE_KL = (MU_Q - MU_P) ** 2 / (2 * SIGMA**2)

@@ -6,7 +6,7 @@
 * :func:`seed_finding`: a seed's statement decided by a verifier, with its expected finding.
 
 Numeric, property and torch evidence attach to a registered claim with
-:func:`derivations.registry.evidence`.
+:func:`derivations.runner.registry.evidence`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from derivations.checker.identities import Decision
 from derivations.checker.steps import Derivation
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim, evidence, register
+from derivations.runner.registry import Claim, evidence, register
 
 
 def symbolic_claim(claim: Claim, decide: Callable[[], Decision], method: str = "symbolic") -> Claim:

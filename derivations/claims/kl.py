@@ -8,7 +8,7 @@ from derivations.claims.helpers import symbolic_claim
 from derivations.elbo import combine
 from derivations.gaussian_kl import verify_kl_self
 from derivations.latent import DiscreteModel
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 from derivations.variational import (
     seed_optimum,
     verify_kl_nonnegative,

@@ -1,4 +1,4 @@
-"""KL and JSD properties with symbolic proofs (issue 12 §1). Registered here, before
+"""KL and JSD properties with symbolic proofs (Cover & Thomas 2006, ch. 2). Registered here, before
 :mod:`numerics.evidence` attaches its Hypothesis property evidence to the same ids."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from derivations.kl_properties import (
     verify_log_sum_inequality,
     verify_pinsker,
 )
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 
-PROPS = "issue 4 §2; Cover & Thomas 2006, ch. 2"
+PROPS = "Cover & Thomas 2006, ch. 2"
 
 symbolic_claim(
     Claim(

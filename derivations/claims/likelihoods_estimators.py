@@ -18,7 +18,7 @@ from derivations.likelihoods import (
     verify_bernoulli_nll,
     verify_gaussian_nll,
 )
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 
 PS5 = "ECE 544 PS5, Problem 2 (seed 004)"
 

@@ -1,4 +1,4 @@
-"""Seed problems that had no claim: forward-KL VI (seed 003, Problem 6.4) and REINFORCE for a
+"""Forward-KL variational inference (seed 003, Problem 6.4) and REINFORCE for a
 categorical latent (seed 001 §4.4)."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from derivations.claims.helpers import symbolic_claim
 from derivations.forward_kl import verify_forward_kl_objective, verify_self_normalised_form
 from derivations.gm_vae_training import verify_gap_is_posterior_kl
-from derivations.registry import Claim
 from derivations.reinforce import verify_baseline_unbiased, verify_score_function_unbiased
+from derivations.runner.registry import Claim
 
 symbolic_claim(
     Claim(

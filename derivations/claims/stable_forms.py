@@ -1,10 +1,10 @@
-"""The stable forms used by ``numerics`` equal the textbook closed forms (issue 4, §1)."""
+"""The stable forms used by ``numerics`` equal the textbook closed forms (Kullback & Leibler 1951)."""
 
 from __future__ import annotations
 
 from derivations.claims.helpers import symbolic_claim
 from derivations.elbo import combine
-from derivations.registry import Claim
+from derivations.runner.registry import Claim
 from derivations.stable_forms import (
     far_kl_term,
     stable_kl_term,
@@ -25,14 +25,14 @@ from derivations.stable_forms import (
     very_far_kl_term,
 )
 
-SRC = "issue 4 §1; Kullback & Leibler 1951"
+SRC = "Kullback & Leibler 1951; the cancellation-free forms of numerics.divergences"
 
 symbolic_claim(Claim("stable.kl_term",
                      "(a + b)[(1 + y) atanh y − y] = a log(a/b) − a + b, y = (a − b)/(a + b): "
                      "the series form of one non-negative KL summand; its far form "
                      "d·t + s·(t − y), t = ½ log(a/b), likewise; and the series evaluated as "
                      "S(y) = 1 + y(1 + y)V(y²), V(w) = Σ w^k/(2k+3); and for a ≪ b (y < −⅔) "
-                     "a·log(a/b) − (a − b) (issue 15)",
+                     "a·log(a/b) − (a − b)",
                      r"(a+b)\big[(1+y)\,\mathrm{atanh}\,y - y\big] = a\log\tfrac ab - a + b", SRC),
                lambda: combine({"series form": verify_kl_term(stable_kl_term),
                                 "far form": verify_kl_term(far_kl_term),
@@ -70,7 +70,7 @@ symbolic_claim(Claim("stable.mvn_shifted_cholesky",
                      r"\sum_j (x_j - \log(1+x_j)) + \sum_{i>j} R_{ij}^2",
                      SRC), verify_shifted_cholesky)
 
-SRC15 = "issue 15 (divergences exact in every regime)"
+SRC_REGIMES = "Kullback & Leibler 1951; numerics.divergences in the extreme regimes (logits, totals 1e±300)"
 symbolic_claim(Claim("stable.log_ratio_terms",
                      "With ℓ = log(p/q): p(e^{−ℓ} − 1 + ℓ) = (q − p) + pℓ = p log(p/q) − p + q; and the "
                      "log-ratios of the normalised vectors without normalising: "
@@ -78,17 +78,17 @@ symbolic_claim(Claim("stable.log_ratio_terms",
                      "log(p̂_i/q̂_i) (K = 3, every i, r)",
                      r"p(e^{-\ell}-1+\ell) = p\log\tfrac pq - p + q,\ "
                      r"\ell_i = \log\tfrac{\hat p_i}{\hat q_i}",
-                     SRC15),
+                     SRC_REGIMES),
                lambda: combine({"terms": verify_log_ratio_terms(),
                                 "normalised log-ratios": verify_normalised_log_ratio()}))
 symbolic_claim(Claim("stable.logit_log_ratio",
                      "ℓ_i = (e_i − e_r) − log1p(Σ_j (e^{a_j − a_r} q_r − q_j)), e = a − b, q = softmax(b), "
                      "equals log(softmax(a)_i/softmax(b)_i) (K = 3, every i, r); "
                      "q_j expm1(c_j) = e^{a_j − a_r} q_r − q_j; a Bernoulli logit x is the pair (x, 0)",
-                     r"\ell_i = \log\tfrac{\mathrm{softmax}(a)_i}{\mathrm{softmax}(b)_i}", SRC15),
+                     r"\ell_i = \log\tfrac{\mathrm{softmax}(a)_i}{\mathrm{softmax}(b)_i}", SRC_REGIMES),
                verify_logit_log_ratio)
 symbolic_claim(Claim("stable.entropy_terms",
                      "Σ_i (p_i/P) log1p((P − p_i)/p_i) = H(p/P) (K = 3): entropy of the normalised vector "
                      "as a sum of positive terms",
-                     r"\sum_i \tfrac{p_i}{P}\log\tfrac{P}{p_i} = H(p/P)", SRC15),
+                     r"\sum_i \tfrac{p_i}{P}\log\tfrac{P}{p_i} = H(p/P)", SRC_REGIMES),
                verify_entropy_terms)

@@ -1,4 +1,4 @@
-"""The statement shown is the statement checked (issue 14, item 6).
+"""The statement shown is the statement checked.
 
 :data:`CHECKED_STATEMENTS` maps a claim id to a function building the relation
 ``(lhs, '='|'>='|'<=', rhs)`` that the claim's verifier decides, built by calling the same
@@ -48,7 +48,7 @@ from derivations.gaussian_kl import (
 )
 from derivations.latent import DiscreteModel
 from derivations.latex.claim_statements import ClaimLatexResult, check_claim_latex
-from derivations.registry import Claim, all_claims
+from derivations.runner.registry import Claim, all_claims
 from derivations.variational import kl_nonnegative_relation, kl_self_relation, seed_optimum
 
 Relation3 = tuple[sp.Expr, str, sp.Expr]

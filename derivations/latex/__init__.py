@@ -1,4 +1,4 @@
-"""LaTeX front end of the step checker (DESIGN.md "Layers"; issue 14).
+"""LaTeX front end of the step checker: the reading contract and the notation of the field.
 
 ``check_text(text) -> DocumentResult`` checks every derivation chain of a Markdown/LaTeX
 document; ``python -m derivations check FILE…`` (or ``python -m derivations.latex FILE…``) does

@@ -1,4 +1,4 @@
-"""The statement shown is the statement checked (issue 14, item 6).
+"""The statement shown is the statement checked.
 
 Every registered claim carries its LaTeX (``Claim.latex``) apart from the SymPy expression its
 verifier checks; the two can drift apart unseen. :func:`check_claim_latex` parses the claim's

@@ -1,23 +1,36 @@
-"""Check every derivation chain of one document (issue 14): the library entry :func:`check_text`.
+"""Check every relation of one document under the reading contract: :func:`check_text`.
 
 Pipeline: :func:`~derivations.latex.extract.extract` → :func:`~derivations.latex.parser.parse_chain`
-per fragment → classification (definition, chain, continuation, statement, Lagrangian and its
-stated stationary point) → :class:`~derivations.latex.semantics.Semantics` → the step checker
+per fragment → classification (:mod:`derivations.latex.reading`; docs/latex-notation.md, "The reading
+contract") → :class:`~derivations.latex.semantics.Semantics` → the step checker
 (:class:`derivations.checker.Derivation`) → :class:`~derivations.latex.report.DocumentResult`.
 
-* A display whose body starts with a relation continues the chain of the display before it.
-* A display right after prose that introduces a definition (*define*, *recall*, *given by*,
-  *let*, …) and whose left side is a name (KL, H, ELBO, a density ``q(z|x)``, ``F(\\theta, q)``,
-  ``C_d``) defines that name; the rest of its chain (``= …``), if any, is checked.
-* A document's definition of KL, H or ELBO is compared with the standard one; where they
-  differ (seed 001: ``H[q] = \\int q \\log q`` is the *negative* entropy) every step using the
-  name is checked under both: the verdict is the standard reading's, the other is reported.
-* Inequality steps get a Jensen certificate proposal (log of a q-weighted sum against the
-  q-weighted sum of logs); the checker verifies it, never trusts it.
+* **Definitions are recorded, never refuted.** A relation that introduces or assigns a name — a
+  defining operator (``:=``, ``\\equiv``), prose that defines (*where*, *let*, *recall*, *define*, …), a
+  left side that is a name not defined before (``F_\\beta = …``, ``z = \\mu + \\epsilon\\sigma``,
+  ``V(\\theta) = …``), or a density given by a formula (``p(z) = \\mathcal{N}(z; 0, 1)``) — is a
+  definition; the chain that continues it is checked from its right side. KL, H and ELBO are compared
+  with their standard definitions; a document's definition that differs (seed 001: ``H[q] = \\int q \\log
+  q`` is the *negative* entropy) is a *non-standard definition*, and the steps using it are checked under
+  both readings.
+* **What was not read poisons its dependants**: a step that uses a name whose definition did not parse
+  or was not understood is *unsupported (depends on the unread definition at line N)*; a density family
+  the document gives a formula for is never read through the default discrete model.
+* **The text's assumptions are the domain** (``$\\beta \\ge 1$``, ``% assume: …``) together with where the
+  logarithms are defined; a point where one side is undefined is never a counterexample.
+* **Conditions are not steps**: ``\\beta = 1``, ``t_1 < t_2``, update rules; a worked example's arithmetic
+  is checked to the precision it is written with.
+* **Nothing vanishes**: every display, row and written relation is an item with a verdict.
+* Inequality steps get a Jensen certificate proposal (log of a q-weighted sum against the q-weighted
+  sum of logs); the checker verifies it, never trusts it.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,12 +38,47 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derivations.checker import Derivation, Domain, decide_equal
+from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
-from derivations.latex.extract import Extracted, Fragment, extract, is_definition_context
+from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
+from derivations.latex.multivariate_gaussian import factorised_gaussians, factorised_kl_step, named_gaussians
+from derivations.latex.notation_steps import (
+    check_special_chain,
+    likelihood_of_chain,
+    needs_special_check,
+    relates_likelihood,
+    statement_reason,
+)
 from derivations.latex.parser import Chain, LatexParseError, Node, parse_chain, parse_expression, to_latex
+from derivations.latex.reading import (
+    CONSTANT_NAMES,
+    Constraint,
+    bold_capitals,
+    constraint_of_chain,
+    definition_operator,
+    density_formula,
+    density_key,
+    implied_constraints,
+    is_number,
+    is_numeric,
+    is_single_name,
+    names_used,
+    parameter_names,
+    read_assumption,
+    read_chain,
+    read_expression,
+    role_constraint,
+    update_rule,
+)
+from derivations.latex.relations import approximation
 from derivations.latex.report import (
+    APPROXIMATION,
+    ASSUMPTION,
+    CONDITION,
     DEFINITION,
+    ERROR,
+    NONSTANDARD,
     PARSE_ERROR,
     STATEMENT,
     UNSUPPORTED,
@@ -38,19 +86,37 @@ from derivations.latex.report import (
     StepReport,
 )
 from derivations.latex.semantics import (
+    STANDARD_FUNCTIONALS,
     Definition,
+    Env,
     SemanticError,
     Semantics,
     base_of,
     canonical,
     functional_key,
+    is_mixture,
 )
 
 _REL = {"=": "=", r"\ge": ">=", r"\geq": ">=", ">": ">=", r"\le": "<=", r"\leq": "<=", "<": "<="}
 _REL_TEX = {"=": "=", ">=": r"\geq", "<=": r"\leq"}
+_APPROX = (r"\approx", "≈", r"\simeq", r"\sim")
 
 #: Per-step time bound of the checker (seconds) unless the caller gives one.
 DEFAULT_TIME_LIMIT = 10.0
+
+#: What a refutation says when one side is undefined at the point rather than different there.
+_UNDEFINED_SIDE = re.compile(r"is real there but|is infinite|is undefined|leaves the reals|not real")
+_EQUATION_PROSE = re.compile(
+    r"\b(set(ting)?|solv\w*|equat\w*|derivative|gradient|stationary|zero|first[- ]order|maximi[sz]\w*|"
+    r"minimi[sz]\w*|optim\w*)\b",
+    re.I,
+)
+_CERT_MISMATCH = re.compile(r"certificate does not match \([^()]*\)")
+_DECIMAL = re.compile(r"(?<![\d.])\d*\.(\d+)")
+_DEF_PROSE_END = re.compile(
+    r"\b(where|let|define[sd]?|denote[sd]?|recall|write|set|given by|defined (as|by)|is|are|as)\s*:?\s*$",
+    re.I,
+)
 
 
 @dataclass
@@ -131,7 +197,7 @@ def _mentions_continuous(nodes: list[Node], defs: dict[str, Definition]) -> bool
 
 
 def _alias_lagrangian_free_L(node: Node) -> Node:
-    """``\\mathcal{L}(θ, φ, x)`` without a multiplier is the ELBO (issue 14 notation list)."""
+    """``\\mathcal{L}(θ, φ, x)`` without a multiplier is the ELBO (docs/latex-notation.md)."""
     if node.kind in ("call", "name") and canonical(str(node.args[0])) == r"\mathcal{L}":
         return Node("elbo", ())
     return Node(
@@ -164,6 +230,105 @@ def jensen_certificates(diff: sp.Expr, simplex: tuple[sp.IndexedBase, ...]) -> l
     return out
 
 
+@dataclass
+class _Unread:
+    """A definition that was not read (did not parse, or parsed but was not understood)."""
+
+    key: str
+    line: int
+    reason: str
+
+
+@dataclass
+class _Action:
+    line: int
+    run: Callable[[], None]
+    order: int = 0
+
+
+_HEADING = re.compile(
+    r"^(#{1,6}\s|\\(sub)*section\*?\{|\\paragraph\{|\*\*(Problem|Exercise|Question)\b|"
+    r"(Problem|Exercise|Question)\s+\d)",
+    re.M,
+)
+
+
+def _section_starts(text: str) -> list[int]:
+    """The lines where a section starts (Markdown headings, ``\\section``, "Problem 2", "**Exercise")."""
+    return [text.count("\n", 0, m.start()) + 1 for m in _HEADING.finditer(text)]
+
+
+def _independent_of(expr: sp.Expr, sym: sp.Symbol) -> bool:
+    """Whether ``expr`` does not depend on ``sym`` (its derivative simplifies to 0)."""
+    try:
+        d = sp.expand(sp.diff(expr, sym))
+        return bool(d == 0 or (d.count_ops() < 200 and sp.simplify(d) == 0))
+    except Exception:  # a derivative SymPy cannot take: treat as dependent
+        return False
+
+
+def _unread_key(d: Definition) -> str:
+    """The key under which steps find ``d`` when it is not read: the density itself for a density."""
+    return density_key(d.lhs) if d.key.startswith("density:") else d.key
+
+
+def _def_label(d: Definition) -> str:
+    """``q(z|x)``, ``KL``, ``F_\\beta``: how a definition is named in the report."""
+    return _unread_key(d).removeprefix("density:")
+
+
+def _definable_lhs(node: Node) -> bool:
+    """A left side that can be defined: a name, an unknown function's application, KL/H/ELBO."""
+    return _lhs_is_definable(node) and node.kind in ("name", "call", "kl", "entropy", "elbo")
+
+
+def _uses_densities(node: Node) -> bool:
+    """Whether ``node`` involves a density p/q, a functional or an expectation (a derived quantity)."""
+    for n in node.walk():
+        if n.kind in ("kl", "entropy", "elbo", "expect"):
+            return True
+        if n.kind in ("call", "name") and base_of(str(n.args[0])) in ("p", "q"):
+            if n.kind == "call" or str(n.args[0]) in ("p", "q"):
+                return True
+    return False
+
+
+def _sets_parameters(side: Node, other: Node) -> bool:
+    """``\\beta = 1``, ``\\sigma^2 = 1``, ``\\mu_1 - \\mu_2 = 0``: parameters set to a constant (a special
+    case), not a step: one side a number, the other an expression of parameters only (no density,
+    expectation, functional, sum or integral)."""
+    if not is_number(other) or is_numeric(side):
+        return False  # a worked example's arithmetic (numbers only) is a step
+    return not any(
+        n.kind in ("call", "kl", "entropy", "elbo", "expect", "sum", "int", "normal", "log", "exp")
+        or (n.kind == "name" and base_of(str(n.args[0])) in ("p", "q"))
+        for n in side.walk()
+    )
+
+
+def _is_free_q(node: Node) -> bool:
+    """``q(z|x)``, ``q^*(z)``, ``q``: the variational distribution itself (not an expression of it)."""
+    return node.kind in ("call", "name") and base_of(str(node.args[0])) == "q"
+
+
+def _is_density(node: Node) -> bool:
+    return node.kind == "call" and base_of(str(node.args[0])) in ("p", "q")
+
+
+def _split_lhs(latex: str) -> str | None:
+    """The text before the first relation at brace depth 0 (for a display that did not parse)."""
+    depth = 0
+    for k, ch in enumerate(latex):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif depth == 0 and (ch == "=" or latex.startswith(("\\geq", "\\leq", "\\ge ", "\\le "), k)):
+            head = latex[:k]
+            return head if head.strip() else None
+    return None
+
+
 class DocumentChecker:
     """Check one document; see the module docstring."""
 
@@ -172,51 +337,384 @@ class DocumentChecker:
     ) -> None:
         if not isinstance(text, str):
             raise ValueError(f"text: expected a string, got {type(text).__name__}")
-        if not time_limit > 0:
-            raise ValueError(f"time_limit: must be positive, got {time_limit!r}")
+        if (
+            isinstance(time_limit, bool)
+            or not isinstance(time_limit, (int, float))
+            or not (time_limit > 0 and math.isfinite(time_limit))
+        ):
+            raise ValueError(f"time_limit: must be a positive number of seconds, got {time_limit!r}")
+        if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+            raise ValueError(f"points: must be a positive integer, got {points!r}")
         self.text = text
         self.path = path
-        self.time_limit = time_limit
+        self.time_limit = float(time_limit)
         self.points = points
         self.ex: Extracted = extract(text)
         self.result = DocumentResult(path)
         self.definitions: dict[str, Definition] = {}
+        self.def_lines: dict[str, int] = {}
+        self.history: dict[str, list[tuple[int, Definition]]] = {}
+        self.sections: list[int] = _section_starts(text)
         self.differs: dict[str, str] = {}  # functional key -> how the document's definition differs
+        self.adopted: set[str] = set()  # differing keys whose document definition is the primary reading
+        self.unread: dict[str, _Unread] = {}  # the first unread definition of each key
+        self.unread_all: list[_Unread] = []
+        self.constraints: list[Constraint] = []
+        self.actions: list[_Action] = []
+        self._notes: set[str] = set()
+        self.mentions: dict[str, int] = {}
+        self.gaussians = named_gaussians([m.latex for m in self.ex.inline], parse_chain)  # N_0(μ_0, Σ_0)
+        self.factorised = factorised_gaussians(  # q(z|x) = N(z; μ, σ²I), p(z) = N(z; 0, I)
+            [m.latex for m in self.ex.inline] + [f.latex for f in self.ex.fragments], parse_chain
+        )
+        self._likelihood: Node | None = None  # p(x|z) as the product of densities a chain writes
+        self.sigmoid = bool(re.search(r"\b(sigmoid|logistic)\b", text, re.I))  # σ(·) is the logistic function
 
-    # -------------------------------------------------------------- definitions
-    def _collect_inline_definitions(self) -> None:
-        for m in self.ex.inline:
-            if not m.definition:
+    # -------------------------------------------------------------- reporting helpers
+    def _add(self, line: int, report: StepReport) -> None:
+        self.actions.append(_Action(line, lambda: self.result.steps.append(report)))
+
+    def _item(
+        self,
+        label: str,
+        line: int,
+        latex: str,
+        verdict: str,
+        detail: str,
+        kind: str,
+        parsed: str = "",
+        depends_on: int | None = None,
+    ) -> StepReport:
+        return StepReport(
+            label, line, latex.strip(), parsed, "", verdict, detail, kind=kind, depends_on=depends_on
+        )
+
+    def _record_definition(self, d: Definition, line: int) -> None:
+        if d.key.startswith("density:") and d.key in self.definitions:
+            here = self._section(line)
+            clash = [
+                (ln, old)
+                for ln, old in self.history.get(d.key, [])
+                if self._section(ln) == here and density_key(old.lhs) != density_key(d.lhs)
+            ]
+            if clash:
+                # one formula per density family (per section) is represented: a second one is not read
+                ln, old = clash[0]
+                self._mark_unread(
+                    density_key(d.lhs),
+                    line,
+                    f"a second formula for the density family {d.key[8:]} "
+                    f"({to_latex(d.lhs)}; {to_latex(old.lhs)} at line {ln}) is not represented",
+                )
+                return
+        self.history.setdefault(d.key, []).append((line, d))
+        if d.key not in self.definitions:
+            self.definitions[d.key] = d
+            self.def_lines[d.key] = line
+
+    def _section(self, line: int) -> int:
+        """Which section of the document ``line`` is in (headings, ``\\section``, "Problem 2")."""
+        return bisect.bisect_right(self.sections, line)
+
+    def _applies(self, stated: int, line: int) -> bool:
+        """Whether something stated at line ``stated`` is in force at ``line``: anywhere in the same
+        section (a definition may follow its use), or in an earlier section; never from a later one."""
+        return self._section(stated) <= self._section(line)
+
+    def _defs_at(self, line: int) -> dict[str, Definition]:
+        """The definitions in force at ``line``: for each name, in its section the latest stated at or
+        before it (else the first after it); without one there, the latest from an earlier section."""
+        out: dict[str, Definition] = {}
+        here = self._section(line)
+        for key, entries in self.history.items():
+            if key not in self.definitions:
+                continue  # not understood
+            same = sorted(((ln, d) for ln, d in entries if self._section(ln) == here), key=lambda e: e[0])
+            if same:
+                before = [d for ln, d in same if ln <= line]
+                out[key] = before[-1] if before else same[0][1]
                 continue
-            try:
-                chain = parse_chain(m.latex)
-            except LatexParseError:
-                continue  # inline maths is prose: only well-formed definitions are taken
-            if chain.first is None or len(chain.steps) != 1 or chain.steps[0][0] != "=":
+            earlier = sorted(((ln, d) for ln, d in entries if self._section(ln) < here), key=lambda e: e[0])
+            if earlier:
+                out[key] = earlier[-1][1]
+        return out
+
+    def _unread_at(self, key: str, line: int) -> _Unread | None:
+        """The unread definition of ``key`` in force at ``line`` (same section, or an earlier one with no
+        definition of the key read since), or None."""
+        here = self._section(line)
+        for u in self.unread_all:
+            if u.key != key or not self._applies(u.line, line):
                 continue
-            if not _lhs_is_definable(chain.first) or (
-                chain.first.kind == "name" and base_of(str(chain.first.args[0])) in ("p", "q")
+            if self._section(u.line) == here:
+                return u
+            if not any(
+                self._section(u.line) < self._section(ln) <= here for ln, _ in self.history.get(key, [])
             ):
-                continue  # "where $q = p$": a statement about densities, not a definition
-            d = _definition_from(chain.first, chain.steps[0][1], m.latex)
-            self.definitions.setdefault(d.key, d)
-            self.result.steps.append(
-                StepReport(
-                    d.key,
+                return u
+        return None
+
+    def _mark_unread(self, key: str, line: int, reason: str) -> None:
+        u = _Unread(key, line, reason)
+        self.unread_all.append(u)
+        if key not in self.unread:
+            self.unread[key] = u
+
+    def _is_defined(self, node: Node, line: int) -> bool:
+        """Whether ``node``'s name is already defined (or its definition not read) in the section of
+        ``line``: a name defined in an earlier section may be defined afresh."""
+        key = self._key_of(node)
+        if key is None:
+            return False
+        here = self._section(line)
+        unread = self.unread.get(key)
+        if unread is not None and self._section(unread.line) == here:
+            return True
+        if _is_density(node):
+            return any(
+                k.startswith("density:") and density_key(d.lhs) == key and self._section(ln) == here
+                for k, entries in self.history.items()
+                for ln, d in entries
+            )
+        return any(self._section(ln) == here for ln, _ in self.history.get(key, []))
+
+    @staticmethod
+    def _key_of(node: Node) -> str | None:
+        if node.kind in ("kl", "entropy", "elbo"):
+            return functional_key(node)
+        if node.kind == "name":
+            c = canonical(str(node.args[0]))
+            return "ELBO" if c == r"\mathcal{L}" else c
+        if node.kind == "call":
+            c = canonical(str(node.args[0]))
+            if base_of(c) in ("p", "q"):
+                return density_key(node)
+            return "ELBO" if c == r"\mathcal{L}" else c
+        return None
+
+    # -------------------------------------------------------------- inline maths and comments
+    def _inline(self, m: InlineMath) -> None:
+        latex, defop = definition_operator(m.latex)
+        if update_rule(latex):
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
                     m.line,
                     m.latex,
-                    f"{to_latex(chain.first)} := {to_latex(chain.steps[0][1])}",
-                    ":=",
-                    DEFINITION,
-                    "inline definition, honoured in the steps that use it",
-                    kind="definition",
-                )
+                    CONDITION,
+                    "inline " + str(update_rule(latex)),
+                    "condition",
+                ),
+            )
+            return
+        cons = read_assumption(latex, m.line)
+        if cons:
+            self.constraints.extend(cons)
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    ASSUMPTION,
+                    "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
+                    "assumption",
+                ),
+            )
+            return
+        if not re.search(r"=|\\geq?|\\leq?|<|>|\\in(?![a-zA-Z])", latex):
+            return  # a name or an expression in prose: no relation to account for
+        try:
+            chain = read_chain(latex)
+        except LatexParseError as exc:
+            lhs = _split_lhs(latex)
+            if (m.definition or defop) and lhs is not None:
+                try:
+                    node = read_expression(lhs)
+                except LatexParseError:
+                    node = None
+                if node is not None and _definable_lhs(node):
+                    key = self._key_of(node)
+                    assert key is not None
+                    self._mark_unread(key, m.line, f"its definition did not parse ({exc.reason})")
+                    self._add(
+                        m.line,
+                        self._item(
+                            key.removeprefix("density:"),
+                            m.line,
+                            m.latex,
+                            DEFINITION,
+                            f"inline definition of {to_latex(node)} not read (the steps that use it are "
+                            f"unsupported): {exc}",
+                            "definition",
+                        ),
+                    )
+                    return
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    STATEMENT,
+                    f"inline relation, not read: {exc}",
+                    "inline",
+                ),
+            )
+            return
+        first = chain.first
+        if first is None or not chain.steps:
+            return
+        rel, rhs = chain.steps[0]
+        if len(chain.steps) == 1 and rel == "=" and _sets_parameters(first, rhs):
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    CONDITION,
+                    "a special case (a symbol set to a constant), not a step",
+                    "condition",
+                ),
+            )
+            return
+        if (
+            len(chain.steps) == 1
+            and rel == "="
+            and _definable_lhs(first)
+            and not is_number(rhs)
+            and (m.definition or defop or density_formula(first, rhs))
+            and not (first.kind == "name" and base_of(str(first.args[0])) in ("p", "q"))
+            and not (_is_density(first) and _uses_densities(rhs))
+        ):
+            d = _definition_from(first, rhs, m.latex)
+            self._record_definition(d, m.line)
+            rep = self._item(
+                _def_label(d),
+                m.line,
+                m.latex,
+                DEFINITION,
+                "inline definition, honoured in the steps that use it",
+                "definition",
+                f"{to_latex(first)} := {to_latex(rhs)}",
+            )
+            rep.relation = ":="
+            self.actions.append(_Action(m.line, self._definition_action_for(d, rep)))
+            return
+        if all(_REL.get(r) not in (None, "=") for r, _ in chain.steps) and all(
+            is_single_name(n) for n in [first, *(e for _, e in chain.steps)]
+        ):
+            self._add(
+                m.line,
+                self._item(
+                    f"line {m.line}",
+                    m.line,
+                    m.latex,
+                    CONDITION,
+                    "an inequality between parameters: a condition, not a step",
+                    "condition",
+                ),
+            )
+            return
+        self._add(
+            m.line,
+            self._item(
+                f"line {m.line}",
+                m.line,
+                m.latex,
+                STATEMENT,
+                "inline relation in the prose: not checked as a derivation step",
+                "inline",
+                " ".join([to_latex(first), *(f"{r} {to_latex(e)}" for r, e in chain.steps)]),
+            ),
+        )
+
+    def _assumption_comment(self, latex: str, line: int) -> None:
+        cons = read_assumption(latex, line)
+        if cons:
+            self.constraints.extend(cons)
+            self._add(
+                line,
+                self._item(
+                    f"line {line}",
+                    line,
+                    latex,
+                    ASSUMPTION,
+                    "% assume: restricts the domain of the steps: "
+                    + "; ".join(f"${c.describe()}$" for c in cons),
+                    "assumption",
+                ),
+            )
+        else:
+            self._add(
+                line,
+                self._item(
+                    f"line {line}",
+                    line,
+                    latex,
+                    PARSE_ERROR,
+                    "% assume: not read (expected a relation between one symbol and constants, e.g. "
+                    "\\beta \\ge 1, 0 < \\pi < 1, x \\in \\{0, 1\\})",
+                    PARSE_ERROR,
+                ),
             )
 
+    # -------------------------------------------------------------- definitions
+    def _definition_action_for(self, d: Definition, rep: StepReport) -> Callable[[], None]:
+        def run() -> None:
+            unread = next(
+                (u for u in self.unread_all if u.key == _unread_key(d) and u.line == rep.line), None
+            )
+            if unread is not None:
+                inline = rep.detail.startswith("inline")
+                rep.verdict, rep.kind = (DEFINITION if inline else UNSUPPORTED), "definition"
+                rep.detail = (
+                    f"{'inline ' if inline else ''}definition not understood (the steps that use it are "
+                    f"unsupported): {unread.reason}"
+                )
+            elif d.key in ("KL", "H", "ELBO"):
+                self._compare_with_standard(d, rep)
+            elif not rep.detail:
+                rep.detail = "definition stated by the document, honoured in the steps that use it"
+            self.result.steps.append(rep)
+
+        return run
+
+    def _understood(self, d: Definition, line: int) -> str | None:
+        """Why the right side of ``d`` is not understood, or None. It is read with the definitions in force
+        at ``line``, and failing that without those carried over from earlier sections."""
+        bold = bold_capitals(d.rhs)
+        if bold:
+            return f"{', '.join(bold)} (a matrix or vector) would be read as a number"
+        why = None
+        for without in (frozenset(), frozenset(self._carried(line))):
+            defs = {k: v for k, v in self._defs_at(line).items() if k != d.key and k not in without}
+            defs[d.key] = d
+            sem = Semantics(defs, use_document=True, continuous=d.key.startswith("density:"))
+            env = Env()
+            if d.variable:
+                env = env.bind_real(d.variable, sp.Symbol(canonical(d.variable), real=True))
+            try:
+                if is_mixture(d.rhs) and d.lhs.kind == "name":
+                    sem.distribution(d.rhs, env)  # M = ½(P + Q): a distribution, read as one
+                else:
+                    sem.evaluate(d.rhs, env)
+            except SemanticError as exc:
+                if not d.key.startswith("density:"):
+                    # a name's definition is substituted where it is used, so a step using it fails to be
+                    # read by itself (unsupported), never a free variable; a density's formula is not
+                    # substituted in the discrete reading, so it must be understood on its own
+                    return None
+                why = why or str(exc)
+            except Exception as exc:  # the reading itself failed: not understood
+                why = why or f"{type(exc).__name__}: {exc}"
+            else:
+                return None
+        return why
+
     def _compare_with_standard(self, d: Definition, report: StepReport) -> None:
-        if d.key not in ("KL", "H", "ELBO"):
-            report.detail = "definition stated by the document (no standard definition to compare with)"
-            return
         sem = Semantics(self.definitions, use_document=False)
         try:
             std = sem.evaluate(d.lhs if d.key != "ELBO" else Node("elbo", ()))
@@ -231,74 +729,96 @@ class DocumentChecker:
         if same.verdict is Verdict.PROVED:
             report.detail = f"agrees with the standard definition of {d.key} (proved)"
             return
+        if same.verdict is not Verdict.REFUTED:
+            report.detail = (
+                f"definition; agreement with the standard {d.key} is {same.verdict.value}: {same.detail}"
+            )
+            return
         neg = decide_equal(-std, doc, dom, time_limit=self.time_limit)
         what = {
             "H": "entropy H(q) = -E_q[log q]",
             "KL": "KL(a||b) = E_a[log a - log b]",
             "ELBO": "ELBO = E_q[log p(x,z) - log q(z|x)]",
+            "JSD": "JSD(a, b) = KL(a||m)/2 + KL(b||m)/2, m = (a + b)/2",
         }[d.key]
         if neg.verdict is Verdict.PROVED:
             how = f"the document's {d.key} is the NEGATIVE of the standard {what}"
         else:
-            how = f"the document's {d.key} differs from the standard {what} ({same.verdict.value})"
+            how = f"the document's {d.key} differs from the standard {what}"
         self.differs[d.key] = how
-        report.detail = how + "; steps using it are checked under both definitions"
         report.counterexample = same.counterexample
+        if d.key == "ELBO" and "ELBO" not in re.split(r"(?<![<>])=", d.latex, maxsplit=1)[0]:
+            # \mathcal{L} names the document's own objective (a β-weighted or tempered bound): adopted
+            self.adopted.add(d.key)
+            report.detail = (
+                "the document's objective "
+                f"{re.split(r'(?<![<>])=', d.latex, maxsplit=1)[0].strip()} is its own "
+                "(it differs from the "
+                f"standard {what}); "
+                "steps using it are read with the document's "
+                "definition and also checked under the standard one"
+            )
+            return
+        report.verdict = NONSTANDARD
+        report.detail = how + "; steps using it are checked under both definitions"
 
     # -------------------------------------------------------------- main loop
     def run(self) -> DocumentResult:
-        """Check the whole document: collect its definitions, parse every display fragment, check each
-        chain, statement, definition and stationary point in document order, and return the result with
-        timings."""
+        """Check the whole document and return the result with timings (see the module docstring)."""
         t_start = time.perf_counter()
-        self._collect_inline_definitions()
-        parsed: list[tuple[Fragment, Chain | LatexParseError]] = []
+        for u in self.ex.unclosed:
+            self._add(
+                u.line,
+                self._item(
+                    f"line {u.line}",
+                    u.line,
+                    u.opener,
+                    PARSE_ERROR,
+                    f"the display opened with `{u.opener}` at line "
+                    f"{u.line} is never closed: its maths is not read",
+                    PARSE_ERROR,
+                ),
+            )
+        for a in self.ex.assumptions:
+            self._assumption_comment(a.latex, a.line)
+        for m in self.ex.inline:
+            self._inline(m)
+        parsed: list[tuple[Fragment, Chain | LatexParseError, bool]] = []
         for frag in self.ex.fragments:
+            latex, defop = definition_operator(frag.latex)
             try:
-                parsed.append((frag, parse_chain(frag.latex)))
+                parsed.append((frag, read_chain(latex), defop))
             except LatexParseError as exc:
-                parsed.append((frag, exc))
-        # first pass: definitions (document-wide, so a step may use a definition stated after it)
-        def_context_display = -1
-        def_flags: dict[int, bool] = {}
-        for idx, (frag, chain) in enumerate(parsed):
-            if frag.row:
-                ctx: bool | None = False
-            elif frag.prose_before.strip():
-                ctx = is_definition_context(frag.prose_before)
-            else:  # no prose since the previous display: an unlabelled display inherits its status
-                ctx = def_context_display == frag.display - 1 and idx > 0 and frag.label is None
-            if ctx:
-                def_context_display = frag.display
-            nxt = parsed[idx + 1][1] if idx + 1 < len(parsed) else None
-            continued = isinstance(nxt, Chain) and nxt.first is None
-            def_flags[idx] = bool(ctx) and not continued  # a display continued below starts a chain
-            if (
-                isinstance(chain, Chain)
-                and def_flags[idx]
-                and chain.first is not None
-                and chain.steps
-                and chain.steps[0][0] == "="
-                and _lhs_is_definable(chain.first)
-                and not _has_lambda(chain.steps[0][1])
-            ):
-                d = _definition_from(chain.first, chain.steps[0][1], frag.latex)
-                self.definitions.setdefault(d.key, d)
-        items = self._classify(parsed, def_flags)
-        for item, line in items:
+                parsed.append((frag, exc, defop))
+        self._count_mentions(parsed)
+        self._classify(parsed)
+        for key, entries in self.history.items():
+            good = []
+            for ln, d in sorted(entries, key=lambda e: e[0]):
+                why = self._understood(d, ln)
+                if why is None:
+                    good.append((ln, d))
+                else:  # never read with a formula that was not understood
+                    self._mark_unread(_unread_key(d), ln, why)
+            entries[:] = good
+            if good:
+                self.definitions[key], self.def_lines[key] = good[0][1], good[0][0]
+            else:
+                self.definitions.pop(key, None)
+        for act in sorted(self.actions, key=lambda a: a.line):
             try:
-                item()
+                act.run()
             except Exception as exc:  # one item's failure is reported; the others still run
                 self.result.steps.append(
                     StepReport(
-                        f"line {line}",
-                        line,
+                        f"line {act.line}",
+                        act.line,
                         "",
                         "",
                         "",
-                        "error",
+                        ERROR,
                         f"{type(exc).__name__}: {exc}",
-                        kind="error",
+                        kind=ERROR,
                     )
                 )
         self.result.steps.sort(key=lambda st: st.line)  # document order (stable within a display)
@@ -306,45 +826,190 @@ class DocumentChecker:
         self.result.notes = sorted(self._notes)
         return self.result
 
-    _notes: set[str]
+    def _count_mentions(self, parsed: list[tuple[Fragment, Chain | LatexParseError, bool]]) -> None:
+        """In how many places (display rows, inline maths, assumption comments) each parameter name
+        occurs: a name that occurs in one step only, on one side, and is defined nowhere is not read."""
+        self.mentions = {}
+        texts: list[Chain] = [c for _, c, _ in parsed if isinstance(c, Chain)]
+        for m in self.ex.inline:
+            try:
+                texts.append(read_chain(definition_operator(m.latex)[0]))
+            except LatexParseError:
+                for name in re.findall(r"\\?[A-Za-z]+(?:_\{?[A-Za-z0-9]+\}?)?", m.latex):
+                    self.mentions[canonical(name)] = self.mentions.get(canonical(name), 0) + 1
+        for chain in texts:
+            names: set[str] = set()
+            for n in [chain.first, *(e for _, e in chain.steps)]:
+                if n is not None:
+                    names |= parameter_names(n)
+            for name in names:
+                self.mentions[name] = self.mentions.get(name, 0) + 1
 
-    def _classify(
-        self, parsed: list[tuple[Fragment, Chain | LatexParseError]], def_flags: dict[int, bool]
-    ) -> list[tuple[Callable[[], None], int]]:
-        self._notes = set()
-        actions: list[tuple[Callable[[], None], int]] = []
+    def _one_sided(self, lhs: sp.Expr, rhs: sp.Expr, pair: list[Node]) -> str | None:
+        """Why a step cannot be decided because a quantity on one side only (after reading both) is not
+        given by the document: an additive constant (``+ C``), or a name that occurs nowhere else and is
+        defined nowhere."""
+
+        def names(e: sp.Expr) -> set[str]:  # the document's own parameters, not the model's symbols
+            return {x.name for x in e.free_symbols if isinstance(x, sp.Symbol) and x.name in self.mentions}
+
+        left, right = names(lhs), names(rhs)
+        stated = {c.name for c in self.constraints}
+        written = parameter_names(pair[0]) | parameter_names(pair[1])
+        for name in sorted(left ^ right):
+            if name in self.definitions or name in self.unread or name in stated or name not in written:
+                continue
+            side = lhs if name in left else rhs
+            sym = next(x for x in side.free_symbols if isinstance(x, sp.Symbol) and x.name == name)
+            if _independent_of(side, sym):
+                continue  # it cancels (H(N(μ, σ²)) does not depend on μ)
+            if name in CONSTANT_NAMES:
+                return (
+                    f"not checked: {name} on one side only is a constant the document does not give "
+                    "(the step would hold up to it)"
+                )
+            if self.mentions.get(name, 0) <= 1:
+                return (
+                    f"not checked: {name} occurs only here, on one side, and the document does not define it"
+                )
+        return None
+
+    def _def_context(self, parsed: list[tuple[Fragment, Chain | LatexParseError, bool]]) -> dict[int, bool]:
+        flags: dict[int, bool] = {}
+        def_display = -1
+        for idx, (frag, _, _) in enumerate(parsed):
+            ctx: bool
+            if frag.row:
+                ctx = False
+            elif frag.prose_before.strip():
+                tail = frag.prose_before.strip()
+                ctx = is_definition_context(frag.prose_before) or bool(_DEF_PROSE_END.search(tail))
+            else:  # no prose since the previous display: an unlabelled display inherits its status
+                ctx = def_display == frag.display - 1 and idx > 0 and frag.label is None
+            if ctx:
+                def_display = frag.display
+            flags[idx] = bool(ctx)
+        return flags
+
+    def _classify(self, parsed: list[tuple[Fragment, Chain | LatexParseError, bool]]) -> None:
+        ctx = self._def_context(parsed)
         current: _ChainItem | None = None
-        broken = False  # the chain being continued could not be parsed
+        broken: int | None = None  # line of the display that the next continuation would continue
+
+        def close() -> None:
+            nonlocal current
+            if current is not None:
+                item = current
+                self.actions.append(_Action(item.first_fragment.line, lambda: self._check_chain(item)))
+            current = None
+
         k = 0
         while k < len(parsed):
-            frag, chain = parsed[k]
+            frag, chain, defop = parsed[k]
+            label = frag.label or f"line {frag.line}"
+            if isinstance(chain, LatexParseError) and update_rule(frag.latex) is not None:
+                close()
+                self._add(
+                    frag.line,
+                    self._item(
+                        label, frag.line, frag.latex, CONDITION, str(update_rule(frag.latex)), "condition"
+                    ),
+                )
+                k += 1
+                continue
             if isinstance(chain, LatexParseError):
-                if current is not None:
-                    actions.append((self._chain_action(current), current.first_fragment.line))
-                current = None
-                broken = True
-                actions.append((self._error_action(frag, PARSE_ERROR, chain.args[0]), frag.line))
+                close()
+                broken = frag.line
+                self._unparsed(frag, chain, defop or ctx.get(k, False))
+                k += 1
+                continue
+            for w in chain.where:  # JSD = … \text{with} M = ½(p + q): M is defined for the steps
+                assert w.first is not None
+                self._record_definition(_definition_from(w.first, w.steps[0][1], frag.latex), frag.line)
+            special = statement_reason(chain)
+            if special is not None:
+                close()
+                broken = None
+                verdict, why = special
+                if (
+                    chain.condition
+                    and chain.first is not None
+                    and chain.steps
+                    and _definable_lhs(chain.first)
+                ):
+                    key = self._key_of(
+                        chain.first
+                    )  # L = … \text{ for all } q: a definition under a condition
+                    if key is not None:
+                        self._mark_unread(
+                            key, frag.line, f"its definition states a condition (`{chain.condition[:60]}`)"
+                        )
+                parsed_text = to_latex(chain.first) + "".join(
+                    f" {r} {to_latex(e)}" for r, e in chain.steps[:1]
+                )
+                self._add(
+                    frag.line,
+                    self._item(
+                        label,
+                        frag.line,
+                        frag.latex,
+                        verdict,
+                        why,
+                        "definition" if verdict == DEFINITION else "statement",
+                        parsed_text,
+                    ),
+                )
+                if verdict == DEFINITION and chain.first is not None and len(chain.steps) > 1:
+                    current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
                 continue
             if chain.first is None:  # a continuation
-                if current is None:
-                    why = (
-                        "continues a display that could not be parsed"
-                        if broken
-                        else "a display starting with a relation, but there is no chain before it"
-                    )
-                    actions.append(
-                        (self._error_action(frag, UNSUPPORTED if broken else PARSE_ERROR, why), frag.line)
-                    )
-                else:
+                if current is not None:
                     current.steps.extend((r, e, frag) for r, e in chain.steps)
+                    k += 1
+                    continue
+                why = (
+                    f"not checked: continues line {broken}, which was not read"
+                    if broken is not None
+                    else "a display starting with a relation, but there is no chain before it"
+                )
+                first_rel, first_expr = chain.steps[0]
+                self._add(
+                    frag.line,
+                    self._item(
+                        label if len(chain.steps) == 1 else f"{label}·1",
+                        frag.line,
+                        frag.latex,
+                        UNSUPPORTED if broken is not None else PARSE_ERROR,
+                        why,
+                        UNSUPPORTED if broken is not None else PARSE_ERROR,
+                        f"{first_rel} {to_latex(first_expr)}",
+                        depends_on=broken,
+                    ),
+                )
+                current = _ChainItem(first_expr, frag, [(r, e, frag) for r, e in chain.steps[1:]])
                 k += 1
                 continue
-            if current is not None:
-                actions.append((self._chain_action(current), current.first_fragment.line))
-                current = None
-            broken = False
+            close()
+            broken = None
             first = chain.first
+            reason = update_rule(frag.latex, chain)
+            if reason is None and defop and chain.steps and first.kind in ("name", "call"):
+                name = canonical(str(first.args[0]))
+                if any(
+                    canonical(str(n.args[0])) == name
+                    for _, e in chain.steps
+                    for n in e.walk()
+                    if n.kind in ("name", "call")
+                ):
+                    reason = f"an update rule ({name} on both sides of :=): an assignment, not an identity"
+            if reason is not None:
+                self._add(frag.line, self._item(label, frag.line, frag.latex, CONDITION, reason, "condition"))
+                k += 1
+                continue
+            if self._condition(frag, chain, label):
+                k += 1
+                continue
             # Lagrangian followed by a stated stationary point (seed 000 1(e))
             lagr = None
             if not chain.steps and _has_lambda(first):
@@ -358,7 +1023,7 @@ class DocumentChecker:
             ):
                 lagr = chain.steps[0][1]
             if lagr is not None and k + 1 < len(parsed):
-                nfrag, nchain = parsed[k + 1]
+                nfrag, nchain, _ = parsed[k + 1]
                 if (
                     isinstance(nchain, Chain)
                     and nchain.first is not None
@@ -366,78 +1031,178 @@ class DocumentChecker:
                     and nchain.first.kind == "call"
                     and base_of(str(nchain.first.args[0])) == "q"
                 ):
-                    actions.append((self._stationary_action(frag, lagr, nfrag, nchain), frag.line))
+                    self.actions.append(
+                        _Action(frag.line, self._stationary_action(frag, lagr, nfrag, nchain))
+                    )
                     k += 2
                     continue
             if not chain.steps:
-                actions.append((self._statement_action(frag, first), frag.line))
+                self._add(
+                    frag.line,
+                    self._item(
+                        label,
+                        frag.line,
+                        frag.latex,
+                        STATEMENT,
+                        "an expression without a relation: nothing to check",
+                        "statement",
+                        to_latex(first),
+                    ),
+                )
                 k += 1
                 continue
-            if def_flags.get(k) and chain.steps[0][0] == "=" and _lhs_is_definable(first):
+            if self._is_definition(first, chain, defop, ctx.get(k, False), frag.line):
                 d = _definition_from(first, chain.steps[0][1], frag.latex)
-                actions.append((self._definition_action(frag, d), frag.line))
+                self._record_definition(d, frag.line)
+                rep = StepReport(
+                    frag.label or _def_label(d),
+                    frag.line,
+                    frag.latex.strip(),
+                    f"{to_latex(d.lhs)} := {to_latex(d.rhs)}",
+                    ":=",
+                    DEFINITION,
+                    "",
+                    kind="definition",
+                )
+                self.actions.append(_Action(frag.line, self._definition_action_for(d, rep)))
                 if len(chain.steps) > 1:
                     current = _ChainItem(chain.steps[0][1], frag, [(r, e, frag) for r, e in chain.steps[1:]])
+                else:
+                    current = _ChainItem(chain.steps[0][1], frag, [])
                 k += 1
                 continue
             current = _ChainItem(first, frag, [(r, e, frag) for r, e in chain.steps])
             k += 1
-        if current is not None:
-            actions.append((self._chain_action(current), current.first_fragment.line))
-        return actions
+        close()
+
+    def _is_definition(self, first: Node, chain: Chain, defop: bool, context: bool, line: int) -> bool:
+        rel, rhs = chain.steps[0]
+        if rel != "=" or not _definable_lhs(first) or _has_lambda(rhs):
+            return False
+        if first.kind == "name" and base_of(str(first.args[0])) in ("p", "q"):
+            return False  # "q = p": a statement about densities
+        if _is_density(first):
+            if relates_likelihood(first, rhs):
+                # p(x|z̃) = −log Π Bern(…): a step under the likelihood the chain writes (seed 001 (20))
+                return False
+            # p(z) = N(…) gives a formula; p(x) = Σ_z p(x, z) is an identity of the model, checked
+            return not _uses_densities(rhs) and not is_number(rhs)
+        if first.kind in ("kl", "entropy", "elbo"):
+            return defop or context
+        if defop or context:
+            return True
+        # a name (or an unknown function) not defined before, and not defined in terms of itself
+        if self._is_defined(first, line):
+            return False
+        name = canonical(str(first.args[0]))
+        return not any(n.kind in ("name", "call") and canonical(str(n.args[0])) == name for n in rhs.walk())
+
+    def _condition(self, frag: Fragment, chain: Chain, label: str) -> bool:
+        """Report a display that states a condition (not a step); return whether it was one."""
+        first = chain.first
+        if first is None or not chain.steps:
+            return False
+        nodes = [first, *(e for _, e in chain.steps)]
+        rels = [r for r, _ in chain.steps]
+        cons = constraint_of_chain(chain, frag.line, frag.latex)
+        if cons:
+            self.constraints.extend(cons)
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    ASSUMPTION,
+                    "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
+                    "assumption",
+                ),
+            )
+            return True
+        if (
+            len(rels) == 1
+            and rels[0] == "="
+            and "density:q" not in self._defs_at(frag.line)
+            and any(
+                _is_free_q(n) and _uses_densities(m) for n, m in ((nodes[0], nodes[1]), (nodes[1], nodes[0]))
+            )
+        ):
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    CONDITION,
+                    "a choice of the variational distribution q (q is free unless the document gives it a "
+                    "formula): "
+                    "a condition, not an identity",
+                    "condition",
+                ),
+            )
+            return True
+        if (
+            len(rels) == 1
+            and rels[0] == "="
+            and (_sets_parameters(first, nodes[1]) or _sets_parameters(nodes[1], first))
+        ):
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    CONDITION,
+                    "a special case (a symbol set to a constant), not a step",
+                    "condition",
+                ),
+            )
+            return True
+        if all(_REL.get(r) not in (None, "=") for r in rels) and all(is_single_name(n) for n in nodes):
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    CONDITION,
+                    "an inequality between parameters: a condition, not a step",
+                    "condition",
+                ),
+            )
+            return True
+        return False
+
+    def _unparsed(self, frag: Fragment, exc: LatexParseError, definition_like: bool) -> None:
+        label = frag.label or f"line {frag.line}"
+        lhs = _split_lhs(definition_operator(frag.latex)[0])
+        node = None
+        if lhs is not None:
+            try:
+                node = read_expression(lhs)
+            except LatexParseError:
+                node = None
+        if node is not None and _definable_lhs(node):
+            key = self._key_of(node)
+            assert key is not None
+            fresh = not self._is_defined(node, frag.line) and node.kind in ("name", "call")
+            if definition_like or _is_density(node) or (fresh and node.kind in ("name", "call")):
+                self._mark_unread(key, frag.line, f"its definition did not parse ({exc.reason})")
+                self._add(
+                    frag.line,
+                    self._item(
+                        label,
+                        frag.line,
+                        frag.latex,
+                        PARSE_ERROR,
+                        f"definition of {to_latex(node)} not read: {exc}",
+                        PARSE_ERROR,
+                    ),
+                )
+                return
+        self._add(frag.line, self._item(label, frag.line, frag.latex, PARSE_ERROR, str(exc), PARSE_ERROR))
 
     # -------------------------------------------------------------- actions
-    def _error_action(self, frag: Fragment, verdict: str, message: str) -> Callable[[], None]:
-        def run() -> None:
-            self.result.steps.append(
-                StepReport(
-                    frag.label or f"line {frag.line}",
-                    frag.line,
-                    frag.latex.strip(),
-                    "",
-                    "",
-                    verdict,
-                    message,
-                    kind=verdict,
-                )
-            )
-
-        return run
-
-    def _statement_action(self, frag: Fragment, node: Node) -> Callable[[], None]:
-        def run() -> None:
-            self.result.steps.append(
-                StepReport(
-                    frag.label or f"line {frag.line}",
-                    frag.line,
-                    frag.latex.strip(),
-                    to_latex(node),
-                    "",
-                    STATEMENT,
-                    "an expression without a relation: nothing to check",
-                    kind="statement",
-                )
-            )
-
-        return run
-
-    def _definition_action(self, frag: Fragment, d: Definition) -> Callable[[], None]:
-        def run() -> None:
-            rep = StepReport(
-                frag.label or d.key,
-                frag.line,
-                frag.latex.strip(),
-                f"{to_latex(d.lhs)} := {to_latex(d.rhs)}",
-                ":=",
-                DEFINITION,
-                "",
-                kind="definition",
-            )
-            self._compare_with_standard(d, rep)
-            self.result.steps.append(rep)
-
-        return run
-
     def _stationary_action(
         self, frag: Fragment, lagr: Node, pfrag: Fragment, point: Chain
     ) -> Callable[[], None]:
@@ -456,12 +1221,6 @@ class DocumentChecker:
 
         return run
 
-    def _chain_action(self, item: _ChainItem) -> Callable[[], None]:
-        def run() -> None:
-            self._check_chain(item)
-
-        return run
-
     # -------------------------------------------------------------- chains
     def _justification(self, frag: Fragment, label: str | None) -> str:
         j = self.ex.justification(label)
@@ -470,152 +1229,462 @@ class DocumentChecker:
         tail = frag.prose_before.strip().split("\n")[-1].strip()
         return tail[-200:] if tail else "as written in the document"
 
-    def _semantics(self, use_document: bool, continuous: bool) -> Semantics:
-        defs = dict(self.definitions)
+    def _carried(self, line: int) -> dict[str, int]:
+        """The definitions in force at ``line`` that come from an earlier section: key → their line."""
+        here = self._section(line)
+        out = {}
+        for key, d in self._defs_at(line).items():
+            ln = next((ln for ln, e in self.history.get(key, []) if e is d), None)
+            if ln is not None and self._section(ln) < here:
+                out[key] = ln
+        return out
+
+    def _semantics(
+        self, use_document: bool, continuous: bool, line: int, without: frozenset[str] = frozenset()
+    ) -> Semantics:
+        defs = {
+            k: v
+            for k, v in self._defs_at(line).items()
+            if self._unread_at(k, line) is None and k not in without
+        }
         if not use_document:
-            for key in ("KL", "H", "ELBO"):
+            for key in STANDARD_FUNCTIONALS:
                 defs.pop(key, None)
         else:
-            for key in ("KL", "H", "ELBO"):
+            for key in STANDARD_FUNCTIONALS:
                 if key in defs and key not in self.differs:
                     defs.pop(key)  # agrees with the standard: the standard form is used
-        return Semantics(defs, use_document=use_document, continuous=continuous)
+        return Semantics(
+            defs,
+            use_document=use_document,
+            continuous=continuous,
+            sigmoid=self.sigmoid,
+            likelihood=self._likelihood,
+        )
+
+    def _poison(self, nodes: list[Node], line: int) -> tuple[str, int] | None:
+        """Why the relation between ``nodes`` cannot be read because of something the document did not
+        let us read (an unread definition, a matrix read as a number, a density with a formula read
+        through the default discrete model), and the line to point at; None when nothing."""
+        used: set[str] = set()
+        for n in nodes:
+            used |= names_used(n)
+        for key in sorted(used):
+            u = self._unread_at(key, line)
+            if u is not None:
+                what = key[8:] if key.startswith("density:") else key
+                return (f"depends on the unread definition at line {u.line} ({what}: {u.reason})", u.line)
+        for n in nodes:
+            bold = bold_capitals(n)
+            if bold:
+                return (f"{', '.join(bold)} (a matrix or vector) would be read as a number", 0)
+        return None
+
+    def _carried_refutation(
+        self,
+        rep: StepReport,
+        rel: str,
+        pair: list[Node],
+        frag: Fragment,
+        at: int,
+        continuous: bool,
+        use_document: bool,
+    ) -> None:
+        """A refutation that rests on a definition carried over from an earlier section (notes reuse
+        letters from problem to problem) stands only if the step is refuted without it as well."""
+        used = names_used(pair[0]) | names_used(pair[1])
+        carried = {k: ln for k, ln in self._carried(at).items() if k in used}
+        if not carried:
+            return
+        sem = self._semantics(use_document, continuous, at, frozenset(carried))
+        probe = StepReport(
+            rep.label, frag.line, rep.latex, rep.parsed, rel, "", "", justification=rep.justification
+        )
+        try:
+            lhs, rhs = sem.evaluate(pair[0]), sem.evaluate(pair[1])
+        except SemanticError as exc:
+            probe.verdict, probe.detail = UNSUPPORTED, str(exc)
+        else:
+            probe = self._decide(lhs, rhs, rel, probe, sem, frag, pair)
+        if probe.verdict == "refuted":
+            return
+        names = ", ".join(f"{k.removeprefix('density:')} (line {ln})" for k, ln in sorted(carried.items()))
+        where = ", ".join(f"{k} = {v}" for k, v in rep.point().items())
+        refuted = {
+            "reading": f"with the definition of {names} from an earlier section",
+            "verdict": "refuted",
+            "detail": rep.detail,
+            "counterexample": rep.counterexample,
+        }
+        if probe.verdict in ("proved", "numerically consistent"):
+            rep.verdict, rep.detail = (
+                probe.verdict,
+                (
+                    f"{probe.detail} (read without the definition of {names} from an earlier section; "
+                    f"with it, refuted at {where})"
+                ),
+            )
+            rep.error, rep.tolerance, rep.assumptions = probe.error, probe.tolerance, probe.assumptions
+        else:
+            rep.verdict = "undecided"
+            rep.detail = (
+                f"not decided: refuted (at {where}) only with the definition of {names} from an earlier "
+                f"section, which this section may not mean; without it: {probe.verdict}"
+            )
+        rep.counterexample = rep.certificate = None
+        rep.alternative = refuted
+
+    def _discrete_refutation(self, rep: StepReport, pair: list[Node], at: int) -> None:
+        """A refutation in the default discrete reading of a density the document gives a formula for is
+        not a counterexample to what the document wrote: undecided, with the reason."""
+        used = names_used(pair[0]) | names_used(pair[1])
+        for fam in ("p", "q"):
+            key = f"density:{fam}"
+            formula = self._defs_at(at).get(key)
+            line = next(
+                (ln for ln, d in self.history.get(key, []) if d is formula), self.def_lines.get(key, 0)
+            )
+            if key in used and formula is not None and self._section(line) == self._section(at):
+                where = ", ".join(f"{k} = {v}" for k, v in rep.point().items())
+                rep.verdict = "undecided"
+                rep.detail = (
+                    f"not decided: the sides differ in the default discrete model (at {where}), "
+                    "but the document "
+                    f"defines {fam} by a formula at line {line}, which this relation was not read with "
+                    f"({rep.detail})"
+                )
+                rep.counterexample = rep.certificate = None
+                return
+
+    def _label(self, item: _ChainItem, k: int) -> str:
+        frag = item.steps[k][2]
+        same = [j for j in range(len(item.steps)) if item.steps[j][2] is frag]
+        base = frag.label or f"line {frag.line}"
+        if len(same) == 1 or (frag.label and k == same[-1]):
+            return base
+        return f"{base}·{same.index(k) + 1}"
 
     def _check_chain(self, item: _ChainItem) -> None:
+        if not item.steps:
+            return
         nodes = [_alias_lagrangian_free_L(item.first)] + [
             _alias_lagrangian_free_L(e) for _, e, _ in item.steps
         ]
-        rels = []
-        for r, _, frag in item.steps:
-            rel = _REL.get(r)
-            if rel is None:
-                self.result.steps.append(
-                    StepReport(
-                        frag.label or f"line {frag.line}",
-                        frag.line,
-                        frag.latex.strip(),
-                        "",
-                        r,
-                        UNSUPPORTED,
-                        f"relation `{r}` is not checked",
-                        kind=UNSUPPORTED,
-                    )
-                )
-                return
-            rels.append(rel)
-        continuous = _mentions_continuous(nodes, self.definitions)
+        at = item.first_fragment.line
+        continuous = _mentions_continuous(nodes, self._defs_at(at))
+        self._likelihood = likelihood_of_chain(nodes)
         uses_differing = any(functional_key(sub) in self.differs for n in nodes for sub in n.walk())
-        readings = [("standard", False)]
-        if uses_differing:
-            readings.append(("document", True))
-        evaluated: dict[str, list[sp.Expr] | SemanticError] = {}
-        domain: Domain | None = None
+        readings = [("standard", False)] + ([("document", True)] if uses_differing else [])
+        primary, secondary = "standard", "document"
+        if uses_differing and any(functional_key(sub) in self.adopted for n in nodes for sub in n.walk()):
+            primary, secondary = "document", "standard"
+        values: dict[str, list[sp.Expr | SemanticError]] = {}
+        sems: dict[str, Semantics] = {}
+        carried = frozenset(self._carried(at))
         for name, use_doc in readings:
-            sem = self._semantics(use_doc, continuous)
-            try:
-                evaluated[name] = [sem.evaluate(n) for n in nodes]
+            for without in (frozenset(), carried) if carried else (frozenset(),):
+                sem = self._semantics(use_doc, continuous, at, without)
+                vals: list[sp.Expr | SemanticError] = []
+                for n in nodes:
+                    try:
+                        vals.append(sem.evaluate(n))
+                    except SemanticError as exc:
+                        vals.append(exc)
+                if without and sum(isinstance(v, SemanticError) for v in vals) >= sum(
+                    isinstance(v, SemanticError) for v in values[name]
+                ):
+                    continue  # the earlier sections' definitions were not what stopped the reading
+                sems[name], values[name] = sem, vals
                 self._notes |= sem.notes
-                domain = sem.domain(self.points)
-                simplex = (sem.q, sem.pi)
-            except SemanticError as exc:
-                evaluated[name] = exc
-        assert domain is not None or isinstance(evaluated["standard"], SemanticError)
-        results: dict[str, list[StepReport]] = {}
-        for name, _ in readings:
-            ev = evaluated[name]
-            if isinstance(ev, SemanticError):
-                results[name] = []
-                continue
-            results[name] = self._decide_steps(ev, rels, item, domain, simplex)  # type: ignore[arg-type]
-        std = evaluated["standard"]
-        if isinstance(std, SemanticError):
-            frag = item.steps[0][2]
-            self.result.steps.append(
-                StepReport(
-                    frag.label or f"line {frag.line}",
-                    item.first_fragment.line,
-                    item.first_fragment.latex.strip(),
-                    to_latex(item.first),
-                    "",
-                    UNSUPPORTED,
-                    str(std),
-                    kind=UNSUPPORTED,
-                )
+                if without:
+                    self._notes.add(
+                        f"line {at}: read without the definitions of {', '.join(sorted(without))} from an "
+                        "earlier section (with them it is not understood)"
+                    )
+        for k, (r, _, frag) in enumerate(item.steps):
+            label = self._label(item, k)
+            just = self._justification(frag, frag.label)
+            rel = _REL.get(r)
+            pair = [nodes[k], nodes[k + 1]]
+            parsed = f"{to_latex(nodes[k])} {_REL_TEX.get(rel or '', r)} {to_latex(nodes[k + 1])}"
+            rep = StepReport(
+                label, frag.line, frag.latex.strip(), parsed, rel or r, UNSUPPORTED, "", justification=just
             )
-            return
-        for k, rep in enumerate(results["standard"]):
-            if results.get("document"):
-                alt = results["document"][k]
-                if alt.verdict != rep.verdict or alt.detail != rep.detail:
-                    rep.alternative = {
-                        "reading": "the document's own definitions: " + "; ".join(self.differs.values()),
-                        "verdict": alt.verdict,
-                        "detail": alt.detail,
-                        "counterexample": alt.counterexample,
-                    }
+            poison = self._poison(pair, frag.line)
+            std = values[primary]
+            special = needs_special_check(pair, [r], self.gaussians)
+            factorised = (
+                factorised_kl_step(
+                    pair[0], pair[1], self.factorised, time_limit=self.time_limit, points=self.points
+                )
+                if self.factorised and rel == "="
+                else None
+            )
+            if factorised is not None:
+                rep.verdict, rep.detail, rep.counterexample = factorised
+            elif self._equation_to_solve(r, pair, frag, item):
+                rep.verdict, rep.kind = CONDITION, "condition"
+                rep.detail = (
+                    "an equation to solve (an expression set to zero, e.g. a derivative at a stationary "
+                    "point), not an identity"
+                )
+            elif rel is None and r.strip() in _APPROX:
+                rep.verdict, rep.kind = APPROXIMATION, "approximation"
+                rep.detail = approximation(pair[0], pair[1]).detail
+            elif poison is not None and (rel is not None or special):
+                rep.detail, rep.depends_on = poison[0], (poison[1] or None)
+            elif special:
+
+                def stated(f: object, lab: str | None, just: str = just) -> str:
+                    return just
+
+                (special_rep,) = check_special_chain(
+                    pair,
+                    [(r, frag)],
+                    make_semantics=lambda: self._semantics(False, continuous, at),
+                    justification=stated,
+                    time_limit=self.time_limit,
+                    points=self.points,
+                    gaussians=self.gaussians,
+                )
+                special_rep.label = label
+                rep = special_rep
+            elif rel is None:
+                rep.detail = f"relation `{r}` is not checked"
+            elif poison is not None:
+                rep.detail, rep.depends_on = poison[0], (poison[1] or None)
+            elif (
+                not isinstance(std[k], SemanticError)
+                and not isinstance(std[k + 1], SemanticError)
+                and self._one_sided(std[k], std[k + 1], pair) is not None
+            ):
+                rep.detail = str(self._one_sided(std[k], std[k + 1], pair))
+            elif isinstance(std[k], SemanticError) or isinstance(std[k + 1], SemanticError):
+                bad = std[k] if isinstance(std[k], SemanticError) else std[k + 1]
+                side = "left" if isinstance(std[k], SemanticError) else "right"
+                where = ""
+                if (side == "left" and k > 0) or (
+                    k == 0 and item.first is not None and side == "left" and item.first_fragment is not frag
+                ):
+                    where = f" (continues line {item.first_fragment.line})"
+                rep.detail = f"not checked: its {side} side is not understood{where}: {bad}"
+            else:
+                rep = self._decide(std[k], std[k + 1], rel, rep, sems[primary], frag, pair)
+                if rep.verdict == "refuted" and not continuous:
+                    self._discrete_refutation(rep, pair, at)
+                if rep.verdict == "refuted":
+                    self._carried_refutation(rep, rel, pair, frag, at, continuous, primary == "document")
+                doc_vals = values.get(secondary)
+                if (
+                    doc_vals is not None
+                    and not isinstance(doc_vals[k], SemanticError)
+                    and not isinstance(doc_vals[k + 1], SemanticError)
+                ):
+                    alt = self._decide(
+                        doc_vals[k],
+                        doc_vals[k + 1],
+                        rel,
+                        StepReport(label, frag.line, "", "", rel, "", ""),
+                        sems[secondary],
+                        frag,
+                        pair,
+                    )
+                    if alt.verdict != rep.verdict or alt.detail != rep.detail:
+                        which = (
+                            "the document's own definitions: " + "; ".join(self.differs.values())
+                            if secondary == "document"
+                            else "the standard definitions (KL, H, ELBO)"
+                        )
+                        rep.alternative = {
+                            "reading": which,
+                            "verdict": alt.verdict,
+                            "detail": alt.detail,
+                            "counterexample": alt.counterexample,
+                        }
             self.result.steps.append(rep)
 
-    def _decide_steps(
-        self,
-        exprs: list[sp.Expr],
-        rels: list[str],
-        item: _ChainItem,
-        domain: Domain,
-        simplex: tuple[sp.IndexedBase, ...],
-    ) -> list[StepReport]:
-        out = []
-        nodes = [item.first] + [e for _, e, _ in item.steps]
-        for k, rel in enumerate(rels):
-            _, _, frag = item.steps[k]
-            same = [j for j in range(len(rels)) if item.steps[j][2] is frag]
-            last_in_fragment = k == same[-1]
-            label = (
-                frag.label
-                if last_in_fragment and frag.label
-                else (f"{frag.label or 'line ' + str(frag.line)}·{same.index(k) + 1}")
-            )
-            just = self._justification(frag, frag.label)
-            prev, cur = exprs[k], exprs[k + 1]
-            d = Derivation(prev, domain=domain, title=self.path, time_limit=self.time_limit)
-            cert = None
-            if rel != "=":
-                diff = prev - cur if rel == ">=" else cur - prev
-                certs = jensen_certificates(diff, simplex)
-                cert = certs[0] if certs else None
-            t0 = time.perf_counter()
-            try:
-                d.step(rel, cur, just or "as written", label=label, certificate=cert)
-                sr = d.check().steps[0]
-                verdict, detail = sr.verdict.value, sr.detail
-                ce, err, tol = sr.counterexample, sr.error, sr.tolerance
-                if rel != "=" and cert is not None:
-                    detail += " [Jensen certificate proposed by the LaTeX front end]"
-            except ValueError as exc:
-                verdict, detail, ce, err, tol = "error", f"{type(exc).__name__}: {exc}", None, None, None
-            parsed = f"{to_latex(nodes[k])} {_REL_TEX[rel]} {to_latex(nodes[k + 1])}"
-            out.append(
-                StepReport(
-                    label,
-                    frag.line,
-                    frag.latex.strip(),
-                    parsed,
-                    rel,
-                    verdict,
-                    detail,
-                    time.perf_counter() - t0,
-                    just,
-                    ce,
-                    err,
-                    tol,
-                )
-            )
+    @staticmethod
+    def _equation_to_solve(r: str, pair: list[Node], frag: Fragment, item: _ChainItem) -> bool:
+        """``\\frac{N}{\\sigma} - \\frac{1}{\\sigma^3}\\sum_n (x_n - \\mu)^2 = 0`` after "setting the
+        derivative to zero": a condition on the parameters that the text solves, not an identity."""
+        if r != "=" or not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
+            return False
+        if is_numeric(pair[0]):
+            return False
+        prose = frag.prose_before.strip() or item.first_fragment.prose_before.strip()
+        return bool(_EQUATION_PROSE.search(prose[-300:]))
+
+    # -------------------------------------------------------------- one step
+    def _constraints_at(self, line: int) -> dict[str, Constraint]:
+        """The document's assumptions in force at ``line``: those stated before it (or anywhere, for a
+        symbol restricted only after), met per symbol; contradictory ones give way to the latest."""
+        out: dict[str, Constraint] = {}
+        by_name: dict[str, list[Constraint]] = {}
+        for c in self.constraints:
+            by_name.setdefault(c.name, []).append(c)
+        for name, all_cs in by_name.items():
+            cs = [c for c in all_cs if self._applies(c.line, line)]
+            if not cs:
+                continue
+            before = [c for c in cs if c.line <= line] or cs
+            met: Constraint | None = before[0]
+            for c in before[1:]:
+                met = met.meet(c) if met is not None else None
+            out[name] = met if met is not None else before[-1]
         return out
+
+    def _restrict(
+        self, exprs: list[sp.Expr], sem: Semantics, line: int
+    ) -> tuple[list[sp.Expr], Domain, list[str]]:
+        """The sides with the document's assumptions and the implied domains applied, the domain to
+        sample, and the assumptions used (as text)."""
+        stated = self._constraints_at(line)
+        implied = implied_constraints(exprs)
+        base = sem.domain(self.points)  # the reading's own domain (its simplices, sizes and bounds)
+        declared = base.declared_symbols()  # restricted by the reading itself: left as they are
+        mapping: dict[sp.Basic, sp.Basic] = {}
+        bounds: dict[sp.Symbol, tuple[float, float]] = {}
+        used: list[str] = []
+        sizes = DEFAULT_SIZES
+        free = sorted({s for e in exprs for s in e.free_symbols if isinstance(s, sp.Symbol)}, key=str)
+        for sym in free:
+            c = stated.get(sym.name)
+            if sym.name == "K":
+                if sym != sem.K:
+                    mapping[sym] = sem.K  # the document's K is the number of latent states
+                if c is not None:
+                    sizes = tuple(k for k in DEFAULT_SIZES if c.lo <= k <= c.hi) or DEFAULT_SIZES
+                    used.append(f"${c.describe()}$")
+                continue
+            ic = implied.get(sym.name)
+            rc = role_constraint(sym.name)
+            if rc is not None:
+                ic = ic.meet(rc) if ic is not None else rc
+            cc = c.meet(ic) if (c is not None and ic is not None) else (c or ic)
+            if cc is None and c is not None:
+                cc = c
+            if cc is None or sym == sem.K or sym.name in ("q", "pi", "ell") or sym in declared:
+                continue
+            if cc.lo >= 0 and math.isinf(cc.hi) and not cc.integer and sym.is_positive:
+                continue  # already positive
+            new = cc.symbol(sym)
+            mapping[sym] = new
+            b = cc.bounds()
+            if b is not None:
+                bounds[new] = b
+            if c is not None:
+                used.append(f"${c.describe()}$")
+            else:
+                used.append(f"where defined: ${cc.describe()}$ ({cc.text or 'implied'})")
+        for idx in sorted({a for e in exprs for a in e.atoms(sp.Indexed)}, key=str):
+            label = idx.base.label
+            name = getattr(label, "name", str(label))
+            c = stated.get(name) or implied.get(name)
+            if (
+                c is not None
+                and c.lo >= 0
+                and not idx.base.label.is_positive
+                and name not in ("q", "pi", "ell")
+                and label not in declared
+            ):
+                mapping[idx] = sp.IndexedBase(name, positive=True)[idx.indices]
+        if mapping:
+            exprs = [e.xreplace(mapping) for e in exprs]
+        domain = dataclasses.replace(
+            base,
+            bounds={**base.bounds, **{s: b for s, b in bounds.items() if s not in base.bounds}},
+            sizes=sizes if sizes != DEFAULT_SIZES else base.sizes,
+        )
+        return exprs, domain, used
+
+    def _decide(
+        self,
+        prev: sp.Expr,
+        cur: sp.Expr,
+        rel: str,
+        rep: StepReport,
+        sem: Semantics,
+        frag: Fragment,
+        pair: list[Node],
+    ) -> StepReport:
+        t0 = time.perf_counter()
+        try:
+            (prev, cur), domain, used = self._restrict([prev, cur], sem, frag.line)
+        except ValueError as exc:
+            rep.verdict, rep.detail, rep.kind = ERROR, f"the domain could not be built: {exc}", "step"
+            return rep
+        rep.assumptions = used or None
+        rep.symbols = sorted(
+            {s.name for e in (prev, cur) for s in e.free_symbols if isinstance(s, sp.Symbol)}
+            | {str(a.base.label) for e in (prev, cur) for a in e.atoms(sp.Indexed)}
+        )
+        d = Derivation(prev, domain=domain, title=self.path, time_limit=self.time_limit)
+        cert = None
+        if rel != "=":
+            diff = prev - cur if rel == ">=" else cur - prev
+            certs = jensen_certificates(diff, (sem.q, sem.pi))
+            cert = certs[0] if certs else None
+        try:
+            d.step(rel, cur, rep.justification or "as written", label=rep.label, certificate=cert)
+            sr = d.check().steps[0]
+            rep.verdict, rep.detail = sr.verdict.value, sr.detail
+            rep.counterexample, rep.error, rep.tolerance = sr.counterexample, sr.error, sr.tolerance
+            cert_of_verdict = getattr(sr, "certificate", None)  # a refutation's ball-arithmetic certificate
+            if cert_of_verdict is not None:
+                to_json = getattr(cert_of_verdict, "to_json", None)
+                rep.certificate = to_json() if callable(to_json) else str(cert_of_verdict)
+            if rel != "=" and cert is not None:
+                # the checker's "certificate does not match (refuted)" is about the proposal, not the step
+                rep.detail = _CERT_MISMATCH.sub(
+                    "the Jensen certificate proposed by the LaTeX front end does not apply", rep.detail
+                )
+                if "equals the certificate" in rep.detail:
+                    rep.detail += " [Jensen certificate proposed by the LaTeX front end]"
+        except ValueError as exc:
+            rep.verdict, rep.detail = ERROR, f"{type(exc).__name__}: {exc}"
+        if rep.verdict == "refuted" and _UNDEFINED_SIDE.search(rep.detail):
+            where = ", ".join(f"{k} = {v}" for k, v in rep.point().items())
+            rep.verdict = "undecided"
+            rep.detail = (
+                f"not a counterexample: at {where or 'the point found'} one side is undefined "
+                f"({rep.detail}); the step is decided only where both sides are defined"
+            )
+            rep.counterexample = rep.certificate = None
+        if rep.verdict == "refuted" and all(is_numeric(n) for n in pair):
+            self._worked_example(prev, cur, frag, rep)
+        if used and rep.verdict in ("proved", "numerically consistent"):
+            stated = [u for u in used if not u.startswith("where defined: ")]
+            implied = [u.removeprefix("where defined: ") for u in used if u.startswith("where defined: ")]
+            if stated:
+                rep.detail += f" (under {', '.join(stated)})"
+            if implied:
+                rep.detail += f"; holds where both sides are defined: {', '.join(implied)}"
+        rep.seconds = time.perf_counter() - t0
+        return rep
+
+    @staticmethod
+    def _worked_example(prev: sp.Expr, cur: sp.Expr, frag: Fragment, rep: StepReport) -> None:
+        """A worked example's arithmetic holds to the precision its decimals are written with."""
+        digits = [len(m.group(1)) for m in _DECIMAL.finditer(frag.latex)]
+        if not digits:
+            return
+        a, b = float(sp.N(prev, 30)), float(sp.N(cur, 30))
+        tol = 10.0 ** (-min(digits)) * max(1.0, abs(a), abs(b))
+        if abs(a - b) <= tol:
+            rep.verdict = "numerically consistent"
+            rep.detail = (
+                f"worked example: the sides agree to the precision written ({min(digits)} decimals): "
+                f"{a:.10g} against {b:.10g}, |difference| {abs(a - b):.3g} ≤ {tol:.3g}"
+            )
+            rep.counterexample = rep.certificate = None
+            rep.error, rep.tolerance = abs(a - b), tol
 
 
 def check_text(
     text: str, path: str = "<text>", *, time_limit: float = DEFAULT_TIME_LIMIT, points: int = 24
 ) -> DocumentResult:
-    """Check every derivation in a Markdown/LaTeX ``text``; one :class:`DocumentResult`."""
+    """Check every relation in a Markdown/LaTeX ``text`` under the reading contract; one
+    :class:`DocumentResult` (docs/latex-notation.md)."""
     return DocumentChecker(text, path, time_limit=time_limit, points=points).run()
 
 

@@ -1,12 +1,15 @@
-"""Find the mathematics in a Markdown or LaTeX document (issue 14, "Extraction").
+"""Find the mathematics in a Markdown or LaTeX document.
 
-* Display maths: ``$$…$$``, ``\\[…\\]``, ``equation``/``align``/``gather`` (starred or not),
+* Display maths: ``$$…$$``, ``\\[…\\]``, ``equation``/``align``/``gather`` (starred or not), and an
+  inline ``$…$`` that is a whole line of its own (as blog posts write derivations),
   with ``aligned`` inside ``$$``; an align's rows (split at ``\\\\``, ``&`` dropped) are
   fragments of their own, so that each row keeps its ``\\tag``.
 * Labels: ``\\tag{n}`` or a trailing ``(n)`` / ``\\quad (n)``; the label is removed from the
   maths and kept as ``"(n)"``.
 * Inline definitions: ``$…=…$`` right after *let*, *define*, *with*, *where*, *and*, *set*
   (``Let $q(z) = \\mathcal{N}(z; \\mu, \\sigma^2)$``).
+* Unclosed displays (a ``$$`` or ``\\begin{align}`` never closed) are reported with their line;
+  ``% …`` comments are blanked; ``% assume: …`` (or ``<!-- assume: … -->``) states an assumption.
 * Prose is kept: the text before each display (to recognise definitions: *define*, *recall*,
   *given by*, *let*, *denote*) and the document's sentences starting with a step's label,
   which become that step's justification ("(14) is Bayes theorem.").
@@ -15,19 +18,26 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-_DISPLAY = re.compile(
-    r"\$\$(?P<dollar>.+?)\$\$|\\\[(?P<bracket>.+?)\\\]|"
-    r"\\begin\{(?P<env>equation|align|gather|multline|eqnarray)(?P<star>\*?)\}(?P<body>.+?)\\end\{(?P=env)(?P=star)\}",
-    re.DOTALL,
+_OPENER = re.compile(
+    r"\$\$|\\\[|\\begin\{(?P<env>equation|align|alignat|gather|multline|eqnarray|flalign)(?P<star>\*?)\}"
 )
+#: Inline maths that is a whole line of its own (blog posts write derivations this way): a display.
+_OWN_LINE_INLINE = re.compile(r"^[ \t]*\$(?!\$)(?P<m>[^$\n]+?)(?<!\\)\$[ \t]*[.,;:]?[ \t]*$", re.M)
+_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+_ASSUME = re.compile(
+    r"^[ \t]*%+[ \t]*assume[ \t]*:[ \t]*(?P<a>[^\n]+)$|<!--\s*assume\s*:(?P<b>.*?)-->", re.M | re.S
+)
+#: Prose inside a ``$$`` pair (a blank line, then three words of four letters or more outside
+#: commands): the first ``$$`` was never closed.
+_PROSE_INSIDE = re.compile(r"\n[ \t]*\n(?:[^\\$\n]*?(?<![\\a-zA-Z])[A-Za-z]{4,}\b){3}")
 _INLINE = re.compile(r"(?<![\$\\])\$(?!\$)(?P<m>[^$]+?)(?<!\\)\$")
 _TAG = re.compile(r"\\tag\*?\{([^{}]*)\}")
-_TRAILING = re.compile(r"(?:\\q?quad|\\,|\s)\s*\((\d{1,3}[a-z]?)\)\s*[.,]?\s*$")
+_TRAILING = re.compile(r"(?<!\\log)(?<!\\ln)(?<!\\exp)(?:\\q?quad|\\,|\s)\s*\((\d{1,3}[a-z]?)\)\s*[.,]?\s*$")
 _JUNK = re.compile(r"\\label\{[^{}]*\}|\\nonumber|\\notag")
 _DEF_WORDS = re.compile(r"\b(define[sd]?|definition|recall|given by|let|denote[sd]?|is defined)\b", re.I)
-_INLINE_DEF_WORDS = re.compile(r"\b(let|define|with|where)\s*$", re.I)
+_INLINE_DEF_WORDS = re.compile(r"\b(let|define|with|where|write|denote|set|put|recall)\s*$", re.I)
 _AND = re.compile(r"^\s*,?\s*and\s*$", re.I)
 
 
@@ -46,21 +56,44 @@ class Fragment:
 
 @dataclass(frozen=True)
 class InlineMath:
-    """An inline ``$…$`` fragment: its LaTeX, offset and line in the document, and whether it reads as a
-    definition (preceded by let/define/with/where/and)."""
+    """An inline ``$…$`` fragment: its LaTeX, offset and line in the document, whether it reads as a
+    definition (preceded by let/define/with/where/and), and the sentence before it (``context``)."""
+
     latex: str
     offset: int
     line: int
     definition: bool  # preceded by let/define/with/where/and
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class Unclosed:
+    """A display opened (``$$``, ``\\[``, ``\\begin{align}`` …) and never closed: by what, and where."""
+
+    opener: str
+    offset: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """An explicit assumption comment, ``% assume: \\beta \\ge 1`` (LaTeX) or
+    ``<!-- assume: \\beta \\ge 1 -->`` (Markdown): its LaTeX and line."""
+
+    latex: str
+    line: int
 
 
 @dataclass(frozen=True)
 class Extracted:
     """What :func:`extract` finds in a document: the display-math fragments (one per row), the inline math,
     and the prose between the displays."""
+
     fragments: list[Fragment]
     inline: list[InlineMath]
     prose: str
+    unclosed: list[Unclosed] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
 
     def justification(self, label: str | None) -> str | None:
         """The sentence of the document that starts with ``label``, e.g. "(14) is Bayes theorem"."""
@@ -104,33 +137,81 @@ def _label(latex: str) -> tuple[str, str | None]:
     return latex, label
 
 
+def _blank_comments(text: str) -> str:
+    """``% …`` comments blanked in place (same length), so that columns stay the user's."""
+    return _COMMENT.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _closer(m: re.Match[str]) -> str:
+    if m.group(0) == "$$":
+        return "$$"
+    if m.group(0) == "\\[":
+        return "\\]"
+    return f"\\end{{{m.group('env')}{m.group('star')}}}"
+
+
+def find_displays(text: str) -> tuple[list[tuple[int, int, int, int, str]], list[Unclosed]]:
+    """The displays of ``text`` as (start, end, body start, body end, opener), and the displays opened
+    but never closed (an opener without its closer, or a ``$$`` whose "body" runs on into prose)."""
+    found: list[tuple[int, int, int, int, str]] = []
+    unclosed: list[Unclosed] = []
+    scan = _blank_comments(text)
+    pos = 0
+    while True:
+        m = _OPENER.search(scan, pos)
+        if m is None:
+            break
+        if m.start() > 0 and scan[m.start() - 1] == "\\" and m.group(0) == "$$":
+            pos = m.end()  # an escaped dollar
+            continue
+        close = _closer(m)
+        end = scan.find(close, m.end())
+        if end < 0 or (close == "$$" and _PROSE_INSIDE.search(scan[m.end() : end])):
+            unclosed.append(Unclosed(m.group(0), m.start(), _line(text, m.start())))
+            pos = m.end()
+            continue
+        found.append((m.start(), end + len(close), m.end(), end, m.group(0)))
+        pos = end + len(close)
+    for m in _OWN_LINE_INLINE.finditer(scan):
+        if not any(a <= m.start() < b for a, b, *_ in found):
+            found.append((m.start(), m.end(), m.start("m"), m.end("m"), "$"))
+    found.sort()
+    return found, unclosed
+
+
+def _body(body: str, boff: int, opener: str) -> tuple[str, int, bool]:
+    """The maths of a display (inside an ``aligned``/``split`` if there is one) and whether its rows are
+    separate fragments."""
+    inner = re.search(
+        r"\\begin\{(aligned|align\*?|gathered|split|alignedat)\}(?:\{[^{}]*\})?(.+?)\\end\{\1\}",
+        body,
+        re.DOTALL,
+    )
+    if inner:
+        return inner.group(2), boff + inner.start(2), True
+    is_align = opener not in ("$$", "\\[") and "equation" not in opener
+    # a \\ chain written without an align environment (not the rows of a cases block)
+    chain = bool(re.search(r"\\\\(?!\S)", body)) and "\\begin{cases}" not in body
+    return body, boff, is_align or chain
+
+
 def extract(text: str) -> Extracted:
-    """Split ``text`` into display fragments, inline maths and prose."""
+    """Split ``text`` into display fragments, inline maths, prose, unclosed displays and assumption
+    comments."""
     if not isinstance(text, str):
         raise ValueError(f"text: expected a string, got {type(text).__name__}")
     fragments: list[Fragment] = []
     prose_parts: list[str] = []
+    spans: list[tuple[int, str]] = []
+    displays, unclosed = find_displays(text)
+    clean = _blank_comments(text)
     last = 0
-    for k, m in enumerate(_DISPLAY.finditer(text)):
-        before = text[last : m.start()]
+    for k, (start, end, bstart, bend, opener) in enumerate(displays):
+        before = text[last:start]
         prose_parts.append(before)
-        last = m.end()
-        if m.group("dollar") is not None:
-            body, boff = m.group("dollar"), m.start("dollar")
-            inner = re.search(
-                r"\\begin\{(aligned|align\*?|gathered|split)\}(.+?)\\end\{\1\}", body, re.DOTALL
-            )
-            is_align = inner is not None
-            if inner:
-                body, boff = inner.group(2), boff + inner.start(2)
-        elif m.group("bracket") is not None:
-            body, boff, is_align = m.group("bracket"), m.start("bracket"), False
-            inner = re.search(r"\\begin\{(aligned|split)\}(.+?)\\end\{\1\}", body, re.DOTALL)
-            if inner:
-                body, boff, is_align = inner.group(2), boff + inner.start(2), True
-        else:
-            body, boff = m.group("body"), m.start("body")
-            is_align = m.group("env") != "equation"
+        spans.append((last, before))
+        last = end
+        body, boff, is_align = _body(clean[bstart:bend], bstart, opener)
         rows = _split_rows(body) if is_align else [(body, 0)]
         for r, (row, roff) in enumerate(rows):
             latex, label = _label(row)
@@ -138,31 +219,33 @@ def extract(text: str) -> Extracted:
                 Fragment(latex, boff + roff, _line(text, boff + roff), label, before if r == 0 else "", k, r)
             )
     prose_parts.append(text[last:])
+    spans.append((last, text[last:]))
     prose = "\n".join(prose_parts)
     inline: list[InlineMath] = []
-    for p_start, part in _prose_spans(text):
+    for p_start, part in spans:
         prev_end, prev_def = -1, False
-        for m in _INLINE.finditer(part):
+        for m in _INLINE.finditer(_blank_comments(part)):
             pre = part[max(0, m.start() - 30) : m.start()]
             between = part[prev_end : m.start()] if prev_end >= 0 else ""
             is_def = "=" in m.group("m") and (
                 bool(_INLINE_DEF_WORDS.search(pre)) or (prev_def and bool(_AND.match(between.rstrip("$"))))
             )
+            sentence = re.split(r"(?<=[.!?])\s+|\n\s*\n", part[max(0, m.start() - 240) : m.start()])[-1]
             inline.append(
-                InlineMath(m.group("m"), p_start + m.start("m"), _line(text, p_start + m.start("m")), is_def)
+                InlineMath(
+                    m.group("m"),
+                    p_start + m.start("m"),
+                    _line(text, p_start + m.start("m")),
+                    is_def,
+                    sentence,
+                )
             )
             prev_end, prev_def = m.end(), is_def
-    return Extracted(fragments, inline, prose)
-
-
-def _prose_spans(text: str) -> list[tuple[int, str]]:
-    spans = []
-    last = 0
-    for m in _DISPLAY.finditer(text):
-        spans.append((last, text[last : m.start()]))
-        last = m.end()
-    spans.append((last, text[last:]))
-    return spans
+    assumptions = [
+        Assumption((m.group("a") or m.group("b") or "").strip(), _line(text, m.start()))
+        for m in _ASSUME.finditer(text)
+    ]
+    return Extracted(fragments, inline, prose, unclosed, assumptions)
 
 
 def is_definition_context(prose_before: str) -> bool:

@@ -1,4 +1,4 @@
-"""Map parsed LaTeX onto the checker's models (issue 14, "Semantics").
+"""Map parsed LaTeX onto the checker's models.
 
 Discrete reading (the default, DESIGN.md "Conventions"): the latent variable takes K states
 (K a positive integer symbol: general K through ``Sum``), ``\\int_z`` and ``\\sum_z`` are both
@@ -48,7 +48,7 @@ from derivations.checker.identities import Domain
 from derivations.gaussian import expect_polynomial, normal_density
 from derivations.latex.parser import Node, to_latex
 
-STANDARD_FUNCTIONALS = ("KL", "H", "ELBO")
+STANDARD_FUNCTIONALS = ("KL", "H", "ELBO", "JSD")
 
 
 class SemanticError(ValueError):
@@ -71,6 +71,7 @@ class Definition:
 @dataclass(frozen=True)
 class Gaussian:
     """N(mean, var) as the value of a continuous distribution in the Gaussian reading of a document."""
+
     mean: sp.Expr
     var: sp.Expr
 
@@ -137,10 +138,55 @@ def is_observed_name(name: str) -> bool:
     return base_of(name) in ("x", r"\hat{x}") and not base_of(name).startswith(r"\hat")
 
 
+def indexed_base(name: str) -> sp.IndexedBase:
+    """The vector ``name`` indexed by a range (x_d, σ_j): positive for the names of scales (σ, τ, s, v)."""
+    positive = base_of(name) in _POSITIVE_NAMES
+    return sp.IndexedBase(name, positive=True) if positive else sp.IndexedBase(name, real=True)
+
+
 def _symbol(name: str) -> sp.Symbol:
     n = canonical(name)
     positive = base_of(n) in _POSITIVE_NAMES or n in _POSITIVE_NAMES
     return sp.Symbol(n, positive=True) if positive else sp.Symbol(n, real=True)
+
+
+#: Constructs that parse but have no value in a step (the message says why; never guessed).
+_UNREAD_KINDS = {
+    "opt": "max/min/arg max as a value: an optimisation statement is checked as a statement "
+    "(stationary point, value of the optimum), not inside an expression",
+    "const": "`\\text{const}` is read only as the last term of a side (equality up to a constant)",
+    "transpose": "vectors and matrices (transposes) are read only in the multivariate Gaussian KL",
+    "det": "determinants are read only in the multivariate Gaussian KL",
+    "trace": "traces are read only in the multivariate Gaussian KL",
+    "diag": "diag(…) is read only in the multivariate Gaussian KL",
+    "norm": "norms ‖·‖ of vectors are not read in a step",
+    "event": "the probability of an event p(y = 1|x) has no meaning in the model unless the document "
+    "defines it",
+    "placeholder": "a placeholder `\\cdot` argument names a function, it has no value",
+    "infinity": "∞ is read only as an integral's limit",
+    "unread": "this distribution was not read",
+}
+
+#: Subscripts that name a parameter of one density (p_θ and p are the same model); any other subscript names a
+#: different distribution (p_1, p_{data}, p_G, q_2).
+_PARAMETER_SUBSCRIPT = re.compile(
+    r"^(\\(theta|phi|psi|eta|lambda|omega|vartheta|varphi|gamma|beta|alpha)|w|W|\\mathbf\{w\}|\\boldsymbol\{\\theta\}|"
+    r"\\(theta|phi|psi)\^\{?\([^{}()]*\)\}?|\\(theta|phi|psi)_\{?[a-z0-9]+\}?|\\(theta|phi|psi),\\(theta|phi|psi)|"
+    r"\\(theta|phi|psi)\^\{\\(ast|star)\}|\\(theta|phi)\^\*|\\(theta|phi)_\{\\text\{old\}\})$"
+)
+
+
+def is_distribution_label(name: str) -> bool:
+    """Whether the subscript of a ``p``/``q`` (or the name ``P``, ``Q``) names a distribution of its own:
+    ``p_1``, ``p_{data}``, ``p_G``, ``q_2``, ``P``; ``p_\\theta``, ``q_\\phi`` are the model's p and q."""
+    c = canonical(name)
+    b = base_of(c)
+    if b in ("P", "Q"):
+        return subscript_of(c) is None or not _PARAMETER_SUBSCRIPT.match(subscript_of(c) or "")
+    if b not in ("p", "q"):
+        return False
+    sub = subscript_of(c)
+    return sub is not None and not _PARAMETER_SUBSCRIPT.match(sub)
 
 
 @dataclass
@@ -173,10 +219,17 @@ class Semantics:
         *,
         use_document: bool = True,
         continuous: bool = False,
+        sigmoid: bool = False,
+        likelihood: Node | None = None,
     ) -> None:
         self.definitions = dict(definitions or {})
         self.use_document = use_document
         self.continuous = continuous
+        self.sigmoid = sigmoid  # the document says σ(·) is the logistic function
+        self.likelihood = likelihood  # p(x|z) as the product of component densities the chain writes
+        self.generic: dict[str, sp.IndexedBase] = {}  # named distributions P, Q, p_1, p_{data}, …
+        self.bounds: dict[sp.Symbol, tuple[float, float]] = {}
+        self._perturb: dict[sp.IndexedBase, sp.Expr] = {}  # ∇: q[i] → q[i] + t·δq[i] while differentiating
         self.K = sp.Symbol("K", integer=True, positive=True)
         self.q = sp.IndexedBase("q", positive=True)
         self.pi = sp.IndexedBase("pi", positive=True)
@@ -191,7 +244,12 @@ class Semantics:
     def domain(self, points: int = 24) -> Domain:
         """Admissible values for checking: q and π on the probability simplex, ``K`` states, ``points`` random
         points per numeric comparison."""
-        return Domain(simplex=(self.q, self.pi), size=self.K, points=points)
+        return Domain(
+            simplex=(self.q, self.pi, *self.generic.values()),
+            size=self.K,
+            points=points,
+            bounds=dict(self.bounds),
+        )
 
     def fresh_index(self) -> sp.Symbol:
         """A new positive integer symbol ``i1``, ``i2``, … for a sum over the latent states (never reused)."""
@@ -248,6 +306,18 @@ class Semantics:
             return self._call(n, env)
         if k in ("sum", "int"):
             return self._sum(n, env)
+        if k == "prod":
+            return self._prod(n, env)
+        if k == "func":
+            return self._func(n, env)
+        if k == "jsd":
+            return self._jsd(n, env)
+        if k == "xent":
+            return self._cross_entropy(n, env)
+        if k == "deriv":
+            return self._derivative(n, env)
+        if k in _UNREAD_KINDS:
+            raise SemanticError(_UNREAD_KINDS[k])
         if k == "expect":
             return self._expect(n, env)
         if k == "kl":
@@ -265,11 +335,159 @@ class Semantics:
             z, m, v = (self._ev(x, env) for x in a)
             return normal_density(z, m, v)
         if k == "nabla":
-            raise SemanticError(
-                "\\nabla: gradients are not checked by this front end (the "
-                "variable of differentiation and the parameterisation of q are not stated)"
-            )
+            return self._nabla(n, env)
         raise SemanticError(f"construct `{k}` has no meaning here")
+
+    # ------------------------------------------------------------------ named distributions, products,
+    # functions
+    def generic_vector(self, name: str) -> sp.IndexedBase:
+        """The probability vector (over the K states) of the distribution ``name`` (P, Q, p_1, p_{data},
+        …)."""
+        c = canonical(name)
+        if c not in self.generic:
+            label = re.sub(r"[^A-Za-z0-9]", "", c.replace("\\", "")) or "r"
+            self.generic[c] = sp.IndexedBase(f"P_{label}", positive=True)
+        return self.generic[c]
+
+    def _prod(self, n: Node, env: Env) -> sp.Expr:
+        binder, upper, body = n.args
+        assert isinstance(binder, Node) and isinstance(body, Node)
+        if len(binder.args) != 2 or upper is None:
+            raise SemanticError("a product needs its range (\\prod_{d=1}^{D})")
+        var = str(binder.args[0])
+        d = sp.Symbol(canonical(var), integer=True)
+        lo = self._ev(binder.args[1], env)
+        hi = self._ev(upper, env)
+        return sp.Product(self._ev(body, env.bind_range(var, d)), (d, lo, hi))
+
+    def _func(self, n: Node, env: Env) -> sp.Expr:
+        name = str(n.args[0])
+        left = list(n.args[1].args)
+        if n.args[2].args:
+            raise SemanticError(f"`{name}(…|…)`: a conditioning bar in this function's arguments")
+        if name in ("Bernoulli", "Bern", "Ber"):
+            if len(left) != 2:
+                raise SemanticError(
+                    "Bernoulli(x; p) is read as a probability mass with the value and its mean"
+                )
+            x, prob = (self._ev(e, env) for e in left)
+            label = prob.base.label if isinstance(prob, sp.Indexed) else prob
+            if isinstance(label, sp.Symbol) and not label.is_positive:
+                self.bounds[label] = (0.0, 1.0)  # the mean of a Bernoulli lies in (0, 1)
+            return prob**x * (1 - prob) ** (1 - x)
+        if len(left) != 1:
+            raise SemanticError(f"`{name}` takes one argument")
+        arg = self._ev(left[0], env)
+        if name == "softplus":
+            return sp.log(1 + sp.exp(arg))
+        if name == "sigmoid" or (name == r"\sigma" and self.sigmoid):
+            return 1 / (1 + sp.exp(-arg))
+        if name == r"\sigma":
+            raise SemanticError(
+                "σ(·) is read as the logistic function only where the document says so (sigmoid/logistic)"
+            )
+        raise SemanticError(f"`{name}(…)` is a distribution, not a value")
+
+    def _jsd(self, n: Node, env: Env) -> sp.Expr:
+        a, b = n.args
+        assert isinstance(a, Node) and isinstance(b, Node)
+        d = self._functional_def("JSD")
+        if d is not None:
+            return self._instantiate(d, [a, b], env)
+        ka, da = self._dist(a, env)
+        kb, db = self._dist(b, env)
+        if ka != "discrete" or kb != "discrete":
+            raise SemanticError("the Jensen–Shannon divergence is read for discrete distributions")
+
+        def half_kl(f: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+            return (
+                self.latent_sum(
+                    lambda i: f(i) * sp.log(f(i) / ((da(i) + db(i)) / 2))  # type: ignore[operator]
+                )
+                / 2
+            )
+
+        return half_kl(da) + half_kl(db)  # type: ignore[arg-type]
+
+    def _cross_entropy(self, n: Node, env: Env) -> sp.Expr:
+        a, b = n.args
+        assert isinstance(a, Node) and isinstance(b, Node)
+        ka, da = self._dist(a, env)
+        kb, db = self._dist(b, env)
+        if ka == kb == "discrete":
+            return -self.latent_sum(lambda i: da(i) * sp.log(db(i)))  # type: ignore[operator]
+        if ka == kb == "gauss":
+            g, h = da, db
+            assert isinstance(g, Gaussian) and isinstance(h, Gaussian)
+            z = sp.Symbol("zeta", real=True)
+            f = -sp.log(normal_density(z, h.mean, h.var))
+            return expect_polynomial(sp.expand(sp.expand_log(f, force=True)), {z: (g.mean, g.var)})
+        raise SemanticError("cross-entropy between a Gaussian and a discrete distribution")
+
+    def _derivative(self, n: Node, env: Env) -> sp.Expr:
+        var, body = n.args
+        assert isinstance(body, Node)
+        c = canonical(str(var))
+        sym = env.real.get(c) or env.ranged.get(c) or _symbol(c)
+        value = self._ev(body, env)
+        if not value.has(sym) and _mentions_name(body, c):
+            raise SemanticError(
+                f"∂/∂{c} of an expression whose dependence on {c} is not read (a density or a function "
+                f"of {c})"
+            )
+        return sp.diff(value, sym)
+
+    def _nabla(self, n: Node, env: Env) -> sp.Expr:
+        """∇_v of an expression: v a symbol of the expression, or the parameter of q_v / p_v (the
+        parameterisation is general: δq_i = q_i(g_i − Σ_j q_j g_j) keeps Σ q = 1, δℓ_i free), as in the
+        score-function identity (seed 001 §4.4)."""
+        var, body = n.args
+        assert isinstance(body, Node)
+        if var is None:
+            raise SemanticError(
+                "∇ without the variable of differentiation (write \\nabla_\\phi or \\nabla_\\theta)"
+            )
+        c = canonical(str(var))
+        t = sp.Symbol("t__grad", real=True)
+        saved = dict(self._perturb)
+        subs = {canonical(str(x.args[0])) for x in body.walk() if x.kind in ("call", "name")}
+        q_param = any(base_of(x) == "q" and subscript_of(x) == c for x in subs) or _mentions_espec(
+            body, c, "q"
+        )
+        p_param = any(base_of(x) == "p" and subscript_of(x) == c for x in subs)
+        if q_param:
+            g = sp.IndexedBase(f"g_{re.sub(r'[^A-Za-z0-9]', '', c)}", real=True)
+            self._perturb[self.q] = g
+        if p_param:
+            self._perturb[self.ell] = sp.IndexedBase(f"dell_{re.sub(r'[^A-Za-z0-9]', '', c)}", real=True)
+        try:
+            value = self._ev(body, env)
+        finally:
+            perturb, self._perturb = self._perturb, saved
+        sym = _symbol(c)
+        out = sp.diff(value, sym) if value.has(sym) else sp.Integer(0)
+        if not perturb and not value.has(sym):
+            unsubscripted = [x for x in subs if base_of(x) in ("p", "q") and subscript_of(x) is None]
+            if unsubscripted or not any(base_of(x) in ("p", "q") for x in subs):
+                raise SemanticError(f"∇_{c}: the expression does not depend on {c} in this reading")
+            return sp.Integer(0)  # densities written with other parameters only (q_φ under ∇_θ)
+        if not perturb:
+            return out
+        moved = value
+        for base, g in perturb.items():
+            if base is self.q:
+                j = self.fresh_index()
+                mean = sp.Sum(self.q[j] * g[j], (j, 1, self.K))
+                moved = moved.replace(
+                    lambda e, base=base: isinstance(e, sp.Indexed) and e.base == base,
+                    lambda e, g=g, mean=mean: e + t * e * (g[e.indices[0]] - mean),
+                )
+            else:
+                moved = moved.replace(
+                    lambda e, base=base: isinstance(e, sp.Indexed) and e.base == base,
+                    lambda e, g=g: e + t * g[e.indices[0]],
+                )
+        return out + sp.diff(moved, t).subs(t, 0).doit()
 
     # ------------------------------------------------------------------ names and calls
     def _name(self, name: str, env: Env) -> sp.Expr:
@@ -280,17 +498,19 @@ class Semantics:
             return env.ranged[c]
         if c in env.latent:
             raise SemanticError(f"the latent variable `{name}` appears outside a density")
-        sub = subscript_of(c)
-        if sub is not None and canonical(sub) in env.ranged:
-            return sp.IndexedBase(base_of(c), real=True)[env.ranged[canonical(sub)]]
         if self.use_document or c not in STANDARD_FUNCTIONALS:
             d = self.definitions.get(c)
             if d is not None and not d.params:
-                return self._ev(d.rhs, env)
+                return self._ev(d.rhs, env)  # C_d = 1/(σ√(2π)) (seed 001 (24)), also inside Σ_d
+        sub = subscript_of(c)
+        if sub is not None and canonical(sub) in env.ranged:
+            return indexed_base(base_of(c))[env.ranged[canonical(sub)]]
         if c == r"\pi":
             return sp.pi
         if c == "e":
             return sp.E
+        if is_distribution_label(c) and env.latent and not env.real:
+            return self.generic_vector(c)[self._default_latent(env)]
         if base_of(c) in ("p", "q") and not env.real:
             return self._density(base_of(c), [], [], env, bare=True)
         if base_of(c) in ("p", "q") and env.real:
@@ -313,12 +533,39 @@ class Semantics:
         left = list(n.args[1].args)
         right = list(n.args[2].args)
         fam = base_of(name)
+        if is_distribution_label(name) and not env.real and f"density:{name}" not in self.definitions:
+            if (
+                right
+                or len(left) != 1
+                or left[0].kind != "name"
+                or canonical(str(left[0].args[0])) not in env.latent
+            ):
+                raise SemanticError(
+                    f"`{name}` is read as a distribution over the variable a sum, integral or "
+                    f"expectation binds; "
+                    "written here with other arguments"
+                )
+            return self.generic_vector(name)[env.latent[canonical(str(left[0].args[0]))]]
         if fam in ("p", "q"):
             self._note_parameter(fam, name)
-            if env.real:
+            # p(x|θ), p(x; θ): a parameter written as an argument is the parameter, as in p_θ(x)
+            params = [a for a in left + right if _is_parameter_arg(a, env)]
+            for a in params:
+                self._note_parameter(fam, f"{fam}_{{{canonical(str(a.args[0]))}}}")
+            left = [a for a in left if a not in params]
+            right = [a for a in right if a not in params]
+            if env.real or (self.continuous and self.definitions.get(f"density:{fam}") is not None and left):
                 return self._continuous_density(fam, left[0] if left else None, env)
             return self._density(fam, left, right, env)
         d = self.definitions.get(name)
+        primes = len(name) - len(name.rstrip("'"))
+        if d is None and primes and self.definitions.get(name.rstrip("'")) is not None:
+            d = self.definitions[name.rstrip("'")]  # f'(y): the derivative of the document's f
+            if len(d.params) != 1 or right or len(left) != 1 or d.params[0].kind != "name":
+                raise SemanticError(f"`{name}`: a derivative is read for a function of one variable")
+            v = _symbol(canonical(str(d.params[0].args[0])))
+            body = self._ev(d.rhs, env)
+            return sp.diff(body, v, primes).xreplace({v: self._ev(left[0], env)})
         if d is not None and d.params:
             if right or len(left) != len(d.params):
                 raise SemanticError(f"`{name}` is defined with {len(d.params)} argument(s)")
@@ -404,7 +651,7 @@ class Semantics:
         table = {
             ("L", ""): lambda: self.pi[lat[0]],
             ("O", ""): self.evidence,
-            ("O", "L"): lambda: self.ell[lat[0]],
+            ("O", "L"): lambda: self._likelihood_value(lat[0], env),
             ("L", "O"): lambda: self.pi[lat[0]] * self.ell[lat[0]] / self.evidence(),
             ("OL", ""): lambda: self.pi[lat[0]] * self.ell[lat[0]],
             ("LO", ""): lambda: self.pi[lat[0]] * self.ell[lat[0]],
@@ -415,6 +662,14 @@ class Semantics:
                 "(supported: p(z), p(x), p(x|z), p(z|x), p(x,z))"
             )
         return table[roles]()
+
+    def _likelihood_value(self, state: sp.Expr, env: Env) -> sp.Expr:
+        if self.likelihood is None:
+            return self.ell[state]
+        if env.latent:
+            raise SemanticError("p(x|z) read as the written product of components inside a sum over z")
+        self.notes.add("p(x|z) is read as the product over the components that the chain writes")
+        return self._ev(self.likelihood, Env())
 
     # ------------------------------------------------------------------ continuous densities
     def density_formula(self, fam: str) -> Definition | None:
@@ -474,9 +729,29 @@ class Semantics:
 
     # ------------------------------------------------------------------ binders
     def _sum(self, n: Node, env: Env) -> sp.Expr:
+        if n.kind == "int" and len(n.args) == 3:  # \int_{-\infty}^{\infty} … dz, \int_{\mathbb{R}} … dz
+            lims = n.args[2]
+            assert isinstance(lims, Node)
+            whole = (len(lims.args) == 1) or (
+                len(lims.args) == 2
+                and lims.args[1] == Node("infinity", ())
+                and lims.args[0] in (Node("neg", (Node("infinity", ()),)),)
+            )
+            if not whole:
+                raise SemanticError(
+                    "an integral over a part of the line (limits other than −∞, ∞) is not read"
+                )
+            n = Node("int", (n.args[0], n.args[1]))
         binder, body = n.args[0], n.args[-1]
         assert isinstance(binder, Node) and isinstance(body, Node)
         var = str(binder.args[0])
+        if len(binder.args) == 3:  # \sum_{x \in \mathcal{X}}: over the values of the variable
+            dom = binder.args[2]
+            if not (
+                isinstance(dom, Node) and dom.kind == "name" and str(dom.args[0]).startswith("\\mathcal")
+            ):
+                raise SemanticError("a sum over a set other than the space of the variable (\\mathcal{X})")
+            binder = Node("binder", (var,))
         if len(binder.args) == 2:  # \sum_{d=1}^{D}
             if n.kind != "sum" or n.args[1] is None:
                 raise SemanticError("a ranged sum needs its upper limit (\\sum_{d=1}^{D})")
@@ -517,6 +792,26 @@ class Semantics:
                 raise SemanticError("a distribution \\mathcal{N}(μ, σ²) takes the mean and the variance")
             m, v = (self._ev(x, env) for x in node.args)
             return "gauss", Gaussian(m, v)
+        if node.kind in ("name", "call") and is_distribution_label(str(node.args[0])):
+            vec = self.generic_vector(str(node.args[0]))
+            if node.kind == "call":
+                left = node.args[1].args
+                if node.args[2].args or len(left) != 1 or left[0].kind != "name":
+                    raise SemanticError(f"`{to_latex(node)}` as a distribution: write it with one variable")
+            return "discrete", (lambda i, vec=vec: vec[i])
+        if node.kind == "name" and not env.latent:
+            d = self.definitions.get(canonical(str(node.args[0])))
+            if d is not None and not d.params and d.key not in STANDARD_FUNCTIONALS:
+                return self._dist(d.rhs, env)  # M = ½(P + Q) stated by the document
+        if (
+            node.kind == "name"
+            and re.fullmatch(r"[A-Z]", canonical(str(node.args[0])))
+            and node.args[0] != "N"
+        ):
+            vec = self.generic_vector(str(node.args[0]))  # R in H(P, R): a distribution named by a capital
+            return "discrete", (lambda i, vec=vec: vec[i])
+        if node.kind in ("add", "sub", "mul", "div") and is_mixture(node):
+            return self._mixture(node, env)
         if node.kind == "name" and base_of(str(node.args[0])) in ("p", "q"):
             fam = base_of(str(node.args[0]))
             if self.density_formula(fam) is not None:
@@ -538,6 +833,51 @@ class Semantics:
             f"`{to_latex(node)}` is not a distribution this front end reads (p, q, "
             "p(z), q(z|x), \\mathcal{N}(μ, σ²)); mixtures are not supported"
         )
+
+    def _mixture(self, node: Node, env: Env) -> tuple[str, object]:
+        """λ p_1 + (1 − λ) p_2 (any linear combination of distributions with scalar weights) as a discrete
+        distribution; a single-symbol weight λ paired with 1 − λ is taken in (0, 1), the mixture's domain."""
+        terms: list[tuple[sp.Expr, Callable[[sp.Expr], sp.Expr]]] = []
+
+        def collect(x: Node, sign: sp.Expr, into: list[tuple[sp.Expr, Callable[[sp.Expr], sp.Expr]]]) -> None:
+            if x.kind == "add":
+                collect(x.args[0], sign, into)
+                collect(x.args[1], sign, into)
+            elif x.kind == "sub":
+                collect(x.args[0], sign, into)
+                collect(x.args[1], -sign, into)
+            elif x.kind in ("mul", "div") and is_mixture(x):
+                dist_side, scal = (x.args[1], x.args[0]) if is_mixture(x.args[1]) else (x.args[0], x.args[1])
+                if x.kind == "div" and dist_side is not x.args[0]:
+                    raise SemanticError("a distribution in a denominator is not a mixture")
+                w = self._ev(scal, env)
+                inner: list[tuple[sp.Expr, Callable[[sp.Expr], sp.Expr]]] = []
+                collect(dist_side, sp.Integer(1), inner)
+                factor = 1 / w if x.kind == "div" else w
+                into.extend((sign * factor * c, f) for c, f in inner)
+            else:
+                kind, f = self._dist(x, env)
+                if kind != "discrete":
+                    raise SemanticError("mixtures of Gaussians are not read as a distribution in a step")
+                into.append((sign, f))  # type: ignore[arg-type]
+
+        collect(node, sp.Integer(1), terms)
+        total = sp.simplify(sum((c for c, _ in terms), sp.Integer(0)))
+        for c, _ in terms:
+            for sym in c.free_symbols:
+                if isinstance(sym, sp.Symbol) and sp.simplify(total - 1) == 0 and sym not in self.bounds:
+                    if not sym.is_positive:
+                        self.bounds[sym] = (0.0, 1.0)  # a mixture weight λ of λ p₁ + (1 − λ) p₂
+        if sp.simplify(total - 1) != 0:
+            raise SemanticError(
+                f"the weights of the mixture `{to_latex(node)}` sum to {sp.sstr(total)}, not 1"
+            )
+        return "discrete", (lambda i: sum((c * f(i) for c, f in terms), sp.Integer(0)))
+
+    def distribution(self, node: Node, env: Env | None = None) -> tuple[str, object]:
+        """``node`` read as a distribution (as an argument of KL, H, E): ('discrete', i ↦ value) or
+        ('gauss', Gaussian); raises ``SemanticError`` otherwise."""
+        return self._dist(node, env or Env())
 
     def _gauss_from_def(self, fam: str, env: Env) -> Gaussian:
         z = sp.Symbol("zeta", real=True)
@@ -631,11 +971,57 @@ def _substitute(node: Node, mapping: dict[str, Node]) -> Node:
     return Node(node.kind, tuple(_substitute(x, mapping) if isinstance(x, Node) else x for x in node.args))
 
 
+def is_mixture(node: Node) -> bool:
+    """Whether ``node`` is a linear combination that involves a named distribution (λ p_1 + (1 − λ) p_2)."""
+    if node.kind in ("name", "call"):
+        n = str(node.args[0])
+        return (
+            is_distribution_label(n) or base_of(n) in ("p", "q") or bool(re.fullmatch(r"[A-Z]", canonical(n)))
+        )
+    if node.kind in ("add", "sub"):
+        return is_mixture(node.args[0]) or is_mixture(node.args[1])
+    if node.kind in ("mul", "div"):
+        return is_mixture(node.args[0]) or (node.kind == "mul" and is_mixture(node.args[1]))
+    return False
+
+
+def _is_parameter_arg(node: Node, env: Env) -> bool:
+    """A density's argument that names a parameter (θ, φ, ψ, θ^{(t)}), not a variable."""
+    if node.kind != "name":
+        return False
+    c = canonical(str(node.args[0]))
+    return (
+        c not in env.latent
+        and c not in env.real
+        and bool(_PARAMETER_SUBSCRIPT.match(c))
+        and c not in ("w", "W")
+    )
+
+
+def _mentions_name(node: Node, name: str) -> bool:
+    """Whether ``name`` appears in ``node`` as a name or inside a call's arguments."""
+    return any(x.kind in ("name", "call") and canonical(str(x.args[0])) == name for x in node.walk())
+
+
+def _mentions_espec(node: Node, param: str, fam: str) -> bool:
+    """Whether an expectation in ``node`` is over ``fam`` written with the parameter ``param``
+    (E_{q_φ}[…])."""
+    for x in node.walk():
+        if x.kind == "expect":
+            dist = x.args[0].args[1]
+            if isinstance(dist, Node) and dist.kind in ("name", "call"):
+                nm = canonical(str(dist.args[0]))
+                if base_of(nm) == fam and subscript_of(nm) == param:
+                    return True
+    return False
+
+
 def uses(node: Node, kinds: set[str]) -> bool:
     """Whether any node in the tree under ``node`` (itself included) has a kind in ``kinds``."""
     return any(n.kind in kinds for n in node.walk())
 
 
 def functional_key(node: Node) -> str | None:
-    """'KL', 'H' or 'ELBO' when ``node`` is that functional (the keys of :class:`Definition`), else None."""
-    return {"kl": "KL", "entropy": "H", "elbo": "ELBO"}.get(node.kind)
+    """'KL', 'H', 'ELBO' or 'JSD' when ``node`` is that functional (the keys of :class:`Definition`), else
+    None."""
+    return {"kl": "KL", "entropy": "H", "elbo": "ELBO", "jsd": "JSD"}.get(node.kind)

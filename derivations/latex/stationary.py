@@ -1,4 +1,4 @@
-"""A Lagrangian and its stated stationary point (CS 446 HW8 / ECE 544 PS5 1(e); issue 14).
+"""A Lagrangian and its stated stationary point (CS 446 HW8 / ECE 544 PS5 1(e)).
 
 The document states a Lagrangian, e.g.
 ``\\sum_z q(z|x)\\log p_\\theta(x|z) - \\sum_z q(z|x)\\log\\frac{q(z|x)}{p(z)}

@@ -1,12 +1,12 @@
-"""Every toolkit claim has two kinds of evidence or a recorded reason (issue 12 §1)."""
+"""Every toolkit claim has two kinds of evidence or a recorded reason."""
 
 import pytest
 
-from derivations.registry import Claim, all_claims, get_claim
+from derivations.runner.registry import Claim, all_claims, get_claim
 
 # Load the registry before importing anything under derivations.claims: importing that package
 # first registers claims while numerics.evidence is already attaching to them (registry.py's
-# loader; see the report of issue 12).
+# loader).
 all_claims()
 
 from derivations.claims.evidence_coverage import (  # noqa: E402

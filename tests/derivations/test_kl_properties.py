@@ -1,4 +1,4 @@
-"""Symbolic proofs of the KL/JSD properties (issue 12 §1): proved, and each wrong variant refuted."""
+"""Symbolic proofs of the KL/JSD properties: proved, and each wrong variant refuted."""
 
 import pytest
 import sympy as sp

@@ -53,8 +53,8 @@ def test_relation_and_sides_are_compared():
 
 def test_unparsable_latex_is_reported_and_bad_arguments_raise():
     m = _model()
-    r = check_claim_latex(_Claim("x", r"\arg\max_q F(q)"), (m.elbo(), "=", m.elbo()))
-    assert r.status == "parse error" and r"\arg" in r.detail
+    r = check_claim_latex(_Claim("x", r"\underset{q}{\arg\max} F(q)"), (m.elbo(), "=", m.elbo()))
+    assert r.status == "parse error" and r"\underset" in r.detail
     with pytest.raises(ValueError, match="expr"):
         check_claim_latex(_Claim("x", "a = a"), "a = a")
     with pytest.raises(ValueError, match="claim"):
@@ -64,7 +64,7 @@ def test_unparsable_latex_is_reported_and_bad_arguments_raise():
 def test_parse_report_names_each_claim():
     claims = [
         _Claim("a", r"\mathrm{KL}(q\,\|\,q) = 0"),
-        _Claim("b", r"\min_w f(w)"),
+        _Claim("b", r"\underset{w}{\min} f(w)"),
         _Claim("c", r"\log p_{\theta^{(t+1)}}(x) \ge \log p_{\theta^{(t)}}(x)"),
     ]
     statuses = [r.status for r in latex_parse_report(claims)]

@@ -1,5 +1,5 @@
-"""The pytest plugin (``pytest --claims``) and the public assertions of :mod:`derivations.testing`
-(issue 10). Only a few fast claims run here: every claim runs once in CI, in ``make report``."""
+"""The pytest plugin (``pytest --claims``) and the public assertions of :mod:`derivations.testing`.
+Only a few fast claims run here: every claim runs once in CI, in ``make report``."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derivations import Derivation, registry
+from derivations import Derivation
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim, evidence, register
+from derivations.runner import registry
+from derivations.runner.registry import Claim, evidence, register
 from derivations.testing import ClaimAssertionError, assert_claim, assert_derivation
 from tests.derivations.no_torch import NO_TORCH
 
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONFTEST = NO_TORCH + '''
 
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim, evidence, register
+from derivations.runner.registry import Claim, evidence, register
 
 register(Claim("tmp.refuted", "a wrong claim", "l", "src"))
 register(Claim("tmp.raises", "an evidence function that raises", "l", "src"))
@@ -43,10 +44,10 @@ def _raises():
 
 
 def _plugin_args() -> list[str]:
-    """``-p derivations.pytest_plugin`` unless the installed entry point loads it already."""
-    if any(ep.value == "derivations.pytest_plugin" for ep in entry_points(group="pytest11")):
+    """``-p derivations.runner.pytest_plugin`` unless the installed entry point loads it already."""
+    if any(ep.name == "variational_verify" for ep in entry_points(group="pytest11")):
         return []
-    return ["-p", "derivations.pytest_plugin"]
+    return ["-p", "derivations.runner.pytest_plugin"]
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 
 from derivations import all_claims, get_claim
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.registry import Claim
-from derivations.report import ClaimResult, run_claims, verify
+from derivations.runner.registry import Claim
+from derivations.runner.report import ClaimResult, run_claims, verify
 
 
 def test_unknown_claim_id_is_a_clear_error():
@@ -91,7 +91,7 @@ def test_cli_list_and_unknown_id():
 
 
 def test_import_is_light_and_torch_free():
-    """DESIGN.md: `derivations` imports no numpy-heavy or torch modules at import time (its import
+    """docs/architecture.md: `derivations` imports no numpy-heavy or torch modules at import time (its import
     time is a benchmark matter, not a timed test: standard 6)."""
     code = "import sys, derivations; print(*(m in sys.modules for m in ('torch', 'numpy', 'scipy')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -99,12 +99,12 @@ def test_import_is_light_and_torch_free():
 
 
 def test_warm_ups_run_once_before_forking_and_never_fail_the_run(monkeypatch):
-    """Issue 10 (the report's time): shared set-up (imports, compiled-kernel caches) runs in the
+    """Shared set-up (imports, compiled-kernel caches) runs in the
     parent before the workers fork; a failing warm-up is ignored (the evidence reports it)."""
     import pytest
 
-    from derivations import registry
-    from derivations import report as R
+    from derivations.runner import registry
+    from derivations.runner import report as R
 
     with pytest.raises(ValueError, match="method"):
         registry.warm_up("quantum")
@@ -130,7 +130,7 @@ def test_warm_ups_run_once_before_forking_and_never_fail_the_run(monkeypatch):
 def test_run_warm_ups_names_an_unknown_method():
     import pytest
 
-    from derivations import registry
+    from derivations.runner import registry
 
     with pytest.raises(ValueError, match="methods"):
         registry.run_warm_ups({"statement"})

@@ -1,4 +1,4 @@
-"""The report runner fails loudly and loses nothing (issue 10): error/skipped verdicts, exit codes,
+"""The report runner fails loudly and loses nothing: error/skipped verdicts, exit codes,
 atomic report writes, JUnit and Markdown formats, the executor, the CLI."""
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from derivations import cli, registry
-from derivations import report as R
 from derivations.checker.verdicts import Evidence, Verdict
-from derivations.executor import run_tasks
-from derivations.registry import Claim, evidence, register, run_evidence
-from derivations.report_io import check_writable, write_all
+from derivations.runner import cli, registry
+from derivations.runner import report as R
+from derivations.runner.executor import run_tasks
+from derivations.runner.registry import Claim, evidence, register, run_evidence
+from derivations.runner.report_io import check_writable, write_all
 from tests.derivations.no_torch import NO_TORCH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -110,7 +110,7 @@ def test_time_bound_is_undecided(temp_claims):
 def test_without_torch_the_torch_claims_are_listed_as_skipped():
     code = (
         NO_TORCH
-        + "from derivations.cli import main\n"
+        + "from derivations.runner.cli import main\n"
         "sys.exit(main(['verify', 'vae.gradients_reach_encoder', '--json', '-', '-q']))\n"
     )
     out = _run(["-c", code])
@@ -135,7 +135,7 @@ def test_the_torch_claim_list_matches_what_torch_impl_attaches():
 def test_any_other_import_error_fails_the_run_with_exit_3(broken):
     code = (
         f"import sys; sys.modules[{broken!r}] = None\n"
-        "from derivations.cli import main\n"
+        "from derivations.runner.cli import main\n"
         "sys.exit(main(['verify', 'kl.self_zero']))\n"
     )
     out = _run(["-c", code])
@@ -167,8 +167,8 @@ def test_run_property_refutes_a_forced_negative_kl(monkeypatch):
     import numpy as np
     from hypothesis import strategies as st
 
-    from numerics import evidence as nev
     from numerics import properties
+    from numerics.evidence import _property as nev
 
     monkeypatch.setattr(properties, "kl_categorical", lambda p, q, **kw: -1.0)
     one = st.just(((np.array([0.5, 0.5]), np.array([0.25, 0.75])),))  # nothing to shrink: fast
@@ -258,7 +258,7 @@ def test_exit_1_when_a_claim_is_refuted(temp_claims, capsys):
 def test_reports_are_utf8_under_an_ascii_locale(tmp_path):
     code = (  # torch is not needed here: keep the subprocess light
         NO_TORCH
-        + "from derivations.cli import main\n"
+        + "from derivations.runner.cli import main\n"
         f"sys.exit(main(['verify', {FAST!r}, '--jobs', '1', '--json', {str(tmp_path / 'c.json')!r},"
         " '--markdown', '-']))\n"
     )
@@ -273,7 +273,7 @@ def test_reports_are_utf8_under_an_ascii_locale(tmp_path):
 def test_a_failed_write_leaves_the_previous_set_untouched(tmp_path, monkeypatch):
     a, b = tmp_path / "a.json", tmp_path / "b.md"
     write_all([(a, "old a"), (b, "old b")])
-    import derivations.report_io as io
+    import derivations.runner.report_io as io
 
     real = io._write_temp
     calls = []
@@ -380,8 +380,22 @@ def test_markdown_escapes_sympy_text():
     assert "\\|x\\|\\_1" in md and "\\`code\\`" in md and "\\[link\\](x)" in md and "\\<b\\>" in md
     assert "x\\_1 \\* y\\_2" in md and "src\\_a\\_b" in md
     row = next(line for line in md.splitlines() if line.startswith("| `t.ok`"))
-    assert len(re.findall(r"(?<!\\)\|", row)) == 9  # 8 cells: no cell broken by a '|' from the text
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7  # 6 cells: no cell broken by a '|' from the text
     assert R.md_code("a`b|c") == "``a`b\\|c``"
+
+
+def test_markdown_is_a_summary_table_and_short_sections_with_no_line_over_200():
+    long = Claim("t.long", "a statement " * 40, "l", "ECE 544 PS5 1(d) (seed 004); " * 12)
+    ce = {"step": "(7)", **{f"q[{i}]": str(1 / 7 + i) for i in range(40)}, "lhs": "1.5", "rhs": "-2.25"}
+    results = [*_sample_results(), R.ClaimResult(long, [
+        Evidence("symbolic", Verdict.REFUTED, "the two sides differ " * 60, counterexample=ce),
+        Evidence("numeric", Verdict.NUMERIC, "x" * 450, error=1e-9, tolerance=1e-8)])]
+    md = R.to_markdown(results, 3.0)
+    assert max(len(line) for line in md.splitlines()) <= R.MD_WIDTH
+    assert "## Summary" in md and md.count("\n### `") == 6  # one section per claim
+    section = md.split("### `t.long`")[1]
+    assert "left side = 1.5, right side = -2.25" in section.replace("\n    ", " ")
+    assert "whole in the JSON and HTML reports" in section  # the long detail is cut, and says so
 
 
 def test_json_is_strict():
@@ -472,12 +486,26 @@ def test_a_missing_optional_dependency_inside_evidence_is_skipped(temp_claims):
     a = temp_claims(Claim("tmp.sk", "s", "l", "src"), numeric=needs_sklearn)
     b = temp_claims(Claim("tmp.other", "s", "l", "src"), numeric=needs_other)
     ev = run_evidence(a, "numeric")
-    assert ev.verdict is Verdict.SKIPPED and ev.detail == "scikit-learn not installed"
+    assert ev.verdict is Verdict.SKIPPED and ev.detail == "scikit-learn not installed: the `train` extra"
     assert run_evidence(b, "numeric").verdict is Verdict.ERROR
 
 
+def test_a_skipped_reason_names_the_extra_that_installs_the_dependency():
+    from derivations.runner.registry import OPTIONAL_DEPENDENCIES, skipped_if_optional
+
+    reasons = {name: dep.missing() for name, dep in OPTIONAL_DEPENDENCIES.items()}
+    assert reasons == {
+        "torch": "torch not installed",
+        "sklearn": "scikit-learn not installed: the `train` extra",
+        "matplotlib": "matplotlib not installed: the `plots` extra",
+    }
+    ev = skipped_if_optional(ModuleNotFoundError("no matplotlib", name="matplotlib"), "numeric")
+    assert ev is not None and ev.verdict is Verdict.SKIPPED and ev.detail == reasons["matplotlib"]
+    assert skipped_if_optional(ModuleNotFoundError("no scipy", name="scipy"), "numeric") is None
+
+
 def test_a_claim_whose_latex_is_not_what_its_verifier_checks_is_an_error(temp_claims, monkeypatch):
-    """Issue 14 §6: the report compares each claim's LaTeX with the relation its verifier checks."""
+    """The report compares each claim's LaTeX with the relation its verifier checks."""
     import sympy as sp
 
     from derivations.claims import statements

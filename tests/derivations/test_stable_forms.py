@@ -108,7 +108,7 @@ def test_expm1mx_sinh_split_and_a_missing_factor_two():
     assert S.verify_expm1mx_sinh_split(wrong).verdict is Verdict.REFUTED
 
 
-# ---------------------------------------------------------------------------- issue 15 forms
+# ---------------------------------------------------------------------------- forms for the extreme regimes
 
 
 def test_very_far_kl_term_and_a_flipped_sign():

@@ -7,7 +7,7 @@ import pytest
 
 from derivations.checker.verdicts import Verdict
 from numerics import forward_kl as fk
-from numerics.evidence_seed_problems import snis_consistent_and_biased
+from numerics.evidence.forward_kl import snis_consistent_and_biased
 
 
 def test_snis_evidence_consistent_and_biased() -> None:

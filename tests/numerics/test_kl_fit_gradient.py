@@ -1,5 +1,5 @@
-"""The analytic gradient of the reverse KL that the exclusive fit's BFGS uses (issue 10: the
-report's time; before, finite differences took 3 evaluations per gradient)."""
+"""The analytic gradient of the reverse KL that the exclusive fit's BFGS uses (one
+evaluation per gradient where finite differences take three)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 15, item 6 (the programs): every reproducer of "the programs and torch side check nothing"
+"""Argument checks of the programs: every reproducer of unchecked arguments
 for ``numerics.kl_fit``, ``numerics.gan_dual`` and ``numerics.em`` as a regression test — bad
 arguments raise ``ValueError`` naming the argument, never a wrong number or NaN."""
 

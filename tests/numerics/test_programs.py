@@ -93,7 +93,7 @@ def test_gan_dual_validation():
 
 def test_numeric_evidence_refutes_with_its_counterexample():
     from derivations.checker.verdicts import Verdict
-    from numerics.evidence import _within
+    from numerics.evidence._common import _within
 
     assert _within("d", 1e-9, 1e-8, {"w": "1"}).verdict is Verdict.NUMERIC
     bad = _within("d", 1e-9, 1e-8, {"converged": "False"}, ok=False)  # within tolerance, not converged

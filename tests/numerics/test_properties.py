@@ -1,5 +1,5 @@
-"""Property suite (issue 4, §2), under the active Hypothesis profile; the same functions are the
-report's property evidence (numerics.evidence)."""
+"""Property suite (Cover & Thomas 2006, ch. 2), under the active Hypothesis profile; the same
+functions are the report's property evidence (numerics.evidence)."""
 
 import numpy as np
 import pytest

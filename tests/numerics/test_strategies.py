@@ -49,7 +49,7 @@ def test_gaussian_parameters(params):
         (lambda: S.spd_matrices(dim=2, max_condition=0.5), "max_condition"),
         (lambda: S.markov_kernels(n_in=0, n_out=2), "n_in, n_out"),
         (lambda: S.latent_models(n_latent=-1), "n_latent"),
-        # issue 15, item 6: options that were accepted and produced bad examples
+        # options that were accepted and produced bad examples
         (lambda: S.gaussian_parameters(max_scale=math.inf), "max_scale: must be finite"),
         (lambda: S.gaussian_parameters(min_scale=math.nan), "min_scale: must be finite"),
         (lambda: S.gaussian_parameters(max_scale=1e305), "min_scale, max_scale"),

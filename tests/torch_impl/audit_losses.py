@@ -1,5 +1,5 @@
-"""Loss functions written for the audit tests (issue 11): one per defect class and correct ones in
-every reduction convention. Written from the issue's descriptions, not copied from any code base."""
+"""Loss functions written for the audit tests: one per defect class and correct ones in
+every reduction convention. Written from descriptions of the defects, not copied from any code base."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""audit_elbo_loss on every defect class of issue 11 and on correct losses in every reduction
+"""audit_elbo_loss on every defect class the auditor names and on correct losses in every reduction
 convention: exact verdict, β_eff and (where it applies) the convention named."""
 
 import json
@@ -15,7 +15,7 @@ from torch_impl.audit import (
     assert_neg_elbo,
     audit_elbo_loss,
 )
-from torch_impl.evidence_audit import _vae, vae_loss_audits
+from torch_impl.evidence.audit import _vae, vae_loss_audits
 
 FAST = {"batch_sizes": (3, 96), "data_shapes": ((4,), (9,)), "latent_dims": (2, 3), "draws": 8,
         "extreme_draws": 2}
@@ -254,8 +254,9 @@ def test_nan_from_a_loss_is_a_counterexample_not_skipped():
 
     spec = ModelSpec("bernoulli_logits", arguments=("recon", "x", "mu", "logvar"))
     r = audit(log_of_logits, spec)
-    assert r.verdict is LossVerdict.NOT_AFFINE, r.to_text()
-    assert math.isnan(r.counterexample["loss"])
+    assert r.verdict is LossVerdict.NOT_FINITE and r.exit_code == 1, r.to_text()
+    assert math.isnan(r.counterexample["loss"]) and r.counterexample["configuration"].startswith("B = 3")
+    assert "not finite" in r.to_text() and "tolerance 0" not in r.to_text()
     json.loads(r.to_json())
 
 

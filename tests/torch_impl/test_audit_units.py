@@ -95,3 +95,15 @@ def test_normalisation_of_bernoulli_on_unit_data_is_the_closed_form():
     assert normalisation("continuous_bernoulli", "unit").ok
     assert normalisation("gaussian", "real", 0.05).ok
     assert not normalisation("bernoulli", "real").ok
+
+
+def test_numpy_value_paths_match_the_differentiable_torch_forms():
+    """The fit's columns go through NumPy (faster); the gradient check through torch: same values."""
+    from torch_impl.audit.reference import bce
+
+    lam = torch.tensor([1e-13, 1e-6, 0.1, 0.3, 0.49, 0.499999, 0.5, 0.51, 0.9, 1 - 1e-6, 1 - 1e-13],
+                       dtype=torch.float64)
+    x = (torch.arange(len(lam)) % 2).double()
+    grad_lam = lam.clone().requires_grad_(True)
+    torch.testing.assert_close(cb_log_normaliser(lam), cb_log_normaliser(grad_lam).detach(), rtol=0, atol=0)
+    torch.testing.assert_close(bce(x, lam), bce(x, grad_lam).detach(), rtol=1e-15, atol=0)

@@ -13,9 +13,9 @@ import pytest
 import torch
 
 from derivations.checker.verdicts import Verdict
-from derivations.registry import get_claim, run_evidence
-from torch_impl import evidence_few_labels as efl
+from derivations.runner.registry import get_claim, run_evidence
 from torch_impl.claims import TORCH_EVIDENCE_IDS, torch_only_claim
+from torch_impl.evidence import few_labels as efl
 from torch_impl.few_labels import FewLabelResult, few_label_accuracies, train_vae
 
 

@@ -1,5 +1,5 @@
-"""The training entry point (issue 10, item 6): resume = uninterrupted, and every defect of the
-issue's "Training entry point" list as a regression test. Runs use 64 training / 32 test images
+"""The training entry point: resume = uninterrupted, and every way a run can fail loudly
+as a regression test. Runs use 64 training / 32 test images
 (the real split's first ones) so each takes about a second."""
 
 import json
@@ -325,6 +325,7 @@ def test_nan_iwae_fails_the_run_and_writes_no_metrics(tmp_path, monkeypatch):
         (["--latent-dim", "0"], "argument --latent-dim: must be ≥ 1"),
         (["--iwae-samples", "0"], "argument --iwae-samples: must be ≥ 1"),
         (["--seed", "-3"], "argument --seed: must be ≥ 0"),
+        (["--seed", "99999999999999999999999"], "argument --seed: must be ≤ 9223372036854775806"),
         (["--likelihood", "poisson"], "argument --likelihood: invalid choice"),
         (["--device", "foo"], "argument --device: 'foo': not a device name"),
         (["--device", "meta"], "argument --device: 'meta': device type 'meta' is not supported"),

@@ -1,5 +1,5 @@
 """Random inputs for an audit: configurations (B, data shape, d, hyper-parameters) and the tensors
-of one draw, float64, from a seeded generator (issue 11, item 1).
+of one draw, float64, from a seeded generator.
 
 Ordinary draws are moderate (logits ∼ N(0, 2²), μ ∼ N(0, 1), s ∼ N(0, 1)); *extreme* draws put
 the decoder in saturation against the data (probabilities down to 1e-13 on the observed value,
@@ -127,11 +127,15 @@ class LinearDecoder:
         bias = torch.randn(config.data_dim, dtype=F64, generator=g)
         return cls(w, bias, spec.likelihood, config.shape)
 
-    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """The decoder output at z, without recording the call."""
         h = (z.to(F64) @ self.weight + self.bias).clamp(-30, 30)
         out = h if self.likelihood.endswith("logits") or self.likelihood.startswith("gaussian") \
             else torch.sigmoid(h)
-        out = out.reshape(*z.shape[:-1], *self.shape).to(z.dtype)
+        return out.reshape(*z.shape[:-1], *self.shape).to(z.dtype)
+
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+        out = self.forward(z)
         self.calls.append((z, out))
         return out
 

@@ -1,6 +1,5 @@
 """Affine fits of a loss against reference columns, and exact formulas for the fitted coefficients
-in B, D, d and the hyper-parameters (issue 11, item 1: "a, c, β_eff as formulas … e.g.
-β_eff = M_N·D/2").
+in B, D, d and the hyper-parameters (e.g. β_eff = M_N·D/2).
 
 * :func:`affine_fit` solves loss ≈ Σ_j w_j·col_j + c by least squares (columns scaled to unit
   size) and returns the residual relative to the size of the terms.
@@ -145,7 +144,7 @@ def monomial_text(k: float, num: list[tuple[str, int]], den: list[tuple[str, int
         top.append(kt)
     top = [n if e == 1 else f"{n}^{e}" for n, e in num] + top
     bottom_vars = [n if e == 1 else f"{n}^{e}" for n, e in den]
-    bottom = bottom_vars + bottom
+    bottom = bottom + bottom_vars
     t = "·".join(top) or "1"
     if not bottom:
         return sign + t

@@ -1,5 +1,5 @@
-"""``audit_iwae_loss``: is a user's IWAE loss the importance-weighted bound? (issue 11, item 2;
-Burda et al. 2016: IWAE_K(x) = log (1/K) Σ_k w_k, w_k = p(x, z_k)/q(z_k|x), z_k ∼ q.)
+"""``audit_iwae_loss``: is a user's IWAE loss the importance-weighted bound? (Burda et al. 2016:
+IWAE_K(x) = log (1/K) Σ_k w_k, w_k = p(x, z_k)/q(z_k|x), z_k ∼ q.)
 
 For each draw the auditor builds K samples z_k = μ + σ(s)·ε_k (or records those the loss draws)
 and computes, in float64, log w_k = log p(x|z_k) + log N(z_k; 0, I) − log N(z_k; μ, σ²) and the
@@ -13,6 +13,20 @@ bound logsumexp_k log w_k − log K. Three checks:
   positive weight. Recognised deviations: softmax(t·log w) with t ≠ 1 (tempered, a Rényi bound with
   α = 1 − t), t = −1 (the per-sample *loss* used as the log-weight), undetached weights
   s_k(1 + ℓ_k − Σ_j s_j ℓ_j), uniform weights (a K-sample ELBO).
+
+Named gradient estimators (their value is not the bound; their gradient is the estimator's):
+
+* STL, "sticking the landing" (Roeder et al. 2017): log w_k with q's parameters detached, so the
+  encoder gradient flows only through z_k; it drops the score term, which lowers the variance as q
+  approaches the posterior; for K > 1 its expectation is not ∇IWAE_K (Tucker et al. 2018, §3).
+* DReG, doubly reparameterised (Tucker et al. 2018, eq. 8): the encoder gets
+  Σ_k w̃_k²·∂log w_k/∂z_k·∂z_k/∂φ (q's parameters detached in log w), the decoder Σ_k w̃_k·∇log p(x|z_k);
+  unbiased for ∇IWAE_K, and its encoder gradient's signal-to-noise ratio does not vanish as K grows.
+
+A loss whose gradient equals a·∇ of one of these surrogates (tensors mode: z passed to the loss) is
+the verdict *named estimator*, which passes.
+
+The loss may take its sample axes K-first (K, B, …) or batch-first (B, K, …) (``batch_first``).
 
 Tolerances: value 1e-9 and gradient 1e-8 relative for float64 losses (the reference is float64; the
 two sides differ only by operation order, ~1e-14), 1e-4 / 1e-3 for float32; weight patterns 1e-6.
@@ -29,7 +43,7 @@ import torch
 
 from torch_impl.audit.conventions import Convention
 from torch_impl.audit.draws import Config, configurations, draw_tensors
-from torch_impl.audit.elbo import _check_sizes, _sizes, tolerance_for
+from torch_impl.audit.elbo import _check_sizes, _less_precise, _sizes, tolerance_for
 from torch_impl.audit.fit import affine_fit, monomial
 from torch_impl.audit.model_spec import ModelSpec
 from torch_impl.audit.reference import (
@@ -53,7 +67,40 @@ def _log_weights(spec: ModelSpec, r: Replay, sampler: Convention) -> torch.Tenso
     log_px = -nll_per_example(LikelihoodVariant(spec.likelihood), x, recon, sigma2=spec.sigma2,
                               out_logvar=lv, batch_dims=2)
     z = r.z.double()
-    return log_px + log_standard_normal(z) - log_normal_diag(z, r.mu.double(), sampler.log_var(r.s.double()))
+    log_q = log_normal_diag(z, r.mu.double(), sampler.log_var(r.s.double()))
+    return log_px + log_standard_normal(z, spec.prior_var) - log_q
+
+
+def _estimator_references(spec: ModelSpec, r: Replay, sampler: Convention,
+                          lw: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The surrogates whose gradients are STL's and DReG's (module docstring), as scalars in the graph
+    of the draw's leaves (μ, s through z; the decoder output)."""
+    assert r.recon is not None and r.z is not None and r.mu is not None and r.s is not None
+    x, recon, z = r.x.double(), r.recon.double(), r.z.double()
+    lv = r.recon_logvar.double() if r.recon_logvar is not None else None
+    log_px = -nll_per_example(LikelihoodVariant(spec.likelihood), x, recon, sigma2=spec.sigma2, out_logvar=lv,
+                              batch_dims=2)
+    mu_d, s_d = r.mu.detach().double(), r.s.detach().double()
+    log_q_stop = log_normal_diag(z, mu_d, sampler.log_var(s_d))
+    lw_stl = log_px + log_standard_normal(z, spec.prior_var) - log_q_stop
+    w_tilde = torch.softmax(lw.detach(), 0)
+    log_px_no_recon = -nll_per_example(LikelihoodVariant(spec.likelihood), x, recon.detach(),
+                                       sigma2=spec.sigma2, out_logvar=lv, batch_dims=2)
+    lw_stl_encoder = log_px_no_recon + log_standard_normal(z, spec.prior_var) - log_q_stop
+    return {
+        "STL": -torch.logsumexp(lw_stl, 0).sum(),
+        "DReG": -(w_tilde**2 * lw_stl_encoder).sum() - (w_tilde * log_px).sum(),
+    }
+
+
+ESTIMATORS = {
+    "STL": ("STL, sticking the landing (Roeder et al. 2017): q's parameters are detached in log w, so the "
+            "encoder's gradient flows only through z; lower variance near the posterior; for K > 1 its "
+            "expectation differs from ∇IWAE_K (Tucker et al. 2018, §3)"),
+    "DReG": ("DReG, doubly reparameterised (Tucker et al. 2018, eq. 8): encoder weights w̃_k² with q's "
+             "parameters detached, decoder weights w̃_k; unbiased for ∇IWAE_K, with an encoder gradient "
+             "whose signal-to-noise ratio does not vanish as K grows"),
+}
 
 
 def _flat(grads: tuple[torch.Tensor | None, ...], like: list[torch.Tensor]) -> torch.Tensor:
@@ -83,8 +130,8 @@ def _pattern(v: np.ndarray, lw: np.ndarray) -> tuple[str | None, float | None]:
         ell = t * lw
         und = s * (1 + ell - (s * ell).sum(0))
         if close(und / und.sum(0)):
-            return (f"undetached self-normalised weights over {who}: v_k = s_k(1 + ℓ_k − Σ_j s_j ℓ_j), "
-                    f"s = softmax(ℓ), ℓ = {'log w' if t > 0 else '−log w'}"), t
+            return (f"undetached self-normalised weights over {who}: v_k = s_k(1 + ℓ_k − Σ_j s_j ℓ_j), s = "
+                    f"softmax(ℓ), ℓ = {'log w' if t > 0 else '−log w'}"), t
     if np.all(vn > 0):
         dl = lw - lw.mean(0)
         dv = np.log(vn) - np.log(vn).mean(0)
@@ -113,9 +160,13 @@ def audit_iwae_loss(
     latent_dims: tuple[int, ...] | None = None,
     draws: int = 6,
     seed: int = 0,
+    batch_first: bool = False,
+    dtype: torch.dtype = torch.float64,
 ) -> IwaeAudit:
     """Audit ``loss_fn`` as −IWAE_K of ``model`` (see the module docstring). ``K`` samples; the loss
-    receives ``recon`` (K, B, …), ``z``/``eps`` (K, B, d) and ``k`` through the argument mapping."""
+    receives ``recon`` (K, B, …), ``z``/``eps`` (K, B, d) — or (B, K, …) with ``batch_first`` — and
+    ``k`` through the argument mapping; ``dtype`` is the dtype of the tensors it receives (float64 or
+    float32; the reference uses the rounded values)."""
     if not callable(loss_fn):
         raise ValueError(f"loss_fn: expected a callable, got {type(loss_fn).__name__}")
     if not isinstance(model, ModelSpec):
@@ -124,6 +175,10 @@ def audit_iwae_loss(
         raise ValueError(f"K: expected an integer ≥ 2 (importance samples), got {K!r}")
     if not (isinstance(draws, int) and draws >= 3):
         raise ValueError(f"draws: need at least 3 draws per configuration, got {draws!r}")
+    if dtype not in (torch.float64, torch.float32):
+        raise ValueError(f"dtype: expected torch.float64 or torch.float32, got {dtype!r}")
+    if not isinstance(batch_first, bool):
+        raise ValueError(f"batch_first: expected True or False, got {batch_first!r}")
     batch_sizes = _check_sizes("batch_sizes", batch_sizes)
     data_shapes, latent_dims, model_dtype = _sizes(model, data_shapes, latent_dims, (((5,), (12,)), (2,)))
     assert isinstance(model.param, Convention)
@@ -140,6 +195,7 @@ def audit_iwae_loss(
     has_grad = True
     dtype = torch.float64
     probe: dict[str, Any] | None = None
+    est_res: dict[str, list[float]] = {"STL": [], "DReG": []}
     for ci, cfg in enumerate(configs):
         ys, vs = [], []
         for j in range(draws):
@@ -149,18 +205,42 @@ def audit_iwae_loss(
             if model.hooks is not None:
                 t["x"] = t["x"].to(model_dtype)
             else:
+                t = {k: v.to(dtype) for k, v in t.items()}
                 for name in ("mu", "s", "recon"):
                     t[name] = t[name].clone().requires_grad_(True)
-            r = call_loss(loss_fn, model, cfg, t, g, extreme=False, samples=K)
+            r = call_loss(loss_fn, model, cfg, t, g, extreme=False, samples=K, batch_first=batch_first)
             if r.error is not None:
-                audit.exception = r.error
+                bad_return = r.error_kind == "bad return type"
+                audit.verdict = IwaeVerdict.BAD_RETURN if bad_return else IwaeVerdict.CRASH
                 audit.counterexample = {"configuration": cfg.text(), "draw": j}
+                if audit.verdict is IwaeVerdict.CRASH:
+                    audit.exception = r.error
+                    last = r.error.strip().splitlines()[-1] if r.error.strip() else "an exception"
+                    audit.diagnosis.append(
+                        f"the loss raised at {cfg.text()}, draw {j}, with its sample axes "
+                        f"{'(B, K, …)' if batch_first else '(K, B, …)'}: {last}; if it takes "
+                        f"{'(K, B, …)' if batch_first else '(B, K, …)'}, say so "
+                        f"(batch_first={not batch_first}, --iwae-layout {'KB' if batch_first else 'BK'})")
+                else:
+                    audit.diagnosis.append(f"{r.error} (at {cfg.text()}, draw {j})")
                 return audit
+            if r.hook_problem is not None:
+                raise ValueError(f"hooks: {r.hook_problem} (at {cfg.text()})")
             if r.recon is None or r.z is None or r.mu is None or r.s is None or r.recon.dim() < 3:
                 audit.exception = "the auditor could not record K samples of z and the decoder output"
+                audit.diagnosis.append(audit.exception + f" (at {cfg.text()}; layout "
+                                       f"{'(B, K, …)' if batch_first else '(K, B, …)'})")
+                audit.counterexample = {"configuration": cfg.text(), "draw": j}
                 return audit
             assert r.value is not None
-            dtype = r.value.dtype
+            if not math.isfinite(float(r.value.detach())):
+                audit.verdict = IwaeVerdict.NOT_FINITE
+                audit.counterexample = {"configuration": cfg.text(), "draw": j,
+                                        "loss": float(r.value.detach())}
+                audit.diagnosis.append(f"the loss is {float(r.value.detach())} at finite inputs "
+                                       f"({cfg.text()}, draw {j}); −IWAE_K is finite there")
+                return audit
+            dtype = _less_precise(dtype, r.value.dtype, r.compute_dtype)
             sampler = r.sampler or model.param
             lw = _log_weights(model, r, sampler)
             ref = -(torch.logsumexp(lw, 0) - math.log(K)).sum()
@@ -175,6 +255,14 @@ def audit_iwae_loss(
             g_r = _flat(torch.autograd.grad(ref, leaves, retain_graph=True, allow_unused=True), leaves)
             denom = float(g_r @ g_r)
             a_g = float(g_u @ g_r) / denom if denom > 0 else 0.0
+            if model.mode == "tensors" and "z" in model.roles:
+                for name, sur in _estimator_references(model, r, sampler, lw).items():
+                    g_e = _flat(torch.autograd.grad(sur, leaves, retain_graph=True, allow_unused=True),
+                                leaves)
+                    de = float(g_e @ g_e)
+                    a_e = float(g_u @ g_e) / de if de > 0 else 0.0
+                    nu = float(g_u.norm())
+                    est_res[name].append(float((g_u - a_e * g_e).norm()) / nu if nu > 0 and a_e > 0 else 1.0)
             norm_u = float(g_u.norm())
             grad_res.append(float((g_u - a_g * g_r).norm()) / norm_u if norm_u > 0 else 1.0)
             grad_scale.append(a_g)
@@ -246,7 +334,7 @@ def audit_iwae_loss(
             text, tmp = _pattern(v_all, lw_all)
             audit.weights, audit.tempering = text, tmp
         else:
-            audit.weights = (f"not identifiable: ∂loss/∂recon is not along ∇log p(x|recon) (relative "
+            audit.weights = ("not identifiable: ∂loss/∂recon is not along ∇log p(x|recon) (relative "
                              f"residual {projection_res:.2g})")
     if has_grad and grad_ok and c_kind != "none" and any(
             abs(ag - a) > 1e-6 * abs(a) for ag, a in zip(grad_scale_cfg, a_vals, strict=True)):
@@ -258,29 +346,42 @@ def audit_iwae_loss(
         elif c_kind == "logK":
             audit.verdict = IwaeVerdict.MISSING_LOG_K
             assert audit.c is not None
-            audit.diagnosis.append(f"the value misses −log K: loss = a·Σ_i −IWAE_K + c with c = "
-                                   f"{audit.c.text} "
-                                   "= −a·B·log K (the gradient is right; the value is not the bound)")
+            audit.diagnosis.append("the value misses −log K: loss = a·Σ_i −IWAE_K + c with c = "
+                                   f"{audit.c.text} = −a·B·log K (the gradient is right; the value is not "
+                                   "the bound)")
             audit.counterexample = {"configuration": configs[0].text(), "c": c_vals[0],
                                     "−a·B·log K": -a_vals[0] * configs[0].batch * math.log(K)}
         else:
             audit.verdict = IwaeVerdict.SURROGATE
-            audit.diagnosis.append("the value is not −IWAE_K (do not report it as a bound); its gradient is "
-                                   f"a·∇(−IWAE_K) with a = {monomial(grad_scale_cfg, variables).text} "
-                                   f"to {audit.gradient_residual:.1e}")
+            audit.diagnosis.append("the value is not −IWAE_K (do not report it as a bound); its gradient "
+                                   f"is a·∇(−IWAE_K) with a = {monomial(grad_scale_cfg, variables).text} to "
+                                   f"{audit.gradient_residual:.1e}")
         return audit
+    if has_grad and not grad_ok:
+        named = [n for n, res in est_res.items() if res and max(res) <= grad_tol]
+        if named:
+            audit.verdict = IwaeVerdict.ESTIMATOR
+            audit.estimator = ESTIMATORS[named[0]]
+            audit.gradient_residual = max(est_res[named[0]])
+            audit.weights = None
+            audit.diagnosis.append(f"the gradient is the {named[0]} estimator's (relative distance "
+                                   f"{audit.gradient_residual:.1e}); the value is a surrogate, not the "
+                                   "bound — do not report it as IWAE_K")
+            return audit
     if has_grad:
         identified_wrong = audit.tempering is not None and not (
             audit.weights is not None and audit.weights.startswith("softmax(log w)"))
         if probe is not None or identified_wrong:
             audit.verdict = IwaeVerdict.WRONG_WEIGHTS
-            audit.diagnosis.append(f"the gradient is not a·∇(−IWAE_K) (relative distance "
-                                   f"{audit.gradient_residual:.2g}); implied weights: {audit.weights}")
-            audit.counterexample = probe or {"implied weights": audit.weights}
+            audit.diagnosis.append("the gradient is not a·∇(−IWAE_K) (relative distance "
+                                   f"{audit.gradient_residual:.2g}); implied weights: "
+                                   f"{audit.weights or 'not a recognised pattern'}")
+            audit.counterexample = probe or {"implied weights": audit.weights or "not a recognised pattern"}
         else:
             audit.verdict = IwaeVerdict.NOT_AFFINE
-            audit.diagnosis.append(f"the gradient is not a·∇(−IWAE_K) (relative distance "
-                                   f"{audit.gradient_residual:.2g}); implied weights: {audit.weights}")
+            audit.diagnosis.append("the gradient is not a·∇(−IWAE_K), nor a named estimator's (DReG, STL) "
+                                   f"(relative distance {audit.gradient_residual:.2g}); implied weights: "
+                                   f"{audit.weights or 'not a recognised pattern'}")
             audit.counterexample = {"gradient relative distance": audit.gradient_residual}
         return audit
     audit.notes.append("gradient not checked: the loss has no gradient (e.g. computed under no_grad)")

@@ -1,4 +1,4 @@
-"""The model a loss claims to train, as the user declares it (issue 11, item 1).
+"""The model a loss claims to train, as the user declares it.
 
 A :class:`ModelSpec` states
 
@@ -8,7 +8,7 @@ A :class:`ModelSpec` states
   fixed σ² the auditor infers), ``gaussian_learned`` (means and a per-pixel log-variance);
 * the encoder's parameterisation *as the sampler draws it* (``param``, a
   :class:`~torch_impl.audit.conventions.Convention` or its name: ``logvar``, ``logstd``,
-  ``softplus``, ``0.01*logstd`` …) — the prior is N(0, I);
+  ``softplus``, ``0.01*logstd``, ``softplus+1e-4`` …) — the prior is N(0, I) unless ``prior_var``;
 * the data domain: ``binary`` ({0, 1}), ``unit`` ([0, 1]) or ``real``;
 * the argument mapping of the loss: the names of its positional parameters, each one of the
   roles below or an alias of one (``recon_x`` → ``recon``, ``logvar`` → ``s`` …), or the name of a
@@ -22,29 +22,24 @@ A :class:`ModelSpec` states
 * ``hyper``: hyper-parameters the loss takes and the values to audit them at (the first value is
   the base); those not named in ``arguments`` are passed as keywords;
 * ``hooks``: for a loss that runs a whole model (``loss(x)``), the encoder and decoder modules
-  whose outputs the auditor records (the encoder's output is split in halves into μ and s).
+  (or bound methods such as ``model.encode``) whose outputs the auditor records: the encoder's
+  output is a tuple (μ, s) or a tensor split in halves; separate heads are given as ``mu=`` and
+  ``s=`` (``fc_mu``/``fc_var``, pytorch/examples' ``fc21``/``fc22``);
+* ``prior_var``: the prior is N(0, prior_var·I) (default 1).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from torch import nn
 
 from torch_impl.audit.conventions import Convention, parse_convention
+from torch_impl.audit.vocabulary import DOMAINS, LIKELIHOODS, ROLES
 
-LIKELIHOODS = (
-    "bernoulli",
-    "bernoulli_logits",
-    "continuous_bernoulli",
-    "continuous_bernoulli_logits",
-    "gaussian",
-    "gaussian_learned",
-)
-DOMAINS = ("binary", "unit", "real")
-ROLES = ("x", "recon", "mu", "s", "z", "eps", "recon_logvar", "decoder", "k")
 _ALIASES: dict[str, str] = {
     **{r: r for r in ROLES},
     "data": "x",
@@ -93,19 +88,56 @@ _DEFAULT_DOMAIN = {
 }
 
 
+Tap = nn.Module | Callable[..., Any]
+
+
+def _is_tap(obj: object) -> bool:
+    """An nn.Module, or a bound method of one (``model.encode``) that the auditor can wrap."""
+    return isinstance(obj, nn.Module) or isinstance(getattr(obj, "__self__", None), nn.Module)
+
+
 @dataclass(frozen=True)
 class Hooks:
-    """Encoder and decoder modules of a model whose loss is ``loss(x)``; the auditor records the
-    encoder output (split in halves along the last axis into μ, s), the decoder input z and its
-    output."""
+    """Where μ, s, z and the decoder output of a model whose loss is ``loss(x)`` are read: the
+    ``encoder`` (output (μ, s), or a tensor split in halves along the last axis), or separate ``mu``
+    and ``s`` heads; the ``decoder`` (its first input is z, its output the decoder output). Each is
+    an ``nn.Module`` (recorded by a forward hook) or a bound method of one (wrapped while the loss
+    runs)."""
 
-    encoder: nn.Module
-    decoder: nn.Module
+    encoder: Tap | None = None
+    decoder: Tap | None = None
+    mu: Tap | None = None
+    s: Tap | None = None
+    #: the whole model, when known: its parameters are the gradient's leaves
+    model: nn.Module | None = None
 
     def __post_init__(self) -> None:
-        for name in ("encoder", "decoder"):
-            if not isinstance(getattr(self, name), nn.Module):
-                raise ValueError(f"hooks.{name}: expected a torch.nn.Module, got {type(getattr(self, name))}")
+        if self.model is not None and not isinstance(self.model, nn.Module):
+            raise ValueError(f"hooks.model: expected a torch.nn.Module, got {type(self.model).__name__}")
+        for name in ("encoder", "decoder", "mu", "s"):
+            v = getattr(self, name)
+            if v is not None and not _is_tap(v):
+                raise ValueError(f"hooks.{name}: expected a torch.nn.Module or a bound method of one, got "
+                                 f"{type(v).__name__}")
+        if self.decoder is None:
+            raise ValueError("hooks.decoder: the module (or method) that receives z is required")
+        if (self.mu is None) != (self.s is None):
+            raise ValueError("hooks.mu, hooks.s: give both heads (e.g. mu=model.fc_mu, s=model.fc_var) or "
+                             "neither")
+        if self.encoder is None and self.mu is None:
+            raise ValueError("hooks.encoder: give the encoder (output (μ, s) or [μ, s] concatenated) or "
+                             "the separate heads mu= and s=")
+
+    def modules(self) -> list[nn.Module]:
+        """The modules whose parameters the loss's gradient is checked against (each once)."""
+        if self.model is not None:
+            return [self.model]
+        out: list[nn.Module] = []
+        for v in (self.encoder, self.mu, self.s, self.decoder):
+            m = v if isinstance(v, nn.Module) else getattr(v, "__self__", None)
+            if isinstance(m, nn.Module) and all(m is not o for o in out):
+                out.append(m)
+        return out
 
 
 @dataclass(frozen=True)
@@ -119,8 +151,13 @@ class ModelSpec:
     sigma2: float | None = 1.0
     hyper: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     hooks: Hooks | None = None
+    prior_var: float = 1.0
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.prior_var, int | float) and math.isfinite(self.prior_var)
+                and self.prior_var > 0):
+            raise ValueError("prior_var: the prior variance must be positive and finite, got "
+                             f"{self.prior_var!r}")
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood: expected one of {LIKELIHOODS}, got {self.likelihood!r}")
         object.__setattr__(self, "param", parse_convention(self.param))
@@ -136,8 +173,8 @@ class ModelSpec:
             vals = (values,) if isinstance(values, int | float) else tuple(values)
             if not vals or not all(isinstance(v, int | float) and math.isfinite(v) for v in vals):
                 raise ValueError(f"hyper: {name!r} needs one or more finite numbers, got {values!r}")
-            if name in _ALIASES:
-                raise ValueError(f"hyper: {name!r} is an argument role, not a hyper-parameter name")
+            if name in ROLES:
+                raise ValueError(f"hyper: {name!r} is an argument role ({ROLES}), not a hyper-parameter name")
             hyper[name] = vals
         object.__setattr__(self, "hyper", hyper)
         if isinstance(self.arguments, str):
@@ -151,7 +188,7 @@ class ModelSpec:
         if self.hooks is not None:
             bad = [a for a, r in zip(args, roles, strict=True) if r not in ("x", "k") and r not in hyper]
             if bad:
-                raise ValueError(f"arguments: a loss audited through hooks takes x (and hyper-parameters) "
+                raise ValueError("arguments: a loss audited through hooks takes x (and hyper-parameters) "
                                  f"only, got {bad}")
         elif "recon" not in roles and "decoder" not in roles:
             raise ValueError("arguments: the loss must receive 'recon' (the decoder output) or 'decoder'")
@@ -199,5 +236,6 @@ class ModelSpec:
         if lik == "gaussian":
             lik += f" (σ² = {self.sigma2:g})" if self.sigma2 is not None else " (fixed σ², inferred)"
         assert isinstance(self.param, Convention)
-        return (f"likelihood {lik} on {self.data} data; sampler {self.param.text()} "
+        prior = "" if self.prior_var == 1 else f"; prior N(0, {self.prior_var:g}·I)"
+        return (f"likelihood {lik} on {self.data} data{prior}; sampler {self.param.text()} "
                 f"({self.param.name()}); arguments ({', '.join(self.arguments)})")

@@ -1,4 +1,4 @@
-"""The verified per-example terms of the negative ELBO, in float64 (issue 11, item 1).
+"""The verified per-example terms of the negative ELBO, in float64.
 
 * −log p(x|z) per pixel: the binary cross-entropy and the Gaussian negative log-density are the
   expressions :mod:`derivations.likelihoods` proves equal to −log Π Bern and −log Π N
@@ -9,7 +9,7 @@
   by quadrature that e^{−ℓ} integrates to 1 over the likelihood's support.
 * KL(N(μ, σ²) ‖ N(0, I)) per example: :func:`torch_impl.kl.kl_standard_normal`, the closed form of
   ``gaussian_kl.diagonal_vs_standard`` (Kingma & Welling 2014, App. B) in its cancellation-free form
-  (``torch_impl.validations`` checks it against the lambdified proved closed form to 16 ulp).
+  (``torch_impl.evidence.gaussian_kl`` checks it against the lambdified proved closed form to 16 ulp).
 * log q(z|x) and log p(z) for the IWAE weights (Burda et al. 2016).
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import sympy as sp
+import numpy as np
 import torch
 
 from torch_impl.audit.conventions import Convention
@@ -32,6 +32,8 @@ LOG_2PI = math.log(2 * math.pi)
 @cache
 def _lambdified_bce() -> Any:
     """Per-pixel BCE(x, g) = −[x log g + (1 − x) log(1 − g)] from ``derivations.likelihoods``."""
+    import sympy as sp  # imported on first use: the command line starts without it
+
     from derivations.likelihoods import binary_cross_entropy
 
     x, g = sp.symbols("x g", real=True)
@@ -39,8 +41,22 @@ def _lambdified_bce() -> Any:
 
 
 @cache
+def _lambdified_bce_numpy() -> Any:
+    """The same verified BCE form, lambdified for NumPy: values without a gradient (the fit's columns)
+    are computed through it, several times faster than torch's float64 log on this kind of machine."""
+    import sympy as sp
+
+    from derivations.likelihoods import binary_cross_entropy
+
+    x, g = sp.symbols("x g", real=True)
+    return sp.lambdify((x, g), binary_cross_entropy([x], [g]), modules="numpy")
+
+
+@cache
 def _lambdified_gaussian() -> Any:
     """Per-pixel (x − x̂)²/(2σ²) + ½ log(2πσ²) from ``derivations.likelihoods.gaussian_mse_loss``."""
+    import sympy as sp
+
     from derivations.likelihoods import gaussian_mse_loss
 
     x, xh, v = sp.symbols("x xhat v", real=True)
@@ -54,7 +70,12 @@ def softplus64(t: torch.Tensor) -> torch.Tensor:
 
 def bce(x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
     """Per-entry binary cross-entropy −[x log g + (1 − x) log(1 − g)], lambdified from
-    ``derivations.likelihoods.binary_cross_entropy``."""
+    ``derivations.likelihoods.binary_cross_entropy`` (through NumPy when no gradient is needed)."""
+    if not (x.requires_grad or g.requires_grad) and x.dtype == g.dtype == torch.float64:
+        xb, gb = torch.broadcast_tensors(x, g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = _lambdified_bce_numpy()(xb.numpy(), gb.numpy())
+            return torch.from_numpy(np.asarray(values, dtype=np.float64))
     return _lambdified_bce()(x, g)
 
 
@@ -76,12 +97,29 @@ def _artanh_ratio(u: torch.Tensor) -> torch.Tensor:
 
 def cb_log_normaliser(lam: torch.Tensor) -> torch.Tensor:
     """log C(λ), C(λ) = 2 artanh(1 − 2λ)/(1 − 2λ), C(½) = 2; artanh(1 − 2λ) = ½ log((1 − λ)/λ) is
-    used away from ½ (exact where 1 − 2λ rounds)."""
+    used away from ½ (exact where 1 − 2λ rounds). Without a gradient, float64 values go through
+    :func:`_cb_log_normaliser_numpy` (the same formula; torch's float64 log is slow here)."""
+    if not lam.requires_grad and lam.dtype == torch.float64:
+        return torch.from_numpy(np.asarray(_cb_log_normaliser_numpy(lam.numpy()), dtype=np.float64))
     u = 1 - 2 * lam
     far = u.abs() >= 0.05
     lam_f = torch.where(far, lam, torch.full_like(lam, 0.25))
     far_val = torch.log(0.5 * (torch.log1p(-lam_f) - torch.log(lam_f)) / (1 - 2 * lam_f))
     return math.log(2) + torch.where(far, far_val, torch.log(_artanh_ratio(u)))
+
+
+def _cb_log_normaliser_numpy(lam: Any) -> Any:
+    """:func:`cb_log_normaliser` in NumPy, float64 (same branches and series)."""
+    lam = np.asarray(lam, dtype=np.float64)
+    u = 1 - 2 * lam
+    far = np.abs(u) >= 0.05
+    lam_f = np.where(far, lam, 0.25)
+    far_val = np.log(0.5 * (np.log1p(-lam_f) - np.log(lam_f)) / (1 - 2 * lam_f))
+    us = np.where(far, 0.0, u)
+    series = np.zeros_like(u)
+    for n in reversed(range(10)):
+        series = series * us * us + 1.0 / (2 * n + 1)
+    return math.log(2) + np.where(far, far_val, np.log(series))
 
 
 def cb_log_normaliser_logits(logits: torch.Tensor) -> torch.Tensor:
@@ -104,10 +142,29 @@ class LikelihoodVariant:
     likelihood: str
     clip: float | None = None
     drop_normaliser: bool = False
+    #: the loss applies a sigmoid to a decoder output that already is a probability
+    double_sigmoid: bool = False
+    #: the loss reads the decoder's log-variance output v as log σ² = ``logvar_scale``·v
+    logvar_scale: float = 1.0
+
+    @property
+    def declared(self) -> bool:
+        """Whether this is the declared likelihood itself (no deviation)."""
+        return (self.clip is None and not self.drop_normaliser and not self.double_sigmoid
+                and self.logvar_scale == 1.0)
 
     def describe(self) -> str:
         """What this variant means for a loss, in one sentence (the clip cap in nats, the missing
         normaliser, or the declared likelihood)."""
+        if self.double_sigmoid:
+            return ("the loss applies a sigmoid to the decoder output, which the model declares as "
+                    "probabilities already (a double sigmoid: p = σ(σ(h)) lies in (0.27, 0.73)); fix: "
+                    "remove one sigmoid, or declare --likelihood bernoulli_logits")
+        if self.logvar_scale != 1.0:
+            read = "log σ" if self.logvar_scale == 2.0 else f"{self.logvar_scale:g}·log σ²"
+            return (f"the loss reads the decoder's log-variance output v as {read} (σ² = "
+                    f"e^({self.logvar_scale:g}·v)), the model declares log σ² = v; fix: use the same "
+                    "parameterisation in the decoder and the loss")
         if self.clip is not None:
             cap = -math.log(self.clip)
             return (f"the loss clips probabilities to [{self.clip:g}, 1 − {self.clip:g}]: each pixel term "
@@ -127,6 +184,10 @@ def nll_per_pixel(
 ) -> torch.Tensor:
     """−log p(x_d | out_d) elementwise (broadcast), float64."""
     lik = variant.likelihood
+    if variant.double_sigmoid:
+        out = torch.sigmoid(out)
+    if out_logvar is not None and variant.logvar_scale != 1.0:
+        out_logvar = variant.logvar_scale * out_logvar
     if lik == "bernoulli":
         g = out if variant.clip is None else out.clamp(variant.clip, 1 - variant.clip)
         return bce(x, g)
@@ -164,9 +225,13 @@ def squared_error_per_example(x: torch.Tensor, out: torch.Tensor, batch_dims: in
     return d.reshape(*d.shape[:batch_dims], -1).sum(-1)
 
 
-def kl_per_example(mu: torch.Tensor, s: torch.Tensor, convention: Convention) -> torch.Tensor:
-    """Σ_j KL(N(μ_j, σ_j²) ‖ N(0, 1)) with σ = σ_c(s), per example."""
-    return kl_standard_normal(mu, convention.log_var(s)).sum(-1)
+def kl_per_example(mu: torch.Tensor, s: torch.Tensor, convention: Convention,
+                   prior_var: float = 1.0) -> torch.Tensor:
+    """Σ_j KL(N(μ_j, σ_j²) ‖ N(0, v)) with σ = σ_c(s), per example; KL(N(μ, σ²) ‖ N(0, v)) =
+    KL(N(μ/√v, σ²/v) ‖ N(0, 1)) (the divergence is invariant under the common rescaling)."""
+    if prior_var == 1.0:
+        return kl_standard_normal(mu, convention.log_var(s)).sum(-1)
+    return kl_standard_normal(mu / math.sqrt(prior_var), convention.log_var(s) - math.log(prior_var)).sum(-1)
 
 
 def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor) -> torch.Tensor:
@@ -174,9 +239,11 @@ def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, log_var: torch.Tensor) ->
     return (-0.5 * ((z - mu) ** 2 * torch.exp(-log_var) + log_var + LOG_2PI)).sum(-1)
 
 
-def log_standard_normal(z: torch.Tensor) -> torch.Tensor:
-    """log N(z; 0, I) summed over the last axis."""
-    return (-0.5 * (z * z + LOG_2PI)).sum(-1)
+def log_standard_normal(z: torch.Tensor, prior_var: float = 1.0) -> torch.Tensor:
+    """log N(z; 0, v·I) summed over the last axis (v = ``prior_var``, 1 by default)."""
+    if prior_var == 1.0:
+        return (-0.5 * (z * z + LOG_2PI)).sum(-1)
+    return (-0.5 * (z * z / prior_var + LOG_2PI + math.log(prior_var))).sum(-1)
 
 
 # --------------------------------------------------------------------------- normalisation
@@ -264,9 +331,9 @@ def normalisation(likelihood: str, domain: str, sigma2: float | None = 1.0) -> N
         note = "" if support == domain else f" (its support, {support}, contains the {domain} domain)"
         detail = f"e^(−ℓ) sums/integrates to 1 within {NORMALISATION_TOL:g} on {support}{note} ({listed})"
     else:
-        detail = (f"e^(−ℓ) is not normalised on the declared {domain} data: mass {listed}; the "
-                  f"{likelihood} likelihood is a distribution on {support} data, so this loss is not "
-                  "the −ELBO of any model of the declared data")
+        detail = (f"e^(−ℓ) is not normalised on the declared {domain} data: mass {listed}; the {likelihood} "
+                  f"likelihood is a distribution on {support} data, so this loss is not the −ELBO of any "
+                  "model of the declared data")
         if likelihood.startswith("bernoulli") and domain == "unit":
             detail += " (the continuous Bernoulli adds the normaliser log C(λ))"
     return Normalisation(domain, support, tuple(masses), ok, detail)

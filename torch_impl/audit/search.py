@@ -1,5 +1,4 @@
 """When a loss is not affine in the verified terms: which standard convention would make it exact?
-(issue 11, item 1: "searches the standard parameterisation conventions and names the one").
 
 The KL term and the sampler are searched separately. The sampler's convention is known (declared,
 or identified from the recorded z and ε by :func:`~torch_impl.audit.conventions.identify_sampler`).
@@ -8,8 +7,10 @@ For the KL term, every family f with an unknown noise scale k is tried at once: 
     Σ KL = ½[k²·A − L + M] + const,   A = Σ f(s)²,  L = Σ log f(s)²,  M = Σ μ²,
 
 so the loss is fitted as w·R + α·A + γ·L + η·M + c (R: the reconstruction column of a likelihood
-variant) and accepted when the fit is exact in every configuration, γ = −η, and α/η = k² > 0 is
-the same everywhere; then β_eff = 2η/w (Gaussian: 2η/(2σ²w) with w on ‖x − x̂‖²)."""
+variant) and accepted when the fit is exact in every configuration and α/η = k² > 0 is the same
+everywhere. Against a prior N(0, v·I) the KL is ½[(k²A + M)/v − L] + const, so −γ/η = v (the
+prior's variance, the same everywhere; v = 1 for N(0, I)); then β_eff = −2γ/w (Gaussian:
+−2γ/(2σ²w) with w on ‖x − x̂‖²)."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Candidate:
     kl: Convention
     beta_eff: tuple[float, ...]
     a: tuple[float, ...]
+    prior_var: float = 1.0
 
 
 def likelihood_variants(spec: ModelSpec) -> list[LikelihoodVariant]:
@@ -43,6 +45,9 @@ def likelihood_variants(spec: ModelSpec) -> list[LikelihoodVariant]:
     out = [LikelihoodVariant(spec.likelihood)]
     if spec.likelihood == "bernoulli":
         out += [LikelihoodVariant("bernoulli", clip=c) for c in CLIPS]
+        out.append(LikelihoodVariant("bernoulli", double_sigmoid=True))
+    if spec.likelihood == "gaussian_learned":
+        out += [LikelihoodVariant("gaussian_learned", logvar_scale=k) for k in (2.0, 0.5)]
     if spec.likelihood.startswith("continuous_bernoulli"):
         out.append(LikelihoodVariant(spec.likelihood, drop_normaliser=True))
     return out
@@ -57,7 +62,7 @@ def reconstruction_column(spec: ModelSpec, variant: LikelihoodVariant, r: Replay
     if spec.gaussian_fixed:
         per = squared_error_per_example(x, recon, batch_dims=1 + extra)
     else:
-        lv = r.recon_logvar.double() if r.recon_logvar is not None else None
+        lv = r.recon_logvar.detach().double() if r.recon_logvar is not None else None
         per = nll_per_example(variant, x, recon, sigma2=spec.sigma2, out_logvar=lv, batch_dims=1 + extra)
     for _ in range(extra):
         per = per.mean(0)
@@ -79,7 +84,7 @@ def search(spec: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray
     for variant in likelihood_variants(spec):
         recon_cols = [np.array([reconstruction_column(spec, variant, r) for r in rs]) for rs in replays]
         for family in all_families(positive):
-            ks, betas, scales = [], [], []
+            ks, betas, scales, priors = [], [], [], []
             ok = True
             for rs, y, rc in zip(replays, values, recon_cols, strict=True):
                 kl_cols = np.array([_kl_columns(family, r) for r in rs])
@@ -89,17 +94,20 @@ def search(spec: ModelSpec, replays: list[list[Replay]], values: list[np.ndarray
                     break
                 fit = affine_fit(cols, y)
                 w, alpha, gamma, eta = (float(v) for v in fit.coef)
-                if fit.relative_residual > tol or eta == 0 or abs(gamma + eta) > coef_rel * abs(eta) \
+                if fit.relative_residual > tol or eta == 0 or gamma == 0 or -gamma / eta <= 0 \
                         or alpha / eta <= 0 or w == 0:
                     ok = False
                     break
                 ks.append(math.sqrt(alpha / eta))
+                priors.append(-gamma / eta)
                 a = w * 2 * sigma2_for_beta if sigma2_for_beta else w
-                betas.append(2 * eta / a)
+                betas.append(-2 * gamma / a)
                 scales.append(a)
-            if not ok or not ks or max(ks) - min(ks) > coef_rel * max(ks):
+            if not ok or not ks or max(ks) - min(ks) > coef_rel * max(ks) \
+                    or max(priors) - min(priors) > coef_rel * max(priors):
                 continue
             k = nice_number(float(np.mean(ks)), coef_rel)
-            found.append(Candidate(variant, Convention(family, k), tuple(betas), tuple(scales)))
-    found.sort(key=lambda c: (c.variant.clip is not None or c.variant.drop_normaliser, c.kl.scale != 1.0))
+            v = nice_number(float(np.mean(priors)), coef_rel)
+            found.append(Candidate(variant, Convention(family, k), tuple(betas), tuple(scales), v))
+    found.sort(key=lambda c: (not c.variant.declared, c.prior_var != spec.prior_var, c.kl.scale != 1.0))
     return found

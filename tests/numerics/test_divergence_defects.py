@@ -1,0 +1,125 @@
+"""Regression tests for defects found by an independent probe (a 6,000-bit mpmath reference on
+exact inputs): logit differences that overflow, singular covariances accepted at some scales,
+and a K = 2 categorical KL 9.3 ulp off. Each case is the probe's reproducer or a stranger's
+variant of it (a lecture-notes example, a scaled copy, the other argument)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from numerics import accuracy as A
+from numerics import divergences as D
+from numerics.accuracy_sweep import ulp_spacing_error
+
+
+@pytest.fixture(autouse=True)
+def _warnings_are_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may leak from overflowing logits
+        yield
+
+
+# ---------------------------------------------------------------------------- overflowing logits
+
+
+def test_categorical_logits_whose_difference_overflows():
+    assert D.kl_categorical_logits([1e308, -1e308], [0.0, 0.0]) == 0.6931471805599453
+
+
+def test_bernoulli_logits_whose_difference_overflows():
+    assert D.kl_bernoulli_logits(1e308, -8e307) == 8e307
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ([0.0, 0.0], [1e308, -1e308]),  # q puts e^{−2e308} where p puts ½: KL ≈ 1e308
+        ([1e308, 0.0, -1e308], [-1e308, 3.0, 1e308]),  # exact KL 2e308: overflows to inf
+        ([0.0, 1e-9, -1e308], [0.0, 0.0, -1.7e308]),  # the huge entries carry no mass: tiny KL
+        ([0.0, -700.0, -1e308], [0.0, 0.3, -1.7e308]),
+        ([0.0, -500.0, 3.0], [0.0, -1e308, 3.0]),  # e^{−500}·1e308
+        ([-8e307, 0.0], [1e308, 0.0]),
+        ([1.7e308, -1.7e308, 0.0], [-1.7e308, 1.7e308, 0.0]),
+        ([-1e308, -1e308], [1e308, 1e308]),  # both uniform: 0
+    ],
+)
+def test_logits_beyond_the_float_range_of_their_differences(a, b):
+    a, b = np.array(a), np.array(b)
+    got = float(D.kl_categorical_logits(a, b))
+    assert ulp_spacing_error(got, A.ref_kl_categorical_logits(a, b)) <= 2
+
+
+@pytest.mark.parametrize(("a", "b"), [(1e308, -8e307), (-8e307, 1e308), (1.7e308, 1.7e308), (-1e308, 5.0),
+                                      (-715.7464327519177, -3663.1557866854578), (-745.0, -3000.0)])
+def test_bernoulli_logits_at_the_float_range_and_subnormal_probabilities(a, b):
+    got = float(D.kl_bernoulli_logits(a, b))
+    assert ulp_spacing_error(got, A.ref_kl_bernoulli_logits(a, b)) <= 2
+
+
+def test_a_wrong_logits_form_is_refuted_by_the_reference():
+    # the textbook Σ p (log p − log q) with log-softmax by subtraction gives NaN/inf here
+    a, b = np.array([1e308, -1e308]), np.array([0.0, 0.0])
+    with np.errstate(all="ignore"):
+        la = a - np.logaddexp.reduce(a)
+        lb = b - np.logaddexp.reduce(b)
+        textbook = float(np.sum(np.exp(la) * (la - lb)))
+    assert ulp_spacing_error(textbook, A.ref_kl_categorical_logits(a, b)) > 2
+
+
+# ---------------------------------------------------------------------------- singular covariances
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-8, 1.0, 2.0, 3.0, 1e8, 1e300])
+def test_a_singular_covariance_is_refused_at_every_scale(scale):
+    singular = scale * np.ones((2, 2))
+    with pytest.raises(ValueError, match=r"^cov1: "):
+        D.kl_mvn([0, 0], singular, [0, 0], np.eye(2))
+    with pytest.raises(ValueError, match=r"^cov2: "):
+        D.kl_mvn([0, 0], np.eye(2), [0, 0], singular)
+    with pytest.raises(ValueError, match=r"^cov: "):
+        D.entropy_mvn(singular)
+
+
+def test_the_probes_singular_matrices():
+    with pytest.raises(ValueError, match=r"^cov1: "):
+        D.kl_mvn([0, 0], [[2, 2], [2, 2]], [0, 0], np.eye(2))
+    with pytest.raises(ValueError, match=r"^cov: "):
+        D.entropy_mvn([[1, 1], [1, 1]])
+
+
+def test_a_rank_deficient_3x3_from_an_outer_product_is_refused():
+    v = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    with pytest.raises(ValueError, match=r"^cov: "):
+        D.entropy_mvn(v.T @ v)  # rank 2
+
+
+def test_ill_conditioned_but_regular_covariances_are_accepted():
+    # the refusal is about singularity within rounding, not conditioning: cond 1e10 passes
+    q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(3, 3)))
+    c = (q * np.array([1.0, 1e-5, 1e-10])) @ q.T
+    c = (c + c.T) / 2
+    assert np.isfinite(D.entropy_mvn(c))
+    assert np.isfinite(D.kl_mvn(np.zeros(3), c, np.zeros(3), np.eye(3)))
+
+
+# ---------------------------------------------------------------------------- accuracy reproducers
+
+
+def test_the_probes_k2_categorical_pair_is_within_one_and_a_half_ulp():
+    # was 0.0037491856559494436, 9.3 ulp from the exact 0.00374918565594944759; now 1.29
+    p = np.array([0.020491106547848675, 0.9795088934521513])
+    q = np.array([0.03523588437552469, 0.9647641156244753])
+    assert ulp_spacing_error(float(D.kl_categorical(p, q)), A.ref_kl_categorical(p, q)) <= 1.5
+
+
+def test_ulp_spacing_error_uses_the_spacing_at_the_exact_value():
+    with A.mp.workdps(40):
+        exact = A.mp.mpf("0.00374918565594944759")
+    # 2⁻⁶¹ is the float64 spacing in [2⁻⁹, 2⁻⁸): 4.0e−18 away is 9.3 spacings (the probe's figure)
+    assert 9.2 < ulp_spacing_error(0.0037491856559494436, exact) < 9.4
+    assert ulp_spacing_error(0.0, A.mp.mpf(0)) == 0.0
+    assert ulp_spacing_error(float("inf"), A.mp.mpf("1e400")) == 0.0
+    assert ulp_spacing_error(1.0, A.mp.mpf("1e400")) == float("inf")
