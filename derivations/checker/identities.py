@@ -68,6 +68,11 @@ T = TypeVar("T")
 #: Longest time bound accepted (seconds): one day.
 MAX_TIME_LIMIT = 86_400.0
 
+#: Share of ``time_limit`` the stages (normalisation, search, simplification) use; the rest is
+#: margin before the hard bound around the whole call, so that a stage cut by its own bound still
+#: ends in a verdict that says what was found (a certificate that did not match, say).
+STAGES_SHARE = 0.9
+
 #: Share of the remaining time the counterexample search may use before simplification.
 SEARCH_SHARE = 0.35
 #: ... and at most this many seconds plus 10 % of the remaining time (simplification, which
@@ -170,11 +175,12 @@ def _bounded(seconds: float, fn: Callable[[], Decision]) -> Decision:
 
 
 class _Clock:
-    """One deadline for the whole call; each stage runs under the time that is left."""
+    """One deadline for the whole call (``share`` of ``seconds``: the rest is the margin before
+    the hard bound around the call); each stage runs under the time that is left."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, share: float = 1.0) -> None:
         self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + seconds * share
         self.hit = False
 
     def left(self) -> float:
@@ -238,7 +244,7 @@ def decide_equal(
     seconds = check_time_limit(time_limit)
     domain = _check_domain(domain)
     lhs, rhs = _as_expr(lhs, "lhs"), _as_expr(rhs, "rhs")
-    clock = _Clock(seconds)
+    clock = _Clock(seconds, STAGES_SHARE)
     return _bounded(seconds, lambda: _decide_equal(lhs, rhs, domain, clock))
 
 
@@ -360,7 +366,7 @@ def decide_nonnegative(
     expr = _as_expr(expr, "expr")
     if certificate is not None and not isinstance(certificate, NonNegativeSum):
         raise ValueError(f"certificate: expected a NonNegativeSum, got {type(certificate)}")
-    clock = _Clock(seconds)
+    clock = _Clock(seconds, STAGES_SHARE)
     return _bounded(seconds, lambda: _decide_nonnegative(expr, domain, certificate, clock))
 
 

@@ -202,6 +202,10 @@ _INTEGER_FACTS = (
     "extended_nonpositive",
 )
 
+#: Largest probability vector drawn (every entry is drawn when the point is made; the evaluator
+#: writes out at most this many terms anyway).
+MAX_VECTOR_SIZE = 20_000
+
 #: Primes offered to ``prime`` symbols beside the sizes.
 _PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 61, 101, 1009, 65537)
 
@@ -233,9 +237,11 @@ def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[
         vals = [k for k in inside if integer_admits(sym, k)]
     else:
         candidates = {*base, *(p for p in _PRIMES if sym.is_prime)}
-        if sym == domain.size:  # a size: ≥ 0, and ≥ 1 when a probability vector has it
-            floor = 1 if any(isinstance(v, sp.IndexedBase) for v in domain.simplex) else 0
-            candidates = {k for k in candidates if k >= floor}
+        if sym == domain.size:  # a size: ≥ 0; 1..MAX_VECTOR_SIZE when a probability vector has it
+            if any(isinstance(v, sp.IndexedBase) for v in domain.simplex):
+                candidates = {k for k in candidates if 1 <= k <= MAX_VECTOR_SIZE}
+            else:
+                candidates = {k for k in candidates if k >= 0}
         else:
             candidates |= {-k for k in candidates}
         vals = sorted(k for k in candidates if integer_admits(sym, k))
