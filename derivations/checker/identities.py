@@ -169,7 +169,7 @@ def _bounded(seconds: float, fn: Callable[[], Decision]) -> Decision:
     except TimeBoundExceeded:
         return Decision(
             Verdict.UNDECIDED,
-            f"the {seconds:g} s time bound was hit; neither a proof nor a certified "
+            f"time bound of {seconds:g} s hit; neither a proof nor a certified "
             "counterexample was found in time",
         )
 
@@ -272,11 +272,12 @@ def _decide_equal(lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock) -> 
     if constant is not None:
         return constant
     why = (
-        f"the {clock.seconds:g} s time bound was hit"
+        f"time bound of {clock.seconds:g} s hit"
         if clock.hit
         else "symbolic simplification left a non-zero difference"
     )
-    return _numeric_decision(found, why, "agreement", f"largest relative discrepancy {found.worst:.3g}")
+    return _numeric_decision(found, why, "agreement", f"largest relative discrepancy {found.worst:.3g}",
+                             clock.hit)
 
 
 def _constant_residual(
@@ -332,7 +333,12 @@ def _constant_residual(
     )
 
 
-def _numeric_decision(found: SearchResult, why: str, what: str, worst: str) -> Decision:
+def _numeric_decision(found: SearchResult, why: str, what: str, worst: str, hit: bool = False) -> Decision:
+    """Numerically consistent from the search's agreement, or undecided: when the time bound was
+    hit (``hit``), a point could not be evaluated, left the reals or could not be decided."""
+    if hit:
+        so_far = f"{_evidence_text(found, what)}; {worst}"
+        return Decision(Verdict.UNDECIDED, f"{why}; the search so far: {so_far}")
     if found.unevaluable:
         return Decision(Verdict.UNDECIDED, f"{why}; could not evaluate numerically: {found.unevaluable}")
     if found.leaves_reals:
@@ -407,11 +413,11 @@ def _decide_nonnegative(
         return Decision(Verdict.PROVED, "manifestly non-negative after normalisation")
     why = "; ".join(
         [
-            f"the {clock.seconds:g} s time bound was hit" if clock.hit else "not manifestly non-negative",
+            f"time bound of {clock.seconds:g} s hit" if clock.hit else "not manifestly non-negative",
             *notes,
         ]
     )
-    return _numeric_decision(found, why, "non-negative", f"smallest value {found.worst_text}")
+    return _numeric_decision(found, why, "non-negative", f"smallest value {found.worst_text}", clock.hit)
 
 
 def _manifestly_nonnegative(e: sp.Expr) -> bool:

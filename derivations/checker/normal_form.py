@@ -59,12 +59,13 @@ def guard_ranges(expr: sp.Expr) -> sp.Expr:
     the identities SymPy uses are then valid for the checker's meaning."""
     if not expr.has(sp.Sum, sp.Product):
         return expr
+    counts = count_stand_ins(expr)
 
     def guard(node: sp.Basic) -> sp.Basic:
         limits = []
         changed = False
         for lim in node.limits:
-            if len(lim) == 3 and not _length_nonnegative(lim[1], lim[2]):
+            if len(lim) == 3 and not _length_nonnegative(lim[1], lim[2], counts):
                 var, lo, hi = lim
                 limits.append((var, lo, sp.Max(hi, lo - 1)))
                 changed = True
@@ -77,9 +78,25 @@ def guard_ranges(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), guard)
 
 
-def _length_nonnegative(lo: sp.Expr, hi: sp.Expr) -> bool:
+def count_stand_ins(expr: sp.Expr) -> dict[sp.Symbol, sp.Dummy]:
+    """Positive integer stand-ins for the free symbols of unknown sign in Sum/Product limits:
+    such a symbol is a count, ≥ 1 (the sampler's convention,
+    :func:`~derivations.checker.sampling.size_values`)."""
+    out: dict[sp.Symbol, sp.Dummy] = {}
+    for node in expr.atoms(sp.Sum, sp.Product):
+        bound = {lim[0] for lim in node.limits}
+        for lim in node.limits:
+            for part in lim[1:]:
+                for s in part.free_symbols - bound:
+                    if (isinstance(s, sp.Symbol) and s.is_extended_nonnegative is None
+                            and s.is_extended_nonpositive is None):
+                        out.setdefault(s, sp.Dummy(f"{s}_count", integer=True, positive=True))
+    return out
+
+
+def _length_nonnegative(lo: sp.Expr, hi: sp.Expr, counts: dict[sp.Symbol, sp.Dummy] | None = None) -> bool:
     length = hi - lo + 1
-    if length.is_nonnegative:
+    if length.is_nonnegative or (counts and length.xreplace(counts).is_nonnegative):
         return True
     # Max(hi, lo - 1) - lo + 1 = Max(hi - lo + 1, 0): SymPy does not always see it
     return isinstance(hi, sp.Max) and any(sp.expand(a - (lo - 1)) == 0 for a in hi.args)
@@ -88,9 +105,12 @@ def _length_nonnegative(lo: sp.Expr, hi: sp.Expr) -> bool:
 def ranges_agree(expr: sp.Expr) -> bool:
     """Whether every Sum/Product of ``expr`` has a range provably of length ≥ 0 (where the
     empty-range convention and SymPy's coincide)."""
+    counts = count_stand_ins(expr)
     for node in expr.atoms(sp.Sum, sp.Product):
         for lim in node.limits:
-            if len(lim) == 3 and lim[1].is_finite is not False and not _length_nonnegative(lim[1], lim[2]):
+            if len(lim) == 3 and lim[1].is_finite is not False and not _length_nonnegative(
+                lim[1], lim[2], counts
+            ):
                 return False
     return True
 
@@ -117,7 +137,7 @@ def linearize_sums(expr: sp.Expr) -> sp.Expr:
                 return _canonical_sum(body, index, lo, hi)
             return linearize_sums(sp.Add(*(body.xreplace({index: k}) for k in range(lo, hi + 1))))
         body = sp.expand(_expand_log_positive(body))
-        count = hi - lo + 1 if _length_nonnegative(lo, hi) else None  # see guard_ranges
+        count = hi - lo + 1 if _length_nonnegative(lo, hi, count_stand_ins(expr)) else None  # guard_ranges
         out = []
         for term in sp.Add.make_args(body):
             indep, dep = _split_dependent(term, index)

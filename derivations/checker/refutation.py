@@ -36,7 +36,8 @@ PRECISIONS: tuple[int, ...] = (128, 512, 2048)
 class RefutationCertificate:
     """Why a claim is false at one exact point, in ball arithmetic.
 
-    ``relation`` is ``"≠"`` (the enclosures of the two sides are disjoint) or ``"< 0"`` (the
+    ``relation`` is ``"≠"`` (the enclosures of the two sides are disjoint, and at least one is
+    real: two non-real sides make a step *undecided*, "leaves the reals") or ``"< 0"`` (the
     enclosure of the value lies strictly below 0). ``point`` maps each coordinate's name to its
     exact value (an integer, a fraction ``p/q`` or a float literal, which is an exact binary
     rational); ``enclosures`` maps ``lhs``/``rhs`` (or ``value``) to Arb balls ``[m +/- r]``;
@@ -61,11 +62,8 @@ class RefutationCertificate:
 
 
 def _differ(a: acb, b: acb) -> bool:
-    return not a.overlaps(b)
-
-
-def _negative(v: acb) -> bool:
-    return bool(v.imag.contains(0) and v.real < 0) if v.imag.is_zero() is False else bool(v.real < 0)
+    """Disjoint enclosures, at least one of them real (see :func:`_certify`)."""
+    return not a.overlaps(b) and bool(a.imag.is_zero() or b.imag.is_zero())
 
 
 def certify_differ(
@@ -98,6 +96,8 @@ def _certify(
         except NoEnclosure as exc:
             return f"no ball enclosure: {exc}"
         if len(values) == 2:
+            # at least one side real: two non-real values (principal branches of log, say) are
+            # "leaves the reals", undecided, never a counterexample
             ok = _differ(values[0], values[1])
         else:
             v = values[0]

@@ -223,8 +223,9 @@ def integer_admits(sym: sp.Symbol, k: int) -> bool:
 def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[int]:
     """Integer values tried for a size symbol, consistent with **every** assumption it has
     (:func:`integer_admits`) and its bounds: the sizes (0 included where allowed), their
-    negatives for a symbol of unknown sign (a Sum/Product limit too: its range is then empty),
-    and primes. The
+    negatives for a symbol of unknown sign, and primes. A Sum/Product limit of unknown sign is
+    a count, ≥ 1 (declare it ``nonnegative=True`` for 0, or give it no role as a limit for
+    negative values). The
     vector size of a ``Domain`` is ≥ 0 (≥ 1 with a probability vector). ``ValueError`` naming the
     symbol when no value fits."""
     base = sorted(set(domain.sizes))
@@ -242,6 +243,8 @@ def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[
                 candidates = {k for k in candidates if 1 <= k <= MAX_VECTOR_SIZE}
             else:
                 candidates = {k for k in candidates if k >= 0}
+        elif limit and sym.is_extended_nonnegative is None and sym.is_extended_nonpositive is None:
+            candidates = {k for k in candidates if k >= 1}  # a limit of unknown sign is a count
         else:
             candidates |= {-k for k in candidates}
         vals = sorted(k for k in candidates if integer_admits(sym, k))

@@ -159,9 +159,11 @@ def test_one_summation_convention_for_every_entry_point() -> None:
 
 
 def test_constant_count_of_a_possibly_empty_range_is_not_proved() -> None:
-    n = sp.Symbol("n", integer=True)
-    d = decide_equal(sp.Sum(2, (k, 1, n)), 2 * n, time_limit=FAST)
-    assert d.verdict is Verdict.REFUTED, d.detail  # n = −1: the sum is 0, 2n = −2
+    n = sp.Symbol("n", integer=True, nonnegative=True)
+    d = decide_equal(sp.Sum(1, (k, 2, n)), n - 1, time_limit=FAST)
+    assert d.verdict is Verdict.REFUTED, d.detail  # n = 0: the sum is empty (0), n − 1 = −1
+    m = sp.Symbol("m", integer=True)  # a limit of unknown sign is a count, m ≥ 1: true there
+    assert decide_equal(sp.Sum(2, (k, 1, m)), 2 * m, time_limit=FAST).verdict is not Verdict.REFUTED
 
 
 # ------------------------------------------------------------------- the declared domain
