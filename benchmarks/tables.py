@@ -163,7 +163,8 @@ def checker_practice(results: Path) -> str:
     data = _load("checker_practice", results)
     lines = [_row("entry point", "cases (true / false twins)", "outcomes", "refutations re-checked",
                   "worst case (s)"), _row(*["---"] * 5)]
-    for entry, name in (("decision", "decide_equal / prove_inequality"), ("derivation", "one-step Derivation")):
+    entries = (("decision", "decide_equal / prove_inequality"), ("derivation", "one-step Derivation"))
+    for entry, name in entries:
         lines.append(_row(name, f"{data['cases']} ({data['true cases']} / {data['false cases']})",
                           _corpus_counts(data["counts"][entry]),
                           data["refutations whose certificate re-checks"] if entry == "decision" else "—",
