@@ -1,4 +1,4 @@
-"""The step checker on its held-out corpus (issue 13): soundness counts and wall times.
+"""The step checker on its held-out corpus: soundness counts and wall times.
 
 Runs every case of ``tests/derivations/checker_corpus.py`` (half true statements from variational
 learning, half with planted errors) through ``decide_equal`` / ``decide_nonnegative`` and writes

@@ -1,4 +1,4 @@
-"""The step checker against the adversarial corpus (issue 13, "Done when"): counts and wall times.
+"""The step checker against the adversarial corpus: counts and wall times.
 
 Runs every case of ``tests/derivations/redteam_corpus.py`` (free index symbols, IndexedBase entries,
 certificates offered for wrong inequalities, narrow breakpoints, 1e±300 magnitudes, integrals, two

@@ -1,4 +1,4 @@
-"""Speed of the step checker (issue 13, "A benchmark of checker speed"): a set of
+"""Speed of the step checker: a set of
 integral-heavy steps, each with ``time_limit = 5 s``, and the symbolic part of the report
 (every claim's ``symbolic`` evidence), before/after a change of the checker.
 

@@ -158,6 +158,23 @@ def checker_redteam(results: Path) -> str:
     return "\n".join(lines)
 
 
+def checker_practice(results: Path) -> str:
+    """The step checker on the practice corpus: outcomes per entry point, certificates, time."""
+    data = _load("checker_practice", results)
+    lines = [_row("entry point", "cases (true / false twins)", "outcomes", "refutations re-checked",
+                  "worst case (s)"), _row(*["---"] * 5)]
+    entries = (("decision", "decide_equal / prove_inequality"), ("derivation", "one-step Derivation"))
+    for entry, name in entries:
+        lines.append(_row(name, f"{data['cases']} ({data['true cases']} / {data['false cases']})",
+                          _corpus_counts(data["counts"][entry]),
+                          data["refutations whose certificate re-checks"] if entry == "decision" else "—",
+                          f"{data['worst wall time per case (s)']:.1f}"))
+    bad = data["bad inputs"]
+    lines.append("")
+    lines.append(f"Bad inputs: {bad['ValueError']} of {bad['cases']} raise ValueError.")
+    return "\n".join(lines)
+
+
 def checker_speed(results: Path) -> str:
     """Wall and CPU time of slow steps under a time limit, one column per recorded run."""
     data = _load("checker_speed", results)
@@ -188,6 +205,7 @@ TABLES: dict[str, Callable[[Path], str]] = {
     "audit_speed": audit_speed,
     "checker_corpus": checker_corpus,
     "checker_redteam": checker_redteam,
+    "checker_practice": checker_practice,
     "checker_speed": checker_speed,
 }
 

@@ -2,7 +2,7 @@
 
 A :class:`Domain` declares probability vectors (``simplex``), sizes of latent index sets
 (``size``, ``sizes``), open intervals (``bounds``) and abbreviations (``definitions``). The
-declarations may never contradict the symbols' SymPy assumptions (issue 13, item 3): a
+declarations may never contradict the symbols' SymPy assumptions: a
 ``positive`` symbol bounded to (−5, −0.1) would let SymPy "prove" ``sqrt(x**2) = x`` while the
 sampler draws negative values, so such a domain is rejected with a ``ValueError`` naming the
 symbol. :func:`check_symbols` rejects two different free symbols with the same name (e.g.
@@ -19,10 +19,13 @@ from fractions import Fraction
 
 import sympy as sp
 
-#: Sizes tried for size symbols (K, N, …): 1, small values, primes and a larger one, so that
-#: statements true only for K ∈ {2, 3, 5} do not pass (issue 13: (K−2)(K−3)(K−5) = 0); 17 so that
-#: a product (K − 1)(K − 2)…(K − 13) vanishing at all the others does not either (redteam corpus).
-DEFAULT_SIZES: tuple[int, ...] = (1, 2, 3, 4, 5, 7, 11, 13, 17)
+#: Sizes tried for size symbols (K, N, …): 0 (an empty range, where the declaration allows it),
+#: 1, small values and primes, so that statements true only for K ∈ {2, 3, 5} do not pass
+#: ((K−2)(K−3)(K−5) = 0); 17 so that a product (K − 1)…(K − 13) vanishing at all the smaller
+#: ones does not either; then 20, 32, 64, 100, 1000 and 2²⁰ (factorial(K) ≤ 2⁶³ − 1 fails at 20,
+#: ceiling(K/20) = 1 at 32). A point whose sums would have more terms than the evaluator writes
+#: out is skipped, not counted.
+DEFAULT_SIZES: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 7, 11, 13, 17, 20, 32, 64, 100, 1000, 2**20)
 
 
 @dataclass
@@ -95,6 +98,12 @@ class Domain:
             if not isinstance(name, sp.Symbol):
                 raise ValueError(f"definitions: keys must be symbols, got {name!r}")
             _check_definition(name, value)
+        cycle = definition_cycle(self.definitions)
+        if cycle:
+            raise ValueError(
+                "definitions: circular definitions " + " → ".join(str(s) for s in cycle)
+                + "; a defined symbol may not depend on itself"
+            )
         if isinstance(self.points, bool) or not isinstance(self.points, int) or self.points < 1:
             raise ValueError(f"points: need at least one point, got {self.points!r}")
 
@@ -114,12 +123,43 @@ class Domain:
         return out
 
 
+def definition_cycle(definitions: dict[sp.Symbol, sp.Expr]) -> list[sp.Symbol]:
+    """A cycle a → b → … → a among the definitions (each arrow: "is defined using"), or []."""
+    graph = {
+        name: [s for s in value.free_symbols if s in definitions] if isinstance(value, sp.Basic) else []
+        for name, value in definitions.items()
+    }
+    state: dict[sp.Symbol, int] = {}  # 1 = on the current path, 2 = done
+    path: list[sp.Symbol] = []
+
+    def visit(node: sp.Symbol) -> list[sp.Symbol]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node], key=sp.default_sort_key):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt):], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for start in sorted(graph, key=sp.default_sort_key):
+        if start not in state:
+            found = visit(start)
+            if found:
+                return found
+    return []
+
+
 #: Assumptions a defined symbol may carry only when SymPy proves its definition has them.
 _DEFINITION_FACTS = ("positive", "negative", "nonnegative", "nonpositive", "integer", "nonzero")
 
 
 def _check_definition(name: sp.Symbol, value: object) -> None:
-    """A definition is a SymPy expression (text is never parsed: issue 13 §k) whose value has
+    """A definition is a SymPy expression (text is never parsed) whose value has
     every sign/integer assumption the defined symbol declares. SymPy uses the declaration
     before the definition is substituted: with y positive, sqrt(y²) is y at construction, so
     sqrt(y²) = y was *proved* with y := −x (redteam corpus)."""
@@ -139,7 +179,7 @@ def _check_definition(name: sp.Symbol, value: object) -> None:
 
 
 def _tuple_simplex_ok(vec: tuple[object, ...]) -> bool:
-    """(q₁, …, qₙ) of distinct symbols, or (q₁, …, qₙ₋₁, 1 − Σ qⱼ) (issue 13 §5: a simplex
+    """(q₁, …, qₙ) of distinct symbols, or (q₁, …, qₙ₋₁, 1 − Σ qⱼ) (a simplex
     written (q₁, 1 − q₁)); the last entry is then determined by the others."""
     if not vec or not all(isinstance(v, sp.Symbol) for v in vec[:-1]):
         return False
@@ -163,7 +203,7 @@ def _check_bound(sym: object, interval: object) -> None:
         raise ValueError(f"bounds: expected (lo, hi) for {sym}, got {interval!r}")
     for v in interval:
         if isinstance(v, bool) or not isinstance(v, (int, float, Fraction, sp.Number)):
-            # no float("1e-3") of text either: strings are never parsed (issue 13 §k)
+            # no float("1e-3") of text either: strings are never parsed
             raise ValueError(f"bounds: the interval for {sym} must hold numbers, got {v!r}")
     lo, hi = (float(v) for v in interval)
     if not (math.isfinite(lo) and math.isfinite(hi)):
@@ -173,10 +213,12 @@ def _check_bound(sym: object, interval: object) -> None:
     if sym.is_real is False:
         raise ValueError(f"bounds: {sym} is declared non-real; it cannot have real bounds")
     problems = []
-    if (sym.is_positive or sym.is_nonnegative) and lo < 0:
-        problems.append("non-negative" if not sym.is_positive else "positive")
-    if (sym.is_negative or sym.is_nonpositive) and hi > 0:
-        problems.append("negative" if sym.is_negative else "non-positive")
+    if (sym.is_extended_positive or sym.is_extended_nonnegative) and lo < 0:
+        problems.append("non-negative" if not sym.is_extended_positive else "positive")
+    if (sym.is_extended_negative or sym.is_extended_nonpositive) and hi > 0:
+        problems.append("negative" if sym.is_extended_negative else "non-positive")
+    if sym.is_zero and not lo < 0 < hi:
+        problems.append("zero")
     if sym.is_integer and not math.floor(lo) + 1 < hi:
         problems.append("integer (the interval holds no integer)")
     if problems:
@@ -211,8 +253,11 @@ def check_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> None:
     """
     seen: dict[str, sp.Symbol] = {}
     symbols: set[sp.Symbol] = set(domain.declared_symbols())
+    entries: set[str] = set()
     for e in exprs:
         symbols |= {s for s in e.free_symbols if isinstance(s, sp.Symbol)}
+        entries |= {f"{i.base.label.name}[{', '.join(map(str, i.indices))}]" for i in e.atoms(sp.Indexed)}
+        entries |= {str(i) for i in e.atoms(sp.Indexed)}
         for node in sp.preorder_traversal(e):
             if isinstance(node, (sp.Sum, sp.Product)):
                 for index, lo, hi in node.limits:
@@ -225,9 +270,17 @@ def check_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> None:
             if isinstance(node, sp.Indexed):
                 symbols.add(node.base.label)
     for s in sorted(symbols, key=sp.default_sort_key):
-        if isinstance(s, sp.Dummy):
-            continue
+        if s.name in entries:
+            raise ValueError(
+                f"symbol {s.name!r} prints like an indexed entry of the claim; a counterexample "
+                "could not say which is which: rename the symbol"
+            )
         other = seen.setdefault(s.name, s)
+        if other != s and (isinstance(s, sp.Dummy) or isinstance(other, sp.Dummy)):
+            raise ValueError(
+                f"two different symbols print as {s.name!r} (a Dummy among them); a "
+                "counterexample could not say which is which: give them different names"
+            )
         if other != s:
             raise ValueError(
                 f"symbol {s.name!r} appears with two different sets of assumptions "

@@ -1,7 +1,7 @@
 """Evaluating SymPy expressions at a point in mpmath, at a chosen working precision.
 
 The counterexample search (:mod:`derivations.checker.search`) needs values it can trust
-(issue 13, item 1): an expression is compiled once into Python closures over a private
+(DESIGN.md, "The step checker"): an expression is compiled once into Python closures over a private
 mpmath context, then evaluated at many points and several precisions. Nothing is converted
 to a float, so values beyond 1e308 compare without overflow; a side that is non-real, infinite
 or undefined comes back as such (never skipped, never ``inf/inf = NaN``).
@@ -10,7 +10,9 @@ or undefined comes back as such (never skipped, never ``inf/inf = NaN``).
   :attr:`Env.quad_error` so that a decision can refuse to rely on an inaccurate quadrature;
   integrals over several variables are nested one-dimensional quadratures.
 * ``Sum``/``Product`` with integer limits are written out at evaluation time (the limits may
-  hold sizes such as K, N); infinite ones use ``nsum``/``nprod`` (checked by precision doubling
+  hold sizes such as K, N), an empty range (upper limit below the lower one) giving 0 and 1
+  (:data:`~derivations.checker.balls.EMPTY_RANGE_CONVENTION`); infinite ones use
+  ``nsum``/``nprod`` (checked by precision doubling
   only, as mpmath gives no error estimate for them).
 * Indexed entries ``x[k]`` (``k`` bound by a sum) are looked up in the point, which samples an
   entry the first time it is needed.
@@ -26,7 +28,7 @@ from typing import Any, Protocol
 import mpmath
 import sympy as sp
 
-#: Largest number of terms a finite Sum/Product may have at evaluation time.
+#: Largest number of terms the finite Sums/Products of one evaluation may have in all.
 MAX_TERMS = 20_000
 
 
@@ -36,6 +38,11 @@ class CannotCompile(ValueError):
 
 class Undefined(ArithmeticError):
     """The expression is undefined at this point (division by zero, pole, complex comparison)."""
+
+
+class TooManyTerms(ArithmeticError):
+    """A finite Sum/Product has more terms than :data:`MAX_TERMS` at this point (the point is
+    skipped by the search, not counted as a failure to evaluate)."""
 
 
 class PointLike(Protocol):
@@ -335,7 +342,7 @@ def _compile(node: sp.Basic, bound: frozenset[sp.Symbol]) -> Fn:
 
 def _note_cancellation(env: Env, total: Any, biggest: Any, smallest: Any) -> None:
     """Record how many bits a sum loses: to cancellation (|total| ≪ largest term) and to
-    absorption (a term ≪ the largest, whose digits fall off, as in log(1 + e⁻³²⁰⁰⁰)). Issue 13:
+    absorption (a term ≪ the largest, whose digits fall off, as in log(1 + e⁻³²⁰⁰⁰)). The redteam corpus:
     e/(1+e) − e²/(1+e)² at e = exp(32000) is 0 at 160 digits while the exact value is about
     e⁻¹; the search re-evaluates with enough digits to cover the loss before it trusts a value."""
     ctx = env.ctx
@@ -500,11 +507,11 @@ def _sum(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, *, product: bool
 
         return ctx.nprod(term, [a, ctx.inf]) if product else ctx.nsum(term, [a, ctx.inf])
     b = _int_value(ctx, hi_r)
-    if b < a - 1:  # Karr's convention (SymPy's): Σ_a^b = −Σ_{b+1}^{a−1}, Π_a^b = 1/Π_{b+1}^{a−1}
-        flipped = _sum(env, var, b + 1, a - 1, inner, product=product)
-        return ctx.mpf(1) / flipped if product else -flipped  # never int / int (a float)
-    if b - a + 1 > MAX_TERMS:
-        raise Undefined(f"a sum of {b - a + 1} terms (more than {MAX_TERMS})")
+    # b < a: an empty range, 0 for a sum and 1 for a product (balls.EMPTY_RANGE_CONVENTION)
+    written = env.cache.get(-1, 0) + max(b - a + 1, 0)  # terms written out in this evaluation
+    env.cache[-1] = written
+    if written > MAX_TERMS:
+        raise TooManyTerms(f"sums of more than {MAX_TERMS} terms in all")
     acc: Any = 1 if product else 0
     biggest: Any = 0
     smallest: Any = 0

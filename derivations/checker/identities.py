@@ -1,23 +1,27 @@
 """Deciding symbolic identities and inequalities, with a counterexample search.
 
 :func:`decide_equal` and :func:`decide_nonnegative` are the decision procedures behind every
-symbolic verifier and the step checker (DESIGN.md, "The step checker"; issue 13). Every stage
+symbolic verifier and the step checker (DESIGN.md, "The step checker"). Every stage
 runs under **one** deadline covering the whole call (``time_limit`` seconds):
 
 1. cheap normalisation (:func:`~derivations.checker.normal_form.normalize` with
    ``full=False``): an exact 0 is *proved*;
 2. the counterexample search (:mod:`derivations.checker.search`): random points across scales,
    domain edges and breakpoints, then a local maximisation of the discrepancy, evaluated in
-   mpmath; a discrepancy that is stable when the precision doubles is a counterexample
-   (*refuted*), whatever its size;
+   mpmath; a point it proposes is *refuted* only with a ball certificate
+   (:mod:`derivations.checker.refutation`: disjoint Arb enclosures at the exact point), whatever
+   the discrepancy's size; a constant residual is decided in balls too;
 3. full simplification: an exact 0 (or a manifestly non-negative form, or a verified
    :class:`~derivations.checker.lemmas.NonNegativeSum` certificate) is *proved*;
 4. otherwise the search's agreement: *numerically consistent*, stating the number of points
    and the largest discrepancy, unless a point left the reals or could not be evaluated
    (*undecided*, saying where and which declaration to tighten).
 
-A hit deadline is *undecided*; an expression that cannot be evaluated is *undecided* with
-the reason, never an exception out of these functions.
+A hit deadline is *undecided*; an expression that cannot be evaluated, or a suspected
+counterexample that cannot be certified, is *undecided* with the reason, never an exception out
+of these functions. Floats count by their exact binary value (:func:`exact_floats`); a Sum or
+Product over an empty range is 0 / 1
+(:data:`~derivations.checker.balls.EMPTY_RANGE_CONVENTION`) in every entry point.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import TypeVar
 
 import sympy as sp
 
+from derivations.checker.balls import NoEnclosure, compile_balls
 from derivations.checker.domain import Domain, check_symbols
 from derivations.checker.lemmas import NonNegativeSum
 from derivations.checker.normal_form import (
@@ -37,7 +42,10 @@ from derivations.checker.normal_form import (
     as_sympy,
     linearize_sums,
     normalize,
+    ranges_agree,
+    substitute_definitions,
 )
+from derivations.checker.refutation import RefutationCertificate, certify_differ
 from derivations.checker.sampling import Sampler
 from derivations.checker.search import SearchResult, search_equal, search_nonnegative
 from derivations.checker.timebound import TimeBoundExceeded, time_bound
@@ -57,6 +65,14 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: Longest time bound accepted (seconds): one day.
+MAX_TIME_LIMIT = 86_400.0
+
+#: Share of ``time_limit`` the stages (normalisation, search, simplification) use; the rest is
+#: margin before the hard bound around the whole call, so that a stage cut by its own bound still
+#: ends in a verdict that says what was found (a certificate that did not match, say).
+STAGES_SHARE = 0.9
+
 #: Share of the remaining time the counterexample search may use before simplification.
 SEARCH_SHARE = 0.35
 #: ... and at most this many seconds plus 10 % of the remaining time (simplification, which
@@ -73,6 +89,10 @@ class Decision:
     error: float | None = None
     tolerance: float | None = None
     counterexample: dict[str, str] | None = None
+    #: For the step checker's *refuted*: the ball-arithmetic certificate (re-checkable with
+    #: :func:`derivations.checker.refutation.recheck`); every refutation of
+    #: :func:`decide_equal`/:func:`decide_nonnegative` carries one.
+    certificate: RefutationCertificate | None = None
 
     def evidence(self, method: str = "symbolic", seconds: float = 0.0) -> Evidence:
         """This decision as an :class:`Evidence` record (the verdicts of DESIGN.md): the verdict,
@@ -86,11 +106,26 @@ class Decision:
             error=self.error,
             tolerance=self.tolerance,
             counterexample=self.counterexample,
+            extra={"certificate": self.certificate.to_json()} if self.certificate else {},
         )
 
 
+def exact_floats(expr: sp.Expr) -> sp.Expr:
+    """Every ``Float`` replaced by its exact binary value (0.1 + 0.2 stays
+    5404319552844596/18014398509481984·…, never 3/10): a proof is about the number written."""
+    floats = expr.atoms(sp.Float)
+    if not floats:
+        return expr
+    return expr.xreplace({f: sp.Rational(f) for f in floats})
+
+
 def _as_expr(value: object, name: str) -> sp.Expr:
-    """A scalar SymPy expression from a SymPy object or a number (never from text)."""
+    """A scalar SymPy expression from a SymPy object or a number (never from text); floats
+    become their exact binary value (:func:`exact_floats`)."""
+    if isinstance(value, (sp.MatrixBase, sp.MatrixExpr)) or (
+        isinstance(value, sp.Basic) and value.atoms(sp.MatrixSymbol, sp.MatrixBase)
+    ):
+        raise ValueError(f"{name}: expected a scalar expression, got a matrix ({type(value).__name__})")
     if isinstance(value, sp.Basic) and not isinstance(value, sp.Expr):
         raise ValueError(f"{name}: expected a scalar SymPy expression, got {type(value).__name__}")
     if isinstance(value, str):
@@ -103,23 +138,49 @@ def _as_expr(value: object, name: str) -> sp.Expr:
         ) from None
     if isinstance(out, sp.Float) and not math.isfinite(float(out)):
         raise ValueError(f"{name}: expected a finite number, got {value!r}")
-    return out
+    if out.has(sp.nan, sp.zoo):
+        raise ValueError(f"{name}: the expression is undefined ({sp.sstr(out)[:80]})")
+    return exact_floats(out)
 
 
-def _check_time_limit(time_limit: float) -> float:
+def check_time_limit(time_limit: float) -> float:
+    """``time_limit`` as seconds: a finite number > 0 and at most :data:`MAX_TIME_LIMIT`."""
     if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)):
         raise ValueError(f"time_limit: expected a number of seconds, got {time_limit!r}")
-    if not (math.isfinite(time_limit) and time_limit > 0):
-        raise ValueError(f"time_limit: must be finite and positive, got {time_limit!r}")
+    if not (math.isfinite(time_limit) and 0 < time_limit <= MAX_TIME_LIMIT):
+        raise ValueError(
+            f"time_limit: must be finite, positive and at most {MAX_TIME_LIMIT:g} s (a day), "
+            f"got {time_limit!r}"
+        )
     return float(time_limit)
 
 
-class _Clock:
-    """One deadline for the whole call; each stage runs under the time that is left."""
+def _check_domain(domain: object) -> Domain:
+    domain = Domain() if domain is None else domain
+    if not isinstance(domain, Domain):
+        raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
+    return domain
 
-    def __init__(self, seconds: float) -> None:
+
+def _bounded(seconds: float, fn: Callable[[], Decision]) -> Decision:
+    """``fn()`` under one hard bound of ``seconds``: set-up (symbol checks, the sampler) included."""
+    try:
+        return time_bound(fn, seconds)
+    except TimeBoundExceeded:
+        return Decision(
+            Verdict.UNDECIDED,
+            f"time bound of {seconds:g} s hit; neither a proof nor a certified "
+            "counterexample was found in time",
+        )
+
+
+class _Clock:
+    """One deadline for the whole call (``share`` of ``seconds``: the rest is the margin before
+    the hard bound around the call); each stage runs under the time that is left."""
+
+    def __init__(self, seconds: float, share: float = 1.0) -> None:
         self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + seconds * share
         self.hit = False
 
     def left(self) -> float:
@@ -166,75 +227,118 @@ def _evidence_text(result: SearchResult, what: str) -> str:
 
 def _prepare(exprs: list[sp.Expr], domain: Domain) -> None:
     check_symbols(exprs, domain)
-    Sampler.for_exprs(exprs, domain)  # raises ValueError for a symbol that cannot be sampled
+    # raises ValueError for a symbol that cannot be sampled
+    Sampler.for_exprs([substitute_definitions(e, domain) for e in exprs], domain)
 
 
 def decide_equal(
     lhs: sp.Expr, rhs: sp.Expr, domain: Domain | None = None, *, time_limit: float = 20.0
 ) -> Decision:
-    """Decide ``lhs == rhs`` on ``domain``: proved, refuted (with counterexample), numerically
-    consistent or undecided — all within ``time_limit`` seconds in total (module docstring).
+    """Decide ``lhs == rhs`` on ``domain``: proved, refuted (with a ball-certified
+    counterexample), numerically consistent or undecided — all within ``time_limit`` seconds
+    in total, set-up included (module docstring).
 
-    Raises ``ValueError`` for bad arguments: a non-expression, a non-finite or non-positive
-    ``time_limit``, two symbols with the same name and different assumptions, a bound index
-    whose declared sign its range does not have."""
-    domain = domain or Domain()
-    if not isinstance(domain, Domain):
-        raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-    clock = _Clock(_check_time_limit(time_limit))
+    Raises ``ValueError`` for bad arguments: a non-expression or a matrix, a non-finite,
+    non-positive or over-a-day ``time_limit``, two symbols with the same name, a bound index
+    whose declared sign its range does not have, circular definitions."""
+    seconds = check_time_limit(time_limit)
+    domain = _check_domain(domain)
     lhs, rhs = _as_expr(lhs, "lhs"), _as_expr(rhs, "rhs")
+    clock = _Clock(seconds, STAGES_SHARE)
+    return _bounded(seconds, lambda: _decide_equal(lhs, rhs, domain, clock))
+
+
+def _decide_equal(lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock) -> Decision:
     _prepare([lhs, rhs], domain)
     quick = clock.run(lambda: normalize(lhs - rhs, domain, full=False), share=0.5)
     if quick is not None and quick == 0:
         return Decision(Verdict.PROVED, "exact symbolic identity: the normalised difference is 0")
     found = _search(clock, lambda deadline: search_equal(lhs, rhs, domain, deadline))
-    if found.counterexample is not None:
+    if found.counterexample is not None and found.certificate is not None:
         return Decision(
             Verdict.REFUTED,
             f"counterexample: {found.detail}",
             error=found.worst,
             counterexample=found.counterexample,
+            certificate=found.certificate,
         )
+    constant = _constant_residual(quick, lhs, rhs, domain, clock)
+    if constant is not None:
+        return constant
     diff = clock.run(lambda: normalize(lhs - rhs, domain))
     if diff is not None and diff == 0:
         return Decision(Verdict.PROVED, "exact symbolic identity: the normalised difference is 0")
-    for candidate in (quick, diff):
-        constant = clock.run(lambda c=candidate: _nonzero_constant(c))  # type: ignore[misc]
-        if constant is not None:
-            point = sample_points(lhs - rhs, domain, 1)[0] if lhs.free_symbols | rhs.free_symbols else {}
-            return Decision(
-                Verdict.REFUTED,
-                f"counterexample: the normalised difference is the constant {constant} ≠ 0 "
-                "(exact), so the sides differ by it at every admissible point, e.g. this one",
-                counterexample={**point, "lhs - rhs": constant},
-            )
+    constant = _constant_residual(diff, lhs, rhs, domain, clock)
+    if constant is not None:
+        return constant
     why = (
-        f"the {clock.seconds:g} s time bound was hit"
+        f"time bound of {clock.seconds:g} s hit"
         if clock.hit
         else "symbolic simplification left a non-zero difference"
     )
-    return _numeric_decision(found, why, "agreement", f"largest relative discrepancy {found.worst:.3g}")
+    return _numeric_decision(found, why, "agreement", f"largest relative discrepancy {found.worst:.3g}",
+                             clock.hit)
 
 
-def _nonzero_constant(e: sp.Expr | None) -> str | None:
-    """``e`` as text when it is an exact non-zero constant (no Float, no symbol, no unevaluated
-    sum or integral), confirmed at 30 and 60 digits; else None. A difference of 10⁻³⁰⁰ between
-    sides of size 10³⁰⁰ is invisible to any sampled evaluation at 40–160 digits but is a
-    constant the normal form exposes (redteam corpus: 10³⁰⁰t + 10⁻³⁰⁰ = 10³⁰⁰t was *numerically
-    consistent*)."""
-    if e is None or not isinstance(e, sp.Expr) or e == 0 or not e.is_number:
+def _constant_residual(
+    residual: sp.Expr | None, lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock
+) -> Decision | None:
+    """*refuted* when the normalised difference is a constant whose ball enclosure excludes 0:
+    the sides then differ by it at every admissible point, so they are certified to differ at
+    one (sampled) point; when the sides cannot be enclosed there, the constant's own enclosure
+    (at 2048 bits at most) is the certificate. A difference of 10⁻³⁰⁰ between sides of size
+    10³⁰⁰, or π typed to 35 digits, is invisible to the screening precision but not here."""
+    if residual is None or not isinstance(residual, sp.Expr) or residual == 0 or not residual.is_number:
         return None
-    if e.atoms(sp.Float) or e.has(sp.Integral, sp.Sum, sp.Product, sp.Limit, sp.Derivative):
+    if residual.has(sp.Limit, sp.Derivative):
         return None
-    v30, v60 = e.evalf(30), e.evalf(60)
-    if not (v30.is_real and v60.is_real and v30.is_Number and v60.is_Number) or v60 == 0:
+    deadline = time.monotonic() + max(0.0, clock.left() * 0.5)
+    try:
+        zero_fn = compile_balls(sp.Integer(0))
+        const_fn = compile_balls(residual)
+    except NoEnclosure:
         return None
-    if abs(v30 - v60) > abs(v60) * sp.Float("1e-25", 60):
+    from derivations.checker.refutation import _NamedPoint
+
+    found = certify_differ([const_fn, zero_fn], _NamedPoint({}), {}, deadline,
+                           ("lhs − rhs (normalised)", "0"))
+    if isinstance(found, str):
         return None
-    return sp.sstr(v60.evalf(15))
+    where: RefutationCertificate | str = "no point"
+    lhs, rhs = substitute_definitions(lhs, domain), substitute_definitions(rhs, domain)
+    if lhs.free_symbols | rhs.free_symbols:
+        try:
+            sampler = Sampler.for_exprs([lhs, rhs], domain)
+            point = next(iter(sampler.random_points(1)))
+            where = certify_differ([compile_balls(lhs), compile_balls(rhs)], point,
+                                   point.describe(), deadline)
+        except (NoEnclosure, StopIteration):
+            where = "no point"
+    if isinstance(where, RefutationCertificate):
+        return Decision(
+            Verdict.REFUTED,
+            "counterexample: the normalised difference is the constant "
+            f"{found.enclosures['lhs − rhs (normalised)']} "
+            f"≠ 0, so the sides differ everywhere; certified: {where.describe()}",
+            counterexample={**where.point, **where.enclosures},
+            certificate=where,
+        )
+    return Decision(
+        Verdict.REFUTED,
+        f"counterexample: the normalised difference is the constant lhs − rhs ∈ "
+        f"{found.enclosures['lhs − rhs (normalised)']} ≠ 0 (Arb ball at {found.bits} bits), so the "
+        "sides differ by it at every admissible point",
+        counterexample={"lhs − rhs": found.enclosures["lhs − rhs (normalised)"]},
+        certificate=found,
+    )
 
 
-def _numeric_decision(found: SearchResult, why: str, what: str, worst: str) -> Decision:
+def _numeric_decision(found: SearchResult, why: str, what: str, worst: str, hit: bool = False) -> Decision:
+    """Numerically consistent from the search's agreement, or undecided: when the time bound was
+    hit (``hit``), a point could not be evaluated, left the reals or could not be decided."""
+    if hit:
+        so_far = f"{_evidence_text(found, what)}; {worst}"
+        return Decision(Verdict.UNDECIDED, f"{why}; the search so far: {so_far}")
     if found.unevaluable:
         return Decision(Verdict.UNDECIDED, f"{why}; could not evaluate numerically: {found.unevaluable}")
     if found.leaves_reals:
@@ -259,19 +363,25 @@ def decide_nonnegative(
     certificate: object | None = None,
     time_limit: float = 20.0,
 ) -> Decision:
-    """Decide ``expr ≥ 0`` on ``domain`` within ``time_limit`` seconds in total. A certificate
-    (``NonNegativeSum``) is verified, never trusted: its side conditions are checked and its
-    identity with ``expr`` must be proved."""
-    domain = domain or Domain()
-    if not isinstance(domain, Domain):
-        raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-    clock = _Clock(_check_time_limit(time_limit))
+    """Decide ``expr ≥ 0`` on ``domain`` within ``time_limit`` seconds in total, set-up
+    included. A certificate (``NonNegativeSum``) is verified, never trusted: its side conditions
+    are checked and its identity with ``expr`` must be proved; a refutation carries a ball
+    certificate (the value's enclosure strictly below 0)."""
+    seconds = check_time_limit(time_limit)
+    domain = _check_domain(domain)
     expr = _as_expr(expr, "expr")
+    if certificate is not None and not isinstance(certificate, NonNegativeSum):
+        raise ValueError(f"certificate: expected a NonNegativeSum, got {type(certificate)}")
+    clock = _Clock(seconds, STAGES_SHARE)
+    return _bounded(seconds, lambda: _decide_nonnegative(expr, domain, certificate, clock))
+
+
+def _decide_nonnegative(
+    expr: sp.Expr, domain: Domain, certificate: NonNegativeSum | None, clock: _Clock
+) -> Decision:
     _prepare([expr], domain)
     notes: list[str] = []
     if certificate is not None:  # checked first: cheaper than simplifying the expression
-        if not isinstance(certificate, NonNegativeSum):
-            raise ValueError(f"certificate: expected a NonNegativeSum, got {type(certificate)}")
         problems = certificate.side_condition_problems(domain)
         if problems:
             notes.append("certificate rejected: " + "; ".join(problems))
@@ -290,23 +400,34 @@ def decide_nonnegative(
                 )
             notes.append(f"certificate does not match ({match.verdict.value if match else 'no time left'})")
     quick = clock.run(lambda: normalize(expr, domain, full=False), share=0.5)
-    if quick is not None and (quick == 0 or quick.is_nonnegative):
+    if quick is not None and _manifestly_nonnegative(quick):
         return Decision(Verdict.PROVED, "manifestly non-negative after normalisation")
     found = _search(clock, lambda deadline: search_nonnegative(expr, domain, deadline))
-    if found.counterexample is not None:
+    if found.counterexample is not None and found.certificate is not None:
         return Decision(
-            Verdict.REFUTED, f"counterexample: {found.detail}", counterexample=found.counterexample
+            Verdict.REFUTED, f"counterexample: {found.detail}", counterexample=found.counterexample,
+            certificate=found.certificate,
         )
     reduced = clock.run(lambda: normalize(expr, domain))
-    if reduced is not None and (reduced == 0 or reduced.is_nonnegative):
+    if reduced is not None and _manifestly_nonnegative(reduced):
         return Decision(Verdict.PROVED, "manifestly non-negative after normalisation")
     why = "; ".join(
         [
-            f"the {clock.seconds:g} s time bound was hit" if clock.hit else "not manifestly non-negative",
+            f"time bound of {clock.seconds:g} s hit" if clock.hit else "not manifestly non-negative",
             *notes,
         ]
     )
-    return _numeric_decision(found, why, "non-negative", f"smallest value {found.worst_text}")
+    return _numeric_decision(found, why, "non-negative", f"smallest value {found.worst_text}", clock.hit)
+
+
+def _manifestly_nonnegative(e: sp.Expr) -> bool:
+    """0, or non-negative by SymPy's assumptions with every Sum/Product range provably of
+    length ≥ 0 (where the empty-range convention and SymPy's (Karr's) agree)."""
+    if e == 0:
+        return True
+    if not ranges_agree(e):
+        return False
+    return bool(e.is_nonnegative)
 
 
 # ------------------------------------------------------------------ helpers kept for callers

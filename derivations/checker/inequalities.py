@@ -37,8 +37,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derivations.checker.identities import Decision, Domain, decide_nonnegative
+from derivations.checker.identities import Decision, Domain, check_time_limit, decide_nonnegative
 from derivations.checker.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term, domain_substitution
+from derivations.checker.normal_form import substitute_definitions
 from derivations.checker.timebound import TimeBoundExceeded, time_bound
 from derivations.checker.verdicts import Verdict
 
@@ -269,9 +270,7 @@ def find_certificate(difference: sp.Expr, domain: Domain | None = None) -> NonNe
     if domain is not None and not isinstance(domain, Domain):
         raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
     domain = domain or Domain()
-    diff = difference
-    for name, value in domain.definitions.items():
-        diff = diff.xreplace({name: value})
+    diff = substitute_definitions(difference, domain)
     logs = _log_candidates(diff) if diff.has(sp.log) else iter(())
     candidates = itertools.chain(logs, _square_candidates(diff))
     for cert in itertools.islice(candidates, MAX_CANDIDATES):
@@ -315,8 +314,9 @@ def _substituted(
     map is onto, so ``difference ≥ 0`` on the domain iff the substituted one is ≥ 0 for all
     positive parameters."""
     reps = domain_substitution(domain)
-    for name, value in domain.definitions.items():  # the constrained symbols may hide in them
-        difference = difference.xreplace({name: value})
+    difference = substitute_definitions(difference, domain)  # the constrained symbols may hide in them
+    labels = {i.base.label for e in (difference, cert.expression()) for i in e.atoms(sp.Indexed)}
+    reps = {k: v for k, v in reps.items() if k not in labels}  # bounds of entries: sampled, not substituted
     involved = (difference.free_symbols | cert.expression().free_symbols) & set(reps)
     if not involved:
         return None
@@ -351,10 +351,7 @@ def decide_inequality(
     the domain's positive parametrisation. Without a proof the ordinary decision is returned
     (a counterexample, numerical consistency, or undecided). The whole call, certificate search
     included, runs under one bound of ``time_limit`` seconds."""
-    if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
-        math.isfinite(time_limit) and time_limit > 0
-    ):
-        raise ValueError(f"time_limit: must be finite and positive, got {time_limit!r}")
+    check_time_limit(time_limit)
     if certificate is not None and not isinstance(certificate, NonNegativeSum):
         raise ValueError(f"certificate: expected a NonNegativeSum, got {type(certificate).__name__}")
     if domain is not None and not isinstance(domain, Domain):

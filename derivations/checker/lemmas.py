@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 
 import sympy as sp
@@ -162,7 +163,8 @@ def domain_substitution(domain: object) -> dict[sp.Symbol, sp.Expr]:
             continue
         if not (isinstance(last, sp.Symbol) or sp.expand(last - (1 - sp.Add(*head))) == 0):
             continue
-        params = [sp.Dummy(f"a{k}", positive=True) for k in range(len(vec))]
+        names = [f"{q}′" for q in head] + [f"{last}′" if isinstance(last, sp.Symbol) else "rest′"]
+        params = [sp.Dummy(name, positive=True) for name in names]
         total = sp.Add(*params)
         reps.update({q: a / total for q, a in zip(head, params, strict=False)})
         if isinstance(last, sp.Symbol):
@@ -171,14 +173,26 @@ def domain_substitution(domain: object) -> dict[sp.Symbol, sp.Expr]:
         if sym in reps or not isinstance(sym, sp.Symbol):
             continue
         if math.isfinite(lo) and math.isfinite(hi):
-            s = sp.Dummy("s", positive=True)
-            lo_r, hi_r = sp.nsimplify(lo), sp.nsimplify(hi)
+            s = sp.Dummy(f"{sym}′", positive=True)  # a name no user symbol of the claim has
+            lo_r, hi_r = _exact(lo), _exact(hi)  # 0.1 + 0.2 stays 0.30000000000000004, never 3/10
             reps[sym] = lo_r + (hi_r - lo_r) * s / (1 + s)
         elif math.isfinite(lo):
-            reps[sym] = sp.nsimplify(lo) + sp.Dummy("s", positive=True)
+            reps[sym] = _exact(lo) + sp.Dummy(f"{sym}′", positive=True)
         elif math.isfinite(hi):
-            reps[sym] = sp.nsimplify(hi) - sp.Dummy("s", positive=True)
+            reps[sym] = _exact(hi) - sp.Dummy(f"{sym}′", positive=True)
     return reps
+
+
+def _exact(v: object) -> sp.Rational:
+    """A bound's exact value: a float by its binary value, a Fraction or SymPy number exactly."""
+    if isinstance(v, sp.Rational):
+        return v
+    if isinstance(v, sp.Float):
+        return sp.Rational(v)
+    if not isinstance(v, (int, float, Fraction)):
+        raise ValueError(f"bounds: expected a number, got {v!r}")
+    f = Fraction(v)
+    return sp.Rational(f.numerator, f.denominator)
 
 
 def _known(expr: sp.Expr, reps: dict[sp.Symbol, sp.Expr], test: Callable[[sp.Expr], bool]) -> bool:

@@ -3,7 +3,7 @@
 :func:`normalize` linearises sums over a latent index, applies the normalisation Σ q_i = 1 of
 probability vectors, expands logarithms of positive quantities and (``full=True``) simplifies.
 Bound indices are renamed canonically and take their assumptions **from their range only**
-(integer; positive only when the lower limit is ≥ 1): issue 13 found that declaring every
+(integer; positive only when the lower limit is ≥ 1): the checker corpus found that declaring every
 index positive let SymPy rewrite |k| → k, δ(k, 0) → 0, max(k, 0) → k and so "prove" false
 statements about Σ_{k=−K}^{K}.
 
@@ -41,10 +41,78 @@ def as_sympy(value: object, name: str = "expr") -> sp.Basic:
 
 
 def substitute_definitions(expr: sp.Expr, domain: Domain) -> sp.Expr:
-    """Replace each defined symbol by its definition (in declaration order)."""
-    for name, value in domain.definitions.items():
-        expr = expr.xreplace({name: as_sympy(value, "definitions")})
+    """Replace each defined symbol by its definition until none is left (a definition may use
+    another, in any order; :class:`~derivations.checker.domain.Domain` refuses circular ones)."""
+    reps = {name: as_sympy(value, "definitions") for name, value in domain.definitions.items()}
+    for _ in range(len(reps) + 1):
+        if not (expr.free_symbols & set(reps)):
+            break
+        expr = expr.xreplace(reps)
     return expr
+
+
+def guard_ranges(expr: sp.Expr) -> sp.Expr:
+    """Every Sum/Product whose range is not provably of length ≥ 0 gets the upper limit
+    ``Max(hi, lo − 1)``. Under the checker's convention (an empty range gives 0 / 1,
+    :data:`~derivations.checker.balls.EMPTY_RANGE_CONVENTION`) the value is unchanged, and the
+    guarded range never runs backwards, where SymPy's (Karr's) convention Σ₃¹ f = −f(2) differs:
+    the identities SymPy uses are then valid for the checker's meaning."""
+    if not expr.has(sp.Sum, sp.Product):
+        return expr
+    counts = count_stand_ins(expr)
+
+    def guard(node: sp.Basic) -> sp.Basic:
+        limits = []
+        changed = False
+        for lim in node.limits:
+            if len(lim) == 3 and not _length_nonnegative(lim[1], lim[2], counts):
+                var, lo, hi = lim
+                limits.append((var, lo, sp.Max(hi, lo - 1)))
+                changed = True
+            else:
+                limits.append(lim)
+        if not changed:
+            return node
+        return type(node)(node.function, *limits)
+
+    return expr.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), guard)
+
+
+def count_stand_ins(expr: sp.Expr) -> dict[sp.Symbol, sp.Dummy]:
+    """Positive integer stand-ins for the free symbols of unknown sign in Sum/Product limits:
+    such a symbol is a count, ≥ 1 (the sampler's convention,
+    :func:`~derivations.checker.sampling.size_values`)."""
+    out: dict[sp.Symbol, sp.Dummy] = {}
+    for node in expr.atoms(sp.Sum, sp.Product):
+        bound = {lim[0] for lim in node.limits}
+        for lim in node.limits:
+            for part in lim[1:]:
+                for s in part.free_symbols - bound:
+                    if (isinstance(s, sp.Symbol) and s.is_extended_nonnegative is None
+                            and s.is_extended_nonpositive is None):
+                        out.setdefault(s, sp.Dummy(f"{s}_count", integer=True, positive=True))
+    return out
+
+
+def _length_nonnegative(lo: sp.Expr, hi: sp.Expr, counts: dict[sp.Symbol, sp.Dummy] | None = None) -> bool:
+    length = hi - lo + 1
+    if length.is_nonnegative or (counts and length.xreplace(counts).is_nonnegative):
+        return True
+    # Max(hi, lo - 1) - lo + 1 = Max(hi - lo + 1, 0): SymPy does not always see it
+    return isinstance(hi, sp.Max) and any(sp.expand(a - (lo - 1)) == 0 for a in hi.args)
+
+
+def ranges_agree(expr: sp.Expr) -> bool:
+    """Whether every Sum/Product of ``expr`` has a range provably of length ≥ 0 (where the
+    empty-range convention and SymPy's coincide)."""
+    counts = count_stand_ins(expr)
+    for node in expr.atoms(sp.Sum, sp.Product):
+        for lim in node.limits:
+            if len(lim) == 3 and lim[1].is_finite is not False and not _length_nonnegative(
+                lim[1], lim[2], counts
+            ):
+                return False
+    return True
 
 
 def _split_dependent(term: sp.Expr, index: sp.Symbol) -> tuple[sp.Expr, sp.Expr]:
@@ -69,10 +137,14 @@ def linearize_sums(expr: sp.Expr) -> sp.Expr:
                 return _canonical_sum(body, index, lo, hi)
             return linearize_sums(sp.Add(*(body.xreplace({index: k}) for k in range(lo, hi + 1))))
         body = sp.expand(_expand_log_positive(body))
+        count = hi - lo + 1 if _length_nonnegative(lo, hi, count_stand_ins(expr)) else None  # guard_ranges
         out = []
         for term in sp.Add.make_args(body):
             indep, dep = _split_dependent(term, index)
-            out.append(indep * (_canonical_sum(dep, index, lo, hi) if dep != 1 else hi - lo + 1))
+            if dep == 1 and count is not None:
+                out.append(indep * count)
+            else:
+                out.append(indep * _canonical_sum(dep, index, lo, hi))
         return sp.Add(*out)
     if not any(a is not b for a, b in zip(args, expr.args, strict=True)):
         return expr
@@ -94,12 +166,24 @@ def index_assumptions(lo: sp.Expr, hi: sp.Expr) -> dict[str, bool]:
     return facts
 
 
+#: ``dummy_index`` base of the canonical summation indices: a Dummy with this name, index and
+#: assumptions is the same object whenever it is made, and no user symbol can be it (a
+#: ``Symbol('_k1')`` was captured by the ordinary symbols used before).
+CANONICAL_INDEX_BASE = 7_919_000_000
+
+
+def canonical_index(level: int, lo: sp.Expr, hi: sp.Expr) -> sp.Dummy:
+    """The canonical bound index of nesting ``level`` over lo..hi (see :func:`_canonical_sum`)."""
+    return sp.Dummy(f"k{level}", dummy_index=CANONICAL_INDEX_BASE + level, **index_assumptions(lo, hi))
+
+
 def _canonical_sum(body: sp.Expr, index: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> sp.Sum:
     """Σ_{index=lo}^{hi} body with the bound index renamed by nesting level, so that sums that
-    differ only in the name of their bound variable compare equal. The new index's
-    assumptions come from the range (:func:`index_assumptions`), never more."""
+    differ only in the name of their bound variable compare equal. The new index is a Dummy
+    (:func:`canonical_index`) whose assumptions come from the range
+    (:func:`index_assumptions`), never more."""
     level = 1 + max((_sum_level(s) for s in body.atoms(sp.Sum)), default=0)
-    canon = sp.Symbol(f"_k{level}", **index_assumptions(lo, hi))
+    canon = canonical_index(level, lo, hi)
     return sp.Sum(body.xreplace({index: canon}), (canon, lo, hi))
 
 
@@ -170,7 +254,7 @@ def normalize(expr: sp.Expr, domain: Domain, *, full: bool = True) -> sp.Expr:
     """
     if not isinstance(domain, Domain):
         raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-    e = _cheap_form(substitute_definitions(as_sympy(expr, "expr"), domain), domain)
+    e = _cheap_form(guard_ranges(substitute_definitions(as_sympy(expr, "expr"), domain)), domain)
     if e == 0 or not full:
         return sp.Integer(0) if e == 0 else e
     reps = positive_sums(e)

@@ -1,4 +1,4 @@
-"""Admissible points for the counterexample search (issue 13, items 2, 3 and 7).
+"""Admissible points for the counterexample search (DESIGN.md, "The step checker").
 
 * Every continuous free symbol is sampled from its declaration: ``positive`` across scales
   (log-uniform magnitudes 1e-8…1e8, mixed with values near 1), ``real`` with both signs at the
@@ -31,86 +31,142 @@ from derivations.checker.domain import Domain
 
 @dataclass(frozen=True)
 class Kind:
-    """How one continuous quantity is sampled: 'positive', 'negative', 'real' or 'bounded'."""
+    """How one continuous quantity is sampled: 'positive', 'nonnegative' (0 included),
+    'negative', 'nonpositive' (0 included), 'nonzero', 'real' or 'bounded' (the open interval
+    (lo, hi)); ``noninteger`` excludes the integers."""
 
     name: str
     lo: float = -math.inf
     hi: float = math.inf
+    noninteger: bool = False
 
-    def admits(self, v: float) -> bool:
-        """Whether ``v`` is a finite value of this kind (positive, negative, strictly inside the
-        bounds, or any real)."""
-        if not math.isfinite(v):
+    def admits(self, v: float | Fraction) -> bool:
+        """Whether ``v`` is a finite value of this kind."""
+        if isinstance(v, float) and not math.isfinite(v):
             return False
-        if self.name == "positive":
-            return v > 0
-        if self.name == "negative":
-            return v < 0
-        if self.name == "bounded":
-            return self.lo < v < self.hi
-        return True
+        if self.noninteger and v == math.floor(v):
+            return False
+        checks = {
+            "positive": lambda: v > 0,
+            "nonnegative": lambda: v >= 0,
+            "negative": lambda: v < 0,
+            "nonpositive": lambda: v <= 0,
+            "nonzero": lambda: v != 0,
+            "bounded": lambda: Fraction(self.lo) < Fraction(v) < Fraction(self.hi),
+        }
+        return bool(checks.get(self.name, lambda: True)())
 
-    def draw(self, rng: random.Random, wide: bool = True) -> float:
+    def draw(self, rng: random.Random, wide: bool = True) -> float | Fraction:
         """One value, across scales (``wide``: magnitudes log-uniform in 1e-8…1e8 half of the
-        time) or near 1, and, for intervals, near the edges."""
+        time) or near 1; for intervals, near the edges too, down to a quarter of an ulp inside
+        an edge (an exact fraction: x = 0.30000000000000004 − ulp/4 lies inside (0, 0.1 + 0.2));
+        for the kinds that contain 0, 0 itself one time in eight."""
+        v = self._draw(rng, wide)
+        if self.admits(v):
+            return v
+        for _ in range(8):
+            v = self._draw(rng, wide)
+            if self.admits(v):
+                return v
+        raise ValueError(f"sampling: no admissible value of kind {self.name} found")
+
+    def _draw(self, rng: random.Random, wide: bool) -> float | Fraction:
         u = rng.random()
         if self.name == "bounded":
             lo, hi = self.lo, self.hi
-            if u < 0.5:
-                v = rng.uniform(lo, hi)
-            elif u < 0.8:
+            if u < 0.45:
+                v: float | Fraction = rng.uniform(lo, hi)
+            elif u < 0.75:
                 gap = (hi - lo) * 10 ** rng.uniform(-9, -1)
                 v = lo + gap if rng.random() < 0.5 else hi - gap
+            elif u < 0.85:
+                v = _just_inside(lo, hi, rng)
             elif lo > 0:
                 v = math.exp(rng.uniform(math.log(lo), math.log(hi)))
             else:
                 v = rng.uniform(lo, hi)
-            return v if self.admits(v) else (lo + hi) / 2
+            if not self.admits(v):
+                v = (lo + hi) / 2
+            if self.noninteger and v == math.floor(v):
+                v = v + (hi - lo) * 1e-3 if v + (hi - lo) * 1e-3 < hi else (lo + v) / 2
+            return v
+        if self.name in ("nonnegative", "nonpositive") and u > 0.875:
+            return 0.0
         magnitude = math.exp(rng.gauss(0.0, 1.0)) if u < 0.5 or not wide else 10 ** rng.uniform(-8, 8)
-        if self.name == "positive":
+        if self.noninteger and magnitude == math.floor(magnitude):
+            magnitude += 0.5
+        if self.name in ("positive", "nonnegative"):
             return magnitude
-        if self.name == "negative":
+        if self.name in ("negative", "nonpositive"):
             return -magnitude
         return magnitude if rng.random() < 0.5 else -magnitude
 
-    def to_free(self, v: float) -> float:
+    def to_free(self, v: float | Fraction) -> float:
         """A coordinate on the whole real line (for the local search)."""
-        if self.name == "positive":
-            return math.log(v)
-        if self.name == "negative":
-            return math.log(-v)
+        v = float(v)
+        if self.name in ("positive", "nonnegative"):
+            return math.log(max(v, 1e-300))
+        if self.name in ("negative", "nonpositive"):
+            return math.log(max(-v, 1e-300))
         if self.name == "bounded":
-            t = (v - self.lo) / (self.hi - self.lo)
+            t = min(max((v - self.lo) / (self.hi - self.lo), 1e-300), 1 - 1e-16)
             return math.log(t / (1 - t))
         return math.asinh(v)
 
     def from_free(self, u: float) -> float:
         """The inverse of :meth:`to_free`: a value of this kind from a coordinate on the real line."""
-        if self.name == "positive":
+        if self.name in ("positive", "nonnegative"):
             return math.exp(min(u, 700.0))
-        if self.name == "negative":
+        if self.name in ("negative", "nonpositive"):
             return -math.exp(min(u, 700.0))
         if self.name == "bounded":
             return self.lo + (self.hi - self.lo) / (1 + math.exp(-max(min(u, 700.0), -700.0)))
         return math.sinh(max(min(u, 700.0), -700.0))
 
 
+def _just_inside(lo: float, hi: float, rng: random.Random) -> float | Fraction:
+    """A point within one ulp of an edge of (lo, hi): the next double inside, or a quarter of an
+    ulp inside (an exact fraction between two doubles)."""
+    edge, toward = (lo, hi) if rng.random() < 0.5 else (hi, lo)
+    step = Fraction(math.nextafter(edge, toward)) - Fraction(edge)
+    if rng.random() < 0.5:
+        return math.nextafter(edge, toward)
+    return Fraction(edge) + step / 4
+
+
+#: Assumptions the sampler honours (with their implications); a symbol declared with any other
+#: assumption that the sampled values cannot satisfy (irrational, transcendental, imaginary,
+#: infinite, …) is refused with a ValueError naming it.
+_UNSAMPLEABLE = ("irrational", "transcendental", "imaginary", "infinite", "extended_negative_infinite")
+
+
 def kind_of(sym: sp.Symbol, domain: Domain) -> Kind:
-    """The sampling kind of a continuous symbol (or of an IndexedBase label)."""
+    """The sampling kind of a continuous symbol (or of an IndexedBase label), from its
+    assumptions (extended ones too: an ``extended_positive`` symbol is sampled positive) and
+    bounds. ``ValueError`` naming the symbol for an assumption the sampler cannot honour."""
+    if sym.is_extended_real is False:
+        raise ValueError(f"domain: symbol {sym} is not real; cannot sample it")
+    for fact in _UNSAMPLEABLE:
+        if sym.assumptions0.get(fact) is True:
+            raise ValueError(
+                f"domain: symbol {sym} is declared {fact}; the sampler draws finite rational "
+                "values and cannot honour that assumption"
+            )
+    noninteger = bool(sym.is_noninteger)
     if sym in domain.bounds:
         lo, hi = domain.bounds[sym]
-        return Kind("bounded", float(lo), float(hi))
-    if sym.is_real is False or sym.is_extended_real is False:
-        raise ValueError(f"domain: symbol {sym} is not real; cannot sample it")
-    if sym.is_positive:
-        return Kind("positive")
-    if sym.is_negative:
-        return Kind("negative")
-    if sym.is_nonnegative:
-        return Kind("positive")  # 0 itself is an edge case sampled near, not at
-    if sym.is_nonpositive:
-        return Kind("negative")
-    return Kind("real")
+        return Kind("bounded", float(lo), float(hi), noninteger)
+    if sym.is_extended_positive:
+        return Kind("positive", noninteger=noninteger)
+    if sym.is_extended_negative:
+        return Kind("negative", noninteger=noninteger)
+    if sym.is_extended_nonnegative:
+        return Kind("nonnegative", noninteger=noninteger)
+    if sym.is_extended_nonpositive:
+        return Kind("nonpositive", noninteger=noninteger)
+    if sym.is_zero is False and sym.is_extended_real:
+        return Kind("nonzero", noninteger=noninteger)
+    return Kind("real", noninteger=noninteger)
 
 
 def limit_symbols(exprs: Iterable[sp.Basic]) -> set[sp.Symbol]:
@@ -138,9 +194,40 @@ def size_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> list[sp.Symbol]:
     return sorted((s for s in out if isinstance(s, sp.Symbol)), key=sp.default_sort_key)
 
 
+#: Facts checked against each candidate integer value (the symbol's assumption, when it has
+#: one, must hold for the value: even, odd, prime, composite, zero, signs, extended ones).
+_INTEGER_FACTS = (
+    "positive", "negative", "zero", "nonzero", "nonnegative", "nonpositive", "even", "odd",
+    "prime", "composite", "extended_positive", "extended_negative", "extended_nonnegative",
+    "extended_nonpositive",
+)
+
+#: Largest probability vector drawn (every entry is drawn when the point is made; the evaluator
+#: writes out at most this many terms anyway).
+MAX_VECTOR_SIZE = 20_000
+
+#: Primes offered to ``prime`` symbols beside the sizes.
+_PRIMES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 61, 101, 1009, 65537)
+
+
+def integer_admits(sym: sp.Symbol, k: int) -> bool:
+    """Whether the integer ``k`` satisfies every assumption of ``sym`` in :data:`_INTEGER_FACTS`."""
+    value = sp.Integer(k)
+    for fact in _INTEGER_FACTS:
+        declared = sym.assumptions0.get(fact)
+        if declared is not None and getattr(value, f"is_{fact}") is not declared:
+            return False
+    return True
+
+
 def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[int]:
-    """Integer values tried for a size symbol, consistent with its declaration and bounds. A
-    symbol used as a Sum/Product limit (``limit``) is a size: ≥ 1 unless declared otherwise."""
+    """Integer values tried for a size symbol, consistent with **every** assumption it has
+    (:func:`integer_admits`) and its bounds: the sizes (0 included where allowed), their
+    negatives for a symbol of unknown sign, and primes. A Sum/Product limit of unknown sign is
+    a count, ≥ 1 (declare it ``nonnegative=True`` for 0, or give it no role as a limit for
+    negative values). The
+    vector size of a ``Domain`` is ≥ 0 (≥ 1 with a probability vector). ``ValueError`` naming the
+    symbol when no value fits."""
     base = sorted(set(domain.sizes))
     if sym in domain.bounds:
         lo, hi = domain.bounds[sym]
@@ -148,34 +235,38 @@ def size_values(sym: sp.Symbol, domain: Domain, *, limit: bool = False) -> list[
         if len(inside) > 12:
             step = len(inside) / 12
             inside = sorted({inside[int(i * step)] for i in range(12)} | {inside[0], inside[-1]})
-        return inside
-    if (
-        sym.is_positive
-        or sym == domain.size
-        or (limit and sym.is_nonnegative is None and sym.is_nonpositive is None)
-    ):
-        vals = [k for k in base if k >= 1]
-    elif sym.is_nonnegative:
-        vals = sorted({0, *base})
-    elif sym.is_negative:
-        vals = sorted({-k for k in base if k >= 1})
-    elif sym.is_nonpositive:
-        vals = sorted({0, *(-k for k in base)})
+        vals = [k for k in inside if integer_admits(sym, k)]
     else:
-        vals = sorted({0, *base, *(-k for k in base if k >= 1)})
+        candidates = {*base, *(p for p in _PRIMES if sym.is_prime)}
+        if sym == domain.size:  # a size: ≥ 0; 1..MAX_VECTOR_SIZE when a probability vector has it
+            if any(isinstance(v, sp.IndexedBase) for v in domain.simplex):
+                candidates = {k for k in candidates if 1 <= k <= MAX_VECTOR_SIZE}
+            else:
+                candidates = {k for k in candidates if k >= 0}
+        elif limit and sym.is_extended_nonnegative is None and sym.is_extended_nonpositive is None:
+            candidates = {k for k in candidates if k >= 1}  # a limit of unknown sign is a count
+        else:
+            candidates |= {-k for k in candidates}
+        vals = sorted(k for k in candidates if integer_admits(sym, k))
     if not vals:
-        raise ValueError(f"sizes: no admissible value for {sym} among {domain.sizes}")
+        raise ValueError(
+            f"sizes: no admissible value for {sym} among {domain.sizes} (and primes) that "
+            "satisfies its assumptions and bounds; give Domain(sizes=...) values it admits"
+        )
     return vals
 
 
 def size_configs(
     syms: list[sp.Symbol], domain: Domain, rng: random.Random, limits: set[sp.Symbol]
 ) -> list[dict[sp.Symbol, int]]:
-    """Joint values of the size symbols: every value of each one at least once, in varied
-    combinations (at most 16 configurations)."""
+    """Joint values of the size symbols: every value of each one at least once (small
+    magnitudes first), in varied combinations (16 configurations, or more when one symbol has
+    more values)."""
     if not syms:
         return [{}]
-    lists = [size_values(s, domain, limit=s in limits) for s in syms]
+    lists = [
+        sorted(size_values(s, domain, limit=s in limits), key=lambda v: (abs(v), v < 0)) for s in syms
+    ]
     longest = max(len(v) for v in lists)
     configs = [
         {s: vals[(j * (i + 1) + i) % len(vals)] for i, (s, vals) in enumerate(zip(syms, lists, strict=True))}
@@ -185,7 +276,7 @@ def size_configs(
         c = {s: rng.choice(vals) for s, vals in zip(syms, lists, strict=True)}
         if c not in configs:
             configs.append(c)
-    return configs[:16]
+    return configs[: max(16, longest)]
 
 
 def index_ranges(exprs: Iterable[sp.Basic], domain: Domain) -> dict[sp.Symbol, list[tuple[sp.Expr, sp.Expr]]]:
@@ -194,7 +285,7 @@ def index_ranges(exprs: Iterable[sp.Basic], domain: Domain) -> dict[sp.Symbol, l
     (``Σ_{i=lo}^{hi} … f[i] …`` gives lo..hi) and over 1..size for a simplex ``IndexedBase``.
 
     An entry f[j] next to Σ_{i=1}^K f[i] is one of the K summed entries: drawn independently
-    (j = 7 with K = 2) it made ``Σ_i e^{f_i} ≥ e^{f_j}`` *refuted* (issue 13, redteam corpus). A
+    (j = 7 with K = 2) it made ``Σ_i e^{f_i} ≥ e^{f_j}`` *refuted* (redteam corpus). A
     symbol that is also a limit of a Sum/Product is a size, not an index, and is left alone."""
     exprs = list(exprs)
     limits = limit_symbols(exprs)
@@ -283,16 +374,45 @@ class Point:
         )
 
     def describe(self) -> dict[str, str]:
-        """The point as {name: value}: only real free quantities (no bound variables, no
-        constants, no bare IndexedBase labels)."""
+        """The point as {name: exact value}: only real free quantities (no bound variables, no
+        constants, no bare IndexedBase labels). A float is written as its shortest round-trip
+        literal (an exact binary rational), any other fraction as ``p/q``; a symbol whose name is
+        one of the report's keys (``lhs``, ``rhs``, ``value``, ``step``) appears as
+        ``symbol NAME``."""
         out: dict[str, str] = {}
         for s, size in sorted(self.sizes.items(), key=lambda kv: kv[0].name):
-            out[s.name] = str(size)
+            out[_point_key(s.name)] = str(size)
         for s, v in sorted(self.values.items(), key=lambda kv: kv[0].name):
-            out[s.name] = repr(float(v))
+            out[_point_key(s.name)] = exact_text(v)
         for (label, idx), e in sorted(self.entries.items(), key=lambda kv: (kv[0][0].name, kv[0][1])):
-            out[f"{label.name}[{', '.join(map(str, idx))}]"] = repr(float(e))
+            out[f"{label.name}[{', '.join(map(str, idx))}]"] = exact_text(e)
         return out
+
+
+#: Keys of a counterexample that hold the sides' values, not coordinates.
+RESERVED_KEYS = frozenset({"lhs", "rhs", "value", "step"})
+
+
+def _point_key(name: str) -> str:
+    return f"symbol {name}" if name in RESERVED_KEYS else name
+
+
+def exact_text(v: float | Fraction | int) -> str:
+    """An exact coordinate as text: an int, a float's round-trip literal (its exact binary
+    value), or ``p/q``."""
+    if isinstance(v, bool):
+        raise ValueError("a coordinate cannot be a bool")
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    f = Fraction(v)
+    if f.denominator == 1:
+        return str(f.numerator)
+    as_float = float(f)
+    if Fraction(as_float) == f:
+        return repr(as_float)
+    return f"{f.numerator}/{f.denominator}"
 
 
 def dirichlet(n: int, rng: random.Random, concentration: float) -> list[Fraction]:
@@ -456,7 +576,8 @@ def _has_infinite_series(e: sp.Basic) -> bool:
 
 def breakpoint_conditions(expr: sp.Basic) -> list[sp.Expr]:
     """Expressions g whose zero set is a breakpoint: Piecewise conditions, Max/Min arguments,
-    Abs/sign/Heaviside arguments."""
+    Abs/sign/Heaviside arguments, and floor/ceiling/frac arguments minus the integers 0, ±1, 2
+    (``ceiling(x) = floor(x) + 1`` fails only at integers)."""
     out: list[sp.Expr] = []
     for node in sp.preorder_traversal(expr):
         if isinstance(node, sp.Piecewise):
@@ -468,13 +589,16 @@ def breakpoint_conditions(expr: sp.Basic) -> list[sp.Expr]:
             out.extend(a - b for i, a in enumerate(args) for b in args[i + 1 :])
         elif isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
             out.append(node.args[0])
+        elif isinstance(node, (sp.floor, sp.ceiling, sp.frac)):
+            # jumps where the argument is an integer: the nearest few integers
+            out.extend(node.args[0] - n for n in (0, 1, -1, 2))
     unique: list[sp.Expr] = []
     for g in out:
         if g.free_symbols and g not in unique:
             unique.append(g)
-    return unique[:12]
+    return unique[:24]
 
 
-def sample_symbol_value(sym: sp.Symbol, domain: Domain, rng: random.Random) -> float:
+def sample_symbol_value(sym: sp.Symbol, domain: Domain, rng: random.Random) -> float | Fraction:
     """One admissible value for a continuous symbol (used by callers outside the search)."""
     return kind_of(sym, domain).draw(rng)

@@ -1,6 +1,6 @@
 """The counterexample search behind :func:`decide_equal` and :func:`decide_nonnegative`.
 
-Issue 13, items 1 and 2. The search evaluates the claim's sides in mpmath
+DESIGN.md, "The step checker". The search evaluates the claim's sides in mpmath
 (:mod:`derivations.checker.evaluation`) at admissible points (:mod:`derivations.checker.sampling`):
 
 1. random points across scales and size configurations;
@@ -12,10 +12,12 @@ Issue 13, items 1 and 2. The search evaluates the claim's sides in mpmath
 Every point is screened at ``digits`` significant digits. A point is a *candidate* when the
 relative discrepancy exceeds the rounding level (10^(8 − digits)), a value is negative, or a
 side is non-real, infinite or undefined; a candidate is re-evaluated at 2× and 4× the digits,
-and it is a counterexample only when what it shows is **stable under that doubling** (the
+and it is proposed as a counterexample when what it shows is **stable under that doubling** (the
 difference changes by < 0.1 % between 2× and 4×) and exceeds 10× the quadratures' error
-estimates. Rounding noise shrinks with every doubling, so a true identity is never refuted by
-it, while a discrepancy of any size (1e-21 relative, or 1 in 1e30) that is real survives.
+estimates. A proposed point — and a point that lost every digit to cancellation, where an exactly
+zero sub-expression hides — becomes a counterexample only when ball arithmetic certifies it
+(:mod:`derivations.checker.refutation`); after the search the worst points are re-evaluated in
+balls, which finds discrepancies far below the screening precision (10⁻⁴⁵ relative).
 A point where both sides leave the reals (or are undefined) is never skipped: it is reported
 as such and the verdict cannot be *numerically consistent*.
 """
@@ -26,12 +28,23 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
+from derivations.checker.balls import BallFn, NoEnclosure, compile_balls
 from derivations.checker.domain import Domain
-from derivations.checker.evaluation import CannotCompile, Fn, Outcome, compile_expr, evaluate, new_context
+from derivations.checker.evaluation import (
+    CannotCompile,
+    Fn,
+    Outcome,
+    TooManyTerms,
+    compile_expr,
+    evaluate,
+    new_context,
+)
+from derivations.checker.refutation import RefutationCertificate, certify_differ, certify_negative
 from derivations.checker.sampling import Point, Sampler, breakpoint_conditions
 
 #: Screening precision (significant digits) without and with integrals.
@@ -52,6 +65,14 @@ MAX_DIGITS = 1_000
 #: scales because mpmath's quadrature misses a narrow far peak with a tiny error estimate, and a
 #: walk to μ = 54 with σ = 0.86 "refuted" ∫ exp(−(x−μ)²/2σ²) dx = √(2π)σ (checker corpus).
 QUADRATURE_WALK = 1.0
+#: Candidates whose ball certification failed before the search stops trying to certify.
+MAX_CERTIFY_FAILURES = 4
+#: After a search without counterexample: this many of the worst points are re-evaluated in
+#: ball arithmetic (a discrepancy below the screening precision, e.g. 10⁻⁴⁵ relative, shows
+#: there), within this many seconds.
+SWEEP_POINTS = 3
+SWEEP_SECONDS = 0.5
+
 #: Parabolic refinement after the coordinate search: at most this many symbols, this many rounds.
 PARABOLIC_MAX_SYMBOLS = 8
 PARABOLIC_ROUNDS = 3
@@ -66,6 +87,7 @@ class SearchResult:
     worst: float = 0.0
     worst_text: str = ""
     counterexample: dict[str, str] | None = None
+    certificate: RefutationCertificate | None = None
     detail: str = ""
     leaves_reals: str | None = None
     unevaluable: str | None = None
@@ -108,6 +130,13 @@ class _Search:
         self.tolerance = 10.0 ** (NOISE_MARGIN_DIGITS - self.digits)
         self.scored: list[tuple[float, Point]] = []
         self.smallest: Any = None
+        self.ball_fns: list[BallFn] | None = None
+        self.ball_problem = ""
+        try:
+            self.ball_fns = [compile_balls(e) for e in exprs]
+        except NoEnclosure as exc:
+            self.ball_problem = str(exc)
+        self.certify_failures = 0
 
     # -- evaluation -------------------------------------------------------------------------
     def _eval(self, point: Point, digits: int, *, split: bool = False) -> list[Outcome]:
@@ -117,8 +146,11 @@ class _Search:
         return [evaluate(f, point, self.ctx, digits, split=split) for f in self.fns]
 
     def visit(self, point: Point) -> float:
-        """Screen ``point``; confirm it if it is a candidate. Returns its score."""
+        """Screen ``point``; confirm it if it is a candidate. Returns its score. A point whose
+        sums have more terms than can be written out is skipped (not counted)."""
         outs = self._eval(point, self.digits)
+        if any(o.problem and o.problem.startswith(TooManyTerms.__name__) for o in outs):
+            return -math.inf
         self.result.points += 1
         screen = self.screen(outs)
         self.scored.append((screen.score, point))
@@ -174,22 +206,101 @@ class _Search:
     def fmt(self, v: Any) -> str:
         return self.nstr(v, 15) if v is not None else "undefined"
 
+    def certify(self, point: Point, why: str, deadline: float | None = None) -> bool:
+        """Refute at ``point`` (raising :class:`_Stop`) when ball arithmetic certifies it (see
+        :mod:`derivations.checker.refutation`); else note why not and return False: an
+        uncertified candidate makes the verdict *undecided*, never *refuted*."""
+        if self.ball_fns is None:
+            self.result.uncertain = (
+                f"{why} at {point.describe()}, but the claim has no ball evaluation "
+                f"({self.ball_problem}), so this is not a certified counterexample"
+            )
+            return False
+        if self.certify_failures >= MAX_CERTIFY_FAILURES:
+            return False
+        names = point.describe()
+        found: RefutationCertificate | str
+        if len(self.ball_fns) == 2:
+            found = certify_differ(self.ball_fns, point, names, deadline, tuple(self.labels))  # type: ignore[arg-type]
+        else:
+            found = certify_negative(self.ball_fns[0], point, names, deadline)
+        if isinstance(found, str):
+            self.certify_failures += 1
+            if why:
+                self.result.uncertain = (
+                    f"{why} at {point.describe()}, but ball arithmetic could not confirm it ({found})"
+                )
+            return False
+        self.result.counterexample = {**point.describe(), **found.enclosures}
+        self.result.certificate = found
+        self.result.detail = (
+            f"{why + '; ' if why else ''}certified: {found.describe()}"
+        )
+        raise _Stop
+
     # -- the search -------------------------------------------------------------------------
     def run(self) -> SearchResult:
         try:
             quad = self.has_quad
             for p in self.sampler.random_points(min(self.domain.points, 8) if quad else self.domain.points):
                 self.visit(p)
+            self.edges()
             self.breakpoints(limit=4 if quad else 60)
             self.local_search(starts=1 if quad else 3, budget=6 if quad else 30)
+            self.sweep()
         except _Stop:
             pass
         return self.result
 
+    def sweep(self) -> None:
+        """Re-evaluate the worst points in ball arithmetic (see :data:`SWEEP_POINTS`)."""
+        if self.ball_fns is None or any(
+            i.has(sp.oo, -sp.oo) for e in self.exprs for i in e.atoms(sp.Integral)
+        ):
+            return
+        stop = min(self.deadline, time.monotonic() + SWEEP_SECONDS)
+        ranked = sorted(self.scored, key=lambda sp_: -sp_[0])
+        failures = self.certify_failures
+        for _, point in ranked[:SWEEP_POINTS]:
+            if time.monotonic() > stop:
+                break
+            self.certify(point, "", stop)
+        self.certify_failures = failures
+
+    def edges(self) -> None:
+        """The worst point so far with one symbol moved to an edge of its domain: a quarter of
+        an ulp inside each end of a bounded interval (an exact fraction, so x < 0.1 + 0.2 is
+        tried beyond 3/10), and 0 for a symbol that admits it."""
+        if not self.scored:
+            return
+        base = max(self.scored, key=lambda sp_: sp_[0])[1]
+        for v in self.sampler.continuous:
+            kind = self.sampler.kinds[v]
+            values: list[float | Fraction] = []
+            if kind.name == "bounded":
+                for edge, toward in ((kind.lo, kind.hi), (kind.hi, kind.lo)):
+                    step = Fraction(math.nextafter(edge, toward)) - Fraction(edge)
+                    values.append(Fraction(edge) + step / 4)
+            elif kind.admits(0.0):
+                values.append(0.0)
+            for value in values:
+                if kind.admits(value):
+                    q = base.copy()
+                    q.values[v] = value
+                    self.visit(q)
+
+    def critical_conditions(self) -> list[sp.Expr]:
+        """Extra zero sets worth visiting (none here; see :class:`_NonNegativeSearch`)."""
+        return []
+
     def breakpoints(self, limit: int) -> None:
+        """Visit points at and near the breakpoints (:func:`breakpoint_conditions`) and the
+        :meth:`critical_conditions`, solved for each symbol where they are polynomials of
+        degree ≤ 2, from the worst point so far and from a random one."""
         conditions = []
         for e in self.exprs:
             conditions.extend(breakpoint_conditions(e))
+        conditions.extend(self.critical_conditions())
         if not conditions or not self.sampler.continuous:
             return
         solutions: list[tuple[sp.Symbol, Fn]] = []
@@ -353,7 +464,9 @@ class _EqualSearch(_Search):
             if not trusted:
                 if rel4 <= 10.0 ** (NOISE_MARGIN_DIGITS - self.digits):
                     self.result.worst = max(self.result.worst, float(rel4))
-                else:  # digits lost to cancellation even at the highest precision: not evidence
+                elif not self.certify(point, ""):
+                    # digits lost to cancellation even at the highest precision (an exactly
+                    # zero sub-sum, say) and no ball certificate either: not evidence
                     self.result.unresolved += 1
                 return
             within_quad = abs(diff4) <= QUADRATURE_SAFETY * err4 or abs(diff2) <= QUADRATURE_SAFETY * err2
@@ -362,7 +475,7 @@ class _EqualSearch(_Search):
                 self.has_quad and abs(diff2 - diff4) <= QUADRATURE_SAFETY * (err2 + err4)
             )
             if not consistent or within_quad:
-                if rel4 > tol4:
+                if rel4 > tol4 and not self.certify(point, ""):
                     self.result.uncertain = (
                         f"at {point.describe()} the sides differ by {self.fmt(diff4)} (relative "
                         f"{self.nstr(rel4, 3)}), more than the evaluation's accuracy "
@@ -374,13 +487,13 @@ class _EqualSearch(_Search):
                     self.result.worst = max(self.result.worst, float(rel4))
                     self.tolerance = max(self.tolerance, float(tol4))
                 return
-            self._refute(
+            self.certify(
                 point,
                 f"the two sides differ by {self.fmt(diff4)} "
                 f"(relative {self.nstr(abs(diff4) / scale, 3)}), "
                 f"stable at {d2} and {d4} digits",
-                {sides[0]: self.fmt(a4.value), sides[1]: self.fmt(b4.value)},
             )
+            return
         real = [s for s, st in zip(sides, statuses, strict=True) if st == "real"]
         if len(real) == 1:
             other = sides[1] if real[0] == sides[0] else sides[0]
@@ -391,19 +504,23 @@ class _EqualSearch(_Search):
             if out4.status == "nonreal" and not self.stable(out2.value.imag, out4.value.imag):
                 return
             reason = f" ({out4.problem})" if out4.problem else ""
-            self._refute(
-                point,
-                f"{real[0]} is real there but {other} {what}{reason}",
-                {sides[0]: self.fmt(a4.value), sides[1]: self.fmt(b4.value)},
+            if out4.status == "nonreal":
+                self.certify(point, f"{real[0]} is real there but {other} {what}{reason}")
+            else:  # an undefined or infinite side has no enclosure: never a certified refutation
+                self.result.uncertain = (
+                    f"at {point.describe()} {real[0]} is real but {other} {what}{reason}; "
+                    "an undefined side is not a certified counterexample"
+                )
+            return
+        if "infinite" in statuses or "undefined" in statuses:
+            self.result.uncertain = (
+                f"at {point.describe()} the sides are {' / '.join(statuses)}; "
+                "not a certified counterexample"
             )
-        if "infinite" in statuses and statuses.count("infinite") == 1 and "undefined" not in statuses:
-            self._refute(
-                point,
-                "one side is infinite and the other is not",
-                {sides[0]: self.fmt(a4.value), sides[1]: self.fmt(b4.value)},
-            )
-        if statuses == ("infinite", "infinite") and a4.value != b4.value:
-            self._refute(point, "the sides are infinite with different signs", {})
+            return
+        # both sides leave the reals: complex values on SymPy's principal branches are not what a
+        # derivation means (log((1 − λ)/λ) and log(1 − λ) − log λ differ by 2πi at λ = 3):
+        # undecided, naming the declaration to tighten
         self._leaves_reals(point, statuses)
 
     def _leaves_reals(self, point: Point, statuses: tuple[str, ...]) -> None:
@@ -418,13 +535,22 @@ class _EqualSearch(_Search):
                 f"the expression leaves the reals at {point.describe()} ({' / '.join(statuses)}){hint}"
             )
 
-    def _refute(self, point: Point, why: str, values: dict[str, str]) -> None:
-        self.result.counterexample = {**point.describe(), **values}
-        self.result.detail = why
-        raise _Stop
-
 
 class _NonNegativeSearch(_Search):
+    def critical_conditions(self) -> list[sp.Expr]:
+        """∂f/∂v for each symbol v in which the value f is a polynomial of degree ≤ 3: its zeros
+        are f's minima along v. (x − 1/3)² ≥ 10⁻²⁰ fails only where |x − 1/3| < 10⁻¹⁰, far
+        below the local search's steps."""
+        (e,) = self.exprs
+        out = []
+        for v in self.sampler.continuous:
+            try:
+                if e.is_polynomial(v) and 2 <= sp.degree(e, v) <= 3:
+                    out.append(sp.diff(e, v))
+            except (sp.PolynomialError, ValueError, NotImplementedError):
+                continue
+        return out[:8]
+
     def screen(self, outs: list[Outcome]) -> _Screen:
         (v,) = outs
         if v.status != "real":
@@ -442,23 +568,28 @@ class _NonNegativeSearch(_Search):
         if v4.status == "real":
             if v4.value < 0 and self.stable(v2.value, v4.value):
                 if not trusted:
-                    self.result.unresolved += 1  # digits lost to cancellation: not evidence
+                    if not self.certify(point, ""):
+                        self.result.unresolved += 1  # digits lost to cancellation: not evidence
                     return
                 if abs(v4.value) <= QUADRATURE_SAFETY * v4.quad_error or abs(v2.value) <= (
                     QUADRATURE_SAFETY * v2.quad_error
                 ):
-                    self.result.uncertain = (
-                        f"value {self.fmt(v4.value)} at {point.describe()} is within the quadrature error"
-                    )
+                    if not self.certify(point, ""):
+                        self.result.uncertain = (
+                            f"value {self.fmt(v4.value)} at {point.describe()} is within the "
+                            "quadrature error"
+                        )
                     return
-                self.result.counterexample = {**point.describe(), "value": self.fmt(v4.value)}
-                self.result.detail = f"value {self.fmt(v4.value)} < 0, stable at {d2} and {d4} digits"
-                raise _Stop
+                self.certify(point, f"value {self.fmt(v4.value)} < 0, stable at {d2} and {d4} digits")
+            elif v4.value < 0 or (v4.value == 0 and not trusted):
+                self.certify(point, "")
             return
         if v4.status == "infinite" and v4.value < 0:
-            self.result.counterexample = {**point.describe(), "value": "-inf"}
-            self.result.detail = "the value is −∞"
-            raise _Stop
+            self.result.uncertain = (
+                f"the value is −∞ at {point.describe()}; an infinite value is not a certified "
+                "counterexample"
+            )
+            return
         if self.result.leaves_reals is None:
             loose = [s.name for s, k in self.sampler.kinds.items() if k.name == "real" and s in point.values]
             hint = f"; tighten the declaration of {', '.join(loose)}" if loose else ""

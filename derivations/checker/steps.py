@@ -27,16 +27,25 @@ t − 1 − log t ≥ 0, squares). A certificate is verified, never trusted.
 from __future__ import annotations
 
 import html
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
 
 import sympy as sp
 
-from derivations.checker.identities import Decision, Domain, _as_expr, decide_equal
+from derivations.checker.balls import NoEnclosure, ball_text, compile_balls, enclose
+from derivations.checker.identities import (
+    Decision,
+    Domain,
+    _as_expr,
+    check_time_limit,
+    decide_equal,
+    exact_floats,
+)
 from derivations.checker.inequalities import decide_inequality
 from derivations.checker.lemmas import NonNegativeSum
+from derivations.checker.normal_form import substitute_definitions
+from derivations.checker.refutation import RefutationCertificate, _NamedPoint, exact_value
 from derivations.checker.timebound import TimeBoundExceeded, time_bound
 from derivations.checker.verdicts import Evidence, Verdict
 
@@ -71,6 +80,9 @@ class StepResult:
     tolerance: float | None = None
     counterexample: dict[str, str] | None = None
     sides: tuple[sp.Expr, sp.Expr] | None = field(default=None, repr=False, compare=False)
+    #: For a refuted step: the ball-arithmetic certificate (see
+    #: :func:`derivations.checker.refutation.recheck`).
+    certificate: RefutationCertificate | None = field(default=None, compare=False)
 
     def side_text(self, max_chars: int = 300) -> tuple[str, str]:
         """The two sides as text, each cut to ``max_chars`` characters (a step may hold an
@@ -197,6 +209,11 @@ class ChainResult:
                 {"step": fail.label, **(fail.counterexample or {})} if fail is not None else None
             ),
             extra={
+                **(
+                    {"certificate": fail.certificate.to_json()}
+                    if fail is not None and fail.certificate is not None
+                    else {}
+                ),
                 "steps": [
                     {
                         "label": s.label,
@@ -306,29 +323,23 @@ class ChainResult:
         )
 
 
-def _side_values(lhs: sp.Expr, rhs: sp.Expr, point: dict[str, str]) -> dict[str, str]:
-    """Both sides evaluated at a counterexample point given by name (for an inequality the
-    decision reports only the difference); empty when they cannot be evaluated in 0.5 s."""
+def _side_values(
+    lhs: sp.Expr, rhs: sp.Expr, certificate: RefutationCertificate, domain: Domain
+) -> dict[str, str]:
+    """Both sides' ball enclosures at a refuted inequality's certified point (the decision
+    encloses only the difference); empty when they cannot be enclosed within 0.5 s."""
 
     def evaluate() -> dict[str, str]:
-        atoms = [*lhs.free_symbols, *rhs.free_symbols, *lhs.atoms(sp.Indexed), *rhs.atoms(sp.Indexed)]
-        by_name = {str(a): a for a in atoms}
-        values = {by_name[k]: sp.Rational(v) for k, v in point.items() if k in by_name}
+        point = _NamedPoint({k: exact_value(v) for k, v in certificate.point.items()})
         out = {}
         for key, side in (("lhs", lhs), ("rhs", rhs)):
-            e = side.xreplace(values)
-            if e.has(sp.Sum):
-                e = e.doit()
-                e = e.xreplace({by_name[k]: sp.Rational(v) for k, v in point.items() if k in by_name})
-            v = sp.N(e, 15)
-            if not v.is_number:
-                return {}
-            out[key] = sp.sstr(v)
+            fn = compile_balls(substitute_definitions(exact_floats(side), domain))
+            out[key] = ball_text(enclose(fn, point, certificate.bits))
         return out
 
     try:
         return time_bound(evaluate, 0.5)  # display only: keeps a step within time_limit + 1 s
-    except (TimeBoundExceeded, ValueError, TypeError, ArithmeticError, sp.SympifyError):
+    except (TimeBoundExceeded, NoEnclosure, ValueError):
         return {}
 
 
@@ -346,10 +357,7 @@ class Derivation:
         self.start = _as_expr(start, "start")
         if domain is not None and not isinstance(domain, Domain):
             raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-        if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) or not (
-            math.isfinite(time_limit) and time_limit > 0
-        ):
-            raise ValueError(f"time_limit: must be a finite positive number of seconds, got {time_limit!r}")
+        check_time_limit(time_limit)
         self.domain = domain or Domain()
         self.title = title
         self.time_limit = time_limit
@@ -451,12 +459,15 @@ class Derivation:
                 if step.premise
                 else self._decide_bounded(prev, step)
             )
-            if d.verdict is Verdict.REFUTED and d.counterexample and "lhs" not in d.counterexample:
-                d.counterexample = {**d.counterexample, **_side_values(prev, step.expr, d.counterexample)}
+            if (d.verdict is Verdict.REFUTED and d.counterexample and "lhs" not in d.counterexample
+                    and d.certificate is not None and d.certificate.relation == "< 0"):
+                d.counterexample = {
+                    **d.counterexample, **_side_values(prev, step.expr, d.certificate, self.domain)
+                }
             result.steps.append(
                 StepResult(step.label, step.relation, step.justification, d.verdict, d.detail,
                            time.perf_counter() - t0, d.error, d.tolerance, d.counterexample,
-                           sides=(prev, step.expr))
+                           sides=(prev, step.expr), certificate=d.certificate)
             )
             prev = step.expr
         return result

@@ -38,6 +38,10 @@ T = TypeVar("T")
 
 #: How often an expired bound whose exception was swallowed is raised again.
 REFIRE_INTERVAL_S = 0.05
+#: The watchdog never sleeps longer than this between checks.
+MAX_SLEEP_S = 60.0
+#: Longest bound accepted (seconds): one day.
+MAX_SECONDS = 86_400.0
 
 
 class TimeBoundExceeded(BaseException):
@@ -122,7 +126,9 @@ def _watch(me: _Watchdog) -> None:
                 _set_async_exc(b.thread_id, b.exc_class)
                 done_threads.add(b.thread_id)
             wake = min((b.next_fire for b in _active), default=now + 1.0)
-        _wake.acquire(timeout=max(wake - time.monotonic(), 1e-3))
+        # capped: Lock.acquire raises OverflowError for a timeout beyond ~292 years, which would
+        # kill the watchdog and leave every other thread's bound unwatched
+        _wake.acquire(timeout=min(max(wake - time.monotonic(), 1e-3), MAX_SLEEP_S))
 
 
 def _fired_enclosing(thread_id: int, inner: _Bound | None) -> _Bound | None:
@@ -196,8 +202,11 @@ if hasattr(os, "register_at_fork"):
 def _validate(seconds: float) -> float:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise ValueError(f"seconds: expected a number of seconds, got {seconds!r}")
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"seconds: the time bound must be finite and positive, got {seconds!r}")
+    if not math.isfinite(seconds) or seconds <= 0 or seconds > MAX_SECONDS:
+        raise ValueError(
+            f"seconds: the time bound must be finite, positive and at most {MAX_SECONDS:g} s "
+            f"(a day), got {seconds!r}"
+        )
     return float(seconds)
 
 
@@ -205,7 +214,8 @@ def time_bound(fn: Callable[[], T], seconds: float) -> T:
     """Return ``fn()``, or raise :class:`TimeBoundExceeded` once ``seconds`` have passed.
 
     ``fn`` runs in the calling thread and is stopped at the deadline (see the module
-    docstring for the mechanism and for nesting). ``seconds`` must be finite and positive.
+    docstring for the mechanism and for nesting). ``seconds`` must be finite, positive and at
+    most a day (:data:`MAX_SECONDS`).
     """
     seconds = _validate(seconds)
     if not callable(fn):

@@ -7,7 +7,8 @@ A verdict says exactly what was shown:
 * ``numerically consistent``: agreement at admissible random points or by Monte Carlo,
   within a tolerance that the evidence states together with the measured error;
 * ``undecided``: the time bound was hit, or neither a proof nor a counterexample was found;
-* ``refuted``: a concrete counterexample (the point and both sides' values);
+* ``refuted``: a concrete counterexample (the point and both sides' values); the step checker's
+  are certified in ball arithmetic (disjoint enclosures at an exact point);
 * ``error``: the evidence function raised; the traceback is kept in ``extra["traceback"]``;
 * ``skipped``: an optional dependency is missing (named in the detail).
 """

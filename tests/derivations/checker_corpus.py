@@ -1,8 +1,8 @@
-"""A held-out corpus for the step checker (issue 13, "Tests and measurements").
+"""A held-out corpus for the step checker.
 
 Statements from variational learning (ELBO and KL decompositions, Gaussians, EM, softplus /
 logsumexp, sums and products over K states, Bernoulli and Poisson masses), half of them true and
-half with a planted error of the kinds issue 13 lists: an error confined to a region, a tiny but
+half with a planted error of the usual kinds: an error confined to a region, a tiny but
 real discrepancy, an error only for K ≥ 3, a sign inside a logarithm, an assumption slip (an
 index's range, a symbol's sign). Used by ``tests/derivations/test_checker_corpus.py`` (soundness
 asserted: no false *proved*, no false *numerically consistent*, no false *refuted*) and by

@@ -1,4 +1,4 @@
-"""An adversarial held-out corpus for the step checker (issue 13, "Done when").
+"""An adversarial held-out corpus for the step checker.
 
 Written against the weak spots of the rebuilt checker, none of them in
 :mod:`tests.derivations.checker_corpus`: free integer index symbols next to sums over K (an entry

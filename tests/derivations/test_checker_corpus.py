@@ -1,4 +1,4 @@
-"""The step checker is sound on its held-out corpus (issue 13, "Done when").
+"""The step checker is sound on its held-out corpus (DESIGN.md, "The step checker").
 
 For every case of :mod:`tests.derivations.checker_corpus`: a planted error is never *proved* or
 *numerically consistent*, and a true statement is never *refuted*. *Undecided* is allowed (and

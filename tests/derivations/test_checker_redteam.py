@@ -1,4 +1,4 @@
-"""The step checker against an adversarial held-out corpus (issue 13, "Done when").
+"""The step checker against an adversarial held-out corpus (DESIGN.md, "The step checker").
 
 Every case of :mod:`tests.derivations.redteam_corpus`: a true statement is never *refuted*, a
 planted error is never *proved* nor *numerically consistent*, a bad input raises ``ValueError``

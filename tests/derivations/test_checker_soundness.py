@@ -1,4 +1,4 @@
-"""Regression tests for issue 13, items 1, 2, 3 and 7 (sound evidence, search, assumptions).
+"""Regression tests of the step checker: sound evidence, the search, assumptions.
 
 Each reproducer quoted in the issue is here with its exact expression; every verifier is fed
 a wrong variant and must say *refuted* (HELPER_RULES, standard 1), and the true statements
@@ -119,8 +119,9 @@ def test_gamma_log_moment_is_not_refuted_by_quadrature_error() -> None:
     lhs = sp.Integral(density * sp.log(t), (t, 0, sp.oo))
     d = decide_equal(lhs, sp.digamma(alpha) - sp.log(beta), time_limit=FAST)
     assert d.verdict in (Verdict.PROVED, Verdict.NUMERIC, Verdict.UNDECIDED), d.detail
-    wrong = decide_equal(lhs, sp.digamma(alpha) + sp.log(beta), time_limit=FAST)
-    assert wrong.verdict is Verdict.REFUTED
+    # the certificate needs SymPy's closed form at the exact point (about 3 s idle): a longer bound
+    wrong = decide_equal(lhs, sp.digamma(alpha) + sp.log(beta), time_limit=30)
+    assert wrong.verdict is Verdict.REFUTED, wrong.detail
 
 
 def test_an_oscillatory_integral_quadrature_cannot_do_is_not_refuted() -> None:
