@@ -1,7 +1,7 @@
 """Accuracy sweep: this project vs scipy vs torch.distributions (float64 and float32), relative
 error in ulp of the working precision against mpmath at 60 digits on the exact inputs, for
-δ = 1 … 1e-12 (issue 4, §1); this project alone on distributions far apart (scale ratios
-1e-12 … 1e12); and (issue 15) every function in every regime of ``numerics.accuracy.REGIMES``
+δ = 1 … 1e-12; this project alone on distributions far apart (scale ratios
+1e-12 … 1e12); and every function in every regime of ``numerics.accuracy.REGIMES``
 (logits to ±1e4 and −inf, a ≪ b to 1e-300, normalised totals to 1e±300, scales to the float
 range, near one-hot), against references carried at enough digits for each input's dynamic
 range, and kl_mvn by condition number (1e2 … 1e8, error in ulp × cond).
@@ -268,7 +268,7 @@ def main() -> int:
         "mvn_float64": mvn_float64,
         "far_apart": far_apart,
         "mvn_far_float64": mvn_far_float64,
-        "regimes_description": "issue 15: worst error in ulp of the result dtype (float32: the float64 "
+        "regimes_description": "worst error in ulp of the result dtype (float32: the float64 "
         "case rounded to float32, reference on the rounded inputs) over the samples of each regime; "
         "subnormal results in units of the subnormal spacing; an exact value beyond the dtype's "
         "range expects inf",

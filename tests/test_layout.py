@@ -215,18 +215,6 @@ ISSUE_NUMBER = re.compile(r"\bissues?\s*#?\d+", re.IGNORECASE)
 #: module names that tell when or in which order, not what: evidence_second, kl_new, issue12, …
 HISTORY_NAME = re.compile(r"(^|_)(second|new|old|issue\d*|v\d+|round\d*)(_|$)")
 
-#: Files still being cleaned on other branches: their docstrings and comments are checked once
-#: merged (the coordinator removes each entry after merging that branch).
-PENDING_ISSUE_NUMBERS: frozenset[str] = frozenset(
-    {
-        "derivations/checker/domain.py",
-        "derivations/checker/evaluation.py",
-        "derivations/checker/identities.py",
-        "derivations/checker/normal_form.py",
-        "derivations/checker/sampling.py",
-        "derivations/checker/search.py",
-    }
-)
 
 
 def prose_of(source: str) -> Iterator[tuple[int, str]]:
@@ -262,15 +250,9 @@ def test_no_docstring_or_comment_cites_an_issue_number() -> None:
         hit
         for pkg in PACKAGES
         for p in source_files(pkg)
-        if p.relative_to(ROOT).as_posix() not in PENDING_ISSUE_NUMBERS
         for hit in issue_mentions(p, p.read_text(encoding="utf-8"))
     ]
     assert not bad, "cite the seed problem or the paper instead:\n" + "\n".join(bad)
-
-
-def test_pending_files_exist() -> None:
-    absent = sorted(p for p in PENDING_ISSUE_NUMBERS if not (ROOT / p).is_file())
-    assert not absent, f"PENDING_ISSUE_NUMBERS names files that do not exist: {absent}"
 
 
 def test_the_name_checks_can_fail() -> None:

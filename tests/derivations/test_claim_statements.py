@@ -1,4 +1,4 @@
-"""Issue 14 item 6: every registered claim's shown LaTeX is decided equal to the relation its
+"""Every registered claim's shown LaTeX is decided equal to the relation its
 verifier checks (derivations/claims/statements.py), or carries the reason it cannot be."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Inequalities proved without hand-made certificates (issue 13, item 5), and never a wrong one.
+"""Inequalities proved without hand-made certificates, and never a wrong one.
 
 The automatic certificate is a guess that the certificate machinery verifies; every pattern
 has a wrong variant (reversed, wrong weights, not a probability vector) that must not be

@@ -1,4 +1,4 @@
-"""The LaTeX front end (issue 14): parser conventions, errors that name the notation,
+"""The LaTeX front end: parser conventions, errors that name the notation,
 semantics, the corpus of planted errors, the CLI and batch grading (jobs / Dask)."""
 
 from __future__ import annotations

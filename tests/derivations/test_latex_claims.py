@@ -1,4 +1,4 @@
-"""Issue 14 item 6: a claim's LaTeX is parsed and decided equal to the expression its verifier checks."""
+"""A claim's LaTeX is parsed and decided equal to the expression its verifier checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Acceptance of issue 14 on the raw seed files (read unmodified from ``../shared/seeds``).
+"""The LaTeX front end on the raw seed files (read unmodified from ``../shared/seeds``).
 
 Per-step time bound 3 s and 12 admissible points per step keep this file near 20 s."""
 

@@ -1,4 +1,4 @@
-"""Issue 15: every reproducer of the issue against mpmath on the exact float inputs, the dtype
+"""Every reported reproducer against mpmath on the exact float inputs, the dtype
 rule, layout/batching independence, empty batches and error messages, and a modest sweep over
 the regimes of ``numerics.accuracy.REGIMES`` (the full sweep is
 ``benchmarks/divergence_accuracy.py``).

@@ -7,7 +7,7 @@ from scipy import stats
 from numerics import accuracy as A
 from numerics import divergences as D
 
-ULP_GOAL = 16  # issue 4: ≤ 16 ulp of the working precision, for every δ from 1 to 1e-12
+ULP_GOAL = 16  # ≤ 16 ulp of the working precision, for every δ from 1 to 1e-12
 
 
 @pytest.mark.parametrize("name", list(A.CASES))

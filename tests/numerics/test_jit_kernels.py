@@ -1,4 +1,4 @@
-"""The compiled kernels (numerics._jit, issue 15 speed) against the NumPy reference forms they
+"""The compiled kernels (numerics._jit) against the NumPy reference forms they
 replace and against mpmath; a wrong variant is caught by the same accuracy check; results do not
 depend on batching, chunking, threads or memory layout, to the last bit.
 

@@ -1,4 +1,4 @@
-"""Issue 15, item 6 (torch side): every reproducer of "the programs and torch side check nothing"
+"""Torch side: every reproducer of "the programs and torch side check nothing"
 as a regression test — bad arguments raise ``ValueError`` naming the argument, never NaN."""
 
 import math
