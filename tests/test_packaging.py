@@ -62,7 +62,7 @@ def test_wheel_contents(wheel):
     requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
     core = [r for r in requires if "extra ==" not in r]
     assert sorted(r.split()[1].split(">")[0] for r in core) == [
-        "hypothesis", "lark", "latex2mathml", "mpmath", "numba", "numpy", "scipy", "sympy"]
+        "hypothesis", "lark", "latex2mathml", "mpmath", "numba", "numpy", "python-flint", "scipy", "sympy"]
 
 
 @pytest.mark.slow

@@ -111,7 +111,12 @@ def esc(text: object) -> str:
 
 
 def detail_html(text: object) -> str:
-    """A detail message, escaped, with its backtick-quoted parts (quoted LaTeX, code) as ``<code>``."""
+    """A detail message, escaped, with its backtick-quoted parts (quoted LaTeX, code) as ``<code>``;
+    a ball-arithmetic certificate (``certified: at …``: the exact point, in the checker's symbol names,
+    and both enclosures) is shown as code too."""
+    head, sep, certificate = str(text).partition("certified: ")
+    if sep:
+        return f'{detail_html(head)}certified: <code class="certificate">{esc(certificate)}</code>'
     parts = str(text).split("`")
     if len(parts) % 2 == 0:  # an unmatched backtick: plain text
         return esc(text)
