@@ -914,7 +914,7 @@ def kl_normal_diag(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: Ar
 def entropy_normal(sigma: ArrayLike) -> Array:
     """H(N(μ, σ²)) = ½ log(2πe σ²)."""
     s = v.positive(sigma, "sigma")
-    h = 0.5 * np.log(2 * np.pi * np.e) + np.log(np.asarray(s, dtype=np.float64))
+    h = 0.5 * np.log(2 * np.pi * math.e) + np.log(np.asarray(s, dtype=np.float64))
     return _out(h, v.result_dtype(sigma))
 
 
@@ -1053,4 +1053,4 @@ def entropy_mvn(cov: ArrayLike) -> Array:
     _, e = np.frexp(top)
     chol = _cholesky(np.ldexp(c, -e[..., None, None]), "cov")
     logdet = 2 * row_sum(np.log(np.diagonal(chol, axis1=-2, axis2=-1))) + d * e * np.log(2.0)
-    return _out(0.5 * (d * np.log(2 * np.pi * np.e) + logdet), dtype)
+    return _out(0.5 * (d * np.log(2 * np.pi * math.e) + logdet), dtype)
