@@ -48,6 +48,7 @@ from derivations.checker.normal_form import (
 from derivations.checker.refutation import RefutationCertificate, certify_differ
 from derivations.checker.sampling import Sampler
 from derivations.checker.search import SearchResult, search_equal, search_nonnegative
+from derivations.checker.summands import sums_agree_termwise
 from derivations.checker.timebound import TimeBoundExceeded, time_bound
 from derivations.checker.verdicts import Evidence, Verdict
 
@@ -385,6 +386,14 @@ def _decide_nonnegative(
         problems = certificate.side_condition_problems(domain)
         if problems:
             notes.append("certificate rejected: " + "; ".join(problems))
+        elif (index := certificate.index) is not None and clock.run(
+            lambda: sums_agree_termwise(expr, certificate.expression(), index, domain), share=0.5
+        ):
+            return Decision(
+                Verdict.PROVED,
+                f"equals the certificate {certificate.describe()} summand by summand (exact "
+                "identity of the summands); each term is non-negative",
+            )
         else:
             left = clock.left()
             match = (

@@ -22,7 +22,8 @@ contract") → :class:`~derivations.latex.semantics.Semantics` → the step chec
   is checked to the precision it is written with.
 * **Nothing vanishes**: every display, row and written relation is an item with a verdict.
 * Inequality steps get a Jensen certificate proposal (log of a q-weighted sum against the q-weighted
-  sum of logs); the checker verifies it, never trusts it.
+  sum of logs) or a log-sum one (Σ A log(A/B) with A, B sums of paired terms:
+  :mod:`derivations.latex.log_sum`); the checker verifies it, never trusts it.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
+from derivations.latex.log_sum import log_sum_certificates
 from derivations.latex.multivariate_gaussian import factorised_gaussians, factorised_kl_step, named_gaussians
 from derivations.latex.notation_steps import (
     check_special_chain,
@@ -1697,11 +1699,12 @@ class DocumentChecker:
             | {str(a.base.label) for e in (prev, cur) for a in e.atoms(sp.Indexed)}
         )
         d = Derivation(prev, domain=domain, title=self.path, time_limit=self.time_limit)
-        cert = None
+        cert, proposer = None, ""
         if rel != "=":
             diff = prev - cur if rel == ">=" else cur - prev
-            certs = jensen_certificates(diff, (sem.q, sem.pi))
-            cert = certs[0] if certs else None
+            proposals = [("Jensen", c) for c in jensen_certificates(diff, (sem.q, sem.pi))]
+            proposals += [("log-sum", c) for c in log_sum_certificates(diff)]
+            proposer, cert = proposals[0] if proposals else ("", None)
         try:
             d.step(rel, cur, rep.justification or "as written", label=rep.label, certificate=cert)
             sr = d.check().steps[0]
@@ -1714,10 +1717,10 @@ class DocumentChecker:
             if rel != "=" and cert is not None:
                 # the checker's "certificate does not match (refuted)" is about the proposal, not the step
                 rep.detail = _CERT_MISMATCH.sub(
-                    "the Jensen certificate proposed by the LaTeX front end does not apply", rep.detail
+                    f"the {proposer} certificate proposed by the LaTeX front end does not apply", rep.detail
                 )
                 if "equals the certificate" in rep.detail:
-                    rep.detail += " [Jensen certificate proposed by the LaTeX front end]"
+                    rep.detail += f" [{proposer} certificate proposed by the LaTeX front end]"
         except ValueError as exc:
             rep.verdict, rep.detail = ERROR, f"{type(exc).__name__}: {exc}"
         if rep.verdict == "refuted" and _UNDEFINED_SIDE.search(rep.detail):

@@ -107,13 +107,19 @@ def test_seeds_002_003_every_display_is_accounted_for(results):
                 "condition, not a step",
                 "parse error",
                 "unsupported",
-                "undecided",  # seed 003 6.2, joint convexity of KL: no certificate is proposed yet
             ), (key, s.label, s.verdict, s.detail)
             if s.verdict == "parse error":
                 assert "unsupported notation" in s.detail or "unexpected" in s.detail, s.detail
                 assert "column" in s.detail
     assert results["002"].ok
     assert sum(s.verdict == "proved" for s in results["002"].steps) == 4
+
+
+def test_seed003_joint_convexity_of_kl_is_proved_by_the_log_sum_certificate(results):
+    """Seed 003 Problem 6.2: KL(λp₁ + (1 − λ)p₂ ‖ λq₁ + (1 − λ)q₂) ≤ λ KL(p₁‖q₁) + (1 − λ) KL(p₂‖q₂)."""
+    (step,) = [s for s in results["003"].steps if s.line == 57]
+    assert step.verdict == "proved", (step.verdict, step.detail)
+    assert "summand by summand" in step.detail and "log-sum certificate" in step.detail, step.detail
 
 
 def test_every_display_of_the_seeds_is_reported(results):
