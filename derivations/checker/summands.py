@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derivations.checker.domain import Domain
-from derivations.checker.normal_form import normalize
+from derivations.checker.normal_form import index_assumptions, normalize
 
 
 def as_one_summand(expr: sp.Expr, index: tuple[sp.Symbol, sp.Expr, sp.Expr]) -> sp.Expr | None:
@@ -46,12 +46,17 @@ def as_one_summand(expr: sp.Expr, index: tuple[sp.Symbol, sp.Expr, sp.Expr]) -> 
 def sums_agree_termwise(
     lhs: sp.Expr, rhs: sp.Expr, index: tuple[sp.Symbol, sp.Expr, sp.Expr], domain: Domain
 ) -> bool:
-    """Whether ``lhs`` and ``rhs``, both sums over ``index``'s range (see :func:`as_one_summand`),
-    have summands whose difference normalises to exactly 0 — then the sums are equal. False
-    says only that this test did not show it."""
+    """Whether ``lhs`` and ``rhs``, both sums over ``index``'s range lo..hi (see
+    :func:`as_one_summand`), have summands whose difference normalises to exactly 0 — then the
+    sums are equal. The summands are compared at one fresh index carrying only what the range
+    implies (integer; positive when lo ≥ 1). False says only that this test did not show it."""
+    if not (isinstance(index, tuple) and len(index) == 3 and isinstance(index[0], sp.Symbol)):
+        raise ValueError(f"index: expected (symbol, lower, upper), got {index!r}")
     if not isinstance(domain, Domain):
         raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-    g, h = as_one_summand(lhs, index), as_one_summand(rhs, index)
+    lo, hi = sp.sympify(index[1]), sp.sympify(index[2])
+    fresh = sp.Dummy("i", **index_assumptions(lo, hi))  # what the range implies, never more
+    g, h = as_one_summand(lhs, (fresh, lo, hi)), as_one_summand(rhs, (fresh, lo, hi))
     if g is None or h is None:
         return False
     return bool(normalize(g - h, domain) == 0)

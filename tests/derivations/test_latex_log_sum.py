@@ -80,3 +80,13 @@ def test_bad_arguments_are_named():
         as_one_summand(sp.Integer(0), ("i", 1, 2))
     with pytest.raises(ValueError, match="domain"):
         sums_agree_termwise(sp.Integer(0), sp.Integer(0), (sp.Symbol("i"), 1, 2), None)
+
+
+def test_summands_are_compared_at_an_index_with_only_the_range_s_assumptions():
+    """Σ_{j=-1}^{K} |j| ≠ Σ_{i=-1}^{K} i: an index declared positive must not hide j = −1."""
+    i = sp.Symbol("i", integer=True, positive=True)
+    j = sp.Symbol("j", integer=True)
+    k = sp.Symbol("K", integer=True, positive=True)
+    lhs, rhs = sp.Sum(sp.Abs(j), (j, -1, k)), sp.Sum(i, (i, -1, k))
+    assert not sums_agree_termwise(lhs, rhs, (i, -1, k), Domain())
+    assert sums_agree_termwise(lhs, sp.Sum(sp.Abs(j), (j, -1, k)), (i, -1, k), Domain())
