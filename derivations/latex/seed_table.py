@@ -28,7 +28,8 @@ def _reason(step: StepReport) -> str:
         m = re.search(r"differ by (-?[0-9.e+-]+)", d)
         return f"counterexample (the sides differ by {float(m.group(1)):.3g})" if m else d.split(";")[0][:110]
     if "certificate" in d and step.verdict == "proved":
-        return "verified certificate (Jensen)"
+        m = re.search(r"\[(\S+) certificate proposed by the LaTeX front end\]", d)
+        return f"verified certificate ({m.group(1) if m else 'found by the checker'})"
     d = re.sub(r"\s+", " ", d)
     return d.split(" (counterexample")[0].split("; ")[0][:110].replace("|", "\\|")
 
