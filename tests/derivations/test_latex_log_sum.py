@@ -90,3 +90,10 @@ def test_summands_are_compared_at_an_index_with_only_the_range_s_assumptions():
     lhs, rhs = sp.Sum(sp.Abs(j), (j, -1, k)), sp.Sum(i, (i, -1, k))
     assert not sums_agree_termwise(lhs, rhs, (i, -1, k), Domain())
     assert sums_agree_termwise(lhs, sp.Sum(sp.Abs(j), (j, -1, k)), (i, -1, k), Domain())
+
+
+def test_swapped_weights_inside_the_left_mixture_are_refuted():
+    wrong = TRUE.replace("\\lambda q_1 + (1 - \\lambda) q_2", "(1 - \\lambda) q_1 + \\lambda q_2")
+    assert wrong != TRUE
+    step = _only_step(wrong)
+    assert step.verdict == "refuted", step.detail
