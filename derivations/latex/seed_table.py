@@ -1,4 +1,4 @@
-"""The seed table of README.md and docs/latex-notation.md, generated from the checker's own output.
+"""The seed table of docs/seed-documents.md, generated from the checker's own output.
 
 ``python -m derivations.latex.seed_table [SEEDS_DIR]`` checks every raw seed file (``*.txt``; default
 ``../shared/seeds``) and prints a Markdown table of its displays (the items on a display's line; inline maths
