@@ -376,6 +376,10 @@ class DocumentChecker:
     def _add(self, line: int, report: StepReport) -> None:
         self.actions.append(_Action(line, lambda: self.result.steps.append(report)))
 
+    def _add_inline(self, m: InlineMath, verdict: str, detail: str, kind: str, parsed: str = "") -> None:
+        """Report the inline relation ``m`` (labelled by its line) with ``verdict``."""
+        self._add(m.line, self._item(f"line {m.line}", m.line, m.latex, verdict, detail, kind, parsed))
+
     def _item(
         self,
         label: str,
@@ -522,31 +526,21 @@ class DocumentChecker:
     def _inline(self, m: InlineMath) -> None:
         latex, defop = definition_operator(m.latex)
         if update_rule(latex):
-            self._add(
-                m.line,
-                self._item(
-                    f"line {m.line}",
-                    m.line,
-                    m.latex,
-                    CONDITION,
-                    "inline " + str(update_rule(latex)),
-                    "condition",
-                ),
+            self._add_inline(
+                m,
+                CONDITION,
+                "inline " + str(update_rule(latex)),
+                "condition",
             )
             return
         cons = read_assumption(latex, m.line)
         if cons:
             self.constraints.extend(cons)
-            self._add(
-                m.line,
-                self._item(
-                    f"line {m.line}",
-                    m.line,
-                    m.latex,
-                    ASSUMPTION,
-                    "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
-                    "assumption",
-                ),
+            self._add_inline(
+                m,
+                ASSUMPTION,
+                "restricts the domain of the steps: " + "; ".join(f"${c.describe()}$" for c in cons),
+                "assumption",
             )
             return
         if not re.search(r"=|\\geq?|\\leq?|<|>|\\in(?![a-zA-Z])", latex):
@@ -577,16 +571,11 @@ class DocumentChecker:
                         ),
                     )
                     return
-            self._add(
-                m.line,
-                self._item(
-                    f"line {m.line}",
-                    m.line,
-                    m.latex,
-                    STATEMENT,
-                    f"inline relation, not read: {exc}",
-                    "inline",
-                ),
+            self._add_inline(
+                m,
+                STATEMENT,
+                f"inline relation, not read: {exc}",
+                "inline",
             )
             return
         first = chain.first
@@ -594,16 +583,11 @@ class DocumentChecker:
             return
         rel, rhs = chain.steps[0]
         if len(chain.steps) == 1 and rel == "=" and _sets_parameters(first, rhs):
-            self._add(
-                m.line,
-                self._item(
-                    f"line {m.line}",
-                    m.line,
-                    m.latex,
-                    CONDITION,
-                    "a special case (a symbol set to a constant), not a step",
-                    "condition",
-                ),
+            self._add_inline(
+                m,
+                CONDITION,
+                "a special case (a symbol set to a constant), not a step",
+                "condition",
             )
             return
         if (
@@ -632,29 +616,19 @@ class DocumentChecker:
         if all(_REL.get(r) not in (None, "=") for r, _ in chain.steps) and all(
             is_single_name(n) for n in [first, *(e for _, e in chain.steps)]
         ):
-            self._add(
-                m.line,
-                self._item(
-                    f"line {m.line}",
-                    m.line,
-                    m.latex,
-                    CONDITION,
-                    "an inequality between parameters: a condition, not a step",
-                    "condition",
-                ),
+            self._add_inline(
+                m,
+                CONDITION,
+                "an inequality between parameters: a condition, not a step",
+                "condition",
             )
             return
-        self._add(
-            m.line,
-            self._item(
-                f"line {m.line}",
-                m.line,
-                m.latex,
-                STATEMENT,
-                "inline relation in the prose: not checked as a derivation step",
-                "inline",
-                " ".join([to_latex(first), *(f"{r} {to_latex(e)}" for r, e in chain.steps)]),
-            ),
+        self._add_inline(
+            m,
+            STATEMENT,
+            "inline relation in the prose: not checked as a derivation step",
+            "inline",
+            " ".join([to_latex(first), *(f"{r} {to_latex(e)}" for r, e in chain.steps)]),
         )
 
     def _assumption_comment(self, latex: str, line: int) -> None:
