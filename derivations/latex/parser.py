@@ -294,22 +294,26 @@ def _bare_expectations(s: str) -> str:
         while k < len(s) and s[k] == " ":
             k += 1
         if k < len(s) and s[k] == "_":
-            k += 1
-            while k < len(s) and s[k] == " ":
-                k += 1
-            if k < len(s) and s[k] == "{":
-                k = _closing(s, k) + 1
-            elif k < len(s) and s[k] == "\\":
-                n = re.match(r"\\[a-zA-Z]+", s[k:])
-                k += n.end() if n else 1
-            else:
-                k += 1
+            k = _after_script(s, k + 1)
         while k < len(s) and s[k] == " ":
             k += 1
         if k >= len(s) or (s[k] not in "[(" and not s.startswith("\\{", k)):
             token = "\\Ebare"
             out = out[: m.start()] + token + " " * (m.end() - m.start() - len(token)) + out[m.end() :]
     return out
+
+
+def _after_script(s: str, k: int) -> int:
+    """The index after the argument of a sub- or superscript whose ``_``/``^`` ends at ``k``: blanks, then
+    a group ``{…}``, a command or one character."""
+    while k < len(s) and s[k] == " ":
+        k += 1
+    if k < len(s) and s[k] == "{":
+        return _closing(s, k) + 1
+    if k < len(s) and s[k] == "\\":
+        n = re.match(r"\\[a-zA-Z]+", s[k:])
+        return k + (n.end() if n else 1)
+    return k + 1
 
 
 _INT = re.compile(r"\\int(?![a-zA-Z])")
@@ -330,16 +334,7 @@ def _integral_spans(s: str) -> str:
             while k < len(s) and s[k] == " ":
                 k += 1
             if k < len(s) and s[k] in "_^":
-                k += 1
-                while k < len(s) and s[k] == " ":
-                    k += 1
-                if k < len(s) and s[k] == "{":
-                    k = _closing(s, k) + 1
-                elif k < len(s) and s[k] == "\\":
-                    n = re.match(r"\\[a-zA-Z]+", s[k:])
-                    k += n.end() if n else 1
-                else:
-                    k += 1
+                k = _after_script(s, k + 1)
             else:
                 break
         if k == 0 or s[k - 1] != " ":
