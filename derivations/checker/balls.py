@@ -418,7 +418,32 @@ def _compile_pow(node: sp.Pow, bound: frozenset[sp.Symbol]) -> BallFn:
     e = _compile(exponent, bound)
     if base is sp.E:
         return lambda env: e(env).exp()
-    return lambda env: b(env).pow(e(env), analytic=env.analytic)
+
+    def power(env: BallEnv) -> acb:
+        v, w = b(env), e(env)
+        if not env.analytic and not v.real > 0:
+            at_zero = _power_near_zero(v, w)
+            if at_zero is not None:
+                return at_zero
+        return v.pow(w, analytic=env.analytic)
+
+    return power
+
+
+def _power_near_zero(v: acb, w: acb) -> acb | None:
+    """``v ** w`` for a base ball ``v`` that contains 0 and a real exponent ``w`` > 0: every
+    value (principal branch, 0 at 0) has modulus |x|^w ≤ M = max|x|^w over the ball, so the
+    disk of radius M encloses them all. Arb's ``pow`` has no finite enclosure there; this one
+    is what the integrator's direct bound needs on a segment ending at a zero of the base
+    (∫₀¹ x^a (1 − x)^(b−1) dx, the Beta moments, for non-integer a, b)."""
+    if not (w.imag.is_zero() and w.real > 0 and v.contains(0)):
+        return None
+    radius = abs(v).upper()
+    top = (radius ** w.real.lower()).union(radius ** w.real.upper()).upper()
+    if not top.is_finite():
+        return None
+    disk = top.union(-top)
+    return acb(disk, disk)
 
 
 def _binomial(n: acb, k: acb) -> acb:

@@ -281,14 +281,22 @@ def _decide_equal(lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock) -> 
                              clock.hit)
 
 
+#: Points at which :func:`_constant_residual` tries to certify the sides themselves.
+CONSTANT_RESIDUAL_POINTS = 6
+
+
 def _constant_residual(
     residual: sp.Expr | None, lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock
 ) -> Decision | None:
-    """*refuted* when the normalised difference is a constant whose ball enclosure excludes 0:
-    the sides then differ by it at every admissible point, so they are certified to differ at
-    one (sampled) point; when the sides cannot be enclosed there, the constant's own enclosure
-    (at 2048 bits at most) is the certificate. A difference of 10⁻³⁰⁰ between sides of size
-    10³⁰⁰, or π typed to 35 digits, is invisible to the screening precision but not here."""
+    """Decide a normalised difference that is a constant. Its ball enclosure excluding 0 says
+    the sides differ at every admissible point, so they are certified to differ at one: the
+    empty point when the sides have no free symbols, else one of a few sampled points (a
+    difference of 10⁻³⁰⁰ between sides of size 10³⁰⁰, or π typed to 35 digits, is invisible
+    to the screening precision but not here). The certificate is always one of the **sides**
+    (re-checkable with :func:`~derivations.checker.refutation.recheck` on the claim as stated);
+    a constant that only SymPy's normal form shows (the sides have no enclosure: ∫₀¹ log x dx
+    with its endpoint singularity) is *undecided*, never a refutation resting on SymPy's
+    simplification."""
     if residual is None or not isinstance(residual, sp.Expr) or residual == 0 or not residual.is_number:
         return None
     if residual.has(sp.Limit, sp.Derivative):
@@ -305,32 +313,37 @@ def _constant_residual(
                            ("lhs − rhs (normalised)", "0"))
     if isinstance(found, str):
         return None
-    where: RefutationCertificate | str = "no point"
+    constant = found.enclosures["lhs − rhs (normalised)"]
+    where: RefutationCertificate | str = "no ball enclosure of the sides"
     lhs, rhs = substitute_definitions(lhs, domain), substitute_definitions(rhs, domain)
-    if lhs.free_symbols | rhs.free_symbols:
+    try:
+        fns = [compile_balls(lhs), compile_balls(rhs)]
+    except NoEnclosure as exc:
+        fns, where = [], f"no ball enclosure of the sides: {exc}"
+    if fns and not (lhs.free_symbols | rhs.free_symbols):
+        where = certify_differ(fns, _NamedPoint({}), {}, deadline)
+    elif fns:
         try:
             sampler = Sampler.for_exprs([lhs, rhs], domain)
-            point = next(iter(sampler.random_points(1)))
-            where = certify_differ([compile_balls(lhs), compile_balls(rhs)], point,
-                                   point.describe(), deadline)
-        except (NoEnclosure, StopIteration):
-            where = "no point"
+            for point in sampler.random_points(CONSTANT_RESIDUAL_POINTS):
+                where = certify_differ(fns, point, point.describe(), deadline)
+                if isinstance(where, RefutationCertificate) or time.monotonic() > deadline:
+                    break
+        except (NoEnclosure, StopIteration) as exc:
+            where = f"no ball enclosure of the sides: {exc}"
     if isinstance(where, RefutationCertificate):
         return Decision(
             Verdict.REFUTED,
-            "counterexample: the normalised difference is the constant "
-            f"{found.enclosures['lhs − rhs (normalised)']} "
+            f"counterexample: the normalised difference is the constant {constant} "
             f"≠ 0, so the sides differ everywhere; certified: {where.describe()}",
             counterexample={**where.point, **where.enclosures},
             certificate=where,
         )
     return Decision(
-        Verdict.REFUTED,
-        f"counterexample: the normalised difference is the constant lhs − rhs ∈ "
-        f"{found.enclosures['lhs − rhs (normalised)']} ≠ 0 (Arb ball at {found.bits} bits), so the "
-        "sides differ by it at every admissible point",
-        counterexample={"lhs − rhs": found.enclosures["lhs − rhs (normalised)"]},
-        certificate=found,
+        Verdict.UNDECIDED,
+        f"SymPy's normal form of lhs − rhs is the constant {constant} ≠ 0 (Arb ball at "
+        f"{found.bits} bits), but the sides as stated could not be certified to differ ({where}), "
+        "so this is not a certified counterexample",
     )
 
 

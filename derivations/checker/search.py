@@ -365,6 +365,8 @@ class _Search:
         while used < budget and step > 1e-3:
             improved = False
             for s in syms:
+                if used >= budget:
+                    break  # out of steps: the parabolic refinement below still runs
                 for direction in (1.0, -1.0):
                     trial = dict(u)
                     trial[s] = u[s] + direction * step
@@ -381,7 +383,7 @@ class _Search:
                         best, best_score, u, improved = q, sc, trial, True
                         break
                     if used >= budget:
-                        return
+                        break
             if not improved:
                 step /= 4
         if len(syms) <= PARABOLIC_MAX_SYMBOLS and not self.has_quad:
