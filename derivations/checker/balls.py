@@ -490,8 +490,10 @@ _RELATIONS: dict[type, Callable[[arb, arb], tuple[bool, bool]]] = {
 }
 
 
-def _compile_condition(cond: sp.Basic, bound: frozenset[sp.Symbol]) -> Callable[[BallEnv], bool]:
-    """A condition decided with certainty, or :class:`NoEnclosure`."""
+def _compile_condition(cond: sp.Basic, bound: frozenset[sp.Symbol]) -> Callable[[BallEnv], bool | None]:
+    """A condition in three-valued (Kleene) logic: True or False when the balls decide it,
+    None when they do not (a ball straddling the breakpoint); :class:`NoEnclosure` for a
+    condition that has no ball evaluation."""
     if cond is sp.true:
         return lambda env: True
     if cond is sp.false:
@@ -500,34 +502,63 @@ def _compile_condition(cond: sp.Basic, bound: frozenset[sp.Symbol]) -> Callable[
         op = _RELATIONS[type(cond)]
         a, b = _args(cond, bound)
 
-        def rel(env: BallEnv) -> bool:
+        def rel(env: BallEnv) -> bool | None:
             yes, no = op(_real(a(env), "a condition"), _real(b(env), "a condition"))
-            if yes == no:
-                raise NoEnclosure(f"cannot decide the condition {sp.sstr(cond)} at this point")
-            return yes
+            return None if yes == no else yes
 
         return rel
     if isinstance(cond, (sp.And, sp.Or)):
         parts = [_compile_condition(c, bound) for c in cond.args]
-        if isinstance(cond, sp.And):
-            return lambda env: all(p(env) for p in parts)
-        return lambda env: any(p(env) for p in parts)
+        decisive = isinstance(cond, sp.Or)  # the value that settles an Or (an And: False)
+
+        def junction(env: BallEnv) -> bool | None:
+            values = [p(env) for p in parts]
+            if decisive in values:
+                return decisive
+            return None if None in values else not decisive
+
+        return junction
     if isinstance(cond, sp.Not):
         inner = _compile_condition(cond.args[0], bound)
-        return lambda env: not inner(env)
+
+        def negation(env: BallEnv) -> bool | None:
+            v = inner(env)
+            return None if v is None else not v
+
+        return negation
     raise NoEnclosure(f"no ball evaluation for the condition {sp.sstr(cond)[:120]}")
 
 
 def _compile_piecewise(node: sp.Piecewise, bound: frozenset[sp.Symbol]) -> BallFn:
+    """The first branch whose condition holds. Where the balls cannot decide a condition (a
+    ball straddling a breakpoint: the integration variable's segment across x = p in
+    ∫₀¹ [x < p] dx), the union of every branch that may be the first to hold encloses the
+    value; a certainly true condition ends the union, and without one there is no enclosure
+    (no branch might apply)."""
     pieces = [(_compile(e, bound), _compile_condition(c, bound)) for e, c in node.args]
 
     def piecewise(env: BallEnv) -> acb:
+        union: acb | None = None
         for value, cond in pieces:
-            if cond(env):
-                return value(env)
-        raise NoEnclosure("no branch of a Piecewise applies")
+            holds = cond(env)
+            if holds is False:
+                continue
+            v = value(env)
+            if holds is True and union is None:
+                return v
+            union = v if union is None else _union(union, v)
+            if holds is True:
+                return union
+        if union is None:
+            raise NoEnclosure("no branch of a Piecewise applies")
+        raise NoEnclosure(f"cannot decide the conditions of {sp.sstr(node)[:120]} at this point")
 
     return _non_analytic(piecewise)
+
+
+def _union(a: acb, b: acb) -> acb:
+    """A ball containing both ``a`` and ``b``."""
+    return acb(a.real.union(b.real), a.imag.union(b.imag))
 
 
 def _compile_sum(node: sp.Sum | sp.Product, bound: frozenset[sp.Symbol]) -> BallFn:

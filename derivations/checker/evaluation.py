@@ -28,6 +28,8 @@ from typing import Any, Protocol
 import mpmath
 import sympy as sp
 
+from derivations.checker.sampling import breakpoint_conditions
+
 #: Largest number of terms the finite Sums/Products of one evaluation may have in all.
 MAX_TERMS = 20_000
 
@@ -453,19 +455,47 @@ def _compile_bound_operator(node: sp.Basic, bound: frozenset[sp.Symbol]) -> Fn:
     for depth, (var, lo, hi) in enumerate(levels):
         outer_bound = bound | frozenset(v for v, _, _ in levels[depth + 1 :])
         f_lo, f_hi = _compile(lo, outer_bound), _compile(hi, outer_bound)
-        fn_body = _one_level(type(node), var, f_lo, f_hi, fn_body)
+        jumps = _jumps(body, var, outer_bound) if isinstance(node, sp.Integral) else []
+        fn_body = _one_level(type(node), var, f_lo, f_hi, fn_body, jumps)
     return fn_body
 
 
-def _one_level(kind: type, var: sp.Symbol, f_lo: Fn, f_hi: Fn, inner: Fn) -> Fn:
+def _jumps(body: sp.Expr, var: sp.Symbol, bound: frozenset[sp.Symbol]) -> list[Fn]:
+    """Where the integrand has a kink or a jump in ``var`` (a breakpoint of an Abs, Max,
+    Piecewise, Heaviside… whose argument is linear in ``var``), as functions of the outer
+    variables: the quadrature splits there. Across a kink, tanh-sinh loses half its digits
+    (∫₀¹ |t − a| dt = a² − a + ½ came out 1.3·10⁻⁶ off with a smaller error estimate); across
+    the jump of ∫₀¹ [t < p] dt it misses a step narrower than its first node."""
+    out: list[Fn] = []
+    for g in breakpoint_conditions(body):
+        if var not in g.free_symbols:
+            continue
+        try:
+            poly = sp.Poly(g, var)
+        except sp.PolynomialError:
+            continue
+        if poly.degree() != 1:
+            continue
+        c1, c0 = poly.all_coeffs()
+        root = -c0 / c1
+        if root.has(var):
+            continue
+        try:
+            out.append(_compile(root, bound))
+        except CannotCompile:
+            continue
+    return out[:8]
+
+
+def _one_level(kind: type, var: sp.Symbol, f_lo: Fn, f_hi: Fn, inner: Fn, jumps: list[Fn]) -> Fn:
     if kind is sp.Integral:
-        return lambda env: _quad(env, var, f_lo(env), f_hi(env), inner)
+        return lambda env: _quad(env, var, f_lo(env), f_hi(env), inner, jumps)
     if kind is sp.Sum:
         return lambda env: _sum(env, var, f_lo(env), f_hi(env), inner, product=False)
     return lambda env: _sum(env, var, f_lo(env), f_hi(env), inner, product=True)
 
 
-def _quad(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn) -> Any:
+def _quad(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, jumps: list[Fn] | None = None) -> Any:
     ctx = env.ctx
     depth = env.quad_depth
 
@@ -482,6 +512,8 @@ def _quad(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn) -> Any:
         lo_r0, hi_r0 = _real(ctx, lo), _real(ctx, hi)
         if ctx.isinf(lo_r0) or ctx.isinf(hi_r0):
             nodes = [lo, *(c for c in QUAD_SPLITS if lo_r0 < c < hi_r0), hi]
+    if jumps:
+        nodes = _split_at(ctx, env, nodes, jumps)
     value, err = ctx.quad(integrand, nodes, error=True)
     lo_r, hi_r = _real(ctx, lo), _real(ctx, hi)
     width = ctx.inf if (ctx.isinf(lo_r) or ctx.isinf(hi_r)) else abs(hi_r - lo_r)
@@ -489,6 +521,26 @@ def _quad(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn) -> Any:
     env.quad_error = env.quad_error + err + carried
     env.inner_error = 0
     return value
+
+
+def _split_at(ctx: Any, env: Env, nodes: list[Any], jumps: list[Fn]) -> list[Any]:
+    """``nodes`` (the range, in order) with the real breakpoints strictly inside added."""
+    lo_r, hi_r = _real(ctx, nodes[0]), _real(ctx, nodes[-1])
+    reverse = lo_r > hi_r
+    inside = []
+    for jump in jumps:
+        try:
+            c = jump(env)
+        except (Undefined, ArithmeticError, ValueError, TypeError):
+            continue
+        if isinstance(c, ctx.mpc) or not ctx.isfinite(c):
+            continue
+        if min(lo_r, hi_r) < c < max(lo_r, hi_r):
+            inside.append(c)
+    if not inside:
+        return nodes
+    merged = sorted({*(_real(ctx, n) for n in nodes[1:-1]), *inside}, reverse=reverse)
+    return [nodes[0], *merged, nodes[-1]]
 
 
 def _sum(env: Env, var: sp.Symbol, lo: Any, hi: Any, inner: Fn, *, product: bool, top: bool = False) -> Any:

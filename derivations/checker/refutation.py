@@ -181,7 +181,11 @@ def recheck(
         raise ValueError(f"certificate: expected a RefutationCertificate, got {type(certificate).__name__}")
     if (rhs is None) != (certificate.relation == "< 0"):
         raise ValueError("rhs: give rhs exactly for a '≠' certificate (two sides)")
-    exprs = [e for e in (lhs, rhs) if e is not None]
+    # the sides as the decision procedures accept them: a plain int or float (a value typed
+    # as 0.785398163397448) is its exact SymPy number
+    exprs = [sp.Integer(e) if isinstance(e, int) and not isinstance(e, bool)
+             else sp.Float(e) if isinstance(e, float) else e
+             for e in (lhs, rhs) if e is not None]
     for e in exprs:
         if not isinstance(e, sp.Expr):
             raise ValueError(f"lhs/rhs: expected SymPy expressions, got {type(e).__name__}")

@@ -117,13 +117,12 @@ def test_empty_ranges_are_zero_and_one() -> None:
         sp.LambertW(x),
         sp.besselj(0, x),
         sp.Sum(1 / k**2, (k, 1, sp.oo)),
-        sp.Piecewise((1, sp.sin(y) ** 2 + sp.cos(y) ** 2 > 1), (0, True)),
         1 / (x - sp.Rational(5, 7)),
         sp.asin(1 + x),  # a branch cut: conventions are not assumed to agree
         sp.Integral(sp.Integral(t * y, (y, 0, 1)), (t, 0, 1)),
         sp.zoo * x,
     ],
-    ids=["unknown", "lambertw", "bessel", "series", "undecidable-branch", "pole", "branch-cut",
+    ids=["unknown", "lambertw", "bessel", "series", "pole", "branch-cut",
          "nested-integral", "zoo"],
 )
 def test_anything_else_has_no_enclosure(expr: sp.Expr) -> None:
@@ -131,11 +130,22 @@ def test_anything_else_has_no_enclosure(expr: sp.Expr) -> None:
         enclose(compile_balls(expr), _Point(), 128)
 
 
-def test_undecidable_piecewise_condition_has_no_enclosure() -> None:
-    # sin² + cos² − 1 is exactly 0 but its ball is not: the branch cannot be decided
+def test_an_undecidable_piecewise_condition_encloses_every_branch_that_may_apply() -> None:
+    # sin² + cos² − 1 is exactly 0 but its ball is not: the branch cannot be decided, so the
+    # enclosure is the union of both branches (it contains the true value x = 5/7, never a guess)
     cond = sp.Piecewise((1, sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1 > 0), (x, True))
+    ball = enclose(compile_balls(cond), _Point(), 128)
+    assert (ball - arb(5) / 7).contains(0) and ball.contains(1)
+    # no branch certainly applies: no enclosure (the value might be undefined)
+    partial = sp.Piecewise((1, sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1 > 0), (x, sp.sin(x) ** 2 + sp.cos(x) ** 2 < 1))
     with pytest.raises(NoEnclosure):
-        enclose(compile_balls(cond), _Point(), 128)
+        enclose(compile_balls(partial), _Point(), 128)
+
+
+def test_an_indicator_integral_is_enclosed_across_its_jump() -> None:
+    """∫₀¹ [t < x] dt = x (x = 5/7): the segments straddling t = x take the union of both branches."""
+    ball = enclose(compile_balls(sp.Integral(sp.Piecewise((1, t < x), (0, True)), (t, 0, 1))), _Point(), 128)
+    assert (ball.real - arb(5) / 7).contains(0) and ball.real.rad() < 1e-10
 
 
 def test_an_unknown_function_is_never_a_certified_refutation() -> None:
