@@ -46,7 +46,7 @@ from derivations.checker.normal_form import (
     substitute_definitions,
 )
 from derivations.checker.refutation import RefutationCertificate, certify_differ
-from derivations.checker.sampling import Sampler
+from derivations.checker.sampling import Sampler, complex_quantities
 from derivations.checker.search import SearchResult, search_equal, search_nonnegative
 from derivations.checker.summands import sums_agree_termwise
 from derivations.checker.timebound import TimeBoundExceeded, time_bound
@@ -277,8 +277,21 @@ def _decide_equal(lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock) -> 
         if clock.hit
         else "symbolic simplification left a non-zero difference"
     )
-    return _numeric_decision(found, why, "agreement", f"largest relative discrepancy {found.worst:.3g}",
-                             clock.hit)
+    decision = _numeric_decision(found, why, "agreement", f"largest relative discrepancy {found.worst:.3g}",
+                                 clock.hit)
+    complex_ones = complex_quantities(
+        [substitute_definitions(lhs, domain), substitute_definitions(rhs, domain)], domain
+    )
+    if decision.verdict is Verdict.NUMERIC and complex_ones:
+        # agreement on the real line says nothing off it: z² = |z|² agrees at every real z
+        return Decision(
+            Verdict.UNDECIDED,
+            f"{decision.detail}; but {', '.join(complex_ones)} carry no real assumption (SymPy's "
+            "symbols are complex by default) and were sampled on the real line only, which is not "
+            "their whole declared domain: declare them real=True (or positive=True, …) or bound "
+            "them in the Domain",
+        )
+    return decision
 
 
 #: Points at which :func:`_constant_residual` tries to certify the sides themselves.

@@ -194,6 +194,31 @@ def size_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> list[sp.Symbol]:
     return sorted((s for s in out if isinstance(s, sp.Symbol)), key=sp.default_sort_key)
 
 
+def complex_quantities(exprs: Iterable[sp.Basic], domain: Domain) -> list[str]:
+    """The free quantities that SymPy's declarations leave complex (a ``Symbol("z")`` or an
+    ``IndexedBase("x")`` without ``real``/``positive``/``integer``…) and that the domain does not
+    make real (bounds, a simplex, the size, a definition). The sampler draws them on the real
+    line only, which is not all of their declared domain: z² = |z|² agrees at every real point
+    and is false at z = i."""
+    exprs = list(exprs)
+    real_by_domain: set[sp.Basic] = set(domain.bounds) | set(domain.definitions)
+    for vec in domain.simplex:
+        real_by_domain |= set(vec) if isinstance(vec, tuple) else {vec.label}
+    sizes = set(size_symbols(exprs, domain))
+    out: list[str] = []
+    for e in exprs:
+        for s in sorted(e.free_symbols, key=sp.default_sort_key):
+            if isinstance(s, sp.Symbol) and s not in real_by_domain and s not in sizes \
+                    and s.is_extended_real is not True and s.name not in out:
+                out.append(s.name)
+        for entry in sorted(e.atoms(sp.Indexed), key=sp.default_sort_key):
+            name = f"{entry.base.label.name}[…]"
+            if entry.base.label not in real_by_domain and entry.is_extended_real is not True \
+                    and name not in out:
+                out.append(name)
+    return out
+
+
 #: Facts checked against each candidate integer value (the symbol's assumption, when it has
 #: one, must hold for the value: even, odd, prime, composite, zero, signs, extended ones).
 _INTEGER_FACTS = (
