@@ -243,6 +243,21 @@ def _index_problem(index: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str | None:
     return None
 
 
+def _check_limit(limit: sp.Expr, what: str, index: sp.Symbol) -> None:
+    """A limit of a Sum/Product must be an integer (or ±∞): Σ_{k=1}^{a} 1 is a for SymPy and
+    ⌊a⌋ for a reader when a = 5/2, and the sampler draws a limit symbol as an integer size, so
+    a limit declared real would be checked on part of its domain only."""
+    if limit in (sp.oo, -sp.oo) or limit.is_integer:
+        return
+    if not limit.free_symbols:
+        raise ValueError(f"the limit {sp.sstr(limit)} of the {what} over {index} is not an integer")
+    loose = sorted(s.name for s in limit.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer)
+    hint = f"; declare {', '.join(loose)} integer=True" if loose else ""
+    raise ValueError(
+        f"the limit {sp.sstr(limit)} of the {what} over {index} is not declared an integer{hint}"
+    )
+
+
 def check_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> None:
     """Raise ``ValueError`` for symbol declarations that would make a verdict meaningless.
 
@@ -267,6 +282,8 @@ def check_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> None:
                             f"the bound index {index} of {type(node).__name__} {why}; "
                             f"declare it Symbol({str(index)!r}, integer=True)"
                         )
+                    for limit in (lo, hi):
+                        _check_limit(limit, type(node).__name__, index)
             if isinstance(node, sp.Indexed):
                 symbols.add(node.base.label)
     for s in sorted(symbols, key=sp.default_sort_key):

@@ -137,7 +137,8 @@ def test_an_undecidable_piecewise_condition_encloses_every_branch_that_may_apply
     ball = enclose(compile_balls(cond), _Point(), 128)
     assert (ball - arb(5) / 7).contains(0) and ball.contains(1)
     # no branch certainly applies: no enclosure (the value might be undefined)
-    partial = sp.Piecewise((1, sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1 > 0), (x, sp.sin(x) ** 2 + sp.cos(x) ** 2 < 1))
+    one = sp.sin(x) ** 2 + sp.cos(x) ** 2
+    partial = sp.Piecewise((1, one - 1 > 0), (x, one < 1))
     with pytest.raises(NoEnclosure):
         enclose(compile_balls(partial), _Point(), 128)
 
