@@ -244,18 +244,12 @@ def _index_problem(index: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> str | None:
 
 
 def _check_limit(limit: sp.Expr, what: str, index: sp.Symbol) -> None:
-    """A limit of a Sum/Product must be an integer (or ±∞): Σ_{k=1}^{a} 1 is a for SymPy and
-    ⌊a⌋ for a reader when a = 5/2, and the sampler draws a limit symbol as an integer size, so
-    a limit declared real would be checked on part of its domain only."""
-    if limit in (sp.oo, -sp.oo) or limit.is_integer:
+    """A numeric limit of a Sum/Product must be an integer (or ±∞): Σ_{k=1}^{5/2} 1 is 5/2 for
+    SymPy and 2 for a reader. (A limit *symbol* is a size, sampled as an integer: see
+    :mod:`derivations.checker.sampling`.)"""
+    if limit in (sp.oo, -sp.oo) or limit.free_symbols or limit.is_integer:
         return
-    if not limit.free_symbols:
-        raise ValueError(f"the limit {sp.sstr(limit)} of the {what} over {index} is not an integer")
-    loose = sorted(s.name for s in limit.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer)
-    hint = f"; declare {', '.join(loose)} integer=True" if loose else ""
-    raise ValueError(
-        f"the limit {sp.sstr(limit)} of the {what} over {index} is not declared an integer{hint}"
-    )
+    raise ValueError(f"the limit {sp.sstr(limit)} of the {what} over {index} is not an integer")
 
 
 def check_symbols(exprs: Iterable[sp.Basic], domain: Domain) -> None:

@@ -85,7 +85,7 @@ def _inside(ball_text: str, value: sp.Expr) -> bool:
             return bool(arb(re_text).contains(arb(str(re_part)))) and bool(
                 arb(im_text).contains(arb(str(im_part)))
             )
-        return bool(arb(ball_text).contains(arb(str(re_part)))) and im_part == 0
+        return bool(arb(ball_text).contains(arb(str(re_part)))) and bool(im_part.is_zero)
     finally:
         ctx.prec = saved
 
