@@ -58,6 +58,7 @@ def _independent_value(
     expr: sp.Expr, point: dict[str, str], definitions: dict[sp.Symbol, sp.Expr]
 ) -> sp.Expr:
     """``expr`` at the certificate's exact point, by SymPy alone, to 100 digits."""
+    expr = sp.Float(expr) if isinstance(expr, float) else expr  # a value typed as a float
     for name, value in definitions.items():
         expr = expr.xreplace({name: value})
     expr = expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)})
