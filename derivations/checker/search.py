@@ -76,6 +76,8 @@ SWEEP_SECONDS = 0.5
 #: Parabolic refinement after the coordinate search: at most this many symbols, this many rounds.
 PARABOLIC_MAX_SYMBOLS = 8
 PARABOLIC_ROUNDS = 3
+#: Most points :meth:`_Search.coincidences` visits (pairs of like quantities made equal).
+COINCIDENCE_POINTS = 24
 
 
 @dataclass
@@ -245,6 +247,7 @@ class _Search:
             for p in self.sampler.random_points(min(self.domain.points, 8) if quad else self.domain.points):
                 self.visit(p)
             self.edges()
+            self.coincidences()
             self.breakpoints(limit=4 if quad else 60)
             self.local_search(starts=1 if quad else 3, budget=6 if quad else 30)
             self.sweep()
@@ -288,6 +291,46 @@ class _Search:
                     q = base.copy()
                     q.values[v] = value
                     self.visit(q)
+
+    def coincidences(self) -> None:
+        """The worst point so far with two quantities of the same kind made equal: two symbols
+        sampled alike (a := b), two probability vectors of the same size (P := Q, entry by
+        entry, or two tuple simplices of the same shape). Inequalities of this field are tight
+        exactly there — Gibbs at P = Q, AM–GM at a = b, the JSD form at p = q — so
+        Σ_k P_k log(P_k/Q_k) ≥ 10⁻⁹ fails only in a valley that random draws never reach."""
+        if not self.scored:
+            return
+        base = max(self.scored, key=lambda sp_: sp_[0])[1]
+        kinds = self.sampler.kinds
+        syms = self.sampler.continuous
+        moves: list[Point] = []
+        for i, s in enumerate(syms):
+            for t in syms[i + 1 :]:
+                if kinds[s] == kinds[t] and base.values[s] != base.values[t]:
+                    q = base.copy()
+                    q.values[s] = base.values[t]
+                    moves.append(q)
+        vectors = [v for v in self.domain.simplex if isinstance(v, sp.IndexedBase)]
+        for i, u in enumerate(vectors):
+            for w in vectors[i + 1 :]:
+                source = {idx: v for (lab, idx), v in base.entries.items() if lab == w.label}
+                target = {idx for (lab, idx) in base.entries if lab == u.label}
+                if source and set(source) == target:
+                    q = base.copy()
+                    q.entries.update({(u.label, idx): v for idx, v in source.items()})
+                    moves.append(q)
+        tuples = [v for v in self.domain.simplex if isinstance(v, tuple)]
+        for i, u in enumerate(tuples):
+            for w in tuples[i + 1 :]:
+                pairs = [(a, b) for a, b in zip(u, w, strict=False) if isinstance(a, sp.Symbol)]
+                if len(u) == len(w) and all(isinstance(b, sp.Symbol) for _, b in pairs) and all(
+                    b in base.values for _, b in pairs
+                ):
+                    q = base.copy()
+                    q.values.update({a: base.values[b] for a, b in pairs})
+                    moves.append(q)
+        for q in moves[:COINCIDENCE_POINTS]:
+            self.visit(q)
 
     def critical_conditions(self) -> list[sp.Expr]:
         """Extra zero sets worth visiting (none here; see :class:`_NonNegativeSearch`)."""

@@ -236,6 +236,32 @@ twin(
     false_relation="<=",
 )
 
+_QP = sp.IndexedBase("Q", positive=True)
+_PQ_SIZES = Domain(simplex=[P, _QP], size=K, sizes=(2, 3, 5))
+twin(
+    "gibbs_on_vectors_of_two_or_more",
+    "kl",
+    ">=",
+    lambda: (sp.Sum(P[k] * sp.log(P[k] / _QP[k]), (k, 1, K)), sp.Integer(0), _PQ_SIZES),
+    lambda: (sp.Sum(P[k] * sp.log(P[k] / _QP[k]), (k, 1, K)), sp.Float(1e-9), _PQ_SIZES),
+)
+_q1, _q2 = sp.symbols("q1 q2", positive=True)
+twin(
+    "kl_of_two_point_distributions",
+    "kl",
+    ">=",
+    lambda: (
+        pi1 * sp.log(pi1 / _q1) + pi2 * sp.log(pi2 / _q2),
+        sp.Integer(0),
+        Domain(simplex=[(pi1, pi2), (_q1, _q2)]),
+    ),
+    lambda: (
+        pi1 * sp.log(pi1 / _q1) + pi2 * sp.log(pi2 / _q2),
+        sp.Rational(1, 10**9),
+        Domain(simplex=[(pi1, pi2), (_q1, _q2)]),
+    ),
+)
+
 # ---------------------------------------- Gaussians (PRML §2.3, Kingma & Welling App. B)
 
 twin(

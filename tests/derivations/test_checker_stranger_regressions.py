@@ -4,8 +4,8 @@ Written against the public API (``decide_equal``, ``prove_inequality``, ``Deriva
 ``Domain``, ``recheck``) with the symbols and numbers people type: a refutation whose
 certificate the public re-check rejected, a narrow valley the search stepped over, integrals
 with a kink, a jump or a non-integer power at an end of the range, a slow certificate screen
-that left false inequalities undecided, complex symbols sampled on the real line, and sums up
-to a fractional limit.
+that left false inequalities undecided, a KL margin false only where P = Q, complex symbols
+sampled on the real line, and sums up to a fractional limit.
 """
 
 from __future__ import annotations
@@ -133,3 +133,22 @@ def test_a_sum_up_to_a_fraction_is_a_value_error() -> None:
         decide_equal(sp.Sum(k, (k, 1, 2.5)), 3)
     with pytest.raises(ValueError, match="limit"):
         prove_inequality(sp.Sum(1 / k, (k, 1, sp.Rational(7, 2))), "<=", 2)
+
+
+def test_kl_above_a_nanometre_is_refuted_where_the_two_distributions_coincide() -> None:
+    """KL(P‖Q) ≥ 10⁻⁹ on vectors of 2, 3 or 5 entries is false only near P = Q, a valley random
+    Dirichlet draws never reach: the search now visits points where like quantities coincide."""
+    P, Q = sp.IndexedBase("P", positive=True), sp.IndexedBase("Q", positive=True)
+    vectors = Domain(simplex=[P, Q], size=K, sizes=(2, 3, 5))
+    kl = sp.Sum(P[k] * sp.log(P[k] / Q[k]), (k, 1, K))
+    d = prove_inequality(kl, ">=", 1e-9, vectors, time_limit=10)
+    assert d.verdict is Verdict.REFUTED, d.detail
+    assert d.certificate is not None and recheck(d.certificate, kl - sp.Float(1e-9), None)
+    assert prove_inequality(kl, ">=", 0, vectors, time_limit=10).verdict is Verdict.PROVED
+    p1, p2, q1, q2 = sp.symbols("p1 p2 q1 q2", positive=True)
+    pairs = Domain(simplex=[(p1, p2), (q1, q2)])
+    two_point = p1 * sp.log(p1 / q1) + p2 * sp.log(p2 / q2)
+    assert (
+        prove_inequality(two_point, ">=", sp.Rational(1, 10**9), pairs, time_limit=10).verdict
+        is Verdict.REFUTED
+    )
