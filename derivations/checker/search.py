@@ -330,7 +330,10 @@ class _Search:
                     q.values.update({a: base.values[b] for a, b in pairs})
                     moves.append(q)
         for q in moves[:COINCIDENCE_POINTS]:
-            self.visit(q)
+            # a coincidence may sit on a pole or a log of 0 (log|p − q| at p = q) where the claim
+            # is undefined, not false: such a point is skipped, not held against a true claim
+            if all(o.status == "real" for o in self._eval(q, self.digits)):
+                self.visit(q)
 
     def critical_conditions(self) -> list[sp.Expr]:
         """Extra zero sets worth visiting (none here; see :class:`_NonNegativeSearch`)."""
