@@ -14,8 +14,8 @@ all modes. Counterexample: p = ½N(−3, 1) + ½N(3, 1) and the Gaussian family 
   :func:`~derivations.mode_seeking_bounds.recheck_cover_worse`); without one it is *undecided*.
 
 The certificate covers every target of the form ½N(m₁, 1) + ½N(m₂, 1) (the ``modes`` parameter);
-it separates only when the modes are far enough apart (for ±1, ±1.5 and ±2 the symmetric cover
-is in fact the better fit, and a target with one mode is its own best cover: undecided).
+it separates only when the modes are far enough apart (for ±0.5 … ±2.5 a symmetric cover is in
+fact the better fit, and a target with one mode is its own best cover: undecided).
 
 The mpmath quadrature of ∫ q log(q/p) (:func:`reverse_kl`) and the golden-section search over s
 (:func:`symmetric_cover_search`) are an independent numerical cross-check of the same numbers

@@ -31,8 +31,8 @@ arithmetic (python-flint), so a bound that is printed is a bound that holds. The
 of a subdivision of [s₀, s₁] (bisected until each piece's bound exceeds the single-mode upper
 bound U), and returns a :class:`CoverCertificate`; :func:`recheck_cover_worse` re-evaluates one
 from its exact data alone. The bounds hold for every pair of modes; they separate only when the
-modes are far enough apart for p to be bimodal with a real gap (for ±3: U ≈ 0.6893 against
-min_s KL ≈ 0.8406).
+modes are far enough apart (for ±3: U ≈ 0.6893 against min_s KL ≈ 0.8406; for ±2.5 and closer a
+symmetric cover is the better fit, and nothing separates).
 """
 
 from __future__ import annotations
@@ -127,21 +127,41 @@ def _finite(x: arb, what: str) -> arb:
 
 def log_cosh_expectation(shift: arb, scale: arb, cut: arb) -> arb:
     """A ball containing E log cosh(shift + scale·Z), Z ∼ N(0, 1): acb's certified integral of
-    φ(z)·log cosh(shift + scale·z) over [−cut, cut] (the principal log, with the analytic flag
-    passed on, so a piece of the complex ellipse where cosh meets (−∞, 0] is subdivided, never
-    integrated through), widened upwards by the tail bound (D). Call inside
+    φ(z)·log cosh(w), w = shift + scale·z, over [−cut, cut], widened upwards by the tail bound (D).
+    The integrand is written as ±w − log 2 + log(1 + e^{∓2w}) (equal to log cosh w on the whole
+    real line) with the sign of w on each side of w = 0, so the log's argument stays near 1 and
+    the integrand is analytic in a wide region around the path except near w = 0 (the branch
+    points ±iπ/2 of log cosh); the analytic flag is passed to the log, so an ellipse that meets a
+    branch cut is subdivided, never integrated through. Call inside
     :func:`~derivations.checker.balls.working_precision`. ``ArithmeticError`` without a finite
     enclosure."""
-    a, b = acb(shift), acb(scale)
+    if scale.is_zero():
+        return shift.cosh().log()
+    a, b, log2 = acb(shift), acb(scale), acb(2).log()
 
-    def integrand(z: acb, analytic: bool) -> acb:
-        return (-(z * z) / 2).exp() * (a + b * z).cosh().log(analytic=bool(analytic))
+    def side(sign: int) -> Callable[[acb, bool], acb]:
+        def integrand(z: acb, analytic: bool) -> acb:
+            w = sign * (a + b * z)
+            return (-(z * z) / 2).exp() * (w - log2 + (1 + (-2 * w).exp()).log(analytic=bool(analytic)))
+
+        return integrand
+
+    def integral(sign: int, lo: arb, hi: arb) -> acb:
+        return acb.integral(side(sign), lo, hi, rel_tol=_INTEGRAL_REL_TOL)
 
     norm = 1 / (2 * arb.pi()).sqrt()
+    direction = 1 if scale > 0 else -1  # w increases with z, or decreases
     if shift.is_zero():  # an even integrand: twice the integral over [0, cut]
-        raw = 2 * acb.integral(integrand, 0, cut, rel_tol=_INTEGRAL_REL_TOL)
+        raw = 2 * integral(direction, arb(0), cut)
     else:
-        raw = acb.integral(integrand, -cut, cut, rel_tol=_INTEGRAL_REL_TOL)
+        # where w changes sign (any split point is correct; this one keeps the forms analytic)
+        split = arb((-shift / scale).mid())
+        split = cut if split > cut else (-cut if split < -cut else split)
+        raw = acb(0)
+        if split > -cut:
+            raw += integral(-direction, -cut, split)
+        if split < cut:
+            raw += integral(direction, split, cut)
     # the integrand is real on the real line, so the real part of the enclosure encloses it
     inner = _finite(raw.real * norm, "the certified integral of φ·log cosh")
     tail = abs(shift) * (cut / arb(2).sqrt()).erfc() + 2 * abs(scale) * norm * (-(cut * cut) / 2).exp()
@@ -386,8 +406,8 @@ def _subdivide(
     min_width: Fraction, max_pieces: int,
 ) -> tuple[list[_Piece], _Piece | None]:
     """Bisect [lo, hi] until ``bound`` of every piece lies strictly above ``floor``: the pieces in
-    order and None, or the pieces certified so far and the first piece that could not be (narrower
-    than ``min_width``, or ``max_pieces`` reached)."""
+    order and None, or the pieces certified so far and the first piece that could not be (no
+    finite bound, narrower than ``min_width``, or ``max_pieces`` reached)."""
     done: list[_Piece] = []
     todo = [(lo, hi)]
     while todo:
@@ -396,7 +416,7 @@ def _subdivide(
         if value > floor:
             done.append((a, b, value))
             continue
-        if b - a < min_width or len(done) + len(todo) + 2 > max_pieces:
+        if not value.is_finite() or b - a < min_width or len(done) + len(todo) + 2 > max_pieces:
             return done, (a, b, value)
         mid = (a + b) / 2
         todo += [(mid, b), (a, mid)]
