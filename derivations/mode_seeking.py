@@ -33,7 +33,7 @@ import sympy as sp
 from derivations.checker.identities import Decision
 from derivations.checker.verdicts import Verdict
 from derivations.gaussian import normal_log_density
-from derivations.mode_seeking_bounds import CoverCertificate, certify_cover_worse
+from derivations.mode_seeking_bounds import CoverCertificate, certify_cover_worse, exact_modes
 
 DIGITS = 20
 #: digits of the quadratures inside the golden-section search (only the order of values matters)
@@ -123,22 +123,12 @@ def best_symmetric_cover(
     return s, value
 
 
-def _mode_pair(modes: object) -> tuple[Fraction, Fraction]:
-    """The two modes as exact rationals (a float by its binary value); ``ValueError`` otherwise."""
-    if not isinstance(modes, tuple | list) or len(modes) != 2 or any(
-        isinstance(v, bool) or not isinstance(v, int | float | Fraction)
-        or (isinstance(v, float) and not math.isfinite(v)) for v in modes
-    ):
-        raise ValueError(f"modes: expected a pair of finite real numbers, got {modes!r}")
-    return Fraction(modes[0]), Fraction(modes[1])
-
-
 def equal_density_means(modes: tuple[float, float] = MODES) -> sp.Set:
     """The means m for which N(m, s²) gives both modes the same density, for any s > 0, exactly:
     log N(m₁; m, s²) − log N(m₂; m, s²) is expanded from the density's definition, checked equal to
     (m₂ − m₁)(m₁ + m₂ − 2m)/(2s²), and solved over the reals. For m₁ ≠ m₂ the set is
     {(m₁ + m₂)/2}; for m₁ = m₂ every mean. ``ValueError`` for modes that are not two finite reals."""
-    m1, m2 = (sp.Rational(v.numerator, v.denominator) for v in _mode_pair(modes))
+    m1, m2 = (sp.Rational(v.numerator, v.denominator) for v in exact_modes(modes))
     m = sp.Symbol("m", real=True)
     s = sp.Symbol("s", positive=True)
     difference = sp.expand(normal_log_density(m1, m, s**2) - normal_log_density(m2, m, s**2))
@@ -156,7 +146,7 @@ def decide_reverse_kl_covers_modes(
     s > 0, has a larger reverse KL than the single-mode N(m₂, 1); *undecided* otherwise (e.g. a
     unimodal p, where the symmetric cover may be the better fit). ``ValueError`` for modes that
     are not two finite real numbers."""
-    m1, m2 = _mode_pair(modes)
+    m1, m2 = exact_modes(modes)
     centre = (m1 + m2) / 2
     target = f"p = ½N({_num(m1)}, 1) + ½N({_num(m2)}, 1)"
     means = equal_density_means(modes)

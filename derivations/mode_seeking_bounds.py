@@ -58,6 +58,7 @@ __all__ = [
     "certify_cover_worse",
     "cover_kl",
     "cover_kl_lower",
+    "exact_modes",
     "large_s_lower",
     "log_cosh_expectation",
     "mixture_log_density_identity",
@@ -102,21 +103,25 @@ def _ball(q: Fraction) -> arb:
     return arb(fmpq(q.numerator, q.denominator))
 
 
-def _exact(value: object, name: str) -> Fraction:
-    """A finite real number (int, float, Fraction) as its exact rational value (a float's exact
-    binary value); ``ValueError`` naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
-        raise ValueError(f"{name}: expected a finite real number, got {value!r}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{name}: expected a finite real number, got {value!r}")
-    return Fraction(value)
+def exact_modes(modes: object) -> tuple[Fraction, Fraction]:
+    """Two modes as exact rationals (an int or Fraction as it is, a float by its exact binary
+    value); ``ValueError`` naming ``modes`` for anything but a pair of finite real numbers."""
+    if not isinstance(modes, tuple | list) or len(modes) != 2 or any(
+        isinstance(v, bool) or not isinstance(v, int | float | Fraction)
+        or (isinstance(v, float) and not math.isfinite(v)) for v in modes
+    ):
+        raise ValueError(f"modes: expected a pair of finite real numbers, got {modes!r}")
+    return Fraction(modes[0]), Fraction(modes[1])
 
 
-def _positive(value: object, name: str) -> Fraction:
-    q = _exact(value, name)
-    if q <= 0:
-        raise ValueError(f"{name}: expected a number > 0, got {value!r}")
-    return q
+def _balls(positive: tuple[str, ...] = (), **values: object) -> None:
+    """``ValueError`` naming the argument that is not a finite Arb ball (or not certainly > 0
+    where it is named in ``positive``)."""
+    for name, value in values.items():
+        if not isinstance(value, arb) or not value.is_finite():
+            raise ValueError(f"{name}: expected a finite arb ball, got {value!r}")
+        if name in positive and not value > 0:
+            raise ValueError(f"{name}: expected a ball certainly > 0, got {value}")
 
 
 def _finite(x: arb, what: str) -> arb:
@@ -135,6 +140,7 @@ def log_cosh_expectation(shift: arb, scale: arb, cut: arb) -> arb:
     branch cut is subdivided, never integrated through. Call inside
     :func:`~derivations.checker.balls.working_precision`. ``ArithmeticError`` without a finite
     enclosure."""
+    _balls(("cut",), shift=shift, scale=scale, cut=cut)
     if scale.is_zero():
         return shift.cosh().log()
     a, b, log2 = acb(shift), acb(scale), acb(2).log()
@@ -171,17 +177,20 @@ def log_cosh_expectation(shift: arb, scale: arb, cut: arb) -> arb:
 
 def single_mode_kl(d: arb, cut: arb) -> arb:
     """A ball containing KL(N(m₂, 1) ‖ p) = d² − E log cosh(d² + dZ) (lemma (B))."""
+    _balls(d=d)
     return d * d - log_cosh_expectation(d * d, d, cut)
 
 
 def cover_kl(d: arb, s: arb, cut: arb) -> arb:
     """A ball containing KL(N(c, s²) ‖ p) = −½ − log s + s²/2 + d²/2 − E log cosh(d s Z) (lemma (B))."""
+    _balls(("s",), d=d, s=s)
     return -arb(1) / 2 - s.log() + s * s / 2 + d * d / 2 - log_cosh_expectation(arb(0), d * s, cut)
 
 
 def cover_kl_lower(d: arb, lo: arb, hi: arb, cut: arb) -> arb:
     """A ball whose lower end bounds KL(N(c, s²) ‖ p) from below for every s ∈ [lo, hi]
     (lemma (E)): −½ − log hi + lo²/2 + d²/2 − E log cosh(d·hi·Z)."""
+    _balls(("lo", "hi"), d=d, lo=lo, hi=hi)
     return _monotone_bound(d, lo, hi, log_cosh_expectation(arb(0), d * hi, cut))
 
 
@@ -192,12 +201,14 @@ def _monotone_bound(d: arb, lo: arb, hi: arb, g_hi: arb) -> arb:
 
 def small_s_lower(d: arb, s0: arb) -> arb:
     """A lower bound of KL(N(c, s²) ‖ p) for every 0 < s ≤ s0 (lemma (F))."""
+    _balls(("s0",), d=d, s0=s0)
     return -arb(1) / 2 - s0.log() + (s0 * s0 * (1 - d * d) / 2).min(arb(0)) + d * d / 2
 
 
 def large_s_lower(d: arb, s1: arb) -> arb:
     """A lower bound of KL(N(c, s²) ‖ p) for every s ≥ s1 (lemma (G)), or a NaN ball when
     s1² − k·s1 − 1 ≥ 0 (k = d√(2/π): s1 lies right of the minimum of the bound) is not certain."""
+    _balls(("s1",), d=d, s1=s1)
     k = d * (2 / arb.pi()).sqrt()
     if not s1 * s1 - k * s1 - 1 >= 0:
         return arb("nan")
@@ -307,12 +318,6 @@ class CoverCertificate:
             raise ValueError(f"data: not a cover certificate ({type(exc).__name__}: {exc})") from None
 
 
-def _modes(modes: object) -> tuple[Fraction, Fraction]:
-    if not isinstance(modes, tuple | list) or len(modes) != 2:
-        raise ValueError(f"modes: expected a pair of finite real numbers, got {modes!r}")
-    return _exact(modes[0], "modes"), _exact(modes[1], "modes")
-
-
 def certify_cover_worse(
     modes: tuple[float | Fraction, float | Fraction], bits: int = BITS
 ) -> CoverCertificate | str:
@@ -321,7 +326,7 @@ def certify_cover_worse(
     bounds do not separate: p unimodal or nearly so, or the limits on pieces reached).
     ``modes`` are exact (a float by its binary value). ``ValueError`` for modes that are not two
     finite real numbers or ``bits`` out of range."""
-    m1, m2 = _modes(modes)
+    m1, m2 = exact_modes(modes)
     if isinstance(bits, bool) or not isinstance(bits, int) or not 32 <= bits <= 4096:
         raise ValueError(f"bits: expected an integer from 32 to 4096, got {bits!r}")
     if not mixture_log_density_identity():

@@ -216,6 +216,17 @@ def test_bad_input_is_named() -> None:
         recheck_cover_worse({"modes": ["-3", "3"]})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="data"):
         CoverCertificate.from_json({"modes": ["-3", "3"]})
+    with working_precision(64):
+        with pytest.raises(ValueError, match="cut"):
+            log_cosh_expectation(arb(1), arb(1), arb(0))  # an empty range, no tail bound
+        with pytest.raises(ValueError, match="scale"):
+            log_cosh_expectation(arb(1), 2.0, arb(8))  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="s:"):
+            cover_kl(arb(3), arb(-1), arb(8))
+        with pytest.raises(ValueError, match="d:"):
+            single_mode_kl(arb("nan"), arb(8))
+        with pytest.raises(ValueError, match="s1"):
+            large_s_lower(arb(3), arb(0))
     with pytest.raises(ValueError, match="prec"):
         with working_precision(0):
             pass
