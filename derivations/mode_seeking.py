@@ -168,10 +168,10 @@ def decide_reverse_kl_covers_modes(
     point = {
         "p": f"½N({_num(m1)},1) + ½N({_num(m2)},1)",
         "single-mode q": f"N({_num(m2)}, 1)",
-        "KL(single mode ‖ p) ≤": cert.single_upper,
+        "upper bound of KL(single mode ‖ p)": cert.single_upper,
         "covering q": f"N({_num(centre)}, s²), every s > 0",
-        "KL(covering q ‖ p) ≥": cert.cover_lower,
-        "min over s of KL(covering q ‖ p) ≤": cert.cover_upper,
+        "lower bound of KL(covering q ‖ p)": cert.cover_lower,
+        "upper bound of min_s KL(covering q ‖ p)": cert.cover_upper,
         "intervals of s certified": str(cert.pieces),
     }
     return Decision(Verdict.REFUTED, detail, counterexample=point), cert
