@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol
@@ -51,6 +52,7 @@ __all__ = [
     "compile_balls",
     "enclose",
     "exact_number",
+    "working_precision",
 ]
 
 #: The one summation convention of the checker (evaluation, balls and normal forms).
@@ -643,6 +645,21 @@ class _NoPoint:
 
     def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> float | Fraction:
         raise NoEnclosure(f"no value for {label}{list(indices)}")
+
+
+@contextmanager
+def working_precision(prec: int) -> Iterator[None]:
+    """Arb's process-wide working precision set to ``prec`` bits inside the block (and the
+    evaluations of other threads kept out of it), restored afterwards."""
+    if isinstance(prec, bool) or not isinstance(prec, int) or not 2 <= prec <= 1_000_000:
+        raise ValueError(f"prec: expected a number of bits from 2 to 10⁶, got {prec!r}")
+    with _LOCK:
+        saved = ctx.prec
+        ctx.prec = prec
+        try:
+            yield
+        finally:
+            ctx.prec = saved
 
 
 def enclose(fn: BallFn, point: BallPoint, prec: int) -> acb:
