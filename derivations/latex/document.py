@@ -42,6 +42,7 @@ from derivations.checker import Derivation, Domain, decide_equal
 from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
+from derivations.latex.conclusions import conclusion_detail, proved_conclusion_note, split_at_arrows
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
 from derivations.latex.log_sum import log_sum_certificates
 from derivations.latex.multivariate_gaussian import factorised_gaussians, factorised_kl_step, named_gaussians
@@ -58,6 +59,7 @@ from derivations.latex.reading import (
     Constraint,
     bold_capitals,
     constraint_of_chain,
+    defined_on_the_right,
     definition_operator,
     density_formula,
     density_key,
@@ -128,6 +130,8 @@ class _ChainItem:
     first: Node
     first_fragment: Fragment
     steps: list[tuple[str, Node, Fragment]] = field(default_factory=list)
+    #: the arrow that opens the chain (``\\Rightarrow``): a conclusion, proved or a statement (conclusions.py)
+    conclusion: str | None = None
 
 
 def _lhs_is_definable(node: Node) -> bool:
@@ -524,6 +528,16 @@ class DocumentChecker:
 
     # -------------------------------------------------------------- inline maths and comments
     def _inline(self, m: InlineMath) -> None:
+        parts = split_at_arrows(m.latex)
+        if len(parts) > 1 or parts[0].arrow is not None:  # $a = b \Rightarrow c = d$ in the prose
+            for part in parts:
+                piece = dataclasses.replace(m, latex=part.latex)
+                if part.arrow is None:
+                    self._inline(piece)
+                else:
+                    why = conclusion_detail(part.arrow, *self._position(m.offset + part.arrow_column))
+                    self._add_inline(piece, STATEMENT, f"inline relation in the prose; {why}", "inline")
+            return
         latex, defop = definition_operator(m.latex)
         if update_rule(latex):
             self._add_inline(
@@ -791,10 +805,11 @@ class DocumentChecker:
         for m in self.ex.inline:
             self._inline(m)
         parsed: list[tuple[Fragment, Chain | LatexParseError, bool]] = []
-        for frag in self.ex.fragments:
+        for frag in (part for whole in self.ex.fragments for part in _row_parts(whole)):
             latex, defop = definition_operator(frag.latex)
             try:
-                parsed.append((frag, read_chain(latex), defop))
+                chain = read_chain(latex)
+                parsed.append((frag, defined_on_the_right(frag.latex, chain) or chain, defop))
             except LatexParseError as exc:
                 parsed.append((frag, exc, defop))
         self._count_mentions(parsed)
@@ -947,6 +962,12 @@ class DocumentChecker:
                 )
                 consumed.add(j)
                 j += 1
+            if frag.conclusion is not None:
+                close()
+                broken = frag.line if isinstance(chain, LatexParseError) else None
+                current = self._conclusion(frag, chain, label)
+                k += 1
+                continue
             if isinstance(chain, LatexParseError) and update_rule(frag.latex) is not None:
                 close()
                 self._add(
@@ -1007,8 +1028,9 @@ class DocumentChecker:
                 if current is not None and _ends_with_a_bound(current, chain):
                     # "= A ≥ 0" then "= B ≥ 0": the second row continues A, never the bound 0
                     bounded = current.steps[-2][1] if len(current.steps) > 1 else current.first
+                    arrow = current.conclusion
                     close()
-                    current = _ChainItem(bounded, frag, [(r, e, frag) for r, e in chain.steps])
+                    current = _ChainItem(bounded, frag, [(r, e, frag) for r, e in chain.steps], arrow)
                     k += 1
                     continue
                 if current is not None:
@@ -1121,6 +1143,62 @@ class DocumentChecker:
             current = _ChainItem(first, frag, [(r, e, frag) for r, e in chain.steps])
             k += 1
         close()
+
+    def _conclusion(
+        self, frag: Fragment, chain: Chain | LatexParseError, label: str
+    ) -> _ChainItem | None:
+        """A part of a row after an arrow (``\\Rightarrow \\mu = x``): never a definition, a condition or an
+        assumption; its relations are checked as identities and reported proved only when they are (the
+        chain item returned carries the arrow), else as statements. A part that does not parse is a parse
+        error; one with no relation to check is a statement."""
+        assert frag.conclusion is not None
+        if isinstance(chain, LatexParseError):
+            self._add(frag.line, self._item(label, frag.line, frag.latex, PARSE_ERROR, str(chain), PARSE_ERROR))
+            return None
+        why = conclusion_detail(frag.conclusion, *self._position(frag.offset + frag.arrow_column))
+        special = statement_reason(chain)
+        if chain.first is None or not chain.steps or special is not None:
+            what = (
+                special[1]
+                if special is not None
+                else "it continues with a relation but has nothing before it"
+                if chain.first is None
+                else "an expression without a relation"
+            )
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    STATEMENT,
+                    f"{why}; {what}",
+                    "statement",
+                    to_latex(chain.first) + "".join(f" {r} {to_latex(e)}" for r, e in chain.steps),
+                ),
+            )
+            return None
+        return _ChainItem(chain.first, frag, [(r, e, frag) for r, e in chain.steps], frag.conclusion)
+
+    def _position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of ``offset`` in the document."""
+        return self.text.count("\n", 0, offset) + 1, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+
+    def _as_conclusion(self, rep: StepReport, item: _ChainItem) -> StepReport:
+        """A conclusion's step: proved stays proved (an identity holds unconditionally, also under the
+        hypothesis); anything else — refuted included — is a statement, never a refutation."""
+        arrow = item.conclusion
+        assert arrow is not None
+        start = item.first_fragment
+        where = self._position(start.offset + start.arrow_column)
+        if rep.verdict == Verdict.PROVED.value:
+            rep.detail += proved_conclusion_note(arrow, *where)
+            return rep
+        rep.verdict, rep.kind = STATEMENT, "statement"
+        rep.detail = conclusion_detail(arrow, *where)
+        rep.counterexample, rep.alternative, rep.depends_on, rep.certificate = None, None, None, None
+        rep.error = rep.tolerance = None
+        return rep
 
     def _is_definition(self, first: Node, chain: Chain, defop: bool, context: bool, line: int) -> bool:
         rel, rhs = chain.steps[0]
@@ -1555,6 +1633,8 @@ class DocumentChecker:
                             "detail": alt.detail,
                             "counterexample": alt.counterexample,
                         }
+            if item.conclusion is not None:
+                rep = self._as_conclusion(rep, item)
             self.result.steps.append(rep)
 
     @staticmethod
@@ -1565,6 +1645,8 @@ class DocumentChecker:
             return False
         if is_numeric(pair[0]):
             return False
+        if frag.hypothesis:  # "… = 0 \Rightarrow \mu = \bar{x}": the arrow says it is solved
+            return True
         prose = frag.prose_before.strip() or item.first_fragment.prose_before.strip()
         return bool(_EQUATION_PROSE.search(prose[-300:]))
 
@@ -1784,7 +1866,39 @@ def _ends_with_a_bound(current: _ChainItem, continuation: Chain) -> bool:
 
 def _continues_the_expression(frag: Fragment) -> bool:
     """A display (or the first row of one) that opens with a binary ``+`` or ``−`` and follows the previous
-    display with no prose between: the rest of an expression broken across displays."""
-    if frag.row != 0 or frag.prose_before.strip():
+    display with no prose between: the rest of an expression broken across displays (never a conclusion
+    after an arrow, ``\\Rightarrow -\\frac{N}{\\sigma} = …``)."""
+    if frag.row != 0 or frag.prose_before.strip() or frag.conclusion is not None:
         return False
     return re.match(r"\s*(\\(left|big+|Big+)?\s*)?[+-]", frag.latex) is not None
+
+
+def _row_parts(frag: Fragment) -> list[Fragment]:
+    """``frag`` cut at its implication arrows (``A = B \\Rightarrow C = D``, conclusions.py): the part before
+    the first arrow keeps the row's label and prose (the hypothesis); each part after an arrow is a
+    conclusion labelled "line 5 ⇒" ("line 5 ⇒2" for a second one), its columns those of the row."""
+    parts = split_at_arrows(frag.latex)
+    if len(parts) == 1 and parts[0].arrow is None:
+        return [frag]
+    base = frag.label or f"line {frag.line}"
+    many = sum(p.arrow is not None for p in parts) > 1
+    out = []
+    for k, part in enumerate(parts):
+        follows = k + 1 < len(parts)
+        if part.arrow is None:
+            out.append(dataclasses.replace(frag, latex=part.latex, column=part.column, hypothesis=follows))
+            continue
+        number = sum(p.arrow is not None for p in parts[: k + 1])
+        out.append(
+            dataclasses.replace(
+                frag,
+                latex=part.latex,
+                label=f"{base} {part.glyph}{number if many else ''}",
+                prose_before="",
+                conclusion=part.arrow,
+                column=part.column,
+                arrow_column=part.arrow_column,
+                hypothesis=follows,
+            )
+        )
+    return out
