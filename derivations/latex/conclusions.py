@@ -1,12 +1,13 @@
 """Implication arrows inside a display row: ``A = B \\Rightarrow C = D``.
 
 Lecture notes and blog posts write the last line of a maximum-likelihood derivation as
-``\\frac{\\partial}{\\partial \\mu} \\frac{(x-\\mu)^2}{2\\sigma^2} = -\\frac{x-\\mu}{\\sigma^2} \\Rightarrow \\mu = x``
-(Bishop 2006 §2.3.4, the Gaussian mean), and the optimal discriminator as "setting the derivative to zero
-\\implies D^*_G(x) = …" (Goodfellow et al. 2014, Prop. 1). What precedes the arrow is read and checked as
-usual; what follows it is a *conclusion drawn under a hypothesis* (a derivative set to zero, an equation
-solved for a parameter), not an identity. A conclusion is checked as an identity and reported *proved* only
-when it is one (an identity holds unconditionally); otherwise it is a statement, never refuted.
+``\\frac{\\partial}{\\partial \\mu} \\frac{(x-\\mu)^2}{2\\sigma^2} = -\\frac{x-\\mu}{\\sigma^2}
+\\Rightarrow \\mu = x`` (Bishop 2006 §2.3.4, the Gaussian mean), and the optimal discriminator as
+"setting the derivative to zero \\implies D^*_G(x) = …" (Goodfellow et al. 2014, Prop. 1). What precedes
+the arrow is read and checked as usual; what follows it is a *conclusion drawn under a hypothesis* (a
+derivative set to zero, an equation solved for a parameter), not an identity. A conclusion is checked as an
+identity and reported *proved* only when it is one (an identity holds unconditionally); otherwise it is a
+statement, never refuted.
 
 :func:`split_at_arrows` cuts a row at its top-level arrows (``\\Rightarrow``, ``\\implies``,
 ``\\Longrightarrow``, ``\\iff``, ``\\Leftrightarrow``, ``\\therefore``, ``⇒``, ``⇔``, ``∴``, also at the
@@ -28,6 +29,11 @@ _ARROW = re.compile(
 )
 #: What is left of a part with no maths in it: align columns and spacing.
 _EMPTY = re.compile(r"^(\s|&|\\q?quad(?![a-zA-Z])|\\[,;:! ]|~|\\hspace\*?\{[^{}]*\})*$")
+#: Align columns and spacing around an arrow (``\\quad\\Longrightarrow\\quad``, ``&\\Rightarrow&``): not the
+#: part's.
+_SPACING = r"(?:\s|&|\\q?quad(?![a-zA-Z])|\\[,;:! ]|~|\\hspace\*?\{[^{}]*\})"
+_SPACING_LEAD = re.compile(_SPACING + "+")
+_SPACING_TRAIL = re.compile(_SPACING + "+$")
 _GLYPH = {
     "Rightarrow": "⇒",
     "implies": "⇒",
@@ -69,11 +75,7 @@ def split_at_arrows(latex: str) -> list[RowPart]:
     if not isinstance(latex, str):
         raise ValueError(f"latex: expected a string, got {type(latex).__name__}")
     depth = _depths(latex)
-    cuts = [
-        m
-        for m in _ARROW.finditer(latex)
-        if depth[m.start()] == 0 and not _in_script(latex, m.start())
-    ]
+    cuts = [m for m in _ARROW.finditer(latex) if depth[m.start()] == 0 and not _in_script(latex, m.start())]
     if not cuts:
         return [RowPart(latex, None, 0)]
     bounds: list[tuple[int, int, str | None, int]] = [(0, cuts[0].start(), None, 0)]
@@ -85,8 +87,11 @@ def split_at_arrows(latex: str) -> list[RowPart]:
         body = latex[start:end]
         if _EMPTY.match(body):
             continue
-        lead = len(body) - len(body.lstrip())
-        parts.append(RowPart(" " * start + body + " " * (len(latex) - end), arrow, start + lead, at))
+        lead = _SPACING_LEAD.match(body)
+        trail = _SPACING_TRAIL.search(body)
+        a = start + (lead.end() if lead else 0)
+        b = start + (trail.start() if trail else len(body))
+        parts.append(RowPart(" " * a + latex[a:b] + " " * (len(latex) - b), arrow, a, at))
     return parts
 
 

@@ -115,6 +115,11 @@ _EQUATION_PROSE = re.compile(
     r"minimi[sz]\w*|optim\w*)\b",
     re.I,
 )
+#: Prose that solves an equation (stricter than _EQUATION_PROSE: "the derivative is" does not solve).
+_SOLVING_PROSE = re.compile(
+    r"\b(set(ting)?\b[^.]*\b(zero|0)|solv\w*|equat\w*|stationary|first[- ]order condition)",
+    re.I,
+)
 _CERT_MISMATCH = re.compile(r"certificate does not match \([^()]*\)")
 _DECIMAL = re.compile(r"(?<![\d.])\d*\.(\d+)")
 _DEF_PROSE_END = re.compile(
@@ -1144,16 +1149,16 @@ class DocumentChecker:
             k += 1
         close()
 
-    def _conclusion(
-        self, frag: Fragment, chain: Chain | LatexParseError, label: str
-    ) -> _ChainItem | None:
+    def _conclusion(self, frag: Fragment, chain: Chain | LatexParseError, label: str) -> _ChainItem | None:
         """A part of a row after an arrow (``\\Rightarrow \\mu = x``): never a definition, a condition or an
         assumption; its relations are checked as identities and reported proved only when they are (the
         chain item returned carries the arrow), else as statements. A part that does not parse is a parse
         error; one with no relation to check is a statement."""
         assert frag.conclusion is not None
         if isinstance(chain, LatexParseError):
-            self._add(frag.line, self._item(label, frag.line, frag.latex, PARSE_ERROR, str(chain), PARSE_ERROR))
+            self._add(
+                frag.line, self._item(label, frag.line, frag.latex, PARSE_ERROR, str(chain), PARSE_ERROR)
+            )
             return None
         why = conclusion_detail(frag.conclusion, *self._position(frag.offset + frag.arrow_column))
         special = statement_reason(chain)
@@ -1641,13 +1646,21 @@ class DocumentChecker:
     def _equation_to_solve(r: str, pair: list[Node], frag: Fragment, item: _ChainItem) -> bool:
         """``\\frac{N}{\\sigma} - \\frac{1}{\\sigma^3}\\sum_n (x_n - \\mu)^2 = 0`` after "setting the
         derivative to zero": a condition on the parameters that the text solves, not an identity."""
-        if r != "=" or not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
+        if r != "=" or is_numeric(pair[0]):
             return False
-        if is_numeric(pair[0]):
-            return False
+        prose = frag.prose_before.strip() or item.first_fragment.prose_before.strip()
+        if not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
+            # "Solving, $$\frac{N}{\sigma} = \frac{1}{\sigma^3}\sum_n (x_n-\mu)^2 \Rightarrow \hat\sigma^2
+            # = …$$": the one relation before the arrow is the equation solved, unless it differentiates
+            return (
+                frag.hypothesis
+                and item.first_fragment is frag
+                and len(item.steps) == 1
+                and not any(n.kind in ("deriv", "nabla") for side in pair for n in side.walk())
+                and bool(_SOLVING_PROSE.search(prose[-300:]))
+            )
         if frag.hypothesis:  # "… = 0 \Rightarrow \mu = \bar{x}": the arrow says it is solved
             return True
-        prose = frag.prose_before.strip() or item.first_fragment.prose_before.strip()
         return bool(_EQUATION_PROSE.search(prose[-300:]))
 
     # -------------------------------------------------------------- one step

@@ -87,8 +87,8 @@ def definition_operator(latex: str) -> tuple[str, bool]:
     return latex[: m.start()] + "=" + " " * (len(m.group(0)) - 1) + latex[m.end() :], True
 
 
-#: Operators that define their RIGHT side (``\\mathbb{E}_q[…] =: \\mathcal{F}(q, \\theta)``, Neal & Hinton 1998's
-#: free energy as lecture notes name it): ``=:``, ``\\eqqcolon``.
+#: Operators that define their RIGHT side (``\\mathbb{E}_q[…] =: \\mathcal{F}(q, \\theta)``, Neal & Hinton
+#: 1998's free energy as lecture notes name it): ``=:``, ``\\eqqcolon``.
 _RIGHT_DEF_OPS = re.compile(r"=:(?!=)|\\eqqcolon(?![a-zA-Z])")
 _SWAPPED = {r"\geq": r"\leq", r"\ge": r"\le", ">": "<", r"\leq": r"\geq", r"\le": r"\ge", "<": ">"}
 
@@ -109,7 +109,7 @@ def defined_on_the_right(latex: str, chain: Chain) -> Chain | None:
         rest = None
     if rest is None or rest.steps or rest.first is None:
         raise LatexParseError(
-            f"`{m.group(0)}` before another relation: only a last `=:` (the name defined on the right) is read",
+            f"`{m.group(0)}` before another relation: only a last `=:` (naming its right side) is read",
             latex,
             m.start(),
         )
