@@ -72,10 +72,7 @@ def split_at_arrows(latex: str) -> list[RowPart]:
     """The parts of ``latex`` between its top-level implication arrows (outside every group, sub- and
     superscript and ``\\text{…}``), in order; parts with no maths (an arrow that opens the row, ``&`` and
     spacing only) are left out. A row without an arrow is one part with ``arrow`` None."""
-    if not isinstance(latex, str):
-        raise ValueError(f"latex: expected a string, got {type(latex).__name__}")
-    depth = _depths(latex)
-    cuts = [m for m in _ARROW.finditer(latex) if depth[m.start()] == 0 and not _in_script(latex, m.start())]
+    cuts = _cuts(latex)
     if not cuts:
         return [RowPart(latex, None, 0)]
     bounds: list[tuple[int, int, str | None, int]] = [(0, cuts[0].start(), None, 0)]
@@ -93,6 +90,23 @@ def split_at_arrows(latex: str) -> list[RowPart]:
         b = start + (trail.start() if trail else len(body))
         parts.append(RowPart(" " * a + latex[a:b] + " " * (len(latex) - b), arrow, a, at))
     return parts
+
+
+def trailing_arrow(latex: str) -> tuple[str, int] | None:
+    """The arrow that ends ``latex`` (``… = 0 \\quad\\Rightarrow \\\\``, the conclusion on the next row) and
+    its 0-based column; None when the row does not end with one."""
+    cuts = _cuts(latex)
+    if cuts and _EMPTY.match(latex[cuts[-1].end() :]):
+        return cuts[-1].group(0), cuts[-1].start()
+    return None
+
+
+def _cuts(latex: str) -> list[re.Match[str]]:
+    """The top-level arrows of ``latex`` (outside every group, script and ``\\text{…}``)."""
+    if not isinstance(latex, str):
+        raise ValueError(f"latex: expected a string, got {type(latex).__name__}")
+    depth = _depths(latex)
+    return [m for m in _ARROW.finditer(latex) if depth[m.start()] == 0 and not _in_script(latex, m.start())]
 
 
 def conclusion_detail(arrow: str, line: int, column: int) -> str:

@@ -42,7 +42,13 @@ from derivations.checker import Derivation, Domain, decide_equal
 from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
-from derivations.latex.conclusions import conclusion_detail, proved_conclusion_note, split_at_arrows
+from derivations.latex.conclusions import (
+    RowPart,
+    conclusion_detail,
+    proved_conclusion_note,
+    split_at_arrows,
+    trailing_arrow,
+)
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
 from derivations.latex.log_sum import log_sum_certificates
 from derivations.latex.multivariate_gaussian import factorised_gaussians, factorised_kl_step, named_gaussians
@@ -810,7 +816,7 @@ class DocumentChecker:
         for m in self.ex.inline:
             self._inline(m)
         parsed: list[tuple[Fragment, Chain | LatexParseError, bool]] = []
-        for frag in (part for whole in self.ex.fragments for part in _row_parts(whole)):
+        for frag in _conclusion_parts(self.ex.fragments):
             latex, defop = definition_operator(frag.latex)
             try:
                 chain = read_chain(latex)
@@ -1155,12 +1161,25 @@ class DocumentChecker:
         chain item returned carries the arrow), else as statements. A part that does not parse is a parse
         error; one with no relation to check is a statement."""
         assert frag.conclusion is not None
+        why = conclusion_detail(frag.conclusion, *self._position(frag.offset + frag.arrow_column))
+        if isinstance(chain, LatexParseError) and chain.reason == "empty expression":
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    STATEMENT,
+                    f"{why}; words only: nothing to check",
+                    "statement",
+                ),
+            )
+            return None
         if isinstance(chain, LatexParseError):
             self._add(
                 frag.line, self._item(label, frag.line, frag.latex, PARSE_ERROR, str(chain), PARSE_ERROR)
             )
             return None
-        why = conclusion_detail(frag.conclusion, *self._position(frag.offset + frag.arrow_column))
         special = statement_reason(chain)
         if chain.first is None or not chain.steps or special is not None:
             what = (
@@ -1886,18 +1905,36 @@ def _continues_the_expression(frag: Fragment) -> bool:
     return re.match(r"\s*(\\(left|big+|Big+)?\s*)?[+-]", frag.latex) is not None
 
 
-def _row_parts(frag: Fragment) -> list[Fragment]:
+def _conclusion_parts(fragments: list[Fragment]) -> list[Fragment]:
+    """Every fragment cut at its implication arrows (:func:`_row_parts`); a row that ends with an arrow
+    (``… = 0 \\Rightarrow \\\\``) makes the next fragment a conclusion of that arrow."""
+    out: list[Fragment] = []
+    carried: tuple[str, int] | None = None  # the arrow that ended the previous row, at its document offset
+    for frag in fragments:
+        tail = trailing_arrow(frag.latex)
+        out.extend(_row_parts(frag, carried, tail is not None))
+        carried = (tail[0], frag.offset + tail[1]) if tail else None
+    return out
+
+
+def _row_parts(
+    frag: Fragment, carried: tuple[str, int] | None = None, arrow_ends: bool = False
+) -> list[Fragment]:
     """``frag`` cut at its implication arrows (``A = B \\Rightarrow C = D``, conclusions.py): the part before
     the first arrow keeps the row's label and prose (the hypothesis); each part after an arrow is a
-    conclusion labelled "line 5 ⇒" ("line 5 ⇒2" for a second one), its columns those of the row."""
+    conclusion labelled "line 5 ⇒" ("line 5 ⇒2" for a second one), its columns those of the row. ``carried``:
+    the arrow (and its document offset) that ended the row before, whose conclusion this row opens;
+    ``arrow_ends``: whether this row ends with an arrow (its last part is a hypothesis)."""
     parts = split_at_arrows(frag.latex)
-    if len(parts) == 1 and parts[0].arrow is None:
+    if carried is not None and parts[0].arrow is None:
+        parts[0] = RowPart(parts[0].latex, carried[0], parts[0].column, carried[1] - frag.offset)
+    if len(parts) == 1 and parts[0].arrow is None and not arrow_ends:
         return [frag]
     base = frag.label or f"line {frag.line}"
     many = sum(p.arrow is not None for p in parts) > 1
     out = []
     for k, part in enumerate(parts):
-        follows = k + 1 < len(parts)
+        follows = k + 1 < len(parts) or arrow_ends
         if part.arrow is None:
             out.append(dataclasses.replace(frag, latex=part.latex, column=part.column, hypothesis=follows))
             continue

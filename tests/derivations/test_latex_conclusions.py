@@ -311,3 +311,35 @@ def test_a_wrong_conclusion_in_a_stranger_document_is_not_proved_and_not_refuted
 def test_the_stranger_documents_with_arrows_have_their_before_arrow_plants():
     plants = json.loads((STRANGERS / "plants.json").read_text("utf-8"))
     assert set(AFTER_ARROW_PLANTS) <= set(plants)
+
+
+def test_a_row_that_ends_with_an_arrow_makes_the_next_row_its_conclusion():
+    """``… = 0 \\quad\\Rightarrow \\\\ \\mu &= \\frac1N\\sum_n x_n``: the next row was read as the
+    definition of μ."""
+    text = (
+        "Setting the derivative to zero,\n"
+        "\\begin{align}\n"
+        "\\frac{\\partial}{\\partial \\mu} \\sum_{n=1}^N \\frac{(x_n-\\mu)^2}{2\\sigma^2} "
+        "&= -\\frac{1}{\\sigma^2}\\sum_{n=1}^N (x_n-\\mu) = 0 \\quad\\Rightarrow \\\\\n"
+        "\\mu &= \\frac{1}{N}\\sum_{n=1}^N x_n\n"
+        "\\end{align}\n\n"
+        "$$\\frac{\\partial}{\\partial \\mu} (x - \\mu)^2 = -2(x-\\mu)$$\n"
+    )
+    r = _check(text)
+    assert [(s.label, s.verdict) for s in r.steps] == [
+        ("line 2·1", "proved"),
+        ("line 2·2", "condition, not a step"),
+        ("line 3 ⇒", "statement, not a chain"),
+        ("line 7", "proved"),
+    ], str(r)
+    assert "line 3, column 128" in r.steps[2].detail  # the arrow stands at the end of the row before
+    bad = _check(text.replace("&= -\\frac{1}{\\sigma^2}", "&= \\frac{1}{\\sigma^2}"))
+    assert bad.first_refuted is not None and bad.first_refuted.label == "line 2·1", str(bad)
+
+
+def test_a_conclusion_in_words_is_a_statement():
+    r = _check(
+        "$$\\frac{\\partial}{\\partial \\mu} (x - \\mu)^2 = -2(x-\\mu) \\Rightarrow \\text{the maximum}$$\n"
+    )
+    assert [s.verdict for s in r.steps] == ["proved", "statement, not a chain"], str(r)
+    assert "words only" in r.steps[1].detail
