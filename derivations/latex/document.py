@@ -540,6 +540,8 @@ class DocumentChecker:
     # -------------------------------------------------------------- inline maths and comments
     def _inline(self, m: InlineMath) -> None:
         parts = split_at_arrows(m.latex)
+        if not parts:  # "$\Rightarrow$" in the prose: no relation
+            return
         if len(parts) > 1 or parts[0].arrow is not None:  # $a = b \Rightarrow c = d$ in the prose
             for part in parts:
                 piece = dataclasses.replace(m, latex=part.latex)
@@ -1926,6 +1928,8 @@ def _row_parts(
     the arrow (and its document offset) that ended the row before, whose conclusion this row opens;
     ``arrow_ends``: whether this row ends with an arrow (its last part is a hypothesis)."""
     parts = split_at_arrows(frag.latex)
+    if not parts:  # a row that is only an arrow: its conclusion is the next row
+        return []
     if carried is not None and parts[0].arrow is None:
         parts[0] = RowPart(parts[0].latex, carried[0], parts[0].column, carried[1] - frag.offset)
     if len(parts) == 1 and parts[0].arrow is None and not arrow_ends:

@@ -343,3 +343,15 @@ def test_a_conclusion_in_words_is_a_statement():
     )
     assert [s.verdict for s in r.steps] == ["proved", "statement, not a chain"], str(r)
     assert "words only" in r.steps[1].detail
+
+
+def test_a_display_that_is_only_an_arrow_makes_the_next_display_its_conclusion():
+    r = _check(
+        "So $\\Rightarrow$ and then\n\n$$a + a = 2a$$\n\n$$\\Longrightarrow$$\n\n"
+        "$$\\mu = 3$$\n\n$$b + b = 2b$$\n"
+    )
+    assert [(s.label, s.verdict) for s in r.steps] == [
+        ("line 3", "proved"),
+        ("line 7 ⇒", "statement, not a chain"),
+        ("line 9", "proved"),
+    ], str(r)
