@@ -294,6 +294,16 @@ def _def_label(d: Definition) -> str:
     return _unread_key(d).removeprefix("density:")
 
 
+def _oriented(latex: str, chain: Chain) -> Chain:
+    """``chain`` turned around when ``latex`` names its right side with ``=:`` (``\\mathbb{E}_q[…] =:
+    \\mathcal{F}(q, \\theta)``: reading.defined_on_the_right); a ``=:`` whose right side is not a name
+    (``F(q) =: \\sum_z …``, written for ``:=``) keeps the left side as the name defined."""
+    right = defined_on_the_right(latex, chain)
+    if right is None or right.first is None or not _definable_lhs(right.first):
+        return chain
+    return right
+
+
 def _definable_lhs(node: Node) -> bool:
     """A left side that can be defined: a name, an unknown function's application, KL/H/ELBO."""
     return _lhs_is_definable(node) and node.kind in ("name", "call", "kl", "entropy", "elbo")
@@ -573,7 +583,7 @@ class DocumentChecker:
         if not re.search(r"=|\\geq?|\\leq?|<|>|\\in(?![a-zA-Z])", latex):
             return  # a name or an expression in prose: no relation to account for
         try:
-            chain = read_chain(latex)
+            chain = _oriented(m.latex, read_chain(latex))
         except LatexParseError as exc:
             lhs = _split_lhs(latex)
             if (m.definition or defop) and lhs is not None:
@@ -821,8 +831,7 @@ class DocumentChecker:
         for frag in _conclusion_parts(self.ex.fragments):
             latex, defop = definition_operator(frag.latex)
             try:
-                chain = read_chain(latex)
-                parsed.append((frag, defined_on_the_right(frag.latex, chain) or chain, defop))
+                parsed.append((frag, _oriented(frag.latex, read_chain(latex)), defop))
             except LatexParseError as exc:
                 parsed.append((frag, exc, defop))
         self._count_mentions(parsed)

@@ -355,3 +355,20 @@ def test_a_display_that_is_only_an_arrow_makes_the_next_display_its_conclusion()
         ("line 7 ⇒", "statement, not a chain"),
         ("line 9", "proved"),
     ], str(r)
+
+
+NAMED_INLINE = (
+    "$$F(q) =: \\sum_z q(z) \\log \\frac{p(x, z)}{q(z)}$$\n\n"
+    "We write $\\mathbb{E}_q[\\log p(x,z)] - \\mathbb{E}_q[\\log q(z)] =: \\mathcal{G}(q)$ for the bound.\n\n"
+    "$$\\mathcal{G}(q) = F(q)$$\n"
+)
+
+
+def test_an_inline_right_definition_is_recorded_and_a_left_name_before_eq_colon_stays_defined():
+    """``F(q) =: \\sum_z …`` (``=:`` written for ``:=``, the right side no name) keeps F as the name."""
+    r = _check(NAMED_INLINE)
+    assert [(s.verdict, s.line) for s in r.steps] == [("definition", 1), ("definition", 3), ("proved", 5)], (
+        str(r)
+    )
+    bad = _check(NAMED_INLINE.replace("$$\\mathcal{G}(q) = F(q)$$", "$$\\mathcal{G}(q) = -F(q)$$"))
+    assert bad.first_refuted is not None and bad.first_refuted.line == 5, str(bad)
