@@ -220,6 +220,8 @@ def test_inline_arrows_give_an_item_for_each_part():
         ("\\theta^*_{MLE}", "\\theta_{MLE}^*"),
         ("\\theta^\\star_{MLE}", "\\theta_{MLE}^\\star"),
         ("q^*_j(z_j)", "q_j^*(z_j)"),
+        ("\\hat{\\theta}^*_{MLE}", "\\hat{\\theta}_{MLE}^*"),
+        ("\\hat{x}^2_d", "\\hat{x}_d^2"),
     ],
 )
 def test_a_superscript_before_a_subscript_reads_as_the_other_order(written, reading):
