@@ -10,8 +10,8 @@ buffer and a second sums it. Forms (u = ℓ, f(u) = e^u − 1 − u ≥ 0):
   factor e^u/f(u) of exp's error to cancellation (11 at u = ½). u² is split exactly into
   hi + lo where the hardware has an FMA, and the series is added to ½hi.
 * float64 elsewhere: (e − 1) − u. For u > 1.7, e/f < 2; for u < −1, f > 0.36 while |e − 1| < 1:
-  at most a few ulp of f from exp's ulp and two roundings (measured ≤ 2 ulp per term, the series
-  included: ``tests/torch_impl/test_kl_total_kernels.py``).
+  exp's ulp and two roundings are at most 3.5 ulp of f. Measured worst per term, series
+  included: 2.10 ulp on 20,000 random points (``tests/torch_impl/test_kl_total_kernels.py``).
 * float32 inputs (in float64): f = v²·Σ_{k<5} v^k/(k+2)! for |v| ≤ 2⁻⁶ (truncation < 4e-13
   relative), (e − 1) − v beyond (exp's error relative to f < 2e-12): every term within 1e-11 of
   exact, far below float32's ε = 1.2e-7; the float64 total is rounded once to float32.
