@@ -17,9 +17,10 @@ buffer and a second sums it. Forms (u = ℓ, f(u) = e^u − 1 − u ≥ 0):
   exact, far below float32's ε = 1.2e-7; the float64 total is rounded once to float32.
 
 Each term is ½f + (½μ)·μ: ½(f + μ²) with at most the same roundings (one fewer where contracted
-to an FMA), and without the spurious overflow of μ² where ½μ² is representable. The terms are non-negative, so the total's relative error is at most the
-worst term's plus the summation's: blocks of 128 in 8 lanes (NumPy's pairwise leaf), the block sums
-accumulated with Knuth's two-sum — at most NumPy's pairwise error.
+to an FMA), and without the spurious overflow of μ² where ½μ² is representable. The terms are
+non-negative, so the total's relative error is at most the worst term's plus the summation's:
+blocks of 128 in 8 lanes (NumPy's pairwise leaf), the block sums accumulated with Knuth's
+two-sum — at most NumPy's pairwise error.
 
 Non-finite inputs give a non-finite total: μ = ±inf gives a +inf term; NaN propagates; ℓ = −inf
 gives f = +inf and ℓ = +inf gives (inf − 1) − inf = NaN. No finite input gives a NaN term (an

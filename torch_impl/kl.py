@@ -11,6 +11,11 @@ shape and one device, no NaN or inf — else ``ValueError`` naming the argument.
 checks read metadata; NaN/inf are looked for only when the result is non-finite (one sum and one
 scalar read per call otherwise). :func:`kl_diagonal_normals` evaluates narrow dtypes
 (float16/bfloat16/float32) in float64 and rounds once.
+
+On the CPU, :func:`kl_standard_normal_total` (float32/float64, the training loss's KL) takes
+exp(ℓ) from torch's vectorised exp and forms and sums the terms in one compiled pass
+(:mod:`torch_impl._kl_total_kernels`: the forms, their measured error, and why a NaN/inf argument
+always gives a non-finite total).
 """
 
 from __future__ import annotations
