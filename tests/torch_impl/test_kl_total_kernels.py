@@ -177,7 +177,8 @@ def test_half_mu_squared_is_finite_where_mu_squared_overflows():
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_every_layout_gives_the_tensor_paths_total(dtype):
-    """Contiguous, transposed, strided, 0-d, 1-element and empty tensors: the total of the tensor
+    """Contiguous, transposed, strided, expanded (stride 0), 0-d, 1-element and empty tensors, and
+    tensors that require a gradient under ``torch.no_grad()``: the total of the tensor
     path (float64 terms, ``kl_standard_normal``) within the kernels' error (float64: 4 ε of the
     total; float32: the float32 rounding of the same)."""
     g = torch.Generator().manual_seed(4)
@@ -191,6 +192,8 @@ def test_every_layout_gives_the_tensor_paths_total(dtype):
         (base_mu[0, 0], base_lv[0, 0]),
         (base_mu[:1, :1], base_lv[:1, :1]),
         (base_mu[:0], base_lv[:0]),
+        (base_mu[0, :1].expand(50), base_lv[1, :1].expand(50)),
+        (base_mu[:1].expand(5, 48), base_lv[:1].expand(5, 48)),
     ]
     eps = torch.finfo(dtype).eps
     for mu, lv in cases:
@@ -198,6 +201,9 @@ def test_every_layout_gives_the_tensor_paths_total(dtype):
         ref = float(K.kl_standard_normal(mu.double(), lv.double()).sum())
         assert got.dtype == dtype and got.shape == ()
         assert abs(float(got) - ref) <= 4 * EPS64 * ref + (eps / 2 * ref if dtype is torch.float32 else 0.0)
+        with torch.no_grad():
+            grad_free = K.kl_standard_normal_total(mu.clone().requires_grad_(True), lv.clone())
+        assert float(grad_free) == float(got)
 
 
 def test_the_autograd_node_gives_the_same_total_and_the_analytic_gradient():
