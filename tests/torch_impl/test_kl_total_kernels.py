@@ -219,3 +219,12 @@ def test_the_autograd_node_gives_the_same_total_and_the_analytic_gradient():
     assert torch.allclose(lv_g.grad, 0.5 * torch.expm1(lv), rtol=1e-15, atol=0)
     small = (mu[:3, :3].clone().requires_grad_(True), lv[:3, :3].clone().requires_grad_(True))
     assert torch.autograd.gradcheck(K.kl_standard_normal_total, small)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_shapes_of_one_size_that_differ_are_refused(dtype):
+    """(4, 3) against (3, 4): the kernels would read both as 12 numbers and sum them; the shape
+    check before them refuses it, naming both arguments."""
+    K.kl_standard_normal_total(torch.zeros(2, dtype=dtype), torch.zeros(2, dtype=dtype))  # kernels loaded
+    with pytest.raises(ValueError, match=r"^mu, logvar: shape mismatch \(4, 3\) vs \(3, 4\)"):
+        K.kl_standard_normal_total(torch.zeros(4, 3, dtype=dtype), torch.zeros(3, 4, dtype=dtype))
