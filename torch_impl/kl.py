@@ -181,6 +181,7 @@ _CPU_TOTALS: dict[torch.dtype, _Kernel] = {}
 
 
 def _cpu_total_kernel(dtype: torch.dtype) -> _Kernel:
+    """The compiled total for ``dtype`` (float32/float64), importing the kernels on first use."""
     if not _CPU_TOTALS:
         from torch_impl import _kl_total_kernels as KK
 
