@@ -70,7 +70,7 @@ SYMBOLIC_SECONDS = 2.0
 MAX_DOUBLINGS = 24
 
 #: The power-law cut ``R`` is ``2^min(prec, POWER_LAW_BITS)`` times the smallest valid one.
-POWER_LAW_BITS = 256
+POWER_LAW_BITS = 128
 
 #: Integrand evaluations Arb may spend on one piece of the finite part.
 EVAL_LIMIT = 50_000
@@ -372,7 +372,7 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
         sides.append(_Side(left_terms, x))
     body = compile_balls_bound(g, frozenset({x}))
     lower_ball = None if lower is None else _real_ball(lower)
-    is_real = _is_real(g, x)
+    is_real = _is_real(g, x, lower)
     power_law = any(_degree(t.exponent, x) == 0 for s in sides for t in s.terms)
 
     def integrand(env: BallEnv) -> Callable[[acb, bool], acb]:
@@ -417,6 +417,10 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
         lo = arb(lower_ball.mid()) if lower_ball is not None else -r
         cuts = sorted({p for p in interesting if float(lo) < p < float(r)})
         nodes = [lo] + [arb(p) for p in cuts] + [r]
+        if power_law:  # dyadic pieces out to R: each is easy for Arb
+            dyadic = [arb(2) ** k for k in range(int(math.log2(float(r))))]
+            nodes = sorted({*nodes, *[d for d in dyadic if d > lo and d < r],
+                            *[-d for d in dyadic if -d > lo and -d < r]}, key=float)
         total = acb(0)
         if lower_ball is not None and not lower_ball.is_exact():
             # the integral from the exact midpoint, plus |∫ over the limit's ball| ≤ rad · sup |f|
@@ -447,9 +451,14 @@ def _radius(z: acb) -> arb:
     return arb(z.real.rad()).max(arb(z.imag.rad()))
 
 
-def _is_real(g: sp.Expr, x: sp.Symbol) -> bool:
-    probe = sp.Dummy("t", real=True)
+def _is_real(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> bool:
+    """``g`` is real on the range (``x`` positive there when the range lies in (0, ∞))."""
+    probe = sp.Dummy("t", positive=True) if _inside_positive(lower) else sp.Dummy("t", real=True)
     return g.xreplace({x: probe}).is_extended_real is True
+
+
+def _inside_positive(lower: sp.Expr | None) -> bool:
+    return lower is not None and bool(lower >= 0)
 
 
 # ------------------------------------------------------------------ verified antiderivatives
@@ -501,9 +510,8 @@ def _analytic_on(expr: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> bool:
     if isinstance(expr, _ENTIRE):
         return _analytic_on(expr.args[0], x, lower)
     if isinstance(expr, _REAL_ANALYTIC):
-        arg = expr.args[0]
-        return arg.xreplace({x: sp.Dummy(real=True)}).is_extended_real is True \
-            and _analytic_on(arg, x, lower)
+        arg = expr.args[0]  # real on the range: x is a positive symbol on a range inside (0, ∞)
+        return arg.is_extended_real is True and _analytic_on(arg, x, lower)
     if isinstance(expr, sp.log):
         return len(expr.args) == 1 and _roots_outside(expr.args[0], x, lower, positive=True)
     if isinstance(expr, (sp.lowergamma, sp.uppergamma)):
@@ -536,7 +544,8 @@ def _finite_limit(value: sp.Expr) -> sp.Expr:
 
 def _antiderivative_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callable[[], acb]:
     """``∫_lower^∞ g`` (``lower`` None: the whole line) from a verified antiderivative."""
-    y = sp.Dummy("y", real=True)
+    # on a range inside (0, ∞) the variable is positive: sqrt(y), log(y) are real there
+    y = sp.Dummy("y", positive=True) if _inside_positive(lower) else sp.Dummy("y", real=True)
     g = g.xreplace({x: y})
     big = _symbolic(lambda: sp.integrate(g, y), "an antiderivative")
     if big.has(sp.Integral) or not _analytic_on(big, y, lower):
@@ -554,7 +563,7 @@ def _antiderivative_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None)
         bottom = _finite_limit(_symbolic(lambda: sp.limit(big, y, lower, "+"), "the limit at the lower end"))
     residual_fn = compile_balls_bound(residual, frozenset({y}))
     value_fn = compile_balls_bound(top - bottom, frozenset())
-    is_real = _is_real(g, y)
+    is_real = _is_real(g, y, lower)
 
     def value() -> acb:
         env = _env()

@@ -119,9 +119,12 @@ def test_gamma_log_moment_is_not_refuted_by_quadrature_error() -> None:
     lhs = sp.Integral(density * sp.log(t), (t, 0, sp.oo))
     d = decide_equal(lhs, sp.digamma(alpha) - sp.log(beta), time_limit=FAST)
     assert d.verdict in (Verdict.PROVED, Verdict.NUMERIC, Verdict.UNDECIDED), d.detail
-    # the certificate needs SymPy's closed form at the exact point (about 3 s idle): a longer bound
-    wrong = decide_equal(lhs, sp.digamma(alpha) + sp.log(beta), time_limit=30)
-    assert wrong.verdict is Verdict.REFUTED, wrong.detail
+    # t^(α−1) log t is singular at 0 and has no antiderivative in the verified class: no ball
+    # enclosure (SymPy's definite integral is not trusted), so at most undecided, never supported
+    wrong = decide_equal(lhs, sp.digamma(alpha) + sp.log(beta), time_limit=FAST)
+    assert wrong.verdict not in (Verdict.PROVED, Verdict.NUMERIC), wrong.detail
+    if wrong.verdict is Verdict.REFUTED:
+        assert wrong.certificate is not None
 
 
 def test_an_oscillatory_integral_quadrature_cannot_do_is_not_refuted() -> None:
