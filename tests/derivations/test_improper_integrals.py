@@ -66,7 +66,8 @@ CERTIFIED = [
     (3 * (1 + tp) ** -4, tp, 0, sp.oo, sp.Integer(1)),  # Lomax, a = 3
     (1 / (sp.pi * (1 + t**2)), t, -sp.oo, sp.oo, sp.Integer(1)),  # Cauchy
     # a heavy tail just inside the power-law class: ∫(1+t²)^(−1/2−ε) = √π Γ(ε)/Γ(1/2+ε)
-    ((1 + t**2) ** R(-51, 100), t, -sp.oo, sp.oo, sp.sqrt(sp.pi) * sp.gamma(R(1, 100)) / sp.gamma(R(51, 100))),
+    ((1 + t**2) ** R(-51, 100), t, -sp.oo, sp.oo,
+     sp.sqrt(sp.pi) * sp.gamma(R(1, 100)) / sp.gamma(R(51, 100))),
     (tp ** R(5, 2) * sp.exp(-tp), tp, 0, sp.oo, sp.gamma(R(7, 2))),  # PRML (2.146), Γ(7/2)
     # endpoint singularity: no Arb enclosure near 0, a verified antiderivative 2·atan(√t)
     (1 / (sp.sqrt(tp) * (1 + tp)), tp, 0, sp.oo, sp.pi),
