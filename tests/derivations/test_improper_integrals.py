@@ -9,6 +9,8 @@ traps of symbolic integration (an antiderivative with a jump, a logarithmic tail
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import mpmath
 import pytest
 import sympy as sp
@@ -124,10 +126,10 @@ def test_the_tail_bound_is_an_upper_bound_of_the_true_tail() -> None:
 
 def test_infinite_integral_with_parameters_from_the_point() -> None:
     class Point:
-        def value(self, sym: sp.Symbol) -> object:
+        def value(self, sym: sp.Symbol) -> float | Fraction | int:
             return {"mu": 4, "s": 0.001}[sym.name]
 
-        def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> object:
+        def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> float | Fraction:
             raise AssertionError
 
     mu, s = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
