@@ -23,10 +23,15 @@ raises :class:`NoEnclosure`, so an unknown function can never produce a refutati
   sum is 0 and the product is 1 (:data:`EMPTY_RANGE_CONVENTION`). Infinite series: no enclosure.
 * ``Integral`` over a finite real interval: Arb's certified integration (Petras' algorithm,
   error bounded on complex ellipses; branch cuts checked through the ``analytic`` flag). Over
-  an infinite range: SymPy's closed form of the integral *at the exact point* (an exact
-  antiderivative), accepted only when a quadrature agrees with it (to 10⁻⁸ relative plus 10×
-  the quadrature's error estimate: a guard against a wrong closed form, which then gives no
-  enclosure and so no verdict).
+  an infinite range, with the parameters replaced by the point's exact values: Arb's certified
+  integration on ``[−R, R]`` (or ``[a, R]``), split at the integrand's peaks, plus explicit
+  bounds of the tails — for Gaussian/exponential-type integrands (``exp`` of a polynomial whose
+  leading coefficient has negative real part, times powers/logs of polynomials and sines or
+  cosines) and power-law integrands (products of powers of polynomials of total degree below
+  −1) — or else a verified antiderivative (SymPy's indefinite integral, accepted when its
+  derivative simplifies to the integrand and it is analytic on the open range; the value from
+  Gruntz limits at the ends). SymPy's *definite* integration is never trusted; anything else has
+  no enclosure (:mod:`derivations.checker.improper_integrals`).
 
 Arb's working precision is a process-wide setting, so evaluations take a lock.
 """
