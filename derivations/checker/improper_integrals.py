@@ -72,6 +72,11 @@ MAX_DOUBLINGS = 24
 #: The power-law cut ``R`` is ``2^min(prec, POWER_LAW_BITS)`` times the smallest valid one.
 POWER_LAW_BITS = 128
 
+#: A singular finite end is cut off where its bound is below 2^−min(prec, ENDPOINT_BITS) times
+#: the integrand's scale, at a distance of at least 2^−MAX_ENDPOINT_BITS.
+ENDPOINT_BITS = 64
+MAX_ENDPOINT_BITS = 1024
+
 #: Integrand evaluations Arb may spend on one piece of the finite part.
 EVAL_LIMIT = 50_000
 
@@ -372,6 +377,9 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
         sides.append(_Side(left_terms, x))
     body = compile_balls_bound(g, frozenset({x}))
     lower_ball = None if lower is None else _real_ball(lower)
+    u = sp.Dummy("u", positive=True)
+    ends = None if lower is None else _end_terms(g.xreplace({x: lower + u}), u)
+    singular_end = ends is not None and any(t.powers or t.logs for t in ends)
     is_real = _is_real(g, x, lower)
     power_law = any(_degree(t.exponent, x) == 0 for s in sides for t in s.terms)
 
@@ -395,19 +403,19 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
         r = arb(math.ceil(max(float(r0.upper()), 2 * reach + 1)))
         env = _env()
         f = integrand(env)
+        scale = arb(0)
+        for p in interesting:
+            try:
+                at = abs(f(acb(arb(p)), False))
+            except (NoEnclosure, ArithmeticError, ValueError):
+                continue
+            if at.is_finite():
+                scale = scale.max(at.upper())
+        target = scale * arb(2) ** (-prec) if scale > 0 else arb(2) ** (-prec)
         if power_law:
             r = r * arb(2) ** min(prec, POWER_LAW_BITS)
             tails = _tails(bounds, r)
         else:
-            scale = arb(0)
-            for p in interesting:
-                try:
-                    at = abs(f(acb(arb(p)), False))
-                except (NoEnclosure, ArithmeticError, ValueError):
-                    continue
-                if at.is_finite():
-                    scale = scale.max(at.upper())
-            target = scale * arb(2) ** (-prec) if scale > 0 else arb(2) ** (-prec)
             tails = _tails(bounds, r)
             for _ in range(MAX_DOUBLINGS):
                 if _radius(tails) <= target:
@@ -422,7 +430,23 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
             nodes = sorted({*nodes, *[d for d in dyadic if d > lo and d < r],
                             *[-d for d in dyadic if -d > lo and -d < r]}, key=float)
         total = acb(0)
-        if lower_ball is not None and not lower_ball.is_exact():
+        if singular_end:  # cut (a, a + δ] off and bound it (_end_bound)
+            assert ends is not None and lower_ball is not None
+            if not lower_ball.is_exact():
+                raise NoEnclosure("a singular end of the range that is not an exact binary number")
+            first = nodes[1] - lo
+            goal = target.max(scale * arb(2) ** -min(prec, ENDPOINT_BITS))
+            bits = 8
+            while True:
+                delta = first.min(arb(1) / 2) * arb(2) ** -bits
+                end = _end_bound(ends, u, delta)
+                if end <= goal or bits >= MAX_ENDPOINT_BITS:
+                    break
+                bits *= 2
+            total += acb(arb(0, end.upper()), arb(0, end.upper()))
+            dyadic = [lo + delta * arb(2) ** j for j in range(bits + 1)]
+            nodes = sorted({*[d for d in dyadic if d < nodes[1]], *nodes[1:]}, key=float)
+        elif lower_ball is not None and not lower_ball.is_exact():
             # the integral from the exact midpoint, plus |∫ over the limit's ball| ≤ rad · sup |f|
             slack = lower_ball.rad() * abs(f(acb(lower_ball), False)).upper()
             total += acb(arb(0, slack), arb(0, slack))
@@ -459,6 +483,118 @@ def _is_real(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> bool:
 
 def _inside_positive(lower: sp.Expr | None) -> bool:
     return lower is not None and bool(lower >= 0)
+
+
+# ------------------------------------------------------------------ a singular finite end
+
+
+@dataclass
+class _EndTerm:
+    """One term of ``g(a + u)`` near ``u = 0``: ``const · Π regular · Π u^(k α) q(u)^α ·
+    Π (k log u + log q(u))`` (module docstring, "endpoint")."""
+
+    const: sp.Expr = sp.S.One
+    regular: list[sp.Expr] = field(default_factory=list)
+    powers: list[tuple[int, sp.Expr, sp.Expr]] = field(default_factory=list)  # (k, q, α)
+    logs: list[tuple[int, sp.Expr]] = field(default_factory=list)  # (k, q)
+
+
+def _split_root(p: sp.Expr, u: sp.Symbol) -> tuple[int, sp.Expr] | None:
+    """``p = u^k q(u)`` with ``q(0)`` not exactly 0, for a polynomial ``p``; else None."""
+    coeffs = _coeffs(p, u)
+    if coeffs is None:
+        return None
+    k = 0
+    while len(coeffs) > 1 and coeffs[-1] == 0:
+        coeffs = coeffs[:-1]
+        k += 1
+    return k, sp.Poly(coeffs, u).as_expr()
+
+
+def _end_terms(g: sp.Expr, u: sp.Symbol) -> list[_EndTerm] | None:
+    """The terms of ``g`` (a function of ``u > 0``) near 0, or None when some factor has a
+    root at 0 outside the forms above."""
+    out = []
+    for term in sp.Add.make_args(g):
+        end = _EndTerm()
+        for f in sp.Mul.make_args(term):
+            if u not in f.free_symbols:
+                end.const *= f
+                continue
+            base, alpha, is_log = None, None, False
+            if isinstance(f, sp.Pow) and u not in f.args[1].free_symbols:
+                base, alpha = f.args
+            elif isinstance(f, sp.log) and len(f.args) == 1:
+                base, is_log = f.args[0], True
+            elif _coeffs(f, u) is not None:
+                base, alpha = f, sp.S.One
+            split = _split_root(base, u) if base is not None else None
+            if split is None or split[0] == 0:
+                end.regular.append(f)
+                continue
+            k, q = split
+            if is_log:
+                end.logs.append((k, q))
+            elif alpha is not None and alpha.is_extended_real is True:
+                end.powers.append((k, q, alpha))
+            else:
+                return None
+        out.append(end)
+    return out
+
+
+def _poly_in_log(factors: list[tuple[arb, arb]]) -> list[arb]:
+    """The coefficients (by degree) of ``Π (k ℓ + L)`` as a polynomial in ``ℓ``."""
+    out = [arb(1)]
+    for k, low in factors:
+        nxt = [arb(0)] * (len(out) + 1)
+        for j, c in enumerate(out):
+            nxt[j] += c * low
+            nxt[j + 1] += c * k
+        out = nxt
+    return out
+
+
+def _end_bound(terms: list[_EndTerm], u: sp.Symbol, delta: arb) -> arb:
+    """An upper bound of ``∫_0^δ |g(a + u)| du`` (``δ < 1``): each term is at most
+    ``M u^γ Π(k|log u| + L)`` on ``(0, δ]`` with ``M`` and ``L`` from ball evaluations on
+    ``[0, δ]`` and ``γ = Σ k α > −1``, and ``∫_0^δ u^γ |log u|^j du = Γ(j+1, sλ)/s^(j+1)``
+    with ``s = γ + 1``, ``λ = −log δ`` (an exact finite sum for integer ``j``)."""
+    env = _env()
+    ball = acb(arb(delta / 2, delta / 2))  # [0, δ]
+    total = arb(0)
+    for term in terms:
+        m = abs(_ball(term.const))
+        gamma = arb(0)
+        for f in term.regular:
+            m *= abs(compile_balls_bound(f, frozenset({u}))(env.bind(u, ball))).upper()
+        for k, q, alpha in term.powers:
+            qv = abs(compile_balls_bound(q, frozenset({u}))(env.bind(u, ball)))
+            if not qv > 0:
+                raise NoEnclosure("a factor vanishing near the end of the range")
+            a = _real_ball(alpha)
+            m *= arb((qv**a).upper())
+            gamma += k * a
+        logs = []
+        for k, q in term.logs:
+            qc = compile_balls_bound(q, frozenset({u}))(env.bind(u, ball))
+            if not (qc.imag.is_zero() and qc.real > 0):
+                raise NoEnclosure("a log of a factor not positive near the end of the range")
+            logs.append((arb(k), abs(qc.real.log()).upper()))
+        s = arb(gamma.lower()) + 1
+        if not (m.is_finite() and s > 0):
+            raise NoEnclosure("a singularity at the end of the range that is not integrable here")
+        lam = -delta.log()
+        z = s * lam
+        for j, c in enumerate(_poly_in_log([(k, arb(low)) for k, low in logs])):
+            partial, power, fact = arb(0), arb(1), arb(1)
+            for i in range(j + 1):
+                if i:
+                    power *= z
+                    fact *= i
+                partial += power / fact
+            total += m * c * math.factorial(j) * delta**s * partial / s ** (j + 1)
+    return total
 
 
 # ------------------------------------------------------------------ verified antiderivatives

@@ -74,6 +74,10 @@ CERTIFIED = [
     # endpoint singularity: no Arb enclosure near 0, a verified antiderivative 2·atan(√t)
     (1 / (sp.sqrt(tp) * (1 + tp)), tp, 0, sp.oo, sp.pi),
     (_normal(t, 4, R(1, 1000)), t, sp.oo, -sp.oo, sp.Integer(-1)),  # reversed limits
+    # integrable singularities at the finite end: (0, δ] cut off and bounded
+    (tp ** R(3, 10) * sp.exp(-tp), tp, 0, sp.oo, sp.gamma(R(13, 10))),  # Γ(13/10)
+    (sp.exp(-tp) / sp.sqrt(tp), tp, 0, sp.oo, sp.sqrt(sp.pi)),
+    (sp.log(tp) * sp.exp(-tp), tp, 0, sp.oo, -sp.EulerGamma),
 ]
 
 
@@ -84,7 +88,14 @@ def test_enclosure_holds_the_exact_value(case: tuple[sp.Expr, sp.Symbol, sp.Expr
     f, var, lo, hi, exact = case
     ball = _value(f, var, lo, hi, bits)
     assert _holds(ball, exact), (ball, sp.N(exact, 30))
-    assert ball.rad() < arb(2) ** -40, ball  # tight enough to separate a wrong value
+    assert ball.rad() < arb(2) ** -40 * (1 + abs(ball.mid())), ball  # tight enough to separate
+
+
+def test_gamma_log_moment_with_a_strong_singularity_at_zero() -> None:
+    # E log t under Gamma(7/40, 3) is ψ(7/40) − log 3; the density is t^(−33/40)-singular at 0
+    density = 3 ** R(7, 40) * tp ** R(-33, 40) * sp.exp(-3 * tp) / sp.gamma(R(7, 40))
+    ball = _value(density * sp.log(tp), tp, 0, sp.oo)
+    assert _holds(ball, sp.digamma(R(7, 40)) - sp.log(3)) and ball.rad() < 1e-12
 
 
 @pytest.mark.parametrize(
@@ -96,8 +107,10 @@ def test_enclosure_holds_the_exact_value(case: tuple[sp.Expr, sp.Symbol, sp.Expr
         (sp.exp(t**2), t, 0, sp.oo),  # grows
         (sp.exp(-(t**3)), t, -sp.oo, sp.oo),  # fine on the right, grows on the left
         (sp.besselj(0, tp) * sp.exp(-tp), tp, 0, sp.oo),  # a function outside the whitelist
+        (sp.exp(-tp) / tp, tp, 0, sp.oo),  # not integrable at 0
     ],
-    ids=["divergent-power", "log-tail", "sinc", "growing", "cubic-both-sides", "bessel"],
+    ids=["divergent-power", "log-tail", "sinc", "growing", "cubic-both-sides", "bessel",
+         "divergent-end"],
 )
 def test_outside_the_certified_classes_there_is_no_enclosure(
     f: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr
