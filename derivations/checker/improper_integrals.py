@@ -351,7 +351,12 @@ def _degree(expr: sp.Expr, x: sp.Symbol) -> int:
 
 def _tail_analysis(g: sp.Expr, x: sp.Symbol) -> tuple[list[_Term], list[float]]:
     terms = _tail_terms(g, x)
-    points = [q for t in terms for q in _critical_points(t, x)]
+    points: list[float] = []
+    for t in terms:
+        try:
+            points += _critical_points(t, x)
+        except Exception:  # split points are a heuristic (speed only): numpy may refuse inf
+            continue
     return terms, points
 
 
@@ -379,7 +384,9 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
     lower_ball = None if lower is None else _real_ball(lower)
     u = sp.Dummy("u", positive=True)
     ends = None if lower is None else _end_terms(g.xreplace({x: lower + u}), u)
-    singular_end = ends is not None and any(t.powers or t.logs for t in ends)
+    singular_end = ends is not None and any(
+        t.logs or any(not (alpha.is_Integer and alpha >= 0) for _, _, alpha in t.powers) for t in ends
+    )
     is_real = _is_real(g, x, lower)
     power_law = any(_degree(t.exponent, x) == 0 for s in sides for t in s.terms)
 
@@ -389,6 +396,21 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
         return f
 
     def value() -> acb:
+        # the tail (power law) or the cut-off end bounds the accuracy: more working precision
+        # than that only costs time (the ball stays rigorous at any precision)
+        saved = ctx.prec
+        cap = saved
+        if power_law:
+            cap = min(cap, POWER_LAW_BITS + 64)
+        if singular_end:
+            cap = min(cap, ENDPOINT_BITS + 64)
+        ctx.prec = cap
+        try:
+            return at_precision()
+        finally:
+            ctx.prec = saved
+
+    def at_precision() -> acb:
         prec = ctx.prec
         bounds = [s.bounds() for s in sides]
         r0 = arb(1)
@@ -751,8 +773,9 @@ def improper_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Ex
     try:
         certificate = _arb_certificate(h, x, lower)
         return _signed(sign, certificate, lambda: _antiderivative_certificate(h, x, lower))
-    except NoEnclosure:
-        return _signed(sign, _antiderivative_certificate(h, x, lower), None)
+    except Exception:  # outside the tail class (NoEnclosure, or SymPy's polynomial errors)
+        pass
+    return _signed(sign, _antiderivative_certificate(h, x, lower), None)
 
 
 def _signed(sign: int, first: Callable[[], acb], fallback: Callable[[], Callable[[], acb]] | None
@@ -762,12 +785,17 @@ def _signed(sign: int, first: Callable[[], acb], fallback: Callable[[], Callable
     def value() -> acb:
         try:
             out = first()
-        except (NoEnclosure, ArithmeticError, ValueError) as exc:
+        except Exception as exc:  # no Arb certificate: the antiderivative's, if any
             if fallback is None:
-                raise NoEnclosure(str(exc)) from None
+                raise NoEnclosure(f"{type(exc).__name__}: {exc}") from None
             if "fallback" not in state:
                 state["fallback"] = fallback()
-            out = state["fallback"]()
+            try:
+                out = state["fallback"]()
+            except NoEnclosure:
+                raise
+            except Exception as inner:
+                raise NoEnclosure(f"{type(inner).__name__}: {inner}") from None
         if not out.is_finite():
             raise NoEnclosure("the integral has no finite enclosure")
         return out if sign > 0 else -out
