@@ -28,7 +28,8 @@ raises :class:`NoEnclosure`, so an unknown function can never produce a refutati
   bounds of the tails — for Gaussian/exponential-type integrands (``exp`` of a polynomial whose
   leading coefficient has negative real part, times powers/logs of polynomials and sines or
   cosines) and power-law integrands (products of powers of polynomials of total degree below
-  −1) — or else a verified antiderivative (SymPy's indefinite integral, accepted when its
+  −1), an integrable singularity at the finite end being cut off and bounded — or else a
+  verified antiderivative (SymPy's indefinite integral, accepted when its
   derivative simplifies to the integrand and it is analytic on the open range; the value from
   Gruntz limits at the ends). SymPy's *definite* integration is never trusted; anything else has
   no enclosure (:mod:`derivations.checker.improper_integrals`).

@@ -30,9 +30,16 @@ gets one of two certificates:
      an enclosure of the tail itself, whose relative width ``O(1/R)`` is made small by a large
      ``R`` (Arb integrates ``[0, 2^k]`` in ``O(k)`` subintervals).
 
-   Everything else (a logarithmic tail like ``1/((1+t) log²(2+t))``, ``β ≥ −1``, an exponent
+   *Endpoint*: at a finite lower end ``a`` where the integrand is singular but integrable
+   (factors ``p(x)^α`` or ``log p(x)`` with ``p(a) = 0``: the Gamma density ``t^(α−1)e^(−βt)``,
+   ``log t``), ``(a, a + δ]`` is cut off: writing ``p(a+u) = u^k q(u)``, each term is at most
+   ``M u^γ Π(k|log u| + L)`` there (``M``, ``L`` from ball evaluations on ``[0, δ]``,
+   ``γ = Σ kα > −1``), and ``∫_0^δ u^γ |log u|^j du = Γ(j+1, −(γ+1) log δ)/(γ+1)^(j+1)`` is a
+   finite sum; ``δ`` is halved until the bound is below ``2^−64`` of the integrand's scale.
+
+   Everything else (a logarithmic tail like ``1/((2+t) log²(2+t))``, ``β ≥ −1``, an exponent
    whose leading coefficient is not certainly negative, a function outside the list, a
-   singularity of the integrand inside the finite part) gives no enclosure this way.
+   singularity of the integrand inside the finite part, ``γ ≤ −1``) gives no enclosure this way.
 2. **A verified antiderivative.** SymPy's *indefinite* integral ``F`` is accepted only when
    ``simplify(F' − f)`` is exactly 0 (and ``F' − f`` encloses 0 in balls at three points of the
    range), and ``F`` is built only from functions analytic on the open range — polynomials,
