@@ -99,6 +99,8 @@ class _Term:
     powers: list[tuple[list[sp.Expr], sp.Expr]] = field(default_factory=list)  # (p, α)
     logs: list[list[sp.Expr]] = field(default_factory=list)
     bounded: int = 0  # sine/cosine factors
+    #: polynomials whose |·| was replaced by ±· (valid beyond their real roots)
+    signed: list[list[sp.Expr]] = field(default_factory=list)
 
 
 def _coeffs(expr: sp.Expr, x: sp.Symbol) -> list[sp.Expr] | None:
@@ -166,7 +168,26 @@ def _term(expr: sp.Expr, x: sp.Symbol) -> _Term:
 
 
 def _tail_terms(g: sp.Expr, x: sp.Symbol) -> list[_Term]:
-    return [_term(t, x) for t in sp.Add.make_args(g)]
+    """The terms of ``g`` for ``x → +∞``. ``|A(x)|`` of a real polynomial ``A`` is ``±A(x)``
+    (the sign of its leading coefficient) beyond ``1 + Σ|a_i|/|a_d|``, which bounds its real
+    roots: the Laplace density ``e^{−|x−μ|/b}``."""
+    signed: list[list[sp.Expr]] = []
+    reps: dict[sp.Basic, sp.Expr] = {}
+    for a in g.atoms(sp.Abs):
+        coeffs = _coeffs(a.args[0], x)
+        if coeffs is None or x not in a.args[0].free_symbols:
+            continue
+        if any(c.is_extended_real is not True for c in coeffs):
+            raise NoEnclosure("|·| of a polynomial not known to be real")
+        lead = _real_ball(coeffs[0])
+        if not (lead > 0 or lead < 0):
+            raise NoEnclosure("|·| of a polynomial whose leading sign is not decided")
+        reps[a] = a.args[0] if lead > 0 else -a.args[0]
+        signed.append(coeffs)
+    terms = [_term(t, x) for t in sp.Add.make_args(g.xreplace(reps) if reps else g)]
+    for t in terms:
+        t.signed = signed
+    return terms
 
 
 def _ball(expr: sp.Expr) -> acb:
@@ -235,6 +256,7 @@ class _TailBound:
     powers: list[tuple[_PolyBound, arb, int | None]]  # (p, α, α when an integer)
     logs: list[_PolyBound]
     bounded: int
+    signed: list[_PolyBound]
 
     @classmethod
     def of(cls, term: _Term, x: sp.Symbol) -> _TailBound:
@@ -269,7 +291,8 @@ class _TailBound:
             beta = cls._beta(powers)
             if not beta < -1:
                 raise NoEnclosure("a tail that is not certainly integrable (power ≥ −1)")
-        return cls(const, exp_lead, deg, others, powers, logs, term.bounded)
+        signed = [_PolyBound.of(a) for a in term.signed]
+        return cls(const, exp_lead, deg, others, powers, logs, term.bounded, signed)
 
     @staticmethod
     def _beta(powers: list[tuple[_PolyBound, arb, int | None]]) -> arb:
@@ -284,6 +307,8 @@ class _TailBound:
             r = r.max(pb.r_min())
         for q in self.logs:
             r = r.max(q.r_min())
+        for a in self.signed:  # beyond every real root of a polynomial under |·|
+            r = r.max(1 + a.others / abs(a.lead))
         if self.exp_lead is not None:
             r = r.max(2 * self.exp_others / (-self.exp_lead))
         return r
@@ -344,7 +369,7 @@ def _critical_points(term: _Term, x: sp.Symbol) -> list[float]:
                 width = curv ** -0.5
                 for k in range(0, 40):
                     points += [xs - width * 2.0**k, xs + width * 2.0**k]
-    for p, _ in term.powers:
+    for p in [q for q, _ in term.powers] + term.signed:
         if len(p) >= 2:
             c = np.array([float(_ball(k).real.mid()) for k in p])
             points += [float(r.real) for r in np.roots(c) if abs(r.imag) < 1e-12]

@@ -145,6 +145,18 @@ def test_lomax_with_a_wrong_exponent_is_refuted_with_a_certified_enclosure() -> 
     assert_certified(d, lhs, sp.Integer(1))
 
 
+def test_laplace_normaliser_is_certified_both_ways() -> None:
+    mu, scale = sp.Symbol("mu", real=True), sp.Symbol("b", positive=True)
+    lhs = sp.Integral(sp.exp(-sp.Abs(t - mu) / scale) / (2 * scale), (t, -sp.oo, sp.oo))
+    assert decide_equal(lhs, 1, time_limit=2.0).verdict is not Verdict.REFUTED
+    wrong = decide_equal(lhs, sp.Integer(2), time_limit=FAST)  # the normaliser taken as 1/b
+    assert wrong.verdict is Verdict.REFUTED and wrong.certificate is not None, wrong.detail
+    assert recheck(wrong.certificate, lhs, sp.Integer(2))
+    # the exact value is 1 at every point (a 100-digit quadrature of the kink takes a minute)
+    assert _contains(wrong.certificate.enclosures["lhs"], "1")
+    assert _contains(wrong.certificate.enclosures["rhs"], "2")
+
+
 def test_logarithmic_tail_is_never_refuted_without_an_enclosure() -> None:
     # ∫₀^∞ dt/((2+t) log²(2+t)) = 1/log 2: the tail decays too slowly for a bound, and the
     # antiderivative −1/log(2+t) is outside the verified class: undecided, never a guess

@@ -63,6 +63,9 @@ CERTIFIED = [
     (2 ** (-tp), tp, 1, sp.oo, 1 / (2 * sp.log(2))),
     (sp.exp(-(tp**3)), tp, 0, sp.oo, sp.gamma(R(4, 3))),
     (sp.exp(t), t, -sp.oo, 0, sp.Integer(1)),
+    (sp.exp(-2 * sp.Abs(t - R(7, 3))), t, -sp.oo, sp.oo, sp.Integer(1)),  # Laplace(7/3, 1/2) · 1
+    (t**2 * sp.exp(-2 * sp.Abs(t - R(7, 3))), t, -sp.oo, sp.oo, R(49, 9) + R(1, 2)),  # μ² + 2b²
+    (sp.exp(-sp.Abs(t - 3)), t, 5, sp.oo, sp.exp(-2)),
     (sp.exp(-(t**2)) * sp.cos(t), t, -sp.oo, sp.oo, sp.sqrt(sp.pi) * sp.exp(-R(1, 4))),
     (R(1, 20) * (1 + tp) ** R(-21, 20), tp, 0, sp.oo, sp.Integer(1)),  # Lomax, a = 1/20
     (3 * (1 + tp) ** -4, tp, 0, sp.oo, sp.Integer(1)),  # Lomax, a = 3
