@@ -801,6 +801,7 @@ def improper_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Ex
     x = sp.Dummy("x", real=True)
     g = integrand.xreplace({var: x})
     g = g.xreplace({f: sp.Rational(f) for f in g.atoms(sp.Float)})  # exact binary values
+    lo, hi = (e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float)}) for e in (lo, hi))
     sign, h, lower = _canonical(lo, hi, g, x)
     try:
         certificate = _arb_certificate(h, x, lower)
