@@ -13,7 +13,8 @@ gets one of two certificates:
    ``x* ± 2^k w`` at the peak's width ``w = |P''(x*)|^(−1/2)``), at 0 and at the finite limit;
    each tail ``∫_R^∞`` is enclosed by an explicit bound, for the **tail class**: sums of
    terms ``C · Π p_j(x)^(α_j) · Π log q_i(x) · Π sin/cos(s(x)) · exp(P(x))`` with polynomials
-   ``p_j, q_i, s, P`` and real constant exponents ``α_j``:
+   ``p_j, q_i, s, P`` and real constant exponents ``α_j`` (``|A(x)|`` of a real polynomial
+   counts as ``±A(x)``, its sign at infinity, beyond ``1 + Σ|a_i|/|a_d|``: Laplace densities):
 
    * *exponential type*: ``P`` of degree ``m ≥ 1`` whose leading coefficient has real part
      ``−c < 0`` (Gaussians ``e^{−(x−μ)²/2σ²}``, products of Gaussians, ``e^{−λx}``, ``2^{−x}``).
