@@ -53,6 +53,10 @@ gets one of two certificates:
 
 No certificate → :class:`~derivations.checker.balls.NoEnclosure` (the checker says undecided,
 never refuted).
+
+References: F. Johansson, "Numerical integration in arbitrary-precision ball arithmetic" (ICMS
+2018) for Arb's integration; the integrals are those of the seeds' Gaussian, exponential-family
+and heavy-tailed densities (Bishop, PRML §2.3 and (2.146); the Lomax normalisation).
 """
 
 from __future__ import annotations
