@@ -234,13 +234,26 @@ def kl_terms_fix(p: np.ndarray, q: np.ndarray, ell: np.ndarray, terms: np.ndarra
 
 
 @_compiled
-def kl_categorical_rows(
+def transpose_pair(p: np.ndarray, q: np.ndarray, p_cols: np.ndarray, q_cols: np.ndarray) -> None:
+    """p_cols = pᵀ, q_cols = qᵀ for (m, K) rows into (K, m) columns."""
+    m, k = p.shape
+    for r in range(m):
+        for i in range(k):
+            p_cols[i, r] = p[r, i]
+            q_cols[i, r] = q[r, i]
+
+
+@_compiled
+def kl_categorical_cols(
     p: np.ndarray, q: np.ndarray, terms: np.ndarray, out: np.ndarray, status: np.ndarray,
     tolerance: float,
 ) -> int:
-    """The fast path of ``divergences._kl_categorical64_numpy`` for rows (m, K) given their
-    terms (:func:`kl_terms`): (1/P) Σ terms − φ₁(Q/P), φ₁ = xmlog1p(x) from x = Σ(q − p)/P
-    where |x| ≤ ½, (Q/P − 1) − log(Q/P) beyond; all sums compensated, in index order.
+    """The fast path of ``divergences._kl_categorical64_numpy`` for m rows given as columns
+    (K, m) (:func:`transpose_pair`) with their terms (:func:`kl_terms`, same layout):
+    (1/P) Σ terms − φ₁(Q/P), φ₁ = xmlog1p(x) from x = Σ(q − p)/P where |x| ≤ ½, (Q/P − 1) −
+    log(Q/P) beyond; all sums compensated (Knuth's two-sum), each row's in index order. The rows
+    advance together, one entry each per step, so the loops vectorise across rows while every
+    row's arithmetic stays exactly that of a loop over the row alone.
     status[r] = 0: out[r] is the KL; 1: a total is outside [2⁻⁵⁰⁰, 2⁵⁰⁰] (the caller rescales
     the row and calls again); 2: φ₁ > KL/8 or NaN (the caller takes the exact route).
 
@@ -248,68 +261,67 @@ def kl_categorical_rows(
     (q) has a row whose total is NaN, inf or farther than ``tolerance`` from 1, both bits if
     either has a negative entry. Nothing set: both pass ``_validate.probability_vectors``'
     checks (NaN and inf make a total NaN or inf)."""
-    m, k = p.shape
-    sums_p = np.empty(m)
-    sums_q = np.empty(m)
-    xs = np.empty(m)
-    base = np.empty(m)
-    flags = 0
-    low = 0.0
-    for r in range(m):
-        big_p = 0.0
-        lo_p = 0.0
-        big_q = 0.0
-        lo_q = 0.0
-        t_hi = 0.0
-        t_lo = 0.0
-        d_hi = 0.0
-        d_lo = 0.0
-        for i in range(k):
-            a = p[r, i]
-            b = q[r, i]
-            low = min(low, a, b)
-            big_p, e = _two_sum(big_p, a)
-            lo_p += e
-            big_q, e = _two_sum(big_q, b)
-            lo_q += e
-            t_hi, e = _two_sum(t_hi, terms[r, i])
-            t_lo += e
-            d_hi, e = _two_sum(d_hi, a - b)
-            d_lo += e
-        big_p += lo_p
-        big_q += lo_q
-        sums_p[r] = big_p
-        sums_q[r] = big_q
-        xs[r] = -(d_hi + d_lo) / big_p
-        base[r] = (t_hi + t_lo) / big_p
-        if not abs(big_p - 1.0) <= tolerance:
-            flags |= 1
-        if not abs(big_q - 1.0) <= tolerance:
-            flags |= 2
-    if low < 0.0:
-        flags |= 3
+    k, m = p.shape
+    acc = np.zeros((8, m))  # hi, lo of Σp, Σq, Σ terms, Σ(p − q) per row
+    negative = 0
+    for i in range(k):
+        for r in range(m):
+            a = p[i, r]
+            b = q[i, r]
+            negative += (a < 0.0) | (b < 0.0)
+            h = acc[0, r]
+            s = h + a
+            bb = s - h
+            acc[1, r] += (h - (s - bb)) + (a - bb)
+            acc[0, r] = s
+            h = acc[2, r]
+            s = h + b
+            bb = s - h
+            acc[3, r] += (h - (s - bb)) + (b - bb)
+            acc[2, r] = s
+            t = terms[i, r]
+            h = acc[4, r]
+            s = h + t
+            bb = s - h
+            acc[5, r] += (h - (s - bb)) + (t - bb)
+            acc[4, r] = s
+            d = a - b
+            h = acc[6, r]
+            s = h + d
+            bb = s - h
+            acc[7, r] += (h - (s - bb)) + (d - bb)
+            acc[6, r] = s
+    flags = 3 if negative else 0
+    for r in range(m):  # P, Q, x = Σ(q − p)/P, base = Σ terms/P into rows 0, 2, 6, 4
+        big_p = acc[0, r] + acc[1, r]
+        big_q = acc[2, r] + acc[3, r]
+        acc[0, r] = big_p
+        acc[2, r] = big_q
+        acc[6, r] = -(acc[6, r] + acc[7, r]) / big_p
+        acc[4, r] = (acc[4, r] + acc[5, r]) / big_p
+        flags |= (0 if abs(big_p - 1.0) <= tolerance else 1) | (0 if abs(big_q - 1.0) <= tolerance else 2)
     for r in range(m):  # φ₁ by the series, branch-free: vectorised across rows
-        x = xs[r]
-        acc = _XMLOG1P[31]
+        x = acc[6, r]
+        poly = _XMLOG1P[31]
         for j in range(30, -1, -1):
-            acc = acc * x + _XMLOG1P[j]
-        corr = (acc * x) * x
-        value = base[r] - corr
-        big_p = sums_p[r]
-        big_q = sums_q[r]
+            poly = poly * x + _XMLOG1P[j]
+        corr = (poly * x) * x
+        value = acc[4, r] - corr
+        big_p = acc[0, r]
+        big_q = acc[2, r]
         inside = big_p < _BIG and big_q < _BIG and big_p > _SMALL_TOTAL and big_q > _SMALL_TOTAL
         good = abs(x) <= 0.25 and corr * 8.0 <= value and inside
         out[r] = max(value, 0.0) if good else value
         status[r] = 0 if good else (2 if inside else 1)
     for r in range(m):  # rows beyond the series (rare): libm, as the reference
-        if status[r] == 2 and abs(xs[r]) > 0.25:
-            x = xs[r]
+        if status[r] == 2 and abs(acc[6, r]) > 0.25:
+            x = acc[6, r]
             if abs(x) <= 0.5:
                 corr = xmlog1p(x)
             else:
-                ratio = sums_q[r] / sums_p[r]
+                ratio = acc[2, r] / acc[0, r]
                 corr = (ratio - 1.0) - math.log(ratio)
-            value = base[r] - corr
+            value = acc[4, r] - corr
             if corr * 8.0 <= value:
                 status[r] = 0
                 out[r] = max(value, 0.0)
@@ -589,16 +601,25 @@ def kl_categorical_small(
     p: np.ndarray, q: np.ndarray, ell: np.ndarray, out: np.ndarray, status: np.ndarray,
     tolerance: float,
 ) -> int:
-    """:func:`kl_terms` (with :func:`kl_terms_fix`) and :func:`kl_categorical_rows` in one call,
-    for inputs small enough that the call overhead dominates: ``ell`` (m, K) = log(p/q), p and
-    q C-contiguous. Returns what :func:`kl_categorical_rows` returns."""
-    pf = p.reshape(-1)
-    qf = q.reshape(-1)
-    ef = ell.reshape(-1)
+    """:func:`transpose_pair`, :func:`kl_terms` (with :func:`kl_terms_fix`) and
+    :func:`kl_categorical_cols` in one call, for inputs small enough that the call overhead
+    dominates: ``ell`` (m, K) = log(p/q) (NumPy's, as the large path takes it), p and q
+    C-contiguous (m, K) rows. Returns what :func:`kl_categorical_cols` returns."""
+    m, k = p.shape
+    p_cols = np.empty((k, m))
+    q_cols = np.empty((k, m))
+    ell_cols = np.empty((k, m))
+    transpose_pair(p, q, p_cols, q_cols)
+    for r in range(m):
+        for i in range(k):
+            ell_cols[i, r] = ell[r, i]
+    pf = p_cols.reshape(-1)
+    qf = q_cols.reshape(-1)
+    ef = ell_cols.reshape(-1)
     terms = np.empty(pf.size)
     if kl_terms(pf, qf, ef, terms):
         kl_terms_fix(pf, qf, ef, terms)
-    return kl_categorical_rows(p, q, terms.reshape(p.shape), out, status, tolerance)
+    return kl_categorical_cols(p_cols, q_cols, terms.reshape(k, m), out, status, tolerance)
 
 
 # ---------------------------------------------------------------------------- VAE KL total

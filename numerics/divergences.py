@@ -141,7 +141,7 @@ def _kl_rows_exact(p: F64, q: F64, big_p: F64, big_q: F64) -> F64:
 def _kl_categorical64(pa: F64, qa: F64) -> F64:
     """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64: the
     fast path of :func:`_kl_categorical64_numpy` fused into one compiled pass per block of rows
-    (:func:`numerics._jit.kl_categorical_rows`, after NumPy's vectorised log of p/q), row blocks
+    (:func:`numerics._jit.kl_categorical_cols`, after NumPy's vectorised log of p/q), row blocks
     in threads (:mod:`numerics._parallel`). Rows whose totals leave [2⁻⁵⁰⁰, 2⁵⁰⁰] are rescaled
     (exactly, each on its own) and passed again; rows the fast path cannot take (φ₁ > KL/8)
     take the exact route, as in the reference. Every row's value depends on that row alone."""
@@ -182,9 +182,11 @@ def _categorical_pass(
     p: F64, q: F64, value: F64, status: NDArray[np.int8], tolerance: float
 ) -> int:
     """The compiled fast path over (n, K) C-contiguous rows, in chunks of about :data:`_CHUNK`
-    elements: ℓ = log(p/q) by NumPy (vectorised), the terms (:func:`numerics._jit.kl_terms`),
-    the row sums and φ₁ (:func:`numerics._jit.kl_categorical_rows`); row blocks in threads.
-    Returns the validation pre-check bits of :func:`numerics._jit.kl_categorical_rows` (OR over
+    elements, each turned into columns (K, rows) (:func:`numerics._jit.transpose_pair`) so that
+    the compiled loops run across rows: ℓ = log(p/q) by NumPy (vectorised), the terms
+    (:func:`numerics._jit.kl_terms`), the row sums and φ₁ (:func:`numerics._jit.kl_categorical_cols`);
+    row blocks in threads. Returns the validation pre-check bits of
+    :func:`numerics._jit.kl_categorical_cols` (OR over
     the chunks; meaningful only with ``tolerance`` ≥ 0)."""
     from numerics import _jit as J  # numba is imported on first use only
     n, k = p.shape
@@ -197,15 +199,16 @@ def _categorical_pass(
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             for i in range(start, stop, step):
                 j = min(stop, i + step)
-                pc, qc = p[i:j], q[i:j]
-                ell = scratch("categorical_ell", pc.shape)
-                terms = scratch("categorical_terms", pc.shape)
+                cols = (k, j - i)
+                pc, qc = scratch("categorical_p", cols), scratch("categorical_q", cols)
+                ell, terms = scratch("categorical_ell", cols), scratch("categorical_terms", cols)
+                J.transpose_pair(p[i:j], q[i:j], pc, qc)
                 np.divide(pc, qc, out=ell)
                 np.log(ell, out=ell)
                 pf, qf, ef, tf = pc.reshape(-1), qc.reshape(-1), ell.reshape(-1), terms.reshape(-1)
                 if J.kl_terms(pf, qf, ef, tf):
                     J.kl_terms_fix(pf, qf, ef, tf)
-                bits |= J.kl_categorical_rows(pc, qc, terms, value[i:j], status[i:j], tolerance)
+                bits |= J.kl_categorical_cols(pc, qc, terms, value[i:j], status[i:j], tolerance)
         flags.append(bits)
 
     P.run_blocks(run, P.row_blocks(n, p.size))
