@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 from numerics import _kernels as K
 from numerics._compile_cache import attach
@@ -334,15 +336,36 @@ def kl_categorical_cols(
 # Passes around NumPy's vectorised log1p, sinh and expm1 (the functions the NumPy reference
 # ``divergences._kl_normal_into_numpy`` applies, so the two agree to the last bit); the compiled
 # loops are branch-free (forms computed for every element, one selected) so they vectorise.
-# Inputs are 1-d: contiguous, or stride-0 views of a broadcast scalar.
+# The parameters σ₁, σ₂, μ₁, μ₂ are contiguous 1-d arrays or floats (a scalar parameter, broadcast
+# without materialising it: :func:`_at`); the work arrays are 1-d.
+
+
+def _at(x: object, i: int) -> float:  # pragma: no cover - replaced by the overload in compiled code
+    """x[i] for a 1-d array, x itself for a float (a broadcast scalar), in compiled code."""
+    raise NotImplementedError
+
+
+@overload(_at, inline="always")
+def _at_overload(x: Any, i: Any) -> Callable[[Any, Any], float]:
+    if isinstance(x, types.Array):
+
+        def element(x: Any, i: Any) -> float:
+            return x[i]  # type: ignore[no-any-return]
+
+        return element
+
+    def scalar(x: Any, i: Any) -> float:
+        return x  # type: ignore[no-any-return]
+
+    return scalar
 
 
 @_compiled
 def normal_ratio(s1: np.ndarray, s2: np.ndarray, a: np.ndarray) -> None:
     """a = |σ₁ − σ₂|/min(σ₁, σ₂)."""
     for i in range(a.size):
-        x = s1[i]
-        y = s2[i]
+        x = _at(s1, i)
+        y = _at(s2, i)
         a[i] = abs(x - y) / (x if x < y else y)
 
 
@@ -352,7 +375,7 @@ def normal_split(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) 
     Returns how many u are not finite (a overflowed: :func:`normal_fix`)."""
     bad = 0
     for i in range(u.size):
-        v = math.copysign(u[i] * 2.0, s1[i] - s2[i])
+        v = math.copysign(u[i] * 2.0, _at(s1, i) - _at(s2, i))
         u[i] = v
         hs[i] = v * 0.5
         bad += not (v - v == 0.0)
@@ -364,7 +387,7 @@ def normal_fix(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) ->
     """Where u is not finite (σ₁/σ₂ overflowed): u = 2 (log σ₁ − log σ₂), no cancellation left."""
     for i in range(u.size):
         if not (u[i] - u[i] == 0.0):
-            v = math.copysign(2.0 * abs(math.log(s1[i]) - math.log(s2[i])), s1[i] - s2[i])
+            v = math.copysign(2.0 * abs(math.log(_at(s1, i)) - math.log(_at(s2, i))), _at(s1, i) - _at(s2, i))
             u[i] = v
             hs[i] = v * 0.5
 
@@ -394,12 +417,12 @@ def normal_finish(
     :func:`normal_finish_fix`."""
     bad = 0
     for i in range(out.size):
-        sg2 = s2[i]
-        diff = m1[i] - m2[i]
+        sg2 = _at(s2, i)
+        diff = _at(m1, i) - _at(m2, i)
         z = diff / sg2
         value = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
         out[i] = value
-        bad += not ((s1[i] > 0.0) & (sg2 > 0.0) & (value - value == 0.0) & (diff - diff == 0.0))
+        bad += not ((_at(s1, i) > 0.0) & (sg2 > 0.0) & (value - value == 0.0) & (diff - diff == 0.0))
     return bad
 
 
@@ -413,12 +436,12 @@ def normal_finish_fix(
     (if none is at fault, the KL overflowed and inf is right)."""
     bad = 0
     for i in range(out.size):
-        sg2 = s2[i]
-        if not (m1[i] - m2[i] - (m1[i] - m2[i]) == 0.0):
-            z = m1[i] / sg2 - m2[i] / sg2
+        sg2 = _at(s2, i)
+        if not (_at(m1, i) - _at(m2, i) - (_at(m1, i) - _at(m2, i)) == 0.0):
+            z = _at(m1, i) / sg2 - _at(m2, i) / sg2
             out[i] = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
         value = out[i]
-        bad += not (s1[i] > 0.0 and sg2 > 0.0 and value - value == 0.0)
+        bad += not (_at(s1, i) > 0.0 and sg2 > 0.0 and value - value == 0.0)
     return bad
 
 
@@ -560,6 +583,28 @@ def bernoulli_logit_split(
     return beyond
 
 
+@_inlined
+def _bernoulli_logit_at(
+    x: float, y: float, t_x: float, t_y: float, h: float, em: float, lo: float
+) -> tuple[float, float, float, float, float]:
+    """(p, p0, q, q0, d) for one element (see :func:`bernoulli_logit_parts`)."""
+    big_a = 1.0 / (1.0 + t_x)
+    small_a = t_x * big_a
+    big_b = 1.0 / (1.0 + t_y)
+    small_b = t_y * big_b
+    neg_a = x < 0.0
+    neg_b = y < 0.0
+    pa = small_a if neg_a else big_a
+    pa0 = big_a if neg_a else small_a
+    qb = small_b if neg_b else big_b
+    qb0 = big_b if neg_b else small_b
+    e = em + (em + 1.0) * lo  # expm1(h + lo) to first order in lo
+    near = -(pa * qb0) * e
+    direct = (pa - qb) if pa + qb <= 1.0 else (qb0 - pa0)
+    di = near if abs(h) <= 1.0 else direct
+    return pa, pa0, qb, qb0, di
+
+
 @_compiled
 def bernoulli_logit_parts(
     a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
@@ -571,21 +616,7 @@ def bernoulli_logit_parts(
     where |h| ≤ 1, else p − q or q0 − p0 (the smaller pair); nd = −d; r1 = d/q and r0 = −d/q0
     (log1p of them: log(p/q) and log(p0/q0))."""
     for i in range(a.size):
-        big_a = 1.0 / (1.0 + ta[i])
-        small_a = ta[i] * big_a
-        big_b = 1.0 / (1.0 + tb[i])
-        small_b = tb[i] * big_b
-        neg_a = a[i] < 0.0
-        neg_b = b[i] < 0.0
-        pa = small_a if neg_a else big_a
-        pa0 = big_a if neg_a else small_a
-        qb = small_b if neg_b else big_b
-        qb0 = big_b if neg_b else small_b
-        e = em[i]
-        e = e + (e + 1.0) * lo[i]  # expm1(h + lo) to first order in lo
-        near = -(pa * qb0) * e
-        direct = (pa - qb) if pa + qb <= 1.0 else (qb0 - pa0)
-        di = near if abs(h[i]) <= 1.0 else direct
+        pa, pa0, qb, qb0, di = _bernoulli_logit_at(a[i], b[i], ta[i], tb[i], h[i], em[i], lo[i])
         p[i] = pa
         p0[i] = pa0
         q[i] = qb
@@ -594,6 +625,42 @@ def bernoulli_logit_parts(
         nd[i] = -di
         r1[i] = di / qb
         r0[i] = -di / qb0
+
+
+@_compiled
+def bernoulli_logit_ratios(
+    a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
+    em: np.ndarray, lo: np.ndarray, r1: np.ndarray, r0: np.ndarray,
+) -> None:
+    """Only r1 = d/q and r0 = −d/q0 of :func:`bernoulli_logit_parts` (the rest is recomputed,
+    identically, by :func:`bernoulli_logit_terms`: less memory traffic than storing it)."""
+    for i in range(a.size):
+        _, _, qb, qb0, di = _bernoulli_logit_at(a[i], b[i], ta[i], tb[i], h[i], em[i], lo[i])
+        r1[i] = di / qb
+        r0[i] = -di / qb0
+
+
+@_compiled
+def bernoulli_logit_terms(
+    a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
+    em: np.ndarray, lo: np.ndarray, ell1: np.ndarray, ell0: np.ndarray, out: np.ndarray,
+) -> int:
+    """out = :func:`kl_terms_log1p` (p, q, d, ell1) + :func:`kl_terms_log1p` (p0, q0, −d, ell0)
+    with p, p0, q, q0, d recomputed by :func:`bernoulli_logit_parts`' arithmetic (the same bits),
+    in one pass. Returns how many elements need log a − log b in either term (the caller then
+    takes the separate passes, with :func:`kl_terms_d_fix`)."""
+    fix = 0
+    for i in range(a.size):
+        pa, pa0, qb, qb0, di = _bernoulli_logit_at(a[i], b[i], ta[i], tb[i], h[i], em[i], lo[i])
+        l1 = ell1[i]
+        l0 = ell0[i]
+        one = _select_term(pa, qb, di, l1, -0.5)
+        zero = _select_term(pa0, qb0, -di, l0, -0.5)
+        out[i] = one + zero
+        fix += ((not (l1 - l1 == 0.0)) and pa > 0.0 and qb > 0.0) or (
+            (not (l0 - l0 == 0.0)) and pa0 > 0.0 and qb0 > 0.0
+        )
+    return fix
 
 
 @_compiled

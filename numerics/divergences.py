@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -659,30 +658,33 @@ def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) ->
     is then ≥ ~e: no cancellation) — and log(p/q) = log1p((p − q)/q) (likewise for 1 − p, 1 − q),
     accurate enough that a·log(a/b) − d is taken from y < −½ on (:func:`numerics._jit.kl_terms_log1p`).
     Compiled passes (:func:`numerics._jit.bernoulli_logit_split`,
-    :func:`numerics._jit.bernoulli_logit_parts`, :func:`numerics._jit.kl_terms_log1p`) around NumPy's
-    vectorised exp, expm1 and log1p. Appends to ``beyond`` how many elements lie outside ±700."""
+    :func:`numerics._jit.bernoulli_logit_ratios`, :func:`numerics._jit.bernoulli_logit_terms`, which
+    recomputes σ's rather than storing them) around NumPy's vectorised exp, expm1 and log1p.
+    Appends to ``beyond`` how many elements lie outside ±700."""
     from numerics import _jit as J  # numba is imported on first use only
 
     shape = a.shape
-    buf = {k: scratch("blogit_" + k, shape) for k in
-           ("ta", "tb", "h", "em", "lo", "p", "p0", "q", "q0", "d", "nd", "r1", "r0", "t0")}
+    names = ("ta", "tb", "h", "em", "lo", "r1", "r0")
+    ta, tb, h, em, lo, r1, r0 = (scratch("blogit_" + k, shape) for k in names)
     with np.errstate(all="ignore"):
-        beyond.append(
-            J.bernoulli_logit_split(a, b, _SIGMOID_RANGE, buf["ta"], buf["tb"], buf["h"], buf["lo"])
-        )
-        np.exp(buf["ta"], out=buf["ta"])
-        np.exp(buf["tb"], out=buf["tb"])
-        np.expm1(buf["h"], out=buf["em"])
-        J.bernoulli_logit_parts(a, b, buf["ta"], buf["tb"], buf["h"], buf["em"], buf["lo"],
-                                buf["p"], buf["p0"], buf["q"], buf["q0"], buf["d"], buf["nd"],
-                                buf["r1"], buf["r0"])
-        np.log1p(buf["r1"], out=buf["r1"])
-        np.log1p(buf["r0"], out=buf["r0"])
-        if J.kl_terms_log1p(buf["p"], buf["q"], buf["d"], buf["r1"], out):
-            J.kl_terms_d_fix(buf["p"], buf["q"], buf["d"], buf["r1"], out)
+        beyond.append(J.bernoulli_logit_split(a, b, _SIGMOID_RANGE, ta, tb, h, lo))
+        np.exp(ta, out=ta)
+        np.exp(tb, out=tb)
+        np.expm1(h, out=em)
+        J.bernoulli_logit_ratios(a, b, ta, tb, h, em, lo, r1, r0)
+        np.log1p(r1, out=r1)
+        np.log1p(r0, out=r0)
+        if not J.bernoulli_logit_terms(a, b, ta, tb, h, em, lo, r1, r0, out):
+            return
+        # log a − log b needed somewhere (a ratio over- or underflowed): the separate passes
+        buf = {k: scratch("blogit_" + k, shape) for k in ("p", "p0", "q", "q0", "d", "nd", "t0", "x1", "x0")}
+        J.bernoulli_logit_parts(a, b, ta, tb, h, em, lo, buf["p"], buf["p0"], buf["q"], buf["q0"],
+                                buf["d"], buf["nd"], buf["x1"], buf["x0"])
+        if J.kl_terms_log1p(buf["p"], buf["q"], buf["d"], r1, out):
+            J.kl_terms_d_fix(buf["p"], buf["q"], buf["d"], r1, out)
         t0 = buf["t0"]
-        if J.kl_terms_log1p(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0):
-            J.kl_terms_d_fix(buf["p0"], buf["q0"], buf["nd"], buf["r0"], t0)
+        if J.kl_terms_log1p(buf["p0"], buf["q0"], buf["nd"], r0, t0):
+            J.kl_terms_d_fix(buf["p0"], buf["q0"], buf["nd"], r0, t0)
         out += t0
 
 
@@ -756,34 +758,18 @@ def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
     """x as a 1-d float64 array of the broadcast length — a view where x has that shape and is
     C-contiguous, else a C-order copy — or, if x has one element, that element as a (1,) array."""
     y: F64 = np.asarray(x, dtype=np.float64)
-    if y.size == 1:  # a scalar: one element, expanded chunk by chunk (:func:`_dense`)
+    if y.size == 1:  # a scalar: one element, broadcast by the compiled loops (:func:`_dense`)
         return y.reshape(1)
     if y.shape != shape:
         y = np.broadcast_to(y, shape)
     return np.ravel(y)
 
 
-_CONSTANTS = threading.local()
-
-
-def _dense(x: F64, c: slice, slot: str) -> F64:
-    """Chunk ``c`` of a 1-d argument as a contiguous array: a view, or — for a scalar argument
-    (one element, see :func:`_flat`) — a chunk-sized buffer of this thread holding it, so that the
-    compiled loops see one array layout (contiguous loops vectorise; stride-0 ones do not: twice
-    the time). Never an array of the full broadcast size. The buffer is refilled only when the
-    value (its bits) or the length changed since its last use: the kernels only read it."""
-    if x.size != 1:
-        return x[c]
-    n = c.stop - c.start
-    value = float(x[0])
-    key = value.hex()
-    held: dict[str, tuple[str, F64]] = _CONSTANTS.__dict__.setdefault("buffers", {})
-    got = held.get(slot)
-    if got is not None and got[0] == key and got[1].size == n:
-        return got[1]
-    buf = np.full(n, value)
-    held[slot] = (key, buf)
-    return buf
+def _dense(x: F64, c: slice) -> F64 | float:
+    """Chunk ``c`` of a 1-d argument (a view), or — for a scalar argument (one element, see
+    :func:`_flat`) — that element as a float: the compiled loops broadcast it
+    (:func:`numerics._jit._at`), never an array of the full broadcast size."""
+    return float(x[0]) if x.size == 1 else x[c]
 
 
 def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
@@ -803,7 +789,7 @@ def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
                 shape = (c.stop - i,)
                 a, u = scratch("normal_a", shape), scratch("normal_u", shape)
                 hs, es = scratch("normal_hs", shape), scratch("normal_es", shape)
-                y1, x1, y2, x2 = (_dense(x, c, f"normal_arg{j}") for j, x in enumerate((m1, s1, m2, s2)))
+                y1, x1, y2, x2 = (_dense(x, c) for x in (m1, s1, m2, s2))
                 J.normal_ratio(x1, x2, a)
                 np.log1p(a, out=u)
                 if J.normal_split(x1, x2, u, hs):
