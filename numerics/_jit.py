@@ -671,7 +671,8 @@ def kl_categorical_small(
     """:func:`transpose_pair`, :func:`kl_terms` (with :func:`kl_terms_fix`) and
     :func:`kl_categorical_cols` in one call, for inputs small enough that the call overhead
     dominates: ``ell`` (m, K) = log(p/q) (NumPy's, as the large path takes it), p and q
-    C-contiguous (m, K) rows. Returns what :func:`kl_categorical_cols` returns."""
+    C-contiguous (m, K) rows. Returns what :func:`kl_categorical_cols` returns, with bit 4 set
+    if a row's status is not 0; every out[r] + 0.0 (−0.0 becomes +0.0)."""
     m, k = p.shape
     p_cols = np.empty((k, m))
     q_cols = np.empty((k, m))
@@ -686,7 +687,12 @@ def kl_categorical_small(
     terms = np.empty(pf.size)
     if kl_terms(pf, qf, ef, terms):
         kl_terms_fix(pf, qf, ef, terms)
-    return kl_categorical_cols(p_cols, q_cols, terms.reshape(k, m), out, status, tolerance)
+    flags = kl_categorical_cols(p_cols, q_cols, terms.reshape(k, m), out, status, tolerance)
+    for r in range(m):
+        out[r] = out[r] + 0.0  # −0.0 → +0.0, as divergences._out
+        if status[r] != 0:
+            flags |= 4
+    return flags
 
 
 # ---------------------------------------------------------------------------- VAE KL total

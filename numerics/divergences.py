@@ -33,15 +33,17 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from numerics import _parallel as P
-from numerics import _triangular as T
 from numerics import _validate as v
+from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
 from numerics._kernels import (
+    _horner,
     expm1mx,
     kl_term,
     row_sum,
@@ -292,18 +294,102 @@ def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
     value = np.empty(rows_p.shape[0])
     status = np.empty(rows_p.shape[0], dtype=np.int8)
     margin = max(2.0**-30, 8.0 * k * _EPS64)
-    if p.size <= _SMALL_INPUT:  # one compiled call: the per-call overhead is what counts here
+    if _first_calls(p.size) and k <= _FIRST_CALLS_K:  # the compiled kernel's arithmetic in NumPy
+        if _categorical_cols_numpy(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
+            return None
+        value += 0.0  # −0.0 → +0.0, as _out does
+        if not status.any():
+            done = value.reshape(p.shape[:-1])
+            return done if done.ndim else done[()]
+    elif p.size <= _SMALL_INPUT:  # one compiled call: the per-call overhead is what counts here
         from numerics import _jit as J
 
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            ell = np.log(rows_p / rows_q)
-        if J.kl_categorical_small(rows_p, rows_q, ell, value, status, v.SUM_TOLERANCE - margin):
+            ell = np.divide(rows_p, rows_q)
+            np.log(ell, out=ell)
+        bits = J.kl_categorical_small(rows_p, rows_q, ell, value, status, v.SUM_TOLERANCE - margin)
+        if bits & 3:
             return None
+        if not bits & 4:  # every row done (and −0.0 already made +0.0, as _out does)
+            done = value.reshape(p.shape[:-1])
+            return done if done.ndim else done[()]
     elif _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
         return None
     if status.any():
         value = _categorical_finish(rows_p, rows_q, value, status)
     return _out(value.reshape(p.shape[:-1]), _NATIVE_F64, fresh=True)
+
+
+def _categorical_cols_numpy(
+    p: F64, q: F64, value: F64, status: NDArray[np.int8], tolerance: float
+) -> int:
+    """:func:`numerics._jit.kl_categorical_cols` (with the terms of :func:`numerics._jit.kl_terms`)
+    in NumPy, operation for operation — the terms by :func:`numerics._kernels.kl_term` (the same
+    bits, ``tests/numerics/test_jit_kernels.py``), the compensated row sums column by column,
+    φ₁ by the same Horner chain, libm's log1p and log (Python's ``math``, as the compiled code
+    calls them) for the rare rows beyond the series — so that a first call on a small input
+    needs no compiled code (:func:`_first_calls`). Same arguments, results and return value."""
+    m, k = p.shape
+    with np.errstate(all="ignore"):
+        d = p - q
+        stacked = np.stack([p, q, kl_term(p, q, d), d])  # (4, m, K): Σp, Σq, Σ terms, Σ(p − q)
+        hi = np.zeros((4, m))
+        lo = np.zeros((4, m))
+        for i in range(k):
+            x = stacked[:, :, i]
+            total = hi + x
+            back = total - hi
+            lo += (hi - (total - back)) + (x - back)
+            hi = total
+        big_p = hi[0] + lo[0]
+        big_q = hi[1] + lo[1]
+        xs = -(hi[3] + lo[3]) / big_p
+        base = (hi[2] + lo[2]) / big_p
+        flags = 3 if bool(((p < 0.0) | (q < 0.0)).any()) else 0
+        flags |= (0 if bool((np.abs(big_p - 1.0) <= tolerance).all()) else 1) | (
+            0 if bool((np.abs(big_q - 1.0) <= tolerance).all()) else 2
+        )
+        corr = _horner(list(_XMLOG1P_COEFFS), xs)
+        corr = (corr * xs) * xs
+        values = base - corr
+        inside = (big_p < _BIG) & (big_q < _BIG) & (big_p > _SMALL_TOTAL) & (big_q > _SMALL_TOTAL)
+        good = (np.abs(xs) <= 0.25) & (corr * 8.0 <= values) & inside
+        value[...] = np.where(good, np.where(0.0 > values, 0.0, values), values)
+        status[...] = np.where(good, 0, np.where(inside, 2, 1))
+    for r in np.flatnonzero((status == 2) & (np.abs(xs) > 0.25)):  # rare: libm, as compiled
+        x = float(xs[r])
+        if abs(x) <= 0.5:
+            c = x - math.log1p(x)
+        else:
+            ratio = float(big_q[r]) / float(big_p[r])
+            c = (ratio - 1.0) - math.log(ratio)
+        rest = float(base[r]) - c
+        if c * 8.0 <= rest:
+            status[r] = 0
+            value[r] = 0.0 if 0.0 > rest else rest
+        else:
+            value[r] = rest
+    return flags
+
+
+#: inputs of at most this many elements are computed by NumPy forms that give the compiled
+#: kernels' bits (:func:`_kl_normal_into_numpy`, :func:`_categorical_cols_numpy`) for the first
+#: :data:`_FIRST_CALL_COUNT` such calls while :mod:`numerics._jit` is not loaded: a first call on
+#: a small input then costs no numba import and no loading of machine code, and later calls get
+#: the compiled kernels (faster from the first few calls on)
+_FIRST_CALLS = 64
+_FIRST_CALLS_K = 16  # the NumPy form loops over the K columns
+_FIRST_CALL_COUNT = 16
+_first_call_budget = [_FIRST_CALL_COUNT]
+_COMPILED = "numerics._jit"
+
+
+def _first_calls(size: int) -> bool:
+    """Whether to compute an input of ``size`` elements by the NumPy forms (see :data:`_FIRST_CALLS`)."""
+    if size > _FIRST_CALLS or _COMPILED in sys.modules or _first_call_budget[0] <= 0:
+        return False
+    _first_call_budget[0] -= 1
+    return True
 
 
 _NATIVE_F64 = np.dtype(np.float64)
@@ -746,12 +832,24 @@ def _kl_normal64(
         v.positive(s2, "sigma2", check_finite=False)
         return value, dtype
     f1, f2, f3, f4 = (_flat(x, shape) for x in (m1, s1, m2, s2))
-    if not _kl_normal_flat(f1, f2, f3, f4, value.reshape(-1)):
+    if _first_calls(value.size):
+        clean = _kl_normal_flat_numpy(f1, f2, f3, f4, value.reshape(-1))
+    else:
+        clean = _kl_normal_flat(f1, f2, f3, f4, value.reshape(-1))
+    if not clean:
         v.positive(s1, "sigma1", check_finite=False)
         v.positive(s2, "sigma2", check_finite=False)
         for x, name in zip((m1, s1, m2, s2), ("mu1", "sigma1", "mu2", "sigma2"), strict=True):
             v.as_float_array(x, name)  # raises on NaN/inf; if none, the KL overflowed: inf is right
     return value, dtype
+
+
+def _kl_normal_flat_numpy(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
+    """:func:`_kl_normal_flat` by its NumPy reference form (:func:`_kl_normal_into_numpy`, the
+    same bits): True iff every σ > 0 and every value finite."""
+    with np.errstate(all="ignore"):
+        _kl_normal_into_numpy(m1, s1, m2, s2, out=out)
+        return bool((s1 > 0).all() and (s2 > 0).all() and np.isfinite(out).all())
 
 
 def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
@@ -1009,6 +1107,8 @@ def _kl_mvn_compiled(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...])
 def _kl_mvn_numpy(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]) -> F64:
     """The NumPy reference form of :func:`_kl_mvn_compiled` (rescaled inputs; kept for
     ``tests/numerics/test_jit_kernels.py`` and to name a matrix that is not positive definite)."""
+    from numerics import _triangular as T  # SciPy's linalg is imported on first use only
+
     d = c1.shape[-1]
     l1 = _cholesky(c1, "cov1")
     l2 = _cholesky(c2, "cov2")
