@@ -814,13 +814,14 @@ def _kl_normal64(
     mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike
 ) -> tuple[F64, np.dtype]:
     # σ > 0 and NaN/inf are checked inside the compiled pass (no separate passes over the
-    # inputs); if it reports a problem, the validators run in the usual order to name it
-    m1 = v.as_float_array(mu1, "mu1", check_finite=False)
-    m2 = v.as_float_array(mu2, "mu2", check_finite=False)
-    s1 = v.as_float_array(sigma1, "sigma1", check_finite=False)
-    s2 = v.as_float_array(sigma2, "sigma2", check_finite=False)
+    # inputs); if it reports a problem, the validators run in the usual order to name it.
+    # Python floats stay floats: the compiled loops broadcast them (no array is made)
+    m1, s1, m2, s2 = (
+        x if type(x) is float else v.as_float_array(x, name, check_finite=False)
+        for x, name in ((mu1, "mu1"), (sigma1, "sigma1"), (mu2, "mu2"), (sigma2, "sigma2"))
+    )
     try:
-        shape = v.broadcast_shape(mu1=m1, sigma1=s1, mu2=m2, sigma2=s2)
+        shape = _param_shape(m1, s1, m2, s2)
     except ValueError:
         v.positive(s1, "sigma1", check_finite=False)  # a bad σ is named first, as always
         v.positive(s2, "sigma2", check_finite=False)
@@ -844,17 +845,35 @@ def _kl_normal64(
     return value, dtype
 
 
-def _kl_normal_flat_numpy(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
+def _kl_normal_flat_numpy(
+    m1: F64 | float, s1: F64 | float, m2: F64 | float, s2: F64 | float, out: F64
+) -> bool:
     """:func:`_kl_normal_flat` by its NumPy reference form (:func:`_kl_normal_into_numpy`, the
     same bits): True iff every σ > 0 and every value finite."""
+    m1, s1, m2, s2 = (np.full(1, x) if type(x) is float else x for x in (m1, s1, m2, s2))
     with np.errstate(all="ignore"):
         _kl_normal_into_numpy(m1, s1, m2, s2, out=out)
         return bool((s1 > 0).all() and (s2 > 0).all() and np.isfinite(out).all())
 
 
-def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
+def _param_shape(*params: NDArray[np.floating] | float) -> tuple[int, ...]:
+    """The broadcast shape of the Normal parameters (a float is a scalar); ValueError naming
+    them if they do not broadcast."""
+    full = [p.shape for p in params if type(p) is not float and p.shape != ()]  # type: ignore[union-attr]
+    if not full:
+        return ()
+    if all(s == full[0] for s in full):
+        return full[0]
+    m1, s1, m2, s2 = (np.asarray(p) for p in params)
+    return v.broadcast_shape(mu1=m1, sigma1=s1, mu2=m2, sigma2=s2)
+
+
+def _flat(x: NDArray[np.floating] | float, shape: tuple[int, ...]) -> F64 | float:
     """x as a 1-d float64 array of the broadcast length — a view where x has that shape and is
-    C-contiguous, else a C-order copy — or, if x has one element, that element as a (1,) array."""
+    C-contiguous, else a C-order copy — or, if x is a float or has one element, that element as
+    a (1,) array or the float itself (:func:`_dense`)."""
+    if type(x) is float:
+        return x
     y: F64 = np.asarray(x, dtype=np.float64)
     if y.size == 1:  # a scalar: one element, broadcast by the compiled loops (:func:`_dense`)
         return y.reshape(1)
@@ -863,14 +882,18 @@ def _flat(x: NDArray[np.floating], shape: tuple[int, ...]) -> F64:
     return np.ravel(y)
 
 
-def _dense(x: F64, c: slice) -> F64 | float:
-    """Chunk ``c`` of a 1-d argument (a view), or — for a scalar argument (one element, see
-    :func:`_flat`) — that element as a float: the compiled loops broadcast it
+def _dense(x: F64 | float, c: slice) -> F64 | float:
+    """Chunk ``c`` of a 1-d argument (a view), or — for a scalar argument (a float or one
+    element, see :func:`_flat`) — that element as a float: the compiled loops broadcast it
     (:func:`numerics._jit._at`), never an array of the full broadcast size."""
-    return float(x[0]) if x.size == 1 else x[c]
+    if type(x) is float:
+        return x
+    return float(x[0]) if x.size == 1 else x[c]  # type: ignore[union-attr]
 
 
-def _kl_normal_flat(m1: F64, s1: F64, m2: F64, s2: F64, out: F64) -> bool:
+def _kl_normal_flat(
+    m1: F64 | float, s1: F64 | float, m2: F64 | float, s2: F64 | float, out: F64
+) -> bool:
     """:func:`_kl_normal_into_numpy` on 1-d arrays into ``out``: compiled passes
     (:mod:`numerics._jit`) around NumPy's vectorised log1p, sinh and expm1, in chunks of
     :data:`_CHUNK` elements, blocks in threads. True iff every σ > 0 and every value finite."""
