@@ -350,18 +350,18 @@ def _at_overload(x: Any, i: Any) -> Callable[[Any, Any], float]:
     if isinstance(x, types.Array):
 
         def element(x: Any, i: Any) -> float:
-            return x[i]  # type: ignore[no-any-return]
+            return x[i]
 
         return element
 
     def scalar(x: Any, i: Any) -> float:
-        return x  # type: ignore[no-any-return]
+        return x
 
     return scalar
 
 
 @_compiled
-def normal_ratio(s1: np.ndarray, s2: np.ndarray, a: np.ndarray) -> None:
+def normal_ratio(s1: np.ndarray | float, s2: np.ndarray | float, a: np.ndarray) -> None:
     """a = |σ₁ − σ₂|/min(σ₁, σ₂)."""
     for i in range(a.size):
         x = _at(s1, i)
@@ -370,7 +370,7 @@ def normal_ratio(s1: np.ndarray, s2: np.ndarray, a: np.ndarray) -> None:
 
 
 @_compiled
-def normal_split(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) -> int:
+def normal_split(s1: np.ndarray | float, s2: np.ndarray | float, u: np.ndarray, hs: np.ndarray) -> int:
     """u ← copysign(2u, σ₁ − σ₂) = 2 log(σ₁/σ₂) from u = log1p(a); hs ← u/2 (for sinh).
     Returns how many u are not finite (a overflowed: :func:`normal_fix`)."""
     bad = 0
@@ -383,7 +383,7 @@ def normal_split(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) 
 
 
 @_compiled
-def normal_fix(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) -> None:
+def normal_fix(s1: np.ndarray | float, s2: np.ndarray | float, u: np.ndarray, hs: np.ndarray) -> None:
     """Where u is not finite (σ₁/σ₂ overflowed): u = 2 (log σ₁ − log σ₂), no cancellation left."""
     for i in range(u.size):
         if not (u[i] - u[i] == 0.0):
@@ -408,8 +408,8 @@ def _half_f(v: float, x: float, h: float, e: float) -> float:
 
 @_compiled
 def normal_finish(
-    m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
-    u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+    m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,
+    a: np.ndarray, u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
 ) -> int:
     """out = ½f + ½z² (``divergences._kl_normal_into_numpy``) from a, u, hs = sinh(u/2) and
     es = expm1(u) (:func:`_half_f`), z = (μ₁ − μ₂)/σ₂. Returns how many elements have σ ≤ 0 (or
@@ -428,8 +428,8 @@ def normal_finish(
 
 @_compiled
 def normal_finish_fix(
-    m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
-    u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+    m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,
+    a: np.ndarray, u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
 ) -> int:
     """Where μ₁ − μ₂ overflowed: z = μ₁/σ₂ − μ₂/σ₂. Returns how many elements have σ ≤ 0 (or
     NaN) or a non-finite result: the caller then runs the validators, which name the argument

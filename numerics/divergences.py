@@ -357,9 +357,9 @@ def _categorical_cols_numpy(
         value[...] = np.where(good, np.where(0.0 > values, 0.0, values), values)
         status[...] = np.where(good, 0, np.where(inside, 2, 1))
     for r in np.flatnonzero((status == 2) & (np.abs(xs) > 0.25)):  # rare: libm, as compiled
-        x = float(xs[r])
-        if abs(x) <= 0.5:
-            c = x - math.log1p(x)
+        xr = float(xs[r])
+        if abs(xr) <= 0.5:
+            c = xr - math.log1p(xr)
         else:
             ratio = float(big_q[r]) / float(big_p[r])
             c = (ratio - 1.0) - math.log(ratio)
@@ -850,10 +850,10 @@ def _kl_normal_flat_numpy(
 ) -> bool:
     """:func:`_kl_normal_flat` by its NumPy reference form (:func:`_kl_normal_into_numpy`, the
     same bits): True iff every σ > 0 and every value finite."""
-    m1, s1, m2, s2 = (np.full(1, x) if type(x) is float else x for x in (m1, s1, m2, s2))
+    a1, b1, a2, b2 = (np.full(1, x) if isinstance(x, float) else x for x in (m1, s1, m2, s2))
     with np.errstate(all="ignore"):
-        _kl_normal_into_numpy(m1, s1, m2, s2, out=out)
-        return bool((s1 > 0).all() and (s2 > 0).all() and np.isfinite(out).all())
+        _kl_normal_into_numpy(a1, b1, a2, b2, out=out)
+        return bool((b1 > 0).all() and (b2 > 0).all() and np.isfinite(out).all())
 
 
 def _param_shape(*params: NDArray[np.floating] | float) -> tuple[int, ...]:
@@ -886,9 +886,9 @@ def _dense(x: F64 | float, c: slice) -> F64 | float:
     """Chunk ``c`` of a 1-d argument (a view), or — for a scalar argument (a float or one
     element, see :func:`_flat`) — that element as a float: the compiled loops broadcast it
     (:func:`numerics._jit._at`), never an array of the full broadcast size."""
-    if type(x) is float:
+    if isinstance(x, float):
         return x
-    return float(x[0]) if x.size == 1 else x[c]  # type: ignore[union-attr]
+    return float(x[0]) if x.size == 1 else x[c]
 
 
 def _kl_normal_flat(
