@@ -657,9 +657,7 @@ def bernoulli_logit_terms(
         one = _select_term(pa, qb, di, l1, -0.5)
         zero = _select_term(pa0, qb0, -di, l0, -0.5)
         out[i] = one + zero
-        fix += ((not (l1 - l1 == 0.0)) and pa > 0.0 and qb > 0.0) or (
-            (not (l0 - l0 == 0.0)) and pa0 > 0.0 and qb0 > 0.0
-        )
+        fix += ((l1 - l1 != 0.0) & (pa > 0.0) & (qb > 0.0)) | ((l0 - l0 != 0.0) & (pa0 > 0.0) & (qb0 > 0.0))
     return fix
 
 
