@@ -18,7 +18,10 @@ Conventions:
   pairwise, :func:`numerics._kernels.row_sum`, elsewhere), so those do not either.
 * The hot paths (categorical, Bernoulli and Normal KL, JSD, MVN KL) run as compiled loops
   (:mod:`numerics._jit`, numba, compiled on first use and cached) that evaluate the same forms
-  as their NumPy references, which stay in this module and :mod:`numerics._kernels`.
+  as their NumPy references, which stay in this module and :mod:`numerics._kernels`. Until the
+  compiled loops are loaded, the first calls on small inputs of categorical and Normal KL are
+  computed by NumPy forms that give the compiled loops' bits (:func:`_first_calls`), so that a
+  first call costs no numba import.
 * Zero probabilities follow 0·log 0 = 0; p > 0 where q = 0 gives ``inf`` (support mismatch). A
   logit of −inf is a masked category (probability 0, as in torch); a categorical logit of +inf is
   rejected; a Bernoulli logit of ±inf is the probability 1 or 0.
