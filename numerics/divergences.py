@@ -899,7 +899,7 @@ def _kl_normal_flat(
 ) -> bool:
     """:func:`_kl_normal_into_numpy` on 1-d arrays into ``out``: compiled passes
     (:mod:`numerics._jit`) around NumPy's vectorised log1p, sinh and expm1, in chunks of
-    :data:`_CHUNK` elements, blocks in threads. True iff every σ > 0 and every value finite."""
+    :data:`_NORMAL_CHUNK` elements, blocks in threads. True iff every σ > 0 and every value finite."""
     from numerics import _jit as J  # numba is imported on first use only
     n = out.size
     clean: list[bool] = []
@@ -908,8 +908,8 @@ def _kl_normal_flat(
         start, stop, _ = block.indices(n)
         ok = True
         with np.errstate(all="ignore"):
-            for i in range(start, stop, _CHUNK):
-                c = slice(i, min(stop, i + _CHUNK))
+            for i in range(start, stop, _NORMAL_CHUNK):
+                c = slice(i, min(stop, i + _NORMAL_CHUNK))
                 shape = (c.stop - i,)
                 a, u = scratch("normal_a", shape), scratch("normal_u", shape)
                 hs, es = scratch("normal_hs", shape), scratch("normal_es", shape)
@@ -942,6 +942,9 @@ def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLi
 
 
 _CHUNK = 1 << 16  # elements per kernel call: its temporaries stay in cache (~15 % faster at 10⁶)
+#: elements per pass of the Normal KL: its nine arrays (~0.6 MB) then stay in a core's L2 cache
+#: (measured ~10 % faster at 10⁵ and 10⁶ elements than chunks of 2¹⁶)
+_NORMAL_CHUNK = 1 << 13
 
 
 def _blockwise(kernel: Callable[..., object], args: list[F64], out: F64) -> None:
