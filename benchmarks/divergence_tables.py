@@ -149,6 +149,19 @@ def render() -> str:
         "averages above say how busy the machine was. Where a reference's time at 2 threads is many "
         "times its 1-thread time, its OpenMP workers were waiting for cores that other work held: "
         "such a ratio measures that stall, not this project's speed (compare the ms columns).",
+        "* First calls: while the compiled kernels are not loaded, the first calls on inputs of at most "
+        "64 elements (categorical rows of at most 16) are computed by NumPy forms that give the compiled "
+        "kernels' bits (`tests/numerics/test_first_calls.py`), so such a call imports neither numba nor "
+        "SciPy; a first call on a larger input loads the compiled kernels (the 10⁵-element row of the "
+        "first-call table).",
+        "* Where a ratio stays below 1 or 1.5, and why: categorical KL at 10³ elements evaluates the "
+        "26-term series of each term for every element (branch-free, so that it vectorises), which alone "
+        "costs about as much as the whole of `rel_entr` at that size; categorical logits call the C "
+        "library's exp, expm1 and sinh element by element (NumPy's vectorised versions round "
+        "differently, and the accuracy table above was measured with these); below 2¹⁸ elements this "
+        "project computes in one thread (on this shared machine a second thread gained nothing at 10⁵ "
+        "elements: it waits for a core that other work holds), while torch's OpenMP workers, which spin "
+        "rather than sleep, split 10⁵ elements over two threads.",
         "* The compiled kernels keep their machine code where it can be written (`NUMBA_CACHE_DIR`, the "
         "package's `__pycache__`, the user's cache); a cache built beforehand in a read-only place is "
         "loaded; with neither, they compile in memory with one `RuntimeWarning` and give the same bits "

@@ -1,23 +1,39 @@
 """Reverse KL is mode-seeking (seed 003, T/F Problem 1; Bishop 2006, §10.1.2; Minka 2005).
 
 The seed's statement: minimising KL(q_θ ‖ p) for a multi-modal p gives a q that uniformly covers
-all modes. Counterexample: p = ½N(−3, 1) + ½N(3, 1) and the Gaussian family q = N(m, s²). A
-Gaussian puts equal density on both modes (q(−3) = q(3)) iff m = 0, so the covering candidates are
-N(0, s²); the best of them, min_s KL(N(0, s²) ‖ p), is still worse than the single-mode
-q = N(3, 1). Every KL value is computed from its definition, ∫ q log(q/p), by mpmath quadrature
-(with its error estimate); the minimum over s by golden-section search to a bracket of 1e-3 with
-12-digit quadrature (the value at the minimum moves by ~f''·tol²/8 ≈ 1e-7 within the bracket,
-far below the margins compared), and the values compared are then recomputed at 20 digits.
+all modes. Counterexample: p = ½N(−3, 1) + ½N(3, 1) and the Gaussian family q = N(m, s²).
+
+* **Which Gaussians cover both modes equally** (an exact lemma, :func:`equal_density_means`):
+  log q(m₁) − log q(m₂) = (m₂ − m₁)(m₁ + m₂ − 2m)/(2s²), so q(m₁) = q(m₂) iff m = (m₁ + m₂)/2 — for
+  ±3, iff m = 0. The covering candidates are the N(0, s²), s > 0.
+* **None of them is as good as one mode**, for *every* s > 0, in ball arithmetic
+  (:mod:`derivations.mode_seeking_bounds`): an upper bound U on KL(N(3, 1) ‖ p) and lower bounds of
+  KL(N(0, s²) ‖ p) on a cover of (0, ∞) — analytic bounds for small and large s, monotone bounds on
+  the intervals of a subdivision in between — each strictly above U. The verdict is *refuted*
+  only with that certificate (re-checkable with
+  :func:`~derivations.mode_seeking_bounds.recheck_cover_worse`); without one it is *undecided*.
+
+The certificate covers every target of the form ½N(m₁, 1) + ½N(m₂, 1) (the ``modes`` parameter);
+it separates only when the modes are far enough apart (for ±0.5 … ±2.5 a symmetric cover is in
+fact the better fit, and a target with one mode is its own best cover: undecided).
+
+The mpmath quadrature of ∫ q log(q/p) (:func:`reverse_kl`) and the golden-section search over s
+(:func:`symmetric_cover_search`) are an independent numerical cross-check of the same numbers
+(used by the tests), not evidence for the verdict.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import mpmath as mp
+import sympy as sp
 
 from derivations.checker.identities import Decision
 from derivations.checker.verdicts import Verdict
+from derivations.gaussian import normal_log_density
+from derivations.mode_seeking_bounds import CoverCertificate, certify_cover_worse, exact_modes
 
 DIGITS = 20
 #: digits of the quadratures inside the golden-section search (only the order of values matters)
@@ -107,27 +123,66 @@ def best_symmetric_cover(
     return s, value
 
 
-def verify_reverse_kl_covers_modes(modes: tuple[float, float] = MODES) -> Decision:
-    """The seed's statement, checked on p = ½N(m₁, 1) + ½N(m₂, 1): refuted when the best covering
-    Gaussian has a larger reverse KL than the single-mode N(m₂, 1), beyond the quadrature error
-    and the search slack; undecided otherwise (e.g. for a unimodal p)."""
-    s_star, cover, slack = symmetric_cover_search(modes=modes)
-    single, err = reverse_kl(modes[1], 1, modes)
-    margin = cover - single
+def equal_density_means(modes: tuple[float, float] = MODES) -> sp.Set:
+    """The means m for which N(m, s²) gives both modes the same density, for any s > 0, exactly:
+    log N(m₁; m, s²) − log N(m₂; m, s²) is expanded from the density's definition, checked equal to
+    (m₂ − m₁)(m₁ + m₂ − 2m)/(2s²), and solved over the reals. For m₁ ≠ m₂ the set is
+    {(m₁ + m₂)/2}; for m₁ = m₂ every mean. ``ValueError`` for modes that are not two finite reals."""
+    m1, m2 = (sp.Rational(v.numerator, v.denominator) for v in exact_modes(modes))
+    m = sp.Symbol("m", real=True)
+    s = sp.Symbol("s", positive=True)
+    difference = sp.expand(normal_log_density(m1, m, s**2) - normal_log_density(m2, m, s**2))
+    if sp.expand(difference - (m2 - m1) * (m1 + m2 - 2 * m) / (2 * s**2)) != 0:
+        raise ArithmeticError("the log-density difference is not (m₂ − m₁)(m₁ + m₂ − 2m)/(2s²)")
+    return sp.solveset(difference, m, sp.S.Reals)
+
+
+def decide_reverse_kl_covers_modes(
+    modes: tuple[float, float] = MODES,
+) -> tuple[Decision, CoverCertificate | None]:
+    """The seed's statement on p = ½N(m₁, 1) + ½N(m₂, 1), with its certificate: *refuted* when the
+    Gaussians that give both modes equal density are exactly the N(c, s²) (:func:`equal_density_means`)
+    and a :class:`~derivations.mode_seeking_bounds.CoverCertificate` shows each of them, for every
+    s > 0, has a larger reverse KL than the single-mode N(m₂, 1); *undecided* otherwise (e.g. a
+    unimodal p, where the symmetric cover may be the better fit). ``ValueError`` for modes that
+    are not two finite real numbers."""
+    m1, m2 = exact_modes(modes)
+    centre = (m1 + m2) / 2
+    target = f"p = ½N({_num(m1)}, 1) + ½N({_num(m2)}, 1)"
+    means = equal_density_means(modes)
+    if means != sp.FiniteSet(sp.Rational(centre.numerator, centre.denominator)):
+        return Decision(Verdict.UNDECIDED, (
+            f"{target}: the Gaussians N(m, s²) with equal density on both modes are those with m ∈ "
+            f"{means}, not one mean: the certificate compares only the N(c, s²)"
+        )), None
+    cert = certify_cover_worse((m1, m2))
+    if isinstance(cert, str):
+        return Decision(Verdict.UNDECIDED, f"{target}: no certificate ({cert})"), None
+    detail = (
+        f"{target}: a Gaussian gives both modes equal density iff its mean is {_num(centre)} (exact: "
+        f"log q(m₁) − log q(m₂) = (m₂ − m₁)(m₁ + m₂ − 2m)/(2s²)); every such N({_num(centre)}, s²), "
+        f"s > 0, has reverse KL ≥ {cert.cover_lower} > {cert.single_upper} ≥ KL(N({_num(m2)}, 1) ‖ p), "
+        "so the minimiser of KL(q ‖ p) over Gaussians does not cover both modes: reverse KL is "
+        f"mode-seeking and the statement is false; certified: {cert.describe()}"
+    )
     point = {
-        "p": f"½N({modes[0]:g},1) + ½N({modes[1]:g},1)",
-        "best covering q": f"N({(modes[0] + modes[1]) / 2:g}, {mp.nstr(s_star, 8)}²)",
-        "KL(cover ‖ p)": mp.nstr(cover, 12),
-        "KL(single mode ‖ p)": mp.nstr(single, 12),
-        "quadrature error": mp.nstr(err, 3),
-        "search slack": mp.nstr(slack, 3),
+        "p": f"½N({_num(m1)},1) + ½N({_num(m2)},1)",
+        "single-mode q": f"N({_num(m2)}, 1)",
+        "upper bound of KL(single mode ‖ p)": cert.single_upper,
+        "covering q": f"N({_num(centre)}, s²), every s > 0",
+        "lower bound of KL(covering q ‖ p)": cert.cover_lower,
+        "upper bound of min_s KL(covering q ‖ p)": cert.cover_upper,
+        "intervals of s certified": str(cert.pieces),
     }
-    if margin > 100 * (abs(err) + mp.mpf(10) ** (-DIGITS + 5)) + slack:
-        return Decision(
-            Verdict.REFUTED,
-            f"the single-mode q = N(3, 1) has reverse KL {mp.nstr(single, 8)} < {mp.nstr(cover, 8)}, "
-            "the best of all Gaussians covering both modes equally (m = 0): the minimiser of "
-            "KL(q ‖ p) is mode-seeking, so the statement is false",
-            counterexample=point,
-        )
-    return Decision(Verdict.UNDECIDED, f"no separation found: {point}")
+    return Decision(Verdict.REFUTED, detail, counterexample=point), cert
+
+
+def _num(q: Fraction) -> str:
+    """A mode as text: an integer plainly, a float's value as the float it came from."""
+    return str(q.numerator) if q.denominator == 1 else f"{float(q):g}"
+
+
+def verify_reverse_kl_covers_modes(modes: tuple[float, float] = MODES) -> Decision:
+    """The decision of :func:`decide_reverse_kl_covers_modes` (without the certificate object;
+    its description is in the detail)."""
+    return decide_reverse_kl_covers_modes(modes)[0]

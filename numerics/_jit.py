@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 from numerics import _kernels as K
 from numerics._compile_cache import attach
@@ -234,13 +236,26 @@ def kl_terms_fix(p: np.ndarray, q: np.ndarray, ell: np.ndarray, terms: np.ndarra
 
 
 @_compiled
-def kl_categorical_rows(
+def transpose_pair(p: np.ndarray, q: np.ndarray, p_cols: np.ndarray, q_cols: np.ndarray) -> None:
+    """p_cols = pᵀ, q_cols = qᵀ for (m, K) rows into (K, m) columns."""
+    m, k = p.shape
+    for r in range(m):
+        for i in range(k):
+            p_cols[i, r] = p[r, i]
+            q_cols[i, r] = q[r, i]
+
+
+@_compiled
+def kl_categorical_cols(
     p: np.ndarray, q: np.ndarray, terms: np.ndarray, out: np.ndarray, status: np.ndarray,
     tolerance: float,
 ) -> int:
-    """The fast path of ``divergences._kl_categorical64_numpy`` for rows (m, K) given their
-    terms (:func:`kl_terms`): (1/P) Σ terms − φ₁(Q/P), φ₁ = xmlog1p(x) from x = Σ(q − p)/P
-    where |x| ≤ ½, (Q/P − 1) − log(Q/P) beyond; all sums compensated, in index order.
+    """The fast path of ``divergences._kl_categorical64_numpy`` for m rows given as columns
+    (K, m) (:func:`transpose_pair`) with their terms (:func:`kl_terms`, same layout):
+    (1/P) Σ terms − φ₁(Q/P), φ₁ = xmlog1p(x) from x = Σ(q − p)/P where |x| ≤ ½, (Q/P − 1) −
+    log(Q/P) beyond; all sums compensated (Knuth's two-sum), each row's in index order. The rows
+    advance together, one entry each per step, so the loops vectorise across rows while every
+    row's arithmetic stays exactly that of a loop over the row alone.
     status[r] = 0: out[r] is the KL; 1: a total is outside [2⁻⁵⁰⁰, 2⁵⁰⁰] (the caller rescales
     the row and calls again); 2: φ₁ > KL/8 or NaN (the caller takes the exact route).
 
@@ -248,68 +263,67 @@ def kl_categorical_rows(
     (q) has a row whose total is NaN, inf or farther than ``tolerance`` from 1, both bits if
     either has a negative entry. Nothing set: both pass ``_validate.probability_vectors``'
     checks (NaN and inf make a total NaN or inf)."""
-    m, k = p.shape
-    sums_p = np.empty(m)
-    sums_q = np.empty(m)
-    xs = np.empty(m)
-    base = np.empty(m)
-    flags = 0
-    low = 0.0
-    for r in range(m):
-        big_p = 0.0
-        lo_p = 0.0
-        big_q = 0.0
-        lo_q = 0.0
-        t_hi = 0.0
-        t_lo = 0.0
-        d_hi = 0.0
-        d_lo = 0.0
-        for i in range(k):
-            a = p[r, i]
-            b = q[r, i]
-            low = min(low, a, b)
-            big_p, e = _two_sum(big_p, a)
-            lo_p += e
-            big_q, e = _two_sum(big_q, b)
-            lo_q += e
-            t_hi, e = _two_sum(t_hi, terms[r, i])
-            t_lo += e
-            d_hi, e = _two_sum(d_hi, a - b)
-            d_lo += e
-        big_p += lo_p
-        big_q += lo_q
-        sums_p[r] = big_p
-        sums_q[r] = big_q
-        xs[r] = -(d_hi + d_lo) / big_p
-        base[r] = (t_hi + t_lo) / big_p
-        if not abs(big_p - 1.0) <= tolerance:
-            flags |= 1
-        if not abs(big_q - 1.0) <= tolerance:
-            flags |= 2
-    if low < 0.0:
-        flags |= 3
+    k, m = p.shape
+    acc = np.zeros((8, m))  # hi, lo of Σp, Σq, Σ terms, Σ(p − q) per row
+    negative = 0
+    for i in range(k):
+        for r in range(m):
+            a = p[i, r]
+            b = q[i, r]
+            negative += (a < 0.0) | (b < 0.0)
+            h = acc[0, r]
+            s = h + a
+            bb = s - h
+            acc[1, r] += (h - (s - bb)) + (a - bb)
+            acc[0, r] = s
+            h = acc[2, r]
+            s = h + b
+            bb = s - h
+            acc[3, r] += (h - (s - bb)) + (b - bb)
+            acc[2, r] = s
+            t = terms[i, r]
+            h = acc[4, r]
+            s = h + t
+            bb = s - h
+            acc[5, r] += (h - (s - bb)) + (t - bb)
+            acc[4, r] = s
+            d = a - b
+            h = acc[6, r]
+            s = h + d
+            bb = s - h
+            acc[7, r] += (h - (s - bb)) + (d - bb)
+            acc[6, r] = s
+    flags = 3 if negative else 0
+    for r in range(m):  # P, Q, x = Σ(q − p)/P, base = Σ terms/P into rows 0, 2, 6, 4
+        big_p = acc[0, r] + acc[1, r]
+        big_q = acc[2, r] + acc[3, r]
+        acc[0, r] = big_p
+        acc[2, r] = big_q
+        acc[6, r] = -(acc[6, r] + acc[7, r]) / big_p
+        acc[4, r] = (acc[4, r] + acc[5, r]) / big_p
+        flags |= (0 if abs(big_p - 1.0) <= tolerance else 1) | (0 if abs(big_q - 1.0) <= tolerance else 2)
     for r in range(m):  # φ₁ by the series, branch-free: vectorised across rows
-        x = xs[r]
-        acc = _XMLOG1P[31]
+        x = acc[6, r]
+        poly = _XMLOG1P[31]
         for j in range(30, -1, -1):
-            acc = acc * x + _XMLOG1P[j]
-        corr = (acc * x) * x
-        value = base[r] - corr
-        big_p = sums_p[r]
-        big_q = sums_q[r]
+            poly = poly * x + _XMLOG1P[j]
+        corr = (poly * x) * x
+        value = acc[4, r] - corr
+        big_p = acc[0, r]
+        big_q = acc[2, r]
         inside = big_p < _BIG and big_q < _BIG and big_p > _SMALL_TOTAL and big_q > _SMALL_TOTAL
         good = abs(x) <= 0.25 and corr * 8.0 <= value and inside
         out[r] = max(value, 0.0) if good else value
         status[r] = 0 if good else (2 if inside else 1)
     for r in range(m):  # rows beyond the series (rare): libm, as the reference
-        if status[r] == 2 and abs(xs[r]) > 0.25:
-            x = xs[r]
+        if status[r] == 2 and abs(acc[6, r]) > 0.25:
+            x = acc[6, r]
             if abs(x) <= 0.5:
                 corr = xmlog1p(x)
             else:
-                ratio = sums_q[r] / sums_p[r]
+                ratio = acc[2, r] / acc[0, r]
                 corr = (ratio - 1.0) - math.log(ratio)
-            value = base[r] - corr
+            value = acc[4, r] - corr
             if corr * 8.0 <= value:
                 status[r] = 0
                 out[r] = max(value, 0.0)
@@ -322,25 +336,46 @@ def kl_categorical_rows(
 # Passes around NumPy's vectorised log1p, sinh and expm1 (the functions the NumPy reference
 # ``divergences._kl_normal_into_numpy`` applies, so the two agree to the last bit); the compiled
 # loops are branch-free (forms computed for every element, one selected) so they vectorise.
-# Inputs are 1-d: contiguous, or stride-0 views of a broadcast scalar.
+# The parameters σ₁, σ₂, μ₁, μ₂ are contiguous 1-d arrays or floats (a scalar parameter, broadcast
+# without materialising it: :func:`_at`); the work arrays are 1-d.
+
+
+def _at(x: object, i: int) -> float:  # pragma: no cover - replaced by the overload in compiled code
+    """x[i] for a 1-d array, x itself for a float (a broadcast scalar), in compiled code."""
+    raise NotImplementedError
+
+
+@overload(_at, inline="always")
+def _at_overload(x: Any, i: Any) -> Callable[[Any, Any], float]:
+    if isinstance(x, types.Array):
+
+        def element(x: Any, i: Any) -> float:
+            return x[i]
+
+        return element
+
+    def scalar(x: Any, i: Any) -> float:
+        return x
+
+    return scalar
 
 
 @_compiled
-def normal_ratio(s1: np.ndarray, s2: np.ndarray, a: np.ndarray) -> None:
+def normal_ratio(s1: np.ndarray | float, s2: np.ndarray | float, a: np.ndarray) -> None:
     """a = |σ₁ − σ₂|/min(σ₁, σ₂)."""
     for i in range(a.size):
-        x = s1[i]
-        y = s2[i]
+        x = _at(s1, i)
+        y = _at(s2, i)
         a[i] = abs(x - y) / (x if x < y else y)
 
 
 @_compiled
-def normal_split(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) -> int:
+def normal_split(s1: np.ndarray | float, s2: np.ndarray | float, u: np.ndarray, hs: np.ndarray) -> int:
     """u ← copysign(2u, σ₁ − σ₂) = 2 log(σ₁/σ₂) from u = log1p(a); hs ← u/2 (for sinh).
     Returns how many u are not finite (a overflowed: :func:`normal_fix`)."""
     bad = 0
     for i in range(u.size):
-        v = math.copysign(u[i] * 2.0, s1[i] - s2[i])
+        v = math.copysign(u[i] * 2.0, _at(s1, i) - _at(s2, i))
         u[i] = v
         hs[i] = v * 0.5
         bad += not (v - v == 0.0)
@@ -348,11 +383,11 @@ def normal_split(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) 
 
 
 @_compiled
-def normal_fix(s1: np.ndarray, s2: np.ndarray, u: np.ndarray, hs: np.ndarray) -> None:
+def normal_fix(s1: np.ndarray | float, s2: np.ndarray | float, u: np.ndarray, hs: np.ndarray) -> None:
     """Where u is not finite (σ₁/σ₂ overflowed): u = 2 (log σ₁ − log σ₂), no cancellation left."""
     for i in range(u.size):
         if not (u[i] - u[i] == 0.0):
-            v = math.copysign(2.0 * abs(math.log(s1[i]) - math.log(s2[i])), s1[i] - s2[i])
+            v = math.copysign(2.0 * abs(math.log(_at(s1, i)) - math.log(_at(s2, i))), _at(s1, i) - _at(s2, i))
             u[i] = v
             hs[i] = v * 0.5
 
@@ -373,8 +408,8 @@ def _half_f(v: float, x: float, h: float, e: float) -> float:
 
 @_compiled
 def normal_finish(
-    m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
-    u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+    m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,
+    a: np.ndarray, u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
 ) -> int:
     """out = ½f + ½z² (``divergences._kl_normal_into_numpy``) from a, u, hs = sinh(u/2) and
     es = expm1(u) (:func:`_half_f`), z = (μ₁ − μ₂)/σ₂. Returns how many elements have σ ≤ 0 (or
@@ -382,31 +417,31 @@ def normal_finish(
     :func:`normal_finish_fix`."""
     bad = 0
     for i in range(out.size):
-        sg2 = s2[i]
-        diff = m1[i] - m2[i]
+        sg2 = _at(s2, i)
+        diff = _at(m1, i) - _at(m2, i)
         z = diff / sg2
         value = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
         out[i] = value
-        bad += not ((s1[i] > 0.0) & (sg2 > 0.0) & (value - value == 0.0) & (diff - diff == 0.0))
+        bad += not ((_at(s1, i) > 0.0) & (sg2 > 0.0) & (value - value == 0.0) & (diff - diff == 0.0))
     return bad
 
 
 @_compiled
 def normal_finish_fix(
-    m1: np.ndarray, s1: np.ndarray, m2: np.ndarray, s2: np.ndarray, a: np.ndarray,
-    u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+    m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,
+    a: np.ndarray, u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
 ) -> int:
     """Where μ₁ − μ₂ overflowed: z = μ₁/σ₂ − μ₂/σ₂. Returns how many elements have σ ≤ 0 (or
     NaN) or a non-finite result: the caller then runs the validators, which name the argument
     (if none is at fault, the KL overflowed and inf is right)."""
     bad = 0
     for i in range(out.size):
-        sg2 = s2[i]
-        if not (m1[i] - m2[i] - (m1[i] - m2[i]) == 0.0):
-            z = m1[i] / sg2 - m2[i] / sg2
+        sg2 = _at(s2, i)
+        if not (_at(m1, i) - _at(m2, i) - (_at(m1, i) - _at(m2, i)) == 0.0):
+            z = _at(m1, i) / sg2 - _at(m2, i) / sg2
             out[i] = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
         value = out[i]
-        bad += not (s1[i] > 0.0 and sg2 > 0.0 and value - value == 0.0)
+        bad += not (_at(s1, i) > 0.0 and sg2 > 0.0 and value - value == 0.0)
     return bad
 
 
@@ -548,6 +583,28 @@ def bernoulli_logit_split(
     return beyond
 
 
+@_inlined
+def _bernoulli_logit_at(
+    x: float, y: float, t_x: float, t_y: float, h: float, em: float, lo: float
+) -> tuple[float, float, float, float, float]:
+    """(p, p0, q, q0, d) for one element (see :func:`bernoulli_logit_parts`)."""
+    big_a = 1.0 / (1.0 + t_x)
+    small_a = t_x * big_a
+    big_b = 1.0 / (1.0 + t_y)
+    small_b = t_y * big_b
+    neg_a = x < 0.0
+    neg_b = y < 0.0
+    pa = small_a if neg_a else big_a
+    pa0 = big_a if neg_a else small_a
+    qb = small_b if neg_b else big_b
+    qb0 = big_b if neg_b else small_b
+    e = em + (em + 1.0) * lo  # expm1(h + lo) to first order in lo
+    near = -(pa * qb0) * e
+    direct = (pa - qb) if pa + qb <= 1.0 else (qb0 - pa0)
+    di = near if abs(h) <= 1.0 else direct
+    return pa, pa0, qb, qb0, di
+
+
 @_compiled
 def bernoulli_logit_parts(
     a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
@@ -559,21 +616,7 @@ def bernoulli_logit_parts(
     where |h| ≤ 1, else p − q or q0 − p0 (the smaller pair); nd = −d; r1 = d/q and r0 = −d/q0
     (log1p of them: log(p/q) and log(p0/q0))."""
     for i in range(a.size):
-        big_a = 1.0 / (1.0 + ta[i])
-        small_a = ta[i] * big_a
-        big_b = 1.0 / (1.0 + tb[i])
-        small_b = tb[i] * big_b
-        neg_a = a[i] < 0.0
-        neg_b = b[i] < 0.0
-        pa = small_a if neg_a else big_a
-        pa0 = big_a if neg_a else small_a
-        qb = small_b if neg_b else big_b
-        qb0 = big_b if neg_b else small_b
-        e = em[i]
-        e = e + (e + 1.0) * lo[i]  # expm1(h + lo) to first order in lo
-        near = -(pa * qb0) * e
-        direct = (pa - qb) if pa + qb <= 1.0 else (qb0 - pa0)
-        di = near if abs(h[i]) <= 1.0 else direct
+        pa, pa0, qb, qb0, di = _bernoulli_logit_at(a[i], b[i], ta[i], tb[i], h[i], em[i], lo[i])
         p[i] = pa
         p0[i] = pa0
         q[i] = qb
@@ -585,20 +628,69 @@ def bernoulli_logit_parts(
 
 
 @_compiled
+def bernoulli_logit_ratios(
+    a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
+    em: np.ndarray, lo: np.ndarray, r1: np.ndarray, r0: np.ndarray,
+) -> None:
+    """Only r1 = d/q and r0 = −d/q0 of :func:`bernoulli_logit_parts` (the rest is recomputed,
+    identically, by :func:`bernoulli_logit_terms`: less memory traffic than storing it)."""
+    for i in range(a.size):
+        _, _, qb, qb0, di = _bernoulli_logit_at(a[i], b[i], ta[i], tb[i], h[i], em[i], lo[i])
+        r1[i] = di / qb
+        r0[i] = -di / qb0
+
+
+@_compiled
+def bernoulli_logit_terms(
+    a: np.ndarray, b: np.ndarray, ta: np.ndarray, tb: np.ndarray, h: np.ndarray,
+    em: np.ndarray, lo: np.ndarray, ell1: np.ndarray, ell0: np.ndarray, out: np.ndarray,
+) -> int:
+    """out = :func:`kl_terms_log1p` (p, q, d, ell1) + :func:`kl_terms_log1p` (p0, q0, −d, ell0)
+    with p, p0, q, q0, d recomputed by :func:`bernoulli_logit_parts`' arithmetic (the same bits),
+    in one pass. Returns how many elements need log a − log b in either term (the caller then
+    takes the separate passes, with :func:`kl_terms_d_fix`)."""
+    fix = 0
+    for i in range(a.size):
+        pa, pa0, qb, qb0, di = _bernoulli_logit_at(a[i], b[i], ta[i], tb[i], h[i], em[i], lo[i])
+        l1 = ell1[i]
+        l0 = ell0[i]
+        one = _select_term(pa, qb, di, l1, -0.5)
+        zero = _select_term(pa0, qb0, -di, l0, -0.5)
+        out[i] = one + zero
+        fix += ((l1 - l1 != 0.0) & (pa > 0.0) & (qb > 0.0)) | ((l0 - l0 != 0.0) & (pa0 > 0.0) & (qb0 > 0.0))
+    return fix
+
+
+@_compiled
 def kl_categorical_small(
     p: np.ndarray, q: np.ndarray, ell: np.ndarray, out: np.ndarray, status: np.ndarray,
     tolerance: float,
 ) -> int:
-    """:func:`kl_terms` (with :func:`kl_terms_fix`) and :func:`kl_categorical_rows` in one call,
-    for inputs small enough that the call overhead dominates: ``ell`` (m, K) = log(p/q), p and
-    q C-contiguous. Returns what :func:`kl_categorical_rows` returns."""
-    pf = p.reshape(-1)
-    qf = q.reshape(-1)
-    ef = ell.reshape(-1)
+    """:func:`transpose_pair`, :func:`kl_terms` (with :func:`kl_terms_fix`) and
+    :func:`kl_categorical_cols` in one call, for inputs small enough that the call overhead
+    dominates: ``ell`` (m, K) = log(p/q) (NumPy's, as the large path takes it), p and q
+    C-contiguous (m, K) rows. Returns what :func:`kl_categorical_cols` returns, with bit 4 set
+    if a row's status is not 0; every out[r] + 0.0 (−0.0 becomes +0.0)."""
+    m, k = p.shape
+    p_cols = np.empty((k, m))
+    q_cols = np.empty((k, m))
+    ell_cols = np.empty((k, m))
+    transpose_pair(p, q, p_cols, q_cols)
+    for r in range(m):
+        for i in range(k):
+            ell_cols[i, r] = ell[r, i]
+    pf = p_cols.reshape(-1)
+    qf = q_cols.reshape(-1)
+    ef = ell_cols.reshape(-1)
     terms = np.empty(pf.size)
     if kl_terms(pf, qf, ef, terms):
         kl_terms_fix(pf, qf, ef, terms)
-    return kl_categorical_rows(p, q, terms.reshape(p.shape), out, status, tolerance)
+    flags = kl_categorical_cols(p_cols, q_cols, terms.reshape(k, m), out, status, tolerance)
+    for r in range(m):
+        out[r] = out[r] + 0.0  # −0.0 → +0.0, as divergences._out
+        if status[r] != 0:
+            flags |= 4
+    return flags
 
 
 # ---------------------------------------------------------------------------- VAE KL total

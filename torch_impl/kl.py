@@ -11,11 +11,17 @@ shape and one device, no NaN or inf — else ``ValueError`` naming the argument.
 checks read metadata; NaN/inf are looked for only when the result is non-finite (one sum and one
 scalar read per call otherwise). :func:`kl_diagonal_normals` evaluates narrow dtypes
 (float16/bfloat16/float32) in float64 and rounds once.
+
+On the CPU, :func:`kl_standard_normal_total` (float32/float64, the training loss's KL) takes
+exp(ℓ) from torch's vectorised exp and forms and sums the terms in one compiled pass
+(:mod:`torch_impl._kl_total_kernels`: the forms, their measured error, and why a NaN/inf argument
+always gives a non-finite total).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,9 +48,14 @@ def _finite_inputs(out: torch.Tensor, names: tuple[str, ...], *tensors: torch.Te
     makes the sum non-finite; a sum that merely overflows only costs the search). A non-finite
     result of finite arguments is a genuine overflow and is returned."""
     if not math.isfinite(out.item() if out.dim() == 0 else out.detach().sum().item()):
-        for t, n in zip(tensors, names, strict=True):
-            require_finite(t, n)
+        _require_finite_arguments(names, *tensors)
     return out
+
+
+def _require_finite_arguments(names: tuple[str, ...], *tensors: torch.Tensor) -> None:
+    """``ValueError`` naming the first argument that holds NaN or inf (after a non-finite result)."""
+    for t, n in zip(tensors, names, strict=True):
+        require_finite(t, n)
 
 
 def expm1mx(u: torch.Tensor) -> torch.Tensor:
@@ -163,32 +174,49 @@ class _StandardNormalKlTotal(torch.autograd.Function):
 
 
 _CPU_KINDS = (torch.float32, torch.float64)
+_Kernel = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+#: dtype → compiled CPU total (:mod:`torch_impl._kl_total_kernels`), filled on the first CPU call
+#: so that importing this module does not import numba
+_CPU_TOTALS: dict[torch.dtype, _Kernel] = {}
+
+
+def _cpu_total_kernel(dtype: torch.dtype) -> _Kernel:
+    """The compiled total for ``dtype`` (float32/float64), importing the kernels on first use."""
+    if not _CPU_TOTALS:
+        from torch_impl import _kl_total_kernels as KK
+
+        _CPU_TOTALS.update({torch.float64: KK.total_float64, torch.float32: KK.total_float32})
+    return _CPU_TOTALS[dtype]
+
+
+def _cpu_total_value(kernel: _Kernel, mu: torch.Tensor, logvar: torch.Tensor) -> float:
+    """Σ ½(e^ℓ − 1 − ℓ + μ²) as a Python float (float32 inputs: the float32-rounded value) for CPU
+    tensors of one dtype (float32/float64, ``kernel``'s) and shape that do not require a gradient:
+    exp(ℓ) in float64 by torch's vectorised exp, then the compiled pass that forms and sums the
+    terms (:mod:`torch_impl._kl_total_kernels`: the forms and their error)."""
+    ell = logvar.numpy().reshape(-1)
+    if logvar.dtype is torch.float64:
+        e = logvar.exp().numpy().reshape(-1)
+    else:
+        e = ell.astype(np.float64)
+        torch.from_numpy(e).exp_()
+    return kernel(mu.numpy().reshape(-1), ell, e)
+
+
+def _scalar(value: float, dtype: torch.dtype) -> torch.Tensor:
+    """A 0-d CPU tensor of ``dtype`` (float32/float64) holding ``value`` (exact for float32: the
+    kernels round it already)."""
+    return torch.from_numpy(np.asarray(value, dtype=np.float64 if dtype is torch.float64 else np.float32))
 
 
 def _total_on_cpu(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor | None:
-    """The forward of :class:`_StandardNormalKlTotal` for CPU float32/float64 tensors of one
-    dtype, over their NumPy views after NumPy's vectorised expm1 (in float64), rounded once.
-    float64: the series for |ℓ| ≤ ½ and expm1(ℓ) − ℓ beyond, as :func:`_expm1mx`, in one
-    compiled pass (:func:`numerics._jit.standard_normal_kl_terms`), summed by NumPy's pairwise sum;
-    float32: the forms of :func:`_expm1mx_for_narrow`
-    (:func:`numerics._jit.standard_normal_kl_terms_narrow`), summed likewise. None for other
-    devices and dtypes (the tensor path then runs)."""
-    dtype = mu.dtype
-    if not (dtype is logvar.dtype and dtype in _CPU_KINDS
-            and mu.device.type == "cpu" and logvar.device.type == "cpu"):
+    """The forward of :class:`_StandardNormalKlTotal` for CPU float32/float64 tensors of one dtype
+    and shape (:func:`_cpu_total_value`); None for other devices and dtypes (the tensor path then
+    runs)."""
+    if not _lean_pair(mu, logvar):
         return None
-    from numerics import _jit as J  # numba is imported on first use only
-
-    m = (mu.detach() if mu.requires_grad else mu).numpy().reshape(-1)
-    ell = (logvar.detach() if logvar.requires_grad else logvar).numpy().reshape(-1)
-    with np.errstate(over="ignore"):  # e^ℓ beyond the float range: inf, the limit
-        terms = np.expm1(ell, dtype=np.float64)
-    if dtype is torch.float64:
-        J.standard_normal_kl_terms(m, ell, terms)
-        return torch.from_numpy(np.asarray(np.add.reduce(terms)))
-    J.standard_normal_kl_terms_narrow(m, ell, terms)
-    with np.errstate(over="ignore"):  # beyond float32's range: inf, the rounding
-        return torch.from_numpy(np.asarray(np.add.reduce(terms), dtype=np.float32))
+    kernel = _cpu_total_kernel(mu.dtype)
+    return _scalar(_cpu_total_value(kernel, mu.detach(), logvar.detach()), mu.dtype)
 
 
 def _lean_pair(mu: object, logvar: object) -> bool:
@@ -196,18 +224,27 @@ def _lean_pair(mu: object, logvar: object) -> bool:
     CPU — what the full checks (:func:`_checked`) would accept, read with fewer calls."""
     return (type(mu) is torch.Tensor and type(logvar) is torch.Tensor
             and mu.dtype is logvar.dtype and mu.dtype in _CPU_KINDS
-            and mu.shape == logvar.shape and mu.device.type == "cpu" and logvar.device.type == "cpu")
+            and mu.is_cpu and logvar.is_cpu and mu.shape == logvar.shape)
 
 
 def kl_standard_normal_total(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """Σ_{batch, j} KL(N(μ, e^ℓ) ‖ N(0, 1)) as one autograd node (the training loss's KL): equal to
     ``kl_standard_normal(mu, logvar).sum()`` (accumulated in float64 and rounded once) with the
     gradient of the closed form; ``tests/torch_impl`` checks both. Arguments checked like
-    :func:`kl_standard_normal` (CPU float32/float64 pairs by :func:`_lean_pair`, the same
-    conditions in fewer calls)."""
+    :func:`kl_standard_normal`; NaN/inf are looked for only when the total is not finite (a NaN or
+    inf argument always makes it so: :mod:`torch_impl._kl_total_kernels`)."""
+    # the common case inline (plain CPU float32/float64 tensors of one dtype and shape, no gradient
+    # to record, the kernels loaded): the conditions of _lean_pair, read once each
+    if type(mu) is torch.Tensor and type(logvar) is torch.Tensor and mu.dtype is logvar.dtype:
+        kernel = _CPU_TOTALS.get(mu.dtype)
+        if (kernel is not None and mu.is_cpu and logvar.is_cpu and mu.shape == logvar.shape
+                and not ((mu.requires_grad or logvar.requires_grad) and torch.is_grad_enabled())):
+            value = _cpu_total_value(kernel, mu, logvar)
+            if not math.isfinite(value):
+                _require_finite_arguments(("mu", "logvar"), mu, logvar)
+            return _scalar(value, mu.dtype)
     names = ("mu", "logvar")
-    if not _lean_pair(mu, logvar):
-        mu, logvar = _checked(names, mu, logvar)
+    mu, logvar = _checked(names, mu, logvar)
     return _finite_inputs(kl_standard_normal_total_unchecked(mu, logvar), names, mu, logvar)
 
 

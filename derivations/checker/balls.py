@@ -23,10 +23,16 @@ raises :class:`NoEnclosure`, so an unknown function can never produce a refutati
   sum is 0 and the product is 1 (:data:`EMPTY_RANGE_CONVENTION`). Infinite series: no enclosure.
 * ``Integral`` over a finite real interval: Arb's certified integration (Petras' algorithm,
   error bounded on complex ellipses; branch cuts checked through the ``analytic`` flag). Over
-  an infinite range: SymPy's closed form of the integral *at the exact point* (an exact
-  antiderivative), accepted only when a quadrature agrees with it (to 10⁻⁸ relative plus 10×
-  the quadrature's error estimate: a guard against a wrong closed form, which then gives no
-  enclosure and so no verdict).
+  an infinite range, with the parameters replaced by the point's exact values: Arb's certified
+  integration on ``[−R, R]`` (or ``[a, R]``), split at the integrand's peaks, plus explicit
+  bounds of the tails — for Gaussian/exponential-type integrands (``exp`` of a polynomial whose
+  leading coefficient has negative real part, times powers/logs of polynomials and sines or
+  cosines) and power-law integrands (products of powers of polynomials of total degree below
+  −1), an integrable singularity at the finite end being cut off and bounded — or else a
+  verified antiderivative (SymPy's indefinite integral, accepted when its
+  derivative simplifies to the integrand and it is analytic on the open range; the value from
+  Gruntz limits at the ends). SymPy's *definite* integration is never trusted; anything else has
+  no enclosure (:mod:`derivations.checker.improper_integrals`).
 
 Arb's working precision is a process-wide setting, so evaluations take a lock.
 """
@@ -35,7 +41,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol
@@ -46,11 +53,14 @@ from flint import acb, arb, ctx, fmpq, fmpz
 __all__ = [
     "EMPTY_RANGE_CONVENTION",
     "HOLOMORPHIC",
+    "BallEnv",
     "BallFn",
     "NoEnclosure",
     "compile_balls",
+    "compile_balls_bound",
     "enclose",
     "exact_number",
+    "working_precision",
 ]
 
 #: The one summation convention of the checker (evaluation, balls and normal forms).
@@ -61,9 +71,6 @@ EMPTY_RANGE_CONVENTION = (
 
 #: Largest number of terms the finite Sums/Products of one ball evaluation may have in all.
 MAX_BALL_TERMS = 20_000
-
-#: Seconds SymPy may spend on the closed form of one infinite-range integral.
-SYMBOLIC_INTEGRAL_SECONDS = 2.0
 
 _LOCK = threading.RLock()
 
@@ -214,6 +221,12 @@ def compile_balls(expr: sp.Basic) -> BallFn:
     """``expr`` as a function of a :class:`BallEnv`; :class:`NoEnclosure` for anything outside
     the whitelist (module docstring)."""
     return _compile(expr, frozenset())
+
+
+def compile_balls_bound(expr: sp.Basic, bound: frozenset[sp.Symbol]) -> BallFn:
+    """Like :func:`compile_balls`, with the symbols in ``bound`` read from the evaluation's
+    bound variables (:meth:`BallEnv.bind`) instead of the point."""
+    return _compile(expr, bound)
 
 
 def _args(node: sp.Basic, bound: frozenset[sp.Symbol]) -> list[BallFn]:
@@ -634,11 +647,15 @@ def _compile_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
 
 
 def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
-    """An integral over an infinite range: SymPy's closed form at the exact point, accepted when
-    mpmath's quadrature agrees with it (module docstring)."""
+    """An integral over an infinite range: its parameters replaced by the point's exact values,
+    then a certificate of :mod:`derivations.checker.improper_integrals` (Arb integration with
+    bounded tails, or a verified antiderivative); SymPy's definite integration is never used."""
+    from derivations.checker.improper_integrals import improper_integral
+
+    var, lo, hi = node.limits[0]
     free = sorted(node.free_symbols, key=sp.default_sort_key)
     entries = sorted(node.atoms(sp.Indexed), key=sp.default_sort_key)
-    cache: dict[tuple[Any, ...], BallFn] = {}
+    cache: dict[tuple[Any, ...], Callable[[], acb] | str] = {}
 
     def integral(env: BallEnv) -> acb:
         reps: dict[sp.Basic, sp.Expr] = {}
@@ -653,8 +670,17 @@ def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn
             reps[e] = _rational(env.point.indexed(e.base.label, idx))
         key = tuple(sorted((str(k), v) for k, v in reps.items()))
         if key not in cache:
-            cache[key] = _closed_form(node.xreplace(reps))
-        return cache[key](env)
+            try:
+                cache[key] = improper_integral(node.function.xreplace(reps), var,
+                                               lo.xreplace(reps), hi.xreplace(reps))
+            except NoEnclosure as exc:
+                cache[key] = str(exc)
+            except Exception as exc:  # SymPy's integrators and polynomial tools: no certificate
+                cache[key] = f"no certificate for an infinite-range integral ({type(exc).__name__})"
+        found = cache[key]
+        if isinstance(found, str):
+            raise NoEnclosure(found)
+        return found()
 
     return integral
 
@@ -665,40 +691,19 @@ def _rational(v: float | Fraction | int) -> sp.Rational:
     return sp.Rational(f.numerator, f.denominator)
 
 
-def _closed_form(integral: sp.Integral) -> BallFn:
-    from derivations.checker.timebound import TimeBoundExceeded, time_bound
-
-    try:
-        value = time_bound(lambda: integral.doit(), SYMBOLIC_INTEGRAL_SECONDS)
-    except TimeBoundExceeded:
-        raise NoEnclosure("no closed form of an infinite-range integral in time") from None
-    except Exception as exc:  # SymPy's integrators raise many kinds of errors
-        raise NoEnclosure(f"no closed form of an infinite-range integral ({type(exc).__name__})") from None
-    if not isinstance(value, sp.Expr) or value.has(sp.Integral, sp.oo, -sp.oo, sp.zoo, sp.nan) \
-            or value.free_symbols:
-        raise NoEnclosure("no closed form of an infinite-range integral")
-    fn = _compile(value, frozenset())
-    from derivations.checker.evaluation import CannotCompile, compile_expr, evaluate, new_context
-
-    try:  # a quadrature must agree: a wrong closed form then gives no enclosure, never a verdict
-        quad = evaluate(compile_expr(integral), _NoPoint(), new_context(), 20, split=True)
-        closed = complex(sp.N(value, 20))
-    except (CannotCompile, TypeError, ValueError, ArithmeticError):
-        raise NoEnclosure("the closed form could not be cross-checked") from None
-    allowed = 1e-8 * max(1e-300, abs(closed)) + 10 * float(quad.quad_error)
-    if quad.status not in ("real", "nonreal") or abs(complex(quad.value) - closed) > allowed:
-        raise NoEnclosure("the closed form of an infinite-range integral disagrees with quadrature")
-    return fn
-
-
-class _NoPoint:
-    """A point without coordinates (the integral's parameters are already substituted)."""
-
-    def value(self, sym: sp.Symbol) -> float | Fraction | int:
-        raise NoEnclosure(f"no value for {sym}")
-
-    def indexed(self, label: sp.Symbol, indices: tuple[int, ...]) -> float | Fraction:
-        raise NoEnclosure(f"no value for {label}{list(indices)}")
+@contextmanager
+def working_precision(prec: int) -> Iterator[None]:
+    """Arb's process-wide working precision set to ``prec`` bits inside the block (and the
+    evaluations of other threads kept out of it), restored afterwards."""
+    if isinstance(prec, bool) or not isinstance(prec, int) or not 2 <= prec <= 1_000_000:
+        raise ValueError(f"prec: expected a number of bits from 2 to 10⁶, got {prec!r}")
+    with _LOCK:
+        saved = ctx.prec
+        ctx.prec = prec
+        try:
+            yield
+        finally:
+            ctx.prec = saved
 
 
 def enclose(fn: BallFn, point: BallPoint, prec: int) -> acb:

@@ -34,7 +34,7 @@ from typing import TypeVar
 
 import sympy as sp
 
-from derivations.checker.balls import NoEnclosure, compile_balls
+from derivations.checker.balls import NoEnclosure, compile_balls, enclose
 from derivations.checker.domain import Domain, check_symbols
 from derivations.checker.lemmas import NonNegativeSum
 from derivations.checker.normal_form import (
@@ -45,7 +45,7 @@ from derivations.checker.normal_form import (
     ranges_agree,
     substitute_definitions,
 )
-from derivations.checker.refutation import RefutationCertificate, certify_differ
+from derivations.checker.refutation import RefutationCertificate, certify_differ, certify_negative
 from derivations.checker.sampling import Sampler, complex_quantities
 from derivations.checker.search import SearchResult, search_equal, search_nonnegative
 from derivations.checker.summands import sums_agree_termwise
@@ -249,11 +249,90 @@ def decide_equal(
     return _bounded(seconds, lambda: _decide_equal(lhs, rhs, domain, clock))
 
 
+def closed_forms_used(exprs: list[sp.Expr], domain: Domain) -> bool:
+    """Whether normalising ``exprs`` may rest on SymPy's evaluation of a definite integral or an
+    infinite series (after the domain's definitions are substituted). SymPy's ``integrate`` and
+    ``summation`` have known wrong answers (branch choices, Piecewise conditions dropped), so a
+    zero reached through them is cross-checked against the sides' own ball enclosures before it
+    is called *proved* (:func:`_proved_or_cross_checked`)."""
+    for e in exprs:
+        e = substitute_definitions(e, domain)
+        if e.has(sp.Integral):
+            return True
+        for node in e.atoms(sp.Sum, sp.Product):
+            if any(bound.has(sp.oo, -sp.oo) for _, *ends in node.limits for bound in ends):
+                return True
+    return False
+
+
+_PROVED = "exact symbolic identity: the normalised difference is 0"
+#: Random admissible points at which a zero reached through SymPy's closed forms is cross-checked.
+CROSS_CHECK_POINTS = 6
+#: Precision (bits) of that cross-check; a disjoint pair is then certified by the usual ladder.
+CROSS_CHECK_BITS = 128
+
+
+def _cross_check(sides: list[sp.Expr], domain: Domain, clock: _Clock) -> tuple[Decision | None, str]:
+    """Enclose ``sides`` (two sides, or one value that must be ≥ 0) at a few random admissible
+    points in ball arithmetic, integrals and series included (their enclosures never use SymPy's
+    closed forms). A *refuted* decision with its certificate when a point separates them, else
+    ``None`` and what the check saw."""
+    deadline = time.monotonic() + max(0.0, clock.left() * 0.8)
+    exprs = [substitute_definitions(e, domain) for e in sides]
+    try:
+        fns = [compile_balls(e) for e in exprs]
+        sampler = Sampler.for_exprs(exprs, domain)
+    except (NoEnclosure, ValueError) as exc:
+        return None, f"not cross-checked in ball arithmetic ({exc})"
+    agreed, unenclosed = 0, ""
+    for point in sampler.random_points(CROSS_CHECK_POINTS):
+        if time.monotonic() > deadline:
+            break
+        try:
+            values = [enclose(f, point, CROSS_CHECK_BITS) for f in fns]
+        except NoEnclosure as exc:
+            unenclosed = str(exc)
+            continue
+        separated = (
+            not values[0].overlaps(values[1]) if len(values) == 2
+            else bool(values[0].imag.is_zero() and values[0].real < 0)
+        )
+        if not separated:
+            agreed += 1
+            continue
+        cert = (certify_differ(fns, point, point.describe(), deadline) if len(fns) == 2
+                else certify_negative(fns[0], point, point.describe(), deadline))
+        if isinstance(cert, RefutationCertificate):
+            return Decision(
+                Verdict.REFUTED,
+                "counterexample: SymPy's closed form of an integral or series reduces the claim to "
+                f"an identity, but the sides as written differ; certified: {cert.describe()}",
+                counterexample={**cert.point, **cert.enclosures}, certificate=cert,
+            ), ""
+    if agreed:
+        return None, f"cross-checked in ball arithmetic at {agreed} random admissible points"
+    return None, f"not cross-checked in ball arithmetic ({unenclosed or 'no point in time'})"
+
+
+def _proved_or_cross_checked(sides: list[sp.Expr], domain: Domain, clock: _Clock, proved: str) -> Decision:
+    """*proved* for a zero that SymPy reached through a closed form of a definite integral or an
+    infinite series (:func:`closed_forms_used`) only after the sides as written agree at random
+    points in ball arithmetic; *refuted*, with the certificate, when one separates them."""
+    refuted, seen = _cross_check(sides, domain, clock)
+    if refuted is not None:
+        return refuted
+    return Decision(Verdict.PROVED,
+                    f"{proved} (through SymPy's closed form of an integral or series; {seen})")
+
+
 def _decide_equal(lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock) -> Decision:
     _prepare([lhs, rhs], domain)
+    closed = closed_forms_used([lhs, rhs], domain)
     quick = clock.run(lambda: normalize(lhs - rhs, domain, full=False), share=0.5)
+    if quick is not None and quick == 0 and not closed:
+        return Decision(Verdict.PROVED, _PROVED)
     if quick is not None and quick == 0:
-        return Decision(Verdict.PROVED, "exact symbolic identity: the normalised difference is 0")
+        return _proved_or_cross_checked([lhs, rhs], domain, clock, _PROVED)
     found = _search(clock, lambda deadline: search_equal(lhs, rhs, domain, deadline))
     if found.counterexample is not None and found.certificate is not None:
         return Decision(
@@ -268,7 +347,8 @@ def _decide_equal(lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock) -> 
         return constant
     diff = clock.run(lambda: normalize(lhs - rhs, domain))
     if diff is not None and diff == 0:
-        return Decision(Verdict.PROVED, "exact symbolic identity: the normalised difference is 0")
+        return (_proved_or_cross_checked([lhs, rhs], domain, clock, _PROVED) if closed
+                else Decision(Verdict.PROVED, _PROVED))
     constant = _constant_residual(diff, lhs, rhs, domain, clock)
     if constant is not None:
         return constant
@@ -434,9 +514,13 @@ def _decide_nonnegative(
                     "each term is non-negative",
                 )
             notes.append(f"certificate does not match ({match.verdict.value if match else 'no time left'})")
+    closed = closed_forms_used([expr], domain)
+    manifest = "manifestly non-negative after normalisation"
     quick = clock.run(lambda: normalize(expr, domain, full=False), share=0.5)
+    if quick is not None and _manifestly_nonnegative(quick) and not closed:
+        return Decision(Verdict.PROVED, manifest)
     if quick is not None and _manifestly_nonnegative(quick):
-        return Decision(Verdict.PROVED, "manifestly non-negative after normalisation")
+        return _proved_or_cross_checked([expr], domain, clock, manifest)
     found = _search(clock, lambda deadline: search_nonnegative(expr, domain, deadline))
     if found.counterexample is not None and found.certificate is not None:
         return Decision(
@@ -445,7 +529,8 @@ def _decide_nonnegative(
         )
     reduced = clock.run(lambda: normalize(expr, domain))
     if reduced is not None and _manifestly_nonnegative(reduced):
-        return Decision(Verdict.PROVED, "manifestly non-negative after normalisation")
+        return (_proved_or_cross_checked([expr], domain, clock, manifest) if closed
+                else Decision(Verdict.PROVED, manifest))
     why = "; ".join(
         [
             f"time bound of {clock.seconds:g} s hit" if clock.hit else "not manifestly non-negative",

@@ -12,11 +12,12 @@ within a few bytecodes (a long call into C, e.g. ``time.sleep`` or one huge inte
 is interrupted when it returns). The watchdog exits when no bound is active, so nothing is
 left running after :func:`time_bound` returns.
 
-Nesting. Each bound raises its own exception class (a fresh subclass of
-:class:`TimeBoundExceeded`), so an inner :func:`time_bound` tells its own expiry from an
-enclosing one's: it converts its own into a plain :class:`TimeBoundExceeded` and lets an
-enclosing bound's pass. An enclosing bound that has expired cannot be swallowed by an inner
-``try: time_bound(...) except TimeBoundExceeded:``: it is raised again every
+Nesting. Each bound injects its own exception class (a fresh subclass of the private
+``_Expiry``, which is *not* a :class:`TimeBoundExceeded`), so an inner :func:`time_bound` tells
+its own expiry from an enclosing one's: it converts its own into a plain
+:class:`TimeBoundExceeded` and lets an enclosing bound's pass. An enclosing bound that has
+expired cannot be swallowed by an inner ``try: time_bound(...) except TimeBoundExceeded:``
+(not even by one retried forever): its exception is not caught there, it is raised again every
 :data:`REFIRE_INTERVAL_S` seconds until its own :func:`time_bound` has unwound, every inner
 :func:`time_bound` entered or left meanwhile raises it, and its own :func:`time_bound` raises
 it even if ``fn`` returned. An inner bound longer than the enclosing one is therefore cut at
@@ -45,20 +46,44 @@ MAX_SECONDS = 86_400.0
 
 
 class TimeBoundExceeded(BaseException):
-    """Raised when a computation exceeds its time bound.
+    """Raised by :func:`time_bound` when its computation exceeds the bound.
 
     A ``BaseException`` so that SymPy's internal ``except Exception`` clauses do not swallow it.
     """
 
 
+class _Expiry(BaseException):
+    """What the watchdog injects into a computing thread at a bound's deadline (one subclass per
+    bound). Deliberately *not* a :class:`TimeBoundExceeded`: code inside the bounded computation
+    that catches an inner bound's ``TimeBoundExceeded`` (to report *undecided* and go on) cannot
+    swallow an enclosing bound's expiry, so the enclosing bound stops its computation at once
+    instead of waiting for a re-fire to land outside every inner ``try``. Only the bound's own
+    :func:`time_bound` converts it into ``TimeBoundExceeded``."""
+
+
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
 _set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
 _set_async_exc.restype = ctypes.c_int
-# The same C function (called with the GIL held), typed so that ``None`` passes NULL, which
-# clears a pending exception.
-_clear_async_exc = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(
-    ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
-)
+
+
+class _Flush(BaseException):
+    """Replaces a bound's possibly pending exception in its own thread and is caught at once."""
+
+
+def _discard_pending_exception() -> None:
+    """Make sure no injected exception is pending for the calling thread.
+
+    Clearing with ``PyThreadState_SetAsyncExc(id, NULL)`` is not used: CPython 3.11 then leaves
+    the interpreter's async-exception signal set for good, which slows every thread and, under a
+    profiler or tracer, spins forever on the next function entry. Instead a harmless exception
+    replaces the pending one and is raised (at the loop's next eval-breaker check) and caught here.
+    """
+    try:
+        _set_async_exc(threading.get_ident(), _Flush)
+        for _ in range(10_000_000):  # lands within one iteration; the bound is only a guard
+            pass
+    except _Flush:
+        pass
 
 
 @dataclass(eq=False)
@@ -68,7 +93,7 @@ class _Bound:
     thread_id: int
     seconds: float
     deadline: float
-    exc_class: type[TimeBoundExceeded]
+    exc_class: type[_Expiry]
     next_fire: float = field(init=False)
     fired: bool = False
 
@@ -142,7 +167,7 @@ def _fired_enclosing(thread_id: int, inner: _Bound | None) -> _Bound | None:
 def _new_bound(seconds: float) -> _Bound:
     return _Bound(
         threading.get_ident(), seconds, time.monotonic() + seconds,
-        type("TimeBoundExceeded", (TimeBoundExceeded,), {"__module__": __name__}),
+        type("TimeBoundExpiry", (_Expiry,), {"__module__": __name__}),
     )
 
 
@@ -169,7 +194,7 @@ def _unregister(bound: _Bound) -> _Bound | None:
         if bound in _active:
             _active.remove(bound)
         if bound.fired:  # its exception may still be pending: it must not land after return
-            _clear_async_exc(bound.thread_id, None)
+            _discard_pending_exception()
         outer = _fired_enclosing(bound.thread_id, bound)
         if not _active and _watchdog is not None:
             watchdog, _watchdog = _watchdog, None
@@ -234,7 +259,7 @@ def time_bound(fn: Callable[[], T], seconds: float) -> T:
             try:
                 outer = _unregister(bound)
                 break
-            except TimeBoundExceeded as exc:
+            except _Expiry as exc:
                 error = exc
     if outer is not None:
         raise outer.exc_class(outer.message()) from error

@@ -8,7 +8,7 @@ import sympy as sp
 
 from derivations.beta_vae import verify_large_beta_correlates
 from derivations.checker.identities import Decision
-from derivations.checker.verdicts import Verdict
+from derivations.checker.verdicts import Evidence, Verdict
 from derivations.claims.helpers import seed_finding
 from derivations.elbo import combine
 from derivations.estimators import (
@@ -37,8 +37,9 @@ from derivations.gan import (
     verify_virtual_criterion,
 )
 from derivations.gaussian import normal_log_density
-from derivations.mode_seeking import verify_reverse_kl_covers_modes
+from derivations.mode_seeking import decide_reverse_kl_covers_modes
 from derivations.posterior import verify_posterior_easy
+from derivations.runner.registry import Claim, evidence, register
 
 SEED003 = "seed 003 (Deep Learning 2024 Spring, HW4)"
 PS5 = "ECE 544 PS5 (seed 004)"
@@ -57,11 +58,27 @@ def _reparameterisation_reaches_encoder() -> Decision:
     )
 
 
-seed_finding("seed003.tf1_reverse_kl_covers_modes",
-             "T/F 1 'minimising KL(q ‖ p) for a multi-modal p gives a q covering all modes': FALSE "
-             "(reverse KL is mode-seeking; counterexample by 20-digit quadrature)",
-             r"\arg\min_q \mathrm{KL}(q\|p)\ \text{covers all modes?}", f"{SEED003}, Problem 1",
-             Verdict.REFUTED, verify_reverse_kl_covers_modes)
+register(Claim("seed003.tf1_reverse_kl_covers_modes",
+               "T/F 1 'minimising KL(q ‖ p) for a multi-modal p gives a q covering all modes': FALSE "
+               "(reverse KL is mode-seeking; for p = ½N(−3,1) + ½N(3,1) every Gaussian covering both "
+               "modes equally, N(0, s²) for any s > 0, fits worse than N(3, 1): certified in ball "
+               "arithmetic)",
+               r"\arg\min_q \mathrm{KL}(q\|p)\ \text{covers all modes?}", f"{SEED003}, Problem 1",
+               kind="seed_audit", expected=Verdict.REFUTED))
+
+
+@evidence("seed003.tf1_reverse_kl_covers_modes", "symbolic")
+def _reverse_kl_covers_modes() -> Evidence:
+    """T/F 1 with its ball-arithmetic certificate in the evidence's ``extra["certificate"]``
+    (re-checkable with :func:`derivations.mode_seeking_bounds.recheck_cover_worse` after
+    :meth:`~derivations.mode_seeking_bounds.CoverCertificate.from_json`)."""
+    decision, certificate = decide_reverse_kl_covers_modes()
+    found = decision.evidence("symbolic")
+    if certificate is not None:
+        found.extra["certificate"] = certificate.to_json()
+    return found
+
+
 seed_finding("seed003.tf2_reparameterisation_gradient",
              "T/F 2 'the reparameterisation trick passes gradients to the encoder': TRUE "
              "(∇_{μ,s} E[f(μ + sε)] = E[f'(μ+sε)·(1, ε)], by integration, incl. a Gaussian decoder)",

@@ -42,6 +42,13 @@ from derivations.checker import Derivation, Domain, decide_equal
 from derivations.checker.domain import DEFAULT_SIZES
 from derivations.checker.lemmas import LOG_RATIO, NonNegativeSum, summed
 from derivations.checker.verdicts import Verdict
+from derivations.latex.conclusions import (
+    RowPart,
+    conclusion_detail,
+    proved_conclusion_note,
+    split_at_arrows,
+    trailing_arrow,
+)
 from derivations.latex.extract import Extracted, Fragment, InlineMath, extract, is_definition_context
 from derivations.latex.log_sum import log_sum_certificates
 from derivations.latex.multivariate_gaussian import factorised_gaussians, factorised_kl_step, named_gaussians
@@ -58,6 +65,7 @@ from derivations.latex.reading import (
     Constraint,
     bold_capitals,
     constraint_of_chain,
+    defined_on_the_right,
     definition_operator,
     density_formula,
     density_key,
@@ -113,6 +121,11 @@ _EQUATION_PROSE = re.compile(
     r"minimi[sz]\w*|optim\w*)\b",
     re.I,
 )
+#: Prose that solves an equation (stricter than _EQUATION_PROSE: "the derivative is" does not solve).
+_SOLVING_PROSE = re.compile(
+    r"\b(set(ting)?\b[^.]*\b(zero|0)|solv\w*|equat\w*|stationary|first[- ]order condition)",
+    re.I,
+)
 _CERT_MISMATCH = re.compile(r"certificate does not match \([^()]*\)")
 _DECIMAL = re.compile(r"(?<![\d.])\d*\.(\d+)")
 _DEF_PROSE_END = re.compile(
@@ -128,6 +141,8 @@ class _ChainItem:
     first: Node
     first_fragment: Fragment
     steps: list[tuple[str, Node, Fragment]] = field(default_factory=list)
+    #: the arrow that opens the chain (``\\Rightarrow``): a conclusion, proved or a statement (conclusions.py)
+    conclusion: str | None = None
 
 
 def _lhs_is_definable(node: Node) -> bool:
@@ -277,6 +292,16 @@ def _unread_key(d: Definition) -> str:
 def _def_label(d: Definition) -> str:
     """``q(z|x)``, ``KL``, ``F_\\beta``: how a definition is named in the report."""
     return _unread_key(d).removeprefix("density:")
+
+
+def _oriented(latex: str, chain: Chain) -> Chain:
+    """``chain`` turned around when ``latex`` names its right side with ``=:`` (``\\mathbb{E}_q[…] =:
+    \\mathcal{F}(q, \\theta)``: reading.defined_on_the_right); a ``=:`` whose right side is not a name
+    (``F(q) =: \\sum_z …``, written for ``:=``) keeps the left side as the name defined."""
+    right = defined_on_the_right(latex, chain)
+    if right is None or right.first is None or not _definable_lhs(right.first):
+        return chain
+    return right
 
 
 def _definable_lhs(node: Node) -> bool:
@@ -524,6 +549,18 @@ class DocumentChecker:
 
     # -------------------------------------------------------------- inline maths and comments
     def _inline(self, m: InlineMath) -> None:
+        parts = split_at_arrows(m.latex)
+        if not parts:  # "$\Rightarrow$" in the prose: no relation
+            return
+        if len(parts) > 1 or parts[0].arrow is not None:  # $a = b \Rightarrow c = d$ in the prose
+            for part in parts:
+                piece = dataclasses.replace(m, latex=part.latex)
+                if part.arrow is None:
+                    self._inline(piece)
+                else:
+                    why = conclusion_detail(part.arrow, *self._position(m.offset + part.arrow_column))
+                    self._add_inline(piece, STATEMENT, f"inline relation in the prose; {why}", "inline")
+            return
         latex, defop = definition_operator(m.latex)
         if update_rule(latex):
             self._add_inline(
@@ -546,7 +583,7 @@ class DocumentChecker:
         if not re.search(r"=|\\geq?|\\leq?|<|>|\\in(?![a-zA-Z])", latex):
             return  # a name or an expression in prose: no relation to account for
         try:
-            chain = read_chain(latex)
+            chain = _oriented(m.latex, read_chain(latex))
         except LatexParseError as exc:
             lhs = _split_lhs(latex)
             if (m.definition or defop) and lhs is not None:
@@ -791,10 +828,10 @@ class DocumentChecker:
         for m in self.ex.inline:
             self._inline(m)
         parsed: list[tuple[Fragment, Chain | LatexParseError, bool]] = []
-        for frag in self.ex.fragments:
+        for frag in _conclusion_parts(self.ex.fragments):
             latex, defop = definition_operator(frag.latex)
             try:
-                parsed.append((frag, read_chain(latex), defop))
+                parsed.append((frag, _oriented(frag.latex, read_chain(latex)), defop))
             except LatexParseError as exc:
                 parsed.append((frag, exc, defop))
         self._count_mentions(parsed)
@@ -947,6 +984,12 @@ class DocumentChecker:
                 )
                 consumed.add(j)
                 j += 1
+            if frag.conclusion is not None:
+                close()
+                broken = frag.line if isinstance(chain, LatexParseError) else None
+                current = self._conclusion(frag, chain, label)
+                k += 1
+                continue
             if isinstance(chain, LatexParseError) and update_rule(frag.latex) is not None:
                 close()
                 self._add(
@@ -1007,8 +1050,9 @@ class DocumentChecker:
                 if current is not None and _ends_with_a_bound(current, chain):
                     # "= A ≥ 0" then "= B ≥ 0": the second row continues A, never the bound 0
                     bounded = current.steps[-2][1] if len(current.steps) > 1 else current.first
+                    arrow = current.conclusion
                     close()
-                    current = _ChainItem(bounded, frag, [(r, e, frag) for r, e in chain.steps])
+                    current = _ChainItem(bounded, frag, [(r, e, frag) for r, e in chain.steps], arrow)
                     k += 1
                     continue
                 if current is not None:
@@ -1121,6 +1165,75 @@ class DocumentChecker:
             current = _ChainItem(first, frag, [(r, e, frag) for r, e in chain.steps])
             k += 1
         close()
+
+    def _conclusion(self, frag: Fragment, chain: Chain | LatexParseError, label: str) -> _ChainItem | None:
+        """A part of a row after an arrow (``\\Rightarrow \\mu = x``): never a definition, a condition or an
+        assumption; its relations are checked as identities and reported proved only when they are (the
+        chain item returned carries the arrow), else as statements. A part that does not parse is a parse
+        error; one with no relation to check is a statement."""
+        assert frag.conclusion is not None
+        why = conclusion_detail(frag.conclusion, *self._position(frag.offset + frag.arrow_column))
+        if isinstance(chain, LatexParseError) and chain.reason == "empty expression":
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    STATEMENT,
+                    f"{why}; words only: nothing to check",
+                    "statement",
+                ),
+            )
+            return None
+        if isinstance(chain, LatexParseError):
+            self._add(
+                frag.line, self._item(label, frag.line, frag.latex, PARSE_ERROR, str(chain), PARSE_ERROR)
+            )
+            return None
+        special = statement_reason(chain)
+        if chain.first is None or not chain.steps or special is not None:
+            what = (
+                special[1]
+                if special is not None
+                else "it continues with a relation but has nothing before it"
+                if chain.first is None
+                else "an expression without a relation"
+            )
+            self._add(
+                frag.line,
+                self._item(
+                    label,
+                    frag.line,
+                    frag.latex,
+                    STATEMENT,
+                    f"{why}; {what}",
+                    "statement",
+                    to_latex(chain.first) + "".join(f" {r} {to_latex(e)}" for r, e in chain.steps),
+                ),
+            )
+            return None
+        return _ChainItem(chain.first, frag, [(r, e, frag) for r, e in chain.steps], frag.conclusion)
+
+    def _position(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of ``offset`` in the document."""
+        return self.text.count("\n", 0, offset) + 1, offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+
+    def _as_conclusion(self, rep: StepReport, item: _ChainItem) -> StepReport:
+        """A conclusion's step: proved stays proved (an identity holds unconditionally, also under the
+        hypothesis); anything else — refuted included — is a statement, never a refutation."""
+        arrow = item.conclusion
+        assert arrow is not None
+        start = item.first_fragment
+        where = self._position(start.offset + start.arrow_column)
+        if rep.verdict == Verdict.PROVED.value:
+            rep.detail += proved_conclusion_note(arrow, *where)
+            return rep
+        rep.verdict, rep.kind = STATEMENT, "statement"
+        rep.detail = conclusion_detail(arrow, *where)
+        rep.counterexample, rep.alternative, rep.depends_on, rep.certificate = None, None, None, None
+        rep.error = rep.tolerance = None
+        return rep
 
     def _is_definition(self, first: Node, chain: Chain, defop: bool, context: bool, line: int) -> bool:
         rel, rhs = chain.steps[0]
@@ -1555,17 +1668,29 @@ class DocumentChecker:
                             "detail": alt.detail,
                             "counterexample": alt.counterexample,
                         }
+            if item.conclusion is not None:
+                rep = self._as_conclusion(rep, item)
             self.result.steps.append(rep)
 
     @staticmethod
     def _equation_to_solve(r: str, pair: list[Node], frag: Fragment, item: _ChainItem) -> bool:
         """``\\frac{N}{\\sigma} - \\frac{1}{\\sigma^3}\\sum_n (x_n - \\mu)^2 = 0`` after "setting the
         derivative to zero": a condition on the parameters that the text solves, not an identity."""
-        if r != "=" or not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
-            return False
-        if is_numeric(pair[0]):
+        if r != "=" or is_numeric(pair[0]):
             return False
         prose = frag.prose_before.strip() or item.first_fragment.prose_before.strip()
+        if not (is_number(pair[1]) and to_latex(pair[1]) in ("0", "-0")):
+            # "Solving, $$\frac{N}{\sigma} = \frac{1}{\sigma^3}\sum_n (x_n-\mu)^2 \Rightarrow \hat\sigma^2
+            # = …$$": the one relation before the arrow is the equation solved, unless it differentiates
+            return (
+                frag.hypothesis
+                and item.first_fragment is frag
+                and len(item.steps) == 1
+                and not any(n.kind in ("deriv", "nabla") for side in pair for n in side.walk())
+                and bool(_SOLVING_PROSE.search(prose[-300:]))
+            )
+        if frag.hypothesis:  # "… = 0 \Rightarrow \mu = \bar{x}": the arrow says it is solved
+            return True
         return bool(_EQUATION_PROSE.search(prose[-300:]))
 
     # -------------------------------------------------------------- one step
@@ -1784,7 +1909,59 @@ def _ends_with_a_bound(current: _ChainItem, continuation: Chain) -> bool:
 
 def _continues_the_expression(frag: Fragment) -> bool:
     """A display (or the first row of one) that opens with a binary ``+`` or ``−`` and follows the previous
-    display with no prose between: the rest of an expression broken across displays."""
-    if frag.row != 0 or frag.prose_before.strip():
+    display with no prose between: the rest of an expression broken across displays (never a conclusion
+    after an arrow, ``\\Rightarrow -\\frac{N}{\\sigma} = …``)."""
+    if frag.row != 0 or frag.prose_before.strip() or frag.conclusion is not None:
         return False
     return re.match(r"\s*(\\(left|big+|Big+)?\s*)?[+-]", frag.latex) is not None
+
+
+def _conclusion_parts(fragments: list[Fragment]) -> list[Fragment]:
+    """Every fragment cut at its implication arrows (:func:`_row_parts`); a row that ends with an arrow
+    (``… = 0 \\Rightarrow \\\\``) makes the next fragment a conclusion of that arrow."""
+    out: list[Fragment] = []
+    carried: tuple[str, int] | None = None  # the arrow that ended the previous row, at its document offset
+    for frag in fragments:
+        tail = trailing_arrow(frag.latex)
+        out.extend(_row_parts(frag, carried, tail is not None))
+        carried = (tail[0], frag.offset + tail[1]) if tail else None
+    return out
+
+
+def _row_parts(
+    frag: Fragment, carried: tuple[str, int] | None = None, arrow_ends: bool = False
+) -> list[Fragment]:
+    """``frag`` cut at its implication arrows (``A = B \\Rightarrow C = D``, conclusions.py): the part before
+    the first arrow keeps the row's label and prose (the hypothesis); each part after an arrow is a
+    conclusion labelled "line 5 ⇒" ("line 5 ⇒2" for a second one), its columns those of the row. ``carried``:
+    the arrow (and its document offset) that ended the row before, whose conclusion this row opens;
+    ``arrow_ends``: whether this row ends with an arrow (its last part is a hypothesis)."""
+    parts = split_at_arrows(frag.latex)
+    if not parts:  # a row that is only an arrow: its conclusion is the next row
+        return []
+    if carried is not None and parts[0].arrow is None:
+        parts[0] = RowPart(parts[0].latex, carried[0], parts[0].column, carried[1] - frag.offset)
+    if len(parts) == 1 and parts[0].arrow is None and not arrow_ends:
+        return [frag]
+    base = frag.label or f"line {frag.line}"
+    many = sum(p.arrow is not None for p in parts) > 1
+    out = []
+    for k, part in enumerate(parts):
+        follows = k + 1 < len(parts) or arrow_ends
+        if part.arrow is None:
+            out.append(dataclasses.replace(frag, latex=part.latex, column=part.column, hypothesis=follows))
+            continue
+        number = sum(p.arrow is not None for p in parts[: k + 1])
+        out.append(
+            dataclasses.replace(
+                frag,
+                latex=part.latex,
+                label=f"{base} {part.glyph}{number if many else ''}",
+                prose_before="",
+                conclusion=part.arrow,
+                column=part.column,
+                arrow_column=part.arrow_column,
+                hypothesis=follows,
+            )
+        )
+    return out

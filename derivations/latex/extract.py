@@ -54,6 +54,13 @@ class Fragment:
     prose_before: str
     display: int  # index of the display it belongs to (align rows share one)
     row: int
+    #: the arrow (``\\Rightarrow``, ``\\iff`` …) this part of a row follows: a conclusion (conclusions.py)
+    conclusion: str | None = None
+    #: where the part starts in its row (0-based; 0 for a whole row), and where its arrow starts
+    column: int = 0
+    arrow_column: int = 0
+    #: whether an arrow follows this part: it is the hypothesis of a conclusion
+    hypothesis: bool = False
 
 
 @dataclass(frozen=True)

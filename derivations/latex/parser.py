@@ -102,9 +102,14 @@ _SAME_LEN = [
     (re.compile(r"\^\{\s*(\\top|T|\\intercal|\\mathsf\{T\}|\\mathrm\{T\})\s*\}"), r"^\1"),
     (re.compile(r"\^\{\s*\\prime\s*\}"), "'"),
     (re.compile(r"\^\\prime(?![a-zA-Z])"), "'"),
-    # σ^2_1 (superscript before subscript) is σ_1^2
+    # σ^2_1 (superscript before subscript) is σ_1^2; D^*_G (Goodfellow et al. 2014), \theta^\star_{MLE},
+    # q^*_j(z_j), \hat{\theta}^*_{MLE} are D_G^*, \theta_{MLE}^\star, q_j^*(z_j), \hat{\theta}_{MLE}^*
     (
-        re.compile(r"(\\[a-zA-Z]+|[a-zA-Z])\^(\{[^{}]*\}|[0-9a-zA-Z])_(\{[^{}]*\}|\\[a-zA-Z]+|[0-9a-zA-Z])"),
+        re.compile(
+            r"(\\(?:hat|tilde|bar|mathbf|boldsymbol|bm|mathcal|mathrm)\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z])"
+            r"\^(\{[^{}]*\}|[0-9a-zA-Z*]|\\(?:star|ast|prime|dagger)(?![a-zA-Z]))"
+            r"_(\{[^{}]*\}|\\[a-zA-Z]+|[0-9a-zA-Z])"
+        ),
         r"\1_\3^\2",
     ),
 ]

@@ -87,6 +87,37 @@ def definition_operator(latex: str) -> tuple[str, bool]:
     return latex[: m.start()] + "=" + " " * (len(m.group(0)) - 1) + latex[m.end() :], True
 
 
+#: Operators that define their RIGHT side (``\\mathbb{E}_q[…] =: \\mathcal{F}(q, \\theta)``, Neal & Hinton
+#: 1998's free energy as lecture notes name it): ``=:``, ``\\eqqcolon``.
+_RIGHT_DEF_OPS = re.compile(r"=:(?!=)|\\eqqcolon(?![a-zA-Z])")
+_SWAPPED = {r"\geq": r"\leq", r"\ge": r"\le", ">": "<", r"\leq": r"\geq", r"\le": r"\ge", "<": ">"}
+
+
+def defined_on_the_right(latex: str, chain: Chain) -> Chain | None:
+    """``A = B =: F``: the chain turned around (``F = B = A``, inequalities reversed) so that its first
+    relation is the definition of the name on the right, ``F := B``, as ``:=`` with the sides swapped; None
+    when ``latex`` has no right-defining operator. A right-defining operator that is not the last relation
+    (``A =: F = G``) is a :class:`LatexParseError`: which side it defines is not read."""
+    m = _RIGHT_DEF_OPS.search(latex)
+    if m is None:
+        return None
+    if chain.first is None or not chain.steps:
+        raise LatexParseError(f"`{m.group(0)}` needs an expression on each side", latex, m.start())
+    try:
+        rest = read_chain(" " * m.end() + latex[m.end() :])
+    except LatexParseError:
+        rest = None
+    if rest is None or rest.steps or rest.first is None:
+        raise LatexParseError(
+            f"`{m.group(0)}` before another relation: only a last `=:` (naming its right side) is read",
+            latex,
+            m.start(),
+        )
+    nodes = [chain.first, *(e for _, e in chain.steps)]
+    rels = [_SWAPPED.get(r, r) for r, _ in chain.steps]
+    return Chain(nodes[-1], tuple(zip(reversed(rels), reversed(nodes[:-1]), strict=True)), chain.condition)
+
+
 def update_rule(latex: str, chain: Chain | None = None) -> str | None:
     """Why ``latex`` is an update rule (an algorithm's assignment), or None."""
     if _UPDATE_ARROW.search(latex):

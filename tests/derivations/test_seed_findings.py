@@ -8,11 +8,21 @@ from derivations.gaussian import normal_density
 
 
 def test_reverse_kl_counterexample_values():
-    d = mode_seeking.verify_reverse_kl_covers_modes()
-    assert d.verdict is Verdict.REFUTED
+    # the quadrature (an independent cross-check) separates the two fits by > 0.1; the claim's
+    # evidence is refuted with a certificate that re-checks from its JSON
+    from derivations.mode_seeking_bounds import CoverCertificate, recheck_cover_worse
+    from derivations.runner.registry import get_claim, run_evidence
+
     single, _ = mode_seeking.reverse_kl(3, 1)
     _, cover = mode_seeking.best_symmetric_cover()
     assert cover - single > 0.1
+    found = run_evidence(get_claim("seed003.tf1_reverse_kl_covers_modes"), "symbolic")
+    assert found.verdict is Verdict.REFUTED
+    assert "certified:" in found.detail and "for every s > 0" in found.detail
+    cert = CoverCertificate.from_json(found.extra["certificate"])
+    assert recheck_cover_worse(cert)
+    assert float(cert.cover_lower) <= cover <= float(cert.cover_upper)
+    assert single <= float(cert.single_upper) < float(cert.cover_lower)
 
 
 def test_reverse_kl_quadrature_against_closed_form_for_a_gaussian_target():

@@ -119,6 +119,59 @@ def test_expired_outer_bound_cannot_be_swallowed_by_an_inner_handler() -> None:
     assert time.monotonic() - t0 < 0.3 + 1.0  # the bound plus the one second the issue allows
 
 
+def _retry_forever() -> str:
+    """A caller that retries a short bounded attempt until it succeeds, swallowing every
+    ``TimeBoundExceeded`` (as code that reports *undecided* and tries again does)."""
+    while True:
+        try:
+            return time_bound(lambda: _busy(10), 0.01)
+        except TimeBoundExceeded:
+            pass
+
+
+def test_expired_outer_bound_stops_a_caller_that_retries_inner_bounds_forever() -> None:
+    t0 = time.monotonic()
+    with pytest.raises(TimeBoundExceeded, match=r"0\.5 s"):
+        time_bound(_retry_forever, 0.5)
+    assert time.monotonic() - t0 < 0.5 + 0.3
+
+
+def test_bounds_under_a_profiler_neither_spin_nor_overrun() -> None:
+    """Under cProfile an expired bound used to leave CPython 3.11's async-exception signal set,
+    and the next function entry spun forever while holding the bounds' lock."""
+    script = textwrap.dedent(
+        """
+        import cProfile, time
+        from derivations.checker.timebound import TimeBoundExceeded, time_bound
+
+        def busy():
+            while True:
+                pass
+
+        def retry():
+            while True:
+                try:
+                    time_bound(busy, 0.01)
+                except TimeBoundExceeded:
+                    pass
+
+        def outer():
+            t0 = time.monotonic()
+            try:
+                time_bound(retry, 0.5)
+            except TimeBoundExceeded:
+                print(f"stopped {time.monotonic() - t0:.2f}")
+
+        cProfile.run("outer()", "/dev/null")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("stopped "), done.stdout + done.stderr
+    assert float(done.stdout.split()[1]) < 0.5 + 1.0
+
+
 def test_swallowed_outer_bound_is_raised_even_if_fn_returns() -> None:
     def swallow_once() -> str:
         try:

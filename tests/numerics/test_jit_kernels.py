@@ -259,6 +259,7 @@ def test_mvn_kernel_agrees_with_the_numpy_form_and_mpmath():
 def many_small_blocks(monkeypatch):
     """Chunks of 7 elements, thread blocks from 16 elements on, 2 threads."""
     monkeypatch.setattr(D, "_CHUNK", 7)
+    monkeypatch.setattr(D, "_NORMAL_CHUNK", 7)
     monkeypatch.setattr(P, "MIN_ELEMENTS", 16)
     monkeypatch.setenv("NUMERICS_THREADS", "2")
 
@@ -282,6 +283,7 @@ def test_results_do_not_depend_on_chunks_threads_or_layout(many_small_blocks):
     split = _all_kernels()
     many_small_blocks_off = pytest.MonkeyPatch()
     many_small_blocks_off.setattr(D, "_CHUNK", 1 << 16)
+    many_small_blocks_off.setattr(D, "_NORMAL_CHUNK", 1 << 16)
     many_small_blocks_off.setattr(P, "MIN_ELEMENTS", 1 << 30)
     try:
         whole = _all_kernels()
