@@ -175,6 +175,29 @@ def checker_practice(results: Path) -> str:
     return "\n".join(lines)
 
 
+def checker_heldout_style(results: Path) -> str:
+    """The step checker on the held-out-style corpus: outcomes per entry point and for the chains."""
+    data = _load("checker_heldout_style", results)
+    lines = [_row("entry point", "cases (true / false twins)", "outcomes", "refutations re-checked",
+                  "worst case (s)"), _row(*["---"] * 5)]
+    cases = f"{data['cases']} ({data['true cases']} / {data['false cases']})"
+    worst = f"{data['worst wall time per case (s)']:.1f}"
+    lines.append(_row("decide_equal / prove_inequality", cases, _corpus_counts(data["counts"]["decision"]),
+                      data["refutations whose certificate re-checks"], worst))
+    lines.append(_row("one-step Derivation", cases, _corpus_counts(data["counts"]["derivation"]), "—", worst))
+    chains = data["counts"]["chains"]
+    elsewhere = f"; refuted at another step than the planted one {chains['wrong step named']}"
+    lines.append(_row("multi-step Derivation (a wrong middle step)", str(data["chains"]),
+                      _corpus_counts({k: v for k, v in chains.items() if k != "wrong step named"})
+                      + elsewhere,
+                      "—", worst))
+    bad = data["bad inputs"]
+    lines.append("")
+    lines.append(f"Bad inputs: {bad['ValueError']} of {bad['cases']} raise ValueError. Total wall time "
+                 f"{data['total wall time (s)']:.0f} s ({data['machine'].get('note', '')}).")
+    return "\n".join(lines)
+
+
 def checker_speed(results: Path) -> str:
     """Wall and CPU time of slow steps under a time limit, one column per recorded run."""
     data = _load("checker_speed", results)
@@ -206,6 +229,7 @@ TABLES: dict[str, Callable[[Path], str]] = {
     "checker_corpus": checker_corpus,
     "checker_redteam": checker_redteam,
     "checker_practice": checker_practice,
+    "checker_heldout_style": checker_heldout_style,
     "checker_speed": checker_speed,
 }
 
