@@ -67,7 +67,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import numpy as np
+import mpmath
 import sympy as sp
 from flint import acb, arb, ctx
 
@@ -355,29 +355,57 @@ class _TailBound:
         return acb(arb(0, radius), arb(0, radius))
 
 
+def _derivative(c: list[float]) -> list[float]:
+    """Coefficients (highest degree first) of the derivative of the polynomial ``c``."""
+    n = len(c) - 1
+    return [a * (n - i) for i, a in enumerate(c[:-1])]
+
+
+def _value(c: list[float], x: float) -> float:
+    total = 0.0
+    for a in c:
+        total = total * x + a
+    return total
+
+
+def _real_roots(c: list[float]) -> list[float]:
+    """Approximate real roots of the polynomial ``c`` (highest degree first; mpmath's
+    Durand–Kerner), [] where there are none or the iteration does not converge."""
+    while c and c[0] == 0:
+        c = c[1:]
+    if len(c) < 2 or not all(math.isfinite(a) for a in c):
+        return []
+    try:
+        roots = mpmath.polyroots(c, maxsteps=100, extraprec=60)
+    except (mpmath.libmp.NoConvergence, ZeroDivisionError, ValueError):
+        return []
+    found = []
+    for r in roots:
+        z = complex(r)
+        if abs(z.imag) <= 1e-9 * max(1.0, abs(z.real)) and math.isfinite(z.real):
+            found.append(z.real)
+    return found
+
+
 def _critical_points(term: _Term, x: sp.Symbol) -> list[float]:
     """Heuristic split points: the peaks of ``exp(P)`` and a geometric mesh at their widths,
     and the real roots of the power factors (never needed for rigour, only for speed)."""
     points: list[float] = []
     coeffs = _coeffs(term.exponent, x) if term.exponent != 0 else None
     if coeffs is not None and len(coeffs) >= 3:
-        c = np.array([float(_ball(k).real.mid()) for k in coeffs])
-        deriv = np.polyder(c)
-        second = np.polyder(deriv)
-        for root in np.roots(deriv):
-            if abs(root.imag) > 1e-9 * max(1.0, abs(root.real)) or not math.isfinite(root.real):
-                continue
-            xs = float(root.real)
+        c = [float(_ball(k).real.mid()) for k in coeffs]
+        deriv = _derivative(c)
+        second = _derivative(deriv)
+        for xs in _real_roots(deriv):
             points.append(xs)
-            curv = abs(float(np.polyval(second, xs)))
+            curv = abs(_value(second, xs))
             if curv > 0:
                 width = curv ** -0.5
                 for k in range(0, 40):
                     points += [xs - width * 2.0**k, xs + width * 2.0**k]
     for p in [q for q, _ in term.powers] + term.signed:
         if len(p) >= 2:
-            c = np.array([float(_ball(k).real.mid()) for k in p])
-            points += [float(r.real) for r in np.roots(c) if abs(r.imag) < 1e-12]
+            points += _real_roots([float(_ball(k).real.mid()) for k in p])
     return [p for p in points if math.isfinite(p)]
 
 
@@ -392,7 +420,7 @@ def _tail_analysis(g: sp.Expr, x: sp.Symbol) -> tuple[list[_Term], list[float]]:
     for t in terms:
         try:
             points += _critical_points(t, x)
-        except Exception:  # split points are a heuristic (speed only): numpy may refuse inf
+        except Exception:  # split points are a heuristic (speed only): a float may overflow
             continue
     return terms, points
 
