@@ -266,6 +266,10 @@ def closed_forms_used(exprs: list[sp.Expr], domain: Domain) -> bool:
 
 
 _PROVED = "exact symbolic identity: the normalised difference is 0"
+#: A search cut short by the time bound supports a claim (*numerically consistent*) only after at
+#: least this many admissible points; fewer is a timeout (*undecided*): one agreeing point proves
+#: nothing (∫N(x; μ, σ) dx = 1/σ agrees at σ = 1).
+MIN_POINTS_WHEN_CUT_SHORT = 8
 #: Random admissible points at which a zero reached through SymPy's closed forms is cross-checked.
 CROSS_CHECK_POINTS = 6
 #: Precision (bits) of that cross-check; a disjoint pair is then certified by the usual ladder.
@@ -454,6 +458,12 @@ def _numeric_decision(found: SearchResult, why: str, what: str, worst: str, hit:
         return Decision(Verdict.UNDECIDED, f"{why}; no admissible point could be evaluated in time")
     if found.uncertain:
         return Decision(Verdict.UNDECIDED, f"{why}; {found.uncertain}")
+    if found.stopped_early and found.points - found.unresolved < MIN_POINTS_WHEN_CUT_SHORT:
+        return Decision(
+            Verdict.UNDECIDED,
+            f"{why}; the time bound stopped the search after {found.points - found.unresolved} "
+            f"admissible point(s) (fewer than {MIN_POINTS_WHEN_CUT_SHORT}: a timeout, not evidence)",
+        )
     return Decision(
         Verdict.NUMERIC,
         f"{why}; {_evidence_text(found, what)}; {worst}"

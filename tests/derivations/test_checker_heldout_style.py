@@ -63,7 +63,9 @@ def _independent_value(
         expr = expr.xreplace({name: value})
     expr = expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)})
     values = {k: sp.Rational(exact_value(v)) for k, v in point.items()}
-    expr = expr.subs(
+    # xreplace, not subs: subs may evaluate a Product/Sum at the substituted limits by SymPy's own
+    # (reversed-range) convention before the checker's is applied below
+    expr = expr.xreplace(
         {s: values[s.name] for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name in values}
     )
     expr = _written_out(expr)

@@ -64,3 +64,16 @@ def test_which_sides_rest_on_closed_forms() -> None:
     assert identities.closed_forms_used([sp.Sum(sp.Rational(1, 2) ** k, (k, 0, sp.oo))], empty)
     assert not identities.closed_forms_used([sp.Sum(k, (k, 0, n))], empty)
     assert not identities.closed_forms_used([sp.exp(t) * mu], empty)
+
+
+def test_a_search_cut_short_after_a_few_points_is_a_timeout_not_evidence() -> None:
+    """∫N(x; μ, σ) dx = 1/σ agrees at σ = 1: one agreeing point before the time bound stopped the
+    search must not make a false claim *numerically consistent*."""
+    from derivations.checker.search import SearchResult
+
+    few = SearchResult(points=1, stopped_early=True)
+    d = identities._numeric_decision(few, "not proved", "agreement", "largest relative discrepancy 0")
+    assert d.verdict is Verdict.UNDECIDED and "timeout" in d.detail
+    many = SearchResult(points=identities.MIN_POINTS_WHEN_CUT_SHORT, stopped_early=True)
+    d = identities._numeric_decision(many, "not proved", "agreement", "largest relative discrepancy 0")
+    assert d.verdict is Verdict.NUMERIC and "cut short" in d.detail
