@@ -754,12 +754,18 @@ def _comp_add(hi: float, lo: float, x: float) -> tuple[float, float]:
     return s, lo + e
 
 
+_WIDE_LOGIT = 2.0**1000  # divergences._WIDE_LOGIT
+
+
 @_compiled
-def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, stop: int) -> None:
-    """``divergences._kl_logits_rows`` for rows start…stop of (n, K) logits (no NaN, no +inf, a
-    finite entry in every row, every |logit| ≤ 2¹⁰⁰⁰): the same forms, element by element, with
-    compensated row sums (in index order) where the reference sums pairwise."""
+def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, stop: int) -> int:
+    """``divergences._kl_logits_rows`` for rows start…stop of (n, K) logits: the same forms,
+    element by element, with compensated row sums (in index order) where the reference sums
+    pairwise. Rows outside its domain (a NaN or +inf, no finite entry in a or in b, a |logit|
+    beyond 2¹⁰⁰⁰) are skipped (out = NaN) and counted: the return value is their number, and
+    the caller validates and routes them (``divergences._kl_logits_prechecked``)."""
     k = a.shape[1]
+    skipped = 0
     ea = np.empty(k)
     eb = np.empty(k)
     hi_a = np.empty(k)
@@ -770,6 +776,7 @@ def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, st
         mb = -math.inf
         r = 0
         mismatch = False
+        outside = False
         for i in range(k):
             x = a[n, i]
             y = b[n, i]
@@ -779,6 +786,13 @@ def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, st
             mb = max(mb, y)
             if x > -math.inf and not y > -math.inf:
                 mismatch = True
+            # NaN fails both comparisons; +inf and wide logits fail the bound
+            if not (abs(x) <= _WIDE_LOGIT or x == -math.inf) or not (abs(y) <= _WIDE_LOGIT or y == -math.inf):
+                outside = True
+        if outside or ma == -math.inf or mb == -math.inf:
+            out[n] = math.nan
+            skipped += 1
+            continue
         if mismatch:
             out[n] = math.inf
             continue
@@ -872,3 +886,4 @@ def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, st
                     term = p * _expm1mx(-ell)
             t_hi, t_lo = _comp_add(t_hi, t_lo, term)
         out[n] = max(t_hi + t_lo, 0.0)
+    return skipped

@@ -555,9 +555,43 @@ def _check_rows_have_mass(x: F64, name: str) -> None:
         raise ValueError(f"{name}: every logit of an event is −inf (no probability mass)")
 
 
+def _kl_logits_prechecked(a: ArrayLike, b: ArrayLike) -> Array | None:
+    """:func:`kl_categorical_logits` for the common case (two non-empty native float64
+    C-contiguous arrays of the same shape) with the validation folded into the compiled pass
+    (:func:`numerics._jit.kl_logits_rows` skips and counts every row with a NaN or +inf, without
+    a finite entry, or with a logit beyond ±2¹⁰⁰⁰). None when the case does not apply or a row was
+    skipped: the caller then validates as usual (which raises, naming the argument) and routes
+    wide rows."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return None
+    if not (a.dtype == b.dtype == _NATIVE_F64 and a.shape == b.shape and a.ndim >= 1):
+        return None
+    if a.size == 0 or not (a.flags.c_contiguous and b.flags.c_contiguous):
+        return None
+    from numerics import _jit as J
+
+    k = a.shape[-1]
+    rows_a, rows_b = a.reshape(-1, k), b.reshape(-1, k)
+    n = rows_a.shape[0]
+    value = np.empty(n)
+    skipped: list[int] = []
+
+    def run(block: slice) -> None:
+        start, stop, _ = block.indices(n)
+        skipped.append(J.kl_logits_rows(rows_a, rows_b, value, start, stop))
+
+    P.run_blocks(run, P.row_blocks(n, a.size))
+    if any(skipped):
+        return None
+    return _out(value.reshape(a.shape[:-1]), _NATIVE_F64, fresh=True)
+
+
 def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
     """KL(softmax(a) ‖ softmax(b)) over the last axis, from logits (see :func:`_kl_logits_rows`);
     exact for every finite input (no exp of a difference overflows), −inf logits mask."""
+    fast = _kl_logits_prechecked(a, b)
+    if fast is not None:
+        return fast
     aa, ba = _logit_rows(a, "a"), _logit_rows(b, "b")
     dtype = v.result_dtype(a, b)
     if aa.ndim == 0 or ba.ndim == 0:
