@@ -497,20 +497,51 @@ def _kl_logits_rows_any(a: F64, b: F64) -> F64:
 
 def _kl_logits_rows_compiled(a: F64, b: F64) -> F64:
     """:func:`_kl_logits_rows` (the NumPy reference form, kept for
-    ``tests/numerics/test_logits_kernels.py``) as one compiled pass per row
-    (:func:`numerics._jit.kl_logits_rows`), row blocks in threads."""
-    from numerics import _jit as J  # numba is imported on first use only
-
+    ``tests/numerics/test_logits_kernels.py``) by compiled passes around NumPy's vectorised exp
+    (:func:`_kl_logits_block`), row blocks in threads. Rows outside the domain give NaN."""
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    value = np.empty(a.shape[0])
+    _kl_logits_blocks(a, b, value)
+    return value
+
+
+def _kl_logits_blocks(a: F64, b: F64, value: F64) -> int:
+    """:func:`_kl_logits_block` over row blocks in threads; returns how many rows were skipped."""
     n = a.shape[0]
-    value = np.empty(n)
+    skipped: list[int] = []
 
     def run(block: slice) -> None:
         start, stop, _ = block.indices(n)
-        J.kl_logits_rows(a, b, value, start, stop)
+        skipped.append(_kl_logits_block(a[start:stop], b[start:stop], value[start:stop]))
 
     P.run_blocks(run, P.row_blocks(n, a.size))
-    return value
+    return sum(skipped)
+
+
+def _kl_logits_block(a: F64, b: F64, value: F64) -> int:
+    """value = :func:`_kl_logits_rows` (a, b) for C-contiguous (m, K) rows: the shifted logits
+    (:func:`numerics._jit.logits_shift`), NumPy's exp of them, the sums and ℓ
+    (:func:`numerics._jit.logits_ratio`), NumPy's exp of min(−ℓ, 0), the terms
+    (:func:`numerics._jit.logits_terms`); temporaries from this thread's pool. Returns how many
+    rows were outside the domain (their value is NaN)."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    m = a.shape[0]
+    shape = a.shape
+    ha, la = scratch("lg_ha", shape), scratch("lg_la", shape)
+    hb, lb = scratch("lg_hb", shape), scratch("lg_lb", shape)
+    ea, eb = scratch("lg_ea", shape), scratch("lg_eb", shape)
+    ell, ell_lo, u = scratch("lg_ell", shape), scratch("lg_ell_lo", shape), scratch("lg_u", shape)
+    info = np.empty(m, dtype=np.int64)
+    sums = np.empty((m, 2))
+    skipped = J.logits_shift(a, b, ha, la, hb, lb, info, 0, m)
+    with np.errstate(under="ignore"):
+        np.exp(ha, out=ea)
+        np.exp(hb, out=eb)
+        J.logits_ratio(a, b, la, hb, lb, ea, eb, info, sums, ell, ell_lo, u, 0, m)
+        np.exp(u, out=u)
+    J.logits_terms(a, b, ha, la, hb, lb, ea, eb, info, sums, ell, ell_lo, u, value, 0, m)
+    return int(skipped)
 
 
 def _wide_logit_rows(a: F64, b: F64) -> F64:
@@ -558,7 +589,7 @@ def _check_rows_have_mass(x: F64, name: str) -> None:
 def _kl_logits_prechecked(a: ArrayLike, b: ArrayLike) -> Array | None:
     """:func:`kl_categorical_logits` for the common case (two non-empty native float64
     C-contiguous arrays of the same shape) with the validation folded into the compiled pass
-    (:func:`numerics._jit.kl_logits_rows` skips and counts every row with a NaN or +inf, without
+    (:func:`numerics._jit.logits_shift` skips and counts every row with a NaN or +inf, without
     a finite entry, or with a logit beyond ±2¹⁰⁰⁰). None when the case does not apply or a row was
     skipped: the caller then validates as usual (which raises, naming the argument) and routes
     wide rows."""
@@ -568,20 +599,10 @@ def _kl_logits_prechecked(a: ArrayLike, b: ArrayLike) -> Array | None:
         return None
     if a.size == 0 or not (a.flags.c_contiguous and b.flags.c_contiguous):
         return None
-    from numerics import _jit as J
-
     k = a.shape[-1]
     rows_a, rows_b = a.reshape(-1, k), b.reshape(-1, k)
-    n = rows_a.shape[0]
-    value = np.empty(n)
-    skipped: list[int] = []
-
-    def run(block: slice) -> None:
-        start, stop, _ = block.indices(n)
-        skipped.append(J.kl_logits_rows(rows_a, rows_b, value, start, stop))
-
-    P.run_blocks(run, P.row_blocks(n, a.size))
-    if any(skipped):
+    value = np.empty(rows_a.shape[0])
+    if _kl_logits_blocks(rows_a, rows_b, value):
         return None
     return _out(value.reshape(a.shape[:-1]), _NATIVE_F64, fresh=True)
 
