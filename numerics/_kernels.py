@@ -53,19 +53,26 @@ SINHMX_WIDE = [1.0 / math.factorial(2 * k + 3) for k in range(13)]
 EXPM1MX_WIDE_BELOW, EXPM1MX_WIDE_ABOVE = -1.0, 2.0
 
 
-def expm1mx_wide(u: Array, ex: Array) -> Array:
-    """e^u − 1 − u for u ≤ 2: the series above on [−1, 2], (e^u − 1) − u below −1 from
-    ``ex`` = e^u (rounded; there e^u − 1 ∈ (−1, −0.63] is exact to within its own rounding and
-    the result ≥ 0.37 |e^u − 1|)."""
-    w = u * u
-    cosh = _horner(COSHM1, w)
-    cosh *= w
-    sinh = _horner(SINHMX_WIDE, w)
-    sinh *= w
-    sinh *= u
-    series = cosh + sinh
+def expm1mx_wide(u: Array, ul: Array, ex: Array) -> Array:
+    """e^v − 1 − v for v = u + ul ≤ 2 (ul: a correction far below u): on [−1, 2] the series
+    above in w = u², w carried exactly as w_hi + w_lo (Dekker's product), plus (e^u − 1)·ul;
+    below −1, (e^u − 1) − u + (e^u − 1)·ul from ``ex`` = e^u (rounded; there e^u − 1 ∈
+    (−1, −0.63] is exact to within its own rounding and the result ≥ 0.37 |e^u − 1|). The
+    operations of ``numerics._jit._expm1mx_wide``, in the same order."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = u * u
+        uh, ut = _split(u)
+        w_lo = ((uh * uh - w) + 2.0 * (uh * ut)) + ut * ut
+        c = _horner(COSHM1, w)
+        sh = _horner(SINHMX_WIDE, w)
+        cosh = c * w + c * w_lo
+        sinh = (sh * w) * u
+        part = cosh + sinh
+        series = part + (part + u) * ul
+        em = ex - 1.0
+        below = (em - u) + em * ul
     inside = (u >= EXPM1MX_WIDE_BELOW) & (u <= EXPM1MX_WIDE_ABOVE)
-    return np.where(inside, series, (ex - 1.0) - u)
+    return np.where(inside, series, below)
 
 
 def _horner(coeffs: list[float], x: Array, out: Array | None = None) -> Array:

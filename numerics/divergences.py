@@ -48,6 +48,7 @@ from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
 from numerics._kernels import (
     _horner,
     expm1mx,
+    expm1mx_wide,
     kl_term,
     row_sum,
     scratch,
@@ -425,15 +426,61 @@ def _softmax_parts(x: F64) -> tuple[F64, F64, F64, F64]:
     return e, row_sum(e), lo, hi
 
 
+def _logit_ell(a: F64, b: F64, r: NDArray[np.intp], r_hi: F64, r_lo: F64) -> tuple[F64, F64, F64]:
+    """(c, ℓ, ℓ_lo) for rows (n, K) with both entries finite (else 0): c_i = (a_i − b_i) −
+    (a_r − b_r) from exact differences, ℓ = c − R with R = r_hi + r_lo (per row), and the
+    rounding errors of the last three operations gathered in ℓ_lo (``numerics._jit._ell_parts``)."""
+    both = np.isfinite(a) & np.isfinite(b)
+    eh, el = two_sum(np.where(both, a, 0.0), np.where(both, -b, 0.0))
+    c, c_err = two_sum(eh - np.take_along_axis(eh, r, -1), el - np.take_along_axis(el, r, -1))
+    t, t_err = two_sum(c, -r_hi[:, None])
+    e, e_err = two_sum(t, -r_lo[:, None])
+    return c, e, (c_err + t_err) + e_err
+
+
+def _logit_terms(
+    p: F64, q: F64, ell: F64, ell_lo: F64, fa: NDArray[np.bool_], fb: NDArray[np.bool_],
+    hi_a: F64, lo_a: F64, sa: F64, ex: F64,
+) -> F64:
+    """The terms q − p + p·ℓ ≥ 0 (``numerics._jit._logit_term``): q where a is masked, 0 where
+    both are; (q − p) + p·ℓ for ℓ < −2; p·(e^{−ℓ} − 1 + ℓ) otherwise
+    (:func:`numerics._kernels.expm1mx_wide`, ex = e^{−ℓ} where ℓ > 1), p in the subnormal range
+    as 2⁻ᵏ·(p·2ᵏ)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        g = expm1mx_wide(np.where(fa & fb, -ell, 0.0), np.where(fa & fb, -ell_lo, 0.0), ex)
+        far = ((q - p) + p * ell) + p * ell_lo
+        terms = np.where(ell < -2.0, far, p * g)
+        # p in the subnormal range has lost digits (2⁻¹⁰⁷⁵/p relative): there p·2ᵏ is formed
+        # as exp(s), s = (hi + k·ln2_hi) + (lo + k·ln2_lo − log S) ∈ [−½, ½] (the first sum is
+        # exact: Sterbenz; k·ln2_hi too: ln2_hi has 32 trailing zero bits), the term as
+        # 2⁻ᵏ·(p·2ᵏ)·(e^{−ℓ} − 1 + ℓ), rounded once
+        tiny = fa & fb & (p < 2.0**-1000) & (ell >= -2.0)
+        if tiny.any():
+            k = np.where(tiny, np.rint(-hi_a / _LN2_HI), 0.0)
+            s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
+            scaled = np.exp(np.where(tiny, s_exp, 0.0)) * g
+            terms = np.where(tiny, np.ldexp(scaled, -k.astype(np.int64)), terms)
+    return np.where(fa, np.where(fb, terms, 0.0), q)
+
+
 def _kl_logits_rows(a: F64, b: F64) -> F64:
     """KL(softmax a ‖ softmax b) for rows (n, K): no NaN or +inf, a finite entry in every row.
 
-    With r the mode of p = softmax(a), e = a − b and c_i = e_i − e_r (from exact differences),
-    ℓ_i = log(p_i/q_i) = c_i − R, R = log(q_r/p_r) = log1p(X), X = Σ_j (q_j e^{c_j} − q_j) where
-    q_j e^{c_j} = e^{a_j − max a}·q_r; then the non-negative terms of
-    :func:`_terms_from_log_ratio`. Logits differing by a constant give c = 0, X = 0: exactly 0.
-    Masked categories (−inf) have probability 0; a category masked in b only is a support
-    mismatch (+inf)."""
+    With p = softmax(a) (from e^{a − max a} by NumPy's exp, :func:`_softmax_parts`), r the mode
+    of p, e = a − b and c_i = e_i − e_r (from exact differences), ℓ_i = log(p_i/q_i) = c_i − R,
+    R = log(q_r/p_r) = (b_r − max b) + log(S_a/S_b) carried as a double-double, ℓ as ℓ + ℓ_lo
+    (:func:`_logit_ell`); then the non-negative terms of :func:`_logit_terms`, whose exponential
+    e^{−ℓ} (where ℓ > 1) is NumPy's too. The error δ of that R enters the KL as δ²/2 (the
+    first-order part cancels: Σ p·(e^{−ℓ} − 1) = Σ q − Σ p), at most 2⁻⁵⁶·KL where KL ≥ 2⁻⁴⁴; rows
+    below take R = log1p(X), X = Σ_j (q_j e^{c_j} − q_j) (q_j·expm1(c_j) where |c_j| ≤ 1, else
+    e^{a_j − max a}·q_r − q_j; −q_j where a_j is masked), accurate relative to R. Logits
+    differing by a constant give c = 0, X = 0: exactly 0. Masked categories (−inf) have
+    probability 0; a category masked in b only is a support mismatch (+inf).
+
+    The forms of the compiled passes (``numerics._jit.logits_shift``, ``logits_ratio``,
+    ``logits_terms``), except that the row sums here are NumPy's pairwise ones and the near
+    rows' e^{−ℓ} is NumPy's where the compiled code calls the C library
+    (``tests/numerics/test_logits_kernels.py``)."""
     fa, fb = np.isfinite(a), np.isfinite(b)
     mismatch = (fa & ~fb).any(axis=-1)
     ea, sa, lo_a, hi_a = _softmax_parts(a)
@@ -442,31 +489,38 @@ def _kl_logits_rows(a: F64, b: F64) -> F64:
     q = eb / sb[:, None]
     r = np.argmax(np.where(fa, a, -np.inf), axis=-1)[:, None]
     both = fa & fb
-    eh, el = two_sum(np.where(both, a, 0.0), np.where(both, -b, 0.0))
-    c = (eh - np.take_along_axis(eh, r, -1)) + (el - np.take_along_axis(el, r, -1))
-    c = np.where(both, c, np.where(fa, np.inf, np.where(fb, -np.inf, 0.0)))
-    q_r = np.take_along_axis(q, r, -1)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        near = np.abs(c) <= 1.0
-        w = np.where(near, q * np.expm1(np.where(near, c, 0.0)), ea * q_r - q)
-        big_x = row_sum(w)
-        log_q_r = (np.take_along_axis(hi_b, r, -1) + np.take_along_axis(lo_b, r, -1))[:, 0] - np.log(sb)
-        big_r = np.where(big_x >= -0.5, np.log1p(big_x), log_q_r + np.log(sa))
-        ell = c - big_r[:, None]
-        terms = _terms_from_log_ratio(p, q, np.where(both, ell, np.where(fa, np.inf, -np.inf)))
-        terms = np.where(fa | fb, terms, 0.0)
-        # p in the subnormal range has lost digits (2⁻¹⁰⁷⁵/p relative): there p·2ᵏ is formed
-        # as exp(s), s = (hi + k·ln2_hi) + (lo + k·ln2_lo − log S) ∈ [−½, ½] (the first sum is
-        # exact: Sterbenz; k·ln2_hi too: ln2_hi has 32 trailing zero bits), the term as
-        # 2⁻ᵏ·(p·2ᵏ)·(e^{−ℓ} − 1 + ℓ), rounded once
-        tiny = fa & both & (p < 2.0**-1000) & (ell >= -2.0)
-        if tiny.any():
-            k = np.where(tiny, np.rint(-hi_a / _LN2_HI), 0.0)
-            s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
-            scaled = np.exp(np.where(tiny, s_exp, 0.0)) * expm1mx(np.where(tiny, -ell, 0.0))
-            terms = np.where(tiny, np.ldexp(scaled, -k.astype(np.int64)), terms)
-        value = row_sum(terms)
-    return np.where(mismatch, np.inf, np.maximum(value, 0.0))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore", under="ignore"):
+        r_hi, r_lo = two_sum(np.take_along_axis(hi_b, r, -1)[:, 0], np.log(sa / sb))
+        r_lo = r_lo + np.take_along_axis(lo_b, r, -1)[:, 0]
+        c, ell, ell_lo = _logit_ell(a, b, r, r_hi, r_lo)
+        ell = np.where(both, ell, np.where(fa, np.inf, -np.inf))
+        ell_lo = np.where(both, ell_lo, 0.0)
+        ex = np.exp(np.minimum(-ell, 0.0))
+        value = np.maximum(row_sum(_logit_terms(p, q, ell, ell_lo, fa, fb, hi_a, lo_a, sa, ex)), 0.0)
+        near = np.flatnonzero(~mismatch & (value < _FAR_KL))
+        if near.size:
+            an, bn, fan, fbn = a[near], b[near], fa[near], fb[near]
+            pn, qn, cn, rn = p[near], q[near], c[near], r[near]
+            q_r = np.take_along_axis(qn, rn, -1)
+            w = np.where(np.abs(cn) <= 1.0, qn * np.expm1(np.where(np.abs(cn) <= 1.0, cn, 0.0)),
+                         ea[near] * q_r - qn)
+            w = np.where(fan & fbn, w, np.where(fbn, -qn, 0.0))
+            big_x = row_sum(w)
+            use = big_x >= -0.5
+            n_hi = np.where(use, np.log1p(np.where(use, big_x, 0.0)), r_hi[near])
+            n_lo = np.where(use, 0.0, r_lo[near])
+            _, elln, elln_lo = _logit_ell(an, bn, rn, n_hi, n_lo)
+            bothn = fan & fbn
+            elln = np.where(bothn, elln, np.where(fan, np.inf, -np.inf))
+            elln_lo = np.where(bothn, elln_lo, 0.0)
+            exn = np.exp(np.minimum(-elln, 0.0))
+            terms = _logit_terms(pn, qn, elln, elln_lo, fan, fbn, hi_a[near], lo_a[near], sa[near], exn)
+            value[near] = np.maximum(row_sum(terms), 0.0)
+    return np.where(mismatch, np.inf, value)
+
+
+#: rows whose KL is at least this take R = log(q_r/p_r) from log(S_a/S_b) (``_kl_logits_rows``)
+_FAR_KL = 2.0**-44
 
 
 #: logits beyond this magnitude can make a difference of two logits overflow
