@@ -773,6 +773,9 @@ def _expm1mx_wide(u: float, ul: float, ex: float) -> float:
     −1 ≤ u ≤ 2 (cosh u − 1) + (sinh u − u) by their series in w = u² (w carried exactly as
     w_hi + w_lo, Dekker's product), plus (e^u − 1)·ul; below −1, (e^u − 1) − u + (e^u − 1)·ul
     from ex = e^u (NumPy's, rounded)."""
+    if not (u >= _WIDE_BELOW and u <= _WIDE_ABOVE):  # (the callers branch anyway: no vectorising lost)
+        em = ex - 1.0
+        return (em - u) + em * ul
     w = u * u
     cu = _SPLIT * u
     uh = cu - (cu - u)
@@ -786,10 +789,7 @@ def _expm1mx_wide(u: float, ul: float, ex: float) -> float:
     cosh = c * w + c * w_lo
     sinh = (sh * w) * u
     part = cosh + sinh
-    series = part + (part + u) * ul
-    em = ex - 1.0
-    below = (em - u) + em * ul
-    return series if (u >= _WIDE_BELOW and u <= _WIDE_ABOVE) else below
+    return part + (part + u) * ul
 
 
 @_compiled
@@ -919,7 +919,7 @@ def logits_ratio(
 @_inlined
 def _logit_term(
     p: float, q: float, e: float, e_lo: float, ex: float, fa: bool, h: float, lo: float,
-    log_sa: float,
+    sa: float,
 ) -> float:
     """One term q − p + p·ℓ ≥ 0 of the KL from p, q, ℓ = log(p/q) = e + e_lo and ex = e^{−e}
     (used where ℓ > 1): q where a is masked; (q − p) + p·ℓ for ℓ < −2; p·(e^{−ℓ} − 1 + ℓ)
@@ -932,7 +932,7 @@ def _logit_term(
     g = _expm1mx_wide(-e, -e_lo, ex)
     if p < 2.0**-1000:  # subnormal p: scaled by 2ᵏ before the exponential
         kk = round(-h / _LN2_HI)
-        s = (h + kk * _LN2_HI) + ((lo + kk * _LN2_LO) - log_sa)
+        s = (h + kk * _LN2_HI) + ((lo + kk * _LN2_LO) - math.log(sa))
         return math.ldexp(math.exp(s) * g, -int(kk))
     return p * g
 
@@ -957,14 +957,13 @@ def logits_terms(
             continue
         sa = sums[n, 0]
         sb = sums[n, 1]
-        log_sa = math.log(sa)
         t_hi = 0.0
         t_lo = 0.0
         for i in range(k):
             if not b[n, i] > -math.inf:  # masked in both (a mismatch has info −1)
                 continue
             term = _logit_term(ea[n, i] / sa, eb[n, i] / sb, ell[n, i], ell_lo[n, i], ex[n, i],
-                               a[n, i] > -math.inf, ha[n, i], la[n, i], log_sa)
+                               a[n, i] > -math.inf, ha[n, i], la[n, i], sa)
             t_hi, t_lo = _comp_add(t_hi, t_lo, term)
         value = max(t_hi + t_lo, 0.0)
         if value < _FAR_KL:
@@ -1004,7 +1003,6 @@ def _kl_logits_row_near(
     else:  # as in logits_ratio
         big_r, r_lo = _two_sum(hb[n, r], math.log(sa / sb))
         r_lo += lb[n, r]
-    log_sa = math.log(sa)
     t_hi = 0.0
     t_lo = 0.0
     for i in range(k):
@@ -1017,6 +1015,6 @@ def _kl_logits_row_near(
         else:
             e, e_lo = -math.inf, 0.0
         term = _logit_term(ea[n, i] / sa, eb[n, i] / sb, e, e_lo, math.exp(min(-e, 0.0)),
-                           x > -math.inf, ha[n, i], la[n, i], log_sa)
+                           x > -math.inf, ha[n, i], la[n, i], sa)
         t_hi, t_lo = _comp_add(t_hi, t_lo, term)
     return max(t_hi + t_lo, 0.0)
