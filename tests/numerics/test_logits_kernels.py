@@ -174,7 +174,7 @@ def test_a_bad_entry_deep_in_a_large_batch_is_still_named(entry, message):
         D.kl_categorical_logits(a, b)
     b[4321, 3] = 0.0
     b[4000] = -np.inf
-    with pytest.raises(ValueError, match="^b: every logit of an event is −inf"):
+    with pytest.raises(ValueError, match=r"^b: every logit of an event is −inf"):
         D.kl_categorical_logits(a, b)
 
 
