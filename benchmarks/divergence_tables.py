@@ -37,9 +37,11 @@ CAUSES = {
     "three more roundings; near-equal logits magnify these through log1p((p − q)/q). The terms "
     "take a·ℓ − d from y < −½ on, where ℓ = log1p(d/q) is accurate (the other form there "
     "magnifies the rounding of ℓ ~2.5×).",
-    "kl_categorical_logits": "the softmax probabilities are formed to ~1 ulp, and log(p̂/q̂) from "
-    "the exact logit differences and one log1p; near-equal logits magnify the roundings of "
-    "expm1(c) and of the normalising sum.",
+    "kl_categorical_logits": "the softmax probabilities are formed to ~1 ulp each (NumPy's exp, "
+    "≤ 0.64 ulp measured, and a division by the row sum); ℓ = log(p̂/q̂) is carried as a "
+    "double-double from the exact logit differences, and the terms p̂·(e^{−ℓ} − 1 + ℓ) take the "
+    "series of cosh − 1 and sinh − x, whose parts cancel up to a factor ~1.5 on [−1, 0) (≤ 3.4 ulp "
+    "measured on 5,000 points, tests/numerics/test_logits_kernels.py).",
     "kl_normal": "e^u − 1 − u and (μ₁ − μ₂)²/(2σ₂²) are each rounded a few times before they are "
     "added.",
     "kl_normal_diag": "the per-coordinate KLs (as kl_normal) summed pairwise.",

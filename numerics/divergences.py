@@ -568,7 +568,7 @@ def _kl_logits_blocks(a: F64, b: F64, value: F64) -> int:
         start, stop, _ = block.indices(n)
         skipped.append(_kl_logits_block(a[start:stop], b[start:stop], value[start:stop]))
 
-    P.run_blocks(run, P.row_blocks(n, a.size))
+    P.run_blocks(run, P.row_blocks(n, a.size, P.MIN_ELEMENTS_LOGITS))
     return sum(skipped)
 
 
@@ -833,7 +833,8 @@ def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
     fa, fb = _c(aa).reshape(-1), _c(ba).reshape(-1)
     value = np.empty(fa.size)
     beyond: list[int] = []
-    _blockwise(functools.partial(_kl_bernoulli_logits_into, beyond=beyond), [fa, fb], value)
+    _blockwise(functools.partial(_kl_bernoulli_logits_into, beyond=beyond), [fa, fb], value,
+               min_elements=P.MIN_ELEMENTS_LOGITS)
     if sum(beyond):  # beyond σ's normal range, or ±inf: the categorical route of the pairs (x, 0)
         with np.errstate(invalid="ignore"):
             far = np.flatnonzero(~((np.abs(fa) <= _SIGMOID_RANGE) & (np.abs(fb) <= _SIGMOID_RANGE)))
@@ -1056,7 +1057,9 @@ _CHUNK = 1 << 16  # elements per kernel call: its temporaries stay in cache (~15
 _NORMAL_CHUNK = 1 << 13
 
 
-def _blockwise(kernel: Callable[..., object], args: list[F64], out: F64) -> None:
+def _blockwise(
+    kernel: Callable[..., object], args: list[F64], out: F64, *, min_elements: int | None = None
+) -> None:
     """kernel(*args, out=out) elementwise (args broadcast to out's shape), over chunks of rows of
     about :data:`_CHUNK` elements, the chunks split between threads for large inputs
     (:mod:`numerics._parallel`). Every element is computed by the same code whatever the split."""
@@ -1073,7 +1076,7 @@ def _blockwise(kernel: Callable[..., object], args: list[F64], out: F64) -> None
             c = slice(i, min(stop, i + step))
             kernel(*(a[c] for a in full), out=out[c])
 
-    P.run_blocks(run, P.row_blocks(rows, out.size))
+    P.run_blocks(run, P.row_blocks(rows, out.size, min_elements))
 
 
 def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:

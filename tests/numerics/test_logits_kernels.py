@@ -202,3 +202,23 @@ def test_series_of_the_terms_against_mpmath():
     small = np.abs(u) < 1e-6
     wrong = expm1mx_wide(u[small], 0.0 * ul[small], np.exp(u[small]))
     assert not np.array_equal(wrong, got[small])
+
+
+def test_logits_kls_give_the_same_bits_in_one_and_in_two_threads(monkeypatch):
+    # 10⁵ elements: above the logits' threading threshold (2¹⁵), below the others' (2¹⁸)
+    from numerics import _parallel as P
+
+    rng = np.random.default_rng(37)
+    a, b = rng.normal(size=(10_000, 10)) * 3, rng.normal(size=(10_000, 10)) * 3
+    a[::97, 3] = -np.inf
+    b[::97, 3] = -np.inf
+    results = {}
+    for threads in ("1", "2", "3"):
+        monkeypatch.setenv("NUMERICS_THREADS", threads)
+        if threads != "1":
+            assert len(P.row_blocks(a.shape[0], a.size, P.MIN_ELEMENTS_LOGITS)) == int(threads)
+        results[threads] = (D.kl_categorical_logits(a, b), D.kl_bernoulli_logits(a[:, 0], b[:, 1]),
+                            D.kl_bernoulli_logits(a[:, :9].ravel(), b[:, 1:].ravel()))
+    for threads in ("2", "3"):
+        for one, many in zip(results["1"], results[threads], strict=True):
+            assert np.array_equal(one, many)
