@@ -754,22 +754,63 @@ def _comp_add(hi: float, lo: float, x: float) -> tuple[float, float]:
     return s, lo + e
 
 
+_WIDE_LOGIT = 2.0**1000  # divergences._WIDE_LOGIT
+_COSHM1 = np.array(K.COSHM1)
+_SINHMX_WIDE = np.array(K.SINHMX_WIDE)
+_WIDE_BELOW = K.EXPM1MX_WIDE_BELOW
+_WIDE_ABOVE = K.EXPM1MX_WIDE_ABOVE
+#: rows whose KL is at least this take R = log(q_r/p_r) from log(S_a/S_b) (its error δ ≤ 2⁻⁵⁰
+#: enters the KL as δ²/2 ≤ 2⁻⁵⁶·KL); below it, R = log1p(X) as in the near-equal form
+_FAR_KL = 2.0**-44
+
+
+_SPLIT = 134217729.0  # 2²⁷ + 1 (Veltkamp), as _kernels._split
+
+
+@_inlined
+def _expm1mx_wide(u: float, ul: float, ex: float) -> float:
+    """``_kernels.expm1mx_wide`` for one element u + ul (ul: a correction far below u): for
+    −1 ≤ u ≤ 2 (cosh u − 1) + (sinh u − u) by their series in w = u² (w carried exactly as
+    w_hi + w_lo, Dekker's product), plus (e^u − 1)·ul; below −1, (e^u − 1) − u + (e^u − 1)·ul
+    from ex = e^u (NumPy's, rounded)."""
+    if not (u >= _WIDE_BELOW and u <= _WIDE_ABOVE):  # (the callers branch anyway: no vectorising lost)
+        em = ex - 1.0
+        return (em - u) + em * ul
+    w = u * u
+    cu = _SPLIT * u
+    uh = cu - (cu - u)
+    ut = u - uh
+    w_lo = ((uh * uh - w) + 2.0 * (uh * ut)) + ut * ut
+    c = _COSHM1[12]
+    sh = _SINHMX_WIDE[12]
+    for k in range(11, -1, -1):
+        c = c * w + _COSHM1[k]
+        sh = sh * w + _SINHMX_WIDE[k]
+    cosh = c * w + c * w_lo
+    sinh = (sh * w) * u
+    part = cosh + sinh
+    return part + (part + u) * ul
+
+
 @_compiled
-def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, stop: int) -> None:
-    """``divergences._kl_logits_rows`` for rows start…stop of (n, K) logits (no NaN, no +inf, a
-    finite entry in every row, every |logit| ≤ 2¹⁰⁰⁰): the same forms, element by element, with
-    compensated row sums (in index order) where the reference sums pairwise."""
+def logits_shift(
+    a: np.ndarray, b: np.ndarray, ha: np.ndarray, la: np.ndarray, hb: np.ndarray, lb: np.ndarray,
+    info: np.ndarray, start: int, stop: int,
+) -> int:
+    """First pass of ``divergences._kl_logits_rows`` over rows start…stop of (n, K) logits:
+    a − max a = ha + la and b − max b = hb + lb exactly (two-sum; −inf entries give ha = −inf,
+    la = 0), for NumPy's vectorised exp of ha and hb; info[n] = the mode r of a (first maximum),
+    −1 for a support mismatch (a finite where b is −inf), −2 for a row outside the domain (a NaN
+    or +inf, no finite entry in a or b, a |logit| beyond 2¹⁰⁰⁰): those rows get ha = hb = 0 and
+    are counted in the return value (the caller validates and routes them)."""
     k = a.shape[1]
-    ea = np.empty(k)
-    eb = np.empty(k)
-    hi_a = np.empty(k)
-    lo_a = np.empty(k)
-    c = np.empty(k)
+    skipped = 0
     for n in range(start, stop):
         ma = -math.inf
         mb = -math.inf
         r = 0
         mismatch = False
+        outside = False
         for i in range(k):
             x = a[n, i]
             y = b[n, i]
@@ -779,96 +820,201 @@ def kl_logits_rows(a: np.ndarray, b: np.ndarray, out: np.ndarray, start: int, st
             mb = max(mb, y)
             if x > -math.inf and not y > -math.inf:
                 mismatch = True
-        if mismatch:
-            out[n] = math.inf
+            # NaN fails both comparisons; +inf and wide logits fail the bound
+            if not (abs(x) <= _WIDE_LOGIT or x == -math.inf) or not (abs(y) <= _WIDE_LOGIT or y == -math.inf):
+                outside = True
+        if outside or ma == -math.inf or mb == -math.inf or mismatch:
+            info[n] = -1 if not (outside or ma == -math.inf or mb == -math.inf) else -2
+            skipped += info[n] == -2
+            for i in range(k):
+                ha[n, i] = 0.0
+                la[n, i] = 0.0
+                hb[n, i] = 0.0
+                lb[n, i] = 0.0
+            continue
+        info[n] = r
+        for i in range(k):
+            x = a[n, i]
+            y = b[n, i]
+            if x > -math.inf:
+                h, lo = _two_sum(x, -ma)
+            else:
+                h, lo = -math.inf, 0.0
+            ha[n, i] = h
+            la[n, i] = lo
+            if y > -math.inf:
+                h, lo = _two_sum(y, -mb)
+            else:
+                h, lo = -math.inf, 0.0
+            hb[n, i] = h
+            lb[n, i] = lo
+    return skipped
+
+
+@_inlined
+def _ell_parts(x: float, y: float, eh_r: float, el_r: float, r_hi: float, r_lo: float) -> tuple[float, float]:
+    """ℓ = c − R as (ell, ell_lo): c = (x − y) − (eh_r + el_r) from x − y = eh + el (two-sum),
+    c = (eh − eh_r) + (el − el_r) and ℓ = (c − r_hi) − r_lo, each of these three roundings'
+    error (two-sum) gathered in ell_lo."""
+    eh, el = _two_sum(x, -y)
+    c, c_err = _two_sum(eh - eh_r, el - el_r)
+    t, t_err = _two_sum(c, -r_hi)
+    e, e_err = _two_sum(t, -r_lo)
+    return e, (c_err + t_err) + e_err
+
+
+@_compiled
+def logits_ratio(
+    a: np.ndarray, b: np.ndarray, la: np.ndarray, hb: np.ndarray, lb: np.ndarray,
+    ea: np.ndarray, eb: np.ndarray, info: np.ndarray, sums: np.ndarray, ell: np.ndarray,
+    ell_lo: np.ndarray, u: np.ndarray, start: int, stop: int,
+) -> None:
+    """Second pass (after ea = exp(ha), eb = exp(hb)): ea ← ea + ea·la, eb ← eb + eb·lb
+    (e^{a − max a} to first order in la); sums[n] = (S_a, S_b), compensated, in index order;
+    ℓ_i = log(p_i/q_i) = c_i − R with c_i = (a_i − b_i) − (a_r − b_r) from exact differences and
+    R = log(q_r/p_r) = (hb_r + lb_r) + log(S_a/S_b) carried as a double-double, ℓ as ell + ell_lo
+    (the rounding errors of its last three operations, :func:`_ell_parts`); u = min(−ℓ, 0) (for
+    NumPy's exp: e^{−ℓ} is needed where ℓ > 1 only)."""
+    k = a.shape[1]
+    for n in range(start, stop):
+        r = info[n]
+        if r < 0:
+            for i in range(k):
+                u[n, i] = 0.0
             continue
         sa_hi = 0.0
         sa_lo = 0.0
         sb_hi = 0.0
         sb_lo = 0.0
-        hi_b_r = 0.0
-        lo_b_r = 0.0
         for i in range(k):
-            x = a[n, i]
-            if x > -math.inf:
-                h, lo = _two_sum(x, -ma)
-                e = math.exp(h)
-                e += e * lo
-            else:
-                h, lo = _two_sum(0.0, -ma)
-                lo = 0.0
-                e = 0.0
-            ea[i] = e
-            hi_a[i] = h
-            lo_a[i] = lo
+            e = ea[n, i]
+            e += e * la[n, i]
+            ea[n, i] = e
             sa_hi, sa_lo = _comp_add(sa_hi, sa_lo, e)
-            y = b[n, i]
-            if y > -math.inf:
-                h, lo = _two_sum(y, -mb)
-                e = math.exp(h)
-                e += e * lo
-            else:
-                h, lo = _two_sum(0.0, -mb)
-                lo = 0.0
-                e = 0.0
-            eb[i] = e
-            if i == r:
-                hi_b_r = h
-                lo_b_r = lo
+            e = eb[n, i]
+            e += e * lb[n, i]
+            eb[n, i] = e
             sb_hi, sb_lo = _comp_add(sb_hi, sb_lo, e)
         sa = sa_hi + sa_lo
         sb = sb_hi + sb_lo
+        sums[n, 0] = sa
+        sums[n, 1] = sb
+        r_hi, r_lo = _two_sum(hb[n, r], math.log(sa / sb))
+        r_lo += lb[n, r]
         eh_r, el_r = _two_sum(a[n, r], -b[n, r])
-        q_r = eb[r] / sb
-        x_hi = 0.0
-        x_lo = 0.0
         for i in range(k):
             x = a[n, i]
             y = b[n, i]
-            fa = x > -math.inf
-            fb = y > -math.inf
-            q = eb[i] / sb
-            if fa and fb:
-                eh, el = _two_sum(x, -y)
-                ci = (eh - eh_r) + (el - el_r)
-            elif fa:
-                ci = math.inf
-            elif fb:
-                ci = -math.inf
+            if x > -math.inf and y > -math.inf:
+                e, e_lo = _ell_parts(x, y, eh_r, el_r, r_hi, r_lo)
+            elif y > -math.inf:
+                e, e_lo = -math.inf, 0.0
             else:
-                ci = 0.0
-            c[i] = ci
-            if abs(ci) <= 1.0:
-                w = q * math.expm1(ci)
-            else:
-                w = ea[i] * q_r - q
-            x_hi, x_lo = _comp_add(x_hi, x_lo, w)
-        big_x = x_hi + x_lo
-        if big_x >= -0.5:
-            big_r = math.log1p(big_x)
-        else:
-            big_r = ((hi_b_r + lo_b_r) - math.log(sb)) + math.log(sa)
-        log_sa = math.log(sa)
+                e, e_lo = 0.0, 0.0
+            ell[n, i] = e
+            ell_lo[n, i] = e_lo
+            u[n, i] = min(-e, 0.0)
+
+
+@_inlined
+def _logit_term(
+    p: float, q: float, e: float, e_lo: float, ex: float, fa: bool, h: float, lo: float,
+    sa: float,
+) -> float:
+    """One term q − p + p·ℓ ≥ 0 of the KL from p, q, ℓ = log(p/q) = e + e_lo and ex = e^{−e}
+    (used where ℓ > 1): q where a is masked; (q − p) + p·ℓ for ℓ < −2; p·(e^{−ℓ} − 1 + ℓ)
+    otherwise (:func:`_expm1mx_wide`), with p in the subnormal range formed as 2⁻ᵏ·(p·2ᵏ) from
+    h + lo = a_i − max a (see ``divergences._kl_logits_rows``)."""
+    if not fa:
+        return q
+    if e < -2.0:
+        return ((q - p) + p * e) + p * e_lo
+    g = _expm1mx_wide(-e, -e_lo, ex)
+    if p < 2.0**-1000:  # subnormal p: scaled by 2ᵏ before the exponential
+        kk = round(-h / _LN2_HI)
+        s = (h + kk * _LN2_HI) + ((lo + kk * _LN2_LO) - math.log(sa))
+        return math.ldexp(math.exp(s) * g, -int(kk))
+    return p * g
+
+
+@_compiled
+def logits_terms(
+    a: np.ndarray, b: np.ndarray, ha: np.ndarray, la: np.ndarray, hb: np.ndarray, lb: np.ndarray,
+    ea: np.ndarray,
+    eb: np.ndarray, info: np.ndarray, sums: np.ndarray, ell: np.ndarray, ell_lo: np.ndarray,
+    ex: np.ndarray, out: np.ndarray, start: int, stop: int,
+) -> None:
+    """Last pass (after ex = exp(u)): out[n] = Σ of the terms (:func:`_logit_term`, compensated,
+    in index order), max(·, 0); NaN for skipped rows, +inf for a support mismatch. Rows with a KL
+    below :data:`_FAR_KL` are redone with R = log1p(X), X = Σ_j (q_j e^{c_j} − q_j) (q_j·expm1(c_j)
+    where |c_j| ≤ 1, else e^{a_j − max a}·q_r − q_j), where R = log(q_r/p_r) would carry too
+    much of its own rounding relative to the KL (:func:`_kl_logits_row_near`)."""
+    k = a.shape[1]
+    for n in range(start, stop):
+        r = info[n]
+        if r < 0:
+            out[n] = math.inf if r == -1 else math.nan
+            continue
+        sa = sums[n, 0]
+        sb = sums[n, 1]
         t_hi = 0.0
         t_lo = 0.0
         for i in range(k):
-            fa = a[n, i] > -math.inf
-            fb = b[n, i] > -math.inf
-            if not fb:  # masked in both (a masked only in b is a mismatch, handled above)
+            if not b[n, i] > -math.inf:  # masked in both (a mismatch has info −1)
                 continue
-            p = ea[i] / sa
-            q = eb[i] / sb
-            if not fa:
-                term = q
-            else:
-                ell = c[i] - big_r
-                if ell < -2.0:
-                    term = (q - p) + p * ell
-                elif p < 2.0**-1000:  # subnormal p: scaled by 2ᵏ before the exponential
-                    kk = round(-hi_a[i] / _LN2_HI)
-                    s = (hi_a[i] + kk * _LN2_HI) + ((lo_a[i] + kk * _LN2_LO) - log_sa)
-                    term = math.ldexp(math.exp(s) * _expm1mx(-ell), -int(kk))
-                else:
-                    term = p * _expm1mx(-ell)
+            term = _logit_term(ea[n, i] / sa, eb[n, i] / sb, ell[n, i], ell_lo[n, i], ex[n, i],
+                               a[n, i] > -math.inf, ha[n, i], la[n, i], sa)
             t_hi, t_lo = _comp_add(t_hi, t_lo, term)
-        out[n] = max(t_hi + t_lo, 0.0)
+        value = max(t_hi + t_lo, 0.0)
+        if value < _FAR_KL:
+            value = _kl_logits_row_near(a, b, ha, la, hb, lb, ea, eb, sa, sb, r, n)
+        out[n] = value
+
+
+@_compiled
+def _kl_logits_row_near(
+    a: np.ndarray, b: np.ndarray, ha: np.ndarray, la: np.ndarray, hb: np.ndarray, lb: np.ndarray,
+    ea: np.ndarray, eb: np.ndarray, sa: float, sb: float, r: int, n: int,
+) -> float:
+    """Row n of :func:`logits_terms` with R = log1p(X) where X ≥ −½ (e^{−ℓ} from the C library's
+    exp, as ``divergences._kl_logits_rows`` takes NumPy's)."""
+    k = a.shape[1]
+    eh_r, el_r = _two_sum(a[n, r], -b[n, r])
+    q_r = eb[n, r] / sb
+    x_hi = 0.0
+    x_lo = 0.0
+    for i in range(k):
+        x = a[n, i]
+        y = b[n, i]
+        if not y > -math.inf:
+            continue
+        q = eb[n, i] / sb
+        if x > -math.inf:
+            eh, el = _two_sum(x, -y)
+            ci = (eh - eh_r) + (el - el_r)
+            w = q * math.expm1(ci) if abs(ci) <= 1.0 else ea[n, i] * q_r - q
+        else:
+            w = -q
+        x_hi, x_lo = _comp_add(x_hi, x_lo, w)
+    big_x = x_hi + x_lo
+    if big_x >= -0.5:
+        big_r = math.log1p(big_x)
+        r_lo = 0.0
+    else:  # as in logits_ratio
+        big_r, r_lo = _two_sum(hb[n, r], math.log(sa / sb))
+        r_lo += lb[n, r]
+    t_hi = 0.0
+    t_lo = 0.0
+    for i in range(k):
+        x = a[n, i]
+        y = b[n, i]
+        if not y > -math.inf:
+            continue
+        if x > -math.inf:
+            e, e_lo = _ell_parts(x, y, eh_r, el_r, big_r, r_lo)
+        else:
+            e, e_lo = -math.inf, 0.0
+        term = _logit_term(ea[n, i] / sa, eb[n, i] / sb, e, e_lo, math.exp(min(-e, 0.0)),
+                           x > -math.inf, ha[n, i], la[n, i], sa)
+        t_hi, t_lo = _comp_add(t_hi, t_lo, term)
+    return max(t_hi + t_lo, 0.0)

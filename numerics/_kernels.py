@@ -42,6 +42,37 @@ _XMLOG1P = [(-1.0) ** k / k for k in range(2, 34)]
 _V = [1.0 / (2 * k + 3) for k in range(26)]
 #: |y| up to which kl_term uses the series
 NEAR_Y = 0.5
+# e^u − 1 − u = (cosh u − 1) + (sinh u − u) = w·Σ_k w^k/(2k + 2)! + u·w·Σ_k w^k/(2k + 3)!,
+# w = u², for −1 ≤ u ≤ 2 (categorical logits): 13 terms each (at w = 4 the tails are below
+# 4¹³/28! < 3e-22 of cosh 2 − 1); both series have positive terms, and the two parts cancel by
+# at most a factor 2 (at u = −1), where e^u − 1 − u from a rounded e^u would lose up to 4 ulp
+# (at u = 2: e^u ≈ 7.4 beside a result of 3.4)
+COSHM1 = [1.0 / math.factorial(2 * k + 2) for k in range(13)]
+SINHMX_WIDE = [1.0 / math.factorial(2 * k + 3) for k in range(13)]
+#: the range of u where the categorical-logits terms use that series
+EXPM1MX_WIDE_BELOW, EXPM1MX_WIDE_ABOVE = -1.0, 2.0
+
+
+def expm1mx_wide(u: Array, ul: Array, ex: Array) -> Array:
+    """e^v − 1 − v for v = u + ul ≤ 2 (ul: a correction far below u): on [−1, 2] the series
+    above in w = u², w carried exactly as w_hi + w_lo (Dekker's product), plus (e^u − 1)·ul;
+    below −1, (e^u − 1) − u + (e^u − 1)·ul from ``ex`` = e^u (rounded; there e^u − 1 ∈
+    (−1, −0.63] is exact to within its own rounding and the result ≥ 0.37 |e^u − 1|). The
+    operations of ``numerics._jit._expm1mx_wide``, in the same order."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = u * u
+        uh, ut = _split(u)
+        w_lo = ((uh * uh - w) + 2.0 * (uh * ut)) + ut * ut
+        c = _horner(COSHM1, w)
+        sh = _horner(SINHMX_WIDE, w)
+        cosh = c * w + c * w_lo
+        sinh = (sh * w) * u
+        part = cosh + sinh
+        series = part + (part + u) * ul
+        em = ex - 1.0
+        below = (em - u) + em * ul
+    inside = (u >= EXPM1MX_WIDE_BELOW) & (u <= EXPM1MX_WIDE_ABOVE)
+    return np.where(inside, series, below)
 
 
 def _horner(coeffs: list[float], x: Array, out: Array | None = None) -> Array:

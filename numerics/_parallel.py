@@ -3,7 +3,8 @@
 NumPy's ufuncs and the compiled kernels of :mod:`numerics._jit` (``nogil``) release the GIL, so
 independent blocks of rows (the leading axis) can run in threads, each with its own scratch
 buffers (:func:`numerics._kernels.scratch` is per thread). Used only for ≥ :data:`MIN_ELEMENTS`
-elements, where the work dwarfs the hand-off. Every element (row) is computed by the same code
+elements (:data:`MIN_ELEMENTS_LOGITS` for the logits KLs), where the work dwarfs the
+hand-off. Every element (row) is computed by the same code
 whatever the block, and every series length depends on its own element only, so the result is
 the one-thread result bit for bit (``tests/numerics/test_jit_kernels.py`` checks 1, 2 and 3
 threads).
@@ -21,6 +22,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 MIN_ELEMENTS = 1 << 18
+#: the threshold for the logits KLs, whose blocks each run a handful of long calls (compiled
+#: passes and NumPy's exp): a second thread pays from here (measured at 10⁵ elements, 2 threads:
+#: categorical logits 2.15 → 1.3 ms, Bernoulli logits 1.95 → 1.2 ms), while the Normal KL, whose
+#: blocks alternate Python with short calls in chunks of 2¹³ elements, gained nothing at 10⁵
+MIN_ELEMENTS_LOGITS = 1 << 15
 _MAX_DEFAULT = 4
 
 try:
@@ -44,11 +50,13 @@ def thread_count() -> int:
     return max(1, min(_AVAILABLE, _MAX_DEFAULT))
 
 
-def row_blocks(rows: int, elements: int) -> list[slice]:
-    """Contiguous blocks of the leading axis: one per thread, each ≥ MIN_ELEMENTS/2 elements."""
-    if elements < MIN_ELEMENTS or getattr(_state, "inside", False):
+def row_blocks(rows: int, elements: int, min_elements: int | None = None) -> list[slice]:
+    """Contiguous blocks of the leading axis: one per thread, each ≥ ``min_elements``/2 elements
+    (default :data:`MIN_ELEMENTS`); one block below ``min_elements``."""
+    least = MIN_ELEMENTS if min_elements is None else min_elements
+    if elements < least or getattr(_state, "inside", False):
         return [slice(None)]
-    k = min(thread_count(), rows, max(1, (2 * elements) // MIN_ELEMENTS))
+    k = min(thread_count(), rows, max(1, (2 * elements) // least))
     if k <= 1:
         return [slice(None)]
     bounds = [rows * i // k for i in range(k + 1)]

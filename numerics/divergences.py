@@ -48,6 +48,7 @@ from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
 from numerics._kernels import (
     _horner,
     expm1mx,
+    expm1mx_wide,
     kl_term,
     row_sum,
     scratch,
@@ -425,15 +426,61 @@ def _softmax_parts(x: F64) -> tuple[F64, F64, F64, F64]:
     return e, row_sum(e), lo, hi
 
 
+def _logit_ell(a: F64, b: F64, r: NDArray[np.intp], r_hi: F64, r_lo: F64) -> tuple[F64, F64, F64]:
+    """(c, ℓ, ℓ_lo) for rows (n, K) with both entries finite (else 0): c_i = (a_i − b_i) −
+    (a_r − b_r) from exact differences, ℓ = c − R with R = r_hi + r_lo (per row), and the
+    rounding errors of the last three operations gathered in ℓ_lo (``numerics._jit._ell_parts``)."""
+    both = np.isfinite(a) & np.isfinite(b)
+    eh, el = two_sum(np.where(both, a, 0.0), np.where(both, -b, 0.0))
+    c, c_err = two_sum(eh - np.take_along_axis(eh, r, -1), el - np.take_along_axis(el, r, -1))
+    t, t_err = two_sum(c, -r_hi[:, None])
+    e, e_err = two_sum(t, -r_lo[:, None])
+    return c, e, (c_err + t_err) + e_err
+
+
+def _logit_terms(
+    p: F64, q: F64, ell: F64, ell_lo: F64, fa: NDArray[np.bool_], fb: NDArray[np.bool_],
+    hi_a: F64, lo_a: F64, sa: F64, ex: F64,
+) -> F64:
+    """The terms q − p + p·ℓ ≥ 0 (``numerics._jit._logit_term``): q where a is masked, 0 where
+    both are; (q − p) + p·ℓ for ℓ < −2; p·(e^{−ℓ} − 1 + ℓ) otherwise
+    (:func:`numerics._kernels.expm1mx_wide`, ex = e^{−ℓ} where ℓ > 1), p in the subnormal range
+    as 2⁻ᵏ·(p·2ᵏ)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        g = expm1mx_wide(np.where(fa & fb, -ell, 0.0), np.where(fa & fb, -ell_lo, 0.0), ex)
+        far = ((q - p) + p * ell) + p * ell_lo
+        terms = np.where(ell < -2.0, far, p * g)
+        # p in the subnormal range has lost digits (2⁻¹⁰⁷⁵/p relative): there p·2ᵏ is formed
+        # as exp(s), s = (hi + k·ln2_hi) + (lo + k·ln2_lo − log S) ∈ [−½, ½] (the first sum is
+        # exact: Sterbenz; k·ln2_hi too: ln2_hi has 32 trailing zero bits), the term as
+        # 2⁻ᵏ·(p·2ᵏ)·(e^{−ℓ} − 1 + ℓ), rounded once
+        tiny = fa & fb & (p < 2.0**-1000) & (ell >= -2.0)
+        if tiny.any():
+            k = np.where(tiny, np.rint(-hi_a / _LN2_HI), 0.0)
+            s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
+            scaled = np.exp(np.where(tiny, s_exp, 0.0)) * g
+            terms = np.where(tiny, np.ldexp(scaled, -k.astype(np.int64)), terms)
+    return np.where(fa, np.where(fb, terms, 0.0), q)
+
+
 def _kl_logits_rows(a: F64, b: F64) -> F64:
     """KL(softmax a ‖ softmax b) for rows (n, K): no NaN or +inf, a finite entry in every row.
 
-    With r the mode of p = softmax(a), e = a − b and c_i = e_i − e_r (from exact differences),
-    ℓ_i = log(p_i/q_i) = c_i − R, R = log(q_r/p_r) = log1p(X), X = Σ_j (q_j e^{c_j} − q_j) where
-    q_j e^{c_j} = e^{a_j − max a}·q_r; then the non-negative terms of
-    :func:`_terms_from_log_ratio`. Logits differing by a constant give c = 0, X = 0: exactly 0.
-    Masked categories (−inf) have probability 0; a category masked in b only is a support
-    mismatch (+inf)."""
+    With p = softmax(a) (from e^{a − max a} by NumPy's exp, :func:`_softmax_parts`), r the mode
+    of p, e = a − b and c_i = e_i − e_r (from exact differences), ℓ_i = log(p_i/q_i) = c_i − R,
+    R = log(q_r/p_r) = (b_r − max b) + log(S_a/S_b) carried as a double-double, ℓ as ℓ + ℓ_lo
+    (:func:`_logit_ell`); then the non-negative terms of :func:`_logit_terms`, whose exponential
+    e^{−ℓ} (where ℓ > 1) is NumPy's too. The error δ of that R enters the KL as δ²/2 (the
+    first-order part cancels: Σ p·(e^{−ℓ} − 1) = Σ q − Σ p), at most 2⁻⁵⁶·KL where KL ≥ 2⁻⁴⁴; rows
+    below take R = log1p(X), X = Σ_j (q_j e^{c_j} − q_j) (q_j·expm1(c_j) where |c_j| ≤ 1, else
+    e^{a_j − max a}·q_r − q_j; −q_j where a_j is masked), accurate relative to R. Logits
+    differing by a constant give c = 0, X = 0: exactly 0. Masked categories (−inf) have
+    probability 0; a category masked in b only is a support mismatch (+inf).
+
+    The forms of the compiled passes (``numerics._jit.logits_shift``, ``logits_ratio``,
+    ``logits_terms``), except that the row sums here are NumPy's pairwise ones and the near
+    rows' e^{−ℓ} is NumPy's where the compiled code calls the C library
+    (``tests/numerics/test_logits_kernels.py``)."""
     fa, fb = np.isfinite(a), np.isfinite(b)
     mismatch = (fa & ~fb).any(axis=-1)
     ea, sa, lo_a, hi_a = _softmax_parts(a)
@@ -442,31 +489,38 @@ def _kl_logits_rows(a: F64, b: F64) -> F64:
     q = eb / sb[:, None]
     r = np.argmax(np.where(fa, a, -np.inf), axis=-1)[:, None]
     both = fa & fb
-    eh, el = two_sum(np.where(both, a, 0.0), np.where(both, -b, 0.0))
-    c = (eh - np.take_along_axis(eh, r, -1)) + (el - np.take_along_axis(el, r, -1))
-    c = np.where(both, c, np.where(fa, np.inf, np.where(fb, -np.inf, 0.0)))
-    q_r = np.take_along_axis(q, r, -1)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        near = np.abs(c) <= 1.0
-        w = np.where(near, q * np.expm1(np.where(near, c, 0.0)), ea * q_r - q)
-        big_x = row_sum(w)
-        log_q_r = (np.take_along_axis(hi_b, r, -1) + np.take_along_axis(lo_b, r, -1))[:, 0] - np.log(sb)
-        big_r = np.where(big_x >= -0.5, np.log1p(big_x), log_q_r + np.log(sa))
-        ell = c - big_r[:, None]
-        terms = _terms_from_log_ratio(p, q, np.where(both, ell, np.where(fa, np.inf, -np.inf)))
-        terms = np.where(fa | fb, terms, 0.0)
-        # p in the subnormal range has lost digits (2⁻¹⁰⁷⁵/p relative): there p·2ᵏ is formed
-        # as exp(s), s = (hi + k·ln2_hi) + (lo + k·ln2_lo − log S) ∈ [−½, ½] (the first sum is
-        # exact: Sterbenz; k·ln2_hi too: ln2_hi has 32 trailing zero bits), the term as
-        # 2⁻ᵏ·(p·2ᵏ)·(e^{−ℓ} − 1 + ℓ), rounded once
-        tiny = fa & both & (p < 2.0**-1000) & (ell >= -2.0)
-        if tiny.any():
-            k = np.where(tiny, np.rint(-hi_a / _LN2_HI), 0.0)
-            s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
-            scaled = np.exp(np.where(tiny, s_exp, 0.0)) * expm1mx(np.where(tiny, -ell, 0.0))
-            terms = np.where(tiny, np.ldexp(scaled, -k.astype(np.int64)), terms)
-        value = row_sum(terms)
-    return np.where(mismatch, np.inf, np.maximum(value, 0.0))
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore", under="ignore"):
+        r_hi, r_lo = two_sum(np.take_along_axis(hi_b, r, -1)[:, 0], np.log(sa / sb))
+        r_lo = r_lo + np.take_along_axis(lo_b, r, -1)[:, 0]
+        c, ell, ell_lo = _logit_ell(a, b, r, r_hi, r_lo)
+        ell = np.where(both, ell, np.where(fa, np.inf, -np.inf))
+        ell_lo = np.where(both, ell_lo, 0.0)
+        ex = np.exp(np.minimum(-ell, 0.0))
+        value = np.maximum(row_sum(_logit_terms(p, q, ell, ell_lo, fa, fb, hi_a, lo_a, sa, ex)), 0.0)
+        near = np.flatnonzero(~mismatch & (value < _FAR_KL))
+        if near.size:
+            an, bn, fan, fbn = a[near], b[near], fa[near], fb[near]
+            pn, qn, cn, rn = p[near], q[near], c[near], r[near]
+            q_r = np.take_along_axis(qn, rn, -1)
+            w = np.where(np.abs(cn) <= 1.0, qn * np.expm1(np.where(np.abs(cn) <= 1.0, cn, 0.0)),
+                         ea[near] * q_r - qn)
+            w = np.where(fan & fbn, w, np.where(fbn, -qn, 0.0))
+            big_x = row_sum(w)
+            use = big_x >= -0.5
+            n_hi = np.where(use, np.log1p(np.where(use, big_x, 0.0)), r_hi[near])
+            n_lo = np.where(use, 0.0, r_lo[near])
+            _, elln, elln_lo = _logit_ell(an, bn, rn, n_hi, n_lo)
+            bothn = fan & fbn
+            elln = np.where(bothn, elln, np.where(fan, np.inf, -np.inf))
+            elln_lo = np.where(bothn, elln_lo, 0.0)
+            exn = np.exp(np.minimum(-elln, 0.0))
+            terms = _logit_terms(pn, qn, elln, elln_lo, fan, fbn, hi_a[near], lo_a[near], sa[near], exn)
+            value[near] = np.maximum(row_sum(terms), 0.0)
+    return np.where(mismatch, np.inf, value)
+
+
+#: rows whose KL is at least this take R = log(q_r/p_r) from log(S_a/S_b) (``_kl_logits_rows``)
+_FAR_KL = 2.0**-44
 
 
 #: logits beyond this magnitude can make a difference of two logits overflow
@@ -497,20 +551,51 @@ def _kl_logits_rows_any(a: F64, b: F64) -> F64:
 
 def _kl_logits_rows_compiled(a: F64, b: F64) -> F64:
     """:func:`_kl_logits_rows` (the NumPy reference form, kept for
-    ``tests/numerics/test_logits_kernels.py``) as one compiled pass per row
-    (:func:`numerics._jit.kl_logits_rows`), row blocks in threads."""
-    from numerics import _jit as J  # numba is imported on first use only
-
+    ``tests/numerics/test_logits_kernels.py``) by compiled passes around NumPy's vectorised exp
+    (:func:`_kl_logits_block`), row blocks in threads. Rows outside the domain give NaN."""
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    value = np.empty(a.shape[0])
+    _kl_logits_blocks(a, b, value)
+    return value
+
+
+def _kl_logits_blocks(a: F64, b: F64, value: F64) -> int:
+    """:func:`_kl_logits_block` over row blocks in threads; returns how many rows were skipped."""
     n = a.shape[0]
-    value = np.empty(n)
+    skipped: list[int] = []
 
     def run(block: slice) -> None:
         start, stop, _ = block.indices(n)
-        J.kl_logits_rows(a, b, value, start, stop)
+        skipped.append(_kl_logits_block(a[start:stop], b[start:stop], value[start:stop]))
 
-    P.run_blocks(run, P.row_blocks(n, a.size))
-    return value
+    P.run_blocks(run, P.row_blocks(n, a.size, P.MIN_ELEMENTS_LOGITS))
+    return sum(skipped)
+
+
+def _kl_logits_block(a: F64, b: F64, value: F64) -> int:
+    """value = :func:`_kl_logits_rows` (a, b) for C-contiguous (m, K) rows: the shifted logits
+    (:func:`numerics._jit.logits_shift`), NumPy's exp of them, the sums and ℓ
+    (:func:`numerics._jit.logits_ratio`), NumPy's exp of min(−ℓ, 0), the terms
+    (:func:`numerics._jit.logits_terms`); temporaries from this thread's pool. Returns how many
+    rows were outside the domain (their value is NaN)."""
+    from numerics import _jit as J  # numba is imported on first use only
+
+    m = a.shape[0]
+    shape = a.shape
+    ha, la = scratch("lg_ha", shape), scratch("lg_la", shape)
+    hb, lb = scratch("lg_hb", shape), scratch("lg_lb", shape)
+    ea, eb = scratch("lg_ea", shape), scratch("lg_eb", shape)
+    ell, ell_lo, u = scratch("lg_ell", shape), scratch("lg_ell_lo", shape), scratch("lg_u", shape)
+    info = np.empty(m, dtype=np.int64)
+    sums = np.empty((m, 2))
+    skipped = J.logits_shift(a, b, ha, la, hb, lb, info, 0, m)
+    with np.errstate(under="ignore"):
+        np.exp(ha, out=ea)
+        np.exp(hb, out=eb)
+        J.logits_ratio(a, b, la, hb, lb, ea, eb, info, sums, ell, ell_lo, u, 0, m)
+        np.exp(u, out=u)
+    J.logits_terms(a, b, ha, la, hb, lb, ea, eb, info, sums, ell, ell_lo, u, value, 0, m)
+    return int(skipped)
 
 
 def _wide_logit_rows(a: F64, b: F64) -> F64:
@@ -555,9 +640,33 @@ def _check_rows_have_mass(x: F64, name: str) -> None:
         raise ValueError(f"{name}: every logit of an event is −inf (no probability mass)")
 
 
+def _kl_logits_prechecked(a: ArrayLike, b: ArrayLike) -> Array | None:
+    """:func:`kl_categorical_logits` for the common case (two non-empty native float64
+    C-contiguous arrays of the same shape) with the validation folded into the compiled pass
+    (:func:`numerics._jit.logits_shift` skips and counts every row with a NaN or +inf, without
+    a finite entry, or with a logit beyond ±2¹⁰⁰⁰). None when the case does not apply or a row was
+    skipped: the caller then validates as usual (which raises, naming the argument) and routes
+    wide rows."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray:
+        return None
+    if not (a.dtype == b.dtype == _NATIVE_F64 and a.shape == b.shape and a.ndim >= 1):
+        return None
+    if a.size == 0 or not (a.flags.c_contiguous and b.flags.c_contiguous):
+        return None
+    k = a.shape[-1]
+    rows_a, rows_b = a.reshape(-1, k), b.reshape(-1, k)
+    value = np.empty(rows_a.shape[0])
+    if _kl_logits_blocks(rows_a, rows_b, value):
+        return None
+    return _out(value.reshape(a.shape[:-1]), _NATIVE_F64, fresh=True)
+
+
 def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
     """KL(softmax(a) ‖ softmax(b)) over the last axis, from logits (see :func:`_kl_logits_rows`);
     exact for every finite input (no exp of a difference overflows), −inf logits mask."""
+    fast = _kl_logits_prechecked(a, b)
+    if fast is not None:
+        return fast
     aa, ba = _logit_rows(a, "a"), _logit_rows(b, "b")
     dtype = v.result_dtype(a, b)
     if aa.ndim == 0 or ba.ndim == 0:
@@ -724,7 +833,8 @@ def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
     fa, fb = _c(aa).reshape(-1), _c(ba).reshape(-1)
     value = np.empty(fa.size)
     beyond: list[int] = []
-    _blockwise(functools.partial(_kl_bernoulli_logits_into, beyond=beyond), [fa, fb], value)
+    _blockwise(functools.partial(_kl_bernoulli_logits_into, beyond=beyond), [fa, fb], value,
+               min_elements=P.MIN_ELEMENTS_LOGITS)
     if sum(beyond):  # beyond σ's normal range, or ±inf: the categorical route of the pairs (x, 0)
         with np.errstate(invalid="ignore"):
             far = np.flatnonzero(~((np.abs(fa) <= _SIGMOID_RANGE) & (np.abs(fb) <= _SIGMOID_RANGE)))
@@ -947,7 +1057,9 @@ _CHUNK = 1 << 16  # elements per kernel call: its temporaries stay in cache (~15
 _NORMAL_CHUNK = 1 << 13
 
 
-def _blockwise(kernel: Callable[..., object], args: list[F64], out: F64) -> None:
+def _blockwise(
+    kernel: Callable[..., object], args: list[F64], out: F64, *, min_elements: int | None = None
+) -> None:
     """kernel(*args, out=out) elementwise (args broadcast to out's shape), over chunks of rows of
     about :data:`_CHUNK` elements, the chunks split between threads for large inputs
     (:mod:`numerics._parallel`). Every element is computed by the same code whatever the split."""
@@ -964,7 +1076,7 @@ def _blockwise(kernel: Callable[..., object], args: list[F64], out: F64) -> None
             c = slice(i, min(stop, i + step))
             kernel(*(a[c] for a in full), out=out[c])
 
-    P.run_blocks(run, P.row_blocks(rows, out.size))
+    P.run_blocks(run, P.row_blocks(rows, out.size, min_elements))
 
 
 def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:
