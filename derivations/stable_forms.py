@@ -344,6 +344,37 @@ def verify_logit_log_ratio(
     return combine(parts)
 
 
+def logit_log_ratio_far(a: list[sp.Symbol], b: list[sp.Symbol], i: int, r: int, m: int) -> sp.Expr:
+    """``numerics._jit.logits_ratio`` for rows whose KL is at least 2⁻⁴⁴: ℓ_i = c_i − R with
+    c_i = (a_i − b_i) − (a_r − b_r) and R = log(q_r/p_r) = (b_r − b_m) + log(S_a/S_b),
+    S_a = Σ_j e^{a_j − a_r}, S_b = Σ_j e^{b_j − b_m} (r the mode of a, m the mode of b: the sums the
+    kernel has already formed for the softmaxes)."""
+    s_a = sp.Add(*(sp.exp(x - a[r]) for x in a))
+    s_b = sp.Add(*(sp.exp(x - b[m]) for x in b))
+    c_i = (a[i] - b[i]) - (a[r] - b[r])
+    return c_i - ((b[r] - b[m]) + sp.log(s_a / s_b))
+
+
+def verify_logit_log_ratio_far(
+    form: Callable[[list[sp.Symbol], list[sp.Symbol], int, int, int], sp.Expr] = logit_log_ratio_far,
+    k: int = 3,
+) -> Decision:
+    """form(a, b, i, r, m) = log(softmax(a)_i / softmax(b)_i) for real logits (K = 3, every i and r,
+    m = 0, 1): the identity holds for any shifts r, m, so the modes' property is not needed."""
+    a = [sp.Symbol(f"a{i}", real=True) for i in range(k)]
+    b = [sp.Symbol(f"b{i}", real=True) for i in range(k)]
+    za, zb = sp.Add(*(sp.exp(x) for x in a)), sp.Add(*(sp.exp(x) for x in b))
+    parts = {}
+    for m in range(min(k, 2)):
+        for r in range(k):
+            for i in range(k):
+                lhs = sp.exp(form(a, b, i, r, m))
+                parts[f"i={i}, r={r}, m={m}"] = decide_equal(
+                    sp.simplify(lhs), (sp.exp(a[i]) / za) / (sp.exp(b[i]) / zb)
+                )
+    return combine(parts)
+
+
 def entropy_terms(p: list[sp.Symbol], i: int) -> sp.Expr:
     """``numerics.divergences._entropy64``: (p_i/P)·log1p(S_i/p_i), S_i = Σ_{j≠i} p_j."""
     big_p = sp.Add(*p)

@@ -16,6 +16,7 @@ from derivations.stable_forms import (
     verify_kl_term,
     verify_log_ratio_terms,
     verify_logit_log_ratio,
+    verify_logit_log_ratio_far,
     verify_mvn_trace_logdet,
     verify_normal_far_half,
     verify_normal_kl_both_branches,
@@ -84,9 +85,12 @@ symbolic_claim(Claim("stable.log_ratio_terms",
 symbolic_claim(Claim("stable.logit_log_ratio",
                      "ℓ_i = (e_i − e_r) − log1p(Σ_j (e^{a_j − a_r} q_r − q_j)), e = a − b, q = softmax(b), "
                      "equals log(softmax(a)_i/softmax(b)_i) (K = 3, every i, r); "
-                     "q_j expm1(c_j) = e^{a_j − a_r} q_r − q_j; a Bernoulli logit x is the pair (x, 0)",
+                     "q_j expm1(c_j) = e^{a_j − a_r} q_r − q_j; a Bernoulli logit x is the pair (x, 0); "
+                     "rows far from equal: R = (b_r − b_m) + log(S_a/S_b), S_a = Σ e^{a_j − a_r}, "
+                     "S_b = Σ e^{b_j − b_m}",
                      r"\ell_i = \log\tfrac{\mathrm{softmax}(a)_i}{\mathrm{softmax}(b)_i}", SRC_REGIMES),
-               verify_logit_log_ratio)
+               lambda: combine({"near rows (log1p form)": verify_logit_log_ratio(),
+                                "far rows (log(S_a/S_b) form)": verify_logit_log_ratio_far()}))
 symbolic_claim(Claim("stable.entropy_terms",
                      "Σ_i (p_i/P) log1p((P − p_i)/p_i) = H(p/P) (K = 3): entropy of the normalised vector "
                      "as a sum of positive terms",

@@ -161,3 +161,15 @@ def test_normal_far_half_and_an_unhalved_log():
         return (a / 2) * (a + 2) - 2 * sp.log(s1 / s2)
 
     assert S.verify_normal_far_half(wrong).verdict is Verdict.REFUTED
+
+
+def test_logit_log_ratio_far_rows_and_the_sums_swapped():
+    """The far-row form of ``numerics._jit.logits_ratio``: R = (b_r − b_m) + log(S_a/S_b)."""
+    assert S.verify_logit_log_ratio_far().verdict is Verdict.PROVED
+
+    def swapped(a, b, i, r, m):  # log(S_b/S_a): the ratio of the sums upside down
+        s_a = sp.Add(*(sp.exp(x - a[r]) for x in a))
+        s_b = sp.Add(*(sp.exp(x - b[m]) for x in b))
+        return (a[i] - b[i]) - (a[r] - b[r]) - ((b[r] - b[m]) + sp.log(s_b / s_a))
+
+    assert S.verify_logit_log_ratio_far(swapped, k=2).verdict is Verdict.REFUTED
