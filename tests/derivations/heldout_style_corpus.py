@@ -1424,6 +1424,7 @@ chain_twin(
         NONE,
     ),
     "(2)",
+    limit=6.0,  # the first evaluation of indexed sums in a fresh worker is slow under load
 )
 _ev = sp.log(sp.Sum(W[k], (k, 1, K)))
 chain_twin(

@@ -54,6 +54,30 @@ def _written_out(e: sp.Basic) -> sp.Basic:
     return e.func(*[_written_out(a) for a in e.args])
 
 
+def _substituted(e: sp.Basic, values: dict[str, sp.Rational]) -> sp.Basic:
+    """``e`` with its free symbols replaced by ``values`` (by name), a bound variable of a Sum,
+    Product or Integral left alone inside its binder, and nothing evaluated on the way (``subs``
+    may evaluate a Product at substituted limits by SymPy's own convention; ``xreplace`` would
+    replace a bound index that shares a free symbol's name)."""
+    if isinstance(e, sp.Symbol):
+        return values.get(e.name, e)
+    if isinstance(e, (sp.Sum, sp.Product, sp.Integral)):
+        limits, inner = [], dict(values)
+        for var, *ends in e.limits:
+            limits.append((var, *(_substituted(x, inner) for x in ends)))
+            inner.pop(var.name, None)
+        return type(e)(_substituted(e.function, inner), *limits)
+    if e.is_Atom or not e.args:
+        return e
+    if isinstance(e, sp.Indexed):
+        return e.func(e.base, *[_substituted(i, values) for i in e.indices])
+    args = [_substituted(a, values) for a in e.args]
+    try:
+        return e.func(*args, evaluate=False)
+    except TypeError:  # a node without the keyword (ExprCondPair, Piecewise's pairs)
+        return e.func(*args)
+
+
 def _independent_value(
     expr: sp.Expr, point: dict[str, str], definitions: dict[sp.Symbol, sp.Expr]
 ) -> sp.Expr:
@@ -63,12 +87,7 @@ def _independent_value(
         expr = expr.xreplace({name: value})
     expr = expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)})
     values = {k: sp.Rational(exact_value(v)) for k, v in point.items()}
-    # xreplace, not subs: subs may evaluate a Product/Sum at the substituted limits by SymPy's own
-    # (reversed-range) convention before the checker's is applied below
-    expr = expr.xreplace(
-        {s: values[s.name] for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name in values}
-    )
-    expr = _written_out(expr)
+    expr = _written_out(_substituted(expr, values))
     expr = expr.xreplace(
         {e: values[f"{e.base.label.name}[{', '.join(map(str, e.indices))}]"] for e in expr.atoms(sp.Indexed)}
     )
