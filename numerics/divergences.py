@@ -290,12 +290,13 @@ def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
     tolerance's edge, accepts) and computes."""
     if type(p) is not np.ndarray or type(q) is not np.ndarray:
         return None
-    if not (p.dtype == q.dtype == _NATIVE_F64 and p.shape == q.shape and p.ndim >= 1):
+    shape = p.shape
+    if not shape or shape != q.shape or p.dtype != _NATIVE_F64 or q.dtype != _NATIVE_F64:
         return None
     if p.size == 0 or not (p.flags.c_contiguous and q.flags.c_contiguous):
         return None
-    k = p.shape[-1]
-    rows_p, rows_q = p.reshape(-1, k), q.reshape(-1, k)
+    k = shape[-1]
+    rows_p, rows_q = (p, q) if len(shape) == 2 else (p.reshape(-1, k), q.reshape(-1, k))
     value = np.empty(rows_p.shape[0])
     status = np.empty(rows_p.shape[0], dtype=np.int8)
     margin = max(2.0**-30, 8.0 * k * _EPS64)
@@ -392,12 +393,12 @@ _COMPILED = "numerics._jit"
 
 def _jit() -> ModuleType:
     """:mod:`numerics._jit`, imported on first use (it imports numba)."""
-    module = _jit_module[0]
-    if module is None:
+    cached = _jit_module[0]
+    if cached is None:
         import numerics._jit as module
 
-        _jit_module[0] = module
-    return module
+        _jit_module[0] = cached = module
+    return cached
 
 
 _jit_module: list[ModuleType | None] = [None]
