@@ -245,6 +245,52 @@ def transpose_pair(p: np.ndarray, q: np.ndarray, p_cols: np.ndarray, q_cols: np.
             q_cols[i, r] = q[r, i]
 
 
+@_inlined
+def _categorical_cols_finish(
+    acc: np.ndarray, negative: int, out: np.ndarray, status: np.ndarray, tolerance: float
+) -> int:
+    """The end of :func:`kl_categorical_cols` from its (8, m) compensated sums ``acc`` (hi, lo of
+    Σp, Σq, Σ terms, Σ(p − q) per row) and its count of negative entries."""
+    m = acc.shape[1]
+    flags = 3 if negative else 0
+    for r in range(m):  # P, Q, x = Σ(q − p)/P, base = Σ terms/P into rows 0, 2, 6, 4
+        big_p = acc[0, r] + acc[1, r]
+        big_q = acc[2, r] + acc[3, r]
+        acc[0, r] = big_p
+        acc[2, r] = big_q
+        acc[6, r] = -(acc[6, r] + acc[7, r]) / big_p
+        acc[4, r] = (acc[4, r] + acc[5, r]) / big_p
+        flags |= (0 if abs(big_p - 1.0) <= tolerance else 1) | (0 if abs(big_q - 1.0) <= tolerance else 2)
+    for r in range(m):  # φ₁ by the series, branch-free: vectorised across rows
+        x = acc[6, r]
+        poly = _XMLOG1P[31]
+        for j in range(30, -1, -1):
+            poly = poly * x + _XMLOG1P[j]
+        corr = (poly * x) * x
+        value = acc[4, r] - corr
+        big_p = acc[0, r]
+        big_q = acc[2, r]
+        inside = big_p < _BIG and big_q < _BIG and big_p > _SMALL_TOTAL and big_q > _SMALL_TOTAL
+        good = abs(x) <= 0.25 and corr * 8.0 <= value and inside
+        out[r] = max(value, 0.0) if good else value
+        status[r] = 0 if good else (2 if inside else 1)
+    for r in range(m):  # rows beyond the series (rare): libm, as the reference
+        if status[r] == 2 and abs(acc[6, r]) > 0.25:
+            x = acc[6, r]
+            if abs(x) <= 0.5:
+                corr = xmlog1p(x)
+            else:
+                ratio = acc[2, r] / acc[0, r]
+                corr = (ratio - 1.0) - math.log(ratio)
+            value = acc[4, r] - corr
+            if corr * 8.0 <= value:
+                status[r] = 0
+                out[r] = max(value, 0.0)
+            else:
+                out[r] = value
+    return flags
+
+
 @_compiled
 def kl_categorical_cols(
     p: np.ndarray, q: np.ndarray, terms: np.ndarray, out: np.ndarray, status: np.ndarray,
@@ -293,43 +339,7 @@ def kl_categorical_cols(
             bb = s - h
             acc[7, r] += (h - (s - bb)) + (d - bb)
             acc[6, r] = s
-    flags = 3 if negative else 0
-    for r in range(m):  # P, Q, x = Σ(q − p)/P, base = Σ terms/P into rows 0, 2, 6, 4
-        big_p = acc[0, r] + acc[1, r]
-        big_q = acc[2, r] + acc[3, r]
-        acc[0, r] = big_p
-        acc[2, r] = big_q
-        acc[6, r] = -(acc[6, r] + acc[7, r]) / big_p
-        acc[4, r] = (acc[4, r] + acc[5, r]) / big_p
-        flags |= (0 if abs(big_p - 1.0) <= tolerance else 1) | (0 if abs(big_q - 1.0) <= tolerance else 2)
-    for r in range(m):  # φ₁ by the series, branch-free: vectorised across rows
-        x = acc[6, r]
-        poly = _XMLOG1P[31]
-        for j in range(30, -1, -1):
-            poly = poly * x + _XMLOG1P[j]
-        corr = (poly * x) * x
-        value = acc[4, r] - corr
-        big_p = acc[0, r]
-        big_q = acc[2, r]
-        inside = big_p < _BIG and big_q < _BIG and big_p > _SMALL_TOTAL and big_q > _SMALL_TOTAL
-        good = abs(x) <= 0.25 and corr * 8.0 <= value and inside
-        out[r] = max(value, 0.0) if good else value
-        status[r] = 0 if good else (2 if inside else 1)
-    for r in range(m):  # rows beyond the series (rare): libm, as the reference
-        if status[r] == 2 and abs(acc[6, r]) > 0.25:
-            x = acc[6, r]
-            if abs(x) <= 0.5:
-                corr = xmlog1p(x)
-            else:
-                ratio = acc[2, r] / acc[0, r]
-                corr = (ratio - 1.0) - math.log(ratio)
-            value = acc[4, r] - corr
-            if corr * 8.0 <= value:
-                status[r] = 0
-                out[r] = max(value, 0.0)
-            else:
-                out[r] = value
-    return flags
+    return _categorical_cols_finish(acc, negative, out, status, tolerance)
 
 
 # ---------------------------------------------------------------------------- Normal
@@ -668,24 +678,106 @@ def kl_categorical_small(
 ) -> int:
     """:func:`transpose_pair`, :func:`kl_terms` (with :func:`kl_terms_fix`) and
     :func:`kl_categorical_cols` in one call, for inputs small enough that the call overhead
-    dominates: ``ell`` (m, K) = log(p/q) (NumPy's, as the large path takes it), p and q
+    dominates: ``ell`` (m, K) = log(p/q) (NumPy's, as the large path takes it), p, q and ell
     C-contiguous (m, K) rows. Returns what :func:`kl_categorical_cols` returns, with bit 4 set
     if a row's status is not 0; every out[r] + 0.0 (−0.0 becomes +0.0)."""
     m, k = p.shape
     p_cols = np.empty((k, m))
     q_cols = np.empty((k, m))
     ell_cols = np.empty((k, m))
-    transpose_pair(p, q, p_cols, q_cols)
     for r in range(m):
         for i in range(k):
+            p_cols[i, r] = p[r, i]
+            q_cols[i, r] = q[r, i]
             ell_cols[i, r] = ell[r, i]
-    pf = p_cols.reshape(-1)
-    qf = q_cols.reshape(-1)
-    ef = ell_cols.reshape(-1)
-    terms = np.empty(pf.size)
-    if kl_terms(pf, qf, ef, terms):
+    return _categorical_small_cols(p_cols, q_cols, ell_cols, out, status, tolerance)
+
+
+@_compiled
+def categorical_ratio_cols(p: np.ndarray, q: np.ndarray, work: np.ndarray) -> None:
+    """The first half of :func:`kl_categorical_small` outside NumPy's error state: for
+    C-contiguous (m, K) rows p, q, work (4, K, m) gets work[0] = pᵀ, work[1] = qᵀ and
+    work[2] = p/q (rounded as NumPy's ``divide`` rounds it) where that is positive or +inf, NaN
+    where it is 0, negative or NaN, so that NumPy's ``log`` of work[2] raises no floating-point
+    warning. A logarithm made NaN so is one the terms never use (a = 0), or one that marks the
+    term for log a − log b as −inf does (a/b underflowed), or one of an input the pre-check
+    refuses (a negative entry): :func:`kl_categorical_small_cols` then gives
+    :func:`kl_categorical_small`'s bits (``tests/numerics/test_first_calls.py``)."""
+    m, k = p.shape
+    for r in range(m):
+        for i in range(k):
+            a = p[r, i]
+            b = q[r, i]
+            ratio = a / b
+            work[0, i, r] = a
+            work[1, i, r] = b
+            work[2, i, r] = ratio if ratio > 0.0 else np.nan
+
+
+@_compiled
+def kl_categorical_small_cols(
+    work: np.ndarray, out: np.ndarray, status: np.ndarray, tolerance: float
+) -> int:
+    """:func:`kl_categorical_small` from work (4, K, m) filled by :func:`categorical_ratio_cols`
+    and work[3] = NumPy's log of work[2]."""
+    return _categorical_small_cols(work[0], work[1], work[3], out, status, tolerance)
+
+
+@_inlined
+def _categorical_small_cols(
+    p_cols: np.ndarray, q_cols: np.ndarray, ell_cols: np.ndarray, out: np.ndarray,
+    status: np.ndarray, tolerance: float,
+) -> int:
+    """:func:`kl_terms` (with :func:`kl_terms_fix`) and :func:`kl_categorical_cols` over (K, m)
+    columns in one pass: each term is formed where it is summed (no terms array) by the same
+    operations, so the bits are those of the kernels in turn; where a ratio a/b over- or
+    underflowed (rare) the pass is redone by them. Returns what :func:`kl_categorical_cols`
+    returns, with bit 4 set if a row's status is not 0; every out[r] + 0.0 (−0.0 becomes +0.0)."""
+    k, m = p_cols.shape
+    acc = np.zeros((8, m))  # hi, lo of Σp, Σq, Σ terms, Σ(p − q) per row, as kl_categorical_cols
+    negative = 0
+    fix = 0
+    for i in range(k):
+        for r in range(m):
+            a = p_cols[i, r]
+            b = q_cols[i, r]
+            L = ell_cols[i, r]
+            negative += (a < 0.0) | (b < 0.0)
+            d = a - b
+            t = _select_term(a, b, d, L, _FAR_BELOW)
+            fix += (not (L - L == 0.0)) and a > 0.0 and b > 0.0
+            h = acc[0, r]
+            s = h + a
+            bb = s - h
+            acc[1, r] += (h - (s - bb)) + (a - bb)
+            acc[0, r] = s
+            h = acc[2, r]
+            s = h + b
+            bb = s - h
+            acc[3, r] += (h - (s - bb)) + (b - bb)
+            acc[2, r] = s
+            h = acc[4, r]
+            s = h + t
+            bb = s - h
+            acc[5, r] += (h - (s - bb)) + (t - bb)
+            acc[4, r] = s
+            h = acc[6, r]
+            s = h + d
+            bb = s - h
+            acc[7, r] += (h - (s - bb)) + (d - bb)
+            acc[6, r] = s
+    if fix:  # log a − log b for some terms: the kernels in turn
+        p_c = np.ascontiguousarray(p_cols)
+        q_c = np.ascontiguousarray(q_cols)
+        pf = p_c.reshape(-1)
+        qf = q_c.reshape(-1)
+        ef = np.ascontiguousarray(ell_cols).reshape(-1)
+        terms = np.empty(pf.size)
+        kl_terms(pf, qf, ef, terms)
         kl_terms_fix(pf, qf, ef, terms)
-    flags = kl_categorical_cols(p_cols, q_cols, terms.reshape(k, m), out, status, tolerance)
+        flags = kl_categorical_cols(p_c, q_c, terms.reshape(k, m), out, status, tolerance)
+    else:
+        flags = _categorical_cols_finish(acc, negative, out, status, tolerance)
     for r in range(m):
         out[r] = out[r] + 0.0  # −0.0 → +0.0, as divergences._out
         if status[r] != 0:

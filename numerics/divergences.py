@@ -38,6 +38,7 @@ import functools
 import math
 import sys
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -289,12 +290,13 @@ def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
     tolerance's edge, accepts) and computes."""
     if type(p) is not np.ndarray or type(q) is not np.ndarray:
         return None
-    if not (p.dtype == q.dtype == _NATIVE_F64 and p.shape == q.shape and p.ndim >= 1):
+    shape = p.shape
+    if not shape or shape != q.shape or p.dtype != _NATIVE_F64 or q.dtype != _NATIVE_F64:
         return None
     if p.size == 0 or not (p.flags.c_contiguous and q.flags.c_contiguous):
         return None
-    k = p.shape[-1]
-    rows_p, rows_q = p.reshape(-1, k), q.reshape(-1, k)
+    k = shape[-1]
+    rows_p, rows_q = (p, q) if len(shape) == 2 else (p.reshape(-1, k), q.reshape(-1, k))
     value = np.empty(rows_p.shape[0])
     status = np.empty(rows_p.shape[0], dtype=np.int8)
     margin = max(2.0**-30, 8.0 * k * _EPS64)
@@ -305,16 +307,17 @@ def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
         if not status.any():
             done = value.reshape(p.shape[:-1])
             return done if done.ndim else done[()]
-    elif p.size <= _SMALL_INPUT:  # one compiled call: the per-call overhead is what counts here
-        from numerics import _jit as J
-
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            ell = np.divide(rows_p, rows_q)
-            np.log(ell, out=ell)
-        bits = J.kl_categorical_small(rows_p, rows_q, ell, value, status, v.SUM_TOLERANCE - margin)
+    elif p.size <= _SMALL_INPUT:  # two compiled calls: the per-call overhead is what counts here
+        J = _jit()
+        work = np.empty((4, k, value.shape[0]))  # pᵀ, qᵀ, p/q, log(p/q)
+        J.categorical_ratio_cols(rows_p, rows_q, work)
+        np.log(work[2], out=work[3])  # no warning: categorical_ratio_cols made 0 and below NaN
+        bits = J.kl_categorical_small_cols(work, value, status, v.SUM_TOLERANCE - margin)
         if bits & 3:
             return None
         if not bits & 4:  # every row done (and −0.0 already made +0.0, as _out does)
+            if p.ndim == 2:
+                return value
             done = value.reshape(p.shape[:-1])
             return done if done.ndim else done[()]
     elif _categorical_pass(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
@@ -386,6 +389,19 @@ _FIRST_CALLS_K = 16  # the NumPy form loops over the K columns
 _FIRST_CALL_COUNT = 16
 _first_call_budget = [_FIRST_CALL_COUNT]
 _COMPILED = "numerics._jit"
+
+
+def _jit() -> ModuleType:
+    """:mod:`numerics._jit`, imported on first use (it imports numba)."""
+    cached = _jit_module[0]
+    if cached is None:
+        import numerics._jit as module
+
+        _jit_module[0] = cached = module
+    return cached
+
+
+_jit_module: list[ModuleType | None] = [None]
 
 
 def _first_calls(size: int) -> bool:

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -69,6 +70,57 @@ def test_the_numpy_categorical_form_gives_the_compiled_bits():
         assert flags == want_flags & 3
         assert np.array_equal(status, want_status)
         assert np.array_equal(value + 0.0, want_value, equal_nan=True)  # the kernel makes −0.0 +0.0
+
+
+def _two_call_small(p: np.ndarray, q: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """kl_categorical's small-input path: the ratio and transposes compiled, NumPy's log outside
+    its error state (warnings are errors here), then the fused pass."""
+    m, k = p.shape
+    value, status = np.empty(m), np.empty(m, dtype=np.int8)
+    work = np.empty((4, k, m))
+    J.categorical_ratio_cols(p, q, work)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.log(work[2], out=work[3])
+    flags = J.kl_categorical_small_cols(work, value, status, _TOLERANCE)
+    return flags, value, status
+
+
+def _underflowing_pairs(seed: int, count: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rows whose ratio p/q underflows to 0 or overflows (entries near 1e-320 against 1e-5),
+    with zeros, and plain Dirichlet rows, 65 … 8192 elements."""
+    rng = np.random.default_rng(seed)
+    pairs = []
+    for trial in range(count):
+        k = int(rng.integers(2, 40))
+        m = int(rng.integers(64 // k + 1, 8192 // k + 1))
+        p = rng.dirichlet(np.ones(k), m)
+        q = rng.dirichlet(np.ones(k), m)
+        if trial % 3 == 1:
+            p[:, 0], q[:, 0] = 1e-320, 1e-5
+        elif trial % 3 == 2:
+            p[:, 1], q[:, 1] = 0.0, 1e-320
+            q[:, 0] = 0.0
+        pairs.append((p, q))
+    return pairs
+
+
+def test_the_two_call_small_path_gives_the_one_call_bits_without_warnings():
+    pairs = _small_pairs(7, 300) + _underflowing_pairs(8, 60)
+    for p, q in pairs:
+        want = _compiled_small(p, q)
+        got = _two_call_small(p, q)
+        assert got[0] == want[0]
+        assert np.array_equal(got[2], want[2])
+        assert np.array_equal(got[1], want[1], equal_nan=True)
+
+
+def test_the_raw_ratio_would_warn():
+    """Without the NaN in place of a zero ratio, NumPy's log warns (divide by zero) on rows with
+    a zero in p: the check above, which makes warnings errors, can fail."""
+    for p, q in _underflowing_pairs(8, 3)[2:]:
+        with pytest.warns(RuntimeWarning):
+            np.log(p / q)
 
 
 def test_a_pairwise_row_sum_would_be_caught():
