@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import sympy as sp
 
+from derivations.checker.balls import compile_balls
 from derivations.checker.identities import Decision, decide_equal, decide_nonnegative
 from derivations.checker.lemmas import LOG_RATIO, SQUARE, NonNegativeSum, Term
+from derivations.checker.refutation import RefutationCertificate, _NamedPoint, certify_differ
 from derivations.checker.verdicts import Verdict
 from derivations.gaussian import lower_triangular
 from derivations.gaussian_kl import kl_mvn_from_densities
@@ -47,12 +49,24 @@ def verify_large_beta_correlates() -> Decision:
     if tc.verdict is not Verdict.PROVED or nonneg.verdict is not Verdict.PROVED:
         return Decision(Verdict.UNDECIDED, f"TC identity: {tc.detail}; TC ≥ 0: {nonneg.detail}")
     at = {l21: sp.Integer(1), l22: sp.Integer(1)}  # ρ = 1/√2
+    others = {s: sp.Integer(1 if s == chol[0, 0] else 0) for s in penalty.free_symbols - {l21, l22}}
+    # the derived penalty itself (not the claimed form), at L11 = 1 and μ = 0
+    correlated = penalty.xreplace({**others, **at})
+    uncorrelated = penalty.xreplace({**others, l21: sp.Integer(0), l22: sp.Integer(1)})
+    certificate = certify_differ([compile_balls(correlated), compile_balls(uncorrelated)],
+                                 _NamedPoint({}), {}, labels=("correlated", "uncorrelated"))
+    if not isinstance(certificate, RefutationCertificate):
+        return Decision(Verdict.UNDECIDED, f"no ball certificate that the penalties differ: {certificate}")
     return Decision(
         Verdict.REFUTED,
         "KL(N(μ,Σ) ‖ N(0,I)) = KL(N(μ, diag Σ) ‖ N(0,I)) − ½ log(1 − ρ²) (derived, d = 2), and "
         f"−½ log(1 − ρ²) ≥ 0 with equality iff ρ = 0 ({nonneg.detail}): β·KL penalises correlation, "
-        "so large β favours uncorrelated latents; the statement is false",
+        "so large β favours uncorrelated latents; the statement is false; certified: the derived "
+        "penalty (L11 = 1, μ = 0) at ρ = 1/√2 (L21 = L22 = 1) and at ρ = 0 (L21 = 0, L22 = 1): "
+        + ", ".join(f"{k} ∈ {v}" for k, v in certificate.enclosures.items())
+        + f" (disjoint; Arb ball arithmetic at {certificate.bits} bits)",
         counterexample={"rho": "1/√2 (L21 = L22 = 1)",
                         "extra KL per unit β": sp.sstr(sp.nsimplify(claimed_tc.xreplace(at))),
                         "at rho = 0": "0"},
+        certificate=certificate,
     )
