@@ -585,7 +585,9 @@ def _compile_sum(node: sp.Sum | sp.Product, bound: frozenset[sp.Symbol]) -> Ball
     for depth, (var, lo, hi) in enumerate(levels):
         outer = bound | frozenset(v for v, _, _ in levels[depth + 1 :])
         if lo.has(sp.oo, -sp.oo) or hi.has(sp.oo, -sp.oo):
-            raise NoEnclosure("an infinite series has no ball enclosure here")
+            if product or len(levels) != 1:
+                raise NoEnclosure("an infinite product, or a multiple series, has no ball enclosure")
+            return _non_analytic(_infinite_series(node, bound))
         fn = _sum_level(var, _compile(lo, outer), _compile(hi, outer), fn, product)
     return _non_analytic(fn)
 
@@ -621,11 +623,21 @@ def _compile_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
         s.is_extended_real for s in node.function.free_symbols - {var}
     )
 
+    singular = _singular_integral(node, bound)
+
     def integral(env: BallEnv) -> acb:
         a, b = _real(f_lo(env), "an integration limit"), _real(f_hi(env), "an integration limit")
 
         def integrand(x: acb, analytic: bool) -> acb:
             return body(env.bind(var, x, analytic=bool(analytic)))
+
+        if not all(_finite_at(integrand, end) for end in (a, b)):
+            # an end where the integrand has no finite enclosure: cut it off and bound it
+            # (improper_integrals.singular_end_integral); else Arb's integration as usual
+            try:
+                return singular(env)
+            except NoEnclosure:
+                pass
 
         # integrate between the (exact) midpoints of the limits; an inexact limit adds
         # |∫ over its ball| ≤ radius · sup |f| on the ball
@@ -646,6 +658,14 @@ def _compile_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
     return _non_analytic(integral)
 
 
+def _finite_at(integrand: Callable[[acb, bool], acb], end: arb) -> bool:
+    """Whether the integrand has a finite enclosure at the limit ``end``."""
+    try:
+        return bool(integrand(acb(end), False).is_finite())
+    except (NoEnclosure, ArithmeticError, ValueError):
+        return False
+
+
 def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
     """An integral over an infinite range: its parameters replaced by the point's exact values,
     then a certificate of :mod:`derivations.checker.improper_integrals` (Arb integration with
@@ -653,16 +673,53 @@ def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn
     from derivations.checker.improper_integrals import improper_integral
 
     var, lo, hi = node.limits[0]
+    return _at_exact_parameters(
+        node, bound, lambda reps: improper_integral(
+            node.function.xreplace(reps), var, lo.xreplace(reps), hi.xreplace(reps)),
+        "an infinite-range integral")
+
+
+def _infinite_series(node: sp.Sum, bound: frozenset[sp.Symbol]) -> BallFn:
+    """A series with an infinite limit: its parameters replaced by the point's exact values, then
+    a certificate of :mod:`derivations.checker.infinite_series` (terms summed in balls, a tail
+    bound for the ratio and power-law classes); SymPy's summation is never used."""
+    from derivations.checker.infinite_series import series_enclosure
+
+    var, lo, hi = node.limits[0]
+    return _at_exact_parameters(
+        node, bound, lambda reps: series_enclosure(
+            node.function.xreplace(reps), var, lo.xreplace(reps), hi.xreplace(reps)),
+        "an infinite series")
+
+
+def _singular_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
+    """A finite-range integral with an integrable singularity at an end: its parameters replaced
+    by the point's exact values, then the cut-off end of
+    :func:`derivations.checker.improper_integrals.singular_end_integral`."""
+    from derivations.checker.improper_integrals import singular_end_integral
+
+    var, lo, hi = node.limits[0]
+    return _at_exact_parameters(
+        node, bound, lambda reps: singular_end_integral(
+            node.function.xreplace(reps), var, lo.xreplace(reps), hi.xreplace(reps)),
+        "an integral with a singular end")
+
+
+def _at_exact_parameters(node: sp.Expr, bound: frozenset[sp.Symbol],
+                         certify: Callable[[dict[sp.Basic, sp.Expr]], Callable[[], acb]],
+                         what: str) -> BallFn:
+    """``node`` enclosed by ``certify(reps)``, a certificate built once per point for the node
+    with every parameter replaced (``reps``) by its exact value at the point."""
     free = sorted(node.free_symbols, key=sp.default_sort_key)
     entries = sorted(node.atoms(sp.Indexed), key=sp.default_sort_key)
     cache: dict[tuple[Any, ...], Callable[[], acb] | str] = {}
 
-    def integral(env: BallEnv) -> acb:
+    def certified(env: BallEnv) -> acb:
         reps: dict[sp.Basic, sp.Expr] = {}
         for s in free:
             if isinstance(s, sp.Symbol):
                 if s in env.local:
-                    reps[s] = sp.Integer(_exact_int(env.local[s], "an integral's parameter"))
+                    reps[s] = sp.Integer(_exact_int(env.local[s], f"{what}'s parameter"))
                 else:
                     reps[s] = _rational(env.point.value(s))
         for e in entries:
@@ -671,18 +728,17 @@ def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn
         key = tuple(sorted((str(k), v) for k, v in reps.items()))
         if key not in cache:
             try:
-                cache[key] = improper_integral(node.function.xreplace(reps), var,
-                                               lo.xreplace(reps), hi.xreplace(reps))
+                cache[key] = certify(reps)
             except NoEnclosure as exc:
                 cache[key] = str(exc)
             except Exception as exc:  # SymPy's integrators and polynomial tools: no certificate
-                cache[key] = f"no certificate for an infinite-range integral ({type(exc).__name__})"
+                cache[key] = f"no certificate for {what} ({type(exc).__name__})"
         found = cache[key]
         if isinstance(found, str):
             raise NoEnclosure(found)
         return found()
 
-    return integral
+    return certified
 
 
 def _rational(v: float | Fraction | int) -> sp.Rational:
