@@ -490,21 +490,15 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
                             *[-d for d in dyadic if -d > lo and -d < r]}, key=float)
         total = acb(0)
         if singular_end:  # cut (a, a + δ] off and bound it (_end_bound)
-            assert ends is not None and lower_ball is not None
+            assert ends is not None and lower_ball is not None and lower is not None
             if not lower_ball.is_exact():
                 raise NoEnclosure("a singular end of the range that is not an exact binary number")
-            first = nodes[1] - lo
+            room = (nodes[1] - lo).min(arb(1) / 2)
             goal = target.max(scale * arb(2) ** -min(prec, ENDPOINT_BITS))
-            bits = 8
-            while True:
-                delta = first.min(arb(1) / 2) * arb(2) ** -bits
-                end = _end_bound(ends, u, delta)
-                if end <= goal or bits >= MAX_ENDPOINT_BITS:
-                    break
-                bits *= 2
+            delta, end, bits = _cut_end(ends, u, room, goal, prec)
             total += acb(arb(0, end.upper()), arb(0, end.upper()))
-            dyadic = [lo + delta * arb(2) ** j for j in range(bits + 1)]
-            nodes = sorted({*[d for d in dyadic if d < nodes[1]], *nodes[1:]}, key=float)
+            total += _near_end(g, x, lower, 1, delta, bits)
+            nodes = [lo + room, *[n for n in nodes[1:] if n > lo + room]]
         elif lower_ball is not None and not lower_ball.is_exact():
             # the integral from the exact midpoint, plus |∫ over the limit's ball| ≤ rad · sup |f|
             slack = lower_ball.rad() * abs(f(acb(lower_ball), False)).upper()
@@ -683,6 +677,30 @@ def _cut_end(ends: list[_EndTerm], u: sp.Symbol, room: arb, goal: arb, prec: int
         bits *= 2
 
 
+def _near_end(g: sp.Expr, x: sp.Symbol, start: sp.Expr, direction: int, delta: arb, bits: int) -> acb:
+    """``∫ g`` between ``start ± δ`` and ``start ± δ·2^bits`` (the side ``direction``), integrated
+    by Arb in the distance ``u`` to the end over the exact dyadic mesh ``δ·2^j``: the nodes stay
+    exact however close to the end (``1 − 2^−500`` is no binary number at the working precision)
+    and SymPy cancels ``x − start`` exactly in ``g(start ± u)``."""
+    u = sp.Dummy("u", positive=True)
+    near = compile_balls_bound(g.xreplace({x: start + direction * u}), frozenset({u}))
+    env = _env()
+
+    def f(z: acb, analytic: bool) -> acb:
+        return near(env.bind(u, z, analytic=bool(analytic)))
+
+    mesh = [delta * arb(2) ** j for j in range(bits + 1)]
+    if not all(m.is_exact() for m in mesh):
+        raise NoEnclosure("a cut-off end that is not an exact binary number")
+    total = acb(0)
+    for left, right in itertools.pairwise(mesh):
+        piece = acb.integral(f, left, right, eval_limit=EVAL_LIMIT)
+        if not piece.is_finite():
+            raise NoEnclosure("certified integration gave no finite enclosure near a singular end")
+        total += piece
+    return total
+
+
 def singular_end_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> Callable[[], acb]:
     """A certificate for ``∫_lo^hi integrand d var`` over a finite range with an integrable
     singularity at one end or both (``∫₀¹ log x dx``, the Beta density's ``θ^(α−1)(1−θ)^(β−1)``
@@ -743,10 +761,9 @@ def singular_end_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: s
                 scale = scale.max(at.upper())
         goal = (scale if scale > 0 else arb(1)) * arb(2) ** -min(prec, ENDPOINT_BITS)
         room = (length / 4).min(arb(1) / 2)
-        mid = a + length / 2
-        nodes = [a, mid, b]
         total = acb(0)
-        for ends, at, start, direction in ((lower, at_lo, a, 1), (upper, at_hi, b, -1)):
+        left, right = a, b
+        for ends, at, start, direction in ((lower, at_lo, lo, 1), (upper, at_hi, hi, -1)):
             if not at:
                 continue
             assert ends is not None
@@ -754,11 +771,15 @@ def singular_end_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: s
             if not bound.is_finite():
                 raise NoEnclosure("a singular end without a finite bound")
             total += acb(arb(0, bound.upper()), arb(0, bound.upper()))
-            mesh = [start + direction * delta * arb(2) ** j for j in range(bits + 1)]
-            nodes = [n for n in nodes if n != start] + [m for m in mesh if a < m < b]
-        nodes = sorted(nodes, key=float)
-        for left, right in itertools.pairwise(nodes):
-            piece = acb.integral(f, left, right, eval_limit=EVAL_LIMIT)
+            total += _near_end(g, x, start, direction, delta, bits)
+            if direction > 0:
+                left = a + room
+            else:
+                right = b - room
+        # the middle, split at the quarter points (Arb's endpoints may be balls: still rigorous)
+        nodes = [left + (right - left) * j / 4 for j in range(5)]
+        for lo_node, hi_node in itertools.pairwise(nodes):
+            piece = acb.integral(f, lo_node, hi_node, eval_limit=EVAL_LIMIT)
             if not piece.is_finite():
                 raise NoEnclosure("certified integration gave no finite enclosure")
             total += piece
