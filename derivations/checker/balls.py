@@ -20,9 +20,22 @@ raises :class:`NoEnclosure`, so an unknown function can never produce a refutati
   that SymPy can carry out.
 * ``Sum``/``Product`` with limits that are exact integers at the point: summed term by term in
   balls. **Summation convention**: a range with upper limit below the lower one is empty — the
-  sum is 0 and the product is 1 (:data:`EMPTY_RANGE_CONVENTION`). Infinite series: no enclosure.
+  sum is 0 and the product is 1 (:data:`EMPTY_RANGE_CONVENTION`).
+* An infinite ``Sum`` (one index, a limit ±∞), with the parameters replaced by the point's exact
+  values: its first terms summed in balls plus a certified tail
+  (:mod:`derivations.checker.infinite_series`) — the **ratio class** (products of constants,
+  ``c^(αk+β)``, ``exp(αk+β)``, integer powers of polynomials and of ``k!``/Γ/binomial factors:
+  ``|f(k+1)/f(k)| ≤ ρ < 1`` for all ``k ≥ N`` certified by a polynomial's coefficients, tail in the
+  disk ``|f(M)|/(1−ρ)``) and the **power-law class** (``C·Π p_j(k)^(α_j)`` times sines, cosines,
+  ``(−1)^k``, total degree < −1; tail through Arb's Hurwitz ζ), and sums of such terms. Anything
+  else (``Σ 1/k``, ``Σ sin k/k``, an infinite product, a multiple series): no enclosure.
 * ``Integral`` over a finite real interval: Arb's certified integration (Petras' algorithm,
-  error bounded on complex ellipses; branch cuts checked through the ``analytic`` flag). Over
+  error bounded on complex ellipses; branch cuts checked through the ``analytic`` flag). An end
+  where the integrand has no finite enclosure (``∫₀¹ log x dx``, ``x^(a−1)`` with ``a < 1``, the
+  Beta density at either end) is handled, when the factors vanishing there are powers and logs
+  of polynomials with an integrable total power, by the singular-end cut of
+  :func:`derivations.checker.improper_integrals.singular_end_integral` (parameters replaced by
+  the point's exact values); otherwise Arb's integration as usual (no enclosure: ``∫₀¹ dx/x``). Over
   an infinite range, with the parameters replaced by the point's exact values: Arb's certified
   integration on ``[−R, R]`` (or ``[a, R]``), split at the integrand's peaks, plus explicit
   bounds of the tails — for Gaussian/exponential-type integrands (``exp`` of a polynomial whose
@@ -77,7 +90,7 @@ _LOCK = threading.RLock()
 
 class NoEnclosure(ValueError):
     """The expression cannot be enclosed at this point (unknown function, undecidable branch,
-    pole, infinite series, integral without a certified value)."""
+    pole, series or integral without a certified value)."""
 
 
 class BallPoint(Protocol):

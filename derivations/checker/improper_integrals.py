@@ -1,5 +1,5 @@
-"""Integrals over an infinite range, enclosed in ball arithmetic without trusting SymPy's
-definite integration.
+"""Integrals over an infinite range, or over a finite one with an integrable singular end,
+enclosed in ball arithmetic without trusting SymPy's definite integration.
 
 A refutation certificate (DESIGN.md, "The step checker") needs a rigorous enclosure of every
 side. SymPy's definite ``integrate`` has known wrong answers (a ``Piecewise`` condition dropped,
@@ -36,7 +36,12 @@ gets one of two certificates:
    ``log t``), ``(a, a + δ]`` is cut off: writing ``p(a+u) = u^k q(u)``, each term is at most
    ``M u^γ Π(k|log u| + L)`` there (``M``, ``L`` from ball evaluations on ``[0, δ]``,
    ``γ = Σ kα > −1``), and ``∫_0^δ u^γ |log u|^j du = Γ(j+1, −(γ+1) log δ)/(γ+1)^(j+1)`` is a
-   finite sum; ``δ`` is halved until the bound is below ``2^−64`` of the integrand's scale.
+   finite sum; ``δ`` is halved until the bound is below ``2^−64`` of the integrand's scale, and
+   ``[a + δ, a + δ·2^bits]`` is integrated by Arb in the distance ``u`` to the end on the exact
+   dyadic mesh ``δ·2^j`` (nodes like ``1 + 2^−500`` are no binary numbers at the working
+   precision). The same cut serves a **finite** range with a singular end, at either end
+   (:func:`singular_end_integral`: ``∫₀¹ log x dx``, the Beta density's ``E[log θ]``; the upper
+   end through ``u = b − x``).
 
    Everything else (a logarithmic tail like ``1/((2+t) log²(2+t))``, ``β ≥ −1``, an exponent
    whose leading coefficient is not certainly negative, a function outside the list, a
@@ -763,8 +768,8 @@ def singular_end_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: s
         room = (length / 4).min(arb(1) / 2)
         total = acb(0)
         left, right = a, b
-        for ends, at, start, direction in ((lower, at_lo, lo, 1), (upper, at_hi, hi, -1)):
-            if not at:
+        for ends, cut, start, direction in ((lower, at_lo, lo, 1), (upper, at_hi, hi, -1)):
+            if not cut:
                 continue
             assert ends is not None
             delta, bound, bits = _cut_end(ends, u, room, goal, prec)

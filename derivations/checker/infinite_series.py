@@ -287,10 +287,10 @@ def _power_law_series(g: sp.Expr, k: sp.Symbol, first: int) -> Callable[[], acb]
         m = start + (EXACT_POWER_LAW_TERMS if exact else POWER_LAW_TERMS)
         total = acb(0)
         for i in range(first, m):
-            a = term(env.bind(k, acb(i)))
-            if not a.is_finite():
+            v = term(env.bind(k, acb(i)))
+            if not v.is_finite():
                 raise NoEnclosure("a term without a finite enclosure")
-            total += a
+            total += v
         const = _ball(law.const)
         if exact:
             pb, a, _ = polys[0]
@@ -300,7 +300,7 @@ def _power_law_series(g: sp.Expr, k: sp.Symbol, first: int) -> Callable[[], acb]
             w = acb(pb.lead ** a) * acb(-a).zeta(acb(m + shift))
         else:
             spread = arb(1)
-            for pb, a, integer in polys:
+            for pb, a, _ in polys:
                 rho = pb.rho(arb(m))
                 lead = abs(pb.lead) ** a
                 spread *= lead * ((1 - rho) ** a).union((1 + rho) ** a)

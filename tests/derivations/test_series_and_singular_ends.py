@@ -183,6 +183,9 @@ ENCLOSED = [
     (sp.Sum(2**n, (n, -sp.oo, -1)), {}, lambda: mpmath.mpf(1)),
     (sp.Integral(x ** (a - 1), (x, 0, 1)), {"a": 0.05}, lambda: 1 / mpmath.mpf(0.05)),
     (sp.Integral(sp.log(1 - x) / sp.sqrt(1 - x), (x, 0, 1)), {}, lambda: mpmath.mpf(-4)),
+    # a singular end at 1, not 0: the cut-off end's mesh 1 + 2^−j is integrated in u = x − 1
+    (sp.Integral(sp.log(x - 1) * sp.exp(-x), (x, 1, sp.oo)), {}, lambda: -mpmath.euler / mpmath.e),
+    (sp.Integral(sp.log(3 - x) / sp.sqrt(3 - x), (x, 2, 3)), {}, lambda: mpmath.mpf(-4)),
     (E_LOG_THETA, {"alpha": 0.3, "beta": 0.7},
      lambda: mpmath.digamma(mpmath.mpf(0.3)) - mpmath.digamma(mpmath.mpf(0.3) + mpmath.mpf(0.7))),
 ]
