@@ -17,7 +17,10 @@ two classes of terms:
    constant term is > 0 (so it is positive for ``s ≥ 0``, and then for every larger ``N``; ``Q``
    has no root beyond ``N``). ``ρ`` is chosen between ``L = lim |R|`` and 1; ``N`` is doubled until
    the certificate holds; every ``Γ`` argument must be > 0 at ``N``. The tail from ``M ≥ N`` is
-   then in the disk of radius ``|f(M)|/(1 − ρ)`` (real when the terms are).
+   then in the disk of radius ``|f(M)|/(1 − ρ)`` (real when the terms are); ``M`` grows until
+   that radius is below ``2^−96`` of the partial sum or :data:`MAX_SERIES_TERMS` terms are
+   summed (a wider ball, still rigorous). ``N`` beyond that many terms (a Poisson mean of 10⁶):
+   no enclosure.
 2. **Power-law class** (``Σ 1/k² = π²/6``, ``Σ 1/(2k+1)²``, ``Σ (−1)^k/k³``, ``Σ cos k/k²``):
    ``f = C · Π p_j(k)^(α_j) · Π b_i(k)`` with real polynomials ``p_j`` (positive leading
    coefficient, for a non-integer ``α_j``), real constant exponents, bounded factors ``b_i``

@@ -56,6 +56,20 @@ def _written_out(e: sp.Basic) -> sp.Basic:
     return e.func(*[_written_out(a) for a in e.args])
 
 
+def _fresh_indices(e: sp.Basic) -> sp.Basic:
+    """Every Sum/Product index renamed to a fresh Dummy, so that substituting a free symbol of the
+    same name (k + Σ_k k) leaves the bound one alone."""
+    if isinstance(e, (sp.Sum, sp.Product)):
+        rename = {var: sp.Dummy(var.name, integer=True) for var, *_ in e.limits}
+        function = _fresh_indices(e.function).xreplace(rename)
+        limits = [(rename[var], *[_fresh_indices(b).xreplace(rename) for b in ends])
+                  for var, *ends in e.limits]
+        return type(e)(function, *limits)
+    if e.is_Atom:
+        return e
+    return e.func(*[_fresh_indices(a) for a in e.args])
+
+
 def _independent_value(
     expr: sp.Expr, point: dict[str, str], definitions: dict[sp.Symbol, sp.Expr]
 ) -> sp.Expr:
@@ -65,6 +79,7 @@ def _independent_value(
         expr = expr.xreplace({name: value})
     expr = expr.xreplace({f: sp.Rational(f) for f in expr.atoms(sp.Float)})
     values = {k: sp.Rational(exact_value(v)) for k, v in point.items()}
+    expr = _fresh_indices(expr)
     # all at once: substituted one by one (subs), log(Product(θ, (n, 1, M))) at M = 0 came out
     # as zoo or 2πi depending on the hash seed's order
     expr = expr.xreplace(
