@@ -20,9 +20,22 @@ raises :class:`NoEnclosure`, so an unknown function can never produce a refutati
   that SymPy can carry out.
 * ``Sum``/``Product`` with limits that are exact integers at the point: summed term by term in
   balls. **Summation convention**: a range with upper limit below the lower one is empty — the
-  sum is 0 and the product is 1 (:data:`EMPTY_RANGE_CONVENTION`). Infinite series: no enclosure.
+  sum is 0 and the product is 1 (:data:`EMPTY_RANGE_CONVENTION`).
+* An infinite ``Sum`` (one index, a limit ±∞), with the parameters replaced by the point's exact
+  values: its first terms summed in balls plus a certified tail
+  (:mod:`derivations.checker.infinite_series`) — the **ratio class** (products of constants,
+  ``c^(αk+β)``, ``exp(αk+β)``, integer powers of polynomials and of ``k!``/Γ/binomial factors:
+  ``|f(k+1)/f(k)| ≤ ρ < 1`` for all ``k ≥ N`` certified by a polynomial's coefficients, tail in the
+  disk ``|f(M)|/(1−ρ)``) and the **power-law class** (``C·Π p_j(k)^(α_j)`` times sines, cosines,
+  ``(−1)^k``, total degree < −1; tail through Arb's Hurwitz ζ), and sums of such terms. Anything
+  else (``Σ 1/k``, ``Σ sin k/k``, an infinite product, a multiple series): no enclosure.
 * ``Integral`` over a finite real interval: Arb's certified integration (Petras' algorithm,
-  error bounded on complex ellipses; branch cuts checked through the ``analytic`` flag). Over
+  error bounded on complex ellipses; branch cuts checked through the ``analytic`` flag). An end
+  where the integrand has no finite enclosure (``∫₀¹ log x dx``, ``x^(a−1)`` with ``a < 1``, the
+  Beta density at either end) is handled, when the factors vanishing there are powers and logs
+  of polynomials with an integrable total power, by the singular-end cut of
+  :func:`derivations.checker.improper_integrals.singular_end_integral` (parameters replaced by
+  the point's exact values); otherwise Arb's integration as usual (no enclosure: ``∫₀¹ dx/x``). Over
   an infinite range, with the parameters replaced by the point's exact values: Arb's certified
   integration on ``[−R, R]`` (or ``[a, R]``), split at the integrand's peaks, plus explicit
   bounds of the tails — for Gaussian/exponential-type integrands (``exp`` of a polynomial whose
@@ -77,7 +90,7 @@ _LOCK = threading.RLock()
 
 class NoEnclosure(ValueError):
     """The expression cannot be enclosed at this point (unknown function, undecidable branch,
-    pole, infinite series, integral without a certified value)."""
+    pole, series or integral without a certified value)."""
 
 
 class BallPoint(Protocol):
@@ -585,7 +598,9 @@ def _compile_sum(node: sp.Sum | sp.Product, bound: frozenset[sp.Symbol]) -> Ball
     for depth, (var, lo, hi) in enumerate(levels):
         outer = bound | frozenset(v for v, _, _ in levels[depth + 1 :])
         if lo.has(sp.oo, -sp.oo) or hi.has(sp.oo, -sp.oo):
-            raise NoEnclosure("an infinite series has no ball enclosure here")
+            if product or len(levels) != 1:
+                raise NoEnclosure("an infinite product, or a multiple series, has no ball enclosure")
+            return _non_analytic(_infinite_series(node, bound))
         fn = _sum_level(var, _compile(lo, outer), _compile(hi, outer), fn, product)
     return _non_analytic(fn)
 
@@ -621,11 +636,21 @@ def _compile_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
         s.is_extended_real for s in node.function.free_symbols - {var}
     )
 
+    singular = _singular_integral(node, bound)
+
     def integral(env: BallEnv) -> acb:
         a, b = _real(f_lo(env), "an integration limit"), _real(f_hi(env), "an integration limit")
 
         def integrand(x: acb, analytic: bool) -> acb:
             return body(env.bind(var, x, analytic=bool(analytic)))
+
+        if not all(_finite_at(integrand, end) for end in (a, b)):
+            # an end where the integrand has no finite enclosure: cut it off and bound it
+            # (improper_integrals.singular_end_integral); else Arb's integration as usual
+            try:
+                return singular(env)
+            except NoEnclosure:
+                pass
 
         # integrate between the (exact) midpoints of the limits; an inexact limit adds
         # |∫ over its ball| ≤ radius · sup |f| on the ball
@@ -646,6 +671,14 @@ def _compile_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
     return _non_analytic(integral)
 
 
+def _finite_at(integrand: Callable[[acb, bool], acb], end: arb) -> bool:
+    """Whether the integrand has a finite enclosure at the limit ``end``."""
+    try:
+        return bool(integrand(acb(end), False).is_finite())
+    except (NoEnclosure, ArithmeticError, ValueError):
+        return False
+
+
 def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
     """An integral over an infinite range: its parameters replaced by the point's exact values,
     then a certificate of :mod:`derivations.checker.improper_integrals` (Arb integration with
@@ -653,16 +686,53 @@ def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn
     from derivations.checker.improper_integrals import improper_integral
 
     var, lo, hi = node.limits[0]
+    return _at_exact_parameters(
+        node, bound, lambda reps: improper_integral(
+            node.function.xreplace(reps), var, lo.xreplace(reps), hi.xreplace(reps)),
+        "an infinite-range integral")
+
+
+def _infinite_series(node: sp.Sum, bound: frozenset[sp.Symbol]) -> BallFn:
+    """A series with an infinite limit: its parameters replaced by the point's exact values, then
+    a certificate of :mod:`derivations.checker.infinite_series` (terms summed in balls, a tail
+    bound for the ratio and power-law classes); SymPy's summation is never used."""
+    from derivations.checker.infinite_series import series_enclosure
+
+    var, lo, hi = node.limits[0]
+    return _at_exact_parameters(
+        node, bound, lambda reps: series_enclosure(
+            node.function.xreplace(reps), var, lo.xreplace(reps), hi.xreplace(reps)),
+        "an infinite series")
+
+
+def _singular_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn:
+    """A finite-range integral with an integrable singularity at an end: its parameters replaced
+    by the point's exact values, then the cut-off end of
+    :func:`derivations.checker.improper_integrals.singular_end_integral`."""
+    from derivations.checker.improper_integrals import singular_end_integral
+
+    var, lo, hi = node.limits[0]
+    return _at_exact_parameters(
+        node, bound, lambda reps: singular_end_integral(
+            node.function.xreplace(reps), var, lo.xreplace(reps), hi.xreplace(reps)),
+        "an integral with a singular end")
+
+
+def _at_exact_parameters(node: sp.Expr, bound: frozenset[sp.Symbol],
+                         certify: Callable[[dict[sp.Basic, sp.Expr]], Callable[[], acb]],
+                         what: str) -> BallFn:
+    """``node`` enclosed by ``certify(reps)``, a certificate built once per point for the node
+    with every parameter replaced (``reps``) by its exact value at the point."""
     free = sorted(node.free_symbols, key=sp.default_sort_key)
     entries = sorted(node.atoms(sp.Indexed), key=sp.default_sort_key)
     cache: dict[tuple[Any, ...], Callable[[], acb] | str] = {}
 
-    def integral(env: BallEnv) -> acb:
+    def certified(env: BallEnv) -> acb:
         reps: dict[sp.Basic, sp.Expr] = {}
         for s in free:
             if isinstance(s, sp.Symbol):
                 if s in env.local:
-                    reps[s] = sp.Integer(_exact_int(env.local[s], "an integral's parameter"))
+                    reps[s] = sp.Integer(_exact_int(env.local[s], f"{what}'s parameter"))
                 else:
                     reps[s] = _rational(env.point.value(s))
         for e in entries:
@@ -671,18 +741,17 @@ def _infinite_integral(node: sp.Integral, bound: frozenset[sp.Symbol]) -> BallFn
         key = tuple(sorted((str(k), v) for k, v in reps.items()))
         if key not in cache:
             try:
-                cache[key] = improper_integral(node.function.xreplace(reps), var,
-                                               lo.xreplace(reps), hi.xreplace(reps))
+                cache[key] = certify(reps)
             except NoEnclosure as exc:
                 cache[key] = str(exc)
             except Exception as exc:  # SymPy's integrators and polynomial tools: no certificate
-                cache[key] = f"no certificate for an infinite-range integral ({type(exc).__name__})"
+                cache[key] = f"no certificate for {what} ({type(exc).__name__})"
         found = cache[key]
         if isinstance(found, str):
             raise NoEnclosure(found)
         return found()
 
-    return integral
+    return certified
 
 
 def _rational(v: float | Fraction | int) -> sp.Rational:

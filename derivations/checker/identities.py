@@ -366,6 +366,8 @@ def _decide_equal(lhs: sp.Expr, rhs: sp.Expr, domain: Domain, clock: _Clock) -> 
     complex_ones = complex_quantities(
         [substitute_definitions(lhs, domain), substitute_definitions(rhs, domain)], domain
     )
+    if decision.verdict is Verdict.NUMERIC:
+        decision = _series_not_evidence(decision, [lhs, rhs], domain)
     if decision.verdict is Verdict.NUMERIC and complex_ones:
         # agreement on the real line says nothing off it: z² = |z|² agrees at every real z
         return Decision(
@@ -547,7 +549,43 @@ def _decide_nonnegative(
             *notes,
         ]
     )
-    return _numeric_decision(found, why, "non-negative", f"smallest value {found.worst_text}", clock.hit)
+    decision = _numeric_decision(found, why, "non-negative", f"smallest value {found.worst_text}",
+                                 clock.hit)
+    if decision.verdict is Verdict.NUMERIC:
+        decision = _series_not_evidence(decision, [expr], domain)
+    return decision
+
+
+#: Random admissible points at which each infinite series must have a ball enclosure before an
+#: agreement of the search (mpmath's ``nsum``) counts as numerical evidence.
+SERIES_EVIDENCE_POINTS = 3
+
+
+def _series_not_evidence(decision: Decision, sides: list[sp.Expr], domain: Domain) -> Decision:
+    """*numerically consistent* → *undecided* when an infinite series of the claim has no ball
+    enclosure (:mod:`derivations.checker.infinite_series`) at a few admissible points: the
+    search's values come from mpmath's ``nsum``, whose extrapolation returns finite numbers for
+    divergent series too (Σ 1/k), so its agreement is no evidence there."""
+    exprs = [substitute_definitions(e, domain) for e in sides]
+    series = sorted({node for e in exprs for node in e.atoms(sp.Sum, sp.Product)
+                     if any(b.has(sp.oo, -sp.oo) for _, *ends in node.limits for b in ends)},
+                    key=sp.default_sort_key)
+    if not series:
+        return decision
+    try:
+        fns = [compile_balls(node) for node in series]
+        points = Sampler.for_exprs(exprs, domain).random_points(SERIES_EVIDENCE_POINTS)
+        for point in points:
+            for fn in fns:
+                enclose(fn, point, 64)
+    except (NoEnclosure, ValueError) as exc:
+        return Decision(
+            Verdict.UNDECIDED,
+            f"{decision.detail}; but an infinite series of the claim has no certified enclosure "
+            f"({exc}), and mpmath's extrapolated nsum, which returns finite values for divergent "
+            "series too, is no evidence for it",
+        )
+    return decision
 
 
 def _manifestly_nonnegative(e: sp.Expr) -> bool:

@@ -1,5 +1,5 @@
-"""Integrals over an infinite range, enclosed in ball arithmetic without trusting SymPy's
-definite integration.
+"""Integrals over an infinite range, or over a finite one with an integrable singular end,
+enclosed in ball arithmetic without trusting SymPy's definite integration.
 
 A refutation certificate (DESIGN.md, "The step checker") needs a rigorous enclosure of every
 side. SymPy's definite ``integrate`` has known wrong answers (a ``Piecewise`` condition dropped,
@@ -36,7 +36,12 @@ gets one of two certificates:
    ``log t``), ``(a, a + δ]`` is cut off: writing ``p(a+u) = u^k q(u)``, each term is at most
    ``M u^γ Π(k|log u| + L)`` there (``M``, ``L`` from ball evaluations on ``[0, δ]``,
    ``γ = Σ kα > −1``), and ``∫_0^δ u^γ |log u|^j du = Γ(j+1, −(γ+1) log δ)/(γ+1)^(j+1)`` is a
-   finite sum; ``δ`` is halved until the bound is below ``2^−64`` of the integrand's scale.
+   finite sum; ``δ`` is halved until the bound is below ``2^−64`` of the integrand's scale, and
+   ``[a + δ, a + δ·2^bits]`` is integrated by Arb in the distance ``u`` to the end on the exact
+   dyadic mesh ``δ·2^j`` (nodes like ``1 + 2^−500`` are no binary numbers at the working
+   precision). The same cut serves a **finite** range with a singular end, at either end
+   (:func:`singular_end_integral`: ``∫₀¹ log x dx``, the Beta density's ``E[log θ]``; the upper
+   end through ``u = b − x``).
 
    Everything else (a logarithmic tail like ``1/((2+t) log²(2+t))``, ``β ≥ −1``, an exponent
    whose leading coefficient is not certainly negative, a function outside the list, a
@@ -73,7 +78,7 @@ from flint import acb, arb, ctx
 
 from derivations.checker.balls import BallEnv, NoEnclosure, compile_balls_bound
 
-__all__ = ["SYMBOLIC_SECONDS", "improper_integral"]
+__all__ = ["SYMBOLIC_SECONDS", "improper_integral", "singular_end_integral"]
 
 #: Seconds SymPy may spend on each symbolic step of the antiderivative certificate.
 SYMBOLIC_SECONDS = 2.0
@@ -518,21 +523,15 @@ def _arb_certificate(g: sp.Expr, x: sp.Symbol, lower: sp.Expr | None) -> Callabl
                             *[-d for d in dyadic if -d > lo and -d < r]}, key=float)
         total = acb(0)
         if singular_end:  # cut (a, a + δ] off and bound it (_end_bound)
-            assert ends is not None and lower_ball is not None
+            assert ends is not None and lower_ball is not None and lower is not None
             if not lower_ball.is_exact():
                 raise NoEnclosure("a singular end of the range that is not an exact binary number")
-            first = nodes[1] - lo
+            room = (nodes[1] - lo).min(arb(1) / 2)
             goal = target.max(scale * arb(2) ** -min(prec, ENDPOINT_BITS))
-            bits = 8
-            while True:
-                delta = first.min(arb(1) / 2) * arb(2) ** -bits
-                end = _end_bound(ends, u, delta)
-                if end <= goal or bits >= MAX_ENDPOINT_BITS:
-                    break
-                bits *= 2
+            delta, end, bits = _cut_end(ends, u, room, goal, prec)
             total += acb(arb(0, end.upper()), arb(0, end.upper()))
-            dyadic = [lo + delta * arb(2) ** j for j in range(bits + 1)]
-            nodes = sorted({*[d for d in dyadic if d < nodes[1]], *nodes[1:]}, key=float)
+            total += _near_end(g, x, lower, 1, delta, bits)
+            nodes = [lo + room, *[n for n in nodes[1:] if n > lo + room]]
         elif lower_ball is not None and not lower_ball.is_exact():
             # the integral from the exact midpoint, plus |∫ over the limit's ball| ≤ rad · sup |f|
             slack = lower_ball.rad() * abs(f(acb(lower_ball), False)).upper()
@@ -609,6 +608,14 @@ def _end_terms(g: sp.Expr, u: sp.Symbol) -> list[_EndTerm] | None:
                 end.const *= f
                 continue
             base, alpha, is_log = None, None, False
+            if isinstance(f, sp.Pow) and isinstance(f.args[0], sp.log) and len(f.args[0].args) == 1 \
+                    and f.args[1].is_Integer and f.args[1] > 0:  # log(p)^n: n log factors
+                split = _split_root(f.args[0].args[0], u)
+                if split is None or split[0] == 0:
+                    end.regular.append(f)
+                else:
+                    end.logs.extend([split] * int(f.args[1]))
+                continue
             if isinstance(f, sp.Pow) and u not in f.args[1].free_symbols:
                 base, alpha = f.args
             elif isinstance(f, sp.log) and len(f.args) == 1:
@@ -682,6 +689,136 @@ def _end_bound(terms: list[_EndTerm], u: sp.Symbol, delta: arb) -> arb:
                 partial += power / fact
             total += m * c * math.factorial(j) * delta**s * partial / s ** (j + 1)
     return total
+
+
+def _singular(ends: list[_EndTerm] | None) -> bool:
+    """Whether some term has a log or a power that is not a nonnegative integer at the end."""
+    return ends is not None and any(
+        t.logs or any(not (alpha.is_Integer and alpha >= 0) for _, _, alpha in t.powers) for t in ends
+    )
+
+
+def _cut_end(ends: list[_EndTerm], u: sp.Symbol, room: arb, goal: arb, prec: int) -> tuple[arb, arb, int]:
+    """``(δ, bound, bits)``: the end cut at ``δ = room · 2^−bits`` where ``∫_0^δ |g| ≤ bound`` is
+    below ``goal`` (or ``bits`` reached :data:`MAX_ENDPOINT_BITS`)."""
+    bits = 8
+    while True:
+        delta = room * arb(2) ** -bits
+        end = _end_bound(ends, u, delta)
+        if end <= goal or bits >= MAX_ENDPOINT_BITS:
+            return delta, end, bits
+        bits *= 2
+
+
+def _near_end(g: sp.Expr, x: sp.Symbol, start: sp.Expr, direction: int, delta: arb, bits: int) -> acb:
+    """``∫ g`` between ``start ± δ`` and ``start ± δ·2^bits`` (the side ``direction``), integrated
+    by Arb in the distance ``u`` to the end over the exact dyadic mesh ``δ·2^j``: the nodes stay
+    exact however close to the end (``1 − 2^−500`` is no binary number at the working precision)
+    and SymPy cancels ``x − start`` exactly in ``g(start ± u)``."""
+    u = sp.Dummy("u", positive=True)
+    near = compile_balls_bound(g.xreplace({x: start + direction * u}), frozenset({u}))
+    env = _env()
+
+    def f(z: acb, analytic: bool) -> acb:
+        return near(env.bind(u, z, analytic=bool(analytic)))
+
+    mesh = [delta * arb(2) ** j for j in range(bits + 1)]
+    if not all(m.is_exact() for m in mesh):
+        raise NoEnclosure("a cut-off end that is not an exact binary number")
+    total = acb(0)
+    for left, right in itertools.pairwise(mesh):
+        piece = acb.integral(f, left, right, eval_limit=EVAL_LIMIT)
+        if not piece.is_finite():
+            raise NoEnclosure("certified integration gave no finite enclosure near a singular end")
+        total += piece
+    return total
+
+
+def singular_end_integral(integrand: sp.Expr, var: sp.Symbol, lo: sp.Expr, hi: sp.Expr) -> Callable[[], acb]:
+    """A certificate for ``∫_lo^hi integrand d var`` over a finite range with an integrable
+    singularity at one end or both (``∫₀¹ log x dx``, the Beta density's ``θ^(α−1)(1−θ)^(β−1)``
+    with ``α, β < 1``; every other symbol already replaced by an exact number): each singular
+    end ``(a, a + δ]`` is cut off and bounded by ``∫_0^δ M u^γ Π(k|log u| + L) du`` exactly as
+    for an infinite range (module docstring, "endpoint"; the upper end through ``u = b − x``),
+    the rest integrated by Arb on a geometric mesh towards the ends. An end counts as singular
+    only when the integrand's factors vanish there in those forms (detected, never guessed);
+    :class:`NoEnclosure` when no end is, or a bound is not finite (``∫₀¹ dx/x``: ``γ = −1``)."""
+    lo, hi = sp.sympify(lo), sp.sympify(hi)
+    if (integrand.free_symbols - {var}) or lo.free_symbols or hi.free_symbols:
+        raise NoEnclosure("an integral with unsubstituted parameters")
+    if lo.has(sp.oo, -sp.oo, sp.zoo, sp.nan) or hi.has(sp.oo, -sp.oo, sp.zoo, sp.nan):
+        raise NoEnclosure("the range is not finite")
+    x = sp.Dummy("x", real=True)
+    g = integrand.xreplace({var: x})
+    g = g.xreplace({f: sp.Rational(f) for f in g.atoms(sp.Float)})  # exact binary values
+    lo, hi = (e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float)}) for e in (lo, hi))
+    sign = 1
+    if bool(lo > hi):
+        lo, hi, sign = hi, lo, -1
+    u = sp.Dummy("u", positive=True)
+    lower = _end_terms(g.xreplace({x: lo + u}), u)
+    upper = _end_terms(g.xreplace({x: hi - u}), u)
+    at_lo, at_hi = _singular(lower), _singular(upper)
+    if not (at_lo or at_hi):
+        raise NoEnclosure("no end of the range is singular in the forms handled")
+    body = compile_balls_bound(g, frozenset({x}))
+    is_real = _is_real(g, x, lo)
+
+    def value() -> acb:
+        saved = ctx.prec
+        ctx.prec = min(saved, ENDPOINT_BITS + 64)  # the cut-off ends bound the accuracy
+        try:
+            out = at_precision()
+        finally:
+            ctx.prec = saved
+        return out if sign > 0 else -out
+
+    def at_precision() -> acb:
+        prec = ctx.prec
+        a, b = _real_ball(lo), _real_ball(hi)
+        if not (a.is_exact() and b.is_exact() and b > a):
+            raise NoEnclosure("a singular end that is not an exact binary number")
+        env = _env()
+
+        def f(z: acb, analytic: bool) -> acb:
+            return body(env.bind(x, z, analytic=bool(analytic)))
+
+        length = b - a
+        scale = arb(0)
+        for j in range(1, 8):
+            try:
+                at = abs(f(acb(a + length * j / 8), False))
+            except (NoEnclosure, ArithmeticError, ValueError):
+                continue
+            if at.is_finite():
+                scale = scale.max(at.upper())
+        goal = (scale if scale > 0 else arb(1)) * arb(2) ** -min(prec, ENDPOINT_BITS)
+        room = (length / 4).min(arb(1) / 2)
+        total = acb(0)
+        left, right = a, b
+        for ends, cut, start, direction in ((lower, at_lo, lo, 1), (upper, at_hi, hi, -1)):
+            if not cut:
+                continue
+            assert ends is not None
+            delta, bound, bits = _cut_end(ends, u, room, goal, prec)
+            if not bound.is_finite():
+                raise NoEnclosure("a singular end without a finite bound")
+            total += acb(arb(0, bound.upper()), arb(0, bound.upper()))
+            total += _near_end(g, x, start, direction, delta, bits)
+            if direction > 0:
+                left = a + room
+            else:
+                right = b - room
+        # the middle, split at the quarter points (Arb's endpoints may be balls: still rigorous)
+        nodes = [left + (right - left) * j / 4 for j in range(5)]
+        for lo_node, hi_node in itertools.pairwise(nodes):
+            piece = acb.integral(f, lo_node, hi_node, eval_limit=EVAL_LIMIT)
+            if not piece.is_finite():
+                raise NoEnclosure("certified integration gave no finite enclosure")
+            total += piece
+        return acb(total.real) if is_real else total
+
+    return value
 
 
 # ------------------------------------------------------------------ verified antiderivatives
