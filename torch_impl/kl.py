@@ -192,14 +192,14 @@ def _cpu_total_kernel(dtype: torch.dtype) -> _Kernel:
 def _cpu_total_value(kernel: _Kernel, mu: torch.Tensor, logvar: torch.Tensor) -> float:
     """Σ ½(e^ℓ − 1 − ℓ + μ²) as a Python float (float32 inputs: the float32-rounded value) for CPU
     tensors of one dtype (float32/float64, ``kernel``'s) and shape that do not require a gradient:
-    exp(ℓ) in float64 by torch's vectorised exp, then the compiled pass that forms and sums the
+    exp(ℓ) in float64 by NumPy's vectorised exp, then the compiled pass that forms and sums the
     terms (:mod:`torch_impl._kl_total_kernels`: the forms and their error)."""
     ell = logvar.numpy().reshape(-1)
-    if logvar.dtype is torch.float64:
-        e = logvar.exp().numpy().reshape(-1)
-    else:
-        e = ell.astype(np.float64)
-        torch.from_numpy(e).exp_()
+    e = ell.astype(np.float64)  # a fresh buffer either way (float32: widened)
+    # NumPy's exp, not torch's: torch's splits 4096 elements across its intra-op threads, which
+    # costs more than it saves (4.4 µs at 2 threads against 2.9 µs at 1; NumPy's 2.7 µs either way)
+    with np.errstate(over="ignore"):  # e^ℓ = inf for ℓ > 709.78 is the kernels' input, not an error
+        np.exp(e, out=e)
     return kernel(mu.numpy().reshape(-1), ell, e)
 
 
