@@ -13,7 +13,7 @@ scalar read per call otherwise). :func:`kl_diagonal_normals` evaluates narrow dt
 (float16/bfloat16/float32) in float64 and rounds once.
 
 On the CPU, :func:`kl_standard_normal_total` (float32/float64, the training loss's KL) takes
-exp(ℓ) from torch's vectorised exp and forms and sums the terms in one compiled pass
+exp(ℓ) from NumPy's vectorised exp and forms and sums the terms in one compiled pass
 (:mod:`torch_impl._kl_total_kernels`: the forms, their measured error, and why a NaN/inf argument
 always gives a non-finite total).
 """
