@@ -785,59 +785,9 @@ def _categorical_small_cols(
     return flags
 
 
-# ---------------------------------------------------------------------------- VAE KL total
-# torch_impl.kl's Σ ½(e^ℓ − 1 − ℓ + μ²) for CPU tensors (their NumPy views), float32 or float64.
-_EXPM1MX = np.array([1.0 / math.factorial(k + 2) for k in range(15)])  # torch_impl.kl._COEFFS
-
-
-@_inlined
-def _expm1mx_select(u: float, e: float) -> float:
-    """e^u − 1 − u from u and e = expm1(u): the 15-term series u²·Σ u^k/(k + 2)! for |u| ≤ ½,
-    e − u beyond (selected, so that loops over it vectorise)."""
-    poly = _EXPM1MX[14]
-    for k in range(13, -1, -1):
-        poly = poly * u + _EXPM1MX[k]
-    series = (u * u) * poly
-    return series if abs(u) <= 0.5 else e - u
-
-
-@_compiled
-def standard_normal_kl_terms(mu: np.ndarray, logvar: np.ndarray, em: np.ndarray) -> None:
-    """em ← ½(e^ℓ − 1 − ℓ + μ²) elementwise over 1-d float64 arrays (em = expm1(ℓ) on entry),
-    branch-free (vectorised)."""
-    for i in range(mu.size):
-        u = logvar[i]
-        m = mu[i]
-        em[i] = 0.5 * (_expm1mx_select(u, em[i]) + m * m)
-
-
-@_compiled
-def standard_normal_kl_terms_narrow(mu: np.ndarray, logvar: np.ndarray, em: np.ndarray) -> None:
-    """em ← ½(e^v − 1 − v + μ²) elementwise over 1-d float32 μ, v, in float64 (em = expm1(v) in
-    float64 on entry): v²/2 for |v| < 2e-8, expm1(v) − v beyond (``torch_impl.kl.
-    _expm1mx_for_narrow``: both forms within 1.2e-8 relative), branch-free (vectorised)."""
-    for i in range(mu.size):
-        v = np.float64(logvar[i])
-        m = np.float64(mu[i])
-        f = 0.5 * v * v if abs(v) < 2e-8 else em[i] - v
-        em[i] = 0.5 * (f + m * m)
-
-
 # ---------------------------------------------------------------------------- categorical logits
 _LN2_HI = 6.93147180369123816490e-01  # divergences._LN2_HI
 _LN2_LO = 1.90821492927058770002e-10
-
-
-@_compiled
-def _expm1mx(u: float) -> float:
-    """e^u − 1 − u (``_kernels.expm1mx``): (sinh u − u) by its series + 2 sinh²(u/2) for
-    |u| ≤ 1, expm1(u) − u beyond."""
-    if abs(u) <= _RADIUS:
-        w = u * u
-        series = ((_horner(_SINHMX, _SINHMX.size, w) * w) * u)
-        h = math.sinh(u * 0.5)
-        return series + (h * h) * 2.0
-    return math.expm1(u) - u
 
 
 @_compiled
