@@ -291,6 +291,26 @@ def _categorical_cols_finish(
     return flags
 
 
+@_inlined
+def _comp_col(acc: np.ndarray, j: int, r: int, x: float) -> None:
+    """acc[j, r] + acc[j + 1, r] (hi, lo) += x by Knuth's two-sum."""
+    h = acc[j, r]
+    s = h + x
+    bb = s - h
+    acc[j + 1, r] += (h - (s - bb)) + (x - bb)
+    acc[j, r] = s
+
+
+@_inlined
+def _row_sums_add(acc: np.ndarray, r: int, a: float, b: float, t: float, d: float) -> None:
+    """Row r's compensated sums (acc rows: hi, lo of Σp, Σq, Σ terms, Σ(p − q)) advanced by one
+    entry: p = a, q = b, its term t and d = a − b."""
+    _comp_col(acc, 0, r, a)
+    _comp_col(acc, 2, r, b)
+    _comp_col(acc, 4, r, t)
+    _comp_col(acc, 6, r, d)
+
+
 @_compiled
 def kl_categorical_cols(
     p: np.ndarray, q: np.ndarray, terms: np.ndarray, out: np.ndarray, status: np.ndarray,
@@ -317,28 +337,7 @@ def kl_categorical_cols(
             a = p[i, r]
             b = q[i, r]
             negative += (a < 0.0) | (b < 0.0)
-            h = acc[0, r]
-            s = h + a
-            bb = s - h
-            acc[1, r] += (h - (s - bb)) + (a - bb)
-            acc[0, r] = s
-            h = acc[2, r]
-            s = h + b
-            bb = s - h
-            acc[3, r] += (h - (s - bb)) + (b - bb)
-            acc[2, r] = s
-            t = terms[i, r]
-            h = acc[4, r]
-            s = h + t
-            bb = s - h
-            acc[5, r] += (h - (s - bb)) + (t - bb)
-            acc[4, r] = s
-            d = a - b
-            h = acc[6, r]
-            s = h + d
-            bb = s - h
-            acc[7, r] += (h - (s - bb)) + (d - bb)
-            acc[6, r] = s
+            _row_sums_add(acc, r, a, b, terms[i, r], a - b)
     return _categorical_cols_finish(acc, negative, out, status, tolerance)
 
 
@@ -746,26 +745,7 @@ def _categorical_small_cols(
             d = a - b
             t = _select_term(a, b, d, L, _FAR_BELOW)
             fix += (not (L - L == 0.0)) and a > 0.0 and b > 0.0
-            h = acc[0, r]
-            s = h + a
-            bb = s - h
-            acc[1, r] += (h - (s - bb)) + (a - bb)
-            acc[0, r] = s
-            h = acc[2, r]
-            s = h + b
-            bb = s - h
-            acc[3, r] += (h - (s - bb)) + (b - bb)
-            acc[2, r] = s
-            h = acc[4, r]
-            s = h + t
-            bb = s - h
-            acc[5, r] += (h - (s - bb)) + (t - bb)
-            acc[4, r] = s
-            h = acc[6, r]
-            s = h + d
-            bb = s - h
-            acc[7, r] += (h - (s - bb)) + (d - bb)
-            acc[6, r] = s
+            _row_sums_add(acc, r, a, b, t, d)
     if fix:  # log a − log b for some terms: the kernels in turn
         p_c = np.ascontiguousarray(p_cols)
         q_c = np.ascontiguousarray(q_cols)
