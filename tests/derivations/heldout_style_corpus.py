@@ -30,54 +30,14 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derivations.checker.identities import Decision, Domain, decide_equal
+from derivations.checker.identities import Domain, decide_equal
 from derivations.checker.inequalities import prove_inequality
 from derivations.checker.steps import ChainResult, Derivation
-from derivations.checker.verdicts import Verdict
+from tests.derivations.practice_corpus import SLOW_TIME_LIMIT, TIME_LIMIT, Built, Case, is_sound
 
-#: Per-case time limit (seconds) and the limit for cases with integrals or special functions.
-TIME_LIMIT = 2.0
-SLOW_TIME_LIMIT = 4.0
-
-Built = tuple[sp.Expr, sp.Expr, Domain]
-
-
-@dataclass(frozen=True)
-class Case:
-    """``lhs relation rhs`` on a domain; ``relation`` is ``=``, ``>=`` or ``<=``."""
-
-    name: str
-    true: bool
-    category: str
-    relation: str
-    build: Callable[[], Built]
-    slow: bool = False
-
-    @property
-    def limit(self) -> float:
-        return SLOW_TIME_LIMIT if self.slow else TIME_LIMIT
-
-    def decide(self) -> Decision:
-        """Through ``decide_equal`` (for ``=``) or ``prove_inequality``."""
-        lhs, rhs, domain = self.build()
-        if self.relation == "=":
-            return decide_equal(lhs, rhs, domain, time_limit=self.limit)
-        return prove_inequality(lhs, self.relation, rhs, domain, time_limit=self.limit)
-
-    def step(self) -> Verdict:
-        """As a one-step :class:`Derivation`."""
-        lhs, rhs, domain = self.build()
-        chain = Derivation(lhs, domain=domain, time_limit=self.limit, title=self.name)
-        chain.step(self.relation, rhs, "as written")
-        return chain.check().verdict
-
-
-def is_sound(true: bool, verdict: Verdict) -> bool:
-    """A true case is never refuted; a false one never proved nor numerically consistent."""
-    if true:
-        return verdict is not Verdict.REFUTED
-    return verdict not in (Verdict.PROVED, Verdict.NUMERIC)
-
+# The case type, its time limits and the soundness rule are the practice corpus's.
+__all__ = ["CASES", "CHAINS", "FALSE_CASES", "RAISES", "SLOW_TIME_LIMIT", "TIME_LIMIT", "TRUE_CASES", "Case",
+           "Chain", "is_sound"]
 
 CASES: list[Case] = []
 
