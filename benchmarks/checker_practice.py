@@ -17,7 +17,9 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from benchmarks.checker_corpus import classify, write_atomically
 
@@ -25,58 +27,63 @@ OUT = Path(__file__).parent / "results" / "checker_practice.json"
 KEYS = ("correct", "false proved", "false supported", "false refuted", "undecided", "crash")
 
 
-def run() -> dict[str, object]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+def case_row(case: Any) -> dict[str, object]:
+    """One case through the decision procedure (its certificate re-checked) and as a one-step
+    ``Derivation``: verdicts, outcomes, wall times; a crash is a finding, recorded."""
     from derivations.checker.refutation import recheck
-    from tests.derivations.practice_corpus import CASES, RAISES
 
-    rows: list[dict[str, object]] = []
-    for case in CASES:
-        row: dict[str, object] = {"case": case.name, "category": case.category, "true": case.true,
-                                  "time limit (s)": case.limit}
-        start = time.perf_counter()
-        try:
-            d = case.decide()
-            row["decision"] = d.verdict.value
-            row["decision outcome"] = classify(case.true, d.verdict.value)
-            if d.certificate is not None:
-                lhs, rhs, domain = case.build()
-                if d.certificate.relation == "≠":
-                    row["certificate re-checks"] = recheck(d.certificate, lhs, rhs, domain.definitions)
-                else:
-                    diff = lhs - rhs if case.relation == ">=" else rhs - lhs
-                    row["certificate re-checks"] = recheck(d.certificate, diff, None, domain.definitions)
-        except Exception as exc:  # a crash is a finding, recorded
-            row["decision"], row["decision outcome"] = f"{type(exc).__name__}: {exc}"[:200], "crash"
-        row["decision seconds"] = round(time.perf_counter() - start, 3)
-        start = time.perf_counter()
-        try:
-            verdict = case.step().value
-            row["derivation"], row["derivation outcome"] = verdict, classify(case.true, verdict)
-        except Exception as exc:
-            row["derivation"], row["derivation outcome"] = f"{type(exc).__name__}: {exc}"[:200], "crash"
-        row["derivation seconds"] = round(time.perf_counter() - start, 3)
-        rows.append(row)
-        print(f"{case.name:42s} {row['decision']!s:24.24s} {row['derivation']!s:24.24s}", flush=True)
-    raises = []
-    for name, build in RAISES:
+    row: dict[str, object] = {"case": case.name, "category": case.category, "true": case.true,
+                              "time limit (s)": case.limit}
+    start = time.perf_counter()
+    try:
+        d = case.decide()
+        row["decision"] = d.verdict.value
+        row["decision outcome"] = classify(case.true, d.verdict.value)
+        if d.certificate is not None:
+            lhs, rhs, domain = case.build()
+            if d.certificate.relation == "≠":
+                row["certificate re-checks"] = recheck(d.certificate, lhs, rhs, domain.definitions)
+            else:
+                diff = lhs - rhs if case.relation == ">=" else rhs - lhs
+                row["certificate re-checks"] = recheck(d.certificate, diff, None, domain.definitions)
+    except Exception as exc:  # a crash is a finding, recorded
+        row["decision"], row["decision outcome"] = f"{type(exc).__name__}: {exc}"[:200], "crash"
+    row["decision seconds"] = round(time.perf_counter() - start, 3)
+    start = time.perf_counter()
+    try:
+        verdict = case.step().value
+        row["derivation"], row["derivation outcome"] = verdict, classify(case.true, verdict)
+    except Exception as exc:
+        row["derivation"], row["derivation outcome"] = f"{type(exc).__name__}: {exc}"[:200], "crash"
+    row["derivation seconds"] = round(time.perf_counter() - start, 3)
+    print(f"{case.name:42s} {row['decision']!s:24.24s} {row['derivation']!s:24.24s}", flush=True)
+    return row
+
+
+def bad_input_rows(raises: list[tuple[str, Callable[[], object]]]) -> list[dict[str, str]]:
+    """Each bad input's outcome: ValueError (as it must), accepted, or another exception."""
+    out = []
+    for name, build in raises:
         try:
             build()
-            raises.append({"case": name, "outcome": "bad input accepted"})
+            out.append({"case": name, "outcome": "bad input accepted"})
         except ValueError:
-            raises.append({"case": name, "outcome": "ValueError"})
+            out.append({"case": name, "outcome": "ValueError"})
         except Exception as exc:
-            raises.append({"case": name, "outcome": f"crash: {type(exc).__name__}"})
-    counts = {
-        entry: {k: sum(1 for r in rows if r[f"{entry} outcome"] == k) for k in KEYS}
-        for entry in ("decision", "derivation")
-    }
+            out.append({"case": name, "outcome": f"crash: {type(exc).__name__}"})
+    return out
+
+
+def summary(rows: list[dict[str, object]], raises: list[dict[str, str]]) -> dict[str, object]:
+    """Counts per entry point, the re-checked refutations, the bad inputs, the worst case time."""
     return {
-        "what": "step checker on the practice corpus (tests/derivations/practice_corpus.py)",
         "cases": len(rows),
         "true cases": sum(1 for r in rows if r["true"]),
         "false cases": sum(1 for r in rows if not r["true"]),
-        "counts": counts,
+        "counts": {
+            entry: {k: sum(1 for r in rows if r[f"{entry} outcome"] == k) for k in KEYS}
+            for entry in ("decision", "derivation")
+        },
         "refutations whose certificate re-checks": (
             f"{sum(1 for r in rows if r.get('certificate re-checks') is True)} of "
             f"{sum(1 for r in rows if r['decision'] == 'refuted')}"
@@ -87,11 +94,29 @@ def run() -> dict[str, object]:
         "worst wall time per case (s)": max(
             max(float(str(r["decision seconds"])), float(str(r["derivation seconds"]))) for r in rows
         ),
-        "total wall time (s)": round(
-            sum(float(str(r["decision seconds"])) + float(str(r["derivation seconds"])) for r in rows), 2
-        ),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "note": "2 cores shared with other jobs"},
+    }
+
+
+def case_seconds(rows: list[dict[str, object]]) -> float:
+    """Wall time of every case, both entry points."""
+    return sum(float(str(r["decision seconds"])) + float(str(r["derivation seconds"])) for r in rows)
+
+
+MACHINE = {"python": platform.python_version(), "platform": platform.platform(),
+           "note": "2 cores shared with other jobs"}
+
+
+def run() -> dict[str, object]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.derivations.practice_corpus import CASES, RAISES
+
+    rows = [case_row(case) for case in CASES]
+    raises = bad_input_rows(RAISES)
+    return {
+        "what": "step checker on the practice corpus (tests/derivations/practice_corpus.py)",
+        **summary(rows, raises),
+        "total wall time (s)": round(case_seconds(rows), 2),
+        "machine": MACHINE,
         "rows": rows,
         "bad input rows": raises,
     }
