@@ -504,6 +504,8 @@ class Semantics:
             d = self.definitions.get(c)
             if d is not None and not d.params:
                 return self._ev(d.rhs, env)  # C_d = 1/(σ√(2π)) (seed 001 (24)), also inside Σ_d
+            if d is not None:  # ℓ(μ) := … then ∂ℓ/∂μ: the bare name is the function at its own arguments
+                return self._instantiate(d, list(d.params), env)
         sub = subscript_of(c)
         if sub is not None and canonical(sub) in env.ranged:
             return indexed_base(base_of(c))[env.ranged[canonical(sub)]]

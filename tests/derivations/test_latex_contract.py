@@ -46,6 +46,24 @@ def test_a_tagged_definition_continued_by_a_chain_is_recorded_and_the_chain_chec
     assert _verdicts(bad) == [("(1)", "definition"), ("(2)", "refuted")]
 
 
+MLE_DOC = (
+    "Assume $\\sigma > 0$ is known. The log-likelihood is\n\n"
+    "$$ \\ell(\\mu) := \\sum_{{n=1}}^N \\log \\mathcal{{N}}(x_n; \\mu, \\sigma^2) $$\n\n"
+    "Taking the derivative,\n\n"
+    "$$ \\frac{{\\partial \\ell}}{{\\partial \\mu}} = "
+    "\\sum_{{n=1}}^N \\frac{{x_n - \\mu}}{{{denominator}}} $$\n"
+)
+
+
+def test_a_function_defined_with_its_argument_and_then_used_bare_is_that_function_never_a_free_symbol():
+    """ℓ(μ) := Σ log N(x_n; μ, σ²), then ∂ℓ/∂μ: the bare ℓ is ℓ(μ). It was read as a free symbol,
+    whose derivative is 0, and the true step was refuted."""
+    ok = _check(MLE_DOC.format(denominator="\\sigma^2"))
+    assert [v for _, v in _verdicts(ok)][-1] == "proved", _verdicts(ok)
+    wrong = _check(MLE_DOC.format(denominator="\\sigma"))
+    assert [v for _, v in _verdicts(wrong)][-1] == "refuted", _verdicts(wrong)
+
+
 def test_the_same_definition_in_an_align_and_without_any_prose():
     lhs, right, wrong = F_BETA
     for prose in ("The objective is\n", ""):
