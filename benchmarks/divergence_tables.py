@@ -151,11 +151,13 @@ def render() -> str:
         "averages above say how busy the machine was. Where a reference's time at 2 threads is many "
         "times its 1-thread time, its OpenMP workers were waiting for cores that other work held: "
         "such a ratio measures that stall, not this project's speed (compare the ms columns).",
-        "* First calls: while the compiled kernels are not loaded, the first calls on inputs of at most "
-        "64 elements (categorical rows of at most 16) are computed by NumPy forms that give the compiled "
-        "kernels' bits (`tests/numerics/test_first_calls.py`), so such a call imports neither numba nor "
-        "SciPy; a first call on a larger input loads the compiled kernels (the 10⁵-element row of the "
-        "first-call table).",
+        "* First calls: every compiled path has a NumPy form that gives its bits exactly "
+        "(`tests/numerics/test_kernel_tier.py`, `tests/numerics/test_first_calls.py`). A process computes "
+        "by those until its calls have taken 0.3 s in all — about what loading the compiled kernels costs "
+        "— and loads the kernels then (the rent-or-buy rule, `numerics._kernel_tier`; `NUMERICS_KERNELS="
+        "compiled|numpy` overrides it), so a first call imports neither numba nor SciPy at any size, and a "
+        "process that makes many calls pays at most about twice the best choice made in hindsight. The "
+        "speed tables above are the steady state (kernels loaded).",
         "* Where a ratio stays below 1 or 1.5, and why: categorical KL at 10³ elements takes one compiled "
         "call for the transposes and the ratios p/q (a zero ratio made NaN, so that NumPy's log needs no "
         "error state), NumPy's log of the ratios, and one fused compiled pass that forms each term where "

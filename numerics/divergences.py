@@ -18,10 +18,10 @@ Conventions:
   pairwise, :func:`numerics._kernels.row_sum`, elsewhere), so those do not either.
 * The hot paths (categorical, Bernoulli and Normal KL, JSD, MVN KL) run as compiled loops
   (:mod:`numerics._jit`, numba, compiled on first use and cached) that evaluate the same forms
-  as their NumPy references, which stay in this module and :mod:`numerics._kernels`. Until the
-  compiled loops are loaded, the first calls on small inputs of categorical and Normal KL are
-  computed by NumPy forms that give the compiled loops' bits (:func:`_first_calls`), so that a
-  first call costs no numba import.
+  as their NumPy references, which stay in this module and :mod:`numerics._kernels`. Every
+  compiled path also has a NumPy form that gives its bits exactly; until the compiled loops are
+  loaded the calls are computed by those (:mod:`numerics._kernel_tier` says when loading pays),
+  so that a first call costs no numba import at any size.
 * Zero probabilities follow 0·log 0 = 0; p > 0 where q = 0 gives ``inf`` (support mismatch). A
   logit of −inf is a masked category (probability 0, as in torch); a categorical logit of +inf is
   rejected; a Bernoulli logit of ±inf is the probability 1 or 0.
@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from numerics import _kernel_tier as T
 from numerics import _parallel as P
 from numerics import _validate as v
 from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
@@ -193,7 +193,10 @@ def _categorical_pass(
     (:func:`numerics._jit.kl_terms`), the row sums and φ₁ (:func:`numerics._jit.kl_categorical_cols`);
     row blocks in threads. Returns the validation pre-check bits of
     :func:`numerics._jit.kl_categorical_cols` (OR over
-    the chunks; meaningful only with ``tolerance`` ≥ 0)."""
+    the chunks; meaningful only with ``tolerance`` ≥ 0). Before the compiled kernels are loaded,
+    :func:`_categorical_cols_numpy` (the same bits)."""
+    if not T.compiled_loaded():
+        return _categorical_cols_numpy(p, q, value, status, tolerance)
     from numerics import _jit as J  # numba is imported on first use only
     n, k = p.shape
     flags: list[int] = []
@@ -269,6 +272,7 @@ def _prob_pair(p: ArrayLike, q: ArrayLike, normalize: bool) -> tuple[F64, F64, n
     return np.ascontiguousarray(pa), np.ascontiguousarray(qa), v.result_dtype(p, q)
 
 
+@T.metered
 def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
     """KL(p̂ ‖ q̂) = Σ p̂ log(p̂/q̂) over the last axis, p̂ = p/Σp, q̂ = q/Σq exactly (see
     :func:`_kl_categorical64`)."""
@@ -300,7 +304,7 @@ def _kl_categorical_prechecked(p: ArrayLike, q: ArrayLike) -> Array | None:
     value = np.empty(rows_p.shape[0])
     status = np.empty(rows_p.shape[0], dtype=np.int8)
     margin = max(2.0**-30, 8.0 * k * _EPS64)
-    if _first_calls(p.size) and k <= _FIRST_CALLS_K:  # the compiled kernel's arithmetic in NumPy
+    if not T.compiled_loaded():  # the compiled kernel's arithmetic in NumPy
         if _categorical_cols_numpy(rows_p, rows_q, value, status, v.SUM_TOLERANCE - margin):
             return None
         value += 0.0  # −0.0 → +0.0, as _out does
@@ -335,7 +339,7 @@ def _categorical_cols_numpy(
     bits, ``tests/numerics/test_jit_kernels.py``), the compensated row sums column by column,
     φ₁ by the same Horner chain, libm's log1p and log (Python's ``math``, as the compiled code
     calls them) for the rare rows beyond the series — so that a first call on a small input
-    needs no compiled code (:func:`_first_calls`). Same arguments, results and return value."""
+    needs no compiled code (:mod:`numerics._kernel_tier`). Same arguments, results and return value."""
     m, k = p.shape
     with np.errstate(all="ignore"):
         d = p - q
@@ -379,18 +383,6 @@ def _categorical_cols_numpy(
     return flags
 
 
-#: inputs of at most this many elements are computed by NumPy forms that give the compiled
-#: kernels' bits (:func:`_kl_normal_into_numpy`, :func:`_categorical_cols_numpy`) for the first
-#: :data:`_FIRST_CALL_COUNT` such calls while :mod:`numerics._jit` is not loaded: a first call on
-#: a small input then costs no numba import and no loading of machine code, and later calls get
-#: the compiled kernels (faster from the first few calls on)
-_FIRST_CALLS = 64
-_FIRST_CALLS_K = 16  # the NumPy form loops over the K columns
-_FIRST_CALL_COUNT = 16
-_first_call_budget = [_FIRST_CALL_COUNT]
-_COMPILED = "numerics._jit"
-
-
 def _jit() -> ModuleType:
     """:mod:`numerics._jit`, imported on first use (it imports numba)."""
     cached = _jit_module[0]
@@ -402,14 +394,6 @@ def _jit() -> ModuleType:
 
 
 _jit_module: list[ModuleType | None] = [None]
-
-
-def _first_calls(size: int) -> bool:
-    """Whether to compute an input of ``size`` elements by the NumPy forms (see :data:`_FIRST_CALLS`)."""
-    if size > _FIRST_CALLS or _COMPILED in sys.modules or _first_call_budget[0] <= 0:
-        return False
-    _first_call_budget[0] -= 1
-    return True
 
 
 _NATIVE_F64 = np.dtype(np.float64)
@@ -677,6 +661,7 @@ def _kl_logits_prechecked(a: ArrayLike, b: ArrayLike) -> Array | None:
     return _out(value.reshape(a.shape[:-1]), _NATIVE_F64, fresh=True)
 
 
+@T.metered
 def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
     """KL(softmax(a) ‖ softmax(b)) over the last axis, from logits (see :func:`_kl_logits_rows`);
     exact for every finite input (no exp of a difference overflows), −inf logits mask."""
@@ -728,6 +713,7 @@ def entropy_categorical(p: ArrayLike, *, normalize: bool = False) -> Array:
     return _out(_entropy64(pa), v.result_dtype(p))
 
 
+@T.metered
 def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
     """H(p̂, q̂) = −Σ p̂ log q̂ = H(p̂) + KL(p̂ ‖ q̂) (inf on support mismatch): two non-negative
     float64 parts, added and rounded once."""
@@ -768,6 +754,7 @@ def _dd_row_sum(x: F64) -> tuple[F64, F64]:
     return hi[:, None], lo[:, None]
 
 
+@T.metered
 def jsd_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
     """JSD(p̂, q̂) = ½ KL(p̂ ‖ m) + ½ KL(q̂ ‖ m), m = (p̂ + q̂)/2, in nats; ∈ [0, log 2]."""
     pa, qa, dtype = _prob_pair(p, q, normalize)
@@ -790,6 +777,7 @@ def _bernoulli_pair(p: ArrayLike, q: ArrayLike) -> tuple[F64, F64, np.dtype]:
     return _c(pa), _c(qa), v.result_dtype(p, q)
 
 
+@T.metered
 def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
     """KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1−p) log((1−p)/(1−q)), as two non-negative terms
     (:func:`numerics._kernels.kl_term`) with the exact differences p − q and q − p."""
@@ -811,7 +799,11 @@ def _kl_bernoulli_into(pa: F64, qa: F64, *, out: F64) -> None:
 
 def _kl_term_fast(a: ArrayLike, b: ArrayLike, d: ArrayLike) -> F64:
     """:func:`numerics._kernels.kl_term` (a, b, d broadcast), bit for bit, in one compiled
-    branch-free pass after NumPy's vectorised log of a/b (:func:`numerics._jit.kl_terms_d`)."""
+    branch-free pass after NumPy's vectorised log of a/b (:func:`numerics._jit.kl_terms_d`);
+    :func:`numerics._kernels.kl_term` itself before the compiled kernels are loaded."""
+    if not T.compiled_loaded():
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            return kl_term(np.asarray(a), np.asarray(b), np.asarray(d))
     from numerics import _jit as J  # numba is imported on first use only
 
     arrays: list[F64] = [np.asarray(x, dtype=np.float64) for x in (a, b, d)]
@@ -836,6 +828,7 @@ def _bernoulli_logit_pair(x: F64) -> F64:
     return np.stack([first, second], axis=-1)
 
 
+@T.metered
 def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
     """KL(Bern(σ(a)) ‖ Bern(σ(b))) from logits: the categorical KL of the logit pairs (a, 0) and
     (b, 0) (:func:`_kl_logits_rows`), exact for every finite input; ±inf is probability 1 / 0."""
@@ -922,6 +915,7 @@ def entropy_bernoulli(p: ArrayLike) -> Array:
     return _out(h, v.result_dtype(p))
 
 
+@T.metered
 def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
     """JSD(Bern(p), Bern(q)): four non-negative kl_terms with the exact differences ±(p − q)/2
     (stacking (p, 1 − p) would round 1 − p and lose the difference of the complements)."""
@@ -962,7 +956,7 @@ def _kl_normal64(
         v.positive(s2, "sigma2", check_finite=False)
         return value, dtype
     f1, f2, f3, f4 = (_flat(x, shape) for x in (m1, s1, m2, s2))
-    if _first_calls(value.size):
+    if not T.compiled_loaded():
         clean = _kl_normal_flat_numpy(f1, f2, f3, f4, value.reshape(-1))
     else:
         clean = _kl_normal_flat(f1, f2, f3, f4, value.reshape(-1))
@@ -1055,6 +1049,7 @@ def _kl_normal_flat(
     return all(clean)
 
 
+@T.metered
 def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
     """KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) = ½(r − 1 − log r) + (μ₁ − μ₂)²/(2σ₂²), r = σ₁²/σ₂².
 
@@ -1142,6 +1137,7 @@ def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> No
     out += half_z
 
 
+@T.metered
 def kl_normal_diag(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
     """KL between diagonal Normals (event = last axis): the sum of per-coordinate KLs, summed in
     float64 in a fixed pairwise order and rounded once."""
@@ -1185,6 +1181,7 @@ def _cholesky(cov: F64, name: str) -> F64:
     return chol
 
 
+@T.metered
 def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> Array:
     """KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) = ½[tr(Σ₂⁻¹Σ₁) − d − log det(Σ₂⁻¹Σ₁) + ‖L₂⁻¹(μ₂ − μ₁)‖²].
 

@@ -1,0 +1,130 @@
+"""The rent-or-buy switch from the NumPy forms to the compiled kernels (numerics._kernel_tier):
+a fresh process answers every family by the NumPy forms without importing numba, with the
+compiled kernels' bits; the kernels are loaded once the NumPy forms have spent the loading time
+(or at once / never, as ``NUMERICS_KERNELS`` says); nested calls are metered once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from numerics import _kernel_tier as T
+from numerics import divergences as D
+
+ROOT = Path(D.__file__).resolve().parent.parent
+
+#: inputs the way users pass them, with the compiled paths' rare routes: categorical rows of
+#: several widths with a zero, an underflowing ratio and tiny totals (rescaled rows), rows to be
+#: normalised, nearly proportional rows with different totals (the exact route), Bernoulli
+#: probabilities with 0 and 1, Normal parameters over the float range (ratio and μ₁ − μ₂ overflow),
+#: a scalar prior.
+_INPUTS = """
+import numpy as np
+rng = np.random.default_rng(2026)
+cases = {}
+for k in (2, 10, 40):
+    p = rng.dirichlet(np.ones(k) * 0.5, size=3000)
+    q = rng.dirichlet(np.ones(k), size=3000)
+    p[0] = q[0]
+    p[1, 0], q[1, 0] = 0.0, 1e-3
+    p[2, 0], q[2, 0] = 1e-320, 1e-5
+    p[:3] /= p[:3].sum(-1, keepdims=True)
+    q[:3] /= q[:3].sum(-1, keepdims=True)
+    q[3] = p[3] * (1 + 1e-9 * rng.normal(size=k))
+    q[3] /= q[3].sum()
+    cases[f"kl_categorical {k}"] = lambda p=p, q=q: D.kl_categorical(p, q)
+    cases[f"kl_categorical normalize {k}"] = lambda p=p, q=q: D.kl_categorical(
+        p[:50] * 1e-300, q[:50] * 3.0 + 1e-12, normalize=True)
+    cases[f"kl_categorical proportional {k}"] = lambda p=p: D.kl_categorical(
+        p[:20], p[:20] * 1.5, normalize=True)
+    cases[f"jsd_categorical {k}"] = lambda p=p, q=q: D.jsd_categorical(p, q)
+    cases[f"cross_entropy_categorical {k}"] = lambda p=p, q=q: D.cross_entropy_categorical(p, q)
+x, y = rng.uniform(size=5000), rng.uniform(size=5000)
+x[:4], y[:4] = [0.0, 1.0, 0.5, 1e-300], [0.5, 0.5, 0.5 + 1e-16, 1e-290]
+cases["kl_bernoulli"] = lambda: D.kl_bernoulli(x, y)
+cases["jsd_bernoulli"] = lambda: D.jsd_bernoulli(x, y)
+n = 70000
+m1, m2 = rng.normal(size=n) * 3, rng.normal(size=n) * 3
+s1, s2 = np.exp(rng.normal(size=n) * 3), np.exp(rng.normal(size=n) * 3)
+s1[:3], s2[:3] = [1e-300, 1e300, 1.0], [1e300, 1e-300, 1.0 + 2**-52]
+m1[3], m2[3] = 1.5e308, -1.5e308
+cases["kl_normal"] = lambda: D.kl_normal(m1, s1, m2, s2)
+cases["kl_normal scalar prior"] = lambda: D.kl_normal(m1, s1, 0.0, 1.0)
+cases["kl_normal_diag"] = lambda: D.kl_normal_diag(m1.reshape(-1, 7), s1.reshape(-1, 7), m2[:7], 2.0)
+"""
+
+_FRESH = (
+    "import hashlib, json, sys\nfrom numerics import divergences as D\n" + _INPUTS
+    + "out = {name: hashlib.sha256(np.ascontiguousarray(f()).tobytes()).hexdigest()\n"
+    "       for name, f in cases.items()}\n"
+    "out['numba loaded'] = 'numba' in sys.modules\n"
+    "print(json.dumps(out))\n"
+)
+
+
+def _run(code: str, **env: str) -> dict[str, object]:
+    full_env = {k: v for k, v in os.environ.items() if k != "NUMERICS_KERNELS"}
+    full_env.update(PYTHONPATH=str(ROOT), **env)
+    proc = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True,
+                          timeout=300, check=True, cwd=ROOT)
+    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_a_fresh_process_answers_every_family_without_numba_with_the_compiled_bits():
+    fresh = _run(_FRESH)
+    assert fresh.pop("numba loaded") is False
+    compiled = _run(_FRESH, NUMERICS_KERNELS="compiled")
+    assert compiled.pop("numba loaded") is True
+    assert fresh == compiled
+    assert len(fresh) == 20
+
+
+def test_the_kernels_load_once_the_numpy_forms_have_spent_the_loading_time():
+    code = (
+        "import json, sys\nimport numpy as np\nfrom numerics import _kernel_tier as T, divergences as D\n"
+        "p = np.full((10, 4), 0.25)\nseen = []\n"
+        "D.kl_categorical(p, p); seen.append('numerics._jit' in sys.modules)\n"
+        "spent = T.spent_seconds()\n"
+        "T._spent[0] = T.LOAD_SECONDS - 1e-9\n"
+        "D.kl_categorical(p, p); seen.append('numerics._jit' in sys.modules)\n"
+        "D.kl_categorical(p, p); seen.append('numerics._jit' in sys.modules)\n"
+        "print(json.dumps({'seen': seen, 'spent': spent}))\n"
+    )
+    got = _run(code)
+    assert got["seen"] == [False, False, True]  # the call that crosses the budget is still rented
+    assert 0.0 < float(got["spent"]) < T.LOAD_SECONDS
+    never = _run(code, NUMERICS_KERNELS="numpy")
+    assert never["seen"] == [False, False, False]
+    at_once = _run(code, NUMERICS_KERNELS="compiled")
+    assert at_once["seen"] == [True, True, True]
+
+
+def test_a_bad_setting_is_named(monkeypatch):
+    monkeypatch.setenv("NUMERICS_KERNELS", "fast")
+    with pytest.raises(ValueError, match="NUMERICS_KERNELS: expected one of auto, compiled, numpy"):
+        T.mode()
+
+
+def test_nested_metered_calls_are_charged_once(monkeypatch):
+    monkeypatch.delitem(sys.modules, T.COMPILED, raising=False)
+    monkeypatch.setenv("NUMERICS_KERNELS", "numpy")
+    ticks = iter(range(100))
+    monkeypatch.setattr(T.time, "perf_counter", lambda: float(next(ticks)))
+    monkeypatch.setattr(T, "_spent", [0.0])
+
+    @T.metered
+    def inner() -> int:
+        return 1
+
+    @T.metered
+    def outer() -> int:
+        return inner() + inner()
+
+    assert outer() == 2
+    assert T.spent_seconds() == 1.0  # one start and one stop reading: the outer call only
