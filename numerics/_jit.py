@@ -51,6 +51,7 @@ def _inlined(fn: _F) -> _F:
 
 # the coefficient tables of the NumPy forms, frozen into the compiled code
 _V = np.array(K._V)
+_V_SMALL = np.array(K._V_SMALL)
 _SMALL_TERMS = K._SMALL_TERMS
 _SMALL_Y = K._SMALL_Y
 _SINHMX = np.array(K._SINHMX)
@@ -62,7 +63,7 @@ _BIG = 2.0**500
 
 # the unrolled Horner chains below are written for these table lengths
 _TABLES = (len(_V), _SMALL_TERMS, len(_SINHMX), len(_XMLOG1P))
-if _TABLES != (26, 3, 10, 32):  # pragma: no cover - a table changed
+if _TABLES != (14, 3, 10, 32):  # pragma: no cover - a table changed
     raise RuntimeError("numerics._jit: the series tables of numerics._kernels changed; update the kernels")
 _SMALL_TOTAL = 2.0**-500
 _PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
@@ -97,9 +98,8 @@ def kl_term_ell(a: float, b: float, d: float, ell: float) -> float:
     s = a + b
     y = d / s
     if abs(y) <= _NEAR_Y:  # NaN (a = b = 0) is not near
-        terms = _SMALL_TERMS if abs(y) <= _SMALL_Y else _V.size
         w = y * y
-        poly = _horner(_V, terms, w)
+        poly = _horner(_V_SMALL, _SMALL_TERMS, w) if abs(y) <= _SMALL_Y else _horner(_V, _V.size, w)
         poly = poly * (y + 1.0)
         poly = poly * y
         poly = poly + 1.0
@@ -153,7 +153,7 @@ def _select_term(a: float, b: float, d: float, L: float, far_below: float) -> fl
     big = _V[_V.size - 1]
     for k in range(_V.size - 2, -1, -1):  # a fixed count: unrolled by the compiler
         big = big * w + _V[k]
-    small = (_V[2] * w + _V[1]) * w + _V[0]
+    small = (_V_SMALL[2] * w + _V_SMALL[1]) * w + _V_SMALL[0]
     poly = small if abs(y) <= _SMALL_Y else big
     near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
     very = a * L - d

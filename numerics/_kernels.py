@@ -8,7 +8,8 @@
 * :func:`kl_term` a·log(a/b) − a + b ≥ 0 (one summand of KL written as a sum of non-negative
   terms b·φ(a/b), φ(t) = t log t − t + 1), from a, b and their exactly computed difference
   d = a − b: with s = a + b and y = d/s it is s·[(1 + y)·atanh(y) − y] = d·y·S(y),
-  S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) (26 terms) for |y| ≤ ½, and
+  S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) for |y| ≤ ½ (a 14-term polynomial
+  within 0.57 ulp of V on [0, ¼], certified in ``derivations.kl_series_fit``), and
   beyond, with t = atanh(y) = ½ log(a/b): d·t + s·(t − y) for y ≥ −⅔ (a ≥ b/5), and
   a·log(a/b) − d for y < −⅔ (a ≪ b), where the first form's two terms cancel.
 * :func:`expm1mx` e^u − 1 − u for every real u (series for |u| ≤ 1, expm1(u) − u beyond).
@@ -35,11 +36,32 @@ _SINHMX = [1.0 / math.factorial(2 * k + 3) for k in range(10)]
 EXPM1MX_RADIUS = 1.0
 # x − log(1 + x) = Σ_{k≥2} (−1)^k x^k / k: |x| ≤ 0.25 needs k up to 30
 _XMLOG1P = [(-1.0) ** k / k for k in range(2, 34)]
-# (1 + y)·atanh(y) − y = y²·S(y), S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3):
-# |y| ≤ ½ needs 26 terms (tail ≤ ¼·Σ_{k≥26} 4⁻ᵏ/(2k+3) < 2e-18, relative to S ≥ 0.9). The
-# series reaches ½ rather than ¼ because between the two the other form, d·L/2 + s·(L/2 − y),
-# magnifies the logarithm's rounding up to ~5× (at y = ¼: (1 + y)·atanh y / ((1 + y)·atanh y − y))
-_V = [1.0 / (2 * k + 3) for k in range(26)]
+# (1 + y)·atanh(y) − y = y²·S(y), S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3). For
+# |y| ≤ ½ (w ≤ ¼) V is evaluated as the polynomial interpolating it at the 14 Chebyshev points of
+# [0, ¼] (``derivations.kl_series_fit.fitted_coefficients(14)``; its relative error ≤ 6.4e-17,
+# 0.57 ulp, certified in ball arithmetic by ``certified_relative_error`` — the 26-term Taylor
+# series it replaces: 6.5e-17). The series reaches ½ rather than ¼ because between the two the
+# other form, d·L/2 + s·(L/2 − y), magnifies the logarithm's rounding up to ~5× (at y = ¼:
+# (1 + y)·atanh y / ((1 + y)·atanh y − y))
+_V = [
+    float.fromhex("0x1.5555555555555p-2"),
+    float.fromhex("0x1.9999999999ad1p-3"),
+    float.fromhex("0x1.249249247e911p-3"),
+    float.fromhex("0x1.c71c71d6cc5d1p-4"),
+    float.fromhex("0x1.745d1406b992ep-4"),
+    float.fromhex("0x1.3b1417e6e07dfp-4"),
+    float.fromhex("0x1.1108e26d64a6dp-4"),
+    float.fromhex("0x1.e2c342108eb1fp-5"),
+    float.fromhex("0x1.a6c53053bf30cp-5"),
+    float.fromhex("0x1.bdcd3cefa72cep-5"),
+    float.fromhex("0x1.92cc88a36f708p-7"),
+    float.fromhex("0x1.15aa7698edf42p-3"),
+    float.fromhex("-0x1.27f230f3831a3p-3"),
+    float.fromhex("0x1.b016cba23eee4p-3"),
+]
+# V's Taylor coefficients 1/(2k + 3) (its first _SMALL_TERMS serve |y| ≤ 2⁻¹⁰; the 26 the
+# kernels used to take at |y| ≤ ½ are the reference ``derivations.kl_series_fit`` compares with)
+_V_TAYLOR = [1.0 / (2 * k + 3) for k in range(26)]
 #: |y| up to which kl_term uses the series
 NEAR_Y = 0.5
 # e^u − 1 − u = (cosh u − 1) + (sinh u − u) = w·Σ_k w^k/(2k + 2)! + u·w·Σ_k w^k/(2k + 3)!,
@@ -198,22 +220,23 @@ def xmlog1p(x: Array) -> Array:
 
 
 def _terms_needed(top: float) -> int:
-    """Terms of V needed for |y| ≤ top: the tail beyond n terms is < top^{2n+1}·(1 + top) relative
-    to S ≥ 0.9, so n = ⌈(log(1e-17) − log top)/(2 log top)⌉, at most all 14."""
-    if top >= 0.2:
-        return len(_V)
-    return max(1, min(len(_V), math.ceil((-39.2 - math.log(top)) / (2 * math.log(top)))))
+    """Terms of V's Taylor series needed for |y| ≤ top < 0.2: the tail beyond n terms is
+    < top^{2n+1}·(1 + top) relative to S ≥ 0.9, so n = ⌈(log(1e-17) − log top)/(2 log top)⌉."""
+    if not 0.0 < top < 0.2:
+        raise ValueError(f"top: expected 0 < top < 0.2 (the polynomial _V serves beyond), got {top}")
+    return max(1, math.ceil((-39.2 - math.log(top)) / (2 * math.log(top))))
 
 
-#: |y| at or below which the series of V is cut after _SMALL_TERMS terms (each element's term
-#: count depends on its own |y| only, so results do not depend on the batch)
+#: |y| at or below which V is its Taylor series cut after _SMALL_TERMS terms (each element's form
+#: depends on its own |y| only, so results do not depend on the batch)
 _SMALL_Y = 2.0**-10
 _SMALL_TERMS = _terms_needed(_SMALL_Y)
+_V_SMALL = _V_TAYLOR[:_SMALL_TERMS]
 
 
-def _series_s(d: Array, y: Array, terms: int, work: Array | None, out: Array | None) -> Array:
+def _series_s(d: Array, y: Array, table: list[float], work: Array | None, out: Array | None) -> Array:
     w = np.multiply(y, y, out=work)
-    poly = _horner(_V[:terms], w, out=out)
+    poly = _horner(table, w, out=out)
     one_plus_y = np.add(y, 1.0, out=w)
     poly *= one_plus_y
     poly *= y
@@ -224,17 +247,18 @@ def _series_s(d: Array, y: Array, terms: int, work: Array | None, out: Array | N
 
 
 def _near(d: Array, y: Array, work: Array | None = None, out: Array | None = None) -> Array:
-    """d·y·S(y) for |y| ≤ ½: all 26 terms of V, or :data:`_SMALL_TERMS` where |y| ≤ 2⁻¹⁰;
+    """d·y·S(y) for |y| ≤ ½: V by the polynomial :data:`_V`, or by :data:`_SMALL_TERMS` terms
+    of its Taylor series where |y| ≤ 2⁻¹⁰;
     ``work`` (same shape as y) is overwritten."""
     top = _abs_max(y)
     if top <= _SMALL_Y:
-        return _series_s(d, y, _SMALL_TERMS, work, out)
+        return _series_s(d, y, _V_SMALL, work, out)
     small = np.flatnonzero(np.less_equal(np.abs(y, out=work), _SMALL_Y))
     if small.size:
         ys, ds = np.take(y, small, mode="clip"), np.take(d, small, mode="clip")
-    out = _series_s(d, y, len(_V), work, out)
+    out = _series_s(d, y, _V, work, out)
     if small.size:
-        np.put(out, small, _series_s(ds, ys, _SMALL_TERMS, None, None), mode="clip")
+        np.put(out, small, _series_s(ds, ys, _V_SMALL, None, None), mode="clip")
     return out
 
 

@@ -56,7 +56,7 @@ def test_mvn_whitening_and_missing_transpose():
 
 def test_series_tables_match_taylor_coefficients():
     for kind, table in (
-        ("kl_v", K._V),
+        ("kl_v", K._V_TAYLOR),
         ("sinhmx", K._SINHMX),
         ("xmlog1p", K._XMLOG1P),
     ):
@@ -66,8 +66,9 @@ def test_series_tables_match_taylor_coefficients():
 
 def test_series_truncation_error_below_double_rounding():
     # tail bound of each series at the kernels' switch-over points, relative to the leading term
-    # S(y) = 1 + y(1+y)V(y²), |y| ≤ ¼: the omitted y(1+y)·Σ_{k≥13} y^{2k}/(2k+3)
-    assert 0.25 * 1.25 * sum(0.0625**k / (2 * k + 3) for k in range(len(K._V), 200)) < 1e-18
+    # V's Taylor series where the kernels take it (|y| ≤ 2⁻¹⁰): the omitted y(1+y)·Σ_{k≥3} y^{2k}/(2k+3)
+    y = K._SMALL_Y
+    assert y * (1 + y) * sum(y ** (2 * k) / (2 * k + 3) for k in range(K._SMALL_TERMS, 60)) < 1e-18
     assert sum(0.25**k / (k + 2) for k in range(len(K._XMLOG1P), 200)) < 1e-18
     # (sinh u − u)/u³ at |u| ≤ 1 (numerics._kernels.EXPM1MX_RADIUS), relative to
     # e^u − 1 − u ≥ 0.36 u² there: |u|·tail/0.36

@@ -95,7 +95,7 @@ def _short_series_everywhere(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         y = d / s
     w = y * y
-    poly = (K._V[2] * w + K._V[1]) * w + K._V[0]
+    poly = (K._V_SMALL[2] * w + K._V_SMALL[1]) * w + K._V_SMALL[0]
     near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
     return np.where(np.abs(y) <= 0.25, near, _kl_terms(a, b))
 
