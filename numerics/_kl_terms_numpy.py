@@ -1,0 +1,74 @@
+"""The compiled term kernel a·log(a/b) − a + b of :mod:`numerics._jit` in NumPy, bit for bit.
+
+Transcribes ``_jit._select_term`` (every form computed, one selected per element: the series
+d·y·S(y) for |y| ≤ ½, b where a = 0, a·ℓ − d below ``far_below``, d·ℓ/2 + s·(ℓ/2 − y) otherwise;
+see :func:`numerics._kernels.kl_term` and the seed problem's KL of two Bernoulli / categorical
+distributions written as non-negative terms b·φ(a/b)) and ``_jit.kl_terms_d_fix`` / ``kl_term_ell``
+(ℓ = log a − log b where a/b over- or underflowed), operation for operation and in the same order,
+so that a first call needs neither numba nor the compiled machine code. The few fixed elements
+call libm's ``log`` through Python's :mod:`math`, as the compiled code does: NumPy's vectorised
+``log`` may differ from it in the last bit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numerics._kernels import _SMALL_Y, _V, FAR_BELOW, NEAR_Y
+
+Array = NDArray[np.float64]
+
+#: y below which the Bernoulli-logits terms take a·ℓ − d (``_jit.kl_terms_log1p``)
+LOG1P_FAR_BELOW = -0.5
+
+
+def select_terms(a: Array, b: Array, d: Array, ell: Array, far_below: float) -> Array:
+    """``_jit._select_term`` elementwise: a, b ≥ 0, d = a − b (exact), ell = log(a/b); a·ℓ − d
+    for y < ``far_below`` (:data:`numerics._kernels.FAR_BELOW` or :data:`LOG1P_FAR_BELOW`).
+    Callers silence floating-point warnings (``np.errstate(all="ignore")``)."""
+    s = a + b
+    y = d / s
+    w = y * y
+    big = np.full_like(y, _V[-1])
+    for k in range(len(_V) - 2, -1, -1):
+        big = big * w + _V[k]
+    small = (_V[2] * w + _V[1]) * w + _V[0]
+    ay = np.abs(y)
+    poly = np.where(ay <= _SMALL_Y, small, big)
+    near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
+    very = a * ell - d
+    t = ell * 0.5
+    far = (t - y) * s + t * d
+    other = np.where(a == 0.0, b, np.where(y < far_below, very, far))
+    result: Array = np.where(ay <= NEAR_Y, near, other)
+    return result
+
+
+def needs_fix(a: Array, b: Array, ell: Array) -> NDArray[np.bool_]:
+    """Where the compiled kernels call ``kl_term_ell``: ℓ not finite with a, b > 0."""
+    with np.errstate(invalid="ignore"):
+        return ~(ell - ell == 0.0) & (a > 0.0) & (b > 0.0)
+
+
+def fix_terms(a: Array, b: Array, d: Array, ell: Array, terms: Array) -> None:
+    """``_jit.kl_terms_d_fix``: terms (1-d, written in place) = ``kl_term_ell`` where ℓ is not
+    finite and a, b > 0, with ℓ = log a − log b from libm (:func:`math.log`) per such element."""
+    idx = np.flatnonzero(needs_fix(a, b, ell))
+    if idx.size == 0:
+        return
+    fa, fb = a[idx], b[idx]
+    logs = np.array([math.log(x) - math.log(z) for x, z in zip(fa.tolist(), fb.tolist(), strict=True)])
+    with np.errstate(all="ignore"):
+        terms[idx] = select_terms(fa, fb, d[idx], logs, FAR_BELOW)
+
+
+def kl_terms_d_numpy(a: Array, b: Array, d: Array, ell: Array) -> Array:
+    """``_jit.kl_terms_d`` followed by ``_jit.kl_terms_d_fix`` (as ``divergences._kl_term_fast``
+    and ``divergences._kl_terms_from`` drive them) on 1-d float64 arrays: a fresh array of terms."""
+    with np.errstate(all="ignore"):
+        terms = select_terms(a, b, d, ell, FAR_BELOW)
+    fix_terms(a, b, d, ell, terms)
+    return terms
