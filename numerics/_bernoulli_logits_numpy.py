@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from numerics._kl_terms_numpy import LOG1P_FAR_BELOW, fix_terms, needs_fix, select_terms
+from numerics._kl_terms_numpy import LOG1P_FAR_BELOW, fix_terms, select_terms
 
 Array = NDArray[np.float64]
 
@@ -63,11 +63,24 @@ def _parts(
 
 def kl_bernoulli_logits_into_numpy(a: Array, b: Array, *, out: Array, beyond: list[int]) -> None:
     """``divergences._kl_bernoulli_logits_into`` (a, b, out, beyond) without compiled code: fills
-    ``out`` (same shape as a and b, float64) with the same bits and appends to ``beyond`` how many
-    elements have |a| or |b| beyond 700 (their values are the caller's to overwrite)."""
+    ``out`` (1-d float64, like a and b) with the same bits and appends to ``beyond`` how many
+    elements have |a| or |b| beyond 700 (their values are the caller's to overwrite). Runs over
+    blocks of :data:`BLOCK` elements (each element's value depends on that element alone)."""
+    count = 0
+    for start in range(0, a.size, BLOCK):
+        part = slice(start, start + BLOCK)
+        count += _block_into(a[part], b[part], out[part])
+    beyond.append(count)
+
+
+#: elements per block: the form's two dozen temporaries then stay in cache (at 10⁶ elements
+#: blocks of 4096 take ~0.55× the time of one pass over whole arrays)
+BLOCK = 4096
+
+
+def _block_into(a: Array, b: Array, out: Array) -> int:
     with np.errstate(all="ignore"):
         count, ta, tb, h, lo = _split(a, b, SIGMOID_RANGE)
-        beyond.append(count)
         np.exp(ta, out=ta)  # NumPy's vectorised exp, expm1 and log1p, as the compiled path calls them
         np.exp(tb, out=tb)
         em = np.expm1(h)
@@ -79,11 +92,7 @@ def kl_bernoulli_logits_into_numpy(a: Array, b: Array, *, out: Array, beyond: li
         np.log1p(r0, out=r0)
         one = select_terms(p, q, d, r1, LOG1P_FAR_BELOW)
         zero = select_terms(p0, q0, nd, r0, LOG1P_FAR_BELOW)
-    if needs_fix(p, q, r1).any() or needs_fix(p0, q0, r0).any():  # log a − log b (libm), per element
-        one, zero, p, p0, q, q0, d, nd, r1, r0 = (
-            np.ascontiguousarray(x).reshape(-1) for x in (one, zero, p, p0, q, q0, d, nd, r1, r0)
-        )
-        fix_terms(p, q, d, r1, one)
-        fix_terms(p0, q0, nd, r0, zero)
-        one, zero = one.reshape(out.shape), zero.reshape(out.shape)
+    fix_terms(p, q, d, r1, one)  # log a − log b (libm) where a ratio over- or underflowed
+    fix_terms(p0, q0, nd, r0, zero)
     np.add(one, zero, out=out)
+    return count

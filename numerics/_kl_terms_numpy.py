@@ -25,26 +25,42 @@ Array = NDArray[np.float64]
 LOG1P_FAR_BELOW = -0.5
 
 
+def _series(d: Array, y: Array, coeffs: list[float]) -> Array:
+    """d·y·S(y), S(y) = 1 + y(1 + y)·V(y²), V by Horner's rule from the top over ``coeffs``
+    (``_jit._select_term``'s ``near``, for the elements given)."""
+    w = y * y
+    poly = np.full_like(y, coeffs[-1])
+    for c in reversed(coeffs[:-1]):
+        poly *= w
+        poly += c
+    poly *= y + 1.0
+    poly *= y
+    poly += 1.0
+    poly *= y
+    poly *= d
+    return poly
+
+
 def select_terms(a: Array, b: Array, d: Array, ell: Array, far_below: float) -> Array:
-    """``_jit._select_term`` elementwise: a, b ≥ 0, d = a − b (exact), ell = log(a/b); a·ℓ − d
-    for y < ``far_below`` (:data:`numerics._kernels.FAR_BELOW` or :data:`LOG1P_FAR_BELOW`).
-    Callers silence floating-point warnings (``np.errstate(all="ignore")``)."""
+    """``_jit._select_term`` elementwise on 1-d arrays: a, b ≥ 0, d = a − b (exact), ell =
+    log(a/b); a·ℓ − d for y < ``far_below`` (:data:`numerics._kernels.FAR_BELOW` or
+    :data:`LOG1P_FAR_BELOW`). The series only where it is selected (|y| ≤ ½; 3 terms of V where
+    |y| ≤ 2⁻¹⁰), each element's operations as compiled. Callers silence floating-point warnings
+    (``np.errstate(all="ignore")``)."""
     s = a + b
     y = d / s
-    w = y * y
-    big = np.full_like(y, _V[-1])
-    for k in range(len(_V) - 2, -1, -1):
-        big = big * w + _V[k]
-    small = (_V[2] * w + _V[1]) * w + _V[0]
-    ay = np.abs(y)
-    poly = np.where(ay <= _SMALL_Y, small, big)
-    near = (((poly * (y + 1.0)) * y + 1.0) * y) * d
     very = a * ell - d
     t = ell * 0.5
     far = (t - y) * s + t * d
-    other = np.where(a == 0.0, b, np.where(y < far_below, very, far))
-    result: Array = np.where(ay <= NEAR_Y, near, other)
-    return result
+    terms: Array = np.where(a == 0.0, b, np.where(y < far_below, very, far))
+    ay = np.abs(y)
+    for idx, coeffs in (
+        (np.flatnonzero(ay <= _SMALL_Y), _V[:3]),
+        (np.flatnonzero((ay > _SMALL_Y) & (ay <= NEAR_Y)), _V),
+    ):
+        if idx.size:
+            terms[idx] = _series(d[idx], y[idx], coeffs)
+    return terms
 
 
 def needs_fix(a: Array, b: Array, ell: Array) -> NDArray[np.bool_]:
@@ -65,10 +81,19 @@ def fix_terms(a: Array, b: Array, d: Array, ell: Array, terms: Array) -> None:
         terms[idx] = select_terms(fa, fb, d[idx], logs, FAR_BELOW)
 
 
+#: elements per block of :func:`kl_terms_d_numpy`: its temporaries then stay in cache
+BLOCK = 4096
+
+
 def kl_terms_d_numpy(a: Array, b: Array, d: Array, ell: Array) -> Array:
     """``_jit.kl_terms_d`` followed by ``_jit.kl_terms_d_fix`` (as ``divergences._kl_term_fast``
-    and ``divergences._kl_terms_from`` drive them) on 1-d float64 arrays: a fresh array of terms."""
-    with np.errstate(all="ignore"):
-        terms = select_terms(a, b, d, ell, FAR_BELOW)
-    fix_terms(a, b, d, ell, terms)
+    and ``divergences._kl_terms_from`` drive them) on 1-d float64 arrays: a fresh array of terms,
+    computed over blocks of :data:`BLOCK` elements (each term depends on its element alone)."""
+    terms = np.empty(a.shape)
+    for start in range(0, a.size, BLOCK):
+        part = slice(start, start + BLOCK)
+        with np.errstate(all="ignore"):
+            block = select_terms(a[part], b[part], d[part], ell[part], FAR_BELOW)
+        fix_terms(a[part], b[part], d[part], ell[part], block)
+        terms[part] = block
     return terms

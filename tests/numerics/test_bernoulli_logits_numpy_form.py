@@ -127,7 +127,9 @@ def test_the_cases_reach_every_route():
     assert _fix_route_count(a[900:1200], b[900:1200]) > 0  # N(0, 30²): a few saturated pairs
 
 
-def test_the_numpy_form_gives_the_compiled_bits():
+@pytest.mark.parametrize("block", [BL.BLOCK, 7])
+def test_the_numpy_form_gives_the_compiled_bits(monkeypatch, block):
+    monkeypatch.setattr(BL, "BLOCK", block)  # the blocks the form runs over, and short ones
     a, b = _logit_cases()
     want, want_beyond = _compiled(a, b)
     got, got_beyond = _numpy_form(a, b)
@@ -274,7 +276,9 @@ def _log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.log(np.divide(a, b))
 
 
-def test_the_term_kernel_form_gives_the_compiled_bits():
+@pytest.mark.parametrize("block", [KT.BLOCK, 5])
+def test_the_term_kernel_form_gives_the_compiled_bits(monkeypatch, block):
+    monkeypatch.setattr(KT, "BLOCK", block)
     a, b, d = _term_cases()
     ell = _log_ratio(a, b)
     assert np.count_nonzero(KT.needs_fix(a, b, ell)) > 150  # the fix-up route is taken
