@@ -85,14 +85,14 @@ def _block_into(a: Array, b: Array, out: Array) -> int:
         np.exp(tb, out=tb)
         em = np.expm1(h)
         p, p0, q, q0, d = _parts(a, b, ta, tb, h, em, lo)
-        nd = -d
-        r1 = d / q
-        r0 = nd / q0
-        np.log1p(r1, out=r1)
-        np.log1p(r0, out=r0)
-        one = select_terms(p, q, d, r1, LOG1P_FAR_BELOW)
-        zero = select_terms(p0, q0, nd, r0, LOG1P_FAR_BELOW)
-    fix_terms(p, q, d, r1, one)  # log a − log b (libm) where a ratio over- or underflowed
-    fix_terms(p0, q0, nd, r0, zero)
-    np.add(one, zero, out=out)
+        # both terms in one pass: (p, q, d) then (1 − p, 1 − q, −d), log1p((p − q)/q) then its twin
+        first = np.concatenate([p, p0])
+        second = np.concatenate([q, q0])
+        diff = np.concatenate([d, -d])
+        ell = diff / second
+        np.log1p(ell, out=ell)
+        terms = select_terms(first, second, diff, ell, LOG1P_FAR_BELOW)
+    fix_terms(first, second, diff, ell, terms)  # log a − log b (libm) where a ratio over- or underflowed
+    n = a.size
+    np.add(terms[:n], terms[n:], out=out)
     return count
