@@ -6,7 +6,7 @@ NumPy's exp, expm1 and log1p, and its fix-up route (``bernoulli_logit_parts``,
 ``kl_terms_log1p``, ``kl_terms_d_fix``) where a ratio p/q over- or underflowed — operation for
 operation, vectorised over the elements (every branch form computed, one selected per element).
 It exists so that a first call of ``kl_bernoulli_logits`` needs neither numba's import nor its
-machine code (the NumPy forms of issue 25). The divergence is the seed problems' Bernoulli KL
+machine code. The divergence is the seed problems' Bernoulli KL
 p·log(p/q) + (1 − p)·log((1 − p)/(1 − q)) with p = σ(a), q = σ(b), as two non-negative terms
 (:func:`numerics._kernels.kl_term`).
 """

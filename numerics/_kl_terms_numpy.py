@@ -1,6 +1,6 @@
 """The compiled term kernel a·log(a/b) − a + b of :mod:`numerics._jit` in NumPy, bit for bit.
 
-Transcribes ``_jit._select_term`` (every form computed, one selected per element: the series
+Transcribes ``_jit._select_term`` (one form selected per element, as compiled: the series
 d·y·S(y) for |y| ≤ ½, b where a = 0, a·ℓ − d below ``far_below``, d·ℓ/2 + s·(ℓ/2 − y) otherwise;
 see :func:`numerics._kernels.kl_term` and the seed problem's KL of two Bernoulli / categorical
 distributions written as non-negative terms b·φ(a/b)) and ``_jit.kl_terms_d_fix`` / ``kl_term_ell``
