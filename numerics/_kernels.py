@@ -307,8 +307,11 @@ def kl_term(a: Array, b: Array, d: Array, *, out: Array | None = None) -> Array:
         np.log(t, out=t)  # L
         if not (np.isfinite(t.min()) and np.isfinite(t.max())):
             # a/b over- or underflowed (or a or b is 0): log a − log b where both are positive
+            # (libm's log, as the compiled kernels call it: NumPy's vectorised log may differ
+            # from it in the last bit, and these rare elements are few)
             both = (a > 0) & (b > 0) & ~np.isfinite(t)
-            t[both] = np.log(a[both]) - np.log(b[both])
+            pairs = zip(a[both].tolist(), b[both].tolist(), strict=True)
+            t[both] = [math.log(x) - math.log(z) for x, z in pairs]
         if very.size:
             av = np.take(a, very, mode="clip")
             av *= np.take(t, very, mode="clip")

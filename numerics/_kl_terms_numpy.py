@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from numerics._kernels import _SMALL_Y, _V, FAR_BELOW, NEAR_Y
+from numerics._kernels import _SMALL_Y, _V, _V_SMALL, FAR_BELOW, NEAR_Y
 
 Array = NDArray[np.float64]
 
@@ -44,7 +44,7 @@ def _series(d: Array, y: Array, coeffs: list[float]) -> Array:
 def select_terms(a: Array, b: Array, d: Array, ell: Array, far_below: float) -> Array:
     """``_jit._select_term`` elementwise on 1-d arrays: a, b ≥ 0, d = a − b (exact), ell =
     log(a/b); a·ℓ − d for y < ``far_below`` (:data:`numerics._kernels.FAR_BELOW` or
-    :data:`LOG1P_FAR_BELOW`). The series only where it is selected (|y| ≤ ½; 3 terms of V where
+    :data:`LOG1P_FAR_BELOW`). The series only where it is selected (|y| ≤ ½; V's Taylor series, 3 terms, where
     |y| ≤ 2⁻¹⁰), each element's operations as compiled. Callers silence floating-point warnings
     (``np.errstate(all="ignore")``)."""
     s = a + b
@@ -55,7 +55,7 @@ def select_terms(a: Array, b: Array, d: Array, ell: Array, far_below: float) -> 
     terms: Array = np.where(a == 0.0, b, np.where(y < far_below, very, far))
     ay = np.abs(y)
     for idx, coeffs in (
-        (np.flatnonzero(ay <= _SMALL_Y), _V[:3]),
+        (np.flatnonzero(ay <= _SMALL_Y), _V_SMALL),
         (np.flatnonzero((ay > _SMALL_Y) & (ay <= NEAR_Y)), _V),
     ):
         if idx.size:
@@ -87,7 +87,7 @@ BLOCK = 4096
 
 def kl_terms_d_numpy(a: Array, b: Array, d: Array, ell: Array) -> Array:
     """``_jit.kl_terms_d`` followed by ``_jit.kl_terms_d_fix`` (as ``divergences._kl_term_fast``
-    and ``divergences._kl_terms_from`` drive them) on 1-d float64 arrays: a fresh array of terms,
+    drives them) on 1-d float64 arrays: a fresh array of terms,
     computed over blocks of :data:`BLOCK` elements (each term depends on its element alone)."""
     terms = np.empty(a.shape)
     for start in range(0, a.size, BLOCK):

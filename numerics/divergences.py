@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from numerics import _kernel_tier as T
 from numerics import _parallel as P
 from numerics import _validate as v
+from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
 from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
 from numerics._kernels import (
     _horner,
@@ -58,6 +59,7 @@ from numerics._kernels import (
     two_sum,
     xmlog1p,
 )
+from numerics._kl_terms_numpy import kl_terms_d_numpy
 
 Array = NDArray[np.floating]
 F64 = NDArray[np.float64]
@@ -800,12 +802,8 @@ def _kl_bernoulli_into(pa: F64, qa: F64, *, out: F64) -> None:
 def _kl_term_fast(a: ArrayLike, b: ArrayLike, d: ArrayLike) -> F64:
     """:func:`numerics._kernels.kl_term` (a, b, d broadcast), bit for bit, in one compiled
     branch-free pass after NumPy's vectorised log of a/b (:func:`numerics._jit.kl_terms_d`);
-    :func:`numerics._kernels.kl_term` itself before the compiled kernels are loaded."""
-    if not T.compiled_loaded():
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            return kl_term(np.asarray(a), np.asarray(b), np.asarray(d))
-    from numerics import _jit as J  # numba is imported on first use only
-
+    before the compiled kernels are loaded, that pass's NumPy form
+    (:func:`numerics._kl_terms_numpy.kl_terms_d_numpy`)."""
     arrays: list[F64] = [np.asarray(x, dtype=np.float64) for x in (a, b, d)]
     if not (arrays[0].shape == arrays[1].shape == arrays[2].shape):
         arrays = list(np.broadcast_arrays(*arrays))
@@ -816,6 +814,11 @@ def _kl_term_fast(a: ArrayLike, b: ArrayLike, d: ArrayLike) -> F64:
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         ell = np.log(np.divide(af, bf))
     flat = out.reshape(-1)
+    if not T.compiled_loaded():  # the compiled passes' arithmetic in NumPy (the same bits)
+        flat[...] = kl_terms_d_numpy(af, bf, df, ell)
+        return out
+    from numerics import _jit as J  # numba is imported on first use only
+
     if J.kl_terms_d(af, bf, df, ell, flat):
         J.kl_terms_d_fix(af, bf, df, ell, flat)
     return out
@@ -842,8 +845,8 @@ def kl_bernoulli_logits(a: ArrayLike, b: ArrayLike) -> Array:
     fa, fb = _c(aa).reshape(-1), _c(ba).reshape(-1)
     value = np.empty(fa.size)
     beyond: list[int] = []
-    _blockwise(functools.partial(_kl_bernoulli_logits_into, beyond=beyond), [fa, fb], value,
-               min_elements=P.MIN_ELEMENTS_LOGITS)
+    into = _kl_bernoulli_logits_into if T.compiled_loaded() else kl_bernoulli_logits_into_numpy
+    _blockwise(functools.partial(into, beyond=beyond), [fa, fb], value, min_elements=P.MIN_ELEMENTS_LOGITS)
     if sum(beyond):  # beyond σ's normal range, or ±inf: the categorical route of the pairs (x, 0)
         with np.errstate(invalid="ignore"):
             far = np.flatnonzero(~((np.abs(fa) <= _SIGMOID_RANGE) & (np.abs(fb) <= _SIGMOID_RANGE)))
@@ -894,17 +897,6 @@ def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) ->
         if J.kl_terms_log1p(buf["p0"], buf["q0"], buf["nd"], r0, t0):
             J.kl_terms_d_fix(buf["p0"], buf["q0"], buf["nd"], r0, t0)
         out += t0
-
-
-def _kl_terms_from(a: F64, b: F64, d: F64, ell: F64) -> F64:
-    """:func:`numerics._kernels.kl_term` (a, b, d) of 1-d arrays given ℓ = log(a/b) (known more
-    accurately than NumPy's log of the rounded ratio), compiled (:func:`numerics._jit.kl_terms_d`)."""
-    from numerics import _jit as J  # numba is imported on first use only
-
-    out = np.empty(a.shape)
-    if J.kl_terms_d(a, b, d, ell, out):
-        J.kl_terms_d_fix(a, b, d, ell, out)
-    return out
 
 
 def entropy_bernoulli(p: ArrayLike) -> Array:

@@ -286,7 +286,7 @@ def test_the_term_kernel_form_gives_the_compiled_bits(monkeypatch, block):
         warnings.simplefilter("error")
         got = KT.kl_terms_d_numpy(a, b, d, ell)
     assert np.array_equal(got, _compiled_terms(a, b, d, ell), equal_nan=True)
-    # ℓ given from elsewhere (divergences._kl_terms_from): log1p of a ratio, as the logits route forms it
+    # ℓ given from elsewhere: log1p of a ratio, as the logits route forms it
     with np.errstate(all="ignore"):
         ell1 = np.log1p(d / b)
     assert np.array_equal(KT.kl_terms_d_numpy(a, b, d, ell1), _compiled_terms(a, b, d, ell1), equal_nan=True)
