@@ -62,6 +62,18 @@ def paired(ours: Timed, ref: Timed, rounds: int) -> tuple[float, float, float]:
     return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios))
 
 
+def _alone(ours: Timed, rounds: int) -> float:
+    """Median seconds of ``ours`` called back to back (no reference call in between): beside the
+    paired time it shows what the reference's leftovers (torch's OpenMP workers spinning on a
+    core after its call) cost this project's second thread."""
+    times = []
+    for _ in range(rounds):
+        s = time.perf_counter()
+        ours()
+        times.append(time.perf_counter() - s)
+    return float(np.median(times))
+
+
 def _categorical_rows(n: int, k: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).dirichlet(np.ones(k), size=n // k)
 
@@ -188,14 +200,16 @@ def rows_at(threads: int, *, rounds: int, runs: int) -> list[dict[str, object]]:
     rounds each."""
     rows: list[dict[str, object]] = []
     for family, case, ours, ref_name, ref in cases(threads):
-        ours()
         ref()
+        ours()
+        alone = _alone(ours, rounds)
         per_run = [paired(ours, ref, rounds) for _ in range(runs)]
         ratios = sorted(r[2] for r in per_run)
         rows.append({
             "family": family,
             "case": case,
             "this project (ms)": round(float(np.median([r[0] for r in per_run])) * 1e3, 4),
+            "this project alone (ms)": round(alone * 1e3, 4),
             "reference": ref_name,
             "reference (ms)": round(float(np.median([r[1] for r in per_run])) * 1e3, 4),
             "ratio": round(float(np.median(ratios)), 2),
