@@ -106,42 +106,47 @@ def kl_mvn_numpy_bits(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]
         flat = np.broadcast_to(np.asarray(a, dtype=np.float64), (*batch, *shape)).reshape(n, *shape)
         return np.ascontiguousarray(np.moveaxis(flat, 0, -1))
 
-    s1, s2 = lay(c1, (d, d)), lay(c2, (d, d))
+    s = np.concatenate([lay(c1, (d, d)), lay(c2, (d, d))], axis=2)  # both factorised at once
+    s1, s2 = s[..., :n], s[..., n:]
     with np.errstate(all="ignore"):
-        l1, failed1 = _cholesky(s1)
-        l2, failed2 = _cholesky(s2)
-        if (failed1 | failed2).any():
+        ll, failed = _cholesky(s)
+        if failed.any():
             return None
+        l2 = ll[..., n:]
         x = np.empty((d, d + 1, n))  # [Σ₁ − Σ₂ | μ₂ − μ₁], then L₂⁻¹ of it
         np.subtract(s1, s2, out=x[:, :d])
         np.subtract(lay(m2, (d,)), lay(m1, (d,)), out=x[:, d])
         _solve_lower(l2, x)
         b = np.ascontiguousarray(np.swapaxes(x[:, :d], 0, 1))  # (L₂⁻¹D)ᵀ, then L₂⁻¹ of it
         _solve_lower(l2, b)
-        for i in range(d):
-            for j in range(i):
-                sym = (b[i, j] + b[j, i]) / 2
-                b[i, j] = sym
-                b[j, i] = sym
+        diagonal = np.arange(d)
+        sym = (b + np.swapaxes(b, 0, 1)) / 2  # (b_ij + b_ji)/2 off the diagonal, b_jj kept
+        sym[diagonal, diagonal] = b[diagonal, diagonal]
+        pivots = ll[diagonal, diagonal]  # L₁,jj | L₂,jj: (d, 2n)
+        p1, p2 = pivots[:, :n], pivots[:, n:]
         rows = np.zeros((d, n))
         r = np.zeros((d, d, n))
-        t_hi = np.zeros(n)
-        t_lo = np.zeros(n)
+        xs = np.empty((d, n))  # x_j = B_jj − Σ_{k<j} R_jk², R = chol(I + B) − I
         for j in range(d):
-            xj = b[j, j] - rows[j]
-            near = np.abs(xj) <= 0.5
-            far = ~near  # NaN included, as the compiled branch
-            logs = _libm(math.log, l1[j, j], far) - _libm(math.log, l2[j, j], far)
-            term = np.where(near, _xmlog1p_near(xj, near), xj - 2 * logs)
-            t_hi = _two_sum_add(t_hi, t_lo, term)
+            xj = xs[j]
+            np.subtract(sym[j, j], rows[j], out=xj)
             if j + 1 < d:
-                rjj = np.where(near, np.sqrt(1 + xj), l1[j, j] / l2[j, j])
-                acc = b[j + 1:, j].copy()  # rows i = j + 1 … d − 1
+                rjj = np.where(np.abs(xj) <= 0.5, np.sqrt(1 + xj), p1[j] / p2[j])
+                acc = sym[j + 1:, j].copy()  # rows i = j + 1 … d − 1
                 for k in range(j):
                     acc -= r[j + 1:, k] * r[j, k]
                 col = acc / rjj
                 r[j + 1:, j] = col
                 rows[j + 1:] += col * col
+        # x_j − log(1 + x_j) for all j at once (elementwise: the compiled loop's bits)
+        near = np.abs(xs) <= 0.5
+        far = ~near  # NaN included, as the compiled branch
+        logs = _libm(math.log, p1, far) - _libm(math.log, p2, far)
+        terms = np.where(near, _xmlog1p_near(xs, near), xs - 2 * logs)
+        t_hi = np.zeros(n)
+        t_lo = np.zeros(n)
+        for j in range(d):
+            t_hi = _two_sum_add(t_hi, t_lo, terms[j])
         q_hi = np.zeros(n)
         q_lo = np.zeros(n)
         y_hi = np.zeros(n)

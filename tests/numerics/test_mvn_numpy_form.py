@@ -120,6 +120,8 @@ def _cases() -> list[Case]:
     cases.append((np.zeros(d), nan_upper, np.zeros(d), np.eye(d), ()))
     cases.append((np.array([np.nan, *[0.0] * (d - 1)]), np.eye(d), np.zeros(d), np.eye(d), ()))
     cases.append((np.zeros(d), np.eye(d) * 1e-300, np.full(d, 1e-200), np.eye(d), ()))  # underflow
+    for top in ([1.5e308], [1.5e308, 1.0]):  # B_jj + B_jj overflows, B_jj itself does not
+        cases.append((np.zeros(len(top)), np.diag(top), np.ones(len(top)), np.eye(len(top)), ()))
     # broadcast batches: one Σ₁ for all, Σ₂ per row, means along another axis
     c2 = _spd(rng, 4, d)[:, None]
     cases.append((rng.standard_normal((3, d)), _spd(rng, 1, d)[0], np.zeros(d), c2, (4, 3)))
