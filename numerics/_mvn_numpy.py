@@ -1,4 +1,6 @@
-"""KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) by NumPy with the bits of the compiled kernel.
+"""KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) = ½[tr(Σ₂⁻¹Σ₁) − d − log det(Σ₂⁻¹Σ₁) + (μ₂ − μ₁)ᵀΣ₂⁻¹(μ₂ − μ₁)]
+(seed 003, problem 1; Bishop, *Pattern Recognition and Machine Learning*, ex. 2.13) by NumPy,
+with the bits of the compiled kernel.
 
 :func:`kl_mvn_numpy_bits` transcribes :func:`numerics._jit.kl_mvn_batch`, as
 :func:`numerics.divergences._kl_mvn_compiled` runs it, operation for operation: the
@@ -6,17 +8,17 @@ Cholesky–Banachiewicz factors L₁, L₂ with their pivot test, the forward su
 [X | y] = L₂⁻¹[Σ₁ − Σ₂ | μ₂ − μ₁] and B = L₂⁻¹Xᵀ, the symmetrised B, the Cholesky factor of
 I + B as its offset from I (R_jj from 1 + x_j where |x_j| ≤ ½, else L₁,jj/L₂,jj), the terms
 x_j − log(1 + x_j) (the Horner chain of ``xmlog1p`` for |x_j| ≤ ¼, libm's log1p up to ½,
-x_j − 2(log L₁,jj − log L₂,jj) beyond) and the three compensated sums, in the same order. It is
-vectorised over the batch; Python loops run only over the d indices of the d×d matrices (the
-textbook identity KL = ½[tr(Σ₂⁻¹Σ₁) − d − log det(Σ₂⁻¹Σ₁) + (μ₂ − μ₁)ᵀΣ₂⁻¹(μ₂ − μ₁)], Bishop,
-*Pattern Recognition and Machine Learning*, exercise 2.13 / the seeds' Gaussian KL problems).
+x_j − 2(log L₁,jj − log L₂,jj) beyond) and the three compensated sums, each in the compiled
+order. It is vectorised over the batch; Python loops run only over the d indices of the d×d
+matrices.
 
 Why it exists: a first call of ``kl_mvn`` can then be answered without importing numba and
-loading the cached machine code (0.3–0.45 s), with the same float64 bits (NaN, inf and the
-None of a failed factorisation included). Elementwise ``+ − × ÷`` and ``sqrt`` round as the
-compiled code does (no fastmath, no FMA); ``log`` and ``log1p`` are libm's, called per element
-through :mod:`math` exactly where the compiled code calls them, since NumPy's vectorised
-logarithms need not give libm's bits.
+loading the cached machine code (0.3–0.45 s), with the same float64 bits (NaN made inf, and
+None where a factorisation fails). Elementwise ``+ − × ÷`` and ``sqrt`` round as the compiled
+code does (no fastmath, no FMA); ``log`` and ``log1p`` are libm's, called per element through
+:mod:`math` exactly where the compiled code calls them: NumPy's SIMD logarithms differ from
+libm's in the last bit on this kind of machine (``tests/numerics/test_mvn_numpy_form.py``
+catches that variant).
 """
 
 from __future__ import annotations
