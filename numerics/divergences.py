@@ -60,6 +60,7 @@ from numerics._kernels import (
     xmlog1p,
 )
 from numerics._kl_terms_numpy import kl_terms_d_numpy
+from numerics._mvn_numpy import kl_mvn_numpy_bits
 
 Array = NDArray[np.floating]
 F64 = NDArray[np.float64]
@@ -1221,7 +1222,8 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
     over = ~np.isfinite(c1).all(axis=(-2, -1))
     if over.any():  # Σ₁'s variances overflow beside Σ₂'s: KL = inf there (computed on I)
         c1 = np.where(over[..., None, None], np.eye(d), c1)
-    value = _kl_mvn_compiled(m1, c1, m2, c2, batch)
+    compiled = _kl_mvn_compiled if T.compiled_loaded() else kl_mvn_numpy_bits
+    value = compiled(m1, c1, m2, c2, batch)
     if value is None:  # a factorisation failed: the reference names the argument
         value = _kl_mvn_numpy(m1, c1, m2, c2, batch)
     # the parts are non-negative: a NaN can only come from inf − inf in an overflowed part

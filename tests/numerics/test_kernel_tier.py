@@ -59,6 +59,14 @@ cases["kl_normal_diag"] = lambda: D.kl_normal_diag(m1.reshape(-1, 7), s1.reshape
 # p/q overflows and NumPy's log(p) is an ulp off libm's: log p − log q as the compiled code takes it
 edge = float.fromhex("0x1.5c9571f87edeep-1")
 cases["kl_categorical overflowing ratio"] = lambda: D.kl_categorical([edge, 1 - edge], [5e-324, 1.0])
+for d in (1, 3, 8):
+    a1, a2 = rng.normal(size=(400, d, d)), rng.normal(size=(400, d, d))
+    c1 = a1 @ np.swapaxes(a1, -1, -2) + d * np.eye(d)
+    c2 = a2 @ np.swapaxes(a2, -1, -2) + d * np.eye(d)
+    c2[:100] = c1[:100] * (1 + 1e-9)  # nearly equal: the series of x − log(1 + x)
+    c1[100:110] *= 1e200  # far apart in scale
+    mu = rng.normal(size=(400, d))
+    cases[f"kl_mvn {d}"] = lambda c1=c1, c2=c2, mu=mu: D.kl_mvn(mu, c1, mu[::-1].copy(), c2)
 for scale in (1.0, 3.0, 30.0):
     la, lb = rng.normal(size=30000) * scale, rng.normal(size=30000) * scale
     la[:6], lb[:6] = [0.0, 699.9, -699.9, 1e-300, 40.0, 2.5], [0.0, -699.9, 699.9, 0.0, -40.0, 2.5 + 1e-12]
@@ -89,7 +97,7 @@ def test_a_fresh_process_answers_every_family_without_numba_with_the_compiled_bi
     compiled = _run(_FRESH, NUMERICS_KERNELS="compiled")
     assert compiled.pop("numba loaded") is True
     assert fresh == compiled
-    assert len(fresh) == 24
+    assert len(fresh) == 27
 
 
 def test_the_kernels_load_once_the_numpy_forms_have_spent_the_loading_time():

@@ -10,6 +10,7 @@ same comparison; a fresh process runs the form without numba."""
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import math
 import os
@@ -86,6 +87,7 @@ def _rescaled(m1: np.ndarray, c1: np.ndarray, m2: np.ndarray, c2: np.ndarray) ->
         seen.append(args)  # type: ignore[arg-type]
         return np.zeros(args[4])  # type: ignore[call-overload]
 
+    importlib.import_module("numerics._jit")  # kl_mvn takes the compiled path (the stand-in)
     original = D._kl_mvn_compiled
     D._kl_mvn_compiled = record  # type: ignore[assignment]
     try:
