@@ -173,7 +173,7 @@ def kl_logits_block_numpy(a: F64, b: F64, value: F64) -> int:
         outside = (~((np.abs(a) <= WIDE_LOGIT) | (a == -np.inf))
                    | ~((np.abs(b) <= WIDE_LOGIT) | (b == -np.inf))).any(axis=1)
         r, ma = _first_max(a, fa)
-        rb, mb = _first_max(b, fb)
+        _, mb = _first_max(b, fb)
         skip = outside | (ma == -np.inf) | (mb == -np.inf)
         mismatch = ~skip & (fa & ~fb).any(axis=1)
         good = ~skip & ~mismatch
