@@ -83,21 +83,25 @@ def _ell_parts(eh: F64, el: F64, eh_r: F64, el_r: F64, r_hi: F64, r_lo: F64) -> 
 
 
 def _comp_sums(x: F64, take: Mask | None = None) -> F64:
-    """hi + lo of the compensated sum (``numerics._jit._comp_add``) of each row of x in column
-    order; entries where ``take`` is False are passed over (the compiled ``continue``)."""
-    m, k = x.shape
-    hi = np.zeros(m)
-    lo = np.zeros(m)
+    """hi + lo of the compensated sum (``numerics._jit._comp_add``) of each row of x (…, m, K)
+    in column order; entries where ``take`` (m, K) is False are passed over (the compiled
+    ``continue``, which differs from adding 0 where a partial sum is infinite)."""
+    k = x.shape[-1]
+    hi = np.zeros(x.shape[:-1])
+    lo = np.zeros(x.shape[:-1])
+    partial = [False] * k if take is None else (~take).any(axis=0).tolist()
     for i in range(k):
-        v = x[:, i]
+        v = x[..., i]
         s = hi + v
         bb = s - hi
-        nlo = lo + ((hi - (s - bb)) + (v - bb))
-        if take is None:
-            hi, lo = s, nlo
-        else:
+        err = (hi - (s - bb)) + (v - bb)
+        if partial[i]:
+            assert take is not None
             hi = np.where(take[:, i], s, hi)
-            lo = np.where(take[:, i], nlo, lo)
+            lo = np.where(take[:, i], lo + err, lo)
+        else:
+            hi = s
+            lo = lo + err
     return hi + lo
 
 
@@ -190,8 +194,7 @@ def kl_logits_block_numpy(a: F64, b: F64, value: F64) -> int:
         # ---- logits_ratio
         ea = np.where(col, ea + ea * la, ea)
         eb = np.where(col, eb + eb * lb, eb)
-        sa = _comp_sums(ea)
-        sb = _comp_sums(eb)
+        sa, sb = _comp_sums(np.stack([ea, eb]))
         gi = np.flatnonzero(good)
         log_ratio = np.zeros(m)
         log_ratio[gi] = _libm(math.log, (sa / sb)[gi])

@@ -264,7 +264,7 @@ def test_numpy_simd_in_place_of_the_c_library_is_caught(monkeypatch, fn, twin):
 
 def test_a_pairwise_row_sum_is_caught(monkeypatch):
     def pairwise(x: np.ndarray, take: np.ndarray | None = None) -> np.ndarray:
-        return np.sum(x if take is None else np.where(take, x, 0.0), axis=1)
+        return np.sum(x if take is None else np.where(take, x, 0.0), axis=-1)
 
     assert _caught(monkeypatch, "_comp_sums", pairwise)
 
