@@ -89,13 +89,14 @@ def _comp_sums(x: F64, take: Mask | None = None) -> F64:
     k = x.shape[-1]
     hi = np.zeros(x.shape[:-1])
     lo = np.zeros(x.shape[:-1])
-    partial = [False] * k if take is None else (~take).any(axis=0).tolist()
+    partial = np.zeros(k, dtype=bool) if take is None else np.logical_not(take).any(axis=0)
+    columns: list[bool] = [bool(x) for x in np.asarray(partial, dtype=bool)]
     for i in range(k):
         v = x[..., i]
         s = hi + v
         bb = s - hi
         err = (hi - (s - bb)) + (v - bb)
-        if partial[i]:
+        if columns[i]:
             assert take is not None
             hi = np.where(take[:, i], s, hi)
             lo = np.where(take[:, i], lo + err, lo)
