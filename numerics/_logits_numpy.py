@@ -89,15 +89,16 @@ def _comp_sums(x: F64, take: Mask | None = None) -> F64:
     k = x.shape[-1]
     hi = np.zeros(x.shape[:-1])
     lo = np.zeros(x.shape[:-1])
-    partial = np.zeros(k, dtype=bool) if take is None else np.logical_not(take).any(axis=0)
-    columns: list[bool] = [bool(x) for x in np.asarray(partial, dtype=bool)]
+    if take is None:
+        take = np.ones(x.shape[-2:], dtype=bool)
+    # columns with an entry passed over (the others add every entry: no select)
+    partial = [bool(flag) for flag in np.asarray(np.logical_not(take).any(axis=0), dtype=bool)]
     for i in range(k):
         v = x[..., i]
         s = hi + v
         bb = s - hi
         err = (hi - (s - bb)) + (v - bb)
-        if columns[i]:
-            assert take is not None
+        if partial[i]:
             hi = np.where(take[:, i], s, hi)
             lo = np.where(take[:, i], lo + err, lo)
         else:
