@@ -190,6 +190,26 @@ def test_signed_zeros_ties_and_empty_blocks():
     assert _agree(np.zeros((3, 0)), np.zeros((3, 0)))[0] == 3
 
 
+def test_rows_sprinkled_with_special_values():
+    """Random rows (K = 1 … 64, scales 1e-3 … 1e4, independent, near-equal, equal, shifted and
+    quantised pairs) with NaN, ±inf, ±0, ±2¹⁰⁰⁰, 2¹⁰⁰¹, subnormals and mask-like values dropped in."""
+    rng = np.random.default_rng(2024)
+    specials = np.array([0.0, -0.0, -np.inf, np.inf, np.nan, 2.0**1000, -(2.0**1000), 2.0**1001, 1e-310,
+                         -1e-310, 700.0, -745.2, -1e9, -1e12, -1e30, 5e-324, 1.0, -1.0])
+    for trial in range(150):
+        k = int(rng.choice([1, 2, 3, 5, 17, 64]))
+        m = int(rng.integers(1, 120))
+        scale = 10.0 ** rng.uniform(-3, 4)
+        a = rng.normal(size=(m, k)) * scale
+        b = [rng.normal(size=(m, k)) * scale,
+             a + rng.normal(size=(m, k)) * 10.0 ** rng.uniform(-17, 0, size=(m, 1)),
+             a.copy(), a + rng.normal(size=(m, 1)) * scale, np.round(a * 4) / 4][trial % 5]
+        for x in (a, b):
+            drop = rng.uniform(size=x.shape) < rng.choice([0.0, 0.02, 0.2])
+            x[drop] = rng.choice(specials, size=int(drop.sum()))
+        _agree(a, b)
+
+
 def test_the_constants_are_the_compiled_ones():
     assert (M.WIDE_LOGIT, M.FAR_KL, M.LN2_HI, M.LN2_LO) == (J._WIDE_LOGIT, J._FAR_KL, J._LN2_HI, J._LN2_LO)
     assert (M.FAR_KL, M.WIDE_LOGIT, M.LN2_HI) == (D._FAR_KL, D._WIDE_LOGIT, D._LN2_HI)
