@@ -60,6 +60,7 @@ _FAR_BELOW = K.FAR_BELOW
 _RADIUS = K.EXPM1MX_RADIUS
 _NEAR_Y = K.NEAR_Y
 _BIG = 2.0**500
+_LOGIT_ZERO_BELOW = K.LOGIT_TERM_ZERO_BELOW
 
 # the unrolled Horner chains below are written for these table lengths
 _TABLES = (len(_V), _SMALL_TERMS, len(_SINHMX), len(_XMLOG1P))
@@ -953,6 +954,8 @@ def _logit_term(
         return ((q - p) + p * e) + p * e_lo
     g = _expm1mx_wide(-e, -e_lo, ex)
     if p < 2.0**-1000:  # subnormal p: scaled by 2ᵏ before the exponential
+        if h < _LOGIT_ZERO_BELOW:  # the term is below 2⁻¹⁰⁷⁵ (and k would overflow ldexp's int)
+            return 0.0
         kk = round(-h / _LN2_HI)
         s = (h + kk * _LN2_HI) + ((lo + kk * _LN2_LO) - math.log(sa))
         return math.ldexp(math.exp(s) * g, -int(kk))

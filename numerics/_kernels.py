@@ -62,6 +62,11 @@ _V = [
 # V's Taylor coefficients 1/(2k + 3) (its first _SMALL_TERMS serve |y| ≤ 2⁻¹⁰; the 26 the
 # kernels used to take at |y| ≤ ½ are the reference ``derivations.kl_series_fit`` compares with)
 _V_TAYLOR = [1.0 / (2 * k + 3) for k in range(26)]
+#: a_i − max a below which a softmax-logits KL term p·(e^{−ℓ} − 1 + ℓ) is +0 in float64: p ≤ e^{a_i − max a}
+#: (the row sum S ≥ 1) and e^{−ℓ} − 1 + ℓ ≤ max(e² − 3, ℓ) < e^{709.8} for ℓ ≥ −2, so the term is
+#: below e^{−1500 + 709.8} < 2⁻¹⁰⁷⁵ and rounds to 0 (the scaled subnormal form 2⁻ᵏ·(p·2ᵏ) would
+#: need an exponent k beyond a C int there)
+LOGIT_TERM_ZERO_BELOW = -1500.0
 #: |y| up to which kl_term uses the series
 NEAR_Y = 0.5
 # e^u − 1 − u = (cosh u − 1) + (sinh u − u) = w·Σ_k w^k/(2k + 2)! + u·w·Σ_k w^k/(2k + 3)!,

@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from numerics._kernels import expm1mx_wide, two_sum
+from numerics._kernels import LOGIT_TERM_ZERO_BELOW, expm1mx_wide, two_sum
 
 F64 = NDArray[np.float64]
 Mask = NDArray[np.bool_]
@@ -140,6 +140,10 @@ def _terms(
     far = ell < -2.0
     terms = np.where(fa, np.where(far, ((q - p) + p * ell) + p * ell_lo, p * g), q)
     tiny = fa & ~far & (p < TINY_P)
+    zero = tiny & (h < LOGIT_TERM_ZERO_BELOW)  # the compiled code's +0 (the term is below 2⁻¹⁰⁷⁵)
+    if zero.any():
+        terms[zero] = 0.0
+        tiny &= ~zero
     if tiny.any():
         rows, cols = np.nonzero(tiny)
         terms[rows, cols] = _tiny_terms(h[rows, cols], lo[rows, cols], g[rows, cols], log_sa[rows])

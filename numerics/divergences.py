@@ -48,6 +48,7 @@ from numerics import _validate as v
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
 from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
 from numerics._kernels import (
+    LOGIT_TERM_ZERO_BELOW,
     _horner,
     expm1mx,
     expm1mx_wide,
@@ -60,6 +61,7 @@ from numerics._kernels import (
     xmlog1p,
 )
 from numerics._kl_terms_numpy import kl_terms_d_numpy
+from numerics._logits_numpy import kl_logits_block_numpy
 from numerics._mvn_numpy import kl_mvn_numpy_bits
 
 Array = NDArray[np.floating]
@@ -458,6 +460,10 @@ def _logit_terms(
         # exact: Sterbenz; k·ln2_hi too: ln2_hi has 32 trailing zero bits), the term as
         # 2⁻ᵏ·(p·2ᵏ)·(e^{−ℓ} − 1 + ℓ), rounded once
         tiny = fa & fb & (p < 2.0**-1000) & (ell >= -2.0)
+        zero = tiny & (hi_a < LOGIT_TERM_ZERO_BELOW)  # below 2⁻¹⁰⁷⁵ (k would overflow ldexp)
+        if zero.any():
+            terms = np.where(zero, 0.0, terms)
+            tiny &= ~zero
         if tiny.any():
             k = np.where(tiny, np.rint(-hi_a / _LN2_HI), 0.0)
             s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
@@ -563,8 +569,12 @@ def _kl_logits_rows_compiled(a: F64, b: F64) -> F64:
 
 
 def _kl_logits_blocks(a: F64, b: F64, value: F64) -> int:
-    """:func:`_kl_logits_block` over row blocks in threads; returns how many rows were skipped."""
+    """:func:`_kl_logits_block` over row blocks in threads (before the compiled kernels are
+    loaded, its NumPy form :func:`numerics._logits_numpy.kl_logits_block_numpy`, the same bits,
+    in one block); returns how many rows were skipped."""
     n = a.shape[0]
+    if not T.compiled_loaded():
+        return kl_logits_block_numpy(a, b, value)
     skipped: list[int] = []
 
     def run(block: slice) -> None:

@@ -123,3 +123,22 @@ def test_ulp_spacing_error_uses_the_spacing_at_the_exact_value():
     assert ulp_spacing_error(0.0, A.mp.mpf(0)) == 0.0
     assert ulp_spacing_error(float("inf"), A.mp.mpf("1e400")) == 0.0
     assert ulp_spacing_error(1.0, A.mp.mpf("1e400")) == float("inf")
+
+
+# ---------------------------------------------------------------------------- large negative masks
+
+
+@pytest.mark.parametrize("mask", [-1e4, -4.5e9, -1e12, -6e18, -1e19, -1e100, -1e300])
+def test_a_large_negative_number_used_as_a_mask_is_a_category_of_probability_zero(mask):
+    # was nan for masks from about −1e12 to −6e18: the subnormal-p form's exponent k overflowed
+    # ldexp's int; the term is below 2⁻¹⁰⁷⁵ there and is 0
+    want = D.kl_categorical_logits([0.0, -np.inf, 1.0], [0.5, -np.inf, 0.3])
+    assert float(want) == 0.16214747621937486
+    for b_mask in (mask, 1.5 * mask, mask / 3):
+        got = D.kl_categorical_logits([0.0, mask, 1.0], [0.5, b_mask, 0.3])
+        assert abs(float(got) - float(want)) <= 2 * np.spacing(float(want))
+        rows = D.kl_categorical_logits(np.array([[0.0, mask, 1.0]] * 3), np.array([[0.5, b_mask, 0.3]] * 3))
+        assert np.array_equal(rows, np.full(3, float(got)))
+    # the NumPy reference form agrees (it shared the overflow)
+    ref = D._kl_logits_rows(np.array([[0.0, mask, 1.0]]), np.array([[0.5, mask, 0.3]]))
+    assert np.isfinite(ref).all() and abs(float(ref[0]) - float(want)) <= 4 * np.spacing(float(want))

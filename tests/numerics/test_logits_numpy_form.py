@@ -310,20 +310,10 @@ def test_a_reassociated_ratio_is_caught(monkeypatch):
     assert _caught(monkeypatch, "_ell_parts", single)
 
 
-def test_python_integers_in_the_subnormal_scaling_are_caught(monkeypatch):
-    """round(−h/ln2) as an unbounded Python integer (no int64 / C int conversion) differs from
-    the compiled bits where a mask of −1e12 sends it past 2³¹."""
-
-    def unbounded(h, lo, g, log_sa):
-        out = np.empty(h.size)
-        for i in range(h.size):
-            kk = round(-h[i] / M.LN2_HI)
-            s = (h[i] + kk * M.LN2_HI) + ((lo[i] + kk * M.LN2_LO) - log_sa[i])
-            x = M._exp_or_inf(s) * g[i]
-            out[i] = x if x == 0.0 or not math.isfinite(x) else np.ldexp(x, max(-kk, -(2**31)))
-        return out
-
-    assert _caught(monkeypatch, "_tiny_terms", unbounded)
+def test_the_zero_guard_of_the_subnormal_scaling_is_caught(monkeypatch):
+    """Without the +0 guard below a_i − max a = −1500, a mask of −1e12 sends k = round(−h/ln2)
+    past ldexp's C int and the term to NaN, where the compiled code gives 0."""
+    assert _caught(monkeypatch, "LOGIT_TERM_ZERO_BELOW", -np.inf)
 
 
 def test_no_near_equal_redo_is_caught(monkeypatch):
