@@ -3,7 +3,7 @@
 NumPy's ufuncs and the compiled kernels of :mod:`numerics._jit` (``nogil``) release the GIL, so
 independent blocks of rows (the leading axis) can run in threads, each with its own scratch
 buffers (:func:`numerics._kernels.scratch` is per thread). Used only for ≥ :data:`MIN_ELEMENTS`
-elements (:data:`MIN_ELEMENTS_LOGITS` for the logits KLs), where the work dwarfs the
+elements (:data:`MIN_ELEMENTS_FEW_CALLS` for the logits and Normal KLs), where the work dwarfs the
 hand-off. Every element (row) is computed by the same code
 whatever the block, and every series length depends on its own element only, so the result is
 the one-thread result bit for bit (``tests/numerics/test_jit_kernels.py`` checks 1, 2 and 3
@@ -22,11 +22,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 MIN_ELEMENTS = 1 << 18
-#: the threshold for the logits KLs, whose blocks each run a handful of long calls (compiled
-#: passes and NumPy's exp): a second thread pays from here (measured at 10⁵ elements, 2 threads:
-#: categorical logits 2.15 → 1.3 ms, Bernoulli logits 1.95 → 1.2 ms), while the Normal KL, whose
-#: blocks alternate Python with short calls in chunks of 2¹³ elements, gained nothing at 10⁵
-MIN_ELEMENTS_LOGITS = 1 << 15
+#: the threshold for the kernels whose blocks each run a handful of long calls (the logits KLs;
+#: the Normal KL, whose blocks then take chunks of 2¹⁶ elements): a second thread pays from here
+#: when the second core is free (measured at 10⁵ elements, 2 threads, nothing else running:
+#: categorical logits 2.15 → 1.3 ms, Bernoulli logits 1.95 → 1.2 ms, Normal 0.74 → 0.59 ms; the
+#: Normal KL in chunks of 2¹³ elements gained nothing, its Python between short calls handing the
+#: GIL back and forth)
+MIN_ELEMENTS_FEW_CALLS = 1 << 15
 _MAX_DEFAULT = 4
 
 try:

@@ -260,7 +260,9 @@ def many_small_blocks(monkeypatch):
     """Chunks of 7 elements, thread blocks from 16 elements on, 2 threads."""
     monkeypatch.setattr(D, "_CHUNK", 7)
     monkeypatch.setattr(D, "_NORMAL_CHUNK", 7)
+    monkeypatch.setattr(D, "_NORMAL_CHUNK_THREADED", 7)
     monkeypatch.setattr(P, "MIN_ELEMENTS", 16)
+    monkeypatch.setattr(P, "MIN_ELEMENTS_FEW_CALLS", 16)
     monkeypatch.setenv("NUMERICS_THREADS", "2")
 
 
@@ -285,6 +287,7 @@ def test_results_do_not_depend_on_chunks_threads_or_layout(many_small_blocks):
     many_small_blocks_off.setattr(D, "_CHUNK", 1 << 16)
     many_small_blocks_off.setattr(D, "_NORMAL_CHUNK", 1 << 16)
     many_small_blocks_off.setattr(P, "MIN_ELEMENTS", 1 << 30)
+    many_small_blocks_off.setattr(P, "MIN_ELEMENTS_FEW_CALLS", 1 << 30)
     try:
         whole = _all_kernels()
     finally:

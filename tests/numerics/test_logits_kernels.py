@@ -216,7 +216,7 @@ def test_logits_kls_give_the_same_bits_in_one_and_in_two_threads(monkeypatch):
     for threads in ("1", "2", "3"):
         monkeypatch.setenv("NUMERICS_THREADS", threads)
         if threads != "1":
-            assert len(P.row_blocks(a.shape[0], a.size, P.MIN_ELEMENTS_LOGITS)) == int(threads)
+            assert len(P.row_blocks(a.shape[0], a.size, P.MIN_ELEMENTS_FEW_CALLS)) == int(threads)
         results[threads] = (D.kl_categorical_logits(a, b), D.kl_bernoulli_logits(a[:, 0], b[:, 1]),
                             D.kl_bernoulli_logits(a[:, :9].ravel(), b[:, 1:].ravel()))
     for threads in ("2", "3"):
