@@ -30,6 +30,7 @@ report: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m benchmarks.divergence_accuracy
 	$(PY) -m benchmarks.divergence_speed
+	$(PY) -m benchmarks.numpy_form_speed
 	$(PY) -m benchmarks.vae_throughput
 	$(PY) -m benchmarks.report_time
 	$(PY) -m benchmarks.checker_corpus
