@@ -1,6 +1,6 @@
 """KL(softmax a ‖ softmax b) for C-contiguous (m, K) float64 logit rows in NumPy, giving the
 bits of the compiled route ``numerics.divergences._kl_logits_block`` exactly — so that a first
-call needs neither numba nor the loading of machine code (issue 25's first calls).
+call needs neither numba nor the loading of machine code (``numerics._kernel_tier``).
 
 It transcribes, operation for operation, the three compiled passes of ``numerics._jit`` and the
 NumPy exponentials between them:

@@ -82,6 +82,7 @@ def _run(site: Path, tmp: Path, cache_dir: Path, read_only: Path | None = None) 
         "HOME": str(blocked / "home"),
         "XDG_CACHE_HOME": str(blocked / "cache"),
         "NUMERICS_THREADS": "1",
+        "NUMERICS_KERNELS": "compiled",  # the compiled kernels from the first call (no NumPy forms first)
     }
     env.pop("READ_ONLY_DIR", None)
     if read_only is not None:
