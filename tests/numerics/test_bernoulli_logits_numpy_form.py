@@ -8,13 +8,8 @@ caught by the same comparison; a fresh process runs the forms without importing 
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,9 +18,7 @@ from numerics import _bernoulli_logits_numpy as BL
 from numerics import _jit as J
 from numerics import _kl_terms_numpy as KT
 from numerics import divergences as D
-
-ROOT = Path(__file__).resolve().parents[2]
-
+from tests.numerics.fresh_process import run_json
 
 # ---------------------------------------------------------------------------- inputs
 
@@ -328,10 +321,7 @@ def test_a_fresh_process_runs_the_forms_without_numba():
         "print(json.dumps({'numba': 'numba' in sys.modules, 'jit': 'numerics._jit' in sys.modules,\n"
         "    'beyond': beyond, 'out': [float(x).hex() for x in out], 't': [float(x).hex() for x in t]}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120, check=True, cwd=ROOT)
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = run_json(code, timeout=120)
     assert got["numba"] is False and got["jit"] is False
     want, want_beyond = _compiled(np.array(a), np.array(b))
     assert got["beyond"] == want_beyond == [1]

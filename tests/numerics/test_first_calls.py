@@ -5,12 +5,8 @@ A pairwise row sum in place of the compensated one is caught by the same compari
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +14,8 @@ import pytest
 from numerics import _jit as J
 from numerics import _validate as v
 from numerics import divergences as D
+from tests.numerics.fresh_process import run_json
 
-ROOT = Path(D.__file__).resolve().parent.parent
 _TOLERANCE = v.SUM_TOLERANCE - 2.0**-30
 
 
@@ -184,10 +180,7 @@ def test_a_fresh_process_answers_small_first_calls_without_numba():
         "    'values': [float(a).hex(), float(b).hex()] + [float(x).hex() for x in c],\n"
         "    'types': [type(a).__name__, type(b).__name__, type(c).__name__]}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=300, check=True, cwd=ROOT)
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = run_json(code, timeout=300)
     assert got["numba"] is False and got["scipy"] is False
     assert got["types"] == ["float64", "float64", "ndarray"]
     # this process has the compiled kernels loaded: the same calls give the same bits

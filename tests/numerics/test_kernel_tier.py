@@ -5,18 +5,12 @@ compiled kernels' bits; the kernels are loaded once the NumPy forms have spent t
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from numerics import _kernel_tier as T
-from numerics import divergences as D
-
-ROOT = Path(D.__file__).resolve().parent.parent
+from tests.numerics.fresh_process import run_json
 
 #: inputs the way users pass them, with the compiled paths' rare routes: categorical rows of
 #: several widths with a zero, an underflowing ratio and tiny totals (rescaled rows), rows to be
@@ -89,19 +83,10 @@ _FRESH = (
 )
 
 
-def _run(code: str, **env: str) -> dict[str, object]:
-    full_env = {k: v for k, v in os.environ.items() if k != "NUMERICS_KERNELS"}
-    full_env.update(PYTHONPATH=str(ROOT), **env)
-    proc = subprocess.run([sys.executable, "-c", code], env=full_env, capture_output=True, text=True,
-                          timeout=300, check=True, cwd=ROOT)
-    result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return result
-
-
 def test_a_fresh_process_answers_every_family_without_numba_with_the_compiled_bits():
-    fresh = _run(_FRESH, NUMERICS_KERNELS="numpy")  # (auto could load them once 0.3 s are spent)
+    fresh = run_json(_FRESH, NUMERICS_KERNELS="numpy")  # (auto could load them once 0.3 s are spent)
     assert fresh.pop("numba loaded") is False
-    compiled = _run(_FRESH, NUMERICS_KERNELS="compiled")
+    compiled = run_json(_FRESH, NUMERICS_KERNELS="compiled")
     assert compiled.pop("numba loaded") is True
     assert fresh == compiled
     assert len(fresh) == 30
@@ -118,12 +103,12 @@ def test_the_kernels_load_once_the_numpy_forms_have_spent_the_loading_time():
         "D.kl_categorical(p, p); seen.append('numerics._jit' in sys.modules)\n"
         "print(json.dumps({'seen': seen, 'spent': spent}))\n"
     )
-    got = _run(code)
+    got = run_json(code)
     assert got["seen"] == [False, False, True]  # the call that crosses the budget is still rented
     assert 0.0 < float(got["spent"]) < T.LOAD_SECONDS
-    never = _run(code, NUMERICS_KERNELS="numpy")
+    never = run_json(code, NUMERICS_KERNELS="numpy")
     assert never["seen"] == [False, False, False]
-    at_once = _run(code, NUMERICS_KERNELS="compiled")
+    at_once = run_json(code, NUMERICS_KERNELS="compiled")
     assert at_once["seen"] == [True, True, True]
 
 

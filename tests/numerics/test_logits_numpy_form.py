@@ -9,14 +9,9 @@ same comparison; a fresh process computes it without numba."""
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
 import warnings
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,8 +19,8 @@ import pytest
 from numerics import _jit as J
 from numerics import _logits_numpy as M
 from numerics import divergences as D
+from tests.numerics.fresh_process import run_json
 
-ROOT = Path(D.__file__).resolve().parent.parent
 Pair = tuple[np.ndarray, np.ndarray]
 
 
@@ -330,10 +325,7 @@ def test_a_fresh_process_computes_the_form_without_numba():
         "print(json.dumps({'numba': 'numba' in sys.modules, 'jit': 'numerics._jit' in sys.modules,\n"
         "    'skipped': skipped, 'values': [float(x).hex() for x in value]}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=120, check=True, cwd=ROOT)
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = run_json(code, timeout=120)
     assert got["numba"] is False and got["jit"] is False
     a = np.array([[0.5, -1.0, 2.0], [1.0, -np.inf, 0.0], [3.0, 3.0, -1e9], [np.nan, 0.0, 0.0]])
     b = np.array([[0.0, 0.0, 0.0], [1.0, -np.inf, 1e-9], [3.0, 3.0 + 1e-12, -1e9], [0.0, 0.0, 0.0]])

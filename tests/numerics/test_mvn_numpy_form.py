@@ -11,22 +11,16 @@ from __future__ import annotations
 
 import functools
 import importlib
-import json
 import math
-import os
-import subprocess
-import sys
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from numerics import _mvn_numpy as M
 from numerics import divergences as D
-
-ROOT = Path(D.__file__).resolve().parent.parent
+from tests.numerics.fresh_process import run_json
 
 Case = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple[int, ...]]
 
@@ -271,10 +265,7 @@ def test_a_fresh_process_runs_the_form_without_numba():
         "print(json.dumps({'loaded': [m for m in ('numba', 'numerics._jit', 'scipy') if m in sys.modules],\n"
         "    'values': [float(x).hex() for x in got]}))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=300, check=True, cwd=ROOT)
-    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    got = run_json(code, timeout=300)
     assert got["loaded"] == []
     rng = np.random.default_rng(5)
     a = rng.standard_normal((6, 4, 4))
