@@ -80,18 +80,19 @@ def verify_kl_term(stable: KlTerm) -> Decision:
     return decide_equal(lhs, _a * sp.log(_a / _b) - _a + _b)
 
 
-def stable_normal_kl(
-    m1: sp.Expr, s1: sp.Expr, m2: sp.Expr, s2: sp.Expr, *, sigma1_smaller: bool = False
-) -> sp.Expr:
-    """``numerics.kl_normal``: ½(e^u − 1 − u) + z²/2, z = (μ₁ − μ₂)/σ₂, with u = 2 log(σ₁/σ₂)
-    computed as ±2 log1p(|σ₁ − σ₂|/min(σ₁, σ₂)): u = 2 log(1 + (σ₁ − σ₂)/σ₂) where σ₁ ≥ σ₂ and
-    u = −2 log(1 + (σ₂ − σ₁)/σ₁) where σ₁ < σ₂ (``sigma1_smaller``)."""
-    if sigma1_smaller:
-        u = -2 * sp.log(1 + (s2 - s1) / s1)
-    else:
-        u = 2 * sp.log(1 + (s1 - s2) / s2)
+def stable_normal_kl(m1: sp.Expr, s1: sp.Expr, m2: sp.Expr, s2: sp.Expr, *, far: bool = False) -> sp.Expr:
+    """``numerics.kl_normal``: h + z²/2, z = (μ₁ − μ₂)/σ₂, h = ½(ρ² − 1) − log ρ with ρ = σ₁/σ₂ =
+    1 + x, x = (σ₁ − σ₂)/σ₂: for ρ ∈ [⅓, 3] as ½x² + x·s − 2s³V(s²), s = x/(2 + x) (V in closed
+    form, :func:`kl_series_v`; the code puts its certified polynomial in its place), beyond
+    (``far``) as (x/2)(x + 2) − log(σ₁/σ₂)."""
+    x = (s1 - s2) / s2
     z = (m1 - m2) / s2
-    return (sp.exp(u) - 1 - u) / 2 + z**2 / 2
+    if far:
+        h = (x / 2) * (x + 2) - sp.log(s1 / s2)
+    else:
+        s = x / (2 + x)
+        h = (x / 2) * x + x * s - 2 * s**3 * kl_series_v(s)
+    return h + z**2 / 2
 
 
 def expm1mx_sinh_split(u: sp.Expr) -> sp.Expr:
@@ -109,24 +110,24 @@ def verify_expm1mx_sinh_split(form: Callable[[sp.Expr], sp.Expr] = expm1mx_sinh_
 def verify_normal_kl_both_branches(
     stable: Callable[..., sp.Expr] = stable_normal_kl,
 ) -> Decision:
-    """Both branches of the code's u equal KL by integration (each holds for all σ > 0; the
-    code picks the one whose log1p argument is non-negative)."""
+    """Both forms of the code's variance part equal KL by integration (each holds for all σ > 0;
+    the code picks the near form for σ₁/σ₂ ∈ [⅓, 3], where it needs no logarithm)."""
     return combine(
         {
-            "σ₁ ≥ σ₂ branch": verify_normal_kl_stable(stable),
-            "σ₁ < σ₂ branch": verify_normal_kl_stable(
-                lambda m1, s1, m2, s2: stable(m1, s1, m2, s2, sigma1_smaller=True)
-            ),
+            "near form (ρ ∈ [⅓, 3])": verify_normal_kl_stable(stable),
+            "far form": verify_normal_kl_stable(lambda m1, s1, m2, s2: stable(m1, s1, m2, s2, far=True)),
         }
     )
 
 
 def verify_normal_kl_stable(stable: Callable[[sp.Expr, sp.Expr, sp.Expr, sp.Expr], sp.Expr]) -> Decision:
-    """The stable 1-D Normal KL equals KL by integration of the densities."""
+    """The stable 1-D Normal KL equals KL by integration of the densities (atanh written as
+    logarithms, which SymPy then combines)."""
     m1, m2 = sp.Symbol("mu1", real=True), sp.Symbol("mu2", real=True)
     s1, s2 = sp.Symbol("sigma1", positive=True), sp.Symbol("sigma2", positive=True)
     derived = kl_normal_1d_from_densities(m1, s1**2, m2, s2**2)
-    return decide_equal(sp.expand_log(stable(m1, s1, m2, s2), force=True), derived)
+    form = sp.simplify(stable(m1, s1, m2, s2).rewrite(sp.log))
+    return decide_equal(sp.expand_log(sp.logcombine(form, force=True), force=True), derived)
 
 
 def phi1(s: sp.Expr) -> sp.Expr:
@@ -392,19 +393,3 @@ def verify_entropy_terms(
     lhs = sp.Add(*(form(p, i) for i in range(k)))
     rhs = -sp.Add(*((x / big_p) * sp.log(x / big_p) for x in p))
     return decide_equal(sp.expand_log(sp.simplify(lhs), force=True), sp.expand_log(rhs, force=True))
-
-
-def normal_far_half(s1: sp.Expr, s2: sp.Expr) -> sp.Expr:
-    """``numerics.divergences._kl_normal_into`` for σ₁/σ₂ > e: ½f = (a/2)(a + 2) − u/2,
-    a = (σ₁ − σ₂)/σ₂, u = 2 log(σ₁/σ₂) (halved before multiplying: finite up to the float range)."""
-    a = (s1 - s2) / s2
-    u = 2 * sp.log(s1 / s2)
-    return (a / 2) * (a + 2) - u / 2
-
-
-def verify_normal_far_half(form: Callable[[sp.Expr, sp.Expr], sp.Expr] = normal_far_half) -> Decision:
-    """form(σ₁, σ₂) = ½(r − 1 − log r), r = σ₁²/σ₂² (the variance part of the Normal KL)."""
-    s1, s2 = sp.Symbol("sigma1", positive=True), sp.Symbol("sigma2", positive=True)
-    r = s1**2 / s2**2
-    return decide_equal(sp.expand_log(sp.expand(form(s1, s2)), force=True),
-                        sp.expand_log(sp.expand((r - 1 - sp.log(r)) / 2), force=True))

@@ -54,17 +54,17 @@ _V = np.array(K._V)
 _V_SMALL = np.array(K._V_SMALL)
 _SMALL_TERMS = K._SMALL_TERMS
 _SMALL_Y = K._SMALL_Y
-_SINHMX = np.array(K._SINHMX)
 _XMLOG1P = np.array(K._XMLOG1P)
 _FAR_BELOW = K.FAR_BELOW
-_RADIUS = K.EXPM1MX_RADIUS
+_NORMAL_NEAR_LOW, _NORMAL_NEAR_HIGH = K.NORMAL_NEAR_BELOW, K.NORMAL_NEAR_ABOVE
+_NORMAL_TINY = 2.0**-1022  # the smallest normal float
 _NEAR_Y = K.NEAR_Y
 _BIG = 2.0**500
 _LOGIT_ZERO_BELOW = K.LOGIT_TERM_ZERO_BELOW
 
 # the unrolled Horner chains below are written for these table lengths
-_TABLES = (len(_V), _SMALL_TERMS, len(_SINHMX), len(_XMLOG1P))
-if _TABLES != (14, 3, 10, 32):  # pragma: no cover - a table changed
+_TABLES = (len(_V), _SMALL_TERMS, len(_XMLOG1P))
+if _TABLES != (14, 3, 32):  # pragma: no cover - a table changed
     raise RuntimeError("numerics._jit: the series tables of numerics._kernels changed; update the kernels")
 _SMALL_TOTAL = 2.0**-500
 _PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
@@ -343,9 +343,9 @@ def kl_categorical_cols(
 
 
 # ---------------------------------------------------------------------------- Normal
-# Passes around NumPy's vectorised log1p, sinh and expm1 (the functions the NumPy reference
+# Two passes around NumPy's vectorised log (the function the NumPy reference
 # ``divergences._kl_normal_into_numpy`` applies, so the two agree to the last bit); the compiled
-# loops are branch-free (forms computed for every element, one selected) so they vectorise.
+# loops are branch-free (both forms computed for every element, one selected) so they vectorise.
 # The parameters σ₁, σ₂, μ₁, μ₂ are contiguous 1-d arrays or floats (a scalar parameter, broadcast
 # without materialising it: :func:`_at`); the work arrays are 1-d.
 
@@ -371,87 +371,73 @@ def _at_overload(x: Any, i: Any) -> Callable[[Any, Any], float]:
 
 
 @_compiled
-def normal_ratio(s1: np.ndarray | float, s2: np.ndarray | float, a: np.ndarray) -> None:
-    """a = |σ₁ − σ₂|/min(σ₁, σ₂)."""
-    for i in range(a.size):
-        x = _at(s1, i)
-        y = _at(s2, i)
-        a[i] = abs(x - y) / (x if x < y else y)
-
-
-@_compiled
-def normal_split(s1: np.ndarray | float, s2: np.ndarray | float, u: np.ndarray, hs: np.ndarray) -> int:
-    """u ← copysign(2u, σ₁ − σ₂) = 2 log(σ₁/σ₂) from u = log1p(a); hs ← u/2 (for sinh).
-    Returns how many u are not finite (a overflowed: :func:`normal_fix`)."""
-    bad = 0
-    for i in range(u.size):
-        v = math.copysign(u[i] * 2.0, _at(s1, i) - _at(s2, i))
-        u[i] = v
-        hs[i] = v * 0.5
-        bad += not (v - v == 0.0)
-    return bad
-
-
-@_compiled
-def normal_fix(s1: np.ndarray | float, s2: np.ndarray | float, u: np.ndarray, hs: np.ndarray) -> None:
-    """Where u is not finite (σ₁/σ₂ overflowed): u = 2 (log σ₁ − log σ₂), no cancellation left."""
-    for i in range(u.size):
-        if not (u[i] - u[i] == 0.0):
-            v = math.copysign(2.0 * abs(math.log(_at(s1, i)) - math.log(_at(s2, i))), _at(s1, i) - _at(s2, i))
-            u[i] = v
-            hs[i] = v * 0.5
+def normal_ratios(s1: np.ndarray | float, s2: np.ndarray | float, x: np.ndarray, r: np.ndarray) -> None:
+    """x = (σ₁ − σ₂)/σ₂ (σ₁ − σ₂ exact where σ₁/σ₂ ∈ [½, 2]) and r = σ₁/σ₂ (NumPy takes its log)."""
+    for i in range(x.size):
+        a = _at(s1, i)
+        b = _at(s2, i)
+        x[i] = (a - b) / b
+        r[i] = a / b
 
 
 @_inlined
-def _half_f(v: float, x: float, h: float, e: float) -> float:
-    """½f from u = v, a = x, h = sinh(u/2), e = expm1(u): the series (sinh u − u) + 2 sinh²(u/2)
-    for |u| ≤ 1, (a/2)(a + 2) − u/2 for u > 2, (expm1(u) − u)/2 otherwise (selected)."""
-    w = v * v
-    series = ((((((((((_SINHMX[9] * w + _SINHMX[8]) * w + _SINHMX[7]) * w + _SINHMX[6]) * w
-                     + _SINHMX[5]) * w + _SINHMX[4]) * w + _SINHMX[3]) * w + _SINHMX[2]) * w
-                 + _SINHMX[1]) * w + _SINHMX[0]) * w) * v
-    near = (series + (h * h) * 2.0) * 0.5
-    far = (x * 0.5) * (x + 2.0) - 0.5 * v
-    mid = (e - v) * 0.5
-    return near if abs(v) <= _RADIUS else (far if v > 2.0 else mid)
+def _half_f(x: float, ell: float) -> float:
+    """½(ρ² − 1) − log ρ for ρ = σ₁/σ₂ = 1 + x, ell = log ρ (``divergences._kl_normal_into_numpy``):
+    for ρ ∈ [⅓, 3] (x ∈ [−⅔, 2]) ½x² + (x·s − 2s³V(s²)), s = x/(2 + x) ∈ [−½, ½] — x − log(1 + x)
+    without a logarithm, by the KL term's certified polynomial V; beyond, (x/2)(x + 2) − ell."""
+    s = x / (2.0 + x)
+    w = s * s
+    v = _V[13]
+    for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
+        v = v * w + _V[k]
+    near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
+    far = (x * 0.5) * (x + 2.0) - ell
+    return near if (x >= _NORMAL_NEAR_LOW) & (x <= _NORMAL_NEAR_HIGH) else far
 
 
 @_compiled
-def normal_finish(
+def normal_terms(
     m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,
-    a: np.ndarray, u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+    x: np.ndarray, r: np.ndarray, ell: np.ndarray, out: np.ndarray,
 ) -> int:
-    """out = ½f + ½z² (``divergences._kl_normal_into_numpy``) from a, u, hs = sinh(u/2) and
-    es = expm1(u) (:func:`_half_f`), z = (μ₁ − μ₂)/σ₂. Returns how many elements have σ ≤ 0 (or
-    NaN), μ₁ − μ₂ not finite or a non-finite result: the caller then runs
-    :func:`normal_finish_fix`."""
+    """out = ½f + ½z² (:func:`_half_f`, z = (μ₁ − μ₂)/σ₂) from x and r of :func:`normal_ratios`
+    and ell = NumPy's log of r. Returns how many elements need :func:`normal_terms_fix`: σ ≤ 0 (or
+    NaN), σ₁/σ₂ below the normal range (its logarithm from the rounded ratio would not do), μ₁ − μ₂
+    not finite, or a non-finite result."""
     bad = 0
     for i in range(out.size):
-        sg2 = _at(s2, i)
+        b = _at(s2, i)
         diff = _at(m1, i) - _at(m2, i)
-        z = diff / sg2
-        value = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
+        z = diff / b
+        value = _half_f(x[i], ell[i]) + (z * 0.5) * z
         out[i] = value
-        bad += not ((_at(s1, i) > 0.0) & (sg2 > 0.0) & (value - value == 0.0) & (diff - diff == 0.0))
+        bad += not ((_at(s1, i) > 0.0) & (b > 0.0) & (r[i] >= _NORMAL_TINY) & (value - value == 0.0)
+                    & (diff - diff == 0.0))
     return bad
 
 
 @_compiled
-def normal_finish_fix(
+def normal_terms_fix(
     m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,
-    a: np.ndarray, u: np.ndarray, hs: np.ndarray, es: np.ndarray, out: np.ndarray,
+    x: np.ndarray, r: np.ndarray, ell: np.ndarray, out: np.ndarray,
 ) -> int:
-    """Where μ₁ − μ₂ overflowed: z = μ₁/σ₂ − μ₂/σ₂. Returns how many elements have σ ≤ 0 (or
-    NaN) or a non-finite result: the caller then runs the validators, which name the argument
-    (if none is at fault, the KL overflowed and inf is right)."""
+    """Where :func:`normal_terms` reported (and σ₁, σ₂ > 0): log ρ = log σ₁ − log σ₂ where σ₁/σ₂
+    left the normal range or overflowed; z = μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ overflowed. Returns how
+    many elements still have σ ≤ 0 (or NaN) or a non-finite result: the caller then runs the
+    validators, which name the argument (if none is at fault, the KL overflowed and inf is right)."""
     bad = 0
     for i in range(out.size):
-        sg2 = _at(s2, i)
-        if not (_at(m1, i) - _at(m2, i) - (_at(m1, i) - _at(m2, i)) == 0.0):
-            z = _at(m1, i) / sg2 - _at(m2, i) / sg2
-            out[i] = _half_f(u[i], a[i], hs[i], es[i]) + (z * 0.5) * z
+        a = _at(s1, i)
+        b = _at(s2, i)
+        diff = _at(m1, i) - _at(m2, i)
+        ratio = r[i]
+        fine = (ratio >= _NORMAL_TINY) & (out[i] - out[i] == 0.0) & (diff - diff == 0.0)
+        if (a > 0.0) & (b > 0.0) & (not fine):
+            lg = ell[i] if (ratio >= _NORMAL_TINY) & (ratio - ratio == 0.0) else math.log(a) - math.log(b)
+            z = diff / b if diff - diff == 0.0 else _at(m1, i) / b - _at(m2, i) / b
+            out[i] = _half_f(x[i], lg) + (z * 0.5) * z
         value = out[i]
-        bad += not (_at(s1, i) > 0.0 and sg2 > 0.0 and value - value == 0.0)
+        bad += not ((a > 0.0) & (b > 0.0) & (value - value == 0.0))
     return bad
 
 

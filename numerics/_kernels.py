@@ -67,6 +67,9 @@ _V_TAYLOR = [1.0 / (2 * k + 3) for k in range(26)]
 #: below e^{−1500 + 709.8} < 2⁻¹⁰⁷⁵ and rounds to 0 (the scaled subnormal form 2⁻ᵏ·(p·2ᵏ) would
 #: need an exponent k beyond a C int there)
 LOGIT_TERM_ZERO_BELOW = -1500.0
+#: x = σ₁/σ₂ − 1 between which the Normal KL takes x − log(1 + x) = x·s − 2s³V(s²),
+#: s = x/(2 + x) (|s| ≤ ½ there, the range of the polynomial _V), instead of a logarithm
+NORMAL_NEAR_BELOW, NORMAL_NEAR_ABOVE = -2.0 / 3.0, 2.0
 #: |y| up to which kl_term uses the series
 NEAR_Y = 0.5
 # e^u − 1 − u = (cosh u − 1) + (sinh u − u) = w·Σ_k w^k/(2k + 2)! + u·w·Σ_k w^k/(2k + 3)!,

@@ -22,12 +22,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 MIN_ELEMENTS = 1 << 18
-#: the threshold for the kernels whose blocks each run a handful of long calls (the logits KLs;
-#: the Normal KL, whose blocks then take chunks of 2¹⁶ elements): a second thread pays from here
-#: when the second core is free (measured at 10⁵ elements, 2 threads, nothing else running:
-#: categorical logits 2.15 → 1.3 ms, Bernoulli logits 1.95 → 1.2 ms, Normal 0.74 → 0.59 ms; the
-#: Normal KL in chunks of 2¹³ elements gained nothing, its Python between short calls handing the
-#: GIL back and forth)
+#: the threshold for the kernels whose blocks each run a handful of long calls (the logits and
+#: Normal KLs): a second thread pays from here when the second core is free (measured at 10⁵
+#: elements, 2 threads, nothing else running: categorical logits 2.15 → 1.3 ms, Bernoulli logits
+#: 1.95 → 1.2 ms, Normal 0.58 → 0.44 ms; blocks that alternate Python with short calls gain nothing
+#: there, the threads handing the GIL back and forth)
 MIN_ELEMENTS_FEW_CALLS = 1 << 15
 _MAX_DEFAULT = 4
 

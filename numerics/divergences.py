@@ -46,20 +46,22 @@ from numerics import _kernel_tier as T
 from numerics import _parallel as P
 from numerics import _validate as v
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
-from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
 from numerics._kernels import (
+    _V,
     LOGIT_TERM_ZERO_BELOW,
+    NORMAL_NEAR_ABOVE,
+    NORMAL_NEAR_BELOW,
     _horner,
     expm1mx,
     expm1mx_wide,
     kl_term,
     row_sum,
     scratch,
-    scratch_bool,
     two_product,
     two_sum,
     xmlog1p,
 )
+from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
 from numerics._kl_terms_numpy import kl_terms_d_numpy
 from numerics._logits_numpy import kl_logits_block_numpy
 from numerics._mvn_numpy import kl_mvn_numpy_bits
@@ -1020,10 +1022,10 @@ def _dense(x: F64 | float, c: slice) -> F64 | float:
 def _kl_normal_flat(
     m1: F64 | float, s1: F64 | float, m2: F64 | float, s2: F64 | float, out: F64
 ) -> bool:
-    """:func:`_kl_normal_into_numpy` on 1-d arrays into ``out``: compiled passes
-    (:mod:`numerics._jit`) around NumPy's vectorised log1p, sinh and expm1, in chunks of
-    :data:`_NORMAL_CHUNK` elements (:data:`_NORMAL_CHUNK_THREADED` when the blocks run in threads).
-    True iff every σ > 0 and every value finite."""
+    """:func:`_kl_normal_into_numpy` on 1-d arrays into ``out``: two compiled passes
+    (:func:`numerics._jit.normal_ratios`, :func:`numerics._jit.normal_terms`) around NumPy's
+    vectorised log, in chunks of :data:`_NORMAL_CHUNK` elements, blocks in threads. True iff every
+    σ > 0 and every value finite."""
     from numerics import _jit as J  # numba is imported on first use only
     n = out.size
     clean: list[bool] = []
@@ -1032,49 +1034,43 @@ def _kl_normal_flat(
         start, stop, _ = block.indices(n)
         ok = True
         with np.errstate(all="ignore"):
-            for i in range(start, stop, step):
-                c = slice(i, min(stop, i + step))
+            for i in range(start, stop, _NORMAL_CHUNK):
+                c = slice(i, min(stop, i + _NORMAL_CHUNK))
                 shape = (c.stop - i,)
-                a, u = scratch("normal_a", shape), scratch("normal_u", shape)
-                hs, es = scratch("normal_hs", shape), scratch("normal_es", shape)
-                y1, x1, y2, x2 = (_dense(x, c) for x in (m1, s1, m2, s2))
-                J.normal_ratio(x1, x2, a)
-                np.log1p(a, out=u)
-                if J.normal_split(x1, x2, u, hs):
-                    J.normal_fix(x1, x2, u, hs)
-                np.sinh(hs, out=hs)
-                np.expm1(u, out=es)
-                parts = (y1, x1, y2, x2, a, u, hs, es, out[c])
-                if J.normal_finish(*parts):
-                    ok = not J.normal_finish_fix(*parts) and ok
+                x, r = scratch("normal_x", shape), scratch("normal_r", shape)
+                ell = scratch("normal_ell", shape)
+                y1, x1, y2, x2 = (_dense(v, c) for v in (m1, s1, m2, s2))
+                J.normal_ratios(x1, x2, x, r)
+                np.log(r, out=ell)
+                parts = (y1, x1, y2, x2, x, r, ell, out[c])
+                if J.normal_terms(*parts):
+                    ok = not J.normal_terms_fix(*parts) and ok
         clean.append(ok)
 
-    blocks = P.row_blocks(n, n, P.MIN_ELEMENTS_FEW_CALLS)
-    step = _NORMAL_CHUNK if len(blocks) == 1 else _NORMAL_CHUNK_THREADED
-    P.run_blocks(run, blocks)
+    P.run_blocks(run, P.row_blocks(n, n, P.MIN_ELEMENTS_FEW_CALLS))
     return all(clean)
 
 
 @T.metered
 def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLike) -> Array:
-    """KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) = ½(r − 1 − log r) + (μ₁ − μ₂)²/(2σ₂²), r = σ₁²/σ₂².
+    """KL(N(μ₁, σ₁²) ‖ N(μ₂, σ₂²)) = ½(ρ² − 1) − log ρ + (μ₁ − μ₂)²/(2σ₂²), ρ = σ₁/σ₂.
 
-    r − 1 − log r = e^u − 1 − u with u = 2 log(σ₁/σ₂) = ±2 log1p(|σ₁ − σ₂|/min(σ₁, σ₂)) (sign of
-    σ₁ − σ₂): σ₁ − σ₂ is exact when close, and log1p of a non-negative argument keeps its
-    relative accuracy at every ratio (log1p((σ₁ − σ₂)/σ₂) would not for σ₁ ≪ σ₂). Exact for
-    scales across the float range: the ratio is taken as log σ₁ − log σ₂ where it overflows,
-    μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ does, and the halves are taken before squaring."""
+    With x = ρ − 1 = (σ₁ − σ₂)/σ₂ (σ₁ − σ₂ exact when close), the variance part is
+    ½x² + (x − log(1 + x)) — two non-negative parts, where the textbook ½(r − 1 − log r) cancels
+    to nothing as σ₁ → σ₂ — the second taken without a logarithm for ρ ∈ [⅓, 3] as x·s − 2s³V(s²),
+    s = x/(2 + x), V the KL term's certified polynomial (``derivations.kl_series_fit``), and as
+    (x/2)(x + 2) − log ρ beyond (see :func:`_kl_normal_into_numpy`). Exact for scales across the
+    float range: log ρ = log σ₁ − log σ₂ where σ₁/σ₂ leaves the normal range, μ₁/σ₂ − μ₂/σ₂ where
+    μ₁ − μ₂ overflows, and the halves are taken before squaring."""
     value, dtype = _kl_normal64(mu1, sigma1, mu2, sigma2)
     return _out(value, dtype, fresh=True)
 
 
 _CHUNK = 1 << 16  # elements per kernel call: its temporaries stay in cache (~15 % faster at 10⁶)
-#: elements per pass of the Normal KL in one thread: its nine arrays (~1.2 MB) then stay in
-#: cache (measured at 10⁶ elements: 8.3 ms, against 8.7 with 2¹³ and 9.4 with 2¹⁶)
-_NORMAL_CHUNK = 1 << 14
-#: ... and in each of several threads: fewer, longer calls, so that the threads hand the GIL
-#: back and forth less often (10⁶ elements, 2 threads: 4.9 ms, against 7.3 with 2¹³)
-_NORMAL_CHUNK_THREADED = 1 << 16
+#: elements per pass of the Normal KL: its passes are few (two compiled, one log), so long calls
+#: pay more than cache-sized ones (measured at 10⁶ elements: 4.9 ms in one thread, 2.9 ms in two,
+#: against 5.1 and 3.6–3.9 with 2¹⁴; at 10⁵ in two threads 0.44 ms against 0.54–0.63)
+_NORMAL_CHUNK = 1 << 17
 
 
 def _blockwise(
@@ -1100,50 +1096,60 @@ def _blockwise(
 
 
 def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> None:
-    """The NumPy reference form of the compiled Normal KL (:func:`_kl_normal_flat`; kept for
-    ``tests/numerics/test_jit_kernels.py``).
+    """The NumPy reference form of the compiled Normal KL (:func:`_kl_normal_flat`, the same
+    bits; kept for ``tests/numerics/test_jit_kernels.py`` and computing a process's first calls).
 
-    KL = ½f + ½z², f = e^u − 1 − u, u = 2 log(σ₁/σ₂) = ±2 log1p(a), a = |σ₁ − σ₂|/min(σ₁, σ₂)
-    (2 (log σ₁ − log σ₂) where a overflows):
-    * |u| ≤ 1: the series of f (:func:`numerics._kernels.expm1mx_series`; the textbook cancels);
-    * otherwise expm1(u) − u, except
-    * u > 2 (σ₁/σ₂ > e): ½f = (a/2)(a + 2) − u/2, as e^u − 1 = (1 + a)² − 1; expm1(u) would carry
-      u's absolute error |u|·ε into every digit of e^u, and halving first keeps ½f finite up to
-      the float range;
+    KL = h + ½z², h = ½(ρ² − 1) − log ρ, ρ = σ₁/σ₂ = 1 + x, x = (σ₁ − σ₂)/σ₂ (σ₁ − σ₂ is exact
+    where ρ ∈ [½, 2]):
+    * ρ ∈ [⅓, 3]: h = ½x² + (x − log(1 + x)), both parts ≥ 0, the second as x·s − 2s³V(s²),
+      s = x/(2 + x) ∈ [−½, ½] (its two terms have the same sign for x < 0 and differ by a
+      factor ≥ 12 for x > 0), V the KL term's certified polynomial — no logarithm, and no
+      cancellation where the textbook ½(ρ² − 1 − log ρ²) loses every digit (ρ → 1);
+    * beyond, h = (x/2)(x + 2) − log ρ (condition ≤ 2.4), log ρ = NumPy's log of the rounded
+      ratio, or log σ₁ − log σ₂ (libm, as the compiled code) where the ratio is below the normal
+      range; halving first keeps h finite up to the float range;
     ½z² = (z/2)·z, z = (μ₁ − μ₂)/σ₂ (μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ overflows)."""
     shape = out.shape
-    diff = np.subtract(s1, s2, out=scratch("normal_diff", shape))
-    a = np.abs(diff, out=scratch("normal_a", shape))
-    a /= np.minimum(s1, s2, out=scratch("normal_min", shape))
-    u = np.log1p(a, out=scratch("normal_u", shape))  # log1p(a ≥ 0): accurate for every ratio
-    u *= 2  # |u|
-    if not np.isfinite(u.max()):  # the ratio overflowed: log σ₁ − log σ₂ (no cancellation left)
-        big = ~np.isfinite(u)
-        u[big] = 2 * np.abs(np.log(np.broadcast_to(s1, shape)[big]) - np.log(np.broadcast_to(s2, shape)[big]))
-    np.copysign(u, diff, out=u)  # u = 2 log(σ₁/σ₂)
-    expm1mx(u, out=out)
-    far = np.flatnonzero(np.greater(u, 2.0, out=scratch_bool("normal_far", shape)))
-    if far.size:
-        af = np.take(a, far, mode="clip")
-        vals = af * 0.5
-        vals *= af + 2
-        vals -= 0.5 * np.take(u, far, mode="clip")
-    out *= 0.5
-    if far.size:
-        np.put(out, far, vals, mode="clip")
-    z = np.subtract(m1, m2, out=diff)
-    if not np.isfinite(z.max()) or not np.isfinite(z.min()):
-        big = ~np.isfinite(z)
-        z[big] = (np.broadcast_to(m1, shape)[big] / np.broadcast_to(s2, shape)[big]) - (
-            np.broadcast_to(m2, shape)[big] / np.broadcast_to(s2, shape)[big]
-        )
-        small = ~big
-        z[small] /= np.broadcast_to(s2, shape)[small]
-    else:
-        z /= s2
-    half_z = np.multiply(z, 0.5, out=a)
-    half_z *= z
-    out += half_z
+    with np.errstate(all="ignore"):
+        x = np.subtract(s1, s2, out=scratch("normal_x", shape))
+        x /= s2
+        r = np.divide(s1, s2, out=scratch("normal_r", shape))
+        ell = np.log(r, out=scratch("normal_ell", shape))
+        diff = np.subtract(m1, m2, out=scratch("normal_diff", shape))
+        z = np.divide(diff, s2, out=scratch("normal_z", shape))
+        out[...] = _normal_half_f(x, ell)
+        half_z = z * 0.5
+        half_z *= z
+        out += half_z
+        fix = ~((np.broadcast_to(s1, shape) > 0.0) & (np.broadcast_to(s2, shape) > 0.0)
+                & (r >= _NORMAL_TINY) & np.isfinite(out) & np.isfinite(diff))
+    for i in np.flatnonzero(fix).tolist():  # rare: per element, libm's log as compiled
+        a, b = float(np.broadcast_to(s1, shape)[i]), float(np.broadcast_to(s2, shape)[i])
+        if not (a > 0.0 and b > 0.0):
+            continue
+        ratio, d = float(r[i]), float(diff[i])
+        lg = float(ell[i]) if _NORMAL_TINY <= ratio < math.inf else math.log(a) - math.log(b)
+        if math.isfinite(d):
+            zi = d / b
+        else:
+            zi = float(np.broadcast_to(m1, shape)[i]) / b - float(np.broadcast_to(m2, shape)[i]) / b
+        out[i] = float(_normal_half_f(np.array([x[i]]), np.array([lg]))[0]) + (zi * 0.5) * zi
+
+
+_NORMAL_TINY = 2.0**-1022  # the smallest normal float
+
+
+def _normal_half_f(x: F64, ell: F64) -> F64:
+    """h = ½(ρ² − 1) − log ρ from x = ρ − 1 and ell = log ρ (``numerics._jit._half_f``'s
+    operations, in the same order)."""
+    with np.errstate(all="ignore"):
+        s = x / (2.0 + x)
+        w = s * s
+        v = _horner(_V, w)
+        near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
+        far = (x * 0.5) * (x + 2.0) - ell
+    inside = (x >= NORMAL_NEAR_BELOW) & (x <= NORMAL_NEAR_ABOVE)
+    return np.where(inside, near, far)
 
 
 @T.metered

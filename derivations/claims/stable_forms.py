@@ -18,7 +18,6 @@ from derivations.stable_forms import (
     verify_logit_log_ratio,
     verify_logit_log_ratio_far,
     verify_mvn_trace_logdet,
-    verify_normal_far_half,
     verify_normal_kl_both_branches,
     verify_normalised_categorical,
     verify_normalised_log_ratio,
@@ -40,13 +39,14 @@ symbolic_claim(Claim("stable.kl_term",
                                 "S = 1 + y(1+y)V(y²)": verify_kl_series_split(),
                                 "a ≪ b form": verify_kl_term(very_far_kl_term)}))
 symbolic_claim(Claim("stable.normal_kl",
-                     "½(e^u − 1 − u) + z²/2, u = ±2 log1p(|σ₁−σ₂|/min(σ₁,σ₂)), z = (μ₁−μ₂)/σ₂, "
-                     "equals KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration (both branches of u); "
-                     "near u = 0, e^u − 1 − u = 2 sinh²(u/2) + (sinh u − u)",
-                     r"\tfrac12(e^u-1-u)+\tfrac12 z^2 = \mathrm{KL}(\mathcal N_1\|\mathcal N_2)", SRC),
-               lambda: combine({"KL": verify_normal_kl_both_branches(stable_normal_kl),
-                                "series split": verify_expm1mx_sinh_split(),
-                                "σ₁/σ₂ > e: (a/2)(a+2) − u/2": verify_normal_far_half()}))
+                     "½(ρ² − 1) − log ρ + z²/2, ρ = σ₁/σ₂ = 1 + x, x = (σ₁ − σ₂)/σ₂, z = (μ₁−μ₂)/σ₂, "
+                     "equals KL(N(μ₁,σ₁²) ‖ N(μ₂,σ₂²)) by integration in both forms of the code: "
+                     "½x² + x·s − 2s³V(s²), s = x/(2+x), for ρ ∈ [⅓, 3] (no logarithm, no cancellation) "
+                     "and (x/2)(x+2) − log ρ beyond",
+                     r"\tfrac12 x^2 + xs - 2s^3V(s^2) + \tfrac12 z^2 = "
+                     r"\mathrm{KL}(\mathcal N_1\|\mathcal N_2)",
+                     SRC),
+               lambda: verify_normal_kl_both_branches(stable_normal_kl))
 symbolic_claim(Claim("stable.normalised_categorical",
                      "(1/P)Σ[p log(p/q) − p + q] − φ₁(Q/P) = KL(p/P ‖ q/Q) "
                      "(K = 2, 3, 4): the KL of the normalised vectors without normalising",
@@ -81,6 +81,8 @@ symbolic_claim(Claim("stable.log_ratio_terms",
                      r"\ell_i = \log\tfrac{\hat p_i}{\hat q_i}",
                      SRC_REGIMES),
                lambda: combine({"terms": verify_log_ratio_terms(),
+                                "e^u − 1 − u near 0: 2 sinh²(u/2) + (sinh u − u)":
+                                    verify_expm1mx_sinh_split(),
                                 "normalised log-ratios": verify_normalised_log_ratio()}))
 symbolic_claim(Claim("stable.logit_log_ratio",
                      "ℓ_i = (e_i − e_r) − log1p(Σ_j (e^{a_j − a_r} q_r − q_j)), e = a − b, q = softmax(b), "

@@ -22,19 +22,28 @@ def test_normal_stable_and_dropped_factor_two():
     assert S.verify_normal_kl_stable(S.stable_normal_kl).verdict is Verdict.PROVED
 
     def wrong(m1, s1, m2, s2):
-        u = sp.log(1 + (s1 - s2) / s2)  # log σ-ratio instead of log variance-ratio
-        return (sp.exp(u) - 1 - u) / 2 + ((m1 - m2) / s2) ** 2 / 2
+        x = (s1 - s2) / s2  # ½x² and x·s without the series part: x − log(1 + x) ≠ x·s
+        return (x / 2) * x + x * x / (2 + x) + ((m1 - m2) / s2) ** 2 / 2
 
     assert S.verify_normal_kl_stable(wrong).verdict is Verdict.REFUTED
     assert S.verify_normal_kl_both_branches().verdict is Verdict.PROVED
 
-    def wrong_small_branch(m1, s1, m2, s2, *, sigma1_smaller=False):  # the σ₁ < σ₂ sign flipped
-        if not sigma1_smaller:
+    def wrong_far(m1, s1, m2, s2, *, far=False):  # far form with log ρ² where log ρ belongs
+        if not far:
             return S.stable_normal_kl(m1, s1, m2, s2)
-        u = 2 * sp.log(1 + (s2 - s1) / s1)
-        return (sp.exp(u) - 1 - u) / 2 + ((m1 - m2) / s2) ** 2 / 2
+        x = (s1 - s2) / s2
+        return (x / 2) * (x + 2) - 2 * sp.log(s1 / s2) + ((m1 - m2) / s2) ** 2 / 2
 
-    assert S.verify_normal_kl_both_branches(wrong_small_branch).verdict is Verdict.REFUTED
+    assert S.verify_normal_kl_both_branches(wrong_far).verdict is Verdict.REFUTED
+
+    def wrong_sign(m1, s1, m2, s2, *, far=False):  # the series part added where it is subtracted
+        x = (s1 - s2) / s2
+        if far:
+            return S.stable_normal_kl(m1, s1, m2, s2, far=True)
+        s = x / (2 + x)
+        return (x / 2) * x + x * s + 2 * s**3 * S.kl_series_v(s) + ((m1 - m2) / s2) ** 2 / 2
+
+    assert S.verify_normal_kl_both_branches(wrong_sign).verdict is Verdict.REFUTED
 
 
 def test_normalisation_correction_and_missing_correction():
@@ -152,16 +161,6 @@ def test_entropy_terms_and_a_missing_share():
     assert S.verify_entropy_terms().verdict is Verdict.PROVED
     no_share = lambda p, i: sp.log(1 + (sp.Add(*p) - p[i]) / p[i]) / len(p)  # 1/K instead of p_i/P
     assert S.verify_entropy_terms(no_share).verdict is Verdict.REFUTED
-
-
-def test_normal_far_half_and_an_unhalved_log():
-    assert S.verify_normal_far_half().verdict is Verdict.PROVED
-
-    def wrong(s1, s2):
-        a = (s1 - s2) / s2
-        return (a / 2) * (a + 2) - 2 * sp.log(s1 / s2)
-
-    assert S.verify_normal_far_half(wrong).verdict is Verdict.REFUTED
 
 
 def test_logit_log_ratio_far_rows_and_the_sums_swapped():

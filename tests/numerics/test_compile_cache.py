@@ -54,9 +54,9 @@ from numerics import _jit as J
 out = {
     "values": [[float(x).hex() for x in np.ravel(v)] for v in values],
     "warnings": [f"{w.category.__name__}: {w.message}" for w in caught],
-    "hits": sum(sum(f.stats.cache_hits.values()) for f in (J.normal_finish, J.kl_terms, J.kl_mvn_batch)),
-    "misses": sum(sum(f.stats.cache_misses.values()) for f in (J.normal_finish, J.kl_terms, J.kl_mvn_batch)),
-    "paths": sorted({str(f.stats.cache_path) for f in (J.normal_finish, J.kl_terms, J.kl_mvn_batch)}),
+    "hits": sum(sum(f.stats.cache_hits.values()) for f in (J.normal_terms, J.kl_terms, J.kl_mvn_batch)),
+    "misses": sum(sum(f.stats.cache_misses.values()) for f in (J.normal_terms, J.kl_terms, J.kl_mvn_batch)),
+    "paths": sorted({str(f.stats.cache_path) for f in (J.normal_terms, J.kl_terms, J.kl_mvn_batch)}),
 }
 assert D.__file__.startswith(os.environ["PYTHONPATH"].split(os.pathsep)[0]), D.__file__
 print(json.dumps(out))

@@ -260,7 +260,6 @@ def many_small_blocks(monkeypatch):
     """Chunks of 7 elements, thread blocks from 16 elements on, 2 threads."""
     monkeypatch.setattr(D, "_CHUNK", 7)
     monkeypatch.setattr(D, "_NORMAL_CHUNK", 7)
-    monkeypatch.setattr(D, "_NORMAL_CHUNK_THREADED", 7)
     monkeypatch.setattr(P, "MIN_ELEMENTS", 16)
     monkeypatch.setattr(P, "MIN_ELEMENTS_FEW_CALLS", 16)
     monkeypatch.setenv("NUMERICS_THREADS", "2")
