@@ -194,8 +194,10 @@ def _below_the_bar(speed: dict[str, Any]) -> list[str]:
         lines.append(
             "* With 2 threads at 10⁵ elements the second column matters "
             f"({figures}): torch's OpenMP workers spin on a core for milliseconds after each of its "
-            "calls, so right after one this project's second thread waits for that core (torch's own "
-            "timed call follows an untimed call of its own, its workers warm). Handing out smaller "
+            "calls, so in the paired rounds this project's second thread often finds that core busy — "
+            "right after torch's call, and at times still after a call of its own in between — and "
+            "the ratio compares one effective thread with torch's two (torch's own timed call follows "
+            "an untimed call of its own, its workers warm). Handing out smaller "
             "pieces of work as threads become free was measured and did not help (a late thread's "
             f"piece is then the wait). At 10⁶ elements the lowest ratio, over both loads and thread "
             f"counts, is {_lowest(speed, '10⁶'):.2f}.")
