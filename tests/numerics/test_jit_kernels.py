@@ -152,6 +152,38 @@ def test_normal_kernels_equal_the_numpy_form_and_are_exact():
         assert A.ulp_error(float(got[i]), A.ref_kl_normal(*x)) <= F64_ULP, x
 
 
+def _threshold_cases() -> list[np.ndarray]:
+    """σ₁/σ₂ on both sides of the forms' switches (⅓ and 3, a few ulp apart), σ₁ = σ₂, ratios
+    that underflow to subnormal or zero and that overflow, means a hair apart and far apart."""
+    s2 = np.array([1.0, 3.0, 0.7, 1e-300, 1e300, 2.0])
+    ratios = []
+    for edge in (1.0 / 3.0, 3.0, 0.5, 2.0):
+        ratios += [edge * (1 + k * 2.0**-52) for k in range(-4, 5)]
+    ratios += [1.0, 1 + 2.0**-52, 1 - 2.0**-53, 1e-310, 1e-320, 5e-324, 1e-200, 1e200]
+    with np.errstate(over="ignore"):  # 1e200 · 1e300 leaves the range: dropped below
+        s1 = np.concatenate([np.array(ratios) * v for v in s2])
+    s2 = np.repeat(s2, len(ratios))
+    keep = (s1 > 0) & np.isfinite(s1)
+    s1, s2 = s1[keep], s2[keep]
+    m1 = np.resize(np.array([0.0, 1.0, -3.0, 1e-300, 5.0]), s1.size)
+    m2 = m1 + np.resize(np.array([0.0, 1e-12, 2.0, -7.0]), s1.size) * s2
+    return [m1, s1, m2, s2]
+
+
+def test_normal_forms_agree_and_are_exact_at_their_switches():
+    args = _threshold_cases()
+    ref = np.empty(args[0].size)
+    D._kl_normal_into_numpy(*args, out=ref)
+    got = np.empty_like(ref)
+    D._kl_normal_flat(*args, got)
+    assert np.array_equal(got, ref)
+    for i in range(got.size):
+        x = [float(v[i]) for v in args]
+        want = A.ref_kl_normal(*x)
+        if math.isfinite(float(got[i])) or mp.isfinite(want):
+            assert A.ulp_error(float(got[i]), want) <= 2 * F64_ULP, x
+
+
 def test_a_wrong_normal_kernel_is_caught():
     """torch's textbook form ½(r − 1 − log r) + ½z² fails the same check near σ₁ = σ₂."""
     m1, s1, m2, s2 = (v[4:200] for v in _normal_cases())
