@@ -4,7 +4,8 @@
 * :func:`xmlog1p` x − log(1 + x): Taylor series near 0, where the textbook form loses all
   digits, and the textbook form (log1p) elsewhere.
 * :func:`expm1mx_series` e^u − 1 − u near 0 as 2 sinh²(u/2) + (sinh u − u), the odd part by its
-  series (``numerics.divergences.kl_normal`` uses expm1(u) − u away from 0).
+  series (the exact route of the categorical KL, ``numerics.divergences._terms_from_log_ratio``,
+  takes it through :func:`expm1mx`).
 * :func:`kl_term` a·log(a/b) − a + b ≥ 0 (one summand of KL written as a sum of non-negative
   terms b·φ(a/b), φ(t) = t log t − t + 1), from a, b and their exactly computed difference
   d = a − b: with s = a + b and y = d/s it is s·[(1 + y)·atanh(y) − y] = d·y·S(y),
