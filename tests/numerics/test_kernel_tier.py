@@ -135,3 +135,37 @@ def test_nested_metered_calls_are_charged_once(monkeypatch):
 
     assert outer() == 2
     assert T.spent_seconds() == 1.0  # one start and one stop reading: the outer call only
+
+
+def test_threads_calling_while_the_kernels_load_get_the_same_bits():
+    code = (
+        "import hashlib, json, sys, threading\nimport numpy as np\n"
+        "from numerics import _kernel_tier as T, divergences as D\n"
+        "T.LOAD_SECONDS = 0.02  # the switch happens while the threads run\n"
+        "rng = np.random.default_rng(3)\n"
+        "p, q = rng.dirichlet(np.ones(10), 2000), rng.dirichlet(np.ones(10), 2000)\n"
+        "m, s = rng.normal(size=20000), np.exp(rng.normal(size=20000))\n"
+        "a, b = rng.normal(size=(2000, 10)) * 3, rng.normal(size=(2000, 10)) * 3\n"
+        "calls = [lambda: D.kl_categorical(p, q), lambda: D.kl_normal(m, s, m[::-1].copy(), 1.5),\n"
+        "         lambda: D.kl_categorical_logits(a, b),\n"
+        "         lambda: D.kl_bernoulli_logits(a.ravel(), b.ravel())]\n"
+        "seen, errors = set(), []\n"
+        "def work(k):\n"
+        "    try:\n"
+        "        for i in range(40):\n"
+        "            f = calls[(i + k) % len(calls)]\n"
+        "            digest = hashlib.sha256(np.asarray(f()).tobytes()).hexdigest()\n"
+        "            seen.add(((i + k) % len(calls), digest))\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(json.dumps({'errors': errors, 'loaded': 'numerics._jit' in sys.modules,\n"
+        "                  'spent': T.spent_seconds(),\n"
+        "                  'hashes': sorted(h for _, h in seen), 'calls': sorted({i for i, _ in seen})}))\n"
+    )
+    got = run_json(code)
+    assert got["errors"] == [] and got["loaded"] is True
+    assert got["spent"] >= 0.02  # some calls were computed by the NumPy forms, the rest compiled
+    assert got["calls"] == [0, 1, 2, 3]
+    assert len(got["hashes"]) == 4  # one result per call, whichever tier computed it
