@@ -42,10 +42,10 @@ CAUSES = {
     "double-double from the exact logit differences, and the terms p̂·(e^{−ℓ} − 1 + ℓ) take the "
     "series of cosh − 1 and sinh − x, whose parts cancel up to a factor ~1.5 on [−1, 0) (≤ 3.4 ulp "
     "measured on 5,000 points, tests/numerics/test_logits_kernels.py).",
-    "kl_normal": "for σ₁/σ₂ ∈ [⅓, 3] the variance part ½x² + (x − log(1 + x)), x = (σ₁ − σ₂)/σ₂, is two "
-    "non-negative parts (the second by the certified polynomial, no logarithm): the rounding of x and a few "
-    "of their own; beyond, (x/2)(x + 2) − log ρ magnifies x's rounding up to 1.7× (at ρ = 3, the worst "
-    "case's region) and adds the logarithm's; (μ₁ − μ₂)²/(2σ₂²), rounded a few times, is added last.",
+    "kl_normal": "the variance part ½x² + (x − log(1 + x)), x = (σ₁ − σ₂)/σ₂ (the second part by the "
+    "certified polynomial for σ₁/σ₂ ∈ [⅓, 3], (x/2)(x + 2) − log ρ beyond) and (μ₁ − μ₂)²/(2σ₂²) are "
+    "corrected to first order for the roundings of x, σ₁/σ₂ and (μ₁ − μ₂)/σ₂; what remains is the "
+    "rounding of the forms themselves and of their sum.",
     "kl_normal_diag": "the per-coordinate KLs (as kl_normal) summed pairwise.",
 }
 

@@ -69,6 +69,7 @@ if _TABLES != (14, 3, 32):  # pragma: no cover - a table changed
 _SMALL_TOTAL = 2.0**-500
 _PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
 _EPS = 2.0**-52
+_SPLIT = 134217729.0  # 2²⁷ + 1 (Veltkamp), as _kernels._split
 
 
 @_compiled
@@ -395,23 +396,73 @@ def _half_f(x: float, ell: float) -> float:
     return near if (x >= _NORMAL_NEAR_LOW) & (x <= _NORMAL_NEAR_HIGH) else far
 
 
+@_inlined
+def _split(a: float) -> tuple[float, float]:
+    """(hi, lo), hi + lo = a, hi with 26 significant bits (Veltkamp, as ``_kernels._split``)."""
+    c = _SPLIT * a
+    hi = c - (c - a)
+    return hi, a - hi
+
+
+@_inlined
+def _product_lo(a: float, bh: float, bl: float, hi: float) -> float:
+    """lo with hi + lo = a·b exactly for hi = fl(a·b), b split as bh + bl (Dekker, as
+    ``_kernels.two_product``; NaN where a splitting overflows, beyond ~1e300)."""
+    ah, al = _split(a)
+    return ((ah * bh - hi) + ah * bl + al * bh) + al * bl
+
+
+@_inlined
+def _normal_correction(
+    a: float, b: float, y1: float, y2: float, x: float, r: float, z: float, use_r: bool, use_z: bool,
+) -> float:
+    """The first-order correction of :func:`_half_f` + ½z² for the roundings of x = (σ₁ − σ₂)/σ₂,
+    of r = σ₁/σ₂ (whose log the far form takes; ``use_r``) and of z = (μ₁ − μ₂)/σ₂ (``use_z``),
+    from their exact residuals (σ₁ − σ₂ and μ₁ − μ₂ by two-sums, the products by Dekker's):
+    x_lo·h'(x) − r_lo/r + z·z_lo, h'(x) = x + x/r near (r = 1 + x to the correction's accuracy),
+    x + 1 far. 0 where it is not finite (a splitting overflowed: the values are far beyond where
+    these roundings matter)."""
+    inv = 1.0 / b
+    inv_r = 1.0 / r
+    bh, bl = _split(b)
+    dh, dl = _two_sum(a, -b)
+    ph = x * b
+    x_lo = (((dh - ph) - _product_lo(x, bh, bl, ph)) + dl) * inv
+    near = (x >= _NORMAL_NEAR_LOW) & (x <= _NORMAL_NEAR_HIGH)
+    far = x_lo * (x + 1.0)
+    if use_r:  # (computed for every element and selected: the loop stays branch-free)
+        qh = r * b
+        far = far - (((a - qh) - _product_lo(r, bh, bl, qh)) * inv) * inv_r
+    corr = x_lo * (x + x * inv_r) if near else far
+    if use_z:
+        eh, el = _two_sum(y1, -y2)
+        th = z * b
+        corr = corr + z * ((((eh - th) - _product_lo(z, bh, bl, th)) + el) * inv)
+    return corr if corr - corr == 0.0 else 0.0
+
+
 @_compiled
 def normal_terms(
     m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,
     x: np.ndarray, r: np.ndarray, ell: np.ndarray, out: np.ndarray,
 ) -> int:
-    """out = ½f + ½z² (:func:`_half_f`, z = (μ₁ − μ₂)/σ₂) from x and r of :func:`normal_ratios`
-    and ell = NumPy's log of r. Returns how many elements need :func:`normal_terms_fix`: σ ≤ 0 (or
-    NaN), σ₁/σ₂ below the normal range (its logarithm from the rounded ratio would not do), μ₁ − μ₂
-    not finite, or a non-finite result."""
+    """out = ½f + ½z² (:func:`_half_f`, z = (μ₁ − μ₂)/σ₂) plus :func:`_normal_correction`, from x
+    and r of :func:`normal_ratios` and ell = NumPy's log of r. Returns how many elements need
+    :func:`normal_terms_fix`: σ ≤ 0 (or NaN), σ₁/σ₂ below the normal range (its logarithm from the
+    rounded ratio would not do), μ₁ − μ₂ not finite, or a non-finite result."""
     bad = 0
     for i in range(out.size):
+        a = _at(s1, i)
         b = _at(s2, i)
-        diff = _at(m1, i) - _at(m2, i)
+        y1 = _at(m1, i)
+        y2 = _at(m2, i)
+        diff = y1 - y2
         z = diff / b
-        value = _half_f(x[i], ell[i]) + (z * 0.5) * z
+        xi = x[i]
+        value = (_half_f(xi, ell[i]) + (z * 0.5) * z) + _normal_correction(
+            a, b, y1, y2, xi, r[i], z, True, True)
         out[i] = value
-        bad += not ((_at(s1, i) > 0.0) & (b > 0.0) & (r[i] >= _NORMAL_TINY) & (value - value == 0.0)
+        bad += not ((a > 0.0) & (b > 0.0) & (r[i] >= _NORMAL_TINY) & (value - value == 0.0)
                     & (diff - diff == 0.0))
     return bad
 
@@ -422,20 +473,26 @@ def normal_terms_fix(
     x: np.ndarray, r: np.ndarray, ell: np.ndarray, out: np.ndarray,
 ) -> int:
     """Where :func:`normal_terms` reported (and σ₁, σ₂ > 0): log ρ = log σ₁ − log σ₂ where σ₁/σ₂
-    left the normal range or overflowed; z = μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ overflowed. Returns how
-    many elements still have σ ≤ 0 (or NaN) or a non-finite result: the caller then runs the
-    validators, which name the argument (if none is at fault, the KL overflowed and inf is right)."""
+    left the normal range or overflowed (no correction for r's rounding then); z = μ₁/σ₂ − μ₂/σ₂
+    where μ₁ − μ₂ overflowed (no correction for z's). Returns how many elements still have σ ≤ 0
+    (or NaN) or a non-finite result: the caller then runs the validators, which name the argument
+    (if none is at fault, the KL overflowed and inf is right)."""
     bad = 0
     for i in range(out.size):
         a = _at(s1, i)
         b = _at(s2, i)
-        diff = _at(m1, i) - _at(m2, i)
+        y1 = _at(m1, i)
+        y2 = _at(m2, i)
+        diff = y1 - y2
         ratio = r[i]
         fine = (ratio >= _NORMAL_TINY) & (out[i] - out[i] == 0.0) & (diff - diff == 0.0)
         if (a > 0.0) & (b > 0.0) & (not fine):
-            lg = ell[i] if (ratio >= _NORMAL_TINY) & (ratio - ratio == 0.0) else math.log(a) - math.log(b)
-            z = diff / b if diff - diff == 0.0 else _at(m1, i) / b - _at(m2, i) / b
-            out[i] = _half_f(x[i], lg) + (z * 0.5) * z
+            normal = (ratio >= _NORMAL_TINY) & (ratio - ratio == 0.0)
+            lg = ell[i] if normal else math.log(a) - math.log(b)
+            finite = diff - diff == 0.0
+            z = diff / b if finite else y1 / b - y2 / b
+            out[i] = (_half_f(x[i], lg) + (z * 0.5) * z) + _normal_correction(
+                a, b, y1, y2, x[i], ratio, z, normal, finite)
         value = out[i]
         bad += not ((a > 0.0) & (b > 0.0) & (value - value == 0.0))
     return bad
@@ -773,7 +830,6 @@ _WIDE_ABOVE = K.EXPM1MX_WIDE_ABOVE
 _FAR_KL = 2.0**-44
 
 
-_SPLIT = 134217729.0  # 2²⁷ + 1 (Veltkamp), as _kernels._split
 
 
 @_inlined
