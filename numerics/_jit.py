@@ -382,21 +382,6 @@ def normal_ratios(s1: np.ndarray | float, s2: np.ndarray | float, x: np.ndarray,
 
 
 @_inlined
-def _half_f(x: float, ell: float) -> float:
-    """½(ρ² − 1) − log ρ for ρ = σ₁/σ₂ = 1 + x, ell = log ρ (``divergences._kl_normal_into_numpy``):
-    for ρ ∈ [⅓, 3] (x ∈ [−⅔, 2]) ½x² + (x·s − 2s³V(s²)), s = x/(2 + x) ∈ [−½, ½] — x − log(1 + x)
-    without a logarithm, by the KL term's certified polynomial V; beyond, (x/2)(x + 2) − ell."""
-    s = x / (2.0 + x)
-    w = s * s
-    v = _V[13]
-    for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
-        v = v * w + _V[k]
-    near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
-    far = (x * 0.5) * (x + 2.0) - ell
-    return near if (x >= _NORMAL_NEAR_LOW) & (x <= _NORMAL_NEAR_HIGH) else far
-
-
-@_inlined
 def _split(a: float) -> tuple[float, float]:
     """(hi, lo), hi + lo = a, hi with 26 significant bits (Veltkamp, as ``_kernels._split``)."""
     c = _SPLIT * a
@@ -410,6 +395,28 @@ def _product_lo(a: float, bh: float, bl: float, hi: float) -> float:
     ``_kernels.two_product``; NaN where a splitting overflows, beyond ~1e300)."""
     ah, al = _split(a)
     return ((ah * bh - hi) + ah * bl + al * bh) + al * bl
+
+
+@_inlined
+def _half_f(x: float, ell: float) -> float:
+    """½(ρ² − 1) − log ρ for ρ = σ₁/σ₂ = 1 + x, ell = log ρ (``divergences._kl_normal_into_numpy``):
+    for ρ ∈ [⅓, 3] (x ∈ [−⅔, 2]) ½x² + (x·s − 2s³V(s²)), s = x/(2 + x) ∈ [−½, ½] — x − log(1 + x)
+    without a logarithm, by the KL term's certified polynomial V; beyond, (x/2)(x + 2) − ell."""
+    s = x / (2.0 + x)
+    w = s * s
+    v = _V[13]
+    for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
+        v = v * w + _V[k]
+    near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
+    # far: ½x² + x − ell with ½x² and the two sums carried exactly (error-free transformations)
+    sq = x * x
+    xh, xl = _split(x)
+    sq_lo = ((xh * xh - sq) + xh * xl + xl * xh) + xl * xl
+    hi, lo = _two_sum(sq * 0.5, x)
+    hi, lo2 = _two_sum(hi, -ell)
+    far = hi + ((lo + sq_lo * 0.5) + lo2)
+    far = far if far - far == 0.0 else (x * 0.5) * (x + 2.0) - ell  # beyond the splitting's range
+    return near if (x >= _NORMAL_NEAR_LOW) & (x <= _NORMAL_NEAR_HIGH) else far
 
 
 @_inlined

@@ -1171,13 +1171,18 @@ def _normal_correction(
 
 def _normal_half_f(x: F64, ell: F64) -> F64:
     """h = ½(ρ² − 1) − log ρ from x = ρ − 1 and ell = log ρ (``numerics._jit._half_f``'s
-    operations, in the same order)."""
+    operations, in the same order; the far form ½x² + x − ell with ½x² and both sums carried
+    exactly, error-free transformations)."""
     with np.errstate(all="ignore"):
         s = x / (2.0 + x)
         w = s * s
         v = _horner(_V, w)
         near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
-        far = (x * 0.5) * (x + 2.0) - ell
+        sq, sq_lo = two_product(x, x)
+        hi, lo = two_sum(sq * 0.5, x)
+        hi, lo2 = two_sum(hi, -ell)
+        far = hi + ((lo + sq_lo * 0.5) + lo2)
+        far = np.where(np.isfinite(far), far, (x * 0.5) * (x + 2.0) - ell)
     inside = (x >= NORMAL_NEAR_BELOW) & (x <= NORMAL_NEAR_ABOVE)
     return np.where(inside, near, far)
 
