@@ -1,13 +1,14 @@
 """Speed of the divergences against the fastest references we know, in the same process.
 
-Ratio = reference time / this project's time (> 1: this project is faster). Every case is timed
-in paired, interleaved rounds (the two sides alternate which runs first, each timed call follows
-an untimed call of the same side) and the ratio of a run is the median of its per-round ratios;
-each setting is measured in two independent runs and the JSON keeps every run's ratio, their
-median and their range. Settings: 1 and 2 threads on both sides (torch's intra-op threads, this
-project's ``NUMERICS_THREADS``), "idle" (nothing started by the benchmark; the machine's load
-average is recorded, a shared machine is never idle) and "loaded" (one CPU-bound competitor
-process that the benchmark starts and stops). Sizes 10³, 10⁵ and 10⁶ elements.
+Ratio = reference time / this project's time (> 1: this project is faster). Every case is timed,
+after up to 100 untimed calls of each side (0.25 s at most), in paired, interleaved rounds (the
+two sides alternate which runs first, each timed call follows an untimed call of the same
+side), and the ratio of a run is the median of its per-round ratios; each setting is measured
+in two independent runs and the JSON keeps every run's ratio, their median and their range.
+Settings: 1 and 2 threads on both sides (torch's intra-op threads, this project's
+``NUMERICS_THREADS``), "idle" (nothing started by the benchmark; the machine's load average is
+recorded, a shared machine is never idle) and "loaded" (one CPU-bound competitor process that
+the benchmark starts and stops). Sizes 10³, 10⁵ and 10⁶ elements.
 
 References: ``scipy.special.rel_entr(p, q).sum(-1)`` (categorical, the cheapest SciPy idiom);
 ``torch.distributions`` ``kl_divergence`` of ``Normal`` (``.sum(-1)`` for a diagonal Normal),
@@ -60,6 +61,21 @@ def paired(ours: Timed, ref: Timed, rounds: int) -> tuple[float, float, float]:
             acc.append(time.perf_counter() - s)
     ratios = [b / a for a, b in zip(t_ours, t_ref, strict=True)]
     return float(np.median(t_ours)), float(np.median(t_ref)), float(np.median(ratios))
+
+
+#: untimed calls of each side before a case is timed: at most this many, at most this long
+_WARM_CALLS, _WARM_SECONDS = 100, 0.25
+
+
+def _warm(fn: Timed) -> None:
+    """Untimed calls until :data:`_WARM_CALLS` calls or :data:`_WARM_SECONDS` have passed: the
+    first few dozen calls of a small case run measurably slower (interpreter specialisation,
+    caches), on both sides; the first call in a fresh process is measured on its own."""
+    end = time.perf_counter() + _WARM_SECONDS
+    for _ in range(_WARM_CALLS):
+        fn()
+        if time.perf_counter() > end:
+            return
 
 
 def _after(ours: Timed, ref: Timed, rounds: int) -> tuple[float, float]:
@@ -207,8 +223,8 @@ def rows_at(threads: int, *, rounds: int, runs: int) -> list[dict[str, object]]:
     rounds each."""
     rows: list[dict[str, object]] = []
     for family, case, ours, ref_name, ref in cases(threads):
-        ref()
-        ours()
+        _warm(ours)
+        _warm(ref)
         after_ref, after_ours = _after(ours, ref, rounds)
         per_run = [paired(ours, ref, rounds) for _ in range(runs)]
         ratios = sorted(r[2] for r in per_run)
