@@ -401,7 +401,8 @@ def _product_lo(a: float, bh: float, bl: float, hi: float) -> float:
 def _half_f(x: float, ell: float) -> float:
     """½(ρ² − 1) − log ρ for ρ = σ₁/σ₂ = 1 + x, ell = log ρ (``divergences._kl_normal_into_numpy``):
     for ρ ∈ [⅓, 3] (x ∈ [−⅔, 2]) ½x² + (x·s − 2s³V(s²)), s = x/(2 + x) ∈ [−½, ½] — x − log(1 + x)
-    without a logarithm, by the KL term's certified polynomial V; beyond, (x/2)(x + 2) − ell."""
+    without a logarithm, by the KL term's certified polynomial V; beyond, ½x² + x − ell with ½x²
+    and both sums carried exactly ((x/2)(x + 2) − ell where a splitting would overflow)."""
     s = x / (2.0 + x)
     w = s * s
     v = _V[13]
@@ -411,7 +412,7 @@ def _half_f(x: float, ell: float) -> float:
     # far: ½x² + x − ell with ½x² and the two sums carried exactly (error-free transformations)
     sq = x * x
     xh, xl = _split(x)
-    sq_lo = ((xh * xh - sq) + xh * xl + xl * xh) + xl * xl
+    sq_lo = _product_lo(x, xh, xl, sq)
     hi, lo = _two_sum(sq * 0.5, x)
     hi, lo2 = _two_sum(hi, -ell)
     far = hi + ((lo + sq_lo * 0.5) + lo2)
@@ -849,9 +850,7 @@ def _expm1mx_wide(u: float, ul: float, ex: float) -> float:
         em = ex - 1.0
         return (em - u) + em * ul
     w = u * u
-    cu = _SPLIT * u
-    uh = cu - (cu - u)
-    ut = u - uh
+    uh, ut = _split(u)
     w_lo = ((uh * uh - w) + 2.0 * (uh * ut)) + ut * ut
     c = _COSHM1[12]
     sh = _SINHMX_WIDE[12]

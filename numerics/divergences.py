@@ -1059,10 +1059,10 @@ def kl_normal(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: ArrayLi
     ½x² + (x − log(1 + x)) — two non-negative parts, where the textbook ½(r − 1 − log r) cancels
     to nothing as σ₁ → σ₂ — the second taken without a logarithm for ρ ∈ [⅓, 3] as x·s − 2s³V(s²),
     s = x/(2 + x), V the KL term's certified polynomial (``derivations.kl_series_fit``), and as
-    (x/2)(x + 2) − log ρ beyond, corrected to first order for the roundings of x, σ₁/σ₂ and
+    ½x² + x − log ρ beyond, corrected to first order for the roundings of x, σ₁/σ₂ and
     (μ₁ − μ₂)/σ₂ from their exact residuals (see :func:`_kl_normal_into_numpy`). Exact for scales
-    across the float range: log ρ = log σ₁ − log σ₂ where σ₁/σ₂ leaves the normal range, μ₁/σ₂ − μ₂/σ₂ where
-    μ₁ − μ₂ overflows, and the halves are taken before squaring."""
+    across the float range: log ρ = log σ₁ − log σ₂ where σ₁/σ₂ leaves the normal range,
+    μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ overflows, and the halves are taken before squaring."""
     value, dtype = _kl_normal64(mu1, sigma1, mu2, sigma2)
     return _out(value, dtype, fresh=True)
 
@@ -1106,9 +1106,10 @@ def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> No
       s = x/(2 + x) ∈ [−½, ½] (its two terms have the same sign for x < 0 and differ by a
       factor ≥ 12 for x > 0), V the KL term's certified polynomial — no logarithm, and no
       cancellation where the textbook ½(ρ² − 1 − log ρ²) loses every digit (ρ → 1);
-    * beyond, h = (x/2)(x + 2) − log ρ (condition ≤ 2.4), log ρ = NumPy's log of the rounded
-      ratio, or log σ₁ − log σ₂ (libm, as the compiled code) where the ratio is below the normal
-      range; halving first keeps h finite up to the float range;
+    * beyond, h = ½x² + x − log ρ (condition ≤ 2.4) with ½x² and both sums carried exactly
+      ((x/2)(x + 2) − log ρ, finite up to the float range, where a splitting would overflow),
+      log ρ = NumPy's log of the rounded ratio, or log σ₁ − log σ₂ (libm, as the compiled code)
+      where the ratio is below the normal range;
     ½z² = (z/2)·z, z = (μ₁ − μ₂)/σ₂ (μ₁/σ₂ − μ₂/σ₂ where μ₁ − μ₂ overflows);
     then the first-order correction for the roundings of x, of σ₁/σ₂ (far form) and of z from
     their exact residuals (two-sums and Dekker's products, :func:`_normal_correction`): without
@@ -1125,15 +1126,15 @@ def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> No
         half_z = z * 0.5
         half_z *= z
         out += half_z
-        a1, a2, b1, b2 = (np.broadcast_to(v, shape) for v in (s1, s2, m1, m2))
-        out += _normal_correction(a1, a2, b1, b2, x, r, z, True, True)
-        fix = ~((a1 > 0.0) & (a2 > 0.0) & (r >= _NORMAL_TINY) & np.isfinite(out) & np.isfinite(diff))
+        sd1, sd2, mean1, mean2 = (np.broadcast_to(v, shape) for v in (s1, s2, m1, m2))
+        out += _normal_correction(sd1, sd2, mean1, mean2, x, r, z, True, True)
+        fix = ~((sd1 > 0.0) & (sd2 > 0.0) & (r >= _NORMAL_TINY) & np.isfinite(out) & np.isfinite(diff))
     for i in np.flatnonzero(fix).tolist():  # rare: per element, libm's log as compiled
-        a, b = float(np.broadcast_to(s1, shape)[i]), float(np.broadcast_to(s2, shape)[i])
+        a, b = float(sd1[i]), float(sd2[i])
         if not (a > 0.0 and b > 0.0):
             continue
         ratio, d = float(r[i]), float(diff[i])
-        y1, y2 = float(np.broadcast_to(m1, shape)[i]), float(np.broadcast_to(m2, shape)[i])
+        y1, y2 = float(mean1[i]), float(mean2[i])
         normal = _NORMAL_TINY <= ratio < math.inf
         lg = float(ell[i]) if normal else math.log(a) - math.log(b)
         zi = d / b if math.isfinite(d) else y1 / b - y2 / b
