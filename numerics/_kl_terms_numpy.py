@@ -5,9 +5,11 @@ d·y·S(y) for |y| ≤ ½, b where a = 0, a·ℓ − d below ``far_below``, d·�
 see :func:`numerics._kernels.kl_term` and the seed problem's KL of two Bernoulli / categorical
 distributions written as non-negative terms b·φ(a/b)) and ``_jit.kl_terms_d_fix`` / ``kl_term_ell``
 (ℓ = log a − log b where a/b over- or underflowed), operation for operation and in the same order,
-so that a first call needs neither numba nor the compiled machine code. The few fixed elements
-call libm's ``log`` through Python's :mod:`math`, as the compiled code does: NumPy's vectorised
-``log`` may differ from it in the last bit.
+so that a first call needs neither numba nor the compiled machine code. It takes ℓ as given
+(the Bernoulli-logits form passes log1p of an exact difference, with the threshold −½ of
+``_jit.kl_terms_log1p``); where ℓ = log(a/b), :func:`numerics._kernels.kl_term` gives the same
+bits by itself. The few fixed elements call libm's ``log`` through Python's :mod:`math`, as the
+compiled code does: NumPy's vectorised ``log`` may differ from it in the last bit.
 """
 
 from __future__ import annotations
@@ -79,21 +81,3 @@ def fix_terms(a: Array, b: Array, d: Array, ell: Array, terms: Array) -> None:
     logs = np.array([math.log(x) - math.log(z) for x, z in zip(fa.tolist(), fb.tolist(), strict=True)])
     with np.errstate(all="ignore"):
         terms[idx] = select_terms(fa, fb, d[idx], logs, FAR_BELOW)
-
-
-#: elements per block of :func:`kl_terms_d_numpy`: its temporaries then stay in cache
-BLOCK = 4096
-
-
-def kl_terms_d_numpy(a: Array, b: Array, d: Array, ell: Array) -> Array:
-    """``_jit.kl_terms_d`` followed by ``_jit.kl_terms_d_fix`` (as ``divergences._kl_term_fast``
-    drives them) on 1-d float64 arrays: a fresh array of terms,
-    computed over blocks of :data:`BLOCK` elements (each term depends on its element alone)."""
-    terms = np.empty(a.shape)
-    for start in range(0, a.size, BLOCK):
-        part = slice(start, start + BLOCK)
-        with np.errstate(all="ignore"):
-            block = select_terms(a[part], b[part], d[part], ell[part], FAR_BELOW)
-        fix_terms(a[part], b[part], d[part], ell[part], block)
-        terms[part] = block
-    return terms

@@ -62,7 +62,6 @@ from numerics._kernels import (
     xmlog1p,
 )
 from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
-from numerics._kl_terms_numpy import kl_terms_d_numpy
 from numerics._logits_numpy import kl_logits_block_numpy
 from numerics._mvn_numpy import kl_mvn_numpy_bits
 
@@ -815,21 +814,20 @@ def _kl_bernoulli_into(pa: F64, qa: F64, *, out: F64) -> None:
 def _kl_term_fast(a: ArrayLike, b: ArrayLike, d: ArrayLike) -> F64:
     """:func:`numerics._kernels.kl_term` (a, b, d broadcast), bit for bit, in one compiled
     branch-free pass after NumPy's vectorised log of a/b (:func:`numerics._jit.kl_terms_d`);
-    before the compiled kernels are loaded, that pass's NumPy form
-    (:func:`numerics._kl_terms_numpy.kl_terms_d_numpy`)."""
+    before the compiled kernels are loaded, :func:`numerics._kernels.kl_term` itself."""
     arrays: list[F64] = [np.asarray(x, dtype=np.float64) for x in (a, b, d)]
     if not (arrays[0].shape == arrays[1].shape == arrays[2].shape):
         arrays = list(np.broadcast_arrays(*arrays))
     out = np.empty(arrays[0].shape)
     if out.size == 0:
         return out
+    if not T.compiled_loaded():  # the reference form: the same bits (tests/numerics/test_jit_kernels.py)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            return kl_term(arrays[0], arrays[1], arrays[2], out=out)
     af, bf, df = (np.ascontiguousarray(x).reshape(-1) for x in arrays)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
         ell = np.log(np.divide(af, bf))
     flat = out.reshape(-1)
-    if not T.compiled_loaded():  # the compiled passes' arithmetic in NumPy (the same bits)
-        flat[...] = kl_terms_d_numpy(af, bf, df, ell)
-        return out
     from numerics import _jit as J  # numba is imported on first use only
 
     if J.kl_terms_d(af, bf, df, ell, flat):

@@ -16,6 +16,7 @@ import pytest
 
 from numerics import _bernoulli_logits_numpy as BL
 from numerics import _jit as J
+from numerics import _kernels as K
 from numerics import _kl_terms_numpy as KT
 from numerics import divergences as D
 from tests.numerics.fresh_process import run_json
@@ -269,20 +270,30 @@ def _log_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.log(np.divide(a, b))
 
 
-@pytest.mark.parametrize("block", [KT.BLOCK, 5])
-def test_the_term_kernel_form_gives_the_compiled_bits(monkeypatch, block):
-    monkeypatch.setattr(KT, "BLOCK", block)
+def _terms_given(a: np.ndarray, b: np.ndarray, d: np.ndarray, ell: np.ndarray) -> np.ndarray:
+    """The NumPy term kernel with ℓ given and kl_terms' threshold −⅔ (select_terms, fix_terms)."""
+    with np.errstate(all="ignore"):
+        terms = KT.select_terms(a, b, d, ell, KT.FAR_BELOW)
+    KT.fix_terms(a, b, d, ell, terms)
+    return terms
+
+
+def test_the_term_kernel_forms_give_the_compiled_bits():
     a, b, d = _term_cases()
     ell = _log_ratio(a, b)
     assert np.count_nonzero(KT.needs_fix(a, b, ell)) > 150  # the fix-up route is taken
+    want = _compiled_terms(a, b, d, ell)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        got = KT.kl_terms_d_numpy(a, b, d, ell)
-    assert np.array_equal(got, _compiled_terms(a, b, d, ell), equal_nan=True)
+        got = _terms_given(a, b, d, ell)
+    assert np.array_equal(got, want, equal_nan=True)
+    # the reference form, which takes ℓ = log(a/b) itself (first calls of kl_bernoulli, jsd_bernoulli)
+    with np.errstate(all="ignore"):
+        assert np.array_equal(K.kl_term(a, b, d), want, equal_nan=True)
     # ℓ given from elsewhere: log1p of a ratio, as the logits route forms it
     with np.errstate(all="ignore"):
         ell1 = np.log1p(d / b)
-    assert np.array_equal(KT.kl_terms_d_numpy(a, b, d, ell1), _compiled_terms(a, b, d, ell1), equal_nan=True)
+    assert np.array_equal(_terms_given(a, b, d, ell1), _compiled_terms(a, b, d, ell1), equal_nan=True)
 
 
 def test_a_wrong_term_kernel_form_is_caught():
@@ -311,13 +322,12 @@ def test_a_fresh_process_runs_the_forms_without_numba():
     code = (
         "import json, sys\nimport numpy as np\n"
         "from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy\n"
-        "from numerics._kl_terms_numpy import kl_terms_d_numpy\n"
+        "from numerics._kernels import kl_term\n"
         f"a, b = np.array({a!r}), np.array({b!r})\n"
         "out, beyond = np.empty(a.size), []\n"
         "kl_bernoulli_logits_into_numpy(a, b, out=out, beyond=beyond)\n"
         "p, q = np.array([0.7, 0.2, 0.5]), np.array([1e-310, 0.25, 0.5])\n"
-        "with np.errstate(all='ignore'):\n    ell = np.log(p / q)\n"
-        "t = kl_terms_d_numpy(p, q, p - q, ell)\n"
+        "with np.errstate(all='ignore'):\n    t = kl_term(p, q, p - q)\n"
         "print(json.dumps({'numba': 'numba' in sys.modules, 'jit': 'numerics._jit' in sys.modules,\n"
         "    'beyond': beyond, 'out': [float(x).hex() for x in out], 't': [float(x).hex() for x in t]}))\n"
     )
