@@ -58,6 +58,8 @@ _XMLOG1P = np.array(K._XMLOG1P)
 _FAR_BELOW = K.FAR_BELOW
 _NORMAL_NEAR_LOW, _NORMAL_NEAR_HIGH = K.NORMAL_NEAR_BELOW, K.NORMAL_NEAR_ABOVE
 _NORMAL_TINY = 2.0**-1022  # the smallest normal float
+_NORMAL_SCALE_BELOW, _NORMAL_SCALE_UP = K.NORMAL_SCALE_BELOW, K.NORMAL_SCALE_UP
+_DEKKER_PRODUCT_MIN = K.DEKKER_PRODUCT_MIN
 _NEAR_Y = K.NEAR_Y
 _BIG = 2.0**500
 _LOGIT_ZERO_BELOW = K.LOGIT_TERM_ZERO_BELOW
@@ -429,7 +431,12 @@ def _normal_correction(
     from their exact residuals (σ₁ − σ₂ and μ₁ − μ₂ by two-sums, the products by Dekker's):
     x_lo·h'(x) − r_lo/r + z·z_lo, h'(x) = x + x/r near (r = 1 + x to the correction's accuracy),
     x + 1 far. 0 where it is not finite (a splitting overflowed: the values are far beyond where
-    these roundings matter)."""
+    these roundings matter). σ₂ below the range where Dekker's products are exact: σ₁, σ₂ and
+    μ₁ − μ₂ scaled up by a power of 2 first; a residual whose product is still below it: left out
+    (``_kernels.NORMAL_SCALE_BELOW``)."""
+    scale = _NORMAL_SCALE_UP if b < _NORMAL_SCALE_BELOW else 1.0
+    a = a * scale
+    b = b * scale
     inv = 1.0 / b
     inv_r = 1.0 / r
     bh, bl = _split(b)
@@ -440,12 +447,16 @@ def _normal_correction(
     far = x_lo * (x + 1.0)
     if use_r:  # (computed for every element and selected: the loop stays branch-free)
         qh = r * b
-        far = far - (((a - qh) - _product_lo(r, bh, bl, qh)) * inv) * inv_r
+        r_lo = (((a - qh) - _product_lo(r, bh, bl, qh)) * inv) * inv_r
+        far = far - (r_lo if qh >= _DEKKER_PRODUCT_MIN else 0.0)
     corr = x_lo * (x + x * inv_r) if near else far
     if use_z:
         eh, el = _two_sum(y1, -y2)
+        eh = eh * scale
+        el = el * scale
         th = z * b
-        corr = corr + z * ((((eh - th) - _product_lo(z, bh, bl, th)) + el) * inv)
+        z_lo = z * ((((eh - th) - _product_lo(z, bh, bl, th)) + el) * inv)
+        corr = corr + (z_lo if abs(th) >= _DEKKER_PRODUCT_MIN else 0.0)
     return corr if corr - corr == 0.0 else 0.0
 
 

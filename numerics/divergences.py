@@ -48,9 +48,12 @@ from numerics import _validate as v
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
 from numerics._kernels import (
     _V,
+    DEKKER_PRODUCT_MIN,
     LOGIT_TERM_ZERO_BELOW,
     NORMAL_NEAR_ABOVE,
     NORMAL_NEAR_BELOW,
+    NORMAL_SCALE_BELOW,
+    NORMAL_SCALE_UP,
     _horner,
     expm1mx,
     expm1mx_wide,
@@ -1150,7 +1153,11 @@ def _normal_correction(
 ) -> F64:
     """``numerics._jit._normal_correction``'s operations, in the same order: the first-order
     correction of h + ½z² for the roundings of x, r (``use_r``, far form only) and z (``use_z``)
-    from their exact residuals; 0 where not finite."""
+    from their exact residuals; 0 where not finite. σ₂ below NORMAL_SCALE_BELOW: σ₁, σ₂ and
+    μ₁ − μ₂ scaled up first; a residual whose Dekker product underflows: left out."""
+    scale = np.where(b < NORMAL_SCALE_BELOW, NORMAL_SCALE_UP, 1.0)
+    a = a * scale
+    b = b * scale
     inv = 1.0 / b
     inv_r = 1.0 / r
     dh, dl = two_sum(a, -b)
@@ -1160,11 +1167,15 @@ def _normal_correction(
     corr = np.where(near, x_lo * (x + x * inv_r), x_lo * (x + 1.0))
     if use_r:
         qh, ql = two_product(r, b)
-        corr = np.where(near, corr, corr - (((a - qh) - ql) * inv) * inv_r)
+        r_lo = (((a - qh) - ql) * inv) * inv_r
+        corr = np.where(near, corr, corr - np.where(qh >= DEKKER_PRODUCT_MIN, r_lo, 0.0))
     if use_z:
         eh, el = two_sum(y1, -y2)
+        eh = eh * scale
+        el = el * scale
         th, tl = two_product(z, b)
-        corr = corr + z * ((((eh - th) - tl) + el) * inv)
+        z_lo = z * ((((eh - th) - tl) + el) * inv)
+        corr = corr + np.where(np.abs(th) >= DEKKER_PRODUCT_MIN, z_lo, 0.0)
     return np.where(np.isfinite(corr), corr, 0.0)
 
 
@@ -1200,10 +1211,23 @@ def kl_normal_diag(mu1: ArrayLike, sigma1: ArrayLike, mu2: ArrayLike, sigma2: Ar
     return _out(row_sum(np.ascontiguousarray(value)), dtype)
 
 
+#: √(2πe) as hi + lo (hi the float nearest, lo the float nearest the rest; mpmath at 50 digits)
+_SQRT_2PIE_HI, _SQRT_2PIE_LO = 4.132731354122493, 1.211870280536999e-16
+
+
 def entropy_normal(sigma: ArrayLike) -> Array:
-    """H(N(μ, σ²)) = ½ log(2πe σ²)."""
-    s = v.positive(sigma, "sigma")
-    h = 0.5 * np.log(2 * np.pi * math.e) + np.log(np.asarray(s, dtype=np.float64))
+    """H(N(μ, σ²)) = ½ log(2πe σ²) = log(σ·√(2πe)) (Cover & Thomas, Example 8.1.2). The product
+    σ·√(2πe) is carried exactly as hi + lo (Dekker, √(2πe) to 106 bits) and H = log(hi) +
+    log1p(lo/hi): no cancellation where H → 0 (σ near 1/√(2πe) ≈ 0.242), where the textbook sum
+    ½ log(2πe) + log σ loses every digit; beyond 2^±900 (no cancellation there) that sum."""
+    s = np.asarray(v.positive(sigma, "sigma"), dtype=np.float64)
+    with np.errstate(all="ignore"):
+        inside = (s > 2.0**-900) & (s < 2.0**900)
+        si = np.where(inside, s, 1.0)
+        hi, lo = two_product(si, np.float64(_SQRT_2PIE_HI))
+        lo = lo + si * _SQRT_2PIE_LO
+        near = np.log(hi) + np.log1p(lo / hi)
+        h = np.where(inside, near, np.log(s) + 0.5 * np.log(2 * np.pi * math.e))
     return _out(h, v.result_dtype(sigma))
 
 

@@ -142,3 +142,57 @@ def test_a_large_negative_number_used_as_a_mask_is_a_category_of_probability_zer
     # the NumPy reference form agrees (it shared the overflow)
     ref = D._kl_logits_rows(np.array([[0.0, mask, 1.0]]), np.array([[0.5, mask, 0.3]]))
     assert np.isfinite(ref).all() and abs(float(ref[0]) - float(want)) <= 4 * np.spacing(float(want))
+
+
+# ---------------------------------------------------------------------------- subnormal scales
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (1.691075763e-315, 7.36501904e-316, -1.125409251476296e-309, 8.36295676314031e-309),
+        (-2.09e-321, 1.002933696e-315, 3.94301553728646e-309, 7.213813499969526e-309),
+        (-3.84928966e-316, 2.7061179e-316, -6.503235893571172e-139, 6.7127379855752185e-139),
+    ],
+)
+def test_kl_normal_with_subnormal_scales_keeps_its_digits(args):
+    """The probe's inputs: σ₁ (and σ₂) subnormal, where the first-order correction's Dekker
+    products underflowed and added an error of ~2⁻¹⁰⁷⁴/σ₁ (3.8·10⁶ ulp on the first input)."""
+    exact = A.ref_kl_normal(*args)
+    assert ulp_spacing_error(float(D.kl_normal(*args)), exact) <= 2.0
+    diag = D.kl_normal_diag(*(np.array([x]) for x in args))
+    assert ulp_spacing_error(float(diag), exact) <= 2.0
+
+
+def test_the_normal_forms_agree_on_subnormal_and_extreme_scales():
+    """The compiled kernel and its NumPy form (the same bits) over σ log-uniform in
+    [1e−323, 1e308] with means at 0, 10⁻³σ and σ, each within 2 ulp of the reference."""
+    rng = np.random.default_rng(25)
+    n = 600
+    s1, s2 = 10.0 ** rng.uniform(-323, 307, n), 10.0 ** rng.uniform(-323, 307, n)
+    keep = (s1 > 0) & (s2 > 0)
+    s1, s2 = s1[keep], s2[keep]
+    m1 = rng.normal(size=s1.size) * s1 * rng.choice([0.0, 1e-3, 1.0], s1.size)
+    m2 = rng.normal(size=s1.size) * s2 * rng.choice([0.0, 1e-3, 1.0], s1.size)
+    got = np.asarray(D.kl_normal(m1, s1, m2, s2))
+    numpy_form = np.empty(s1.size)
+    with np.errstate(all="ignore"):
+        D._kl_normal_into_numpy(m1, s1, m2, s2, out=numpy_form)
+    assert np.array_equal(got, numpy_form)
+    for i in range(0, s1.size, 7):
+        x = [float(v[i]) for v in (m1, s1, m2, s2)]
+        assert ulp_spacing_error(float(got[i]), A.ref_kl_normal(*x)) <= 2.0, x
+
+
+# ---------------------------------------------------------------------------- Normal entropy
+
+
+@pytest.mark.parametrize("sigma", [0.2387795467279314, 0.24197072451914337, 0.2419707245191434])
+def test_normal_entropy_where_it_crosses_zero(sigma):
+    """H = ½ log(2πe σ²) → 0 at σ = 1/√(2πe) ≈ 0.24197: the textbook sum ½ log(2πe) + log σ
+    gave −0.01327601814524959 at the probe's σ = 0.2387795467279314 (exact
+    −0.013276018145249420874, 98 ulp off)."""
+    with A.mp.workdps(60):
+        s = A.mp.mpf(sigma)
+        exact = A.mp.log(2 * A.mp.pi * A.mp.e * s * s) / 2
+    assert ulp_spacing_error(float(D.entropy_normal(sigma)), exact) <= 2.0
