@@ -752,11 +752,35 @@ def _jsd64(pa: F64, qa: F64) -> F64:
     # p_i·Q − q_i·P with Q = big_q + lo_q exactly enough: rounded totals would cost
     # ε/|p̂ − q̂| relative in near-equal pairs of different totals
     num = (h1 - h2) + ((l1 - l2) + (p * lo_q - q * lo_p))
+    num = _near_proportional_num(p, q, big_q, h1, h2, num)
     half = num / (big_p * big_q) / 2
     ph, qh = p / big_p, q / big_q
     m = (ph + qh) / 2
     value = (row_sum(_kl_term_fast(ph, m, half)) + row_sum(_kl_term_fast(qh, m, -half))) / 2
     return np.clip(value, 0.0, np.log(2.0)).reshape(batch)
+
+
+_EPS = 2.0**-53
+
+
+def _near_proportional_num(p: F64, q: F64, big_q: F64, h1: F64, h2: F64, num: F64) -> F64:
+    """p_i·Q − q_i·P for rows (n, K) where it is smaller than the rounding of its parts allows:
+    ``num`` from the products with the totals (h1 = fl(p_i·Q), h2 = fl(q_i·P)) carries an error
+    ~4ε²(h1 + h2), all of its value once q is within a few ε of proportional to p (q = p·(1 + kε),
+    rounded: 2·10³ ulp in the JSD). There the same number from u_i = p_i q_r − p_r q_i (exact
+    products; r the largest q, so that |p_i q_j − q_i p_j| = |q_j u_i − q_i u_j|/q_r is formed
+    from small parts): (Q u_i − q_i Σu)/q_r, error ~2ε(Q|u_i| + q_i Σ|u|)/q_r. Each element takes
+    the form with the smaller bound."""
+    with np.errstate(all="ignore"):
+        r = np.argmax(q, axis=-1)[:, None]
+        pr, qr = np.take_along_axis(p, r, axis=-1), np.take_along_axis(q, r, axis=-1)
+        a1, b1 = two_product(p, qr)
+        a2, b2 = two_product(pr, q)
+        u = (a1 - a2) + (b1 - b2)
+        alt = (big_q * u - q * row_sum(u, keepdims=True)) / qr
+        bound_num = 4 * _EPS * _EPS * (np.abs(h1) + np.abs(h2))
+        bound_alt = 2 * _EPS * (big_q * np.abs(u) + q * row_sum(np.abs(u), keepdims=True)) / qr
+        return np.where(np.isfinite(alt) & (bound_alt < bound_num), alt, num)
 
 
 def _dd_row_sum(x: F64) -> tuple[F64, F64]:
