@@ -431,10 +431,11 @@ def _normal_correction(
     from their exact residuals (σ₁ − σ₂ and μ₁ − μ₂ by two-sums, the products by Dekker's):
     x_lo·h'(x) − r_lo/r + z·z_lo, h'(x) = x + x/r near (r = 1 + x to the correction's accuracy),
     x + 1 far. 0 where it is not finite (a splitting overflowed: the values are far beyond where
-    these roundings matter). σ₂ below the range where Dekker's products are exact: σ₁, σ₂ and
-    μ₁ − μ₂ scaled up by a power of 2 first; a residual whose product is still below it: left out
+    these roundings matter). σ₂ outside the range where Dekker's products are exact: σ₁, σ₂ and
+    μ₁ − μ₂ scaled by a power of 2 first; a residual whose product is still below it: left out
     (``_kernels.NORMAL_SCALE_BELOW``)."""
     scale = _NORMAL_SCALE_UP if b < _NORMAL_SCALE_BELOW else 1.0
+    scale = 1.0 / _NORMAL_SCALE_UP if b > 1.0 / _NORMAL_SCALE_BELOW else scale
     a = a * scale
     b = b * scale
     inv = 1.0 / b

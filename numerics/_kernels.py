@@ -72,10 +72,11 @@ LOGIT_TERM_ZERO_BELOW = -1500.0
 #: s = x/(2 + x) (|s| ≤ ½ there, the range of the polynomial _V), instead of a logarithm
 NORMAL_NEAR_BELOW, NORMAL_NEAR_ABOVE = -2.0 / 3.0, 2.0
 #: the Normal KL's first-order correction takes its residuals from Dekker products, exact only
-#: where no partial product underflows (|a·b| ≥ 2^(−1022+52)): below NORMAL_SCALE_BELOW, σ₁, σ₂
-#: and μ₁ − μ₂ enter the correction multiplied by NORMAL_SCALE_UP (exact; the residuals are
-#: ratios, so scale-free), and a residual whose product is below DEKKER_PRODUCT_MIN is left out
-#: (its term is then below the rounding of the result: σ₁/σ₂ < 2⁻⁴⁸⁶ or |μ₁ − μ₂|/σ₂ < 2⁻⁴⁸⁶)
+#: where no partial product underflows (|a·b| ≥ 2^(−1022+52)) and no splitting overflows
+#: (|a| < 2^996): σ₂ below NORMAL_SCALE_BELOW (above 1/NORMAL_SCALE_BELOW), σ₁, σ₂ and μ₁ − μ₂
+#: enter the correction multiplied by NORMAL_SCALE_UP (its inverse) — exact, and the residuals
+#: are ratios, so scale-free — and a residual whose product is below DEKKER_PRODUCT_MIN is left
+#: out (its term is then below the rounding of the result: σ₁/σ₂ or |μ₁ − μ₂|/σ₂ < 2⁻³⁶⁰)
 NORMAL_SCALE_BELOW, NORMAL_SCALE_UP, DEKKER_PRODUCT_MIN = 2.0**-400, 2.0**600, 2.0**-960
 #: |y| up to which kl_term uses the series
 NEAR_Y = 0.5

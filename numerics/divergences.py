@@ -1177,9 +1177,11 @@ def _normal_correction(
 ) -> F64:
     """``numerics._jit._normal_correction``'s operations, in the same order: the first-order
     correction of h + ½z² for the roundings of x, r (``use_r``, far form only) and z (``use_z``)
-    from their exact residuals; 0 where not finite. σ₂ below NORMAL_SCALE_BELOW: σ₁, σ₂ and
-    μ₁ − μ₂ scaled up first; a residual whose Dekker product underflows: left out."""
+    from their exact residuals; 0 where not finite. σ₂ below NORMAL_SCALE_BELOW (above its
+    inverse): σ₁, σ₂ and μ₁ − μ₂ scaled up (down) first; a residual whose Dekker product
+    underflows: left out."""
     scale = np.where(b < NORMAL_SCALE_BELOW, NORMAL_SCALE_UP, 1.0)
+    scale = np.where(b > 1.0 / NORMAL_SCALE_BELOW, 1.0 / NORMAL_SCALE_UP, scale)
     a = a * scale
     b = b * scale
     inv = 1.0 / b

@@ -153,11 +153,15 @@ def test_a_large_negative_number_used_as_a_mask_is_a_category_of_probability_zer
         (1.691075763e-315, 7.36501904e-316, -1.125409251476296e-309, 8.36295676314031e-309),
         (-2.09e-321, 1.002933696e-315, 3.94301553728646e-309, 7.213813499969526e-309),
         (-3.84928966e-316, 2.7061179e-316, -6.503235893571172e-139, 6.7127379855752185e-139),
+        (-8.945940292939504e301, 1.239068973995794e302, -1.4011427710356698e302, 2.9617149046730342e302),
+        (-1.3565888804925622e305, 4.779519395620806e34, 5.340913207545369e304, 1.988947421461184e302),
     ],
 )
-def test_kl_normal_with_subnormal_scales_keeps_its_digits(args):
+def test_kl_normal_with_subnormal_or_huge_scales_keeps_its_digits(args):
     """The probe's inputs: σ₁ (and σ₂) subnormal, where the first-order correction's Dekker
-    products underflowed and added an error of ~2⁻¹⁰⁷⁴/σ₁ (3.8·10⁶ ulp on the first input)."""
+    products underflowed and added an error of ~2⁻¹⁰⁷⁴/σ₁ (3.8·10⁶ ulp on the first input);
+    σ₂ beyond 2⁹⁹⁶, where the correction's splitting overflowed and it was left out (5.3 and
+    2.7 ulp on the last two)."""
     exact = A.ref_kl_normal(*args)
     assert ulp_spacing_error(float(D.kl_normal(*args)), exact) <= 2.0
     diag = D.kl_normal_diag(*(np.array([x]) for x in args))
