@@ -10,6 +10,9 @@ Regimes (the names say what is drawn): random pairs with K = 2 and large K, near
 (relative differences 1e−12 … 1e−1), far-apart pairs (ratios to 1e±12), extreme entries (to
 1e−300) and unnormalised vectors (``normalize=True``, totals to 1e±300) — Cover & Thomas ch. 2
 for the definitions; the near-equal and far regimes are where the textbook forms lose digits.
+Beyond those, the regimes an outside probe found worse than the ones above: pairs proportional
+to a few ulp (q = p·(1 ± kε) rounded), Bernoulli logits beyond σ's normal range, Normal scales
+subnormal or near overflow, and the Normal entropy where it crosses 0 (Cover & Thomas 8.1.2).
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ def _pair(rng: np.random.Generator, regime: str) -> tuple[np.ndarray, np.ndarray
         return p * 10.0 ** rng.uniform(-300, 300), q * 10.0 ** rng.uniform(-300, 300), True
     if regime == "unnormalised, random, K = 2…8":
         return p * rng.uniform(0.5, 2), _dirichlet(rng, k) * rng.uniform(0.5, 2), True
+    if regime == "proportional to a few ulp (q = p·(1 ± kε) rounded, k ≤ 50), K = 2":
+        p = _dirichlet(rng, 2)
+        return p, p * (1 + float(rng.integers(1, 51)) * 2.0**-52 * float(rng.choice([-1.0, 1.0]))), True
     raise KeyError(regime)
 
 
@@ -85,6 +91,7 @@ CATEGORICAL_REGIMES = (
     "entries to 1e−300, K = 2…5 (normalised by the function)",
     "unnormalised, near-proportional, K = 2, totals 1e±300",
     "unnormalised, random, K = 2…8",
+    "proportional to a few ulp (q = p·(1 ± kε) rounded, k ≤ 50), K = 2",
 )
 
 
@@ -151,6 +158,8 @@ def _bernoulli(fn: str, regime: str) -> Draw:
 LOGIT_REGIMES = (
     "|logit| ~ 1", "|logit| ~ 30", "|logit| ~ 1e3", "near-equal (δ = 1e−12 … 1e−1), |logit| ~ 30",
 )
+#: where σ(±x) leaves float64's normal range and the KL reaches subnormal values (Bernoulli only)
+BEYOND_SIGMOID = "|logit| 700 … 750 (σ beyond the normal range, KL to subnormal)"
 
 
 def _logit_scale(regime: str) -> float:
@@ -161,7 +170,11 @@ def _bernoulli_logits(regime: str) -> Draw:
     def draw(rng: np.random.Generator) -> Sample:
         s = _logit_scale(regime)
         a = float(rng.normal() * s)
-        if regime.startswith("near"):
+        if regime == BEYOND_SIGMOID:
+            a = float(rng.choice([-1.0, 1.0]) * rng.uniform(700, 750))
+            near = a + rng.normal() * 10.0 ** rng.uniform(-14, 1.5)
+            b = float(rng.choice([-1.0, 1.0]) * rng.uniform(700, 750)) if rng.uniform() < 0.5 else float(near)
+        elif regime.startswith("near"):
             b = a + 10.0 ** rng.uniform(-12, -1) * rng.normal()
         else:
             b = float(rng.normal() * s)
@@ -183,7 +196,10 @@ def _categorical_logits(regime: str, k: int) -> Draw:
     return draw
 
 
-NORMAL_REGIMES = ("random", "near-equal", "far (scale ratios to 1e±12)", "extreme (scales 1e±150)")
+NORMAL_REGIMES = (
+    "random", "near-equal", "far (scale ratios to 1e±12)", "extreme (scales 1e±150)",
+    "subnormal scales (σ 1e−323 … 1e−308)", "scales and means near overflow (1e290 … 1e308)",
+)
 
 
 def _normal_args(rng: np.random.Generator, regime: str, size: int | None = None) -> list[np.ndarray]:
@@ -196,9 +212,15 @@ def _normal_args(rng: np.random.Generator, regime: str, size: int | None = None)
     elif regime == "far (scale ratios to 1e±12)":
         s2 = s1 * 10.0 ** (12 * rng.uniform(-1, 1, size))
         m2 = m1 + 3 * np.maximum(s1, s2) * rng.normal(size=size)
-    else:
+    elif regime == "extreme (scales 1e±150)":
         s1, s2 = 10.0 ** rng.uniform(-150, 150, size), 10.0 ** rng.uniform(-150, 150, size)
         m1, m2 = rng.normal(size=size) * s1, rng.normal(size=size) * s2
+    elif regime == "subnormal scales (σ 1e−323 … 1e−308)":
+        s1, s2 = 10.0 ** rng.uniform(-323, -308, size), 10.0 ** rng.uniform(-323, -308, size)
+        m1, m2 = rng.normal(size=size) * s1, rng.normal(size=size) * s2
+    else:  # scales and means near overflow: |μ| ≤ 1e308 (a difference may overflow: KL = inf)
+        s1, s2 = 10.0 ** rng.uniform(290, 308, size), 10.0 ** rng.uniform(290, 308, size)
+        m1, m2 = rng.uniform(-1, 1, size) * 1e308, rng.uniform(-1, 1, size) * 1e308
     return [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
 
 
@@ -209,6 +231,26 @@ def _normal(fn: str, regime: str) -> Draw:
             return float(D.kl_normal(*args)), A.ref_kl_normal(*(float(x) for x in args)), _txt(*args)
         args = _normal_args(rng, regime, 8)
         return float(D.kl_normal_diag(*args)), A.ref_kl_diag(*args), _txt(*args)
+
+    return draw
+
+
+ENTROPY_NORMAL_REGIMES = (
+    "σ near 1/√(2πe), where H = 0 (relative 1e−16 … 1e−1)", "σ log-uniform 1e−320 … 1e308",
+)
+
+
+def _entropy_normal(regime: str) -> Draw:
+    def draw(rng: np.random.Generator) -> Sample:
+        if regime == ENTROPY_NORMAL_REGIMES[0]:
+            relative = rng.uniform(-1, 1) * 10.0 ** rng.uniform(-16, -1)
+            sigma = float((2 * np.pi * np.e) ** -0.5 * (1 + relative))
+        else:
+            sigma = float(10.0 ** rng.uniform(-320, 308))
+        with mp.workdps(A.DIGITS):  # ½ log(2πe σ²), Cover & Thomas Example 8.1.2
+            s = mp.mpf(sigma)
+            exact = mp.log(2 * mp.pi * mp.e * s * s) / 2
+        return float(D.entropy_normal(sigma)), exact, _txt(sigma)
 
     return draw
 
@@ -226,10 +268,11 @@ SWEEPS: dict[tuple[str, str], Draw] = {
     **{(fn, r): _bernoulli(fn, r) for fn in ("kl_bernoulli", "jsd_bernoulli") for r in BERNOULLI_REGIMES},
     **{("entropy_bernoulli", r): _bernoulli("entropy_bernoulli", r)
        for r in ("random", "far (probabilities to 1e−300)")},
-    **{("kl_bernoulli_logits", r): _bernoulli_logits(r) for r in LOGIT_REGIMES},
+    **{("kl_bernoulli_logits", r): _bernoulli_logits(r) for r in (*LOGIT_REGIMES, BEYOND_SIGMOID)},
     **{("kl_categorical_logits", f"{r}, K = {k}"): _categorical_logits(r, k)
        for r in LOGIT_REGIMES for k in ((2,) if "1e3" in r else (2, 16))},
     **{(fn, r): _normal(fn, r) for fn in ("kl_normal", "kl_normal_diag") for r in NORMAL_REGIMES},
+    **{("entropy_normal", r): _entropy_normal(r) for r in ENTROPY_NORMAL_REGIMES},
 }
 
 
