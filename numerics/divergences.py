@@ -1290,9 +1290,10 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
     and the trace/log-det part is Σ_j (x_j − log(1 + x_j)) + Σ_{i>j} R_ij², non-negative terms,
     exactly 0 for Σ₁ = Σ₂. 1 + x_j = R_jj² = (L₁,jj/L₂,jj)²: where |x_j| > ½ its logarithm is
     taken from the two Cholesky diagonals, which keeps it accurate when Σ₁ and Σ₂ differ by
-    orders of magnitude. Both distributions are first rescaled by a power of 2 (exact; KL is
-    invariant) so that Σ₂'s largest variance is ≈ 1: scales anywhere in the float range work,
-    and the result is inf only where Σ₁'s variances overflow relative to Σ₂'s."""
+    orders of magnitude. Both distributions are first rescaled per coordinate by powers of 2
+    (exact; KL is invariant under x → Tx) so that Σ₂'s variances are ≈ 1: scales anywhere in
+    the float range work, and the result is inf only where Σ₁'s variances overflow relative to
+    Σ₂'s."""
     m1, m2 = v.as_float_array(mu1, "mu1"), v.as_float_array(mu2, "mu2")
     c1f, c2f = v.as_float_array(cov1, "cov1"), v.as_float_array(cov2, "cov2")
     dtype = v.result_dtype(mu1, cov1, mu2, cov2)
@@ -1316,15 +1317,16 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
         raise ValueError("mu1, cov1, mu2, cov2: empty event (d = 0)")
     if any(x.size == 0 for x in (m1, m2, c1, c2)) or 0 in batch:
         return _out(np.zeros(batch), dtype)
-    # exact power-of-2 rescaling (x → x/s): Σ → Σ/s², μ → μ/s, with s² ≈ max diag Σ₂
-    top = np.max(np.diagonal(c2, axis1=-2, axis2=-1), axis=-1)
-    _, e = np.frexp(top)
-    e = 2 * (e // 2)
+    # exact power-of-2 rescaling per coordinate (x → Tx, T = diag(2^(−h))): Σ → TΣT, μ → Tμ,
+    # with Σ₂'s variances in [¼, 1) (:func:`_diagonal_scaling`; a common factor would push the
+    # smallest of variances as far apart as 1e±300 below the float range)
+    h = _diagonal_scaling(c2)
+    both = -(h[..., :, None] + h[..., None, :])
     with np.errstate(over="ignore"):
-        c1 = np.ldexp(c1, -e[..., None, None])
-    c2 = np.ldexp(c2, -e[..., None, None])
-    m1 = np.ldexp(np.asarray(m1, dtype=np.float64), -(e // 2)[..., None])
-    m2 = np.ldexp(np.asarray(m2, dtype=np.float64), -(e // 2)[..., None])
+        c1 = np.ldexp(c1, both)
+        m1 = np.ldexp(np.asarray(m1, dtype=np.float64), -h)
+        m2 = np.ldexp(np.asarray(m2, dtype=np.float64), -h)
+    c2 = np.ldexp(c2, both)
     over = ~np.isfinite(c1).all(axis=(-2, -1))
     if over.any():  # Σ₁'s variances overflow beside Σ₂'s: KL = inf there (computed on I)
         c1 = np.where(over[..., None, None], np.eye(d), c1)
@@ -1385,15 +1387,60 @@ def _kl_mvn_numpy(m1: F64, c1: F64, m2: F64, c2: F64, batch: tuple[int, ...]) ->
     return value
 
 
+#: 2πe as hi + lo (hi the float nearest, lo the float nearest the rest; mpmath at 50 digits)
+_TWO_PI_E_HI, _TWO_PI_E_LO = 17.079468445347135, -1.3547630581004849e-15
+
+
+def _diagonal_scaling(c: F64) -> NDArray[np.int64]:
+    """h_j with 2^(−2h_j)·Σ_jj ∈ [¼, 1): Σ' = TΣT, T = diag(2^(−h)), is exact (powers of 2) and
+    keeps every coordinate's variance near 1, whatever the spread of the variances (a common
+    factor would push the smallest below the float range: diag(1e300, 1e−300) is regular).
+    A non-positive variance keeps h = 0 (the factorisation then refuses the matrix)."""
+    diag = np.diagonal(c, axis1=-2, axis2=-1)
+    _, e = np.frexp(np.where(diag > 0, diag, 1.0))
+    return (e + 1) // 2
+
+
+def _log_prod_2pie(pivots: F64) -> tuple[F64, NDArray[np.int64]]:
+    """log Π_j (2πe·v_j) = s + k·log 2 for positive v (…, d): the product carried as a
+    double-double renormalised to [½, 1) after each factor (2πe to 106 bits, exact products),
+    then s = log(hi) + log1p(lo/hi) with hi ∈ [√½, √2): no cancellation where the entropy
+    crosses 0 (d·log(2πe) + log det Σ → 0)."""
+    hi = np.ones(pivots.shape[:-1])
+    lo = np.zeros_like(hi)
+    k = np.zeros(hi.shape, dtype=np.int64)
+    for j in range(pivots.shape[-1]):
+        vj = pivots[..., j]
+        fh, fl = two_product(vj, np.float64(_TWO_PI_E_HI))
+        fl = fl + vj * _TWO_PI_E_LO
+        ph, pl = two_product(hi, fh)
+        pl = pl + (hi * fl + lo * fh)
+        hi, lo = two_sum(ph, pl)
+        hi, ex = np.frexp(hi)
+        lo = np.ldexp(lo, -ex)
+        k += ex
+    up = hi < math.sqrt(0.5)
+    hi, lo, k = np.where(up, 2 * hi, hi), np.where(up, 2 * lo, lo), np.where(up, k - 1, k)
+    return np.log(hi) + np.log1p(lo / hi), k
+
+
 def entropy_mvn(cov: ArrayLike) -> Array:
-    """H(N(μ, Σ)) = ½ log det(2πe Σ), log det from the Cholesky diagonal."""
+    """H(N(μ, Σ)) = ½ log det(2πe Σ) (Cover & Thomas, Theorem 8.4.1): Σ scaled per coordinate by
+    powers of 2 (:func:`_diagonal_scaling`), log det from the Cholesky pivots L_jj² (the
+    variances themselves for a diagonal Σ: exact), ½ log Π_j (2πe·pivot_j) by
+    :func:`_log_prod_2pie`; the scaling's k·log 2 added last, exactly split (fdlibm's ln 2)."""
     c = v.covariance(cov, "cov")
     dtype = v.result_dtype(cov)
     d = c.shape[-1]
     if c.size == 0:
         return _out(np.zeros(c.shape[:-2]), dtype)
-    top = np.max(np.diagonal(c, axis1=-2, axis2=-1), axis=-1)
-    _, e = np.frexp(top)
-    chol = _cholesky(np.ldexp(c, -e[..., None, None]), "cov")
-    logdet = 2 * row_sum(np.log(np.diagonal(chol, axis1=-2, axis2=-1))) + d * e * np.log(2.0)
-    return _out(0.5 * (d * np.log(2 * np.pi * math.e) + logdet), dtype)
+    h = _diagonal_scaling(c)
+    scaled = np.ldexp(c, -(h[..., :, None] + h[..., None, :]))
+    chol = _cholesky(scaled, "cov")
+    pivots = np.diagonal(chol, axis1=-2, axis2=-1) ** 2
+    off = scaled - scaled * np.eye(d)
+    diagonal = ~np.any(off != 0, axis=(-2, -1))
+    pivots = np.where(diagonal[..., None], np.diagonal(scaled, axis1=-2, axis2=-1), pivots)
+    s, k = _log_prod_2pie(pivots)
+    k = k + 2 * h.sum(axis=-1)
+    return _out(0.5 * (k * _LN2_HI + (k * _LN2_LO + s)), dtype)

@@ -225,3 +225,36 @@ def test_jsd_of_proportional_rows_of_every_length():
         for i in range(40):
             exact = A.ref_jsd_categorical(p[i], q[i])
             assert ulp_spacing_error(float(got[i]), exact) <= 8.0, (p[i].tolist(), q[i].tolist())
+
+
+# ---------------------------------------------------------------------------- MVN entropy and scales
+
+
+@pytest.mark.parametrize(
+    "cov",
+    [
+        [[0.2387795467279314**2]],
+        [[0.05854983152431913, 0.0, 0.0], [0.0, 0.05854983152431913, 0.0], [0.0, 0.0, 0.05854983152431913]],
+        np.diag([0.058809116703696034, 0.05867954721334933, 0.05761902950530573, 0.059101730214628036]),
+    ],
+)
+def test_mvn_entropy_where_it_crosses_zero(cov):
+    """det(2πe Σ) → 1: ½(d log 2πe + log det Σ) lost every digit (the probe's 3×3 σ²I gave 0.0,
+    exact −7.0e−16; its 4×4 diagonal 2.7·10⁵ ulp off)."""
+    cov = np.asarray(cov, dtype=np.float64)
+    d = cov.shape[-1]
+    with A.mp.workdps(60):
+        logdet = sum(A.mp.log(A.mp.mpf(float(x))) for x in np.diag(cov))
+        exact = (d * A.mp.log(2 * A.mp.pi * A.mp.e) + logdet) / 2
+    assert ulp_spacing_error(float(D.entropy_mvn(cov)), exact) <= 2.0
+
+
+def test_covariances_with_variances_far_apart_are_accepted():
+    """diag(1e300, 1e−300) is positive definite (det 1); a common power-of-2 factor pushed its
+    small variance below the float range and the factorisation refused it as not positive
+    definite."""
+    c = np.diag([1e300, 1e-300])
+    assert D.entropy_mvn(c) == pytest.approx(np.log(2 * np.pi * np.e), rel=1e-15)
+    assert D.kl_mvn(np.zeros(2), np.eye(2), np.zeros(2), c) == pytest.approx(5e299, rel=1e-15)
+    assert D.kl_mvn(np.ones(2), c, np.zeros(2), c) == pytest.approx(5e299, rel=1e-15)
+    assert D.kl_mvn(np.zeros(2), c, np.zeros(2), c) == 0.0
