@@ -1322,18 +1322,23 @@ def kl_mvn(mu1: ArrayLike, cov1: ArrayLike, mu2: ArrayLike, cov2: ArrayLike) -> 
     # smallest of variances as far apart as 1e±300 below the float range)
     h = _diagonal_scaling(c2)
     both = -(h[..., :, None] + h[..., None, :])
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         c1 = np.ldexp(c1, both)
-        m1 = np.ldexp(np.asarray(m1, dtype=np.float64), -h)
-        m2 = np.ldexp(np.asarray(m2, dtype=np.float64), -h)
+        # μ₂ − μ₁ scaled (the only use of the means): scaled first, or where that overflows
+        # (equal means beyond the range of μ/σ₂), subtracted first — the same value otherwise
+        f1, f2 = np.asarray(m1, dtype=np.float64), np.asarray(m2, dtype=np.float64)
+        first = np.ldexp(f2, -h) - np.ldexp(f1, -h)
+        later = np.ldexp(np.subtract(m2, m1, dtype=np.float64), -h)
+        t2: F64 = np.where(np.isfinite(first), first, later)
+        t1: F64 = np.zeros_like(t2)
     c2 = np.ldexp(c2, both)
     over = ~np.isfinite(c1).all(axis=(-2, -1))
     if over.any():  # Σ₁'s variances overflow beside Σ₂'s: KL = inf there (computed on I)
         c1 = np.where(over[..., None, None], np.eye(d), c1)
     compiled = _kl_mvn_compiled if T.compiled_loaded() else kl_mvn_numpy_bits
-    value = compiled(m1, c1, m2, c2, batch)
+    value = compiled(t1, c1, t2, c2, batch)
     if value is None:  # a factorisation failed: the reference names the argument
-        value = _kl_mvn_numpy(m1, c1, m2, c2, batch)
+        value = _kl_mvn_numpy(t1, c1, t2, c2, batch)
     # the parts are non-negative: a NaN can only come from inf − inf in an overflowed part
     value = np.where(np.isnan(value) | over, np.inf, value)
     return _out(value, dtype)

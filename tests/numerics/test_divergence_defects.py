@@ -258,3 +258,11 @@ def test_covariances_with_variances_far_apart_are_accepted():
     assert D.kl_mvn(np.zeros(2), np.eye(2), np.zeros(2), c) == pytest.approx(5e299, rel=1e-15)
     assert D.kl_mvn(np.ones(2), c, np.zeros(2), c) == pytest.approx(5e299, rel=1e-15)
     assert D.kl_mvn(np.zeros(2), c, np.zeros(2), c) == 0.0
+
+
+def test_equal_means_beyond_the_range_of_mu_over_sigma_give_a_finite_kl():
+    """Per-coordinate scaling must not turn equal means into inf − inf: μ = 1e200 over a
+    variance of 1e−300 is beyond the float range once scaled, their difference is 0."""
+    c = np.diag([1.0, 1e-300])
+    assert D.kl_mvn([0.0, 1e200], c, [0.0, 1e200], c) == 0.0
+    assert D.kl_mvn([0.0, 1e200], c, [1.0, 1e200], c) == 0.5
