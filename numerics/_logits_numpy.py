@@ -139,6 +139,11 @@ def _terms(
     g = expm1mx_wide(-ell, -ell_lo, ex)
     far = ell < -2.0
     terms = np.where(fa, np.where(far, ((q - p) + p * ell) + p * ell_lo, p * g), q)
+    tiny_far = fa & far & (p < TINY_P) & (h >= LOGIT_TERM_ZERO_BELOW) & (ell > -np.inf)
+    if tiny_far.any():  # q + 2⁻ᵏ·(p·2ᵏ)·(ℓ − 1), the compiled form for subnormal p
+        rows, cols = np.nonzero(tiny_far)
+        slope = (ell[rows, cols] - 1.0) + ell_lo[rows, cols]
+        terms[rows, cols] = q[rows, cols] + _tiny_terms(h[rows, cols], lo[rows, cols], slope, log_sa[rows])
     tiny = fa & ~far & (p < TINY_P)
     zero = tiny & (h < LOGIT_TERM_ZERO_BELOW)  # the compiled code's +0 (the term is below 2⁻¹⁰⁷⁵)
     if zero.any():

@@ -473,6 +473,14 @@ def _logit_terms(
             s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
             scaled = np.exp(np.where(tiny, s_exp, 0.0)) * g
             terms = np.where(tiny, np.ldexp(scaled, -k.astype(np.int64)), terms)
+        # ℓ < −2 with p in the subnormal range: q + 2⁻ᵏ·(p·2ᵏ)·(ℓ − 1), rounded once (p's own
+        # rounding, magnified by 1 + |ℓ|, would cost up to ~18 ulp of a KL near 2⁻¹⁰²²)
+        tiny_far = fa & fb & (p < 2.0**-1000) & (ell < -2.0) & (hi_a >= LOGIT_TERM_ZERO_BELOW)
+        if tiny_far.any():
+            k = np.where(tiny_far, np.rint(-hi_a / _LN2_HI), 0.0)
+            s_exp = (hi_a + k * _LN2_HI) + ((lo_a + k * _LN2_LO) - np.log(sa)[:, None])
+            scaled = np.exp(np.where(tiny_far, s_exp, 0.0)) * ((ell - 1.0) + ell_lo)
+            terms = np.where(tiny_far, q + np.ldexp(scaled, -k.astype(np.int64)), terms)
     return np.where(fa, np.where(fb, terms, 0.0), q)
 
 
