@@ -777,9 +777,9 @@ def _near_proportional_num(p: F64, q: F64, big_q: F64, h1: F64, h2: F64, num: F6
     ~4ε²(h1 + h2), all of its value once q is within a few ε of proportional to p (q = p·(1 + kε),
     rounded: 2·10³ ulp in the JSD). There the same number from u_i = p_i q_r − p_r q_i (exact
     products; r the largest q, so that |p_i q_j − q_i p_j| = |q_j u_i − q_i u_j|/q_r is formed
-    from small parts): (Q u_i − q_i Σu)/q_r, error ~2ε(Q|u_i| + q_i Σ|u|)/q_r. An element whose
-    ``num`` may be off by more than 16 ulp of itself takes that form where its bound is the
-    smaller (elsewhere ``num``'s errors, relative to each p_i, are the smaller in the sum)."""
+    from small parts): (Q u_i − q_i Σu)/q_r, error ~2ε(Q|u_i| + q_i Σ|u|)/q_r. A row where some
+    element's ``num`` may be off by more than 16 ulp of itself and that form's bound is the
+    smaller takes that form for every element."""
     with np.errstate(all="ignore"):
         r = np.argmax(q, axis=-1)[:, None]
         pr, qr = np.take_along_axis(p, r, axis=-1), np.take_along_axis(q, r, axis=-1)
@@ -790,7 +790,11 @@ def _near_proportional_num(p: F64, q: F64, big_q: F64, h1: F64, h2: F64, num: F6
         bound_num = 4 * _EPS * _EPS * (np.abs(h1) + np.abs(h2))
         bound_alt = 2 * _EPS * (big_q * np.abs(u) + q * row_sum(np.abs(u), keepdims=True)) / qr
         lost = bound_num > 16 * _EPS * np.abs(num)  # beyond 16 ulp of its own value
-        return np.where(lost & np.isfinite(alt) & (bound_alt < bound_num), alt, num)
+        better = lost & (bound_alt < bound_num)
+        # whole rows: the errors of one form are common to the row (a rounding of the totals
+        # shifts every log ratio alike, a second-order change), a mixture of forms is not
+        row = better.any(axis=-1, keepdims=True) & np.isfinite(alt).all(axis=-1, keepdims=True)
+        return np.where(row, alt, num)
 
 
 def _dd_row_sum(x: F64) -> tuple[F64, F64]:
