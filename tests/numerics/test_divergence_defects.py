@@ -313,10 +313,11 @@ def test_the_subnormal_far_term_has_the_same_bits_in_every_form():
 def test_jsd_of_sparse_rows_a_few_ulp_apart_keeps_its_digits():
     """K = 1000 Dirichlet(0.01) rows with q = p·e^{δu} renormalised, δ ~ 1e−16: here p_i·Q − q_i·P
     from the totals is accurate relative to each p_i, and the form for pairs proportional to a
-    few ulp must not replace it element by element (a version that did reached 23 ulp: the
-    totals' rounding is common to the row and cancels, a mixture of forms does not)."""
-    rng = np.random.default_rng(7)
-    for _ in range(40):
+    few ulp must not replace it element by element (a version that did reached 23 ulp in the
+    probe, 37 on these draws: the totals' rounding is common to the row and cancels, a mixture
+    of forms does not)."""
+    for seed in (157, 738, 1174, 1355):  # draws where an element-wise mixture was 15–37 ulp off
+        rng = np.random.default_rng(seed)
         p = rng.dirichlet(np.full(1000, 0.01))
         q = p * np.exp(10.0 ** rng.uniform(-16, -15) * rng.uniform(-1, 1, 1000))
         q = q / q.sum()
