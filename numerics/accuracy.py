@@ -46,9 +46,11 @@ def ref_kl_categorical(p: Array, q: Array) -> mp.mpf:
 
 def ref_kl_bernoulli(p: float, q: float) -> mp.mpf:
     """p log(p/q) + (1 − p)(log1p(−p) − log1p(−q)): log1p keeps tiny p, q that 1 − p would
-    round away at any fixed precision."""
+    round away at any fixed precision. inf on a support mismatch (p > 0 = q or p < 1 = q)."""
     with mp.workdps(DIGITS):
         a, b = _m(p), _m(q)
+        if (a > 0 and b == 0) or (a < 1 and b == 1):
+            return mp.inf
         first = a * mp.log(a / b) if a > 0 else 0
         second = (1 - a) * (mp.log1p(-a) - mp.log1p(-b)) if a < 1 else 0
         return first + second

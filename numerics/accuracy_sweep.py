@@ -121,10 +121,21 @@ def _bernoulli_pq(rng: np.random.Generator, regime: str) -> tuple[float, float]:
         p, q = 10.0 ** rng.uniform(-300, -0.01), 10.0 ** rng.uniform(-300, -0.01)
         flip = rng.uniform(size=2) < 0.5  # either side of ½: complements near 1 as well
         return (1 - p if flip[0] else p), (1 - q if flip[1] else q)
+    if regime == BERNOULLI_EDGES:  # each side an edge value (70 %) or uniform
+        p, q = (float(rng.choice(_EDGES)) if rng.uniform() < 0.7 else float(rng.uniform()) for _ in range(2))
+        return p, q
+    if regime == "near 1 (1 − 10^U(−16, −1))":
+        return 1 - float(10.0 ** rng.uniform(-16, -1)), 1 - float(10.0 ** rng.uniform(-16, -1))
     raise KeyError(regime)
 
 
-BERNOULLI_REGIMES = ("random", "near-equal", "far (probabilities to 1e−300)")
+#: the values strangers try first: 0, 1, 1 − 1e−16 (= 1 − 2⁻⁵³), 1 − 2⁻⁵², ½ and its neighbours,
+#: the smallest subnormal, a subnormal, the smallest normal, 1e−300, 1e−16
+_EDGES = (0.0, 1.0, 1 - 1e-16, 1 - 2.0**-52, 1 - 1e-15, 0.5, 0.5 - 2.0**-54, 0.5 + 2.0**-53, 5e-324, 1e-320,
+          2.2250738585072014e-308, 1e-300, 1e-16)
+BERNOULLI_EDGES = "edges (0, 1, 1 − 1e−16, ½ ± ulp, subnormals) × anything"
+BERNOULLI_REGIMES = ("random", "near-equal", "far (probabilities to 1e−300)", BERNOULLI_EDGES,
+                     "near 1 (1 − 10^U(−16, −1))")
 
 
 def _ref_entropy_bernoulli(p: float) -> mp.mpf:
@@ -267,7 +278,7 @@ SWEEPS: dict[tuple[str, str], Draw] = {
                  "unnormalised, random, K = 2…8")},
     **{(fn, r): _bernoulli(fn, r) for fn in ("kl_bernoulli", "jsd_bernoulli") for r in BERNOULLI_REGIMES},
     **{("entropy_bernoulli", r): _bernoulli("entropy_bernoulli", r)
-       for r in ("random", "far (probabilities to 1e−300)")},
+       for r in ("random", "far (probabilities to 1e−300)", BERNOULLI_EDGES, "near 1 (1 − 10^U(−16, −1))")},
     **{("kl_bernoulli_logits", r): _bernoulli_logits(r) for r in (*LOGIT_REGIMES, BEYOND_SIGMOID)},
     **{("kl_categorical_logits", f"{r}, K = {k}"): _categorical_logits(r, k)
        for r in LOGIT_REGIMES for k in ((2,) if "1e3" in r else (2, 16))},
