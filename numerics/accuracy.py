@@ -134,6 +134,11 @@ def ref_kl_mvn(m1: Array, c1: Array, m2: Array, c2: Array) -> mp.mpf:
     if not (m1.ndim == m2.ndim == 1 and c1.shape == c2.shape == (m1.size, m1.size) and m2.shape == m1.shape):
         raise ValueError(f"m1, c1, m2, c2: expected shapes (d,), (d, d), (d,), (d, d), got "
                          f"{m1.shape}, {c1.shape}, {m2.shape}, {c2.shape}")
+    for name, c in (("c1", c1), ("c2", c2)):
+        try:
+            np.linalg.cholesky(c)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"{name}: not positive definite") from None
     with mp.workdps(DIGITS):
         a, b = mp.matrix(c1.tolist()), mp.matrix(c2.tolist())
         binv = b**-1
@@ -288,6 +293,7 @@ def sweep_mvn(
     dims: tuple[int, ...] = (3, 8, 16), *, samples: int = 4, seed: int = 0, deltas: tuple[float, ...] = DELTAS
 ) -> dict[int, dict[float, float]]:
     """Worst error in units of ulp × cond(Σ₁), per dimension and δ."""
+    samples, seed = _sweep_args(samples, seed)
     return _mvn_worst(dims, deltas, samples, seed, mvn_case)
 
 
@@ -337,6 +343,10 @@ def sweep_far(
 ) -> SweepResult:
     """Worst ulp error per scale ratio for distributions far apart (no cancellation to avoid,
     but ratios that overflow or round to ±1 in naive forms); keyed by the scale."""
+    if not isinstance(distribution, str) or distribution not in FAR_CASES:
+        raise ValueError(f"distribution: expected one of {sorted(FAR_CASES)}, got {distribution!r}")
+    samples, seed = _sweep_args(samples, seed)
+    dtype = _float_dtype(dtype)
     case = FAR_CASES[distribution]
     rng = np.random.default_rng(seed)
     worst: dict[float, float] = {}
@@ -354,6 +364,7 @@ def sweep_mvn_far(
     dims: tuple[int, ...] = (3, 8), *, samples: int = 3, seed: int = 0, scales: tuple[float, ...] = FAR_SCALES
 ) -> dict[int, dict[float, float]]:
     """Worst error in ulp × cond(Σ₁) with Σ₂ = scale·(Σ₁ + perturbation), per dimension and scale."""
+    samples, seed = _sweep_args(samples, seed)
     return _mvn_worst(dims, scales, samples, seed, _mvn_far_case)
 
 
@@ -632,6 +643,7 @@ def sweep_regimes(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Worst error in ulp of the result dtype per function, regime and dtype (float32 inputs are
     the float64 cases rounded, and the reference is taken on the rounded inputs)."""
+    samples, seed = _sweep_args(samples, seed)
     out: dict[str, dict[str, dict[str, float]]] = {}
     for (fn, regime), case in (regimes or REGIMES).items():
         for dtype in dtypes:
@@ -667,4 +679,5 @@ def sweep_mvn_condition(
     samples: int = 3, seed: int = 0,
 ) -> dict[int, dict[float, float]]:
     """Worst error in ulp × cond(Σ₁) of kl_mvn, per dimension and condition number."""
+    samples, seed = _sweep_args(samples, seed)
     return _mvn_worst(dims, conditions, samples, seed, mvn_condition_case)

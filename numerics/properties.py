@@ -180,7 +180,7 @@ def _elbo_arguments(joint: object, x: object, q: object) -> tuple[Array, int, Ar
     q = v.probability_vectors(q, "q")
     if q.shape != (joint.shape[1],):
         raise ValueError(f"q: expected {joint.shape[1]} probabilities (one per z), got shape {q.shape}")
-    return joint, x, q
+    return joint, x, q / q.sum()  # q means q/Σq (a float32 q sums to 1 only within its rounding)
 
 
 def elbo_and_log_evidence(joint: Array, x: int, q: Array) -> tuple[float, float]:
@@ -196,7 +196,7 @@ def prop_elbo_bound(joint: Array, x: int, q: Array) -> None:
     """ELBO(q) ≤ log p(x); = log p(x) at q = p(z|x), where the gap log p(x) − ELBO = KL(q ‖ p(z|x))."""
     joint = v.probability_table(joint, "joint")
     x = v.integer(x, "x", minimum=-(2**63)) % joint.shape[0]
-    q = v.probability_vectors(q, "q")
+    joint, x, q = _elbo_arguments(joint, x, q)
     elbo, log_px = elbo_and_log_evidence(joint, x, q)
     # the ELBO is a sum of terms q(log p − log q): its rounding error scales with their magnitudes
     scale = float(np.sum(np.abs(q * np.log(joint[x])))) + float(np.sum(-q[q > 0] * np.log(q[q > 0])))
