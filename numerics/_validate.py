@@ -17,7 +17,7 @@ _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
 MIN_SIGMA = 1e-300
 
 
-def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
+def as_float_array(x: ArrayLike | object, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
     """``x`` as a float32/float64 array (integers and others become float64); NaN/inf rejected
     (unless ``check_finite=False``: for callers that check their result instead, see
     :func:`numerics.divergences.kl_normal`)."""
@@ -99,7 +99,7 @@ def result_dtype(*inputs: object) -> np.dtype:
 
 
 def probability_vectors(
-    p: ArrayLike, name: str, *, normalize: bool = False, tolerance: float = SUM_TOLERANCE
+    p: ArrayLike | object, name: str, *, normalize: bool = False, tolerance: float = SUM_TOLERANCE
 ) -> NDArray[np.float64]:
     """Validate probabilities along the last axis: non-negative, finite, summing to 1 within
     ``tolerance`` (any positive finite entries if ``normalize``; the sum may exceed the float
@@ -130,7 +130,7 @@ def probability_vectors(
     return arr
 
 
-def positive(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
+def positive(x: ArrayLike | object, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
     """Positive entries; with ``check_finite=False`` NaN is still rejected (one pass: min) and
     +inf is left to the caller's check of its result."""
     arr = as_float_array(x, name, check_finite=check_finite)

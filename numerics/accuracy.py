@@ -76,7 +76,7 @@ def _sweep_args(samples: object, seed: object) -> tuple[int, int]:
 def _float_dtype(dtype: object) -> type:
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype: expected numpy.float32 or numpy.float64, got {dtype!r}")
-    return dtype  # type: ignore[return-value]
+    return dtype
 
 
 def _range_digits(*vectors: Array) -> int:
@@ -129,7 +129,8 @@ def ref_kl_normal(m1: float, s1: float, m2: float, s2: float) -> mp.mpf:
 def ref_kl_mvn(m1: Array, c1: Array, m2: Array, c2: Array) -> mp.mpf:
     """Reference KL(N(m1, c1) ‖ N(m2, c2)) = ½[tr(c2⁻¹c1) + (m2 − m1)ᵀc2⁻¹(m2 − m1) − d
     + log det c2 − log det c1], in mpmath at :data:`DIGITS` digits on the exact float inputs."""
-    m1, m2 = v.as_float_array(m1, "m1"), v.as_float_array(m2, "m2")
+    m1 = v.as_float_array(m1, "m1").astype(np.float64, copy=False)
+    m2 = v.as_float_array(m2, "m2").astype(np.float64, copy=False)
     c1, c2 = v.covariance(c1, "c1"), v.covariance(c2, "c2")
     if not (m1.ndim == m2.ndim == 1 and c1.shape == c2.shape == (m1.size, m1.size) and m2.shape == m1.shape):
         raise ValueError(f"m1, c1, m2, c2: expected shapes (d,), (d, d), (d,), (d, d), got "
@@ -454,8 +455,10 @@ def ref_jsd_categorical(p: Array, q: Array) -> mp.mpf:
 def ref_kl_diag(m1: Array, s1: Array, m2: Array, s2: Array) -> mp.mpf:
     """Reference KL between diagonal Gaussians: the sum over coordinates of :func:`ref_kl_normal`
     (means m, standard deviations s), summed exactly in mpmath."""
-    m1, m2 = v.as_float_array(m1, "m1"), v.as_float_array(m2, "m2")
-    s1, s2 = v.positive(s1, "s1"), v.positive(s2, "s2")
+    m1 = v.as_float_array(m1, "m1").astype(np.float64, copy=False)
+    m2 = v.as_float_array(m2, "m2").astype(np.float64, copy=False)
+    s1 = v.positive(s1, "s1").astype(np.float64, copy=False)
+    s2 = v.positive(s2, "s2").astype(np.float64, copy=False)
     if not (m1.ndim == 1 and m1.shape == s1.shape == m2.shape == s2.shape):
         raise ValueError(f"m1, s1, m2, s2: expected four vectors of one length, got "
                          f"{m1.shape}, {s1.shape}, {m2.shape}, {s2.shape}")

@@ -166,8 +166,7 @@ def prop_jsd_bounds(pair: tuple[Array, Array]) -> None:
 
 def prop_jsd_sqrt_triangle(triple: tuple[Array, Array, Array]) -> None:
     """√JSD is a metric (Endres & Schindelin 2003): triangle inequality."""
-    triple = v.probability_tuple(triple, "triple", 3)
-    p, q, r = triple
+    p, q, r = v.probability_tuple(triple, "triple", 3)
     d = lambda a, b: float(np.sqrt(jsd_categorical(a, b)))
     _require(d(p, r) <= d(p, q) + d(q, r) + 64 * EPS, (d(p, r), d(p, q), d(q, r)))
 

@@ -54,11 +54,12 @@ def require_int(value: object, name: str, *, minimum: int, maximum: int = MAX_CO
 
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name}: expected an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: must be ≥ {minimum}, got {value}")
-    if value > maximum:
-        raise ValueError(f"{name}: must be ≤ {maximum}, got {value}")
-    return int(value)
+    v = int(value)
+    if v < minimum:
+        raise ValueError(f"{name}: must be ≥ {minimum}, got {v}")
+    if v > maximum:
+        raise ValueError(f"{name}: must be ≤ {maximum}, got {v}")
+    return v
 
 
 #: the largest seed accepted: derived seeds add offsets below 2⁶² and torch.manual_seed takes < 2⁶⁴
