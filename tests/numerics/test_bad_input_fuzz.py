@@ -523,3 +523,9 @@ def test_a_missing_parameter_check_is_reported(monkeypatch: pytest.MonkeyPatch) 
     found = findings(fuzz([spec]))
     assert any(o.arg == "sigma" and o.label == "None" for o in found), describe(found)
     assert any("NaN" in o.detail or "TypeError" in o.detail for o in found), describe(found)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
+def test_a_misspelled_keyword_is_pythons_type_error(spec: Spec) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        spec.fn(**spec.args, normalise=True)

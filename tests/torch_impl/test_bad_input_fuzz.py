@@ -406,3 +406,9 @@ def test_a_missing_seed_check_is_reported(monkeypatch: pytest.MonkeyPatch) -> No
         ]
     )
     assert found and all(o.status == "FINDING" for o in found), describe(found)
+
+
+@pytest.mark.parametrize("spec", SPECS + AUDIT_SPECS, ids=[s.name for s in SPECS + AUDIT_SPECS])
+def test_a_misspelled_keyword_is_pythons_type_error(spec: Spec) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        spec.fn(**spec.args, sampels=1)
