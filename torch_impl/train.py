@@ -71,14 +71,23 @@ class CheckpointError(ValueError):
 def load_digits_split(
     likelihood: str, seed: int = 0, test_fraction: float = 0.2
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(train, test) float64 tensors of shape (N, 64) from scikit-learn's digits, split by ``seed``."""
+    """(train, test) float64 tensors of shape (N, 64) from scikit-learn's digits, split by ``seed``;
+    ``likelihood`` 'bernoulli' (pixels binarised) or 'gaussian'; both parts non-empty."""
     from sklearn.datasets import load_digits
 
+    if likelihood not in ("bernoulli", "gaussian"):
+        raise ValueError(f"likelihood: expected 'bernoulli' or 'gaussian', got {likelihood!r}")
+    seed = require_int(seed, "seed", minimum=0, maximum=MAX_SEED)
+    fraction_ok = isinstance(test_fraction, int | float) and not isinstance(test_fraction, bool)
+    if not (fraction_ok and 0 < test_fraction < 1):
+        raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
     x = load_digits().data.astype(np.float64) / 16.0
     if likelihood == "bernoulli":
         x = (x >= 0.5).astype(np.float64)
     perm = np.random.default_rng(seed).permutation(len(x))
     n_test = round(test_fraction * len(x))
+    if not 0 < n_test < len(x):
+        raise ValueError(f"test_fraction: {test_fraction!r} leaves an empty part of the {len(x)} digits")
     return torch.tensor(x[perm[n_test:]]), torch.tensor(x[perm[:n_test]])
 
 

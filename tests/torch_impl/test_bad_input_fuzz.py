@@ -166,6 +166,14 @@ def specs() -> list[Spec]:
             {"model": "obj", "x": "data01", "k": "int", "batch": "int"},
         )
     )
+    s.append(
+        Spec(
+            "train.load_digits_split",
+            train.load_digits_split,
+            {"likelihood": "bernoulli", "seed": 0, "test_fraction": 0.2},
+            {"likelihood": "name", "seed": "int", "test_fraction": "positive"},
+        )
+    )
     return s
 
 

@@ -167,3 +167,21 @@ def test_model_spec_checks_its_fields() -> None:
         ModelSpec("gaussian", prior_var=True)
     with pytest.raises(ValueError, match=r"^sigma2:"):
         ModelSpec("gaussian", sigma2=True)
+
+
+def test_digits_split_checks_its_arguments() -> None:
+    # load_digits_split('poisson') and load_digits_split(None) loaded data; seed=2.5 raised TypeError;
+    # test_fraction=0.0 and 1.5 returned an empty part; test_fraction='0.2' raised TypeError
+    for kwargs, name in (
+        ({"likelihood": "poisson"}, "likelihood"),
+        ({"likelihood": None}, "likelihood"),
+        ({"seed": 2.5}, "seed"),
+        ({"seed": None}, "seed"),
+        ({"test_fraction": 0.0}, "test_fraction"),
+        ({"test_fraction": 1.5}, "test_fraction"),
+        ({"test_fraction": "0.2"}, "test_fraction"),
+        ({"test_fraction": 1e-9}, "test_fraction"),
+        ({"test_fraction": math.nan}, "test_fraction"),
+    ):
+        with pytest.raises(ValueError, match=rf"^{name}:"):
+            train.load_digits_split(**{"likelihood": "bernoulli", **kwargs})
