@@ -382,6 +382,8 @@ def mutations_for(kind: str, v: Any) -> list[Bad]:
         return base
     if kind == "int":
         return list(INT_BAD)
+    if kind == "optint":  # an int, or None for "drawn"
+        return [b for b in INT_BAD if b.label != "None"]
     if kind == "bool":
         return list(BOOL_BAD)
     if kind == "obj":

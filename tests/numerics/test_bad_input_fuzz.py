@@ -424,6 +424,62 @@ def specs() -> list[Spec]:
             {"distribution": "obj", "samples": "int", "seed": "int"},
         )
     )
+    # Hypothesis strategies: checked when built (keyword-only, as hypothesis.extra.numpy's)
+    S = strategies
+    s.append(
+        Spec("exactly_normalised", S.exactly_normalised, {"w": np.array([0.2, 0.3, 0.5])}, {"w": "positive"})
+    )
+    for fn in (S.probability_vectors, S.distribution_pairs):
+        s.append(
+            Spec(
+                fn.__name__,
+                fn,
+                {"size": 3, "min_size": 2, "max_size": 8, "allow_zeros": False, "min_mass": 0.0},
+                {
+                    "size": "optint",
+                    "min_size": "int",
+                    "max_size": "int",
+                    "allow_zeros": "bool",
+                    "min_mass": "real",
+                },
+            )
+        )
+    s.append(
+        Spec(
+            "near_equal_pairs",
+            S.near_equal_pairs,
+            {"size": 3, "min_delta": 1e-12, "max_delta": 0.01},
+            {"size": "optint", "min_delta": "positive", "max_delta": "positive"},
+        )
+    )
+    s.append(
+        Spec(
+            "gaussian_parameters",
+            S.gaussian_parameters,
+            {"dim": 2, "mean_bound": 10.0, "min_scale": 1e-3, "max_scale": 1e3},
+            {"dim": "optint", "mean_bound": "positive", "min_scale": "positive", "max_scale": "positive"},
+        )
+    )
+    s.append(Spec("max_spd_condition", S.max_spd_condition, {"dim": 3}, {"dim": "int"}))
+    s.append(
+        Spec(
+            "spd_matrices",
+            S.spd_matrices,
+            {"dim": 3, "max_condition": 1e3, "scale": 1.0},
+            {"dim": "int", "max_condition": "positive", "scale": "positive"},
+        )
+    )
+    s.append(
+        Spec("markov_kernels", S.markov_kernels, {"n_in": 2, "n_out": 3}, {"n_in": "int", "n_out": "int"})
+    )
+    s.append(
+        Spec(
+            "latent_models",
+            S.latent_models,
+            {"n_latent": 2, "n_observed": 3, "max_states": 6},
+            {"n_latent": "optint", "n_observed": "optint", "max_states": "int"},
+        )
+    )
     return s
 
 
@@ -444,7 +500,6 @@ NOT_FUZZED = {
     "accuracy.sweep_mvn_far": "seconds per call; samples and seed: the fuzzed _sweep_args of sweep/sweep_far",
     "accuracy.sweep_regimes": "minutes per call; samples and seed: the fuzzed _sweep_args of sweep/sweep_far",
     "accuracy.sweep_mvn_condition": "seconds per call; samples and seed: the fuzzed _sweep_args",
-    "strategies.*": "Hypothesis strategies, keyword-only, checked in tests/numerics/test_strategies.py",
 }
 
 MODULES = {

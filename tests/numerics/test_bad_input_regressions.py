@@ -190,3 +190,16 @@ def test_references_and_sweeps_check_their_arguments() -> None:
     # ref_kl_mvn with a negated covariance returned −2.15
     with pytest.raises(ValueError, match=r"^c1: not positive definite"):
         accuracy.ref_kl_mvn(np.zeros(2), -np.eye(2), np.zeros(2), np.eye(2))
+
+
+def test_strategy_builders_check_their_arguments() -> None:
+    from numerics import strategies as S
+
+    # exactly_normalised(None) raised TypeError; exactly_normalised([nan, 1]) returned [nan, nan];
+    # exactly_normalised(-w) returned w (the sign cancelled)
+    for bad in (None, np.array([math.nan, 1.0]), -np.array([0.2, 0.3, 0.5]), np.zeros(3)):
+        with pytest.raises(ValueError, match=r"^w:"):
+            S.exactly_normalised(bad)
+    # gaussian_parameters(max_scale=np.float32(1e3)) leaked "overflow encountered in cast" (1e300 → float32)
+    S.gaussian_parameters(max_scale=np.float32(1e3))
+    S.spd_matrices(dim=3, scale=np.float32(1.0))
