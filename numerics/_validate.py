@@ -21,9 +21,12 @@ def as_float_array(x: ArrayLike | object, name: str, *, check_finite: bool = Tru
     """``x`` as a float32/float64 array (integers and others become float64); NaN/inf rejected
     (unless ``check_finite=False``: for callers that check their result instead, see
     :func:`numerics.divergences.kl_normal`)."""
-    if not check_finite and type(x) is np.ndarray and x.dtype.char in "fd":
-        return x  # the common case, without a call into NumPy
-    arr = real_numbers(x, name)
+    if type(x) is np.ndarray and x.dtype.char in "fd":
+        if not check_finite:
+            return x  # the common case, without a call into NumPy
+        arr: NDArray[np.floating] = x
+    else:
+        arr = real_numbers(x, name)
     if not (check_finite and arr.size):
         return arr
     # one reduction: the sum is NaN/inf whenever an entry is (and, harmlessly, when finite entries
