@@ -14,9 +14,10 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from derivations.runner.report_io import atomic_write_json
 
 OUT = Path(__file__).parent / "results" / "checker_corpus.json"
 
@@ -86,23 +87,9 @@ def run() -> dict[str, object]:
     }
 
 
-def write_atomically(path: Path, data: dict[str, object]) -> None:
-    """Strict JSON, written to a temporary file beside ``path`` and renamed over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def main() -> None:
     data = run()
-    write_atomically(OUT, data)
+    atomic_write_json(OUT, data)
     print(json.dumps({k: data[k] for k in ("cases", "counts", "worst wall time per case (s)")}, indent=2))
 
 

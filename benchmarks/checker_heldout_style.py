@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 from typing import cast
 
-from benchmarks.checker_corpus import classify, write_atomically
+from benchmarks.checker_corpus import classify
 from benchmarks.checker_practice import KEYS, MACHINE, bad_input_rows, case_row, case_seconds, summary
+from derivations.runner.report_io import atomic_write_json
 
 OUT = Path(__file__).parent / "results" / "checker_heldout_style.json"
 
@@ -69,7 +70,7 @@ def run() -> dict[str, object]:
 
 def main() -> None:
     data = run()
-    write_atomically(OUT, data)
+    atomic_write_json(OUT, data)
     print(
         json.dumps(
             {

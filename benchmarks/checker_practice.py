@@ -21,7 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.checker_corpus import classify, write_atomically
+from benchmarks.checker_corpus import classify
+from derivations.runner.report_io import atomic_write_json
 
 OUT = Path(__file__).parent / "results" / "checker_practice.json"
 KEYS = ("correct", "false proved", "false supported", "false refuted", "undecided", "crash")
@@ -124,7 +125,7 @@ def run() -> dict[str, object]:
 
 def main() -> None:
     data = run()
-    write_atomically(OUT, data)
+    atomic_write_json(OUT, data)
     print(json.dumps({k: data[k] for k in ("cases", "counts", "refutations whose certificate re-checks",
                                            "bad inputs", "worst wall time per case (s)")}, indent=2))
 

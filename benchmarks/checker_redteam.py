@@ -22,7 +22,8 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.checker_corpus import classify, write_atomically
+from benchmarks.checker_corpus import classify
+from derivations.runner.report_io import atomic_write_json
 
 OUT = Path(__file__).parent / "results" / "checker_redteam.json"
 
@@ -156,7 +157,7 @@ def main() -> None:
         "what": "step checker on the adversarial corpus (tests/derivations/redteam_corpus.py)",
         "runs": runs,
     }
-    write_atomically(OUT, out)
+    atomic_write_json(OUT, out)
     print(
         json.dumps(
             {

@@ -22,11 +22,12 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from derivations.runner.report_io import atomic_write_json
 
 OUT = Path(__file__).parent / "results" / "checker_speed.json"
 TIME_LIMIT_S = 5.0
@@ -113,15 +114,6 @@ def _child(kind: str, cap: float) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _write_atomically(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2, ensure_ascii=False, allow_nan=False)
-        f.write("\n")
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line: run every case (and, unless ``--no-report``, the symbolic report) in a child process
     each and record wall/CPU seconds and verdicts under ``--label`` in
@@ -163,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "run): absolute times are inflated and noisy; compare runs only in order of magnitude"
     )
     data.setdefault("runs", {})[args.label] = run
-    _write_atomically(OUT, data)
+    atomic_write_json(OUT, data)
     return 0
 
 

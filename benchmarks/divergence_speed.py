@@ -313,16 +313,10 @@ def first_calls(cache_dir: str | None) -> dict[str, dict[str, object]]:
     return out
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def main() -> int:
     import torch
+
+    from derivations.runner.report_io import atomic_write_json
 
     quick = "--quick" in sys.argv
     rounds, runs = (9, 1) if quick else (9, 2)
@@ -354,14 +348,14 @@ def main() -> int:
                 after = os.getloadavg()[0]
                 phase["load average (1 min) before, after"] = [round(before[0], 2), round(after, 2)]
                 phase["seconds"] = round(time.perf_counter() - start, 1)
-                _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")  # partial
+                atomic_write_json(OUT, result, indent=1)  # partial
     torch.set_num_threads(default)
     with tempfile.TemporaryDirectory() as cold:
         result["first call in a fresh process"] = {
             "warm cache": first_calls(None),
             "cold cache (empty NUMBA_CACHE_DIR)": first_calls(cold),
         }
-    _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    atomic_write_json(OUT, result, indent=1)
     for phase in phases:
         for setting in phase["settings"]:
             for r in setting["rows"]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import platform
 import sys
@@ -24,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.divergence_speed import _write_atomic, paired
+from benchmarks.divergence_speed import paired
+from derivations.runner.report_io import atomic_write_json
 
 OUT = Path(__file__).parent / "results" / "numpy_form_speed.json"
 
@@ -93,7 +93,7 @@ def main() -> int:
         "load average (1 min)": round(os.getloadavg()[0], 2),
         "rows": rows,
     }
-    _write_atomic(OUT, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    atomic_write_json(OUT, result, indent=1)
     print(f"wrote {OUT}")
     return 0
 

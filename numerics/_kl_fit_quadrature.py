@@ -8,22 +8,15 @@ Integrals by composite 10-point Gauss–Legendre on equal panels (vectorised), t
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
 
+from numerics._validate import real_number
 
-def real_number(value: object, name: str) -> float:
-    """A finite real number (not bool, not complex); ValueError naming ``name`` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name}: expected a real number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name}: must be finite, got {value!r}")
-    return float(value)
+__all__ = ["Fit", "fit_bfgs", "integrate_panels", "kl_integrand", "log_normal", "panel_nodes", "real_number"]
 
 
 def log_normal(x: np.ndarray | np.float64, mu: float, sigma: float) -> np.ndarray:

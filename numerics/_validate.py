@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -9,25 +12,21 @@ from numpy.typing import ArrayLike, NDArray
 #: still treated as the distribution p/Σp exactly (see :mod:`numerics.divergences`).
 SUM_TOLERANCE = 1e-6
 _F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+#: smallest σ of :func:`normal_parameters`: the KL integrands peak near |log σ|/(σ√2π), which stays
+#: below the float range (≈ 7e302 at σ = 1e-300; at σ = 2.3e-308 it overflows to inf)
+MIN_SIGMA = 1e-300
 
 
-def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
+def as_float_array(x: ArrayLike | object, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
     """``x`` as a float32/float64 array (integers and others become float64); NaN/inf rejected
     (unless ``check_finite=False``: for callers that check their result instead, see
     :func:`numerics.divergences.kl_normal`)."""
-    if not check_finite and type(x) is np.ndarray and x.dtype.char in "fd":
-        return x  # the common case, without a call into NumPy
-    try:
-        arr = np.asarray(x)
-    except Exception as exc:  # pragma: no cover - numpy's own conversion errors
-        raise ValueError(f"{name}: cannot be converted to an array ({exc})") from exc
-    if arr.dtype.char not in "fd":  # float32 / float64 pass as they are
-        if arr.dtype.kind == "c":
-            raise ValueError(f"{name}: complex values are not allowed")
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}") from exc
+    if type(x) is np.ndarray and x.dtype.char in "fd":
+        if not check_finite:
+            return x  # the common case, without a call into NumPy
+        arr: NDArray[np.floating] = x
+    else:
+        arr = real_numbers(x, name)
     if not (check_finite and arr.size):
         return arr
     # one reduction: the sum is NaN/inf whenever an entry is (and, harmlessly, when finite entries
@@ -42,16 +41,36 @@ def as_float_array(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDA
     return arr
 
 
+def real_numbers(x: object, name: str) -> NDArray[np.floating]:
+    """``x`` as a real array: float32/float64 as they are, other floats and integers as float64.
+    Rejected with a ValueError naming ``name``: what NumPy cannot convert (ragged nesting, a tensor
+    that requires grad), complex (the imaginary part would be dropped), bool, strings and bytes
+    (NumPy would parse ``"0.5"``), and object arrays holding anything but real numbers."""
+    if x is None:
+        raise ValueError(f"{name}: expected real numbers, got None")
+    try:
+        arr = np.asarray(x)
+    except Exception as exc:  # ragged nesting, torch tensors that require grad, …
+        raise ValueError(f"{name}: cannot be converted to an array ({exc})") from exc
+    kind = arr.dtype.kind
+    if arr.dtype.char in "fd":
+        return arr
+    if kind == "c":
+        raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype} (complex values are not "
+                         "allowed)")
+    if kind == "O" and all(
+        isinstance(e, numbers.Real) and not isinstance(e, bool | np.bool_) for e in arr.flat
+    ):
+        kind = "f"
+    if kind not in "iuf":
+        raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+    return arr.astype(np.float64)
+
+
 def real_array(value: object, name: str) -> NDArray[np.float64]:
     """A finite real float64 array for the seeds' programs (numerics.em, numerics.gan_dual):
-    complex (its imaginary part would be dropped), bool, object, None and NaN/inf are rejected
-    with a ValueError naming ``name``."""
-    if value is None:
-        raise ValueError(f"{name}: expected real numbers, got None")
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "iuf":
-        raise ValueError(f"{name}: expected real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
+    what :func:`real_numbers` rejects, and NaN/inf, raise a ValueError naming ``name``."""
+    arr = real_numbers(value, name).astype(np.float64, copy=False)
     if not np.isfinite(arr).all():
         raise ValueError(f"{name}: contains NaN or inf")
     return arr
@@ -83,7 +102,7 @@ def result_dtype(*inputs: object) -> np.dtype:
 
 
 def probability_vectors(
-    p: ArrayLike, name: str, *, normalize: bool = False, tolerance: float = SUM_TOLERANCE
+    p: ArrayLike | object, name: str, *, normalize: bool = False, tolerance: float = SUM_TOLERANCE
 ) -> NDArray[np.float64]:
     """Validate probabilities along the last axis: non-negative, finite, summing to 1 within
     ``tolerance`` (any positive finite entries if ``normalize``; the sum may exceed the float
@@ -114,7 +133,7 @@ def probability_vectors(
     return arr
 
 
-def positive(x: ArrayLike, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
+def positive(x: ArrayLike | object, name: str, *, check_finite: bool = True) -> NDArray[np.floating]:
     """Positive entries; with ``check_finite=False`` NaN is still rejected (one pass: min) and
     +inf is left to the caller's check of its result."""
     arr = as_float_array(x, name, check_finite=check_finite)
@@ -162,4 +181,77 @@ def covariance(cov: ArrayLike, name: str, *, symmetry_tolerance: float = 1e-12) 
     scale = max(arr.max(initial=0.0), -arr.min(initial=0.0))
     if asym > symmetry_tolerance * max(scale, 1e-300):
         raise ValueError(f"{name}: not symmetric (max |Σ − Σᵀ| = {asym:.3g})")
+    return arr
+
+
+def real_number(value: object, name: str) -> float:
+    """A finite real number (not bool, not complex, not a string); ValueError naming ``name``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name}: expected a real number, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be finite, got {value!r}")
+    return float(value)
+
+
+def positive_number(value: object, name: str) -> float:
+    """A finite real number > 0; ValueError naming ``name`` otherwise."""
+    v = real_number(value, name)
+    if not v > 0:
+        raise ValueError(f"{name}: must be > 0, got {value!r}")
+    return v
+
+
+def integer(value: object, name: str, *, minimum: int) -> int:
+    """A Python or NumPy integer ≥ ``minimum`` (bool, floats and strings are not integers here)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}: expected an int, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name}: must be ≥ {minimum}, got {value!r}")
+    return int(value)
+
+
+def points(x: object, name: str) -> NDArray[np.float64]:
+    """Real evaluation points as float64: ±inf allowed (a density is 0 there), NaN rejected."""
+    arr = real_numbers(x, name).astype(np.float64, copy=False)
+    if np.isnan(arr).any():
+        raise ValueError(f"{name}: contains NaN")
+    return arr
+
+
+def normal_parameters(mu: object, sigma: object, *, span: float | None = None) -> tuple[float, float]:
+    """(μ, σ) of a univariate Normal: finite reals, σ > 0; with ``span``, μ ± span·σ must be finite
+    too (an integral over that interval)."""
+    m, s = real_number(mu, "mu"), real_number(sigma, "sigma")
+    if not s > 0:
+        raise ValueError(f"sigma: the standard deviation must be > 0, got {sigma!r}")
+    if s < MIN_SIGMA:
+        raise ValueError(f"sigma: must be ≥ {MIN_SIGMA:g} (the quadrature's integrand, up to "
+                         f"|log σ|/σ, must stay in the float range), got {sigma!r}")
+    if span is not None and not (math.isfinite(m - span * s) and math.isfinite(m + span * s)):
+        raise ValueError(f"mu, sigma: the interval mu ± {span:g} sigma overflows (mu = {mu!r}, "
+                         f"sigma = {sigma!r})")
+    return m, s
+
+
+def probability_tuple(value: object, name: str, size: int) -> tuple[NDArray[np.float64], ...]:
+    """A tuple (or list) of ``size`` probability vectors of one length (each summing to 1, see
+    :func:`probability_vectors`); ValueError naming ``name`` and the position otherwise."""
+    if isinstance(value, str | bytes) or not isinstance(value, tuple | list) or len(value) != size:
+        raise ValueError(f"{name}: expected a tuple of {size} probability vectors, got "
+                         f"{type(value).__name__}")
+    vecs = tuple(probability_vectors(v, f"{name}[{i}]") for i, v in enumerate(value))
+    if any(v.shape != vecs[0].shape for v in vecs):
+        raise ValueError(f"{name}: the vectors differ in shape ({', '.join(str(v.shape) for v in vecs)})")
+    return vecs
+
+
+def probability_table(t: object, name: str) -> NDArray[np.float64]:
+    """A 2-D table of probabilities (all entries together summing to 1, see
+    :func:`probability_vectors`) whose rows all carry mass."""
+    arr = as_float_array(t, name).astype(np.float64, copy=False)
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise ValueError(f"{name}: expected a non-empty 2-D table, got shape {arr.shape}")
+    probability_vectors(arr.ravel(), name)
+    if (arr.sum(axis=1) <= 0).any():
+        raise ValueError(f"{name}: every row needs positive mass (its conditional is 0/0 otherwise)")
     return arr

@@ -13,6 +13,7 @@ import mpmath as mp
 import numpy as np
 from numpy.typing import NDArray
 
+from numerics import _validate as v
 from numerics import divergences as dv
 
 DIGITS = 60
@@ -22,6 +23,60 @@ Array = NDArray[np.float64]
 
 def _m(x: float) -> mp.mpf:
     return mp.mpf(float(x))
+
+
+def _categorical_pair(p: object, q: object) -> tuple[Array, Array]:
+    """Two probability vectors of one length, each normalised by the reference (any positive total)."""
+    pa = v.probability_vectors(p, "p", normalize=True)
+    qa = v.probability_vectors(q, "q", normalize=True)
+    if pa.ndim != 1 or pa.shape != qa.shape:
+        raise ValueError(f"p, q: expected two vectors of one length, got shapes {pa.shape} and {qa.shape}")
+    return pa, qa
+
+
+def _logits(a: object, name: str) -> Array:
+    """Real logits: −inf masks a class; NaN and +inf are refused."""
+    arr = v.points(a, name)
+    if (arr == np.inf).any():
+        raise ValueError(f"{name}: a logit of +inf is not a distribution")
+    return arr
+
+
+def _logit_number(x: object, name: str) -> float:
+    arr = v.points(x, name)
+    if arr.ndim != 0:
+        raise ValueError(f"{name}: expected one logit, got shape {arr.shape}")
+    return float(arr)
+
+
+def _reference(x: object, name: str) -> mp.mpf:
+    """An exact value: an mpmath number or a real number, not NaN (±inf allowed)."""
+    if isinstance(x, mp.mpf):
+        if mp.isnan(x):
+            raise ValueError(f"{name}: is NaN")
+        return x
+    if isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
+        raise ValueError(f"{name}: expected an mpmath mpf or a real number, got {type(x).__name__}")
+    if np.isnan(x):
+        raise ValueError(f"{name}: is NaN")
+    return mp.mpf(float(x))
+
+
+def _computed(x: object, name: str) -> float:
+    """A computed float result (NaN and ±inf allowed: they are maximally wrong or overflow)."""
+    if isinstance(x, bool | np.bool_) or not isinstance(x, int | float | np.integer | np.floating):
+        raise ValueError(f"{name}: expected a real number, got {type(x).__name__}")
+    return float(x)
+
+
+def _sweep_args(samples: object, seed: object) -> tuple[int, int]:
+    return v.integer(samples, "samples", minimum=1), v.integer(seed, "seed", minimum=0)
+
+
+def _float_dtype(dtype: object) -> type:
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype: expected numpy.float32 or numpy.float64, got {dtype!r}")
+    return dtype
 
 
 def _range_digits(*vectors: Array) -> int:
@@ -36,6 +91,7 @@ def _range_digits(*vectors: Array) -> int:
 
 def ref_kl_categorical(p: Array, q: Array) -> mp.mpf:
     """KL(p/Σp ‖ q/Σq) at enough digits for the vectors' dynamic range."""
+    p, q = _categorical_pair(p, q)
     with mp.workdps(_range_digits(p, q)):
         pp, qq = [_m(x) for x in p], [_m(x) for x in q]
         big_p, big_q = mp.fsum(pp), mp.fsum(qq)
@@ -46,10 +102,14 @@ def ref_kl_categorical(p: Array, q: Array) -> mp.mpf:
 
 def ref_kl_bernoulli(p: float, q: float) -> mp.mpf:
     """p log(p/q) + (1 − p)(log1p(−p) − log1p(−q)): log1p keeps tiny p, q that 1 − p would
-    round away at any fixed precision. inf on a support mismatch (p > 0 = q or p < 1 = q)."""
+    round away at any fixed precision."""
+    p, q = v.real_number(p, "p"), v.real_number(q, "q")
+    for name, x in (("p", p), ("q", q)):
+        if not 0 <= x <= 1:
+            raise ValueError(f"{name}: expected a probability in [0, 1], got {x!r}")
     with mp.workdps(DIGITS):
         a, b = _m(p), _m(q)
-        if (a > 0 and b == 0) or (a < 1 and b == 1):
+        if (a > 0 and b == 0) or (a < 1 and b == 1):  # support mismatch
             return mp.inf
         first = a * mp.log(a / b) if a > 0 else 0
         second = (1 - a) * (mp.log1p(-a) - mp.log1p(-b)) if a < 1 else 0
@@ -59,6 +119,8 @@ def ref_kl_bernoulli(p: float, q: float) -> mp.mpf:
 def ref_kl_normal(m1: float, s1: float, m2: float, s2: float) -> mp.mpf:
     """Reference KL(N(m1, s1²) ‖ N(m2, s2²)) = ½(r − 1 − log r) + (m1 − m2)²/(2 s2²), r = (s1/s2)²,
     in mpmath at :data:`DIGITS` digits on the exact float inputs."""
+    m1, m2 = v.real_number(m1, "m1"), v.real_number(m2, "m2")
+    s1, s2 = v.positive_number(s1, "s1"), v.positive_number(s2, "s2")
     with mp.workdps(DIGITS):
         r = (_m(s1) / _m(s2)) ** 2
         return (r - 1 - mp.log(r)) / 2 + (_m(m1) - _m(m2)) ** 2 / (2 * _m(s2) ** 2)
@@ -67,6 +129,17 @@ def ref_kl_normal(m1: float, s1: float, m2: float, s2: float) -> mp.mpf:
 def ref_kl_mvn(m1: Array, c1: Array, m2: Array, c2: Array) -> mp.mpf:
     """Reference KL(N(m1, c1) ‖ N(m2, c2)) = ½[tr(c2⁻¹c1) + (m2 − m1)ᵀc2⁻¹(m2 − m1) − d
     + log det c2 − log det c1], in mpmath at :data:`DIGITS` digits on the exact float inputs."""
+    m1 = v.as_float_array(m1, "m1").astype(np.float64, copy=False)
+    m2 = v.as_float_array(m2, "m2").astype(np.float64, copy=False)
+    c1, c2 = v.covariance(c1, "c1"), v.covariance(c2, "c2")
+    if not (m1.ndim == m2.ndim == 1 and c1.shape == c2.shape == (m1.size, m1.size) and m2.shape == m1.shape):
+        raise ValueError(f"m1, c1, m2, c2: expected shapes (d,), (d, d), (d,), (d, d), got "
+                         f"{m1.shape}, {c1.shape}, {m2.shape}, {c2.shape}")
+    for name, c in (("c1", c1), ("c2", c2)):
+        try:
+            np.linalg.cholesky(c)
+        except np.linalg.LinAlgError:
+            raise ValueError(f"{name}: not positive definite") from None
     with mp.workdps(DIGITS):
         a, b = mp.matrix(c1.tolist()), mp.matrix(c2.tolist())
         binv = b**-1
@@ -82,6 +155,8 @@ def ulp_error(computed: float, reference: mp.mpf, dtype: type = np.float64) -> f
     for normal results, the subnormal spacing below the normal range (so an exact value that
     underflows to 0 is 0 ulp away when 0 is returned); a reference beyond the largest finite
     value expects +inf."""
+    computed, reference = _computed(computed, "computed"), _reference(reference, "reference")
+    dtype = _float_dtype(dtype)
     info = np.finfo(dtype)
     eps, tiny_step = float(info.eps), float(info.smallest_subnormal)
     with mp.workdps(DIGITS):
@@ -162,6 +237,10 @@ def sweep(
     deltas: tuple[float, ...] = DELTAS,
 ) -> SweepResult:
     """Worst ulp error of this project's KL per δ, over ``samples`` random pairs at each δ."""
+    if not isinstance(distribution, str) or distribution not in CASES:
+        raise ValueError(f"distribution: expected one of {sorted(CASES)}, got {distribution!r}")
+    samples, seed = _sweep_args(samples, seed)
+    dtype = _float_dtype(dtype)
     case = CASES[distribution]
     rng = np.random.default_rng(seed)
     worst: dict[float, float] = {}
@@ -215,6 +294,7 @@ def sweep_mvn(
     dims: tuple[int, ...] = (3, 8, 16), *, samples: int = 4, seed: int = 0, deltas: tuple[float, ...] = DELTAS
 ) -> dict[int, dict[float, float]]:
     """Worst error in units of ulp × cond(Σ₁), per dimension and δ."""
+    samples, seed = _sweep_args(samples, seed)
     return _mvn_worst(dims, deltas, samples, seed, mvn_case)
 
 
@@ -264,6 +344,10 @@ def sweep_far(
 ) -> SweepResult:
     """Worst ulp error per scale ratio for distributions far apart (no cancellation to avoid,
     but ratios that overflow or round to ±1 in naive forms); keyed by the scale."""
+    if not isinstance(distribution, str) or distribution not in FAR_CASES:
+        raise ValueError(f"distribution: expected one of {sorted(FAR_CASES)}, got {distribution!r}")
+    samples, seed = _sweep_args(samples, seed)
+    dtype = _float_dtype(dtype)
     case = FAR_CASES[distribution]
     rng = np.random.default_rng(seed)
     worst: dict[float, float] = {}
@@ -281,6 +365,7 @@ def sweep_mvn_far(
     dims: tuple[int, ...] = (3, 8), *, samples: int = 3, seed: int = 0, scales: tuple[float, ...] = FAR_SCALES
 ) -> dict[int, dict[float, float]]:
     """Worst error in ulp × cond(Σ₁) with Σ₂ = scale·(Σ₁ + perturbation), per dimension and scale."""
+    samples, seed = _sweep_args(samples, seed)
     return _mvn_worst(dims, scales, samples, seed, _mvn_far_case)
 
 
@@ -304,6 +389,12 @@ def _digits_for(*arrays: Array) -> int:
 
 def ref_kl_categorical_logits(a: Array, b: Array) -> mp.mpf:
     """KL(softmax a ‖ softmax b), −inf entries masked (inf on support mismatch)."""
+    a, b = _logits(a, "a"), _logits(b, "b")
+    if a.ndim != 1 or a.shape != b.shape or a.size == 0:
+        raise ValueError(f"a, b: expected two non-empty vectors of one length, got shapes {a.shape} and "
+                         f"{b.shape}")
+    if not np.isfinite(a).any() or not np.isfinite(b).any():
+        raise ValueError("a, b: every class is masked (−inf) in one of them")
     with mp.workdps(_digits_for(a, b)):
         fa = [_m(x) if np.isfinite(x) else None for x in np.ravel(a)]
         fb = [_m(x) if np.isfinite(x) else None for x in np.ravel(b)]
@@ -319,6 +410,8 @@ def ref_kl_categorical_logits(a: Array, b: Array) -> mp.mpf:
 def ref_kl_bernoulli_logits(a: float, b: float) -> mp.mpf:
     """Reference KL(Bernoulli(σ(a)) ‖ Bernoulli(σ(b))) from the logits, as the two-class
     categorical KL with logits (a, 0) and (b, 0); a logit of +inf is the class with probability 1."""
+    a, b = _logit_number(a, "a"), _logit_number(b, "b")
+
     def pair(x: float) -> list[float]:
         return [0.0, -np.inf] if x == np.inf else [x, 0.0]
 
@@ -328,6 +421,7 @@ def ref_kl_bernoulli_logits(a: float, b: float) -> mp.mpf:
 def ref_entropy_categorical(p: Array) -> mp.mpf:
     """Reference entropy −Σ p̂ᵢ log p̂ᵢ of the normalised p̂ = p/Σp (0 · log 0 = 0), in mpmath with
     enough digits for the dynamic range of the entries."""
+    p = v.probability_vectors(p, "p", normalize=True)
     with mp.workdps(_range_digits(p)):
         pp = [_m(x) for x in np.ravel(p)]
         big_p = mp.fsum(pp)
@@ -337,6 +431,7 @@ def ref_entropy_categorical(p: Array) -> mp.mpf:
 def ref_cross_entropy_categorical(p: Array, q: Array) -> mp.mpf:
     """Reference cross-entropy −Σ p̂ᵢ log q̂ᵢ = H(p̂) + KL(p̂ ‖ q̂) of the normalised vectors, in
     mpmath with enough digits for their dynamic range."""
+    p, q = _categorical_pair(p, q)
     with mp.workdps(_range_digits(p, q)):
         return ref_entropy_categorical(p) + ref_kl_categorical(p, q)
 
@@ -344,6 +439,7 @@ def ref_cross_entropy_categorical(p: Array, q: Array) -> mp.mpf:
 def ref_jsd_categorical(p: Array, q: Array) -> mp.mpf:
     """Reference Jensen–Shannon divergence ½KL(p̂ ‖ m) + ½KL(q̂ ‖ m), m = (p̂ + q̂)/2, of the
     normalised vectors (natural log), in mpmath with enough digits for their dynamic range."""
+    p, q = _categorical_pair(p, q)
     with mp.workdps(_range_digits(p, q)):
         pp, qq = [_m(x) for x in np.ravel(p)], [_m(x) for x in np.ravel(q)]
         big_p, big_q = mp.fsum(pp), mp.fsum(qq)
@@ -359,6 +455,13 @@ def ref_jsd_categorical(p: Array, q: Array) -> mp.mpf:
 def ref_kl_diag(m1: Array, s1: Array, m2: Array, s2: Array) -> mp.mpf:
     """Reference KL between diagonal Gaussians: the sum over coordinates of :func:`ref_kl_normal`
     (means m, standard deviations s), summed exactly in mpmath."""
+    m1 = v.as_float_array(m1, "m1").astype(np.float64, copy=False)
+    m2 = v.as_float_array(m2, "m2").astype(np.float64, copy=False)
+    s1 = v.positive(s1, "s1").astype(np.float64, copy=False)
+    s2 = v.positive(s2, "s2").astype(np.float64, copy=False)
+    if not (m1.ndim == 1 and m1.shape == s1.shape == m2.shape == s2.shape):
+        raise ValueError(f"m1, s1, m2, s2: expected four vectors of one length, got "
+                         f"{m1.shape}, {s1.shape}, {m2.shape}, {s2.shape}")
     with mp.workdps(DIGITS):
         return mp.fsum(ref_kl_normal(*(float(x) for x in args)) for args in zip(m1, s1, m2, s2, strict=True))
 
@@ -543,6 +646,7 @@ def sweep_regimes(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Worst error in ulp of the result dtype per function, regime and dtype (float32 inputs are
     the float64 cases rounded, and the reference is taken on the rounded inputs)."""
+    samples, seed = _sweep_args(samples, seed)
     out: dict[str, dict[str, dict[str, float]]] = {}
     for (fn, regime), case in (regimes or REGIMES).items():
         for dtype in dtypes:
@@ -578,4 +682,5 @@ def sweep_mvn_condition(
     samples: int = 3, seed: int = 0,
 ) -> dict[int, dict[float, float]]:
     """Worst error in ulp × cond(Σ₁) of kl_mvn, per dimension and condition number."""
+    samples, seed = _sweep_args(samples, seed)
     return _mvn_worst(dims, conditions, samples, seed, mvn_condition_case)

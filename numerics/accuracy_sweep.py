@@ -33,6 +33,7 @@ Draw = Callable[[np.random.Generator], Sample]
 def ulp_spacing_error(computed: float, exact: mp.mpf) -> float:
     """|computed − exact| in units of float64's spacing at ``exact`` (inf for a non-finite
     result where the exact value is finite; 0 for inf where the exact value overflows)."""
+    computed, exact = A._computed(computed, "computed"), A._reference(exact, "exact")
     with mp.workdps(A.DIGITS):
         x = +exact
         if mp.isinf(x) or abs(x) > mp.mpf(np.finfo(np.float64).max) * (1 + mp.mpf(2) ** -53):
@@ -300,6 +301,9 @@ class Worst:
 
 def sweep(key: tuple[str, str], samples: int, seed: int = 0) -> Worst:
     """The worst error of ``SWEEPS[key]`` over ``samples`` draws from ``seed``."""
+    if not isinstance(key, tuple) or key not in SWEEPS:
+        raise ValueError(f"key: expected one of the (function, regime) pairs of SWEEPS, got {key!r}")
+    samples, seed = A._sweep_args(samples, seed)
     rng = np.random.default_rng([seed, sum(map(ord, key[0] + key[1]))])
     draw = SWEEPS[key]
     errors = np.empty(samples)

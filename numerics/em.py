@@ -80,11 +80,11 @@ class Gmm:
         return np.concatenate([self.weights.ravel(), self.means.ravel(), self.covs.ravel()])
 
 
-def _theta(theta: object, d: int) -> Gmm:
+def _theta(theta: object, d: int, name: str = "theta") -> Gmm:
     if not isinstance(theta, Gmm):
-        raise ValueError(f"theta: expected a Gmm, got {type(theta).__name__}")
+        raise ValueError(f"{name}: expected a Gmm, got {type(theta).__name__}")
     if theta.means.shape[1] != d:
-        raise ValueError(f"theta: the mixture is over ℝ^{theta.means.shape[1]}, the data over ℝ^{d}")
+        raise ValueError(f"{name}: the mixture is over ℝ^{theta.means.shape[1]}, the data over ℝ^{d}")
     return theta
 
 
@@ -130,9 +130,15 @@ def log_joint(x: ArrayLike, theta: Gmm) -> Array:
     d = xa.shape[1]
     theta = _theta(theta, d)
     chol = np.linalg.cholesky(theta.covs)
-    diff = xa[None, :, :] - theta.means[:, None, :]  # (K, N, d)
-    sol = np.linalg.solve(chol[:, None, :, :], diff[..., None])[..., 0]
-    maha = (sol**2).sum(-1)  # (K, N)
+    # data near the float range: the Mahalanobis distance overflows and log p = −inf, the value
+    # rounded (an E-step then refuses the point: see _posterior_log_joint)
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = xa[None, :, :] - theta.means[:, None, :]  # (K, N, d)
+        sol = np.linalg.solve(chol[:, None, :, :], diff[..., None])[..., 0]
+        maha = (sol**2).sum(-1)  # (K, N)
+    if np.isnan(maha).any():  # x − μ itself overflowed to ±inf and met inf − inf
+        raise ValueError("x: data this far from the means overflow float64 (x − μ is not finite); "
+                         "rescale the data")
     logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(-1)
     return (np.log(theta.weights)[:, None] - 0.5 * (d * np.log(2 * np.pi) + logdet[:, None] + maha)).T
 
@@ -155,9 +161,22 @@ def free_energy(lj: Array, q: Array) -> Array:
         return np.where(q > 0, q * (lj - np.log(np.where(q > 0, q, 1.0))), 0.0).sum(-1)
 
 
+def _posterior_log_joint(x: ArrayLike, theta: Gmm) -> Array:
+    """log p_θ(x_n, k) for an E-step: every point needs a finite value for some k (else its
+    posterior is −inf − (−inf))."""
+    lj = log_joint(x, theta)
+    lost = np.flatnonzero(~np.isfinite(lj.max(axis=1)))
+    if len(lost):
+        raise ValueError(
+            f"x: point(s) {lost[:5].tolist()} lie so far from every component that log p(x, k) overflows "
+            "to −inf for all k; their posterior cannot be computed (rescale the data)"
+        )
+    return lj
+
+
 def e_step_posterior(x: ArrayLike, theta: Gmm) -> Array:
     """q = p_θ(z|x): the closed-form E-step."""
-    lj = log_joint(x, theta)
+    lj = _posterior_log_joint(x, theta)
     return np.exp(lj - logsumexp(lj, axis=1, keepdims=True))
 
 
@@ -166,7 +185,7 @@ def e_step_maximise_f(x: ArrayLike, theta: Gmm, *, tol: float = 1e-15, max_iter:
     q); damped Newton steps (Fisher scoring where the Hessian is not negative definite) with
     backtracking on F, until ‖∇F‖∞ ≤ tol. F is only ever evaluated, never solved in closed form."""
     tol, max_iter = _positive_real(tol, "tol"), _count(max_iter, "max_iter", 1)
-    lj = log_joint(x, theta)
+    lj = _posterior_log_joint(x, theta)
     n, k = lj.shape
     z = np.zeros((n, k))
     lj_c = lj - lj.max(axis=1, keepdims=True)  # F shifts by a constant per point; same argmax
@@ -224,7 +243,7 @@ def m_step(x: ArrayLike, resp: Array) -> Gmm:
     try:
         return Gmm(nk / xa.shape[0], means, covs)
     except ValueError as exc:  # e.g. a component collapsed onto fewer than d + 1 points
-        raise ValueError(f"resp: the M-step's mixture is degenerate ({exc})") from None
+        raise ValueError(f"x, resp: the M-step's mixture is degenerate ({exc})") from None
 
 
 def initial_gmm(x: ArrayLike, k: int, *, seed: int = 0) -> Gmm:
@@ -234,7 +253,10 @@ def initial_gmm(x: ArrayLike, k: int, *, seed: int = 0) -> Gmm:
         raise ValueError(f"k: need an int with 1 ≤ k ≤ N = {xa.shape[0]}, got {k!r}")
     _count(seed, "seed", 0)
     idx = np.random.default_rng(seed).choice(xa.shape[0], size=int(k), replace=False)
-    cov = np.cov(xa.T, bias=True).reshape(xa.shape[1], xa.shape[1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        cov = np.cov(xa.T, bias=True).reshape(xa.shape[1], xa.shape[1])
+    if not np.isfinite(cov).all():
+        raise ValueError("x: the data covariance overflows float64; rescale the data")
     try:
         np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
@@ -250,7 +272,7 @@ def run(
         raise ValueError(f"iterations: expected a non-negative int, got {iterations!r}")
     if not isinstance(numeric_e_step, bool):
         raise ValueError(f"numeric_e_step: expected True or False, got {numeric_e_step!r}")
-    _theta(theta0, _data(x).shape[1])
+    _theta(theta0, _data(x).shape[1], "theta0")
     thetas, lls = [theta0], [log_likelihood(x, theta0)]
     for _ in range(iterations):
         resp = e_step_maximise_f(x, thetas[-1]) if numeric_e_step else e_step_posterior(x, thetas[-1])

@@ -20,16 +20,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numerics._validate import integer, real_array
+
 WeightFn = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def _check_probability_vector(name: str, v: np.ndarray) -> np.ndarray:
-    a = np.asarray(v, dtype=np.float64)
+def _check_probability_vector(name: str, v: object, *, sums_to_one: bool = False) -> np.ndarray:
+    """Entries in (0, 1]; with ``sums_to_one`` a distribution (Σ = 1 within 1e-12, math.fsum)."""
+    a = real_array(v, name)
     if a.ndim != 1 or a.size < 1:
         raise ValueError(f"{name}: expected a non-empty 1-D vector, got shape {a.shape}")
-    if not np.all(np.isfinite(a)) or np.any(a <= 0):
-        raise ValueError(f"{name}: entries must be finite and positive")
+    if np.any(a <= 0) or np.any(a > 1):
+        raise ValueError(f"{name}: entries must be probabilities in (0, 1]")
+    if sums_to_one and abs(math.fsum(a) - 1.0) > 1e-12:
+        raise ValueError(f"{name}: must sum to 1 (got {math.fsum(a)!r})")
     return a
+
+
+def _target(target: object) -> DiscreteTarget:
+    if not isinstance(target, DiscreteTarget):
+        raise ValueError(f"target: expected a DiscreteTarget, got {type(target).__name__}")
+    return target
+
+
+def _weights(weight: object, target: DiscreteTarget) -> np.ndarray:
+    """w = weight(π, ℓ, q) for every state: finite and positive, one per state."""
+    if not callable(weight):
+        raise ValueError(f"weight: expected a callable (prior, lik, proposal) → weights, got "
+                         f"{type(weight).__name__}")
+    q = np.asarray(target.proposal, dtype=np.float64)
+    w = weight(np.asarray(target.prior, float), np.asarray(target.lik, float), q)
+    try:
+        arr = real_array(w, "weight")
+    except ValueError as exc:
+        raise ValueError(f"weight: its weights must be finite real numbers ({exc})") from None
+    if arr.shape != q.shape or np.any(arr <= 0):
+        raise ValueError(f"weight: expected {q.size} positive weights, got {arr!r}")
+    return arr
 
 
 @dataclass(frozen=True)
@@ -46,14 +73,11 @@ class DiscreteTarget:
         prior = _check_probability_vector("prior", self.prior)
         lik = _check_probability_vector("lik", self.lik)
         proposal = _check_probability_vector("proposal", self.proposal)
-        g = np.asarray(self.g, dtype=np.float64)
+        g = real_array(self.g, "g")
         if not (prior.shape == lik.shape == proposal.shape == g.shape):
             raise ValueError("prior/lik/proposal/g: all four must have the same length K")
-        if not np.all(np.isfinite(g)):
-            raise ValueError("g: entries must be finite")
         for name, v in (("prior", prior), ("proposal", proposal)):
-            if abs(math.fsum(v) - 1.0) > 1e-12:
-                raise ValueError(f"{name}: must sum to 1 (got {math.fsum(v)!r})")
+            _check_probability_vector(name, v, sums_to_one=True)
 
     @property
     def posterior(self) -> np.ndarray:
@@ -67,7 +91,12 @@ class DiscreteTarget:
 
 
 def correct_weight(prior: np.ndarray, lik: np.ndarray, proposal: np.ndarray) -> np.ndarray:
-    """w(z) = p(x, z) / q(z|x)."""
+    """w(z) = p(x, z) / q(z|x); three probability vectors of one length (each entry in (0, 1])."""
+    prior = _check_probability_vector("prior", prior, sums_to_one=True)
+    lik = _check_probability_vector("lik", lik)
+    proposal = _check_probability_vector("proposal", proposal, sums_to_one=True)
+    if not prior.shape == lik.shape == proposal.shape:
+        raise ValueError(f"prior, lik, proposal: lengths differ ({prior.size}, {lik.size}, {proposal.size})")
     return prior * lik / proposal
 
 
@@ -75,8 +104,9 @@ def expected_snis(target: DiscreteTarget, n: int, weight: WeightFn = correct_wei
     """E[Ĝ_n] exactly: the sum over all Kⁿ sample tuples of Π q(z_s) · Ĝ_n(z_1…z_n)."""
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 6:
         raise ValueError(f"n: expected an int in 1..6 (Kⁿ tuples are enumerated), got {n!r}")
+    target = _target(target)
     q = np.asarray(target.proposal, dtype=np.float64)
-    w = weight(np.asarray(target.prior, float), np.asarray(target.lik, float), q)
+    w = _weights(weight, target)
     g = np.asarray(target.g, dtype=np.float64)
     terms = []
     for zs in itertools.product(range(q.size), repeat=n):
@@ -102,10 +132,12 @@ def snis_estimate(
     sqrt(Σ w̃_s² (g_s − Ĝ)²) (w̃ the normalised weights)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 2:
         raise ValueError(f"n: expected an int ≥ 2, got {n!r}")
-    rng = np.random.default_rng(seed)
+    target = _target(target)
+    rng = np.random.default_rng(integer(seed, "seed", minimum=0))
     q = np.asarray(target.proposal, dtype=np.float64)
+    w = _weights(weight, target)
     z = rng.choice(q.size, size=n, p=q)
-    w = weight(np.asarray(target.prior, float), np.asarray(target.lik, float), q)[z]
+    w = w[z]
     g = np.asarray(target.g, dtype=np.float64)[z]
     wn = w / w.sum()
     value = float(np.dot(wn, g))

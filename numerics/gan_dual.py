@@ -106,9 +106,14 @@ def primal_objective(prob: Problem, w: Array) -> float:
     """f(w) of 3(e) at a finite ``w`` of shape (d,)."""
     prob = _problem(prob)
     w = _vector(w, "w", prob.data.shape[1])
-    t = prob.points @ w
-    lin = (prob.generated @ w).sum()
-    return float(np.logaddexp(0, t).sum() - lin + prob.c / 2 * w @ w)
+    with np.errstate(over="ignore", invalid="ignore"):
+        t = prob.points @ w
+        lin = (prob.generated @ w).sum()
+        value = float(np.logaddexp(0, t).sum() - lin + prob.c / 2 * w @ w)
+    if not math.isfinite(value):
+        raise ValueError(f"w: f(w) cannot be evaluated in float64 at this w (an intermediate overflows; "
+                         f"max |w_j| = {np.abs(w).max():.3g})")
+    return value
 
 
 def solve_primal(prob: Problem, *, tol: float = 1e-14, max_iter: int = 100) -> Array:

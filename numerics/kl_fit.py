@@ -21,7 +21,7 @@ import argparse
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ from numerics._kl_fit_quadrature import (
     panel_nodes,
     real_number,
 )
+from numerics._validate import normal_parameters, points
 from numerics.kl_fit_separated import SEPARATION, fit_exclusive_all, fit_inclusive
 from numerics.kl_fit_separated import log_p as log_p_separated
 
@@ -44,26 +45,9 @@ WEIGHTS, MEANS = np.array([1 / 3, 2 / 3]), np.array([-1.0, 1.0])
 QUAD = {"epsabs": 1e-13, "epsrel": 1e-13, "limit": 400}
 
 
-def _params(mu: object, sigma: object) -> tuple[float, float]:
-    m, s = real_number(mu, "mu"), real_number(sigma, "sigma")
-    if not s > 0:
-        raise ValueError(f"sigma: the standard deviation must be > 0, got {sigma!r}")
-    return m, s
-
-
-def _points(x: object) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf" or arr.dtype == bool:
-        raise ValueError(f"x: expected real numbers, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if np.isnan(arr).any():
-        raise ValueError("x: contains NaN")
-    return arr
-
-
 def log_p(x: float | np.ndarray) -> np.ndarray:
     """log p(x) of the target ⅓N(−1, 1) + ⅔N(1, 1) (log-sum-exp); ±inf give −inf."""
-    return _log_p(_points(x))
+    return _log_p(points(x, "x"))
 
 
 def _log_p(x: np.ndarray | np.float64) -> np.ndarray:
@@ -74,8 +58,8 @@ def _log_p(x: np.ndarray | np.float64) -> np.ndarray:
 
 def log_q(x: float | np.ndarray, mu: float, sigma: float) -> np.ndarray:
     """log N(x; μ, σ²), σ > 0."""
-    m, s = _params(mu, sigma)
-    return log_normal(_points(x), m, s)
+    m, s = normal_parameters(mu, sigma)
+    return log_normal(points(x, "x"), m, s)
 
 
 def _forward_kl(mu: float, sigma: float) -> float:
@@ -122,16 +106,8 @@ def _not_nan(value: float, what: str, mu: float, sigma: float) -> float:
 
 def forward_kl(mu: float, sigma: float) -> float:
     """KL(p ‖ q) = ∫ p (log p − log q) over [−41, 41] (p's tails beyond are below 1e-300)."""
-    m, s = _params(mu, sigma)
+    m, s = normal_parameters(mu, sigma)
     return _not_nan(_forward_kl(m, s), "KL(p || q)", m, s)
-
-
-def _reverse_range(mu: float, sigma: float) -> tuple[float, float]:
-    """Checked (μ, σ) for an integral over μ ± 40σ, which must not overflow."""
-    m, s = _params(mu, sigma)
-    if not (math.isfinite(m - 40 * s) and math.isfinite(m + 40 * s)):
-        raise ValueError(f"mu, sigma: the interval mu ± 40 sigma overflows (mu = {mu!r}, sigma = {sigma!r})")
-    return m, s
 
 
 def _log_p_shifted(mu: float, t: np.ndarray | np.float64) -> np.ndarray:
@@ -151,20 +127,24 @@ def _log_components(shifted: np.ndarray) -> np.ndarray:
 
 def reverse_kl(mu: float, sigma: float) -> float:
     """KL(q ‖ p) = ∫ q (log q − log p) over μ ± 38σ (q's tails beyond are below 1e-300)."""
-    m, s = _reverse_range(mu, sigma)
+    m, s = normal_parameters(mu, sigma, span=40)
     return _not_nan(_reverse_kl(m, s), "KL(q || p)", m, s)
 
 
 def forward_kl_adaptive(mu: float, sigma: float) -> float:
     """KL(p ‖ q) by adaptive quadrature (scipy.integrate.quad, tolerances 1e-13): the cross-check."""
-    m, s = _params(mu, sigma)
+    m, s = normal_parameters(mu, sigma)
     f = lambda x: float(np.exp(_log_p(np.float64(x))) * (_log_p(np.float64(x)) - log_normal(x, m, s)))
-    return _not_nan(integrate.quad(f, -np.inf, np.inf, **QUAD)[0], "KL(p || q)", m, s)
+    try:
+        value = integrate.quad(f, -np.inf, np.inf, **QUAD)[0]
+    except OverflowError:  # quad's own arithmetic on an integrand beyond the float range
+        value = math.nan
+    return _not_nan(value, "KL(p || q)", m, s)
 
 
 def reverse_kl_adaptive(mu: float, sigma: float) -> float:
     """KL(q ‖ p) by adaptive quadrature over μ ± 40σ (the tails beyond are below 1e-300)."""
-    m, s = _reverse_range(mu, sigma)
+    m, s = normal_parameters(mu, sigma, span=40)
 
     def f(t: float) -> float:
         tt = np.float64(t)
@@ -176,12 +156,28 @@ def reverse_kl_adaptive(mu: float, sigma: float) -> float:
 def _start(start: object, name: str) -> tuple[float, float]:
     if not isinstance(start, Sequence) or isinstance(start, str) or len(start) != 2:
         raise ValueError(f"{name}: expected a pair (mu, log sigma), got {start!r}")
-    return real_number(start[0], name), real_number(start[1], name)
+    mu0, log_sigma0 = real_number(start[0], name), real_number(start[1], name)
+    if not abs(log_sigma0) <= 700:  # σ₀ = e^{log σ₀} must be a normal float
+        raise ValueError(f"{name}: log sigma must be within ±700 (σ a normal float), got {log_sigma0!r}")
+    return mu0, log_sigma0
+
+
+def _finite_at_start(
+    objective: Callable[[float, float], float], start: tuple[float, float], name: str
+) -> None:
+    """BFGS from a start where the objective is not finite only ever sees inf − inf: refuse it."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = objective(start[0], math.exp(start[1]))
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: the KL is not finite at the start {start!r} (it overflows); start "
+                         "nearer the mixture")
 
 
 def fit_forward(start: tuple[float, float] = (0.0, 0.0)) -> Fit:
     """argmin over (μ, σ) of KL(p ‖ q) by BFGS in (μ, log σ) from ``start`` = (μ₀, log σ₀)."""
-    return fit_bfgs(_forward_kl, _start(start, "start"))
+    checked = _start(start, "start")
+    _finite_at_start(_forward_kl, checked, "start")
+    return fit_bfgs(_forward_kl, checked)
 
 
 def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: float = 1e-4) -> list[Fit]:
@@ -192,6 +188,8 @@ def fit_reverse_all(starts: list[tuple[float, float]] | None = None, *, merge: f
     if isinstance(starts, (str, bytes)) or not isinstance(starts, Sequence) or not starts:
         raise ValueError(f"starts: expected a non-empty list of (mu, log sigma) pairs, got {starts!r}")
     checked = [_start(st, f"starts[{i}]") for i, st in enumerate(starts)]
+    for i, st in enumerate(checked):
+        _finite_at_start(_reverse_kl, st, f"starts[{i}]")
     if not real_number(merge, "merge") > 0:
         raise ValueError(f"merge: must be > 0, got {merge!r}")
     found: list[Fit] = []
@@ -269,7 +267,7 @@ def plot_fits(
 def fixed4(value: float) -> str:
     """``value`` with four decimals for a legend, a rounded zero written ``0.0000`` (never ``-0.0000``:
     μ = −3e-9 of the separated mixture's symmetric fit is 0 to the legend's precision)."""
-    text = f"{value:.4f}"
+    text = f"{real_number(value, 'value'):.4f}"
     return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 

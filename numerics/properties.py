@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from numerics import _validate as v
 from numerics.divergences import jsd_categorical, kl_categorical
 
 Array = NDArray[np.float64]
@@ -34,6 +35,21 @@ def _require(holds: object, values: object) -> None:
         raise PropertyFailure(values)
 
 
+def _pair(pair: object, name: str = "pair") -> tuple[Array, Array]:
+    p, q = v.probability_tuple(pair, name, 2)
+    if p.ndim != 1:
+        raise ValueError(f"{name}: expected two vectors, got shape {p.shape}")
+    return p, q
+
+
+def _positive_vector(x: object, name: str) -> Array:
+    arr = v.positive(x, name).astype(np.float64, copy=False)
+    if arr.ndim != 1 or not np.isfinite(arr.sum()):
+        raise ValueError(f"{name}: expected a 1-D vector of positive numbers with a finite sum, got "
+                         f"shape {arr.shape}")
+    return arr
+
+
 def _slack(*values: float) -> float:
     return 32 * EPS * sum(abs(v) for v in values)
 
@@ -41,12 +57,14 @@ def _slack(*values: float) -> float:
 def prop_kl_nonnegative(pair: tuple[Array, Array]) -> None:
     """Gibbs' inequality: KL(p ‖ q) ≥ 0 for categorical p, q (raises :class:`PropertyFailure`
     with the pair otherwise; a NaN fails)."""
+    pair = _pair(pair)
     p, q = pair
     _require(kl_categorical(p, q) >= 0, (p, q))
 
 
 def prop_kl_zero_iff_equal(pair: tuple[Array, Array]) -> None:
     """KL(p ‖ p) = 0 exactly; KL(p ‖ q) > 0 whenever the normalised vectors differ."""
+    pair = _pair(pair)
     p, q = pair
     _require(kl_categorical(p, p) == 0.0, p)
     _require(kl_categorical(q, q) == 0.0, q)
@@ -56,6 +74,14 @@ def prop_kl_zero_iff_equal(pair: tuple[Array, Array]) -> None:
 
 def prop_joint_convexity(pairs: tuple[tuple[Array, Array], tuple[Array, Array]], lam: float) -> None:
     """KL(λp₁ + (1−λ)p₂ ‖ λq₁ + (1−λ)q₂) ≤ λKL(p₁ ‖ q₁) + (1−λ)KL(p₂ ‖ q₂) (seed 003, 6.2)."""
+    if isinstance(pairs, str | bytes) or not isinstance(pairs, tuple | list) or len(pairs) != 2:
+        raise ValueError(f"pairs: expected two (p, q) pairs, got {type(pairs).__name__}")
+    pairs = (_pair(pairs[0], "pairs[0]"), _pair(pairs[1], "pairs[1]"))
+    if pairs[0][0].shape != pairs[1][0].shape:
+        raise ValueError("pairs: the two pairs differ in length")
+    lam = v.real_number(lam, "lam")
+    if not 0 <= lam <= 1:
+        raise ValueError(f"lam: expected a weight in [0, 1], got {lam!r}")
     (p1, q1), (p2, q2) = pairs
     lhs = float(kl_categorical(lam * p1 + (1 - lam) * p2, lam * q1 + (1 - lam) * q2, normalize=True))
     rhs = lam * float(kl_categorical(p1, q1)) + (1 - lam) * float(kl_categorical(p2, q2))
@@ -67,6 +93,13 @@ def prop_joint_convexity(pairs: tuple[tuple[Array, Array], tuple[Array, Array]],
 
 def prop_log_sum_inequality(a: Array, b: Array) -> None:
     """Σ a log(a/b) ≥ (Σa) log(Σa/Σb) for positive a, b (CPSC 440 1.3; Cover & Thomas 2.7.1)."""
+    a, b = _positive_vector(a, "a"), _positive_vector(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"a, b: shape mismatch {a.shape} vs {b.shape}")
+    with np.errstate(over="ignore", under="ignore"):
+        ratios = np.concatenate([a / b, [a.sum() / b.sum()]])
+    if not (np.isfinite(ratios).all() and (ratios > 0).all()):
+        raise ValueError("a, b: the ratios a/b leave the float range (their logs would be ±inf)")
     lhs = float(np.sum(a * np.log(a / b)))
     rhs = float(a.sum() * np.log(a.sum() / b.sum()))
     # the ratios are rounded before the log: a relative error δ in a ratio moves its log by δ,
@@ -79,6 +112,12 @@ def prop_log_sum_inequality(a: Array, b: Array) -> None:
 
 def prop_chain_rule(joint_p: Array, joint_q: Array) -> None:
     """KL(p(x,y) ‖ q(x,y)) = KL(p(x) ‖ q(x)) + Σ_x p(x) KL(p(y|x) ‖ q(y|x))."""
+    joint_p, joint_q = v.probability_table(joint_p, "joint_p"), v.probability_table(joint_q, "joint_q")
+    if joint_p.shape != joint_q.shape:
+        raise ValueError(f"joint_p, joint_q: shape mismatch {joint_p.shape} vs {joint_q.shape}")
+    # a table means p/Σp (the toolkit's convention): the chain rule weighs by the marginal p(x),
+    # which must sum to 1 to float64 rounding, not merely within the 1e-6 a table is allowed
+    joint_p, joint_q = joint_p / joint_p.sum(), joint_q / joint_q.sum()
     px, qx = joint_p.sum(1), joint_q.sum(1)
     whole = float(kl_categorical(joint_p.ravel(), joint_q.ravel(), normalize=True))
     conds = [
@@ -95,6 +134,11 @@ def prop_chain_rule(joint_p: Array, joint_q: Array) -> None:
 
 def prop_data_processing(pair: tuple[Array, Array], kernel: Array) -> None:
     """KL(pK ‖ qK) ≤ KL(p ‖ q) for a Markov kernel K (Cover & Thomas 2.8)."""
+    pair = _pair(pair)
+    kernel = v.as_float_array(kernel, "kernel").astype(np.float64, copy=False)
+    if kernel.ndim != 2 or kernel.shape[0] != pair[0].shape[-1]:
+        raise ValueError(f"kernel: expected shape ({pair[0].shape[-1]}, m), got {kernel.shape}")
+    v.probability_vectors(kernel, "kernel")
     p, q = pair
     after = float(kl_categorical(p @ kernel, q @ kernel, normalize=True))
     before = float(kl_categorical(p, q))
@@ -103,6 +147,7 @@ def prop_data_processing(pair: tuple[Array, Array], kernel: Array) -> None:
 
 def prop_pinsker(pair: tuple[Array, Array]) -> None:
     """TV(p, q) ≤ √(KL(p ‖ q)/2)."""
+    pair = _pair(pair)
     p, q = pair
     tv = 0.5 * float(np.abs(p - q).sum())
     bound = float(np.sqrt(kl_categorical(p, q) / 2))
@@ -111,6 +156,7 @@ def prop_pinsker(pair: tuple[Array, Array]) -> None:
 
 def prop_jsd_bounds(pair: tuple[Array, Array]) -> None:
     """0 ≤ JSD(p, q) ≤ log 2, JSD(p, p) = 0, JSD symmetric."""
+    pair = _pair(pair)
     p, q = pair
     j = float(jsd_categorical(p, q))
     _require(0 <= j <= np.log(2), j)
@@ -120,13 +166,25 @@ def prop_jsd_bounds(pair: tuple[Array, Array]) -> None:
 
 def prop_jsd_sqrt_triangle(triple: tuple[Array, Array, Array]) -> None:
     """√JSD is a metric (Endres & Schindelin 2003): triangle inequality."""
-    p, q, r = triple
+    p, q, r = v.probability_tuple(triple, "triple", 3)
     d = lambda a, b: float(np.sqrt(jsd_categorical(a, b)))
     _require(d(p, r) <= d(p, q) + d(q, r) + 64 * EPS, (d(p, r), d(p, q), d(q, r)))
 
 
+def _elbo_arguments(joint: object, x: object, q: object) -> tuple[Array, int, Array]:
+    joint = v.probability_table(joint, "joint")
+    x = v.integer(x, "x", minimum=0)
+    if x >= joint.shape[0]:
+        raise ValueError(f"x: expected a row of the joint table, 0 ≤ x < {joint.shape[0]}, got {x}")
+    q = v.probability_vectors(q, "q")
+    if q.shape != (joint.shape[1],):
+        raise ValueError(f"q: expected {joint.shape[1]} probabilities (one per z), got shape {q.shape}")
+    return joint, x, q / q.sum()  # q means q/Σq (a float32 q sums to 1 only within its rounding)
+
+
 def elbo_and_log_evidence(joint: Array, x: int, q: Array) -> tuple[float, float]:
     """(ELBO(q) = Σ_z q(z)[log p(x, z) − log q(z)], log p(x)) for a joint table p(x, z)."""
+    joint, x, q = _elbo_arguments(joint, x, q)
     row = joint[x]
     with np.errstate(divide="ignore"):
         elbo = float(np.sum(np.where(q > 0, q * (np.log(row) - np.log(np.where(q > 0, q, 1.0))), 0.0)))
@@ -135,7 +193,9 @@ def elbo_and_log_evidence(joint: Array, x: int, q: Array) -> tuple[float, float]
 
 def prop_elbo_bound(joint: Array, x: int, q: Array) -> None:
     """ELBO(q) ≤ log p(x); = log p(x) at q = p(z|x), where the gap log p(x) − ELBO = KL(q ‖ p(z|x))."""
-    x = x % joint.shape[0]
+    joint = v.probability_table(joint, "joint")
+    x = v.integer(x, "x", minimum=-(2**63)) % joint.shape[0]
+    joint, x, q = _elbo_arguments(joint, x, q)
     elbo, log_px = elbo_and_log_evidence(joint, x, q)
     # the ELBO is a sum of terms q(log p − log q): its rounding error scales with their magnitudes
     scale = float(np.sum(np.abs(q * np.log(joint[x])))) + float(np.sum(-q[q > 0] * np.log(q[q > 0])))

@@ -15,6 +15,8 @@ import numpy as np
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
+from numerics._validate import as_float_array
+
 Array = NDArray[np.float64]
 
 
@@ -62,7 +64,11 @@ def exactly_normalised(w: Array) -> Array:
     sum is representable, so the floating-point sum is exactly 1.0 too). Positive entries stay
     positive. Properties such as Pinsker's are statements about distributions; vectors that sum
     to 1 only up to rounding would make them fail by rounding alone."""
-    p = np.asarray(w, dtype=np.float64) / np.sum(w)
+    w = as_float_array(w, "w").astype(np.float64, copy=False)
+    if w.ndim != 1 or w.size == 0 or (w < 0).any() or not 0 < w.sum() < np.inf:
+        raise ValueError(f"w: expected a non-empty vector of non-negative weights with a positive finite "
+                         f"sum, got {w!r}")
+    p = w / w.sum()
     k = np.round(p * _GRID)
     k = np.where((p > 0) & (k < 1), 1.0, k)
     k[np.argmax(k)] += _GRID - k.sum()
@@ -168,8 +174,9 @@ def gaussian_parameters(
     exp(log σ) stays a finite normal float (``max_scale=inf`` used to produce σ = inf)."""
     if dim is not None and (not _is_int(dim) or dim < 1):
         raise ValueError(f"dim: expected a positive int or None, got {dim!r}")
-    for name, value in (("mean_bound", mean_bound), ("min_scale", min_scale), ("max_scale", max_scale)):
-        _finite_real(value, name)
+    # Python floats from here on: a NumPy float32 compared with 1e300 would overflow in the cast
+    mean_bound, min_scale = _finite_real(mean_bound, "mean_bound"), _finite_real(min_scale, "min_scale")
+    max_scale = _finite_real(max_scale, "max_scale")
     if not _SCALE_RANGE[0] <= min_scale <= max_scale <= _SCALE_RANGE[1]:
         raise ValueError(
             f"min_scale, max_scale: need 1e-300 ≤ min_scale ≤ max_scale ≤ 1e300, got {min_scale}, {max_scale}"
@@ -204,8 +211,8 @@ def spd_matrices(*, dim: int, max_condition: float = 1e3, scale: float = 1.0) ->
     ≤ 0.1 % of λ_min. ``scale`` ≥ 1e-300 and ``scale·max_condition`` ≤ 1e300 (finite, normal)."""
     if not _is_int(dim) or dim < 1:
         raise ValueError(f"dim: expected a positive int, got {dim!r}")
-    _finite_real(max_condition, "max_condition")
-    _finite_real(scale, "scale")
+    # Python floats from here on: a NumPy float32 compared with 1e300 would overflow in the cast
+    max_condition, scale = _finite_real(max_condition, "max_condition"), _finite_real(scale, "scale")
     if not 1 <= max_condition <= max_spd_condition(dim):
         raise ValueError(
             f"max_condition: need 1 ≤ max_condition ≤ {max_spd_condition(dim):.3g} (what float64 keeps "

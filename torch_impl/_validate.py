@@ -20,6 +20,8 @@ def require_float_tensor(t: object, name: str) -> torch.Tensor:
         raise ValueError(f"{name}: expected a torch.Tensor, got {type(t).__name__}")
     if not t.is_floating_point():
         raise ValueError(f"{name}: expected a floating-point tensor, got dtype {t.dtype}")
+    if t.is_meta:
+        raise ValueError(f"{name}: a tensor on the meta device has no values")
     return t
 
 
@@ -42,12 +44,37 @@ def require_same_kind(tensors: Sequence[torch.Tensor], names: Sequence[str]) -> 
             raise ValueError(f"{first_name}, {name}: on different devices {first.device} and {t.device}")
 
 
-def require_int(value: object, name: str, *, minimum: int) -> int:
-    """A Python (or NumPy) integer ≥ ``minimum``; ``bool`` is not an integer here."""
+#: the largest count a tensor size can hold (torch sizes are int64)
+MAX_COUNT = 2**63 - 1
+
+
+def require_int(value: object, name: str, *, minimum: int, maximum: int = MAX_COUNT) -> int:
+    """A Python (or NumPy) integer in [``minimum``, ``maximum``]; ``bool`` is not an integer here."""
     import numbers
 
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name}: expected an int, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name}: must be ≥ {minimum}, got {value}")
-    return int(value)
+    v = int(value)
+    if v < minimum:
+        raise ValueError(f"{name}: must be ≥ {minimum}, got {v}")
+    if v > maximum:
+        raise ValueError(f"{name}: must be ≤ {maximum}, got {v}")
+    return v
+
+
+#: the largest seed accepted: derived seeds add offsets below 2⁶² and torch.manual_seed takes < 2⁶⁴
+MAX_SEED = 2**62
+
+
+def require_seed(seed: object, name: str = "seed") -> int:
+    """A seed: an int in [0, 2⁶²] (bool, floats, strings and None are not seeds)."""
+    return require_int(seed, name, minimum=0, maximum=MAX_SEED)
+
+
+def require_unit_interval(x: torch.Tensor, name: str) -> None:
+    """Every entry in [0, 1] (data of a Bernoulli likelihood); one reduction and one host read."""
+    if x.numel():
+        lo, hi = torch.aminmax(x.detach())
+        if not (float(lo) >= 0 and float(hi) <= 1):
+            raise ValueError(f"{name}: a Bernoulli likelihood needs data in [0, 1], got values from "
+                             f"{float(lo):.3g} to {float(hi):.3g}")

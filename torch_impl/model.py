@@ -25,7 +25,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from torch_impl._validate import require_finite, require_float_tensor, require_int, require_same_kind
+from torch_impl._validate import (
+    require_finite,
+    require_float_tensor,
+    require_int,
+    require_same_kind,
+    require_unit_interval,
+)
 from torch_impl.kl import kl_standard_normal, kl_standard_normal_total_unchecked
 
 
@@ -141,10 +147,19 @@ class Vae(nn.Module):
         if finite:
             require_finite(x, name)
 
+    def _check_data(self, x: object) -> None:
+        """``x`` as :meth:`_check` requires, finite, and in [0, 1] under a Bernoulli likelihood (two
+        reductions: for the methods outside the training hot path)."""
+        self._check(x, "x", self.config.data_dim)
+        if self.config.likelihood == "bernoulli":
+            require_unit_interval(x, "x")  # type: ignore[arg-type]
+
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """μ and ℓ = log σ² of q(z|x), each (B, latent_dim), for data ``x`` of shape (B, data_dim)."""
         self._check(x, "x", self.config.data_dim)
-        return self._encode(x)
+        mu, logvar = self._encode(x)
+        self._require_finite_output("x", x, "encoder", mu, logvar)
+        return mu, logvar
 
     def _encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
@@ -153,14 +168,27 @@ class Vae(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Bernoulli logits or Gaussian means for latents ``z`` of shape (..., latent_dim)."""
         self._check(z, "z", self.config.latent_dim, batch=False)
-        return self.decoder(z)
+        out = self.decoder(z)
+        self._require_finite_output("z", z, "decoder", out)
+        return out
+
+    def _require_finite_output(self, name: str, t: torch.Tensor, net: str, *outputs: torch.Tensor) -> None:
+        """After a network's forward (not on the training hot path): a non-finite output of finite
+        input ``t`` is blamed on the weights if they are non-finite, else on the scale of ``t``."""
+        if all(math.isfinite(o.detach().sum().item()) for o in outputs):
+            return
+        for p_name, p in self.named_parameters():
+            require_finite(p.detach(), f"model parameter {p_name}")
+        top = float(t.detach().abs().max())
+        raise ValueError(f"{name}: finite values as large as {top:.3g} make the {net}'s output non-finite "
+                         f"in {t.dtype}; rescale them")
 
     # ------------------------------------------------------------------ log-likelihood terms
 
     def log_likelihood(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """log p_θ(x|z) summed over pixels (broadcast over leading sample axes): ``x`` (B, D) data,
         ``out`` (..., B, D) decoder outputs."""
-        self._check(x, "x", self.config.data_dim)
+        self._check_data(x)
         self._check(out, "out", self.config.data_dim, batch=False)
         if out.shape[-2:] != x.shape:
             raise ValueError(f"x, out: shapes {tuple(x.shape)} and {tuple(out.shape)} do not broadcast")
@@ -202,9 +230,12 @@ class Vae(nn.Module):
         """Per-data-point terms, each of shape (B,): reconstruction E_q[log p(x|z)] (average over
         ``samples`` draws; 0 and 1 both mean one draw) and the KL / prior terms, with their sum
         ``elbo`` (β applied in :meth:`loss`, not here)."""
-        self._check(x, "x", self.config.data_dim)
+        self._check_data(x)
         require_int(samples, "samples", minimum=0)
-        return self._elbo_terms(x, samples)
+        terms = self._elbo_terms(x, samples)
+        if not math.isfinite(terms["elbo"].detach().sum().item()):
+            self._blame_data(x, samples)
+        return terms
 
     def _elbo_terms(self, x: torch.Tensor, samples: int) -> dict[str, torch.Tensor]:
         mu, logvar = self._encode(x)
@@ -236,7 +267,7 @@ class Vae(nn.Module):
     def negative_log_likelihood_total(self, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
         """−Σ_batch log p_θ(x|z) for one sample per data point, as one reduction (the hot path):
         ``x`` and ``out`` of shape (B, D)."""
-        self._check(x, "x", self.config.data_dim)
+        self._check_data(x)
         self._check(out, "out", self.config.data_dim)
         if out.shape != x.shape:
             raise ValueError(f"x, out: shape mismatch {tuple(x.shape)} vs {tuple(out.shape)}")
@@ -256,15 +287,26 @@ class Vae(nn.Module):
         :meth:`elbo_terms` (``tests/torch_impl`` checks it), without its per-point bookkeeping.
 
         ``x``: (B, data_dim), B ≥ 1 (an empty batch has no mean: ``ValueError``). Only metadata is
-        checked up front; the values of ``x`` are examined only when the loss comes out non-finite
-        (NaN/inf data, data outside [0, 1] under a Bernoulli likelihood, or data so large that the
-        encoder overflows with finite weights → ``ValueError`` naming ``x``; a non-finite loss that
+        checked up front; under a Bernoulli likelihood whether ``x`` leaves [0, 1] is read together
+        with the loss (one host read); the values are examined only when either says so or the
+        loss comes out non-finite (NaN/inf data, data outside [0, 1] under a Bernoulli likelihood,
+        or data so large that the encoder overflows with finite weights → ``ValueError`` naming
+        ``x``; a non-finite loss that
         the data do not explain — diverged weights — is returned as is for the caller to handle,
         as the training loop does)."""
         self._check(x, "x", self.config.data_dim, finite=False)
         require_int(samples, "samples", minimum=0)
         loss, nll, kl = self._loss_terms(x, samples)
-        if not math.isfinite(loss.item()):  # one scalar read (the training loop reads it anyway)
+        if self.config.likelihood == "bernoulli":
+            # the data's range is read with the loss, in one host read (the training loop reads the
+            # loss anyway): BCE of data outside [0, 1] is finite but no likelihood. One aminmax
+            # (≈ 5 µs at 128 × 64 on one CPU thread, < 1 % of the loss)
+            lo, hi = torch.aminmax(x.detach())
+            value, low, high = torch.stack([loss.detach(), lo.to(loss.dtype), hi.to(loss.dtype)]).tolist()
+            outside = low < 0 or high > 1
+        else:
+            value, outside = loss.item(), False
+        if outside or not math.isfinite(value):
             self._blame_data(x, samples)
         return loss, BatchTotals(nll, kl)
 
@@ -305,7 +347,7 @@ class Vae(nn.Module):
     def iwae(self, x: torch.Tensor, k: int, chunk: int = 500) -> torch.Tensor:
         """IWAE_k = log (1/k) Σ_i p(x, z_i)/q(z_i|x), z_i ∼ q (Burda et al. 2016), per data point;
         ``k`` ≥ 1 samples drawn ``chunk`` (≥ 1) at a time."""
-        self._check(x, "x", self.config.data_dim)
+        self._check_data(x)
         require_int(k, "k", minimum=1)
         require_int(chunk, "chunk", minimum=1)
         mu, logvar = self._encode(x)
@@ -318,7 +360,10 @@ class Vae(nn.Module):
             logws.append(self._log_likelihood(x, self.decoder(z)) + self._log_prior(z) - log_q)
             done += m
         logw = torch.cat(logws, 0)
-        return torch.logsumexp(logw, 0) - math.log(k)
+        bound = torch.logsumexp(logw, 0) - math.log(k)
+        if not math.isfinite(bound.sum().item()):
+            self._blame_data(x, 1)
+        return bound
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 
 from derivations.runner.help_text import plain_help
+from torch_impl._validate import require_int
 from torch_impl.model import Vae, VaeConfig
 
 CHECKPOINT_FORMAT = 2
@@ -70,14 +71,23 @@ class CheckpointError(ValueError):
 def load_digits_split(
     likelihood: str, seed: int = 0, test_fraction: float = 0.2
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(train, test) float64 tensors of shape (N, 64) from scikit-learn's digits, split by ``seed``."""
+    """(train, test) float64 tensors of shape (N, 64) from scikit-learn's digits, split by ``seed``;
+    ``likelihood`` 'bernoulli' (pixels binarised) or 'gaussian'; both parts non-empty."""
     from sklearn.datasets import load_digits
 
+    if likelihood not in ("bernoulli", "gaussian"):
+        raise ValueError(f"likelihood: expected 'bernoulli' or 'gaussian', got {likelihood!r}")
+    seed = require_int(seed, "seed", minimum=0, maximum=MAX_SEED)
+    fraction_ok = isinstance(test_fraction, int | float) and not isinstance(test_fraction, bool)
+    if not (fraction_ok and 0 < test_fraction < 1):
+        raise ValueError(f"test_fraction: expected a number in (0, 1), got {test_fraction!r}")
     x = load_digits().data.astype(np.float64) / 16.0
     if likelihood == "bernoulli":
         x = (x >= 0.5).astype(np.float64)
     perm = np.random.default_rng(seed).permutation(len(x))
     n_test = round(test_fraction * len(x))
+    if not 0 < n_test < len(x):
+        raise ValueError(f"test_fraction: {test_fraction!r} leaves an empty part of the {len(x)} digits")
     return torch.tensor(x[perm[n_test:]]), torch.tensor(x[perm[:n_test]])
 
 
@@ -305,17 +315,29 @@ def _progress(iterable: Iterable[T], total: int, desc: str, disable: bool) -> It
 
 
 @torch.no_grad()
+def _evaluation_arguments(model: object, x: object, batch: object) -> None:
+    if not isinstance(model, Vae):
+        raise ValueError(f"model: expected a torch_impl.model.Vae, got {type(model).__name__}")
+    model._check_data(x)
+    require_int(batch, "batch", minimum=1)
+
+
 def evaluate_elbo(model: Vae, x: torch.Tensor, batch: int = 512) -> float:
-    """Mean ELBO (nats per data point) of ``x`` under ``model``, one sample per point."""
+    """Mean ELBO (nats per data point) of ``x`` under ``model``, one sample per point; ``batch`` ≥ 1
+    points at a time."""
+    _evaluation_arguments(model, x, batch)
     total = 0.0
     for i in range(0, len(x), batch):
-        total += float(model.elbo_terms(x[i : i + batch])["elbo"].sum())
+        total += float(model.elbo_terms(x[i : i + batch])["elbo"].detach().sum())
     return total / len(x)
 
 
 @torch.no_grad()
 def evaluate_iwae(model: Vae, x: torch.Tensor, k: int, batch: int = 64) -> tuple[float, float]:
-    """Mean IWAE-k estimate of log p(x) over ``x`` and its standard error."""
+    """Mean IWAE-k estimate of log p(x) over ``x`` (≥ 2 points) and its standard error."""
+    _evaluation_arguments(model, x, batch)
+    if len(x) < 2:
+        raise ValueError(f"x: a standard error needs at least 2 data points, got {len(x)}")
     vals = torch.cat([model.iwae(x[i : i + batch], k) for i in range(0, len(x), batch)])
     return float(vals.mean()), float(vals.std() / math.sqrt(len(vals)))
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -406,38 +404,6 @@ def check_output_path(path: Path | str, option: str) -> None:
         raise ValueError(f"{option}: {str(target)!r} is not writable")
 
 
-def _umask_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def write_atomic(path: Path | str, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it and ``os.replace``; the file
-    gets the mode a new file gets under the umask (0644 under the usual 022). ``-`` is standard output.
-    The folder must exist (it is never created)."""
-    if str(path) == "-":
-        buffer = getattr(sys.stdout, "buffer", None)
-        sys.stdout.flush()
-        if buffer is not None:
-            buffer.write(text.encode("utf-8"))
-            buffer.flush()
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        return
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def to_json(results: list[DocumentResult], seconds: float) -> str:
     """The JSON report (strict JSON): the batch line, the time and every document."""
     return (
@@ -465,14 +431,19 @@ def write_reports(
     html_path: Path | str | None = None,
 ) -> None:
     """Write the JSON, Markdown, JUnit and HTML reports to the paths given (each optional; ``-`` is
-    standard output), each file atomically."""
+    standard output): all of them or none, each file atomically
+    (:func:`derivations.runner.report_io.write_all`)."""
+    from derivations.runner.report_io import write_all
+
+    files: list[tuple[Path | str, str]] = []
     if json_path:
-        write_atomic(json_path, to_json(results, seconds))
+        files.append((json_path, to_json(results, seconds)))
     if markdown_path:
-        write_atomic(markdown_path, to_markdown(results, seconds))
+        files.append((markdown_path, to_markdown(results, seconds)))
     if junit_path:
-        write_atomic(junit_path, to_junit(results, seconds))
+        files.append((junit_path, to_junit(results, seconds)))
     if html_path:
         from derivations.runner.html_documents import documents_page
 
-        write_atomic(html_path, documents_page([r.to_json() for r in results], seconds))
+        files.append((html_path, documents_page([r.to_json() for r in results], seconds)))
+    write_all(files)

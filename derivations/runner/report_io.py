@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["atomic_write_text", "check_writable", "write_all"]
+__all__ = ["atomic_write_json", "atomic_write_text", "check_writable", "write_all"]
 
 
 def check_writable(path: Path, name: str = "path") -> None:
@@ -41,10 +42,14 @@ def check_writable(path: Path, name: str = "path") -> None:
 
 
 def _file_mode(target: Path) -> int:
+    """The mode the written file gets: the target's own where it exists, else what a new file gets
+    under the process's umask (0644 under the usual 022)."""
     try:
         return target.stat().st_mode & 0o777
     except OSError:
-        return 0o644
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _write_temp(target: Path, text: str) -> Path:
@@ -66,6 +71,12 @@ def _write_temp(target: Path, text: str) -> Path:
 def atomic_write_text(path: Path | str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically: a temporary file beside it, then rename."""
     write_all([(path, text)])
+
+
+def atomic_write_json(path: Path | str, data: object, *, indent: int = 2) -> None:
+    """Write ``data`` as strict JSON (no NaN or infinity, UTF-8, a final newline) to ``path``
+    atomically (:func:`atomic_write_text`); ``ValueError`` if it holds a NaN or an infinity."""
+    atomic_write_text(path, json.dumps(data, indent=indent, ensure_ascii=False, allow_nan=False) + "\n")
 
 
 def _write_stdout(text: str, stdout: TextIO | None) -> None:

@@ -19,7 +19,7 @@ from derivations.runner import cli, registry
 from derivations.runner import report as R
 from derivations.runner.executor import run_tasks
 from derivations.runner.registry import Claim, evidence, register, run_evidence
-from derivations.runner.report_io import check_writable, write_all
+from derivations.runner.report_io import atomic_write_json, check_writable, write_all
 from tests.derivations.no_torch import NO_TORCH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -289,6 +289,32 @@ def test_a_failed_write_leaves_the_previous_set_untouched(tmp_path, monkeypatch)
         write_all([(a, "new a"), (b, "new b")])
     assert a.read_text() == "old a" and b.read_text() == "old b"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "b.md"]
+
+
+def test_json_with_a_nan_is_refused_and_the_previous_file_kept(tmp_path):
+    target = tmp_path / "speed.json"
+    atomic_write_json(target, {"ratio": 1.5}, indent=1)
+    assert target.read_text(encoding="utf-8") == '{\n "ratio": 1.5\n}\n'
+    with pytest.raises(ValueError, match="JSON"):
+        atomic_write_json(target, {"ratio": float("nan")})
+    assert json.loads(target.read_text(encoding="utf-8")) == {"ratio": 1.5}
+    assert [p.name for p in tmp_path.iterdir()] == ["speed.json"]
+
+
+def test_a_new_file_follows_the_umask_and_an_old_one_keeps_its_mode(tmp_path):
+    import stat
+
+    old = os.umask(0o077)
+    try:
+        write_all([(tmp_path / "new.md", "x")])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.md").stat().st_mode) == 0o600
+    kept = tmp_path / "kept.md"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    write_all([(kept, "new")])
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text() == "new"
 
 
 def _writer(path: str, tag: int, n: int) -> None:

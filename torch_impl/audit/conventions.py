@@ -137,9 +137,10 @@ def _softplus64(s: torch.Tensor) -> torch.Tensor:
     return torch.clamp(s, min=0) + torch.log1p(torch.exp(-s.abs()))
 
 
-def parse_convention(text: str | Convention) -> Convention:
+def parse_convention(param: str | Convention) -> Convention:
     """``"logvar"``, ``"log_std"``, ``"softplus"``, ``"0.01*logstd"`` (also ``0.01·logstd``),
-    ``"softplus+1e-4"`` (σ = softplus(s) + 10⁻⁴)."""
+    ``"softplus+1e-4"`` (σ = softplus(s) + 10⁻⁴). Errors name ``param`` (the :class:`ModelSpec` field)."""
+    text = param
     if isinstance(text, Convention):
         return text
     if not isinstance(text, str) or not text.strip():
@@ -167,7 +168,10 @@ def parse_convention(text: str | Convention) -> Convention:
             f"param: unknown parameterisation {text!r}; expected one of {sorted(FAMILIES)}, optionally with "
             "a noise scale such as '0.01*logstd'"
         )
-    return Convention(family, scale, offset)
+    try:
+        return Convention(family, scale, offset)
+    except ValueError as exc:  # a scale or floor out of range: name the argument it came from
+        raise ValueError(f"param: {exc} (in {text!r})") from None
 
 
 def all_families(positive: bool) -> list[str]:

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torch_impl._validate import require_int, require_seed
 from torch_impl.audit import explain
 from torch_impl.audit.conventions import Convention, format_number
 from torch_impl.audit.draws import Config, configurations, draw_tensors
@@ -84,25 +85,33 @@ def _check_sizes(name: str, values: Any, *, nested: bool = False) -> tuple[Any, 
     except TypeError:
         raise ValueError(f"{name}: expected a sequence, got {values!r}") from None
     flat = [x for v in vals for x in v] if nested else list(vals)
-    if not vals or not all(isinstance(x, int) and x >= 1 for x in flat):
-        raise ValueError(f"{name}: expected positive integers, got {values!r}")
+    if not vals or (nested and not all(vals)):
+        raise ValueError(f"{name}: expected a non-empty sequence of positive integers, got {values!r}")
+    for x in flat:
+        require_int(x, name, minimum=1)
     return vals
 
 
-def _validate(loss_fn: Any, model: Any, beta: Any, draws: int, extreme_draws: int) -> None:
+def _validate(loss_fn: Any, model: Any, beta: Any, draws: int, extreme_draws: int, seed: int) -> None:
     if not callable(loss_fn):
         raise ValueError(f"loss_fn: expected a callable, got {type(loss_fn).__name__}")
     if not isinstance(model, ModelSpec):
         raise ValueError(f"model: expected a torch_impl.audit.ModelSpec, got {type(model).__name__}")
+    validate_settings(model, beta, draws, extreme_draws, seed)
+
+
+def validate_settings(model: ModelSpec, beta: Any, draws: int, extreme_draws: int, seed: int) -> None:
+    """β (a finite number ≥ 0 or a hyper-parameter name of ``model``), the draw counts and the seed."""
     if isinstance(beta, str):
         if beta not in model.hyper:
             raise ValueError(f"beta: {beta!r} names no hyper-parameter of the model ({list(model.hyper)})")
-    elif not (isinstance(beta, int | float) and math.isfinite(beta) and beta >= 0):
+    elif isinstance(beta, bool) or not (isinstance(beta, int | float) and math.isfinite(beta) and beta >= 0):
         raise ValueError(f"beta: expected a finite number ≥ 0 or a hyper-parameter name, got {beta!r}")
-    if not (isinstance(draws, int) and draws >= 6):
+    if isinstance(draws, bool) or not (isinstance(draws, int) and draws >= 6):
         raise ValueError(f"draws: need at least 6 ordinary draws per configuration, got {draws!r}")
-    if not (isinstance(extreme_draws, int) and extreme_draws >= 0):
-        raise ValueError(f"extreme_draws: expected an integer ≥ 0, got {extreme_draws!r}")
+    require_int(draws, "draws", minimum=6)
+    require_int(extreme_draws, "extreme_draws", minimum=0)
+    require_seed(seed)
 
 
 def _sizes(
@@ -114,8 +123,10 @@ def _sizes(
     given; latent size 0: the encoder decides), else the given sizes or ``defaults`` for the
     generated float64 model."""
     if model.hooks is None:
-        return (_check_sizes("data_shapes", data_shapes or defaults[0], nested=True),
-                _check_sizes("latent_dims", latent_dims or defaults[1]), torch.float64)
+        shapes = defaults[0] if data_shapes is None else data_shapes
+        dims = defaults[1] if latent_dims is None else latent_dims
+        return (_check_sizes("data_shapes", shapes, nested=True), _check_sizes("latent_dims", dims),
+                torch.float64)
     modules = model.hooks.modules()
     params = [p for m in modules for p in m.parameters()]
     if data_shapes is None:
@@ -232,7 +243,8 @@ def audit_elbo_loss(
     ``dtype`` (float64 or float32) is the dtype of the tensors given to the loss: inputs are drawn
     in float64 and rounded to it (probabilities kept ≤ 1 − 4ε so that 1 − p stays representable);
     the reference is computed from the rounded values the loss actually received."""
-    _validate(loss_fn, model, beta, draws, extreme_draws)
+    _validate(loss_fn, model, beta, draws, extreme_draws, seed)
+    seed = int(seed)  # a NumPy integer is a valid seed; torch's generators take Python ints
     if dtype not in (torch.float64, torch.float32):
         raise ValueError(f"dtype: expected torch.float64 or torch.float32, got {dtype!r}")
     batch_sizes = _check_sizes("batch_sizes", batch_sizes)
@@ -340,8 +352,9 @@ def audit_elbo_loss(
             cols = np.column_stack([rc, kc])
             fit = affine_fit(cols[:draws], y[:draws])
             s2 = (model.sigma2 or 1.0) if model.gaussian_fixed else None  # −ELBO's σ² for the plot
-            neg_elbo = (rc / (2 * s2) + cfg.data_dim * cfg.batch / 2 * math.log(2 * math.pi * s2)
-                        if s2 else rc) + _expected_beta(beta, cfg) * kc
+            with np.errstate(over="ignore"):  # β·KL beyond the float range (β ~ 1e308) is inf
+                neg_elbo = (rc / (2 * s2) + cfg.data_dim * cfg.batch / 2 * math.log(2 * math.pi * s2)
+                            if s2 else rc) + _expected_beta(beta, cfg) * kc
             out.points.extend(
                 {"configuration": cfg.text(), "neg_elbo": float(ne), "loss": float(v)}
                 for ne, v in zip(neg_elbo, y, strict=True))

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from torch_impl._validate import require_int, require_seed
 from torch_impl.audit.conventions import Convention
 from torch_impl.audit.draws import Config, configurations, draw_tensors
 from torch_impl.audit.elbo import _check_sizes, _less_precise, _sizes, tolerance_for
@@ -171,10 +172,13 @@ def audit_iwae_loss(
         raise ValueError(f"loss_fn: expected a callable, got {type(loss_fn).__name__}")
     if not isinstance(model, ModelSpec):
         raise ValueError(f"model: expected a torch_impl.audit.ModelSpec, got {type(model).__name__}")
-    if not (isinstance(K, int) and K >= 2):
+    if isinstance(K, bool) or not (isinstance(K, int) and K >= 2):
         raise ValueError(f"K: expected an integer ≥ 2 (importance samples), got {K!r}")
-    if not (isinstance(draws, int) and draws >= 3):
+    require_int(K, "K", minimum=2)
+    if isinstance(draws, bool) or not (isinstance(draws, int) and draws >= 3):
         raise ValueError(f"draws: need at least 3 draws per configuration, got {draws!r}")
+    require_int(draws, "draws", minimum=3)
+    seed = require_seed(seed)
     if dtype not in (torch.float64, torch.float32):
         raise ValueError(f"dtype: expected torch.float64 or torch.float32, got {dtype!r}")
     if not isinstance(batch_first, bool):

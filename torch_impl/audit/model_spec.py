@@ -31,7 +31,7 @@ A :class:`ModelSpec` states
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,8 +154,8 @@ class ModelSpec:
     prior_var: float = 1.0
 
     def __post_init__(self) -> None:
-        if not (isinstance(self.prior_var, int | float) and math.isfinite(self.prior_var)
-                and self.prior_var > 0):
+        pv = self.prior_var
+        if isinstance(pv, bool) or not (isinstance(pv, int | float) and math.isfinite(pv) and pv > 0):
             raise ValueError("prior_var: the prior variance must be positive and finite, got "
                              f"{self.prior_var!r}")
         if self.likelihood not in LIKELIHOODS:
@@ -165,20 +165,29 @@ class ModelSpec:
         if data not in DOMAINS:
             raise ValueError(f"data: expected one of {DOMAINS}, got {data!r}")
         object.__setattr__(self, "data", data)
-        if self.sigma2 is not None and not (isinstance(self.sigma2, int | float) and self.sigma2 > 0
-                                             and math.isfinite(self.sigma2)):
+        if self.sigma2 is not None and (isinstance(self.sigma2, bool) or not (
+                isinstance(self.sigma2, int | float) and self.sigma2 > 0 and math.isfinite(self.sigma2))):
             raise ValueError(f"sigma2: the Gaussian decoder variance must be positive, got {self.sigma2!r}")
+        if not isinstance(self.hyper, Mapping):
+            raise ValueError(f"hyper: expected a mapping name → values, got {type(self.hyper).__name__}")
         hyper: dict[str, tuple[float, ...]] = {}
         for name, values in dict(self.hyper).items():
-            vals = (values,) if isinstance(values, int | float) else tuple(values)
-            if not vals or not all(isinstance(v, int | float) and math.isfinite(v) for v in vals):
+            if not isinstance(name, str):
+                raise ValueError(f"hyper: names must be strings, got {name!r}")
+            try:
+                vals = (values,) if isinstance(values, int | float) else tuple(values)
+            except TypeError:
+                vals = ()
+            if not vals or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                                   for v in vals):
                 raise ValueError(f"hyper: {name!r} needs one or more finite numbers, got {values!r}")
             if name in ROLES:
                 raise ValueError(f"hyper: {name!r} is an argument role ({ROLES}), not a hyper-parameter name")
             hyper[name] = vals
         object.__setattr__(self, "hyper", hyper)
-        if isinstance(self.arguments, str):
-            raise ValueError("arguments: expected a sequence of names, e.g. ('recon', 'x', 'mu', 's')")
+        if isinstance(self.arguments, str | bytes) or not isinstance(self.arguments, Iterable):
+            raise ValueError("arguments: expected a sequence of names, e.g. ('recon', 'x', 'mu', 's'), got "
+                             f"{self.arguments!r}")
         args = tuple(self.arguments)
         object.__setattr__(self, "arguments", args)
         roles = [self.role_of(a) for a in args]

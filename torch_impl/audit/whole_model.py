@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from torch_impl.audit.elbo import DEFAULT_BATCH_SIZES, audit_elbo_loss
+from torch_impl.audit.elbo import DEFAULT_BATCH_SIZES, _check_sizes, audit_elbo_loss, validate_settings
 from torch_impl.audit.model_spec import Hooks, ModelSpec
 from torch_impl.audit.report import LossAudit
 
@@ -123,6 +123,10 @@ def audit_model(
         raise ValueError(f"spec: expected a torch_impl.audit.ModelSpec, got {type(spec).__name__}")
     if loss is not None and not callable(loss):
         raise ValueError(f"loss: expected a callable x ↦ loss, got {type(loss).__name__}")
+    validate_settings(spec, beta, draws, extreme_draws, seed)
+    _check_sizes("batch_sizes", batch_sizes)
+    if data_shapes is not None:
+        _check_sizes("data_shapes", data_shapes, nested=True)
     taps = dataclasses.replace(hooks if hooks is not None else find_hooks(model), model=model)
     spec = dataclasses.replace(spec, arguments=("x",), hooks=taps,
                                hyper={k: v for k, v in spec.hyper.items()})
