@@ -17,7 +17,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,8 @@ from typing import Any
 
 import torch
 from torch.nn import functional as F
+
+from derivations.runner.report_io import atomic_write_json
 
 OUT = Path(__file__).parent / "results" / "audit_speed.json"
 
@@ -166,11 +167,7 @@ def main(repeats: int = 3) -> dict[str, Any]:
                     "note": _note(results, cli)},
         "repeats": repeats,
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=OUT.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(out, f, indent=2, ensure_ascii=False, allow_nan=False)
-    os.replace(tmp, OUT)
+    atomic_write_json(OUT, out)
     return out
 
 

@@ -13,9 +13,8 @@ or ``--worst-case-only``: recompute only that section in the existing JSON)."""
 from __future__ import annotations
 
 import json
-import os
+import math
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -24,6 +23,7 @@ import mpmath as mp
 import numpy as np
 from scipy import stats
 
+from derivations.runner.report_io import atomic_write_json
 from numerics import accuracy as A
 from numerics import accuracy_sweep as S
 from numerics import divergences as D
@@ -163,20 +163,21 @@ def _regimes_only(quick: bool) -> int:
 
 
 def _write(result: dict[str, object]) -> None:
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=OUT.parent, prefix=OUT.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(_strict(result), indent=1, ensure_ascii=False, allow_nan=False) + "\n")
-    os.replace(tmp, OUT)
+    atomic_write_json(OUT, _strict(result), indent=1)
 
 
 def _worst_one(job: tuple[tuple[str, str], int]) -> dict[str, object]:
     key, samples = job
     start = time.perf_counter()
     w = S.sweep(key, samples)
-    return {"function": key[0], "regime": key[1], "worst ulp": round(w.ulp, 3),
+    return {"function": key[0], "regime": key[1], "worst ulp": rounded_up(w.ulp, 3),
             "99.9th percentile ulp": round(w.p999, 3), "samples": w.samples, "worst at": w.inputs,
             "seconds": round(time.perf_counter() - start, 1)}
+
+
+def rounded_up(x: float, places: int) -> float:
+    """x rounded up to ``places`` decimals: a published worst case is never below the measured one."""
+    return math.ceil(x * 10**places) / 10**places
 
 
 def worst_case(samples: int, processes: int = 6, done: dict[str, object] | None = None) -> dict[str, object]:
@@ -191,6 +192,8 @@ def worst_case(samples: int, processes: int = 6, done: dict[str, object] | None 
     jobs = [(key, samples) for key in S.SWEEPS if key not in kept]
     jobs.sort(key=lambda job: "64" not in job[0][1] and "1e3" not in job[0][1])  # the slowest first
     spent = float(cast(float, (done or {}).get("seconds", 0.0))) if kept else 0.0
+    pinned = [{"function": fn, "worst ulp": rounded_up(w.ulp, 3), "worst at": w.inputs, "samples": w.samples}
+              for fn, w in ((fn, S.pinned(fn)) for fn in S.PINNED)]
 
     def section() -> dict[str, object]:
         return {
@@ -201,6 +204,7 @@ def worst_case(samples: int, processes: int = 6, done: dict[str, object] | None 
             "samples per sweep": samples,
             "seconds": round(spent + time.perf_counter() - start, 1),
             "rows": [kept[key] for key in S.SWEEPS if key in kept],
+            "pinned": pinned,
         }
 
     import multiprocessing

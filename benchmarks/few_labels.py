@@ -5,12 +5,10 @@ Run: ``python -m benchmarks.few_labels`` → benchmarks/results/few_labels.json.
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
+from derivations.runner.report_io import atomic_write_json
 from torch_impl.few_labels import few_label_accuracies
 
 OUT = Path(__file__).resolve().parent / "results" / "few_labels.json"
@@ -23,11 +21,7 @@ def main() -> None:
     result = few_label_accuracies(seeds=5, epochs=100)
     payload = {**result.to_json(), "seconds": round(time.perf_counter() - start, 1),
                "table": result.table()}
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=OUT.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, indent=1, allow_nan=False)
-    os.replace(tmp, OUT)
+    atomic_write_json(OUT, payload, indent=1)
     print(result.table())
 
 

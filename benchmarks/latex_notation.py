@@ -27,6 +27,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from derivations.runner.report_io import atomic_write_json
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).parent / "results" / "latex_notation.json"
 CORPUS = ROOT / "tests" / "derivations" / "latex_notation_corpus"
@@ -150,12 +152,7 @@ def run() -> dict[str, object]:
 def main() -> None:
     """Run and write ``benchmarks/results/latex_notation.json`` atomically."""
     result = run()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=OUT.parent, suffix=".json.tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1, ensure_ascii=False)
-        f.write("\n")
-    os.replace(tmp, OUT)
+    atomic_write_json(OUT, result, indent=1)
     corpus_total = result["corpus"]["total"]  # type: ignore[index]
     print(json.dumps({"corpus": corpus_total, "long_document": result["long_document"]}, indent=1))
 

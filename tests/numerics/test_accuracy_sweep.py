@@ -63,3 +63,36 @@ def test_ulp_spacing_error_of_a_correctly_rounded_value_is_at_most_half():
         with S.mp.workdps(60):
             exact = S.mp.mpf(float(x)) * (1 + S.mp.mpf(2) ** -60)  # just above a float
         assert S.ulp_spacing_error(float(x), exact) <= 0.5
+
+
+def _pinned_documented() -> dict[str, dict[str, object]]:
+    rows = json.loads(RESULTS.read_text())["worst_case"].get("pinned", [])
+    return {str(r["function"]): r for r in rows}
+
+
+@pytest.mark.parametrize("fn", list(S.PINNED))
+def test_every_pinned_input_is_documented_and_reproduces(fn):
+    documented = _pinned_documented()[fn]
+    again = S.pinned(fn)
+    assert documented["samples"] == len(S.PINNED[fn]) == again.samples
+    assert abs(again.ulp - float(documented["worst ulp"])) <= 1e-3  # deterministic (rounded to 3 places)
+    assert again.inputs == documented["worst at"]
+
+
+def test_the_published_worst_is_never_below_a_pinned_input():
+    page = tables.PAGE.read_text().split("Worst over all regimes and pinned inputs, per function:")[1]
+    for fn, row in _pinned_documented().items():
+        line = next(x for x in page.splitlines() if x.startswith(f"| `{fn}` | "))
+        assert float(line.split("|")[2]) >= float(row["worst ulp"]) - 1e-9, line
+
+
+def test_a_wrong_kl_bernoulli_is_caught_by_its_pinned_input(monkeypatch):
+    bound = float(_pinned_documented()["kl_bernoulli"]["worst ulp"])
+    real = D.kl_bernoulli
+    monkeypatch.setattr(D, "kl_bernoulli", lambda p, q: real(p, q) * (1 + 1e-13))
+    assert S.pinned("kl_bernoulli").ulp > bound + 100
+
+
+def test_pinned_refuses_an_unknown_function():
+    with pytest.raises(ValueError, match="fn: expected one of the functions of PINNED"):
+        S.pinned("kl_gamma")
