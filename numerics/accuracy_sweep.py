@@ -361,7 +361,7 @@ def sweep(key: tuple[str, str], samples: int, seed: int = 0) -> Worst:
 
 def pinned(fn: str) -> Worst:
     """The worst error over the inputs :data:`PINNED` holds for ``fn`` (n = how many)."""
-    if fn not in PINNED:
+    if not isinstance(fn, str) or fn not in PINNED:
         raise ValueError(f"fn: expected one of the functions of PINNED {sorted(PINNED)}, got {fn!r}")
     runs = [run() for run in PINNED[fn]]
     errors = [ulp_spacing_error(got, exact) for got, exact, _ in runs]

@@ -363,6 +363,14 @@ def specs() -> list[Spec]:
             {"key": "obj", "samples": "int", "seed": "int"},
         )
     )
+    s.append(
+        Spec(
+            "accuracy_sweep.pinned",
+            accuracy_sweep.pinned,
+            {"fn": "kl_bernoulli"},
+            {"fn": "obj"},
+        )
+    )
     a, b = [0.1, -1.0, 2.0], [0.0, 0.5, -0.5]
     s.append(
         Spec(
