@@ -487,6 +487,37 @@ def normal_terms(
     return bad
 
 
+@_inlined
+def _splits(v: float) -> bool:
+    """Whether Veltkamp's splitting of v (:func:`_split`) stays finite."""
+    c = _SPLIT * v
+    return c - c == 0.0
+
+
+@_compiled
+def normal_terms_standard(m1: np.ndarray, s1: np.ndarray, ell: np.ndarray, out: np.ndarray) -> int:
+    """:func:`normal_terms` for μ₂ = 0 and σ₂ = 1 — the standard Normal prior of a VAE — with the
+    same bits and no ratio pass: with σ₂ = 1 the divisions are exact (x = σ₁ − 1, ρ = σ₁, z = μ₁,
+    so ell = NumPy's log of σ₁ itself), and every residual of :func:`_normal_correction` is an
+    exact zero but σ₁ − 1's two-sum low part x_lo, so the correction is x_lo·(x + x/σ₁) near and
+    x_lo·(x + 1) far — 0 where a splitting of x, σ₁ or μ₁ overflows, as there (its NaN). A zero's
+    sign may differ inside the correction, never in the value (the rest of the sum is not −0).
+    Returns how many elements :func:`normal_terms` would report: the caller then takes the
+    general passes (``tests/numerics/test_jit_kernels.py`` compares the two bit for bit)."""
+    bad = 0
+    for i in range(out.size):
+        a = s1[i]
+        y1 = m1[i]
+        x, x_lo = _two_sum(a, -1.0)
+        near = (x >= _NORMAL_NEAR_LOW) & (x <= _NORMAL_NEAR_HIGH)
+        corr = x_lo * (x + x * (1.0 / a)) if near else x_lo * (x + 1.0)
+        corr = corr if _splits(x) & _splits(a) & _splits(y1) & (corr - corr == 0.0) else 0.0
+        value = (_half_f(x, ell[i]) + (y1 * 0.5) * y1) + corr
+        out[i] = value
+        bad += not ((a > 0.0) & (a >= _NORMAL_TINY) & (value - value == 0.0) & (y1 - y1 == 0.0))
+    return bad
+
+
 @_compiled
 def normal_terms_fix(
     m1: np.ndarray | float, s1: np.ndarray | float, m2: np.ndarray | float, s2: np.ndarray | float,

@@ -194,6 +194,50 @@ def test_a_wrong_normal_kernel_is_caught():
     assert worst > 100 * F64_ULP
 
 
+def _standard_prior_inputs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(μ₁, σ₁) the way a VAE's encoder gives them, plus every switch and range edge of the Normal
+    kernels: σ₁ at 1 ± ulp, ⅓, 3 (the near/far switch), subnormal, near overflow and where
+    Veltkamp's splitting overflows (2⁹⁹⁶ … 2⁹⁹⁷); μ₁ at ±0, subnormal, 1e300, 2⁹⁹⁶ … 2⁹⁹⁷."""
+    rng = np.random.default_rng(7)
+    sigma = np.exp(rng.normal(size=n) * rng.choice([1e-3, 0.3, 1.0, 3.0, 30.0], size=n))
+    edges = [1.0, math.nextafter(1.0, 2.0), math.nextafter(1.0, 0.0), 1 / 3, math.nextafter(1 / 3, 1.0),
+             3.0, math.nextafter(3.0, 4.0), 5e-324, 2.2250738585072014e-308, 1e-300, 1e300, 1.7e308,
+             2.0**996, 2.0**997, 1e-5, 1e5]
+    sigma[: len(edges)] = edges
+    mu = rng.normal(size=n) * rng.choice([0.0, 1e-10, 1.0, 1e5, 1e150, 1e300], size=n)
+    mu[:8] = [0.0, -0.0, 1e300, -1.7e308, 2.0**996, 2.0**997, 5e-324, -5e-324]
+    return mu, sigma
+
+
+def test_the_standard_prior_kernel_gives_the_general_kernels_bits():
+    """normal_terms_standard (μ₂ = 0, σ₂ = 1 as scalars) against normal_ratios + log +
+    normal_terms with the same scalars: every element's bits and the count it reports."""
+    mu, sigma = _standard_prior_inputs(50_000)
+    n = mu.size
+    general, standard = np.empty(n), np.empty(n)
+    x, r, ell = np.empty(n), np.empty(n), np.empty(n)
+    with np.errstate(all="ignore"):
+        J.normal_ratios(sigma, 1.0, x, r)
+        np.log(r, out=ell)
+        reported = J.normal_terms(mu, sigma, 0.0, 1.0, x, r, ell, general)
+        assert J.normal_terms_standard(mu, sigma, np.log(sigma), standard) == reported
+        plain = 0.5 * (sigma * sigma - 1.0) - np.log(sigma) + 0.5 * mu * mu
+    assert reported > 0  # the edges reach the fix-up route
+    assert np.array_equal(standard.view(np.int64), general.view(np.int64))
+    # the comparison has power: the textbook formula differs on many of these elements
+    assert (plain != general).sum() > n // 10
+
+
+def test_a_standard_prior_as_scalars_gives_the_full_arrays_bits():
+    mu, sigma = _standard_prior_inputs(4096 * 3)
+    mu, sigma = mu[32:].reshape(-1, 32), sigma[32:].reshape(-1, 32)  # past the edge values
+    full = D.kl_normal_diag(mu, sigma, np.zeros_like(mu), np.ones_like(sigma))
+    for prior in ((0.0, 1.0), (np.float64(0.0), np.float64(1.0)), (np.zeros(1), np.ones(1))):
+        got = D.kl_normal_diag(mu, sigma, *prior)
+        assert np.array_equal(got, full), prior
+    assert np.array_equal(D.kl_normal(mu, sigma, 0.0, 1.0), D.kl_normal(mu, sigma, -0.0, 1.0))
+
+
 def test_normal_bad_sigma_and_nan_still_name_the_argument():
     with pytest.raises(ValueError, match="sigma2: must be positive"):
         D.kl_normal(np.zeros(4096), np.ones(4096), 0.0, np.r_[np.ones(4095), 0.0])
