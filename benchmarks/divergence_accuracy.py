@@ -198,7 +198,8 @@ def worst_case(samples: int, processes: int = 6, done: dict[str, object] | None 
     def section() -> dict[str, object]:
         return {
             "description": "worst error over the samples of each (function, regime), in ulp = the "
-            "spacing of float64 at the exact value (0.5: correctly rounded; < 1: faithfully rounded); "
+            "spacing of float64 at the exact value (0.5: correctly rounded; < 1: faithfully rounded), "
+            "rounded up; "
             "reference mpmath on the exact float64 inputs with enough digits for each input "
             "(numerics.accuracy, numerics.accuracy_sweep)",
             "samples per sweep": samples,
