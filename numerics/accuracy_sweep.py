@@ -96,18 +96,22 @@ CATEGORICAL_REGIMES = (
 )
 
 
+def _categorical_sample(fn: str, p: np.ndarray, q: np.ndarray, normalize: bool) -> Sample:
+    """``fn`` on (p, q) against its mpmath reference (on the normalised vectors)."""
+    if fn == "kl_categorical":
+        return float(D.kl_categorical(p, q, normalize=normalize)), A.ref_kl_categorical(p, q), _txt(p, q)
+    if fn == "jsd_categorical":
+        got = float(D.jsd_categorical(p, q, normalize=normalize))
+        return got, A.ref_jsd_categorical(p, q), _txt(p, q)
+    if fn == "cross_entropy_categorical":
+        got = float(D.cross_entropy_categorical(p, q, normalize=normalize))
+        return got, A.ref_cross_entropy_categorical(p, q), _txt(p, q)
+    return float(D.entropy_categorical(p, normalize=normalize)), A.ref_entropy_categorical(p), _txt(p)
+
+
 def _categorical(fn: str, regime: str) -> Draw:
     def draw(rng: np.random.Generator) -> Sample:
-        p, q, normalize = _pair(rng, regime)
-        if fn == "kl_categorical":
-            return float(D.kl_categorical(p, q, normalize=normalize)), A.ref_kl_categorical(p, q), _txt(p, q)
-        if fn == "jsd_categorical":
-            got = float(D.jsd_categorical(p, q, normalize=normalize))
-            return got, A.ref_jsd_categorical(p, q), _txt(p, q)
-        if fn == "cross_entropy_categorical":
-            got = float(D.cross_entropy_categorical(p, q, normalize=normalize))
-            return got, A.ref_cross_entropy_categorical(p, q), _txt(p, q)
-        return float(D.entropy_categorical(p, normalize=normalize)), A.ref_entropy_categorical(p), _txt(p)
+        return _categorical_sample(fn, *_pair(rng, regime))
 
     return draw
 
@@ -145,24 +149,28 @@ def _ref_entropy_bernoulli(p: float) -> mp.mpf:
         return -(x * mp.log(x) if x > 0 else 0) - ((1 - x) * mp.log1p(-x) if x < 1 else 0)
 
 
+def _bernoulli_sample(fn: str, p: float, q: float) -> Sample:
+    """``fn`` on (p, q) (``entropy_bernoulli`` on p) against its mpmath reference."""
+    if fn == "kl_bernoulli":
+        return float(D.kl_bernoulli(p, q)), A.ref_kl_bernoulli(p, q), _txt(p, q)
+    if fn == "jsd_bernoulli":
+        with mp.workdps(A.DIGITS):  # the complements' logs by log1p (1 − p would round)
+            pp, qq = mp.mpf(p), mp.mpf(q)
+            m = (pp + qq) / 2
+
+            def kl(a: mp.mpf) -> mp.mpf:  # a log(a/m) + (1 − a) log((1 − a)/(1 − m))
+                first = a * mp.log(a / m) if a > 0 else mp.mpf(0)
+                second = (1 - a) * (mp.log1p(-a) - mp.log1p(-m)) if a < 1 else mp.mpf(0)
+                return first + second
+
+            ref = (kl(pp) + kl(qq)) / 2
+        return float(D.jsd_bernoulli(p, q)), ref, _txt(p, q)
+    return float(D.entropy_bernoulli(p)), _ref_entropy_bernoulli(p), _txt(p)
+
+
 def _bernoulli(fn: str, regime: str) -> Draw:
     def draw(rng: np.random.Generator) -> Sample:
-        p, q = _bernoulli_pq(rng, regime)
-        if fn == "kl_bernoulli":
-            return float(D.kl_bernoulli(p, q)), A.ref_kl_bernoulli(p, q), _txt(p, q)
-        if fn == "jsd_bernoulli":
-            with mp.workdps(A.DIGITS):  # the complements' logs by log1p (1 − p would round)
-                pp, qq = mp.mpf(p), mp.mpf(q)
-                m = (pp + qq) / 2
-
-                def kl(a: mp.mpf) -> mp.mpf:  # a log(a/m) + (1 − a) log((1 − a)/(1 − m))
-                    first = a * mp.log(a / m) if a > 0 else mp.mpf(0)
-                    second = (1 - a) * (mp.log1p(-a) - mp.log1p(-m)) if a < 1 else mp.mpf(0)
-                    return first + second
-
-                ref = (kl(pp) + kl(qq)) / 2
-            return float(D.jsd_bernoulli(p, q)), ref, _txt(p, q)
-        return float(D.entropy_bernoulli(p)), _ref_entropy_bernoulli(p), _txt(p)
+        return _bernoulli_sample(fn, *_bernoulli_pq(rng, regime))
 
     return draw
 
@@ -289,24 +297,15 @@ SWEEPS: dict[tuple[str, str], Draw] = {
 
 
 def _pinned_categorical(fn: str, p: list[float], q: list[float]) -> Callable[[], Sample]:
-    pa, qa = np.array(p), np.array(q)
-
     def run() -> Sample:
-        if fn == "kl_categorical":
-            got = float(D.kl_categorical(pa, qa, normalize=True))
-            return got, A.ref_kl_categorical(pa, qa), _txt(pa, qa) + " normalize=True"
-        got = float(D.jsd_categorical(pa, qa, normalize=True))
-        return got, A.ref_jsd_categorical(pa, qa), _txt(pa, qa) + " normalize=True"
+        got, exact, text = _categorical_sample(fn, np.array(p), np.array(q), True)
+        return got, exact, text + " normalize=True"
 
     return run
 
 
-def _pinned_kl_bernoulli(p: float, q: float) -> Callable[[], Sample]:
-    return lambda: (float(D.kl_bernoulli(p, q)), A.ref_kl_bernoulli(p, q), _txt(p, q))
-
-
-def _pinned_entropy_bernoulli(p: float) -> Callable[[], Sample]:
-    return lambda: (float(D.entropy_bernoulli(p)), _ref_entropy_bernoulli(p), _txt(p))
+def _pinned_bernoulli(fn: str, p: float, q: float = 0.5) -> Callable[[], Sample]:
+    return lambda: _bernoulli_sample(fn, p, q)
 
 
 #: inputs where searches outside the sweeps above (reports and probes by other people, with
@@ -326,8 +325,8 @@ PINNED: dict[str, tuple[Callable[[], Sample], ...]] = {
         _pinned_categorical("jsd_categorical", [0.018903157520791473, 0.007887674064351766],
                             [0.00041872371237285956, 0.00017471981804588347]),
     ),
-    "kl_bernoulli": (_pinned_kl_bernoulli(0.49999999999999994, 0.8814317596574679),),
-    "entropy_bernoulli": (_pinned_entropy_bernoulli(0.9889614932147807),),
+    "kl_bernoulli": (_pinned_bernoulli("kl_bernoulli", 0.49999999999999994, 0.8814317596574679),),
+    "entropy_bernoulli": (_pinned_bernoulli("entropy_bernoulli", 0.9889614932147807),),
 }
 
 
