@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -163,25 +164,31 @@ def _numpy_forms(forms: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _rows(speed: dict[str, Any]) -> Iterator[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]]:
+    """Every (phase, setting, row) of the speed results."""
+    for phase in speed.get("phases", []):
+        for setting in phase["settings"]:
+            for r in setting["rows"]:
+                yield phase, setting, r
+
+
+def _bar(case: str) -> float:
+    """The ratio a row must reach: 1.5 at 10⁵–10⁶ elements, else 1."""
+    return 1.5 if ("10⁵" in case or "10⁶" in case) else 1.0
+
+
 def _row(speed: dict[str, Any], threads: int, family: str, case: str) -> dict[str, Any] | None:
     """The idle-phase row of ``family`` whose case starts with ``case`` at ``threads`` threads."""
-    for phase in speed.get("phases", []):
-        if phase["load"] != "idle":
-            continue
-        for setting in phase["settings"]:
-            if setting["threads"] == threads:
-                for r in setting["rows"]:
-                    if r["family"] == family and r["case"].startswith(case):
-                        return dict(r)
-    return None
+    return next((dict(r) for phase, setting, r in _rows(speed)
+                 if phase["load"] == "idle" and setting["threads"] == threads
+                 and r["family"] == family and r["case"].startswith(case)), None)
 
 
 def _lowest(speed: dict[str, Any], case: str, family: str | None = None) -> float:
     """The lowest ratio of the rows whose case contains ``case`` (of ``family``, if given), over
     every phase and thread count; 1.0 if there is none."""
-    return min((float(r["ratio"]) for phase in speed.get("phases", []) for setting in phase["settings"]
-                for r in setting["rows"] if case in r["case"] and family in (None, r["family"])),
-               default=1.0)
+    return min((float(r["ratio"]) for _, _, r in _rows(speed)
+                if case in r["case"] and family in (None, r["family"])), default=1.0)
 
 
 def _below_the_bar(speed: dict[str, Any]) -> list[str]:
@@ -222,11 +229,11 @@ def _below_the_bar(speed: dict[str, Any]) -> list[str]:
             "pieces of work as threads become free was measured and did not help (a late thread's "
             f"piece is then the wait). At 10⁶ elements the lowest ratio, over both loads and thread "
             f"counts, is {_lowest(speed, '10⁶ elements'):.2f}.")
-        one = [r for r in (_row(speed, 1, r2["family"], r2["case"]) for r2 in two) if r is not None]
-        if one:
+        pairs = [(r1, r2) for r2 in two if (r1 := _row(speed, 1, r2["family"], r2["case"])) is not None]
+        if pairs:
             single = "; ".join(
                 f"{r1['family']} {r1['this project (ms)']:.2f} ms against torch's "
-                f"{r2['reference (ms)']:.2f} ms" for r1, r2 in zip(one, two, strict=False))
+                f"{r2['reference (ms)']:.2f} ms" for r1, r2 in pairs)
             lines.append(
                 "  Even one thread of this project alone would not reach 1.5 there "
                 f"(idle, 1 thread: {single} with 2 threads): its per-element arithmetic is the cost of "
@@ -239,17 +246,16 @@ def _below_the_bar(speed: dict[str, Any]) -> list[str]:
         f"{r['family']} {r['case']} ({phase['load']}, {setting['threads']} thread"
         f"{'s' if setting['threads'] > 1 else ''}): {r['ratio']:.2f} "
         f"({r['range'][0]:.2f}–{r['range'][1]:.2f})"
-        for phase in speed.get("phases", []) for setting in phase["settings"] for r in setting["rows"]
+        for phase, setting, r in _rows(speed)
         if "scalar prior" not in r["case"] and (r["family"], r["case"]) not in small_explained
         and not (setting["threads"] == 2 and (r["family"], r["case"]) in two_explained)
-        and r["ratio"] < (1.5 if ("10⁵" in r["case"] or "10⁶" in r["case"]) else 1.0)]
+        and r["ratio"] < _bar(r["case"])]
     if others:
         lines.append(
             "* Other rows below their bar in this run: " + "; ".join(others) + ". The same kernels "
             "measure above it in the other settings of the same run (see the tables): these sit near "
             "the bar and move with the shared machine's load (the load averages above).")
-    scalar = [float(r["ratio"]) for phase in speed.get("phases", []) for setting in phase["settings"]
-              for r in setting["rows"] if "scalar prior (0, 1)" in r["case"]]
+    scalar = [float(r["ratio"]) for _, _, r in _rows(speed) if "scalar prior (0, 1)" in r["case"]]
     if scalar and min(scalar) < 1.0:
         lines.append(
             "* The scalar prior (0, 1) against the same prior as full arrays (ratios "
