@@ -9,6 +9,8 @@ its reference and with mpmath, and checks that a wrong variant is caught.
 Rules that keep the results exact and reproducible:
 
 * never ``fastmath`` (no reassociation, no contraction to FMA): every operation rounds as written;
+  a fused multiply-add only where it is written (:func:`_fma`), and only where its one rounding
+  is none: a product's exact residual, Dekker's low part in the NumPy forms (the same bits);
 * ``error_model="numpy"``: x/0 is ±inf or NaN as in NumPy, never an exception;
 * an element's value depends on that element alone, and a row's on that row alone: row sums run
   in one fixed order with compensation (:func:`_sum_add`, Knuth's two-sum: error ≈ ε of the sum
@@ -30,7 +32,7 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 from numba.core import types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 from numerics import _kernels as K
 from numerics._compile_cache import attach
@@ -392,11 +394,37 @@ def _split(a: float) -> tuple[float, float]:
 
 
 @_inlined
-def _product_lo(a: float, bh: float, bl: float, hi: float) -> float:
-    """lo with hi + lo = a·b exactly for hi = fl(a·b), b split as bh + bl (Dekker, as
-    ``_kernels.two_product``; NaN where a splitting overflows, beyond ~1e300)."""
-    ah, al = _split(a)
-    return ((ah * bh - hi) + ah * bl + al * bh) + al * bl
+def _splits(v: float) -> bool:
+    """Whether Veltkamp's splitting of v (:func:`_split`) stays finite."""
+    c = _SPLIT * v
+    return c - c == 0.0
+
+
+def _fma_typing(typingctx: Any, a: Any, b: Any, c: Any) -> tuple[Any, Callable[..., Any]]:
+    signature = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        return builder.fma(*args)
+
+    return signature, codegen
+
+
+#: a·b + c rounded once (LLVM's ``llvm.fma``: the CPU's fused multiply-add instruction where it
+#: has one, else libm's ``fma``; correctly rounded either way, so the bits do not depend on the
+#: machine). Compiled code only.
+_fma = cast(Callable[[float, float, float], float], intrinsic(_fma_typing))
+
+
+@_inlined
+def _product_residual(a: float, b: float, hi: float) -> float:
+    """a·b − hi for hi = fl(a·b), exactly, by one fused multiply-add: the low part of Dekker's
+    product (``_kernels.two_product``, which the NumPy forms keep) wherever that one is exact —
+    its partial products above the underflow range, which the callers' ranges and guards ensure —
+    so the bits are the same, at a twelfth of the operations. NaN where Dekker's splitting of a
+    or b overflows (beyond ~2⁹⁹⁶), as his low part is there; where a·b overflows both are
+    non-finite. ``tests/numerics/test_jit_kernels.py`` compares the two bit for bit."""
+    lo = _fma(a, b, -hi)
+    return lo if _splits(a) & _splits(b) else math.nan
 
 
 @_inlined
@@ -413,8 +441,7 @@ def _half_f(x: float, ell: float) -> float:
     near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
     # far: ½x² + x − ell with ½x² and the two sums carried exactly (error-free transformations)
     sq = x * x
-    xh, xl = _split(x)
-    sq_lo = _product_lo(x, xh, xl, sq)
+    sq_lo = _product_residual(x, x, sq)
     hi, lo = _two_sum(sq * 0.5, x)
     hi, lo2 = _two_sum(hi, -ell)
     far = hi + ((lo + sq_lo * 0.5) + lo2)
@@ -428,7 +455,8 @@ def _normal_correction(
 ) -> float:
     """The first-order correction of :func:`_half_f` + ½z² for the roundings of x = (σ₁ − σ₂)/σ₂,
     of r = σ₁/σ₂ (whose log the far form takes; ``use_r``) and of z = (μ₁ − μ₂)/σ₂ (``use_z``),
-    from their exact residuals (σ₁ − σ₂ and μ₁ − μ₂ by two-sums, the products by Dekker's):
+    from their exact residuals (σ₁ − σ₂ and μ₁ − μ₂ by two-sums, the products' by
+    :func:`_product_residual`, Dekker's in the NumPy form):
     x_lo·h'(x) − r_lo/r + z·z_lo, h'(x) = x + x/r near (r = 1 + x to the correction's accuracy),
     x + 1 far. 0 where it is not finite (a splitting overflowed: the values are far beyond where
     these roundings matter). σ₂ outside the range where Dekker's products are exact: σ₁, σ₂ and
@@ -440,15 +468,14 @@ def _normal_correction(
     b = b * scale
     inv = 1.0 / b
     inv_r = 1.0 / r
-    bh, bl = _split(b)
     dh, dl = _two_sum(a, -b)
     ph = x * b
-    x_lo = (((dh - ph) - _product_lo(x, bh, bl, ph)) + dl) * inv
+    x_lo = (((dh - ph) - _product_residual(x, b, ph)) + dl) * inv
     near = (x >= _NORMAL_NEAR_LOW) & (x <= _NORMAL_NEAR_HIGH)
     far = x_lo * (x + 1.0)
     if use_r:  # (computed for every element and selected: the loop stays branch-free)
         qh = r * b
-        r_lo = (((a - qh) - _product_lo(r, bh, bl, qh)) * inv) * inv_r
+        r_lo = (((a - qh) - _product_residual(r, b, qh)) * inv) * inv_r
         far = far - (r_lo if qh >= _DEKKER_PRODUCT_MIN else 0.0)
     corr = x_lo * (x + x * inv_r) if near else far
     if use_z:
@@ -456,7 +483,7 @@ def _normal_correction(
         eh = eh * scale
         el = el * scale
         th = z * b
-        z_lo = z * ((((eh - th) - _product_lo(z, bh, bl, th)) + el) * inv)
+        z_lo = z * ((((eh - th) - _product_residual(z, b, th)) + el) * inv)
         corr = corr + (z_lo if abs(th) >= _DEKKER_PRODUCT_MIN else 0.0)
     return corr if corr - corr == 0.0 else 0.0
 
@@ -485,13 +512,6 @@ def normal_terms(
         bad += not ((a > 0.0) & (b > 0.0) & (r[i] >= _NORMAL_TINY) & (value - value == 0.0)
                     & (diff - diff == 0.0))
     return bad
-
-
-@_inlined
-def _splits(v: float) -> bool:
-    """Whether Veltkamp's splitting of v (:func:`_split`) stays finite."""
-    c = _SPLIT * v
-    return c - c == 0.0
 
 
 @_compiled

@@ -184,6 +184,59 @@ def test_normal_forms_agree_and_are_exact_at_their_switches():
             assert A.ulp_error(float(got[i]), want) <= 2 * F64_ULP, x
 
 
+def _wide_exponents(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Floats of random sign-free magnitude 2^e, e uniform over the whole float range
+    (subnormals included), plus the edges where Veltkamp's splitting overflows (2⁹⁹⁶ … 2⁹⁹⁷)."""
+    v = np.ldexp(rng.uniform(1.0, 2.0, size=n), rng.integers(-1074, 1024, size=n))
+    v[: n // 8] = np.ldexp(rng.uniform(1.0, 2.0, size=n // 8), rng.integers(994, 999, size=n // 8))
+    return v
+
+
+def test_the_fused_residual_is_dekkers_low_part():
+    """_product_residual (one fused multiply-add) against ``_kernels.two_product``'s low part
+    (Dekker, which the NumPy forms use): the same bits wherever Dekker's partial products stay
+    above the underflow range, and non-finite exactly where his are."""
+    rng = np.random.default_rng(11)
+    n = 200_000
+    a = _wide_exponents(rng, n) * rng.choice([-1.0, 1.0], size=n)
+    b = _wide_exponents(rng, n)
+    b[::3] = np.exp(rng.normal(size=b[::3].size))  # ordinary scales too
+    with np.errstate(all="ignore"):
+        hi, dekker = K.two_product(a, b)
+    triples = zip(a.tolist(), b.tolist(), hi.tolist(), strict=True)
+    fused = np.array([J._product_residual(x, y, h) for x, y, h in triples])
+    exact = np.abs(hi) >= K.DEKKER_PRODUCT_MIN  # the callers' guard
+    assert np.array_equal(np.isfinite(fused), np.isfinite(dekker))
+    both = exact & np.isfinite(dekker)
+    assert both.sum() > n // 4 and (~np.isfinite(dekker)).sum() > n // 20
+    assert np.array_equal(fused[both].view(np.int64), dekker[both].view(np.int64))
+    # a wrong residual — a·b − hi in plain arithmetic, 0 — is caught by the same comparison
+    assert not np.array_equal(np.zeros(both.sum()), dekker[both])
+
+
+def test_normal_kernels_equal_the_numpy_form_across_the_float_range():
+    """The compiled Normal passes against the NumPy form, bit for bit, on parameters spread over
+    the whole float range (σ's and means subnormal to near overflow, σ's at Veltkamp's splitting
+    limit, σ₁/σ₂ a few ulp apart, means equal and a few ulp apart)."""
+    rng = np.random.default_rng(12)
+    n = 100_000
+    s1, s2 = _wide_exponents(rng, n), _wide_exponents(rng, n)
+    close = rng.random(n) < 0.3
+    s2[close] = s1[close] * (1.0 + rng.integers(-8, 9, size=close.sum()) * 2.0**-52)
+    s2 = np.where(s2 > 0, s2, 5e-324)
+    m1 = _wide_exponents(rng, n) * rng.choice([-1.0, 1.0], size=n)
+    m2 = np.where(rng.random(n) < 0.3, m1 * (1.0 + 2.0**-50), -_wide_exponents(rng, n))
+    m2[::5] = m1[::5]
+    s2 = np.where(np.isfinite(s2), s2, 1.0)
+    ref = np.empty(n)
+    with np.errstate(all="ignore"):
+        D._kl_normal_into_numpy(m1, s1, m2, s2, out=ref)
+    got = np.empty(n)
+    D._kl_normal_flat(m1, s1, m2, s2, got)
+    assert np.array_equal(got.view(np.int64), ref.view(np.int64))
+    assert np.isfinite(ref).sum() > n // 2
+
+
 def test_a_wrong_normal_kernel_is_caught():
     """torch's textbook form ½(r − 1 − log r) + ½z² fails the same check near σ₁ = σ₂."""
     m1, s1, m2, s2 = (v[4:200] for v in _normal_cases())
