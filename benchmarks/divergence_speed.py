@@ -258,6 +258,60 @@ def competitor(limit_s: float) -> Iterator[None]:
         proc.wait(timeout=10)
 
 
+def _busy(seconds: float) -> None:
+    """Keep this thread on its core for ``seconds`` (a pause that does not let the machine idle)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+#: milliseconds between torch's call and this project's in :func:`second_thread`
+_GAPS_MS = (0, 1, 3, 10, 30)
+
+
+def second_thread(rounds: int = 40) -> dict[str, object]:
+    """This project's Normal KL on 10⁵ elements at 1 and 2 threads, timed after an untimed call of
+    its own that follows torch's 2-thread call of the same case by 0…30 ms (this thread kept busy
+    in between), and alone (no torch call for the whole loop): how long torch's OpenMP workers,
+    spinning after its call, keep this project's second thread from a core of its own."""
+    import torch
+    from torch.distributions import Normal
+
+    from numerics import divergences as D
+
+    rng = np.random.default_rng(5)
+    n = 10**5
+    m1, m2 = rng.normal(size=n), rng.normal(size=n)
+    s1, s2 = np.exp(rng.normal(size=n)), np.exp(rng.normal(size=n))
+    tm = [torch.from_numpy(v) for v in (m1, s1, m2, s2)]
+    ref = functools.partial(_torch_kl, functools.partial(Normal, tm[0], tm[1]),
+                            functools.partial(Normal, tm[2], tm[3]))
+    ours = functools.partial(D.kl_normal, m1, s1, m2, s2)
+    torch.set_num_threads(2)
+    out: dict[str, object] = {"case": "Normal KL float64, 10⁵ elements", "rounds": rounds}
+    for threads in (1, 2):
+        os.environ["NUMERICS_THREADS"] = str(threads)
+        _warm(ours)
+        _warm(ref)
+        times: dict[str, float] = {}
+        for gap in (None, *_GAPS_MS):
+            taken: list[float] = []
+            for _ in range(rounds):
+                if gap is None:
+                    ours()
+                else:
+                    ref()
+                    _busy(gap / 1e3)
+                ours()
+                s = time.perf_counter()
+                ours()
+                taken.append(time.perf_counter() - s)
+            label = "alone (no torch call)" if gap is None else f"{gap} ms after torch's call"
+            times[label] = round(float(np.median(taken)) * 1e3, 4)
+        out[f"this project, {threads} thread{'s' if threads > 1 else ''} (ms, median)"] = times
+    return out
+
+
 #: 10⁴ rows of 10 probabilities (a first call beyond the small inputs that NumPy forms serve)
 _ROWS_OF_TEN = "p = np.full((10**4, 10), 0.1); q = p.copy(); q[:, 0] = 0.05; q[:, 1] = 0.15; "
 
@@ -349,6 +403,7 @@ def main() -> int:
                 phase["load average (1 min) before, after"] = [round(before[0], 2), round(after, 2)]
                 phase["seconds"] = round(time.perf_counter() - start, 1)
                 atomic_write_json(OUT, result, indent=1)  # partial
+    result["second thread after torch's call"] = second_thread()
     torch.set_num_threads(default)
     with tempfile.TemporaryDirectory() as cold:
         result["first call in a fresh process"] = {
