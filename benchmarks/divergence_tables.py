@@ -3,7 +3,8 @@
 every figure on that page is read from those files, none is typed by hand (the other benchmark
 tables live in ``docs/benchmarks.md``, from :mod:`benchmarks.tables`).
 Run: ``python -m benchmarks.divergence_tables`` (``--check``: exit 1 if the page differs from
-what the results give)."""
+what the results give); writing the page also redraws its two figures
+(:mod:`benchmarks.divergence_figures`)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,14 @@ def _up(worst: float) -> str:
 def _load(name: str) -> dict[str, Any]:
     path = RESULTS / name
     return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _figure(results: object, name: str, caption: str) -> list[str]:
+    """The Markdown of a figure written by :mod:`benchmarks.divergence_figures` from the same
+    results (none where those results are missing)."""
+    if not results:
+        return []
+    return [f"![{caption} ({name}, from the same results)](../benchmarks/results/{name})", ""]
 
 
 def _accuracy(acc: dict[str, Any]) -> list[str]:
@@ -299,9 +308,13 @@ def render() -> str:
         "",
         "## Accuracy: the worst case per function and regime",
         "",
+        *_figure(acc.get("worst_case"), "divergence_accuracy.svg",
+                 "Worst float64 error per function, against the 2-ulp aim"),
         *_accuracy(acc),
         "## Speed against the fastest references",
         "",
+        *_figure(speed.get("phases"), "divergence_speed.svg",
+                 "Every speed ratio, per load and thread count, against its bar"),
         *_speed(speed),
         *_numpy_forms(forms),
         "## How the numbers were obtained, and what else holds",
@@ -348,6 +361,10 @@ def main() -> int:
         return 0
     atomic_write_text(PAGE, text)
     print(f"wrote {PAGE}")
+    from benchmarks import divergence_figures  # matplotlib: only when writing
+
+    for path in divergence_figures.write():
+        print(f"wrote {path}")
     return 0
 
 
