@@ -5,8 +5,8 @@ page ``docs/divergence-accuracy-and-speed.md`` (:mod:`benchmarks.divergence_tabl
   ``divergence_speed.json``, one bar per load and thread count, on a log axis with the issue's
   bars (1 at 10³ elements and the VAE batch, 1.5 at 10⁵–10⁶);
 * ``benchmarks/results/divergence_accuracy.svg``: per function, the worst error in ulp over the
-  ≥ 10⁴-sample sweeps and over the pinned inputs, and the largest 99.9th percentile, against the
-  2-ulp aim (``divergence_accuracy.json``).
+  ≥ 10⁴-sample sweeps, over the pinned inputs and found by the directed search, and the largest
+  99.9th percentile, against the 2-ulp aim (``divergence_accuracy.json``).
 
 SVG (text, written atomically; no date in it, a fixed hash salt), so that the same results give
 the same file. Needs matplotlib (the ``plots`` extra). Run: ``python -m benchmarks.divergence_figures``.
@@ -46,18 +46,20 @@ def speed_series(speed: dict[str, Any]) -> tuple[list[str], dict[tuple[str, int]
     return labels, series
 
 
-def accuracy_series(acc: dict[str, Any]) -> list[tuple[str, float, float, float]]:
-    """Per function: (name, worst over the sweeps, worst over the pinned inputs (0 if none), the
-    largest 99.9th percentile of its sweeps), in the order of the results."""
+def accuracy_series(acc: dict[str, Any]) -> list[tuple[str, float, float, float, float]]:
+    """Per function: (name, worst over the sweeps, worst over the pinned inputs, worst found by
+    the directed search (0 where there is none), the largest 99.9th percentile of its sweeps), in
+    the order of the results."""
     worst = acc.get("worst_case") or {}
     out: dict[str, list[float]] = {}
     for r in worst.get("rows", []):
-        entry = out.setdefault(r["function"], [0.0, 0.0, 0.0])
+        entry = out.setdefault(r["function"], [0.0, 0.0, 0.0, 0.0])
         entry[0] = max(entry[0], float(r["worst ulp"]))
-        entry[2] = max(entry[2], float(r["99.9th percentile ulp"]))
-    for r in worst.get("pinned", []):
-        entry = out.setdefault(r["function"], [0.0, 0.0, 0.0])
-        entry[1] = max(entry[1], float(r["worst ulp"]))
+        entry[3] = max(entry[3], float(r["99.9th percentile ulp"]))
+    for key, index in (("pinned", 1), ("searched", 2)):
+        for r in worst.get(key, []):
+            entry = out.setdefault(r["function"], [0.0, 0.0, 0.0, 0.0])
+            entry[index] = max(entry[index], float(r["worst ulp"]))
     return [(fn, *values) for fn, values in out.items()]  # type: ignore[misc]
 
 
@@ -117,17 +119,19 @@ def accuracy_figure(acc: dict[str, Any]) -> str:
     """The accuracy figure as SVG text."""
     plt = _pyplot()
     rows = accuracy_series(acc)
-    fig, ax = plt.subplots(figsize=(8, 0.38 * len(rows) + 1.4))
-    pinned_labelled = False
-    for i, (_, sweeps, pinned, percentile) in enumerate(rows):
-        ax.barh(i - 0.17, sweeps, height=0.32, color="#1f77b4",
-                label="worst over the sweeps" if i == 0 else None)
-        if pinned:
-            ax.barh(i + 0.17, pinned, height=0.32, color="#ff7f0e",
-                    label=None if pinned_labelled else "worst over the pinned inputs")
-            pinned_labelled = True
-        ax.plot([percentile], [i - 0.17], marker="|", color="black", markersize=9,
-                label="largest 99.9th percentile" if i == 0 else None)
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(rows) + 1.4))
+    bars = ((1, "worst over the sweeps", "#1f77b4"), (2, "worst over the pinned inputs", "#ff7f0e"),
+            (3, "worst found by the directed search", "#2ca02c"))
+    height = 0.26
+    labelled: set[int] = set()
+    for i, row in enumerate(rows):
+        for k, (index, label, colour) in enumerate(bars):
+            if row[index]:
+                ax.barh(i + (k - 1) * height, row[index], height=height, color=colour,
+                        label=None if index in labelled else label)
+                labelled.add(index)
+        ax.plot([row[4]], [i - height], marker="|", color="black", markersize=8,
+                label="largest 99.9th percentile of the sweeps" if i == 0 else None)
     ax.axvline(2.0, color="grey", linestyle="--", linewidth=1, label="the aim: 2 ulp")
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows], fontsize=8)

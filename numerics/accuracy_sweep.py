@@ -186,6 +186,16 @@ def _logit_scale(regime: str) -> float:
     return {"|logit| ~ 1": 1.0, "|logit| ~ 30": 30.0, "|logit| ~ 1e3": 1e3}.get(regime, 30.0)
 
 
+def _bernoulli_logits_sample(a: float, b: float) -> Sample:
+    """``kl_bernoulli_logits`` on (a, b) against its mpmath reference."""
+    return float(D.kl_bernoulli_logits(a, b)), A.ref_kl_bernoulli_logits(a, b), _txt(a, b)
+
+
+def _categorical_logits_sample(a: np.ndarray, b: np.ndarray) -> Sample:
+    """``kl_categorical_logits`` on (a, b) against its mpmath reference."""
+    return float(D.kl_categorical_logits(a, b)), A.ref_kl_categorical_logits(a, b), _txt(a, b)
+
+
 def _bernoulli_logits(regime: str) -> Draw:
     def draw(rng: np.random.Generator) -> Sample:
         s = _logit_scale(regime)
@@ -198,7 +208,7 @@ def _bernoulli_logits(regime: str) -> Draw:
             b = a + 10.0 ** rng.uniform(-12, -1) * rng.normal()
         else:
             b = float(rng.normal() * s)
-        return float(D.kl_bernoulli_logits(a, b)), A.ref_kl_bernoulli_logits(a, b), _txt(a, b)
+        return _bernoulli_logits_sample(a, b)
 
     return draw
 
@@ -211,7 +221,7 @@ def _categorical_logits(regime: str, k: int) -> Draw:
             b = a + 10.0 ** rng.uniform(-12, -1) * rng.normal(size=k) + rng.normal() * s
         else:
             b = rng.normal(size=k) * s
-        return float(D.kl_categorical_logits(a, b)), A.ref_kl_categorical_logits(a, b), _txt(a, b)
+        return _categorical_logits_sample(a, b)
 
     return draw
 
@@ -244,13 +254,17 @@ def _normal_args(rng: np.random.Generator, regime: str, size: int | None = None)
     return [np.asarray(x, dtype=np.float64) for x in (m1, s1, m2, s2)]
 
 
+def _normal_sample(fn: str, args: list[np.ndarray]) -> Sample:
+    """``kl_normal`` (scalar parameters) or ``kl_normal_diag`` (vectors) on (μ₁, σ₁, μ₂, σ₂)
+    against its mpmath reference."""
+    if fn == "kl_normal":
+        return float(D.kl_normal(*args)), A.ref_kl_normal(*(float(x) for x in args)), _txt(*args)
+    return float(D.kl_normal_diag(*args)), A.ref_kl_diag(*args), _txt(*args)
+
+
 def _normal(fn: str, regime: str) -> Draw:
     def draw(rng: np.random.Generator) -> Sample:
-        if fn == "kl_normal":
-            args = _normal_args(rng, regime)
-            return float(D.kl_normal(*args)), A.ref_kl_normal(*(float(x) for x in args)), _txt(*args)
-        args = _normal_args(rng, regime, 8)
-        return float(D.kl_normal_diag(*args)), A.ref_kl_diag(*args), _txt(*args)
+        return _normal_sample(fn, _normal_args(rng, regime, None if fn == "kl_normal" else 8))
 
     return draw
 
@@ -267,12 +281,17 @@ def _entropy_normal(regime: str) -> Draw:
             sigma = float((2 * np.pi * np.e) ** -0.5 * (1 + relative))
         else:
             sigma = float(10.0 ** rng.uniform(-320, 308))
-        with mp.workdps(A.DIGITS):  # ½ log(2πe σ²), Cover & Thomas Example 8.1.2
-            s = mp.mpf(sigma)
-            exact = mp.log(2 * mp.pi * mp.e * s * s) / 2
-        return float(D.entropy_normal(sigma)), exact, _txt(sigma)
+        return _entropy_normal_sample(sigma)
 
     return draw
+
+
+def _entropy_normal_sample(sigma: float) -> Sample:
+    """``entropy_normal`` on σ against ½ log(2πe σ²) (Cover & Thomas, Example 8.1.2) in mpmath."""
+    with mp.workdps(A.DIGITS):
+        s = mp.mpf(sigma)
+        exact = mp.log(2 * mp.pi * mp.e * s * s) / 2
+    return float(D.entropy_normal(sigma)), exact, _txt(sigma)
 
 
 #: (function, regime) → a draw of one sample

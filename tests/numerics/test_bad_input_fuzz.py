@@ -9,7 +9,17 @@ import inspect
 import numpy as np
 import pytest
 
-from numerics import _validate, accuracy, accuracy_sweep, em, gan_dual, kl_fit, kl_fit_separated, strategies
+from numerics import (
+    _validate,
+    accuracy,
+    accuracy_search,
+    accuracy_sweep,
+    em,
+    gan_dual,
+    kl_fit,
+    kl_fit_separated,
+    strategies,
+)
 from numerics import divergences as D
 from numerics import forward_kl as fkl
 from numerics import properties as P
@@ -365,6 +375,14 @@ def specs() -> list[Spec]:
     )
     s.append(
         Spec(
+            "accuracy_search.search",
+            accuracy_search.search,
+            {"fn": "kl_bernoulli", "evaluations": 3, "seed": 0},
+            {"fn": "obj", "evaluations": "int", "seed": "int"},
+        )
+    )
+    s.append(
+        Spec(
             "accuracy_sweep.pinned",
             accuracy_sweep.pinned,
             {"fn": "kl_bernoulli"},
@@ -520,6 +538,7 @@ MODULES = {
     "properties": P,
     "accuracy": accuracy,
     "accuracy_sweep": accuracy_sweep,
+    "accuracy_search": accuracy_search,
     "strategies": strategies,
 }
 
