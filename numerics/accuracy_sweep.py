@@ -346,7 +346,14 @@ PINNED: dict[str, tuple[Callable[[], Sample], ...]] = {
                             [0.03523588437552469, 0.9647641156244753]),
         _pinned_categorical("kl_categorical", [0.07963036737311352, 0.9203696326268865],
                             [0.07963036737359094, 0.9198165755568931]),
-        # directed search from the sweeps' worst and textbook pairs (881,030 evaluations)
+        # directed search from the sweeps' worst and textbook pairs (881,030 + 570,874 evaluations)
+        _pinned_categorical(
+            "kl_categorical",
+            [0.11948762911963251, 0.08095876424014777, 0.2748979957407372, 0.10547491352753235,
+             0.4191809004300313],
+            [0.11948762714870247, 0.08095876423171246, 0.2748977926840488, 0.10547491302044743,
+             0.4191809004300187],
+        ),
         _pinned_categorical(
             "kl_categorical",
             [0.12722822811459059, 0.3297357529323896, 0.4279225949611088, 0.05655361069726567,
@@ -361,24 +368,17 @@ PINNED: dict[str, tuple[Callable[[], Sample], ...]] = {
             [0.18387037656387079, 0.09173230182104361, 0.040137969217784876, 0.06882444445152347,
              0.05555007365877746, 0.012433793934788221, 0.06324642614582426, 0.009963431843321461],
         ),
-        _pinned_categorical(
-            "kl_categorical",
-            [0.04774940673544152, 0.07300663860569044, 0.005481281644731006, 0.3386052940278862,
-             0.08295640492879768, 0.03372122299974666, 0.38436778037618563, 0.020057643167453867],
-            [0.047772794523400865, 0.07322848716650876, 0.005481281644730969, 0.33860528682436747,
-             0.09676550343742367, 0.03372121256245002, 0.3884195107139786, 0.020057643031466735],
-        ),
     ),
     "jsd_categorical": (
         _pinned_categorical("jsd_categorical", [0.8897628509865071, 0.11023714901349303],
                             [0.8897628509865112, 0.11023714901349355]),
         _pinned_categorical("jsd_categorical", [0.018903157520791473, 0.007887674064351766],
                             [0.00041872371237285956, 0.00017471981804588347]),
-        # directed search from the sweeps' worst and textbook pairs (621,211 evaluations)
+        # directed search from the sweeps' worst and textbook pairs (621,211 + 373,001 evaluations)
         _pinned_categorical(
             "jsd_categorical",
-            [0.9158971179157241, 0.08410288208427578],
-            [0.2592511651726044, 0.7407488426834791],
+            [0.9158971179157215, 0.08410288208427578],
+            [0.25925116517260416, 0.7407488348274488],
         ),
         _pinned_categorical(
             "jsd_categorical",
@@ -392,7 +392,12 @@ PINNED: dict[str, tuple[Callable[[], Sample], ...]] = {
         ),
     ),
     "cross_entropy_categorical": (
-        # directed search from one-hot-ish p (1 − 1e−13 …) against a random q (384,025 evaluations)
+        # directed search from one-hot-ish p (1 − 1e−13 …), random q (384,025 + 258,172 evaluations)
+        _pinned_categorical(
+            "cross_entropy_categorical",
+            [0.999999917454581, 8.299165038862739e-08],
+            [0.36890691298063566, 0.6313141780303388],
+        ),
         _pinned_categorical(
             "cross_entropy_categorical",
             [1.0000000081673968, 1.2756588781027134e-13],
@@ -440,10 +445,11 @@ PINNED: dict[str, tuple[Callable[[], Sample], ...]] = {
         _pinned_bernoulli("entropy_bernoulli", 0.06479325858871293),
     ),
     "kl_bernoulli_logits": (
-        # directed search from logits N(0, 3²) with |a − b| ≈ 1 (530,702 evaluations)
+        # directed search from logits N(0, 3²), |a − b| ≈ 1 (530,702 evaluations): |b − a| just over 1
         _pinned_bernoulli_logits(0.4758431442583682, -0.5241569191613837),
         _pinned_bernoulli_logits(-0.37824489067161393, 0.6217603132586116),
-        _pinned_bernoulli_logits(0.53665876689231, -0.4633412331674199),
+        # the same search with 1 < |b − a| < 2 left out (672,749 evaluations)
+        _pinned_bernoulli_logits(4.7534775316432025, 5.516945847691836),
     ),
     "kl_categorical_logits": (
         # directed search from logits N(0, 3²) and near-equal logits, K = 2 (761,001 evaluations)
