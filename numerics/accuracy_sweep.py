@@ -191,11 +191,6 @@ def _bernoulli_logits_sample(a: float, b: float) -> Sample:
     return float(D.kl_bernoulli_logits(a, b)), A.ref_kl_bernoulli_logits(a, b), _txt(a, b)
 
 
-def _categorical_logits_sample(a: np.ndarray, b: np.ndarray) -> Sample:
-    """``kl_categorical_logits`` on (a, b) against its mpmath reference."""
-    return float(D.kl_categorical_logits(a, b)), A.ref_kl_categorical_logits(a, b), _txt(a, b)
-
-
 def _bernoulli_logits(regime: str) -> Draw:
     def draw(rng: np.random.Generator) -> Sample:
         s = _logit_scale(regime)
@@ -211,6 +206,11 @@ def _bernoulli_logits(regime: str) -> Draw:
         return _bernoulli_logits_sample(a, b)
 
     return draw
+
+
+def _categorical_logits_sample(a: np.ndarray, b: np.ndarray) -> Sample:
+    """``kl_categorical_logits`` on (a, b) against its mpmath reference."""
+    return float(D.kl_categorical_logits(a, b)), A.ref_kl_categorical_logits(a, b), _txt(a, b)
 
 
 def _categorical_logits(regime: str, k: int) -> Draw:
@@ -315,9 +315,11 @@ SWEEPS: dict[tuple[str, str], Draw] = {
 }
 
 
-def _pinned_categorical(fn: str, p: list[float], q: list[float]) -> Callable[[], Sample]:
+def _pinned_categorical(fn: str, p: list[float], q: list[float] | None = None) -> Callable[[], Sample]:
+    """``fn`` on (p, q) with ``normalize=True`` (``entropy_categorical`` on p alone)."""
+
     def run() -> Sample:
-        got, exact, text = _categorical_sample(fn, np.array(p), np.array(q), True)
+        got, exact, text = _categorical_sample(fn, np.array(p), np.array(p if q is None else q), True)
         return got, exact, text + " normalize=True"
 
     return run
@@ -325,6 +327,18 @@ def _pinned_categorical(fn: str, p: list[float], q: list[float]) -> Callable[[],
 
 def _pinned_bernoulli(fn: str, p: float, q: float = 0.5) -> Callable[[], Sample]:
     return lambda: _bernoulli_sample(fn, p, q)
+
+
+def _pinned_bernoulli_logits(a: float, b: float) -> Callable[[], Sample]:
+    return lambda: _bernoulli_logits_sample(a, b)
+
+
+def _pinned_categorical_logits(a: list[float], b: list[float]) -> Callable[[], Sample]:
+    return lambda: _categorical_logits_sample(np.array(a), np.array(b))
+
+
+def _pinned_normal(fn: str, *args: float | list[float]) -> Callable[[], Sample]:
+    return lambda: _normal_sample(fn, [np.asarray(x, dtype=np.float64) for x in args])
 
 
 #: inputs where searches outside the sweeps above (reports and probes by other people, with
@@ -337,15 +351,169 @@ PINNED: dict[str, tuple[Callable[[], Sample], ...]] = {
                             [0.03523588437552469, 0.9647641156244753]),
         _pinned_categorical("kl_categorical", [0.07963036737311352, 0.9203696326268865],
                             [0.07963036737359094, 0.9198165755568931]),
+        # directed search from the sweeps' worst and textbook pairs (881,030 + 570,874 evaluations)
+        _pinned_categorical(
+            "kl_categorical",
+            [0.11948762911963251, 0.08095876424014777, 0.2748979957407372, 0.10547491352753235,
+             0.4191809004300313],
+            [0.11948762714870247, 0.08095876423171246, 0.2748977926840488, 0.10547491302044743,
+             0.4191809004300187],
+        ),
+        _pinned_categorical(
+            "kl_categorical",
+            [0.12722822811459059, 0.3297357529323896, 0.4279225949611088, 0.05655361069726567,
+             0.060607741818483954],
+            [0.12518608668695738, 0.32973575266016664, 0.42794827200068075, 0.05662575267487389,
+             0.06060196134327182],
+        ),
+        _pinned_categorical(
+            "kl_categorical",
+            [0.34972379091400757, 0.17447600283236686, 0.07634292710308702, 0.1309049676947747,
+             0.10565694554896567, 0.02364928639784031, 0.12029550563269578, 0.01895057387788064],
+            [0.18387037656387079, 0.09173230182104361, 0.040137969217784876, 0.06882444445152347,
+             0.05555007365877746, 0.012433793934788221, 0.06324642614582426, 0.009963431843321461],
+        ),
     ),
     "jsd_categorical": (
         _pinned_categorical("jsd_categorical", [0.8897628509865071, 0.11023714901349303],
                             [0.8897628509865112, 0.11023714901349355]),
         _pinned_categorical("jsd_categorical", [0.018903157520791473, 0.007887674064351766],
                             [0.00041872371237285956, 0.00017471981804588347]),
+        # directed search from the sweeps' worst and textbook pairs (621,211 + 373,001 evaluations)
+        _pinned_categorical(
+            "jsd_categorical",
+            [0.9158971179157215, 0.08410288208427578],
+            [0.25925116517260416, 0.7407488348274488],
+        ),
+        _pinned_categorical(
+            "jsd_categorical",
+            [0.383785853738315, 0.3593670476155355, 0.34187445331445915],
+            [0.3809105024206732, 0.5749504716025473, 0.06319211799039719],
+        ),
+        _pinned_categorical(
+            "jsd_categorical",
+            [0.7461611577758129, 0.04963616974149729, 0.22039546216878372],
+            [0.4270248975009586, 0.4348242997516324, 0.13815080677873215],
+        ),
     ),
-    "kl_bernoulli": (_pinned_bernoulli("kl_bernoulli", 0.49999999999999994, 0.8814317596574679),),
-    "entropy_bernoulli": (_pinned_bernoulli("entropy_bernoulli", 0.9889614932147807),),
+    "cross_entropy_categorical": (
+        # directed search from one-hot-ish p (1 − 1e−13 …), random q (384,025 + 258,172 evaluations)
+        _pinned_categorical(
+            "cross_entropy_categorical",
+            [0.999999917454581, 8.299165038862739e-08],
+            [0.36890691298063566, 0.6313141780303388],
+        ),
+        _pinned_categorical(
+            "cross_entropy_categorical",
+            [1.0000000081673968, 1.2756588781027134e-13],
+            [0.3990854265266867, 0.6021834998164055],
+        ),
+    ),
+    "entropy_categorical": (
+        # directed search from one-hot-ish K = 64 vectors (130,698 evaluations)
+        _pinned_categorical(
+            "entropy_categorical",
+            [1.0031831313432689, 1.3194319746768878e-09, 1.3680852857783122e-09, 1.3843616463112216e-09,
+             1.3829598638362347e-09, 1.3829605268972276e-09, 1.3829598638358064e-09, 1.3829598954155292e-09,
+             1.3829996934951017e-09, 1.3829598638347586e-09, 1.3786043353185615e-09, 1.3829582889623013e-09,
+             1.3837094894460526e-09, 1.3630736217096135e-09, 1.3828158748544484e-09, 1.3829598627961134e-09,
+             1.3829599377639566e-09, 1.383276823631892e-09, 1.382958867951226e-09, 1.3829598638357475e-09,
+             1.3829598374337117e-09, 1.382959863835404e-09, 1.3829712072372323e-09, 1.3829570643024165e-09,
+             1.382959863835387e-09, 1.3829598644372497e-09, 1.3829593460779212e-09, 1.3781843824127748e-09,
+             1.4972042708018595e-09, 1.3829598638853523e-09, 1.3829598638356972e-09, 1.3829582278235227e-09,
+             1.3874897992055522e-09, 1.3829645760123876e-09, 1.3829598638392758e-09, 1.3829598638353771e-09,
+             1.3829772182219363e-09, 1.3829604364745147e-09, 1.382959863843444e-09, 1.3829598641992663e-09,
+             1.3829596730025036e-09, 1.3829929860928658e-09, 1.380806742599183e-09, 1.3829598927921855e-09,
+             1.383000934857468e-09, 1.3829598410171297e-09, 1.382957318185567e-09, 1.3829598638360484e-09,
+             1.3829598638358368e-09, 1.4256172718224513e-09, 1.382959863835376e-09, 1.3318483460638129e-09,
+             1.382712779969491e-09, 1.3699474779841736e-09, 1.263693494228687e-09, 1.3834695827118814e-09,
+             1.3829598638350475e-09, 1.3829600380318424e-09, 1.3829598638353327e-09, 1.3829598637971446e-09,
+             1.3830178839333163e-09, 1.3829598638386075e-09, 1.3828468750879997e-09, 1.3829613723761001e-09],
+        ),
+    ),
+    "kl_bernoulli": (
+        _pinned_bernoulli("kl_bernoulli", 0.49999999999999994, 0.8814317596574679),
+        # directed search from random and near-equal pairs (1,374,426 evaluations)
+        _pinned_bernoulli("kl_bernoulli", 0.03787363554060686, 0.14381553971730565),
+        _pinned_bernoulli("kl_bernoulli", 0.1311474993700539, 0.46080908281026683),
+        _pinned_bernoulli("kl_bernoulli", 0.06926591841875748, 0.3422794711602633),
+    ),
+    "jsd_bernoulli": (
+        # directed search from random and near-equal pairs (1,072,247 evaluations)
+        _pinned_bernoulli("jsd_bernoulli", 0.15927380309086175, 0.8345461365972545),
+        _pinned_bernoulli("jsd_bernoulli", 0.03411022219571559, 0.17763688767290708),
+        _pinned_bernoulli("jsd_bernoulli", 0.03120811745111647, 0.17291130450329426),
+    ),
+    "entropy_bernoulli": (
+        _pinned_bernoulli("entropy_bernoulli", 0.9889614932147807),
+        # directed search from uniform p (500,367 evaluations)
+        _pinned_bernoulli("entropy_bernoulli", 0.06479325858871293),
+    ),
+    "kl_bernoulli_logits": (
+        # directed search from logits N(0, 3²), |a − b| ≈ 1 (530,702 evaluations): |b − a| just over 1
+        _pinned_bernoulli_logits(0.4758431442583682, -0.5241569191613837),
+        _pinned_bernoulli_logits(-0.37824489067161393, 0.6217603132586116),
+        # the same search with 1 < |b − a| < 2 left out (672,749 evaluations)
+        _pinned_bernoulli_logits(4.7534775316432025, 5.516945847691836),
+    ),
+    "kl_categorical_logits": (
+        # directed search from logits N(0, 3²) and near-equal logits, K = 2 (761,001 evaluations)
+        _pinned_categorical_logits(
+            [-2.369034537264771, 0.7530586483103622],
+            [-1.9986510655842264, 0.121269243509033],
+        ),
+        _pinned_categorical_logits(
+            [5.891283526631703, 0.8441855056227283],
+            [2.3036004188202055, -2.7434860707447375],
+        ),
+        _pinned_categorical_logits(
+            [6.4498243000300395, 0.17851074210983434],
+            [6.713647389001684, 0.1785106983537224],
+        ),
+    ),
+    "kl_normal": (
+        # directed search from VAE encoder outputs against N(0, 1) (1,437,865 evaluations)
+        _pinned_normal("kl_normal", 0.04992960580580677, 0.4061690463833297, 2.9726388986702396e-07,
+                       0.9999999927889907),
+    ),
+    "kl_normal_diag": (
+        # directed search from VAE encoder outputs, d = 32, near-equal (210,351 evaluations)
+        _pinned_normal(
+            "kl_normal_diag",
+            [-0.9594454736190045, 0.24320392731102838, -0.2802215052402057, -0.36248583535751117,
+             0.5231116829980708, -1.8949049368784834, -0.33641577762781294, 1.0608825162743452,
+             -0.1184709537953461, 1.5567319502681802, -0.22184827982312516, 0.11792684193386262,
+             -0.08400859750968126, -0.7872390139551878, -0.4704147142486462, -0.09445417074097948,
+             0.5793009548436351, 0.381899486442133, -0.02258753681072077, 1.1582469091547811,
+             0.4382596182776568, 0.29923519601458276, 0.43045631771208237, -0.7216668972309154,
+             -1.6828788645870707, -0.7729705962540923, 0.5919168819784091, 1.1020107536554107,
+             -0.5465540594549411, 0.9777374253805767, 0.13675833408285834, 0.9828561793223624],
+            [0.5598451091449556, 0.5527588206175497, 0.5552289860808872, 0.5220495743965696,
+             0.3245184135370869, 0.45065056859505087, 0.18250898965985202, 0.41870955559031214,
+             0.5520659149630365, 0.7507551089343478, 0.6069957095728046, 0.6199794034297206,
+             0.6151133420885355, 0.3711811433566266, 0.6717266823443784, 0.8179392130105245,
+             0.4324845654802611, 0.32676799991965205, 0.2967462302050105, 0.7217831012002274,
+             0.5006351705827156, 0.1707331092876783, 0.304334343141539, 0.34080597738214463,
+             0.5218184432515273, 0.3319661083463201, 0.454301193051372, 0.29545459977723587,
+             0.26634177446704776, 0.573143223388867, 0.12812496960308048, 0.26297218961929325],
+            [-0.9594454736013424, 0.24320392727125761, -0.2802215052216524, -0.3624858353338939,
+             0.5231116829464475, -1.8949049368976167, -0.3364157776083011, 1.0608825162858937,
+             -0.1184709538441917, 1.5567319502514227, -0.22184827989916267, 0.11792685361128474,
+             -0.08400859746702932, -0.7872390139508842, -0.47041471429114523, -0.09445417073586135,
+             0.5793009548578048, 0.38189948644613947, -0.022587536799307573, 1.158246909148691,
+             0.43825961830591464, 0.2992351960010811, 0.4304563176757589, -0.7216668972505136,
+             -1.6828788645141521, -0.772970596236852, 0.5919168819845934, 1.1020107536233068,
+             -0.5465540594211911, 0.9777374253884535, 0.1367583340615908, 0.982856179259306],
+            [0.5598451091726155, 0.55275882061745, 0.555228986079882, 0.5220495744173537,
+             0.3245184135460801, 0.45065056858663605, 0.1825089896574696, 0.41870955560578765,
+             0.5520659149557998, 0.7507551089389254, 0.6069957073552728, 0.6199794034395444,
+             0.615113342088086, 0.371181143350748, 0.67172668236333, 0.817939213048056, 0.4324845654999379,
+             0.3267679999185271, 0.2967456655888345, 0.7217831012038339, 0.5006351705807538,
+             0.1707331092884928, 0.30433434314387386, 0.3408059765946218, 0.5218184432515945,
+             0.33196610834693774, 0.45430119304882827, 0.29545459976150856, 0.2663417744782479,
+             0.5731432233840986, 0.12812496960669167, 0.26297218960916224],
+        ),
+    ),
 }
 
 

@@ -97,3 +97,10 @@ def test_a_wrong_kl_bernoulli_is_caught_by_its_pinned_input(monkeypatch):
 def test_pinned_refuses_an_unknown_function():
     with pytest.raises(ValueError, match="fn: expected one of the functions of PINNED"):
         S.pinned("kl_gamma")
+
+
+@pytest.mark.parametrize("fn", list(S.PINNED))
+def test_a_function_off_by_1e_minus_13_is_caught_by_its_pinned_inputs(fn, monkeypatch):
+    real = getattr(D, fn)
+    monkeypatch.setattr(D, fn, lambda *args, **kwargs: real(*args, **kwargs) * (1 + 1e-13))
+    assert S.pinned(fn).ulp > 100  # a relative error of 1e−13 is ≥ 450 ulp; every published worst is < 20
