@@ -27,19 +27,24 @@ CAUSES = {
     "a·log(a/b) − a + b is formed from log(a/b) in double precision; even with log(a/b) correctly "
     "rounded these forms reach 3.6–6.5 ulp (measured on 2·10⁴ pairs with |y| > ½), since the rounding "
     "of the logarithm is magnified up to ~2.5× and the form adds its own. Unnormalised rows add the "
-    "correction φ₁(Q/P). Faithful rounding would need a double-double logarithm and exact products.",
+    "correction φ₁(Q/P); rows whose totals are a little off 1 and nearly proportional take the "
+    "exact-normalisation route (`_kl_rows_exact`), where the search found its worst (10.1 ulp at "
+    "KL ≈ 5·10⁻¹⁴). Faithful rounding would need a double-double logarithm and exact products.",
     "jsd_categorical": "four terms of the kl_term form against the mixture m = (p̂ + q̂)/2, which is "
     "itself rounded (½ ulp), then halved and summed.",
     "cross_entropy_categorical": "the sum of two rounded non-negative parts, H(p̂) + KL(p̂ ‖ q̂).",
     "entropy_categorical": "p̂ᵢ·log1p(Sᵢ/pᵢ) summed: each term carries the rounding of Sᵢ/pᵢ and of "
     "log1p.",
-    "kl_bernoulli": "the two kl_term parts, as for kl_categorical.",
+    "kl_bernoulli": "the two kl_term parts, as for kl_categorical; the complements 1 − p and 1 − q "
+    "are rounded before the second (most of the error at the search's inputs near (0.1, 0.4)).",
+    "entropy_bernoulli": "−p log p − (1 − p) log1p(−p): two rounded non-negative terms, the "
+    "product and the logarithm of each rounded once more (2.01 ulp at the searches' worst).",
     "jsd_bernoulli": "as for jsd_categorical.",
     "kl_bernoulli_logits": "σ(a) and σ(b) are formed to ~1 ulp each (from e^{−|x|}), and "
-    "p − q = −σ(a)σ(−b)·expm1(b − a) (p − q from the rounded σ's where |b − a| > 1) carries "
-    "three more roundings; near-equal logits magnify these through log1p((p − q)/q). The terms "
-    "take a·ℓ − d from y < −½ on, where ℓ = log1p(d/q) is accurate (the other form there "
-    "magnifies the rounding of ℓ ~2.5×).",
+    "p − q = −σ(a)σ(−b)·expm1(b − a) carries three more roundings; the terms, each about an "
+    "eighth of p near |b − a| = 1, magnify these. The worst (16.3 ulp) is just past |b − a| = 1, "
+    "where p − q is taken from the rounded σ's (one ulp inside, by expm1, the same points give "
+    "≤ 2.7 ulp); with that branch excluded the search still reaches 11.9 ulp by expm1.",
     "kl_categorical_logits": "the softmax probabilities are formed to ~1 ulp each (NumPy's exp, "
     "≤ 0.64 ulp measured, and a division by the row sum); ℓ = log(p̂/q̂) is carried as a "
     "double-double from the exact logit differences, and the terms p̂·(e^{−ℓ} − 1 + ℓ) take the "
