@@ -41,10 +41,11 @@ CAUSES = {
     "product and the logarithm of each rounded once more (2.01 ulp at the searches' worst).",
     "jsd_bernoulli": "as for jsd_categorical.",
     "kl_bernoulli_logits": "σ(a) and σ(b) are formed to ~1 ulp each (from e^{−|x|}), and "
-    "p − q = −σ(a)σ(−b)·expm1(b − a) carries three more roundings; the terms, each about an "
-    "eighth of p near |b − a| = 1, magnify these. The worst (16.3 ulp) is just past |b − a| = 1, "
-    "where p − q is taken from the rounded σ's (one ulp inside, by expm1, the same points give "
-    "≤ 2.7 ulp); with that branch excluded the search still reaches 11.9 ulp by expm1.",
+    "p − q = −σ(a)σ(−b)·expm1(b − a) carries three more roundings; the two terms, each a fraction "
+    "of p (about an eighth near |b − a| = 1), magnify these up to ~2.5× each. The expm1 form "
+    "holds up to |b − a| = 2: p − q of the rounded σ's, which took over at 1 before, left 16.3 ulp "
+    "just past it (pinned; ≤ 2.7 ulp by expm1). ≤ 2 ulp would need σ to better than an ulp, i.e. "
+    "a double-double exp.",
     "kl_categorical_logits": "the softmax probabilities are formed to ~1 ulp each (NumPy's exp, "
     "≤ 0.64 ulp measured, and a division by the row sum); ℓ = log(p̂/q̂) is carried as a "
     "double-double from the exact logit differences, and the terms p̂·(e^{−ℓ} − 1 + ℓ) take the "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from numerics._kernels import BERNOULLI_LOGIT_EXPM1_BELOW
 from numerics._kl_terms_numpy import LOG1P_FAR_BELOW, fix_terms, select_terms
 
 Array = NDArray[np.float64]
@@ -43,7 +44,8 @@ def _parts(
     a: Array, b: Array, ta: Array, tb: Array, h: Array, em: Array, lo: Array
 ) -> tuple[Array, Array, Array, Array, Array]:
     """``_jit._bernoulli_logit_at``: (p, p0, q, q0, d), p = σ(a), p0 = σ(−a), q = σ(b), q0 = σ(−b)
-    from t = e^{−|x|}; d = p − q = −σ(a)σ(−b)·expm1(b − a) where |h| ≤ 1, else p − q or q0 − p0."""
+    from t = e^{−|x|}; d = p − q = −σ(a)σ(−b)·expm1(b − a) where |h| ≤ BERNOULLI_LOGIT_EXPM1_BELOW,
+    else p − q or q0 − p0."""
     big_a = 1.0 / (1.0 + ta)
     small_a = ta * big_a
     big_b = 1.0 / (1.0 + tb)
@@ -57,7 +59,7 @@ def _parts(
     e = em + (em + 1.0) * lo
     near = -(pa * qb0) * e
     direct = np.where(pa + qb <= 1.0, pa - qb, qb0 - pa0)
-    di = np.where(np.abs(h) <= 1.0, near, direct)
+    di = np.where(np.abs(h) <= BERNOULLI_LOGIT_EXPM1_BELOW, near, direct)
     return pa, pa0, qb, qb0, di
 
 

@@ -63,6 +63,7 @@ _NORMAL_TINY = 2.0**-1022  # the smallest normal float
 _NORMAL_SCALE_BELOW, _NORMAL_SCALE_UP = K.NORMAL_SCALE_BELOW, K.NORMAL_SCALE_UP
 _DEKKER_PRODUCT_MIN = K.DEKKER_PRODUCT_MIN
 _NEAR_Y = K.NEAR_Y
+_LOGIT_EXPM1_BELOW = K.BERNOULLI_LOGIT_EXPM1_BELOW
 _BIG = 2.0**500
 _LOGIT_ZERO_BELOW = K.LOGIT_TERM_ZERO_BELOW
 
@@ -725,7 +726,7 @@ def _bernoulli_logit_at(
     e = em + (em + 1.0) * lo  # expm1(h + lo) to first order in lo
     near = -(pa * qb0) * e
     direct = (pa - qb) if pa + qb <= 1.0 else (qb0 - pa0)
-    di = near if abs(h) <= 1.0 else direct
+    di = near if abs(h) <= _LOGIT_EXPM1_BELOW else direct
     return pa, pa0, qb, qb0, di
 
 
@@ -737,7 +738,8 @@ def bernoulli_logit_parts(
 ) -> None:
     """From t = e^{−|x|} and em = expm1(h), h + lo = b − a (h itself given): p = σ(a), p0 = σ(−a), q = σ(b),
     q0 = σ(−b) (σ(|x|) = 1/(1 + t), σ(−|x|) = t/(1 + t)); d = p − q = −σ(a)σ(−b)·expm1(b − a)
-    where |h| ≤ 1, else p − q or q0 − p0 (the smaller pair); nd = −d; r1 = d/q and r0 = −d/q0
+    where |h| ≤ 2 (``_kernels.BERNOULLI_LOGIT_EXPM1_BELOW``), else p − q or q0 − p0 (the smaller
+    pair); nd = −d; r1 = d/q and r0 = −d/q0
     (log1p of them: log(p/q) and log(p0/q0))."""
     for i in range(a.size):
         pa, pa0, qb, qb0, di = _bernoulli_logit_at(a[i], b[i], ta[i], tb[i], h[i], em[i], lo[i])

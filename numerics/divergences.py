@@ -917,8 +917,10 @@ def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) ->
     caller): the two non-negative terms of :func:`kl_bernoulli` with p = σ(a), 1 − p = σ(−a),
     q = σ(b), 1 − q = σ(−b) each to ~1 ulp (from e^{−|x|}, never 1 − σ), the difference p − q
     taken exactly enough from the logits — σ(a) − σ(b) = −σ(a)·σ(−b)·expm1(b − a) where
-    |a − b| ≤ 1; beyond, p − q or (1 − q) − (1 − p), whichever pair is the smaller (their ratio
-    is then ≥ ~e: no cancellation) — and log(p/q) = log1p((p − q)/q) (likewise for 1 − p, 1 − q),
+    |a − b| ≤ 2 (``_kernels.BERNOULLI_LOGIT_EXPM1_BELOW``: its roundings are those of the σ's the
+    terms use, where p − q of the rounded σ's, just past |a − b| = 1, left 16 ulp); beyond, p − q
+    or (1 − q) − (1 − p), whichever pair is the smaller (their ratio is then ≥ ~e²: no
+    cancellation) — and log(p/q) = log1p((p − q)/q) (likewise for 1 − p, 1 − q),
     accurate enough that a·log(a/b) − d is taken from y < −½ on (:func:`numerics._jit.kl_terms_log1p`).
     Compiled passes (:func:`numerics._jit.bernoulli_logit_split`,
     :func:`numerics._jit.bernoulli_logit_ratios`, :func:`numerics._jit.bernoulli_logit_terms`, which
