@@ -323,3 +323,15 @@ def test_jsd_of_sparse_rows_a_few_ulp_apart_keeps_its_digits():
         q = q / q.sum()
         exact = A.ref_jsd_categorical(p, q)
         assert ulp_spacing_error(float(D.jsd_categorical(p, q)), exact) <= 8.0
+
+
+@pytest.mark.parametrize(("a", "b", "was", "bound"), [
+    (0.4758431442583682, -0.5241569191613837, 16.3, 2.0),  # b − a = −1.00000006
+    (-0.37824489067161393, 0.6217603132586116, 15.8, 5.0),  # b − a = 1.0000052
+    (0.53665876689231, -0.4633412331674199, 15.4, 2.0),  # b − a = −1.00000000006
+])
+def test_bernoulli_logits_just_past_a_unit_difference_keep_their_digits(a, b, was, bound):
+    """The directed search's worst kl_bernoulli_logits inputs (|b − a| just above 1, where p − q
+    was taken from the rounded σ's, ``was`` ulp): by expm1 now, a third of that or less."""
+    got = float(D.kl_bernoulli_logits(a, b))
+    assert ulp_spacing_error(got, A.ref_kl_bernoulli_logits(a, b)) <= bound < was / 3
