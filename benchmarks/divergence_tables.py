@@ -228,12 +228,16 @@ def _second_thread(speed: dict[str, Any]) -> str:
         return ""
     two = diag["this project, 2 threads (ms, median)"]
     one = diag["this project, 1 thread (ms, median)"]
-    after = ", ".join(f"{two[k]:.2f} ms {k}" for k in two if k != "alone (no torch call)")
+    gaps = [k for k in two if k != "alone (no torch call)"]
+    when = ", ".join(k.split(" ms")[0] for k in gaps[:-1]) + f" and {gaps[-1].split(' ms')[0]}"
+    times = ", ".join(f"{two[k]:.2f}" for k in gaps[:-1]) + f" and {two[gaps[-1]]:.2f}"
     right_after = one["0 ms after torch's call"]
     return (f" Measured directly on the {diag['case']} case: with 2 threads this project takes "
-            f"{two['alone (no torch call)']:.2f} ms when no torch call runs in the loop, and {after} "
-            f"(one thread: {one['alone (no torch call)']:.2f} ms alone, "
-            f"{right_after:.2f} ms right after torch's call).")
+            f"{two['alone (no torch call)']:.2f} ms when no torch call runs in the loop, and "
+            f"{times} ms at {when} ms after torch's call (one thread: "
+            f"{one['alone (no torch call)']:.2f} ms alone, {right_after:.2f} ms right after "
+            "torch's call): torch's spinning worker holds the second core for a few milliseconds "
+            "after each call.")
 
 
 def _below_the_bar(speed: dict[str, Any]) -> list[str]:
