@@ -33,10 +33,9 @@ CAUSES = {
     "jsd_categorical": "four terms of the kl_term form against the mixture m = (p̂ + q̂)/2, which is "
     "itself rounded (½ ulp), then halved and summed.",
     "cross_entropy_categorical": "the sum of two rounded non-negative parts, H(p̂) + KL(p̂ ‖ q̂).",
-    "entropy_categorical": "p̂ᵢ·log1p(Sᵢ/pᵢ) summed: each term carries the rounding of Sᵢ/pᵢ and of "
-    "log1p, and the pairwise total P = Σp (up to log₂K·ε) enters every term through 1/P and log P — "
-    "most of the 8.7 ulp at K = 64 near one-hot (a compensated P measured 1.3 ulp there, but its "
-    "NumPy form, for the first calls, would loop over K in Python on one long row).",
+    "entropy_categorical": "p̂ᵢ·log1p(Sᵢ/pᵢ) summed: each term carries the rounding of Sᵢ/pᵢ, of "
+    "log1p and of the product, the total P = Σp is within an ulp (a blocked compensated sum; the "
+    "pairwise sum's log₂K·ε had reached 8.7 ulp through 1/P and log P, pinned).",
     "kl_bernoulli": "the two kl_term parts, as for kl_categorical; the complements 1 − p and 1 − q "
     "are rounded before the second (most of the error at the search's inputs near (0.1, 0.4)).",
     "entropy_bernoulli": "−p log p − (1 − p) log1p(−p): two rounded non-negative terms, the "

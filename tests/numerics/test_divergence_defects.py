@@ -5,12 +5,14 @@ variant of it (a lecture-notes example, a scaled copy, the other argument)."""
 
 from __future__ import annotations
 
+import ast
 import warnings
 
 import numpy as np
 import pytest
 
 from numerics import accuracy as A
+from numerics import accuracy_sweep as S
 from numerics import divergences as D
 from numerics.accuracy_sweep import ulp_spacing_error
 
@@ -335,3 +337,16 @@ def test_bernoulli_logits_just_past_a_unit_difference_keep_their_digits(a, b, wa
     was taken from the rounded σ's, ``was`` ulp): by expm1 now, a third of that or less."""
     got = float(D.kl_bernoulli_logits(a, b))
     assert ulp_spacing_error(got, A.ref_kl_bernoulli_logits(a, b)) <= bound < was / 3
+
+
+def test_entropy_of_a_near_one_hot_row_of_64_keeps_its_digits():
+    """The directed search's worst entropy_categorical input (``accuracy_sweep.PINNED``; K = 64:
+    one entry ≈ 1.003 and 63 near-identical ones ≈ 1.38e−9, normalised by the function): the
+    pairwise total P = Σp was 3.7 ulp off and entered every term through 1/P and log P (8.7 ulp);
+    with the compensated total, within 2 ulp. A row's entropy is the same alone and in a batch."""
+    got, exact, text = S.PINNED["entropy_categorical"][0]()
+    assert ulp_spacing_error(got, exact) <= 2.0
+    p = np.array(ast.literal_eval(text.removesuffix(" normalize=True"))[0])
+    batch = np.stack([p, p[::-1], np.full(64, 1 / 64)])
+    rows = D.entropy_categorical(batch, normalize=True)
+    assert rows[0] == got and rows[1] == float(D.entropy_categorical(p[::-1], normalize=True))
