@@ -711,23 +711,18 @@ def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
 def _compensated_row_sum(x: F64) -> F64:
     """Row sums of (n, K) to within about an ulp of the exact sums: each row cut into blocks of
     ⌈√K⌉ entries (the last padded with zeros), each block summed with Knuth's two-sum
-    compensation (as :func:`_dd_row_sum`: a loop over the block's columns vectorised across every
+    compensation (:func:`_dd_row_sum`, a loop over the block's columns vectorised across every
     block of every row), then the blocks' hi and lo parts summed the same way — about 2√K
     vectorised steps, and a row's sum depends on that row alone (the blocks are set by K, not by
     the batch). A pairwise sum's log₂K·ε enters H(p̂) through every term's 1/P and log P:
     8.7 ulp measured at K = 64 near one-hot, 1.3 with this sum."""
     n, k = x.shape
-    width = max(1, math.isqrt(k - 1) + 1) if k > 1 else 1
+    width = math.isqrt(k - 1) + 1  # ⌈√K⌉ for K ≥ 1
     blocks = -(-k // width)
     if blocks * width != k:
         x = np.concatenate([x, np.zeros((n, blocks * width - k))], axis=1)
-    cols = np.ascontiguousarray(x.reshape(n * blocks, width).T)  # column j of every block: contiguous
-    hi, lo = cols[0].copy(), np.zeros(n * blocks)
-    for j in range(1, width):
-        hi, e = two_sum(hi, cols[j])
-        lo += e
-    hi, lo = two_sum(hi, lo)
-    hi_t, lo_t = np.ascontiguousarray(hi.reshape(n, blocks).T), np.ascontiguousarray(lo.reshape(n, blocks).T)
+    hi, lo = (part.reshape(blocks, n, order="F") for part in _dd_row_sum(x.reshape(n * blocks, width)))
+    hi_t, lo_t = np.ascontiguousarray(hi), np.ascontiguousarray(lo)  # block j of every row: contiguous
     total, err = hi_t[0].copy(), lo_t[0].copy()
     for j in range(1, blocks):
         total, e = two_sum(total, hi_t[j])
@@ -827,10 +822,11 @@ def _near_proportional_num(p: F64, q: F64, big_q: F64, h1: F64, h2: F64, num: F6
 def _dd_row_sum(x: F64) -> tuple[F64, F64]:
     """Row sums of (n, K) as hi + lo (columns accumulated with :func:`two_sum`, the errors
     summed apart): relative error ~K·ε² instead of ~log₂K·ε; (n, 1) each."""
-    hi = x[:, 0].copy()
+    cols = np.ascontiguousarray(x.T)  # column j of every row: contiguous
+    hi = cols[0].copy()
     lo = np.zeros_like(hi)
-    for j in range(1, x.shape[1]):
-        hi, err = two_sum(hi, x[:, j])
+    for j in range(1, cols.shape[0]):
+        hi, err = two_sum(hi, cols[j])
         lo += err
     hi, lo = two_sum(hi, lo)
     return hi[:, None], lo[:, None]
