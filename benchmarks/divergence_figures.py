@@ -18,7 +18,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from benchmarks.divergence_tables import RESULTS, _bar, _load, _rows
+from benchmarks.divergence_tables import RESULTS, _bar, _load, _rows, worst_by_source
 from derivations.runner.report_io import atomic_write_text
 
 SPEED_FIGURE = RESULTS / "divergence_speed.svg"
@@ -48,19 +48,9 @@ def speed_series(speed: dict[str, Any]) -> tuple[list[str], dict[tuple[str, int]
 
 def accuracy_series(acc: dict[str, Any]) -> list[tuple[str, float, float, float, float]]:
     """Per function: (name, worst over the sweeps, worst over the pinned inputs, worst found by
-    the directed search (0 where there is none), the largest 99.9th percentile of its sweeps), in
-    the order of the results."""
-    worst = acc.get("worst_case") or {}
-    out: dict[str, list[float]] = {}
-    for r in worst.get("rows", []):
-        entry = out.setdefault(r["function"], [0.0, 0.0, 0.0, 0.0])
-        entry[0] = max(entry[0], float(r["worst ulp"]))
-        entry[3] = max(entry[3], float(r["99.9th percentile ulp"]))
-    for key, index in (("pinned", 1), ("searched", 2)):
-        for r in worst.get(key, []):
-            entry = out.setdefault(r["function"], [0.0, 0.0, 0.0, 0.0])
-            entry[index] = max(entry[index], float(r["worst ulp"]))
-    return [(fn, *values) for fn, values in out.items()]  # type: ignore[misc]
+    the directed search, largest 99.9th percentile of its sweeps), as the page's table takes them
+    (:func:`benchmarks.divergence_tables.worst_by_source`)."""
+    return [(fn, *parts) for fn, parts in worst_by_source(acc.get("worst_case") or {}).items()]
 
 
 def _svg(fig: Any) -> str:
