@@ -125,6 +125,22 @@ def _hand_written(mu: Any, logvar: Any) -> object:
     return (-0.5 * (1 + logvar - mu * mu - logvar.exp())).sum()
 
 
+def _normal_pair(rng: np.random.Generator, n: int) -> tuple[Timed, Timed]:
+    """(this project's kl_normal, torch's kl_divergence of Normals) on the same n random
+    parameter sets: μ ~ N(0, 1), σ = e^{N(0, 1)}."""
+    import torch
+    from torch.distributions import Normal
+
+    from numerics import divergences as D
+
+    m1, m2 = rng.normal(size=n), rng.normal(size=n)
+    s1, s2 = np.exp(rng.normal(size=n)), np.exp(rng.normal(size=n))
+    tm = [torch.from_numpy(v) for v in (m1, s1, m2, s2)]
+    return (functools.partial(D.kl_normal, m1, s1, m2, s2),
+            functools.partial(_torch_kl, functools.partial(Normal, tm[0], tm[1]),
+                              functools.partial(Normal, tm[2], tm[3])))
+
+
 def cases(threads: int) -> list[Case]:
     """Every case with ``threads`` threads on both sides; the inputs are the same at every
     setting (fixed seeds)."""
@@ -166,13 +182,9 @@ def cases(threads: int) -> list[Case]:
                     "torch kl_divergence(Bernoulli(logits))",
                     functools.partial(_torch_kl, functools.partial(Bernoulli, logits=tx),
                                       functools.partial(Bernoulli, logits=ty))))
-        m1, m2 = rng.normal(size=n), rng.normal(size=n)
-        s1, s2 = np.exp(rng.normal(size=n)), np.exp(rng.normal(size=n))
-        tm = [torch.from_numpy(v) for v in (m1, s1, m2, s2)]
-        out.append(("Normal", f"KL float64, {label} elements", functools.partial(D.kl_normal, m1, s1, m2, s2),
-                    "torch kl_divergence(Normal, Normal)",
-                    functools.partial(_torch_kl, functools.partial(Normal, tm[0], tm[1]),
-                                      functools.partial(Normal, tm[2], tm[3]))))
+        ours, ref = _normal_pair(rng, n)
+        out.append(("Normal", f"KL float64, {label} elements", ours,
+                    "torch kl_divergence(Normal, Normal)", ref))
     # the VAE batch: KL(N(μ, diag σ²) ‖ N(0, I)) over 128 × 32
     mu, logvar = rng.normal(size=(128, 32)), 0.5 * rng.normal(size=(128, 32))
     sigma = np.exp(0.5 * logvar)
@@ -275,18 +287,8 @@ def second_thread(rounds: int = 40) -> dict[str, object]:
     in between), and alone (no torch call for the whole loop): how long torch's OpenMP workers,
     spinning after its call, keep this project's second thread from a core of its own."""
     import torch
-    from torch.distributions import Normal
 
-    from numerics import divergences as D
-
-    rng = np.random.default_rng(5)
-    n = 10**5
-    m1, m2 = rng.normal(size=n), rng.normal(size=n)
-    s1, s2 = np.exp(rng.normal(size=n)), np.exp(rng.normal(size=n))
-    tm = [torch.from_numpy(v) for v in (m1, s1, m2, s2)]
-    ref = functools.partial(_torch_kl, functools.partial(Normal, tm[0], tm[1]),
-                            functools.partial(Normal, tm[2], tm[3]))
-    ours = functools.partial(D.kl_normal, m1, s1, m2, s2)
+    ours, ref = _normal_pair(np.random.default_rng(5), 10**5)
     torch.set_num_threads(2)
     out: dict[str, object] = {"case": "Normal KL float64, 10⁵ elements", "rounds": rounds}
     for threads in (1, 2):
