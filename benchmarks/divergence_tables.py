@@ -30,8 +30,8 @@ CAUSES = {
     "correction φ₁(Q/P); rows whose totals are a little off 1 and nearly proportional take the "
     "exact-normalisation route (`_kl_rows_exact`), where the search found its worst (10.1 ulp at "
     "KL ≈ 5·10⁻¹⁴). Faithful rounding would need a double-double logarithm and exact products.",
-    "jsd_categorical": "four terms of the kl_term form against the mixture m = (p̂ + q̂)/2, which is "
-    "itself rounded (½ ulp), then halved and summed.",
+    "jsd_categorical": "¼ Σ sᵢ·φ(yᵢ) (numerics._jensen_shannon) with the numerators, the terms, "
+    "their sum and the division by PQ as double-doubles; one rounding at the end.",
     "cross_entropy_categorical": "the sum of two rounded non-negative parts, H(p̂) + KL(p̂ ‖ q̂).",
     "entropy_categorical": "p̂ᵢ·log1p(Sᵢ/pᵢ) summed: each term carries the rounding of Sᵢ/pᵢ, of "
     "log1p and of the product, the total P = Σp is within an ulp (a blocked compensated sum; the "
@@ -40,7 +40,7 @@ CAUSES = {
     "are rounded before the second (most of the error at the search's inputs near (0.1, 0.4)).",
     "entropy_bernoulli": "−p log p − (1 − p) log1p(−p): two rounded non-negative terms, the "
     "product and the logarithm of each rounded once more (2.01 ulp at the searches' worst).",
-    "jsd_bernoulli": "as for jsd_categorical.",
+    "jsd_bernoulli": "as for jsd_categorical, with 1 − p and 1 − q as double-doubles.",
     "kl_bernoulli_logits": "σ(a) and σ(b) are formed to ~1 ulp each (from e^{−|x|}), and "
     "p − q = −σ(a)σ(−b)·expm1(b − a) carries three more roundings; the two terms, each a fraction "
     "of p (about an eighth near |b − a| = 1), magnify these up to ~2.5× each. The expm1 form "

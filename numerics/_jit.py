@@ -31,9 +31,12 @@ from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
+from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, overload
 
+from numerics import _double_double as DD
+from numerics import _jensen_shannon as JS
 from numerics import _kernels as K
 from numerics._compile_cache import attach
 
@@ -72,6 +75,11 @@ _TABLES = (len(_V), _SMALL_TERMS, len(_XMLOG1P))
 if _TABLES != (14, 3, 32):  # pragma: no cover - a table changed
     raise RuntimeError("numerics._jit: the series tables of numerics._kernels changed; update the kernels")
 _SMALL_TOTAL = 2.0**-500
+_LN2_HI, _LN2_LO = DD.LN2_HI, DD.LN2_LO
+_MANTISSA_BITS, _ONE_BITS, _SQRT2 = DD.MANTISSA_BITS, DD.ONE_BITS, DD.SQRT2
+_PHI_TAIL = np.array(JS.PHI_TAIL)
+_PHI_TERMS = len(JS.PHI_TAIL)
+_PHI_SERIES_BELOW = JS.SERIES_BELOW
 _PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
 _EPS = 2.0**-52
 _SPLIT = 134217729.0  # 2²⁷ + 1 (Veltkamp), as _kernels._split
@@ -1164,3 +1172,137 @@ def _kl_logits_row_near(
                            x > -math.inf, ha[n, i], la[n, i], sa)
         t_hi, t_lo = _comp_add(t_hi, t_lo, term)
     return max(t_hi + t_lo, 0.0)
+
+
+# ---------------------------------------------------------------------------- Jensen–Shannon
+# ``numerics._jensen_shannon.jsd_terms`` element by element, both forms of φ computed and one
+# selected (branch-free: the loop vectorises); products by Dekker's splitting as there (not a
+# fused multiply-add: the operands include subnormal and near-zero values, where the two differ),
+# logarithms from the float's bits as ``numerics._double_double.log_dd``.
+
+
+def _bits_typing(typingctx: Any, x: Any) -> tuple[Any, Callable[..., Any]]:
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+def _from_bits_typing(typingctx: Any, x: Any) -> tuple[Any, Callable[..., Any]]:
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+#: a float64's IEEE-754 bits as an int64 and back (NumPy's ``.view(np.int64)``). Compiled only.
+_float_bits = cast(Callable[[float], int], intrinsic(_bits_typing))
+_bits_float = cast(Callable[[int], float], intrinsic(_from_bits_typing))
+
+
+@_inlined
+def _dekker(a: float, b: float) -> tuple[float, float]:
+    """``_kernels.two_product``: (fl(a·b), its residual) by Veltkamp's splitting."""
+    hi = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return hi, (((ah * bh - hi) + ah * bl) + al * bh) + al * bl
+
+
+@_inlined
+def _log_dd(x: float) -> tuple[float, float]:
+    """``_double_double.log_dd`` for one positive normal float."""
+    bits = _float_bits(x)
+    e = (bits >> 52) - 1023
+    m = _bits_float((bits & _MANTISSA_BITS) | _ONE_BITS)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    ef = float(e + 1 if big else e)
+    f = m - 1.0
+    s = f / (2.0 + f)
+    w = s * s
+    v = _V[13]
+    for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
+        v = v * w + _V[k]
+    g = f * s - ((s * w) * v) * 2.0
+    lh, ll = _two_sum(f, -g)
+    hi, lo = _two_sum(ef * _LN2_HI, lh)
+    return _two_sum(hi, (lo + ll) + ef * _LN2_LO)
+
+
+@_inlined
+def _x_log_x(a: float, a_lo: float) -> tuple[float, float]:
+    """(a + a_lo)·log(a + a_lo) as hi + lo, 0 for a = 0 (``_jensen_shannon._x_log_x``)."""
+    live = a > 0.0
+    safe = a if live else 1.0
+    ell, ell_lo = _log_dd(safe)
+    ell_lo = ell_lo + (a_lo / safe if live else 0.0)
+    t, t_lo = _dekker(safe, ell)
+    t_lo = t_lo + (safe * ell_lo + (a_lo if live else 0.0) * ell)
+    return (t if live else 0.0), (t_lo if live else 0.0)
+
+
+@_inlined
+def _divide_dd(n: float, n_lo: float, d: float, d_lo: float) -> tuple[float, float]:
+    """``_double_double.divide_dd`` for one element."""
+    hi = n / d
+    t, t_lo = _dekker(hi, d)
+    return hi, ((((n - t) - t_lo) + n_lo) - hi * d_lo) / d
+
+
+@_inlined
+def _jsd_term(ai: float, ali: float, bi: float, bli: float, n: float, n_lo: float) -> tuple[float, float]:
+    """(a + b)·φ((a − b)/(a + b)) as hi + lo for one element (``_jensen_shannon.jsd_terms_numpy``)."""
+    den, den_lo = _two_sum(ai, bi)
+    den, den_lo = _two_sum(den, den_lo + (ali + bli))
+    live = den > 0.0
+    safe = den if live else 1.0
+    y, y_lo = _divide_dd(n, n_lo, safe, den_lo)
+    y = min(max(y, -1.0), 1.0) if live else 0.0
+    # series: y² + y⁴·tail(y²)
+    w, w_lo = _dekker(y, y)
+    w_lo = w_lo + (2.0 * y) * y_lo
+    tail = _PHI_TAIL[_PHI_TERMS - 1]
+    for k in range(_PHI_TERMS - 2, -1, -1):  # a fixed count: unrolled by the compiler
+        tail = tail * w + _PHI_TAIL[k]
+    series, series_lo = _two_sum(w, (w * w) * tail + w_lo * (1.0 + w / 3.0))
+    # logarithms: (1 + y)log(1 + y) + (1 − y)log(1 − y), 1 ± y = 2a/den, 2b/den
+    up, up_lo = _divide_dd(2.0 * ai, 2.0 * ali, safe, den_lo)
+    down, down_lo = _divide_dd(2.0 * bi, 2.0 * bli, safe, den_lo)
+    t1, l1 = _x_log_x(up, up_lo)
+    t2, l2 = _x_log_x(down, down_lo)
+    hi, lo = _two_sum(t1, t2)
+    logs, logs_lo = _two_sum(hi, (lo + l1) + l2)
+    near = abs(y) <= _PHI_SERIES_BELOW
+    phi = series if near else logs
+    phi_lo = series_lo if near else logs_lo
+    t, t_lo = _dekker(den, phi)
+    t_lo = t_lo + (den * phi_lo + den_lo * phi)
+    return (t if live else 0.0), (t_lo if live else 0.0)
+
+
+@_compiled
+def jsd_terms(
+    a: np.ndarray, a_lo: np.ndarray, b: np.ndarray, b_lo: np.ndarray, num: np.ndarray, num_lo: np.ndarray,
+    out: np.ndarray, out_lo: np.ndarray,
+) -> None:
+    """out + out_lo = (a + b)·φ((a − b)/(a + b)) (0 where a + b = 0):
+    ``numerics._jensen_shannon.jsd_terms``, the same bits (``tests/numerics/test_jensen_shannon.py``)."""
+    for i in range(out.size):
+        out[i], out_lo[i] = _jsd_term(a[i], a_lo[i], b[i], b_lo[i], num[i], num_lo[i])
+
+
+@_compiled
+def jsd_bernoulli(p: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
+    """JSD(Bern(p), Bern(q)) per element in one pass: ``numerics._jensen_shannon.jsd_bernoulli_numpy``,
+    the same bits (``tests/numerics/test_jensen_shannon.py``)."""
+    for i in range(out.size):
+        a = p[i]
+        b = q[i]
+        d, d_lo = _two_sum(a, -b)
+        a0, a0_lo = _two_sum(1.0, -a)
+        b0, b0_lo = _two_sum(1.0, -b)
+        t1, l1 = _jsd_term(a, 0.0, b, 0.0, d, d_lo)
+        t2, l2 = _jsd_term(a0, a0_lo, b0, b0_lo, -d, -d_lo)
+        hi, lo = _two_sum(t1, t2)
+        out[i] = (hi + ((lo + l1) + l2)) * 0.25

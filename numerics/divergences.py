@@ -46,6 +46,9 @@ from numerics import _kernel_tier as T
 from numerics import _parallel as P
 from numerics import _validate as v
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
+from numerics._double_double import divide_dd
+from numerics._jensen_shannon import jsd_bernoulli as jsd_bernoulli_values
+from numerics._jensen_shannon import jsd_terms
 from numerics._kernels import (
     _V,
     DEKKER_PRODUCT_MIN,
@@ -769,8 +772,10 @@ def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = F
 
 
 def _jsd64(pa: F64, qa: F64) -> F64:
-    """JSD of the normalised rows: ½ Σ kl_term(p̂, m, δ/2) + ½ Σ kl_term(q̂, m, −δ/2), m = (p̂ + q̂)/2,
-    δ = p̂ − q̂ = (p_i Q − q_i P)/(PQ) from exact products (no p̂ − q̂ of rounded values)."""
+    """JSD of the normalised rows as ¼ Σ ŝ_i φ(y_i) (:mod:`numerics._jensen_shannon`), ŝ = p̂ + q̂,
+    y = (p̂ − q̂)/(p̂ + q̂) = (p_i Q − q_i P)/(p_i Q + q_i P) from exact products with the totals
+    P, Q carried as hi + lo: no rounded p̂, q̂ or m enters, so near-equal pairs keep their
+    difference and the value its last digits."""
     batch = pa.shape[:-1]
     if pa.size == 0:
         return np.zeros(batch)
@@ -779,44 +784,69 @@ def _jsd64(pa: F64, qa: F64) -> F64:
     big_q, lo_q = _dd_row_sum(q)
     h1, l1 = two_product(p, big_q)
     h2, l2 = two_product(q, big_p)
-    # p_i·Q − q_i·P with Q = big_q + lo_q exactly enough: rounded totals would cost
-    # ε/|p̂ − q̂| relative in near-equal pairs of different totals
-    num = (h1 - h2) + ((l1 - l2) + (p * lo_q - q * lo_p))
-    num = _near_proportional_num(p, q, big_q, h1, h2, num)
-    half = num / (big_p * big_q) / 2
-    ph, qh = p / big_p, q / big_q
-    m = (ph + qh) / 2
-    value = (row_sum(_kl_term_fast(ph, m, half)) + row_sum(_kl_term_fast(qh, m, -half))) / 2
-    return np.clip(value, 0.0, np.log(2.0)).reshape(batch)
+    # p_i·Q ∓ q_i·P with Q = big_q + lo_q exactly enough (double-doubles): rounded totals
+    # would cost ε/|p̂ − q̂| relative in near-equal pairs of different totals
+    num, num_lo = two_sum(h1, -h2)
+    num, num_lo = two_sum(num, num_lo + ((l1 - l2) + (p * lo_q - q * lo_p)))
+    num, num_lo = _near_proportional_num(p, q, big_q, lo_q, h1, h2, num, num_lo)
+    a, a_lo = two_sum(h1, l1 + p * lo_q)  # p_i·Q
+    b, b_lo = two_sum(h2, l2 + q * lo_p)  # q_i·P
+    terms, terms_lo = jsd_terms(a, a_lo, b, b_lo, num, num_lo)
+    total, total_lo = _dd_row_sum(terms)
+    total_lo = total_lo + row_sum(terms_lo, keepdims=True)
+    # ¼ Σ/(PQ), PQ = (big_p + lo_p)(big_q + lo_q) to first order in the low parts
+    pq, pq_lo = two_product(big_p, big_q)
+    pq_lo += big_p * lo_q + lo_p * big_q
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        value, value_lo = divide_dd(total, total_lo, pq, pq_lo)
+        value = (value + value_lo) * 0.25
+    return np.clip(value[:, 0], 0.0, np.log(2.0)).reshape(batch)
 
 
 _EPS = 2.0**-53
 
 
-def _near_proportional_num(p: F64, q: F64, big_q: F64, h1: F64, h2: F64, num: F64) -> F64:
-    """p_i·Q − q_i·P for rows (n, K) where it is smaller than the rounding of its parts allows:
-    ``num`` from the products with the totals (h1 = fl(p_i·Q), h2 = fl(q_i·P)) carries an error
-    ~4ε²(h1 + h2), all of its value once q is within a few ε of proportional to p (q = p·(1 + kε),
-    rounded: 2·10³ ulp in the JSD). There the same number from u_i = p_i q_r − p_r q_i (exact
-    products; r the largest q, so that |p_i q_j − q_i p_j| = |q_j u_i − q_i u_j|/q_r is formed
-    from small parts): (Q u_i − q_i Σu)/q_r, error ~2ε(Q|u_i| + q_i Σ|u|)/q_r. A row where some
-    element's ``num`` may be off by more than 16 ulp of itself and that form's bound is the
-    smaller takes that form for every element."""
+def _near_proportional_num(
+    p: F64, q: F64, big_q: F64, lo_q: F64, h1: F64, h2: F64, num: F64, num_lo: F64
+) -> tuple[F64, F64]:
+    """p_i·Q − q_i·P for rows (n, K) as hi + lo, where ``num`` + ``num_lo`` (from the products
+    with the totals, h1 = fl(p_i·Q), h2 = fl(q_i·P)) may be smaller than the rounding of its
+    parts allows: it carries an error ~4ε²(h1 + h2), all of its value once q is within a few ε
+    of proportional to p (q = p·(1 + kε), rounded: 2·10³ ulp in the JSD). There the same number
+    from u_i = p_i q_r − p_r q_i (exact products; r the largest q, so that
+    |p_i q_j − q_i p_j| = |q_j u_i − q_i u_j|/q_r is formed from small parts):
+    (Q u_i − q_i Σu)/q_r, with u, Σu, the products and the quotient as double-doubles (error
+    ~ε² of its parts). A row where some element's ``num`` may be off by more than 16 ulp of itself
+    and that form's bound is the smaller takes that form for every element."""
+    lost = 4 * _EPS * _EPS * (np.abs(h1) + np.abs(h2)) > 16 * _EPS * np.abs(num)  # beyond 16 ulp of itself
+    rows = np.flatnonzero(lost.any(axis=-1))
+    if rows.size == 0:
+        return num, num_lo
+    p, q, big_q, lo_q, h1, h2 = (x[rows] for x in (p, q, big_q, lo_q, h1, h2))
     with np.errstate(all="ignore"):
         r = np.argmax(q, axis=-1)[:, None]
         pr, qr = np.take_along_axis(p, r, axis=-1), np.take_along_axis(q, r, axis=-1)
         a1, b1 = two_product(p, qr)
         a2, b2 = two_product(pr, q)
-        u = (a1 - a2) + (b1 - b2)
-        alt = (big_q * u - q * row_sum(u, keepdims=True)) / qr
+        u, u_lo = two_sum(a1 - a2, b1 - b2)
+        su, su_lo = _dd_row_sum(u)
+        su_lo = su_lo + row_sum(u_lo, keepdims=True)
+        t1, t1_lo = two_product(big_q, u)
+        t1_lo += big_q * u_lo + lo_q * u
+        t2, t2_lo = two_product(q, su)
+        t2_lo += q * su_lo
+        d, d_lo = two_sum(t1, -t2)
+        alt, alt_lo = divide_dd(d, d_lo + (t1_lo - t2_lo), qr, np.zeros_like(qr))
         bound_num = 4 * _EPS * _EPS * (np.abs(h1) + np.abs(h2))
         bound_alt = 2 * _EPS * (big_q * np.abs(u) + q * row_sum(np.abs(u), keepdims=True)) / qr
-        lost = bound_num > 16 * _EPS * np.abs(num)  # beyond 16 ulp of its own value
-        better = lost & (bound_alt < bound_num)
+        better = lost[rows] & (bound_alt < bound_num)
         # whole rows: the errors of one form are common to the row (a rounding of the totals
         # shifts every log ratio alike, a second-order change), a mixture of forms is not
-        row = better.any(axis=-1, keepdims=True) & np.isfinite(alt).all(axis=-1, keepdims=True)
-        return np.where(row, alt, num)
+        take = better.any(axis=-1, keepdims=True) & np.isfinite(alt).all(axis=-1, keepdims=True)
+    num, num_lo = num.copy(), num_lo.copy()
+    num[rows] = np.where(take, alt, num[rows])
+    num_lo[rows] = np.where(take, alt_lo, num_lo[rows])
+    return num, num_lo
 
 
 def _dd_row_sum(x: F64) -> tuple[F64, F64]:
@@ -986,16 +1016,12 @@ def entropy_bernoulli(p: ArrayLike) -> Array:
 
 @T.metered
 def jsd_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
-    """JSD(Bern(p), Bern(q)): four non-negative kl_terms with the exact differences ±(p − q)/2
-    (stacking (p, 1 − p) would round 1 − p and lose the difference of the complements)."""
+    """JSD(Bern(p), Bern(q)) = ¼[(p + q)·φ(y₁) + ((1 − p) + (1 − q))·φ(y₀)], y₁ = (p − q)/(p + q),
+    y₀ = (q − p)/((1 − p) + (1 − q)) (:mod:`numerics._jensen_shannon`), with p − q and the
+    complements 1 − p, 1 − q as exact double-doubles (stacking (p, 1 − p) would round 1 − p and
+    lose the difference of the complements)."""
     pa, qa, dtype = _bernoulli_pair(p, q)
-    half = (pa - qa) / 2
-    m = (pa + qa) / 2
-    p0, q0 = 1 - pa, 1 - qa
-    m0 = (p0 + q0) / 2
-    value = _kl_term_fast(pa, m, half) + _kl_term_fast(p0, m0, -half)
-    value += _kl_term_fast(qa, m, -half) + _kl_term_fast(q0, m0, half)
-    value /= 2
+    value = jsd_bernoulli_values(pa, qa)
     return _out(np.clip(value, 0.0, np.log(2.0)), dtype)
 
 

@@ -1,0 +1,59 @@
+"""Double-double helpers for the divergences' most cancellation-prone forms (NumPy, elementwise).
+
+A value is carried as hi + lo, |lo| ≤ ½ ulp(hi), by error-free transformations (Knuth's two-sum,
+Dekker's product: :func:`numerics._kernels.two_sum`, :func:`numerics._kernels.two_product`).
+
+* :func:`divide_dd` — (n_hi + n_lo)/(d_hi + d_lo) as hi + lo, relative error ~ε² (one division and
+  the exact residual of its rounding).
+* :func:`log_dd` — log x as hi + lo for positive normal floats, error ≲ 0.4 ulp of log x: x = 2^e·m
+  from its bits (m ∈ [√½, √2], f = m − 1 exact), log m = f − g, g = f − log(1 + f) =
+  f·s − 2s³V(s²), s = f/(2 + f) ∈ [−0.18, 0.18], V the KL term's certified polynomial
+  (:data:`numerics._kernels._V`, fitted for |s| ≤ ½ by ``derivations.kl_series_fit``); g is at most
+  f²/2, so its roundings are below ε·f² of log m, and e·ln 2 is e·LN2_HI (exact) + e·LN2_LO.
+  NumPy's log is within ~1 ulp; forms that multiply a logarithm's error (the Jensen–Shannon
+  φ(y) = (1 + y)log(1 + y) + (1 − y)log(1 − y), two terms of opposite sign) need this one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from numerics._kernels import _V, _horner, two_product, two_sum
+
+Array = NDArray[np.float64]
+
+#: ln 2 = LN2_HI + LN2_LO: LN2_HI its first 32 bits (e·LN2_HI is exact for |e| < 2²¹), LN2_LO the
+#: float nearest the rest (mpmath at 300 bits; their sum is within 2⁻⁸⁶ of ln 2,
+#: ``tests/numerics/test_double_double.py``)
+LN2_HI, LN2_LO = 0.6931471803691238, 1.9082149292705877e-10
+#: a float's mantissa bits, and the exponent bits of 1.0 (x = 2^e·m from its bits); √2 (m ≤ √2)
+MANTISSA_BITS, ONE_BITS = 0x000FFFFFFFFFFFFF, 0x3FF0000000000000
+SQRT2 = 1.4142135623730951
+
+
+def divide_dd(n: Array, n_lo: Array, d: Array, d_lo: Array) -> tuple[Array, Array]:
+    """(n + n_lo)/(d + d_lo) as hi + lo for d ≠ 0 (hi = fl(n/d); lo from the exact residual
+    n − hi·d, Dekker's product, corrected for n_lo and d_lo to first order)."""
+    hi = n / d
+    t, t_lo = two_product(hi, d)
+    lo = ((((n - t) - t_lo) + n_lo) - hi * d_lo) / d
+    return hi, lo
+
+
+def log_dd(x: Array) -> tuple[Array, Array]:
+    """log x as hi + lo for positive normal floats x (others give values the callers must not
+    use): see the module docstring."""
+    bits = np.ascontiguousarray(x, dtype=np.float64).view(np.int64)
+    e = (bits >> 52) - 1023
+    m = ((bits & MANTISSA_BITS) | ONE_BITS).view(np.float64)
+    big = m > SQRT2
+    m = np.where(big, m * 0.5, m)
+    ef = np.where(big, e + 1, e).astype(np.float64)
+    f = m - 1.0  # exact: m ∈ [√½, √2]
+    s = f / (2.0 + f)
+    w = s * s
+    g = f * s - ((s * w) * _horner(_V, w)) * 2.0  # f − log(1 + f) ≥ 0
+    lh, ll = two_sum(f, -g)  # log m
+    hi, lo = two_sum(ef * LN2_HI, lh)
+    return two_sum(hi, (lo + ll) + ef * LN2_LO)
