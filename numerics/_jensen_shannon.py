@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numerics import _kernel_tier as T
-from numerics._double_double import divide_dd, log_dd
+from numerics._double_double import bernoulli_terms, divide_dd, log_dd, sum_dd
 from numerics._kernels import two_product, two_sum
 
 Array = NDArray[np.float64]
@@ -131,24 +131,10 @@ def jsd_bernoulli(p: Array, q: Array) -> Array:
     """JSD(Bern(p), Bern(q)) = ¼[(p + q)·φ(y₁) + ((1 − p) + (1 − q))·φ(y₀)] elementwise for
     float64 arrays p, q ∈ [0, 1] of one shape: :func:`numerics._jit.jsd_bernoulli` (one pass) once
     the compiled kernels are loaded, :func:`jsd_bernoulli_numpy` before (the same bits)."""
-    if not T.compiled_loaded():
-        return jsd_bernoulli_numpy(p, q)
-    from numerics import _jit as J  # numba is imported on first use only
-
-    fp, fq = (np.ascontiguousarray(x, dtype=np.float64).reshape(-1) for x in (p, q))
-    out = np.empty(fp.size)
-    J.jsd_bernoulli(fp, fq, out)
-    return out.reshape(np.shape(p))
+    return T.elementwise("jsd_bernoulli", jsd_bernoulli_numpy, p, q)
 
 
 def jsd_bernoulli_numpy(p: Array, q: Array) -> Array:
     """:func:`jsd_bernoulli` in NumPy: p − q and the complements 1 − p, 1 − q as exact
     double-doubles (two-sums), the two terms of :func:`jsd_terms_numpy` summed as hi + lo."""
-    zeros, ones = np.zeros_like(p), np.ones_like(p)
-    d, d_lo = two_sum(p, -q)
-    p0, p0_lo = two_sum(ones, -p)
-    q0, q0_lo = two_sum(ones, -q)
-    t1, l1 = jsd_terms_numpy(p, zeros, q, zeros, d, d_lo)
-    t2, l2 = jsd_terms_numpy(p0, p0_lo, q0, q0_lo, -d, -d_lo)
-    hi, lo = two_sum(t1, t2)
-    return (hi + ((lo + l1) + l2)) * 0.25
+    return sum_dd(*bernoulli_terms(jsd_terms_numpy, p, q)) * 0.25

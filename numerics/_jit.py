@@ -35,6 +35,7 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, overload
 
+from numerics import _bernoulli_kl as BK
 from numerics import _double_double as DD
 from numerics import _jensen_shannon as JS
 from numerics import _kernels as K
@@ -77,9 +78,12 @@ if _TABLES != (14, 3, 32):  # pragma: no cover - a table changed
 _SMALL_TOTAL = 2.0**-500
 _LN2_HI, _LN2_LO = DD.LN2_HI, DD.LN2_LO
 _MANTISSA_BITS, _ONE_BITS, _SQRT2 = DD.MANTISSA_BITS, DD.ONE_BITS, DD.SQRT2
+_SMALLEST_NORMAL, _SUBNORMAL_SCALE = DD.SMALLEST_NORMAL, DD.SUBNORMAL_SCALE
 _PHI_TAIL = np.array(JS.PHI_TAIL)
 _PHI_TERMS = len(JS.PHI_TAIL)
 _PHI_SERIES_BELOW = JS.SERIES_BELOW
+_KAPPA_SERIES_BELOW = BK.SERIES_BELOW
+_TINY_SUM, _TINY_SCALE = BK.TINY_SUM, BK.TINY_SCALE
 _PIVOT_TOLERANCE = 4.0  # divergences.PIVOT_TOLERANCE
 _EPS = 2.0**-52
 _SPLIT = 134217729.0  # 2²⁷ + 1 (Veltkamp), as _kernels._split
@@ -1211,9 +1215,10 @@ def _dekker(a: float, b: float) -> tuple[float, float]:
 
 @_inlined
 def _log_dd(x: float) -> tuple[float, float]:
-    """``_double_double.log_dd`` for one positive normal float."""
-    bits = _float_bits(x)
-    e = (bits >> 52) - 1023
+    """``_double_double.log_dd`` for one positive float (a subnormal scaled by 2⁶⁴ first)."""
+    tiny = x < _SMALLEST_NORMAL
+    bits = _float_bits(x * _SUBNORMAL_SCALE if tiny else x)
+    e = (bits >> 52) - (1023 + 64 if tiny else 1023)
     m = _bits_float((bits & _MANTISSA_BITS) | _ONE_BITS)
     big = m > _SQRT2
     m = m * 0.5 if big else m
@@ -1297,12 +1302,93 @@ def jsd_bernoulli(p: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
     """JSD(Bern(p), Bern(q)) per element in one pass: ``numerics._jensen_shannon.jsd_bernoulli_numpy``,
     the same bits (``tests/numerics/test_jensen_shannon.py``)."""
     for i in range(out.size):
-        a = p[i]
-        b = q[i]
-        d, d_lo = _two_sum(a, -b)
-        a0, a0_lo = _two_sum(1.0, -a)
-        b0, b0_lo = _two_sum(1.0, -b)
+        a, b, d, d_lo, a0, a0_lo, b0, b0_lo = _bernoulli_parts(p[i], q[i])
         t1, l1 = _jsd_term(a, 0.0, b, 0.0, d, d_lo)
         t2, l2 = _jsd_term(a0, a0_lo, b0, b0_lo, -d, -d_lo)
-        hi, lo = _two_sum(t1, t2)
-        out[i] = (hi + ((lo + l1) + l2)) * 0.25
+        out[i] = _dd_total(t1, l1, t2, l2) * 0.25
+
+
+@_inlined
+def _bernoulli_parts(
+    a: float, b: float
+) -> tuple[float, float, float, float, float, float, float, float]:
+    """(a, b, a − b, its low part, 1 − a, its low part, 1 − b, its low part): the exact
+    difference and complements of a Bernoulli pair (Knuth's two-sums)."""
+    d, d_lo = _two_sum(a, -b)
+    a0, a0_lo = _two_sum(1.0, -a)
+    b0, b0_lo = _two_sum(1.0, -b)
+    return a, b, d, d_lo, a0, a0_lo, b0, b0_lo
+
+
+@_inlined
+def _dd_total(t1: float, l1: float, t2: float, l2: float) -> float:
+    """(t1 + l1) + (t2 + l2) rounded once: the leading parts by a two-sum, the rest added."""
+    hi, lo = _two_sum(t1, t2)
+    return hi + ((lo + l1) + l2)
+
+
+# ---------------------------------------------------------------------------- Bernoulli KL
+# ``numerics._bernoulli_kl`` element by element: both forms of κ computed and one selected
+# (branch-free), the helpers of the Jensen–Shannon kernel above.
+
+
+@_inlined
+def _bernoulli_kl_term(
+    ai: float, ali: float, bi: float, bli: float, n: float, n_lo: float
+) -> tuple[float, float]:
+    """a·log(a/b) − (a − b) as hi + lo (``_bernoulli_kl.kl_terms``)."""
+    up = _TINY_SCALE if (ai + bi) < _TINY_SUM else 1.0
+    ai = ai * up
+    ali = ali * up
+    bi = bi * up
+    bli = bli * up
+    n = n * up
+    n_lo = n_lo * up
+    s, s_lo = _two_sum(ai, bi)
+    s, s_lo = _two_sum(s, s_lo + (ali + bli))
+    live = (ai > 0.0) & (bi > 0.0)
+    safe = s if live else 1.0
+    y, y_lo = _divide_dd(n, n_lo, safe, s_lo)
+    y = min(max(y, -1.0), 1.0) if live else 0.0
+    y_lo = y_lo if live else 0.0
+    # series: (s/2)·κ, κ = 2y² + 2y²·y(1 + y)·V(y²)
+    w, w_lo = _dekker(y, y)
+    w_lo = w_lo + (2.0 * y) * y_lo
+    v = _V[13]
+    for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
+        v = v * w + _V[k]
+    rest = w * ((y * (1.0 + y)) * v)
+    kappa, kappa_lo = _two_sum(2.0 * w, 2.0 * (w_lo + rest))
+    tn, tn_lo = _dekker(s, kappa)
+    tn_lo = tn_lo + (s * kappa_lo + s_lo * kappa)
+    # logarithms: a·(log a − log b) − (a − b)
+    af = ai if live else 1.0
+    bf = bi if live else 1.0
+    la, la_lo = _log_dd(af)
+    la_lo = la_lo + ali / af
+    lb, lb_lo = _log_dd(bf)
+    lb_lo = lb_lo + bli / bf
+    ell, ell_lo = _two_sum(la, -lb)
+    ell_lo = ell_lo + (la_lo - lb_lo)
+    t, t_lo = _dekker(af, ell)
+    t_lo = t_lo + (af * ell_lo + ali * ell)
+    hi, lo = _two_sum(t, -n)
+    tf, tf_lo = _two_sum(hi, (lo + t_lo) - n_lo)
+    near = abs(y) <= _KAPPA_SERIES_BELOW
+    t = 0.5 * tn if near else tf
+    t_lo = 0.5 * tn_lo if near else tf_lo
+    down = 1.0 / up
+    edge = math.inf if ai > 0.0 else bi / up
+    return (t * down if live else edge), (t_lo * down if live else 0.0)
+
+
+@_compiled
+def kl_bernoulli(p: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
+    """KL(Bern(p) ‖ Bern(q)) per element in one pass: ``numerics._bernoulli_kl.kl_bernoulli_numpy``,
+    the same bits (``tests/numerics/test_bernoulli_kl.py``)."""
+    for i in range(out.size):
+        a, b, d, d_lo, a0, a0_lo, b0, b0_lo = _bernoulli_parts(p[i], q[i])
+        t1, l1 = _bernoulli_kl_term(a, 0.0, b, 0.0, d, d_lo)
+        t2, l2 = _bernoulli_kl_term(a0, a0_lo, b0, b0_lo, -d, -d_lo)
+        value = _dd_total(t1, l1, t2, l2)
+        out[i] = math.inf if (t1 == math.inf) | (t2 == math.inf) else value

@@ -27,7 +27,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar, cast
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 #: the compiled kernels' module
 COMPILED = "numerics._jit"
@@ -47,6 +50,7 @@ _spent = [0.0]
 _depth = _Depth()
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
+_A = TypeVar("_A", bound="NDArray")
 
 
 def mode() -> str:
@@ -92,3 +96,17 @@ def metered(fn: Callable[_P, _R]) -> Callable[_P, _R]:
             _spent[0] += time.perf_counter() - start
 
     return call
+
+
+def elementwise(kernel: str, numpy_form: Callable[..., _A], *arrays: _A) -> _A:
+    """``numpy_form(*arrays)`` before the compiled kernels are loaded; after, the compiled
+    ``numerics._jit.<kernel>(*flat arrays, out)`` over C-contiguous float64 copies, reshaped to
+    the first array's shape — the same bits (each kernel's tests compare the two)."""
+    if not compiled_loaded():
+        return numpy_form(*arrays)
+    import numpy as np
+
+    flat = [np.ascontiguousarray(x, dtype=np.float64).reshape(-1) for x in arrays]
+    out = np.empty(flat[0].size)
+    getattr(sys.modules[COMPILED], kernel)(*flat, out)
+    return cast(_A, out.reshape(np.shape(arrays[0])))

@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 from numerics import _kernel_tier as T
 from numerics import _parallel as P
 from numerics import _validate as v
+from numerics._bernoulli_kl import kl_bernoulli as kl_bernoulli_values
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
 from numerics._double_double import divide_dd
 from numerics._jensen_shannon import jsd_bernoulli as jsd_bernoulli_values
@@ -888,45 +889,9 @@ def _bernoulli_pair(p: ArrayLike, q: ArrayLike) -> tuple[F64, F64, np.dtype]:
 @T.metered
 def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
     """KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1−p) log((1−p)/(1−q)), as two non-negative terms
-    (:func:`numerics._kernels.kl_term`) with the exact differences p − q and q − p."""
+    (s/2)·κ(y) of the exact differences and complements (:mod:`numerics._bernoulli_kl`)."""
     pa, qa, dtype = _bernoulli_pair(p, q)
-    value = np.empty(pa.shape)
-    if value.size:
-        _blockwise(_kl_bernoulli_into, [pa, qa], value)
-    return _out(value, dtype)
-
-
-def _kl_bernoulli_into(pa: F64, qa: F64, *, out: F64) -> None:
-    shape = pa.shape
-    d = np.subtract(pa, qa, out=scratch("bernoulli_d", shape))
-    out[...] = _kl_term_fast(pa, qa, d)
-    p0 = np.subtract(1.0, pa, out=scratch("bernoulli_p0", shape))
-    q0 = np.subtract(1.0, qa, out=scratch("bernoulli_q0", shape))
-    out += _kl_term_fast(p0, q0, np.negative(d, out=d))
-
-
-def _kl_term_fast(a: ArrayLike, b: ArrayLike, d: ArrayLike) -> F64:
-    """:func:`numerics._kernels.kl_term` (a, b, d broadcast), bit for bit, in one compiled
-    branch-free pass after NumPy's vectorised log of a/b (:func:`numerics._jit.kl_terms_d`);
-    before the compiled kernels are loaded, :func:`numerics._kernels.kl_term` itself."""
-    arrays: list[F64] = [np.asarray(x, dtype=np.float64) for x in (a, b, d)]
-    if not (arrays[0].shape == arrays[1].shape == arrays[2].shape):
-        arrays = list(np.broadcast_arrays(*arrays))
-    out = np.empty(arrays[0].shape)
-    if out.size == 0:
-        return out
-    if not T.compiled_loaded():  # the reference form: the same bits (tests/numerics/test_jit_kernels.py)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-            return kl_term(arrays[0], arrays[1], arrays[2], out=out)
-    af, bf, df = (np.ascontiguousarray(x).reshape(-1) for x in arrays)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        ell = np.log(np.divide(af, bf))
-    flat = out.reshape(-1)
-    from numerics import _jit as J  # numba is imported on first use only
-
-    if J.kl_terms_d(af, bf, df, ell, flat):
-        J.kl_terms_d_fix(af, bf, df, ell, flat)
-    return out
+    return _out(kl_bernoulli_values(pa, qa), dtype)
 
 
 def _bernoulli_logit_pair(x: F64) -> F64:

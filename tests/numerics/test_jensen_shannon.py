@@ -121,7 +121,7 @@ def test_log_dd_and_its_ln2_split():
     x = np.concatenate([np.ldexp(rng.uniform(0.5, 1.0, 4000), rng.integers(-1021, 1024, 4000)),
                         1 + rng.normal(size=1000) * 10.0 ** rng.uniform(-16, -1, 1000),
                         [2.0**-1022, 1.0, 2.0, math.sqrt(2), math.nextafter(math.sqrt(2), 2),
-                         1.7976931348623157e308]])
+                         1.7976931348623157e308, 5e-324, 3e-320, math.nextafter(2.0**-1022, 0.0)]])
     hi, lo = log_dd(x)
     with mp.workdps(80):
         for v, h, lw in zip(x.tolist(), hi.tolist(), lo.tolist(), strict=True):
