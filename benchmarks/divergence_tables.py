@@ -32,15 +32,13 @@ CAUSES = {
     "KL ≈ 5·10⁻¹⁴). Faithful rounding would need a double-double logarithm and exact products.",
     "jsd_categorical": "¼ Σ sᵢ·φ(yᵢ) (numerics._jensen_shannon) with the numerators, the terms, "
     "their sum and the division by PQ as double-doubles; one rounding at the end.",
-    "cross_entropy_categorical": "the sum of two rounded non-negative parts, H(p̂) + KL(p̂ ‖ q̂).",
-    "entropy_categorical": "p̂ᵢ·log1p(Sᵢ/pᵢ) summed: each term carries the rounding of Sᵢ/pᵢ, of "
-    "log1p and of the product, the total P = Σp is within an ulp (a blocked compensated sum; the "
-    "pairwise sum's log₂K·ε had reached 8.7 ulp through 1/P and log P, pinned).",
+    "cross_entropy_categorical": "one sum of positive double-double terms p̂ᵢ·log(Q/qᵢ), rounded once "
+    "(divergences._cross_entropy64).",
+    "entropy_categorical": "as cross_entropy_categorical, with q = p.",
     "kl_bernoulli": "two terms (s/2)·κ(y) (numerics._bernoulli_kl) with exact complements; the "
     "series part y²·y(1 + y)·V(y²), about a quarter of κ near |y| = ½, carries the roundings of V "
     "and of its products (≤ 0.75 ε per term measured).",
-    "entropy_bernoulli": "−p log p − (1 − p) log1p(−p): two rounded non-negative terms, the "
-    "product and the logarithm of each rounded once more (2.01 ulp at the searches' worst).",
+    "entropy_bernoulli": "two double-double terms x·log x (1 − p exact), rounded once.",
     "jsd_bernoulli": "as for jsd_categorical, with 1 − p and 1 − q as double-doubles.",
     "kl_bernoulli_logits": "σ(a) and σ(b) are formed to ~1 ulp each (from e^{−|x|}), and "
     "p − q = −σ(a)σ(−b)·expm1(b − a) carries three more roundings; the two terms, each a fraction "

@@ -51,7 +51,7 @@ def log_dd(x: Array) -> tuple[Array, Array]:
     docstring."""
     tiny = np.asarray(x < SMALLEST_NORMAL)  # subnormal: scaled up by 2⁶⁴ first (exact)
     scaled = x * np.where(tiny, SUBNORMAL_SCALE, 1.0)  # (no overflow: only subnormals grow)
-    bits = np.ascontiguousarray(scaled, dtype=np.float64).view(np.int64)
+    bits = np.array(scaled, dtype=np.float64, order="C").view(np.int64)  # a copy; 0-d stays 0-d
     e = (bits >> 52) - np.where(tiny, 1023 + 64, 1023)
     m = ((bits & MANTISSA_BITS) | ONE_BITS).view(np.float64)
     big = m > SQRT2
@@ -86,3 +86,15 @@ def sum_dd(t1: Array, l1: Array, t2: Array, l2: Array) -> Array:
     with np.errstate(invalid="ignore"):
         hi, lo = two_sum(t1, t2)
         return hi + ((lo + l1) + l2)
+
+
+def x_log_x(a: Array, a_lo: Array) -> tuple[Array, Array]:
+    """(a + a_lo)·log(a + a_lo) as hi + lo, 0 for a = 0: the logarithm by :func:`log_dd`, the
+    product by Dekker."""
+    live = a > 0.0  # 0·log 0 = 0
+    safe = np.where(live, a, 1.0)
+    ell, ell_lo = log_dd(safe)
+    ell_lo += np.where(live, a_lo / safe, 0.0)  # log(a + a_lo) = log a + a_lo/a + O(ε²)
+    t, t_lo = two_product(safe, ell)
+    t_lo += safe * ell_lo + np.where(live, a_lo, 0.0) * ell
+    return np.where(live, t, 0.0), np.where(live, t_lo, 0.0)

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from numerics import _kernel_tier as T
-from numerics._double_double import bernoulli_terms, divide_dd, log_dd, sum_dd
+from numerics._double_double import bernoulli_terms, divide_dd, sum_dd, x_log_x
 from numerics._kernels import two_product, two_sum
 
 Array = NDArray[np.float64]
@@ -58,24 +58,12 @@ def _phi_series(y: Array, y_lo: Array) -> tuple[Array, Array]:
     return two_sum(w, (w * w) * tail + w_lo * (1.0 + w / 3.0))
 
 
-def _x_log_x(a: Array, a_lo: Array) -> tuple[Array, Array]:
-    """(a + a_lo)·log(a + a_lo) as hi + lo, 0 for a = 0: the logarithm by :func:`log_dd`, the
-    product by Dekker."""
-    live = a > 0.0  # 0·log 0 = 0
-    safe = np.where(live, a, 1.0)
-    ell, ell_lo = log_dd(safe)
-    ell_lo += np.where(live, a_lo / safe, 0.0)  # log(a + a_lo) = log a + a_lo/a + O(ε²)
-    t, t_lo = two_product(safe, ell)
-    t_lo += safe * ell_lo + np.where(live, a_lo, 0.0) * ell
-    return np.where(live, t, 0.0), np.where(live, t_lo, 0.0)
-
-
 def _phi_logs(up: Array, up_lo: Array, down: Array, down_lo: Array) -> tuple[Array, Array]:
     """φ = (1 + y)log(1 + y) + (1 − y)log(1 − y) from 1 + y and 1 − y as double-doubles (each to
     its own relative accuracy: near |y| = 1, where dφ/dy = log((1 + y)/(1 − y)) grows without
     bound, y itself to ε would not do), the two terms (opposite signs) summed exactly."""
-    t1, l1 = _x_log_x(up, up_lo)
-    t2, l2 = _x_log_x(down, down_lo)
+    t1, l1 = x_log_x(up, up_lo)
+    t2, l2 = x_log_x(down, down_lo)
     hi, lo = two_sum(t1, t2)
     return two_sum(hi, (lo + l1) + l2)
 

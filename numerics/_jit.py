@@ -1392,3 +1392,56 @@ def kl_bernoulli(p: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
         t2, l2 = _bernoulli_kl_term(a0, a0_lo, b0, b0_lo, -d, -d_lo)
         value = _dd_total(t1, l1, t2, l2)
         out[i] = math.inf if (t1 == math.inf) | (t2 == math.inf) else value
+
+
+# ---------------------------------------------------------------------------- entropies
+# ``divergences._cross_entropy_terms_numpy`` and ``divergences._entropy_bernoulli_numpy`` element
+# by element (the helpers above; the rows' totals, logarithms and modes come from NumPy).
+
+
+@_compiled
+def cross_entropy_terms(
+    p: np.ndarray, q: np.ndarray, big_p: np.ndarray, big_p_lo: np.ndarray, l_big: np.ndarray,
+    l_big_lo: np.ndarray, mode: np.ndarray, m: np.ndarray, m_lo: np.ndarray, use_mode: np.ndarray,
+    out: np.ndarray, out_lo: np.ndarray,
+) -> None:
+    """out + out_lo = p̂_ij·log(Q_i/q_ij) for rows (n, K): ``divergences._cross_entropy_terms_numpy``,
+    the same bits (``tests/numerics/test_entropies.py``)."""
+    n, k = p.shape
+    for i in range(n):
+        lb = l_big[i]
+        lb_lo = l_big_lo[i]
+        bp = big_p[i]
+        bp_lo = big_p_lo[i]
+        r = mode[i]
+        use_row = use_mode[i]
+        mi = m[i]
+        mi_lo = m_lo[i]
+        for j in range(k):
+            a = p[i, j]
+            b = q[i, j]
+            safe_q = b if b > 0.0 else 1.0
+            l_q, l_q_lo = _log_dd(safe_q)
+            ell, ell_lo = _two_sum(lb, -l_q)
+            ell_lo = ell_lo + (lb_lo - l_q_lo)
+            use = (j == r) & use_row
+            ell = mi if use else ell
+            ell_lo = mi_lo if use else ell_lo
+            share, share_lo = _divide_dd(a, 0.0, bp, bp_lo)
+            t, t_lo = _dekker(share, ell)
+            t_lo = t_lo + (share * ell_lo + share_lo * ell)
+            live = a > 0.0
+            out[i, j] = t if live else 0.0
+            out_lo[i, j] = t_lo if live else 0.0
+
+
+@_compiled
+def entropy_bernoulli(p: np.ndarray, out: np.ndarray) -> None:
+    """H(Bern(p)) per element: ``divergences._entropy_bernoulli_numpy``, the same bits
+    (``tests/numerics/test_entropies.py``)."""
+    for i in range(out.size):
+        x = p[i]
+        c, c_lo = _two_sum(1.0, -x)
+        t1, l1 = _x_log_x(x, 0.0)
+        t2, l2 = _x_log_x(c, c_lo)
+        out[i] = -_dd_total(t1, l1, t2, l2)

@@ -47,7 +47,7 @@ from numerics import _parallel as P
 from numerics import _validate as v
 from numerics._bernoulli_kl import kl_bernoulli as kl_bernoulli_values
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
-from numerics._double_double import divide_dd
+from numerics._double_double import divide_dd, log_dd, sum_dd, x_log_x
 from numerics._jensen_shannon import jsd_bernoulli as jsd_bernoulli_values
 from numerics._jensen_shannon import jsd_terms
 from numerics._kernels import (
@@ -712,8 +712,9 @@ def kl_categorical_logits(a: ArrayLike, b: ArrayLike) -> Array:
     return _out(_kl_logits_rows_any(_rows(aa), _rows(ba)).reshape(batch), dtype)
 
 
-def _compensated_row_sum(x: F64) -> F64:
-    """Row sums of (n, K) to within about an ulp of the exact sums: each row cut into blocks of
+def _compensated_row_sum(x: F64) -> tuple[F64, F64]:
+    """Row sums of (n, K) as hi + lo (hi within about an ulp of the exact sums, hi + lo within
+    ~2√K·ε² relative): each row cut into blocks of
     ⌈√K⌉ entries (the last padded with zeros), each block summed with Knuth's two-sum
     compensation (:func:`_dd_row_sum`, a loop over the block's columns vectorised across every
     block of every row), then the blocks' hi and lo parts summed the same way — about 2√K
@@ -731,31 +732,80 @@ def _compensated_row_sum(x: F64) -> F64:
     for j in range(1, blocks):
         total, e = two_sum(total, hi_t[j])
         err += e + lo_t[j]
-    return total + err
+    return two_sum(total, err)
 
 
 def _entropy64(pa: F64) -> F64:
-    """H(p̂) = Σ_i p̂_i log(P/p_i) = Σ_i (p_i/P)·log1p(S_i/p_i), S_i = P − p_i (for the mode r,
-    S_r = Σ_{j≠r} p_j summed directly, so near one-hot rows keep the mode's share): positive
-    terms, never P·(…) − Σ p log p."""
+    """H(p̂) = H(p̂, p̂) (:func:`_cross_entropy64`)."""
+    return _cross_entropy64(pa, pa)
+
+
+def _cross_entropy64(pa: F64, qa: F64) -> F64:
+    """H(p̂, q̂) = Σ_i p̂_i·log(Q/q_i): positive terms (q̂_i ≤ 1), each a double-double — never
+    H(p̂) + KL(p̂ ‖ q̂) rounded apart, nor P·(…) − Σ p log q: p̂_i = p_i/P with P = Σp and Q = Σq as
+    hi + lo (:func:`_compensated_row_sum`), log(Q/q_i) = log Q − log q_i from double-double
+    logarithms (:func:`numerics._double_double.log_dd`; q_i ≤ Q/2 there, so the difference is
+    ≥ log 2), and for q's mode r, log(Q/q_r) = log1p(S_r/q_r) with S_r = Σ_{j≠r} q_j summed
+    directly — x − (x − log(1 + x)) by the certified polynomial V where x = S_r/q_r ≤ ½ (near
+    one-hot rows keep the mode's share to ε² of itself) —; the products by Dekker, the sum
+    compensated, one rounding at the end. +inf where some p_i > 0 has q_i = 0."""
     batch = pa.shape[:-1]
     if pa.size == 0:
         return np.zeros(batch)
     p = _scale_rows(_rows(pa))
-    big_p = _compensated_row_sum(p)[:, None]
-    r = np.argmax(p, axis=-1)[:, None]
-    others = p.copy()
+    q = p if qa is pa else _scale_rows(_rows(qa))
+    big_p, big_p_lo = (x[:, None] for x in _compensated_row_sum(p))
+    big_q, big_q_lo = (big_p, big_p_lo) if q is p else (x[:, None] for x in _compensated_row_sum(q))
+    r = np.argmax(q, axis=-1)[:, None]
+    others = q.copy()
     np.put_along_axis(others, r, 0.0, axis=-1)
-    s = big_p - p
-    np.put_along_axis(s, r, row_sum(others)[:, None], axis=-1)
+    s_r, s_r_lo = (x[:, None] for x in _compensated_row_sum(others))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        ratio = s / p
-        lg = np.log1p(ratio)
-        bad = ~np.isfinite(ratio) & (p > 0)
-        if bad.any():
-            lg = np.where(bad, np.log(s) - np.log(p), lg)
-        terms = np.where(p > 0, (p / big_p) * lg, 0.0)
-    return np.maximum(row_sum(terms), 0.0).reshape(batch)
+        l_big, l_big_lo = log_dd(big_q[:, 0])  # log Q
+        l_big_lo = l_big_lo + big_q_lo[:, 0] / big_q[:, 0]
+        # the mode: log1p(x), x = S_r/q_r, as x − g(x) (g ≥ 0, ≤ x²/2) where x ≤ ½
+        q_r = np.take_along_axis(q, r, axis=-1)[:, 0]
+        x, x_lo = divide_dd(s_r[:, 0], s_r_lo[:, 0], q_r, np.zeros_like(q_r))
+        t = x / (2.0 + x)
+        w = t * t
+        g = x * t - ((t * w) * _horner(_V, w)) * 2.0
+        m, m_lo = two_sum(x, -g)
+        m_lo = m_lo + x_lo
+    rows = (np.ascontiguousarray(p), np.ascontiguousarray(q), big_p[:, 0], big_p_lo[:, 0], l_big, l_big_lo,
+            r[:, 0].astype(np.int64), m, m_lo, x <= 0.5)
+    if T.compiled_loaded():
+        term, term_lo = np.empty(p.shape), np.empty(p.shape)
+        _jit().cross_entropy_terms(*rows, term, term_lo)
+    else:
+        term, term_lo = _cross_entropy_terms_numpy(*rows)
+    live = p > 0.0
+    total, total_lo = _compensated_row_sum(term)
+    value = np.maximum(total + (total_lo + row_sum(term_lo)), 0.0)
+    value = np.where((live & (q == 0.0)).any(axis=-1), np.inf, value)  # support mismatch
+    return value.reshape(batch)
+
+
+def _cross_entropy_terms_numpy(
+    p: F64, q: F64, big_p: F64, big_p_lo: F64, l_big: F64, l_big_lo: F64, mode: NDArray[np.int64],
+    m: F64, m_lo: F64, use_mode: NDArray[np.bool_],
+) -> tuple[F64, F64]:
+    """p̂_ij·log(Q_i/q_ij) as hi + lo for rows (n, K) from the rows' P (hi, lo), log Q (hi, lo),
+    q's mode and, where use_mode, log(Q/q_mode) = m + m_lo: log Q − log q_ij by
+    :func:`numerics._double_double.log_dd`, p̂ = p/P by :func:`divide_dd`, the product by Dekker
+    (the NumPy form of :func:`numerics._jit.cross_entropy_terms`, the same bits)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        safe_q = np.where(q > 0.0, q, 1.0)
+        l_q, l_q_lo = log_dd(safe_q)
+        ell, ell_lo = two_sum(l_big[:, None], -l_q)
+        ell_lo = ell_lo + (l_big_lo[:, None] - l_q_lo)
+        use = (np.arange(p.shape[1])[None, :] == mode[:, None]) & use_mode[:, None]
+        ell = np.where(use, m[:, None], ell)
+        ell_lo = np.where(use, m_lo[:, None], ell_lo)
+        share, share_lo = divide_dd(p, np.zeros_like(p), big_p[:, None], big_p_lo[:, None])
+        t, t_lo = two_product(share, ell)
+        t_lo = t_lo + (share * ell_lo + share_lo * ell)
+        live = p > 0.0
+    return np.where(live, t, 0.0), np.where(live, t_lo, 0.0)
 
 
 def entropy_categorical(p: ArrayLike, *, normalize: bool = False) -> Array:
@@ -766,10 +816,10 @@ def entropy_categorical(p: ArrayLike, *, normalize: bool = False) -> Array:
 
 @T.metered
 def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Array:
-    """H(p̂, q̂) = −Σ p̂ log q̂ = H(p̂) + KL(p̂ ‖ q̂) (inf on support mismatch): two non-negative
-    float64 parts, added and rounded once."""
+    """H(p̂, q̂) = −Σ p̂ log q̂ (inf on support mismatch): positive double-double terms p̂ᵢ·log(Q/qᵢ),
+    summed and rounded once (:func:`_cross_entropy64`)."""
     pa, qa, dtype = _prob_pair(p, q, normalize)
-    return _out(_entropy64(pa) + _kl_categorical64(pa, qa), dtype)
+    return _out(_cross_entropy64(pa, qa), dtype)
 
 
 def _jsd64(pa: F64, qa: F64) -> F64:
@@ -972,11 +1022,20 @@ def _kl_bernoulli_logits_into(a: F64, b: F64, *, out: F64, beyond: list[int]) ->
 
 
 def entropy_bernoulli(p: ArrayLike) -> Array:
-    """H(Bern(p)) = −p log p − (1−p) log1p(−p): two non-negative terms."""
-    x = _bernoulli_probs(p, "p")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        h = -np.where(x > 0, x * np.log(x), 0.0) - np.where(x < 1, (1 - x) * np.log1p(-x), 0.0)
-    return _out(h, v.result_dtype(p))
+    """H(Bern(p)) = −p log p − (1 − p) log(1 − p): two non-positive terms x·log x, each as a
+    double-double (:func:`numerics._double_double.x_log_x`: a double-double logarithm, Dekker's
+    product; 1 − p exact by a two-sum), summed and rounded once."""
+    x = np.asarray(_bernoulli_probs(p, "p"), dtype=np.float64)
+    return _out(T.elementwise("entropy_bernoulli", _entropy_bernoulli_numpy, x), v.result_dtype(p))
+
+
+def _entropy_bernoulli_numpy(x: F64) -> F64:
+    """:func:`entropy_bernoulli` of float64 probabilities in NumPy (the form of
+    :func:`numerics._jit.entropy_bernoulli`, the same bits)."""
+    c, c_lo = two_sum(np.ones_like(x), -x)
+    t1, l1 = x_log_x(x, np.zeros_like(x))
+    t2, l2 = x_log_x(c, c_lo)
+    return -sum_dd(t1, l1, t2, l2)
 
 
 @T.metered
