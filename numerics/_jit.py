@@ -35,10 +35,10 @@ from llvmlite import ir
 from numba.core import types
 from numba.extending import intrinsic, overload
 
-from numerics import _bernoulli_kl as BK
 from numerics import _double_double as DD
 from numerics import _jensen_shannon as JS
 from numerics import _kernels as K
+from numerics import _kl_kappa as BK
 from numerics._compile_cache import attach
 
 _F = TypeVar("_F", bound=Callable[..., object])
@@ -1328,15 +1328,15 @@ def _dd_total(t1: float, l1: float, t2: float, l2: float) -> float:
 
 
 # ---------------------------------------------------------------------------- Bernoulli KL
-# ``numerics._bernoulli_kl`` element by element: both forms of κ computed and one selected
+# ``numerics._kl_kappa`` element by element: both forms of κ computed and one selected
 # (branch-free), the helpers of the Jensen–Shannon kernel above.
 
 
 @_inlined
-def _bernoulli_kl_term(
+def _kl_kappa_term(
     ai: float, ali: float, bi: float, bli: float, n: float, n_lo: float
 ) -> tuple[float, float]:
-    """a·log(a/b) − (a − b) as hi + lo (``_bernoulli_kl.kl_terms``)."""
+    """a·log(a/b) − (a − b) as hi + lo (``_kl_kappa.kl_terms``)."""
     up = _TINY_SCALE if (ai + bi) < _TINY_SUM else 1.0
     ai = ai * up
     ali = ali * up
@@ -1383,13 +1383,24 @@ def _bernoulli_kl_term(
 
 
 @_compiled
+def kl_kappa_terms(
+    a: np.ndarray, a_lo: np.ndarray, b: np.ndarray, b_lo: np.ndarray, num: np.ndarray, num_lo: np.ndarray,
+    out: np.ndarray, out_lo: np.ndarray,
+) -> None:
+    """out + out_lo = a·log(a/b) − (a − b): ``numerics._kl_kappa.kl_terms_numpy``, the same bits
+    (``tests/numerics/test_kl_kappa.py``)."""
+    for i in range(out.size):
+        out[i], out_lo[i] = _kl_kappa_term(a[i], a_lo[i], b[i], b_lo[i], num[i], num_lo[i])
+
+
+@_compiled
 def kl_bernoulli(p: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
-    """KL(Bern(p) ‖ Bern(q)) per element in one pass: ``numerics._bernoulli_kl.kl_bernoulli_numpy``,
-    the same bits (``tests/numerics/test_bernoulli_kl.py``)."""
+    """KL(Bern(p) ‖ Bern(q)) per element in one pass: ``numerics._kl_kappa.kl_bernoulli_numpy``,
+    the same bits (``tests/numerics/test_kl_kappa.py``)."""
     for i in range(out.size):
         a, b, d, d_lo, a0, a0_lo, b0, b0_lo = _bernoulli_parts(p[i], q[i])
-        t1, l1 = _bernoulli_kl_term(a, 0.0, b, 0.0, d, d_lo)
-        t2, l2 = _bernoulli_kl_term(a0, a0_lo, b0, b0_lo, -d, -d_lo)
+        t1, l1 = _kl_kappa_term(a, 0.0, b, 0.0, d, d_lo)
+        t2, l2 = _kl_kappa_term(a0, a0_lo, b0, b0_lo, -d, -d_lo)
         value = _dd_total(t1, l1, t2, l2)
         out[i] = math.inf if (t1 == math.inf) | (t2 == math.inf) else value
 

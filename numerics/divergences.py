@@ -45,7 +45,6 @@ from numpy.typing import ArrayLike, NDArray
 from numerics import _kernel_tier as T
 from numerics import _parallel as P
 from numerics import _validate as v
-from numerics._bernoulli_kl import kl_bernoulli as kl_bernoulli_values
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
 from numerics._double_double import divide_dd, log_dd, sum_dd, x_log_x
 from numerics._jensen_shannon import jsd_bernoulli as jsd_bernoulli_values
@@ -69,6 +68,8 @@ from numerics._kernels import (
     xmlog1p,
 )
 from numerics._kernels import _XMLOG1P as _XMLOG1P_COEFFS
+from numerics._kl_kappa import kl_bernoulli as kl_bernoulli_values
+from numerics._kl_kappa import kl_terms as kl_kappa_terms
 from numerics._logits_numpy import kl_logits_block_numpy
 from numerics._mvn_numpy import kl_mvn_numpy_bits
 
@@ -124,39 +125,6 @@ def _terms_from_log_ratio(p: F64, q: F64, ell: F64) -> F64:
         return np.where(p == 0, q, terms)
 
 
-def _kl_rows_exact(p: F64, q: F64, big_p: F64, big_q: F64) -> F64:
-    """KL(p/P ‖ q/Q) for rows (n, K) (scaled, no support mismatch), without forming p/P:
-    with r the mode of p and ρ_i = p_i/q_i, c_i = log(ρ_i/ρ_r) = log1p(u_i/(p_r q_i)),
-    u_i = p_i q_r − p_r q_i from exact products; ℓ_i = log(p̂_i/q̂_i) = c_i − R with
-    R = log(P q_r/(Q p_r)) = log1p(Σu/(Q p_r)); then Σ_i p̂_i·(e^{−ℓ_i} − 1 + ℓ_i)
-    (``derivations.stable_forms.verify_log_ratio_terms``). Proportional rows give c = 0, R = 0,
-    hence exactly 0. An error δ in R (a common shift of ℓ) changes the sum by φ₁(e^δ) ≈ δ²/2
-    only."""
-    p, q = _scale_rows(p), _scale_rows(q)  # exact; the products below stay in range
-    big_p, big_q = row_sum(p), row_sum(q)
-    r = np.argmax(p, axis=-1)[:, None]
-    pr = np.take_along_axis(p, r, axis=-1)
-    qr = np.take_along_axis(q, r, axis=-1)
-    h1, l1 = two_product(p, qr)
-    h2, l2 = two_product(pr, q)
-    u = (h1 - h2) + (l1 - l2)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        x = u / (pr * q)
-        # log1p(x) where 1 + x keeps x's digits; log(ρ_i/ρ_r) from the two products where
-        # ρ_i ≪ ρ_r (x → −1); log differences where a product or the ratio left the float range
-        ratio = h1 / h2
-        c = np.where(x >= -0.5, np.log1p(x), np.log(ratio))
-        bad = ~(np.isfinite(x) & np.isfinite(c) & (ratio > 1e-300)) & (p > 0) & (q > 0)
-        if bad.any():
-            c = np.where(bad, (np.log(p) - np.log(pr)) + (np.log(qr) - np.log(q)), c)
-        big_x = row_sum(u) / (big_q * pr[:, 0])
-        direct = (np.log(big_p) - np.log(pr[:, 0])) - (np.log(big_q) - np.log(qr[:, 0]))
-        big_r = np.where(big_x >= -0.5, np.log1p(big_x), direct)
-        ell = c - big_r[:, None]
-        terms = _terms_from_log_ratio(p / big_p[:, None], q / big_q[:, None], ell)
-    return row_sum(terms)
-
-
 def _kl_categorical64(pa: F64, qa: F64) -> F64:
     """KL of the normalised rows of (…, K) float64 arrays (validated, same shape), float64: the
     fast path of :func:`_kl_categorical64_numpy` fused into one compiled pass per block of rows
@@ -192,7 +160,7 @@ def _categorical_finish(p: F64, q: F64, value: F64, status: NDArray[np.int8]) ->
             sub_value[bad[mismatch]] = np.inf
             redo = bad[~mismatch]
             if redo.size:
-                sub_value[redo] = _kl_rows_exact(ps[redo], qs[redo], ps[redo].sum(-1), qs[redo].sum(-1))
+                sub_value[redo] = _kl_rows_dd(ps[redo], qs[redo])
         value[flagged] = sub_value
     return value
 
@@ -245,7 +213,7 @@ def _kl_categorical64_numpy(pa: F64, qa: F64) -> F64:
     (``stable.normalised_categorical``; φ₁ by its series near s = 1, from s itself beyond),
     accurate when φ₁ is small beside the result; rows where
     φ₁ > KL/8 (proportional or nearly proportional vectors with different totals) go to
-    :func:`_kl_rows_exact`."""
+    :func:`_kl_rows_dd`."""
     batch = pa.shape[:-1]
     if pa.size == 0:
         return np.zeros(batch)
@@ -274,7 +242,7 @@ def _kl_categorical64_numpy(pa: F64, qa: F64) -> F64:
             value[bad[mismatch]] = np.inf
             redo = bad[~mismatch]
             if redo.size:
-                value[redo] = _kl_rows_exact(p[redo], q[redo], big_p[redo], big_q[redo])
+                value[redo] = _kl_rows_dd(p[redo], q[redo])
     return np.maximum(value, 0.0).reshape(batch)
 
 
@@ -294,6 +262,8 @@ def kl_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = False) -> Ar
         if fast is not None:
             return fast
     pa, qa, dtype = _prob_pair(p, q, normalize)
+    if normalize:  # vectors that need not sum to 1: the exact-normalisation route for every row
+        return _out(_kl_rows_dd(pa, qa), dtype, fresh=True)
     return _out(_kl_categorical64(pa, qa), dtype, fresh=True)
 
 
@@ -822,36 +792,66 @@ def cross_entropy_categorical(p: ArrayLike, q: ArrayLike, *, normalize: bool = F
     return _out(_cross_entropy64(pa, qa), dtype)
 
 
-def _jsd64(pa: F64, qa: F64) -> F64:
-    """JSD of the normalised rows as ¼ Σ ŝ_i φ(y_i) (:mod:`numerics._jensen_shannon`), ŝ = p̂ + q̂,
-    y = (p̂ − q̂)/(p̂ + q̂) = (p_i Q − q_i P)/(p_i Q + q_i P) from exact products with the totals
-    P, Q carried as hi + lo: no rounded p̂, q̂ or m enters, so near-equal pairs keep their
-    difference and the value its last digits."""
-    batch = pa.shape[:-1]
-    if pa.size == 0:
-        return np.zeros(batch)
+def _pair_products(pa: F64, qa: F64) -> tuple[F64, ...]:
+    """For rows p, q (n, K) (each scaled by a power of 2, exactly): a = p_i·Q, b = q_i·P and
+    a − b as double-doubles (a, a_lo, b, b_lo, num, num_lo), and P·Q (pq, pq_lo), (n, 1) — the
+    totals P, Q carried as hi + lo (:func:`_compensated_row_sum`), so that p̂_i/q̂_i = a/b and
+    p̂_i ∓ q̂_i = (a ∓ b)/(PQ) keep every digit: rounded totals would cost ε/|p̂ − q̂| relative in
+    near-equal pairs of different totals; the near-proportional difference by
+    :func:`_near_proportional_num`. Shared by the JSD and the normalising KL."""
     p, q = _scale_rows(_rows(pa)), _scale_rows(_rows(qa))
-    big_p, lo_p = _dd_row_sum(p)
-    big_q, lo_q = _dd_row_sum(q)
+    big_p, lo_p = (x[:, None] for x in _compensated_row_sum(p))
+    big_q, lo_q = (x[:, None] for x in _compensated_row_sum(q))
     h1, l1 = two_product(p, big_q)
     h2, l2 = two_product(q, big_p)
-    # p_i·Q ∓ q_i·P with Q = big_q + lo_q exactly enough (double-doubles): rounded totals
-    # would cost ε/|p̂ − q̂| relative in near-equal pairs of different totals
     num, num_lo = two_sum(h1, -h2)
     num, num_lo = two_sum(num, num_lo + ((l1 - l2) + (p * lo_q - q * lo_p)))
     num, num_lo = _near_proportional_num(p, q, big_q, lo_q, h1, h2, num, num_lo)
     a, a_lo = two_sum(h1, l1 + p * lo_q)  # p_i·Q
     b, b_lo = two_sum(h2, l2 + q * lo_p)  # q_i·P
-    terms, terms_lo = jsd_terms(a, a_lo, b, b_lo, num, num_lo)
-    total, total_lo = _dd_row_sum(terms)
-    total_lo = total_lo + row_sum(terms_lo, keepdims=True)
-    # ¼ Σ/(PQ), PQ = (big_p + lo_p)(big_q + lo_q) to first order in the low parts
     pq, pq_lo = two_product(big_p, big_q)
     pq_lo += big_p * lo_q + lo_p * big_q
+    return a, a_lo, b, b_lo, num, num_lo, pq, pq_lo
+
+
+def _sum_over_pq(terms: F64, terms_lo: F64, pq: F64, pq_lo: F64) -> F64:
+    """(Σ_i terms)/(PQ) per row, the sum compensated and the quotient a double-double, rounded
+    once."""
+    total, total_lo = _compensated_row_sum(terms)
+    total_lo = total_lo + row_sum(terms_lo)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        value, value_lo = divide_dd(total, total_lo, pq, pq_lo)
-        value = (value + value_lo) * 0.25
-    return np.clip(value[:, 0], 0.0, np.log(2.0)).reshape(batch)
+        value, value_lo = divide_dd(total, total_lo, pq[:, 0], pq_lo[:, 0])
+        return value + value_lo
+
+
+def _jsd64(pa: F64, qa: F64) -> F64:
+    """JSD of the normalised rows as ¼ Σ ŝ_i φ(y_i) (:mod:`numerics._jensen_shannon`), ŝ = p̂ + q̂,
+    y = (p̂ − q̂)/(p̂ + q̂) = (p_i Q − q_i P)/(p_i Q + q_i P) from exact products with the totals
+    (:func:`_pair_products`): no rounded p̂, q̂ or m enters, so near-equal pairs keep their
+    difference and the value its last digits."""
+    batch = pa.shape[:-1]
+    if pa.size == 0:
+        return np.zeros(batch)
+    a, a_lo, b, b_lo, num, num_lo, pq, pq_lo = _pair_products(pa, qa)
+    value = _sum_over_pq(*jsd_terms(a, a_lo, b, b_lo, num, num_lo), pq, pq_lo) * 0.25
+    return np.clip(value, 0.0, np.log(2.0)).reshape(batch)
+
+
+def _kl_rows_dd(pa: F64, qa: F64) -> F64:
+    """KL(p̂ ‖ q̂) of the normalised rows as (1/PQ) Σ_i [a_i·log(a_i/b_i) − (a_i − b_i)],
+    a = p_i·Q, b = q_i·P (:func:`_pair_products`; the differences sum to PQ − QP = 0): every term
+    ≥ 0 and a double-double (:func:`numerics._kl_kappa.kl_terms`), one rounding at the end; +inf
+    on support mismatch. The route for ``normalize=True`` and for the rows the fast path hands on
+    (φ₁ > KL/8: nearly proportional vectors with different totals)."""
+    batch = pa.shape[:-1]
+    if pa.size == 0:
+        return np.zeros(batch)
+    a, a_lo, b, b_lo, num, num_lo, pq, pq_lo = _pair_products(pa, qa)
+    terms, terms_lo = kl_kappa_terms(a, a_lo, b, b_lo, num, num_lo)
+    mismatch = np.isinf(terms)  # q_i = 0 < p_i
+    value = _sum_over_pq(np.where(mismatch, 0.0, terms), np.where(mismatch, 0.0, terms_lo), pq, pq_lo)
+    value = np.where(mismatch.any(axis=-1), np.inf, np.maximum(value, 0.0))
+    return value.reshape(batch)
 
 
 _EPS = 2.0**-53
@@ -939,7 +939,7 @@ def _bernoulli_pair(p: ArrayLike, q: ArrayLike) -> tuple[F64, F64, np.dtype]:
 @T.metered
 def kl_bernoulli(p: ArrayLike, q: ArrayLike) -> Array:
     """KL(Bern(p) ‖ Bern(q)) = p log(p/q) + (1−p) log((1−p)/(1−q)), as two non-negative terms
-    (s/2)·κ(y) of the exact differences and complements (:mod:`numerics._bernoulli_kl`)."""
+    (s/2)·κ(y) of the exact differences and complements (:mod:`numerics._kl_kappa`)."""
     pa, qa, dtype = _bernoulli_pair(p, q)
     return _out(kl_bernoulli_values(pa, qa), dtype)
 

@@ -88,15 +88,22 @@ def test_former_worst_cross_entropy_inputs_are_within_an_ulp(p, q):
 
 
 def test_a_wrong_cross_entropy_is_caught():
-    """The previous form — H(p̂) and KL(p̂ ‖ q̂) each rounded, then added — misses 1 ulp at its
-    pinned worst input; −Σ p̂ log q̂ with NumPy's log misses it too."""
-    p = np.array([0.999999917454581, 8.299165038862739e-08])
-    q = np.array([0.36890691298063566, 0.6313141780303388])
-    _, exact, _ = S._categorical_sample("cross_entropy_categorical", p, q, True)
-    parts = float(D.entropy_categorical(p, normalize=True)) + float(D.kl_categorical(p, q, normalize=True))
-    ph, qh = p / p.sum(), q / q.sum()
-    naive = float(-(ph * np.log(qh)).sum())
-    assert max(S.ulp_spacing_error(parts, exact), S.ulp_spacing_error(naive, exact)) > 1.0
+    """The previous form — H(p̂) and the fast KL(p̂ ‖ q̂) each rounded, then added — misses 2 ulp at
+    its sweep's worst input (2.43 ulp), and −Σ p̂ log q̂ with NumPy's log at the search's (2.23);
+    this form is within 1 ulp at both."""
+    first = (np.array([0.06418089310311817, 0.9358191068968817]),
+             np.array([0.31671054927035236, 0.6832894507296475]))
+    second = (np.array([0.021387466066536683, 0.9450194781569182]),
+              np.array([0.594439066145463, 0.40556093316151126]))
+    _, exact, _ = S._categorical_sample("cross_entropy_categorical", *first, False)
+    parts = float(D.entropy_categorical(first[0])) + float(D.kl_categorical(*first))
+    assert S.ulp_spacing_error(parts, exact) > 2.0
+    _, exact2, _ = S._categorical_sample("cross_entropy_categorical", *second, True)
+    p, q = (x / x.sum() for x in second)
+    assert S.ulp_spacing_error(float(-(p * np.log(q)).sum()), exact2) > 2.0
+    for pair, want in ((first, exact), (second, exact2)):
+        got = float(D.cross_entropy_categorical(*pair, normalize=True))
+        assert S.ulp_spacing_error(got, want) <= 1.0
 
 
 def test_edges():

@@ -1,20 +1,21 @@
-"""KL(Bern(p) ‖ Bern(q)) as two non-negative terms in y = (a − b)/(a + b), each to a fraction of an ulp.
+"""KL terms a·log(a/b) − (a − b) in y = (a − b)/(a + b), each to a fraction of an ulp.
 
 For a, b ≥ 0 with s = a + b and y = (a − b)/s (a = s(1 + y)/2, b = s(1 − y)/2),
 
-    a·log(a/b) − (a − b) = (s/2)·κ(y),   κ(y) = (1 + y)·log((1 + y)/(1 − y)) − 2y ≥ 0,
+    a·log(a/b) − (a − b) = (s/2)·κ(y),   κ(y) = (1 + y)·log((1 + y)/(1 − y)) − 2y ≥ 0.
 
-and KL(Bern(p) ‖ Bern(q)) is the sum of this term at (a, b) = (p, q) and at (1 − p, 1 − q) (the
-differences a − b cancel between the two). κ(y) = 2y²·S(y), S(y) = 1 + y(1 + y)·V(y²),
-V(w) = Σ_k w^k/(2k + 3) — the KL term's certified polynomial (``numerics._kernels._V``, fitted for
-w ≤ ¼ by ``derivations.kl_series_fit``) — for |y| ≤ :data:`SERIES_BELOW`: S ∈ [0.9, 1.3], nothing
-cancels, and κ = 2y² + 2y²·(S − 1) keeps y² = (y_hi + y_lo)² to first order; beyond,
-a·(log a − log b) − (a − b) (= (s/2)·κ) with the logarithms
-(:func:`numerics._double_double.log_dd`, subnormals included), products and sums as
-double-doubles — the form the
-previous kernel took from NumPy's log of the rounded a/b (3.6–6.5 ulp; the complements 1 − p,
-1 − q rounded first: 5.9 ulp at the search's worst). The complements are exact here (two-sums).
-The seeds' Bernoulli KL (seed problems on the VAE's Bernoulli decoder and the KL's properties).
+κ(y) = 2y²·S(y), S(y) = 1 + y(1 + y)·V(y²), V(w) = Σ_k w^k/(2k + 3) — the KL term's certified
+polynomial (``numerics._kernels._V``, fitted for w ≤ ¼ by ``derivations.kl_series_fit``) — for
+|y| ≤ :data:`SERIES_BELOW`: S ∈ [0.9, 1.3], nothing cancels, and κ = 2y² + 2y²·(S − 1) keeps
+y² = (y_hi + y_lo)² to first order; beyond, a·(log a − log b) − (a − b) (= (s/2)·κ) with the
+logarithms (:func:`numerics._double_double.log_dd`, subnormals included), products and sums as
+double-doubles. NumPy's log of a rounded a/b, as the compiled categorical kernels take it, leaves
+3.6–6.5 ulp in these forms.
+
+KL(Bern(p) ‖ Bern(q)) is the sum of the term at (a, b) = (p, q) and at (1 − p, 1 − q), the
+complements exact (two-sums; the differences a − b cancel between the two): the seeds' Bernoulli
+KL (the VAE's Bernoulli decoder, the KL's properties). With a = p_i·Q and b = q_i·P the terms give
+the categorical KL of normalised vectors (``divergences._kl_rows_dd``).
 """
 
 from __future__ import annotations
@@ -66,13 +67,13 @@ def _term_logs(
 TINY_SUM, TINY_SCALE = 2.0**-900, 2.0**600
 
 
-def kl_terms(
+def kl_terms_numpy(
     a: Array, a_lo: Array, b: Array, b_lo: Array, num: Array, num_lo: Array
 ) -> tuple[Array, Array]:
     """a·log(a/b) − (a − b) per element as hi + lo for a, b ≥ 0 given as double-doubles, with
     a − b = num + num_lo: (s/2)·κ(y) by the series for |y| ≤ ½, a·(log a − log b) − (a − b)
     beyond; b where a = 0, +inf where b = 0 < a, 0 where both are 0. The NumPy form of
-    :func:`numerics._jit.kl_bernoulli`'s terms (the same bits)."""
+    :func:`numerics._jit.kl_kappa_terms` (the same bits)."""
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         tiny = (a + b) < TINY_SUM
         up = np.where(tiny, TINY_SCALE, 1.0)
@@ -102,6 +103,21 @@ def kl_terms(
     return np.where(live, t, edge), np.where(live, t_lo, 0.0)
 
 
+def kl_terms(
+    a: Array, a_lo: Array, b: Array, b_lo: Array, num: Array, num_lo: Array
+) -> tuple[Array, Array]:
+    """:func:`kl_terms_numpy` by :func:`numerics._jit.kl_kappa_terms` once the compiled kernels are
+    loaded (the same bits): a·log(a/b) − (a − b) per element as hi + lo."""
+    if not T.compiled_loaded():
+        return kl_terms_numpy(a, a_lo, b, b_lo, num, num_lo)
+    from numerics import _jit as J  # numba is imported on first use only
+
+    flat = [np.ascontiguousarray(x, dtype=np.float64).reshape(-1) for x in (a, a_lo, b, b_lo, num, num_lo)]
+    out, out_lo = np.empty(flat[0].size), np.empty(flat[0].size)
+    J.kl_kappa_terms(flat[0], flat[1], flat[2], flat[3], flat[4], flat[5], out, out_lo)
+    return out.reshape(np.shape(a)), out_lo.reshape(np.shape(a))
+
+
 def kl_bernoulli(p: Array, q: Array) -> Array:
     """KL(Bern(p) ‖ Bern(q)) elementwise for float64 arrays p, q ∈ [0, 1] of one shape:
     :func:`numerics._jit.kl_bernoulli` (one pass) once the compiled kernels are loaded,
@@ -111,7 +127,7 @@ def kl_bernoulli(p: Array, q: Array) -> Array:
 
 def kl_bernoulli_numpy(p: Array, q: Array) -> Array:
     """:func:`kl_bernoulli` in NumPy: p − q and the complements 1 − p, 1 − q as exact
-    double-doubles (two-sums), the terms of :func:`kl_terms` at (p, q) and (1 − p, 1 − q) summed
+    double-doubles (two-sums), the terms of :func:`kl_terms_numpy` at (p, q) and (1 − p, 1 − q) summed
     as hi + lo and rounded once."""
-    t1, l1, t2, l2 = bernoulli_terms(kl_terms, p, q)
+    t1, l1, t2, l2 = bernoulli_terms(kl_terms_numpy, p, q)
     return np.where(np.isinf(t1) | np.isinf(t2), np.inf, sum_dd(t1, l1, t2, l2))
