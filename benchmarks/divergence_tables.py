@@ -53,8 +53,9 @@ CAUSES = {
     "measured on 5,000 points, tests/numerics/test_logits_kernels.py).",
     "kl_normal": "the variance part ½x² + (x − log(1 + x)), x = (σ₁ − σ₂)/σ₂ (the second part by the "
     "certified polynomial for σ₁/σ₂ ∈ [⅓, 3], (x/2)(x + 2) − log ρ beyond) and (μ₁ − μ₂)²/(2σ₂²) are "
-    "corrected to first order for the roundings of x, σ₁/σ₂ and (μ₁ − μ₂)/σ₂; what remains is the "
-    "rounding of the forms themselves and of their sum. Where μ₁ − μ₂ overflows, z = μ₁/σ₂ − μ₂/σ₂ "
+    "corrected to first order for the roundings of x, of s = x/(2 + x), of σ₁/σ₂ and of (μ₁ − μ₂)/σ₂; "
+    "what remains is the rounding of the forms themselves (NumPy's log of σ₁/σ₂ in the far form) and "
+    "of their sum. Where μ₁ − μ₂ overflows, z = μ₁/σ₂ − μ₂/σ₂ "
     "carries its two roundings uncorrected.",
     "kl_normal_diag": "the per-coordinate KLs (as kl_normal) summed pairwise.",
 }

@@ -64,6 +64,7 @@ _XMLOG1P = np.array(K._XMLOG1P)
 _FAR_BELOW = K.FAR_BELOW
 _NORMAL_NEAR_LOW, _NORMAL_NEAR_HIGH = K.NORMAL_NEAR_BELOW, K.NORMAL_NEAR_ABOVE
 _NORMAL_TINY = 2.0**-1022  # the smallest normal float
+_NORMAL_S_CORRECTED_FROM = K.NORMAL_S_CORRECTED_FROM
 _NORMAL_SCALE_BELOW, _NORMAL_SCALE_UP = K.NORMAL_SCALE_BELOW, K.NORMAL_SCALE_UP
 _DEKKER_PRODUCT_MIN = K.DEKKER_PRODUCT_MIN
 _NEAR_Y = K.NEAR_Y
@@ -444,14 +445,20 @@ def _product_residual(a: float, b: float, hi: float) -> float:
 def _half_f(x: float, ell: float) -> float:
     """½(ρ² − 1) − log ρ for ρ = σ₁/σ₂ = 1 + x, ell = log ρ (``divergences._kl_normal_into_numpy``):
     for ρ ∈ [⅓, 3] (x ∈ [−⅔, 2]) ½x² + (x·s − 2s³V(s²)), s = x/(2 + x) ∈ [−½, ½] — x − log(1 + x)
-    without a logarithm, by the KL term's certified polynomial V; beyond, ½x² + x − ell with ½x²
-    and both sums carried exactly ((x/2)(x + 2) − ell where a splitting would overflow)."""
-    s = x / (2.0 + x)
+    without a logarithm, by the KL term's certified polynomial V, with s's rounding corrected to
+    first order from the exact residual of s·(2 + x); beyond, ½x² + x − ell with ½x² and both sums
+    carried exactly ((x/2)(x + 2) − ell where a splitting would overflow)."""
+    t, t_lo = _two_sum(2.0, x)
+    s = x / t
     w = s * s
     v = _V[13]
     for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
         v = v * w + _V[k]
-    near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
+    # s's rounding to first order: s* − s = (x − s·t − s·t_lo)/t, dg/ds = x − 6s²V (+ O(s⁴))
+    ph = s * t
+    ds = (((x - ph) - _product_residual(s, t, ph)) - s * t_lo) / t
+    ds = ds if abs(x) >= _NORMAL_S_CORRECTED_FROM else 0.0
+    near = (x * 0.5) * x + ((x * s - ((s * w) * v) * 2.0) + ds * (x - (6.0 * w) * v))
     # far: ½x² + x − ell with ½x² and the two sums carried exactly (error-free transformations)
     sq = x * x
     sq_lo = _product_residual(x, x, sq)

@@ -78,6 +78,9 @@ NORMAL_NEAR_BELOW, NORMAL_NEAR_ABOVE = -2.0 / 3.0, 2.0
 #: are ratios, so scale-free — and a residual whose product is below DEKKER_PRODUCT_MIN is left
 #: out (its term is then below the rounding of the result: σ₁/σ₂ or |μ₁ − μ₂|/σ₂ < 2⁻³⁶⁰)
 NORMAL_SCALE_BELOW, NORMAL_SCALE_UP, DEKKER_PRODUCT_MIN = 2.0**-400, 2.0**600, 2.0**-960
+#: |x| from which the Normal KL's near form corrects s = x/(2 + x) for its rounding (below, the
+#: correction is beneath the result's rounding, and Dekker's residual of s·(2 + x) could underflow)
+NORMAL_S_CORRECTED_FROM = 2.0**-900
 #: |y| up to which kl_term uses the series
 NEAR_Y = 0.5
 #: |b − a| up to which the Bernoulli-logits KL takes p − q = −σ(a)σ(−b)·expm1(b − a) (beyond: p − q

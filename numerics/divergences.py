@@ -55,6 +55,7 @@ from numerics._kernels import (
     LOGIT_TERM_ZERO_BELOW,
     NORMAL_NEAR_ABOVE,
     NORMAL_NEAR_BELOW,
+    NORMAL_S_CORRECTED_FROM,
     NORMAL_SCALE_BELOW,
     NORMAL_SCALE_UP,
     _horner,
@@ -1233,7 +1234,9 @@ def _kl_normal_into_numpy(m1: F64, s1: F64, m2: F64, s2: F64, *, out: F64) -> No
     * ρ ∈ [⅓, 3]: h = ½x² + (x − log(1 + x)), both parts ≥ 0, the second as x·s − 2s³V(s²),
       s = x/(2 + x) ∈ [−½, ½] (its two terms have the same sign for x < 0 and differ by a
       factor ≥ 12 for x > 0), V the KL term's certified polynomial — no logarithm, and no
-      cancellation where the textbook ½(ρ² − 1 − log ρ²) loses every digit (ρ → 1);
+      cancellation where the textbook ½(ρ² − 1 − log ρ²) loses every digit (ρ → 1); s's rounding
+      corrected to first order, (s* − s)·(x − 6s²V), s* − s from the exact residual of s·(2 + x)
+      (it had left ~1 ulp of h: 3.3 ulp at the pinned worst, 1.3 with it);
     * beyond, h = ½x² + x − log ρ (condition ≤ 2.4) with ½x² and both sums carried exactly
       ((x/2)(x + 2) − log ρ, finite up to the float range, where a splitting would overflow),
       log ρ = NumPy's log of the rounded ratio, or log σ₁ − log σ₂ (libm, as the compiled code)
@@ -1313,10 +1316,15 @@ def _normal_half_f(x: F64, ell: F64) -> F64:
     operations, in the same order; the far form ½x² + x − ell with ½x² and both sums carried
     exactly, error-free transformations)."""
     with np.errstate(all="ignore"):
-        s = x / (2.0 + x)
+        t, t_lo = two_sum(2.0, x)
+        s = x / t
         w = s * s
         v = _horner(_V, w)
-        near = (x * 0.5) * x + (x * s - ((s * w) * v) * 2.0)
+        # s's rounding to first order: s* − s = (x − s·t − s·t_lo)/t, dg/ds = x − 6s²V (+ O(s⁴))
+        ph, pl = two_product(s, t)
+        ds = (((x - ph) - pl) - s * t_lo) / t
+        ds = np.where(np.abs(x) >= NORMAL_S_CORRECTED_FROM, ds, 0.0)
+        near = (x * 0.5) * x + ((x * s - ((s * w) * v) * 2.0) + ds * (x - (6.0 * w) * v))
         sq, sq_lo = two_product(x, x)
         hi, lo = two_sum(sq * 0.5, x)
         hi, lo2 = two_sum(hi, -ell)
