@@ -58,10 +58,7 @@ def log_dd(x: Array) -> tuple[Array, Array]:
     m = np.where(big, m * 0.5, m)
     ef = np.where(big, e + 1, e).astype(np.float64)
     f = m - 1.0  # exact: m ∈ [√½, √2]
-    s = f / (2.0 + f)
-    w = s * s
-    g = f * s - ((s * w) * _horner(_V, w)) * 2.0  # f − log(1 + f) ≥ 0
-    lh, ll = two_sum(f, -g)  # log m
+    lh, ll = two_sum(f, -x_minus_log1p(f))  # log m
     hi, lo = two_sum(ef * LN2_HI, lh)
     return two_sum(hi, (lo + ll) + ef * LN2_LO)
 
@@ -98,3 +95,11 @@ def x_log_x(a: Array, a_lo: Array) -> tuple[Array, Array]:
     t, t_lo = two_product(safe, ell)
     t_lo += safe * ell_lo + np.where(live, a_lo, 0.0) * ell
     return np.where(live, t, 0.0), np.where(live, t_lo, 0.0)
+
+
+def x_minus_log1p(f: Array) -> Array:
+    """f − log(1 + f) ≥ 0 = f·s − 2s³V(s²), s = f/(2 + f), for |s| ≤ ½ (f ∈ [−⅔, 2]): no
+    logarithm, no cancellation (V the KL term's certified polynomial); at most ~f²/2."""
+    s = f / (2.0 + f)
+    w = s * s
+    return f * s - ((s * w) * _horner(_V, w)) * 2.0

@@ -1221,6 +1221,17 @@ def _dekker(a: float, b: float) -> tuple[float, float]:
 
 
 @_inlined
+def _x_minus_log1p(f: float) -> float:
+    """f − log(1 + f) = f·s − 2s³V(s²), s = f/(2 + f), for |s| ≤ ½ (``_double_double.x_minus_log1p``)."""
+    s = f / (2.0 + f)
+    w = s * s
+    v = _V[13]
+    for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
+        v = v * w + _V[k]
+    return f * s - ((s * w) * v) * 2.0
+
+
+@_inlined
 def _log_dd(x: float) -> tuple[float, float]:
     """``_double_double.log_dd`` for one positive float (a subnormal scaled by 2⁶⁴ first)."""
     tiny = x < _SMALLEST_NORMAL
@@ -1231,13 +1242,7 @@ def _log_dd(x: float) -> tuple[float, float]:
     m = m * 0.5 if big else m
     ef = float(e + 1 if big else e)
     f = m - 1.0
-    s = f / (2.0 + f)
-    w = s * s
-    v = _V[13]
-    for k in range(12, -1, -1):  # a fixed count: unrolled by the compiler
-        v = v * w + _V[k]
-    g = f * s - ((s * w) * v) * 2.0
-    lh, ll = _two_sum(f, -g)
+    lh, ll = _two_sum(f, -_x_minus_log1p(f))
     hi, lo = _two_sum(ef * _LN2_HI, lh)
     return _two_sum(hi, (lo + ll) + ef * _LN2_LO)
 
@@ -1413,44 +1418,8 @@ def kl_bernoulli(p: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
 
 
 # ---------------------------------------------------------------------------- entropies
-# ``divergences._cross_entropy_terms_numpy`` and ``divergences._entropy_bernoulli_numpy`` element
-# by element (the helpers above; the rows' totals, logarithms and modes come from NumPy).
-
-
-@_compiled
-def cross_entropy_terms(
-    p: np.ndarray, q: np.ndarray, big_p: np.ndarray, big_p_lo: np.ndarray, l_big: np.ndarray,
-    l_big_lo: np.ndarray, mode: np.ndarray, m: np.ndarray, m_lo: np.ndarray, use_mode: np.ndarray,
-    out: np.ndarray, out_lo: np.ndarray,
-) -> None:
-    """out + out_lo = p̂_ij·log(Q_i/q_ij) for rows (n, K): ``divergences._cross_entropy_terms_numpy``,
-    the same bits (``tests/numerics/test_entropies.py``)."""
-    n, k = p.shape
-    for i in range(n):
-        lb = l_big[i]
-        lb_lo = l_big_lo[i]
-        bp = big_p[i]
-        bp_lo = big_p_lo[i]
-        r = mode[i]
-        use_row = use_mode[i]
-        mi = m[i]
-        mi_lo = m_lo[i]
-        for j in range(k):
-            a = p[i, j]
-            b = q[i, j]
-            safe_q = b if b > 0.0 else 1.0
-            l_q, l_q_lo = _log_dd(safe_q)
-            ell, ell_lo = _two_sum(lb, -l_q)
-            ell_lo = ell_lo + (lb_lo - l_q_lo)
-            use = (j == r) & use_row
-            ell = mi if use else ell
-            ell_lo = mi_lo if use else ell_lo
-            share, share_lo = _divide_dd(a, 0.0, bp, bp_lo)
-            t, t_lo = _dekker(share, ell)
-            t_lo = t_lo + (share * ell_lo + share_lo * ell)
-            live = a > 0.0
-            out[i, j] = t if live else 0.0
-            out_lo[i, j] = t_lo if live else 0.0
+# ``divergences._cross_entropy_row_terms_numpy`` and ``divergences._entropy_bernoulli_numpy`` element
+# by element (the helpers above).
 
 
 @_compiled
@@ -1463,3 +1432,73 @@ def entropy_bernoulli(p: np.ndarray, out: np.ndarray) -> None:
         t1, l1 = _x_log_x(x, 0.0)
         t2, l2 = _x_log_x(c, c_lo)
         out[i] = -_dd_total(t1, l1, t2, l2)
+
+
+@_inlined
+def _blocked_sum(x: np.ndarray, skip: int, width: int) -> tuple[float, float]:
+    """``divergences._compensated_row_sum`` of one row x (1-d) as hi + lo, x[skip] taken as 0
+    (skip = −1: none): blocks of width = ⌈√K⌉ entries (the last padded with zeros), each summed with
+    Knuth's two-sum compensation, then the blocks' hi and lo parts — the same operations in the
+    same order."""
+    k = x.size
+    blocks = -(-k // width)
+    total = 0.0
+    err = 0.0
+    for j in range(blocks):
+        start = j * width
+        hi = x[start] if start != skip else 0.0
+        lo = 0.0
+        for c in range(1, width):
+            i = start + c
+            v = (x[i] if i != skip else 0.0) if i < k else 0.0
+            hi, e = _two_sum(hi, v)
+            lo = lo + e
+        hi, lo = _two_sum(hi, lo)
+        if j == 0:
+            total = hi
+            err = lo
+        else:
+            total, e = _two_sum(total, hi)
+            err = err + (e + lo)
+    return _two_sum(total, err)
+
+
+@_compiled
+def cross_entropy_row_terms(
+    p: np.ndarray, q: np.ndarray, width: int, out: np.ndarray, out_lo: np.ndarray
+) -> None:
+    """p̂_ij·log(Q_i/q_ij) as hi + lo for rows (n, K) (each scaled by a power of 2): the rows'
+    totals, q's mode and log(Q/q_mode) as ``divergences._cross_entropy64`` forms them in NumPy, then
+    the elements of ``divergences._cross_entropy_terms_numpy`` — the same bits, one compiled call
+    (a small input's time was that prelude's NumPy calls); width = ⌈√K⌉, the block of the sums."""
+    n, k = p.shape
+    for i in range(n):
+        bp, bp_lo = _blocked_sum(p[i], -1, width)
+        bq, bq_lo = _blocked_sum(q[i], -1, width)
+        r = 0
+        for j in range(1, k):
+            if q[i, j] > q[i, r]:
+                r = j
+        s_r, s_r_lo = _blocked_sum(q[i], r, width)
+        lb, lb_lo = _log_dd(bq)
+        lb_lo = lb_lo + bq_lo / bq
+        x, x_lo = _divide_dd(s_r, s_r_lo, q[i, r], 0.0)
+        m, m_lo = _two_sum(x, -_x_minus_log1p(x))
+        m_lo = m_lo + x_lo
+        use_row = x <= 0.5
+        for j in range(k):
+            a = p[i, j]
+            b = q[i, j]
+            safe_q = b if b > 0.0 else 1.0
+            l_q, l_q_lo = _log_dd(safe_q)
+            ell, ell_lo = _two_sum(lb, -l_q)
+            ell_lo = ell_lo + (lb_lo - l_q_lo)
+            use = (j == r) & use_row
+            ell = m if use else ell
+            ell_lo = m_lo if use else ell_lo
+            share, share_lo = _divide_dd(a, 0.0, bp, bp_lo)
+            tt, tt_lo = _dekker(share, ell)
+            tt_lo = tt_lo + (share * ell_lo + share_lo * ell)
+            live = a > 0.0
+            out[i, j] = tt if live else 0.0
+            out_lo[i, j] = tt_lo if live else 0.0

@@ -46,7 +46,7 @@ from numerics import _kernel_tier as T
 from numerics import _parallel as P
 from numerics import _validate as v
 from numerics._bernoulli_logits_numpy import kl_bernoulli_logits_into_numpy
-from numerics._double_double import divide_dd, log_dd, sum_dd, x_log_x
+from numerics._double_double import divide_dd, log_dd, sum_dd, x_log_x, x_minus_log1p
 from numerics._jensen_shannon import jsd_bernoulli as jsd_bernoulli_values
 from numerics._jensen_shannon import jsd_terms
 from numerics._kernels import (
@@ -725,8 +725,25 @@ def _cross_entropy64(pa: F64, qa: F64) -> F64:
         return np.zeros(batch)
     p = _scale_rows(_rows(pa))
     q = p if qa is pa else _scale_rows(_rows(qa))
+    if T.compiled_loaded():  # the prelude and the terms in one compiled call (the same bits)
+        term, term_lo = np.empty(p.shape), np.empty(p.shape)
+        width = math.isqrt(p.shape[1] - 1) + 1  # _compensated_row_sum's block
+        _jit().cross_entropy_row_terms(np.ascontiguousarray(p), np.ascontiguousarray(q), width, term, term_lo)
+    else:
+        term, term_lo = _cross_entropy_row_terms_numpy(p, q)
+    live = p > 0.0
+    total, total_lo = _compensated_row_sum(term)
+    value = np.maximum(total + (total_lo + row_sum(term_lo)), 0.0)
+    value = np.where((live & (q == 0.0)).any(axis=-1), np.inf, value)  # support mismatch
+    return value.reshape(batch)
+
+
+def _cross_entropy_row_terms_numpy(p: F64, q: F64) -> tuple[F64, F64]:
+    """p̂_ij·log(Q_i/q_ij) as hi + lo for scaled rows (n, K) (:func:`_cross_entropy64`), in NumPy:
+    the rows' totals, q's mode and log(Q/q_mode), then :func:`_cross_entropy_terms_numpy` (the form
+    of :func:`numerics._jit.cross_entropy_row_terms`, the same bits)."""
     big_p, big_p_lo = (x[:, None] for x in _compensated_row_sum(p))
-    big_q, big_q_lo = (big_p, big_p_lo) if q is p else (x[:, None] for x in _compensated_row_sum(q))
+    big_q, big_q_lo = (x[:, None] for x in _compensated_row_sum(q))
     r = np.argmax(q, axis=-1)[:, None]
     others = q.copy()
     np.put_along_axis(others, r, 0.0, axis=-1)
@@ -737,23 +754,10 @@ def _cross_entropy64(pa: F64, qa: F64) -> F64:
         # the mode: log1p(x), x = S_r/q_r, as x − g(x) (g ≥ 0, ≤ x²/2) where x ≤ ½
         q_r = np.take_along_axis(q, r, axis=-1)[:, 0]
         x, x_lo = divide_dd(s_r[:, 0], s_r_lo[:, 0], q_r, np.zeros_like(q_r))
-        t = x / (2.0 + x)
-        w = t * t
-        g = x * t - ((t * w) * _horner(_V, w)) * 2.0
-        m, m_lo = two_sum(x, -g)
+        m, m_lo = two_sum(x, -x_minus_log1p(x))
         m_lo = m_lo + x_lo
-    rows = (np.ascontiguousarray(p), np.ascontiguousarray(q), big_p[:, 0], big_p_lo[:, 0], l_big, l_big_lo,
-            r[:, 0].astype(np.int64), m, m_lo, x <= 0.5)
-    if T.compiled_loaded():
-        term, term_lo = np.empty(p.shape), np.empty(p.shape)
-        _jit().cross_entropy_terms(*rows, term, term_lo)
-    else:
-        term, term_lo = _cross_entropy_terms_numpy(*rows)
-    live = p > 0.0
-    total, total_lo = _compensated_row_sum(term)
-    value = np.maximum(total + (total_lo + row_sum(term_lo)), 0.0)
-    value = np.where((live & (q == 0.0)).any(axis=-1), np.inf, value)  # support mismatch
-    return value.reshape(batch)
+    return _cross_entropy_terms_numpy(p, q, big_p[:, 0], big_p_lo[:, 0], l_big, l_big_lo,
+                                      r[:, 0].astype(np.int64), m, m_lo, x <= 0.5)
 
 
 def _cross_entropy_terms_numpy(
@@ -763,7 +767,7 @@ def _cross_entropy_terms_numpy(
     """p̂_ij·log(Q_i/q_ij) as hi + lo for rows (n, K) from the rows' P (hi, lo), log Q (hi, lo),
     q's mode and, where use_mode, log(Q/q_mode) = m + m_lo: log Q − log q_ij by
     :func:`numerics._double_double.log_dd`, p̂ = p/P by :func:`divide_dd`, the product by Dekker
-    (the NumPy form of :func:`numerics._jit.cross_entropy_terms`, the same bits)."""
+    (with the rows' prelude, the NumPy form of :func:`numerics._jit.cross_entropy_row_terms`)."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         safe_q = np.where(q > 0.0, q, 1.0)
         l_q, l_q_lo = log_dd(safe_q)
@@ -1316,7 +1320,7 @@ def _normal_half_f(x: F64, ell: F64) -> F64:
     operations, in the same order; the far form ½x² + x − ell with ½x² and both sums carried
     exactly, error-free transformations)."""
     with np.errstate(all="ignore"):
-        t, t_lo = two_sum(2.0, x)
+        t, t_lo = two_sum(np.full_like(x, 2.0), x)
         s = x / t
         w = s * s
         v = _horner(_V, w)

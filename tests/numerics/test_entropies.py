@@ -32,7 +32,7 @@ def _rows(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(out_p), np.concatenate(out_q)
 
 
-@pytest.mark.parametrize("k", [1, 2, 8, 64])
+@pytest.mark.parametrize("k", [1, 2, 8, 17, 64, 1000])
 def test_the_cross_entropy_kernel_gives_the_numpy_forms_bits(k, monkeypatch):
     rng = np.random.default_rng(k)
     p = rng.dirichlet(np.ones(k) * 0.3, size=500)
